@@ -1,0 +1,38 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+# The offline Menagerie copy beside the checkout (tests never download).
+export TABRL_MENAGERIE_PATH ?= $(abspath ../shared/menagerie)
+export MUJOCO_GL ?= egl
+export PYOPENGL_PLATFORM ?= egl
+
+.PHONY: run test setup system-deps web clean
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,llm]'
+	$(BIN)/pip check
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+web:
+	@bash scripts/build_web.sh
+
+run: setup web
+	$(BIN)/tabrl doctor
+	$(BIN)/tabrl models
+	@if $(BIN)/tabrl serve --help >/dev/null 2>&1; then $(BIN)/tabrl serve; fi
+
+test: setup web
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .tabrl web/node_modules web/dist

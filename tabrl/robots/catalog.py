@@ -1,0 +1,300 @@
+"""What can be trained: every MuJoCo Playground environment plus Menagerie-only robots.
+
+Facts that need a compiled model (sizes, time steps, whether assets load) are computed once
+and cached under the data directory, keyed by the Playground version and Menagerie path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+import mujoco
+from pydantic import BaseModel
+
+from tabrl import __version__
+from tabrl.config import get_settings
+from tabrl.robots import menagerie
+from tabrl.robots.model import Robot, compile_robot
+from tabrl.robots.profiles import Category, RobotProfile, get_profile
+
+Suite = Literal["dm_control", "locomotion", "manipulation", "menagerie"]
+
+# Playground module name -> profile key (where they differ) and the Menagerie folder it needs.
+_ROBOT_KEYS = {"franka_emika_panda": "panda", "franka_emika_panda_robotiq": "panda_robotiq", "leap_hand": "leap",
+               "aero_hand": "aero"}
+_MENAGERIE_FOLDERS = {
+    "go1": "unitree_go1", "barkour": "google_barkour_vb", "h1": "unitree_h1", "t1": "booster_t1",
+    "g1": "unitree_g1", "spot": "boston_dynamics_spot", "op3": "robotis_op3", "apollo": "apptronik_apollo",
+    "berkeley_humanoid": "berkeley_humanoid", "panda": "franka_emika_panda", "panda_robotiq": "robotiq_2f85",
+    "leap": "leap_hand", "aloha": "aloha", "aero": "tetheria_aero_hand_open",
+}
+_CATEGORY_GUESS: dict[str, Category] = {
+    "spot": "quadruped", "g1": "humanoid", "op3": "humanoid", "apollo": "humanoid", "berkeley_humanoid": "humanoid",
+    "aloha": "arm", "panda_robotiq": "arm", "aero": "hand",
+}
+CATEGORY_WORDS = {"quadruped": "Quadruped Robot", "humanoid": "Humanoid Robot", "arm": "Robot Arm",
+                  "hand": "Robot Hand", "classic": "Classic Control"}
+
+
+class MenagerieRobot(BaseModel):
+    id: str
+    robot: str
+    folder: str
+    scene: str
+    ctrl_dt: float = 0.02
+    sim_dt: float = 0.004
+
+
+# Robots the wireframe offers that Playground has no environment for.
+MENAGERIE_ROBOTS = (
+    MenagerieRobot(id="AnymalC", robot="anymal_c", folder="anybotics_anymal_c", scene="scene_mjx.xml"),
+    MenagerieRobot(id="UR5e", robot="ur5e", folder="universal_robots_ur5e", scene="scene.xml", sim_dt=0.002),
+    MenagerieRobot(id="AllegroHand", robot="allegro", folder="wonik_allegro", scene="scene_right.xml", sim_dt=0.002),
+)
+
+
+class BasePolicy(BaseModel):
+    available: bool
+    path: str | None = None
+    steps: int | None = None
+    note: str = ""
+
+
+class CatalogEntry(BaseModel):
+    id: str
+    name: str
+    robot: str
+    robot_name: str
+    category: Category
+    suite: Suite
+    action_size: int | None
+    observation_size: int | None
+    ctrl_dt: float | None
+    sim_dt: float | None
+    assets_available: bool
+    assets_reason: str | None = None
+    has_profile: bool
+    base_policy: BasePolicy
+    thumbnail: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({CATEGORY_WORDS[self.category]})"
+
+
+class UnknownModel(KeyError):
+    def __init__(self, model_id: str, known: list[str]):
+        close = difflib.get_close_matches(model_id, known, n=5, cutoff=0.3)
+        if not close:
+            close = [k for k in known if model_id.lower() in k.lower()][:5]
+        hint = f" Closest: {', '.join(close)}." if close else ""
+        super().__init__(f"Unknown model '{model_id}'.{hint} Run `tabrl models` for the full list.")
+        self.model_id, self.closest = model_id, close
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _playground():
+    menagerie.point_playground_at_menagerie()
+    from mujoco_playground import registry
+
+    return registry
+
+
+def _playground_suite(env_id: str) -> tuple[Suite, str]:
+    from mujoco_playground._src import dm_control_suite, locomotion, manipulation
+
+    for suite, module in (("dm_control", dm_control_suite), ("locomotion", locomotion), ("manipulation", manipulation)):
+        envs = getattr(module, "_envs")
+        if env_id in envs:
+            cls = envs[env_id]
+            cls = getattr(cls, "func", cls)  # functools.partial
+            parts = cls.__module__.split(".")
+            name = parts[-1] if suite == "dm_control" else parts[-2]
+            return suite, _ROBOT_KEYS.get(name, name)
+    raise KeyError(env_id)
+
+
+def _derived_profile(robot: str, suite: Suite) -> RobotProfile:
+    category: Category = _CATEGORY_GUESS.get(robot, "classic" if suite == "dm_control" else "arm")
+    return RobotProfile(robot=robot, name=robot.replace("_", " ").title(), category=category, base_body="world")
+
+
+def playground_ids() -> list[str]:
+    return list(_playground().ALL_ENVS)
+
+
+def all_ids() -> list[str]:
+    return playground_ids() + [m.id for m in MENAGERIE_ROBOTS]
+
+
+_load_lock = threading.Lock()
+
+
+def load_robot(model_id: str) -> Robot:
+    """Compiles a catalog robot with TabRL's sensors. Raises UnknownModel or FileNotFoundError."""
+    with _load_lock:
+        return _load_robot_cached(model_id)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_robot_cached(model_id: str) -> Robot:
+    for m in MENAGERIE_ROBOTS:
+        if m.id == model_id:
+            present, reason = menagerie.robot_folder_status(m.folder)
+            if not present:
+                raise FileNotFoundError(reason)
+            profile = get_profile(m.robot)
+            spec = mujoco.MjSpec.from_file(str(menagerie.menagerie_path() / m.folder / m.scene))
+            return compile_robot(model_id, spec, profile, ctrl_dt=m.ctrl_dt, sim_dt=m.sim_dt)
+    registry = _playground()
+    if model_id not in registry.ALL_ENVS:
+        raise UnknownModel(model_id, all_ids())
+    suite, robot = _playground_suite(model_id)
+    folder = _MENAGERIE_FOLDERS.get(robot)
+    if folder:
+        present, reason = menagerie.robot_folder_status(folder)
+        if not present:
+            raise FileNotFoundError(reason)
+    try:
+        env = registry.load(model_id, config_overrides={"impl": "jax"})
+    except ValueError as e:  # MuJoCo's "Error opening file ..."
+        raise FileNotFoundError(_asset_reason(str(e))) from e
+    xml = _env_xml(env)
+    spec = mujoco.MjSpec.from_string(xml, include=env.model_assets, assets=env.model_assets)
+    profile = get_profile(robot) or _derived_profile(robot, suite)
+    cfg = env._config
+    action_scale = float(cfg.action_scale) if "action_scale" in cfg else None
+    return compile_robot(model_id, spec, profile, ctrl_dt=float(env.dt), sim_dt=float(env.sim_dt),
+                         action_scale=action_scale, tuned_model=env.mj_model)
+
+
+def _env_xml(env) -> str:
+    """The XML the environment compiled (the swimmer generates its own from a template)."""
+    from mujoco_playground._src.dm_control_suite import swimmer
+
+    if isinstance(env, swimmer.Swim):
+        n_links = env.mj_model.nbody - 2  # world and target besides the links
+        return swimmer._make_model(env.xml_path, n_links)
+    return Path(env.xml_path).read_text()
+
+
+def _asset_reason(message: str) -> str:
+    m = re.search(r"Error opening file '([^']+)'", message)
+    if m:
+        return f"asset file missing: {m.group(1).split('mujoco_menagerie/')[-1]} (not in {menagerie.menagerie_path()})"
+    return message.strip().splitlines()[0]
+
+
+def _cache_path() -> Path:
+    return get_settings().data_dir / "cache" / "catalog.json"
+
+
+def _cache_key() -> str:
+    return json.dumps([__version__, metadata.version("playground"), str(menagerie.menagerie_path())])
+
+
+def _entry_facts(model_id: str) -> dict:
+    from tabrl.sim.observations import observation_size
+
+    try:
+        robot = load_robot(model_id)
+    except FileNotFoundError as e:
+        return {"assets_available": False, "assets_reason": str(e)}
+    except Exception as e:  # a model that fails to compile is reported, not fatal to the list
+        return {"assets_available": False, "assets_reason": f"{type(e).__name__}: {e}"}
+    finally:
+        _load_robot_cached.cache_clear()  # building the list must not keep 57 models in memory
+    return {
+        "assets_available": True,
+        "action_size": robot.action_size,
+        "observation_size": observation_size(robot.spec, robot.action_size),
+        "ctrl_dt": robot.ctrl_dt,
+        "sim_dt": robot.sim_dt,
+    }
+
+
+def _facts() -> dict[str, dict]:
+    """Per-model facts, from the cache when it matches this installation."""
+    path = _cache_path()
+    key = _cache_key()
+    if path.exists():
+        try:
+            cached = json.loads(path.read_text())
+            if cached.get("key") == key and set(cached["facts"]) == set(all_ids()):
+                return cached["facts"]
+        except (json.JSONDecodeError, KeyError):
+            pass
+    facts = {model_id: _entry_facts(model_id) for model_id in all_ids()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "facts": facts}))
+    tmp.replace(path)
+    return facts
+
+
+def base_policy_status(model_id: str) -> BasePolicy:
+    path = get_settings().data_dir / "base_policies" / model_id
+    meta = path / "metadata.json"
+    if meta.exists():
+        try:
+            steps = json.loads(meta.read_text()).get("steps")
+        except json.JSONDecodeError:
+            return BasePolicy(available=False, note="base policy metadata is unreadable")
+        return BasePolicy(available=True, path=str(path), steps=steps)
+    return BasePolicy(available=False, note="no base policy trained yet")
+
+
+def thumbnail_path(model_id: str) -> Path:
+    return get_settings().data_dir / "thumbnails" / f"{model_id}.png"
+
+
+def list_models() -> list[CatalogEntry]:
+    facts = _facts()
+    entries = []
+    menagerie_ids = {m.id: m for m in MENAGERIE_ROBOTS}
+    for model_id in all_ids():
+        if model_id in menagerie_ids:
+            suite: Suite = "menagerie"
+            robot = menagerie_ids[model_id].robot
+        else:
+            suite, robot = _playground_suite(model_id)
+        profile = get_profile(robot)
+        shown = profile or _derived_profile(robot, suite)
+        f = facts.get(model_id, {})
+        thumb = thumbnail_path(model_id)
+        entries.append(
+            CatalogEntry(
+                id=model_id,
+                name=shown.name if suite == "menagerie" else model_id,
+                robot=robot,
+                robot_name=shown.name,
+                category=shown.category,
+                suite=suite,
+                action_size=f.get("action_size"),
+                observation_size=f.get("observation_size"),
+                ctrl_dt=f.get("ctrl_dt"),
+                sim_dt=f.get("sim_dt"),
+                assets_available=f.get("assets_available", False),
+                assets_reason=f.get("assets_reason"),
+                has_profile=profile is not None,
+                base_policy=base_policy_status(model_id),
+                thumbnail=str(thumb) if thumb.exists() else None,
+            )
+        )
+    return entries
+
+
+def get_entry(model_id: str) -> CatalogEntry:
+    for entry in list_models():
+        if entry.id == model_id:
+            return entry
+    raise UnknownModel(model_id, all_ids())

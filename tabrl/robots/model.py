@@ -1,0 +1,284 @@
+"""A catalog robot compiled for TabRL: its MuJoCo model with the sensors our features read.
+
+Both backends read the same quantities from ``qpos``, ``qvel`` and ``sensordata``: MJX gives
+them on ``mjx.Data``, and ``mujoco.rollout`` returns exactly those arrays for a whole batch.
+So instead of reading ``site_xpos`` (which rollout does not return) we add frame sensors for
+the base, the feet and the end effectors, and actuator-force sensors for torques.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+from tabrl.robots.profiles import RobotProfile
+
+_SENSOR_PREFIX = "tabrl_"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RobotSpec:
+    """Static facts about a compiled robot that features, rewards and observations need.
+
+    Every index is into ``qpos``, ``qvel`` or ``sensordata`` of the compiled model, so the
+    same spec serves ``MjData``, ``mjx.Data`` and batched rollout arrays.
+    """
+
+    model_id: str
+    category: str
+    joint_names: tuple[str, ...]
+    joint_qpos_adr: np.ndarray  # (nj,)
+    joint_qvel_adr: np.ndarray  # (nj,)
+    joint_range: np.ndarray  # (nj, 2); (-inf, inf) where unlimited
+    groups: dict[str, np.ndarray]  # group name -> indices into joint_names
+    feet: tuple[str, ...]
+    ee: tuple[str, ...]
+    base_pos_adr: np.ndarray  # (3,) sensordata, world frame
+    base_quat_adr: np.ndarray  # (4,) sensordata, wxyz
+    base_linvel_adr: np.ndarray  # (3,) sensordata, world frame
+    base_angvel_adr: np.ndarray  # (3,) sensordata, world frame
+    feet_pos_adr: np.ndarray  # (nfeet, 3)
+    ee_pos_adr: np.ndarray  # (nee, 3)
+    torque_adr: np.ndarray  # (nu,)
+    default_joint_pos: np.ndarray  # (nj,)
+    default_qpos: np.ndarray  # (nq,) the whole start state
+    standing_height: float  # base height in the default pose
+    foot_radius: float
+    floating_base: bool
+    fall_height: float  # base below this height is a fall (0 disables)
+    fall_tilt: float  # tilt (rad) beyond which the robot has fallen (>= pi disables)
+
+    @property
+    def n_joints(self) -> int:
+        return len(self.joint_names)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Robot:
+    """A compiled catalog robot ready for simulation."""
+
+    model_id: str
+    profile: RobotProfile
+    mj_model: mujoco.MjModel
+    spec: RobotSpec
+    ctrl_dt: float
+    sim_dt: float
+    action_scale: float
+    position_control: bool  # position actuators: action = offset from the default pose
+    actuator_joint: np.ndarray  # (nu,) index into spec.joint_names or -1 (tendon etc.)
+    ctrl_range: np.ndarray  # (nu, 2)
+    default_ctrl: np.ndarray  # (nu,)
+
+    @property
+    def n_substeps(self) -> int:
+        return max(1, int(round(self.ctrl_dt / self.sim_dt)))
+
+    @property
+    def action_size(self) -> int:
+        return self.mj_model.nu
+
+
+class ProfileMismatch(ValueError):
+    """A profile names something the compiled model lacks."""
+
+
+def _find_point(model_or_spec_names: dict[str, set[str]], name: str) -> str:
+    if name in model_or_spec_names["site"]:
+        return "site"
+    if name in model_or_spec_names["body"]:
+        return "body"
+    raise KeyError(name)
+
+
+def compile_robot(
+    model_id: str,
+    spec: mujoco.MjSpec,
+    profile: RobotProfile,
+    *,
+    ctrl_dt: float,
+    sim_dt: float,
+    action_scale: float | None = None,
+    tuned_model: mujoco.MjModel | None = None,
+) -> Robot:
+    """Adds our sensors to ``spec``, compiles it and derives the RobotSpec.
+
+    ``tuned_model`` is the environment's own compiled model (Playground adjusts gains,
+    damping and solver options after loading); its parameters are copied over.
+    """
+    names = {
+        "site": {s.name for s in spec.sites},
+        "body": {b.name for b in spec.bodies},
+    }
+    if profile.base_body not in names["body"]:
+        raise ProfileMismatch(f"profile '{profile.robot}' base body '{profile.base_body}' is not a body of {model_id}")
+
+    def add_point_sensor(point: str, label: str) -> str:
+        sensor_name = f"{_SENSOR_PREFIX}{label}"
+        if "@" in point:  # "BODY@x y z": a point fixed on a body, added as a site
+            body_name, offset = point.split("@", 1)
+            if body_name not in names["body"]:
+                raise ProfileMismatch(f"profile '{profile.robot}' point '{point}': no body '{body_name}' in {model_id}")
+            site_name = f"{_SENSOR_PREFIX}site_{label}"
+            spec.body(body_name).add_site(name=site_name, pos=[float(v) for v in offset.split()])
+            objtype, objname = mujoco.mjtObj.mjOBJ_SITE, site_name
+        else:
+            try:
+                kind = _find_point(names, point)
+            except KeyError:
+                raise ProfileMismatch(
+                    f"profile '{profile.robot}' names point '{point}', which is neither a site nor a body of {model_id}"
+                ) from None
+            objtype = mujoco.mjtObj.mjOBJ_SITE if kind == "site" else mujoco.mjtObj.mjOBJ_XBODY
+            objname = point
+        spec.add_sensor(name=sensor_name, type=mujoco.mjtSensor.mjSENS_FRAMEPOS, objtype=objtype, objname=objname)
+        return sensor_name
+
+    base = profile.base_body
+    for label, stype in (
+        ("base_pos", mujoco.mjtSensor.mjSENS_FRAMEPOS),
+        ("base_quat", mujoco.mjtSensor.mjSENS_FRAMEQUAT),
+        ("base_linvel", mujoco.mjtSensor.mjSENS_FRAMELINVEL),
+        ("base_angvel", mujoco.mjtSensor.mjSENS_FRAMEANGVEL),
+    ):
+        spec.add_sensor(name=_SENSOR_PREFIX + label, type=stype, objtype=mujoco.mjtObj.mjOBJ_XBODY, objname=base)
+    feet_sensors = [add_point_sensor(p, f"foot{i}") for i, p in enumerate(profile.feet)]
+    ee_sensors = [add_point_sensor(p, f"ee{i}") for i, p in enumerate(profile.end_effectors)]
+    actuator_names = [a.name for a in spec.actuators]
+    for i, act in enumerate(spec.actuators):
+        if not act.name:  # sensors refer to actuators by name
+            act.name = f"{_SENSOR_PREFIX}actuator{i}"
+            actuator_names[i] = act.name
+    for i, act_name in enumerate(actuator_names):
+        spec.add_sensor(
+            name=f"{_SENSOR_PREFIX}torque{i}",
+            type=mujoco.mjtSensor.mjSENS_ACTUATORFRC,
+            objtype=mujoco.mjtObj.mjOBJ_ACTUATOR,
+            objname=act_name,
+        )
+
+    model = spec.compile()
+    if tuned_model is not None:
+        _copy_tuning(tuned_model, model)
+    model.opt.timestep = sim_dt
+
+    def adr(sensor: str) -> np.ndarray:
+        s = model.sensor(sensor)
+        return np.arange(s.adr[0], s.adr[0] + s.dim[0])
+
+    # Robot joints: those actuators drive through joint transmissions, in actuator order,
+    # then any other joint a profile group names (e.g. tendon-driven point mass).
+    joint_ids: list[int] = []
+    actuator_joint = np.full(model.nu, -1, dtype=np.int32)
+    for a in range(model.nu):
+        if model.actuator_trntype[a] in (mujoco.mjtTrn.mjTRN_JOINT, mujoco.mjtTrn.mjTRN_JOINTINPARENT):
+            j = int(model.actuator_trnid[a, 0])
+            if j not in joint_ids:
+                joint_ids.append(j)
+            actuator_joint[a] = joint_ids.index(j)
+    joint_by_name = {model.joint(j).name: j for j in range(model.njnt)}
+    groups: dict[str, np.ndarray] = {}
+    for group, joints in profile.groups.items():
+        for jn in joints:
+            if jn not in joint_by_name:
+                raise ProfileMismatch(f"profile '{profile.robot}' group '{group}' names joint '{jn}', which {model_id} lacks")
+            if joint_by_name[jn] not in joint_ids:
+                joint_ids.append(joint_by_name[jn])
+    joint_names = tuple(model.joint(j).name for j in joint_ids)
+    for group, joints in profile.groups.items():
+        groups[group] = np.array([joint_names.index(jn) for jn in joints], dtype=np.int32)
+    groups.setdefault("all", np.arange(len(joint_ids), dtype=np.int32))
+
+    key_id = -1
+    if profile.default_keyframe is not None:
+        # Some task variants of a robot ship without the profile's keyframe: use their first.
+        key_id = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_KEY, profile.default_keyframe)
+        if key_id < 0 and model.nkey:
+            key_id = 0
+    data = mujoco.MjData(model)
+    if key_id >= 0:
+        mujoco.mj_resetDataKeyframe(model, data, key_id)
+    else:
+        mujoco.mj_resetData(model, data)
+    mujoco.mj_forward(model, data)
+    default_qpos = data.qpos.copy()
+    joint_qpos_adr = np.array([model.jnt_qposadr[j] for j in joint_ids], dtype=np.int32)
+    joint_qvel_adr = np.array([model.jnt_dofadr[j] for j in joint_ids], dtype=np.int32)
+    joint_range = np.array(
+        [model.jnt_range[j] if model.jnt_limited[j] else (-np.inf, np.inf) for j in joint_ids], dtype=np.float64
+    ).reshape(-1, 2)
+    base_id = model.body(base).id
+    free = any(
+        model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE and model.jnt_bodyid[j] == base_id for j in range(model.njnt)
+    )
+    standing_height = float(data.xpos[base_id][2])
+    position_control = bool(model.nu > 0 and np.all(model.actuator_biasprm[:, 1] < 0))
+    ctrl_range = np.where(
+        model.actuator_ctrllimited[:, None].astype(bool), model.actuator_ctrlrange, np.array([-np.inf, np.inf])
+    )
+    default_ctrl = np.zeros(model.nu)
+    for a in range(model.nu):
+        if position_control and actuator_joint[a] >= 0:
+            default_ctrl[a] = default_qpos[joint_qpos_adr[actuator_joint[a]]]
+    default_ctrl = np.clip(default_ctrl, ctrl_range[:, 0], ctrl_range[:, 1])
+
+    robot_spec = RobotSpec(
+        model_id=model_id,
+        category=profile.category,
+        joint_names=joint_names,
+        joint_qpos_adr=joint_qpos_adr,
+        joint_qvel_adr=joint_qvel_adr,
+        joint_range=joint_range,
+        groups=groups,
+        feet=tuple(profile.feet),
+        ee=tuple(profile.end_effectors),
+        base_pos_adr=adr(_SENSOR_PREFIX + "base_pos"),
+        base_quat_adr=adr(_SENSOR_PREFIX + "base_quat"),
+        base_linvel_adr=adr(_SENSOR_PREFIX + "base_linvel"),
+        base_angvel_adr=adr(_SENSOR_PREFIX + "base_angvel"),
+        feet_pos_adr=np.array([adr(s) for s in feet_sensors], dtype=np.int32).reshape(-1, 3),
+        ee_pos_adr=np.array([adr(s) for s in ee_sensors], dtype=np.int32).reshape(-1, 3),
+        torque_adr=np.array([adr(f"{_SENSOR_PREFIX}torque{i}")[0] for i in range(model.nu)], dtype=np.int32),
+        default_joint_pos=default_qpos[joint_qpos_adr].copy(),
+        default_qpos=default_qpos,
+        standing_height=standing_height,
+        foot_radius=profile.foot_radius,
+        floating_base=free,
+        fall_height=profile.fall_height_ratio * standing_height if free else 0.0,
+        fall_tilt=profile.fall_tilt,
+    )
+    return Robot(
+        model_id=model_id,
+        profile=profile,
+        mj_model=model,
+        spec=robot_spec,
+        ctrl_dt=ctrl_dt,
+        sim_dt=sim_dt,
+        action_scale=action_scale if action_scale is not None else profile.action_scale,
+        position_control=position_control,
+        actuator_joint=actuator_joint,
+        ctrl_range=ctrl_range,
+        default_ctrl=default_ctrl,
+    )
+
+
+_TUNED_FIELDS = (
+    "actuator_gainprm", "actuator_biasprm", "actuator_ctrlrange", "actuator_forcerange",
+    "dof_damping", "dof_armature", "dof_frictionloss", "geom_friction", "body_mass",
+)
+
+
+def _copy_tuning(src: mujoco.MjModel, dst: mujoco.MjModel) -> None:
+    for field in _TUNED_FIELDS:
+        a, b = getattr(src, field), getattr(dst, field)
+        if a.shape == b.shape:
+            b[...] = a
+    for opt in ("iterations", "ls_iterations", "solver", "cone", "integrator", "impratio", "disableflags"):
+        setattr(dst.opt, opt, getattr(src.opt, opt))
+
+
+def spec_from_xml_file(path: Path) -> mujoco.MjSpec:
+    return mujoco.MjSpec.from_file(str(path))
+

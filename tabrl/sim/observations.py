@@ -1,0 +1,34 @@
+"""The policy's observation, written once for numpy and jax (``xp`` is the array module).
+
+Proprioception only, so a behavior never depends on a Playground task's command inputs:
+projected gravity (3), base angular velocity in the body frame (3), joint positions relative
+to the default pose (nj), joint velocities (nj), the last action (nu) and a phase clock (2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tabrl.robots.model import RobotSpec
+
+PHASE_CLOCK_HZ = 1.0  # the clock rhythmic rewards and the policy share when a term names none
+
+
+def observation_size(spec: RobotSpec, action_size: int) -> int:
+    return 3 + 3 + 2 * spec.n_joints + action_size + 2
+
+
+def observe(xp: Any, features: dict[str, Any], clock_hz: float = PHASE_CLOCK_HZ) -> Any:
+    """Concatenates the observation from computed features (batched or not)."""
+    phase = 2 * xp.pi * clock_hz * features["t"]
+    return xp.concatenate(
+        [
+            features["gravity"],
+            features["base_ang_vel"],
+            features["q_rel"],
+            features["qd"],
+            features["action"],  # the action just applied
+            xp.stack([xp.sin(phase), xp.cos(phase)], axis=-1),
+        ],
+        axis=-1,
+    )
