@@ -293,6 +293,17 @@ def list_models() -> list[CatalogEntry]:
     return entries
 
 
+def profile_for(model_id: str) -> RobotProfile:
+    """The robot profile for a catalog id, without compiling anything."""
+    for m in MENAGERIE_ROBOTS:
+        if m.id == model_id:
+            return get_profile(m.robot)
+    if model_id not in playground_ids():
+        raise UnknownModel(model_id, all_ids())
+    suite, robot = _playground_suite(model_id)
+    return get_profile(robot) or _derived_profile(robot, suite)
+
+
 def get_entry(model_id: str) -> CatalogEntry:
     for entry in list_models():
         if entry.id == model_id:

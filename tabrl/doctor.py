@@ -1,0 +1,99 @@
+"""`tabrl doctor`: checks what the studio needs and says how to fix what is missing."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import shutil
+import subprocess
+from importlib import metadata
+
+
+@dataclasses.dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+_PACKAGES = {"jax": "0.9.2", "jaxlib": "0.9.2", "brax": None, "playground": None, "mujoco": None,
+             "mujoco-mjx": None, "flax": None, "fastapi": None, "sqlalchemy": None, "av": None, "imageio-ffmpeg": None}
+
+
+def _packages() -> list[Check]:
+    checks = []
+    for name, pinned in _PACKAGES.items():
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            checks.append(Check(f"package {name}", False, "not installed", "make setup (or: pip install -e .)"))
+            continue
+        ok = pinned is None or version == pinned
+        fix = f"pip install {name}=={pinned}" if not ok else ""
+        checks.append(Check(f"package {name}", ok, version + ("" if ok else f" (need {pinned})"), fix))
+    return checks
+
+
+def _gl() -> Check:
+    backend = os.environ.get("MUJOCO_GL", "egl")
+    code = (
+        "import mujoco;m=mujoco.MjModel.from_xml_string('<mujoco><worldbody><geom size=\".1\"/></worldbody></mujoco>');"
+        "r=mujoco.Renderer(m,64,64);d=mujoco.MjData(m);mujoco.mj_forward(m,d);r.update_scene(d);print(r.render().shape)"
+    )
+    # A separate process: a broken GL driver can abort the interpreter.
+    proc = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MUJOCO_GL": backend})
+    if proc.returncode == 0:
+        return Check("GL rendering", True, f"MUJOCO_GL={backend} renders offscreen")
+    last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return Check("GL rendering", False, f"MUJOCO_GL={backend} failed: {last}",
+                 "sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri  (and set MUJOCO_GL=egl)")
+
+
+def _ffmpeg() -> Check:
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        return Check("ffmpeg", True, exe)
+    except Exception as e:  # imageio-ffmpeg ships a binary; a missing one is an install problem
+        system = shutil.which("ffmpeg")
+        if system:
+            return Check("ffmpeg", True, system)
+        return Check("ffmpeg", False, str(e), "pip install imageio-ffmpeg  (or: sudo apt-get install -y ffmpeg)")
+
+
+def _menagerie() -> Check:
+    from tabrl.robots.catalog import MENAGERIE_ROBOTS
+    from tabrl.robots import menagerie
+
+    path = menagerie.menagerie_path()
+    if not path.exists():
+        return Check("Menagerie assets", False, f"{path} does not exist",
+                     "set TABRL_MENAGERIE_PATH to a MuJoCo Menagerie copy (e.g. ../shared/menagerie)")
+    missing = [m.folder for m in MENAGERIE_ROBOTS if not (path / m.folder).exists()]
+    present = sorted(p.name for p in path.iterdir() if p.is_dir())
+    if missing:
+        return Check("Menagerie assets", False, f"{path}: missing {', '.join(missing)}",
+                     "copy those robot folders into the Menagerie path")
+    return Check("Menagerie assets", True, f"{path} ({len(present)} robots: {', '.join(present)})")
+
+
+def _chromium() -> Check:
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    ok = os.path.exists(exe)
+    return Check("chromium (browser tests)", ok, exe if ok else "not found", "sudo apt-get install -y chromium")
+
+
+def run_checks() -> list[Check]:
+    checks = _packages()
+    for fn in (_gl, _ffmpeg, _menagerie, _chromium):
+        checks.append(fn())
+    try:
+        importlib.import_module("mujoco_playground")
+        checks.append(Check("playground import", True, "mujoco_playground imports"))
+    except Exception as e:
+        checks.append(Check("playground import", False, str(e), "pip install playground==0.2.0"))
+    return checks
