@@ -24,7 +24,16 @@ class Settings(BaseSettings):
     port: int = 8000
     token: str | None = Field(default=None, description="Required on every call when binding beyond loopback.")
     max_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = Field(60.0, description="Seconds one LLM request may take.")
+    llm_providers: str | None = Field(
+        default=None, description="Comma-separated LLM provider names; each reads TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
+    llm_default_provider: str | None = Field(default=None, description="Provider used when none is named.")
+    llm_max_retries: int = Field(3, description="Retries on 429, 5xx, timeouts and connection errors.")
+    llm_backoff_s: float = Field(1.0, description="First retry delay; doubles each retry.")
+    llm_backoff_max_s: float = Field(30.0, description="Longest single retry delay.")
+    llm_repair_rounds: int = Field(2, description="Rounds in which a model may fix the approaches it got wrong.")
+    llm_max_tokens: int = Field(8192, description="Reply token limit (Anthropic requires one).")
+    llm_cache: bool = Field(True, description="Reuse stored approaches for the same robot, prompt, provider and model.")
 
     @property
     def sqlite_path(self) -> Path:
