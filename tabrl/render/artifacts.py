@@ -1,0 +1,87 @@
+"""A policy's 10-second show: MP4, poster, trajectory and behavior metrics in one folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from tabrl.render import metrics as behavior_metrics_mod
+from tabrl.render import rollout as rollout_mod
+from tabrl.render import video
+from tabrl.robots.model import Robot
+from tabrl.sim import behavior
+
+
+class RenderCancelled(Exception):
+    pass
+
+
+def render_policy(
+    robot: Robot,
+    policy: rollout_mod.Policy,
+    out_dir: Path,
+    *,
+    seconds: float = 10.0,
+    fps: int = 30,
+    width: int = 640,
+    height: int = 360,
+    reward_fn: behavior.RewardFn | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Rolls the policy out for ``seconds`` and writes video.mp4, poster.jpg, trajectory.npz, metrics.json."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    renderer = video.make_renderer(robot, width, height)
+    camera = video.make_camera(robot)
+    writer = video.VideoWriter(out_dir / "video.mp4", width, height, fps)
+    total_frames = int(round(seconds * fps))
+    poster_frame = total_frames // 3
+    state = {"frames": 0, "poster": None}
+    n_steps = int(round(seconds / robot.ctrl_dt))
+
+    def on_step(step: int, data) -> None:
+        t = (step + 1) * robot.ctrl_dt
+        while state["frames"] < total_frames and (state["frames"] + 1) / fps <= t + 1e-9:
+            renderer.update_scene(data, camera)
+            frame = renderer.render()
+            writer.write(frame)
+            if state["frames"] == poster_frame:
+                state["poster"] = frame.copy()
+            state["frames"] += 1
+        if step % 25 == 0:
+            if should_stop is not None and should_stop():
+                raise RenderCancelled()
+            if on_progress is not None:
+                on_progress((step + 1) / n_steps)
+
+    try:
+        traj = rollout_mod.rollout(robot, policy, seconds, reward_fn=reward_fn, on_control_step=on_step)
+        video_path = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        renderer.close()
+    poster = state["poster"] if state["poster"] is not None else np.zeros((height, width, 3), np.uint8)
+    poster_path = video.save_poster(poster, out_dir / "poster.jpg")
+    traj_tmp = out_dir / ".trajectory.part.npz"
+    traj.save_npz(traj_tmp)
+    os.replace(traj_tmp, out_dir / "trajectory.npz")
+    metrics = behavior_metrics_mod.behavior_metrics(robot, traj)
+    metrics.update({"video_frames": writer.frames, "fps": fps, "width": width, "height": height})
+    tmp = out_dir / ".metrics.json.part"
+    tmp.write_text(json.dumps(metrics, indent=2))
+    os.replace(tmp, out_dir / "metrics.json")
+    if on_progress is not None:
+        on_progress(1.0)
+    return {
+        "video": str(video_path),
+        "poster": str(poster_path),
+        "trajectory": str(out_dir / "trajectory.npz"),
+        "metrics": metrics,
+    }

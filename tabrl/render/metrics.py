@@ -1,0 +1,116 @@
+"""Behavior metrics from a recorded rollout: what the robot actually did, in numbers.
+
+These are what the behavior suite checks and what the page shows under each video.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tabrl.render.rollout import Trajectory
+from tabrl.robots.model import Robot
+
+SETTLE_S = 1.0  # ignore the first second (getting started) for rhythm statistics
+
+
+def _dominant_frequency(signal: np.ndarray, dt: float) -> tuple[float, float]:
+    """(frequency Hz, share of power) of the strongest non-zero frequency of a 1-D signal."""
+    x = signal - signal.mean()
+    if len(x) < 8 or np.allclose(x, 0):
+        return 0.0, 0.0
+    power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), dt)
+    power[0] = 0.0
+    k = int(np.argmax(power))
+    return float(freqs[k]), float(power[k] / max(power.sum(), 1e-12))
+
+
+def _airborne_moments(all_off: np.ndarray) -> int:
+    """Number of separate intervals during which every foot is off the ground."""
+    rises = np.flatnonzero(np.diff(np.concatenate([[0], all_off.astype(int)])) == 1)
+    return int(len(rises))
+
+
+def _run_lengths(mask: np.ndarray) -> list[int]:
+    runs, n = [], 0
+    for v in mask:
+        if v:
+            n += 1
+        elif n:
+            runs.append(n)
+            n = 0
+    if n:
+        runs.append(n)
+    return runs
+
+
+def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
+    f = traj.features
+    dt = robot.ctrl_dt
+    spec = robot.spec
+    settle = min(int(SETTLE_S / dt), max(0, len(traj.time) - 8))
+    yaw = f["yaw"]
+    world_v = np.stack([np.cos(yaw) * f["base_lin_vel"][:, 0] - np.sin(yaw) * f["base_lin_vel"][:, 1],
+                        np.sin(yaw) * f["base_lin_vel"][:, 0] + np.cos(yaw) * f["base_lin_vel"][:, 1]], -1)
+    # Speed along the robot's own heading (forward) and across it (lateral).
+    forward = f["base_lin_vel"][:, 0]
+    lateral = f["base_lin_vel"][:, 1]
+    yaw_rate = f["yaw_rate"] if "yaw_rate" in f else f["base_ang_vel"][:, 2]
+    start = traj.base_pos[0, :2]
+    drift = np.linalg.norm(traj.base_pos[:, :2] - start, axis=-1)
+    up = -f["gravity"][:, 2]
+    fallen_mask = np.zeros(len(up), dtype=bool)
+    if spec.floating_base:
+        fallen_mask = (up < np.cos(min(spec.fall_tilt, np.pi))) | (f["base_height"] < spec.fall_height)
+    groups = {}
+    q_rel = f["q_rel"][settle:]
+    for name, idx in spec.groups.items():
+        if len(idx) == 0:
+            continue
+        sig = q_rel[:, idx]
+        amp = float(np.mean((np.percentile(sig, 95, axis=0) - np.percentile(sig, 5, axis=0)) / 2))
+        freqs = [_dominant_frequency(sig[:, j], dt) for j in range(sig.shape[1])]
+        best = max(freqs, key=lambda fp: fp[1])
+        groups[name] = {"amplitude_rad": amp, "frequency_hz": best[0], "mean_rad": float(np.mean(sig))}
+    out: dict[str, Any] = {
+        "duration_s": float(traj.time[-1]) if len(traj.time) else 0.0,
+        "forward_speed_mps": float(np.mean(forward[settle:])),
+        "lateral_speed_mps": float(np.mean(lateral[settle:])),
+        "world_velocity_mps": [float(v) for v in world_v[settle:].mean(axis=0)],
+        "yaw_rate_radps": float(np.mean(yaw_rate[settle:])),
+        "abs_yaw_rate_radps": float(np.abs(np.mean(yaw_rate[settle:]))),
+        "base_height_mean_m": float(np.mean(f["base_height"][settle:])),
+        "base_height_std_m": float(np.std(f["base_height"][settle:])),
+        "standing_height_m": spec.standing_height,
+        "roll_mean_abs_rad": float(np.mean(np.abs(f["roll"][settle:]))),
+        "pitch_mean_abs_rad": float(np.mean(np.abs(f["pitch"][settle:]))),
+        "upright_fraction": float(np.mean(up > np.cos(0.5))),
+        "drift_m": float(drift[-1]),
+        "max_drift_m": float(drift.max()),
+        "falls": int(np.sum(np.diff(np.concatenate([[0], fallen_mask.astype(int)])) == 1)),
+        "fallen_fraction": float(np.mean(fallen_mask)),
+        "joint_groups": groups,
+        "mean_reward": float(np.mean(traj.reward)) if len(traj.reward) else 0.0,
+    }
+    if spec.feet:
+        contact = f["feet_contact"] > 0.5
+        all_off = ~contact.any(axis=1)
+        air_runs = [r * dt for j in range(contact.shape[1]) for r in _run_lengths(~contact[:, j])]
+        out["feet"] = {
+            "contact_fraction": [float(c) for c in contact.mean(axis=0)],
+            "mean_air_time_s": float(np.mean(air_runs)) if air_runs else 0.0,
+            "all_feet_off_moments": _airborne_moments(all_off),
+            "all_feet_off_fraction": float(all_off.mean()),
+        }
+    if spec.ee:
+        ee = f["ee_pos"]
+        out["end_effectors"] = [
+            {"path_length_m": float(np.sum(np.linalg.norm(np.diff(ee[:, i], axis=0), axis=-1))),
+             "extent_m": [float(v) for v in (ee[:, i].max(axis=0) - ee[:, i].min(axis=0))]}
+            for i in range(ee.shape[1])
+        ]
+    if traj.terms:
+        out["reward_terms"] = {k: float(np.mean(v)) for k, v in traj.terms.items()}
+    return out

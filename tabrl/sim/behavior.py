@@ -1,0 +1,79 @@
+"""What a behavior environment is, independent of the simulator that steps it.
+
+A BehaviorEnv is a catalog robot plus a RewardProgram. Actions are position targets around
+the default pose (scaled like the Playground environment) for position-controlled robots, or
+normalised torques for the dm_control motors. An episode ends when the robot falls or its
+time runs out. Everything here is written against ``xp`` (numpy or jax.numpy) so the native
+and MJX backends compute the same observation, reward and termination.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import numpy as np
+from ml_collections import config_dict
+
+from tabrl.robots.model import Robot
+from tabrl.sim import observations
+
+
+def default_config() -> config_dict.ConfigDict:
+    return config_dict.create(
+        episode_length=500,  # control steps: 10 s at the usual 50 Hz
+        action_scale=-1.0,  # < 0: the robot's (Playground's) own scale
+        terminate_on_fall=True,
+        reset_noise_qpos=0.05,  # uniform noise on joint angles at reset (rad)
+        reset_noise_qvel=0.05,
+        reward_dt_scale=True,  # reward per step = total x ctrl_dt, like Playground
+    )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ActionMap:
+    """Arrays that turn a policy action in [-1, 1] into actuator controls."""
+
+    default_ctrl: np.ndarray  # (nu,)
+    scale: np.ndarray  # (nu,)
+    low: np.ndarray  # (nu,)
+    high: np.ndarray  # (nu,)
+
+    @classmethod
+    def for_robot(cls, robot: Robot, action_scale: float = -1.0) -> "ActionMap":
+        nu = robot.action_size
+        low, high = robot.ctrl_range[:, 0].copy(), robot.ctrl_range[:, 1].copy()
+        low[~np.isfinite(low)], high[~np.isfinite(high)] = -1.0, 1.0
+        if robot.position_control:
+            s = action_scale if action_scale > 0 else robot.action_scale
+            scale = np.full(nu, s)
+            default = robot.default_ctrl.copy()
+        else:  # motors: the action spans the control range
+            scale = (high - low) / 2
+            default = (high + low) / 2
+        return cls(default_ctrl=default, scale=scale, low=low, high=high)
+
+    def ctrl(self, xp: Any, action: Any) -> Any:
+        return xp.clip(self.default_ctrl + action * self.scale, self.low, self.high)
+
+
+def fallen(xp: Any, robot: Robot, features: dict[str, Any]) -> Any:
+    """1.0 where the base is too low or too tilted (only robots with a floating base fall)."""
+    spec = robot.spec
+    if not spec.floating_base:
+        return xp.zeros_like(features["base_height"])
+    up = -features["gravity"][..., 2]
+    too_tilted = up < np.cos(min(spec.fall_tilt, np.pi))
+    too_low = features["base_height"] < spec.fall_height
+    return xp.where(too_tilted | too_low, 1.0, 0.0)
+
+
+RewardFn = Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]]
+
+
+def reward_scale(robot: Robot, config: config_dict.ConfigDict) -> float:
+    return robot.ctrl_dt if config.reward_dt_scale else 1.0
+
+
+def observation_size(robot: Robot) -> int:
+    return observations.observation_size(robot.spec, robot.action_size)

@@ -1,0 +1,163 @@
+"""Native CPU backend: a batch of BehaviorEnvs stepped by MuJoCo's C engine.
+
+One ``mujoco.rollout`` call per control step advances every environment by its substeps on a
+thread pool (the GIL is released), and returns the new physics states and sensor readings.
+Features, rewards and observations are then computed for the whole batch with numpy, from the
+same definitions the MJX backend uses with jax.numpy.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import mujoco
+import numpy as np
+from ml_collections import config_dict
+from mujoco import rollout
+
+from tabrl.rewards.features import compute_features
+from tabrl.robots.model import Robot
+from tabrl.sim import behavior, observations
+
+_STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS
+
+
+def _state_slices(model: mujoco.MjModel) -> tuple[slice, slice]:
+    """Where qpos and qvel sit inside a FULLPHYSICS state vector (time comes first)."""
+    t = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_TIME)
+    nq = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_QPOS)
+    nv = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_QVEL)
+    return slice(t, t + nq), slice(t + nq, t + nq + nv)
+
+
+class NativeBatchEnv:
+    """``num_envs`` environments with automatic per-environment reset.
+
+    ``step`` returns (obs, reward, done, truncation, info); after a done the returned
+    observation is already the reset environment's (the Brax auto-reset convention).
+    """
+
+    def __init__(
+        self,
+        robot: Robot,
+        reward_fn: behavior.RewardFn,
+        num_envs: int,
+        *,
+        nthread: int | None = None,
+        seed: int = 0,
+        config: config_dict.ConfigDict | None = None,
+        reset_pool: int = 256,
+    ):
+        self.robot = robot
+        self.config = config or behavior.default_config()
+        self.num_envs = num_envs
+        self.model = robot.mj_model
+        self.nthread = nthread or min(os.cpu_count() or 1, num_envs)
+        self._rollout = rollout.Rollout(nthread=self.nthread if self.nthread > 1 else 0)
+        self._datas = [mujoco.MjData(self.model) for _ in range(max(1, self.nthread))]
+        self._reward_fn = reward_fn
+        self._action_map = behavior.ActionMap.for_robot(robot, self.config.action_scale)
+        self._reward_scale = behavior.reward_scale(robot, self.config)
+        self._rng = np.random.default_rng(seed)
+        self._qpos_sl, self._qvel_sl = _state_slices(self.model)
+        self.nstate = mujoco.mj_stateSize(self.model, _STATE_SPEC)
+        self.n_substeps = robot.n_substeps
+        nu, nsens = self.model.nu, self.model.nsensordata
+        self._pool_state, self._pool_sens = self._make_reset_pool(reset_pool)
+        # Preallocated rollout outputs: (B, nsub, ·)
+        self._out_state = np.zeros((num_envs, self.n_substeps, self.nstate))
+        self._out_sens = np.zeros((num_envs, self.n_substeps, nsens))
+        # skip_checks needs one model per batch row and untiled controls.
+        self._models = [self.model] * num_envs
+        self._ctrl = np.zeros((num_envs, self.n_substeps, nu))
+        self.state = np.zeros((num_envs, self.nstate))
+        self.sensordata = np.zeros((num_envs, nsens))
+        self.action = np.zeros((num_envs, nu))
+        self.last_action = np.zeros((num_envs, nu))
+        self.steps = np.zeros(num_envs, dtype=np.int64)
+        self.observation_size = behavior.observation_size(robot)
+        self.action_size = nu
+
+    # -- resets -------------------------------------------------------------------------
+    def _make_reset_pool(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Noisy start states with their sensor readings, computed once by mj_forward."""
+        spec, cfg, model = self.robot.spec, self.config, self.model
+        data = mujoco.MjData(model)
+        states = np.zeros((n, mujoco.mj_stateSize(model, _STATE_SPEC)))
+        sens = np.zeros((n, model.nsensordata))
+        for i in range(n):
+            mujoco.mj_resetData(model, data)
+            data.qpos[:] = spec.default_qpos
+            noise = self._rng.uniform(-1, 1, spec.n_joints) * cfg.reset_noise_qpos
+            q = spec.default_joint_pos + noise
+            lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
+            data.qpos[spec.joint_qpos_adr] = np.clip(q, lo, hi)
+            data.qvel[:] = self._rng.uniform(-1, 1, model.nv) * cfg.reset_noise_qvel
+            data.ctrl[:] = self._action_map.default_ctrl
+            mujoco.mj_forward(model, data)
+            mujoco.mj_getState(model, data, states[i], _STATE_SPEC)
+            sens[i] = data.sensordata
+        return states, sens
+
+    def _reset_rows(self, rows: np.ndarray) -> None:
+        pick = self._rng.integers(0, len(self._pool_state), size=len(rows))
+        self.state[rows] = self._pool_state[pick]
+        self.sensordata[rows] = self._pool_sens[pick]
+        self.action[rows] = 0.0
+        self.last_action[rows] = 0.0
+        self.steps[rows] = 0
+
+    def reset(self) -> np.ndarray:
+        self._reset_rows(np.arange(self.num_envs))
+        return self._observe(self._features())
+
+    # -- stepping -----------------------------------------------------------------------
+    @property
+    def qpos(self) -> np.ndarray:
+        return self.state[:, self._qpos_sl]
+
+    @property
+    def qvel(self) -> np.ndarray:
+        return self.state[:, self._qvel_sl]
+
+    def _features(self) -> dict[str, np.ndarray]:
+        t = self.steps * self.robot.ctrl_dt
+        return compute_features(np, self.robot.spec, self.qpos, self.qvel, self.sensordata, t, self.action,
+                                self.last_action)
+
+    def _observe(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        return observations.observe(np, features).astype(np.float32)
+
+    def physics_step(self, action: np.ndarray) -> None:
+        """Advances every environment by one control step (no reward, no reset)."""
+        ctrl = self._action_map.ctrl(np, np.clip(action, -1.0, 1.0))
+        self._ctrl[:] = ctrl[:, None, :]
+        self._rollout.rollout(
+            self._models, self._datas, self.state, self._ctrl,
+            control_spec=mujoco.mjtState.mjSTATE_CTRL, skip_checks=True, nstep=self.n_substeps,
+            state=self._out_state, sensordata=self._out_sens,
+        )
+        self.state[:] = self._out_state[:, -1]
+        self.sensordata[:] = self._out_sens[:, -1]
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        action = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        self.physics_step(action)
+        self.last_action, self.action = self.action, action
+        self.steps += 1
+        features = self._features()
+        total, terms = self._reward_fn(features)
+        fell = behavior.fallen(np, self.robot, features) if self.config.terminate_on_fall else 0.0
+        unstable = ~np.isfinite(self.state).all(axis=1)  # a diverged simulation ends the episode too
+        timeout = self.steps >= self.config.episode_length
+        done = (np.asarray(fell) > 0) | unstable | timeout
+        reward = np.nan_to_num(np.asarray(total, dtype=np.float64)) * self._reward_scale
+        truncation = timeout & ~((np.asarray(fell) > 0) | unstable)
+        info = {"terms": terms, "fell": np.asarray(fell, dtype=bool) | unstable, "features": features}
+        obs = self._observe(features)
+        if done.any():
+            rows = np.flatnonzero(done)
+            self._reset_rows(rows)
+            obs[rows] = self._observe(self._features())[rows]
+        return obs, reward.astype(np.float32), done.astype(np.float32), truncation.astype(np.float32), info

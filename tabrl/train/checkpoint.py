@@ -1,0 +1,119 @@
+"""Policy checkpoints: one directory per policy, written atomically.
+
+Layout: ``params.msgpack`` (flax serialization of Brax PPO's
+``(normalizer_params, policy_params, value_params)``) and ``metadata.json`` (robot, program,
+observation spec, backend, steps, seed, wall time, final metrics, package versions).
+A checkpoint is assembled in a temporary sibling directory and renamed into place, so a crash
+or a cancel never leaves a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+from flax import serialization
+
+FORMAT_VERSION = 1
+PARAMS_FILE = "params.msgpack"
+METADATA_FILE = "metadata.json"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, corrupt or does not fit the robot."""
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in ("tabrl", "jax", "jaxlib", "brax", "flax", "mujoco", "mujoco-mjx", "playground"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _to_state_dict(params: Any) -> dict:
+    return serialization.to_state_dict(
+        {"normalizer": params[0], "policy": params[1], "value": params[2]}
+    )
+
+
+def save(directory: Path, params: Any, meta: dict[str, Any]) -> Path:
+    """Writes params + metadata to ``directory`` atomically (replacing an existing one)."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        state = jax.tree_util.tree_map(np.asarray, _to_state_dict(params))
+        (tmp / PARAMS_FILE).write_bytes(serialization.msgpack_serialize(state))
+        full_meta = {"format_version": FORMAT_VERSION, "saved_at": time.time(), "versions": package_versions(), **meta}
+        (tmp / METADATA_FILE).write_text(json.dumps(full_meta, indent=2, default=_json_default))
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+            directory.rename(old)
+            tmp.rename(directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if hasattr(o, "model_dump"):
+        return o.model_dump()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def load_metadata(directory: Path) -> dict[str, Any]:
+    directory = Path(directory)
+    path = directory / METADATA_FILE
+    if not directory.is_dir():
+        raise CheckpointError(f"checkpoint {directory} does not exist or is not a directory")
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {directory} has no {METADATA_FILE}")
+    try:
+        meta = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"checkpoint {directory}: {METADATA_FILE} is corrupt ({e})") from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"checkpoint {directory} has format {meta.get('format_version')!r}; this TabRL reads format {FORMAT_VERSION}"
+        )
+    for key in ("model_id", "program", "observation_size", "action_size", "network"):
+        if key not in meta:
+            raise CheckpointError(f"checkpoint {directory}: metadata lacks '{key}'")
+    return meta
+
+
+def load(directory: Path, template: Any) -> tuple[Any, dict[str, Any]]:
+    """Loads params into the structure of ``template`` (freshly initialised params)."""
+    meta = load_metadata(directory)
+    path = Path(directory) / PARAMS_FILE
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {directory} has no {PARAMS_FILE}")
+    try:
+        raw = serialization.msgpack_restore(path.read_bytes())
+        restored = serialization.from_state_dict(_to_state_dict(template), raw)
+    except Exception as e:  # msgpack raises several types on garbage input
+        raise CheckpointError(f"checkpoint {directory}: {PARAMS_FILE} is corrupt or does not match the network ({e})") from None
+    for a, b in zip(jax.tree_util.tree_leaves(_to_state_dict(template)), jax.tree_util.tree_leaves(restored)):
+        if np.shape(a) != np.shape(b):
+            raise CheckpointError(f"checkpoint {directory}: parameter shapes {np.shape(b)} do not fit this network {np.shape(a)}")
+    params = (restored["normalizer"], restored["policy"], restored["value"])
+    return params, meta

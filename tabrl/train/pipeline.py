@@ -1,0 +1,179 @@
+"""One job, end to end: a RewardProgram on a catalog robot → trained policy → video and metrics.
+
+This is what the CLI's ``tabrl train`` and the studio's worker processes call. A program is
+validated, compiled and smoke-tested before any training starts; cancellation between
+iterations (or render steps) raises ``Cancelled`` and leaves no half-written artifact.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import jax
+import numpy as np
+
+from tabrl.render.artifacts import RenderCancelled, render_policy
+from tabrl.rewards.compiler import compile_program
+from tabrl.rewards.program import RewardProgram
+from tabrl.rewards.smoke import smoke_test
+from tabrl.robots.catalog import load_robot
+from tabrl.robots.model import Robot
+from tabrl.sim import behavior
+from tabrl.train import checkpoint, ppo
+from tabrl.train.ppo import Cancelled, PPOConfig
+
+__all__ = ["Cancelled", "run_training_job", "run_render_job", "load_policy", "choose_backend"]
+
+EventFn = Callable[[dict[str, Any]], None]
+StopFn = Callable[[], bool]
+
+
+def _noop_event(event: dict[str, Any]) -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+def choose_backend(backend: str) -> str:
+    """``auto`` trains on MJX when JAX sees a GPU, else on the native CPU engine."""
+    if backend not in ("auto", "native", "mjx"):
+        raise ValueError(f"unknown backend '{backend}'; allowed: auto, native, mjx")
+    if backend == "auto":
+        return "mjx" if jax.default_backend() == "gpu" else "native"
+    return backend
+
+
+def prepare(model_id: str, program: RewardProgram | dict) -> tuple[Robot, RewardProgram, Any]:
+    """Validates, compiles and smoke-tests a program for a robot (raises before any training)."""
+    program = program if isinstance(program, RewardProgram) else RewardProgram.model_validate(program)
+    robot = load_robot(model_id)
+    compiled = compile_program(program, robot.spec, np)
+    smoke_test(program, robot)
+    return robot, program, compiled
+
+
+def _ppo_config_for(steps: int) -> PPOConfig:
+    return PPOConfig()
+
+
+def load_policy(checkpoint_dir: Path) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
+    """A deterministic numpy-in/numpy-out policy from a checkpoint, and its metadata."""
+    meta = checkpoint.load_metadata(checkpoint_dir)
+    net = meta["network"]
+    networks = ppo.make_networks(meta["observation_size"], meta["action_size"], net["policy_hidden"], net["value_hidden"])
+    template = ppo.init_state(networks, meta["observation_size"], PPOConfig(), jax.random.PRNGKey(0))
+    params, meta = checkpoint.load(checkpoint_dir, (template.normalizer, template.params.policy, template.params.value))
+    act = ppo.make_deterministic_policy(networks)
+    return (lambda obs: np.asarray(act(params, obs))), meta
+
+
+def run_training_job(
+    model_id: str,
+    program: RewardProgram | dict,
+    steps: int,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    backend: str = "auto",
+    init_checkpoint: Path | None = None,
+    render_seconds: float = 10.0,
+    on_event: EventFn = _noop_event,
+    should_stop: StopFn = _never,
+) -> dict[str, Any]:
+    out_dir = Path(out_dir)
+    robot, program, compiled = prepare(model_id, program)
+    backend = choose_backend(backend)
+    cfg = _ppo_config_for(steps)
+    init_params = None
+    if init_checkpoint is not None:
+        meta = checkpoint.load_metadata(init_checkpoint)
+        obs_size = behavior.observation_size(robot)
+        if meta["model_id"] != model_id or meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
+            raise checkpoint.CheckpointError(
+                f"checkpoint {init_checkpoint} is for {meta['model_id']} (obs {meta['observation_size']}, "
+                f"act {meta['action_size']}); cannot fine-tune {model_id} (obs {obs_size}, act {robot.action_size})")
+        networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+        template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
+        init_params, _ = checkpoint.load(init_checkpoint, (template.normalizer, template.params.policy, template.params.value))
+
+    def reward_fn(features):
+        return compiled(features)
+
+    start = time.perf_counter()
+    on_event({"type": "started", "backend": backend, "total_steps": steps})
+
+    def on_progress(p: ppo.Progress) -> None:
+        on_event({"type": "progress", "steps": p.steps, "total_steps": p.total_steps, "fraction": p.steps / p.total_steps,
+                  "mean_reward": p.mean_episode_reward, "terms": p.term_shares, "steps_per_s": p.steps_per_s,
+                  "eta_s": p.eta_s})
+
+    if backend == "native":
+        from tabrl.sim.native import NativeBatchEnv
+
+        env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed)
+        params, progress = ppo.train(env, steps, cfg, seed=seed, init_params=init_params, on_progress=on_progress,
+                                     should_stop=should_stop)
+        trained_steps = progress.steps
+        final = {"mean_episode_reward": progress.mean_episode_reward, "steps_per_s": progress.steps_per_s,
+                 "term_shares": progress.term_shares}
+    else:
+        from tabrl.train.mjx_ppo import train_mjx
+
+        params, final = train_mjx(robot, program, steps, cfg, seed=seed, init_params=init_params,
+                                  on_progress=on_progress, should_stop=should_stop)
+        trained_steps = final["steps"]
+    train_wall = time.perf_counter() - start
+    meta = {
+        "model_id": model_id,
+        "program": program.model_dump(),
+        "observation_size": behavior.observation_size(robot),
+        "action_size": robot.action_size,
+        "observation_spec": ["gravity(3)", "base_ang_vel(3)", f"q_rel({robot.spec.n_joints})",
+                             f"qd({robot.spec.n_joints})", f"action({robot.action_size})", "phase(2)"],
+        "network": cfg.network_kwargs(),
+        "backend": backend,
+        "steps": trained_steps,
+        "seed": seed,
+        "wall_time_s": train_wall,
+        "final_metrics": final,
+        "init_checkpoint": str(init_checkpoint) if init_checkpoint else None,
+    }
+    if should_stop():
+        raise Cancelled()
+    policy_dir = checkpoint.save(out_dir / "policy", params, meta)
+    on_event({"type": "checkpoint", "path": str(policy_dir)})
+    result = _render(robot, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
+    result.update({"checkpoint": str(policy_dir), "train_wall_s": train_wall,
+                   "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps})
+    return result
+
+
+def _render(robot, policy_dir: Path, out_dir: Path, seconds: float, reward_fn, on_event: EventFn,
+            should_stop: StopFn) -> dict[str, Any]:
+    policy, _ = load_policy(policy_dir)
+    on_event({"type": "rendering", "fraction": 0.0})
+    try:
+        return render_policy(robot, policy, out_dir, seconds=seconds, reward_fn=reward_fn,
+                             on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
+                             should_stop=should_stop)
+    except RenderCancelled:
+        raise Cancelled() from None
+
+
+def run_render_job(
+    checkpoint_dir: Path,
+    out_dir: Path,
+    *,
+    seconds: float = 10.0,
+    on_event: EventFn = _noop_event,
+    should_stop: StopFn = _never,
+) -> dict[str, Any]:
+    meta = checkpoint.load_metadata(checkpoint_dir)
+    robot, _, compiled = prepare(meta["model_id"], meta["program"])
+    result = _render(robot, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop)
+    result["checkpoint"] = str(checkpoint_dir)
+    return result

@@ -1,0 +1,246 @@
+"""PPO for the native backend: a host-side rollout loop with jitted updates.
+
+The networks, loss and observation normaliser are Brax's own (``brax.training.agents.ppo``),
+so a policy trained here has exactly the parameter format Brax PPO produces on the MJX
+backend: ``(normalizer_params, policy_params, value_params)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from brax.training import types
+from brax.training.acme import running_statistics, specs
+from brax.training.agents.ppo import losses as ppo_losses
+from brax.training.agents.ppo import networks as ppo_networks
+
+
+@dataclasses.dataclass(frozen=True)
+class PPOConfig:
+    num_envs: int = 64
+    unroll_length: int = 16
+    num_minibatches: int = 4
+    num_updates_per_batch: int = 4
+    learning_rate: float = 1e-3
+    entropy_cost: float = 1e-2
+    discounting: float = 0.97
+    gae_lambda: float = 0.95
+    clipping_epsilon: float = 0.2
+    max_grad_norm: float = 1.0
+    reward_scaling: float = 1.0
+    policy_hidden: tuple[int, ...] = (128, 128, 128)
+    value_hidden: tuple[int, ...] = (256, 256, 256)
+    init_noise_std: float = 1.0
+
+    def network_kwargs(self) -> dict[str, Any]:
+        """What rebuilding the networks for inference needs (stored in checkpoints)."""
+        return {"policy_hidden": list(self.policy_hidden), "value_hidden": list(self.value_hidden)}
+
+
+Params = tuple[Any, Any, Any]  # (normalizer_params, policy_params, value_params), as Brax PPO
+
+
+def make_networks(observation_size: int, action_size: int, policy_hidden=(128, 128, 128),
+                  value_hidden=(256, 256, 256)) -> ppo_networks.PPONetworks:
+    return ppo_networks.make_ppo_networks(
+        observation_size,
+        action_size,
+        preprocess_observations_fn=running_statistics.normalize,
+        policy_hidden_layer_sizes=tuple(policy_hidden),
+        value_hidden_layer_sizes=tuple(value_hidden),
+    )
+
+
+def make_deterministic_policy(networks: ppo_networks.PPONetworks) -> Callable[[Params, Any], Any]:
+    """A jitted ``policy(params, obs) -> action`` using the distribution's mode."""
+
+    @jax.jit
+    def policy(params: Params, obs: Any) -> Any:
+        logits = networks.policy_network.apply(params[0], params[1], obs)
+        return networks.parametric_action_distribution.mode(logits)
+
+    return policy
+
+
+class TrainState(NamedTuple):
+    params: ppo_losses.PPONetworkParams
+    normalizer: running_statistics.RunningStatisticsState
+    opt_state: optax.OptState
+
+
+@dataclasses.dataclass
+class Progress:
+    """One iteration's report, also what the progress event carries."""
+
+    steps: int
+    total_steps: int
+    mean_episode_reward: float
+    mean_step_reward: float
+    term_shares: dict[str, float]
+    steps_per_s: float
+    eta_s: float
+    episodes: int
+
+
+class Cancelled(Exception):
+    """Training was asked to stop; nothing half-written is left behind."""
+
+
+def _optimizer(cfg: PPOConfig) -> optax.GradientTransformation:
+    return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), optax.adam(cfg.learning_rate))
+
+
+def init_state(networks, obs_size: int, cfg: PPOConfig, key, init_params: Params | None = None) -> TrainState:
+    kp, kv = jax.random.split(key)
+    params = ppo_losses.PPONetworkParams(policy=networks.policy_network.init(kp),
+                                         value=networks.value_network.init(kv))
+    normalizer = running_statistics.init_state(specs.Array((obs_size,), jnp.dtype("float32")))
+    if init_params is not None:  # fine-tuning: start from an existing policy (and its normaliser)
+        normalizer = init_params[0]
+        params = ppo_losses.PPONetworkParams(policy=init_params[1], value=init_params[2])
+    return TrainState(params=params, normalizer=normalizer, opt_state=_optimizer(cfg).init(params))
+
+
+def make_functions(networks, cfg: PPOConfig):
+    """The jitted pieces: sampling actions for a batch, and one PPO update on an unroll."""
+    dist = networks.parametric_action_distribution
+    optimizer = _optimizer(cfg)
+    loss_fn = functools.partial(
+        ppo_losses.compute_ppo_loss,
+        ppo_network=networks,
+        entropy_cost=cfg.entropy_cost,
+        discounting=cfg.discounting,
+        reward_scaling=cfg.reward_scaling,
+        gae_lambda=cfg.gae_lambda,
+        clipping_epsilon=cfg.clipping_epsilon,
+        normalize_advantage=True,
+    )
+
+    @jax.jit
+    def act(state: TrainState, obs, key):
+        logits = networks.policy_network.apply(state.normalizer, state.params.policy, obs)
+        raw = dist.sample_no_postprocessing(logits, key)
+        return dist.postprocess(raw), raw, dist.log_prob(logits, raw), logits
+
+    def minibatch_step(carry, batch, normalizer):
+        params, opt_state, key = carry
+        key, k = jax.random.split(key)
+        (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, normalizer, batch, k)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state, key), metrics
+
+    @jax.jit
+    def update(state: TrainState, data: types.Transition, key):
+        normalizer = running_statistics.update(state.normalizer, data.observation.reshape(-1, data.observation.shape[-1]))
+        batch = data.reward.shape[0]
+
+        def epoch(carry, _):
+            params, opt_state, key = carry
+            key, kperm = jax.random.split(key)
+            perm = jax.random.permutation(kperm, batch)
+            mbs = jax.tree_util.tree_map(
+                lambda x: x[perm].reshape((cfg.num_minibatches, batch // cfg.num_minibatches) + x.shape[1:]), data)
+            return jax.lax.scan(functools.partial(minibatch_step, normalizer=normalizer), (params, opt_state, key), mbs)
+
+        (params, opt_state, _), metrics = jax.lax.scan(epoch, (state.params, state.opt_state, key), None,
+                                                       length=cfg.num_updates_per_batch)
+        return TrainState(params=params, normalizer=normalizer, opt_state=opt_state), jax.tree_util.tree_map(jnp.mean, metrics)
+
+    return act, update
+
+
+def train(
+    env,
+    total_steps: int,
+    cfg: PPOConfig = PPOConfig(),
+    *,
+    seed: int = 0,
+    init_params: Params | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[Params, Progress]:
+    """Trains a policy on a NativeBatchEnv for ``total_steps`` env steps."""
+    if cfg.num_envs != env.num_envs:
+        raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but the env batch has {env.num_envs}")
+    if env.num_envs % cfg.num_minibatches:
+        raise ValueError("num_envs must be divisible by num_minibatches")
+    networks = make_networks(env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden)
+    key = jax.random.PRNGKey(seed)
+    key, kinit = jax.random.split(key)
+    state = init_state(networks, env.observation_size, cfg, kinit, init_params)
+    act, update = make_functions(networks, cfg)
+    B, T = env.num_envs, cfg.unroll_length
+    steps_per_iter = B * T
+    iterations = max(1, -(-total_steps // steps_per_iter))
+    total = iterations * steps_per_iter
+
+    obs = env.reset()
+    ep_return = np.zeros(B)
+    finished_returns: list[float] = []
+    buf_obs = np.zeros((T + 1, B, env.observation_size), np.float32)
+    buf_raw = np.zeros((T, B, env.action_size), np.float32)
+    buf_logp = np.zeros((T, B), np.float32)
+    buf_logits = np.zeros((T, B, 2 * env.action_size), np.float32)
+    buf_rew = np.zeros((T, B), np.float32)
+    buf_disc = np.zeros((T, B), np.float32)
+    buf_trunc = np.zeros((T, B), np.float32)
+    buf_next = np.zeros((T, B, env.observation_size), np.float32)
+    start = time.perf_counter()
+    progress = None
+    for it in range(iterations):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        term_sums: dict[str, float] = {}
+        for t in range(T):
+            key, k = jax.random.split(key)
+            action, raw, logp, logits = act(state, obs, k)
+            buf_obs[t] = obs
+            buf_raw[t], buf_logp[t], buf_logits[t] = raw, logp, logits
+            obs, reward, done, trunc, info = env.step(np.asarray(action))
+            buf_rew[t], buf_disc[t], buf_trunc[t], buf_next[t] = reward, 1.0 - done, trunc, obs
+            for name, value in info["terms"].items():
+                term_sums[name] = term_sums.get(name, 0.0) + float(np.mean(value))
+            ep_return += reward
+            if done.any():
+                finished_returns.extend(ep_return[done > 0].tolist())
+                ep_return[done > 0] = 0.0
+        data = types.Transition(
+            observation=jnp.asarray(buf_obs[:T].swapaxes(0, 1)),
+            action=jnp.asarray(buf_raw.swapaxes(0, 1)),
+            reward=jnp.asarray(buf_rew.swapaxes(0, 1)),
+            discount=jnp.asarray(buf_disc.swapaxes(0, 1)),
+            next_observation=jnp.asarray(buf_next.swapaxes(0, 1)),
+            extras={"policy_extras": {"raw_action": jnp.asarray(buf_raw.swapaxes(0, 1)),
+                                      "log_prob": jnp.asarray(buf_logp.swapaxes(0, 1)),
+                                      "distribution_params": jnp.asarray(buf_logits.swapaxes(0, 1))},
+                    "state_extras": {"truncation": jnp.asarray(buf_trunc.swapaxes(0, 1))}},
+        )
+        key, kup = jax.random.split(key)
+        state, _ = update(state, data, kup)
+        done_steps = (it + 1) * steps_per_iter
+        elapsed = time.perf_counter() - start
+        sps = done_steps / max(elapsed, 1e-9)
+        recent = finished_returns[-4 * B:]
+        step_reward = float(buf_rew.mean())
+        abs_total = sum(abs(v) for v in term_sums.values()) or 1.0
+        progress = Progress(
+            steps=done_steps,
+            total_steps=total,
+            mean_episode_reward=float(np.mean(recent)) if recent else step_reward * env.config.episode_length,
+            mean_step_reward=step_reward,
+            term_shares={k: v / abs_total for k, v in term_sums.items()},
+            steps_per_s=sps,
+            eta_s=(total - done_steps) / sps,
+            episodes=len(finished_returns),
+        )
+        if on_progress is not None:
+            on_progress(progress)
+    params = jax.device_get((state.normalizer, state.params.policy, state.params.value))
+    return params, progress
