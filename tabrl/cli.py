@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -55,6 +57,153 @@ def doctor() -> None:
             console.print(f"      fix: {check.fix}")
     if not ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def providers(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the configured LLM providers (never their keys)."""
+    from tabrl.design.llm import list_providers
+
+    infos = list_providers()
+    if as_json:
+        print(json.dumps([i.model_dump() for i in infos], indent=2))
+        return
+    if not infos:
+        console.print("No LLM provider configured; the built-in designer is used. Set OPENAI_API_KEY or "
+                      "ANTHROPIC_API_KEY, or TABRL_LLM_PROVIDERS=NAME with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
+        return
+    table = Table(title=f"{len(infos)} LLM provider(s)")
+    for col in ("name", "kind", "model", "base url", "mode", "key", "status"):
+        table.add_column(col)
+    for i in infos:
+        key = f"set ({i.key_source})" if i.key_set else "none"
+        status = ("[green]ready[/]" + (" (default)" if i.default else "")) if i.ready else f"[red]{i.problem}[/]"
+        table.add_row(i.name, i.kind or "-", i.model or "-", i.base_url or "default", i.mode or "auto", key, status)
+    console.print(table)
+
+
+def _runs_dir(model: str, prompt: str):
+    import re
+    import time as _time
+
+    from tabrl.config import get_settings
+
+    slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "run"
+    return get_settings().data_dir / "runs" / f"{_time.strftime('%Y%m%d-%H%M%S')}-{model}-{slug}"
+
+
+@app.command()
+def train(
+    model: str = typer.Option(..., "--model", help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
+    prompt: str = typer.Option(..., "--prompt", help="The behavior, in plain words."),
+    approach: str = typer.Option("all", "--approach", help="1, 2, 3 or all."),
+    steps: int = typer.Option(50_000, "--steps", min=1_000, max=100_000_000, help="Environment steps to train."),
+    backend: str = typer.Option("auto", "--backend", help="native (CPU), mjx (GPU) or auto."),
+    init: Optional[Path] = typer.Option(None, "--init", help="Checkpoint to fine-tune from."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: data dir/runs/...)."),
+    seed: int = typer.Option(0, "--seed"),
+    seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0, help="Video length."),
+) -> None:
+    """Design three approaches for PROMPT, train them (PPO), render their videos."""
+    from tqdm import tqdm
+
+    from tabrl.design.builtin import design_approaches
+    from tabrl.robots.catalog import UnknownModel
+    from tabrl.train.pipeline import run_training_job
+
+    if approach not in ("1", "2", "3", "all"):
+        fail(f"--approach must be 1, 2, 3 or all (got '{approach}')")
+    if backend not in ("auto", "native", "mjx"):
+        fail(f"--backend must be native, mjx or auto (got '{backend}')")
+    try:
+        programs = design_approaches(model, prompt)
+    except UnknownModel as e:
+        fail(str(e))
+    except ValueError as e:
+        fail(str(e))
+    chosen = list(enumerate(programs, start=1)) if approach == "all" else [(int(approach), programs[int(approach) - 1])]
+    root = out or _runs_dir(model, prompt)
+    for i, program in chosen:
+        console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
+        bar = tqdm(total=steps, unit="step", unit_scale=True, desc=f"approach {i}", leave=True)
+
+        def on_event(event: dict, bar=bar) -> None:
+            if event["type"] == "progress":
+                bar.total = event["total_steps"]
+                bar.n = event["steps"]
+                bar.set_postfix(reward=f"{event['mean_reward']:.2f}", sps=f"{event['steps_per_s']:.0f}")
+                bar.refresh()
+            elif event["type"] == "rendering" and event["fraction"] == 0.0:
+                bar.set_description(f"approach {i} (rendering)")
+
+        try:
+            result = run_training_job(model, program, steps, root / f"approach-{i}", seed=seed, backend=backend,
+                                      init_checkpoint=init, render_seconds=seconds, on_event=on_event)
+        except Exception as e:  # a refused program or a bad checkpoint is the user's to fix
+            bar.close()
+            fail(f"approach {i}: {e}")
+        bar.close()
+        m = result["metrics"]
+        console.print(f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
+                      f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
+                      f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
+                      f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s")
+    console.print(f"Artifacts in {root}")
+
+
+@app.command()
+def render(
+    checkpoint: Path = typer.Argument(..., help="A policy checkpoint folder."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: beside the checkpoint)."),
+    seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0),
+) -> None:
+    """Render a trained policy's video, poster, trajectory and metrics."""
+    from tabrl.train.checkpoint import CheckpointError
+    from tabrl.train.pipeline import run_render_job
+
+    try:
+        result = run_render_job(checkpoint, out or checkpoint.parent / "render", seconds=seconds)
+    except CheckpointError as e:
+        fail(str(e))
+    console.print(f"video: {result['video']}\nposter: {result['poster']}\nmetrics: {result['metrics']['forward_speed_mps']:.2f} m/s forward")
+
+
+@app.command()
+def thumbnails(model: Optional[list[str]] = typer.Option(None, "--model", help="Only these ids.")) -> None:
+    """Render a still for every catalog model whose assets are present."""
+    from tabrl.render.thumbnails import render_thumbnails
+
+    for model_id, path, error in render_thumbnails(model):
+        console.print(f"{model_id}: {path}" if path else f"{model_id}: [yellow]skipped[/] ({error})")
+
+
+@app.command()
+def bench(quick: bool = typer.Option(False, "--quick", help="Shorter measurements, no end-to-end run.")) -> None:
+    """Print the engine's performance figures as JSON (native env, PPO, rendering, end to end)."""
+    from tabrl.bench.perf import run_all
+
+    print(json.dumps(run_all(quick=quick), indent=2))
+
+
+@app.command("eval-behaviors")
+def eval_behaviors(
+    steps: int = typer.Option(200_000, "--steps", min=1_000, help="Training steps per approach."),
+    prompt: Optional[list[str]] = typer.Option(None, "--prompt", help="Only these suite prompts."),
+    out: Optional[Path] = typer.Option(None, "--out"),
+) -> None:
+    """Train the built-in designer's approaches for the behavior suite on Go1 and check the metrics."""
+    from tabrl.bench.behaviors import SUITE, run_suite
+    from tabrl.config import get_settings
+
+    for p in prompt or []:
+        if p not in SUITE:
+            fail(f"unknown suite prompt '{p}'; allowed: {', '.join(SUITE)}")
+    root = out or get_settings().data_dir / "behavior-suite"
+    report = run_suite(steps, root, prompts=prompt,
+                       on_result=lambda r: console.print(
+                           f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
+                           f"{r.detail} ({r.wall_s:.0f} s)"))
+    print(json.dumps({k: v for k, v in report.items() if k != "approaches"}, indent=2))
 
 
 def main() -> None:  # pragma: no cover

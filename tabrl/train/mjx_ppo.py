@@ -1,0 +1,85 @@
+"""Brax PPO on the MJX backend (the GPU path; also runs on a CPU, slowly)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Callable
+
+from brax.training.agents.ppo import networks as ppo_networks
+from brax.training.agents.ppo import train as brax_ppo
+from mujoco_playground import wrapper
+
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots.model import Robot
+from tabrl.sim.mjx_env import BehaviorMjxEnv, default_config
+from tabrl.train.ppo import Cancelled, PPOConfig, Progress
+
+
+def train_mjx(
+    robot: Robot,
+    program: RewardProgram,
+    steps: int,
+    cfg: PPOConfig,
+    *,
+    seed: int = 0,
+    num_envs: int | None = None,
+    init_params: Any = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    num_evals: int = 10,
+) -> tuple[Any, dict[str, Any]]:
+    env_cfg = default_config(robot)
+    env = BehaviorMjxEnv(robot, program, env_cfg)
+    num_envs = num_envs or cfg.num_envs
+    network_factory = functools.partial(
+        ppo_networks.make_ppo_networks,
+        policy_hidden_layer_sizes=cfg.policy_hidden,
+        value_hidden_layer_sizes=cfg.value_hidden,
+    )
+    start = time.perf_counter()
+    last: dict[str, Any] = {"steps": 0, "reward": 0.0}
+
+    def progress_fn(num_steps: int, metrics: dict[str, Any]) -> None:
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        elapsed = time.perf_counter() - start
+        sps = num_steps / max(elapsed, 1e-9)
+        reward = float(metrics.get("eval/episode_reward", 0.0))
+        last.update(steps=int(num_steps), reward=reward, steps_per_s=sps)
+        terms = {k.removeprefix("eval/episode_reward/"): float(v) for k, v in metrics.items()
+                 if k.startswith("eval/episode_reward/")}
+        total = sum(abs(v) for v in terms.values()) or 1.0
+        if on_progress is not None and num_steps > 0:
+            on_progress(Progress(steps=int(num_steps), total_steps=steps, mean_episode_reward=reward,
+                                 mean_step_reward=reward / env_cfg.episode_length,
+                                 term_shares={k: v / total for k, v in terms.items()}, steps_per_s=sps,
+                                 eta_s=max(0.0, steps - num_steps) / max(sps, 1e-9), episodes=0))
+
+    _, params, _ = brax_ppo.train(
+        environment=env,
+        num_timesteps=steps,
+        episode_length=env_cfg.episode_length,
+        wrap_env_fn=wrapper.wrap_for_brax_training,
+        num_envs=num_envs,
+        num_eval_envs=min(num_envs, 16),
+        unroll_length=cfg.unroll_length,
+        batch_size=num_envs // cfg.num_minibatches,  # one iteration = one unroll of every env, as natively
+        num_minibatches=cfg.num_minibatches,
+        num_updates_per_batch=cfg.num_updates_per_batch,
+        learning_rate=cfg.learning_rate,
+        entropy_cost=cfg.entropy_cost,
+        discounting=cfg.discounting,
+        gae_lambda=cfg.gae_lambda,
+        clipping_epsilon=cfg.clipping_epsilon,
+        max_grad_norm=cfg.max_grad_norm,
+        reward_scaling=cfg.reward_scaling,
+        normalize_observations=True,
+        network_factory=network_factory,
+        num_evals=num_evals,
+        seed=seed,
+        progress_fn=progress_fn,
+        restore_params=init_params,
+    )
+    return params, {"steps": last["steps"], "mean_episode_reward": last["reward"],
+                    "steps_per_s": last.get("steps_per_s", 0.0)}

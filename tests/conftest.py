@@ -1,0 +1,27 @@
+"""Shared test set-up: the offline Menagerie copy and a private data directory per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_SHARED_MENAGERIE = REPO.parent / "shared" / "menagerie"
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+if "TABRL_MENAGERIE_PATH" not in os.environ and _SHARED_MENAGERIE.exists():
+    os.environ["TABRL_MENAGERIE_PATH"] = str(_SHARED_MENAGERIE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test session gets its own data dir (database, caches, jobs) unless one is set."""
+    from tabrl.config import get_settings
+
+    if "TABRL_DATA_DIR" not in os.environ:
+        os.environ["TABRL_DATA_DIR"] = str(tmp_path_factory.mktemp("tabrl-data"))
+    get_settings.cache_clear()
+    return Path(os.environ["TABRL_DATA_DIR"])
