@@ -7,6 +7,7 @@ and cached under the data directory, keyed by the Playground version and Menager
 from __future__ import annotations
 
 import difflib
+import hashlib
 import functools
 import json
 import re
@@ -199,7 +200,10 @@ def _cache_path() -> Path:
 
 
 def _cache_key() -> str:
-    return json.dumps([__version__, metadata.version("playground"), str(menagerie.menagerie_path())])
+    from tabrl.robots.profiles import PROFILE_DIR
+
+    profiles = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(PROFILE_DIR.glob("*.yaml")))).hexdigest()
+    return json.dumps([__version__, metadata.version("playground"), str(menagerie.menagerie_path()), profiles])
 
 
 def _entry_facts(model_id: str) -> dict:
