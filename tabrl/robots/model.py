@@ -163,6 +163,8 @@ def compile_robot(
     if tuned_model is not None:
         _copy_tuning(tuned_model, model)
     model.opt.timestep = sim_dt
+    if profile.body_contacts:
+        _enable_body_contacts(model)
 
     def adr(sensor: str) -> np.ndarray:
         s = model.sensor(sensor)
@@ -277,6 +279,17 @@ def _copy_tuning(src: mujoco.MjModel, dst: mujoco.MjModel) -> None:
             b[...] = a
     for opt in ("iterations", "ls_iterations", "solver", "cone", "integrator", "impratio", "disableflags"):
         setattr(dst.opt, opt, getattr(src.opt, opt))
+
+
+def _enable_body_contacts(model: mujoco.MjModel) -> None:
+    """Turns on ground contact for the robot's collision geoms (group 3) that have none."""
+    floor_bits = int(np.bitwise_or.reduce(model.geom_contype[model.geom_bodyid == 0])) or 1
+    off = (model.geom_bodyid != 0) & (model.geom_group == 3) & (model.geom_contype == 0) & (model.geom_conaffinity == 0)
+    model.geom_conaffinity[off] = floor_bits
+    model.geom_condim[off] = 3
+    # The broad phase filters with per-body masks computed at compile time: update them too.
+    for body in np.unique(model.geom_bodyid[off]):
+        model.body_conaffinity[body] |= floor_bits
 
 
 def spec_from_xml_file(path: Path) -> mujoco.MjSpec:

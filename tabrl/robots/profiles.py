@@ -32,6 +32,11 @@ class RobotProfile(BaseModel):
     foot_radius: float = 0.02
     fall_height_ratio: float = Field(0.45, description="Fall when base height < ratio x standing height.")
     fall_tilt: float = Field(1.0, description="Fall when the base tilts more than this many radians.")
+    body_contacts: bool = Field(
+        False,
+        description="Let every collision geom touch the ground. Playground's locomotion scenes collide with the "
+        "feet only, so a robot asked to lie down or sit would sink through the floor.",
+    )
 
 
 @functools.cache
