@@ -1,0 +1,523 @@
+"""Refine a trained approach: its program, reward shares and measured behavior -> three improved programs.
+
+With an LLM provider the model reads the run and proposes three programs (validated and repaired
+like designs; a failing one is replaced by a rule-based refinement). Without one, a deterministic
+rule set does it: terms the user names are raised or lowered ("more hips, less jumping"),
+weights are rebalanced from the reward shares, and stability terms are strengthened when the
+robot fell. Every refined program is checked by the reward language before it is returned.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tabrl.config import Settings, get_settings
+from tabrl.design.llm import (
+    BUILTIN,
+    N_APPROACHES,
+    Approach,
+    DesignResult,
+    ProgramCheckError,
+    _Slot,
+    check_program,
+    converse,
+    system_prompt,
+)
+from tabrl.design.providers import ProviderError, make_provider, provider_config, provider_infos
+
+REFINER_NOTE = "fallback: built-in refiner"
+
+# ----------------------------------------------------------------------------- reading a finished run
+
+
+class RunSummary(BaseModel):
+    """What refining needs from a finished run."""
+
+    model_id: str
+    program: dict[str, Any]
+    term_shares: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    path: str | None = None
+
+
+class RunNotFound(FileNotFoundError):
+    """No finished run matches the given directory or id."""
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _candidates(job: str, settings: Settings) -> list[Path]:
+    path = Path(job).expanduser()
+    if path.exists():
+        return [path]
+    root = settings.data_dir
+    out = [root / sub / job for sub in ("jobs", "runs", "artifacts")]
+    if re.fullmatch(r"[\w.\-]+", job):
+        for sub in ("jobs", "runs", "artifacts"):
+            base = root / sub
+            if base.is_dir():
+                out += sorted(p for p in base.glob(f"**/{job}") if p.is_dir())
+    return out
+
+
+def _run_files(directory: Path) -> tuple[Path | None, Path | None]:
+    """(metadata.json, metrics.json) in a job dir, its ``policy`` checkpoint or its parent."""
+    metadata = next((p for p in (directory / "metadata.json", directory / "policy" / "metadata.json",
+                                 directory / "checkpoint" / "metadata.json") if p.is_file()), None)
+    if metadata is None:
+        found = sorted(directory.glob("*/metadata.json"))
+        metadata = found[0] if len(found) == 1 else None
+    metrics = next((p for p in (directory / "metrics.json", directory / "render" / "metrics.json",
+                                directory.parent / "metrics.json") if p.is_file()), None)
+    return metadata, metrics
+
+
+def load_run(job: str | Path, settings: Settings | None = None) -> RunSummary:
+    """Reads a finished run: a job directory (or its checkpoint directory), or a job id under the data dir."""
+    settings = settings or get_settings()
+    for directory in _candidates(str(job), settings):
+        if not directory.is_dir():
+            continue
+        metadata_path, metrics_path = _run_files(directory)
+        if metadata_path is None:
+            continue
+        meta = _read_json(metadata_path)
+        if not meta or not isinstance(meta.get("program"), dict):
+            raise RunNotFound(f"{metadata_path} has no program")
+        metrics = _read_json(metrics_path) if metrics_path else None
+        metrics = metrics or {}
+        final = meta.get("final_metrics") if isinstance(meta.get("final_metrics"), dict) else {}
+        shares = final.get("term_shares") or meta.get("term_shares") or metrics.get("term_shares") or {}
+        if not shares and isinstance(metrics.get("reward_terms"), dict):
+            means = {k: float(v) for k, v in metrics["reward_terms"].items() if isinstance(v, (int, float))}
+            total = sum(abs(v) for v in means.values()) or 1.0
+            shares = {k: v / total for k, v in means.items()}
+        model_id = meta.get("model_id") or meta.get("model") or meta.get("env")
+        if not model_id:
+            raise RunNotFound(f"{metadata_path} does not say which robot it trained")
+        return RunSummary(model_id=model_id, program=meta["program"], path=str(directory), metrics=metrics,
+                          term_shares={str(k): float(v) for k, v in shares.items() if isinstance(v, (int, float))})
+    raise RunNotFound(f"no finished run at '{job}': give a job directory (with metadata.json and metrics.json) "
+                      f"or a job id under {settings.data_dir}")
+
+
+# ----------------------------------------------------------------------------- the rule set
+
+
+_MORE = {"more", "stronger", "bigger", "larger", "higher", "faster", "increase", "extra", "amplify", "boost",
+         "harder", "wider", "louder", "much"}
+_LESS = {"less", "fewer", "weaker", "smaller", "lower", "slower", "reduce", "no", "stop", "avoid", "without",
+         "never", "dont", "don't", "not", "minus", "calmer", "decrease"}
+_STOP = {"the", "a", "an", "of", "on", "in", "with", "and", "its", "it", "your", "his", "her", "their", "please",
+         "bit", "lot", "little", "way", "too", "so", "very", "be", "do", "some", "just", "to", "should"}
+
+# A word a person uses -> fragments of term names, params or expressions it refers to.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "jump": ("jump", "hop", "air", "feet_height", "base_lin_vel[2]", "lin_vel_z", "vertical"),
+    "hop": ("jump", "hop", "air", "feet_height", "base_lin_vel[2]"),
+    "bounce": ("jump", "hop", "base_lin_vel[2]", "base_height"),
+    "spin": ("yaw", "spin", "turn", "base_ang_vel[2]", "ang_vel"),
+    "turn": ("yaw", "spin", "turn", "base_ang_vel[2]", "ang_vel"),
+    "rotate": ("yaw", "spin", "turn", "base_ang_vel[2]"),
+    "shake": ("sine", "oscillat", "sway", "wiggle", "shake", "rhythm"),
+    "wiggle": ("sine", "oscillat", "sway", "wiggle", "shake"),
+    "sway": ("sine", "oscillat", "sway", "wiggle"),
+    "dance": ("sine", "oscillat", "rhythm", "phase"),
+    "swing": ("sine", "oscillat", "swing"),
+    "walk": ("lin_vel", "velocity", "forward", "speed", "track", "gait"),
+    "run": ("lin_vel", "velocity", "forward", "speed", "track"),
+    "move": ("lin_vel", "velocity", "forward", "speed", "track"),
+    "forward": ("forward", "base_lin_vel[0]", "lin_vel", "velocity"),
+    "speed": ("lin_vel", "velocity", "speed", "forward"),
+    "smooth": ("action_rate", "smooth", "jerk"),
+    "jitter": ("action_rate", "smooth", "jerk"),
+    "jerky": ("action_rate", "smooth", "jerk"),
+    "fall": ("upright", "alive", "orientation", "fall", "gravity"),
+    "balance": ("upright", "alive", "orientation", "gravity"),
+    "stable": ("upright", "alive", "orientation", "gravity"),
+    "stability": ("upright", "alive", "orientation", "gravity"),
+    "upright": ("upright", "orientation", "gravity"),
+    "tilt": ("upright", "orientation", "roll", "pitch"),
+    "still": ("stay_in_place", "drift", "still"),
+    "drift": ("stay_in_place", "drift"),
+    "wander": ("stay_in_place", "drift"),
+    "place": ("stay_in_place", "drift"),
+    "energy": ("torque", "energy", "effort", "power"),
+    "effort": ("torque", "energy", "effort"),
+    "height": ("height", "base_height", "base_pos[2]"),
+    "tall": ("height", "base_height"),
+    "crouch": ("height", "base_height"),
+}
+_PENALTY_FOR_LESS: dict[str, str] = {  # a safe expression to add when nothing matches "less X"
+    "jump": "abs(base_lin_vel[2])", "hop": "abs(base_lin_vel[2])", "bounce": "abs(base_lin_vel[2])",
+    "spin": "abs(base_ang_vel[2])", "turn": "abs(base_ang_vel[2])", "rotate": "abs(base_ang_vel[2])",
+    "drift": "abs(base_lin_vel[0]) + abs(base_lin_vel[1])", "wander": "abs(base_lin_vel[0]) + abs(base_lin_vel[1])",
+    "move": "abs(base_lin_vel[0]) + abs(base_lin_vel[1])", "tilt": "abs(roll) + abs(pitch)",
+    "wobble": "abs(roll) + abs(pitch)",
+}
+_STABILITY = ("upright", "alive", "orientation")
+_SMOOTH = ("action_rate",)
+
+
+class Wish(BaseModel):
+    """One clause of the user's words: more (+1) or less (-1) of something."""
+
+    direction: int
+    words: list[str]
+    text: str
+
+
+def _stem(word: str) -> str:
+    """A crude stem: hips -> hip, jumping -> jump, hopping -> hop, bodies -> body."""
+    word = word.lower().strip("'\"")
+    if word.endswith("ing") and len(word) > 5:
+        return word[:-4] if word[-4] == word[-5] and word[-4] not in "aeiouls" else word[:-3]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def parse_wishes(words: str | None) -> list[Wish]:
+    """ "more hips, less jumping" -> [Wish(+1, ['hip']), Wish(-1, ['jump'])]."""
+    if not words:
+        return []
+    wishes = []
+    for clause in re.split(r"[,;.!\n]+|\band\b|\bbut\b|\bplus\b", words.lower()):
+        tokens = re.findall(r"[a-z_][a-z_']*", clause)
+        if not tokens:
+            continue
+        direction = 0
+        rest = []
+        for token in tokens:
+            if token in _MORE and direction == 0:
+                direction = 1
+            elif token in _LESS and direction == 0:
+                direction = -1
+            elif token not in _STOP and token not in _MORE and token not in _LESS:
+                rest.append(_stem(token))
+        if direction and rest:
+            wishes.append(Wish(direction=direction, words=rest, text=clause.strip()))
+    return wishes
+
+
+def _term_text(term: dict[str, Any]) -> str:
+    parts = [str(term.get("term", ""))]
+    params = term.get("params")
+    if isinstance(params, dict):
+        parts += [f"{k} {v}" for k, v in params.items()]
+    for key in ("expr", "name", "label"):
+        if isinstance(term.get(key), str):
+            parts.append(term[key])
+    return " ".join(parts).lower()
+
+
+def _synonyms(word: str) -> tuple[str, ...]:
+    for w in (word, word + "e"):  # shak(ing) -> shake, danc(ing) -> dance
+        if w in SYNONYMS:
+            return SYNONYMS[w] + (word,)
+    return (word,)
+
+
+def _matches(word: str, term: dict[str, Any]) -> bool:
+    text = _term_text(term)
+    return any(f in text for f in _synonyms(word) if len(f) >= 3)
+
+
+def _term_label(term: dict[str, Any]) -> str:
+    params = term.get("params") if isinstance(term.get("params"), dict) else {}
+    target = params.get("group") or term.get("expr") or ""
+    return f"{term.get('term')}{f' ({target})' if target else ''}"
+
+
+def shares_by_index(program: dict[str, Any], shares: dict[str, float]) -> list[float | None]:
+    """Each term's reward share; keys may be 'i:term', 'term:i', 'term_i' or the term's name."""
+    terms = program.get("terms") or []
+    out: list[float | None] = [None] * len(terms)
+    by_name: dict[str, list[int]] = {}
+    for i, t in enumerate(terms):
+        by_name.setdefault(str(t.get("term")), []).append(i)
+        for key in ("name", "label"):
+            if isinstance(t.get(key), str):
+                by_name.setdefault(t[key], []).append(i)
+    for key, value in shares.items():
+        m = re.fullmatch(r"(\d+)[:_\-](.+)", key) or re.fullmatch(r"(.+?)[:_\-#](\d+)", key)
+        index = None
+        if m:
+            num = m.group(1) if m.group(1).isdigit() else m.group(2)
+            if int(num) < len(terms):
+                index = int(num)
+        if index is None and key in by_name and len(by_name[key]) == 1:
+            index = by_name[key][0]
+        if index is not None:
+            out[index] = float(value) + (out[index] or 0.0)
+    return out
+
+
+def _scale(program: dict[str, Any], index: int, factor: float, why: str, notes: list[str]) -> None:
+    term = program["terms"][index]
+    old = float(term.get("weight", 1.0))
+    new = round(old * factor, 4)
+    if new == old:
+        return
+    term["weight"] = new
+    notes.append(f"{_term_label(term)} weight {old:g} -> {new:g} ({why})")
+
+
+def _has(program: dict[str, Any], names: tuple[str, ...]) -> list[int]:
+    return [i for i, t in enumerate(program.get("terms") or []) if str(t.get("term")) in names]
+
+
+def apply_wishes(program: dict[str, Any], wishes: list[Wish], strength: float, notes: list[str]) -> set[int]:
+    """Raises terms the user wants more of, lowers those they want less of (penalties the other way).
+
+    Returns the indices of the terms it changed or added.
+    """
+    touched: set[int] = set()
+    for wish in wishes:
+        matched = [i for i, t in enumerate(program["terms"]) if any(_matches(w, t) for w in wish.words)]
+        touched.update(matched)
+        for i in matched:
+            weight = float(program["terms"][i].get("weight", 1.0))
+            same_sign = (wish.direction > 0) == (weight > 0)
+            _scale(program, i, strength if same_sign else 1 / strength, f"you asked: {wish.text}", notes)
+        if not matched and wish.direction < 0:
+            expr = next((_PENALTY_FOR_LESS[w] for w in wish.words if w in _PENALTY_FOR_LESS), None)
+            if expr:
+                touched.add(len(program["terms"]))
+                program["terms"].append({"term": "expr", "weight": round(-0.5 * strength, 3), "expr": expr})
+                notes.append(f"added penalty -{expr} (you asked: {wish.text})")
+                continue
+        if not matched:
+            notes.append(f"no term matches '{wish.text}'")
+    return touched
+
+
+def apply_metrics(program: dict[str, Any], shares: list[float | None], metrics: dict[str, Any], strength: float,
+                  notes: list[str], protect: set[int] | None = None) -> None:
+    """Rebalances from reward shares and behavior: dominant terms down, silent rewards up, falls -> stability.
+
+    Terms in ``protect`` (the user's own wishes) keep their weight.
+    """
+    terms = program["terms"]
+    protect = protect or set()
+    known = [(i, s) for i, s in enumerate(shares) if s is not None and i < len(terms) and i not in protect]
+    for i, share in known:
+        weight = float(terms[i].get("weight", 1.0))
+        if weight > 0 and share > 0.6 and len(terms) > 1:
+            _scale(program, i, 1 / strength, f"it was {share:.0%} of the reward and crowded out the rest", notes)
+        elif weight > 0 and abs(share) < 0.05:
+            _scale(program, i, strength, f"only {abs(share):.0%} of the reward", notes)
+    penalty_share = sum(abs(s) for i, s in known if float(terms[i].get("weight", 1.0)) < 0)
+    if penalty_share > 0.5:
+        for i, _ in known:
+            if float(terms[i].get("weight", 1.0)) < 0:
+                _scale(program, i, 1 / strength, f"penalties were {penalty_share:.0%} of the reward", notes)
+    fell = (metrics.get("falls") or 0) > 0 or (metrics.get("fallen_fraction") or 0) > 0.1 or \
+        (metrics.get("upright_fraction") is not None and metrics["upright_fraction"] < 0.8)
+    if fell:
+        stable = _has(program, _STABILITY)
+        for i in stable:
+            _scale(program, i, strength, "the robot fell", notes)
+        if not stable:
+            program["terms"].append({"term": "upright", "weight": 1.0})
+            notes.append("added upright (the robot fell)")
+    drift = metrics.get("drift_m")
+    if isinstance(drift, (int, float)) and drift > 1.0:
+        for i in _has(program, ("stay_in_place",)):
+            _scale(program, i, strength, f"it drifted {drift:.1f} m", notes)
+
+
+def _stabilize(program: dict[str, Any], notes: list[str]) -> None:
+    if not _has(program, _SMOOTH):
+        program["terms"].append({"term": "action_rate", "weight": -0.01})
+        notes.append("added action_rate smoothing")
+    else:
+        for i in _has(program, _SMOOTH):
+            _scale(program, i, 1.5, "smoother actions", notes)
+
+
+def _fingerprint(program: dict[str, Any]) -> str:
+    return json.dumps(program.get("terms"), sort_keys=True)
+
+
+VARIANTS = ("Tuned", "Rebalanced", "Bold")
+
+
+def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] | None, metrics: dict[str, Any] | None,
+                        words: str | None, robot: Any = None,
+                        check: Callable[[Any, Any], Any] | None = None) -> list[dict[str, Any]]:
+    """Three deterministic refinements (as program JSON), each checked by the reward language when ``robot`` is given.
+
+    1. Tuned: the user's words applied (or a gentle rebalance when there are none).
+    2. Rebalanced: the reward shares and behavior metrics applied.
+    3. Bold: both, stronger, plus smoothing.
+    """
+    wishes = parse_wishes(words)
+    metrics = metrics or {}
+    base = copy.deepcopy(program)
+    base.setdefault("terms", [])
+    shares = shares_by_index(base, term_shares or {})
+    recipes: list[Callable[[dict[str, Any], list[str]], None]] = [
+        lambda p, n: apply_wishes(p, wishes, 1.5, n) if wishes else apply_metrics(p, shares, metrics, 1.25, n),
+        lambda p, n: apply_metrics(p, shares, metrics, 1.5, n),
+        lambda p, n: (apply_metrics(p, shares, metrics, 2.0, n, protect=apply_wishes(p, wishes, 2.0, n)),
+                      _stabilize(p, n)),
+    ]
+    out: list[dict[str, Any]] = []
+    seen = {_fingerprint(base)}
+    for variant, recipe in zip(VARIANTS, recipes):
+        candidate = copy.deepcopy(base)
+        notes: list[str] = []
+        recipe(candidate, notes)
+        if _fingerprint(candidate) in seen:  # nothing changed, or the same as another: nudge it apart
+            _nudge(candidate, len(out), notes)
+        candidate = _finish(candidate, base, variant, notes)
+        if robot is not None and check is not None:
+            try:
+                check(candidate, robot)
+            except ProgramCheckError as exc:
+                candidate = _finish(copy.deepcopy(base), base, variant, [f"kept the original: refinement failed ({exc})"])
+                _nudge(candidate, len(out), candidate["notes"])
+        seen.add(_fingerprint(candidate))
+        out.append(candidate)
+    return out
+
+
+def _nudge(program: dict[str, Any], k: int, notes: list[str]) -> None:
+    """A small, deterministic change so the three refinements differ even when no rule fired."""
+    terms = program["terms"]
+    positive = [i for i, t in enumerate(terms) if float(t.get("weight", 1.0)) > 0]
+    if k == 0 and positive:
+        _scale(program, positive[0], 1.25, "emphasise the main behavior", notes)
+    elif k == 1 and len(positive) > 1:
+        _scale(program, positive[-1], 1.5, "give the supporting terms more say", notes)
+    else:
+        _stabilize(program, notes)
+
+
+def _finish(candidate: dict[str, Any], base: dict[str, Any], variant: str, notes: list[str]) -> dict[str, Any]:
+    name = str(base.get("name") or "Approach")
+    candidate["name"] = f"{name} ({variant})"[:80]
+    summary = str(base.get("summary") or "")
+    candidate["summary"] = (f"{variant} refinement of '{name}'. {summary}").strip()[:300]
+    candidate["notes"] = [*notes] or ["no change suggested"]
+    return candidate
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def _compact_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics for a prompt: numbers rounded, long lists dropped."""
+    def trim(v: Any, depth: int = 0) -> Any:
+        if isinstance(v, float):
+            return round(v, 4) if math.isfinite(v) else None
+        if isinstance(v, dict) and depth < 3:
+            return {k: trim(x, depth + 1) for k, x in v.items()}
+        if isinstance(v, list):
+            return [trim(x, depth + 1) for x in v[:12]]
+        return v
+    return {k: trim(v) for k, v in metrics.items() if k not in ("video_frames", "fps", "width", "height")}
+
+
+def refine_prompt(program: dict[str, Any], term_shares: dict[str, float], metrics: dict[str, Any],
+                  words: str | None) -> str:
+    shares = {k: round(float(v), 4) for k, v in term_shares.items()}
+    return "\n\n".join([
+        "This reward program was trained; the policy's behavior was measured.",
+        "Program:\n" + json.dumps(program),
+        "Share of the reward each term contributed during training (negative: penalties):\n" + json.dumps(shares),
+        "Measured behavior (10 s rollout):\n" + json.dumps(_compact_metrics(metrics)),
+        f"What the user wants changed: {words.strip()}" if words and words.strip()
+        else "The user gave no words: improve what the measurements show is off.",
+        "Propose three improved programs that differ in kind: (1) a careful re-weighting, (2) a structural "
+        "change (add, replace or retune terms), (3) a bolder alternative strategy for the same behavior. "
+        "Say what changed and why in each program's 'notes'. Reply with JSON {\"approaches\": [...]}.",
+    ])
+
+
+def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares: dict[str, float] | None = None,
+                      metrics: dict[str, Any] | None = None, words: str | None = None, *,
+                      provider: str | None = None, model: str | None = None,
+                      settings: Settings | None = None) -> DesignResult:
+    """Three improved programs for a finished run.
+
+    ``provider``: a configured provider name; None uses the default one if any is configured, else the
+    built-in rules; ``"builtin"`` forces the rules. A provider failure is reported in ``error`` and the
+    rule-based refinements are returned in its place. Raises ProviderConfigError for an unknown provider.
+    """
+    from tabrl.robots.catalog import load_robot
+
+    settings = settings or get_settings()
+    start = time.perf_counter()
+    program_json = program.model_dump(mode="json") if hasattr(program, "model_dump") else copy.deepcopy(dict(program))
+    shares = dict(term_shares or {})
+    metrics = dict(metrics or {})
+    robot = load_robot(model_id)
+    name = provider.strip().lower() if provider else None
+    if name is None and any(i.ready for i in provider_infos(settings)):
+        name = next(i.name for i in provider_infos(settings) if i.default)
+
+    def rules() -> list[dict[str, Any]]:
+        return rule_based_programs(program_json, shares, metrics, words, robot, check_program)
+
+    if name in (None, BUILTIN):
+        programs = rules()
+        return DesignResult(provider=BUILTIN, model=BUILTIN, kind=BUILTIN, label="Built-in refiner",
+                            approaches=[Approach(program=_validated(p, robot), source=BUILTIN) for p in programs],
+                            elapsed_s=time.perf_counter() - start)
+    config = provider_config(name, model, settings)
+    result = DesignResult(provider=config.name, model=config.model, kind=config.kind, label=config.label)
+    client = make_provider(config)
+    try:
+        slots, result.requests = converse(client, robot, system_prompt(robot, task="refine"),
+                                          refine_prompt(program_json, shares, metrics, words),
+                                          repair_rounds=settings.llm_repair_rounds)
+    except ProviderError as exc:
+        result.error, result.error_kind = str(exc), exc.kind
+        slots = [_Slot() for _ in range(N_APPROACHES)]
+        for slot in slots:
+            slot.error = str(exc)
+    finally:
+        client.close()
+    spare: list[dict[str, Any]] | None = None
+    approaches = []
+    for i, slot in enumerate(slots):
+        if slot.program is not None:
+            approaches.append(Approach(program=slot.program.model_dump(mode="json"), source="llm", rounds=slot.rounds))
+            continue
+        spare = spare if spare is not None else rules()
+        data = copy.deepcopy(spare[i % len(spare)])
+        data["notes"] = [*data.get("notes", []), f"{REFINER_NOTE} (LLM approach failed: {(slot.error or '')[:400]})"]
+        approaches.append(Approach(program=_validated(data, robot), source="fallback", fallback=True,
+                                   error=slot.error, rounds=slot.rounds))
+    result.approaches = approaches
+    result.elapsed_s = time.perf_counter() - start
+    return result
+
+
+def _validated(data: dict[str, Any], robot: Any) -> dict[str, Any]:
+    """The program as the reward language normalises it (it was checked already; re-check is cheap)."""
+    try:
+        return check_program(data, robot).model_dump(mode="json")
+    except ProgramCheckError:
+        return data

@@ -1,0 +1,75 @@
+"""The built-in refiner's rules on program JSON (no robot, no provider)."""
+
+from __future__ import annotations
+
+import json
+
+from tabrl.design.refine import load_run, parse_wishes, rule_based_programs, shares_by_index
+
+HIPS = {"name": "Hip Oscillator", "summary": "Sway the hips", "notes": [], "terms": [
+    {"term": "joint_sine", "weight": 2.0, "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5}},
+    {"term": "upright", "weight": 1.0},
+    {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
+    {"term": "action_rate", "weight": -0.01}]}
+
+
+def test_parse_wishes():
+    wishes = parse_wishes("More hips, less jumping and please stop spinning; bigger shaking. Hello")
+    assert [(w.direction, w.words) for w in wishes] == [(1, ["hip"]), (-1, ["jump"]), (-1, ["spin"]), (1, ["shak"])]
+    assert parse_wishes(None) == [] and parse_wishes("  ") == []
+
+
+def test_shares_by_index_accepts_several_key_styles():
+    assert shares_by_index(HIPS, {"0:joint_sine": 0.5, "upright": 0.3, "expr_2": 0.1, "action_rate#3": -0.1}) == \
+        [0.5, 0.3, 0.1, -0.1]
+    assert shares_by_index(HIPS, {"unknown": 1.0}) == [None] * 4
+
+
+def test_words_raise_named_terms_and_penalise_unmatched_less():
+    tuned, rebalanced, bold = rule_based_programs(HIPS, {}, {}, "more hips, less jumping")
+    assert tuned["terms"][0]["weight"] == 3.0  # 2.0 x 1.5
+    assert tuned["terms"][-1] == {"term": "expr", "weight": -0.75, "expr": "abs(base_lin_vel[2])"}
+    assert any("more hips" in n for n in tuned["notes"]) and tuned["name"] == "Hip Oscillator (Tuned)"
+    assert bold["terms"][0]["weight"] == 4.0 and bold["terms"][3]["weight"] < -0.01
+    assert len({json.dumps(p["terms"]) for p in (tuned, rebalanced, bold)}) == 3
+    assert HIPS["terms"][0]["weight"] == 2.0  # the input is not modified
+
+
+def test_less_of_a_penalised_thing_strengthens_the_penalty():
+    program = {"name": "Still", "summary": "", "terms": [{"term": "upright", "weight": 1.0},
+                                                         {"term": "expr", "weight": -0.5, "expr": "abs(base_lin_vel[2])"}]}
+    tuned = rule_based_programs(program, {}, {}, "no jumping")[0]
+    assert tuned["terms"][1]["weight"] == -0.75 and len(tuned["terms"]) == 2
+
+
+def test_metrics_rebalance_dominant_terms_and_falls():
+    shares = {"0:joint_sine": 0.8, "1:upright": 0.15, "2:expr": 0.01, "3:action_rate": -0.04}
+    _, rebalanced, _ = rule_based_programs(HIPS, shares, {"falls": 2, "upright_fraction": 0.5}, None)
+    weights = [t["weight"] for t in rebalanced["terms"]]
+    assert weights[0] < 2.0 and weights[1] > 1.0 and weights[2] > 0.3
+    assert any("fell" in n for n in rebalanced["notes"])
+
+
+def test_without_any_signal_the_three_still_differ_and_are_deterministic():
+    first = rule_based_programs(HIPS, {}, {}, None)
+    assert first == rule_based_programs(HIPS, {}, {}, None)
+    assert len({json.dumps(p["terms"]) for p in first} | {json.dumps(HIPS["terms"])}) == 4
+
+
+def test_load_run_reads_engine_layout(tmp_path):
+    job = tmp_path / "approach-1"
+    (job / "policy").mkdir(parents=True)
+    (job / "policy" / "metadata.json").write_text(json.dumps({
+        "model_id": "Go1JoystickFlatTerrain", "program": HIPS,
+        "final_metrics": {"term_shares": {"0:joint_sine": 0.7}}}))
+    (job / "metrics.json").write_text(json.dumps({"falls": 1, "forward_speed_mps": 0.1}))
+    for where in (job, job / "policy"):
+        run = load_run(where)
+        assert run.model_id == "Go1JoystickFlatTerrain" and run.program == HIPS
+        assert run.term_shares == {"0:joint_sine": 0.7} and run.metrics["falls"] == 1
+
+
+def test_load_run_shares_from_rendered_reward_terms(tmp_path):
+    (tmp_path / "metadata.json").write_text(json.dumps({"model_id": "X", "program": HIPS}))
+    (tmp_path / "metrics.json").write_text(json.dumps({"reward_terms": {"a": 3.0, "b": -1.0}}))
+    assert load_run(tmp_path).term_shares == {"a": 0.75, "b": -0.25}
