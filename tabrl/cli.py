@@ -82,6 +82,50 @@ def providers(as_json: bool = typer.Option(False, "--json", help="Print JSON ins
     console.print(table)
 
 
+@app.command()
+def refine(
+    job: str = typer.Argument(..., help="A finished job's directory (metadata.json, metrics.json) or its id."),
+    say: Optional[str] = typer.Option(None, "--say", help='What to change, e.g. "more hips, less jumping".'),
+    provider: Optional[str] = typer.Option(None, "--provider", help="LLM provider name; 'builtin' for the rules."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model id for the provider."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Propose three improved programs for a finished run (LLM if configured, else built-in rules)."""
+    from tabrl.design.providers import ProviderConfigError
+    from tabrl.design.refine import RunNotFound, load_run, refine_approaches
+    from tabrl.robots.catalog import UnknownModel
+
+    try:
+        run = load_run(job)
+        result = refine_approaches(run.model_id, run.program, run.term_shares, run.metrics, say,
+                                   provider=provider, model=model)
+    except (RunNotFound, ProviderConfigError, UnknownModel, FileNotFoundError) as e:
+        fail(str(e))
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    _print_design(result)
+
+
+def _print_design(result) -> None:
+    """Prints one provider's approaches (shared by `approaches --provider` and `refine`)."""
+    head = f"[bold]{result.label}[/]" + (" [dim](cached)[/]" if result.cached else "")
+    console.print(head)
+    if result.error:
+        err_console.print(f"[bold red]error:[/] {result.error}")
+    for i, a in enumerate(result.approaches, 1):
+        p = a.program
+        tag = " [yellow](fallback)[/]" if a.fallback else ""
+        console.print(f"[bold]{i}. {p.get('name')}[/]{tag} — {p.get('summary', '')}")
+        for t in p.get("terms", []):
+            detail = t.get("expr") or json.dumps(t.get("params") or {})
+            console.print(f"     {t.get('weight'):>8g}  {t.get('term')}  {detail}")
+        for note in p.get("notes") or []:
+            console.print(f"     [dim]note: {note}[/]")
+    if result.error and not result.approaches:
+        raise typer.Exit(1)
+
+
 def _runs_dir(model: str, prompt: str):
     import re
     import time as _time
