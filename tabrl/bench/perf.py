@@ -134,13 +134,13 @@ def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.
     except ImportError:
         return None
     try:
-        env = envpool.make("Go1JoystickFlatTerrain", env_type="gymnasium", num_envs=num_envs, num_threads=nthread)
+        env = envpool.make("Go1JoystickFlatTerrain-v1", env_type="gymnasium", num_envs=num_envs, num_threads=nthread)
     except Exception as e:  # the task may be missing from an envpool build
         return {"error": f"{type(e).__name__}: {e}"}
     env.reset()
     act = np.zeros((num_envs,) + env.action_space.shape, np.float32)
     rate = _timed_rate(lambda: (env.step(act), num_envs)[1], seconds)
-    return {"env": "Go1JoystickFlatTerrain", "num_envs": num_envs, "threads": nthread, "env_steps_per_s": rate}
+    return {"env": "Go1JoystickFlatTerrain-v1", "num_envs": num_envs, "threads": nthread, "env_steps_per_s": rate}
 
 
 def end_to_end(model_id: str = BENCH_MODEL, steps: int = 50_000) -> dict[str, Any]:
