@@ -48,6 +48,8 @@ def make_camera(robot: Robot) -> mujoco.MjvCamera:
         cam.azimuth, cam.elevation = 90.0, -10.0
     else:
         cam.azimuth, cam.elevation = 135.0, -20.0
+    for key, value in robot.profile.camera.items():  # per-robot framing from the profile
+        setattr(cam, key, value)
     return cam
 
 

@@ -32,6 +32,9 @@ class RobotProfile(BaseModel):
     foot_radius: float = 0.02
     fall_height_ratio: float = Field(0.45, description="Fall when base height < ratio x standing height.")
     fall_tilt: float = Field(1.0, description="Fall when the base tilts more than this many radians.")
+    camera: dict[str, float] = Field(
+        default_factory=dict, description="Video camera overrides: azimuth, elevation (deg), distance (m)."
+    )
     body_contacts: bool = Field(
         False,
         description="Let every collision geom touch the ground. Playground's locomotion scenes collide with the "
