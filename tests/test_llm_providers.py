@@ -131,6 +131,9 @@ def test_openai_degrades_mode_on_400(server):
     first, second = server.lane_requests("oa8")
     assert first.body["response_format"]["type"] == "json_schema"
     assert second.body["response_format"] == {"type": "json_object"}
+    server.script("oa8", [openai_json({"x": 2})])  # remembered: the next client starts with JSON mode
+    assert ask(config(server, "oa8")).text == '{"x": 2}'
+    assert server.lane_requests("oa8")[0].body["response_format"] == {"type": "json_object"}
 
 
 def test_anthropic_tool_use_and_tool_result(server):

@@ -16,6 +16,7 @@ approach still failing is replaced by one from the built-in designer and marked 
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import copy
 import json
@@ -575,3 +576,15 @@ def design_with_providers(model_id: str, prompt: str, providers: Sequence[str] |
         return []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="tabrl-llm") as pool:
         return list(pool.map(one, names))
+
+
+async def adesign_with_providers(model_id: str, prompt: str, providers: Sequence[str] | None = None,
+                                 **kwargs: Any) -> list[DesignResult]:
+    """``design_with_providers`` for async callers (FastAPI): runs in a worker thread."""
+    return await asyncio.to_thread(design_with_providers, model_id, prompt, providers, **kwargs)
+
+
+async def adesign_with_provider(model_id: str, prompt: str, provider: str | None = None, model: str | None = None,
+                                **kwargs: Any) -> DesignResult:
+    """``design_with_provider`` for async callers."""
+    return await asyncio.to_thread(design_with_provider, model_id, prompt, provider, model, **kwargs)

@@ -9,6 +9,7 @@ robot fell. Every refined program is checked by the reward language before it is
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import math
@@ -521,3 +522,8 @@ def _validated(data: dict[str, Any], robot: Any) -> dict[str, Any]:
         return check_program(data, robot).model_dump(mode="json")
     except ProgramCheckError:
         return data
+
+
+async def arefine_approaches(*args: Any, **kwargs: Any) -> DesignResult:
+    """``refine_approaches`` for async callers (FastAPI): runs in a worker thread."""
+    return await asyncio.to_thread(refine_approaches, *args, **kwargs)

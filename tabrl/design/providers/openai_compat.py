@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 MODES = ("json_schema", "tools", "json_object", "text")
 _DEGRADE = {"json_schema": "json_object", "tools": "json_object", "json_object": "text"}
+# Modes a server refused are remembered per (base URL, model) for the life of the process.
+_LEARNED: dict[tuple[str | None, str], str] = {}
 
 
 class OpenAICompatProvider(Provider):
@@ -38,7 +40,7 @@ class OpenAICompatProvider(Provider):
         key = config.api_key.get_secret_value() if config.api_key else "unused"  # local servers need none
         self._client = openai.OpenAI(api_key=key, base_url=config.base_url, timeout=config.timeout_s,
                                      max_retries=0)
-        self.mode = config.mode or "json_schema"
+        self.mode = config.mode or _LEARNED.get((config.base_url, config.model), "json_schema")
         if self.mode not in MODES:
             raise ValueError(f"unknown mode '{self.mode}' for provider '{config.name}'; use one of {', '.join(MODES)}")
 
@@ -105,4 +107,6 @@ class OpenAICompatProvider(Provider):
                     raise
                 log.info("%s refused mode %s (%s); trying %s", self.name, mode, exc, simpler)
                 self.mode = simpler
+                if self.config.mode is None:
+                    _LEARNED[(self.config.base_url, self.config.model)] = simpler
 
