@@ -45,6 +45,10 @@ class RobotSpec:
     torque_adr: np.ndarray  # (nu,)
     default_joint_pos: np.ndarray  # (nj,)
     default_qpos: np.ndarray  # (nq,) the whole start state
+    default_base_pos: np.ndarray  # (3,) base position in the default pose (world)
+    default_feet_rel: np.ndarray  # (nfeet, 3) feet in the base frame, default pose (front: +x, left: +y)
+    default_ee_pos: np.ndarray  # (nee, 3) end effectors in the default pose (world)
+    actuator_qvel_adr: np.ndarray  # (nu,) qvel index of each actuator's joint, -1 when none
     standing_height: float  # base height in the default pose
     foot_radius: float
     floating_base: bool
@@ -175,7 +179,7 @@ def compile_robot(
     joint_ids: list[int] = []
     actuator_joint = np.full(model.nu, -1, dtype=np.int32)
     for a in range(model.nu):
-        if model.actuator_trntype[a] in (mujoco.mjtTrn.mjTRN_JOINT, mujoco.mjtTrn.mjTRN_JOINTINPARENT):
+        if int(model.actuator_trntype[a]) in (int(mujoco.mjtTrn.mjTRN_JOINT), int(mujoco.mjtTrn.mjTRN_JOINTINPARENT)):
             j = int(model.actuator_trnid[a, 0])
             if j not in joint_ids:
                 joint_ids.append(j)
@@ -216,6 +220,11 @@ def compile_robot(
         model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE and model.jnt_bodyid[j] == base_id for j in range(model.njnt)
     )
     standing_height = float(data.xpos[base_id][2])
+    base_rot = data.xmat[base_id].reshape(3, 3)
+    sens = data.sensordata
+    feet_world = np.array([sens[model.sensor(s).adr[0]:model.sensor(s).adr[0] + 3] for s in feet_sensors]).reshape(-1, 3)
+    ee_world = np.array([sens[model.sensor(s).adr[0]:model.sensor(s).adr[0] + 3] for s in ee_sensors]).reshape(-1, 3)
+    default_feet_rel = (feet_world - data.xpos[base_id]) @ base_rot
     position_control = bool(model.nu > 0 and np.all(model.actuator_biasprm[:, 1] < 0))
     ctrl_range = np.where(
         model.actuator_ctrllimited[:, None].astype(bool), model.actuator_ctrlrange, np.array([-np.inf, np.inf])
@@ -245,6 +254,12 @@ def compile_robot(
         torque_adr=np.array([adr(f"{_SENSOR_PREFIX}torque{i}")[0] for i in range(model.nu)], dtype=np.int32),
         default_joint_pos=default_qpos[joint_qpos_adr].copy(),
         default_qpos=default_qpos,
+        default_base_pos=data.xpos[base_id].copy(),
+        default_feet_rel=default_feet_rel,
+        default_ee_pos=ee_world,
+        actuator_qvel_adr=np.array(
+            [joint_qvel_adr[actuator_joint[a]] if actuator_joint[a] >= 0 else -1 for a in range(model.nu)], dtype=np.int32
+        ),
         standing_height=standing_height,
         foot_radius=profile.foot_radius,
         floating_base=free,
