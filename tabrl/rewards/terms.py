@@ -1,0 +1,361 @@
+"""The primitive reward terms: named, typed building blocks of a RewardProgram.
+
+Each term has a pydantic params model (typed, bounded, documented: it becomes part of the JSON
+Schema given to language models) and a function ``fn(xp, features, params, spec)`` returning
+one value per state. Tracking terms are shaped ``exp(-err^2 / sigma^2)`` so they lie in
+[0, 1]; regularisers return a positive magnitude and take a negative weight.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from tabrl.robots.model import RobotSpec
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TermError(ValueError):
+    """A term that cannot apply to this robot (a missing group, feet, end effector)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TermDef:
+    name: str
+    category: str
+    description: str
+    params: type[Params]
+    fn: Callable[[Any, dict[str, Any], Any, RobotSpec], Any]
+    needs: tuple[str, ...] = ()  # "feet", "ee", "floating_base"
+    group_param: str | None = None  # the params field naming a joint group
+
+
+TERMS: dict[str, TermDef] = {}
+
+
+def term(name: str, category: str, params: type[Params], needs: tuple[str, ...] = (), group_param: str | None = None):
+    def register(fn):
+        TERMS[name] = TermDef(name, category, (fn.__doc__ or "").strip(), params, fn, needs, group_param)
+        return fn
+
+    return register
+
+
+def _kernel(xp: Any, err2: Any, sigma: float) -> Any:
+    return xp.exp(-err2 / (sigma * sigma))
+
+
+def _group_idx(spec: RobotSpec, group: str) -> np.ndarray:
+    return spec.groups[group]
+
+
+def _phase(xp: Any, f: dict[str, Any], frequency_hz: float) -> Any:
+    return 2 * np.pi * frequency_hz * f["t"]
+
+
+# -- posture ----------------------------------------------------------------------------------
+class NoParams(Params):
+    pass
+
+
+@term("upright", "posture", NoParams)
+def upright(xp, f, p, spec):
+    """Keep the base upright: 1 when level, 0 upside down."""
+    up = -f["gravity"][..., 2]
+    return (0.5 * (1.0 + up)) ** 2
+
+
+class BaseHeightParams(Params):
+    target: float | None = Field(None, ge=0.0, le=3.0, description="Target base height (m); omit to use ratio.")
+    ratio: float = Field(1.0, ge=0.0, le=2.0, description="Target as a fraction of the standing height.")
+    sigma: float = Field(0.05, gt=0.0, le=1.0, description="Tolerance (m).")
+
+
+@term("base_height", "posture", BaseHeightParams)
+def base_height(xp, f, p, spec):
+    """Hold the base at a height: standing tall, crouching, lying down."""
+    target = p.target if p.target is not None else p.ratio * spec.standing_height
+    return _kernel(xp, (f["base_height"] - target) ** 2, p.sigma)
+
+
+class OrientationParams(Params):
+    roll: float = Field(0.0, ge=-1.6, le=1.6, description="Target roll (rad), positive leans right side down.")
+    pitch: float = Field(0.0, ge=-1.6, le=1.6, description="Target pitch (rad), positive nose down.")
+    sigma: float = Field(0.2, gt=0.0, le=2.0)
+
+
+@term("base_orientation", "posture", OrientationParams)
+def base_orientation(xp, f, p, spec):
+    """Hold the base at a roll and pitch: leaning, bowing, rearing up."""
+    return _kernel(xp, (f["roll"] - p.roll) ** 2 + (f["pitch"] - p.pitch) ** 2, p.sigma)
+
+
+class JointPoseParams(Params):
+    group: str = Field("all", description="Joint group (see the robot's groups).")
+    offset: float = Field(0.0, ge=-3.0, le=3.0, description="Target offset from the default pose for every joint (rad).")
+    targets: list[float] | None = Field(None, description="Absolute target per joint of the group (rad); overrides offset.")
+    sigma: float = Field(0.3, gt=0.0, le=3.0)
+
+
+@term("joint_pose", "posture", JointPoseParams, group_param="group")
+def joint_pose(xp, f, p, spec):
+    """Hold a joint group at a pose (the default pose plus an offset, or explicit targets)."""
+    idx = _group_idx(spec, p.group)
+    if p.targets is not None:
+        target = np.asarray(p.targets) - spec.default_joint_pos[idx]
+    else:
+        target = np.full(len(idx), p.offset)
+    err = xp.mean((f["q_rel"][..., idx] - target) ** 2, axis=-1)
+    return _kernel(xp, err, p.sigma)
+
+
+# -- motion -----------------------------------------------------------------------------------
+class TrackVelocityParams(Params):
+    vx: float = Field(0.0, ge=-3.0, le=3.0, description="Forward speed (m/s).")
+    vy: float = Field(0.0, ge=-3.0, le=3.0, description="Leftward speed (m/s).")
+    yaw_rate: float = Field(0.0, ge=-6.0, le=6.0, description="Turning rate (rad/s), positive counter-clockwise.")
+    sigma: float = Field(0.25, gt=0.0, le=3.0)
+
+
+@term("track_velocity", "motion", TrackVelocityParams)
+def track_velocity(xp, f, p, spec):
+    """Track a commanded forward, sideways and turning velocity (like a joystick)."""
+    err = (f["forward_speed"] - p.vx) ** 2 + (f["lateral_speed"] - p.vy) ** 2 + 0.5 * (f["yaw_rate"] - p.yaw_rate) ** 2
+    return _kernel(xp, err, p.sigma)
+
+
+class ForwardSpeedParams(Params):
+    target: float = Field(0.5, ge=-3.0, le=5.0, description="Speed along the heading (m/s); negative = backwards.")
+
+
+@term("forward_speed", "motion", ForwardSpeedParams)
+def forward_speed(xp, f, p, spec):
+    """Move along the heading: rises linearly to 1 at the target speed (negative target: backwards)."""
+    scale = p.target if abs(p.target) > 1e-3 else 1e-3
+    return xp.clip(f["forward_speed"] / scale, -1.0, 1.0)
+
+
+class SpinParams(Params):
+    yaw_rate: float = Field(1.5, ge=-6.0, le=6.0, description="Turning rate (rad/s); positive counter-clockwise.")
+
+
+@term("spin", "motion", SpinParams)
+def spin(xp, f, p, spec):
+    """Turn on the spot: rises linearly to 1 at the target turning rate."""
+    scale = p.yaw_rate if abs(p.yaw_rate) > 1e-3 else 1e-3
+    return xp.clip(f["yaw_rate"] / scale, -1.0, 1.0)
+
+
+class StayParams(Params):
+    radius: float = Field(0.3, gt=0.0, le=5.0, description="How far from the start counts as in place (m).")
+
+
+@term("stay_in_place", "motion", StayParams)
+def stay_in_place(xp, f, p, spec):
+    """Stay near the start: full reward within the radius, plus a bonus for not sliding."""
+    outside = xp.maximum(f["drift"] - p.radius, 0.0)
+    speed2 = f["base_vel_world"][..., 0] ** 2 + f["base_vel_world"][..., 1] ** 2
+    return 0.5 * _kernel(xp, outside ** 2, p.radius) + 0.5 * _kernel(xp, speed2, 0.3)
+
+
+# -- rhythm -----------------------------------------------------------------------------------
+class JointSineParams(Params):
+    group: str = Field(..., description="Joint group to move (see the robot's groups).")
+    amplitude: float = Field(0.3, gt=0.0, le=1.5, description="Swing amplitude (rad).")
+    frequency_hz: float = Field(1.5, gt=0.0, le=6.0)
+    pattern: Literal["sync", "alternate", "wave"] = Field(
+        "sync", description="sync: all together; alternate: every other joint opposite; wave: phases spread.")
+    sigma: float = Field(0.25, gt=0.0, le=3.0)
+
+
+@term("joint_sine", "rhythm", JointSineParams, group_param="group")
+def joint_sine(xp, f, p, spec):
+    """Swing a joint group sinusoidally around the default pose (shaking, wagging, dancing)."""
+    idx = _group_idx(spec, p.group)
+    n = len(idx)
+    if p.pattern == "alternate":
+        phases = np.pi * (np.arange(n) % 2)
+    elif p.pattern == "wave":
+        phases = 2 * np.pi * np.arange(n) / max(n, 1)
+    else:
+        phases = np.zeros(n)
+    target = p.amplitude * xp.sin(_phase(xp, f, p.frequency_hz)[..., None] + phases)
+    err = xp.mean((f["q_rel"][..., idx] - target) ** 2, axis=-1)
+    return _kernel(xp, err, p.sigma)
+
+
+class BaseOscillationParams(Params):
+    axis: Literal["height", "roll", "pitch", "yaw"] = "height"
+    amplitude: float = Field(0.05, gt=0.0, le=1.0, description="Metres for height, radians otherwise.")
+    frequency_hz: float = Field(1.0, gt=0.0, le=6.0)
+    sigma: float | None = Field(None, gt=0.0, le=2.0, description="Tolerance; default 0.7 x amplitude.")
+
+
+@term("base_oscillation", "rhythm", BaseOscillationParams, needs=("floating_base",))
+def base_oscillation(xp, f, p, spec):
+    """Oscillate the body: bob up and down, rock side to side, nod, or twist."""
+    wave = p.amplitude * xp.sin(_phase(xp, f, p.frequency_hz))
+    value = {"height": f["base_height"] - spec.standing_height, "roll": f["roll"], "pitch": f["pitch"],
+             "yaw": f["yaw"]}[p.axis]
+    return _kernel(xp, (value - wave) ** 2, p.sigma or 0.7 * p.amplitude)
+
+
+# -- jumping and feet -------------------------------------------------------------------------
+class JumpParams(Params):
+    height: float = Field(0.1, gt=0.0, le=1.0, description="How high above standing height to rise (m).")
+
+
+@term("jump", "jumping", JumpParams, needs=("floating_base",))
+def jump(xp, f, p, spec):
+    """Rise above standing height (and move upward fast): rewards leaving the ground."""
+    rise = xp.clip((f["base_height"] - spec.standing_height) / p.height, 0.0, 1.5)
+    return rise + 0.25 * xp.clip(f["vertical_speed"], 0.0, 2.0)
+
+
+class AirTimeParams(Params):
+    all_feet: bool = Field(False, description="Reward only moments with every foot off the ground.")
+
+
+@term("air_time", "jumping", AirTimeParams, needs=("feet",))
+def air_time(xp, f, p, spec):
+    """Keep feet off the ground: the fraction of feet in the air, or 1 when all are."""
+    air = 1.0 - f["feet_contact"]
+    return xp.prod(air, axis=-1) if p.all_feet else xp.mean(air, axis=-1)
+
+
+class ContactPatternParams(Params):
+    pattern: Literal["trot", "pace", "bound", "pronk", "walk", "stand"] = "trot"
+    frequency_hz: float = Field(2.0, gt=0.0, le=6.0, description="Gait cycles per second.")
+
+
+def _gait_offsets(spec: RobotSpec, pattern: str) -> tuple[np.ndarray, float]:
+    rel = spec.default_feet_rel
+    front, left = rel[:, 0] > 0, rel[:, 1] > 0
+    if len(rel) == 2:  # bipeds: left and right alternate
+        return (np.where(left, 0.0, 0.5) if pattern != "pronk" else np.zeros(2)), 0.5 if pattern != "walk" else 0.6
+    offsets = {
+        "trot": np.where(front == left, 0.0, 0.5),
+        "pace": np.where(left, 0.0, 0.5),
+        "bound": np.where(front, 0.0, 0.5),
+        "pronk": np.zeros(len(rel)),
+        "walk": np.select([front & left, ~front & ~left, front & ~left], [0.0, 0.25, 0.5], 0.75),
+        "stand": np.zeros(len(rel)),
+    }[pattern]
+    duty = {"walk": 0.75, "stand": 1.01}.get(pattern, 0.5)
+    return offsets, duty
+
+
+@term("foot_contact_pattern", "jumping", ContactPatternParams, needs=("feet",))
+def foot_contact_pattern(xp, f, p, spec):
+    """Follow a gait's foot-contact timing: trot, pace, bound, pronk (all together), walk, stand."""
+    offsets, duty = _gait_offsets(spec, p.pattern)
+    cycle = p.frequency_hz * f["t"][..., None] + offsets
+    stance = xp.where(cycle - xp.floor(cycle) < duty, 1.0, 0.0)
+    return 1.0 - xp.mean(xp.abs(f["feet_contact"] - stance), axis=-1)
+
+
+# -- arms and hands ---------------------------------------------------------------------------
+class EETargetParams(Params):
+    target: list[float] = Field(..., min_length=3, max_length=3, description="World position [x, y, z] (m).")
+    index: int = Field(0, ge=0, description="Which end effector / fingertip.")
+    sigma: float = Field(0.1, gt=0.0, le=2.0)
+
+
+@term("ee_target", "arms", EETargetParams, needs=("ee",))
+def ee_target(xp, f, p, spec):
+    """Bring an end effector (or fingertip) to a point in space."""
+    err = xp.sum((f["ee_pos"][..., p.index, :] - np.asarray(p.target)) ** 2, axis=-1)
+    return _kernel(xp, err, p.sigma)
+
+
+class EEPathParams(Params):
+    shape: Literal["circle", "line", "figure8"] = "circle"
+    center: list[float] | None = Field(None, min_length=3, max_length=3,
+                                       description="World centre [x, y, z] (m); default: where the end effector starts.")
+    radius: float = Field(0.15, gt=0.0, le=1.0, description="Size of the path (m).")
+    frequency_hz: float = Field(0.5, gt=0.0, le=3.0, description="Laps per second.")
+    plane: Literal["xy", "xz", "yz"] = "xz"
+    index: int = Field(0, ge=0)
+    sigma: float = Field(0.08, gt=0.0, le=1.0)
+
+
+@term("ee_path", "arms", EEPathParams, needs=("ee",))
+def ee_path(xp, f, p, spec):
+    """Trace a moving target with an end effector: a circle, a line back and forth, a figure eight."""
+    center = np.asarray(p.center) if p.center is not None else spec.default_ee_pos[p.index]
+    w = _phase(xp, f, p.frequency_hz)
+    if p.shape == "circle":
+        a, b = p.radius * xp.cos(w) - p.radius, p.radius * xp.sin(w)  # starts at the centre point
+    elif p.shape == "line":
+        a, b = p.radius * xp.sin(w), 0.0 * w
+    else:
+        a, b = p.radius * xp.sin(w), 0.5 * p.radius * xp.sin(2 * w)
+    axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
+    offset = [0.0 * w, 0.0 * w, 0.0 * w]
+    offset[axes[0]], offset[axes[1]] = a, b
+    target = xp.stack(offset, axis=-1) + center
+    err = xp.sum((f["ee_pos"][..., p.index, :] - target) ** 2, axis=-1)
+    return _kernel(xp, err, p.sigma)
+
+
+# -- regularisers (positive magnitudes: give them a negative weight) ---------------------------
+@term("action_rate", "regulariser", NoParams)
+def action_rate(xp, f, p, spec):
+    """How much the action changed since the last step (squared). Use a negative weight."""
+    return xp.sum((f["action"] - f["last_action"]) ** 2, axis=-1)
+
+
+@term("torque", "regulariser", NoParams)
+def torque(xp, f, p, spec):
+    """Squared actuator forces. Use a negative weight."""
+    return xp.sum(f["torque"] ** 2, axis=-1)
+
+
+@term("joint_limits", "regulariser", NoParams)
+def joint_limits(xp, f, p, spec):
+    """How far joints go beyond 95 % of their range. Use a negative weight."""
+    lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    mid = np.where(finite, (lo + hi) / 2, 0.0)
+    half = np.where(finite, (hi - lo) / 2 * 0.95, np.inf)
+    over = xp.maximum(xp.abs(f["q"] - mid) - half, 0.0)
+    return xp.sum(xp.where(finite, over, 0.0), axis=-1)
+
+
+@term("energy", "regulariser", NoParams)
+def energy(xp, f, p, spec):
+    """Mechanical power |torque x joint speed| summed over actuators. Use a negative weight."""
+    adr = spec.actuator_qvel_adr
+    if len(adr) == 0:
+        return 0.0 * f["t"]
+    has = adr >= 0
+    joint_of = {int(a): j for j, a in enumerate(spec.joint_qvel_adr)}
+    act_joint = np.array([joint_of.get(int(a), 0) for a in adr])
+    qd_act = f["qd"][..., act_joint] * has
+    return xp.sum(xp.abs(f["torque"] * qd_act), axis=-1)
+
+
+@term("alive", "regulariser", NoParams)
+def alive(xp, f, p, spec):
+    """A constant 1 each step the episode goes on: worth it where falling ends the episode."""
+    return xp.ones_like(f["t"])
+
+
+def term_key(name: str, params: Params, taken: set[str]) -> str:
+    """A readable, unique name for a term in reports, e.g. 'joint_sine:hip_abduction'."""
+    label = name
+    for attr in ("group", "axis", "pattern", "shape"):
+        value = getattr(params, attr, None)
+        if isinstance(value, str):
+            label = f"{name}:{value}"
+            break
+    key, n = label, 2
+    while key in taken:
+        key, n = f"{label}#{n}", n + 1
+    return key
