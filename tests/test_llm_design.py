@@ -134,7 +134,8 @@ def test_good_reply_openai(env, robot):
     fmt = req.body["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["properties"]["approaches"]["maxItems"] == 3
     system, user = req.body["messages"][0]["content"], req.body["messages"][1]["content"]
-    for needle in ("hip_abduction", "FR_hip_joint", "control_dt_s", "base_lin_vel", "JSON Schema", '"feet"'):
+    for needle in ("hip_abduction: FR_hip_joint, FL_hip_joint", "0 FR_hip_joint", "control step: 0.02 s",
+                   "base_lin_vel [3]", "JSON Schema", "feet: FR, FL, RR, RL", "q_<group>"):
         assert needle in system, needle
     assert PROMPT in user and "three approaches" in user
 

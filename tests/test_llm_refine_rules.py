@@ -28,7 +28,7 @@ def test_shares_by_index_accepts_several_key_styles():
 def test_words_raise_named_terms_and_penalise_unmatched_less():
     tuned, rebalanced, bold = rule_based_programs(HIPS, {}, {}, "more hips, less jumping")
     assert tuned["terms"][0]["weight"] == 3.0  # 2.0 x 1.5
-    assert tuned["terms"][-1] == {"term": "expr", "weight": -0.75, "expr": "abs(base_lin_vel[2])"}
+    assert tuned["terms"][-1] == {"term": "expr", "weight": -0.75, "expr": "abs(vertical_speed)"}
     assert any("more hips" in n for n in tuned["notes"]) and tuned["name"] == "Hip Oscillator (Tuned)"
     assert bold["terms"][0]["weight"] == 4.0 and bold["terms"][3]["weight"] < -0.01
     assert len({json.dumps(p["terms"]) for p in (tuned, rebalanced, bold)}) == 3

@@ -258,46 +258,41 @@ def reply_items(reply: Reply) -> list[Any]:
 # --------------------------------------------------------------------------- prompting
 
 
-def _robot_facts(robot: Any) -> dict[str, Any]:
+def robot_text(robot: Any) -> str:
+    """The robot's facts in a few lines: joints with their indices, groups, feet, end effectors, time steps."""
     profile, spec = robot.profile, robot.spec
-    return {
-        "model_id": robot.model_id,
-        "robot": profile.name,
-        "category": profile.category,
-        "control_dt_s": robot.ctrl_dt,
-        "sim_dt_s": robot.sim_dt,
-        "episode_note": "policies act every control_dt_s; videos show 10 s",
-        "action_size": robot.action_size,
-        "floating_base": bool(spec.floating_base),
-        "standing_height_m": round(float(spec.standing_height), 3),
-        "joints": list(spec.joint_names),
-        "joint_groups": {name: [spec.joint_names[i] for i in idx] for name, idx in spec.groups.items()},
-        "feet": list(spec.feet),
-        "end_effectors": list(spec.ee),
-        "base_body": profile.base_body,
-    }
+    base = "floating base" if spec.floating_base else "fixed base"
+    groups = "\n".join(f"  {name}: {', '.join(spec.joint_names[i] for i in idx)}" for name, idx in spec.groups.items())
+    return "\n".join([
+        f"model: {robot.model_id} ({profile.name}, {profile.category}, {base}, base body '{profile.base_body}')",
+        f"control step: {robot.ctrl_dt:g} s (physics {robot.sim_dt:g} s); action size {robot.action_size}; "
+        f"standing height {float(spec.standing_height):.3f} m; each video shows 10 s",
+        "joints (index into q, qd, q_rel): " + ", ".join(f"{i} {n}" for i, n in enumerate(spec.joint_names)),
+        "joint groups (use the names in params and as q_<group>, qd_<group>):\n" + (groups or "  (none)"),
+        "feet: " + (", ".join(spec.feet) or "none"),
+        "end effectors: " + (", ".join(spec.ee) or "none"),
+    ])
 
 
 def _features_text(robot: Any) -> str:
+    """One line per feature this robot has, with its shape in this robot's sizes."""
     from tabrl.rewards import features as features_mod
 
-    docs: Mapping[str, Any] = getattr(features_mod, "FEATURES", {})
-    available = None
-    for fn_name in ("available_features", "feature_names"):
-        fn = getattr(features_mod, fn_name, None)
-        if callable(fn):
-            try:
-                available = set(fn(robot.spec))
-            except Exception:  # noqa: BLE001 - the list is a hint only
-                available = None
-            break
+    spec = robot.spec
+    sizes = {"nj": spec.n_joints, "nu": robot.action_size, "nfeet": len(spec.feet), "nee": len(spec.ee)}
+    docs: dict[str, Any] = dict(getattr(features_mod, "FEATURES", {}))
+    for pattern, doc in getattr(features_mod, "GROUP_FEATURES", {}).items():
+        text = doc[1] if isinstance(doc, tuple) and len(doc) == 2 else str(doc)
+        if spec.groups:
+            docs[pattern.replace("{group}", "<group>")] = ("group", f"{text}; one value per joint of the group")
     lines = []
     for name, doc in docs.items():
-        if available is not None and name not in available:
-            continue
-        lines.append(f"- {name}: {doc if isinstance(doc, str) else json.dumps(doc, default=str)}")
-    if available:
-        lines += [f"- {name}" for name in sorted(available - set(docs))]
+        shape, text = doc if isinstance(doc, tuple) and len(doc) == 2 else ("", str(doc))
+        dims = [sizes.get(d.strip(), d.strip()) for d in str(shape).split(",") if d.strip()]
+        if any(d == 0 for d in dims):
+            continue  # e.g. feet features on a robot without feet
+        shown = f" [{', '.join(str(d) for d in dims)}]" if dims else " (scalar)"
+        lines.append(f"- {name}{shown}: {text}")
     return "\n".join(lines) or "(see the schema)"
 
 
@@ -333,7 +328,7 @@ def system_prompt(robot: Any, *, task: str = "design") -> str:
         "weights reward, negative weights penalise. Keep the robot stable (an upright/alive term for robots "
         "with a floating base) and actions smooth (a small action_rate penalty). Use only joint groups, feet "
         "and features this robot has. 3 to 8 terms each. 'name' is 2-4 words, 'summary' one sentence.",
-        "## Robot\n" + json.dumps(_robot_facts(robot), indent=1),
+        "## Robot\n" + robot_text(robot),
         "## Features (use them in expressions by name; vectors take an index, e.g. base_lin_vel[0])\n"
         + _features_text(robot),
     ]

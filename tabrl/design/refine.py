@@ -129,9 +129,9 @@ _STOP = {"the", "a", "an", "of", "on", "in", "with", "and", "its", "it", "your",
 
 # A word a person uses -> fragments of term names, params or expressions it refers to.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "jump": ("jump", "hop", "air", "feet_height", "base_lin_vel[2]", "lin_vel_z", "vertical"),
-    "hop": ("jump", "hop", "air", "feet_height", "base_lin_vel[2]"),
-    "bounce": ("jump", "hop", "base_lin_vel[2]", "base_height"),
+    "jump": ("jump", "hop", "air", "feet_height", "base_lin_vel[2]", "vertical_speed", "vertical"),
+    "hop": ("jump", "hop", "air", "feet_height", "base_lin_vel[2]", "vertical_speed"),
+    "bounce": ("jump", "hop", "base_lin_vel[2]", "vertical_speed", "base_height"),
     "spin": ("yaw", "spin", "turn", "base_ang_vel[2]", "ang_vel"),
     "turn": ("yaw", "spin", "turn", "base_ang_vel[2]", "ang_vel"),
     "rotate": ("yaw", "spin", "turn", "base_ang_vel[2]"),
@@ -145,6 +145,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "move": ("lin_vel", "velocity", "forward", "speed", "track"),
     "forward": ("forward", "base_lin_vel[0]", "lin_vel", "velocity"),
     "speed": ("lin_vel", "velocity", "speed", "forward"),
+    "sideway": ("lateral", "base_lin_vel[1]"),
     "smooth": ("action_rate", "smooth", "jerk"),
     "jitter": ("action_rate", "smooth", "jerk"),
     "jerky": ("action_rate", "smooth", "jerk"),
@@ -165,11 +166,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "crouch": ("height", "base_height"),
 }
 _PENALTY_FOR_LESS: dict[str, str] = {  # a safe expression to add when nothing matches "less X"
-    "jump": "abs(base_lin_vel[2])", "hop": "abs(base_lin_vel[2])", "bounce": "abs(base_lin_vel[2])",
-    "spin": "abs(base_ang_vel[2])", "turn": "abs(base_ang_vel[2])", "rotate": "abs(base_ang_vel[2])",
-    "drift": "abs(base_lin_vel[0]) + abs(base_lin_vel[1])", "wander": "abs(base_lin_vel[0]) + abs(base_lin_vel[1])",
-    "move": "abs(base_lin_vel[0]) + abs(base_lin_vel[1])", "tilt": "abs(roll) + abs(pitch)",
-    "wobble": "abs(roll) + abs(pitch)",
+    "jump": "abs(vertical_speed)", "hop": "abs(vertical_speed)", "bounce": "abs(vertical_speed)",
+    "spin": "abs(yaw_rate)", "turn": "abs(yaw_rate)", "rotate": "abs(yaw_rate)",
+    "drift": "drift", "wander": "drift", "move": "abs(forward_speed) + abs(lateral_speed)",
+    "tilt": "abs(roll) + abs(pitch)", "wobble": "abs(roll) + abs(pitch)",
 }
 _STABILITY = ("upright", "alive", "orientation")
 _SMOOTH = ("action_rate",)
