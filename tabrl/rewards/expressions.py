@@ -163,7 +163,7 @@ class _Compiler:
         return lambda xp, f: fn(xp, *[a(xp, f) for a in args])
 
     def subscript(self, node: ast.Subscript) -> Node:
-        if not isinstance(node.value, ast.Name):
+        if not isinstance(node.value, (ast.Name, ast.Subscript)):
             raise self.fail(node, "indexing of a non-feature")
         base = self.build(node.value)
         index = node.slice
@@ -189,7 +189,7 @@ class _Compiler:
                 raise ExpressionError(f"index '{_describe(node, self.source)}': at most two indices")
             return lambda xp, f: base(xp, f)[..., idx[0], idx[1]]
         i = literal_int(index)
-        if node.value.id in POINT_FEATURES:  # feet_pos[1]: the second foot's (x, y, z)
+        if isinstance(node.value, ast.Name) and node.value.id in POINT_FEATURES:  # feet_pos[1]: the second foot's (x, y, z)
             return lambda xp, f: base(xp, f)[..., i, :]
         return lambda xp, f: base(xp, f)[..., i]
 

@@ -49,7 +49,7 @@ def choose_backend(backend: str) -> str:
 
 def prepare(model_id: str, program: RewardProgram | dict) -> tuple[Robot, RewardProgram, Any]:
     """Validates, compiles and smoke-tests a program for a robot (raises before any training)."""
-    program = program if isinstance(program, RewardProgram) else RewardProgram.model_validate(program)
+    program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
     robot = load_robot(model_id)
     compiled = compile_program(program, robot.spec, np)
     smoke_test(program, robot)

@@ -1,0 +1,116 @@
+"""Compiling a RewardProgram for one robot into a reward function for numpy or jax.
+
+The compiled function maps features (see ``features.py``) to ``(total, {term key: weighted
+value})``. Everything robot-specific (group indices, feet, end effectors, expression names) is
+checked here, once, so the function itself has no Python control flow on array values: it
+vectorises over a numpy batch and jits under jax.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from tabrl.rewards import expressions
+from tabrl.rewards.features import feature_names
+from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
+from tabrl.rewards.terms import TERMS, term_key
+from tabrl.robots.model import RobotSpec
+
+
+class CompiledReward:
+    """``reward(features) -> (total, {term: weighted value})``; ``keys`` lists the terms."""
+
+    def __init__(self, xp: Any, parts: list[tuple[str, float, Callable[[dict[str, Any]], Any]]]):
+        self.xp = xp
+        self.parts = parts
+        self.keys = [k for k, _, _ in parts]
+
+    def __call__(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        xp = self.xp
+        shape = features["t"].shape
+        terms = {}
+        total = xp.zeros(shape, dtype=features["t"].dtype)
+        for key, weight, fn in self.parts:
+            value = weight * xp.broadcast_to(fn(features), shape)
+            terms[key] = value
+            total = total + value
+        return total, terms
+
+
+def check_program(program: RewardProgram, spec: RobotSpec) -> None:
+    """Raises ProgramError if the program names something this robot lacks."""
+    names = set(feature_names(spec))
+    for i, t in enumerate(program.terms):
+        where = f"term {i + 1} ('{t.term}')"
+        if isinstance(t, ExprTerm):
+            try:
+                expressions.compile_expression(t.expr, names)
+            except expressions.ExpressionError as e:
+                raise ProgramError(f"{where}: {e}") from None
+            continue
+        definition = TERMS[t.term]
+        if definition.group_param:
+            group = getattr(t.params, definition.group_param)
+            if group not in spec.groups:
+                raise ProgramError(f"{where}: {spec.model_id} has no joint group '{group}'; "
+                                   f"its groups are: {', '.join(spec.groups)}")
+            targets = getattr(t.params, "targets", None)
+            if targets is not None and len(targets) != len(spec.groups[group]):
+                raise ProgramError(f"{where}: 'targets' has {len(targets)} values but group '{group}' has "
+                                   f"{len(spec.groups[group])} joints")
+        if "feet" in definition.needs and not spec.feet:
+            raise ProgramError(f"{where}: {spec.model_id} has no feet; use posture or end-effector terms instead")
+        if "ee" in definition.needs:
+            if not spec.ee:
+                raise ProgramError(f"{where}: {spec.model_id} has no end effector; use joint or base terms instead")
+            index = getattr(t.params, "index", 0)
+            if index >= len(spec.ee):
+                raise ProgramError(f"{where}: end effector index {index} is out of range; {spec.model_id} has "
+                                   f"{len(spec.ee)} ({', '.join(spec.ee)})")
+        if "floating_base" in definition.needs and not spec.floating_base:
+            raise ProgramError(f"{where}: {spec.model_id} is fixed to the world, so its base cannot move that way")
+
+
+def compile_program(program: RewardProgram | dict, spec: RobotSpec, xp: Any) -> CompiledReward:
+    program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
+    check_program(program, spec)
+    names = feature_names(spec)
+    parts = []
+    taken: set[str] = set()
+    for t in program.terms:
+        if isinstance(t, ExprTerm):
+            node = expressions.compile_expression(t.expr, names)
+            key = f"expr:{t.expr[:24]}"
+            fn = _expr_fn(xp, node)
+        else:
+            definition = TERMS[t.term]
+            key = term_key(t.term, t.params, taken)
+            fn = _term_fn(xp, definition.fn, t.params, spec)
+        n = 2
+        base_key = key
+        while key in taken:
+            key, n = f"{base_key}#{n}", n + 1
+        taken.add(key)
+        parts.append((key, float(t.weight), fn))
+    return CompiledReward(xp, parts)
+
+
+def _term_fn(xp, fn, params, spec):
+    return lambda f: fn(xp, f, params, spec)
+
+
+def _expr_fn(xp, node):
+    def evaluate(f):
+        value = xp.asarray(node(xp, f), dtype=f["t"].dtype)
+        # An expression over a vector reduces to one value per state (e.g. 'feet_contact' -> its mean).
+        while value.ndim > f["t"].ndim:
+            value = xp.mean(value, axis=-1)
+        return value
+
+    return evaluate
+
+
+def evaluate_numpy(program: RewardProgram, spec: RobotSpec, features: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+    return compile_program(program, spec, np)(features)
