@@ -145,7 +145,8 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
                 merged = {k: v for k, v in node.items() if k != "$ref"}
                 target = resolve(defs[name], stack + (name,))
                 return {**target, **merged} if merged else target
-            return {k: resolve(v, stack) for k, v in node.items() if k not in ("$defs", "definitions")}
+            # "discriminator" maps tags to "#/$defs/..." strings; the inlined oneOf with const tags says the same.
+            return {k: resolve(v, stack) for k, v in node.items() if k not in ("$defs", "definitions", "discriminator")}
         if isinstance(node, list):
             return [resolve(v, stack) for v in node]
         return node
@@ -190,10 +191,10 @@ def check_program(data: Any, robot: Any) -> Any:
     if not isinstance(data, dict):
         raise ProgramCheckError("schema", f"an approach must be a JSON object, got {type(data).__name__}")
     try:
-        program = program_mod.RewardProgram.model_validate(data)
+        program = program_mod.RewardProgram.parse(data)
     except ValidationError as exc:
         raise ProgramCheckError("schema", _format_validation_error(exc)) from None
-    except ValueError as exc:
+    except ValueError as exc:  # ProgramError: the reward language's own readable message
         raise ProgramCheckError("schema", str(exc)) from None
     try:
         compiler.compile_program(program, robot.spec, np)
@@ -296,22 +297,73 @@ def _features_text(robot: Any) -> str:
     return "\n".join(lines) or "(see the schema)"
 
 
-def _terms_text() -> str:
-    try:
-        from tabrl.rewards import terms as terms_mod
-    except ImportError:
-        return ""
-    docs = getattr(terms_mod, "TERM_DOCS", None) or getattr(terms_mod, "TERMS", None)
-    if not isinstance(docs, Mapping):
-        return ""
+def _terms_text(robot: Any) -> str:
+    """The primitive terms this robot can use, with their parameters, and the expression functions."""
+    from tabrl.rewards import expressions
+    from tabrl.rewards import terms as terms_mod
+
+    spec = robot.spec
+    has = {"feet": bool(spec.feet), "ee": bool(spec.ee), "floating_base": bool(spec.floating_base)}
     lines = []
-    for name, value in docs.items():
-        doc = value if isinstance(value, str) else (getattr(value, "__doc__", None) or "")
-        lines.append(f"- {name}: {' '.join(str(doc).split())}")
+    for name, definition in terms_mod.TERMS.items():
+        needs = getattr(definition, "needs", ())
+        if not all(has.get(n, True) for n in needs):
+            continue
+        fields = getattr(getattr(definition, "params", None), "model_fields", {})
+        params = ", ".join(f"{k}={'required' if f.is_required() else json.dumps(f.default, default=str)}"
+                           for k, f in fields.items())
+        doc = " ".join(str(getattr(definition, "description", "")).split())
+        lines.append(f"- {name} [{getattr(definition, 'category', '')}]({params}): {doc}")
+    lines.append('- expr (expr="..."): a safe expression over the features; functions: '
+                 + ", ".join(f"{k}/{v[0]}" for k, v in expressions.FUNCTIONS.items())
+                 + "; arithmetic, comparisons (give 0/1), indexing like base_lin_vel[0]; vectors reduce to their mean.")
     return "\n".join(lines)
 
 
-EXAMPLES: list[tuple[str, list[dict[str, Any]]]] = []  # (request, programs); worked examples for the prompt
+# Worked examples for the prompt: (robot and request, three approaches). Tests check they are valid.
+EXAMPLES: list[tuple[str, list[dict[str, Any]]]] = [
+    ("Go1JoystickFlatTerrain (quadruped): spin in place", [
+        {"name": "Spin Tracker", "summary": "Reward the turning rate directly and stay on the spot.",
+         "notes": ["primitive terms aimed straight at the motion"], "terms": [
+             {"term": "spin", "weight": 2.0, "params": {"yaw_rate": 1.5}},
+             {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
+             {"term": "upright", "weight": 1.0},
+             {"term": "action_rate", "weight": -0.01}]},
+        {"name": "Trotting Turn", "summary": "Turn through a trot rhythm, like a joystick command.",
+         "notes": ["shapes the motion through gait timing"], "terms": [
+             {"term": "track_velocity", "weight": 2.0, "params": {"vx": 0.0, "vy": 0.0, "yaw_rate": 1.5}},
+             {"term": "foot_contact_pattern", "weight": 0.5, "params": {"pattern": "trot", "frequency_hz": 2.0}},
+             {"term": "upright", "weight": 0.5},
+             {"term": "action_rate", "weight": -0.01}]},
+        {"name": "Heading Sweep", "summary": "Expressions: turn counter-clockwise, no drift, stay level.",
+         "notes": ["written as expressions over features"], "terms": [
+             {"term": "expr", "weight": 1.0, "expr": "clip(yaw_rate, -0.5, 2.0)"},
+             {"term": "expr", "weight": -0.5, "expr": "drift"},
+             {"term": "expr", "weight": -0.5, "expr": "abs(roll) + abs(pitch)"},
+             {"term": "action_rate", "weight": -0.01}]},
+    ]),
+    ("PandaPickCube (arm with one end effector): draw circles in the air", [
+        {"name": "Circle Tracer", "summary": "Follow a moving point around a vertical circle.", "notes": [],
+         "terms": [
+             {"term": "ee_path", "weight": 2.0, "params": {"shape": "circle", "radius": 0.15, "plane": "xz",
+                                                            "frequency_hz": 0.5}},
+             {"term": "action_rate", "weight": -0.01}]},
+        {"name": "Shoulder Rhythm", "summary": "Swing shoulder and elbow in rhythm so the hand loops.", "notes": [],
+         "terms": [
+             {"term": "joint_sine", "weight": 1.0, "params": {"group": "shoulder", "amplitude": 0.4,
+                                                               "frequency_hz": 0.5, "pattern": "wave"}},
+             {"term": "joint_sine", "weight": 0.5, "params": {"group": "elbow", "amplitude": 0.3,
+                                                               "frequency_hz": 0.5, "pattern": "wave"}},
+             {"term": "joint_limits", "weight": -1.0},
+             {"term": "action_rate", "weight": -0.01}]},
+        {"name": "Hand Speed", "summary": "Keep the hand moving at a steady pace, wrist still.", "notes": [],
+         "terms": [
+             {"term": "expr", "weight": 1.0, "expr": "clip(sum(abs(qd_shoulder)), 0, 2)"},
+             {"term": "joint_pose", "weight": 0.5, "params": {"group": "wrist", "offset": 0.0}},
+             {"term": "energy", "weight": -0.001},
+             {"term": "action_rate", "weight": -0.01}]},
+    ]),
+]
 
 
 def system_prompt(robot: Any, *, task: str = "design") -> str:
@@ -332,12 +384,13 @@ def system_prompt(robot: Any, *, task: str = "design") -> str:
         "## Features (use them in expressions by name; vectors take an index, e.g. base_lin_vel[0])\n"
         + _features_text(robot),
     ]
-    terms_text = _terms_text()
-    if terms_text:
-        parts.append("## Terms\n" + terms_text)
-    parts.append("## Reward program JSON Schema\n" + json.dumps(program_schema(), separators=(",", ":")))
+    parts.append("## Terms this robot can use (params with defaults; regularisers take negative weights)\n"
+                 + _terms_text(robot))
+    schema = {k: v for k, v in program_schema().items() if k != "description"}  # features are listed above
+    parts.append("## Reward program JSON Schema\n" + json.dumps(schema, separators=(",", ":")))
     for i, (prompt, programs) in enumerate(EXAMPLES, 1):
-        parts.append(f"## Example {i}\nRequest: {prompt}\nReply: " + json.dumps({"approaches": programs}))
+        parts.append(f"## Example {i} (another robot's groups may differ: use this robot's)\nRequest: {prompt}\n"
+                     f"Reply: " + json.dumps({"approaches": programs}))
     if task == "refine":
         parts.append("You are improving a program that was already trained: read its reward shares and the "
                      "measured behavior, then propose three improved programs that differ in kind.")

@@ -32,6 +32,7 @@ def render_policy(
     reward_fn: behavior.RewardFn | None = None,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    clock_hz: float = 1.0,
 ) -> dict[str, Any]:
     """Rolls the policy out for ``seconds`` and writes video.mp4, poster.jpg, trajectory.npz, metrics.json."""
     out_dir = Path(out_dir)
@@ -60,7 +61,8 @@ def render_policy(
                 on_progress((step + 1) / n_steps)
 
     try:
-        traj = rollout_mod.rollout(robot, policy, seconds, reward_fn=reward_fn, on_control_step=on_step)
+        traj = rollout_mod.rollout(robot, policy, seconds, reward_fn=reward_fn, on_control_step=on_step,
+                                   clock_hz=clock_hz)
         video_path = writer.close()
     except BaseException:
         writer.abort()

@@ -50,6 +50,7 @@ def rollout(
     reward_fn: behavior.RewardFn | None = None,
     config=None,
     on_control_step: Callable[[int, mujoco.MjData], None] | None = None,
+    clock_hz: float = observations.PHASE_CLOCK_HZ,
 ) -> Trajectory:
     """Runs ``policy`` from the default pose for ``seconds``; deterministic for a given policy."""
     config = config or behavior.default_config()
@@ -69,7 +70,7 @@ def rollout(
     terms: dict[str, list] = {}
     features = compute_features(np, spec, data.qpos, data.qvel, data.sensordata, 0.0, action, last_action)
     for step in range(n):
-        obs = observations.observe(np, features).astype(np.float32)
+        obs = observations.observe(np, features, clock_hz).astype(np.float32)
         new_action = np.clip(np.asarray(policy(obs), dtype=np.float64), -1.0, 1.0)
         last_action, action = action, new_action
         data.ctrl[:] = action_map.ctrl(np, action)

@@ -75,5 +75,18 @@ def reward_scale(robot: Robot, config: config_dict.ConfigDict) -> float:
     return robot.ctrl_dt if config.reward_dt_scale else 1.0
 
 
+def program_clock_hz(program: Any) -> float:
+    """The phase clock the policy observes: the first rhythmic term's frequency.
+
+    A policy can only produce a rhythm it can time; feeding it a clock at the rewarded
+    frequency makes "shake at 1.5 Hz" a function of the observation.
+    """
+    for t in program.terms:
+        hz = getattr(getattr(t, "params", None), "frequency_hz", None)
+        if hz:
+            return float(hz)
+    return observations.PHASE_CLOCK_HZ
+
+
 def observation_size(robot: Robot) -> int:
     return observations.observation_size(robot.spec, robot.action_size)

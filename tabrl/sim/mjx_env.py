@@ -39,6 +39,7 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         self._mj_model = robot.mj_model
         self._mjx_model = mjx.put_model(robot.mj_model, impl=self._config.impl)
         self._reward = compile_program(program, robot.spec, jnp)
+        self._clock_hz = behavior.program_clock_hz(program)
         self._action_map = behavior.ActionMap.for_robot(robot, self._config.action_scale)
         self._reward_scale = behavior.reward_scale(robot, self._config)
         spec = robot.spec
@@ -52,7 +53,7 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         return compute_features(jnp, self._robot.spec, data.qpos, data.qvel, data.sensordata, t, action, last_action)
 
     def _obs(self, features: dict[str, Any]) -> jax.Array:
-        return observations.observe(jnp, features)
+        return observations.observe(jnp, features, self._clock_hz)
 
     # -- MjxEnv API -------------------------------------------------------------------------
     def reset(self, rng: jax.Array) -> mjx_env.State:

@@ -48,6 +48,7 @@ class NativeBatchEnv:
         seed: int = 0,
         config: config_dict.ConfigDict | None = None,
         reset_pool: int = 256,
+        clock_hz: float = observations.PHASE_CLOCK_HZ,
     ):
         self.robot = robot
         self.config = config or behavior.default_config()
@@ -57,6 +58,7 @@ class NativeBatchEnv:
         self._rollout = rollout.Rollout(nthread=self.nthread if self.nthread > 1 else 0)
         self._datas = [mujoco.MjData(self.model) for _ in range(max(1, self.nthread))]
         self._reward_fn = reward_fn
+        self.clock_hz = clock_hz
         self._action_map = behavior.ActionMap.for_robot(robot, self.config.action_scale)
         self._reward_scale = behavior.reward_scale(robot, self.config)
         self._rng = np.random.default_rng(seed)
@@ -127,7 +129,7 @@ class NativeBatchEnv:
                                 self.last_action)
 
     def _observe(self, features: dict[str, np.ndarray]) -> np.ndarray:
-        return observations.observe(np, features).astype(np.float32)
+        return observations.observe(np, features, self.clock_hz).astype(np.float32)
 
     def physics_step(self, action: np.ndarray) -> None:
         """Advances every environment by one control step (no reward, no reset)."""

@@ -95,7 +95,7 @@ def load_metadata(directory: Path) -> dict[str, Any]:
         raise CheckpointError(
             f"checkpoint {directory} has format {meta.get('format_version')!r}; this TabRL reads format {FORMAT_VERSION}"
         )
-    for key in ("model_id", "program", "observation_size", "action_size", "network"):
+    for key in ("model_id", "program", "observation_size", "action_size", "network", "clock_hz"):
         if key not in meta:
             raise CheckpointError(f"checkpoint {directory}: metadata lacks '{key}'")
     return meta

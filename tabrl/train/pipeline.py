@@ -114,7 +114,7 @@ def run_training_job(
     if backend == "native":
         from tabrl.sim.native import NativeBatchEnv
 
-        env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed)
+        env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed, clock_hz=behavior.program_clock_hz(program))
         params, progress = ppo.train(env, steps, cfg, seed=seed, init_params=init_params, on_progress=on_progress,
                                      should_stop=should_stop)
         trained_steps = progress.steps
@@ -135,6 +135,7 @@ def run_training_job(
         "observation_spec": ["gravity(3)", "base_ang_vel(3)", f"q_rel({robot.spec.n_joints})",
                              f"qd({robot.spec.n_joints})", f"action({robot.action_size})", "phase(2)"],
         "network": cfg.network_kwargs(),
+        "clock_hz": behavior.program_clock_hz(program),
         "backend": backend,
         "steps": trained_steps,
         "seed": seed,
@@ -154,10 +155,10 @@ def run_training_job(
 
 def _render(robot, policy_dir: Path, out_dir: Path, seconds: float, reward_fn, on_event: EventFn,
             should_stop: StopFn) -> dict[str, Any]:
-    policy, _ = load_policy(policy_dir)
+    policy, meta = load_policy(policy_dir)
     on_event({"type": "rendering", "fraction": 0.0})
     try:
-        return render_policy(robot, policy, out_dir, seconds=seconds, reward_fn=reward_fn,
+        return render_policy(robot, policy, out_dir, seconds=seconds, reward_fn=reward_fn, clock_hz=meta["clock_hz"],
                              on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
                              should_stop=should_stop)
     except RenderCancelled:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import time
 from typing import Any, Callable, NamedTuple
 
@@ -138,7 +139,9 @@ def make_functions(networks, cfg: PPOConfig):
 
     @jax.jit
     def update(state: TrainState, data: types.Transition, key):
-        normalizer = running_statistics.update(state.normalizer, data.observation.reshape(-1, data.observation.shape[-1]))
+        # The loss uses the normaliser the actions were sampled with, so the importance ratios
+        # start at 1; the statistics take in this batch afterwards.
+        normalizer = state.normalizer
         batch = data.reward.shape[0]
 
         def epoch(carry, _):
@@ -151,6 +154,7 @@ def make_functions(networks, cfg: PPOConfig):
 
         (params, opt_state, _), metrics = jax.lax.scan(epoch, (state.params, state.opt_state, key), None,
                                                        length=cfg.num_updates_per_batch)
+        normalizer = running_statistics.update(normalizer, data.observation.reshape(-1, data.observation.shape[-1]))
         return TrainState(params=params, normalizer=normalizer, opt_state=opt_state), jax.tree_util.tree_map(jnp.mean, metrics)
 
     return act, update
@@ -223,7 +227,9 @@ def train(
                     "state_extras": {"truncation": jnp.asarray(buf_trunc.swapaxes(0, 1))}},
         )
         key, kup = jax.random.split(key)
-        state, _ = update(state, data, kup)
+        state, loss_metrics = update(state, data, kup)
+        if os.environ.get("TABRL_PPO_DEBUG"):
+            print({k: round(float(v), 4) for k, v in loss_metrics.items() if k in ("policy_loss", "v_loss", "entropy_loss", "kl_mean", "policy_dist_mean_std")})
         done_steps = (it + 1) * steps_per_iter
         elapsed = time.perf_counter() - start
         sps = done_steps / max(elapsed, 1e-9)
