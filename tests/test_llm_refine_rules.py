@@ -20,9 +20,24 @@ def test_parse_wishes():
 
 
 def test_shares_by_index_accepts_several_key_styles():
-    assert shares_by_index(HIPS, {"0:joint_sine": 0.5, "upright": 0.3, "expr_2": 0.1, "action_rate#3": -0.1}) == \
+    assert shares_by_index(HIPS, {"0:joint_sine": 0.5, "upright": 0.3, "expr_2": 0.1, "3:action_rate": -0.1}) == \
         [0.5, 0.3, 0.1, -0.1]
     assert shares_by_index(HIPS, {"unknown": 1.0}) == [None] * 4
+    # the compiler's report keys
+    engine_keys = {"joint_sine:hip_abduction": 0.6, "upright": 0.3, "expr:-abs(base_lin_vel[0])": 0.05,
+                   "action_rate": -0.05}
+    assert shares_by_index(HIPS, engine_keys) == [0.6, 0.3, 0.05, -0.05]
+    twice = {"name": "T", "terms": [{"term": "upright"}, {"term": "upright"}]}
+    assert shares_by_index(twice, {"upright": 0.25, "upright#2": 0.75}) == [0.25, 0.75]
+    keys = ["joint_sine:hip_abduction", "upright", "expr:-abs(base_lin_vel[0])", "action_rate"]
+    assert shares_by_index(HIPS, engine_keys, keys) == [0.6, 0.3, 0.05, -0.05]
+
+
+def test_names_and_summaries_stay_within_limits():
+    long = dict(HIPS, name="N" * 60, summary="S" * 200)
+    for program in rule_based_programs(long, {}, {}, "more hips"):
+        assert len(program["name"]) <= 60 and len(program["summary"]) <= 200
+        assert program["name"].endswith(")")
 
 
 def test_words_raise_named_terms_and_penalise_unmatched_less():

@@ -36,6 +36,7 @@ from tabrl.design.llm import (
 from tabrl.design.providers import ProviderError, make_provider, provider_config, provider_infos
 
 REFINER_NOTE = "fallback: built-in refiner"
+MAX_NAME, MAX_SUMMARY, MAX_TERMS = 60, 200, 12  # the reward language's limits
 
 # ----------------------------------------------------------------------------- reading a finished run
 
@@ -249,28 +250,59 @@ def _term_label(term: dict[str, Any]) -> str:
     return f"{term.get('term')}{f' ({target})' if target else ''}"
 
 
-def shares_by_index(program: dict[str, Any], shares: dict[str, float]) -> list[float | None]:
-    """Each term's reward share; keys may be 'i:term', 'term:i', 'term_i' or the term's name."""
+def _key_matches(key: str, term: dict[str, Any]) -> bool:
+    """Whether a report key ('joint_sine:hip_abduction', 'expr:-abs(base_lin…', 'upright') names this term."""
+    name, _, detail = key.partition(":")
+    if name != str(term.get("term")):
+        return False
+    if not detail:
+        return True
+    if name == "expr":
+        return str(term.get("expr", "")).startswith(detail)
+    params = term.get("params") if isinstance(term.get("params"), dict) else {}
+    return detail in {str(v) for v in params.values()}
+
+
+def shares_by_index(program: dict[str, Any], shares: dict[str, float],
+                    keys: list[str] | None = None) -> list[float | None]:
+    """Each term's reward share, by term index.
+
+    ``keys`` are the compiled program's term keys in term order (exact); without them, keys such as
+    'joint_sine:hip_abduction', 'expr:<start of expr>', 'name#2', 'i:term' or a bare term name are matched.
+    """
     terms = program.get("terms") or []
     out: list[float | None] = [None] * len(terms)
-    by_name: dict[str, list[int]] = {}
-    for i, t in enumerate(terms):
-        by_name.setdefault(str(t.get("term")), []).append(i)
-        for key in ("name", "label"):
-            if isinstance(t.get(key), str):
-                by_name.setdefault(t[key], []).append(i)
+    if keys is not None and len(keys) == len(terms):
+        for i, key in enumerate(keys):
+            if key in shares:
+                out[i] = float(shares[key])
+        return out
     for key, value in shares.items():
-        m = re.fullmatch(r"(\d+)[:_\-](.+)", key) or re.fullmatch(r"(.+?)[:_\-#](\d+)", key)
         index = None
+        m = re.fullmatch(r"(\d+)[:_\-](.+)", key) or re.fullmatch(r"(.+?)[_\-](\d+)", key)
         if m:
             num = m.group(1) if m.group(1).isdigit() else m.group(2)
-            if int(num) < len(terms):
-                index = int(num)
-        if index is None and key in by_name and len(by_name[key]) == 1:
-            index = by_name[key][0]
+            index = int(num) if int(num) < len(terms) else None
+        if index is None:
+            base, _, nth = key.partition("#")
+            matches = [i for i, t in enumerate(terms) if _key_matches(base, t)]
+            k = int(nth) - 1 if nth.isdigit() else 0
+            index = matches[k] if k < len(matches) else None
         if index is not None:
             out[index] = float(value) + (out[index] or 0.0)
     return out
+
+
+def compiled_keys(program: dict[str, Any], robot: Any) -> list[str] | None:
+    """The compiled program's term keys (how training reports shares), or None if it does not compile."""
+    try:
+        import numpy as np
+
+        from tabrl.rewards.compiler import compile_program
+
+        return list(compile_program(program, robot.spec, np).keys)
+    except Exception:  # noqa: BLE001 - fall back to matching keys by name
+        return None
 
 
 def _scale(program: dict[str, Any], index: int, factor: float, why: str, notes: list[str]) -> None:
@@ -302,7 +334,7 @@ def apply_wishes(program: dict[str, Any], wishes: list[Wish], strength: float, n
             _scale(program, i, strength if same_sign else 1 / strength, f"you asked: {wish.text}", notes)
         if not matched and wish.direction < 0:
             expr = next((_PENALTY_FOR_LESS[w] for w in wish.words if w in _PENALTY_FOR_LESS), None)
-            if expr:
+            if expr and len(program["terms"]) < MAX_TERMS:
                 touched.add(len(program["terms"]))
                 program["terms"].append({"term": "expr", "weight": round(-0.5 * strength, 3), "expr": expr})
                 notes.append(f"added penalty -{expr} (you asked: {wish.text})")
@@ -338,7 +370,7 @@ def apply_metrics(program: dict[str, Any], shares: list[float | None], metrics: 
         stable = _has(program, _STABILITY)
         for i in stable:
             _scale(program, i, strength, "the robot fell", notes)
-        if not stable:
+        if not stable and len(terms) < MAX_TERMS:
             program["terms"].append({"term": "upright", "weight": 1.0})
             notes.append("added upright (the robot fell)")
     drift = metrics.get("drift_m")
@@ -348,7 +380,7 @@ def apply_metrics(program: dict[str, Any], shares: list[float | None], metrics: 
 
 
 def _stabilize(program: dict[str, Any], notes: list[str]) -> None:
-    if not _has(program, _SMOOTH):
+    if not _has(program, _SMOOTH) and len(program["terms"]) < MAX_TERMS:
         program["terms"].append({"term": "action_rate", "weight": -0.01})
         notes.append("added action_rate smoothing")
     else:
@@ -376,7 +408,7 @@ def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] |
     metrics = metrics or {}
     base = copy.deepcopy(program)
     base.setdefault("terms", [])
-    shares = shares_by_index(base, term_shares or {})
+    shares = shares_by_index(base, term_shares or {}, compiled_keys(base, robot) if robot is not None else None)
     recipes: list[Callable[[dict[str, Any], list[str]], None]] = [
         lambda p, n: apply_wishes(p, wishes, 1.5, n) if wishes else apply_metrics(p, shares, metrics, 1.25, n),
         lambda p, n: apply_metrics(p, shares, metrics, 1.5, n),
@@ -417,9 +449,10 @@ def _nudge(program: dict[str, Any], k: int, notes: list[str]) -> None:
 
 def _finish(candidate: dict[str, Any], base: dict[str, Any], variant: str, notes: list[str]) -> dict[str, Any]:
     name = str(base.get("name") or "Approach")
-    candidate["name"] = f"{name} ({variant})"[:80]
+    suffix = f" ({variant})"
+    candidate["name"] = name[: MAX_NAME - len(suffix)].rstrip() + suffix
     summary = str(base.get("summary") or "")
-    candidate["summary"] = (f"{variant} refinement of '{name}'. {summary}").strip()[:300]
+    candidate["summary"] = f"{variant} refinement: {summary}".strip()[:MAX_SUMMARY]
     candidate["notes"] = [*notes] or ["no change suggested"]
     return candidate
 
