@@ -124,6 +124,18 @@ def test_good_programs_are_valid(robot):
         assert check_program(program, robot).name == program["name"]
 
 
+def test_worked_examples_are_valid_and_prompt_fits_the_robot(robot):
+    (_, go1_examples), (_, panda_examples) = llm.EXAMPLES
+    for program in go1_examples:
+        check_program(program, robot)
+    panda = load_robot("PandaPickCube")
+    for program in panda_examples:
+        check_program(program, panda)
+    text = llm.system_prompt(panda)
+    assert "- ee_path [" in text and "- air_time [" not in text and "feet: none" in text
+    assert "- air_time [" in llm.system_prompt(robot)
+
+
 def test_good_reply_openai(env, robot):
     env.script("p1", [openai_json(reply(*GOOD))])
     result = design_with_provider(MODEL_ID, PROMPT, "p1")
