@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     llm_backoff_s: float = Field(1.0, description="First retry delay; doubles each retry.")
     llm_backoff_max_s: float = Field(30.0, description="Longest single retry delay.")
     llm_repair_rounds: int = Field(2, description="Rounds in which a model may fix the approaches it got wrong.")
+    llm_deadline_s: float = Field(180.0, description="No repair round starts after this many seconds.")
     llm_max_tokens: int = Field(8192, description="Reply token limit (Anthropic requires one).")
     llm_cache: bool = Field(True, description="Reuse stored approaches for the same robot, prompt, provider and model.")
 

@@ -233,6 +233,23 @@ def test_all_fail_gives_three_fallbacks_not_cached(env):
     assert not again.cached and again.fallbacks == 0
 
 
+def test_deadline_stops_repair_rounds(env, monkeypatch):
+    monkeypatch.setenv("TABRL_LLM_DEADLINE_S", "0")
+    get_settings.cache_clear()
+    env.script("p1", [openai_json(reply(SWAY, bad_term(), STILL_FEET)), openai_json(reply(*GOOD))])
+    result = design_with_provider(MODEL_ID, PROMPT, "p1")
+    assert result.requests == 1 and result.fallbacks == 1 and "no time left" in result.approaches[1].error
+    assert result.model_dump()["fallbacks"] == 1 and result.model_dump()["ok"] is True
+
+
+def test_cut_off_reply_says_so(env):
+    cut = openai_text('{"approaches": [{"name": "Hip')
+    cut.body["choices"][0]["finish_reason"] = "length"
+    env.script("p1", [cut, openai_json(reply(*GOOD))])
+    assert design_with_provider(MODEL_ID, PROMPT, "p1").ok
+    assert "cut off at the token limit" in env.lane_requests("p1")[1].texts()
+
+
 def test_missing_approaches_are_asked_for(env):
     env.script("p1", [openai_json(reply(SWAY)), openai_json(reply(SWAY, ROLL, STILL_FEET))])
     result = design_with_provider(MODEL_ID, PROMPT, "p1")

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, computed_field
 
 from tabrl.config import Settings, get_settings
 from tabrl.design.cache import ApproachCache, cache_key, normalize_prompt
@@ -75,12 +75,16 @@ class DesignResult(BaseModel):
     requests: int = 0
     elapsed_s: float = 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
+        """No provider error and three approaches (some may be fallbacks)."""
         return self.error is None and len(self.approaches) == N_APPROACHES
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def fallbacks(self) -> int:
+        """How many approaches the built-in designer had to supply."""
         return sum(a.fallback for a in self.approaches)
 
 
@@ -243,7 +247,12 @@ def reply_items(reply: Reply) -> list[Any]:
     """The list of candidate programs in a reply, or ReplyError saying what is wrong with its shape."""
     data = reply.data
     if data is None:
-        data = extract_json(reply.text)
+        try:
+            data = extract_json(reply.text)
+        except ReplyError as exc:
+            if reply.finish_reason in ("length", "max_tokens"):
+                raise ReplyError(f"{exc} Your reply was cut off at the token limit: keep the programs short.") from None
+            raise
     if isinstance(data, dict) and isinstance(data.get("approaches"), str):  # some models double-encode
         data = {"approaches": extract_json(data["approaches"])}
     if isinstance(data, dict) and isinstance(data.get("approaches"), list):
@@ -431,17 +440,24 @@ def _same_program(a: Any, b: Any) -> bool:
 
 
 def converse(provider: Provider, robot: Any, system: str, first_user: str, *, repair_rounds: int,
-             n: int = N_APPROACHES, check: Callable[[Any, Any], Any] = check_program) -> tuple[list[_Slot], int]:
+             n: int = N_APPROACHES, check: Callable[[Any, Any], Any] = check_program,
+             deadline_s: float | None = None) -> tuple[list[_Slot], int]:
     """Asks for ``n`` programs and repairs failures; returns the slots and the number of requests.
 
-    Raises ProviderError only when the first request fails (later failures end the repairs).
+    Raises ProviderError only when the first request fails (later failures end the repairs). No
+    repair round starts after ``deadline_s`` seconds.
     """
+    started = time.monotonic()
     output = OutputSpec(schema=reply_schema(n), description=f"Submit exactly {n} reward programs.")
     slots = [_Slot() for _ in range(n)]
     turns = [Turn("user", first_user)]
     requests = 0
     for round_no in range(1 + max(0, repair_rounds)):
         pending = [i for i, s in enumerate(slots) if s.program is None]
+        if round_no and deadline_s is not None and time.monotonic() - started > deadline_s:
+            for i in pending:
+                slots[i].error = f"{slots[i].error} (no time left for another repair round)"
+            break
         try:
             reply = provider.ask(system, turns, output)
         except ProviderError as exc:
@@ -564,7 +580,7 @@ def design_with_config(model_id: str, prompt: str, config: ProviderConfig, *, fr
     provider = make_provider(config)
     try:
         slots, requests = converse(provider, robot, system_prompt(robot), user_prompt(robot, prompt),
-                                   repair_rounds=settings.llm_repair_rounds)
+                                   repair_rounds=settings.llm_repair_rounds, deadline_s=settings.llm_deadline_s)
     except ProviderError as exc:
         result.error, result.error_kind = str(exc), exc.kind
         result.elapsed_s = time.perf_counter() - start

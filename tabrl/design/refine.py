@@ -525,7 +525,7 @@ def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares:
     try:
         slots, result.requests = converse(client, robot, system_prompt(robot, task="refine"),
                                           refine_prompt(program_json, shares, metrics, words),
-                                          repair_rounds=settings.llm_repair_rounds)
+                                          repair_rounds=settings.llm_repair_rounds, deadline_s=settings.llm_deadline_s)
     except ProviderError as exc:
         result.error, result.error_kind = str(exc), exc.kind
         slots = [_Slot() for _ in range(N_APPROACHES)]
