@@ -83,6 +83,58 @@ def providers(as_json: bool = typer.Option(False, "--json", help="Print JSON ins
 
 
 @app.command()
+def approaches(
+    prompt: str = typer.Argument(..., help='The behavior, in plain words, e.g. "keep shaking your hips".'),
+    model: str = typer.Option(..., "--model", help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
+    as_json: bool = typer.Option(False, "--json", help="Print the three programs as JSON."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="LLM provider name (default: built-in designer)."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model id for --provider."),
+) -> None:
+    """Design three reward approaches for PROMPT (built-in offline designer unless --provider is given)."""
+    from rich.markup import escape
+
+    from tabrl.design.builtin import DesignError, design
+    from tabrl.robots.catalog import UnknownModel
+
+    try:
+        if provider and provider.strip().lower() != "builtin":
+            from tabrl.design.builtin import check_prompt
+            from tabrl.design.llm import design_with_provider
+            from tabrl.design.providers import ProviderConfigError
+
+            try:
+                result = design_with_provider(model, check_prompt(prompt), provider, llm_model)
+            except ProviderConfigError as e:
+                fail(str(e))
+            if as_json:
+                print(json.dumps([a.program for a in result.approaches], indent=2))
+                return
+            _print_design(result)
+            return
+        found = design(model, prompt)
+    except (UnknownModel, DesignError) as e:
+        fail(str(e))
+    if as_json:
+        print(json.dumps([p.model_dump(mode="json", exclude_none=True) for p in found.programs], indent=2))
+        return
+    table = Table(title=f"{found.robot} ({found.category}): {found.prompt[:60]}", show_lines=True)
+    for col in ("#", "approach", "focus", "terms (weight)"):
+        table.add_column(col, overflow="fold")
+    for i, p in enumerate(found.programs, 1):
+        lines = []
+        for t in p.terms:
+            data = t.model_dump(mode="json", exclude_none=True)
+            params = data.get("params") or {}
+            key = next((str(params[k]) for k in ("group", "axis", "pattern", "shape") if k in params), "")
+            detail = data["expr"] if data["term"] == "expr" else key
+            lines.append(f"{data['weight']:>7g}  {data['term']}" + (f" [{detail}]" if detail else ""))
+        table.add_row(str(i), escape(p.name), escape(p.summary), escape("\n".join(lines)))
+    console.print(table)
+    for note in found.notes:
+        console.print(f"[dim]note: {escape(note)}[/]")
+
+
+@app.command()
 def refine(
     job: str = typer.Argument(..., help="A finished job's directory (metadata.json, metrics.json) or its id."),
     say: Optional[str] = typer.Option(None, "--say", help='What to change, e.g. "more hips, less jumping".'),

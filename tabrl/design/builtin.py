@@ -51,7 +51,8 @@ def check_prompt(prompt: str) -> str:
 
 
 def _f(x: float) -> float:
-    return float(round(float(x), 3))
+    """A tidy number for JSON: four significant digits."""
+    return float(f"{float(x):.4g}")
 
 
 def T(term: str, weight: float, **params: Any) -> dict[str, Any]:
@@ -504,7 +505,7 @@ def legged_rhythm(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]
     base_amp = _BASE_AMP[axis] * ctx.mods.size
     group = _legged_part_group(ctx, part)
     label = _PART_LABEL.get(part, part.title())
-    verb = intent.label
+    verb = _title(intent.label)
     stay = [T("stay_in_place", 0.5, radius=0.3)]
     planted = [T("foot_contact_pattern", 0.3, pattern="stand", frequency_hz=1.0)] if ctx.feet else []
     if p.get("dance"):
@@ -614,12 +615,13 @@ def legged_posture(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft
     ratio = _f(ratio)
     tilted = abs(roll) > 0.15 or abs(pitch) > 0.15
     lowered = ratio < 0.95
-    title = intent.label if intent.key != "stay_still" else "Still"
+    title = _title(intent.label) if intent.key != "stay_still" else "Still"
     alive = [T("alive", 0.5)] if risky else []
     posture_w = 2.0 if tilted else 1.0
     up = [] if tilted else [T("upright", 0.5)]
+    angles = ", ".join(f"{n} {v:+.2g} rad" for n, v in (("roll", roll), ("pitch", pitch)) if abs(v) > 0.05)
     v1 = Draft(f"{title} Hold", f"Hold the {pose} pose: base at {ratio:.0%} of standing height"
-               + (f", roll {roll:+.2g}, pitch {pitch:+.2g} rad" if tilted else ""),
+               + (f", {angles}" if angles else ""),
                [T("base_height", 2.0, ratio=ratio, sigma=0.08),
                 T("base_orientation", posture_w, roll=roll, pitch=pitch, sigma=0.25)],
                up + [T("stay_in_place", 0.5, radius=0.3)] + alive + [T("action_rate", RATE)],
@@ -667,7 +669,7 @@ def legged_limb(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]:
     amp = _clamp(p.get("amp", 0.4) * ctx.mods.size, 0.1, 1.0)
     hz = _clamp(p.get("hz", 1.0) * ctx.mods.speed, 0.3, 4.0)
     hold = bool(p.get("hold"))
-    verb = intent.label
+    verb = _title(intent.label)
     if ctx.biped and ctx.ee and (limb == "arm_or_front" or {"arm", "hand"} & set(ctx.parts)) and "leg" not in ctx.parts:
         return _humanoid_arm(ctx, intent, amp, hz, hold)
     if ctx.biped:
@@ -716,7 +718,7 @@ def _humanoid_arm(ctx: Ctx, intent: vocab.Intent, amp: float, hz: float, hold: b
     idx = 0 if idx is None else idx
     support = [T("upright", 1.0), T("base_height", 0.5, ratio=1.0, sigma=0.1), T("stay_in_place", 0.5, radius=0.3),
                T("alive", 0.5), T("action_rate", RATE)]
-    verb = intent.label
+    verb = _title(intent.label)
     v1 = Draft(f"Arm {verb}", f"Swing the {side} arm ({group}) at {hz:.2g} Hz, legs steady",
                [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.3)], support,
                note=f"Main term: joint_sine on {group}.")
@@ -827,8 +829,9 @@ def manip_path(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]:
                    [T("joint_sine", 2.0, group=small, amplitude=0.35 * ctx.mods.size, frequency_hz=hz * 2,
                       pattern="sync")], support, note=f"Main term: joint_sine on {small}.")
     else:
-        v1 = Draft(f"{name} Tracer", f"Trace a {r * 100:.0f} cm {name.lower()} with {ee_name} in the {plane1} plane "
-                   f"at {hz:.2g} laps/s",
+        what = (f"Sweep {ee_name} back and forth along a {2 * r * 100:.0f} cm line" if shape == "line" else
+                f"Trace a {r * 100:.0f} cm {shape.replace('8', ' eight')} with {ee_name}")
+        v1 = Draft(f"{name} Tracer", f"{what} in the {plane1} plane at {hz:.2g} cycles/s",
                    [T("ee_path", 3.0, shape=shape, plane=plane1, radius=r, frequency_hz=hz, index=idx,
                       sigma=max(0.01, 0.5 * r))], support,
                    note=f"Main term: ee_path ({shape}) for end effector {idx} ({ee_name}); the path starts where the "
@@ -840,7 +843,7 @@ def manip_path(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]:
                   sigma=0.3)], support,
                note=f"Main terms: joint_sine on {big} (spread phases) and {small}.")
     shape3 = "circle" if p.get("vertical") else shape
-    v3 = Draft(f"Smooth {name} Orbit", f"A smaller, slower {shape3} in the {plane2} plane, rewarded for moving smoothly",
+    v3 = Draft(f"Smooth {name} {'Sweep' if shape3 == 'line' else 'Orbit'}", f"A smaller, slower {shape3} in the {plane2} plane, rewarded for moving smoothly",
                [T("ee_path", 2.0, shape=shape3, plane=plane2, radius=0.7 * r, frequency_hz=0.8 * hz, index=idx,
                   sigma=max(0.015, 0.7 * r)),
                 E("clip(norm(qd), 0, 2)", 0.2)],
@@ -860,7 +863,7 @@ def manip_rhythm(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]:
     amp = _clamp(p.get("amp", 0.3) * ctx.mods.size, 0.05, 1.0)
     hz = _clamp(p.get("hz", 1.0) * ctx.mods.speed, 0.2, 5.0)
     pattern = p.get("pattern", "sync")
-    verb = intent.label
+    verb = _title(intent.label)
     label = _PART_LABEL.get(part, part.title()) if group != "all" else "Joint"
     support = _manip_support(ctx)
     v1 = Draft(f"{label} {verb}", f"{verb} the {group} joints: ±{amp:.2g} rad at {hz:.2g} Hz",
@@ -931,7 +934,7 @@ def manip_swing(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]:
         v2 = Draft("Alternating Swing", f"Alternate the {small} joints",
                    [T("joint_sine", 2.0, group=small, amplitude=amp, frequency_hz=hz, pattern="alternate")], support,
                    note=f"Main term: joint_sine on {small}.")
-    v3 = Draft("Whip Swing", f"{big} and {small} swing together with a phase lag, like a whip",
+    v3 = Draft("Whip Swing", f"The {big} and {small} joints swing together with a phase lag, like a whip",
                [T("joint_sine", 1.5, group=big, amplitude=0.7 * amp, frequency_hz=hz, pattern="wave"),
                 T("joint_sine", 0.75, group=small, amplitude=0.5 * amp, frequency_hz=hz, pattern="wave"),
                 E("clip(mean(abs(qd)), 0, 3)", 0.2)], support,
@@ -965,7 +968,7 @@ def manip_reach(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]:
                  ("z", 1): "up high", ("z", -1): "down low"}[(axis, sign)]
     scale = 0.1 if ctx.category == "hand" else 1.0
     reach = E(f"clip({_num(sign / scale)} * {coord}, -2, 2)", 2.0)
-    v1 = Draft(f"{intent.label} Drive", f"Move {ctx.ee[idx]} {where}: reward grows with the distance",
+    v1 = Draft(f"{_title(intent.label)} Drive", f"Move {ctx.ee[idx]} {where}: reward grows with the distance",
                [reach], support, note=f"Main term: an expression over {coord}.")
     plane = _planar(ctx) or ("yz" if axis == "y" else "xz" if axis in ("x", "far") else "xz")
     r = _clamp(_manip_scale(ctx) * ctx.mods.size, 0.01, 0.5)
@@ -1147,7 +1150,7 @@ def classic_run(ctx: Ctx, hits: list[tuple[vocab.Intent, Recipe]]) -> list[Draft
                [T("forward_speed", 2.0, target=v)], keep_up + [T("action_rate", RATE)],
                note="Main term: forward_speed.")
     v2 = Draft("Stride Rhythm" if not swimmer else "Body Wave",
-               f"Drive the {legs} joints in a {pattern} rhythm while moving {what}",
+               f"Drive the {legs} joints in {'a travelling wave' if swimmer else 'an alternating rhythm'} while moving {what}",
                [T("joint_sine", 0.75, group=legs, amplitude=0.4, frequency_hz=2.5 if not swimmer else 1.0,
                   pattern=pattern, sigma=0.4),
                 E(f"clip(base_vel_world[0] / {_num(v)}, -1, 1.5)", 1.5)], keep_up + [T("action_rate", RATE)],
@@ -1229,7 +1232,7 @@ def classic_rhythm(ctx: Ctx, hit: tuple[vocab.Intent, Recipe] | None) -> list[Dr
     groups = [g for g in ctx.groups if g != "all"] or ["all"]
     g1 = groups[0]
     g2 = groups[1] if len(groups) > 1 else "all"
-    label = hit[0].label if hit else "Move"
+    label = _title(hit[0].label) if hit else "Move"
     hz = _clamp((hit[1].params.get("hz", 1.0) if hit else 0.8) * ctx.mods.speed, 0.2, 4.0)
     amp = _clamp((hit[1].params.get("amp", 0.3) if hit else 0.3) * ctx.mods.size, 0.05, 1.0)
     v1 = Draft(f"{label} Rhythm", f"Swing the {g1} joints at {hz:.2g} Hz",
@@ -1254,7 +1257,7 @@ def generic_drafts(ctx: Ctx, hits: list[tuple[vocab.Intent, Recipe]]) -> list[Dr
     hz = _clamp((first[1].params.get("hz", first[1].params.get("gait_hz", 1.0)) if first else 0.8) * ctx.mods.speed,
                 0.2, 4.0)
     amp = _clamp(0.2 * ctx.mods.size, 0.05, 0.6)
-    label = first[0].label if first else "Gentle"
+    label = _title(first[0].label) if first else "Gentle"
     still = first is not None and first[1].family in ("still", "posture", "grip")
     v1 = Draft(f"{label} Joint Rhythm", f"Every joint oscillates together at {hz:.2g} Hz",
                [T("joint_sine", 2.0, group="all", amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.3)],
@@ -1384,44 +1387,75 @@ def _plan(ctx: Ctx, hits: list[tuple[vocab.Intent, Recipe]]) -> tuple[list[Draft
     return primary, [d for _, d in extras], [label for label, _ in extras]
 
 
-def _combine(primary: Draft, extras: list[Draft], labels: list[str]) -> Draft:
-    """The primary draft with each extra behavior's main terms added at half weight."""
-    moves = primary.moves or any(e.moves for e in extras)
+def _describe_term(term: dict[str, Any]) -> str:
+    if term["term"] == "expr":
+        return f"expr {term['expr']}"
+    params = term.get("params") or {}
+    detail = ", ".join(f"{k}={v}" for k, v in params.items() if k in ("group", "axis", "pattern", "shape", "yaw_rate",
+                                                                      "target", "height", "ratio"))
+    return f"{term['term']} ({detail})" if detail else term["term"]
+
+
+def _conflicts(term: dict[str, Any], moves: bool) -> bool:
+    """Terms of an extra behavior that would fight travelling."""
+    if not moves:
+        return False
+    params = term.get("params") or {}
+    return (term["term"] in ("stay_in_place", "track_velocity") or params.get("group") == "all"
+            or (term["term"] == "foot_contact_pattern" and params.get("pattern") == "stand")
+            or (term["term"] == "expr" and "drift" in term["expr"]))
+
+
+def _combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int) -> Draft:
+    """Approach ``i`` of the primary behavior plus, at half weight, the defining term of each extra behavior.
+
+    The extra behavior's own approach ``i`` is asked first; if its defining term clashes with the
+    primary (already there, or it would fight travelling), the other approaches' are tried.
+    """
+    moves = primary.moves or any(e[i].moves for e in extras)
     terms: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(term: dict[str, Any], scale: float = 1.0) -> None:
+    def add(term: dict[str, Any], scale: float = 1.0) -> bool:
         sig = term_signature(term)
-        if sig in seen:
-            return
-        if moves and (term["term"] == "stay_in_place" or (term["term"] == "expr" and "drift" in term["expr"])):
-            return
+        if sig in seen or _conflicts(term, moves and scale != 1.0) or (
+                moves and term["term"] == "stay_in_place"):
+            return False
         seen.add(sig)
         terms.append({**term, "weight": _f(term["weight"] * scale)})
+        return True
 
     for t in primary.main:
         add(t)
-    for extra in extras:
-        for t in extra.main:
-            add(t, 0.5)
+    added: list[str] = []
+    for label, drafts in zip(labels, extras):
+        order = [drafts[i]] + [d for j, d in enumerate(drafts) if j != i]
+        for d in order:
+            if d.main and add(d.main[0], 0.5):
+                added.append(f"for '{label}', {_describe_term(d.main[0])} at half weight")
+                break
     for t in primary.support:
         add(t)
-    for extra in extras:
-        for t in extra.support:
-            if t["term"] in ("alive",):
-                add(t)
-    if len(terms) > MAX_TERMS:  # keep every main term; drop the latest support terms
+    if any(t["term"] == "alive" for e in extras for t in e[i].support):
+        add(T("alive", 0.5))
+    if len(terms) > MAX_TERMS:  # keep the main terms and two regularisers
         regs = [t for t in terms if t["weight"] < 0][:2]
-        keep = [t for t in terms if t["weight"] >= 0][:MAX_TERMS - len(regs)]
-        terms = keep + regs
+        terms = [t for t in terms if t["weight"] >= 0][:MAX_TERMS - len(regs)] + regs
     name, summary = primary.name, primary.summary
     if labels:
-        suffix = " + " + " + ".join(lbl.title() for lbl in labels)
+        suffix = " + " + " + ".join(_title(lbl) for lbl in labels)
         if len(name + suffix) <= 60:
             name += suffix
-        summary = f"{summary}; also {' and '.join(labels)}"[:200]
-    notes = [primary.note] + [e.note for e in extras]
-    return Draft(name, summary[:200], terms, [], moves=moves, note=" ".join(n for n in notes if n))
+        summary = f"{summary}; also {' and '.join(labels)}"
+    note = primary.note + (" Added " + "; ".join(added) + "." if added else "")
+    return Draft(name, summary[:200], terms, [], moves=moves, note=note.strip())
+
+
+def _title(label: str) -> str:
+    """'lie down' -> 'Lie Down', 'up and down' -> 'Up and Down'."""
+    small = {"and", "to", "on", "in", "of", "a", "the"}
+    words = label.split()
+    return " ".join(w if (k and w.lower() in small) else w[:1].upper() + w[1:] for k, w in enumerate(words))
 
 
 def _distinct(drafts: list[Draft]) -> list[Draft]:
@@ -1480,7 +1514,7 @@ def design(model_id: str, prompt: str) -> Design:
               parts=list(dict.fromkeys(interp.parts)))
     hits = _hits(ctx, interp)
     primary, extras, labels = _plan(ctx, hits)
-    drafts = [_combine(primary[i], [e[i] for e in extras], labels) for i in range(N_APPROACHES)]
+    drafts = [_combine(primary[i], extras, labels, i) for i in range(N_APPROACHES)]
     drafts = _distinct(drafts)
     shared: list[str] = []
     understood = interp.understood()

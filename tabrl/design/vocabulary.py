@@ -108,7 +108,7 @@ _INTENT_LIST = [
            _r("path", shape="line", plane="yz", hz=0.4)),
     Intent("rock", "Rock", "rock the body", _r("rhythm", part="body", amp=0.2, hz=0.8, axis="roll"),
            _r("rhythm", part="shoulder", amp=0.3, hz=0.6)),
-    Intent("wag", "Wag", "wag (the tail end) side to side", _r("rhythm", part="rear", amp=0.3, hz=2.0, axis="yaw"),
+    Intent("wag", "Wag", "wag (the tail end) side to side", _r("rhythm", part="hips", amp=0.3, hz=2.0, axis="yaw"),
            _r("rhythm", part="wrist", amp=0.4, hz=1.5)),
     Intent("shiver", "Shiver", "shiver with small fast trembles", _r("rhythm", part="body", amp=0.08, hz=4.0,
                                                                       axis="roll"),
@@ -421,9 +421,7 @@ def tokenize(prompt: str) -> list[str]:
 
 
 def _candidates(word: str) -> list[str]:
-    out = [word]
-    if word in IRREGULAR:
-        out.append(IRREGULAR[word])
+    out = [IRREGULAR[word], word] if word in IRREGULAR else [word]
     n = len(word)
 
     def add(stem: str) -> None:
