@@ -1515,6 +1515,11 @@ def design(model_id: str, prompt: str) -> Design:
     hits = _hits(ctx, interp)
     primary, extras, labels = _plan(ctx, hits)
     drafts = [_combine(primary[i], extras, labels, i) for i in range(N_APPROACHES)]
+    if ctx.biped and _domain(ctx) == "legged":  # a humanoid falls easily: surviving must pay in every approach
+        for d in drafts:
+            if not any(t["term"] == "alive" for t in d.main) and len(d.main) < MAX_TERMS:
+                d.main.insert(next((k for k, t in enumerate(d.main) if t["weight"] < 0), len(d.main)),
+                              T("alive", 0.5))
     drafts = _distinct(drafts)
     shared: list[str] = []
     understood = interp.understood()
