@@ -49,13 +49,14 @@ Params = tuple[Any, Any, Any]  # (normalizer_params, policy_params, value_params
 
 
 def make_networks(observation_size: int, action_size: int, policy_hidden=(128, 128, 128),
-                  value_hidden=(256, 256, 256)) -> ppo_networks.PPONetworks:
+                  value_hidden=(256, 256, 256), init_noise_std: float = 1.0) -> ppo_networks.PPONetworks:
     return ppo_networks.make_ppo_networks(
         observation_size,
         action_size,
         preprocess_observations_fn=running_statistics.normalize,
         policy_hidden_layer_sizes=tuple(policy_hidden),
         value_hidden_layer_sizes=tuple(value_hidden),
+        init_noise_std=init_noise_std,
     )
 
 
@@ -175,7 +176,8 @@ def train(
         raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but the env batch has {env.num_envs}")
     if env.num_envs % cfg.num_minibatches:
         raise ValueError("num_envs must be divisible by num_minibatches")
-    networks = make_networks(env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden)
+    networks = make_networks(env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden,
+                             cfg.init_noise_std)
     key = jax.random.PRNGKey(seed)
     key, kinit = jax.random.split(key)
     state = init_state(networks, env.observation_size, cfg, kinit, init_params)
@@ -188,20 +190,22 @@ def train(
     obs = env.reset()
     ep_return = np.zeros(B)
     finished_returns: list[float] = []
-    buf_obs = np.zeros((T + 1, B, env.observation_size), np.float32)
-    buf_raw = np.zeros((T, B, env.action_size), np.float32)
-    buf_logp = np.zeros((T, B), np.float32)
-    buf_logits = np.zeros((T, B, 2 * env.action_size), np.float32)
-    buf_rew = np.zeros((T, B), np.float32)
-    buf_disc = np.zeros((T, B), np.float32)
-    buf_trunc = np.zeros((T, B), np.float32)
-    buf_next = np.zeros((T, B, env.observation_size), np.float32)
     start = time.perf_counter()
     progress = None
     for it in range(iterations):
         if should_stop is not None and should_stop():
             raise Cancelled()
         term_sums: dict[str, float] = {}
+        # Fresh buffers every iteration: JAX may still be reading the last ones (async dispatch,
+        # zero-copy host arrays) while this unroll runs.
+        buf_obs = np.zeros((T, B, env.observation_size), np.float32)
+        buf_raw = np.zeros((T, B, env.action_size), np.float32)
+        buf_logp = np.zeros((T, B), np.float32)
+        buf_logits = np.zeros((T, B, 2 * env.action_size), np.float32)
+        buf_rew = np.zeros((T, B), np.float32)
+        buf_disc = np.zeros((T, B), np.float32)
+        buf_trunc = np.zeros((T, B), np.float32)
+        buf_next = np.zeros((T, B, env.observation_size), np.float32)
         for t in range(T):
             key, k = jax.random.split(key)
             action, raw, logp, logits = act(state, obs, k)
@@ -216,7 +220,7 @@ def train(
                 finished_returns.extend(ep_return[done > 0].tolist())
                 ep_return[done > 0] = 0.0
         data = types.Transition(
-            observation=jnp.asarray(buf_obs[:T].swapaxes(0, 1)),
+            observation=jnp.asarray(buf_obs.swapaxes(0, 1)),
             action=jnp.asarray(buf_raw.swapaxes(0, 1)),
             reward=jnp.asarray(buf_rew.swapaxes(0, 1)),
             discount=jnp.asarray(buf_disc.swapaxes(0, 1)),
