@@ -364,7 +364,7 @@ def legged_locomote(ctx: Ctx, cmd: Command) -> list[Draft]:
         extras.append(E("clip(mean(feet_height) * 10, 0, 1)", 0.5))
     if cmd.roll_sway:
         extras.append(T("base_oscillation", 0.5, axis="roll", amplitude=cmd.roll_sway * ctx.mods.size,
-                        frequency_hz=cmd.gait_hz / 2))
+                        frequency_hz=cmd.gait_hz))
     v1 = Draft(
         "Velocity Tracker", f"Track a joystick-style command: {what}",
         [T("track_velocity", 2.0, vx=cmd.vx, vy=cmd.vy, yaw_rate=cmd.yaw, sigma=max(0.5, 0.5 * top))] + extras,
@@ -1431,8 +1431,11 @@ def _combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: in
     for label, drafts in zip(labels, extras):
         order = [drafts[i]] + [d for j, d in enumerate(drafts) if j != i]
         for d in order:
-            if d.main and add(d.main[0], 0.5):
-                added.append(f"for '{label}', {_describe_term(d.main[0])} at half weight")
+            if not d.main:
+                continue
+            extra = _on_clock(d.main[0], terms)
+            if add(extra, 0.5):
+                added.append(f"for '{label}', {_describe_term(extra)} at half weight")
                 break
     for t in primary.support:
         add(t)
@@ -1449,6 +1452,21 @@ def _combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: in
         summary = f"{summary}; also {' and '.join(labels)}"
     note = primary.note + (" Added " + "; ".join(added) + "." if added else "")
     return Draft(name, summary[:200], terms, [], moves=moves, note=note.strip())
+
+
+def _clock(terms: list[dict[str, Any]]) -> float | None:
+    """The frequency of the first rhythmic term: the phase clock the policy will observe."""
+    return next(((t.get("params") or {})["frequency_hz"] for t in terms if "frequency_hz" in (t.get("params") or {})),
+                None)
+
+
+def _on_clock(term: dict[str, Any], terms: list[dict[str, Any]]) -> dict[str, Any]:
+    """``term`` retimed to the program's clock, so one observed phase can time every rhythm."""
+    clock, params = _clock(terms), term.get("params") or {}
+    if clock is None or "frequency_hz" not in params or params["frequency_hz"] == clock:
+        return term
+    limit = 3.0 if term["term"] == "ee_path" else 6.0
+    return {**term, "params": {**params, "frequency_hz": _f(min(clock, limit))}}
 
 
 def _title(label: str) -> str:
