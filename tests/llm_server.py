@@ -29,6 +29,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    at: float = dataclasses.field(default_factory=time.monotonic)  # when the request arrived
 
     def texts(self) -> str:
         """Every message text in the request (system, user, tool results), joined."""

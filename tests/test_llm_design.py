@@ -305,7 +305,10 @@ def test_several_providers_concurrently_labelled(env):
     assert cl.approaches[0].program["name"] == "Planted Wiggle" and cl.kind == "anthropic"
     assert slow.error_kind == "auth" and ghost.error_kind == "config"
     assert builtin.kind == "builtin" and all(a.source == "builtin" for a in builtin.approaches)
-    assert elapsed < 1.1, elapsed  # the two 0.6 s providers ran at the same time
+    # Concurrent: the second provider's request arrived while the first one's (0.6 s) was still open.
+    (a,), (b,) = env.lane_requests("p1"), env.lane_requests("cl")
+    assert abs(a.at - b.at) < 0.5, (a.at, b.at)
+    assert elapsed < 5.0, elapsed
 
 
 def test_all_ready_providers_by_default(env):
