@@ -89,6 +89,7 @@ def approaches(
     as_json: bool = typer.Option(False, "--json", help="Print the three programs as JSON."),
     provider: Optional[str] = typer.Option(None, "--provider", help="LLM provider name (default: built-in designer)."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model id for --provider."),
+    fresh: bool = typer.Option(False, "--fresh", help="With --provider: ask again instead of using stored approaches."),
 ) -> None:
     """Design three reward approaches for PROMPT (built-in offline designer unless --provider is given)."""
     from rich.markup import escape
@@ -103,9 +104,11 @@ def approaches(
             from tabrl.design.providers import ProviderConfigError
 
             try:
-                result = design_with_provider(model, check_prompt(prompt), provider, llm_model)
+                result = design_with_provider(model, check_prompt(prompt), provider, llm_model, fresh=fresh)
             except ProviderConfigError as e:
                 fail(str(e))
+            if result.error and not result.approaches:
+                fail(result.error)
             if as_json:
                 print(json.dumps([a.program for a in result.approaches], indent=2))
                 return

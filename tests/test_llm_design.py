@@ -402,3 +402,22 @@ def test_cli_refine_job_dir(env, tmp_path, monkeypatch):
 def test_reply_schema_has_no_dangling_refs():
     text = json.dumps(llm.reply_schema())
     assert '"$ref"' not in text or '"$defs"' in text
+
+
+def test_cli_approaches_with_a_provider(env):
+    env.script("p1", [openai_json(reply(*GOOD))])
+    runner = CliRunner()
+    table = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "p1", PROMPT])
+    assert table.exit_code == 0, table.output
+    assert "p1 (p1-model)" in table.output and "Hip Sway" in table.output and "Planted Wiggle" in table.output
+    as_json = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "p1", "--json", PROMPT])
+    assert as_json.exit_code == 0 and len(env.lane_requests("p1")) == 1  # the second call came from the cache
+    assert [p["name"] for p in json.loads(as_json.output)] == [p["name"] for p in GOOD]
+    env.script("p1", [openai_json(reply(ROLL, SWAY, STILL_FEET))])
+    fresh = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "p1", "--json", "--fresh", PROMPT])
+    assert json.loads(fresh.output)[0]["name"] == "Body Roll"
+    env.script("p1", [error(401, "Incorrect API key provided")])
+    bad = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "p1", "--fresh", PROMPT])
+    assert bad.exit_code != 0 and "rejected the API key" in bad.output and KEY not in bad.output
+    unknown = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "ghost", PROMPT])
+    assert unknown.exit_code == 2 and "Unknown LLM provider 'ghost'" in unknown.output
