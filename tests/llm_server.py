@@ -126,7 +126,8 @@ class LLMServer:
                 except json.JSONDecodeError:
                     body = raw.decode(errors="replace")
                 lane = self.path.strip("/").split("/")[0]
-                step = server._record_and_next(Recorded(lane, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                step = server._record_and_next(Recorded(lane, self.path, headers, body))
                 if step.delay:
                     time.sleep(step.delay)
                 payload = json.dumps(step.body).encode()

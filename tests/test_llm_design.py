@@ -38,7 +38,8 @@ try:
     from tests.llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text,
                                   openai_tool, stall)
 except ImportError:  # tests/ is not a package
-    from llm_server import LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text, openai_tool, stall
+    from llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text, openai_tool,
+                            stall)
 
 MODEL_ID = "Go1JoystickFlatTerrain"
 PROMPT = "keep shaking your hips aloha dude!"
@@ -191,7 +192,8 @@ def test_anthropic_repair_goes_back_as_tool_result(env, robot):
     messages = env.lane_requests("cl")[1].body["messages"]
     assert messages[1]["content"][0]["type"] == "tool_use"
     (block,) = messages[2]["content"]
-    assert block["type"] == "tool_result" and block["is_error"] is True and f"Approach 1: {expected}" in block["content"]
+    assert block["type"] == "tool_result" and block["is_error"] is True
+    assert f"Approach 1: {expected}" in block["content"]
 
 
 def test_hostile_expression_is_refused_never_run_and_replaced(env, robot, tmp_path, monkeypatch):
@@ -350,7 +352,8 @@ def test_anthropic_text_reply_with_fences(env):
 
 
 SHARES = {"0:joint_sine": 0.7, "1:upright": 0.25, "2:action_rate": -0.05}
-METRICS = {"falls": 1, "upright_fraction": 0.7, "drift_m": 0.4, "joint_groups": {"hip_abduction": {"amplitude_rad": 0.05}}}
+METRICS = {"falls": 1, "upright_fraction": 0.7, "drift_m": 0.4,
+           "joint_groups": {"hip_abduction": {"amplitude_rad": 0.05}}}
 
 
 def test_refine_with_a_provider(env, robot):

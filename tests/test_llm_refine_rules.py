@@ -51,8 +51,8 @@ def test_words_raise_named_terms_and_penalise_unmatched_less():
 
 
 def test_less_of_a_penalised_thing_strengthens_the_penalty():
-    program = {"name": "Still", "summary": "", "terms": [{"term": "upright", "weight": 1.0},
-                                                         {"term": "expr", "weight": -0.5, "expr": "abs(base_lin_vel[2])"}]}
+    program = {"name": "Still", "summary": "", "terms": [
+        {"term": "upright", "weight": 1.0}, {"term": "expr", "weight": -0.5, "expr": "abs(base_lin_vel[2])"}]}
     tuned = rule_based_programs(program, {}, {}, "no jumping")[0]
     assert tuned["terms"][1]["weight"] == -0.75 and len(tuned["terms"]) == 2
 

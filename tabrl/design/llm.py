@@ -479,7 +479,7 @@ def converse(provider: Provider, robot: Any, system: str, first_user: str, *, re
             if len(items) == n:
                 chosen = {i: items[i] for i in pending}
             else:
-                chosen = dict(zip(pending, items))
+                chosen = dict(zip(pending, items, strict=False))
             for i in pending:
                 slots[i].rounds = round_no + 1
                 if i not in chosen:

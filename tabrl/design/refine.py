@@ -417,7 +417,7 @@ def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] |
     ]
     out: list[dict[str, Any]] = []
     seen = {_fingerprint(base)}
-    for variant, recipe in zip(VARIANTS, recipes):
+    for variant, recipe in zip(VARIANTS, recipes, strict=True):
         candidate = copy.deepcopy(base)
         notes: list[str] = []
         recipe(candidate, notes)
@@ -428,7 +428,8 @@ def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] |
             try:
                 check(candidate, robot)
             except ProgramCheckError as exc:
-                candidate = _finish(copy.deepcopy(base), base, variant, [f"kept the original: refinement failed ({exc})"])
+                notes = [f"kept the original: refinement failed ({exc})"]
+                candidate = _finish(copy.deepcopy(base), base, variant, notes)
                 _nudge(candidate, len(out), candidate["notes"])
         seen.add(_fingerprint(candidate))
         out.append(candidate)
@@ -555,6 +556,14 @@ def _validated(data: dict[str, Any], robot: Any) -> dict[str, Any]:
         return check_program(data, robot).model_dump(mode="json")
     except ProgramCheckError:
         return data
+
+
+def refine_run(job: str | Path, words: str | None = None, *, provider: str | None = None, model: str | None = None,
+               settings: Settings | None = None) -> DesignResult:
+    """``load_run`` + ``refine_approaches``: three improved programs for a finished job (directory or id)."""
+    run = load_run(job, settings)
+    return refine_approaches(run.model_id, run.program, run.term_shares, run.metrics, words, provider=provider,
+                             model=model, settings=settings)
 
 
 async def arefine_approaches(*args: Any, **kwargs: Any) -> DesignResult:

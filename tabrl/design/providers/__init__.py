@@ -216,8 +216,9 @@ def provider_config(name: str | None = None, model: str | None = None, settings:
     if name is None:
         name = next((info.name for _, info in built if info.default), None)
         if name is None:
-            raise ProviderConfigError("", "No LLM provider is configured. Set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
-                                          "or TABRL_LLM_PROVIDERS with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
+            raise ProviderConfigError(
+                "", "No LLM provider is configured. Set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
+                    "or TABRL_LLM_PROVIDERS with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
     name = name.strip().lower()
     for config, info in built:
         if info.name == name:

@@ -52,8 +52,9 @@ class AnthropicProvider(Provider):
                 messages.append({"role": "assistant", "content": content})
                 open_call = reply.call_id
             elif open_call is not None:
-                messages.append({"role": "user", "content": [
-                    {"type": "tool_result", "tool_use_id": open_call, "content": turn.text, "is_error": turn.is_error}]})
+                result = {"type": "tool_result", "tool_use_id": open_call, "content": turn.text,
+                          "is_error": turn.is_error}
+                messages.append({"role": "user", "content": [result]})
                 open_call = None
             else:
                 messages.append({"role": "user", "content": turn.text})

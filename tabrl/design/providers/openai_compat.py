@@ -99,7 +99,7 @@ class OpenAICompatProvider(Provider):
         while True:
             mode = self.mode
             try:
-                return with_retries(self.config, lambda: self._once(system, turns, output, mode),
+                return with_retries(self.config, lambda mode=mode: self._once(system, turns, output, mode),
                                     lambda exc: classify_sdk_error(self.config, exc, self._sdk))
             except ProviderRequestError as exc:
                 simpler = _DEGRADE.get(mode)
