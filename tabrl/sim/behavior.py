@@ -26,7 +26,9 @@ def default_config() -> config_dict.ConfigDict:
         terminate_on_fall=True,
         reset_noise_qpos=0.05,  # uniform noise on joint angles at reset (rad)
         reset_noise_qvel=0.05,
-        reward_dt_scale=True,  # reward per step = total x ctrl_dt, like Playground
+        # Per-step reward = the program total, not x ctrl_dt as Playground does: O(1) rewards keep
+        # Adam-trained value functions stable at our small batch sizes.
+        reward_dt_scale=False,
     )
 
 

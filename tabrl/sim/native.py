@@ -110,8 +110,15 @@ class NativeBatchEnv:
         self.last_action[rows] = 0.0
         self.steps[rows] = 0
 
-    def reset(self) -> np.ndarray:
+    def reset(self, stagger: bool = False) -> np.ndarray:
+        """Resets every environment; ``stagger`` starts each at a random point of its episode.
+
+        Staggered episodes keep a batch from moving in lock-step (all starting, all timing out
+        together), which makes the data PPO sees far less correlated.
+        """
         self._reset_rows(np.arange(self.num_envs))
+        if stagger:
+            self.steps[:] = self._rng.integers(0, self.config.episode_length, self.num_envs)
         return self._observe(self._features())
 
     # -- stepping -----------------------------------------------------------------------

@@ -187,7 +187,7 @@ def train(
     iterations = max(1, -(-total_steps // steps_per_iter))
     total = iterations * steps_per_iter
 
-    obs = env.reset()
+    obs = env.reset(stagger=True)
     ep_return = np.zeros(B)
     finished_returns: list[float] = []
     start = time.perf_counter()
