@@ -292,6 +292,9 @@ def test_bad_key_and_unknown_model(env):
     assert result.error_kind == "model" and "does not know model 'cl-nope'" in result.error
     with pytest.raises(ProviderConfigError, match="Unknown LLM provider 'nope'"):
         design_with_provider(MODEL_ID, PROMPT, "nope")
+    with pytest.raises(ValueError, match="empty"):
+        design_with_providers(MODEL_ID, "   ", ["p1"])
+    assert len(env.lane_requests("cl")) == 1  # nothing was sent for the empty prompt
 
 
 def test_several_providers_concurrently_labelled(env):

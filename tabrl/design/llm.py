@@ -544,6 +544,13 @@ def fill_fallbacks(slots: list[_Slot], fallback: Callable[[], list[Any]], source
 # --------------------------------------------------------------------------- public entry points
 
 
+def _checked_prompt(prompt: str) -> str:
+    """The stripped prompt; DesignError (a ValueError) if empty or too long, as the built-in designer decides."""
+    from tabrl.design.builtin import check_prompt
+
+    return check_prompt(prompt)
+
+
 def _design_key(model_id: str, prompt: str, config: ProviderConfig) -> str:
     return cache_key(kind="design", v=PROMPT_VERSION, model_id=model_id, prompt=normalize_prompt(prompt),
                      provider=config.name, provider_kind=config.kind, model=config.model, base_url=config.base_url)
@@ -599,9 +606,10 @@ def design_with_provider(model_id: str, prompt: str, provider: str | None = None
                          fresh: bool = False, settings: Settings | None = None) -> DesignResult:
     """Three approaches from provider ``provider`` (the default one when None), optionally another model.
 
-    Raises ProviderConfigError for an unknown or unready provider, UnknownModel for an unknown robot.
-    ``provider="builtin"`` returns the offline designer's approaches.
+    Raises ProviderConfigError for an unknown or unready provider, UnknownModel for an unknown robot,
+    DesignError for an empty or too long prompt. ``provider="builtin"`` returns the offline designer's approaches.
     """
+    prompt = _checked_prompt(prompt)
     if provider and provider.strip().lower() == BUILTIN:
         return _builtin_result(model_id, prompt)
     config = provider_config(provider, model, settings)
@@ -618,6 +626,7 @@ def design_with_providers(model_id: str, prompt: str, providers: Sequence[str] |
     """
     from tabrl.robots.catalog import load_robot
 
+    prompt = _checked_prompt(prompt)
     settings = settings or get_settings()
     models = {k.lower(): v for k, v in (models or {}).items()}
     if providers is None:
