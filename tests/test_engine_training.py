@@ -12,20 +12,21 @@ from tabrl.sim.native import NativeBatchEnv
 from tabrl.train import ppo
 from tabrl.train.pipeline import Cancelled, load_policy, run_training_job
 from tabrl.render.rollout import rollout
+from tabrl.sim import behavior
 
-BALANCE = RewardProgram.model_validate({
-    "name": "Balance the pole",
-    "summary": "Keep the pole up and the cart near the middle",
-    "terms": [
-        {"term": "expr", "weight": 1.0, "expr": "cos(q[1])"},
-        {"term": "expr", "weight": -0.2, "expr": "abs(q[0])"},
-    ],
+# Sway the cart left and right in time with the clock: a behavior PPO learns on CartpoleBalance
+# within a few tens of thousands of steps, where a random policy scores poorly.
+SWAY = RewardProgram.parse({
+    "name": "Cart sway",
+    "summary": "Slide the cart left and right at 1 Hz",
+    "terms": [{"term": "joint_sine", "weight": 1.0, "params": {"group": "cart", "amplitude": 0.2, "frequency_hz": 1.0}}],
 })
+BALANCE = SWAY
 
 
 def _mean_reward(robot, policy, program) -> float:
     compiled = compile_program(program, robot.spec, np)
-    traj = rollout(robot, policy, seconds=5.0, reward_fn=compiled)
+    traj = rollout(robot, policy, seconds=5.0, reward_fn=compiled, clock_hz=behavior.program_clock_hz(program))
     return float(traj.reward.mean())
 
 
@@ -36,7 +37,7 @@ def cartpole():
 
 def test_native_ppo_beats_random_on_cartpole(cartpole):
     compiled = compile_program(BALANCE, cartpole.spec, np)
-    env = NativeBatchEnv(cartpole, compiled, 64, seed=0)
+    env = NativeBatchEnv(cartpole, compiled, 64, seed=0, clock_hz=behavior.program_clock_hz(BALANCE))
     cfg = ppo.PPOConfig()
     params, progress = ppo.train(env, 40_000, cfg, seed=0)
     networks = ppo.make_networks(env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden)
@@ -45,7 +46,7 @@ def test_native_ppo_beats_random_on_cartpole(cartpole):
     rng = np.random.default_rng(0)
     random = np.mean([_mean_reward(cartpole, lambda o: rng.uniform(-1, 1, env.action_size), BALANCE) for _ in range(3)])
     assert progress.steps >= 40_000
-    assert trained > random + 0.2, (trained, random)
+    assert trained > random + 0.3, (trained, random)
 
 
 def test_native_training_is_reproducible(cartpole):
@@ -64,14 +65,14 @@ def test_mjx_ppo_beats_random_on_cartpole(cartpole):
 
     cfg = ppo.PPOConfig(num_envs=64)
     params, final = train_mjx(cartpole, BALANCE, 40_000, cfg, seed=0, num_evals=2)
-    networks = ppo.make_networks(cartpole.spec.n_joints * 2 + cartpole.action_size + 8, cartpole.action_size,
+    networks = ppo.make_networks(behavior.observation_size(cartpole), cartpole.action_size,
                                  cfg.policy_hidden, cfg.value_hidden)
     act = ppo.make_deterministic_policy(networks)
     trained = _mean_reward(cartpole, lambda o: np.asarray(act(params, o)), BALANCE)
     rng = np.random.default_rng(0)
     random = np.mean([_mean_reward(cartpole, lambda o: rng.uniform(-1, 1, cartpole.action_size), BALANCE) for _ in range(3)])
     assert final["steps"] >= 40_000
-    assert trained > random + 0.2, (trained, random)
+    assert trained > random + 0.3, (trained, random)
 
 
 def test_cancel_mid_run_leaves_no_artifacts(tmp_path, cartpole):

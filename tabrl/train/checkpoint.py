@@ -20,7 +20,7 @@ from typing import Any
 
 import jax
 import numpy as np
-from flax import serialization
+from flax import serialization, traverse_util
 
 FORMAT_VERSION = 1
 PARAMS_FILE = "params.msgpack"
@@ -109,11 +109,16 @@ def load(directory: Path, template: Any) -> tuple[Any, dict[str, Any]]:
         raise CheckpointError(f"checkpoint {directory} has no {PARAMS_FILE}")
     try:
         raw = serialization.msgpack_restore(path.read_bytes())
-        restored = serialization.from_state_dict(_to_state_dict(template), raw)
+        target = {"normalizer": template[0], "policy": template[1], "value": template[2]}
+        restored = serialization.from_state_dict(target, raw)
     except Exception as e:  # msgpack raises several types on garbage input
         raise CheckpointError(f"checkpoint {directory}: {PARAMS_FILE} is corrupt or does not match the network ({e})") from None
-    for a, b in zip(jax.tree_util.tree_leaves(_to_state_dict(template)), jax.tree_util.tree_leaves(restored)):
-        if np.shape(a) != np.shape(b):
-            raise CheckpointError(f"checkpoint {directory}: parameter shapes {np.shape(b)} do not fit this network {np.shape(a)}")
+    want = traverse_util.flatten_dict(_to_state_dict(template), sep="/")
+    got = traverse_util.flatten_dict(_to_state_dict((restored["normalizer"], restored["policy"], restored["value"])),
+                                     sep="/")
+    for name, value in want.items():
+        if name not in got or np.shape(got[name]) != np.shape(value):
+            raise CheckpointError(f"checkpoint {directory}: parameter '{name}' has shape "
+                                  f"{np.shape(got.get(name))}, but this network needs {np.shape(value)}")
     params = (restored["normalizer"], restored["policy"], restored["value"])
     return params, meta
