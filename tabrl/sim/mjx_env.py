@@ -85,8 +85,9 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         unstable = jnp.logical_not(jnp.all(jnp.isfinite(data.qpos)))
         done = jnp.maximum(fell, unstable.astype(jnp.float32))
         reward = jnp.nan_to_num(total) * self._reward_scale
-        info = {"step": step, "last_action": action}
-        metrics = {f"reward/{k}": v for k, v in terms.items()}
+        # Wrappers (episode, auto-reset) keep their own entries in info and metrics: update, never replace.
+        info = {**state.info, "step": step, "last_action": action}
+        metrics = {**state.metrics, **{f"reward/{k}": v for k, v in terms.items()}}
         return state.replace(data=data, obs=self._obs(features), reward=reward, done=done, metrics=metrics, info=info)
 
     @property
