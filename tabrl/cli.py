@@ -44,6 +44,14 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
 
 
 @app.command()
+def schema() -> None:
+    """Print the RewardProgram JSON Schema (what an LLM is given to write approaches)."""
+    from tabrl.rewards.program import schema_json
+
+    print(schema_json())
+
+
+@app.command()
 def doctor() -> None:
     """Check Python packages, GL rendering, ffmpeg and Menagerie assets; say how to fix each."""
     from tabrl.doctor import run_checks
