@@ -34,8 +34,9 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
         print(json.dumps([e.model_dump() for e in entries], indent=2))
         return
     table = Table(title=f"{len(entries)} models ({sum(e.assets_available for e in entries)} with assets)")
-    for col in ("id", "robot", "category", "suite", "act", "obs", "ctrl dt", "assets"):
-        table.add_column(col, no_wrap=col in ("id", "assets"))
+    for col in ("id", "robot", "category", "suite", "act", "obs", "ctrl dt"):
+        table.add_column(col, no_wrap=col == "id")
+    table.add_column("assets", overflow="fold", min_width=10)
     for e in entries:
         assets = "[green]yes[/]" if e.assets_available else f"[red]missing[/] {e.assets_reason}"
         table.add_row(e.id, e.robot_name, e.category, e.suite, str(e.action_size or "-"), str(e.observation_size or "-"),
