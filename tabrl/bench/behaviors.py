@@ -32,8 +32,11 @@ def _hips(m: dict) -> tuple[bool, str]:
 
 
 def _jump(m: dict) -> tuple[bool, str]:
+    # Stricter than height variation alone: tumbling also varies the height, so no falls either.
     s, n = m["base_height_std_m"], m.get("feet", {}).get("all_feet_off_moments", 0)
-    return s >= 0.03 and n >= 3, f"base height std {s:.3f} m (need >= 0.03), all-feet-off moments {n} (need >= 3)"
+    falls = m["falls"]
+    return s >= 0.03 and n >= 3 and falls == 0, (
+        f"base height std {s:.3f} m (need >= 0.03), all-feet-off moments {n} (need >= 3), falls {falls} (need 0)")
 
 
 def _lie(m: dict) -> tuple[bool, str]:

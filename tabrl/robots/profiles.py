@@ -30,7 +30,8 @@ class RobotProfile(BaseModel):
     groups: dict[str, list[str]] = Field(default_factory=dict, description="Joint groups by name.")
     action_scale: float = 0.3
     foot_radius: float = 0.02
-    fall_height_ratio: float = Field(0.45, description="Fall when base height < ratio x standing height.")
+    fall_height_ratio: float = Field(
+        0.45, description="Fall when base height < ratio x standing height (0: tilt only, so a quadruped may lie down).")
     fall_tilt: float = Field(1.0, description="Fall when the base tilts more than this many radians.")
     camera: dict[str, float] = Field(
         default_factory=dict, description="Video camera overrides: azimuth, elevation (deg), distance (m)."
