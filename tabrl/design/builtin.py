@@ -339,7 +339,7 @@ def _command(ctx: Ctx, hits: list[tuple[vocab.Intent, Recipe]]) -> Command:
         cmd.height = min(cmd.height, 0.8)
     elif ctx.mods.level == "high":
         cmd.height = max(cmd.height, 1.05)
-    cmd.gait_hz = _clamp(cmd.gait_hz * (ctx.mods.speed ** 0.5), 1.0, 4.0)
+    cmd.gait_hz = round(_clamp(cmd.gait_hz * (ctx.mods.speed ** 0.5), 1.0, 4.0), 2)
     if ctx.biped and cmd.gait in ("trot", "pace", "bound"):
         cmd.gait = "walk"
     return cmd
@@ -354,6 +354,162 @@ def _describe_command(cmd: Command) -> str:
     if cmd.yaw:
         parts.append(f"turning {'left' if cmd.yaw > 0 else 'right'} at {abs(cmd.yaw):.2g} rad/s")
     return ", ".join(parts) or "standing"
+
+
+# --------------------------------------------------------------------------- measured gait rigs
+#
+# A few seconds of PPO cannot discover a gait from a velocity reward alone, but it learns to
+# track a joint rhythm quickly (a policy sees a phase clock). So for robots measured here, one
+# approach rewards tracking an open-loop rhythm that, played back in MuJoCo on that robot,
+# already trots forward, turns on the spot or pronks: the task term then only has to refine it.
+# Phases are aligned with foot_contact_pattern, which also sets the policy's clock.
+
+
+@dataclasses.dataclass(frozen=True)
+class GaitRig:
+    """Measured joint rhythms for one quadruped. Legs are named FR/FL/RR/RL; each leg group lists
+    abduction, thigh, calf (indices ``abd``, ``thigh``, ``calf``)."""
+
+    legs: dict[str, str]  # FR/FL/RR/RL -> leg group
+    trot: tuple[float, float, float, float]  # f (Hz), thigh amp, calf amp, calf lead: walks ~0.44 m/s open-loop
+    run: tuple[float, float, float, float]  # ~0.95 m/s open-loop
+    pace: tuple[float, float, float, float]  # ~0.36 m/s open-loop; thighs via joint_sine(pace_group, alternate)
+    pace_group: str  # a thigh group whose "alternate" pattern pairs the legs of one side
+    trot_turn: tuple[float, float, float, float]  # f, thigh amp, calf amp, abduction amp: ~1.1 rad/s
+    wave_turn: tuple[float, float, float]  # f, abduction amp, calf amp: ~1.15 rad/s clockwise
+    pronk: tuple[float, float, float]  # f, thigh amp, calf amp
+    abd: int = 0
+    thigh: int = 1
+    calf: int = 2
+
+
+_PI = 3.141592653589793
+# Phases in radians per leg. Trot and pronk match foot_contact_pattern's timing (measured), so the
+# contact term and the joint rhythm agree; pace matches joint_sine's "alternate" over the pace group.
+_TROT = {"FL": 0.0, "RR": 0.0, "FR": _PI, "RL": _PI}
+_PACE = {"FR": 0.0, "RR": 0.0, "FL": _PI, "RL": _PI}
+_WAVE = {"FR": 0.0, "FL": _PI / 2, "RR": _PI, "RL": 3 * _PI / 2}
+_MIRROR = {"FR": "FL", "FL": "FR", "RR": "RL", "RL": "RR"}
+_FRONT = {"FR": True, "FL": True, "RR": False, "RL": False}
+
+GAIT_RIGS: dict[str, GaitRig] = {
+    "go1": GaitRig(
+        legs={"FR": "front_right_leg", "FL": "front_left_leg", "RR": "rear_right_leg", "RL": "rear_left_leg"},
+        trot=(2.0, 0.35, 0.3, _PI / 2), run=(2.5, 0.35, 0.3, _PI / 3), pace=(3.0, 0.3, 0.3, _PI / 2),
+        pace_group="hip", trot_turn=(3.5, 0.2, 0.2, 0.2), wave_turn=(2.0, 0.3, 0.25), pronk=(3.0, 0.2, 0.4)),
+}
+
+
+def _rig(ctx: Ctx) -> GaitRig | None:
+    rig = GAIT_RIGS.get(ctx.profile.robot)
+    if rig is None or not all(g in ctx.groups for g in [*rig.legs.values(), rig.pace_group]):
+        return None
+    return rig
+
+
+def _wave(amp: float, hz: float, phase: float) -> str:
+    """'+ 0.35 * sin(12.5664 * t + 3.142)' (phase in radians, wrapped)."""
+    phase = phase % (2 * _PI)
+    inner = f"{2 * _PI * hz:.6g} * t" + (f" + {phase:.4g}" if abs(phase) > 1e-6 else "")
+    sign = "-" if amp < 0 else "+"
+    return f"{sign} {abs(amp):.3g} * sin({inner})"
+
+
+def _track_expr(targets: list[tuple[str, int, float, float]], hz: float, sigma2: float) -> str:
+    """A bump around joint targets: exp(-sum((q_group[i] - amp sin(w t + phase))^2) / sigma2)."""
+    squares = []
+    for group, index, amp, phase in targets:
+        w = _wave(amp, hz, phase)
+        flipped = ("+ " + w[2:]) if w.startswith("-") else ("- " + w[2:])  # q - target
+        squares.append(f"square(q_{group}[{index}] {flipped})")
+    return f"exp(-({' + '.join(squares)}) / {sigma2:g})"
+
+
+def _leg_rhythm(rig: GaitRig, joint: str, phases: dict[str, float], amp: Callable[[str], float], hz: float,
+                lead: float, weight: float, sigma2: float, mirror: bool = False) -> dict[str, Any]:
+    """An expression tracking one joint of every leg; ``mirror`` swaps left and right (and abduction sign)."""
+    index = {"abd": rig.abd, "thigh": rig.thigh, "calf": rig.calf}[joint]
+    targets = []
+    for leg, phase in phases.items():
+        a = amp(leg)
+        if mirror:
+            leg, a = _MIRROR[leg], (-a if joint == "abd" else a)
+        targets.append((rig.legs[leg], index, a, phase + lead))
+    return E(_track_expr(targets, hz, sigma2), weight)
+
+
+_RIG_NOTE = ("The joint rhythm was measured to {what} this robot when played back open-loop in MuJoCo; "
+             "tracking it gives PPO a gait to refine. Expect it to need about 150k steps.")
+
+
+def rig_walk(rig: GaitRig, cmd: Command) -> list[Draft]:
+    """Trot and pace scaffolds for walking forward."""
+    hz, a_th, a_ca, lead = rig.run if cmd.vx > 0.7 else rig.trot
+    trot = Draft(
+        "Trot Rhythm", f"Track a measured trot at {hz:g} Hz (diagonal legs together, calves leading thighs) "
+        f"with a speed reward toward {cmd.vx:.2g} m/s",
+        [T("foot_contact_pattern", 0.5, pattern="trot", frequency_hz=hz),
+         _leg_rhythm(rig, "thigh", _TROT, lambda leg: a_th, hz, 0.0, 1.0, 0.15),
+         _leg_rhythm(rig, "calf", _TROT, lambda leg: a_ca, hz, lead, 1.0, 0.12),
+         T("forward_speed", 1.5, target=cmd.vx)],
+        [T("upright", 1.0), T("base_height", 0.3, ratio=cmd.height, sigma=0.1), T("action_rate", RATE)], moves=True,
+        note="Main terms: expressions tracking a trot rhythm, its foot-contact timing, and forward_speed. "
+             + _RIG_NOTE.format(what="walk"))
+    hz, a_th, a_ca, lead = rig.pace
+    pace = Draft(
+        "Pace Rhythm", f"Swing the legs of each side together (a pace) at {hz:g} Hz, calves a quarter-cycle ahead, "
+        f"with a speed reward toward {cmd.vx:.2g} m/s",
+        [T("joint_sine", 2.0, group=rig.pace_group, amplitude=a_th, frequency_hz=hz, pattern="alternate", sigma=0.2),
+         _leg_rhythm(rig, "calf", _PACE, lambda leg: a_ca, hz, lead, 1.5, 0.16),
+         T("forward_speed", 1.5, target=cmd.vx)],
+        [T("upright", 1.0), T("base_height", 0.3, ratio=cmd.height, sigma=0.1), T("action_rate", RATE)], moves=True,
+        note="Main terms: joint_sine on the thighs (alternate = one side, then the other), an expression for the "
+             "calves, and forward_speed. " + _RIG_NOTE.format(what="walk"))
+    return [trot, pace]
+
+
+def rig_spin(rig: GaitRig, yaw: float) -> list[Draft]:
+    """Two turning scaffolds: a rotating abduction wave, and a trot whose front and rear feet push apart."""
+    way = "counter-clockwise" if yaw > 0 else "clockwise"
+    hz, a_abd, a_ca = rig.wave_turn
+    ccw = yaw > 0  # measured clockwise; the mirror image turns the other way
+    wave = Draft(
+        "Stepping Turn", f"Track a measured rotating wave of the hip abduction and calf joints at {hz:g} Hz "
+        f"that turns the body {way} on the spot",
+        [T("foot_contact_pattern", 0.3, pattern="trot", frequency_hz=hz),
+         _leg_rhythm(rig, "abd", _WAVE, lambda leg: a_abd, hz, 0.0, 2.0, 0.16, mirror=ccw),
+         _leg_rhythm(rig, "calf", _WAVE, lambda leg: a_ca, hz, -_PI / 2, 1.5, 0.12, mirror=ccw),
+         T("spin", 1.5, yaw_rate=yaw)],
+        [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
+        note="Main terms: expressions tracking an abduction/calf wave, and spin. " + _RIG_NOTE.format(what="turn"))
+    hz, a_th, a_ca, a_abd = rig.trot_turn
+    lead = -_PI / 2 if yaw > 0 else _PI / 2  # the abduction rhythm's phase sets the direction
+    trot = Draft(
+        "Trot Turn", f"Trot in place at {hz:g} Hz while front and rear feet push sideways in opposite directions, "
+        f"turning {way}",
+        [T("foot_contact_pattern", 0.5, pattern="trot", frequency_hz=hz),
+         _leg_rhythm(rig, "abd", _TROT, lambda leg: a_abd if _FRONT[leg] else -a_abd, hz, lead, 1.0, 0.08),
+         _leg_rhythm(rig, "thigh", _TROT, lambda leg: a_th, hz, 0.0, 0.5, 0.08),
+         _leg_rhythm(rig, "calf", _TROT, lambda leg: a_ca, hz, _PI / 2, 0.5, 0.08),
+         T("spin", 1.5, yaw_rate=yaw)],
+        [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
+        note="Main terms: expressions tracking a trot with opposed abduction, its foot-contact timing, and spin. "
+             + _RIG_NOTE.format(what="turn"))
+    return [wave, trot]
+
+
+def rig_pronk(rig: GaitRig, height: float, travel: list[dict[str, Any]], moves: bool) -> Draft:
+    hz, a_th, a_ca = rig.pronk
+    return Draft(
+        "Pronk Rhythm", f"Track a measured pronk at {hz:g} Hz: all legs flex and extend together so every foot "
+        "leaves the ground",
+        [T("foot_contact_pattern", 0.5, pattern="pronk", frequency_hz=hz),
+         _leg_rhythm(rig, "calf", {leg: 0.0 for leg in rig.legs}, lambda leg: a_ca, hz, 0.0, 1.5, 0.15),
+         _leg_rhythm(rig, "thigh", {leg: 0.0 for leg in rig.legs}, lambda leg: a_th, hz, 0.0, 0.75, 0.08),
+         T("jump", 1.0, height=height), T("air_time", 1.0, all_feet=True)],
+        [T("upright", 1.0)] + travel + [T("action_rate", RATE / 2)], moves=moves,
+        note="Main terms: expressions tracking a pronking rhythm, its foot-contact timing, jump and air_time. "
+             + _RIG_NOTE.format(what="hop"))
 
 
 def legged_locomote(ctx: Ctx, cmd: Command) -> list[Draft]:
@@ -398,6 +554,9 @@ def legged_locomote(ctx: Ctx, cmd: Command) -> list[Draft]:
     if straight:
         main3.append(E("-" + " - ".join(straight), 0.5))
     label = "Straight-Line Drive" if not cmd.yaw else "Heading Drive"
+    rig = _rig(ctx)
+    if rig is not None and cmd.vx > 0 and not cmd.vy and not cmd.yaw and cmd.gait in ("trot", "walk", "pace"):
+        return rig_walk(rig, cmd) + [v1]
     v3 = Draft(
         label, f"Expression-shaped velocity ({what}) with a level, steady body",
         main3, [T("base_orientation", 0.5, roll=0.0, pitch=0.0, sigma=0.3),
@@ -422,6 +581,9 @@ def legged_spin(ctx: Ctx, recipe: Recipe) -> list[Draft]:
     v2 = Draft("Turntable", f"Linear reward for turning {way}, stepping in place to rotate",
                main2, [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
                note="Main term: spin (rises linearly to 1 at the target rate); stay_in_place keeps it on the spot.")
+    rig = _rig(ctx)
+    if rig is not None:
+        return rig_spin(rig, yaw) + [v1]
     v3 = Draft("Yaw Drive", f"Expression on the turning rate ({way}) with a penalty on drifting away",
                [E(f"clip(yaw_rate / {_num(yaw)}, -1, 1.3)", 1.5), E("-clip(drift, 0, 2)", 1.0)],
                [T("base_height", 0.5, ratio=1.0, sigma=0.1), T("upright", 0.5), T("alive", 0.5),
@@ -461,6 +623,9 @@ def legged_jump(ctx: Ctx, recipe: Recipe) -> list[Draft]:
                main3, [T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.3)] + travel
                + [T("alive", 0.3), T("action_rate", rate)], moves=moves,
                note="Main terms: safe expressions over vertical_speed and feet_contact.")
+    rig = _rig(ctx)
+    if rig is not None:
+        return [rig_pronk(rig, height, travel, moves), v1, v3]
     return [v1, v2, v3]
 
 

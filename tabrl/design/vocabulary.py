@@ -133,7 +133,7 @@ _INTENT_LIST = [
                                                                           axis="pitch"),
            _r("path", shape="line", plane="xz"), weak=True),
     # postures (legged): height as a fraction of standing, roll and pitch (rad; pitch > 0 nose down)
-    Intent("lie_down", "Lie down", "lie down low", _r("posture", height=0.3, pose="lie down")),
+    Intent("lie_down", "Lie down", "lie down low", _r("posture", height=0.45, pose="lie down")),
     Intent("sit", "Sit", "sit down", _r("posture", height=0.75, pitch=-0.35, pose="sit")),
     Intent("crouch", "Crouch", "crouch low", _r("posture", height=0.75, pose="crouch")),
     Intent("squat", "Squat", "squat down", _r("posture", height=0.7, pose="squat")),
