@@ -139,6 +139,7 @@ def approaches(
             params = data.get("params") or {}
             key = next((str(params[k]) for k in ("group", "axis", "pattern", "shape") if k in params), "")
             detail = data["expr"] if data["term"] == "expr" else key
+            detail = detail if len(detail) <= 60 else detail[:57] + "..."
             lines.append(f"{data['weight']:>7g}  {data['term']}" + (f" [{detail}]" if detail else ""))
         table.add_row(str(i), escape(p.name), escape(p.summary), escape("\n".join(lines)))
     console.print(table)

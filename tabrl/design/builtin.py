@@ -9,6 +9,11 @@ category, joint groups, feet and end effectors:
 * a rhythm / contact-timing / body-oscillation one,
 * one shaped with safe expressions or a different joint group.
 
+For robots with a measured gait rig (Go1), walking, turning and jumping get scaffold approaches:
+expressions that track a joint rhythm which, played back open-loop in MuJoCo, already trots,
+paces, turns or pronks that robot; PPO then learns the rhythm quickly and refines it with the
+task term (velocity rewards alone teach nothing in a short CPU run).
+
 Several intents combine: locomotion words merge into one velocity command ("walk forward and
 turn left"); other intents add their main terms, at half weight, to the first one's programs.
 Words the parser did not understand are reported in every program's ``notes``; a prompt with
