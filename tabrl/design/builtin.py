@@ -676,7 +676,7 @@ def legged_rhythm(ctx: Ctx, intent: vocab.Intent, recipe: Recipe) -> list[Draft]
     group = _legged_part_group(ctx, part)
     label = _PART_LABEL.get(part, part.title())
     verb = _title(intent.label)
-    stay = [T("stay_in_place", 0.5, radius=0.3)]
+    stay = [T("stay_in_place", 1.0, radius=0.2)]  # shaking in place tends to slide the feet
     planted = [T("foot_contact_pattern", 0.3, pattern="stand", frequency_hz=1.0)] if ctx.feet else []
     if p.get("dance"):
         hips = ctx.group(*(_legged_part_group(ctx, "hips"),)) or "all"
