@@ -61,19 +61,61 @@ def feature_names(spec: RobotSpec) -> list[str]:
     return names
 
 
+def _rank(shape: str) -> int:
+    return len([d for d in shape.split(",") if d.strip()])
+
+
+def feature_ranks(spec: RobotSpec | None = None) -> dict[str, int]:
+    """Per-state rank of each feature (0 scalar, 1 vector, 2 list of points).
+
+    Expressions need it to reduce and broadcast over the per-state axes only, so a batched
+    numpy array ``(B, ...)`` and an unbatched jax array give the same result.
+    """
+    ranks = {name: _rank(shape) for name, (shape, _) in FEATURES.items()}
+    for group in (spec.groups if spec is not None else ()):
+        ranks[f"q_{group}"] = ranks[f"qd_{group}"] = 1
+    return ranks
+
+
+def rank_of(name: str) -> int:
+    """A feature's per-state rank from its name alone (group features are vectors)."""
+    if name in FEATURES:
+        return _rank(FEATURES[name][0])
+    return 1 if name.startswith(("q_", "qd_")) else 0
+
+
+def _rotation(xp: Any, quat: Any) -> Any:
+    """Rotation matrices ``(..., 3, 3)`` (body to world) of unit quaternions (w, x, y, z)."""
+    w, x, y, z = quat[..., 0], quat[..., 1], quat[..., 2], quat[..., 3]
+    xx, yy, zz = x * x, y * y, z * z
+    xy, xz, yz, wx, wy, wz = x * y, x * z, y * z, w * x, w * y, w * z
+    rows = [
+        1 - 2 * (yy + zz), 2 * (xy - wz), 2 * (xz + wy),
+        2 * (xy + wz), 1 - 2 * (xx + zz), 2 * (yz - wx),
+        2 * (xz - wy), 2 * (yz + wx), 1 - 2 * (xx + yy),
+    ]
+    return xp.stack(rows, axis=-1).reshape(quat.shape[:-1] + (3, 3))
+
+
 def quat_rotate_inverse(xp: Any, quat: Any, vec: Any) -> Any:
     """Rotates world vectors into the frame of unit quaternion(s) ``quat`` (w, x, y, z)."""
-    w = quat[..., 0:1]
-    u = -quat[..., 1:4]  # the conjugate's vector part
-    t = 2.0 * xp.cross(u, vec)
-    return vec + w * t + xp.cross(u, t)
+    return _to_body(xp, _rotation(xp, quat), vec)
+
+
+def _to_body(xp: Any, rot: Any, vec: Any) -> Any:
+    # v_body[i] = sum_j R[j, i] v_world[j]: one broadcast multiply and a sum, cheap on a batch.
+    return xp.sum(rot * vec[..., :, None], axis=-2)
 
 
 def euler_from_quat(xp: Any, quat: Any) -> tuple[Any, Any, Any]:
-    w, x, y, z = quat[..., 0], quat[..., 1], quat[..., 2], quat[..., 3]
-    roll = xp.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
-    pitch = xp.arcsin(xp.clip(2 * (w * y - z * x), -1.0, 1.0))
-    yaw = xp.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    return _euler(xp, _rotation(xp, quat))
+
+
+def _euler(xp: Any, rot: Any) -> tuple[Any, Any, Any]:
+    """Roll, pitch, yaw (ZYX convention) read off a rotation matrix."""
+    roll = xp.arctan2(rot[..., 2, 1], rot[..., 2, 2])
+    pitch = xp.arcsin(xp.clip(-rot[..., 2, 0], -1.0, 1.0))
+    yaw = xp.arctan2(rot[..., 1, 0], rot[..., 0, 0])
     return roll, pitch, yaw
 
 
@@ -84,19 +126,25 @@ def compute_features(xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, sensordata:
     dtype = qpos.dtype
     t = xp.broadcast_to(xp.asarray(t, dtype=dtype), batch)
     quat = sensordata[..., spec.base_quat_adr]
-    quat = quat / xp.linalg.norm(quat, axis=-1, keepdims=True)
+    quat = quat / xp.sqrt(xp.sum(quat * quat, axis=-1, keepdims=True))
+    rot = _rotation(xp, quat)
     base_pos = sensordata[..., spec.base_pos_adr]
     vel_world = sensordata[..., spec.base_linvel_adr]
     angvel_world = sensordata[..., spec.base_angvel_adr]
-    down = xp.broadcast_to(xp.asarray([0.0, 0.0, -1.0], dtype=dtype), batch + (3,))
-    roll, pitch, yaw = euler_from_quat(xp, quat)
-    cy, sy = xp.cos(yaw), xp.sin(yaw)
+    roll, pitch, yaw = _euler(xp, rot)
+    # Heading from the body x axis projected on the ground (cos yaw, sin yaw) without trig.
+    hx, hy = rot[..., 0, 0], rot[..., 1, 0]
+    hn = xp.sqrt(hx * hx + hy * hy)
+    safe = hn > 1e-9
+    cy = xp.where(safe, hx / xp.where(safe, hn, 1.0), 1.0)
+    sy = xp.where(safe, hy / xp.where(safe, hn, 1.0), 0.0)
     q = qpos[..., spec.joint_qpos_adr]
     qd = qvel[..., spec.joint_qvel_adr]
     q_rel = q - spec.default_joint_pos
     phase = 2 * xp.pi * PHASE_CLOCK_HZ * t
     feet_pos = sensordata[..., spec.feet_pos_adr]
     feet_height = feet_pos[..., 2]
+    dxy = base_pos[..., :2] - spec.default_base_pos[:2]
     out = {
         "t": t,
         "phase_sin": xp.sin(phase),
@@ -104,10 +152,10 @@ def compute_features(xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, sensordata:
         "base_pos": base_pos,
         "base_height": base_pos[..., 2],
         "standing_height": xp.full(batch, spec.standing_height, dtype=dtype),
-        "base_lin_vel": quat_rotate_inverse(xp, quat, vel_world),
-        "base_ang_vel": quat_rotate_inverse(xp, quat, angvel_world),
+        "base_lin_vel": _to_body(xp, rot, vel_world),
+        "base_ang_vel": _to_body(xp, rot, angvel_world),
         "base_vel_world": vel_world,
-        "gravity": quat_rotate_inverse(xp, quat, down),
+        "gravity": -rot[..., 2, :],  # world (0, 0, -1) in the body frame: minus R's last row
         "roll": roll,
         "pitch": pitch,
         "yaw": yaw,
@@ -115,7 +163,7 @@ def compute_features(xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, sensordata:
         "forward_speed": cy * vel_world[..., 0] + sy * vel_world[..., 1],
         "lateral_speed": -sy * vel_world[..., 0] + cy * vel_world[..., 1],
         "vertical_speed": vel_world[..., 2],
-        "drift": xp.sqrt(xp.sum((base_pos[..., :2] - spec.default_base_pos[:2]) ** 2, axis=-1) + 1e-12),
+        "drift": xp.sqrt(dxy[..., 0] * dxy[..., 0] + dxy[..., 1] * dxy[..., 1] + 1e-12),
         "q": q,
         "qd": qd,
         "q_rel": q_rel,
