@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tabrl.rewards import expressions
-from tabrl.rewards.features import feature_names
+from tabrl.rewards.features import compute_features, feature_ranks
 from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
 from tabrl.rewards.terms import TERMS, term_key
 from tabrl.robots.model import RobotSpec
@@ -41,14 +41,17 @@ class CompiledReward:
 
 def check_program(program: RewardProgram, spec: RobotSpec) -> None:
     """Raises ProgramError if the program names something this robot lacks."""
-    names = set(feature_names(spec))
+    ranks = feature_ranks(spec)
+    probe: dict[str, np.ndarray] | None = None
     for i, t in enumerate(program.terms):
         where = f"term {i + 1} ('{t.term}')"
         if isinstance(t, ExprTerm):
             try:
-                expressions.compile_expression(t.expr, names)
+                compiled = expressions.compile_expression(t.expr, ranks)
             except expressions.ExpressionError as e:
                 raise ProgramError(f"{where}: {e}") from None
+            probe = probe if probe is not None else _probe_features(spec)
+            _dry_run(where, t.expr, compiled, probe)
             continue
         definition = TERMS[t.term]
         if definition.group_param:
@@ -73,16 +76,45 @@ def check_program(program: RewardProgram, spec: RobotSpec) -> None:
             raise ProgramError(f"{where}: {spec.model_id} is fixed to the world, so its base cannot move that way")
 
 
+def _probe_features(spec: RobotSpec, n: int = 2) -> dict[str, np.ndarray]:
+    """Features of ``n`` default-pose states built from the spec alone (no model needed).
+
+    Enough to check an expression's indices and shapes: jax clamps an out-of-range index
+    silently, so ``q[40]`` on a 12-joint robot must be refused here, not found in training.
+    """
+    adrs = [spec.base_pos_adr, spec.base_quat_adr, spec.base_linvel_adr, spec.base_angvel_adr,
+            spec.feet_pos_adr, spec.ee_pos_adr, spec.torque_adr]
+    nsens = max((int(np.max(a)) + 1 for a in adrs if np.size(a)), default=0)
+    nv = int(np.max(spec.joint_qvel_adr)) + 1 if len(spec.joint_qvel_adr) else 0
+    nu = len(spec.torque_adr)
+    sens = np.zeros((n, nsens))
+    sens[:, spec.base_quat_adr[0]] = 1.0
+    sens[:, spec.base_pos_adr] = spec.default_base_pos
+    qpos = np.tile(spec.default_qpos, (n, 1))
+    return compute_features(np, spec, qpos, np.zeros((n, nv)), sens, np.arange(n) * 0.1, np.zeros((n, nu)),
+                            np.zeros((n, nu)))
+
+
+def _dry_run(where: str, source: str, compiled: expressions.CompiledExpression, probe: dict[str, np.ndarray]) -> None:
+    batch = probe["t"].shape
+    try:
+        with np.errstate(all="ignore"):
+            value = np.asarray(compiled.per_state(np, probe))
+            np.broadcast_to(value, batch)
+    except (IndexError, ValueError, TypeError) as e:
+        raise ProgramError(f"{where}: expression '{source}' does not fit this robot's features: {e}") from None
+
+
 def compile_program(program: RewardProgram | dict, spec: RobotSpec, xp: Any) -> CompiledReward:
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
     check_program(program, spec)
-    names = feature_names(spec)
+    ranks = feature_ranks(spec)
     parts = []
     taken: set[str] = set()
     for t in program.terms:
         if isinstance(t, ExprTerm):
-            node = expressions.compile_expression(t.expr, names)
-            key = f"expr:{t.expr[:24]}"
+            node = expressions.compile_expression(t.expr, ranks)
+            key = f"expr:{t.expr[:24].rstrip()}"  # a prefix of the source, so reports can be matched back
             fn = _expr_fn(xp, node)
         else:
             definition = TERMS[t.term]
@@ -101,13 +133,10 @@ def _term_fn(xp, fn, params, spec):
     return lambda f: fn(xp, f, params, spec)
 
 
-def _expr_fn(xp, node):
+def _expr_fn(xp, node: expressions.CompiledExpression):
     def evaluate(f):
-        value = xp.asarray(node(xp, f), dtype=f["t"].dtype)
         # An expression over a vector reduces to one value per state (e.g. 'feet_contact' -> its mean).
-        while value.ndim > f["t"].ndim:
-            value = xp.mean(value, axis=-1)
-        return value
+        return xp.asarray(node.per_state(xp, f), dtype=f["t"].dtype)
 
     return evaluate
 

@@ -34,13 +34,21 @@ def _check_weight(value: float) -> float:
 
 class _TermBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    weight: float = Field(1.0, description="Multiplier; negative for penalties (regularisers).")
+    weight: float = Field(1.0, description="Multiplier; negative for penalties (regularisers).",
+                          json_schema_extra={"minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})
 
     _check = field_validator("weight")(classmethod(lambda cls, v: _check_weight(v)))
 
 
 class ExprTerm(_TermBase):
-    """A safe expression over feature names (arithmetic, comparisons, whitelisted functions)."""
+    """A safe expression over feature names, giving one value per state (vectors are averaged).
+
+    Allowed: numbers, feature names, + - * / and ** with a literal exponent |p| <= 8, comparisons
+    (1.0 when true, else 0.0; chains like 0.2 < base_height < 0.4), 'a if cond else b', indexing
+    with whole numbers or slices (base_lin_vel[0], feet_pos[1, 2], feet_contact[0:2]) and the
+    functions abs, exp, log, sqrt, sin, cos, tanh, square, clip(x, lo, hi), min(a, b), max(a, b),
+    sum, mean, norm. Nothing else: no attributes, strings, other calls or keywords.
+    """
 
     term: Literal["expr"] = "expr"
     expr: str = Field(..., max_length=expressions.MAX_LENGTH,
@@ -68,7 +76,8 @@ def _primitive_model(name: str) -> type[BaseModel]:
         __base__=_TermBase,
         __doc__=definition.description,
         term=(Literal[name], name),  # type: ignore[valid-type]
-        params=(definition.params, Field(default_factory=definition.params)),
+        # Validated default: a missing 'params' reports the term's missing required params.
+        params=(definition.params, Field(default_factory=dict, validate_default=True)),
     )
 
 
@@ -98,6 +107,9 @@ class RewardProgram(BaseModel):
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
         schema = cls.model_json_schema()
+        for name, definition in schema.get("$defs", {}).items():
+            if name.endswith("Term") and "term" in definition.get("properties", {}):
+                definition["required"] = sorted(set(definition.get("required", [])) | {"term"})
         schema["description"] = (
             "A reward program: weighted terms summed each control step. Regularisers (action_rate, torque, "
             "joint_limits, energy) return positive magnitudes and take negative weights. Features for 'expr' terms: "
@@ -106,27 +118,45 @@ class RewardProgram(BaseModel):
         return schema
 
 
+def _where(loc: tuple) -> str:
+    """'term 2 (joint_sine) params.amplitude' from pydantic's ('terms', 1, 'joint_sine', 'params', 'amplitude')."""
+    parts = list(loc)
+    if len(parts) >= 2 and parts[0] == "terms" and isinstance(parts[1], int):
+        head = f"term {parts[1] + 1}"
+        rest = parts[2:]
+        if rest and isinstance(rest[0], str) and (rest[0] in PRIMITIVE_MODELS or rest[0] == "expr"):
+            head += f" ({rest[0]})"
+            rest = rest[1:]
+        return " ".join([head, ".".join(str(p) for p in rest)]).strip()
+    return ".".join(str(p) for p in parts) or "program"
+
+
 def describe_validation_error(error: ValidationError) -> str:
+    """One readable line per problem: where, what was wrong, and what is allowed."""
     lines = []
     allowed = ", ".join(list(TERMS) + ["expr"])
     for e in error.errors():
-        loc = ".".join(str(p) for p in e["loc"])
+        where = _where(e["loc"])
         if e["type"] == "union_tag_invalid":
             tag = e.get("ctx", {}).get("tag", "?")
-            lines.append(f"{loc}: unknown term '{tag}'; allowed: {allowed}")
+            lines.append(f"{where}: unknown term '{tag}'; allowed: {allowed}")
         elif e["type"] == "union_tag_not_found":
-            lines.append(f"{loc}: every term needs a 'term' field; allowed: {allowed}")
+            lines.append(f"{where}: every term needs a 'term' field; allowed: {allowed}")
         elif e["type"] == "extra_forbidden":
-            where = loc.rsplit(".", 1)
-            field = where[-1]
+            field = str(e["loc"][-1])
             term_name = next((p for p in e["loc"] if isinstance(p, str) and p in PRIMITIVE_MODELS), None)
             if term_name and "params" in e["loc"]:
                 params = ", ".join(TERMS[term_name].params.model_fields)
-                lines.append(f"{loc}: '{term_name}' has no parameter '{field}'; allowed: {params or 'none'}")
+                lines.append(f"{where}: '{term_name}' has no parameter '{field}'; allowed: {params or 'none'}")
             else:
-                lines.append(f"{loc}: unexpected field '{field}'")
+                lines.append(f"{where}: unexpected field '{field}'")
         else:
-            lines.append(f"{loc}: {e['msg']}")
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "missing" and "params" in e["loc"]:
+                term_name = next((p for p in e["loc"] if isinstance(p, str) and p in PRIMITIVE_MODELS), None)
+                if term_name:
+                    msg = f"required parameter of '{term_name}' is missing"
+            lines.append(f"{where}: {msg}")
     return "invalid reward program: " + "; ".join(lines)
 
 

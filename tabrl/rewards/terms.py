@@ -9,6 +9,7 @@ one value per state. Tracking terms are shaped ``exp(-err^2 / sigma^2)`` so they
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Literal
 
 import numpy as np
@@ -64,11 +65,21 @@ class NoParams(Params):
     pass
 
 
-@term("upright", "posture", NoParams)
+class UprightParams(Params):
+    sigma: float | None = Field(
+        None, gt=0.0, le=3.0,
+        description="Tilt tolerance (about radians): exp(-tilt^2/sigma^2). Omit for the gentle default "
+                    "((1 + cos tilt) / 2)^2, which still rewards a partly tilted body.")
+
+
+@term("upright", "posture", UprightParams)
 def upright(xp, f, p, spec):
-    """Keep the base upright: 1 when level, 0 upside down."""
+    """Keep the base upright: 1 when level, falling to 0 upside down."""
     up = -f["gravity"][..., 2]
-    return (0.5 * (1.0 + up)) ** 2
+    if p.sigma is None:
+        return (0.5 * (1.0 + up)) ** 2
+    # |g_body - (0, 0, -1)|^2 = 2 (1 - cos tilt), close to tilt^2 for small tilts.
+    return _kernel(xp, 2.0 * (1.0 - up), p.sigma)
 
 
 class BaseHeightParams(Params):
@@ -87,7 +98,7 @@ def base_height(xp, f, p, spec):
 class OrientationParams(Params):
     roll: float = Field(0.0, ge=-1.6, le=1.6, description="Target roll (rad), positive leans right side down.")
     pitch: float = Field(0.0, ge=-1.6, le=1.6, description="Target pitch (rad), positive nose down.")
-    sigma: float = Field(0.2, gt=0.0, le=2.0)
+    sigma: float = Field(0.2, gt=0.0, le=2.0, description="Tolerance (rad) of the combined roll and pitch error.")
 
 
 @term("base_orientation", "posture", OrientationParams)
@@ -100,7 +111,7 @@ class JointPoseParams(Params):
     group: str = Field("all", description="Joint group (see the robot's groups).")
     offset: float = Field(0.0, ge=-3.0, le=3.0, description="Target offset from the default pose for every joint (rad).")
     targets: list[float] | None = Field(None, description="Absolute target per joint of the group (rad); overrides offset.")
-    sigma: float = Field(0.3, gt=0.0, le=3.0)
+    sigma: float = Field(0.3, gt=0.0, le=3.0, description="Tolerance (rad) of the mean joint error.")
 
 
 @term("joint_pose", "posture", JointPoseParams, group_param="group")
@@ -120,7 +131,7 @@ class TrackVelocityParams(Params):
     vx: float = Field(0.0, ge=-3.0, le=3.0, description="Forward speed (m/s).")
     vy: float = Field(0.0, ge=-3.0, le=3.0, description="Leftward speed (m/s).")
     yaw_rate: float = Field(0.0, ge=-6.0, le=6.0, description="Turning rate (rad/s), positive counter-clockwise.")
-    sigma: float = Field(0.25, gt=0.0, le=3.0)
+    sigma: float = Field(0.25, gt=0.0, le=3.0, description="Tolerance of the velocity error (m/s; turning counts half).")
 
 
 @term("track_velocity", "motion", TrackVelocityParams)
@@ -143,11 +154,17 @@ def forward_speed(xp, f, p, spec):
 
 class SpinParams(Params):
     yaw_rate: float = Field(1.5, ge=-6.0, le=6.0, description="Turning rate (rad/s); positive counter-clockwise.")
+    sigma: float | None = Field(
+        None, gt=0.0, le=6.0,
+        description="Tolerance (rad/s): exp(-(rate - yaw_rate)^2/sigma^2). Omit for a ramp that rises linearly "
+                    "to 1 at the target rate (and is negative when turning the wrong way).")
 
 
 @term("spin", "motion", SpinParams)
 def spin(xp, f, p, spec):
-    """Turn on the spot: rises linearly to 1 at the target turning rate."""
+    """Turn about the vertical at a signed rate (spinning in place, turning on the spot)."""
+    if p.sigma is not None:
+        return _kernel(xp, (f["yaw_rate"] - p.yaw_rate) ** 2, p.sigma)
     scale = p.yaw_rate if abs(p.yaw_rate) > 1e-3 else 1e-3
     return xp.clip(f["yaw_rate"] / scale, -1.0, 1.0)
 
@@ -168,32 +185,37 @@ def stay_in_place(xp, f, p, spec):
 class JointSineParams(Params):
     group: str = Field(..., description="Joint group to move (see the robot's groups).")
     amplitude: float = Field(0.3, gt=0.0, le=1.5, description="Swing amplitude (rad).")
-    frequency_hz: float = Field(1.5, gt=0.0, le=6.0)
+    frequency_hz: float = Field(1.5, gt=0.0, le=6.0, description="Swings per second (Hz).")
     pattern: Literal["sync", "alternate", "wave"] = Field(
         "sync", description="sync: all together; alternate: every other joint opposite; wave: phases spread.")
-    sigma: float = Field(0.25, gt=0.0, le=3.0)
+    sigma: float = Field(0.25, gt=0.0, le=3.0, description="Tolerance (rad) of the mean joint error from the moving target.")
+
+
+@functools.lru_cache(maxsize=64)
+def _sine_phases(pattern: str, n: int) -> np.ndarray:
+    """Per-joint phase offsets: sync 0; alternate 0, pi, 0, ...; wave 2 pi i / n."""
+    if pattern == "alternate":
+        return np.pi * (np.arange(n) % 2)
+    if pattern == "wave":
+        return 2 * np.pi * np.arange(n) / max(n, 1)
+    return np.zeros(n)
 
 
 @term("joint_sine", "rhythm", JointSineParams, group_param="group")
 def joint_sine(xp, f, p, spec):
     """Swing a joint group sinusoidally around the default pose (shaking, wagging, dancing)."""
     idx = _group_idx(spec, p.group)
-    n = len(idx)
-    if p.pattern == "alternate":
-        phases = np.pi * (np.arange(n) % 2)
-    elif p.pattern == "wave":
-        phases = 2 * np.pi * np.arange(n) / max(n, 1)
-    else:
-        phases = np.zeros(n)
+    phases = _sine_phases(p.pattern, len(idx))
     target = p.amplitude * xp.sin(_phase(xp, f, p.frequency_hz)[..., None] + phases)
     err = xp.mean((f["q_rel"][..., idx] - target) ** 2, axis=-1)
     return _kernel(xp, err, p.sigma)
 
 
 class BaseOscillationParams(Params):
-    axis: Literal["height", "roll", "pitch", "yaw"] = "height"
+    axis: Literal["height", "roll", "pitch", "yaw"] = Field(
+        "height", description="What oscillates: base height, roll, pitch or heading.")
     amplitude: float = Field(0.05, gt=0.0, le=1.0, description="Metres for height, radians otherwise.")
-    frequency_hz: float = Field(1.0, gt=0.0, le=6.0)
+    frequency_hz: float = Field(1.0, gt=0.0, le=6.0, description="Oscillations per second (Hz).")
     sigma: float | None = Field(None, gt=0.0, le=2.0, description="Tolerance; default 0.7 x amplitude.")
 
 
@@ -230,11 +252,15 @@ def air_time(xp, f, p, spec):
 
 
 class ContactPatternParams(Params):
-    pattern: Literal["trot", "pace", "bound", "pronk", "walk", "stand"] = "trot"
+    pattern: Literal["trot", "pace", "bound", "pronk", "walk", "stand"] = Field(
+        "trot", description="trot: diagonal pairs; pace: same-side pairs; bound: front then back; pronk: all "
+        "together; walk: one foot at a time; stand: all feet down. Bipeds alternate left and right.")
     frequency_hz: float = Field(2.0, gt=0.0, le=6.0, description="Gait cycles per second.")
 
 
+@functools.lru_cache(maxsize=64)
 def _gait_offsets(spec: RobotSpec, pattern: str) -> tuple[np.ndarray, float]:
+    """Each foot's phase offset (fraction of a cycle) and the stance fraction of a gait."""
     rel = spec.default_feet_rel
     front, left = rel[:, 0] > 0, rel[:, 1] > 0
     if len(rel) == 2:  # bipeds: left and right alternate
@@ -264,7 +290,7 @@ def foot_contact_pattern(xp, f, p, spec):
 class EETargetParams(Params):
     target: list[float] = Field(..., min_length=3, max_length=3, description="World position [x, y, z] (m).")
     index: int = Field(0, ge=0, description="Which end effector / fingertip.")
-    sigma: float = Field(0.1, gt=0.0, le=2.0)
+    sigma: float = Field(0.1, gt=0.0, le=2.0, description="Tolerance (m) of the distance to the target.")
 
 
 @term("ee_target", "arms", EETargetParams, needs=("ee",))
@@ -275,28 +301,37 @@ def ee_target(xp, f, p, spec):
 
 
 class EEPathParams(Params):
-    shape: Literal["circle", "line", "figure8"] = "circle"
-    center: list[float] | None = Field(None, min_length=3, max_length=3,
-                                       description="World centre [x, y, z] (m); default: where the end effector starts.")
+    shape: Literal["circle", "line", "figure8"] = Field(
+        "circle", description="circle; line: back and forth along the plane's first axis; figure8: a lemniscate.")
+    center: list[float] | None = Field(
+        None, min_length=3, max_length=3,
+        description="World centre of the path [x, y, z] (m); omit to place the path so it starts where the end "
+                    "effector starts (the circle then passes through that point).")
     radius: float = Field(0.15, gt=0.0, le=1.0, description="Size of the path (m).")
     frequency_hz: float = Field(0.5, gt=0.0, le=3.0, description="Laps per second.")
-    plane: Literal["xy", "xz", "yz"] = "xz"
-    index: int = Field(0, ge=0)
-    sigma: float = Field(0.08, gt=0.0, le=1.0)
+    plane: Literal["xy", "xz", "yz"] = Field(
+        "xz", description="World plane of the path: xy horizontal, xz and yz vertical.")
+    index: int = Field(0, ge=0, description="Which end effector / fingertip.")
+    sigma: float = Field(0.08, gt=0.0, le=1.0, description="Tolerance (m) of the distance to the moving target.")
 
 
 @term("ee_path", "arms", EEPathParams, needs=("ee",))
 def ee_path(xp, f, p, spec):
     """Trace a moving target with an end effector: a circle, a line back and forth, a figure eight."""
-    center = np.asarray(p.center) if p.center is not None else spec.default_ee_pos[p.index]
+    axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
+    if p.center is not None:
+        center = np.asarray(p.center, dtype=np.float64)
+    else:  # every path starts at its centre, except the circle, which starts at (radius, 0) from it
+        center = np.array(spec.default_ee_pos[p.index], dtype=np.float64)
+        if p.shape == "circle":
+            center[axes[0]] -= p.radius
     w = _phase(xp, f, p.frequency_hz)
     if p.shape == "circle":
-        a, b = p.radius * xp.cos(w) - p.radius, p.radius * xp.sin(w)  # starts at the centre point
+        a, b = p.radius * xp.cos(w), p.radius * xp.sin(w)
     elif p.shape == "line":
         a, b = p.radius * xp.sin(w), 0.0 * w
     else:
         a, b = p.radius * xp.sin(w), 0.5 * p.radius * xp.sin(2 * w)
-    axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
     offset = [0.0 * w, 0.0 * w, 0.0 * w]
     offset[axes[0]], offset[axes[1]] = a, b
     target = xp.stack(offset, axis=-1) + center
@@ -317,26 +352,39 @@ def torque(xp, f, p, spec):
     return xp.sum(f["torque"] ** 2, axis=-1)
 
 
-@term("joint_limits", "regulariser", NoParams)
-def joint_limits(xp, f, p, spec):
-    """How far joints go beyond 95 % of their range. Use a negative weight."""
+@functools.lru_cache(maxsize=64)
+def _soft_limits(spec: RobotSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which joints are limited, their range midpoints and 95 % half-ranges."""
     lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
     finite = np.isfinite(lo) & np.isfinite(hi)
     mid = np.where(finite, (lo + hi) / 2, 0.0)
     half = np.where(finite, (hi - lo) / 2 * 0.95, np.inf)
+    return finite, mid, half
+
+
+@term("joint_limits", "regulariser", NoParams)
+def joint_limits(xp, f, p, spec):
+    """How far joints go beyond 95 % of their range. Use a negative weight."""
+    finite, mid, half = _soft_limits(spec)
     over = xp.maximum(xp.abs(f["q"] - mid) - half, 0.0)
     return xp.sum(xp.where(finite, over, 0.0), axis=-1)
+
+
+@functools.lru_cache(maxsize=64)
+def _actuator_joints(spec: RobotSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``qd`` of each actuator's joint, and a 0/1 mask of actuators that drive one."""
+    joint_of = {int(a): j for j, a in enumerate(spec.joint_qvel_adr)}
+    act_joint = np.array([joint_of.get(int(a), 0) for a in spec.actuator_qvel_adr], dtype=np.int32)
+    has = np.array([int(a) in joint_of for a in spec.actuator_qvel_adr], dtype=np.float64)
+    return act_joint, has
 
 
 @term("energy", "regulariser", NoParams)
 def energy(xp, f, p, spec):
     """Mechanical power |torque x joint speed| summed over actuators. Use a negative weight."""
-    adr = spec.actuator_qvel_adr
-    if len(adr) == 0:
+    if len(spec.actuator_qvel_adr) == 0:
         return 0.0 * f["t"]
-    has = adr >= 0
-    joint_of = {int(a): j for j, a in enumerate(spec.joint_qvel_adr)}
-    act_joint = np.array([joint_of.get(int(a), 0) for a in adr])
+    act_joint, has = _actuator_joints(spec)
     qd_act = f["qd"][..., act_joint] * has
     return xp.sum(xp.abs(f["torque"] * qd_act), axis=-1)
 
