@@ -122,6 +122,21 @@ def test_smoke_test_accepts_good_programs(go1):
                                            {"term": "torque", "weight": -0.001}]}, panda)
 
 
+@pytest.mark.parametrize("model_id,term", [
+    ("Go1JoystickFlatTerrain", "upright"), ("Go1JoystickFlatTerrain", "base_orientation"),
+    ("Go1JoystickFlatTerrain", "stay_in_place"), ("CheetahRun", "upright"), ("CheetahRun", "forward_speed"),
+])
+def test_sampled_states_move_the_base_so_posture_alone_is_not_constant(model_id, term):
+    """Floating bases are shifted and tilted, planar roots perturbed: a lone posture term varies."""
+    smoke_test({"name": term, "terms": [{"term": term}]}, load_robot(model_id))
+
+
+def test_constant_message_names_the_constant_terms_and_a_fixed_base():
+    with pytest.raises(ProgramError) as err:
+        smoke_test({"name": "x", "terms": [{"term": "alive"}, {"term": "upright"}]}, load_robot("PandaPickCube"))
+    assert "(constant terms: alive, upright)" in str(err.value) and "base is fixed" in str(err.value)
+
+
 @pytest.mark.parametrize("program,needle", [
     ({"name": "Constant", "terms": [{"term": "alive"}]}, "gives the same reward (1) in every sampled state"),
     ({"name": "Constant expr", "terms": [{"term": "expr", "expr": "2 + standing_height"}]}, "same reward"),
