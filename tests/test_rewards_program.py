@@ -191,3 +191,11 @@ def test_schema_command_prints_a_valid_json_schema_with_every_term():
     assert defs["JointSineParams"]["properties"]["amplitude"]["maximum"] == 1.5
     assert "hip_abduction" not in json.dumps(schema)  # robot-independent
     assert "base_lin_vel" in schema["description"]  # features are documented for expressions
+
+
+def test_package_exports_the_public_api():
+    import tabrl.rewards as rewards
+
+    for name in rewards.__all__:
+        assert getattr(rewards, name) is not None
+    assert rewards.compile_program is compile_program and rewards.RewardProgram is RewardProgram
