@@ -67,7 +67,8 @@ def test_repeated_terms_get_unique_readable_keys(go1):
 
 
 @pytest.mark.parametrize("data,needle", [
-    ({"name": "x", "terms": [{"term": "dance_move"}]}, "term 1: unknown term 'dance_move'; allowed: upright, base_height"),
+    ({"name": "x", "terms": [{"term": "dance_move"}]},
+     "term 1: unknown term 'dance_move'; allowed: upright, base_height"),
     ({"name": "x", "terms": [{"weight": 1.0}]}, "every term needs a 'term' field; allowed: upright"),
     ({"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "speed": 2}}]},
      "'joint_sine' has no parameter 'speed'; allowed: group, amplitude, frequency_hz, pattern, sigma"),
@@ -78,8 +79,10 @@ def test_repeated_terms_get_unique_readable_keys(go1):
      "term 1 (joint_sine) params.amplitude: Input should be less than or equal to 1.5"),
     ({"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "pattern": "zigzag"}}]},
      "'sync', 'alternate' or 'wave'"),
-    ({"name": "x", "terms": [{"term": "joint_sine"}]}, "term 1 (joint_sine) params.group: required parameter of 'joint_sine' is missing"),
-    ({"name": "x", "terms": [{"term": "upright", "weight": 1e9}]}, "term 1 (upright) weight: weight 1e+09 is outside [-100, 100]"),
+    ({"name": "x", "terms": [{"term": "joint_sine"}]},
+     "term 1 (joint_sine) params.group: required parameter of 'joint_sine' is missing"),
+    ({"name": "x", "terms": [{"term": "upright", "weight": 1e9}]},
+     "term 1 (upright) weight: weight 1e+09 is outside [-100, 100]"),
     ({"name": "x", "terms": [{"term": "upright", "weight": float("nan")}]}, "weight must be a finite number"),
     ({"name": "x", "terms": [{"term": "upright", "expr": "q"}]}, "unexpected field 'expr'"),
     ({"name": "x", "terms": [{"term": "expr", "expr": "().__class__"}]}, "attribute access '__class__'"),

@@ -11,7 +11,7 @@ from typing import Any
 _EXPORTS = {
     "FEATURES": "features", "compute_features": "features", "features_from_data": "features",
     "feature_names": "features", "feature_ranks": "features",
-    "TERMS": "terms", "TermError": "terms",
+    "TERMS": "terms", "term_key": "terms",
     "ExpressionError": "expressions", "compile_expression": "expressions", "check_syntax": "expressions",
     "RewardProgram": "program", "ProgramError": "program", "schema_json": "program",
     "CompiledReward": "compiler", "compile_program": "compiler", "check_program": "compiler",

@@ -82,7 +82,8 @@ def _primitive_model(name: str) -> type[BaseModel]:
 
 
 PRIMITIVE_MODELS = {name: _primitive_model(name) for name in TERMS}
-Term = Annotated[Union[tuple(PRIMITIVE_MODELS.values()) + (ExprTerm,)], Field(discriminator="term")]  # type: ignore[misc]
+Term = Annotated[  # type: ignore[misc]
+    Union[tuple(PRIMITIVE_MODELS.values()) + (ExprTerm,)], Field(discriminator="term")]
 
 
 class RewardProgram(BaseModel):

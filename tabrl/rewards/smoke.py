@@ -134,4 +134,5 @@ def smoke_test(program: RewardProgram | dict, robot: Robot) -> dict[str, float]:
         raise ProgramError(f"program '{program.name}' gives the same reward ({total[0]:g}) in every sampled state"
                            f"{which}, so it cannot teach anything; add a term that depends on the robot's motion "
                            f"or pose{fixed}")
-    return {"mean": float(total.mean()), "std": float(total.std()), "min": float(total.min()), "max": float(total.max())}
+    return {"mean": float(total.mean()), "std": float(total.std()), "min": float(total.min()),
+            "max": float(total.max())}

@@ -22,10 +22,6 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TermError(ValueError):
-    """A term that cannot apply to this robot (a missing group, feet, end effector)."""
-
-
 @dataclasses.dataclass(frozen=True)
 class TermDef:
     name: str
@@ -109,8 +105,10 @@ def base_orientation(xp, f, p, spec):
 
 class JointPoseParams(Params):
     group: str = Field("all", description="Joint group (see the robot's groups).")
-    offset: float = Field(0.0, ge=-3.0, le=3.0, description="Target offset from the default pose for every joint (rad).")
-    targets: list[float] | None = Field(None, description="Absolute target per joint of the group (rad); overrides offset.")
+    offset: float = Field(0.0, ge=-3.0, le=3.0,
+                          description="Target offset from the default pose for every joint (rad).")
+    targets: list[float] | None = Field(None,
+                                        description="Absolute target per joint of the group (rad); overrides offset.")
     sigma: float = Field(0.3, gt=0.0, le=3.0, description="Tolerance (rad) of the mean joint error.")
 
 
@@ -131,7 +129,8 @@ class TrackVelocityParams(Params):
     vx: float = Field(0.0, ge=-3.0, le=3.0, description="Forward speed (m/s).")
     vy: float = Field(0.0, ge=-3.0, le=3.0, description="Leftward speed (m/s).")
     yaw_rate: float = Field(0.0, ge=-6.0, le=6.0, description="Turning rate (rad/s), positive counter-clockwise.")
-    sigma: float = Field(0.25, gt=0.0, le=3.0, description="Tolerance of the velocity error (m/s; turning counts half).")
+    sigma: float = Field(0.25, gt=0.0, le=3.0,
+                         description="Tolerance of the velocity error (m/s; turning counts half).")
 
 
 @term("track_velocity", "motion", TrackVelocityParams)
@@ -188,7 +187,8 @@ class JointSineParams(Params):
     frequency_hz: float = Field(1.5, gt=0.0, le=6.0, description="Swings per second (Hz).")
     pattern: Literal["sync", "alternate", "wave"] = Field(
         "sync", description="sync: all together; alternate: every other joint opposite; wave: phases spread.")
-    sigma: float = Field(0.25, gt=0.0, le=3.0, description="Tolerance (rad) of the mean joint error from the moving target.")
+    sigma: float = Field(0.25, gt=0.0, le=3.0,
+                         description="Tolerance (rad) of the mean joint error from the moving target.")
 
 
 @functools.lru_cache(maxsize=64)
