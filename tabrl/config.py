@@ -23,7 +23,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     token: str | None = Field(default=None, description="Required on every call when binding beyond loopback.")
-    max_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    max_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+                             description="Jobs trained at once (one worker process each); the rest queue.")
+    steps_min: int = Field(10_000, description="Fewest environment steps a job may ask for.")
+    steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
+    steps_default: int = 50_000
+    video_seconds: float = Field(10.0, description="Length of each approach's video.")
+    max_body_bytes: int = Field(256 * 1024, description="Largest request body the service accepts.")
+    estimate_overhead_s: float = Field(20.0, description="Per-approach time besides training (start, compile, video).")
+    estimate_steps_per_s: float = Field(7_000.0, description="Training throughput for the page's time estimate.")
     llm_timeout_s: float = Field(60.0, description="Seconds one LLM request may take.")
     llm_providers: str | None = Field(
         default=None, description="Comma-separated LLM provider names; each reads TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")

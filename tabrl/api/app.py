@@ -1,0 +1,70 @@
+"""The studio service: REST + WebSocket under /api, the built page at /."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from tabrl import __version__
+from tabrl.api.deps import EventHub
+from tabrl.api.routers import events, jobs, meta, models, sessions, training
+from tabrl.api.security import BodyLimitMiddleware, TokenMiddleware
+from tabrl.config import Settings, get_settings
+from tabrl.jobs.db import open_database
+from tabrl.jobs.executor import Executor, LocalExecutor
+
+STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger(__name__)
+
+_NOT_BUILT = """<!doctype html><title>TabRL Training Studio</title>
+<h1>TabRL Training Studio</h1><p>The page is not built yet: run <code>make web</code> (needs Node.js and npm),
+then reload. The API is up: see <a href="/docs">/docs</a>.</p>"""
+
+
+def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.sessions = open_database(settings.resolved_database_url)
+        app.state.hub.bind(asyncio.get_running_loop())
+        app.state.executor = executor or LocalExecutor(settings, app.state.sessions)
+        app.state.executor.add_listener(app.state.hub.notify)
+        app.state.executor.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(app.state.executor.shutdown)
+
+    app = FastAPI(title="TabRL Training Studio", version=__version__, lifespan=lifespan,
+                  description="Turn a sentence into trained robot behaviors: design reward approaches, train them "
+                              "with PPO on MuJoCo Playground robots, compare their videos. Live events: `/api/ws`.")
+    app.state.settings = settings
+    app.state.hub = EventHub()
+    for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
+        app.include_router(router)
+
+    if (STATIC / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
+
+    @app.get("/", include_in_schema=False)
+    def page():
+        index = STATIC / "index.html"
+        return FileResponse(index) if index.is_file() else HTMLResponse(_NOT_BUILT)
+
+    @app.get("/favicon.svg", include_in_schema=False)
+    def favicon():
+        icon = STATIC / "favicon.svg"
+        return FileResponse(icon) if icon.is_file() else HTMLResponse(status_code=404)
+
+    # Outermost first: the size cap sees the raw request, then the token check.
+    app.add_middleware(TokenMiddleware, token=settings.token)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,60 @@
+"""FastAPI dependencies: settings, a database session per request, the executor and the event hub."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from tabrl.config import Settings
+from tabrl.jobs.executor import Executor
+
+
+class EventHub:
+    """Wakes WebSocket senders when the dispatcher stored new events (called from its thread)."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: asyncio.Event | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop, self._changed = loop, asyncio.Event()
+
+    def notify(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._set)
+
+    def _set(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+
+    async def wait(self, timeout: float) -> None:
+        """Returns when something changed or after ``timeout`` seconds (senders re-query either way)."""
+        if self._changed is None:
+            await asyncio.sleep(timeout)
+            return
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except asyncio.TimeoutError:
+            return
+        self._changed.clear()
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as db:
+        yield db
+
+
+def get_executor(request: Request) -> Executor:
+    return request.app.state.executor
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Session, Depends(get_db)]
+ExecutorDep = Annotated[Executor, Depends(get_executor)]

@@ -1,0 +1,73 @@
+"""One job: status, cancel, restart, and its files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, StreamingResponse
+
+from tabrl.api.artifacts import FILES, confined, job_folder_name, policy_zip
+from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep
+from tabrl.api.schemas import JobOut, job_out
+from tabrl.jobs import store
+from tabrl.jobs.models import ACTIVE, RESTARTABLE, Job
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+MEDIA = {"video.mp4": "video/mp4", "poster.jpg": "image/jpeg", "metrics.json": "application/json"}
+
+
+def _get(db, job_id: int) -> Job:
+    job = db.get(Job, job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return job
+
+
+@router.get("/{job_id}", response_model=JobOut, summary="A job's status, progress and results")
+def get_job(job_id: int, db: DbDep) -> JobOut:
+    return job_out(_get(db, job_id))
+
+
+@router.post("/{job_id}/cancel", response_model=JobOut, summary="Stop a queued or running job",
+             responses={409: {"description": "the job has already ended"}})
+def cancel_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
+    job = _get(db, job_id)
+    if job.status not in ACTIVE:
+        raise HTTPException(409, f"job {job_id} is {job.status}; only queued or running jobs can be cancelled")
+    executor.cancel(job_id)
+    db.refresh(job)
+    return job_out(job)
+
+
+@router.post("/{job_id}/restart", response_model=JobOut, summary="Queue an interrupted, failed or cancelled job again",
+             responses={409: {"description": "the job is queued, running or done"}})
+def restart_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
+    job = _get(db, job_id)
+    if job.status not in RESTARTABLE:
+        raise HTTPException(409, f"job {job_id} is {job.status}; only {', '.join(RESTARTABLE)} jobs can be restarted")
+    keep = {"policy": job.artifacts["policy"]} if job.kind == "render" and job.artifacts else None
+    job.artifacts, job.metrics = keep, None
+    store.record_event(db, job, "queued", {"restart": True})
+    db.commit()
+    executor.wake()
+    return job_out(job)
+
+
+@router.get("/{job_id}/policy.zip", summary="The trained policy (checkpoint + program) as a zip",
+            responses={200: {"content": {"application/zip": {}}}})
+def download_policy(job_id: int, db: DbDep, settings: SettingsDep) -> StreamingResponse:
+    job = _get(db, job_id)
+    name = f"{job_folder_name(job)}-policy.zip"
+    return StreamingResponse(policy_zip(settings.data_dir, job), media_type="application/zip",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/{job_id}/{name}", summary="A job's video.mp4, poster.jpg or metrics.json",
+            responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}, "application/json": {}}}})
+def download_file(job_id: int, name: str, db: DbDep, settings: SettingsDep, download: bool = False) -> FileResponse:
+    if name not in FILES:
+        raise HTTPException(404, f"no file '{name}'; a job offers {', '.join(FILES)} and policy.zip")
+    job = _get(db, job_id)
+    path = confined(settings.data_dir, (job.artifacts or {}).get(FILES[name]))
+    filename = f"{job_folder_name(job)}-{name}"
+    return FileResponse(path, media_type=MEDIA[name], filename=filename if download else None,
+                        content_disposition_type="attachment" if download else "inline")

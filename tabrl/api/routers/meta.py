@@ -1,0 +1,39 @@
+"""What the page needs before anything else: limits, estimates, examples; the configured LLM providers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from tabrl import __version__
+from tabrl.api.deps import SettingsDep
+from tabrl.api.schemas import Estimate, Info, StepsRange
+
+router = APIRouter(prefix="/api", tags=["studio"])
+
+EXAMPLE_PROMPTS = [
+    "Keep shaking your hips aloha dude! Do a fun Hawaiian dance with lots of hip movement",
+    "spin in place",
+    "walk forward",
+    "jump up and down",
+    "lie down and rest",
+]
+
+
+@router.get("/info", response_model=Info, summary="Limits, time estimate and example prompts")
+def info(settings: SettingsDep) -> Info:
+    from tabrl.design.builtin import MAX_PROMPT_CHARS
+
+    return Info(version=__version__,
+                steps=StepsRange(min=settings.steps_min, max=settings.steps_max, default=settings.steps_default),
+                video_seconds=settings.video_seconds, workers=settings.max_workers,
+                estimate=Estimate(overhead_s=settings.estimate_overhead_s, steps_per_s=settings.estimate_steps_per_s),
+                examples=EXAMPLE_PROMPTS, max_prompt_chars=MAX_PROMPT_CHARS, token_required=settings.token is not None)
+
+
+@router.get("/llm/providers", summary="Configured LLM providers (never their keys)")
+def llm_providers(settings: SettingsDep) -> dict[str, Any]:
+    from tabrl.design.llm import providers_payload
+
+    return providers_payload(settings)

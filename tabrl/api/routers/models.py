@@ -1,0 +1,47 @@
+"""The model gallery: every catalog model, and its thumbnail."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
+
+from tabrl.api.schemas import BasePolicyOut, ModelOut
+from tabrl.robots.catalog import CATEGORY_WORDS
+
+router = APIRouter(prefix="/api/models", tags=["models"])
+_render_lock = threading.Lock()  # one GL renderer at a time in the web process
+
+
+@router.get("/playground", response_model=list[ModelOut], summary="Every trainable model")
+def list_playground_models() -> list[ModelOut]:
+    from tabrl.robots.catalog import list_models
+
+    return [ModelOut(id=e.id, name=e.name, robot_name=e.robot_name, category=e.category,
+                     label=f"{e.id} ({CATEGORY_WORDS[e.category]})", suite=e.suite, action_size=e.action_size,
+                     assets_available=e.assets_available, assets_reason=e.assets_reason,
+                     base_policy=BasePolicyOut(available=e.base_policy.available, steps=e.base_policy.steps,
+                                               note=e.base_policy.note),
+                     thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None)
+            for e in list_models()]
+
+
+@router.get("/{model_id}/thumbnail.png", summary="A still of the model in its default pose (rendered once)",
+            responses={200: {"content": {"image/png": {}}}, 404: {"description": "unknown model or no assets"}})
+def thumbnail(model_id: str) -> FileResponse:
+    from tabrl.robots import catalog
+
+    entry = next((e for e in catalog.list_models() if e.id == model_id), None)  # also refuses odd ids
+    if entry is None:
+        raise HTTPException(404, str(catalog.UnknownModel(model_id, catalog.all_ids())))
+    path = catalog.thumbnail_path(model_id)
+    if not path.is_file():
+        if not entry.assets_available:
+            raise HTTPException(404, f"{model_id} has no thumbnail: {entry.assets_reason}")
+        from tabrl.render.thumbnails import render_thumbnail
+
+        with _render_lock:
+            if not path.is_file():
+                render_thumbnail(model_id)
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})

@@ -1,0 +1,175 @@
+"""The wireframe's training endpoints: configure (design approaches), batch (train), render, refine."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep
+from tabrl.api.schemas import (BatchRequest, ConfigureRequest, JobOut, JobsOut, RefineRequest, RenderRequest,
+                               SessionOut, job_out, session_out)
+from tabrl.config import Settings
+from tabrl.jobs import store
+from tabrl.jobs.models import DONE, Approach, Job, StudioSession
+from tabrl.robots.catalog import CATEGORY_WORDS
+
+router = APIRouter(prefix="/api/training", tags=["training"])
+
+
+def check_steps(steps: int, settings: Settings) -> int:
+    if not settings.steps_min <= steps <= settings.steps_max:
+        raise HTTPException(422, f"num_steps is {steps:,}; it must be between {settings.steps_min:,} and "
+                                 f"{settings.steps_max:,} environment steps.")
+    return steps
+
+
+def model_label(model_id: str) -> str:
+    from tabrl.robots.catalog import profile_for
+
+    try:
+        return f"{model_id} ({CATEGORY_WORDS[profile_for(model_id).category]})"
+    except KeyError:
+        return model_id
+
+
+def check_model(model_id: str) -> None:
+    """422 for an unknown model (with the closest ids) or one whose assets are missing."""
+    from tabrl.robots import catalog
+
+    entry = next((e for e in catalog.list_models() if e.id == model_id), None)
+    if entry is None:
+        raise HTTPException(422, str(catalog.UnknownModel(model_id, catalog.all_ids())))
+    if not entry.assets_available:
+        raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
+
+
+def _designs(req: ConfigureRequest, prompt: str) -> list[dict[str, Any]]:
+    """Each design: provider facts and its three programs. The built-in designer when no provider is named."""
+    from tabrl.design.llm import design_with_providers, design_with_provider
+
+    results = design_with_providers(req.model_id, prompt, req.providers, fresh=req.fresh) if req.providers else []
+    if not any(r.approaches for r in results):
+        builtin = design_with_provider(req.model_id, prompt, "builtin")
+        if results:  # every provider failed: say so, and still give the person something to train
+            builtin.label = "Built-in designer (the providers failed)"
+        results.append(builtin)
+    return [{"provider": r.provider, "label": r.label, "model": r.model, "error": r.error, "cached": r.cached,
+             "approaches": r.approaches} for r in results]
+
+
+@router.post("/configure", response_model=SessionOut, summary="Design three reward approaches for a prompt",
+             responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}})
+def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
+    from tabrl.design.builtin import DesignError, check_prompt
+    from tabrl.design.providers import ProviderConfigError
+
+    check_steps(req.num_steps, settings)
+    try:
+        prompt = check_prompt(req.prompt)
+    except DesignError as exc:
+        raise HTTPException(422, str(exc)) from None
+    check_model(req.model_id)
+    try:
+        designs = _designs(req, prompt)
+    except (DesignError, ProviderConfigError) as exc:
+        raise HTTPException(422, str(exc)) from None
+    session = StudioSession(id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=req.num_steps)
+    add_designs(session, designs)
+    db.add(session)
+    db.commit()
+    return session_out(session, model_label(session.model_id))
+
+
+def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
+    first = len(session.designs or [])
+    stored = list(session.designs or [])
+    for offset, design in enumerate(designs):
+        index = first + offset
+        approaches = design.pop("approaches")
+        stored.append({"index": index, **design})
+        for i, a in enumerate(approaches):
+            session.approaches.append(Approach(design=index, index=i, program=a.program, source=a.source,
+                                               fallback=a.fallback))
+    session.designs = stored
+
+
+def _get_session(db, session_id: str) -> StudioSession:
+    session = db.get(StudioSession, session_id)
+    if session is None:
+        raise HTTPException(404, f"no session '{session_id}'")
+    return session
+
+
+def _get_done_training_job(db, job_id: int) -> Job:
+    job = db.get(Job, job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    if job.status != DONE or not (job.artifacts or {}).get("policy"):
+        raise HTTPException(409, f"job {job_id} is {job.status}; only a finished job has a policy to use")
+    return job
+
+
+@router.post("/batch", response_model=JobsOut, summary="Train some or all approaches of a session")
+def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobsOut:
+    session = _get_session(db, req.session_id)
+    steps = check_steps(req.num_steps if req.num_steps is not None else session.num_steps, settings)
+    by_id = {a.id: a for a in session.approaches}
+    if req.approach_ids is None:
+        chosen = [a for a in session.approaches if a.design == 0]
+    else:
+        unknown = [i for i in req.approach_ids if i not in by_id]
+        if unknown:
+            raise HTTPException(422, f"approaches {unknown} are not in session {session.id}; "
+                                     f"its approaches are {sorted(by_id)}")
+        chosen = [by_id[i] for i in dict.fromkeys(req.approach_ids)]
+    if not chosen:
+        raise HTTPException(422, "no approaches chosen")
+    jobs = []
+    for approach in chosen:
+        job = Job(session_id=session.id, approach_id=approach.id, kind="train", total_steps=steps,
+                  video_seconds=settings.video_seconds)
+        db.add(job)
+        db.flush()
+        store.record_event(db, job, "queued", {"approach": approach.index, "steps": steps})
+        jobs.append(job)
+    db.commit()
+    executor.wake()
+    return JobsOut(jobs=[job_out(j) for j in jobs])
+
+
+@router.post("/render", response_model=JobOut, summary="Film a finished job's policy again (a new video)")
+def render(req: RenderRequest, db: DbDep, executor: ExecutorDep) -> JobOut:
+    source = _get_done_training_job(db, req.job_id)
+    job = Job(session_id=source.session_id, approach_id=source.approach_id, kind="render",
+              total_steps=source.steps_done, video_seconds=req.seconds, source_job_id=source.id,
+              artifacts={"policy": source.artifacts["policy"]})
+    db.add(job)
+    db.flush()
+    store.record_event(db, job, "queued", {"source_job": source.id, "seconds": req.seconds})
+    db.commit()
+    executor.wake()
+    return job_out(job)
+
+
+@router.post("/refine", response_model=SessionOut, summary="Three improved approaches from a finished job")
+def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
+    from tabrl.design.providers import ProviderConfigError
+    from tabrl.design.refine import RunNotFound, refine_run
+
+    job = _get_done_training_job(db, req.job_id)
+    policy_dir = settings.data_dir / job.artifacts["policy"]
+    try:
+        result = refine_run(policy_dir.parent, req.words, provider=req.provider, settings=settings)
+    except ProviderConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except RunNotFound as exc:
+        raise HTTPException(409, str(exc)) from None
+    session = job.session
+    name = job.approach.program.get("name", "approach")
+    label = f"Refined from {name}" + (f": {req.words}" if req.words else "")
+    add_designs(session, [{"provider": result.provider, "label": label[:120], "model": result.model,
+                           "error": result.error, "cached": result.cached, "approaches": result.approaches}])
+    db.commit()
+    return session_out(session, model_label(session.model_id))

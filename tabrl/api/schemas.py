@@ -1,0 +1,228 @@
+"""Pydantic models at the HTTP boundary (see docs/api.md); conversion from the database rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from tabrl.jobs import models as db
+
+JobStatus = Literal["queued", "running", "rendering", "done", "failed", "cancelled", "interrupted"]
+MAX_VIDEO_SECONDS = 30.0
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC, so say so on the wire.
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+
+
+class StepsRange(BaseModel):
+    min: int
+    max: int
+    default: int
+
+
+class Estimate(BaseModel):
+    overhead_s: float = Field(description="Fixed cost per approach: worker start, compile, 10 s video.")
+    steps_per_s: float = Field(description="Training throughput on this machine.")
+
+
+class Info(BaseModel):
+    version: str
+    steps: StepsRange
+    video_seconds: float
+    workers: int
+    estimate: Estimate
+    examples: list[str]
+    max_prompt_chars: int
+    token_required: bool
+
+
+class BasePolicyOut(BaseModel):
+    available: bool
+    steps: int | None = None
+    note: str = ""
+
+
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    robot_name: str
+    category: str
+    label: str = Field(description='e.g. "Go1JoystickFlatTerrain (Quadruped Robot)"')
+    suite: str
+    action_size: int | None
+    assets_available: bool
+    assets_reason: str | None
+    base_policy: BasePolicyOut
+    thumbnail_url: str | None
+
+
+class TermOut(BaseModel):
+    term: str
+    weight: float
+    params: dict[str, Any]
+    expr: str | None
+    label: str
+
+
+class ApproachOut(BaseModel):
+    id: int
+    index: int
+    design: int
+    name: str
+    summary: str
+    terms: list[TermOut]
+    source: str
+    fallback: bool
+    notes: list[str]
+    program: dict[str, Any] = Field(description="The RewardProgram as stored (JSON data).")
+
+
+class DesignOut(BaseModel):
+    index: int
+    provider: str
+    label: str
+    model: str
+    error: str | None = None
+    cached: bool = False
+    approaches: list[ApproachOut]
+
+
+class JobOut(BaseModel):
+    id: int
+    session_id: str
+    approach_id: int
+    kind: Literal["train", "render"]
+    status: JobStatus
+    progress: float
+    steps_done: int
+    total_steps: int
+    mean_reward: float | None
+    eta_s: float | None
+    error: str | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+    video_url: str | None
+    poster_url: str | None
+    policy_url: str | None
+    metrics: dict[str, Any] | None
+
+
+class SessionOut(BaseModel):
+    id: str
+    model_id: str
+    model_label: str
+    prompt: str
+    num_steps: int
+    created_at: UtcDatetime
+    designs: list[DesignOut]
+    jobs: list[JobOut]
+
+
+class SessionSummary(BaseModel):
+    id: str
+    model_id: str
+    prompt: str
+    num_steps: int
+    created_at: UtcDatetime
+    jobs_total: int
+    jobs_done: int
+
+
+class EventOut(BaseModel):
+    id: int
+    job_id: int
+    session_id: str
+    type: str
+    data: dict[str, Any]
+    created_at: UtcDatetime
+    job: JobOut
+
+
+class JobsOut(BaseModel):
+    jobs: list[JobOut]
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+class ConfigureRequest(BaseModel):
+    model_id: str = Field(min_length=1, max_length=128, examples=["Go1JoystickFlatTerrain"])
+    prompt: str = Field(examples=["keep shaking your hips aloha dude!"])
+    num_steps: int = Field(50_000, description="Environment steps per approach; the allowed range is in /api/info.")
+    providers: list[str] | None = Field(None, max_length=8, description="LLM providers to ask; none: the built-in designer.")
+    fresh: bool = Field(False, description="Ask the providers again instead of reusing stored approaches.")
+
+
+class BatchRequest(BaseModel):
+    session_id: str = Field(min_length=1, max_length=32)
+    approach_ids: list[int] | None = Field(None, max_length=64, description="Default: the first design's approaches.")
+    num_steps: int | None = Field(None, description="Default: the session's steps.")
+
+
+class RenderRequest(BaseModel):
+    job_id: int = Field(description="A finished training job whose policy to film.")
+    seconds: float = Field(10.0, gt=0, le=MAX_VIDEO_SECONDS)
+
+
+class RefineRequest(BaseModel):
+    job_id: int = Field(description="A finished training job to improve on.")
+    words: str | None = Field(None, max_length=500, examples=["more hips, less jumping"])
+    provider: str | None = Field(None, max_length=64, description="An LLM provider; none: the built-in rules.")
+
+
+# ----------------------------------------------------------------------------- rows → models
+
+
+def term_label(term: dict[str, Any]) -> str:
+    params = term.get("params") or {}
+    target = params.get("group") or params.get("target") or term.get("expr") or ""
+    name = str(term.get("term", "")).replace("_", " ")
+    return f"{name} ({target})" if target else name
+
+
+def approach_out(a: db.Approach) -> ApproachOut:
+    program = a.program
+    terms = [TermOut(term=t.get("term", ""), weight=float(t.get("weight", 1.0)), params=t.get("params") or {},
+                     expr=t.get("expr"), label=term_label(t)) for t in program.get("terms", [])]
+    return ApproachOut(id=a.id, index=a.index, design=a.design, name=program.get("name", f"Approach {a.index + 1}"),
+                       summary=program.get("summary", ""), terms=terms, source=a.source, fallback=a.fallback,
+                       notes=list(program.get("notes") or []), program=program)
+
+
+
+def job_out(job: db.Job) -> JobOut:
+    art = job.artifacts or {}
+    done = job.status == db.DONE
+    return JobOut(
+        id=job.id, session_id=job.session_id, approach_id=job.approach_id, kind=job.kind, status=job.status,
+        progress=job.progress, steps_done=job.steps_done, total_steps=job.total_steps, mean_reward=job.mean_reward,
+        eta_s=job.eta_s, error=job.error, created_at=job.created_at, started_at=job.started_at,
+        finished_at=job.finished_at,
+        video_url=f"/api/jobs/{job.id}/video.mp4" if done and art.get("video") else None,
+        poster_url=f"/api/jobs/{job.id}/poster.jpg" if done and art.get("poster") else None,
+        policy_url=f"/api/jobs/{job.id}/policy.zip" if done and art.get("policy") else None,
+        metrics=job.metrics)
+
+
+def session_out(s: db.StudioSession, model_label: str) -> SessionOut:
+    designs = []
+    for d in s.designs or []:
+        approaches = [approach_out(a) for a in s.approaches if a.design == d["index"]]
+        designs.append(DesignOut(index=d["index"], provider=d.get("provider", "builtin"), label=d.get("label", ""),
+                                 model=d.get("model", ""), error=d.get("error"), cached=d.get("cached", False),
+                                 approaches=approaches))
+    return SessionOut(id=s.id, model_id=s.model_id, model_label=model_label, prompt=s.prompt, num_steps=s.num_steps,
+                      created_at=s.created_at, designs=designs, jobs=[job_out(j) for j in s.jobs])
+
+
+def event_out(e: db.Event, job: db.Job) -> EventOut:
+    return EventOut(id=e.id, job_id=e.job_id, session_id=e.session_id, type=e.type, data=e.data,
+                    created_at=e.created_at, job=job_out(job))

@@ -1,0 +1,98 @@
+"""The studio's records: sessions, their approaches, jobs and the ordered event log (SQLAlchemy 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# Job states. ACTIVE jobs hold (or wait for) a worker; FINAL ones never change again unless restarted.
+QUEUED, RUNNING, RENDERING = "queued", "running", "rendering"
+DONE, FAILED, CANCELLED, INTERRUPTED = "done", "failed", "cancelled", "interrupted"
+ACTIVE = (QUEUED, RUNNING, RENDERING)
+RESTARTABLE = (FAILED, CANCELLED, INTERRUPTED)
+
+
+class StudioSession(Base):
+    """One prompt on one robot: the designs (approach sets) it produced and the jobs trained from them."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(128))
+    prompt: Mapped[str] = mapped_column(Text)
+    num_steps: Mapped[int] = mapped_column(Integer)
+    designs: Mapped[list[Any]] = mapped_column(default=list)  # [{index, provider, label, model, error, cached}]
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    approaches: Mapped[list[Approach]] = relationship(back_populates="session", order_by="Approach.id",
+                                                      cascade="all, delete-orphan")
+    jobs: Mapped[list[Job]] = relationship(back_populates="session", order_by="Job.id", cascade="all, delete-orphan")
+
+
+class Approach(Base):
+    """One reward approach: a validated RewardProgram as JSON (data, never code)."""
+
+    __tablename__ = "approaches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    design: Mapped[int] = mapped_column(Integer, default=0)
+    index: Mapped[int] = mapped_column(Integer)
+    program: Mapped[dict[str, Any]] = mapped_column()
+    source: Mapped[str] = mapped_column(String(32), default="builtin")
+    fallback: Mapped[bool] = mapped_column(default=False)
+
+    session: Mapped[StudioSession] = relationship(back_populates="approaches")
+
+
+class Job(Base):
+    """Training (or re-rendering) one approach; progress, metrics and artifact paths as the worker reports them."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    approach_id: Mapped[int] = mapped_column(ForeignKey("approaches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="train")
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    total_steps: Mapped[int] = mapped_column(Integer)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    mean_reward: Mapped[float | None] = mapped_column(Float, nullable=True)
+    eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    video_seconds: Mapped[float] = mapped_column(Float, default=10.0)
+    source_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # render jobs: whose policy
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    artifacts: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # relative to the data dir
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    session: Mapped[StudioSession] = relationship(back_populates="jobs")
+    approach: Mapped[Approach] = relationship()
+
+
+class Event(Base):
+    """The ordered log a WebSocket client replays from its last seen id."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(String(32), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,111 @@
+"""Job bookkeeping: applying worker events to job records and writing them to the ordered log.
+
+Every state change of a job goes through ``record_event``, so the event log and the job row
+never disagree, and a WebSocket client replaying the log sees the same story as the job table.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tabrl.jobs.models import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RENDERING, RUNNING, Event, Job,
+                               utcnow)
+
+# A training job's bar: training fills the first 85 %, rendering the video the rest.
+TRAIN_SHARE = 0.85
+FINAL = (DONE, FAILED, CANCELLED, INTERRUPTED)
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe event data: NaN and infinity become None (JSON has neither)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, float):
+            out[key] = _finite(value)
+        elif isinstance(value, dict):
+            out[key] = _clean(value)
+        else:
+            out[key] = value
+    return out
+
+
+def apply(job: Job, type_: str, data: dict[str, Any]) -> None:
+    """Updates ``job`` for one event (pure bookkeeping; the caller commits)."""
+    render_only = job.kind == "render"
+    if type_ == "queued":
+        job.status, job.error, job.progress, job.eta_s = QUEUED, None, 0.0, None
+        job.steps_done, job.started_at, job.finished_at = 0, None, None
+    elif type_ == "started":
+        job.status, job.started_at = RUNNING, utcnow()
+        job.total_steps = int(data.get("total_steps") or job.total_steps)
+    elif type_ == "progress":
+        job.steps_done = int(data.get("steps", job.steps_done))
+        job.total_steps = int(data.get("total_steps") or job.total_steps)
+        fraction = _finite(data.get("fraction")) or 0.0
+        job.progress = max(job.progress, TRAIN_SHARE * min(1.0, fraction))
+        job.mean_reward = _finite(data.get("mean_reward"))
+        job.eta_s = _finite(data.get("eta_s"))
+    elif type_ == "rendering":
+        job.status = RENDERING
+        fraction = min(1.0, _finite(data.get("fraction")) or 0.0)
+        job.progress = fraction if render_only else TRAIN_SHARE + (1 - TRAIN_SHARE) * fraction
+        job.eta_s = _finite(data.get("eta_s"))
+    elif type_ == "checkpoint":
+        job.artifacts = {**(job.artifacts or {}), "policy": data.get("path")}
+    elif type_ == "done":
+        job.status, job.progress, job.eta_s, job.finished_at = DONE, 1.0, 0.0, utcnow()
+        job.artifacts = {**(job.artifacts or {}), **(data.get("artifacts") or {})}
+        job.metrics = data.get("metrics")
+        if data.get("steps"):
+            job.steps_done = int(data["steps"])
+    elif type_ in (FAILED, CANCELLED, INTERRUPTED):
+        job.status, job.eta_s, job.finished_at = type_, None, utcnow()
+        job.error = data.get("reason")
+    else:
+        raise ValueError(f"unknown event type '{type_}'")
+
+
+def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None = None) -> Event:
+    """Applies an event to its job and appends it to the log (the caller commits)."""
+    data = _clean(data or {})
+    apply(job, type_, data)
+    event = Event(job_id=job.id, session_id=job.session_id, type=type_, data=data)
+    db.add(event)
+    db.flush()
+    return event
+
+
+def next_queued(db: Session, exclude: set[int], limit: int) -> list[Job]:
+    if limit <= 0:
+        return []
+    query = select(Job).where(Job.status == QUEUED)
+    if exclude:
+        query = query.where(Job.id.not_in(exclude))
+    return list(db.scalars(query.order_by(Job.id).limit(limit)))
+
+
+def interrupt_orphans(db: Session, reason: str) -> list[int]:
+    """Marks jobs left running by a previous server as interrupted; returns their ids."""
+    orphans = list(db.scalars(select(Job).where(Job.status.in_([s for s in ACTIVE if s != QUEUED]))))
+    for job in orphans:
+        record_event(db, job, INTERRUPTED, {"reason": reason})
+    return [j.id for j in orphans]
+
+
+def events_after(db: Session, after: int, session_id: str | None = None, limit: int = 500) -> list[Event]:
+    query = select(Event).where(Event.id > after)
+    if session_id is not None:
+        query = query.where(Event.session_id == session_id)
+    return list(db.scalars(query.order_by(Event.id).limit(limit)))
