@@ -30,6 +30,11 @@ def run_job(spec: dict[str, Any], events, cancel) -> None:
         events.put((job_id, type_, data))
 
     render_clock = {"start": None}
+    parent = os.getppid()
+
+    def should_stop() -> bool:
+        # A killed server cannot cancel us, so a worker whose parent is gone stops by itself.
+        return cancel.is_set() or os.getppid() != parent
 
     def on_event(event: dict[str, Any]) -> None:
         event = dict(event)
@@ -54,11 +59,11 @@ def run_job(spec: dict[str, Any], events, cancel) -> None:
         out_dir.mkdir(parents=True)
         if spec["kind"] == "train":
             result = run_training_job(spec["model_id"], spec["program"], spec["steps"], out_dir,
-                                      render_seconds=spec["seconds"], on_event=on_event, should_stop=cancel.is_set)
+                                      render_seconds=spec["seconds"], on_event=on_event, should_stop=should_stop)
         else:
             send("started", {"total_steps": spec["steps"]})
             result = run_render_job(Path(spec["checkpoint"]), out_dir, seconds=spec["seconds"], on_event=on_event,
-                                    should_stop=cancel.is_set)
+                                    should_stop=should_stop)
     except Cancelled:
         shutil.rmtree(out_dir, ignore_errors=True)
         send("cancelled", {"reason": "cancelled by the user"})

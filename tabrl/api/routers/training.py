@@ -63,7 +63,7 @@ def _designs(req: ConfigureRequest, prompt: str) -> list[dict[str, Any]]:
              responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}})
 def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     from tabrl.design.builtin import DesignError, check_prompt
-    from tabrl.design.providers import ProviderConfigError
+    from tabrl.design.providers import ProviderConfigError, provider_config
 
     check_steps(req.num_steps, settings)
     try:
@@ -72,6 +72,9 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         raise HTTPException(422, str(exc)) from None
     check_model(req.model_id)
     try:
+        for name in req.providers or []:  # a misspelt or unready provider is the caller's mistake: say so now
+            if name != "builtin":
+                provider_config(name)
         designs = _designs(req, prompt)
     except (DesignError, ProviderConfigError) as exc:
         raise HTTPException(422, str(exc)) from None

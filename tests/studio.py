@@ -1,0 +1,57 @@
+"""Helpers for the studio service tests: a real app on a private data directory, and waiting on jobs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tabrl.api.app import create_app
+from tabrl.config import Settings
+
+FAST_MODEL = "CartpoleBalance"  # trains and films in seconds on a CPU
+ENDED = {"done", "failed", "cancelled", "interrupted"}
+
+
+def studio_settings(data_dir: Path, **overrides) -> Settings:
+    """Small limits so a real job (train + film) takes seconds, not minutes."""
+    values = {"data_dir": data_dir, "steps_min": 1000, "video_seconds": 1.0, "max_workers": 1}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def studio(data_dir: Path, **overrides) -> TestClient:
+    return TestClient(create_app(studio_settings(data_dir, **overrides)))
+
+
+def configure(client: TestClient, prompt: str = "balance the pole", steps: int = 2000, **extra) -> dict:
+    r = client.post("/api/training/configure",
+                    json={"model_id": FAST_MODEL, "prompt": prompt, "num_steps": steps, **extra})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def train(client: TestClient, session: dict, count: int = 1, steps: int | None = None) -> list[dict]:
+    ids = [a["id"] for a in session["designs"][0]["approaches"][:count]]
+    body = {"session_id": session["id"], "approach_ids": ids}
+    if steps is not None:
+        body["num_steps"] = steps
+    r = client.post("/api/training/batch", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()["jobs"]
+
+
+def wait_job(client: TestClient, job_id: int, statuses: set[str], timeout: float = 240.0,
+             predicate=None) -> dict:
+    """Polls until the job's status is one of ``statuses`` (and ``predicate(job)`` holds)."""
+    deadline = time.monotonic() + timeout
+    job = None
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in statuses and (predicate is None or predicate(job)):
+            return job
+        if job["status"] in ENDED and job["status"] not in statuses:
+            raise AssertionError(f"job {job_id} ended {job['status']}: {job['error']}")
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job and job['status']} after {timeout} s")

@@ -1,0 +1,201 @@
+"""The studio service without training: limits, bad input, sessions, tokens, traversal, providers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+from typer.testing import CliRunner
+
+try:
+    from tests.llm_server import LLMServer, openai_json
+    from tests.studio import FAST_MODEL, configure, studio
+except ImportError:  # pragma: no cover - run from inside tests/
+    from llm_server import LLMServer, openai_json
+    from studio import FAST_MODEL, configure, studio
+
+from tabrl.config import get_settings
+from tabrl.jobs.models import Job
+
+
+@pytest.fixture
+def client(tmp_path):
+    with studio(tmp_path / "data") as c:
+        yield c
+
+
+def test_info_gives_limits_examples_and_estimate(client):
+    info = client.get("/api/info").json()
+    assert info["steps"] == {"min": 1000, "max": 100_000, "default": 50_000}
+    assert info["examples"] and all(isinstance(e, str) and e for e in info["examples"])
+    assert info["estimate"]["steps_per_s"] > 0 and info["token_required"] is False
+
+
+def test_openapi_documents_every_endpoint(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/models/playground", "/api/training/configure", "/api/training/batch", "/api/training/render",
+                 "/api/training/refine", "/api/sessions", "/api/sessions/{session_id}",
+                 "/api/sessions/{session_id}/download.zip", "/api/jobs/{job_id}", "/api/jobs/{job_id}/cancel",
+                 "/api/jobs/{job_id}/restart", "/api/jobs/{job_id}/policy.zip", "/api/llm/providers"):
+        assert path in paths, path
+    assert client.get("/docs").status_code == 200
+
+
+def test_models_list_every_catalog_model_with_labels(client):
+    models = client.get("/api/models/playground").json()
+    ids = {m["id"] for m in models}
+    assert {"Go1JoystickFlatTerrain", FAST_MODEL} <= ids and len(models) >= 40
+    go1 = next(m for m in models if m["id"] == "Go1JoystickFlatTerrain")
+    assert go1["label"] == "Go1JoystickFlatTerrain (Quadruped Robot)"
+    for m in models:
+        assert (m["thumbnail_url"] is None) == (not m["assets_available"])
+        if not m["assets_available"]:
+            assert m["assets_reason"]
+
+
+def test_thumbnail_is_a_png_and_unknown_model_is_404(client):
+    r = client.get(f"/api/models/{FAST_MODEL}/thumbnail.png")
+    assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n"
+    r = client.get("/api/models/NoSuchRobot/thumbnail.png")
+    assert r.status_code == 404 and "NoSuchRobot" in r.json()["detail"]
+
+
+def test_configure_stores_a_session_with_three_approaches(client):
+    session = configure(client, prompt="keep the pole up, calmly")
+    assert session["model_label"] == f"{FAST_MODEL} (Classic Control)"
+    (design,) = session["designs"]
+    assert design["provider"] == "builtin" and len(design["approaches"]) == 3
+    assert len({a["name"] for a in design["approaches"]}) == 3
+    assert all(a["terms"] for a in design["approaches"])
+    again = client.get(f"/api/sessions/{session['id']}").json()
+    assert again["designs"] == session["designs"] and again["jobs"] == []
+    listed = client.get("/api/sessions").json()
+    assert listed[0]["id"] == session["id"] and listed[0]["jobs_total"] == 0
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({"num_steps": 5}, 422, "between 1,000 and 100,000"),
+    ({"num_steps": 10_000_000}, 422, "between 1,000 and 100,000"),
+    ({"prompt": "   "}, 422, "prompt"),
+    ({"prompt": "dance " * 600}, 422, "characters"),
+    ({"model_id": "Go2JoystickFlatTerrain"}, 422, "Go1JoystickFlatTerrain"),
+    ({"model_id": None}, 422, "model_id"),
+    ({"providers": ["nosuchprovider"]}, 422, "nosuchprovider"),
+])
+def test_configure_refuses_bad_input_with_a_clear_message(client, body, status, words):
+    request = {"model_id": FAST_MODEL, "prompt": "balance", "num_steps": 2000, **body}
+    r = client.post("/api/training/configure", json=request)
+    assert r.status_code == status, r.text
+    assert words.lower() in str(r.json()["detail"]).lower()
+    assert client.get("/api/sessions").json() == []  # nothing half-written stays behind
+
+
+def test_model_without_assets_is_refused(client):
+    missing = [m for m in client.get("/api/models/playground").json() if not m["assets_available"]]
+    if not missing:
+        pytest.skip("every model has its assets on this machine")
+    r = client.post("/api/training/configure", json={"model_id": missing[0]["id"], "prompt": "walk", "num_steps": 2000})
+    assert r.status_code == 422 and "cannot be trained here" in r.json()["detail"]
+
+
+def test_batch_and_render_refuse_unknown_or_unready_things(client):
+    session = configure(client)
+    r = client.post("/api/training/batch", json={"session_id": "nosuchsession"})
+    assert r.status_code == 404
+    r = client.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": [999]})
+    assert r.status_code == 422 and "999" in r.json()["detail"]
+    r = client.post("/api/training/batch", json={"session_id": session["id"], "num_steps": 1})
+    assert r.status_code == 422 and "between" in r.json()["detail"]
+    assert client.post("/api/training/render", json={"job_id": 12345}).status_code == 404
+    assert client.get("/api/jobs/12345").status_code == 404
+    assert client.post("/api/jobs/12345/cancel").status_code == 404
+    assert client.get(f"/api/sessions/{session['id']}/download.zip").status_code == 409
+
+
+def test_request_body_is_capped(client):
+    r = client.post("/api/training/configure", content=b"{" + b" " * 300_000 + b"}",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "at most 262,144" in r.json()["detail"]
+
+
+def test_artifact_paths_cannot_leave_the_data_directory(client):
+    session = configure(client)
+    outside = client.app.state.settings.data_dir.parent / "secret.txt"
+    outside.write_text("not yours")
+    with client.app.state.sessions() as db:  # a tampered row, as if the database were edited by hand
+        job = Job(session_id=session["id"], approach_id=session["designs"][0]["approaches"][0]["id"], kind="train",
+                  status="done", total_steps=1000, artifacts={"video": "../secret.txt", "poster": "/etc/passwd",
+                                                             "policy": "../"})
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    for url in (f"/api/jobs/{job_id}/video.mp4", f"/api/jobs/{job_id}/poster.jpg", f"/api/jobs/{job_id}/policy.zip",
+                f"/api/jobs/{job_id}/..%2F..%2Fsecret.txt", f"/api/jobs/{job_id}/%2E%2E%2Fsecret.txt",
+                f"/api/sessions/{session['id']}/download.zip", "/api/sessions/..%2F..%2Fsecret.txt"):
+        r = client.get(url)
+        assert r.status_code == 404, (url, r.status_code)
+        assert b"not yours" not in r.content
+
+
+def test_token_is_required_on_every_call_when_set(tmp_path):
+    token = "s3cret-token"
+    with studio(tmp_path / "data", token=token) as client:
+        r = client.get("/api/info")
+        assert r.status_code == 401 and "token" in r.json()["detail"]
+        assert client.get("/openapi.json").status_code == 401
+        assert client.post("/api/training/configure", json={}).status_code == 401
+        assert client.get("/api/info", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/api/info", headers={"Authorization": f"Bearer {token}"}).json()["token_required"]
+        assert client.get(f"/api/info?token={token}").status_code == 200
+        with pytest.raises(WebSocketDisconnect) as info:
+            with client.websocket_connect("/api/ws") as ws:
+                ws.receive_json()
+        assert info.value.code == 4401
+        with client.websocket_connect(f"/api/ws?token={token}&after=0") as ws:
+            ws.close()
+        # The page shell is public; opened with ?token= it leaves a cookie that later calls carry.
+        assert client.get("/").status_code == 200
+        client.get(f"/?token={token}")
+        assert client.get("/api/sessions").status_code == 200
+
+
+def test_serve_refuses_a_public_address_without_a_token(monkeypatch):
+    from tabrl.cli import app
+
+    monkeypatch.delenv("TABRL_TOKEN", raising=False)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert result.exit_code != 0 and "TABRL_TOKEN" in result.output
+
+
+@pytest.fixture
+def llm_env(monkeypatch):
+    server = LLMServer().start()
+    for name in list(os.environ):
+        if name.startswith("TABRL_LLM"):
+            monkeypatch.delenv(name, raising=False)
+    for key, value in {"PROVIDERS": "local", "LOCAL_KIND": "openai", "LOCAL_BASE_URL": server.url("local", "/v1"),
+                       "LOCAL_API_KEY": "sk-test-key-123", "LOCAL_MODEL": "local-model", "MAX_RETRIES": "0",
+                       "REPAIR_ROUNDS": "0", "TIMEOUT_S": "5"}.items():
+        monkeypatch.setenv(f"TABRL_LLM_{key}", value)
+    get_settings.cache_clear()
+    yield server
+    server.stop()
+    get_settings.cache_clear()
+
+
+def test_providers_are_listed_without_keys_and_configure_uses_them(tmp_path, llm_env):
+    programs = [{"name": name, "summary": f"{name} the pole.", "notes": [], "terms": [
+        {"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01 * (i + 1)}]}
+        for i, name in enumerate(["Steady", "Gentle", "Firm"])]
+    llm_env.script("local", [openai_json({"approaches": programs})])
+    with studio(tmp_path / "data") as client:
+        r = client.get("/api/llm/providers")
+        assert r.status_code == 200 and "sk-test-key-123" not in r.text
+        assert [p["name"] for p in r.json()["providers"]] == ["local"]
+        session = configure(client, providers=["local"])
+    (design,) = session["designs"]
+    assert design["provider"] == "local" and design["model"] == "local-model"
+    assert [a["name"] for a in design["approaches"]] == ["Steady", "Gentle", "Firm"]
+    assert not any(a["fallback"] for a in design["approaches"])
