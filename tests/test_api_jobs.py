@@ -1,0 +1,188 @@
+"""Jobs through the studio service: real training in worker processes, live events, cancel, restart."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+
+import httpx
+import pytest
+
+try:
+    from tests.studio import FAST_MODEL, configure, studio, train, wait_job
+except ImportError:  # pragma: no cover - run from inside tests/
+    from studio import FAST_MODEL, configure, studio, train, wait_job
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One session with one approach trained to the end, watched live over the WebSocket."""
+    data_dir = tmp_path_factory.mktemp("studio") / "data"
+    with studio(data_dir) as client:
+        session = configure(client)
+        (job,) = train(client, session)
+        events = []
+        with client.websocket_connect(f"/api/ws?session_id={session['id']}") as ws:
+            while True:
+                event = ws.receive_json()
+                events.append(event)
+                if event["job"]["status"] in ("done", "failed", "cancelled"):
+                    break
+        yield client, session, job, events
+
+
+def test_events_arrive_live_in_order_and_end_done(trained):
+    _, _, job, events = trained
+    types = [e["type"] for e in events]
+    assert types[:2] == ["queued", "started"] and types[-1] == "done", types
+    assert {"progress", "checkpoint", "rendering"} <= set(types)
+    ids = [e["id"] for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    progress = [e["job"]["progress"] for e in events]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    trains = [e for e in events if e["type"] == "progress"]
+    assert all(e["data"]["steps"] > 0 and e["data"]["total_steps"] >= 2000 for e in trains)
+    assert any(e["job"]["eta_s"] is not None for e in trains)
+    assert all(e["job_id"] == job["id"] for e in events)
+
+
+def test_finished_job_offers_video_poster_metrics_and_policy(trained):
+    client, session, job, events = trained
+    done = client.get(f"/api/jobs/{job['id']}").json()
+    assert done["status"] == "done" and done["steps_done"] >= 2000 and done["mean_reward"] is not None
+    assert done["metrics"]["duration_s"] == pytest.approx(1.0, abs=0.1)
+    video = client.get(done["video_url"])
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4" and b"ftyp" in video.content[:64]
+    assert client.get(f"{done['video_url']}?download=true").headers["content-disposition"].startswith("attachment")
+    assert client.get(done["poster_url"]).content[:3] == b"\xff\xd8\xff"
+    assert json.loads(client.get(f"/api/jobs/{job['id']}/metrics.json").content)["duration_s"] > 0
+    policy = zipfile.ZipFile(io.BytesIO(client.get(done["policy_url"]).content))
+    names = policy.namelist()
+    assert "program.json" in names and any(n.startswith("policy/") for n in names)
+    program = json.loads(policy.read("program.json"))
+    assert program["name"] == session["designs"][0]["approaches"][0]["name"]
+    everything = zipfile.ZipFile(io.BytesIO(client.get(f"/api/sessions/{session['id']}/download.zip").content))
+    assert "session.json" in everything.namelist()
+    assert sum(n.endswith("/video.mp4") for n in everything.namelist()) == 1
+    listed = client.get("/api/sessions").json()[0]
+    assert (listed["jobs_total"], listed["jobs_done"]) == (1, 1)
+
+
+def test_reconnect_replays_what_was_missed(trained):
+    client, session, _, events = trained
+    cut = events[len(events) // 2]["id"]
+    missed = []
+    with client.websocket_connect(f"/api/ws?session_id={session['id']}&after={cut}") as ws:
+        while True:
+            missed.append(ws.receive_json())
+            if missed[-1]["type"] == "done":
+                break
+    assert [e["id"] for e in missed] == [e["id"] for e in events if e["id"] > cut]
+    with client.websocket_connect("/api/ws?session_id=someothersession") as ws:
+        ws.close()  # a session with no events just waits (and closes cleanly)
+
+
+def test_render_job_films_a_finished_policy_again(trained):
+    client, _, job, _ = trained
+    r = client.post("/api/training/render", json={"job_id": job["id"], "seconds": 2.0})
+    assert r.status_code == 200 and r.json()["kind"] == "render"
+    done = wait_job(client, r.json()["id"], {"done"})
+    assert done["metrics"]["duration_s"] == pytest.approx(2.0, abs=0.1)
+    assert client.get(done["video_url"]).status_code == 200
+    assert client.post("/api/training/render", json={"job_id": job["id"], "seconds": 999}).status_code == 422
+
+
+def test_refine_adds_a_design_from_a_finished_job(trained):
+    client, session, job, _ = trained
+    r = client.post("/api/training/refine", json={"job_id": job["id"], "words": "calmer please"})
+    assert r.status_code == 200, r.text
+    designs = r.json()["designs"]
+    assert len(designs) == len(session["designs"]) + 1
+    refined = designs[-1]
+    assert "calmer please" in refined["label"] and len(refined["approaches"]) == 3
+
+
+def test_cancel_frees_the_slot_and_queued_jobs_cancel_at_once(tmp_path):
+    with studio(tmp_path / "data") as client:  # one worker slot
+        session = configure(client)
+        first, second, third = train(client, session, count=3, steps=100_000)
+        wait_job(client, first["id"], {"running"}, predicate=lambda j: j["steps_done"] > 0)
+        assert client.get(f"/api/jobs/{second['id']}").json()["status"] == "queued"
+
+        r = client.post(f"/api/jobs/{third['id']}/cancel")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled"
+
+        asked = time.monotonic()
+        client.post(f"/api/jobs/{first['id']}/cancel")
+        cancelled = wait_job(client, first["id"], {"cancelled"}, timeout=30)
+        took = time.monotonic() - asked
+        assert took < 10, f"cancel took {took:.1f} s"
+        assert cancelled["video_url"] is None
+        job_dir = client.app.state.settings.data_dir / "sessions" / session["id"] / f"job-{first['id']}"
+        assert not job_dir.exists()
+        wait_job(client, second["id"], {"running"}, timeout=30)  # the freed slot is used
+        client.post(f"/api/jobs/{second['id']}/cancel")
+        wait_job(client, second["id"], {"cancelled"}, timeout=30)
+        assert client.post(f"/api/jobs/{second['id']}/cancel").status_code == 409
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(tmp_path):
+    data_dir = tmp_path / "data"
+    port = _free_port()
+    env = {**os.environ, "TABRL_DATA_DIR": str(data_dir), "TABRL_STEPS_MIN": "1000", "TABRL_MAX_WORKERS": "1",
+           "TABRL_VIDEO_SECONDS": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "tabrl.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{base}/api/info", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.5)
+        with httpx.Client(base_url=base, timeout=120) as http:
+            session = http.post("/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "balance",
+                                                                  "num_steps": 100_000}).json()
+            ids = [a["id"] for a in session["designs"][0]["approaches"][:2]]
+            running, queued = http.post("/api/training/batch", json={"session_id": session["id"],
+                                                                     "approach_ids": ids}).json()["jobs"]
+            for _ in range(600):
+                if http.get(f"/api/jobs/{running['id']}").json()["status"] == "running":
+                    break
+                time.sleep(0.2)
+            http.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": ids[1:],
+                                                   "num_steps": 2000})
+    finally:
+        server.send_signal(signal.SIGKILL)  # a crash: no clean shutdown marks anything
+        server.wait(timeout=30)
+
+    with studio(data_dir) as client:
+        job = client.get(f"/api/jobs/{running['id']}").json()
+        assert job["status"] == "interrupted" and "restart" in job["error"]
+        assert client.post(f"/api/jobs/{queued['id']}/cancel").json()["status"] == "cancelled"
+        small = [j for j in client.get(f"/api/sessions/{session['id']}").json()["jobs"] if j["total_steps"] == 2000]
+        wait_job(client, small[0]["id"], {"done"})  # queued before the crash, runs after it
+        r = client.post(f"/api/jobs/{running['id']}/restart")
+        assert r.status_code == 200 and r.json()["status"] == "queued"
+        wait_job(client, running["id"], {"running"}, timeout=60)
+        client.post(f"/api/jobs/{running['id']}/cancel")
+        wait_job(client, running["id"], {"cancelled"}, timeout=30)
+        assert client.post(f"/api/jobs/{small[0]['id']}/restart").status_code == 409
