@@ -32,6 +32,7 @@ run: setup web
 	@if $(BIN)/tabrl serve --help >/dev/null 2>&1; then $(BIN)/tabrl serve; fi
 
 test: setup web
+	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
 	$(BIN)/python -m pytest -q
 
 clean:

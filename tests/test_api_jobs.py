@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import zipfile
 
@@ -16,9 +11,9 @@ import httpx
 import pytest
 
 try:
-    from tests.studio import FAST_MODEL, configure, studio, train, wait_job
+    from tests.studio import FAST_MODEL, ServerProcess, configure, studio, train, wait_job
 except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import FAST_MODEL, configure, studio, train, wait_job
+    from studio import FAST_MODEL, ServerProcess, configure, studio, train, wait_job
 
 pytestmark = pytest.mark.slow
 
@@ -135,30 +130,10 @@ def test_cancel_frees_the_slot_and_queued_jobs_cancel_at_once(tmp_path):
         assert client.post(f"/api/jobs/{second['id']}/cancel").status_code == 409
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(tmp_path):
     data_dir = tmp_path / "data"
-    port = _free_port()
-    env = {**os.environ, "TABRL_DATA_DIR": str(data_dir), "TABRL_STEPS_MIN": "1000", "TABRL_MAX_WORKERS": "1",
-           "TABRL_VIDEO_SECONDS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "tabrl.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{base}/api/info", timeout=2).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-                time.sleep(0.5)
-        with httpx.Client(base_url=base, timeout=120) as http:
+    with ServerProcess(data_dir) as server, httpx.Client(base_url=server.url, timeout=120) as http:
+        try:
             session = http.post("/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "balance",
                                                                   "num_steps": 100_000}).json()
             ids = [a["id"] for a in session["designs"][0]["approaches"][:2]]
@@ -170,9 +145,8 @@ def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(t
                 time.sleep(0.2)
             http.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": ids[1:],
                                                    "num_steps": 2000})
-    finally:
-        server.send_signal(signal.SIGKILL)  # a crash: no clean shutdown marks anything
-        server.wait(timeout=30)
+        finally:
+            server.kill()  # a crash: no clean shutdown marks anything
 
     with studio(data_dir) as client:
         job = client.get(f"/api/jobs/{running['id']}").json()

@@ -1,0 +1,139 @@
+"""End to end in a real browser: Debian's Chromium, driven by playwright, against `tabrl serve`.
+
+Opens the page, picks a model, types a prompt, generates approaches, trains all three with a tiny
+step count, watches progress reach 100 % and checks that the three videos play together.
+
+``TABRL_E2E_MODEL`` picks another model and ``TABRL_E2E_SCREENSHOT`` another screenshot path
+(the README's picture is made this way with Go1).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests.studio import FAST_MODEL, ServerProcess
+except ImportError:  # pragma: no cover - run from inside tests/
+    from studio import FAST_MODEL, ServerProcess
+
+from tabrl.api.app import STATIC
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--autoplay-policy=no-user-gesture-required"]
+REPO = Path(__file__).resolve().parents[1]
+MODEL = os.environ.get("TABRL_E2E_MODEL", FAST_MODEL)
+SCREENSHOT = Path(os.environ.get("TABRL_E2E_SCREENSHOT", REPO / "artifacts" / "e2e-studio.png"))
+PROMPT = "Keep shaking your hips aloha dude!"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    assert (STATIC / "index.html").is_file(), "the page is not built: run `make web` (make test does)"
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    steps = os.environ.get("TABRL_E2E_STEPS", "2000")
+    with ServerProcess(data_dir, TABRL_STEPS_MIN=steps, TABRL_MAX_WORKERS="2", TABRL_VIDEO_SECONDS="4") as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def video_times(page) -> list[float]:
+    return page.eval_on_selector_all('[data-testid="comparison-video"]', "vs => vs.map(v => v.currentTime)")
+
+
+def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url + "/")
+
+    # 1. The gallery: pick the model; its line appears under the grid.
+    model_button = page.get_by_role("button", name=re.compile(rf"\b{MODEL}\b"))
+    expect(model_button.first).to_be_visible(timeout=120_000)
+    model_button.first.click()
+    expect(model_button.first).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_text(re.compile(rf"Model: {MODEL} \("))).to_be_visible()
+
+    # 2. The behavior: a prompt and the smallest step count (Home on the slider).
+    page.get_by_label("Describe the behavior you want").fill(PROMPT)
+    slider = page.get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    expect(slider).to_have_value(os.environ.get("TABRL_E2E_STEPS", "2000"))
+    page.get_by_role("button", name="Generate Training Approaches").click()
+
+    # 3. Three approach cards, then train them all.
+    train_all = page.get_by_role("button", name="Train All")
+    expect(train_all).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("button", name=re.compile("Train This"))).to_have_count(3)
+    train_all.click()
+
+    # 4. Progress: three bars that reach 100 %.
+    bars = page.get_by_role("progressbar")
+    expect(bars).to_have_count(3, timeout=30_000)
+    deadline = time.monotonic() + 900
+    seen = set()
+    while True:
+        values = [int(v or 0) for v in bars.evaluate_all("bs => bs.map(b => b.getAttribute('aria-valuenow'))")]
+        seen.update(values)
+        if all(v == 100 for v in values):
+            break
+        assert time.monotonic() < deadline, f"progress stuck at {values}"
+        time.sleep(0.25)
+    assert any(0 < v < 100 for v in seen), f"progress never moved between 0 and 100: {sorted(seen)}"
+
+    # 5. Three videos, started together, advancing together.
+    videos = page.locator('[data-testid="comparison-video"]')
+    expect(videos).to_have_count(3, timeout=60_000)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="comparison-video"]')]
+                              .every(v => v.readyState >= 3)""", timeout=60_000)
+    page.get_by_role("button", name="Play All").click()
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="comparison-video"]')]
+                              .every(v => !v.paused && v.currentTime > 0.2)""", timeout=30_000)
+    first = video_times(page)
+    time.sleep(1.0)
+    second = video_times(page)
+    advanced = [b - a for a, b in zip(first, second)]
+    assert all(0.5 < d < 1.6 for d in advanced), f"videos did not advance together: {first} -> {second}"
+    assert max(second) - min(second) < 0.3, f"videos drifted apart: {second}"
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 20_000
+    assert errors == [], errors
+
+
+def test_page_fits_a_768_px_window_and_shows_errors_where_they_happen(server, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 768, "height": 1000})
+    page.goto(server.url + "/")
+    expect(page.get_by_role("button", name=re.compile(rf"\b{FAST_MODEL}\b")).first).to_be_visible(timeout=120_000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a 768 px window"
+    page.get_by_role("button", name=re.compile(rf"\b{FAST_MODEL}\b")).first.click()
+    page.get_by_label("Describe the behavior you want").fill("x" * 10)
+    # The server refuses what the page cannot know is wrong: its message is shown next to the button.
+    page.route("**/api/training/configure", lambda route: route.continue_(
+        post_data=route.request.post_data.replace(f'"{FAST_MODEL}"', '"NoSuchRobot"')))
+    page.get_by_role("button", name="Generate Training Approaches").click()
+    expect(page.get_by_text(re.compile("NoSuchRobot"))).to_be_visible(timeout=30_000)
