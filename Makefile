@@ -29,6 +29,7 @@ web:
 run: setup web
 	$(BIN)/tabrl doctor
 	$(BIN)/tabrl models
+	$(BIN)/tabrl thumbnails --missing
 	@if $(BIN)/tabrl serve --help >/dev/null 2>&1; then $(BIN)/tabrl serve; fi
 
 test: setup web
