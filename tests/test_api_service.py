@@ -199,3 +199,20 @@ def test_providers_are_listed_without_keys_and_configure_uses_them(tmp_path, llm
     assert design["provider"] == "local" and design["model"] == "local-model"
     assert [a["name"] for a in design["approaches"]] == ["Steady", "Gentle", "Firm"]
     assert not any(a["fallback"] for a in design["approaches"])
+
+
+def test_database_is_sqlite_in_wal_mode_migrated_to_head(client):
+    import sqlite3
+
+    from alembic.script import ScriptDirectory
+
+    from tabrl.jobs.db import alembic_config
+
+    settings = client.app.state.settings
+    with sqlite3.connect(settings.sqlite_path) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        version = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert {"sessions", "approaches", "jobs", "events"} <= tables
+    head = ScriptDirectory.from_config(alembic_config(settings.resolved_database_url)).get_current_head()
+    assert version == head
