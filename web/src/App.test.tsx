@@ -1,0 +1,147 @@
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { App } from "./App";
+import type { JobEvent, Session } from "./api";
+import { doneJob, info, job, jsonResponse, mockFetch, models, session } from "./test/fixtures";
+
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((m: { data: string }) => void) | null = null;
+  onclose: ((c: { code: number }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(public url: string) {
+    FakeSocket.all.push(this);
+  }
+  close() {}
+}
+
+const proto = HTMLMediaElement.prototype;
+const readyState = Object.getOwnPropertyDescriptor(proto, "readyState");
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.stubGlobal("WebSocket", FakeSocket);
+  vi.spyOn(proto, "play").mockImplementation(() => Promise.resolve());
+  vi.spyOn(proto, "pause").mockImplementation(() => undefined);
+  Object.defineProperty(proto, "readyState", { configurable: true, get: () => 4 });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  if (readyState) Object.defineProperty(proto, "readyState", readyState);
+});
+
+const baseRoutes = {
+  "GET /api/info": info,
+  "GET /api/models/playground": models,
+  "GET /api/llm/providers": { providers: [], default: null, builtin: true },
+  "GET /api/sessions": [],
+};
+
+function send(event: JobEvent) {
+  const socket = FakeSocket.all[FakeSocket.all.length - 1]!;
+  act(() => socket.onmessage?.({ data: JSON.stringify(event) }));
+}
+
+const ev = (id: number, type: JobEvent["type"], j: JobEvent["job"]): JobEvent => ({
+  id,
+  job_id: j.id,
+  session_id: j.session_id,
+  type,
+  data: {},
+  created_at: "2025-01-01T10:00:00",
+  job: j,
+});
+
+describe("App", () => {
+  it("goes from a prompt to approaches, training progress and videos", async () => {
+    const configure = vi.fn(() => session);
+    const batch = vi.fn((body: unknown) => ({
+      jobs: (body as { approach_ids: number[] }).approach_ids.map((a, i) => job(20 + i, a)),
+    }));
+    mockFetch({ ...baseRoutes, "POST /api/training/configure": configure, "POST /api/training/batch": batch });
+    render(<App />);
+
+    const cartpole = await screen.findByRole("button", { name: "CartpoleBalance" });
+    const generate = screen.getByRole("button", { name: "Generate Training Approaches" });
+    expect(generate).toBeDisabled();
+    fireEvent.click(cartpole);
+    expect(cartpole).toHaveAttribute("aria-pressed", "true");
+    fireEvent.change(screen.getByLabelText("Describe the behavior you want"), { target: { value: "spin in place" } });
+    await waitFor(() => expect(screen.getByText("50,000", { selector: "output" })).toBeInTheDocument());
+    fireEvent.click(generate);
+
+    expect(await screen.findByRole("heading", { name: "Hip Oscillator" })).toBeInTheDocument();
+    expect(configure).toHaveBeenCalledWith({ model_id: "CartpoleBalance", prompt: "spin in place", num_steps: 50_000, fresh: false });
+    expect(window.location.hash).toBe("#session=s1");
+    await waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
+    expect(FakeSocket.all[FakeSocket.all.length - 1]!.url).toContain("session_id=s1&after=0");
+
+    fireEvent.click(screen.getByRole("button", { name: "Train All" }));
+    await waitFor(() => expect(screen.getAllByRole("progressbar")).toHaveLength(3));
+    expect(batch).toHaveBeenCalledWith({ session_id: "s1", approach_ids: [1, 2, 3], num_steps: 50_000 });
+
+    send(ev(1, "progress", job(20, 1, { status: "running", progress: 0.42 })));
+    expect(screen.getAllByRole("progressbar")[0]).toHaveAttribute("aria-valuenow", "42");
+
+    send(ev(2, "done", doneJob(20, 1)));
+    send(ev(3, "done", doneJob(21, 2)));
+    expect(screen.getAllByTestId("comparison-video")).toHaveLength(2);
+    send(ev(4, "done", doneJob(22, 3)));
+    expect(screen.getAllByTestId("comparison-video")).toHaveLength(3);
+    await waitFor(() => expect(vi.mocked(proto.play)).toHaveBeenCalledTimes(3));
+    expect(screen.getAllByRole("progressbar").map((b) => b.getAttribute("aria-valuenow"))).toEqual(["100", "100", "100"]);
+  });
+
+  it("shows the configure error detail", async () => {
+    mockFetch({
+      ...baseRoutes,
+      "POST /api/training/configure": jsonResponse({ detail: "the prompt is empty after trimming" }, 422),
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "CartpoleBalance" }));
+    fireEvent.change(screen.getByLabelText("Describe the behavior you want"), { target: { value: "x" } });
+    fireEvent.click(screen.getByRole("button", { name: "Generate Training Approaches" }));
+    expect(await screen.findByText("the prompt is empty after trimming")).toBeInTheDocument();
+  });
+
+  it("reopens the session named in the address", async () => {
+    window.history.replaceState(null, "", "/#session=s1");
+    const reopened: Session = { ...session, num_steps: 30_000, jobs: [doneJob(20, 1), job(21, 2, { status: "interrupted" })] };
+    mockFetch({
+      ...baseRoutes,
+      "GET /api/sessions": [
+        { id: "s1", model_id: "CartpoleBalance", prompt: "spin in place", num_steps: 30_000, created_at: "2025-01-01T10:00:00", jobs_total: 2, jobs_done: 1 },
+      ],
+      "GET /api/sessions/s1": reopened,
+    });
+    render(<App />);
+    expect(await screen.findByRole("heading", { name: "Hip Oscillator" })).toBeInTheDocument();
+    expect(screen.getByLabelText("Describe the behavior you want")).toHaveValue("spin in place");
+    expect(screen.getByText("30,000", { selector: "output" })).toBeInTheDocument();
+    expect(await screen.findByRole("button", { name: "CartpoleBalance" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getAllByTestId("comparison-video")).toHaveLength(1);
+    expect(screen.getAllByRole("button", { name: /^Restart Approach 2/ })).toHaveLength(1);
+    const list = screen.getByRole("heading", { name: "Past Sessions" }).closest("section")!;
+    expect(within(list).getByText("1/2 done · 30,000 steps")).toBeInTheDocument();
+  });
+
+  it("asks for a token and then sends it", async () => {
+    const fetch = mockFetch({ ...baseRoutes, "GET /api/info": { ...info, token_required: true } });
+    render(<App />);
+    const input = await screen.findByLabelText("Access token");
+    fireEvent.change(input, { target: { value: "sekret" } });
+    fireEvent.click(screen.getByRole("button", { name: "Use token" }));
+    await waitFor(() => expect(screen.queryByLabelText("Access token")).toBeNull());
+    await waitFor(() =>
+      expect(
+        fetch.mock.calls.some(([, init]) => new Headers(init?.headers).get("Authorization") === "Bearer sekret"),
+      ).toBe(true),
+    );
+    expect(window.localStorage.getItem("tabrl_token")).toBe("sekret");
+  });
+
+  it("asks for a token when a call is refused", async () => {
+    mockFetch({ ...baseRoutes, "GET /api/models/playground": jsonResponse({ detail: "requires a token" }, 401) });
+    render(<App />);
+    expect(await screen.findByLabelText("Access token")).toBeInTheDocument();
+  });
+});

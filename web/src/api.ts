@@ -1,0 +1,278 @@
+// The studio's HTTP API, as docs/api.md describes it: types, the token, and one function per endpoint.
+
+export type Info = {
+  version: string;
+  steps: { min: number; max: number; default: number };
+  video_seconds: number;
+  workers: number;
+  estimate: { overhead_s: number; steps_per_s: number };
+  examples: string[];
+  token_required: boolean;
+};
+export type BasePolicy = { available: boolean; steps: number | null; note: string };
+export type Model = {
+  id: string;
+  name: string;
+  robot_name: string;
+  category: string;
+  label: string; // "Go1JoystickFlatTerrain (Quadruped Robot)"
+  suite: string;
+  action_size: number | null;
+  assets_available: boolean;
+  assets_reason: string | null;
+  base_policy: BasePolicy;
+  thumbnail_url: string | null;
+};
+export type Provider = { name: string; label: string; kind: string; model: string; ready: boolean; default: boolean };
+export type ProvidersResponse = { providers: Provider[]; default: string | null; builtin: true };
+export type Term = { term: string; weight: number; params: Record<string, unknown>; expr: string | null; label: string };
+export type Approach = {
+  id: number;
+  index: number;
+  design: number;
+  name: string;
+  summary: string;
+  terms: Term[];
+  source: string;
+  fallback: boolean;
+  notes: string[];
+};
+export type Design = {
+  index: number;
+  provider: string;
+  label: string;
+  model: string;
+  error: string | null;
+  cached: boolean;
+  approaches: Approach[];
+};
+export type JobStatus = "queued" | "running" | "rendering" | "done" | "failed" | "cancelled" | "interrupted";
+export type Job = {
+  id: number;
+  session_id: string;
+  approach_id: number;
+  kind: "train" | "render";
+  status: JobStatus;
+  progress: number; // 0..1
+  steps_done: number;
+  total_steps: number;
+  mean_reward: number | null;
+  eta_s: number | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  video_url: string | null;
+  poster_url: string | null;
+  policy_url: string | null;
+  metrics: Record<string, number | string | boolean> | null;
+};
+export type Session = {
+  id: string;
+  model_id: string;
+  model_label: string;
+  prompt: string;
+  num_steps: number;
+  created_at: string;
+  designs: Design[];
+  jobs: Job[];
+};
+export type SessionSummary = {
+  id: string;
+  model_id: string;
+  prompt: string;
+  num_steps: number;
+  created_at: string;
+  jobs_total: number;
+  jobs_done: number;
+};
+export type EventType =
+  | "queued"
+  | "started"
+  | "progress"
+  | "checkpoint"
+  | "rendering"
+  | "done"
+  | "failed"
+  | "cancelled"
+  | "interrupted";
+export type JobEvent = {
+  id: number;
+  job_id: number;
+  session_id: string;
+  type: EventType;
+  data: Record<string, unknown>;
+  created_at: string;
+  job: Job;
+};
+
+export type ConfigureRequest = {
+  model_id: string;
+  prompt: string;
+  num_steps: number;
+  providers?: string[];
+  fresh?: boolean;
+};
+export type BatchRequest = { session_id: string; approach_ids?: number[]; num_steps?: number };
+export type RefineRequest = { job_id: number; words?: string; provider?: string };
+
+/** The prompt limit the server applies (the built-in designer's MAX_PROMPT_CHARS). */
+export const MAX_PROMPT_CHARS = 2000;
+export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "running", "rendering"];
+export const RESTARTABLE_STATUSES: readonly JobStatus[] = ["interrupted", "failed", "cancelled"];
+
+// ----------------------------------------------------------------------------- token
+
+const TOKEN_KEY = "tabrl_token";
+
+export function getToken(): string | null {
+  try {
+    return window.localStorage.getItem(TOKEN_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token: string | null): void {
+  try {
+    if (token) window.localStorage.setItem(TOKEN_KEY, token);
+    else window.localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* storage refused (private mode): the token lives only as long as the call */
+  }
+}
+
+/** A page opened with ?token=… keeps that token (and drops it from the address bar). */
+export function adoptTokenFromUrl(): void {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get("token");
+  if (!token) return;
+  setToken(token);
+  url.searchParams.delete("token");
+  window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+}
+
+type UnauthorizedListener = () => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/** Called whenever the server answers 401 (or closes the WebSocket for the token). */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+export function notifyUnauthorized(): void {
+  unauthorizedListeners.forEach((listener) => listener());
+}
+
+/** For URLs the browser loads by itself (video, images, downloads): the token as ?token=. */
+export function withToken(url: string, extra?: Record<string, string>): string {
+  const token = getToken();
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(extra ?? {})) params.set(k, v);
+  if (token) params.set("token", token);
+  const query = params.toString();
+  if (!query) return url;
+  return url + (url.includes("?") ? "&" : "?") + query;
+}
+
+export function eventsUrl(sessionId: string, after: number): string {
+  const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+  const path = `/api/ws?session_id=${encodeURIComponent(sessionId)}&after=${after}`;
+  return `${proto}//${window.location.host}${withToken(path)}`;
+}
+
+// ----------------------------------------------------------------------------- requests
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly detail: string;
+
+  constructor(status: number, detail: string) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** A readable message for anything thrown by a call. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.detail;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function describeDetail(body: unknown, status: number, statusText: string): string {
+  if (body && typeof body === "object" && "detail" in body) {
+    const detail = (body as { detail: unknown }).detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      // FastAPI's own validation errors: [{loc, msg, ...}]
+      return detail
+        .map((d) => {
+          if (d && typeof d === "object" && "msg" in d) {
+            const loc = Array.isArray((d as { loc?: unknown }).loc)
+              ? ((d as { loc: unknown[] }).loc.filter((x) => x !== "body").join(".") as string)
+              : "";
+            return loc ? `${loc}: ${String((d as { msg: unknown }).msg)}` : String((d as { msg: unknown }).msg);
+          }
+          return JSON.stringify(d);
+        })
+        .join("; ");
+    }
+    return JSON.stringify(detail);
+  }
+  return `The server answered ${status}${statusText ? ` ${statusText}` : ""}.`;
+}
+
+export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  if (init.body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  const token = getToken();
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers });
+  } catch (error) {
+    throw new ApiError(0, `Cannot reach the studio server (${errorMessage(error)}).`);
+  }
+  const text = await response.text();
+  let body: unknown = null;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    if (response.status === 401) notifyUnauthorized();
+    throw new ApiError(response.status, describeDetail(body, response.status, response.statusText));
+  }
+  if (body === null && text) throw new ApiError(response.status, "The server sent something that is not JSON.");
+  return body as T;
+}
+
+const post = <T>(path: string, body?: unknown) =>
+  request<T>(path, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+
+export const api = {
+  info: () => request<Info>("/api/info"),
+  models: () => request<Model[]>("/api/models/playground"),
+  providers: () => request<ProvidersResponse>("/api/llm/providers"),
+  configure: (body: ConfigureRequest) => post<Session>("/api/training/configure", body),
+  batch: (body: BatchRequest) => post<{ jobs: Job[] }>("/api/training/batch", body),
+  render: (jobId: number, seconds?: number) =>
+    post<Job>("/api/training/render", seconds === undefined ? { job_id: jobId } : { job_id: jobId, seconds }),
+  refine: (body: RefineRequest) => post<Session>("/api/training/refine", body),
+  sessions: () => request<SessionSummary[]>("/api/sessions"),
+  session: (id: string) => request<Session>(`/api/sessions/${encodeURIComponent(id)}`),
+  job: (id: number) => request<Job>(`/api/jobs/${id}`),
+  cancel: (id: number) => post<Job>(`/api/jobs/${id}/cancel`),
+  restart: (id: number) => post<Job>(`/api/jobs/${id}/restart`),
+};
+
+export const sessionZipUrl = (sessionId: string) =>
+  withToken(`/api/sessions/${encodeURIComponent(sessionId)}/download.zip`);

@@ -1,0 +1,121 @@
+import { fireEvent, render, screen } from "@testing-library/react";
+import { useState } from "react";
+import { MAX_PROMPT_CHARS, type Info, type Provider } from "../api";
+import { info } from "../test/fixtures";
+import { BehaviorForm } from "./BehaviorForm";
+
+type HarnessProps = {
+  info?: Info | null;
+  modelSelected?: boolean;
+  busy?: boolean;
+  error?: string | null;
+  providers?: Provider[];
+  onSubmit?: () => void;
+  onProviders?: (names: string[]) => void;
+  initialPrompt?: string;
+};
+
+function Harness(p: HarnessProps) {
+  const [prompt, setPrompt] = useState(p.initialPrompt ?? "");
+  const [steps, setSteps] = useState(50_000);
+  const [providers, setProviders] = useState<string[]>([]);
+  const [fresh, setFresh] = useState(false);
+  return (
+    <BehaviorForm
+      info={p.info === undefined ? info : p.info}
+      providers={p.providers ?? []}
+      prompt={prompt}
+      onPromptChange={setPrompt}
+      steps={steps}
+      onStepsChange={setSteps}
+      selectedProviders={providers}
+      onProvidersChange={(n) => {
+        setProviders(n);
+        p.onProviders?.(n);
+      }}
+      fresh={fresh}
+      onFreshChange={setFresh}
+      modelSelected={p.modelSelected ?? true}
+      busy={p.busy ?? false}
+      error={p.error ?? null}
+      onSubmit={p.onSubmit ?? vi.fn()}
+    />
+  );
+}
+
+describe("BehaviorForm", () => {
+  it("takes the slider bounds from info", () => {
+    render(<Harness info={{ ...info, steps: { min: 20_000, max: 80_000, default: 40_000 } }} />);
+    const slider = screen.getByRole("slider", { name: "Training Steps" });
+    expect(slider).toHaveAttribute("min", "20000");
+    expect(slider).toHaveAttribute("max", "80000");
+    expect(slider).toHaveAttribute("step", "1000");
+  });
+
+  it("shows the steps formatted and an estimate that follows the value", () => {
+    render(<Harness />);
+    expect(screen.getByText("50,000", { selector: "output" })).toBeInTheDocument();
+    const estimate = screen.getByTestId("estimate");
+    // 20 s + 50,000 / 7,000 ≈ 27 s per approach
+    expect(estimate).toHaveTextContent("About 27 s per approach");
+    expect(estimate).toHaveTextContent("1 job runs at a time");
+    const before = estimate.textContent;
+    fireEvent.change(screen.getByRole("slider", { name: "Training Steps" }), { target: { value: "100000" } });
+    expect(screen.getByText("100,000", { selector: "output" })).toBeInTheDocument();
+    expect(estimate.textContent).not.toEqual(before);
+    expect(estimate).toHaveTextContent("About 34 s per approach"); // 20 + 14.3
+  });
+
+  it("limits the prompt and fills it from the examples", () => {
+    render(<Harness />);
+    const textarea = screen.getByLabelText("Describe the behavior you want");
+    expect(textarea).toHaveAttribute("maxLength", String(MAX_PROMPT_CHARS));
+    fireEvent.click(screen.getByRole("button", { name: "walk forward" }));
+    expect(textarea).toHaveValue("walk forward");
+  });
+
+  it("enables Generate only with a model and a prompt", () => {
+    const onSubmit = vi.fn();
+    const { unmount } = render(<Harness modelSelected={false} initialPrompt="spin" onSubmit={onSubmit} />);
+    expect(screen.getByRole("button", { name: "Generate Training Approaches" })).toBeDisabled();
+    unmount();
+    render(<Harness onSubmit={onSubmit} />);
+    const button = screen.getByRole("button", { name: "Generate Training Approaches" });
+    expect(button).toBeDisabled();
+    fireEvent.change(screen.getByLabelText("Describe the behavior you want"), { target: { value: "   " } });
+    expect(button).toBeDisabled();
+    fireEvent.change(screen.getByLabelText("Describe the behavior you want"), { target: { value: "spin in place" } });
+    expect(button).toBeEnabled();
+    fireEvent.click(button);
+    expect(onSubmit).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows a spinner while busy and the server's detail on error", () => {
+    render(<Harness busy initialPrompt="spin" error="prompt is too long: 2,100 characters" />);
+    const button = screen.getByRole("button", { name: "Generate Training Approaches" });
+    expect(button).toBeDisabled();
+    expect(button).toHaveAttribute("aria-busy", "true");
+    expect(button.querySelector(".spinner")).not.toBeNull();
+    expect(screen.getByRole("alert")).toHaveTextContent("prompt is too long: 2,100 characters");
+  });
+
+  it("offers the providers when there are some", () => {
+    const onProviders = vi.fn();
+    const providers: Provider[] = [
+      { name: "openai", label: "OpenAI", kind: "openai", model: "gpt-x", ready: true, default: true },
+      { name: "local", label: "Local", kind: "ollama", model: "llama", ready: true, default: false },
+      { name: "off", label: "Off", kind: "anthropic", model: "c", ready: false, default: false },
+    ];
+    render(<Harness providers={providers} onProviders={onProviders} />);
+    fireEvent.click(screen.getByRole("checkbox", { name: /Local/ }));
+    fireEvent.click(screen.getByRole("checkbox", { name: /OpenAI/ }));
+    expect(onProviders).toHaveBeenLastCalledWith(["openai", "local"]);
+    expect(screen.getByRole("checkbox", { name: /Off/ })).toBeDisabled();
+  });
+
+  it("has no provider choice without providers", () => {
+    render(<Harness />);
+    expect(screen.queryByRole("group", { name: /providers/i })).toBeNull();
+    expect(screen.getByRole("checkbox", { name: /Fresh/ })).not.toBeChecked();
+  });
+});

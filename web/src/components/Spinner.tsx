@@ -1,0 +1,3 @@
+export function Spinner({ small = false }: { small?: boolean }) {
+  return <span className={`spinner${small ? " small" : ""}`} aria-hidden="true" />;
+}

@@ -1,0 +1,142 @@
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import type { Job } from "../api";
+import { doneJob, session } from "../test/fixtures";
+import { VideoComparison, type ComparisonItem } from "./VideoComparison";
+
+const proto = HTMLMediaElement.prototype;
+const saved = {
+  paused: Object.getOwnPropertyDescriptor(proto, "paused"),
+  readyState: Object.getOwnPropertyDescriptor(proto, "readyState"),
+};
+const pausedState = new WeakMap<HTMLMediaElement, boolean>();
+
+beforeEach(() => {
+  Object.defineProperty(proto, "paused", {
+    configurable: true,
+    get(this: HTMLMediaElement) {
+      return pausedState.get(this) ?? true;
+    },
+  });
+  Object.defineProperty(proto, "readyState", { configurable: true, get: () => 4 });
+  vi.spyOn(proto, "play").mockImplementation(function (this: HTMLMediaElement) {
+    pausedState.set(this, false);
+    return Promise.resolve();
+  });
+  vi.spyOn(proto, "pause").mockImplementation(function (this: HTMLMediaElement) {
+    pausedState.set(this, true);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  if (saved.paused) Object.defineProperty(proto, "paused", saved.paused);
+  if (saved.readyState) Object.defineProperty(proto, "readyState", saved.readyState);
+});
+
+const approaches = session.designs[0]!.approaches;
+const items = (jobs: Job[]): ComparisonItem[] =>
+  jobs.map((job) => ({ job, approach: approaches.find((a) => a.id === job.approach_id)! }));
+
+const videos = () => screen.getAllByTestId("comparison-video") as HTMLVideoElement[];
+
+describe("VideoComparison", () => {
+  it("renders one muted inline video per done job, with its metrics", () => {
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2)])} expected={3} />);
+    const vs = videos();
+    expect(vs).toHaveLength(2);
+    expect(vs[0]).toHaveAttribute("src", "/api/jobs/11/video.mp4");
+    expect(vs[0]).toHaveAttribute("poster", "/api/jobs/11/poster.jpg");
+    expect(vs[0]!.muted).toBe(true);
+    expect(vs[0]).toHaveAttribute("playsinline");
+    expect(vs[0]).toHaveAttribute("preload", "auto");
+    expect(screen.getByText("Hip Oscillator")).toBeInTheDocument();
+    expect(screen.getAllByText("Mean reward")[0]!.nextSibling).toHaveTextContent("1.23");
+    expect(screen.getAllByText("Forward speed (m/s)")[0]!.nextSibling).toHaveTextContent("0.512");
+    expect(screen.getByText("2 of 3 videos so far; they start together when all are here.")).toBeInTheDocument();
+  });
+
+  it("Play All sets one time and plays every video", async () => {
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2)])} expected={3} />);
+    const vs = videos();
+    vs[0]!.currentTime = 4;
+    vs[1]!.currentTime = 2;
+    const play = vi.mocked(proto.play);
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Play All" }));
+    });
+    await waitFor(() => expect(play).toHaveBeenCalledTimes(2));
+    expect(new Set(play.mock.contexts)).toEqual(new Set(vs));
+    expect(vs.map((v) => v.currentTime)).toEqual([4, 4]);
+    fireEvent.click(screen.getByRole("button", { name: "Pause" }));
+    expect(vs.every((v) => v.paused)).toBe(true);
+  });
+
+  it("starts all three together once the third arrives", async () => {
+    const { rerender } = render(
+      <VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2)])} expected={3} />,
+    );
+    const play = vi.mocked(proto.play);
+    expect(play).not.toHaveBeenCalled();
+    await act(async () => {
+      rerender(
+        <VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2), doneJob(13, 3)])} expected={3} />,
+      );
+    });
+    await waitFor(() => expect(play).toHaveBeenCalledTimes(3));
+    expect(videos().every((v) => !v.paused && v.currentTime === 0)).toBe(true);
+  });
+
+  it("toggles loop on every video", () => {
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2)])} expected={3} />);
+    const loop = screen.getByRole("button", { name: "Loop" });
+    expect(loop).toHaveAttribute("aria-pressed", "true");
+    expect(videos().every((v) => v.loop)).toBe(true);
+    fireEvent.click(loop);
+    expect(loop).toHaveAttribute("aria-pressed", "false");
+    expect(videos().every((v) => !v.loop)).toBe(true);
+  });
+
+  it("keeps followers within the drift limit and follows a user's seek", async () => {
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2), doneJob(13, 3)])} expected={3} />);
+    await waitFor(() => expect(vi.mocked(proto.play)).toHaveBeenCalledTimes(3));
+    const [lead, a, b] = videos() as [HTMLVideoElement, HTMLVideoElement, HTMLVideoElement];
+    lead.currentTime = 5;
+    a.currentTime = 5.1; // within 0.15 s: left alone
+    b.currentTime = 4.5; // too far behind
+    fireEvent.timeUpdate(lead);
+    expect(a.currentTime).toBe(5.1);
+    expect(b.currentTime).toBe(5);
+    fireEvent.seeked(b); // our own seek: no echo
+    lead.currentTime = 5;
+    a.currentTime = 8; // a person dragged this one
+    fireEvent.seeked(a);
+    expect(lead.currentTime).toBe(8);
+    expect(b.currentTime).toBe(8);
+  });
+
+  it("links downloads with the token and the whole session", () => {
+    window.localStorage.setItem("tabrl_token", "sekret");
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1)])} expected={3} />);
+    expect(screen.getByRole("link", { name: "Download video of Hip Oscillator" })).toHaveAttribute(
+      "href",
+      "/api/jobs/11/video.mp4?download=true&token=sekret",
+    );
+    expect(screen.getByRole("link", { name: "Download policy of Hip Oscillator" })).toHaveAttribute(
+      "href",
+      "/api/jobs/11/policy.zip?token=sekret",
+    );
+    expect(screen.getByRole("link", { name: "Download All" })).toHaveAttribute(
+      "href",
+      "/api/sessions/s1/download.zip?token=sekret",
+    );
+    expect(videos()[0]).toHaveAttribute("src", "/api/jobs/11/video.mp4?token=sekret");
+  });
+
+  it("asks for full screen on one video", () => {
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1)])} expected={3} />);
+    const request = vi.fn(() => Promise.resolve());
+    videos()[0]!.requestFullscreen = request;
+    fireEvent.click(screen.getByRole("button", { name: "Full screen: Hip Oscillator" }));
+    expect(request).toHaveBeenCalled();
+  });
+});

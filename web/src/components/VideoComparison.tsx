@@ -1,0 +1,319 @@
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { sessionZipUrl, withToken, type Approach, type Job } from "../api";
+import { formatValue, humanizeKey } from "../format";
+
+export type ComparisonItem = { job: Job; approach: Approach };
+
+type Props = {
+  sessionId: string;
+  items: ComparisonItem[];
+  /** How many videos make the set complete; when they are all there, they start playing together. */
+  expected: number;
+  title?: string;
+};
+
+/** Videos further apart than this (seconds) are brought back in step. */
+export const MAX_DRIFT_S = 0.15;
+const READY_TIMEOUT_MS = 10_000;
+const HAVE_FUTURE_DATA = 3;
+
+const PREFERRED_METRICS = [
+  "mean_reward",
+  "forward_speed_mps",
+  "lateral_speed_mps",
+  "yaw_rate_radps",
+  "base_height_mean_m",
+  "upright_fraction",
+  "falls",
+  "drift_m",
+];
+const HIDDEN_METRICS = new Set(["video_frames", "fps", "width", "height"]);
+
+function scalarMetrics(metrics: Job["metrics"]): [string, number | string | boolean][] {
+  if (!metrics) return [];
+  return Object.entries(metrics).filter(
+    (e): e is [string, number | string | boolean] =>
+      typeof e[1] === "number" || typeof e[1] === "string" || typeof e[1] === "boolean",
+  );
+}
+
+/** Resolves once the video can play from where it stands (or after a timeout: then play() decides). */
+function whenReady(video: HTMLVideoElement, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  return new Promise((resolve) => {
+    const events = ["canplay", "canplaythrough", "seeked", "loadeddata", "error"];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      events.forEach((e) => video.removeEventListener(e, check));
+      if (timer !== undefined) clearTimeout(timer);
+      resolve();
+    };
+    function check() {
+      if (video.error || (!video.seeking && video.readyState >= HAVE_FUTURE_DATA)) done();
+    }
+    events.forEach((e) => video.addEventListener(e, check));
+    timer = setTimeout(done, timeoutMs);
+    check();
+  });
+}
+
+export function VideoComparison({ sessionId, items, expected, title }: Props) {
+  const ids = useId();
+  const videos = useRef(new Map<number, HTMLVideoElement>());
+  const ourSeeks = useRef(new WeakSet<HTMLVideoElement>());
+  const orchestrating = useRef(0);
+  const autoplayedKey = useRef<string | null>(null);
+  const [loop, setLoop] = useState(true);
+  const [playing, setPlaying] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const ordered = useCallback(
+    () => items.map((i) => videos.current.get(i.job.id)).filter((v): v is HTMLVideoElement => !!v),
+    [items],
+  );
+
+  const seekTo = (video: HTMLVideoElement, t: number) => {
+    const end = Number.isFinite(video.duration) && video.duration > 0 ? Math.max(0, video.duration - 0.05) : Infinity;
+    const target = Math.max(0, Math.min(t, end));
+    if (Math.abs(video.currentTime - target) < 0.01) return;
+    ourSeeks.current.add(video);
+    try {
+      video.currentTime = target;
+    } catch {
+      ourSeeks.current.delete(video);
+    }
+  };
+
+  const playAll = useCallback(
+    async (from?: number) => {
+      const all = ordered();
+      const lead = all[0];
+      if (!lead) return;
+      orchestrating.current += 1;
+      setError(null);
+      try {
+        all.forEach((v) => v.pause());
+        const atEnd = lead.ended || (Number.isFinite(lead.duration) && lead.currentTime >= lead.duration - 0.05);
+        const t = from ?? (atEnd ? 0 : lead.currentTime);
+        all.forEach((v) => seekTo(v, t));
+        await Promise.all(all.map((v) => whenReady(v)));
+        const results = await Promise.allSettled(all.map((v) => Promise.resolve(v.play())));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) setError(`A video would not play: ${String(failed.reason?.message ?? failed.reason)}`);
+        setPlaying(results.some((r) => r.status === "fulfilled"));
+      } finally {
+        orchestrating.current -= 1;
+      }
+    },
+    [ordered],
+  );
+
+  const pauseAll = () => {
+    orchestrating.current += 1;
+    try {
+      ordered().forEach((v) => v.pause());
+    } finally {
+      orchestrating.current -= 1;
+    }
+    setPlaying(false);
+  };
+
+  // When the whole set has arrived, start it (muted) from the beginning, together.
+  const key = items.map((i) => `${i.job.id}:${i.job.video_url}`).join("|");
+  useEffect(() => {
+    if (expected <= 0 || items.length < expected || autoplayedKey.current === key) return;
+    autoplayedKey.current = key;
+    void playAll(0);
+  }, [key, items.length, expected, playAll]);
+
+  // A person seeked one video (native controls): take the others along.
+  const onSeeked = (video: HTMLVideoElement) => {
+    if (ourSeeks.current.has(video)) {
+      ourSeeks.current.delete(video);
+      return;
+    }
+    if (orchestrating.current) return;
+    ordered().forEach((o) => {
+      if (o !== video) seekTo(o, video.currentTime);
+    });
+  };
+
+  // The first video leads: others that drift too far are put back in step.
+  const onTimeUpdate = (video: HTMLVideoElement) => {
+    const all = ordered();
+    if (video !== all[0] || video.paused || video.seeking || orchestrating.current) return;
+    for (const o of all.slice(1)) {
+      if (o.paused || o.seeking || o.ended) continue;
+      if (Math.abs(o.currentTime - video.currentTime) > MAX_DRIFT_S) seekTo(o, video.currentTime);
+    }
+  };
+
+  const onPlay = (video: HTMLVideoElement) => {
+    if (orchestrating.current) return;
+    setPlaying(true);
+    ordered().forEach((o) => {
+      if (o !== video && o.paused) {
+        seekTo(o, video.currentTime);
+        Promise.resolve(o.play()).catch(() => undefined);
+      }
+    });
+  };
+
+  const onPause = (video: HTMLVideoElement) => {
+    if (orchestrating.current || video.ended) return;
+    const others = ordered().filter((o) => o !== video && !o.paused);
+    if (others.length === 0) {
+      setPlaying(false);
+      return;
+    }
+    orchestrating.current += 1;
+    try {
+      others.forEach((o) => o.pause());
+    } finally {
+      orchestrating.current -= 1;
+    }
+    setPlaying(false);
+  };
+
+  const fullScreen = (jobId: number) => {
+    const video = videos.current.get(jobId);
+    if (!video) return;
+    const request =
+      video.requestFullscreen?.bind(video) ??
+      (video as HTMLVideoElement & { webkitEnterFullscreen?: () => void }).webkitEnterFullscreen?.bind(video);
+    try {
+      const result = request?.();
+      if (result && typeof (result as Promise<void>).catch === "function") {
+        (result as Promise<void>).catch((e: unknown) => setError(`Full screen was refused: ${String(e)}`));
+      }
+    } catch (e) {
+      setError(`Full screen was refused: ${String(e)}`);
+    }
+  };
+
+  if (items.length === 0) return null;
+
+  return (
+    <div className="comparison" aria-labelledby={`${ids}-title`} role="group">
+      {title && (
+        <h3 id={`${ids}-title`} className="comparison-title">
+          {title}
+        </h3>
+      )}
+      <div className={`video-grid n${items.length}`}>
+        {items.map(({ job, approach }) => {
+          const metrics = scalarMetrics(job.metrics);
+          const shown = PREFERRED_METRICS.flatMap((k) => metrics.filter(([m]) => m === k)).slice(0, 6);
+          const rest = metrics.filter(([k]) => !shown.some(([s]) => s === k) && !HIDDEN_METRICS.has(k));
+          return (
+            <figure key={job.id} className="card video-card">
+              <div className="video-frame">
+                <video
+                  data-testid="comparison-video"
+                  data-job-id={job.id}
+                  ref={(el) => {
+                    if (el) videos.current.set(job.id, el);
+                    else videos.current.delete(job.id);
+                  }}
+                  src={withToken(job.video_url!)}
+                  poster={job.poster_url ? withToken(job.poster_url) : undefined}
+                  muted
+                  playsInline
+                  preload="auto"
+                  loop={loop}
+                  controls
+                  aria-label={`Video of approach ${approach.index + 1}: ${approach.name}`}
+                  onSeeked={(e) => onSeeked(e.currentTarget)}
+                  onTimeUpdate={(e) => onTimeUpdate(e.currentTarget)}
+                  onPlay={(e) => onPlay(e.currentTarget)}
+                  onPause={(e) => onPause(e.currentTarget)}
+                />
+              </div>
+              <figcaption>
+                <div className="video-caption">
+                  <span className="eyebrow">Approach {approach.index + 1}</span>
+                  <strong>{approach.name}</strong>
+                  {job.kind === "render" && <span className="badge subtle">re-rendered</span>}
+                </div>
+                {shown.length > 0 && (
+                  <dl className="metrics">
+                    {shown.map(([k, v]) => (
+                      <div key={k}>
+                        <dt>{humanizeKey(k)}</dt>
+                        <dd>{formatValue(v)}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                )}
+                {rest.length > 0 && (
+                  <details className="more-metrics small">
+                    <summary>All metrics</summary>
+                    <dl className="metrics">
+                      {rest.map(([k, v]) => (
+                        <div key={k}>
+                          <dt>{humanizeKey(k)}</dt>
+                          <dd>{formatValue(v)}</dd>
+                        </div>
+                      ))}
+                    </dl>
+                  </details>
+                )}
+                <div className="video-actions">
+                  <a
+                    className="btn small"
+                    href={withToken(job.video_url!, { download: "true" })}
+                    download
+                    aria-label={`Download video of ${approach.name}`}
+                  >
+                    Download
+                  </a>
+                  {job.policy_url && (
+                    <a
+                      className="btn small"
+                      href={withToken(job.policy_url)}
+                      download
+                      aria-label={`Download policy of ${approach.name}`}
+                    >
+                      Policy
+                    </a>
+                  )}
+                  <button
+                    type="button"
+                    className="btn small"
+                    onClick={() => fullScreen(job.id)}
+                    aria-label={`Full screen: ${approach.name}`}
+                  >
+                    Full screen
+                  </button>
+                </div>
+              </figcaption>
+            </figure>
+          );
+        })}
+      </div>
+      <div className="video-controls">
+        <button type="button" className="btn primary" onClick={() => void playAll()}>
+          Play All
+        </button>
+        <button type="button" className="btn" onClick={pauseAll} data-playing={playing}>
+          Pause
+        </button>
+        <button type="button" className="btn" aria-pressed={loop} onClick={() => setLoop((l) => !l)}>
+          Loop
+        </button>
+        <a className="btn" href={sessionZipUrl(sessionId)} download>
+          Download All
+        </a>
+        {items.length < expected && (
+          <span className="muted small">
+            {items.length} of {expected} videos so far; they start together when all are here.
+          </span>
+        )}
+      </div>
+      {error && (
+        <p className="alert error small" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { adoptTokenFromUrl } from "./api";
+import { App } from "./App";
+import { ErrorBoundary } from "./components/ErrorBoundary";
+import "./styles.css";
+
+adoptTokenFromUrl();
+
+const root = document.getElementById("root");
+if (!root) throw new Error("The page has no #root element.");
+createRoot(root).render(
+  <StrictMode>
+    <ErrorBoundary title="TabRL Training Studio failed to start">
+      <App />
+    </ErrorBoundary>
+  </StrictMode>,
+);

@@ -1,0 +1,139 @@
+import type { Approach, Info, Job, Model, Session } from "../api";
+
+export const info: Info = {
+  version: "0.1.0",
+  steps: { min: 10_000, max: 100_000, default: 50_000 },
+  video_seconds: 10,
+  workers: 1,
+  estimate: { overhead_s: 20, steps_per_s: 7000 },
+  examples: ["spin in place", "walk forward"],
+  token_required: false,
+};
+
+export function model(id: string, extra: Partial<Model> = {}): Model {
+  return {
+    id,
+    name: id,
+    robot_name: id.slice(0, 4),
+    category: "classic",
+    label: `${id} (Classic Control)`,
+    suite: "dm_control",
+    action_size: 1,
+    assets_available: true,
+    assets_reason: null,
+    base_policy: { available: false, steps: null, note: "no base policy trained yet" },
+    thumbnail_url: `/api/models/${id}/thumbnail.png`,
+    ...extra,
+  };
+}
+
+export const models: Model[] = [
+  model("CartpoleBalance"),
+  model("Go1JoystickFlatTerrain", {
+    category: "quadruped",
+    label: "Go1JoystickFlatTerrain (Quadruped Robot)",
+    base_policy: { available: true, steps: 100_000, note: "" },
+  }),
+  model("G1JoystickFlatTerrain", {
+    category: "humanoid",
+    assets_available: false,
+    assets_reason: "Menagerie robot 'unitree_g1' is not in /menagerie",
+    thumbnail_url: null,
+  }),
+];
+
+export function approach(id: number, index: number, extra: Partial<Approach> = {}): Approach {
+  return {
+    id,
+    index,
+    design: 0,
+    name: ["Hip Oscillator", "Dance Rhythm", "Full Body Sway"][index] ?? `Approach ${index + 1}`,
+    summary: `Focus ${index + 1}`,
+    terms: [
+      { term: "joint_osc", weight: 1.5, params: { group: "hips" }, expr: null, label: "joint osc (hips)" },
+      { term: "expr", weight: 0.25, params: {}, expr: "abs(base_lin_vel[0])", label: "expr (abs(base_lin_vel[0]))" },
+    ],
+    source: "builtin",
+    fallback: false,
+    notes: [],
+    ...extra,
+  };
+}
+
+export function job(id: number, approachId: number, extra: Partial<Job> = {}): Job {
+  return {
+    id,
+    session_id: "s1",
+    approach_id: approachId,
+    kind: "train",
+    status: "queued",
+    progress: 0,
+    steps_done: 0,
+    total_steps: 50_000,
+    mean_reward: null,
+    eta_s: null,
+    error: null,
+    created_at: "2025-01-01T10:00:00",
+    started_at: null,
+    finished_at: null,
+    video_url: null,
+    poster_url: null,
+    policy_url: null,
+    metrics: null,
+    ...extra,
+  };
+}
+
+export function doneJob(id: number, approachId: number, extra: Partial<Job> = {}): Job {
+  return job(id, approachId, {
+    status: "done",
+    progress: 1,
+    steps_done: 50_000,
+    mean_reward: 1.2345,
+    video_url: `/api/jobs/${id}/video.mp4`,
+    poster_url: `/api/jobs/${id}/poster.jpg`,
+    policy_url: `/api/jobs/${id}/policy.zip`,
+    metrics: { mean_reward: 1.2345, forward_speed_mps: 0.51234, falls: 0, fps: 30 },
+    ...extra,
+  });
+}
+
+export const session: Session = {
+  id: "s1",
+  model_id: "CartpoleBalance",
+  model_label: "CartpoleBalance (Classic Control)",
+  prompt: "spin in place",
+  num_steps: 50_000,
+  created_at: "2025-01-01T10:00:00",
+  designs: [
+    {
+      index: 0,
+      provider: "builtin",
+      label: "Built-in designer",
+      model: "",
+      error: null,
+      cached: false,
+      approaches: [approach(1, 0), approach(2, 1), approach(3, 2, { fallback: true, notes: ["kept simple"] })],
+    },
+  ],
+  jobs: [],
+};
+
+/** A fetch stub answering by "METHOD path" (query ignored); unknown routes answer 404. */
+export function mockFetch(routes: Record<string, unknown | ((body: unknown) => unknown)>) {
+  const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input), "http://localhost");
+    const key = `${init?.method ?? "GET"} ${url.pathname}`;
+    if (!(key in routes)) return jsonResponse({ detail: `no route ${key}` }, 404);
+    let route = routes[key];
+    if (typeof route === "function") route = (route as (b: unknown) => unknown)(init?.body ? JSON.parse(String(init.body)) : undefined);
+    if (route instanceof Response) return route;
+    return jsonResponse(route, 200);
+  });
+  vi.stubGlobal("fetch", fn);
+  return fn;
+}
+
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}

@@ -1,0 +1,99 @@
+// Live job events of one session over /api/ws, reconnecting with backoff and resuming after the last event seen.
+import { useEffect, useRef, useState } from "react";
+import { eventsUrl, notifyUnauthorized, type JobEvent } from "./api";
+
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "unauthorized";
+
+export const BACKOFF_MS = { first: 500, max: 10_000 };
+
+/** `epoch`: change it to connect again from scratch (after a new token, say). */
+export function useSessionEvents(
+  sessionId: string | null,
+  onEvent: (event: JobEvent) => void,
+  epoch = 0,
+): ConnectionState {
+  const [state, setState] = useState<ConnectionState>("idle");
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+
+  useEffect(() => {
+    if (!sessionId) {
+      setState("idle");
+      return;
+    }
+    let lastId = 0;
+    let socket: WebSocket | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let delay = BACKOFF_MS.first;
+    let stopped = false;
+
+    const connect = () => {
+      if (stopped) return;
+      setState((s) => (s === "open" || s === "reconnecting" ? "reconnecting" : "connecting"));
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(eventsUrl(sessionId, lastId));
+      } catch {
+        schedule();
+        return;
+      }
+      socket = ws;
+      ws.onopen = () => {
+        if (stopped) return;
+        delay = BACKOFF_MS.first;
+        setState("open");
+      };
+      ws.onmessage = (message: MessageEvent) => {
+        if (stopped) return;
+        let event: JobEvent;
+        try {
+          event = JSON.parse(String(message.data)) as JobEvent;
+        } catch {
+          return;
+        }
+        if (typeof event.id !== "number" || event.id <= lastId || !event.job) return;
+        lastId = event.id;
+        handler.current(event);
+      };
+      ws.onclose = (close: CloseEvent) => {
+        if (stopped || socket !== ws) return;
+        socket = null;
+        if (close.code === 4401) {
+          setState("unauthorized");
+          notifyUnauthorized();
+          return;
+        }
+        schedule();
+      };
+      ws.onerror = () => {
+        /* onclose follows and schedules the retry */
+      };
+    };
+
+    const schedule = () => {
+      if (stopped) return;
+      setState("reconnecting");
+      const wait = delay;
+      delay = Math.min(delay * 2, BACKOFF_MS.max);
+      timer = setTimeout(connect, wait);
+    };
+
+    connect();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      if (socket) {
+        const ws = socket;
+        socket = null;
+        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+        try {
+          ws.close();
+        } catch {
+          /* already closed */
+        }
+      }
+    };
+  }, [sessionId, epoch]);
+
+  return state;
+}
