@@ -333,7 +333,7 @@ export function App() {
             <h1>TabRL Training Studio</h1>
           </a>
           <div className="header-side">
-            {session && <ConnectionIndicator state={connection} />}
+            {session && <ConnectionIndicator state={connection} announce />}
             <button
               type="button"
               className="btn small narrow-only"

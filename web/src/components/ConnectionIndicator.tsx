@@ -8,9 +8,15 @@ const TEXT: Record<ConnectionState, string> = {
   unauthorized: "Token needed",
 };
 
-export function ConnectionIndicator({ state }: { state: ConnectionState }) {
+/** `announce`: a live region for screen readers (one per page is enough). */
+export function ConnectionIndicator({ state, announce = false }: { state: ConnectionState; announce?: boolean }) {
   return (
-    <span className={`conn conn-${state}`} role="status" aria-live="polite" title="Live job updates">
+    <span
+      className={`conn conn-${state}`}
+      role={announce ? "status" : undefined}
+      aria-live={announce ? "polite" : undefined}
+      title="Live job updates"
+    >
       <span className="dot" aria-hidden="true" />
       {TEXT[state]}
     </span>

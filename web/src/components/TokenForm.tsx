@@ -21,7 +21,7 @@ export function TokenForm({ onSubmit, rejected }: Props) {
         <input
           id={`${id}-token`}
           type="password"
-          autoComplete="current-password"
+          autoComplete="off"
           value={value}
           onChange={(e) => setValue(e.target.value)}
         />

@@ -204,9 +204,13 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
           const metrics = scalarMetrics(job.metrics);
           const shown = PREFERRED_METRICS.flatMap((k) => metrics.filter(([m]) => m === k)).slice(0, 6);
           const rest = metrics.filter(([k]) => !shown.some(([s]) => s === k) && !HIDDEN_METRICS.has(k));
+          const { width, height } = job.metrics ?? {};
+          const aspect = typeof width === "number" && typeof height === "number" && width > 0 && height > 0
+            ? `${width} / ${height}`
+            : undefined;
           return (
             <figure key={job.id} className="card video-card">
-              <div className="video-frame">
+              <div className="video-frame" style={aspect ? { aspectRatio: aspect } : undefined}>
                 <video
                   data-testid="comparison-video"
                   data-job-id={job.id}
