@@ -93,6 +93,7 @@ def test_render_job_films_a_finished_policy_again(trained):
     done = wait_job(client, r.json()["id"], {"done"})
     assert done["metrics"]["duration_s"] == pytest.approx(2.0, abs=0.1)
     assert client.get(done["video_url"]).status_code == 200
+    assert done["policy_url"] and zipfile.ZipFile(io.BytesIO(client.get(done["policy_url"]).content)).namelist()
     assert client.post("/api/training/render", json={"job_id": job["id"], "seconds": 999}).status_code == 422
 
 

@@ -141,13 +141,14 @@ def test_artifact_paths_cannot_leave_the_data_directory(client):
 def test_token_is_required_on_every_call_when_set(tmp_path):
     token = "s3cret-token"
     with studio(tmp_path / "data", token=token) as client:
-        r = client.get("/api/info")
+        assert client.get("/api/info").json()["token_required"] is True  # public: the page asks it first
+        r = client.get("/api/sessions")
         assert r.status_code == 401 and "token" in r.json()["detail"]
         assert client.get("/openapi.json").status_code == 401
         assert client.post("/api/training/configure", json={}).status_code == 401
-        assert client.get("/api/info", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert client.get("/api/info", headers={"Authorization": f"Bearer {token}"}).json()["token_required"]
-        assert client.get(f"/api/info?token={token}").status_code == 200
+        assert client.get("/api/sessions", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/api/sessions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert client.get(f"/api/sessions?token={token}").status_code == 200
         with pytest.raises(WebSocketDisconnect) as info:
             with client.websocket_connect("/api/ws") as ws:
                 ws.receive_json()

@@ -67,10 +67,10 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     page.goto(server.url + "/")
 
     # 1. The gallery: pick the model; its line appears under the grid.
-    model_button = page.get_by_role("button", name=re.compile(rf"\b{MODEL}\b"))
-    expect(model_button.first).to_be_visible(timeout=120_000)
-    model_button.first.click()
-    expect(model_button.first).to_have_attribute("aria-pressed", "true")
+    model_button = page.get_by_role("button", name=MODEL, exact=True)
+    expect(model_button).to_be_visible(timeout=120_000)
+    model_button.click()
+    expect(model_button).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_text(re.compile(rf"Model: {MODEL} \("))).to_be_visible()
 
     # 2. The behavior: a prompt and the smallest step count (Home on the slider).
@@ -117,6 +117,7 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     assert max(second) - min(second) < 0.3, f"videos drifted apart: {second}"
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header then sits at the top of the picture
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 20_000
     assert errors == [], errors
@@ -127,10 +128,10 @@ def test_page_fits_a_768_px_window_and_shows_errors_where_they_happen(server, br
 
     page = browser.new_page(viewport={"width": 768, "height": 1000})
     page.goto(server.url + "/")
-    expect(page.get_by_role("button", name=re.compile(rf"\b{FAST_MODEL}\b")).first).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("button", name=FAST_MODEL, exact=True).first).to_be_visible(timeout=120_000)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than a 768 px window"
-    page.get_by_role("button", name=re.compile(rf"\b{FAST_MODEL}\b")).first.click()
+    page.get_by_role("button", name=FAST_MODEL, exact=True).first.click()
     page.get_by_label("Describe the behavior you want").fill("x" * 10)
     # The server refuses what the page cannot know is wrong: its message is shown next to the button.
     page.route("**/api/training/configure", lambda route: route.continue_(

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 COOKIE = "tabrl_token"
 PROTECTED_PREFIXES = ("/api", "/docs", "/redoc", "/openapi.json")
+PUBLIC_PATHS = ("/api/info",)  # limits and whether a token is needed: what a page asks before it has one
 
 
 def is_loopback(host: str) -> bool:
@@ -56,7 +57,7 @@ class TokenMiddleware:
         if self.token is None or scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
-        if not path.startswith(PROTECTED_PREFIXES):
+        if path in PUBLIC_PATHS or not path.startswith(PROTECTED_PREFIXES):
             if scope["type"] == "http" and self._ok(scope):
                 send = _with_cookie(send, self.token)  # a page opened with ?token= keeps it for later calls
             return await self.app(scope, receive, send)
