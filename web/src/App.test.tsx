@@ -1,19 +1,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { App } from "./App";
 import type { JobEvent, Session } from "./api";
-import { doneJob, info, job, jsonResponse, mockFetch, models, session } from "./test/fixtures";
-
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((m: { data: string }) => void) | null = null;
-  onclose: ((c: { code: number }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  constructor(public url: string) {
-    FakeSocket.all.push(this);
-  }
-  close() {}
-}
+import { doneJob, FakeSocket, info, job, jsonResponse, mockFetch, models, session } from "./test/fixtures";
 
 const proto = HTMLMediaElement.prototype;
 const readyState = Object.getOwnPropertyDescriptor(proto, "readyState");

@@ -24,6 +24,7 @@ import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
 import { useSessionEvents } from "./useEvents";
+import { ErrorAlert } from "./components/ErrorAlert";
 
 const VIDEOS_PER_DESIGN = 3;
 
@@ -354,20 +355,10 @@ export function App() {
         <div className="main-col">
           {needToken && <TokenForm onSubmit={submitToken} rejected={tokenRejected} />}
           {infoError && !needToken && (
-            <div className="alert error" role="alert">
-              <p>Could not reach the studio: {infoError}</p>
-              <button type="button" className="btn" onClick={loadInfo}>
-                Retry
-              </button>
-            </div>
+            <ErrorAlert message={`Could not reach the studio: ${infoError}`} action="Retry" onAction={loadInfo} />
           )}
           {openError && (
-            <div className="alert error" role="alert">
-              <p>{openError}</p>
-              <button type="button" className="btn small" onClick={() => setOpenError(null)}>
-                Dismiss
-              </button>
-            </div>
+            <ErrorAlert message={openError} action="Dismiss" onAction={() => setOpenError(null)} small />
           )}
           {opening && (
             <p className="alert info" role="status">

@@ -35,10 +35,8 @@ export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return formatInt(n);
   const abs = Math.abs(n);
   const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  // signDisplay "negative": a tiny negative that rounds to zero reads "0", not "-0".
-  return new Intl.NumberFormat("en-US", {
-    maximumFractionDigits: digits, minimumFractionDigits: 0, signDisplay: "negative",
-  }).format(n);
+  const text = new Intl.NumberFormat("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
+  return text === "-0" ? "0" : text; // a tiny negative that rounds to zero reads "0"
 }
 
 export function formatValue(v: number | string | boolean): string {

@@ -1,31 +1,7 @@
 import { act, renderHook } from "@testing-library/react";
 import type { JobEvent } from "./api";
-import { job } from "./test/fixtures";
+import { FakeSocket, job } from "./test/fixtures";
 import { BACKOFF_MS, useSessionEvents } from "./useEvents";
-
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((m: { data: string }) => void) | null = null;
-  onclose: ((c: { code: number }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  closed = false;
-  constructor(public url: string) {
-    FakeSocket.all.push(this);
-  }
-  close() {
-    this.closed = true;
-  }
-  open() {
-    this.onopen?.();
-  }
-  send(event: Partial<JobEvent>) {
-    this.onmessage?.({ data: JSON.stringify(event) });
-  }
-  drop(code = 1006) {
-    this.onclose?.({ code });
-  }
-}
 
 const event = (id: number, progress: number): JobEvent => ({
   id,

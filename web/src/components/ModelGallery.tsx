@@ -1,6 +1,7 @@
 import { Fragment, useId, useMemo, useState, type ReactNode } from "react";
 import { withToken, type Model } from "../api";
 import { formatCompact } from "../format";
+import { ErrorAlert } from "./ErrorAlert";
 
 export const CATEGORY_LABELS: Record<string, string> = {
   quadruped: "Quadruped",
@@ -99,12 +100,7 @@ export function ModelGallery({ models, loading, error, onRetry, selectedId, onSe
       )}
 
       {error ? (
-        <div className="alert error" role="alert">
-          <p>Could not load the models: {error}</p>
-          <button type="button" className="btn" onClick={onRetry}>
-            Retry
-          </button>
-        </div>
+        <ErrorAlert message={`Could not load the models: ${error}`} action="Retry" onAction={onRetry} />
       ) : loading || !models ? (
         <div className="model-grid" aria-busy="true" aria-label="Loading models">
           {Array.from({ length: 12 }, (_, i) => (

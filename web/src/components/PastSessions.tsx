@@ -1,6 +1,7 @@
 import { useId } from "react";
 import type { SessionSummary } from "../api";
 import { formatDate, formatInt } from "../format";
+import { ErrorAlert } from "./ErrorAlert";
 
 type Props = {
   sessions: SessionSummary[] | null;
@@ -28,12 +29,7 @@ export function PastSessions({ sessions, loading, error, currentId, onOpen, onRe
         </div>
       </div>
       {error && (
-        <div className="alert error" role="alert">
-          <p>Could not load the sessions: {error}</p>
-          <button type="button" className="btn small" onClick={onRefresh}>
-            Retry
-          </button>
-        </div>
+        <ErrorAlert message={`Could not load the sessions: ${error}`} action="Retry" onAction={onRefresh} small />
       )}
       {!error && loading && !sessions && <p className="muted small">Loading…</p>}
       {sessions && sessions.length === 0 && <p className="empty small">No sessions yet.</p>}

@@ -1,4 +1,4 @@
-import type { Approach, Info, Job, Model, Session } from "../api";
+import type { Approach, Info, Job, JobEvent, Model, Session } from "../api";
 
 export const info: Info = {
   version: "0.1.0",
@@ -136,4 +136,29 @@ export function mockFetch(routes: Record<string, unknown | ((body: unknown) => u
 
 export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+/** A WebSocket stand-in for jsdom: tests open, feed and drop it by hand. */
+export class FakeSocket {
+  static all: FakeSocket[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((m: { data: string }) => void) | null = null;
+  onclose: ((c: { code: number }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  closed = false;
+  constructor(public url: string) {
+    FakeSocket.all.push(this);
+  }
+  close() {
+    this.closed = true;
+  }
+  open() {
+    this.onopen?.();
+  }
+  send(event: Partial<JobEvent>) {
+    this.onmessage?.({ data: JSON.stringify(event) });
+  }
+  drop(code = 1006) {
+    this.onclose?.({ code });
+  }
 }
