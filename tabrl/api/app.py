@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,6 +28,15 @@ _NOT_BUILT = """<!doctype html><title>TabRL Training Studio</title>
 then reload. The API is up: see <a href="/docs">/docs</a>.</p>"""
 
 
+def _warm_catalog() -> None:
+    try:
+        from tabrl.robots.catalog import list_models
+
+        list_models()
+    except Exception:  # the gallery request will report it
+        log.exception("could not build the model catalog")
+
+
 def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -38,6 +48,9 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         app.state.executor = executor or LocalExecutor(settings, app.state.sessions)
         app.state.executor.add_listener(app.state.hub.notify)
         app.state.executor.start()
+        # The first look at a fresh data directory builds the model catalog (seconds per model):
+        # start it now so the gallery is ready when the page asks.
+        threading.Thread(target=_warm_catalog, name="tabrl-warm-catalog", daemon=True).start()
         try:
             yield
         finally:

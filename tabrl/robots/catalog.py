@@ -226,8 +226,16 @@ def _entry_facts(model_id: str) -> dict:
     }
 
 
+_facts_lock = threading.Lock()  # the web process warms the catalog while the first requests arrive
+
+
 def _facts() -> dict[str, dict]:
-    """Per-model facts, from the cache when it matches this installation."""
+    """Per-model facts, from the cache when it matches this installation (computed once at a time)."""
+    with _facts_lock:
+        return _load_or_compute_facts()
+
+
+def _load_or_compute_facts() -> dict[str, dict]:
     path = _cache_path()
     key = _cache_key()
     if path.exists():
