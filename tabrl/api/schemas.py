@@ -30,6 +30,7 @@ class StepsRange(BaseModel):
 class Estimate(BaseModel):
     overhead_s: float = Field(description="Fixed cost per approach: worker start, compile, 10 s video.")
     steps_per_s: float = Field(description="Training throughput on this machine.")
+    parallel_speedup: float = Field(description="A batch's speed-up from running `workers` jobs at once (≥ 1).")
 
 
 class Info(BaseModel):

@@ -5,7 +5,8 @@ export type Info = {
   steps: { min: number; max: number; default: number };
   video_seconds: number;
   workers: number;
-  estimate: { overhead_s: number; steps_per_s: number };
+  /** One approach ≈ overhead_s + steps / steps_per_s; a batch of n ≈ n × that / parallel_speedup. */
+  estimate: { overhead_s: number; steps_per_s: number; parallel_speedup: number };
   examples: string[];
   token_required: boolean;
 };

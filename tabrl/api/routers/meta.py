@@ -28,7 +28,8 @@ def info(settings: SettingsDep) -> Info:
     return Info(version=__version__,
                 steps=StepsRange(min=settings.steps_min, max=settings.steps_max, default=settings.steps_default),
                 video_seconds=settings.video_seconds, workers=settings.max_workers,
-                estimate=Estimate(overhead_s=settings.estimate_overhead_s, steps_per_s=settings.estimate_steps_per_s),
+                estimate=Estimate(overhead_s=settings.estimate_overhead_s, steps_per_s=settings.estimate_steps_per_s,
+                                  parallel_speedup=settings.estimate_parallel_speedup if settings.max_workers > 1 else 1.0),
                 examples=EXAMPLE_PROMPTS, max_prompt_chars=MAX_PROMPT_CHARS, token_required=settings.token is not None)
 
 

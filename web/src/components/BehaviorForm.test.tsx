@@ -66,6 +66,12 @@ describe("BehaviorForm", () => {
     expect(estimate).toHaveTextContent("About 34 s per approach"); // 20 + 14.3
   });
 
+  it("estimates a batch with the measured speed-up of parallel jobs, not workers times faster", () => {
+    render(<Harness info={{ ...info, workers: 2, estimate: { overhead_s: 27, steps_per_s: 7000, parallel_speedup: 1.3 } }} />);
+    // one: 27 + 50,000 / 7,000 = 34.1 s; three: 3 × 34.1 / 1.3 = 78.8 s
+    expect(screen.getByTestId("estimate")).toHaveTextContent("About 34 s per approach; all 3 take about 1 min 19 s (2 jobs run at a time)");
+  });
+
   it("limits the prompt and fills it from the examples", () => {
     render(<Harness />);
     const textarea = screen.getByLabelText("Describe the behavior you want");

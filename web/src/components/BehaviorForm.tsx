@@ -38,7 +38,8 @@ export function BehaviorForm(props: Props) {
 
   const perJob = info ? estimateSeconds(info, steps) : null;
   const workers = Math.max(1, info?.workers ?? 1);
-  const rounds = Math.ceil(APPROACHES / workers);
+  // Jobs running at once share the cores, so a batch gains the measured speed-up, not `workers` times.
+  const speedup = Math.max(1, info?.estimate.parallel_speedup ?? 1);
 
   const toggleProvider = (name: string, on: boolean) => {
     const next = on ? [...selectedProviders, name] : selectedProviders.filter((n) => n !== name);
@@ -110,7 +111,7 @@ export function BehaviorForm(props: Props) {
             {perJob != null ? (
               <>
                 About {formatDuration(perJob)} per approach; all {APPROACHES} take about{" "}
-                {formatDuration(perJob * rounds)} ({workers} {workers === 1 ? "job runs" : "jobs run"} at a time).
+                {formatDuration((perJob * APPROACHES) / speedup)} ({workers} {workers === 1 ? "job runs" : "jobs run"} at a time).
               </>
             ) : (
               "Estimating…"
