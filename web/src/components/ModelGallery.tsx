@@ -1,4 +1,4 @@
-import { Fragment, useId, useMemo, useState, type ReactNode } from "react";
+import { Fragment, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { withToken, type Model } from "../api";
 import { formatCompact } from "../format";
 import { ErrorAlert } from "./ErrorAlert";
@@ -59,6 +59,19 @@ export function ModelGallery({ models, loading, error, onRetry, selectedId, onSe
 
   const selected = models?.find((m) => m.id === selectedId) ?? null;
 
+  // A reopened session selects a model that may sit far down the grid: bring it into the grid's view
+  // (the grid scrolls, not the page).
+  const grid = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = grid.current;
+    const button = box?.querySelector<HTMLElement>('[aria-pressed="true"]');
+    if (!box || !button) return;
+    const top = button.offsetTop; // the grid is positioned, so this is within it
+    if (top < box.scrollTop || top + button.offsetHeight > box.scrollTop + box.clientHeight) {
+      box.scrollTop = Math.max(0, top - 8);
+    }
+  }, [selectedId, visible]);
+
   return (
     <section className="panel" aria-labelledby={`${ids}-title`}>
       <div className="panel-head">
@@ -117,7 +130,7 @@ export function ModelGallery({ models, loading, error, onRetry, selectedId, onSe
       ) : visible.length === 0 ? (
         <p className="empty">No model matches “{query}”.</p>
       ) : (
-        <div className="model-grid">
+        <div className="model-grid" ref={grid}>
           {visible.map((m) => (
             <ModelButton key={m.id} model={m} selected={m.id === selectedId} onSelect={onSelect} />
           ))}
