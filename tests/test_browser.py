@@ -131,7 +131,11 @@ def test_page_fits_a_768_px_window_and_shows_errors_where_they_happen(server, br
     expect(page.get_by_role("button", name=FAST_MODEL, exact=True).first).to_be_visible(timeout=120_000)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than a 768 px window"
-    page.get_by_role("button", name=FAST_MODEL, exact=True).first.click()
+    # From the keyboard: a model card is a real button (focus + Enter selects it).
+    card = page.get_by_role("button", name=FAST_MODEL, exact=True)
+    card.focus()
+    page.keyboard.press("Enter")
+    expect(card).to_have_attribute("aria-pressed", "true")
     page.get_by_label("Describe the behavior you want").fill("x" * 10)
     # The server refuses what the page cannot know is wrong: its message is shown next to the button.
     page.route("**/api/training/configure", lambda route: route.continue_(
