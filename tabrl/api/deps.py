@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Iterator
+from typing import Annotated, Any, Iterator, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from tabrl.config import Settings
 from tabrl.jobs.executor import Executor
+
+T = TypeVar("T")
 
 
 class EventHub:
@@ -40,6 +42,14 @@ class EventHub:
         except asyncio.TimeoutError:
             return
         self._changed.clear()
+
+
+def get_or_404(db: Session, model: type[T], key: Any, what: str) -> T:
+    """The row ``key`` of ``model``, or a 404 that names what was asked for."""
+    row = db.get(model, key)
+    if row is None:
+        raise HTTPException(404, f"no {what} {key!r}")
+    return row
 
 
 def get_settings(request: Request) -> Settings:

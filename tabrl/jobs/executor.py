@@ -26,6 +26,7 @@ from tabrl.jobs.worker import run_job
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
+INTERRUPTED_REASON = "the server stopped while this job ran; restart it to train again"
 
 
 class Executor(Protocol):
@@ -75,7 +76,7 @@ class LocalExecutor:
 
     def start(self) -> None:
         with self.sessions() as db:
-            ids = store.interrupt_orphans(db, "the server stopped while this job ran; restart it to train again")
+            ids = store.interrupt_orphans(db, INTERRUPTED_REASON)
             db.commit()
         if ids:
             log.warning("marked interrupted: jobs %s", ids)
@@ -101,8 +102,7 @@ class LocalExecutor:
                 if job is not None and job.status == QUEUED:
                     store.record_event(db, job, CANCELLED, {"reason": "cancelled before it started"})
                     db.commit()
-            self._notify()
-        self.wake()
+        self.wake()  # also tells the listeners
 
     def shutdown(self) -> None:
         self._stop.set()
@@ -121,7 +121,7 @@ class LocalExecutor:
         self._drain(timeout=0)
         # Whatever did not finish is interrupted: the next start will not find it "running".
         with self.sessions() as db:
-            store.interrupt_orphans(db, "the server stopped while this job ran; restart it to train again")
+            store.interrupt_orphans(db, INTERRUPTED_REASON)
             db.commit()
 
     # ------------------------------------------------------------------ dispatcher thread

@@ -17,7 +17,6 @@ from tabrl.jobs.models import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, QUE
 
 # A training job's bar: training fills the first 85 %, rendering the video the rest.
 TRAIN_SHARE = 0.85
-FINAL = (DONE, FAILED, CANCELLED, INTERRUPTED)
 
 
 def _finite(value: Any) -> float | None:

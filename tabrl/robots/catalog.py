@@ -87,7 +87,12 @@ class CatalogEntry(BaseModel):
 
     @property
     def label(self) -> str:
-        return f"{self.id} ({CATEGORY_WORDS[self.category]})"
+        return model_label(self.id, self.category)
+
+
+def model_label(model_id: str, category: str) -> str:
+    """How the page names a model: "Go1JoystickFlatTerrain (Quadruped Robot)"."""
+    return f"{model_id} ({CATEGORY_WORDS[category]})"
 
 
 class UnknownModel(KeyError):

@@ -17,6 +17,7 @@ import {
 import { ApproachCards } from "./components/ApproachCards";
 import { BehaviorForm, DEFAULT_STEPS } from "./components/BehaviorForm";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
+import { ErrorAlert } from "./components/ErrorAlert";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { ModelGallery } from "./components/ModelGallery";
 import { PastSessions } from "./components/PastSessions";
@@ -24,7 +25,6 @@ import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
 import { useSessionEvents } from "./useEvents";
-import { ErrorAlert } from "./components/ErrorAlert";
 
 const VIDEOS_PER_DESIGN = 3;
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, StreamingResponse
 
 from tabrl.api.artifacts import FILES, confined, job_folder_name, policy_zip
-from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep
+from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
 from tabrl.api.schemas import JobOut, job_out
 from tabrl.jobs import store
 from tabrl.jobs.models import ACTIVE, RESTARTABLE, Job
@@ -16,10 +16,12 @@ MEDIA = {"video.mp4": "video/mp4", "poster.jpg": "image/jpeg", "metrics.json": "
 
 
 def _get(db, job_id: int) -> Job:
-    job = db.get(Job, job_id)
-    if job is None:
-        raise HTTPException(404, f"no job {job_id}")
-    return job
+    return get_or_404(db, Job, job_id, "job")
+
+
+def _require_status(job: Job, allowed: tuple[str, ...], action: str) -> None:
+    if job.status not in allowed:
+        raise HTTPException(409, f"job {job.id} is {job.status}; only {', '.join(allowed)} jobs can be {action}")
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="A job's status, progress and results")
@@ -31,8 +33,7 @@ def get_job(job_id: int, db: DbDep) -> JobOut:
              responses={409: {"description": "the job has already ended"}})
 def cancel_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
     job = _get(db, job_id)
-    if job.status not in ACTIVE:
-        raise HTTPException(409, f"job {job_id} is {job.status}; only queued or running jobs can be cancelled")
+    _require_status(job, ACTIVE, "cancelled")
     executor.cancel(job_id)
     db.refresh(job)
     return job_out(job)
@@ -42,8 +43,7 @@ def cancel_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
              responses={409: {"description": "the job is queued, running or done"}})
 def restart_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
     job = _get(db, job_id)
-    if job.status not in RESTARTABLE:
-        raise HTTPException(409, f"job {job_id} is {job.status}; only {', '.join(RESTARTABLE)} jobs can be restarted")
+    _require_status(job, RESTARTABLE, "restarted")
     keep = {"policy": job.artifacts["policy"]} if job.kind == "render" and job.artifacts else None
     job.artifacts, job.metrics = keep, None
     store.record_event(db, job, "queued", {"restart": True})

@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from tabrl.api.schemas import BasePolicyOut, ModelOut
-from tabrl.robots.catalog import CATEGORY_WORDS
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 _render_lock = threading.Lock()  # one GL renderer at a time in the web process
@@ -19,7 +18,7 @@ def list_playground_models() -> list[ModelOut]:
     from tabrl.robots.catalog import list_models
 
     return [ModelOut(id=e.id, name=e.name, robot_name=e.robot_name, category=e.category,
-                     label=f"{e.id} ({CATEGORY_WORDS[e.category]})", suite=e.suite, action_size=e.action_size,
+                     label=e.label, suite=e.suite, action_size=e.action_size,
                      assets_available=e.assets_available, assets_reason=e.assets_reason,
                      base_policy=BasePolicyOut(available=e.base_policy.available, steps=e.base_policy.steps,
                                                note=e.base_policy.note),
@@ -32,9 +31,10 @@ def list_playground_models() -> list[ModelOut]:
 def thumbnail(model_id: str) -> FileResponse:
     from tabrl.robots import catalog
 
-    entry = next((e for e in catalog.list_models() if e.id == model_id), None)  # also refuses odd ids
-    if entry is None:
-        raise HTTPException(404, str(catalog.UnknownModel(model_id, catalog.all_ids())))
+    try:
+        entry = catalog.get_entry(model_id)  # also refuses odd ids before any path is made of them
+    except catalog.UnknownModel as exc:
+        raise HTTPException(404, str(exc)) from None
     path = catalog.thumbnail_path(model_id)
     if not path.is_file():
         if not entry.assets_available:

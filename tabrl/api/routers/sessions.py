@@ -7,8 +7,8 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from tabrl.api.artifacts import session_zip, slug
-from tabrl.api.deps import DbDep, SettingsDep
-from tabrl.api.routers.training import model_label
+from tabrl.api.deps import DbDep, SettingsDep, get_or_404
+from tabrl.api.routers.training import session_model_label
 from tabrl.api.schemas import SessionOut, SessionSummary, session_out
 from tabrl.jobs.models import DONE, StudioSession
 
@@ -24,16 +24,13 @@ def list_sessions(db: DbDep, limit: int = Query(50, ge=1, le=500)) -> list[Sessi
 
 
 def _get(db, session_id: str) -> StudioSession:
-    session = db.get(StudioSession, session_id)
-    if session is None:
-        raise HTTPException(404, f"no session '{session_id}'")
-    return session
+    return get_or_404(db, StudioSession, session_id, "session")
 
 
 @router.get("/{session_id}", response_model=SessionOut, summary="A session with its approaches and jobs")
 def get_session(session_id: str, db: DbDep) -> SessionOut:
     session = _get(db, session_id)
-    return session_out(session, model_label(session.model_id))
+    return session_out(session, session_model_label(session.model_id))
 
 
 @router.get("/{session_id}/download.zip", summary="Every video, poster, metrics file and policy of a session",

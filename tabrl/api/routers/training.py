@@ -7,13 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep
+from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
 from tabrl.api.schemas import (BatchRequest, ConfigureRequest, JobOut, JobsOut, RefineRequest, RenderRequest,
                                SessionOut, job_out, session_out)
 from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.models import DONE, Approach, Job, StudioSession
-from tabrl.robots.catalog import CATEGORY_WORDS
 
 router = APIRouter(prefix="/api/training", tags=["training"])
 
@@ -25,22 +24,24 @@ def check_steps(steps: int, settings: Settings) -> int:
     return steps
 
 
-def model_label(model_id: str) -> str:
-    from tabrl.robots.catalog import profile_for
+def session_model_label(model_id: str) -> str:
+    """A stored session's model line (its id alone if the model has left the catalog since)."""
+    from tabrl.robots.catalog import model_label, profile_for
 
     try:
-        return f"{model_id} ({CATEGORY_WORDS[profile_for(model_id).category]})"
+        return model_label(model_id, profile_for(model_id).category)
     except KeyError:
         return model_id
 
 
 def check_model(model_id: str) -> None:
     """422 for an unknown model (with the closest ids) or one whose assets are missing."""
-    from tabrl.robots import catalog
+    from tabrl.robots.catalog import UnknownModel, get_entry
 
-    entry = next((e for e in catalog.list_models() if e.id == model_id), None)
-    if entry is None:
-        raise HTTPException(422, str(catalog.UnknownModel(model_id, catalog.all_ids())))
+    try:
+        entry = get_entry(model_id)
+    except UnknownModel as exc:
+        raise HTTPException(422, str(exc)) from None
     if not entry.assets_available:
         raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
 
@@ -82,7 +83,7 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
     add_designs(session, designs)
     db.add(session)
     db.commit()
-    return session_out(session, model_label(session.model_id))
+    return session_out(session, session_model_label(session.model_id))
 
 
 def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
@@ -98,17 +99,8 @@ def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
     session.designs = stored
 
 
-def _get_session(db, session_id: str) -> StudioSession:
-    session = db.get(StudioSession, session_id)
-    if session is None:
-        raise HTTPException(404, f"no session '{session_id}'")
-    return session
-
-
 def _get_done_training_job(db, job_id: int) -> Job:
-    job = db.get(Job, job_id)
-    if job is None:
-        raise HTTPException(404, f"no job {job_id}")
+    job = get_or_404(db, Job, job_id, "job")
     if job.status != DONE or not (job.artifacts or {}).get("policy"):
         raise HTTPException(409, f"job {job_id} is {job.status}; only a finished job has a policy to use")
     return job
@@ -116,7 +108,7 @@ def _get_done_training_job(db, job_id: int) -> Job:
 
 @router.post("/batch", response_model=JobsOut, summary="Train some or all approaches of a session")
 def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobsOut:
-    session = _get_session(db, req.session_id)
+    session = get_or_404(db, StudioSession, req.session_id, "session")
     steps = check_steps(req.num_steps if req.num_steps is not None else session.num_steps, settings)
     by_id = {a.id: a for a in session.approaches}
     if req.approach_ids is None:
@@ -175,4 +167,4 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     add_designs(session, [{"provider": result.provider, "label": label[:120], "model": result.model,
                            "error": result.error, "cached": result.cached, "approaches": result.approaches}])
     db.commit()
-    return session_out(session, model_label(session.model_id))
+    return session_out(session, session_model_label(session.model_id))

@@ -238,27 +238,11 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                   <strong>{approach.name}</strong>
                   {job.kind === "render" && <span className="badge subtle">re-rendered</span>}
                 </div>
-                {shown.length > 0 && (
-                  <dl className="metrics">
-                    {shown.map(([k, v]) => (
-                      <div key={k}>
-                        <dt>{humanizeKey(k)}</dt>
-                        <dd>{formatValue(v)}</dd>
-                      </div>
-                    ))}
-                  </dl>
-                )}
+                {shown.length > 0 && <MetricList entries={shown} />}
                 {rest.length > 0 && (
                   <details className="more-metrics small">
                     <summary>All metrics</summary>
-                    <dl className="metrics">
-                      {rest.map(([k, v]) => (
-                        <div key={k}>
-                          <dt>{humanizeKey(k)}</dt>
-                          <dd>{formatValue(v)}</dd>
-                        </div>
-                      ))}
-                    </dl>
+                    <MetricList entries={rest} />
                   </details>
                 )}
                 <div className="video-actions">
@@ -319,5 +303,18 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
         </p>
       )}
     </div>
+  );
+}
+
+function MetricList({ entries }: { entries: [string, number | string | boolean][] }) {
+  return (
+    <dl className="metrics">
+      {entries.map(([k, v]) => (
+        <div key={k}>
+          <dt>{humanizeKey(k)}</dt>
+          <dd>{formatValue(v)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
