@@ -19,10 +19,7 @@ from tabrl.design.providers import (
     make_provider,
 )
 
-try:
-    from tests.llm_server import LLMServer, anthropic_tool, error, openai_json, openai_tool, stall
-except ImportError:  # tests/ is not a package
-    from llm_server import LLMServer, anthropic_tool, error, openai_json, openai_tool, stall
+from tests.llm_server import LLMServer, anthropic_tool, error, openai_json, openai_tool, stall
 
 SECRET = "sk-test-SECRET-0123456789"
 OUTPUT = OutputSpec(schema={"type": "object", "properties": {"approaches": {"type": "array"}},

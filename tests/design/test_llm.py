@@ -34,12 +34,8 @@ from tabrl.design.providers import ProviderConfigError
 from tabrl.design.refine import REFINER_NOTE, refine_approaches
 from tabrl.robots.catalog import load_robot
 
-try:
-    from tests.llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text,
-                                  openai_tool, stall)
-except ImportError:  # tests/ is not a package
-    from llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text, openai_tool,
-                            stall)
+from tests.llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text,
+                              openai_tool, stall)
 
 MODEL_ID = "Go1JoystickFlatTerrain"
 PROMPT = "keep shaking your hips aloha dude!"
