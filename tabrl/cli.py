@@ -278,6 +278,46 @@ def render(
 
 
 @app.command()
+def export(
+    checkpoint: Path = typer.Argument(..., help="A policy checkpoint folder (the policy/ of a trained approach)."),
+    onnx: bool = typer.Option(True, "--onnx/--no-onnx", help="Write policy.onnx + policy.json + model.mjb."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: the checkpoint folder)."),
+) -> None:
+    """Export a policy to run outside the studio: ONNX graph, controller sidecar, MuJoCo model."""
+    from tabrl.export.onnx import ExportError
+    from tabrl.train.checkpoint import CheckpointError
+
+    if not onnx:
+        fail("nothing to export: ONNX is the only export format (drop --no-onnx)")
+    from tabrl.export.checkpoint import export_checkpoint
+
+    try:
+        paths = export_checkpoint(checkpoint, out)
+    except (CheckpointError, ExportError) as e:
+        fail(str(e))
+    for kind, path in paths.items():
+        console.print(f"{kind}: {path}")
+
+
+@app.command()
+def play(
+    checkpoint: Path = typer.Argument(..., help="A policy checkpoint folder."),
+    seconds: float = typer.Option(60.0, "--seconds", min=1.0, max=3600.0),
+) -> None:
+    """Watch a policy drive its robot in MuJoCo's interactive viewer (needs a display)."""
+    from tabrl.export import run_policy
+
+    if not run_policy.has_display():
+        fail("no display: `tabrl play` opens MuJoCo's viewer, which needs X11 or Wayland (DISPLAY and "
+             "WAYLAND_DISPLAY are unset). Without one, `tabrl render CHECKPOINT` writes a video instead.")
+    if not (checkpoint / "policy.onnx").exists():
+        from tabrl.export.checkpoint import export_checkpoint
+
+        export_checkpoint(checkpoint)
+    run_policy.run(checkpoint, seconds, viewer=True)
+
+
+@app.command()
 def thumbnails(model: Optional[list[str]] = typer.Option(None, "--model", help="Only these ids."),
                missing: bool = typer.Option(False, "--missing", help="Only models without a thumbnail yet.")) -> None:
     """Render a still for every catalog model whose assets are present."""

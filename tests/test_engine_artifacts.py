@@ -110,3 +110,14 @@ def test_atomic_save_leaves_no_partial_directory(tmp_path):
     with pytest.raises(RuntimeError):
         checkpoint.save(tmp_path / "policy", params, {"bad": Boom()})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_trained_policy_folder_carries_its_onnx_export(go1_job):
+    result, _, _ = go1_job
+    from pathlib import Path
+
+    policy = Path(result["checkpoint"])
+    assert {"policy.onnx", "policy.json", "model.mjb", "run_policy.py"} <= {p.name for p in policy.iterdir()}
+    side = json.loads((policy / "policy.json").read_text())
+    meta = json.loads((policy / "metadata.json").read_text())
+    assert side["observation"]["size"] == meta["observation_size"] and side["steps"] == meta["steps"]

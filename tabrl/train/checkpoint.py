@@ -16,7 +16,7 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import numpy as np
@@ -47,8 +47,12 @@ def _to_state_dict(params: Any) -> dict:
     )
 
 
-def save(directory: Path, params: Any, meta: dict[str, Any]) -> Path:
-    """Writes params + metadata to ``directory`` atomically (replacing an existing one)."""
+def save(directory: Path, params: Any, meta: dict[str, Any],
+         write_extra: Callable[[Path], None] | None = None) -> Path:
+    """Writes params + metadata to ``directory`` atomically (replacing an existing one).
+
+    ``write_extra(tmp_dir)`` may add files (an ONNX export) before the folder appears.
+    """
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -57,6 +61,8 @@ def save(directory: Path, params: Any, meta: dict[str, Any]) -> Path:
         (tmp / PARAMS_FILE).write_bytes(serialization.msgpack_serialize(state))
         full_meta = {"format_version": FORMAT_VERSION, "saved_at": time.time(), "versions": package_versions(), **meta}
         (tmp / METADATA_FILE).write_text(json.dumps(full_meta, indent=2, default=_json_default))
+        if write_extra is not None:
+            write_extra(tmp)
         if directory.exists():
             old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
             directory.rename(old)

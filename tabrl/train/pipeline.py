@@ -14,6 +14,7 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
+from tabrl.export import onnx as onnx_export
 from tabrl.render.artifacts import RenderCancelled, render_policy
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import RewardProgram
@@ -60,13 +61,19 @@ def _ppo_config_for(steps: int) -> PPOConfig:
     return PPOConfig()
 
 
-def load_policy(checkpoint_dir: Path) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
-    """A deterministic numpy-in/numpy-out policy from a checkpoint, and its metadata."""
+def load_params(checkpoint_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """A checkpoint's networks, parameters ``(normalizer, policy, value)`` and metadata."""
     meta = checkpoint.load_metadata(checkpoint_dir)
     net = meta["network"]
     networks = ppo.make_networks(meta["observation_size"], meta["action_size"], net["policy_hidden"], net["value_hidden"])
     template = ppo.init_state(networks, meta["observation_size"], PPOConfig(), jax.random.PRNGKey(0))
     params, meta = checkpoint.load(checkpoint_dir, (template.normalizer, template.params.policy, template.params.value))
+    return networks, params, meta
+
+
+def load_policy(checkpoint_dir: Path) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
+    """A deterministic numpy-in/numpy-out policy from a checkpoint, and its metadata."""
+    networks, params, meta = load_params(checkpoint_dir)
     act = ppo.make_deterministic_policy(networks)
     return (lambda obs: np.asarray(act(params, obs))), meta
 
@@ -145,7 +152,9 @@ def run_training_job(
     }
     if should_stop():
         raise Cancelled()
-    policy_dir = checkpoint.save(out_dir / "policy", params, meta)
+    # Every policy leaves the studio runnable without Brax: ONNX graph + sidecar + MuJoCo model.
+    policy_dir = checkpoint.save(out_dir / "policy", params, meta,
+                                 write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta))
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
     result.update({"checkpoint": str(policy_dir), "train_wall_s": train_wall,
