@@ -343,3 +343,24 @@ def test_cli_errors_exit_2():
     assert result.exit_code == 2 and "empty" in result.output
     result = runner.invoke(app, ["approaches", "--model", GO1, "w" * (MAX_PROMPT_CHARS + 1)])
     assert result.exit_code == 2 and "2,000" in result.output
+
+
+def test_vocabulary_file_names_each_word_once():
+    """vocabulary.yaml is read by a plain YAML loader, which keeps the last of two equal keys: refuse them here,
+    and a phrase listed under two intents (or two modifiers) would silently mean only one."""
+    import yaml
+
+    from tabrl.design.vocabulary import VOCABULARY_FILE
+
+    class Strict(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+            assert len(keys) == len(set(keys)), f"duplicate keys at line {node.start_mark.line + 1}"
+            return super().construct_mapping(node, deep=deep)
+
+    tables = yaml.load(VOCABULARY_FILE.read_text(), Loader=Strict)  # noqa: S506 - a SafeLoader subclass
+    phrases = [p for entry in tables["intents"].values() for p in entry["phrases"]]
+    assert len(phrases) == len(set(phrases))
+    modifiers = [p for values in tables["modifiers"].values() for ps in values.values() for p in ps]
+    assert len(modifiers) == len(set(modifiers))
+    assert all(entry["phrases"] for entry in tables["intents"].values())
