@@ -12,6 +12,7 @@ import numpy as np
 from tabrl.render import metrics as behavior_metrics_mod
 from tabrl.render import rollout as rollout_mod
 from tabrl.render import video
+from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 
@@ -33,6 +34,7 @@ def render_policy(
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     clock_hz: float = 1.0,
+    motion: Motion | None = None,
 ) -> dict[str, Any]:
     """Rolls the policy out for ``seconds`` and writes video.mp4, poster.jpg, trajectory.npz, metrics.json."""
     out_dir = Path(out_dir)
@@ -62,7 +64,7 @@ def render_policy(
 
     try:
         traj = rollout_mod.rollout(robot, policy, seconds, reward_fn=reward_fn, on_control_step=on_step,
-                                   clock_hz=clock_hz)
+                                   clock_hz=clock_hz, motion=motion)
         video_path = writer.close()
     except BaseException:
         writer.abort()

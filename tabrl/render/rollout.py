@@ -13,6 +13,7 @@ import mujoco
 import numpy as np
 
 from tabrl.rewards.features import compute_features
+from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 
@@ -51,12 +52,16 @@ def rollout(
     config=None,
     on_control_step: Callable[[int, mujoco.MjData], None] | None = None,
     clock_hz: float = observations.PHASE_CLOCK_HZ,
+    motion: Motion | None = None,
 ) -> Trajectory:
-    """Runs ``policy`` from the default pose for ``seconds``; deterministic for a given policy."""
+    """Runs ``policy`` from the default pose for ``seconds``; deterministic for a given policy.
+
+    ``motion`` is the program's motion prior (the policy acts as a residual around it), exactly as in training.
+    """
     config = config or behavior.default_config()
     model = robot.mj_model
     spec = robot.spec
-    action_map = behavior.ActionMap.for_robot(robot, config.action_scale)
+    action_map = behavior.ActionMap.for_robot(robot, config.action_scale, motion)
     data = mujoco.MjData(model)
     data.qpos[:] = spec.default_qpos
     data.ctrl[:] = action_map.default_ctrl
@@ -73,7 +78,7 @@ def rollout(
         obs = observations.observe(np, features, clock_hz).astype(np.float32)
         new_action = np.clip(np.asarray(policy(obs), dtype=np.float64), -1.0, 1.0)
         last_action, action = action, new_action
-        data.ctrl[:] = action_map.ctrl(np, action)
+        data.ctrl[:] = action_map.ctrl(np, action, step * robot.ctrl_dt)
         for _ in range(robot.n_substeps):
             mujoco.mj_step(model, data)
         t = (step + 1) * robot.ctrl_dt

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tabrl.rewards import expressions
+from tabrl.rewards import expressions, motion
 from tabrl.rewards.features import compute_features, feature_ranks
 from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
 from tabrl.rewards.terms import TERMS, term_key
@@ -41,6 +41,11 @@ class CompiledReward:
 
 def check_program(program: RewardProgram, spec: RobotSpec) -> None:
     """Raises ProgramError if the program names something this robot lacks."""
+    if program.motion is not None:
+        try:
+            motion.check_motion(program.motion, spec)
+        except motion.MotionError as e:
+            raise ProgramError(str(e)) from None
     ranks = feature_ranks(spec)
     probe: dict[str, np.ndarray] | None = None
     for i, t in enumerate(program.terms):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from tabrl.rewards import expressions
 from tabrl.rewards.features import FEATURES, GROUP_FEATURES
+from tabrl.rewards.motion import Motion
 from tabrl.rewards.terms import TERMS
 
 MAX_WEIGHT = 100.0
@@ -94,6 +95,15 @@ class RewardProgram(BaseModel):
     summary: str = Field("", max_length=200, description="One line: what this approach focuses on.")
     terms: list[Term] = Field(..., min_length=1, max_length=12)
     notes: list[str] = Field(default_factory=list, description="Explanations: understood words, assumptions.")
+    motion: Motion | None = Field(
+        None,
+        description="Optional motion prior: a reference motion (pose offsets and sines per joint group) that the "
+        "policy's action is added to as a residual, so the behavior's shape is there from the first training step. "
+        "Give one whenever the behavior has a shape: a rhythm (shake, dance, wag), a gait (walk, trot, spin), a "
+        "posture (sit, lie down, crouch), an arm path (wave) or a hand motion (open and close). Example, a sway of "
+        "a group named in the robot's groups: {\"parts\": [{\"group\": \"<group>\", \"amplitude\": 0.3, "
+        "\"frequency_hz\": 2.0}], \"residual\": 0.5}. The observation's phase clock runs at the first sine's "
+        "frequency, so rhythmic reward terms should use that frequency too.")
 
     @classmethod
     def parse(cls, data: Any) -> "RewardProgram":
@@ -122,6 +132,8 @@ class RewardProgram(BaseModel):
 def _where(loc: tuple) -> str:
     """'term 2 (joint_sine) params.amplitude' from pydantic's ('terms', 1, 'joint_sine', 'params', 'amplitude')."""
     parts = list(loc)
+    if len(parts) >= 3 and parts[:2] == ["motion", "parts"] and isinstance(parts[2], int):
+        return " ".join([f"motion part {parts[2] + 1}", ".".join(str(p) for p in parts[3:])]).strip()
     if len(parts) >= 2 and parts[0] == "terms" and isinstance(parts[1], int):
         head = f"term {parts[1] + 1}"
         rest = parts[2:]

@@ -54,6 +54,10 @@ class RobotSpec:
     floating_base: bool
     fall_height: float  # base below this height is a fall (0 disables)
     fall_tilt: float  # tilt (rad) beyond which the robot has fallen (>= pi disables)
+    # Motion priors need these: which joints a position actuator drives, and where each joint sits
+    # on the body (front/left signs give gait phase patterns).
+    position_control: bool = False
+    joint_anchor_rel: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 3)))  # (nj, 3) base frame
 
     @property
     def n_joints(self) -> int:
@@ -265,6 +269,8 @@ def compile_robot(
         floating_base=free,
         fall_height=profile.fall_height_ratio * standing_height if free else 0.0,
         fall_tilt=profile.fall_tilt,
+        position_control=position_control,
+        joint_anchor_rel=(data.xanchor[joint_ids] - data.xpos[base_id]) @ base_rot if joint_ids else np.zeros((0, 3)),
     )
     return Robot(
         model_id=model_id,

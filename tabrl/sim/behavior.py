@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 from ml_collections import config_dict
 
+from tabrl.rewards.motion import CompiledMotion, Motion, compile_motion
 from tabrl.robots.model import Robot
 from tabrl.sim import observations
 
@@ -34,15 +35,21 @@ def default_config() -> config_dict.ConfigDict:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class ActionMap:
-    """Arrays that turn a policy action in [-1, 1] into actuator controls."""
+    """Arrays that turn a policy action in [-1, 1] (and the time, for a motion prior) into controls.
+
+    Without a prior: ``default + scale * action``. With one (position-controlled robots):
+    ``default + prior(t) + residual * scale * action``, so the policy is a residual around the
+    prior's reference motion.
+    """
 
     default_ctrl: np.ndarray  # (nu,)
-    scale: np.ndarray  # (nu,)
+    scale: np.ndarray  # (nu,) the action's scale, times the prior's residual where it names a joint
     low: np.ndarray  # (nu,)
     high: np.ndarray  # (nu,)
+    motion: CompiledMotion | None = None
 
     @classmethod
-    def for_robot(cls, robot: Robot, action_scale: float = -1.0) -> "ActionMap":
+    def for_robot(cls, robot: Robot, action_scale: float = -1.0, motion: Motion | None = None) -> "ActionMap":
         nu = robot.action_size
         low, high = robot.ctrl_range[:, 0].copy(), robot.ctrl_range[:, 1].copy()
         low[~np.isfinite(low)], high[~np.isfinite(high)] = -1.0, 1.0
@@ -53,10 +60,17 @@ class ActionMap:
         else:  # motors: the action spans the control range
             scale = (high - low) / 2
             default = (high + low) / 2
-        return cls(default_ctrl=default, scale=scale, low=low, high=high)
+        compiled = compile_motion(motion, robot.spec) if motion is not None else None
+        if compiled is not None:
+            scale = scale * compiled.residual
+        return cls(default_ctrl=default, scale=scale, low=low, high=high, motion=compiled)
 
-    def ctrl(self, xp: Any, action: Any) -> Any:
-        return xp.clip(self.default_ctrl + action * self.scale, self.low, self.high)
+    def ctrl(self, xp: Any, action: Any, t: Any = 0.0) -> Any:
+        """Controls for ``action`` (..., nu) chosen at time ``t`` (scalar or (...,)), in seconds."""
+        target = self.default_ctrl + action * self.scale
+        if self.motion is not None:
+            target = target + self.motion.reference(xp, t)
+        return xp.clip(target, self.low, self.high)
 
 
 def fallen(xp: Any, robot: Robot, features: dict[str, Any]) -> Any:
@@ -78,11 +92,14 @@ def reward_scale(robot: Robot, config: config_dict.ConfigDict) -> float:
 
 
 def program_clock_hz(program: Any) -> float:
-    """The phase clock the policy observes: the first rhythmic term's frequency.
+    """The phase clock the policy observes: the motion prior's first sine, else the first rhythmic term's.
 
-    A policy can only produce a rhythm it can time; feeding it a clock at the rewarded
-    frequency makes "shake at 1.5 Hz" a function of the observation.
+    A policy can only produce a rhythm it can time; feeding it a clock at the prior's (or the
+    rewarded) frequency makes "shake at 1.5 Hz" a function of the observation.
     """
+    motion = getattr(program, "motion", None)
+    if motion is not None and motion.first_frequency():
+        return float(motion.first_frequency())
     for t in program.terms:
         hz = getattr(getattr(t, "params", None), "frequency_hz", None)
         if hz:

@@ -40,7 +40,7 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         self._mjx_model = mjx.put_model(robot.mj_model, impl=self._config.impl)
         self._reward = compile_program(program, robot.spec, jnp)
         self._clock_hz = behavior.program_clock_hz(program)
-        self._action_map = behavior.ActionMap.for_robot(robot, self._config.action_scale)
+        self._action_map = behavior.ActionMap.for_robot(robot, self._config.action_scale, program.motion)
         self._reward_scale = behavior.reward_scale(robot, self._config)
         spec = robot.spec
         self._default_qpos = jnp.asarray(spec.default_qpos)
@@ -75,7 +75,8 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
 
     def step(self, state: mjx_env.State, action: jax.Array) -> mjx_env.State:
         action = jnp.clip(action, -1.0, 1.0)
-        ctrl = self._action_map.ctrl(jnp, action)
+        # The action was chosen at the previous step's time: the motion prior is evaluated there too.
+        ctrl = self._action_map.ctrl(jnp, action, state.info["step"] * self._robot.ctrl_dt)
         data = mjx_env.step(self._mjx_model, state.data, ctrl, self.n_substeps)
         step = state.info["step"] + 1
         t = step * self._robot.ctrl_dt

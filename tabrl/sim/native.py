@@ -17,6 +17,7 @@ from ml_collections import config_dict
 from mujoco import rollout
 
 from tabrl.rewards.features import compute_features
+from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 
@@ -49,6 +50,7 @@ class NativeBatchEnv:
         config: config_dict.ConfigDict | None = None,
         reset_pool: int = 256,
         clock_hz: float = observations.PHASE_CLOCK_HZ,
+        motion: Motion | None = None,
     ):
         self.robot = robot
         self.config = config or behavior.default_config()
@@ -59,7 +61,7 @@ class NativeBatchEnv:
         self._datas = [mujoco.MjData(self.model) for _ in range(max(1, self.nthread))]
         self._reward_fn = reward_fn
         self.clock_hz = clock_hz
-        self._action_map = behavior.ActionMap.for_robot(robot, self.config.action_scale)
+        self._action_map = behavior.ActionMap.for_robot(robot, self.config.action_scale, motion)
         self._reward_scale = behavior.reward_scale(robot, self.config)
         self._rng = np.random.default_rng(seed)
         self._qpos_sl, self._qvel_sl = _state_slices(self.model)
@@ -139,8 +141,13 @@ class NativeBatchEnv:
         return observations.observe(np, features, self.clock_hz).astype(np.float32)
 
     def physics_step(self, action: np.ndarray) -> None:
-        """Advances every environment by one control step (no reward, no reset)."""
-        ctrl = self._action_map.ctrl(np, np.clip(action, -1.0, 1.0))
+        """Advances every environment by one control step (no reward, no reset).
+
+        The action was chosen from the observation at ``steps * ctrl_dt``: a motion prior is
+        evaluated at that same time, as in the MJX backend and the rollout.
+        """
+        t = self.steps * self.robot.ctrl_dt
+        ctrl = self._action_map.ctrl(np, np.clip(action, -1.0, 1.0), t)
         self._ctrl[:] = ctrl[:, None, :]
         self._rollout.rollout(
             self._models, self._datas, self.state, self._ctrl,

@@ -121,7 +121,8 @@ def run_training_job(
     if backend == "native":
         from tabrl.sim.native import NativeBatchEnv
 
-        env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed, clock_hz=behavior.program_clock_hz(program))
+        env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed, clock_hz=behavior.program_clock_hz(program),
+                             motion=program.motion)
         params, progress = ppo.train(env, steps, cfg, seed=seed, init_params=init_params, on_progress=on_progress,
                                      should_stop=should_stop)
         trained_steps = progress.steps
@@ -143,6 +144,8 @@ def run_training_job(
                              f"qd({robot.spec.n_joints})", f"action({robot.action_size})", "phase(2)"],
         "network": cfg.network_kwargs(),
         "clock_hz": behavior.program_clock_hz(program),
+        # The policy acts as a residual around this prior: a render without it would show another behavior.
+        "motion": program.motion.model_dump() if program.motion is not None else None,
         "backend": backend,
         "steps": trained_steps,
         "seed": seed,
@@ -156,18 +159,19 @@ def run_training_job(
     policy_dir = checkpoint.save(out_dir / "policy", params, meta,
                                  write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta))
     on_event({"type": "checkpoint", "path": str(policy_dir)})
-    result = _render(robot, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
+    result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
     result.update({"checkpoint": str(policy_dir), "train_wall_s": train_wall,
                    "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps})
     return result
 
 
-def _render(robot, policy_dir: Path, out_dir: Path, seconds: float, reward_fn, on_event: EventFn,
-            should_stop: StopFn) -> dict[str, Any]:
+def _render(robot, program: RewardProgram, policy_dir: Path, out_dir: Path, seconds: float, reward_fn,
+            on_event: EventFn, should_stop: StopFn) -> dict[str, Any]:
     policy, meta = load_policy(policy_dir)
     on_event({"type": "rendering", "fraction": 0.0})
     try:
         return render_policy(robot, policy, out_dir, seconds=seconds, reward_fn=reward_fn, clock_hz=meta["clock_hz"],
+                             motion=program.motion,
                              on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
                              should_stop=should_stop)
     except RenderCancelled:
@@ -183,7 +187,7 @@ def run_render_job(
     should_stop: StopFn = _never,
 ) -> dict[str, Any]:
     meta = checkpoint.load_metadata(checkpoint_dir)
-    robot, _, compiled = prepare(meta["model_id"], meta["program"])
-    result = _render(robot, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop)
+    robot, program, compiled = prepare(meta["model_id"], meta["program"])  # the program carries its motion prior
+    result = _render(robot, program, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop)
     result["checkpoint"] = str(checkpoint_dir)
     return result
