@@ -66,19 +66,21 @@ def _ffmpeg() -> Check:
 
 
 def _menagerie() -> Check:
-    from tabrl.robots.catalog import MENAGERIE_ROBOTS
     from tabrl.robots import menagerie
+    from tabrl.robots.catalog import MENAGERIE_ROBOTS
 
-    path = menagerie.menagerie_path()
-    if not path.exists():
-        return Check("Menagerie assets", False, f"{path} does not exist",
-                     "set TABRL_MENAGERIE_PATH to a MuJoCo Menagerie copy (e.g. ../shared/menagerie)")
-    missing = [m.folder for m in MENAGERIE_ROBOTS if not (path / m.folder).exists()]
-    present = sorted(p.name for p in path.iterdir() if p.is_dir())
+    sources = menagerie.sources()
+    if not sources:
+        return Check("Menagerie assets", False, "no Menagerie source found",
+                     "set TABRL_MENAGERIE_PATH to a MuJoCo Menagerie copy (e.g. ../shared/menagerie), "
+                     "or pip install 'tabrl[assets]'")
+    missing = [m.folder for m in MENAGERIE_ROBOTS if menagerie.folder_source(m.folder) is None]
+    where = "; ".join(f"{s.label}: {s.path} ({sum(1 for p in s.path.iterdir() if p.is_dir())} robots)"
+                      for s in sources)
     if missing:
-        return Check("Menagerie assets", False, f"{path}: missing {', '.join(missing)}",
-                     "copy those robot folders into the Menagerie path")
-    return Check("Menagerie assets", True, f"{path} ({len(present)} robots: {', '.join(present)})")
+        return Check("Menagerie assets", False, f"missing {', '.join(missing)} (looked in {where})",
+                     "copy those robot folders into TABRL_MENAGERIE_PATH")
+    return Check("Menagerie assets", True, where)
 
 
 def _chromium() -> Check:

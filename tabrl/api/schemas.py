@@ -60,6 +60,7 @@ class ModelOut(BaseModel):
     action_size: int | None
     assets_available: bool
     assets_reason: str | None
+    assets_source: str | None = None
     base_policy: BasePolicyOut
     thumbnail_url: str | None
 

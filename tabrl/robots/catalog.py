@@ -33,7 +33,7 @@ _ROBOT_KEYS = {"franka_emika_panda": "panda", "franka_emika_panda_robotiq": "pan
 _MENAGERIE_FOLDERS = {
     "go1": "unitree_go1", "barkour": "google_barkour_vb", "h1": "unitree_h1", "t1": "booster_t1",
     "g1": "unitree_g1", "spot": "boston_dynamics_spot", "op3": "robotis_op3", "apollo": "apptronik_apollo",
-    "berkeley_humanoid": "berkeley_humanoid", "panda": "franka_emika_panda", "panda_robotiq": "robotiq_2f85",
+    "berkeley_humanoid": "berkeley_humanoid", "panda": "franka_emika_panda", "panda_robotiq": "robotiq_2f85_v4",
     "leap": "leap_hand", "aloha": "aloha", "aero": "tetheria_aero_hand_open",
 }
 _CATEGORY_GUESS: dict[str, Category] = {
@@ -81,6 +81,7 @@ class CatalogEntry(BaseModel):
     sim_dt: float | None
     assets_available: bool
     assets_reason: str | None = None
+    assets_source: str | None = None  # where its Menagerie folder comes from; None: ships with Playground
     has_profile: bool
     base_policy: BasePolicy
     thumbnail: str | None = None
@@ -170,15 +171,20 @@ def _load_robot_cached(model_id: str) -> Robot:
         present, reason = menagerie.robot_folder_status(folder)
         if not present:
             raise FileNotFoundError(reason)
+    # Playground 0.2 defaults impl="warp" (slow on a CPU); a few envs (Aero) have no impl key at all.
+    overrides = {"impl": "jax"} if "impl" in registry.get_default_config(model_id) else {}
     try:
-        env = registry.load(model_id, config_overrides={"impl": "jax"})
+        env = registry.load(model_id, config_overrides=overrides)
     except ValueError as e:  # MuJoCo's "Error opening file ..."
         raise FileNotFoundError(_asset_reason(str(e))) from e
     xml = _env_xml(env)
     spec = mujoco.MjSpec.from_string(xml, include=env.model_assets, assets=env.model_assets)
     profile = get_profile(robot) or _derived_profile(robot, suite)
     cfg = env._config
-    action_scale = float(cfg.action_scale) if "action_scale" in cfg else None
+    action_scale = None
+    if "action_scale" in cfg:
+        scale = cfg.action_scale
+        action_scale = tuple(float(v) for v in scale) if isinstance(scale, (list, tuple)) else float(scale)
     return compile_robot(model_id, spec, profile, ctrl_dt=float(env.dt), sim_dt=float(env.sim_dt),
                          action_scale=action_scale, tuned_model=env.mj_model)
 
@@ -282,8 +288,11 @@ def list_models() -> list[CatalogEntry]:
         if model_id in menagerie_ids:
             suite: Suite = "menagerie"
             robot = menagerie_ids[model_id].robot
+            folder: str | None = menagerie_ids[model_id].folder
         else:
             suite, robot = _playground_suite(model_id)
+            folder = _MENAGERIE_FOLDERS.get(robot)
+        source = menagerie.folder_source(folder) if folder else None
         profile = get_profile(robot)
         shown = profile or _derived_profile(robot, suite)
         f = facts.get(model_id, {})
@@ -302,6 +311,7 @@ def list_models() -> list[CatalogEntry]:
                 sim_dt=f.get("sim_dt"),
                 assets_available=f.get("assets_available", False),
                 assets_reason=f.get("assets_reason"),
+                assets_source=source.label if source else None,
                 has_profile=profile is not None,
                 base_policy=base_policy_status(model_id),
                 thumbnail=str(thumb) if thumb.exists() else None,

@@ -74,7 +74,7 @@ class Robot:
     spec: RobotSpec
     ctrl_dt: float
     sim_dt: float
-    action_scale: float
+    action_scale: float | tuple[float, ...]  # one scale, or one per actuator (Aero hand)
     position_control: bool  # position actuators: action = offset from the default pose
     actuator_joint: np.ndarray  # (nu,) index into spec.joint_names or -1 (tendon etc.)
     ctrl_range: np.ndarray  # (nu, 2)
@@ -108,7 +108,7 @@ def compile_robot(
     *,
     ctrl_dt: float,
     sim_dt: float,
-    action_scale: float | None = None,
+    action_scale: float | tuple[float, ...] | None = None,
     tuned_model: mujoco.MjModel | None = None,
 ) -> Robot:
     """Adds our sensors to ``spec``, compiles it and derives the RobotSpec.

@@ -55,7 +55,7 @@ class ActionMap:
         low[~np.isfinite(low)], high[~np.isfinite(high)] = -1.0, 1.0
         if robot.position_control:
             s = action_scale if action_scale > 0 else robot.action_scale
-            scale = np.full(nu, s)
+            scale = np.broadcast_to(np.asarray(s, dtype=np.float64), (nu,)).copy()  # one or per actuator
             default = robot.default_ctrl.copy()
         else:  # motors: the action spans the control range
             scale = (high - low) / 2

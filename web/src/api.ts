@@ -21,6 +21,7 @@ export type Model = {
   action_size: number | null;
   assets_available: boolean;
   assets_reason: string | null;
+  assets_source?: string | null;
   base_policy: BasePolicy;
   thumbnail_url: string | null;
 };

@@ -19,7 +19,7 @@ def list_playground_models() -> list[ModelOut]:
 
     return [ModelOut(id=e.id, name=e.name, robot_name=e.robot_name, category=e.category,
                      label=e.label, suite=e.suite, action_size=e.action_size,
-                     assets_available=e.assets_available, assets_reason=e.assets_reason,
+                     assets_available=e.assets_available, assets_reason=e.assets_reason, assets_source=e.assets_source,
                      base_policy=BasePolicyOut(available=e.base_policy.available, steps=e.base_policy.steps,
                                                note=e.base_policy.note),
                      thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None)
