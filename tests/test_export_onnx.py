@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from tabrl.export import onnx as onnx_export
 from tabrl.export.onnx import ExportError
 from tabrl.render.rollout import rollout
+from tabrl.rewards.motion import Motion
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.train import checkpoint, ppo
@@ -24,6 +25,9 @@ from tabrl.train.pipeline import load_params, load_policy
 
 MODEL = "Go1JoystickFlatTerrain"
 CLOCK_HZ = 1.5
+# A prior the export must carry: the policy acts as a residual around it.
+MOTION = {"parts": [{"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": CLOCK_HZ, "pattern": "alternate"},
+                    {"group": "knee", "offset": -0.2}], "residual": 0.5, "ramp_s": 0.5}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +46,7 @@ def exported(tmp_path_factory):
     normalizer = state.normalizer.replace(mean=jnp.asarray(rng.normal(0, 0.5, obs_size), jnp.float32),
                                           std=jnp.asarray(rng.uniform(0.3, 2.0, obs_size), jnp.float32))
     params = (normalizer, state.params.policy, state.params.value)
-    meta = {"model_id": MODEL, "program": {"name": "Random", "terms": []}, "observation_size": obs_size,
+    meta = {"model_id": MODEL, "program": {"name": "Random", "terms": [], "motion": MOTION}, "observation_size": obs_size,
             "action_size": robot.action_size, "network": cfg.network_kwargs(), "clock_hz": CLOCK_HZ,
             "steps": 0, "seed": 7}
     folder = tmp_path_factory.mktemp("export") / "policy"
@@ -59,6 +63,7 @@ def test_export_writes_a_valid_graph_sidecar_model_and_runner(exported):
     assert side["model_id"] == MODEL and side["clock_hz"] == CLOCK_HZ
     assert sum(part["size"] for part in side["observation"]["layout"]) == side["observation"]["size"]
     assert len(side["action"]["default_ctrl"]) == side["action"]["size"] == 12
+    assert side["motion_program"] == MOTION and len(side["motion"]["omega"]) == 1
     assert not list(folder.glob(".*")), "no temporary files left behind"
 
 
@@ -94,7 +99,7 @@ def test_plain_mujoco_runner_reproduces_the_studio_rollout(exported, tmp_path):
     # random policy a falling robot turns float32 rounding into different trajectories in ~10 steps).
     session = onnxruntime.InferenceSession(str(folder / "policy.onnx"), providers=["CPUExecutionProvider"])
     studio = rollout(robot, lambda obs: session.run(["action"], {"obs": obs[None]})[0][0], seconds=2.0,
-                     clock_hz=CLOCK_HZ)
+                     clock_hz=CLOCK_HZ, motion=Motion.model_validate(MOTION))
     assert plain["qpos"].shape == studio.qpos.shape == (100, robot.mj_model.nq)
     np.testing.assert_allclose(plain["actions"], studio.actions, atol=1e-6)
     np.testing.assert_allclose(plain["qpos"], studio.qpos, atol=1e-6)
@@ -134,3 +139,20 @@ def test_play_without_a_display_says_so(exported, monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     result = CliRunner().invoke(app, ["play", str(folder)])
     assert result.exit_code == 2 and "no display" in result.output
+
+
+def test_sidecar_prior_and_action_map_equal_the_studio_action_map(exported):
+    """The controls a sidecar reader computes are the studio's, prior included, at any time."""
+    robot, folder = exported
+    side = json.loads((folder / "policy.json").read_text())
+    act, prior = side["action"], side["motion"]
+    studio = behavior.ActionMap.for_robot(robot, motion=Motion.model_validate(MOTION))
+    rng = np.random.default_rng(1)
+    for t in (0.0, 0.1, 0.37, 1.0, 4.2):
+        action = rng.uniform(-1, 1, 12)
+        ramp = min(1.0, t / prior["ramp_s"])
+        ref = ramp * (np.array(prior["offset"]) + np.sum(
+            np.array(prior["amplitude"]) * np.sin(t * np.array(prior["omega"])[:, None] + np.array(prior["phase"])),
+            axis=0))
+        ctrl = np.clip(np.array(act["default_ctrl"]) + action * np.array(act["scale"]) + ref, act["low"], act["high"])
+        np.testing.assert_allclose(ctrl, studio.ctrl(np, action, t), atol=1e-12)

@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 
@@ -102,7 +103,9 @@ def policy_graph(normalizer: Any, policy_params: Any, observation_size: int, act
 def sidecar(robot: Robot, meta: dict[str, Any]) -> dict[str, Any]:
     """What a controller needs besides the graph: observation layout, action map, timing."""
     spec = robot.spec
-    action_map = behavior.ActionMap.for_robot(robot)
+    program = meta.get("program") or {}
+    motion = Motion.model_validate(program["motion"]) if program.get("motion") else None
+    action_map = behavior.ActionMap.for_robot(robot, motion=motion)
     nj, nu = spec.n_joints, robot.action_size
 
     def ints(a: np.ndarray) -> list[int]:
@@ -140,15 +143,32 @@ def sidecar(robot: Robot, meta: dict[str, Any]) -> dict[str, Any]:
         },
         "action": {
             "size": nu,
-            "how": "ctrl = clip(default_ctrl + clip(action, -1, 1) * scale, low, high), held for n_substeps mj_steps",
+            "how": "ctrl = clip(default_ctrl + clip(action, -1, 1) * scale + prior(t), low, high), held for "
+                   "n_substeps mj_steps; t = the control step's start time; prior(t) = 0 without a motion prior",
             "default_ctrl": floats(action_map.default_ctrl),
             "scale": floats(action_map.scale),
             "low": floats(action_map.low),
             "high": floats(action_map.high),
         },
-        "motion": (meta.get("program") or {}).get("motion"),
+        "motion": _motion_arrays(action_map.motion),
+        "motion_program": program.get("motion"),
         "steps": meta.get("steps"),
         "seed": meta.get("seed"),
+    }
+
+
+def _motion_arrays(compiled: Any) -> dict[str, Any] | None:
+    """The prior over actuators: prior(t) = min(1, t/ramp_s) * (offset + Σ_k amplitude[k] sin(ω_k t + phase[k]))."""
+    if compiled is None:
+        return None
+    return {
+        "how": "prior(t) = min(1, t / ramp_s) * (offset + sum_k amplitude[k] * sin(omega[k] * t + phase[k])); "
+               "ramp_s = 0 means no ramp",
+        "offset": np.asarray(compiled.offset, dtype=np.float64).tolist(),
+        "omega": np.asarray(compiled.omega, dtype=np.float64).tolist(),
+        "amplitude": np.asarray(compiled.amplitude, dtype=np.float64).tolist(),
+        "phase": np.asarray(compiled.phase, dtype=np.float64).tolist(),
+        "ramp_s": float(compiled.ramp_s),
     }
 
 

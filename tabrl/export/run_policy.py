@@ -26,8 +26,6 @@ class ExportedPolicy:
         self.meta = json.loads((folder / "policy.json").read_text())
         if self.meta.get("format") != 1:
             raise SystemExit(f"policy.json has format {self.meta.get('format')!r}; this runner reads format 1")
-        if self.meta.get("motion"):
-            raise SystemExit("this policy has a motion prior, which this runner does not apply yet")
         self.model = mujoco.MjModel.from_binary_path(str(folder / self.meta["model_file"]))
         self.session = onnxruntime.InferenceSession(str(folder / self.meta["onnx_file"]),
                                                     providers=["CPUExecutionProvider"])
@@ -39,6 +37,7 @@ class ExportedPolicy:
         self.default_joint_pos = np.array(obs["default_joint_pos"])
         self.default_ctrl, self.scale = np.array(act["default_ctrl"]), np.array(act["scale"])
         self.low, self.high = np.array(act["low"]), np.array(act["high"])
+        self.motion = self.meta.get("motion")  # a reference motion the policy acts around, or None
 
     def reset(self, data: mujoco.MjData) -> None:
         mujoco.mj_resetData(self.model, data)
@@ -64,12 +63,25 @@ class ExportedPolicy:
             [math.sin(phase), math.cos(phase)],
         ]).astype(np.float32)
 
+    def prior(self, t: float) -> np.ndarray:
+        if not self.motion:
+            return np.zeros_like(self.default_ctrl)
+        m = self.motion
+        value = np.array(m["offset"])
+        if m["omega"]:
+            waves = np.sin(t * np.array(m["omega"])[:, None] + np.array(m["phase"]))  # (K, nu)
+            value = value + np.sum(np.array(m["amplitude"]) * waves, axis=0)
+        ramp = min(1.0, t / m["ramp_s"]) if m["ramp_s"] > 0 else 1.0
+        return ramp * value
+
     def step(self, data: mujoco.MjData) -> np.ndarray:
         """One control step: observe, act, hold the controls for the substeps. Returns the action."""
         obs = self.observation(data)
         action = self.session.run(["action"], {"obs": obs[None]})[0][0].astype(np.float64)
         self.action = np.clip(action, -1.0, 1.0)
-        data.ctrl[:] = np.clip(self.default_ctrl + self.action * self.scale, self.low, self.high)
+        t = self.steps * self.meta["ctrl_dt"]
+        target = self.default_ctrl + self.action * self.scale + self.prior(t)
+        data.ctrl[:] = np.clip(target, self.low, self.high)
         for _ in range(self.meta["n_substeps"]):
             mujoco.mj_step(self.model, data)
         self.steps += 1
