@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # At least 2: on a 2-core machine three Go1 approaches finish in 80 s with two at once, 103 s one by one.
     max_workers: int = Field(default_factory=lambda: max(2, (os.cpu_count() or 2) // 2),
                              description="Jobs trained at once (one worker process each); the rest queue.")
+    prewarm_workers: bool = Field(True, description="Start the warm worker processes with the server (else on the first job).")
+    worker_max_jobs: int = Field(50, description="A warm worker is replaced by a fresh one after this many jobs.")
+    worker_max_rss_mb: float = Field(3000.0, description="A warm worker using more memory than this (MB) after a job is replaced.")
     steps_min: int = Field(10_000, description="Fewest environment steps a job may ask for.")
     steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
     steps_default: int = 50_000

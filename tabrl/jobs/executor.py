@@ -1,32 +1,46 @@
-"""Executors run jobs outside the web process. ``LocalExecutor``: one worker process per job.
+"""Executors run jobs outside the web process. ``LocalExecutor``: a pool of warm worker processes.
 
-The dispatcher thread is the only place that starts workers and stores their events: it drains
-the event queue into the database (in arrival order), starts queued jobs while slots are free,
-stops cancelled ones (politely first, then by force) and notices workers that died silently.
+Each worker is spawned once, does the heavy imports (JAX, MuJoCo, Playground, the pipeline) and
+then trains one job after another, so a job handed to an idle worker starts within a second or
+two. The dispatcher thread is the only place that starts workers and stores their events: it
+reads every worker's pipe, stores the events in arrival order, hands queued jobs to idle
+workers, stops cancelled runs (politely first, then by killing the worker), replaces workers
+that died, were killed or grew too big, and notices runs whose job has moved on.
+
+A job runs as numbered *attempts* (``Job.attempt`` grows with every "queued" event: creation and
+each restart). A run is keyed by (job id, attempt): its events are dropped once the job is on a
+newer attempt or has ended, and its folder ``job-<id>/a<attempt>`` is its own, so cleaning up after
+an old attempt (a cancel that is still being reaped, an orphaned worker of a crashed server)
+never touches a newer one.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import queue
+import os
+import re
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
 from tabrl.jobs import store
-from tabrl.jobs.models import ACTIVE, CANCELLED, FAILED, QUEUED, Job
-from tabrl.jobs.worker import run_job
+from tabrl.jobs.models import ACTIVE, CANCELLED, DONE, FAILED, QUEUED, Job
+from tabrl.jobs.worker import remove_attempt_dir, worker_main
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
 INTERRUPTED_REASON = "the server stopped while this job ran; restart it to train again"
+ENDED_TYPES = (DONE, FAILED, CANCELLED)
 
 
 class Executor(Protocol):
@@ -39,35 +53,76 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
-def job_dir(settings: Settings, job: Job) -> Path:
+def job_root(settings: Settings, job: Job) -> Path:
+    """The job's folder; each attempt writes into its own subfolder of it."""
     return settings.data_dir / "sessions" / job.session_id / f"job-{job.id}"
 
 
+def job_dir(settings: Settings, job: Job, attempt: int | None = None) -> Path:
+    """Where one attempt of a job writes its files (the job's current attempt by default)."""
+    return job_root(settings, job) / f"a{attempt if attempt is not None else job.attempt}"
+
+
 @dataclass
-class _Running:
-    process: Any
-    cancel: Any
+class _Run:
+    """One attempt of one job on one worker."""
+
+    run_id: int
+    job_id: int
+    attempt: int
+    model_id: str
+    out_dir: Path
+    handed_at: float = field(default_factory=time.monotonic)
     cancel_at: float | None = None
-    ended: bool = False
-    reported: set[str] = field(default_factory=set)
+    outcome: str | None = None  # the terminal event type the worker sent
+
+
+@dataclass
+class _Worker:
+    wid: int
+    process: Any
+    conn: Any
+    cancel: Any  # shared int: the run id the worker must stop
+    spawned_at: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    pid: int | None = None
+    run: _Run | None = None
+    jobs: int = 0
+    rss_mb: float | None = None
+    warm_s: float | None = None
+    models: list[str] = field(default_factory=list)
+    retiring_at: float | None = None  # asked to exit (recycled or shutting down)
+    killed: bool = False
+    broken: str | None = None  # why its warm-up failed
+    closed: bool = False  # its pipe is at EOF
 
 
 class LocalExecutor:
-    """Runs up to ``settings.max_workers`` jobs at once, each in a fresh (spawned) process."""
+    """Runs up to ``settings.max_workers`` jobs at once on as many warm (spawned) worker processes."""
 
     CANCEL_GRACE_S = 3.0  # a worker busy compiling may not look at its cancel flag for a while
+    EXIT_GRACE_S = 5.0  # a retiring idle worker that does not exit by then is killed
+    RECONCILE_EVERY_S = 1.0
+    MAX_START_FAILURES = 3  # consecutive workers that die warming up before queued jobs are failed
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]):
         self.settings, self.sessions = settings, sessions
         self.slots = max(1, settings.max_workers)
         self._ctx = mp.get_context("spawn")  # never fork a process that holds JAX, EGL or threads
-        self._events = self._ctx.Queue()
-        self._running: dict[int, _Running] = {}
-        self._wake = threading.Event()
+        self._workers: dict[int, _Worker] = {}
+        self._next_wid = 0
+        self._next_run = 0
+        self._lock = threading.RLock()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        os.set_blocking(self._wake_r, False)
         self._listeners: list[Listener] = []
         self._thread: threading.Thread | None = None
+        self._start_failures = 0
+        self._respawn_after = 0.0
+        self._last_reconcile = 0.0
+        self._wanted = settings.prewarm_workers  # spawn workers before the first job asks
 
     # ------------------------------------------------------------------ API side
 
@@ -78,6 +133,8 @@ class LocalExecutor:
         with self.sessions() as db:
             ids = store.interrupt_orphans(db, INTERRUPTED_REASON)
             db.commit()
+            if store.next_queued(db, set(), 1):  # jobs queued before a restart still run
+                self._wanted = True
         if ids:
             log.warning("marked interrupted: jobs %s", ids)
             self._notify()
@@ -86,43 +143,69 @@ class LocalExecutor:
 
     def wake(self) -> None:
         """New or changed jobs: launch what can run, and tell listeners (events were stored)."""
-        self._wake.set()
+        self._wanted = True
+        try:
+            os.write(self._wake_w, b"!")
+        except (BlockingIOError, OSError):
+            pass  # already woken
         self._notify()
 
     def cancel(self, job_id: int) -> None:
-        """Cancels a queued job at once, a running one within a few seconds."""
+        """Cancels a queued job at once, a running one within a few seconds.
+
+        Holds the dispatcher's lock, so a job is either already on a worker (its run is told to
+        stop) or still queued (it is cancelled here and the dispatcher will never hand it out)."""
         with self._lock:
-            running = self._running.get(job_id)
-            if running is not None:
-                running.cancel.set()
-                running.cancel_at = running.cancel_at or time.monotonic()
-        if running is None:
             with self.sessions() as db:
                 job = db.get(Job, job_id)
-                if job is not None and job.status == QUEUED:
+                run = self._run_of(job_id, job.attempt) if job is not None else None
+                if run is not None:
+                    self._stop_run(run)
+                elif job is not None and job.status == QUEUED:
                     store.record_event(db, job, CANCELLED, {"reason": "cancelled before it started"})
                     db.commit()
         self.wake()  # also tells the listeners
 
+    def workers(self) -> list[dict[str, Any]]:
+        """The pool as it is now (pid, state, jobs run, memory): for /api/info, the bench and tests."""
+        with self._lock:
+            return [{"pid": w.pid, "ready": w.ready, "busy": w.run is not None, "jobs": w.jobs, "rss_mb": w.rss_mb,
+                     "warm_s": w.warm_s, "job_id": w.run.job_id if w.run else None}
+                    for w in self._workers.values() if not w.killed and w.retiring_at is None]
+
     def shutdown(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self.wake()
         if self._thread is not None:
             self._thread.join(timeout=10)
         with self._lock:
-            running = list(self._running.items())
-        for _, r in running:
-            r.cancel.set()
-        for _, r in running:
-            r.process.join(timeout=self.CANCEL_GRACE_S)
-            if r.process.is_alive():
-                r.process.kill()
-                r.process.join(timeout=5)
+            workers = list(self._workers.values())
+        for w in workers:
+            if w.run is not None:
+                self._stop_run(w.run, w)
+            elif w.ready:
+                self._send(w, ("exit",))
+            else:  # still importing: nothing to lose
+                self._kill(w)
+        deadline = time.monotonic() + self.CANCEL_GRACE_S
+        for w in workers:
+            w.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                self._kill(w)
+                w.process.join(timeout=5)
         self._drain(timeout=0)
+        for w in workers:
+            self._close(w)
         # Whatever did not finish is interrupted: the next start will not find it "running".
         with self.sessions() as db:
             store.interrupt_orphans(db, INTERRUPTED_REASON)
             db.commit()
+        wake_r, wake_w, self._wake_r, self._wake_w = self._wake_r, self._wake_w, -1, -1
+        for fd in (wake_r, wake_w):  # a late wake() now writes to -1 (an error), never to a reused fd
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     # ------------------------------------------------------------------ dispatcher thread
 
@@ -137,104 +220,289 @@ class LocalExecutor:
         while not self._stop.is_set():
             try:
                 self._drain(timeout=0.2)
-                self._reap()
+                if self._stop.is_set():
+                    break
+                self._supervise()
                 self._launch()
             except Exception:
                 log.exception("dispatcher error (continuing)")
                 time.sleep(0.5)
-            if self._wake.wait(timeout=0.05):
-                self._wake.clear()
+
+    def _run_of(self, job_id: int, attempt: int) -> _Run | None:
+        """The run of this attempt of the job on a worker (None when it is not on one)."""
+        return next((w.run for w in self._workers.values() if w.run is not None and not w.killed
+                     and (w.run.job_id, w.run.attempt) == (job_id, attempt)), None)
+
+    def _stop_run(self, run: _Run, worker: _Worker | None = None) -> None:
+        worker = worker or next((w for w in self._workers.values() if w.run is run), None)
+        if worker is None:
+            return
+        worker.cancel.value = run.run_id
+        run.cancel_at = run.cancel_at or time.monotonic()
+
+    def _send(self, w: _Worker, message: Any) -> bool:
+        try:
+            w.conn.send(message)
+            return True
+        except (OSError, ValueError):  # its pipe is gone: the supervisor reaps it
+            w.closed = True
+            return False
+
+    def _kill(self, w: _Worker) -> None:
+        w.killed = True
+        if w.process.is_alive():
+            w.process.kill()
+
+    @staticmethod
+    def _close(w: _Worker) -> None:
+        try:
+            w.conn.close()
+        except OSError:
+            pass
+
+    # -- reading the workers' pipes
 
     def _drain(self, timeout: float) -> None:
-        """Stores every waiting worker event, in the order they arrived."""
-        batch = []
+        """Stores every waiting worker event, in the order each worker sent them."""
+        with self._lock:
+            conns = {w.conn: w for w in self._workers.values() if not w.closed}
+        waitables: list[Any] = list(conns)
+        if not self._stop.is_set():
+            waitables.append(self._wake_r)
         try:
-            batch.append(self._events.get(timeout=timeout) if timeout else self._events.get_nowait())
-            while len(batch) < 200:
-                batch.append(self._events.get_nowait())
-        except queue.Empty:
-            pass
-        if not batch:
-            return
+            ready = wait_connections(waitables, timeout) if waitables else []
+        except OSError:
+            ready = []
+        if not waitables and timeout:
+            time.sleep(min(timeout, 0.05))
+        messages: list[tuple[_Worker, tuple]] = []
+        for conn in ready:
+            if conn == self._wake_r:
+                try:
+                    while os.read(self._wake_r, 4096):
+                        pass
+                except (BlockingIOError, OSError):
+                    pass
+                continue
+            messages.extend(self._read(conns[conn]))
+        if messages:
+            self._handle(messages)
+
+    def _read(self, w: _Worker, limit: int = 500) -> list[tuple[_Worker, tuple]]:
+        out = []
+        try:
+            while len(out) < limit and w.conn.poll():
+                out.append((w, w.conn.recv()))
+        except (EOFError, OSError):
+            w.closed = True
+        except Exception:  # a worker killed mid-message leaves a torn pickle: its pipe is done
+            log.exception("unreadable message from worker %s", w.pid)
+            w.closed = True
+        return out
+
+    def _handle(self, messages: list[tuple[_Worker, tuple]]) -> None:
+        job_messages = [(w, m) for w, m in messages if m[0] is not None]
+        if job_messages:
+            with self.sessions() as db:
+                for w, (job_id, attempt, type_, data) in job_messages:
+                    job = db.get(Job, job_id)
+                    if job is None or job.attempt != attempt or job.status not in ACTIVE:
+                        # A late event of an attempt that was cancelled, restarted or interrupted since.
+                        log.debug("dropped stale %s event of job %s attempt %s", type_, job_id, attempt)
+                        continue
+                    data = dict(data)
+                    trace = data.pop("trace", None)
+                    if trace:
+                        log.warning("job %s failed:\n%s", job_id, trace)
+                    store.record_event(db, job, type_, data)
+                db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
+        with self._lock:
+            for w, (job_id, attempt, type_, data) in messages:
+                if job_id is not None:
+                    if type_ in ENDED_TYPES and w.run is not None and (w.run.job_id, w.run.attempt) == (job_id, attempt):
+                        w.run.outcome = type_
+                    continue
+                if type_ == "ready":
+                    w.ready, w.pid, w.rss_mb, w.warm_s = True, data.get("pid"), data.get("rss_mb"), data.get("warm_s")
+                    self._start_failures = 0
+                    log.info("worker %s ready in %.1f s (%.0f MB)", w.pid, w.warm_s or 0, w.rss_mb or 0)
+                elif type_ == "idle":
+                    w.run = None
+                    w.jobs, w.rss_mb, w.models = data.get("jobs", w.jobs), data.get("rss_mb"), data.get("models", [])
+                    self._maybe_recycle(w)
+                elif type_ == "broken":
+                    w.broken = data.get("reason")
+                    log.error("worker could not warm up: %s\n%s", w.broken, data.get("trace", ""))
+        self._notify()
+
+    def _maybe_recycle(self, w: _Worker) -> None:
+        """A worker that ran many jobs or grew large exits; a fresh one takes its place."""
+        too_many = w.jobs >= self.settings.worker_max_jobs
+        too_big = w.rss_mb is not None and w.rss_mb > self.settings.worker_max_rss_mb
+        if too_many or too_big:
+            log.info("recycling worker %s (%d jobs, %.0f MB)", w.pid, w.jobs, w.rss_mb or 0)
+            w.retiring_at = time.monotonic()
+            self._send(w, ("exit",))
+
+    # -- keeping the pool healthy
+
+    def _supervise(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            workers = list(self._workers.values())
+        for w in workers:
+            run = w.run
+            if run is not None and run.cancel_at is not None and now - run.cancel_at > self.CANCEL_GRACE_S:
+                self._kill(w)  # it did not stop in time: the process goes, a fresh one replaces it
+            if w.retiring_at is not None and run is None and now - w.retiring_at > self.EXIT_GRACE_S:
+                self._kill(w)
+            if w.closed and w.process.is_alive():
+                self._kill(w)  # its pipe broke: it can neither hear nor be heard
+            if w.process.is_alive():
+                continue
+            w.process.join(timeout=5)
+            if w.process.is_alive():
+                self._kill(w)
+                continue
+            self._bury(w)
+        if now - self._last_reconcile > self.RECONCILE_EVERY_S:
+            self._last_reconcile = now
+            self._reconcile()
+        self._fill_pool(now)
+
+    def _bury(self, w: _Worker) -> None:
+        """A worker process has exited: store its last words, settle its run, forget it."""
+        last = self._read(w)
+        if last:
+            self._handle(last)
+        self._close(w)
+        with self._lock:
+            self._workers.pop(w.wid, None)
+            run = w.run
+            if not w.ready and not w.killed and w.retiring_at is None:
+                self._start_failures += 1
+                self._respawn_after = time.monotonic() + min(30.0, 2.0 ** self._start_failures)
+        if run is not None and run.outcome != DONE:
+            with self.sessions() as db:
+                job = db.get(Job, run.job_id)
+                if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
+                    if run.cancel_at is not None:
+                        store.record_event(db, job, CANCELLED, {"reason": "cancelled by the user"})
+                    else:
+                        store.record_event(db, job, FAILED, {
+                            "reason": f"the worker process exited with code {w.process.exitcode} without a result"})
+                db.commit()
+            remove_attempt_dir(run.out_dir)  # this attempt's folder only
+            self._notify()
+        if not w.ready and not w.killed and w.retiring_at is None:
+            reason = w.broken or f"the worker process exited with code {w.process.exitcode} while starting"
+            log.error("worker died while warming up: %s", reason)
+            if self._start_failures >= self.MAX_START_FAILURES:
+                self._fail_queued(f"could not start a worker process: {reason}")
+
+    def _fail_queued(self, reason: str) -> None:
         with self.sessions() as db:
-            for job_id, type_, data in batch:
-                job = db.get(Job, job_id)
-                if job is None or job.status not in ACTIVE:
-                    continue  # e.g. a late progress event after a forced cancel
-                data = dict(data)
-                trace = data.pop("trace", None)
-                if trace:
-                    log.warning("job %s failed:\n%s", job_id, trace)
-                store.record_event(db, job, type_, data)
-                with self._lock:
-                    if job_id in self._running:
-                        self._running[job_id].reported.add(type_)
+            for job in store.next_queued(db, set(), 1000):
+                store.record_event(db, job, FAILED, {"reason": reason})
             db.commit()
         self._notify()
 
-    def _reap(self) -> None:
-        now = time.monotonic()
+    def _reconcile(self) -> None:
+        """Stops runs whose job is no longer on their attempt or no longer active (a safety net)."""
         with self._lock:
-            items = list(self._running.items())
-        for job_id, r in items:
-            if r.cancel_at is not None and r.process.is_alive() and now - r.cancel_at > self.CANCEL_GRACE_S:
-                r.process.kill()
-            if r.process.is_alive():
-                continue
-            r.process.join()
-            self._drain(timeout=0)  # its last events come before its end is judged
-            with self.sessions() as db:
-                job = db.get(Job, job_id)
-                if job is not None and job.status in ACTIVE:
-                    if r.cancel_at is not None:
-                        store.record_event(db, job, CANCELLED, {"reason": "cancelled by the user"})
-                        _remove_dir(job_dir(self.settings, job))
-                    else:
-                        store.record_event(db, job, FAILED, {
-                            "reason": f"the worker process exited with code {r.process.exitcode} without a result"})
-                db.commit()
-            with self._lock:
-                self._running.pop(job_id, None)
-            self._notify()
+            runs = [w.run for w in self._workers.values() if w.run is not None and w.run.cancel_at is None]
+        if not runs:
+            return
+        with self.sessions() as db:
+            rows = {r.id: (r.attempt, r.status) for r in db.execute(
+                select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs})))}
+        with self._lock:
+            for run in runs:
+                attempt, status = rows.get(run.job_id, (None, None))
+                if attempt != run.attempt or status not in ACTIVE:
+                    log.warning("job %s attempt %s is no longer current (%s, attempt %s): stopping its run",
+                                run.job_id, run.attempt, status, attempt)
+                    self._stop_run(run)
+
+    def _fill_pool(self, now: float) -> None:
+        if self._stop.is_set() or not self._wanted or now < self._respawn_after:
+            return
+        with self._lock:
+            live = [w for w in self._workers.values() if not w.killed and w.retiring_at is None]
+            for _ in range(self.slots - len(live)):
+                try:
+                    self._spawn()
+                except Exception as exc:  # e.g. an interpreter that cannot spawn: fail the jobs, not the loop
+                    log.exception("could not spawn a worker process")
+                    self._start_failures += 1
+                    self._respawn_after = now + min(30.0, 2.0 ** self._start_failures)
+                    if self._start_failures >= self.MAX_START_FAILURES:
+                        self._fail_queued(f"could not start a worker process: {exc}")
+                    return
+
+    def _spawn(self) -> _Worker:
+        self._next_wid += 1
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        # A raw shared int: nothing to lock, so a worker killed mid-read cannot wedge the executor.
+        cancel = self._ctx.RawValue("q", 0)
+        env = {"TABRL_DATA_DIR": str(self.settings.data_dir)}
+        if self.settings.menagerie_path:
+            env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
+        process = self._ctx.Process(target=worker_main, args=(self._next_wid, child_conn, cancel, env),
+                                    name=f"tabrl-worker-{self._next_wid}", daemon=True)
+        process.start()
+        child_conn.close()
+        w = _Worker(self._next_wid, process, parent_conn, cancel, pid=process.pid)
+        self._workers[w.wid] = w
+        log.info("worker %s spawned (warming up)", process.pid)
+        return w
+
+    # -- handing out jobs
 
     def _launch(self) -> None:
         with self._lock:
-            free = self.slots - len(self._running)
-            busy = set(self._running)
-        if free <= 0:
-            return
-        with self.sessions() as db:
-            for job in store.next_queued(db, busy, free):
-                spec = self._spec(db, job)
-                cancel = self._ctx.Event()
-                process = self._ctx.Process(target=run_job, args=(spec, self._events, cancel),
-                                            name=f"tabrl-job-{job.id}", daemon=True)
-                try:
-                    process.start()
-                except Exception as exc:  # e.g. an interpreter that cannot spawn: fail the job, not the loop
-                    log.exception("job %s could not start", job.id)
-                    store.record_event(db, job, FAILED, {"reason": f"could not start a worker process: {exc}"})
-                    db.commit()
-                    self._notify()
-                    continue
-                with self._lock:
-                    self._running[job.id] = _Running(process, cancel)
-                log.info("job %s started in process %s", job.id, process.pid)
+            idle = [w for w in self._workers.values()
+                    if w.ready and w.run is None and not w.killed and not w.closed and w.retiring_at is None]
+            if not idle or self._stop.is_set():
+                return
+            on_workers = {(w.run.job_id, w.run.attempt) for w in self._workers.values() if w.run is not None}
+            with self.sessions() as db:
+                queued = store.next_queued(db, set(), len(idle) + len(on_workers))
+                for job in [j for j in queued if (j.id, j.attempt) not in on_workers][:len(idle)]:
+                    model_id = job.session.model_id
+                    # A worker that has this robot compiled already starts faster.
+                    w = next((w for w in idle if model_id in w.models), idle[0])
+                    self._next_run += 1
+                    out_dir = job_dir(self.settings, job)
+                    self._remove_old_attempts(job)
+                    spec = self._spec(db, job, self._next_run, out_dir)
+                    if not self._send(w, ("run", spec)):
+                        continue
+                    idle.remove(w)
+                    w.run = _Run(self._next_run, job.id, job.attempt, model_id, out_dir)
+                    log.info("job %s attempt %s handed to worker %s", job.id, job.attempt, w.pid)
+                    if not idle:
+                        break
 
-    def _spec(self, db: Session, job: Job) -> dict[str, Any]:
+    def _remove_old_attempts(self, job: Job) -> None:
+        """Folders of earlier attempts (an interrupted run's leftovers) that no live run writes to."""
+        root = job_root(self.settings, job)
+        if not root.is_dir():
+            return
+        live = {w.run.attempt for w in self._workers.values() if w.run is not None and w.run.job_id == job.id}
+        for child in root.iterdir():
+            m = re.fullmatch(r"a(\d+)", child.name)
+            if m and int(m.group(1)) < job.attempt and int(m.group(1)) not in live:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
         spec: dict[str, Any] = {
-            "job_id": job.id, "kind": job.kind, "model_id": job.session.model_id, "program": job.approach.program,
-            "steps": job.total_steps, "out_dir": str(job_dir(self.settings, job)), "seconds": job.video_seconds,
-            "data_dir": str(self.settings.data_dir),
-            "menagerie_path": str(self.settings.menagerie_path) if self.settings.menagerie_path else None,
+            "run_id": run_id, "job_id": job.id, "attempt": job.attempt, "kind": job.kind,
+            "model_id": job.session.model_id, "program": job.approach.program, "steps": job.total_steps,
+            "out_dir": str(out_dir), "seconds": job.video_seconds, "data_dir": str(self.settings.data_dir),
+            "dequeued_at": time.time(),
         }
         if job.kind == "render":
             source = db.get(Job, job.source_job_id)
             spec["checkpoint"] = str(self.settings.data_dir / source.artifacts["policy"])
         return spec
-
-
-def _remove_dir(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)

@@ -66,6 +66,10 @@ class Job(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     approach_id: Mapped[int] = mapped_column(ForeignKey("approaches.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16), default="train")
+    # Every "queued" event (creation, restart) starts a new run attempt. Worker processes, their events
+    # and their folders are keyed by (job id, attempt), so a late event or cleanup of an old attempt
+    # never touches a newer one.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
     total_steps: Mapped[int] = mapped_column(Integer)
     steps_done: Mapped[int] = mapped_column(Integer, default=0)
@@ -93,6 +97,7 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[str] = mapped_column(String(32), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the job's attempt it belongs to
     type: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

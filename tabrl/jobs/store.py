@@ -43,7 +43,8 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 def apply(job: Job, type_: str, data: dict[str, Any]) -> None:
     """Updates ``job`` for one event (pure bookkeeping; the caller commits)."""
     render_only = job.kind == "render"
-    if type_ == "queued":
+    if type_ == "queued":  # a new run attempt: whatever an older attempt still sends is stale
+        job.attempt = (job.attempt or 0) + 1
         job.status, job.error, job.progress, job.eta_s = QUEUED, None, 0.0, None
         job.steps_done, job.started_at, job.finished_at = 0, None, None
     elif type_ == "started":
@@ -80,7 +81,7 @@ def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None 
     """Applies an event to its job and appends it to the log (the caller commits)."""
     data = _clean(data or {})
     apply(job, type_, data)
-    event = Event(job_id=job.id, session_id=job.session_id, type=type_, data=data)
+    event = Event(job_id=job.id, session_id=job.session_id, attempt=job.attempt or 0, type=type_, data=data)
     db.add(event)
     db.flush()
     return event

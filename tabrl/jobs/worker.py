@@ -1,7 +1,14 @@
-"""What runs inside a job's worker process: one training or render job, reported as events.
+"""What runs inside a warm worker process: heavy imports once, then one job after another.
 
-The worker never touches the database; it sends ``(job_id, type, data)`` tuples to the server,
-which stores them in order. A cancel request arrives as a set ``multiprocessing.Event``.
+A worker is spawned by the local executor, imports JAX, MuJoCo, Playground and the training
+pipeline, turns on JAX's persistent compilation cache under the data directory, says ``ready``
+and then waits for job specs on its pipe. It never touches the database: everything it has to
+say goes back over the same pipe as ``(job_id, attempt, type, data)`` tuples (``job_id`` None
+for the worker's own messages: ``ready``, ``idle``). A cancel request is the job's run id
+written into a shared integer, so a flag meant for one job can never stop the next one.
+
+Robot models stay compiled between jobs (``load_robot`` keeps the last few), so a second job
+on the same robot starts training within a second or two of being handed over.
 """
 
 from __future__ import annotations
@@ -11,34 +18,123 @@ import shutil
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+# How long an idle worker waits on its pipe before checking that the server is still alive.
+_PARENT_POLL_S = 1.0
 
 
-def run_job(spec: dict[str, Any], events, cancel) -> None:
-    """Entry point of the worker process. ``spec``: job_id, kind, model_id, program, steps,
-    out_dir, seconds, checkpoint (render jobs), data_dir, menagerie_path."""
+def rss_mb() -> float | None:
+    """This process's resident memory in MB (Linux /proc; None elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def configure_jax_cache(data_dir: Path) -> Path:
+    """Compiled XLA programs are kept on disk, so a job with the same network shapes loads its
+    update step instead of compiling it again (also across worker restarts and server restarts)."""
+    import jax
+
+    cache = Path(data_dir) / "cache" / "jax"
+    cache.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(cache))
+    # The defaults skip programs that compile in under a second; the PPO update is 1-3 s and the
+    # small ones (act, init, the deterministic policy) add up to seconds more per job.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    return cache
+
+
+def warm_up(data_dir: Path) -> dict[str, Any]:
+    """The heavy imports a job needs; returns how long they took."""
+    start = time.perf_counter()
+    configure_jax_cache(data_dir)
+    import tabrl.train.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
+    from tabrl.robots import catalog
+
+    catalog.playground_registry()  # Playground itself: the slowest import of all
+    return {"warm_s": round(time.perf_counter() - start, 2)}
+
+
+def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
+    """Entry point of a warm worker process (spawned). ``cancel``: a shared int holding the run id to stop."""
+    os.environ.update(env)
+    # XLA:CPU logs two screens of "machine feature" errors for every program it loads from the
+    # persistent cache (tuning flags it cannot verify, same machine); Python errors still surface.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("MUJOCO_GL", "egl")
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
-    os.environ["TABRL_DATA_DIR"] = spec["data_dir"]
-    if spec.get("menagerie_path"):
-        os.environ["TABRL_MENAGERIE_PATH"] = spec["menagerie_path"]
-    job_id = spec["job_id"]
+    parent = os.getppid()
+    data_dir = Path(os.environ["TABRL_DATA_DIR"])
+
+    def send(job_id, attempt, type_, data) -> None:
+        conn.send((job_id, attempt, type_, data))
+
+    try:
+        info = warm_up(data_dir)
+    except Exception as exc:  # the executor fails the queued job with this reason, not silently
+        send(None, None, "broken", {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)})
+        return
+    jobs = 0
+    send(None, None, "ready", {"pid": os.getpid(), "rss_mb": rss_mb(), **info})
+    while True:
+        try:
+            if not conn.poll(_PARENT_POLL_S):
+                if os.getppid() != parent:
+                    return  # the server died without telling us: a worker never outlives it
+                continue
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None or message[0] == "exit":
+            return
+        _, spec = message
+        run_id = spec["run_id"]
+        jobs += 1
+
+        def should_stop(run_id=run_id) -> bool:
+            # A killed server cannot cancel us, so a worker whose parent is gone stops by itself.
+            return cancel.value == run_id or os.getppid() != parent
+
+        def send_job(type_: str, data: dict[str, Any], spec=spec) -> None:
+            send(spec["job_id"], spec["attempt"], type_, data)
+
+        try:
+            run_job(spec, send_job, should_stop, worker={"worker_pid": os.getpid(), "worker_jobs": jobs})
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the server is gone
+        from tabrl.robots.catalog import loaded_models
+
+        try:
+            send(None, None, "idle", {"pid": os.getpid(), "rss_mb": rss_mb(), "jobs": jobs,
+                                      "models": loaded_models()})
+        except (BrokenPipeError, OSError):
+            return
+        if os.getppid() != parent:
+            return
+
+
+def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], should_stop: Callable[[], bool],
+            worker: dict[str, Any] | None = None) -> None:
+    """One training or render job, reported through ``send(type, data)``. ``spec``: job_id, attempt,
+    kind, model_id, program, steps, out_dir, seconds, checkpoint (render jobs), data_dir."""
     out_dir = Path(spec["out_dir"])
     data_dir = Path(spec["data_dir"])
-
-    def send(type_: str, data: dict[str, Any]) -> None:
-        events.put((job_id, type_, data))
-
+    worker = worker or {}
+    dequeued = spec.get("dequeued_at")
     render_clock = {"start": None}
-    parent = os.getppid()
-
-    def should_stop() -> bool:
-        # A killed server cannot cancel us, so a worker whose parent is gone stops by itself.
-        return cancel.is_set() or os.getppid() != parent
 
     def on_event(event: dict[str, Any]) -> None:
         event = dict(event)
         type_ = event.pop("type")
+        if type_ == "started":
+            event.update(worker)
+            if dequeued is not None:  # wall time from the executor's hand-over to training
+                event["handover_s"] = round(time.time() - dequeued, 3)
         if type_ == "rendering":
             # The engine reports a fraction; the page wants time left, so estimate it here.
             now = time.monotonic()
@@ -54,22 +150,31 @@ def run_job(spec: dict[str, Any], events, cancel) -> None:
     try:
         from tabrl.train.pipeline import Cancelled, run_render_job, run_training_job
 
-        if out_dir.exists():  # a restarted job starts from nothing
+        if out_dir.exists():  # this attempt's own folder: a fresh start
             shutil.rmtree(out_dir)
-        out_dir.mkdir(parents=True)
+        for _ in range(3):  # an old attempt's cleanup may remove the (then empty) job folder meanwhile
+            try:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                break
+            except FileNotFoundError:
+                continue
+        if should_stop():  # cancelled while it was being handed over
+            raise Cancelled()
         if spec["kind"] == "train":
             result = run_training_job(spec["model_id"], spec["program"], spec["steps"], out_dir,
                                       render_seconds=spec["seconds"], on_event=on_event, should_stop=should_stop)
         else:
-            send("started", {"total_steps": spec["steps"]})
+            on_event({"type": "started", "total_steps": spec["steps"]})
             result = run_render_job(Path(spec["checkpoint"]), out_dir, seconds=spec["seconds"], on_event=on_event,
                                     should_stop=should_stop)
     except Cancelled:
-        shutil.rmtree(out_dir, ignore_errors=True)
+        remove_attempt_dir(out_dir)
         send("cancelled", {"reason": "cancelled by the user"})
         return
+    except (BrokenPipeError, EOFError):
+        raise
     except Exception as exc:  # the reason goes to the page; the trace to the server log
-        shutil.rmtree(out_dir, ignore_errors=True)
+        remove_attempt_dir(out_dir)
         send("failed", {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)})
         return
     artifacts = {name: _relative(Path(result[name]), data_dir) for name in ("video", "poster", "trajectory")}
@@ -80,7 +185,16 @@ def run_job(spec: dict[str, Any], events, cancel) -> None:
         artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
     metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
     send("done", {"artifacts": artifacts, "metrics": metrics, "steps": result.get("steps"),
-                  "wall_s": result.get("wall_s")})
+                  "wall_s": result.get("wall_s"), "train_wall_s": result.get("train_wall_s")})
+
+
+def remove_attempt_dir(path: Path) -> None:
+    """Removes one attempt's folder, and the job's folder if no other attempt is left in it."""
+    shutil.rmtree(path, ignore_errors=True)
+    try:
+        path.parent.rmdir()  # only succeeds when empty: a newer attempt's folder is never touched
+    except OSError:
+        pass
 
 
 def _relative(path: Path, root: Path) -> str:

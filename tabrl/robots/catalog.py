@@ -1,29 +1,35 @@
 """What can be trained: every MuJoCo Playground environment plus Menagerie-only robots.
 
-Facts that need a compiled model (sizes, time steps, whether assets load) are computed once
-and cached under the data directory, keyed by the Playground version and Menagerie path.
+Two caches under the data directory (JSON), both keyed by the package versions (tabrl,
+playground, mujoco), the robot profiles and the Menagerie folder: the *index* (every id, its
+suite and robot: what ``tabrl approaches`` and the designer need, and what listing the catalog
+needs besides the facts) and the *facts* (sizes, time steps, whether assets load: these need
+each model compiled). With both in place nothing here imports Playground (about 3-10 s) unless
+a model is actually compiled.
 """
 
 from __future__ import annotations
 
+import collections
 import difflib
 import hashlib
-import functools
 import json
+import os
 import re
 import threading
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import mujoco
 from pydantic import BaseModel
 
 from tabrl import __version__
 from tabrl.config import get_settings
 from tabrl.robots import menagerie
-from tabrl.robots.model import Robot, compile_robot
 from tabrl.robots.profiles import Category, RobotProfile, get_profile
+
+if TYPE_CHECKING:
+    from tabrl.robots.model import Robot
 
 Suite = Literal["dm_control", "locomotion", "manipulation", "menagerie"]
 
@@ -109,14 +115,26 @@ class UnknownModel(KeyError):
         return self.args[0]
 
 
-def _playground():
+def playground_registry():
+    """Playground's registry, pointed at our Menagerie folder (this is the slow import)."""
     menagerie.point_playground_at_menagerie()
     from mujoco_playground import registry
 
     return registry
 
 
+_playground = playground_registry
+
+
 def _playground_suite(env_id: str) -> tuple[Suite, str]:
+    """(suite, robot key) of a Playground env: from the index cache when there is one."""
+    known = _index().get(env_id)
+    if known is not None and known["suite"] != "menagerie":
+        return known["suite"], known["robot"]
+    return _playground_suite_live(env_id)
+
+
+def _playground_suite_live(env_id: str) -> tuple[Suite, str]:
     from mujoco_playground._src import dm_control_suite, locomotion, manipulation
 
     for suite, module in (("dm_control", dm_control_suite), ("locomotion", locomotion), ("manipulation", manipulation)):
@@ -136,24 +154,47 @@ def _derived_profile(robot: str, suite: Suite) -> RobotProfile:
 
 
 def playground_ids() -> list[str]:
-    return list(_playground().ALL_ENVS)
+    return [i for i, v in _index().items() if v["suite"] != "menagerie"]
 
 
 def all_ids() -> list[str]:
-    return playground_ids() + [m.id for m in MENAGERIE_ROBOTS]
+    return list(_index())
 
 
 _load_lock = threading.Lock()
+_ROBOTS_KEPT = 8  # compiled models a process keeps (a warm worker reuses them job after job)
+_robots: collections.OrderedDict[str, Robot] = collections.OrderedDict()
 
 
 def load_robot(model_id: str) -> Robot:
     """Compiles a catalog robot with TabRL's sensors. Raises UnknownModel or FileNotFoundError."""
     with _load_lock:
-        return _load_robot_cached(model_id)
+        robot = _robots.get(model_id)
+        if robot is None:
+            robot = _compile_catalog_robot(model_id)
+            _robots[model_id] = robot
+            while len(_robots) > _ROBOTS_KEPT:
+                _robots.popitem(last=False)
+        _robots.move_to_end(model_id)
+        return robot
 
 
-@functools.lru_cache(maxsize=8)
-def _load_robot_cached(model_id: str) -> Robot:
+def loaded_models() -> list[str]:
+    """Ids of the robots this process keeps compiled."""
+    with _load_lock:
+        return list(_robots)
+
+
+def forget_loaded_models() -> None:
+    with _load_lock:
+        _robots.clear()
+
+
+def _compile_catalog_robot(model_id: str) -> Robot:
+    import mujoco
+
+    from tabrl.robots.model import compile_robot
+
     for m in MENAGERIE_ROBOTS:
         if m.id == model_id:
             present, reason = menagerie.robot_folder_status(m.folder)
@@ -165,7 +206,7 @@ def _load_robot_cached(model_id: str) -> Robot:
     registry = _playground()
     if model_id not in registry.ALL_ENVS:
         raise UnknownModel(model_id, all_ids())
-    suite, robot = _playground_suite(model_id)
+    suite, robot = _playground_suite_live(model_id)
     folder = _MENAGERIE_FOLDERS.get(robot)
     if folder:
         present, reason = menagerie.robot_folder_status(folder)
@@ -206,20 +247,102 @@ def _asset_reason(message: str) -> str:
     return message.strip().splitlines()[0]
 
 
+def _cache_dir() -> Path:
+    return get_settings().data_dir / "cache"
+
+
 def _cache_path() -> Path:
-    return get_settings().data_dir / "cache" / "catalog.json"
+    return _cache_dir() / "catalog.json"
+
+
+def _index_path() -> Path:
+    return _cache_dir() / "catalog-index.json"
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _menagerie_location() -> Path:
+    """The Menagerie folder Playground will read, found without importing Playground."""
+    configured = get_settings().menagerie_path
+    if configured:
+        return Path(configured).expanduser().resolve()
+    import importlib.util
+
+    spec = importlib.util.find_spec("mujoco_playground")  # finds the package; runs none of it
+    if spec is None or not spec.submodule_search_locations:
+        return Path("(no mujoco_playground)")
+    return Path(list(spec.submodule_search_locations)[0]) / "external_deps" / "mujoco_menagerie"
 
 
 def _cache_key() -> str:
+    """What the cached catalog depends on: package versions, profiles, the Menagerie folder and its robots."""
     from tabrl.robots.profiles import PROFILE_DIR
 
     profiles = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(PROFILE_DIR.glob("*.yaml")))).hexdigest()
-    return json.dumps([__version__, metadata.version("playground"), str(menagerie.menagerie_path()), profiles])
+    where = _menagerie_location()
+    try:
+        robots = sorted(os.listdir(where))
+    except OSError:
+        robots = []
+    return json.dumps([__version__, _version("playground"), _version("mujoco"), str(where), robots, profiles])
+
+
+def _read_cache(path: Path, key: str) -> Any | None:
+    try:
+        cached = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if not isinstance(cached, dict) or cached.get("key") != key:
+        return None
+    return cached.get("value")
+
+
+def _write_cache(path: Path, key: str, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(json.dumps({"key": key, "value": value}))
+    tmp.replace(path)  # atomic: a reader sees the old file or the new one, never half of one
+
+
+_index_lock = threading.Lock()
+_index_memo: tuple[str, dict[str, dict[str, str]]] | None = None
+
+
+def _index() -> dict[str, dict[str, str]]:
+    """Every catalog id (Playground's order, then the Menagerie robots) -> {suite, robot}."""
+    global _index_memo
+    with _index_lock:
+        key = _cache_key()
+        if _index_memo is not None and _index_memo[0] == key:
+            return _index_memo[1]
+        index = _read_cache(_index_path(), key)
+        if not isinstance(index, dict) or not index:
+            index = _compute_index()
+            _write_cache(_index_path(), key, index)
+        _index_memo = (key, index)
+        return index
+
+
+def _compute_index() -> dict[str, dict[str, str]]:
+    registry = _playground()
+    index: dict[str, dict[str, str]] = {}
+    for env_id in registry.ALL_ENVS:
+        suite, robot = _playground_suite_live(env_id)
+        index[env_id] = {"suite": suite, "robot": robot}
+    for m in MENAGERIE_ROBOTS:
+        index[m.id] = {"suite": "menagerie", "robot": m.robot}
+    return index
 
 
 def _entry_facts(model_id: str) -> dict:
     from tabrl.sim.observations import observation_size
 
+    kept = set(loaded_models())
     try:
         robot = load_robot(model_id)
     except FileNotFoundError as e:
@@ -227,7 +350,9 @@ def _entry_facts(model_id: str) -> dict:
     except Exception as e:  # a model that fails to compile is reported, not fatal to the list
         return {"assets_available": False, "assets_reason": f"{type(e).__name__}: {e}"}
     finally:
-        _load_robot_cached.cache_clear()  # building the list must not keep 57 models in memory
+        with _load_lock:  # building the list must not keep 57 models in memory
+            for extra in set(_robots) - kept:
+                _robots.pop(extra, None)
     return {
         "assets_available": True,
         "action_size": robot.action_size,
@@ -247,20 +372,13 @@ def _facts() -> dict[str, dict]:
 
 
 def _load_or_compute_facts() -> dict[str, dict]:
-    path = _cache_path()
     key = _cache_key()
-    if path.exists():
-        try:
-            cached = json.loads(path.read_text())
-            if cached.get("key") == key and set(cached["facts"]) == set(all_ids()):
-                return cached["facts"]
-        except (json.JSONDecodeError, KeyError):
-            pass
-    facts = {model_id: _entry_facts(model_id) for model_id in all_ids()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "facts": facts}))
-    tmp.replace(path)
+    ids = all_ids()
+    facts = _read_cache(_cache_path(), key)
+    if isinstance(facts, dict) and set(facts) == set(ids):
+        return facts
+    facts = {model_id: _entry_facts(model_id) for model_id in ids}
+    _write_cache(_cache_path(), key, facts)
     return facts
 
 
@@ -325,7 +443,7 @@ def profile_for(model_id: str) -> RobotProfile:
     for m in MENAGERIE_ROBOTS:
         if m.id == model_id:
             return get_profile(m.robot)
-    if model_id not in playground_ids():
+    if model_id not in _index():
         raise UnknownModel(model_id, all_ids())
     suite, robot = _playground_suite(model_id)
     return get_profile(robot) or _derived_profile(robot, suite)
