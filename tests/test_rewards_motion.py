@@ -27,6 +27,7 @@ SHAKE = {
                          {"group": "knee", "offset": -0.15, "amplitude": 0.1, "frequency_hz": 2.0, "pattern": "trot",
                           "phase": 0.25, "residual": 0.3}],
                "residual": 0.5, "ramp_s": 0.4},
+    "success": "hip_abduction_amplitude >= 0.15 and upright >= 0.9",
 }
 
 
@@ -163,6 +164,8 @@ def test_training_rollout_checkpoint_and_rerender_carry_the_prior(tmp_path):
     assert hips["amplitude_rad"] >= 0.18, hips  # the prior's 0.3 rad, barely trained
     _, meta = load_policy(result["checkpoint"])
     assert meta["program"]["motion"]["parts"][0]["amplitude"] == 0.3 and meta["clock_hz"] == 2.0
+    stored = json.loads((tmp_path / "job" / "metrics.json").read_text())["verdict"]
+    assert stored["checks"][0]["measured"] == pytest.approx(hips["amplitude_rad"]) and stored["checks"][0]["passed"]
     again = run_render_job(result["checkpoint"], tmp_path / "again", seconds=3.0)
     assert again["metrics"]["joint_groups"]["hip_abduction"]["amplitude_rad"] == pytest.approx(hips["amplitude_rad"],
                                                                                             abs=1e-6)

@@ -8,6 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from tabrl.jobs import models as db
+from tabrl.rewards.checks import Condition
+from tabrl.rewards.motion import Motion
+from tabrl.rewards.motion import describe as describe_motion
 
 JobStatus = Literal["queued", "running", "rendering", "done", "failed", "cancelled", "interrupted"]
 MAX_VIDEO_SECONDS = 30.0
@@ -73,6 +76,24 @@ class TermOut(BaseModel):
     label: str
 
 
+class CheckOut(BaseModel):
+    check: str = Field(description="The condition as text, e.g. 'drift ≤ 0.5'.")
+    subject: str
+    op: str
+    value: float
+    measured: float
+    unit: str
+    passed: bool
+
+
+class VerdictOut(BaseModel):
+    """The approach's success check evaluated on the rendered rollout."""
+
+    passed: bool
+    checks: list[CheckOut]
+    summary: str
+
+
 class ApproachOut(BaseModel):
     id: int
     index: int
@@ -84,6 +105,8 @@ class ApproachOut(BaseModel):
     fallback: bool
     notes: list[str]
     program: dict[str, Any] = Field(description="The RewardProgram as stored (JSON data).")
+    motion: list[str] = Field(default_factory=list, description="The motion prior, one line per part.")
+    success: list[str] = Field(default_factory=list, description="The success check's conditions as text.")
 
 
 class DesignOut(BaseModel):
@@ -115,6 +138,7 @@ class JobOut(BaseModel):
     poster_url: str | None
     policy_url: str | None
     metrics: dict[str, Any] | None
+    verdict: VerdictOut | None = None
 
 
 class SessionOut(BaseModel):
@@ -190,13 +214,29 @@ def term_label(term: dict[str, Any]) -> str:
     return f"{name} ({target})" if target else name
 
 
+def motion_lines(program: dict[str, Any]) -> list[str]:
+    try:
+        motion = Motion.model_validate(program["motion"]) if program.get("motion") else None
+    except ValueError:
+        return []
+    return describe_motion(motion) if motion is not None else []
+
+
+def success_lines(program: dict[str, Any]) -> list[str]:
+    try:
+        return [Condition.model_validate(c).label() for c in program.get("success") or []]
+    except ValueError:
+        return []
+
+
 def approach_out(a: db.Approach) -> ApproachOut:
     program = a.program
     terms = [TermOut(term=t.get("term", ""), weight=float(t.get("weight", 1.0)), params=t.get("params") or {},
                      expr=t.get("expr"), label=term_label(t)) for t in program.get("terms", [])]
     return ApproachOut(id=a.id, index=a.index, design=a.design, name=program.get("name", f"Approach {a.index + 1}"),
                        summary=program.get("summary", ""), terms=terms, source=a.source, fallback=a.fallback,
-                       notes=list(program.get("notes") or []), program=program)
+                       notes=list(program.get("notes") or []), program=program,
+                       motion=motion_lines(program), success=success_lines(program))
 
 
 
@@ -211,7 +251,7 @@ def job_out(job: db.Job) -> JobOut:
         video_url=f"/api/jobs/{job.id}/video.mp4" if done and art.get("video") else None,
         poster_url=f"/api/jobs/{job.id}/poster.jpg" if done and art.get("poster") else None,
         policy_url=f"/api/jobs/{job.id}/policy.zip" if done and art.get("policy") else None,
-        metrics=job.metrics)
+        metrics=job.metrics, verdict=(job.metrics or {}).get("verdict"))
 
 
 def session_out(s: db.StudioSession, model_label: str) -> SessionOut:

@@ -184,6 +184,7 @@ def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], s
     else:  # a new video of the same policy: it still offers that policy for download
         artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
     metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
+    metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
     send("done", {"artifacts": artifacts, "metrics": metrics, "steps": result.get("steps"),
                   "wall_s": result.get("wall_s"), "train_wall_s": result.get("train_wall_s")})
 

@@ -12,6 +12,7 @@ import numpy as np
 from tabrl.render import metrics as behavior_metrics_mod
 from tabrl.render import rollout as rollout_mod
 from tabrl.render import video
+from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
@@ -35,8 +36,12 @@ def render_policy(
     should_stop: Callable[[], bool] | None = None,
     clock_hz: float = 1.0,
     motion: Motion | None = None,
+    success: list[Condition] | None = None,
 ) -> dict[str, Any]:
-    """Rolls the policy out for ``seconds`` and writes video.mp4, poster.jpg, trajectory.npz, metrics.json."""
+    """Rolls the policy out for ``seconds`` and writes video.mp4, poster.jpg, trajectory.npz, metrics.json.
+
+    ``success`` is the program's success check; metrics.json's ``verdict`` holds its result.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = video.make_renderer(robot, width, height)
@@ -78,6 +83,8 @@ def render_policy(
     os.replace(traj_tmp, out_dir / "trajectory.npz")
     metrics = behavior_metrics_mod.behavior_metrics(robot, traj)
     metrics.update({"video_frames": writer.frames, "fps": fps, "width": width, "height": height})
+    # The approach's own success check, measured on this rollout: the verdict under its video.
+    metrics["verdict"] = behavior_metrics_mod.evaluate_success(robot.spec, metrics, success)
     tmp = out_dir / ".metrics.json.part"
     tmp.write_text(json.dumps(metrics, indent=2))
     os.replace(tmp, out_dir / "metrics.json")

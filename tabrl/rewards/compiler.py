@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tabrl.rewards import expressions, motion
+from tabrl.rewards import checks, expressions, motion
 from tabrl.rewards.features import compute_features, feature_ranks
 from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
 from tabrl.rewards.terms import TERMS, term_key
@@ -45,6 +45,11 @@ def check_program(program: RewardProgram, spec: RobotSpec) -> None:
         try:
             motion.check_motion(program.motion, spec)
         except motion.MotionError as e:
+            raise ProgramError(str(e)) from None
+    if program.success is not None:
+        try:
+            checks.check_conditions(program.success, spec)
+        except checks.CheckError as e:
             raise ProgramError(str(e)) from None
     ranks = feature_ranks(spec)
     probe: dict[str, np.ndarray] | None = None

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from tabrl.rewards import expressions
 from tabrl.rewards.features import FEATURES, GROUP_FEATURES
+from tabrl.rewards import checks
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.terms import TERMS
 
@@ -104,6 +105,18 @@ class RewardProgram(BaseModel):
         "a group named in the robot's groups: {\"parts\": [{\"group\": \"<group>\", \"amplitude\": 0.3, "
         "\"frequency_hz\": 2.0}], \"residual\": 0.5}. The observation's phase clock runs at the first sine's "
         "frequency, so rhythmic reward terms should use that frequency too.")
+    success: list[checks.Condition] | None = Field(
+        None, max_length=checks.MAX_CONDITIONS,
+        description="How to tell the behavior worked, measured on the 10 s rollout: conditions that must all hold, "
+        "each a metric (or a safe expression over metric names) compared with a number, e.g. "
+        "[{\"metric\": \"abs_yaw_rate\", \"op\": \">=\", \"value\": 1.0}, {\"metric\": \"drift\", "
+        "\"op\": \"<=\", \"value\": 0.5}] (the text 'abs_yaw_rate >= 1.0 and drift <= 0.5' is accepted too). "
+        "Metrics: " + "; ".join(f"{k} [{u or '-'}]: {d}" for k, (u, d) in
+                                {**checks.BASE_METRICS, **checks.FEET_METRICS, **checks.EE_METRICS}.items())
+        + "; and per joint group G of the robot: " + "; ".join(
+            f"G_{k} [{u}]: {d}" for k, (u, d) in checks.GROUP_METRICS.items()) + ".")
+
+    _success_text = field_validator("success", mode="before")(classmethod(lambda cls, v: checks.coerce(v)))
 
     @classmethod
     def parse(cls, data: Any) -> "RewardProgram":
@@ -132,6 +145,8 @@ class RewardProgram(BaseModel):
 def _where(loc: tuple) -> str:
     """'term 2 (joint_sine) params.amplitude' from pydantic's ('terms', 1, 'joint_sine', 'params', 'amplitude')."""
     parts = list(loc)
+    if len(parts) >= 2 and parts[0] == "success" and isinstance(parts[1], int):
+        return " ".join([f"success check {parts[1] + 1}", ".".join(str(p) for p in parts[2:])]).strip()
     if len(parts) >= 3 and parts[:2] == ["motion", "parts"] and isinstance(parts[2], int):
         return " ".join([f"motion part {parts[2] + 1}", ".".join(str(p) for p in parts[3:])]).strip()
     if len(parts) >= 2 and parts[0] == "terms" and isinstance(parts[1], int):

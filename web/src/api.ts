@@ -38,6 +38,10 @@ export type Approach = {
   source: string;
   fallback: boolean;
   notes: string[];
+  /** The motion prior, one line per part (empty when the approach has none). */
+  motion?: string[];
+  /** The success check's conditions as text, e.g. "drift ≤ 0.5". */
+  success?: string[];
 };
 export type Design = {
   index: number;
@@ -48,6 +52,17 @@ export type Design = {
   cached: boolean;
   approaches: Approach[];
 };
+export type VerdictCheck = {
+  check: string;
+  subject: string;
+  op: string;
+  value: number;
+  measured: number;
+  unit: string;
+  passed: boolean;
+};
+/** An approach's success check measured on its rendered rollout. */
+export type Verdict = { passed: boolean; checks: VerdictCheck[]; summary: string };
 export type JobStatus = "queued" | "running" | "rendering" | "done" | "failed" | "cancelled" | "interrupted";
 export type Job = {
   id: number;
@@ -67,7 +82,8 @@ export type Job = {
   video_url: string | null;
   poster_url: string | null;
   policy_url: string | null;
-  metrics: Record<string, number | string | boolean> | null;
+  metrics: Record<string, number | string | boolean | Verdict | null> | null;
+  verdict?: Verdict | null;
 };
 export type Session = {
   id: string;

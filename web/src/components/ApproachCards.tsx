@@ -172,6 +172,21 @@ function ApproachCard({ approach: a, job, training, refining, onTrain, onRefine 
           ))}
         </ul>
       )}
+      {a.motion && a.motion.length > 0 && (
+        <div className="motion-prior small">
+          <span className="eyebrow">Motion prior</span>
+          <ul>
+            {a.motion.map((line, i) => (
+              <li key={i}>{line}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {a.success && a.success.length > 0 && (
+        <p className="success-check small">
+          <span className="eyebrow">Success check</span> {a.success.join(" and ")}
+        </p>
+      )}
       <details className="terms">
         <summary>Reward terms ({a.terms.length})</summary>
         <ul>

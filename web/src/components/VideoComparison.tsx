@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from "react";
-import { sessionZipUrl, withToken, type Approach, type Job } from "../api";
+import { sessionZipUrl, withToken, type Approach, type Job, type Verdict } from "../api";
 import { formatValue, humanizeKey } from "../format";
+import { VerdictLine } from "./VerdictLine";
 
 export type ComparisonItem = { job: Job; approach: Approach };
 
@@ -35,6 +36,12 @@ function scalarMetrics(metrics: Job["metrics"]): [string, number | string | bool
     (e): e is [string, number | string | boolean] =>
       typeof e[1] === "number" || typeof e[1] === "string" || typeof e[1] === "boolean",
   );
+}
+
+/** The verdict inside a job's metrics (older servers send it only there). */
+function verdictOf(metrics: Job["metrics"]): Verdict | null {
+  const v = metrics?.verdict;
+  return v && typeof v === "object" && Array.isArray((v as Verdict).checks) ? (v as Verdict) : null;
 }
 
 /** Resolves once the video can play from where it stands (or after a timeout: then play() decides). */
@@ -238,6 +245,7 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                   <strong>{approach.name}</strong>
                   {job.kind === "render" && <span className="badge subtle">re-rendered</span>}
                 </div>
+                <VerdictLine verdict={job.verdict ?? verdictOf(job.metrics)} />
                 {shown.length > 0 && <MetricList entries={shown} />}
                 {rest.length > 0 && (
                   <details className="more-metrics small">

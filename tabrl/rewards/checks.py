@@ -1,0 +1,203 @@
+"""Success checks: what "it worked" means for an approach, in the same safe language as rewards.
+
+A check is a list of conditions over the behavior metrics measured on the rendered rollout
+(``tabrl/render/metrics.py``), e.g. ``abs_yaw_rate >= 1.0 and drift <= 0.5``. A condition names
+a metric, or is a safe expression over metric names (parsed by ``expressions``' whitelisted AST,
+never ``eval``), compared with a number. The text form is parsed the same way: comparisons joined
+by ``and``, nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tabrl.rewards import expressions
+
+MAX_CONDITIONS = 8
+MAX_TEXT = 400
+MAX_VALUE = 1e4
+Op = Literal[">=", "<=", ">", "<"]
+_OPS = {ast.GtE: ">=", ast.LtE: "<=", ast.Gt: ">", ast.Lt: "<"}
+_SHOW = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+# Every metric a check may name: name -> (unit, description). Robot-dependent families
+# ({group}_amplitude, feet and end-effector metrics) exist where the robot has those parts.
+BASE_METRICS: dict[str, tuple[str, str]] = {
+    "forward_speed": ("m/s", "mean speed along the robot's heading (after the first second)"),
+    "lateral_speed": ("m/s", "mean sideways speed (left positive)"),
+    "yaw_rate": ("rad/s", "mean turning rate, counter-clockwise positive"),
+    "abs_yaw_rate": ("rad/s", "size of the mean turning rate"),
+    "base_height": ("m", "mean base height"),
+    "height_ratio": ("", "mean base height / standing height"),
+    "base_height_std": ("m", "standard deviation of the base height (bobbing, jumping)"),
+    "roll": ("rad", "mean |roll|"),
+    "pitch": ("rad", "mean |pitch|"),
+    "upright": ("", "fraction of the time the base is within 0.5 rad of upright"),
+    "drift": ("m", "horizontal distance from the start at the end"),
+    "max_drift": ("m", "largest horizontal distance from the start"),
+    "falls": ("", "number of falls"),
+    "fallen_fraction": ("", "fraction of the time fallen"),
+    "mean_reward": ("", "mean per-step reward of the program"),
+}
+FEET_METRICS: dict[str, tuple[str, str]] = {
+    "contact_fraction": ("", "mean fraction of the time a foot touches the ground"),
+    "air_time": ("s", "mean length of a foot's time in the air"),
+    "airborne_moments": ("", "number of separate moments with every foot off the ground"),
+    "airborne_fraction": ("", "fraction of the time with every foot off the ground"),
+}
+EE_METRICS: dict[str, tuple[str, str]] = {
+    "ee_path_length": ("m", "distance travelled by the end effectors (mean over them)"),
+    "ee_extent": ("m", "largest extent of an end effector's path along x, y or z (mean over them)"),
+    "ee_dx": ("m", "mean forward (x) displacement of the end effectors from their start"),
+    "ee_dy": ("m", "mean leftward (y) displacement from their start"),
+    "ee_dz": ("m", "mean upward (z) displacement from their start"),
+}
+GROUP_METRICS: dict[str, tuple[str, str]] = {
+    "amplitude": ("rad", "oscillation amplitude of the group's joints (half the 5-95 % range, mean)"),
+    "frequency": ("Hz", "dominant oscillation frequency of the group's joints"),
+    "offset": ("rad", "mean offset of the group's joints from the default pose"),
+}
+
+
+def metric_names(spec: Any) -> dict[str, tuple[str, str]]:
+    """The metrics a check may name on this robot: name -> (unit, description)."""
+    names = dict(BASE_METRICS)
+    if getattr(spec, "feet", ()):
+        names.update(FEET_METRICS)
+    if getattr(spec, "ee", ()):
+        names.update(EE_METRICS)
+    for group in getattr(spec, "groups", {}):
+        for suffix, (unit, doc) in GROUP_METRICS.items():
+            names[f"{group}_{suffix}"] = (unit, f"{doc} ('{group}')")
+    return names
+
+
+class CheckError(ValueError):
+    """A success check that is not allowed or does not fit the robot."""
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value) or abs(value) > MAX_VALUE:
+        raise ValueError(f"value must be a finite number within ±{MAX_VALUE:g}")
+    return value
+
+
+class Condition(BaseModel):
+    """One measured figure compared with a number: {metric, op, value} or {expr, op, value}."""
+
+    model_config = ConfigDict(extra="forbid")
+    metric: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                               description="A metric name, e.g. 'abs_yaw_rate', 'drift', 'hip_abduction_amplitude'.")
+    expr: str | None = Field(None, max_length=200,
+                             description="Instead of a metric: a safe expression over metric names, "
+                                         "e.g. 'forward_speed - abs(lateral_speed)'.")
+    op: Op = Field(..., description="Comparison.")
+    value: float = Field(..., description="The threshold.")
+
+    _value = field_validator("value")(classmethod(lambda cls, v: _finite(v)))
+
+    @field_validator("expr")
+    @classmethod
+    def _safe(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                expressions.check_syntax(value)
+            except expressions.ExpressionError as e:
+                raise ValueError(str(e)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "Condition":
+        if (self.metric is None) == (self.expr is None):
+            raise ValueError("a condition names exactly one of 'metric' or 'expr'")
+        return self
+
+    @property
+    def subject(self) -> str:
+        return self.metric if self.metric is not None else self.expr  # type: ignore[return-value]
+
+    def label(self) -> str:
+        return f"{self.subject} {_SHOW[self.op]} {self.value:g}"
+
+
+def parse_text(text: str) -> list[dict[str, Any]]:
+    """'abs_yaw_rate >= 1.0 and drift <= 0.5' -> conditions; only comparisons joined by 'and'."""
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"a success check is at most {MAX_TEXT} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise ValueError(f"success check is not valid syntax: {e.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as e:
+        raise ValueError(f"success check cannot be read: {e}") from None
+    parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+    if isinstance(tree, ast.BoolOp) and not isinstance(tree.op, ast.And):
+        raise ValueError("success checks join conditions with 'and' only")
+    out = []
+    for node in parts:
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _OPS):
+            seg = ast.get_source_segment(text.strip(), node) or "?"
+            raise ValueError(f"'{seg}' is not a comparison like 'metric >= number' (allowed: >=, <=, >, <)")
+        right = node.comparators[0]
+        sign = 1.0
+        if isinstance(right, ast.UnaryOp) and isinstance(right.op, (ast.USub, ast.UAdd)):
+            sign, right = (-1.0 if isinstance(right.op, ast.USub) else 1.0), right.operand
+        if not (isinstance(right, ast.Constant) and isinstance(right.value, (int, float))
+                and not isinstance(right.value, bool)):
+            seg = ast.get_source_segment(text.strip(), node) or "?"
+            raise ValueError(f"'{seg}': the right-hand side must be a number")
+        left = ast.get_source_segment(text.strip(), node.left) or ""
+        key = "metric" if isinstance(node.left, ast.Name) else "expr"
+        out.append({key: left, "op": _OPS[type(node.ops[0])], "value": sign * float(right.value)})
+    return out
+
+
+def coerce(value: Any) -> Any:
+    """Accepts the text form and turns it into the list form (pydantic 'before' validator)."""
+    return parse_text(value) if isinstance(value, str) else value
+
+
+def check_conditions(conditions: list[Condition], spec: Any) -> None:
+    """Raises CheckError naming the condition when a name is not a metric of this robot."""
+    names = metric_names(spec)
+    ranks = {n: 0 for n in names}
+    for i, c in enumerate(conditions):
+        where = f"success check {i + 1} ('{c.label()}')"
+        if c.metric is not None and c.metric not in names:
+            raise CheckError(f"{where}: unknown metric '{c.metric}'; allowed: {', '.join(names)}")
+        if c.expr is not None:
+            try:
+                expressions.compile_expression(c.expr, ranks)
+            except expressions.ExpressionError as e:
+                raise CheckError(f"{where}: {str(e).replace('expressions may use these features', 'allowed metrics')}") \
+                    from None
+
+
+def measure(condition: Condition, values: dict[str, float]) -> float:
+    if condition.metric is not None:
+        return float(values[condition.metric])
+    import numpy as np
+
+    compiled = expressions.compile_expression(condition.expr or "", {n: 0 for n in values})
+    with np.errstate(all="ignore"):
+        return float(np.asarray(compiled(np, {k: np.float64(v) for k, v in values.items()})))
+
+
+def verdict(conditions: list[Condition], values: dict[str, float], units: dict[str, str] | None = None) -> dict[str, Any]:
+    """Evaluates every condition on measured values: pass/fail, each with its measured figure."""
+    rows = []
+    for c in conditions:
+        measured = measure(c, values)
+        ok = {">=": measured >= c.value, "<=": measured <= c.value, ">": measured > c.value,
+              "<": measured < c.value}[c.op] and math.isfinite(measured)
+        unit = (units or {}).get(c.metric or "", "")
+        rows.append({"check": c.label(), "subject": c.subject, "op": c.op, "value": c.value,
+                     "measured": measured, "unit": unit, "passed": bool(ok)})
+    passed = bool(rows) and all(r["passed"] for r in rows)
+    summary = ", ".join(f"{r['subject']} {r['measured']:.3g}{(' ' + r['unit']) if r['unit'] else ''} "
+                        f"({'need' if not r['passed'] else 'ok'} {_SHOW[r['op']]} {r['value']:g})" for r in rows)
+    return {"passed": passed, "checks": rows, "summary": ("✓ " if passed else "✗ ") + summary}
