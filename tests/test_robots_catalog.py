@@ -39,7 +39,7 @@ def test_missing_assets_are_reported_not_fatal(monkeypatch, tmp_path):
     monkeypatch.setattr(catalog.menagerie, "ASSET_WHEELS", ())
     monkeypatch.setenv("TABRL_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
-    catalog._load_robot_cached.cache_clear()
+    catalog.forget_loaded_models()
     try:
         ok, reason = catalog.menagerie.robot_folder_status("boston_dynamics_spot")
         assert not ok and "boston_dynamics_spot" in reason and "TABRL_MENAGERIE_PATH" in reason
@@ -47,7 +47,7 @@ def test_missing_assets_are_reported_not_fatal(monkeypatch, tmp_path):
             catalog.load_robot("SpotFlatTerrainJoystick")
     finally:
         get_settings.cache_clear()
-        catalog._load_robot_cached.cache_clear()
+        catalog.forget_loaded_models()
 
 
 def test_menagerie_folders_resolve_per_robot_first_source_wins(entries):

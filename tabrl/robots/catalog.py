@@ -266,30 +266,19 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _menagerie_location() -> Path:
-    """The Menagerie folder Playground will read, found without importing Playground."""
-    configured = get_settings().menagerie_path
-    if configured:
-        return Path(configured).expanduser().resolve()
-    import importlib.util
-
-    spec = importlib.util.find_spec("mujoco_playground")  # finds the package; runs none of it
-    if spec is None or not spec.submodule_search_locations:
-        return Path("(no mujoco_playground)")
-    return Path(list(spec.submodule_search_locations)[0]) / "external_deps" / "mujoco_menagerie"
-
-
 def _cache_key() -> str:
     """What the cached catalog depends on: package versions, profiles, the Menagerie folder and its robots."""
     from tabrl.robots.profiles import PROFILE_DIR
 
     profiles = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(PROFILE_DIR.glob("*.yaml")))).hexdigest()
-    where = _menagerie_location()
-    try:
-        robots = sorted(os.listdir(where))
-    except OSError:
-        robots = []
-    return json.dumps([__version__, _version("playground"), _version("mujoco"), str(where), robots, profiles])
+    where = []
+    for source in menagerie.sources():  # found without importing Playground
+        try:
+            robots = sorted(os.listdir(source.path))
+        except OSError:
+            robots = []
+        where.append([source.label, str(source.path), robots])
+    return json.dumps([__version__, _version("playground"), _version("mujoco"), where, profiles])
 
 
 def _read_cache(path: Path, key: str) -> Any | None:
