@@ -73,6 +73,15 @@ def test_trot_pattern_pairs_the_diagonal_legs(go1):
     assert thigh["FR"] == pytest.approx(thigh["RL"]) == pytest.approx(-0.2)
 
 
+def test_joint_scale_mirrors_and_scales_joints(go1):
+    program = RewardProgram.parse(_with_motion(parts=[{"group": "knee", "offset": -0.2, "amplitude": 0.1,
+                                                       "frequency_hz": 1.0, "joint_scale": [1, -1, 0.5, 0]}], ramp_s=0))
+    amap = behavior.ActionMap.for_robot(go1, -1.0, program.motion)
+    knees = go1.spec.groups["knee"]
+    ref = amap.motion.reference(np, np.array([0.25]))[0][knees]  # offset + amplitude at a quarter cycle
+    np.testing.assert_allclose(ref, [-0.1, 0.1, -0.05, 0.0], atol=1e-12)
+
+
 def test_native_and_mjx_envs_apply_the_prior(go1):
     from tabrl.sim.mjx_env import BehaviorMjxEnv
 
@@ -116,6 +125,12 @@ def test_zero_policy_already_shows_the_prior(go1):
      "motion part 1 (group 'knee'): joint FR_calf_joint would move over"),
     ({"parts": [{"group": "knee", "offset": -0.6}, {"group": "knee", "offset": -0.6}]},
      "motion part 2 (group 'knee'): joint FR_calf_joint would move over"),
+    ({"parts": [{"group": "knee", "offset": -0.2, "joint_scale": [1, 1]}]},
+     "motion part 1 (group 'knee'): joint_scale has 2 values but the part has 4 joints (FR_calf_joint"),
+    ({"parts": [{"group": "knee", "offset": -0.2, "joint_scale": [1, 1, 1, 9]}]},
+     "motion part 1: joint_scale values must be finite numbers within [-2, 2]"),
+    ({"parts": [{"group": "knee", "offset": 0.55, "joint_scale": [1, 1, 1, -2]}]},
+     "motion part 1 (group 'knee'): joint RL_calf_joint would move over [-2.9"),
     ({"parts": [{"group": "knee", "amplitude": 0.2}]}, "motion part 1: a sine (amplitude > 0) needs frequency_hz > 0"),
     ({"parts": [{"group": "knee", "amplitude": 0.2, "frequency_hz": 40}]},
      "motion part 1 frequency_hz: Input should be less than or equal to 5"),

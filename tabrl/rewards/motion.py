@@ -18,6 +18,7 @@ arrays evaluated with numpy or jax.numpy, so both backends and the video compute
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -61,6 +62,11 @@ class MotionPart(BaseModel):
     phase: float = Field(0.0, ge=-1.0, le=1.0, description="Phase shift in cycles (0.5 = half a cycle later).")
     pattern: Pattern = Field("sync", description="Phase pattern across the part's joints: "
                              + "; ".join(f"{k}: {v}" for k, v in PATTERN_DOCS.items()) + ".")
+    joint_scale: list[float] | None = Field(
+        None, max_length=64,
+        description="Optional multiplier per joint of the group (group order, each within [-2, 2]) applied to the "
+                    "offset and the sine: -1 mirrors a joint whose axis points the other way (e.g. rear knees), "
+                    "0.5 moves it half as far.")
     residual: float | None = Field(None, ge=0.0, le=1.0,
                                    description="How far the policy may move these joints away from the prior, as a "
                                                "fraction of the robot's action scale; omit for the prior's residual.")
@@ -73,6 +79,8 @@ class MotionPart(BaseModel):
             raise ValueError("a sine (amplitude > 0) needs frequency_hz > 0")
         if self.amplitude == 0 and self.offset == 0:
             raise ValueError("a motion part needs an offset or an amplitude (it does nothing otherwise)")
+        if self.joint_scale is not None and not all(math.isfinite(v) and abs(v) <= 2.0 for v in self.joint_scale):
+            raise ValueError("joint_scale values must be finite numbers within [-2, 2]")
         return self
 
     @property
@@ -181,15 +189,22 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
         if undriven:
             raise MotionError(f"{where}: joint(s) {', '.join(undriven)} have no position actuator of their own; "
                               "a prior can only move actuated joints")
+        scale = np.ones(len(joints))
+        if part.joint_scale is not None:
+            if len(part.joint_scale) != len(joints):
+                raise MotionError(f"{where}: joint_scale has {len(part.joint_scale)} values but the part has "
+                                  f"{len(joints)} joints ({', '.join(spec.joint_names[j] for j in joints)})")
+            scale = np.asarray(part.joint_scale, dtype=np.float64)
         acts = joint_actuator[joints]
-        offset[acts] += part.offset
+        offset[acts] += scale * part.offset
         residual[acts] = motion.residual if part.residual is None else part.residual
-        lows[joints] += part.offset - part.amplitude
-        highs[joints] += part.offset + part.amplitude
+        ends = np.stack([scale * (part.offset - part.amplitude), scale * (part.offset + part.amplitude)])
+        lows[joints] += ends.min(axis=0)
+        highs[joints] += ends.max(axis=0)
         if part.amplitude > 0:
             a = np.zeros(nu)
             ph = np.zeros(nu)
-            a[acts] = part.amplitude
+            a[acts] = scale * part.amplitude
             ph[acts] = 2 * np.pi * (part.phase + _pattern_offsets(part.pattern, anchors[joints]))
             omegas.append(2 * np.pi * part.frequency_hz)
             amps.append(a)
