@@ -371,20 +371,28 @@ def bench(quick: bool = typer.Option(False, "--quick", help="Shorter measurement
 def eval_behaviors(
     steps: int = typer.Option(200_000, "--steps", min=1_000, help="Training steps per approach."),
     prompt: Optional[list[str]] = typer.Option(None, "--prompt", help="Only these suite prompts."),
+    model: str = typer.Option("Go1JoystickFlatTerrain", "--model", help="Robot whose suite to run."),
     out: Optional[Path] = typer.Option(None, "--out"),
+    report_file: Optional[Path] = typer.Option(None, "--json", help="Also write the full report (every approach)."),
 ) -> None:
-    """Train the built-in designer's approaches for the behavior suite on Go1 and check the metrics."""
-    from tabrl.bench.behaviors import SUITE, run_suite
+    """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
+    from tabrl.bench.behaviors import run_suite, suite_for
     from tabrl.config import get_settings
 
+    try:
+        suite = suite_for(model)
+    except ValueError as e:
+        fail(str(e))
     for p in prompt or []:
-        if p not in SUITE:
-            fail(f"unknown suite prompt '{p}'; allowed: {', '.join(SUITE)}")
+        if p not in suite:
+            fail(f"unknown suite prompt '{p}' for {model}; allowed: {', '.join(suite)}")
     root = out or get_settings().data_dir / "behavior-suite"
-    report = run_suite(steps, root, prompts=prompt,
+    report = run_suite(steps, root, prompts=prompt, model=model,
                        on_result=lambda r: console.print(
                            f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
-                           f"{r.detail} ({r.wall_s:.0f} s)"))
+                           f"{r.detail} ({r.wall_s:.0f} s); own check: {r.own_check or 'none'}", highlight=False))
+    if report_file is not None:
+        report_file.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: v for k, v in report.items() if k != "approaches"}, indent=2))
 
 

@@ -1,7 +1,9 @@
-"""The public behavior suite: does a sentence become the behavior it names?
+"""The public behavior suites: does a sentence become the behavior it names, on each seed robot?
 
-For each prompt the built-in designer's three approaches are trained on Go1 and their 10 s
-rollouts measured; a prompt passes when at least one approach meets its check.
+For each prompt the built-in designer's three approaches are trained and their 10 s rollouts
+measured; a prompt passes when at least one approach meets the suite's check. Suite checks are
+written in the success-check language (``tabrl/rewards/checks.py``) over the metrics measured
+from the trajectory, independent of the check each approach carries itself (both are reported).
 """
 
 from __future__ import annotations
@@ -11,48 +13,63 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from tabrl.rewards import checks
+
 MODEL = "Go1JoystickFlatTerrain"
 
-
-def _walk(m: dict) -> tuple[bool, str]:
-    v = m["forward_speed_mps"]
-    return v >= 0.3, f"forward speed {v:.2f} m/s (need >= 0.3)"
-
-
-def _spin(m: dict) -> tuple[bool, str]:
-    w, d = m["abs_yaw_rate_radps"], m["drift_m"]
-    return w >= 1.0 and d <= 0.5, f"|yaw rate| {w:.2f} rad/s (need >= 1.0), drift {d:.2f} m (need <= 0.5)"
-
-
-def _hips(m: dict) -> tuple[bool, str]:
-    g = m["joint_groups"]["hip_abduction"]
-    a, f, d, up = g["amplitude_rad"], g["frequency_hz"], m["drift_m"], m["upright_fraction"]
-    ok = a >= 0.15 and 0.5 <= f <= 4.0 and d <= 0.5 and up >= 0.9 and m["falls"] == 0
-    return ok, f"hip_abduction amplitude {a:.2f} rad at {f:.2f} Hz (need >= 0.15 at 0.5-4), drift {d:.2f} m, upright {up:.0%}"
-
-
-def _jump(m: dict) -> tuple[bool, str]:
-    # Stricter than height variation alone: tumbling also varies the height, so no falls either.
-    s, n = m["base_height_std_m"], m.get("feet", {}).get("all_feet_off_moments", 0)
-    falls = m["falls"]
-    return s >= 0.03 and n >= 3 and falls == 0, (
-        f"base height std {s:.3f} m (need >= 0.03), all-feet-off moments {n} (need >= 3), falls {falls} (need 0)")
-
-
-def _lie(m: dict) -> tuple[bool, str]:
-    h, h0, falls = m["base_height_mean_m"], m["standing_height_m"], m["falls"]
-    upright = m["upright_fraction"]
-    return h <= 0.6 * h0 and falls == 0 and upright >= 0.9, (
-        f"mean base height {h:.3f} m = {h / h0:.0%} of standing (need <= 60%), falls {falls}, upright {upright:.0%}")
-
-
-SUITE: dict[str, Callable[[dict], tuple[bool, str]]] = {
-    "walk forward": _walk,
-    "spin in place": _spin,
-    "keep shaking your hips aloha dude!": _hips,
-    "jump up and down": _jump,
-    "lie down": _lie,
+# A check that passes on a video which does not show the behavior is a wrong check: each one
+# names the motion itself and that the robot did not fall or wander off doing it.
+SUITES: dict[str, dict[str, str]] = {
+    "Go1JoystickFlatTerrain": {
+        "walk forward": "forward_speed >= 0.3 and falls < 1",
+        "spin in place": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1",
+        "keep shaking your hips aloha dude!": "hip_abduction_amplitude >= 0.15 and hip_abduction_frequency >= 0.5 and "
+                                              "hip_abduction_frequency <= 4 and drift <= 0.5 and upright >= 0.9 and "
+                                              "falls < 1",
+        # Tumbling varies the height too: no falls, and every foot off the ground several times.
+        "jump up and down": "base_height_std >= 0.03 and airborne_moments >= 3 and falls < 1",
+        "lie down": "height_ratio <= 0.6 and upright >= 0.9 and falls < 1",
+    },
+    "AnymalC": {
+        "walk forward": "forward_speed >= 0.3 and falls < 1",
+        "spin in place": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1",
+        "shake your hips": "hip_abduction_amplitude >= 0.1 and hip_abduction_frequency >= 0.5 and drift <= 0.5 and "
+                           "upright >= 0.9 and falls < 1",
+        "sit": "pitch >= 0.2 and height_ratio <= 0.9 and falls < 1",
+    },
+    "UR5e": {
+        "wave": "ee_extent >= 0.15 and ee_path_length >= 1.5",
+        "draw a circle in the air": "ee_extent >= 0.15 and ee_extent2 >= 0.1 and ee_path_length >= 1.0",
+        "reach up high": "ee_dz >= 0.15",
+    },
+    "PandaPickCube": {
+        "draw a circle": "ee_extent >= 0.15 and ee_extent2 >= 0.1 and ee_path_length >= 1.0",
+        "reach forward": "ee_dx >= 0.1",
+        "open and close the gripper": "gripper_amplitude >= 0.01 and gripper_frequency >= 0.2",
+    },
+    "AllegroHand": {
+        "open and close the hand": "knuckles_amplitude >= 0.3 and knuckles_frequency >= 0.2",
+        "wiggle the fingers": "non_thumb_amplitude >= 0.1 and non_thumb_frequency >= 1.0",
+        "point with the index finger": "middle_offset >= 0.4 and ring_offset >= 0.4 and index_offset <= 0.2",
+    },
 }
+SUITE = SUITES[MODEL]  # the Go1 suite, as before
+
+
+def suite_for(model_id: str) -> dict[str, str]:
+    if model_id not in SUITES:
+        raise ValueError(f"no behavior suite for '{model_id}'; suites exist for: {', '.join(SUITES)}")
+    return SUITES[model_id]
+
+
+def check_metrics(spec: Any, check: str, metrics: dict[str, Any]) -> tuple[bool, str]:
+    """(passed, the measured figures) of a suite check on an approach's rollout metrics."""
+    from tabrl.render.metrics import metric_values
+
+    conditions = [checks.Condition.model_validate(c) for c in checks.parse_text(check)]
+    units = {k: unit for k, (unit, _) in checks.metric_names(spec).items()}
+    v = checks.verdict(conditions, metric_values(spec, metrics), units)
+    return v["passed"], v["summary"][2:]
 
 
 @dataclasses.dataclass
@@ -64,34 +81,45 @@ class ApproachResult:
     detail: str
     wall_s: float
     out_dir: str
+    own_check: str = ""  # the approach's own success check and its verdict
+    own_passed: bool | None = None
 
 
-def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, seed: int = 0,
+def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, seed: int = 0, model: str = MODEL,
               on_result: Callable[[ApproachResult], None] | None = None) -> dict[str, Any]:
     from tabrl.design.builtin import design_approaches
-    from tabrl.render.metrics import behavior_metrics  # noqa: F401  (metrics come with each job)
+    from tabrl.robots.catalog import load_robot
     from tabrl.train.pipeline import run_training_job
 
+    suite = suite_for(model)
+    spec = load_robot(model).spec
+    chosen = prompts or list(suite)
+    for p in chosen:
+        if p not in suite:
+            raise ValueError(f"unknown suite prompt '{p}' for {model}; allowed: {', '.join(suite)}")
     results: list[ApproachResult] = []
     start = time.perf_counter()
-    for prompt in prompts or list(SUITE):
-        check = SUITE[prompt]
-        for i, program in enumerate(design_approaches(MODEL, prompt), start=1):
-            out = Path(out_root) / prompt.replace(" ", "_").strip("!") / f"approach-{i}"
+    for prompt in chosen:
+        for i, program in enumerate(design_approaches(model, prompt), start=1):
+            out = Path(out_root) / model / prompt.replace(" ", "_").strip("!") / f"approach-{i}"
             t0 = time.perf_counter()
-            res = run_training_job(MODEL, program, steps, out, seed=seed)
-            ok, detail = check(res["metrics"])
-            r = ApproachResult(prompt, i, program.name, ok, detail, time.perf_counter() - t0, str(out))
+            res = run_training_job(model, program, steps, out, seed=seed)
+            ok, detail = check_metrics(spec, suite[prompt], res["metrics"])
+            own = res["metrics"].get("verdict")
+            r = ApproachResult(prompt, i, program.name, ok, detail, time.perf_counter() - t0, str(out),
+                               own_check=own["summary"] if own else "", own_passed=own["passed"] if own else None)
             results.append(r)
             if on_result is not None:
                 on_result(r)
-    by_prompt = {p: any(r.passed for r in results if r.prompt == p) for p in (prompts or list(SUITE))}
+    by_prompt = {p: any(r.passed for r in results if r.prompt == p) for p in chosen}
     return {
-        "model": MODEL,
+        "model": model,
         "steps": steps,
+        "seed": seed,
         "wall_s": time.perf_counter() - start,
         "passed": sum(by_prompt.values()),
         "prompts": len(by_prompt),
         "by_prompt": by_prompt,
+        "checks": {p: suite[p] for p in chosen},
         "approaches": [dataclasses.asdict(r) for r in results],
     }

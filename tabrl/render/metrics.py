@@ -138,6 +138,7 @@ def metric_values(spec: Any, m: dict[str, Any]) -> dict[str, float]:
         disp = np.mean([e.get("mean_displacement_m", [0.0, 0.0, 0.0]) for e in ees], axis=0)
         v.update(ee_path_length=float(np.mean([e["path_length_m"] for e in ees])),
                  ee_extent=float(np.mean([max(e["extent_m"]) for e in ees])),
+                 ee_extent2=float(np.mean([sorted(e["extent_m"])[-2] for e in ees])),
                  ee_dx=float(disp[0]), ee_dy=float(disp[1]), ee_dz=float(disp[2]))
     for group, g in m.get("joint_groups", {}).items():
         v[f"{group}_amplitude"] = g["amplitude_rad"]

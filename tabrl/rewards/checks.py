@@ -52,6 +52,7 @@ FEET_METRICS: dict[str, tuple[str, str]] = {
 EE_METRICS: dict[str, tuple[str, str]] = {
     "ee_path_length": ("m", "distance travelled by the end effectors (mean over them)"),
     "ee_extent": ("m", "largest extent of an end effector's path along x, y or z (mean over them)"),
+    "ee_extent2": ("m", "second-largest extent of the path (a circle spans two axes, a line one)"),
     "ee_dx": ("m", "mean forward (x) displacement of the end effectors from their start"),
     "ee_dy": ("m", "mean leftward (y) displacement from their start"),
     "ee_dz": ("m", "mean upward (z) displacement from their start"),

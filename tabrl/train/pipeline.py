@@ -57,8 +57,8 @@ def prepare(model_id: str, program: RewardProgram | dict) -> tuple[Robot, Reward
     return robot, program, compiled
 
 
-def _ppo_config_for(steps: int) -> PPOConfig:
-    return PPOConfig()
+def _ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:
+    return ppo.ppo_config_for(steps, category)
 
 
 def load_params(checkpoint_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
@@ -94,7 +94,7 @@ def run_training_job(
     out_dir = Path(out_dir)
     robot, program, compiled = prepare(model_id, program)
     backend = choose_backend(backend)
-    cfg = _ppo_config_for(steps)
+    cfg = _ppo_config_for(steps, robot.spec.category)
     init_params = None
     if init_checkpoint is not None:
         meta = checkpoint.load_metadata(init_checkpoint)
