@@ -16,10 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from tabrl.rewards import expressions
 from tabrl.rewards.features import FEATURES, GROUP_FEATURES
 from tabrl.rewards import checks
+from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS, MAX_WEIGHT
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.terms import TERMS
-
-MAX_WEIGHT = 100.0
 
 
 class ProgramError(ValueError):
@@ -92,9 +91,9 @@ class RewardProgram(BaseModel):
     """Three of these make the approaches for one prompt."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(..., min_length=1, max_length=60, description="Short title, e.g. 'Hip Oscillator'.")
-    summary: str = Field("", max_length=200, description="One line: what this approach focuses on.")
-    terms: list[Term] = Field(..., min_length=1, max_length=12)
+    name: str = Field(..., min_length=1, max_length=MAX_NAME_CHARS, description="Short title, e.g. 'Hip Oscillator'.")
+    summary: str = Field("", max_length=MAX_SUMMARY_CHARS, description="One line: what this approach focuses on.")
+    terms: list[Term] = Field(..., min_length=1, max_length=MAX_TERMS)
     notes: list[str] = Field(default_factory=list, description="Explanations: understood words, assumptions.")
     motion: Motion | None = Field(
         None,

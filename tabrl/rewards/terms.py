@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Iterable
 from typing import Any, Callable, Literal
 
 import numpy as np
@@ -407,3 +408,18 @@ def term_key(name: str, params: Params, taken: set[str]) -> str:
     while key in taken:
         key, n = f"{label}#{n}", n + 1
     return key
+
+
+def rhythm_hz(terms: Iterable[Any]) -> float | None:
+    """The frequency of the first rhythmic term (one whose params set ``frequency_hz``), else None.
+
+    It sets the phase clock the policy observes: a policy can only produce a rhythm it can
+    time, so "shake at 1.5 Hz" becomes a function of the observation. Takes validated terms or
+    their JSON (the designer retimes extra rhythms to it before a program exists).
+    """
+    for t in terms:
+        params = t.get("params") if isinstance(t, dict) else getattr(t, "params", None)
+        hz = params.get("frequency_hz") if isinstance(params, dict) else getattr(params, "frequency_hz", None)
+        if hz:
+            return float(hz)
+    return None

@@ -2,6 +2,8 @@
 
 A profile (``profiles/<robot>.yaml``) names joint groups ("hip_abduction", "front_legs"),
 feet and end-effector points (sites or bodies), the base body and the default pose keyframe.
+A quadruped measured here also carries a gait rig: joint rhythms that, played back open-loop in
+MuJoCo, already walk, turn or pronk it (the designer's scaffold approaches track them).
 Catalog entries without a profile get one derived from the model (one group of all joints).
 """
 
@@ -12,11 +14,40 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
 Category = Literal["quadruped", "humanoid", "arm", "hand", "classic"]
+Leg = Literal["FR", "FL", "RR", "RL"]
+
+
+class LegRhythm(BaseModel):
+    """One measured rhythm: a frequency and per-joint amplitudes (rad) for every leg."""
+
+    model_config = ConfigDict(extra="forbid")
+    hz: float = Field(gt=0)
+    abduction: float = 0.0
+    thigh: float = 0.0
+    calf: float = 0.0
+    calf_lead_deg: float = Field(0.0, description="How far the calves run ahead of the thighs (degrees of phase).")
+
+
+class GaitRig(BaseModel):
+    """Measured joint rhythms for one quadruped, each noted with what it does played back open-loop."""
+
+    model_config = ConfigDict(extra="forbid")
+    legs: dict[Leg, str] = Field(description="FR/FL/RR/RL -> the joint group of that leg.")
+    joints: dict[Literal["abduction", "thigh", "calf"], int] = Field(
+        default_factory=lambda: {"abduction": 0, "thigh": 1, "calf": 2},
+        description="Index of each joint within a leg group.")
+    pace_group: str = Field(description="A thigh group whose 'alternate' joint_sine pattern pairs one side's legs.")
+    trot: LegRhythm
+    run: LegRhythm
+    pace: LegRhythm
+    trot_turn: LegRhythm
+    wave_turn: LegRhythm
+    pronk: LegRhythm
 
 
 class RobotProfile(BaseModel):
@@ -41,6 +72,7 @@ class RobotProfile(BaseModel):
         description="Let every collision geom touch the ground. Playground's locomotion scenes collide with the "
         "feet only, so a robot asked to lie down or sit would sink through the floor.",
     )
+    gait_rig: GaitRig | None = Field(None, description="Measured joint rhythms (quadrupeds measured here).")
 
 
 @functools.cache

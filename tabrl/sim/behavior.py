@@ -16,6 +16,7 @@ import numpy as np
 from ml_collections import config_dict
 
 from tabrl.rewards.motion import CompiledMotion, Motion, compile_motion
+from tabrl.rewards.terms import rhythm_hz
 from tabrl.robots.model import Robot
 from tabrl.sim import observations
 
@@ -100,11 +101,7 @@ def program_clock_hz(program: Any) -> float:
     motion = getattr(program, "motion", None)
     if motion is not None and motion.first_frequency():
         return float(motion.first_frequency())
-    for t in program.terms:
-        hz = getattr(getattr(t, "params", None), "frequency_hz", None)
-        if hz:
-            return float(hz)
-    return observations.PHASE_CLOCK_HZ
+    return rhythm_hz(program.terms) or observations.PHASE_CLOCK_HZ
 
 
 def observation_size(robot: Robot) -> int:

@@ -1,0 +1,250 @@
+"""Drafting helpers shared by every recipe: terms as JSON, the prompt's modifiers, the robot context.
+
+A recipe writes :class:`Draft` approaches from a :class:`Ctx` (the robot's profile and the
+prompt's modifiers); ``T`` and ``E`` write a primitive or an expression term as the JSON a
+RewardProgram validates. Nothing here knows a particular robot or behavior.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from typing import Any
+
+from tabrl.design.vocabulary import Interpretation
+from tabrl.robots.profiles import RobotProfile
+
+RATE = -0.01  # the action_rate weight most approaches use
+
+
+# --------------------------------------------------------------------------- terms as JSON
+
+
+def tidy(x: float) -> float:
+    """A tidy number for JSON: four significant digits."""
+    return float(f"{float(x):.4g}")
+
+
+def T(term: str, weight: float, **params: Any) -> dict[str, Any]:
+    """A primitive term as JSON."""
+    out: dict[str, Any] = {"term": term, "weight": tidy(weight)}
+    if params:
+        out["params"] = {k: (tidy(v) if isinstance(v, float) else v) for k, v in params.items()}
+    return out
+
+
+def E(expr: str, weight: float) -> dict[str, Any]:
+    """An expression term as JSON."""
+    return {"term": "expr", "weight": tidy(weight), "expr": expr}
+
+
+def term_signature(term: dict[str, Any]) -> tuple[str, str]:
+    """What makes two terms "the same kind": the term name and its group/axis/shape/pattern or expression."""
+    if term["term"] == "expr":
+        return "expr", term["expr"]
+    params = term.get("params") or {}
+    for key in ("group", "axis", "shape", "pattern"):
+        if key in params:
+            return term["term"], str(params[key])
+    return term["term"], ""
+
+
+def num(x: float) -> str:
+    """A number for an expression: short, and parenthesised when negative."""
+    text = f"{tidy(x):g}"
+    return f"({text})" if text.startswith("-") else text
+
+
+def clamp(x: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, x))
+
+
+def gerund(label: str) -> str:
+    """'Shake' -> 'shaking', 'Wag' -> 'wagging', 'Up and down' -> 'moving up and down'."""
+    word = label.lower()
+    if " " in word:
+        return f"moving {word}"
+    if word.endswith("e") and not word.endswith("ee"):
+        return word[:-1] + "ing"
+    if len(word) >= 3 and word[-1] in "bdgmnpt" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        return word + word[-1] + "ing"
+    return word + "ing"
+
+
+def title_case(label: str) -> str:
+    """'lie down' -> 'Lie Down', 'up and down' -> 'Up and Down'."""
+    small = {"and", "to", "on", "in", "of", "a", "the"}
+    words = label.split()
+    return " ".join(w if (k and w.lower() in small) else w[:1].upper() + w[1:] for k, w in enumerate(words))
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclasses.dataclass
+class Mods:
+    """How: the modifiers of a prompt, as numbers and choices."""
+
+    speed: float = 1.0
+    size: float = 1.0
+    side: str | None = None  # "left" | "right"
+    rotation: int | None = None  # +1 counter-clockwise, -1 clockwise
+    level: str | None = None  # "high" | "low"
+    position: str | None = None  # "front" | "rear"
+    axis: str | None = None  # "horizontal" | "vertical" | "lateral" | "longitudinal"
+    direction: int | None = None  # +1 forward, -1 backward
+    stay: bool = False
+    around: bool = False
+
+
+def read_mods(interp: Interpretation) -> Mods:
+    """The modifiers the parser found, as numbers and choices."""
+    m = Mods()
+    intensity = 1.0
+    speed = size = None
+    for match in interp.modifiers:
+        kind, value = match.value
+        if kind == "intensity":
+            intensity *= value
+        elif kind == "speed":
+            speed = value
+        elif kind == "size":
+            size = value
+        elif kind == "side":
+            m.side = value
+        elif kind == "rotation":
+            m.rotation = 1 if value == "ccw" else -1
+        elif kind == "level":
+            m.level = value
+        elif kind == "position":
+            m.position = value
+        elif kind == "axis":
+            m.axis = value
+        elif kind == "stay":
+            m.stay = True
+        elif kind == "around":
+            m.around = True
+    if speed == "fast":
+        m.speed = 1.5 * intensity
+    elif speed == "slow":
+        m.speed = 0.6 / intensity
+    if size == "big":
+        m.size = 1.4 * intensity
+    elif size == "small":
+        m.size = 0.6 / intensity
+    return m
+
+
+@dataclasses.dataclass
+class Ctx:
+    """The robot (from its profile, nothing compiled) and the prompt's modifiers."""
+
+    model_id: str
+    profile: RobotProfile
+    derived: bool
+    mods: Mods
+    parts: list[str]
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def category(self) -> str:
+        return self.profile.category
+
+    @property
+    def robot(self) -> str:
+        return self.profile.name
+
+    @functools.cached_property
+    def groups(self) -> list[str]:
+        return list(self.profile.groups) + ["all"]
+
+    def group(self, *names: str | None) -> str | None:
+        """The first of ``names`` this robot has."""
+        for name in names:
+            if name and name in self.groups:
+                return name
+        return None
+
+    @property
+    def legged(self) -> bool:
+        return self.category in ("quadruped", "humanoid") and not self.derived
+
+    @property
+    def biped(self) -> bool:
+        return self.category == "humanoid"
+
+    @property
+    def feet(self) -> list[str]:
+        return [] if self.derived else list(self.profile.feet)
+
+    @property
+    def ee(self) -> list[str]:
+        return [] if self.derived else list(self.profile.end_effectors)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def side(self, default: str = "right", assumption: str = "") -> str:
+        """The prompt's side, else ``default`` (noting ``assumption`` when given)."""
+        if self.mods.side:
+            return self.mods.side
+        if assumption:
+            self.note(f"No side given: {assumption}.")
+        return default
+
+
+@dataclasses.dataclass
+class Draft:
+    """One approach before it becomes a RewardProgram."""
+
+    name: str
+    summary: str
+    main: list[dict[str, Any]]
+    support: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    moves: bool = False  # the base travels, so "stay in place" terms do not belong
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- robot geometry by name
+
+_LEG_CODES = {"fr": (True, False), "fl": (True, True), "rr": (False, False), "rl": (False, True),
+              "lf": (True, True), "rf": (True, False), "lh": (False, True), "rh": (False, False)}
+
+
+def place_of(name: str) -> tuple[bool | None, bool | None]:
+    """(front?, left?) of a foot / end effector, guessed from its name ("FR", "LF_SHANK", "foot_front_left")."""
+    n = name.split("@")[0].lower()
+    code = re.split(r"[_\s]", n)[0]
+    if code in _LEG_CODES:
+        return _LEG_CODES[code]
+    words = set(re.split(r"[_\s]", n))
+    front = True if ({"front", "fore"} & words) else False if ({"hind", "rear", "back"} & words) else None
+    left = True if ({"left", "l"} & words or n.startswith("left")) else False if (
+        {"right", "r"} & words or n.startswith("right")) else None
+    return front, left
+
+
+def index_of(names: list[str], front: bool | None, left: bool | None) -> int | None:
+    """The first name at that place (None: either), e.g. the front-left foot."""
+    for i, name in enumerate(names):
+        f, l_ = place_of(name)
+        if (front is None or f == front) and (left is None or l_ == left):
+            return i
+    return None
+
+
+def finger_index(names: list[str], finger: str) -> int | None:
+    """The first fingertip of the thumb or index finger, by name ("th_tip", "ff_tip")."""
+    prefixes = {"thumb": ("th",), "index": ("ff", "if", "index")}[finger]
+    for i, name in enumerate(names):
+        if name.lower().startswith(prefixes) or finger in name.lower():
+            return i
+    return None
+
+
+PART_LABEL = {  # a body-part word as it reads in an approach's name
+    "hips": "Hip", "rear": "Rear", "head": "Head", "body": "Body", "all": "Full Body", "arm": "Arm", "leg": "Leg",
+    "paw": "Paw", "wrist": "Wrist", "fingers": "Finger", "elbow": "Elbow", "shoulder": "Shoulder", "knee": "Knee",
+    "hand": "Hand", "thumb": "Thumb", "index": "Index Finger"}
