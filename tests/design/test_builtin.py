@@ -287,8 +287,11 @@ def test_unknown_model_lists_closest_ids():
     assert "Go1JoystickFlatTerrain" in e.value.closest and "Go1JoystickFlatTerrain" in str(e.value)
 
 
-@pytest.mark.parametrize("model_id", ["SpotFlatTerrainJoystick", "AlohaHandOver", "G1JoystickFlatTerrain"])
+@pytest.mark.parametrize("model_id", ["AlohaHandOver", "PandaRobotiqPushCube", "AeroCubeRotateZAxis"])
 def test_robots_without_a_profile_get_joint_level_programs(model_id):
+    from tabrl.robots.profiles import get_profile
+
+    assert get_profile(profile_for(model_id).robot) is None, f"{model_id} has a profile now: pick another"
     for prompt in ("walk forward", "keep shaking your hips", "grasp", "zzz"):
         programs = design_approaches(model_id, prompt)
         assert len(programs) == 3 and len({_kinds(p) for p in programs}) == 3
