@@ -59,7 +59,7 @@ def render_policy(
             frame = renderer.render()
             writer.write(frame)
             if state["frames"] == poster_frame:
-                state["poster"] = frame.copy()
+                state["poster"] = frame  # a fresh array per frame: no copy needed
             state["frames"] += 1
         if step % 25 == 0:
             if should_stop is not None and should_stop():

@@ -1,0 +1,50 @@
+"""The drawing model: decimated meshes, same scene, same picture (within a small pixel difference)."""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+import pytest
+
+from tabrl.render import video
+from tabrl.robots.catalog import load_robot
+
+pytestmark = pytest.mark.slow  # renders frames on software GL
+
+
+def test_go1_is_drawn_from_fewer_triangles_with_the_same_picture():
+    robot = load_robot("Go1JoystickFlatTerrain")
+    drawn = video.render_model(robot)
+    assert drawn is not robot.mj_model and video.render_model(robot) is drawn  # made once, kept
+    assert drawn.mesh_facenum.sum() < 0.35 * robot.mj_model.mesh_facenum.sum()
+    assert robot.mj_model.mesh_facenum.sum() > 200_000  # the physics model is untouched
+    data = mujoco.MjData(robot.mj_model)
+    data.qpos[:] = robot.spec.default_qpos
+    mujoco.mj_forward(robot.mj_model, data)
+    camera = video.make_camera(robot)
+    frames = []
+    for full in (True, False):
+        renderer = video.make_renderer(robot, 320, 180, full_meshes=full)
+        renderer.update_scene(data, camera)
+        frames.append(renderer.render().astype(int))
+        renderer.close()
+    diff = np.abs(frames[0] - frames[1]).max(axis=2)
+    assert frames[0].std() > 10  # something is in the picture
+    assert diff.mean() < 1.5 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
+
+
+def test_video_writer_encodes_from_its_thread_and_cleans_up_on_abort(tmp_path):
+    frames = [np.full((64, 96, 3), i * 8, np.uint8) for i in range(30)]
+    writer = video.VideoWriter(tmp_path / "v.mp4", 96, 64, 30)
+    for f in frames:
+        writer.write(f)
+    path = writer.close()
+    assert path.stat().st_size > 0 and not writer.tmp.exists()
+    import av
+
+    with av.open(str(path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 30
+    aborted = video.VideoWriter(tmp_path / "w.mp4", 96, 64, 30)
+    aborted.write(frames[0])
+    aborted.abort()
+    assert not (tmp_path / "w.mp4").exists() and not aborted.tmp.exists()
