@@ -1,0 +1,345 @@
+"""The shape a reward program describes: a motion prior and a success check read from its terms.
+
+A program that rewards ``joint_sine`` on the hips, a trot's foot timing with a forward speed, or a
+lowered base already says how the robot should move. This module turns those terms into
+
+* a **motion prior** (``Motion``): rhythms and poses of joint groups become sines and offsets;
+  gaits (walking, turning, pronking) and postures (crouch, lie down, sit) of quadrupeds become
+  the measured leg rhythms below; arm paths become shoulder sines. The policy then learns a
+  residual around a motion that is there from its first step;
+* a **success check**: the main terms' figures (amplitude, speed, turning rate, height, path
+  size), loosened to what a recognisable behavior reaches, plus "no falls" and "stays in place"
+  where the program asks for them.
+
+Both are data, validated like any program; designers use them as defaults and may override.
+Nothing here is robot-specific by name except ``LEG_RHYTHMS``, measured in MuJoCo by playing
+the prior back open-loop with a zero policy (``tests/test_rewards_shapes.py`` checks them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from tabrl.rewards.checks import Condition
+from tabrl.rewards.motion import Motion, MotionError, MotionPart, compile_motion
+
+# Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
+# forward (turning uses the same trot with shorter steps).
+# Go1: trot 2 Hz thigh 0.3 / knee 0.3 walks 0.24 m/s open-loop; ANYmal C 0.28 m/s.
+LEG_RHYTHMS: dict[str, dict[str, float]] = {
+    "go1": {"walk_lead": 0.25},
+    "anymal_c": {"walk_lead": 0.75},
+}
+_DEFAULT_RHYTHM = {"walk_lead": 0.25}
+SUPPORT_SHARE = 0.6  # of a rewarded rhythm's amplitude, on the joints a legged robot stands on
+CROUCH_PER_RATIO = 1.4  # knee flex (rad) per unit of height ratio lost: Go1 and ANYmal both ~1 - 0.7 d
+
+RHYTHMIC = ("joint_sine",)
+_PATTERN = {"sync": "sync", "alternate": "alternate", "wave": "wave"}
+_GAIT_PATTERN = {"trot": "trot", "pace": "pace", "bound": "bound", "walk": "trot", "pronk": "sync"}
+
+
+@dataclasses.dataclass
+class _Builder:
+    spec: Any
+    parts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    used: set[int] = dataclasses.field(default_factory=set)  # joints already moved by a part
+
+    def room(self, joints: np.ndarray, scale: np.ndarray | None = None, offset: float = 0.0) -> float:
+        """The largest amplitude that keeps every joint (around its offset) inside its range."""
+        s = self.spec
+        scale = np.ones(len(joints)) if scale is None else scale
+        lo, hi = s.joint_range[joints, 0], s.joint_range[joints, 1]
+        centre = s.default_joint_pos[joints] + scale * offset
+        with np.errstate(invalid="ignore"):
+            up = np.where(np.abs(scale) > 0, (hi - centre) / np.maximum(np.abs(scale), 1e-9), np.inf)
+            down = np.where(np.abs(scale) > 0, (centre - lo) / np.maximum(np.abs(scale), 1e-9), np.inf)
+        return float(max(0.0, 0.95 * min(np.min(up), np.min(down))))
+
+    def reach(self, joints: np.ndarray, direction: np.ndarray) -> float:
+        """How far (95 %) every joint can move from its default pose along ``direction`` (one sign per joint)."""
+        s = self.spec
+        lo, hi = s.joint_range[joints, 0], s.joint_range[joints, 1]
+        d = s.default_joint_pos[joints]
+        room = np.where(direction > 0, hi - d, np.where(direction < 0, d - lo, np.inf)) / np.maximum(np.abs(direction), 1e-9)
+        return float(max(0.0, 0.95 * np.min(room)))
+
+    def add(self, part: dict[str, Any], joints: np.ndarray) -> bool:
+        if self.used & set(int(j) for j in joints) or len(self.parts) >= 12:
+            return False
+        scale = np.asarray(part.get("joint_scale") or np.ones(len(joints)))
+        offset = float(part.get("offset", 0.0))
+        if offset:  # keep the pose inside the range first, then fit the sine around it
+            offset = math.copysign(min(abs(offset), self.reach(joints, scale * math.copysign(1.0, offset))), offset)
+            part["offset"] = round(offset, 4)
+        if part.get("amplitude", 0.0) > 0:
+            part["amplitude"] = round(min(part["amplitude"], self.room(joints, scale, offset)), 4)
+            if part["amplitude"] < 0.02:
+                part.pop("amplitude")
+                part.pop("frequency_hz", None)
+        if not part.get("amplitude") and not part.get("offset"):
+            return False
+        self.parts.append(part)
+        self.used |= set(int(j) for j in joints)
+        return True
+
+
+def _group_joints(spec: Any, group: str) -> np.ndarray:
+    return np.asarray(spec.groups.get(group, []), dtype=np.int64)
+
+
+def _params(term: Any) -> Any:
+    return getattr(term, "params", None)
+
+
+def _leg_groups(spec: Any) -> tuple[str, str] | None:
+    """The (thigh, knee) groups of a quadruped, when its profile names them."""
+    if spec.category != "quadruped" or "hip" not in spec.groups or "knee" not in spec.groups:
+        return None
+    if len(spec.groups["hip"]) != 4 or len(spec.groups["knee"]) != 4:
+        return None
+    return "hip", "knee"
+
+
+def _flex(spec: Any, group: str) -> list[float]:
+    """+1 where bending a joint of the group increases its angle: the sign of its default pose."""
+    d = spec.default_joint_pos[_group_joints(spec, group)]
+    return [float(v) if v != 0 else 1.0 for v in np.sign(d)]
+
+
+def _rhythm(spec: Any, robot: str | None) -> dict[str, float]:
+    return LEG_RHYTHMS.get(robot or "", _DEFAULT_RHYTHM)
+
+
+def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, residual: float = 0.5,
+                      ramp_s: float = 0.5) -> Motion | None:
+    """A motion prior for the behavior the terms describe on this robot (None when they describe none).
+
+    ``robot`` is the profile key (``go1``) that picks measured leg rhythms.
+    """
+    if not getattr(spec, "position_control", False):
+        return None
+    b = _Builder(spec)
+    ranked = sorted(terms, key=lambda t: -abs(float(getattr(t, "weight", 1.0))))
+    kinds = {t.term: t for t in ranked if getattr(t, "term", "expr") != "expr"}
+    legs = _leg_groups(spec)
+    rhythm = _rhythm(spec, robot)
+    gait_residual = None
+    support = set(int(j) for g in legs for j in spec.groups[g]) if legs is not None else set()
+    # 1. Joint rhythms and poses the program rewards directly.
+    for t in ranked:
+        p = _params(t)
+        if t.term == "joint_sine" and p.group in spec.groups:
+            joints = _group_joints(spec, p.group)
+            amp = float(p.amplitude)
+            if support and support & set(int(j) for j in joints):
+                amp *= SUPPORT_SHARE  # legs that carry the body: the prior leads, the policy adds the rest
+            b.add({"group": p.group, "amplitude": amp, "frequency_hz": float(p.frequency_hz),
+                   "pattern": _PATTERN.get(p.pattern, "sync")}, joints)
+        elif t.term == "joint_pose" and p.group in spec.groups and float(getattr(t, "weight", 1.0)) > 0:
+            joints = _group_joints(spec, p.group)
+            if p.targets is not None:
+                delta = np.asarray(p.targets, dtype=np.float64) - spec.default_joint_pos[joints]
+                size = float(np.max(np.abs(delta))) if len(delta) else 0.0
+                if size > 0.02:
+                    b.add({"group": p.group, "offset": size, "joint_scale": [round(float(v / size), 4) for v in delta]},
+                          joints)
+            elif abs(p.offset) > 0.02:
+                b.add({"group": p.group, "offset": float(p.offset)}, joints)
+    # 2. Quadruped gaits, postures and body rhythms from what the terms ask of the base.
+    if legs is not None:
+        thigh, knee = legs
+        th, kn = _group_joints(spec, thigh), _group_joints(spec, knee)
+        knee_scale = [-v for v in _flex(spec, knee)]  # Go1's knees bend negative: the measured rhythm's sign
+        vx, yaw, hz, pattern = _locomotion(kinds)
+        height = kinds.get("base_height")
+        ratio = None
+        if height is not None:
+            hp = _params(height)
+            ratio = hp.target / max(spec.standing_height, 1e-6) if hp.target is not None else hp.ratio
+        orient = kinds.get("base_orientation")
+        pitch = float(_params(orient).pitch) if orient is not None else 0.0
+        jumping = "jump" in kinds or ("air_time" in kinds and _params(kinds["air_time"]).all_feet) or pattern == "pronk"
+        bounce = kinds.get("base_oscillation")
+        clock = next((q["frequency_hz"] for q in b.parts if q.get("amplitude")), None)
+        hz = clock or hz  # one clock: parts at other frequencies would fight each other
+        gait = _GAIT_PATTERN.get(pattern or "trot", "trot")
+        if jumping:
+            f = hz or 2.5
+            b.add({"group": knee, "amplitude": 0.35, "frequency_hz": f, "joint_scale": knee_scale}, kn)
+            b.add({"group": thigh, "amplitude": 0.2, "frequency_hz": f, "joint_scale": [-v for v in knee_scale]}, th)
+            gait_residual = 0.7
+        elif vx or yaw:
+            f = hz or 2.0
+            if abs(vx) >= abs(yaw) * 0.3:  # mostly travelling: a trot that walks (backwards: knees lag instead)
+                lead = rhythm["walk_lead"] if vx >= 0 else (rhythm["walk_lead"] + 0.5) % 1.0
+                b.add({"group": thigh, "amplitude": 0.3, "frequency_hz": f, "pattern": gait}, th)
+                b.add({"group": knee, "amplitude": 0.3, "frequency_hz": f, "pattern": gait, "phase": lead,
+                       "joint_scale": knee_scale}, kn)
+            else:  # turning on the spot: trot in place with short steps; the policy learns to turn them
+                # (measured: Go1 learns 2.5 rad/s at 50k steps from this prior; abduction rhythms fell over)
+                b.add({"group": thigh, "amplitude": 0.2, "frequency_hz": f, "pattern": "trot"}, th)
+                b.add({"group": knee, "amplitude": 0.25, "frequency_hz": f, "pattern": "trot",
+                       "phase": rhythm["walk_lead"], "joint_scale": knee_scale}, kn)
+            gait_residual = 0.6
+        elif ratio is not None and ratio < 0.97 and (ratio < 0.92 or abs(pitch) > 0.15):
+            # Lowered (crouch, lie down), nose-up and low (sit) or nose-down (bow): bend the legs; for a
+            # sit the rear ones, for a bow the front ones.
+            flex = min(CROUCH_PER_RATIO * (1.0 - ratio), 1.2)
+            rear = np.array([spec.joint_anchor_rel[j][0] < 0 for j in kn]) if len(spec.joint_anchor_rel) else \
+                np.zeros(len(kn), bool)
+            share = np.ones(len(kn))
+            if pitch < -0.15:  # sitting: the rear legs fold, the front ones stay nearly straight
+                flex = max(flex, 0.8)
+                share = np.where(rear, 1.0, 0.15)
+            elif pitch > 0.15:  # bowing: the front legs fold
+                flex = max(flex, 0.6)
+                share = np.where(rear, 0.15, 1.0)
+            kscale = [round(-k * s, 3) for k, s in zip(knee_scale, share)]
+            tscale = [round(k * s, 3) for k, s in zip(knee_scale, share)]
+            b.add({"group": knee, "offset": flex, "joint_scale": kscale}, kn)
+            b.add({"group": thigh, "offset": 0.5 * flex, "joint_scale": tscale}, th)
+        elif bounce is not None and _params(bounce).axis in ("height", "roll", "pitch") and not b.parts:
+            bp = _params(bounce)
+            pat = {"height": "sync", "roll": "left_right", "pitch": "front_back"}[bp.axis]
+            amp = 0.12 if bp.axis != "height" else min(0.25, 3.0 * bp.amplitude)
+            b.add({"group": knee, "amplitude": amp, "frequency_hz": float(bp.frequency_hz), "pattern": pat,
+                   "joint_scale": knee_scale}, kn)
+    # 3. Arms: an end-effector path becomes shoulder sines (a quarter cycle apart for a circle).
+    path = kinds.get("ee_path")
+    if path is not None and spec.category in ("arm", "humanoid"):
+        _arm_path(b, spec, _params(path))
+    if not b.parts:
+        return None
+    motion = Motion.model_validate({"parts": b.parts, "residual": gait_residual or residual, "ramp_s": ramp_s})
+    try:
+        compile_motion(motion, spec)
+    except MotionError:
+        return None
+    return motion
+
+
+def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str | None]:
+    """(forward speed, yaw rate, gait Hz, gait pattern) the terms ask for."""
+    vx = yaw = 0.0
+    if "track_velocity" in kinds:
+        p = _params(kinds["track_velocity"])
+        vx, yaw = float(p.vx), float(p.yaw_rate)
+    if "forward_speed" in kinds:
+        vx = float(_params(kinds["forward_speed"]).target)
+    if "spin" in kinds:
+        yaw = float(_params(kinds["spin"]).yaw_rate)
+    hz = pattern = None
+    if "foot_contact_pattern" in kinds:
+        p = _params(kinds["foot_contact_pattern"])
+        pattern = p.pattern
+        if p.pattern != "stand":
+            hz = float(min(p.frequency_hz, 3.0))
+    return vx, yaw, hz, pattern
+
+
+def _arm_path(b: _Builder, spec: Any, p: Any) -> None:
+    group = next((g for g in ("shoulder", "arm", "all") if g in spec.groups and len(spec.groups[g]) >= 2), None)
+    if group is None:
+        return
+    j0, j1 = (int(j) for j in spec.groups[group][:2])
+    ee = spec.default_ee_pos[min(p.index, len(spec.default_ee_pos) - 1)] if len(spec.default_ee_pos) else None
+    lever = 0.5
+    if ee is not None and len(spec.joint_anchor_rel):
+        lever = max(0.2, float(np.linalg.norm(ee - (spec.default_base_pos + spec.joint_anchor_rel[j1]))))
+    amp = float(np.clip(p.radius / lever, 0.05, 0.8))
+    f = float(p.frequency_hz)
+    names = spec.joint_names
+    b.add({"joint": names[j0], "amplitude": amp, "frequency_hz": f}, np.array([j0]))
+    if p.shape == "circle":
+        b.add({"joint": names[j1], "amplitude": amp, "frequency_hz": f, "phase": 0.25}, np.array([j1]))
+    elif p.shape == "figure8":
+        b.add({"joint": names[j1], "amplitude": 0.5 * amp, "frequency_hz": min(2 * f, 5.0)}, np.array([j1]))
+
+
+def _cond(subject: str, op: str, value: float) -> dict[str, Any]:
+    return {"metric": subject, "op": op, "value": float(f"{value:.3g}")}
+
+
+def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None) -> list[Condition]:
+    """A success check for the behavior the main terms describe, plus no falls / staying in place."""
+    ranked = sorted((t for t in terms if float(getattr(t, "weight", 1.0)) > 0),
+                    key=lambda t: -abs(float(getattr(t, "weight", 1.0))))
+    main: list[dict[str, Any]] = []
+    kinds: set[str] = set()
+    for t in ranked:
+        if len(main) >= 2:
+            break
+        p = _params(t)
+        got = _term_conditions(t.term, p, spec)
+        if got and t.term not in kinds:
+            kinds.add(t.term)
+            main.extend(got)
+    if not main and motion is not None:  # the prior's first rhythm still says what should be seen
+        part = next((q for q in motion.parts if q.amplitude > 0 and q.group), None)
+        if part is not None:
+            main.append(_cond(f"{part.group}_amplitude", ">=", 0.5 * part.amplitude))
+    if not main:
+        return []
+    extra = []
+    names = {getattr(t, "term", "") for t in terms}
+    if spec.floating_base:
+        extra.append(_cond("falls", "<", 1))
+    stay = next((t for t in terms if t.term == "stay_in_place"), None)
+    if stay is not None and spec.floating_base:
+        extra.append(_cond("drift", "<=", max(0.5, 2.0 * float(_params(stay).radius))))
+    if "upright" in names and spec.floating_base and "base_orientation" not in kinds:
+        extra.append(_cond("upright", ">=", 0.8))
+    seen: set[str] = set()
+    unique = [c for c in main + extra if not (c["metric"] in seen or seen.add(c["metric"]))]
+    return [Condition.model_validate(c) for c in unique[:6]]
+
+
+def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
+    if term == "joint_sine" and p.group in spec.groups:
+        return [_cond(f"{p.group}_amplitude", ">=", 0.5 * p.amplitude)]
+    if term == "joint_pose" and p.group in spec.groups and p.targets is None and abs(p.offset) > 0.05:
+        return [_cond(f"{p.group}_offset", ">=" if p.offset > 0 else "<=", 0.5 * p.offset)]
+    if term == "forward_speed" and abs(p.target) > 0.05 and spec.floating_base:
+        return [_cond("forward_speed", ">=" if p.target > 0 else "<=", 0.5 * p.target)]
+    if term == "track_velocity" and spec.floating_base:
+        out = []
+        if abs(p.vx) > 0.05:
+            out.append(_cond("forward_speed", ">=" if p.vx > 0 else "<=", 0.5 * p.vx))
+        if abs(p.vy) > 0.05:
+            out.append(_cond("lateral_speed", ">=" if p.vy > 0 else "<=", 0.5 * p.vy))
+        if abs(p.yaw_rate) > 0.1:
+            out.append(_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate))
+        return out
+    if term == "spin" and spec.floating_base and abs(p.yaw_rate) > 0.1:
+        return [_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate)]
+    if term in ("jump", "air_time") and spec.floating_base and spec.feet:
+        return [_cond("airborne_moments", ">=", 3)]
+    if term == "base_oscillation" and spec.floating_base:
+        if p.axis == "height":
+            return [_cond("base_height_std", ">=", max(0.01, 0.35 * p.amplitude))]
+        if p.axis in ("roll", "pitch"):
+            return [_cond(p.axis, ">=", 0.3 * p.amplitude)]
+    if term == "base_height" and spec.floating_base:
+        ratio = p.target / max(spec.standing_height, 1e-6) if p.target is not None else p.ratio
+        if ratio < 0.95:
+            return [_cond("height_ratio", "<=", min(0.95, ratio + 0.15))]
+        if ratio > 1.03:
+            return [_cond("height_ratio", ">=", 1.0 + 0.5 * (ratio - 1.0))]
+    if term == "base_orientation" and spec.floating_base:
+        out = []
+        for axis in ("roll", "pitch"):
+            v = float(getattr(p, axis))
+            if abs(v) > 0.1:
+                out.append(_cond(axis, ">=", 0.5 * abs(v)))
+        return out
+    if term == "ee_path" and spec.ee:
+        out = [_cond("ee_extent", ">=", 0.8 * p.radius)]
+        if p.shape == "circle":
+            out.append(_cond("ee_extent2", ">=", 0.5 * p.radius))
+        return out
+    return []
