@@ -22,18 +22,22 @@ no understood behavior gets a gentle default (stand tall, move mildly) and says 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from tabrl.design import planner
 from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import Interpretation, interpret
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
+from tabrl.rewards import checks, shapes
+from tabrl.rewards.motion import Motion
+from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.profiles import RobotProfile, get_profile
 
 MAX_PROMPT_CHARS = 2000
 
 __all__ = ["DesignError", "Design", "MAX_PROMPT_CHARS", "design", "design_approaches", "check_prompt",
-           "term_signature"]
+           "term_signature", "with_shape"]
 
 
 class DesignError(ValueError):
@@ -74,6 +78,43 @@ def _robot_profile(model_id: str) -> tuple[RobotProfile, bool]:
     return profile, get_profile(profile.robot) is None
 
 
+def _robot_spec(model_id: str) -> Any:
+    """The compiled robot's spec (joint ranges, groups, defaults), or None when its assets are missing."""
+    from tabrl.robots.catalog import load_robot
+
+    try:
+        return load_robot(model_id).spec
+    except Exception:  # noqa: BLE001 - no meshes here: programs still come, without priors or checks
+        return None
+
+
+def with_shape(program: RewardProgram, spec: Any, robot: str | None = None, motion: dict[str, Any] | None = None,
+               success: str | None = None) -> RewardProgram:
+    """The program with a motion prior and a success check: the given ones, else read from its terms.
+
+    A prior makes the behavior's shape visible from the first training step (the policy learns a
+    residual around it); the check is the verdict shown under the approach's video.
+    """
+    if spec is None:
+        return program
+    prior = Motion.model_validate(motion) if motion is not None else (
+        program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot))
+    check = program.success or (checks.coerce(success) if success else shapes.success_from_terms(
+        program.terms, spec, prior))
+    notes = list(program.notes)
+    if prior is not None and program.motion is None:
+        notes.append("Motion prior (the policy learns a residual around it): " + "; ".join(describe_motion(prior))
+                     + ".")
+    if check and program.success is None:
+        labels = [checks.Condition.model_validate(c).label() if isinstance(c, dict) else c.label() for c in check]
+        notes.append("Success check: " + " and ".join(labels) + ".")
+    data = program.model_dump(mode="json")
+    data.update(motion=prior.model_dump(mode="json") if prior is not None else None,
+                success=[c if isinstance(c, dict) else c.model_dump(mode="json") for c in check] or None,
+                notes=notes)
+    return RewardProgram.model_validate(data)
+
+
 def design(model_id: str, prompt: str) -> Design:
     """Three reward programs for ``prompt`` on catalog model ``model_id``, and how the prompt was read.
 
@@ -98,12 +139,14 @@ def design(model_id: str, prompt: str) -> Design:
     elif interp.unknown:
         shared.append("Not understood (ignored): " + ", ".join(f"'{w}'" for w in interp.unknown) + ".")
     shared += ctx.notes
+    spec = _robot_spec(model_id)
     programs = []
     for d in drafts:
         notes = shared + ([d.note] if d.note else [])
-        programs.append(RewardProgram.model_validate(
+        program = RewardProgram.model_validate(
             {"name": d.name[:MAX_NAME_CHARS], "summary": d.summary[:MAX_SUMMARY_CHARS], "terms": d.main,
-             "notes": notes}))
+             "notes": notes})
+        programs.append(with_shape(program, spec, profile.robot, d.motion, d.success))
     return Design(model_id=model_id, prompt=text, robot=profile.name, category=profile.category,
                   interpretation=interp, programs=programs, notes=shared, default_used=default_used)
 

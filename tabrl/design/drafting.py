@@ -205,6 +205,9 @@ class Draft:
     support: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     moves: bool = False  # the base travels, so "stay in place" terms do not belong
     note: str = ""
+    # A recipe's own motion prior / success check (JSON); None: read from the terms (rewards.shapes).
+    motion: dict[str, Any] | None = None
+    success: str | None = None
 
 
 # --------------------------------------------------------------------------- robot geometry by name

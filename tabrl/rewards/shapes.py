@@ -28,13 +28,14 @@ from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion, MotionError, MotionPart, compile_motion
 
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
-# forward (turning uses the same trot with shorter steps).
+# forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
+# (0.5 later turns counter-clockwise).
 # Go1: trot 2 Hz thigh 0.3 / knee 0.3 walks 0.24 m/s open-loop; ANYmal C 0.28 m/s.
 LEG_RHYTHMS: dict[str, dict[str, float]] = {
-    "go1": {"walk_lead": 0.25},
-    "anymal_c": {"walk_lead": 0.75},
+    "go1": {"walk_lead": 0.25, "turn_phase_cw": 0.25},
+    "anymal_c": {"walk_lead": 0.75, "turn_phase_cw": 0.25},
 }
-_DEFAULT_RHYTHM = {"walk_lead": 0.25}
+_DEFAULT_RHYTHM = {"walk_lead": 0.25, "turn_phase_cw": 0.25}
 SUPPORT_SHARE = 0.6  # of a rewarded rhythm's amplitude, on the joints a legged robot stands on
 CROUCH_PER_RATIO = 1.4  # knee flex (rad) per unit of height ratio lost: Go1 and ANYmal both ~1 - 0.7 d
 
@@ -180,11 +181,17 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
                 b.add({"group": thigh, "amplitude": 0.3, "frequency_hz": f, "pattern": gait}, th)
                 b.add({"group": knee, "amplitude": 0.3, "frequency_hz": f, "pattern": gait, "phase": lead,
                        "joint_scale": knee_scale}, kn)
-            else:  # turning on the spot: trot in place with short steps; the policy learns to turn them
-                # (measured: Go1 learns 2.5 rad/s at 50k steps from this prior; abduction rhythms fell over)
-                b.add({"group": thigh, "amplitude": 0.2, "frequency_hz": f, "pattern": "trot"}, th)
-                b.add({"group": knee, "amplitude": 0.25, "frequency_hz": f, "pattern": "trot",
+            else:  # turning on the spot: short trotting steps, abduction pushing the two sides apart
+                # (Go1 at 2.5 Hz: 0.6 rad/s open-loop, upright; faster rhythms need smaller swings)
+                f = hz or 2.5
+                k = min(1.0, 2.5 / f)
+                b.add({"group": thigh, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot"}, th)
+                b.add({"group": knee, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot",
                        "phase": rhythm["walk_lead"], "joint_scale": knee_scale}, kn)
+                if "hip_abduction" in spec.groups:
+                    cw = rhythm["turn_phase_cw"]
+                    b.add({"group": "hip_abduction", "amplitude": 0.15 * k, "frequency_hz": f, "pattern": "left_right",
+                           "phase": cw if yaw < 0 else (cw + 0.5) % 1.0}, _group_joints(spec, "hip_abduction"))
             gait_residual = 0.6
         elif ratio is not None and ratio < 0.97 and (ratio < 0.92 or abs(pitch) > 0.15):
             # Lowered (crouch, lie down), nose-up and low (sit) or nose-down (bow): bend the legs; for a
