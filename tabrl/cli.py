@@ -256,6 +256,7 @@ def train(
         console.print(f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
                       f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
                       f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
+                      f"\n  curve:    {result['curve_summary']}"
                       f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s")
         if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
             v = m["verdict"]

@@ -71,9 +71,13 @@ def test_finished_job_offers_video_poster_metrics_and_policy(trained):
     assert "program.json" in names and any(n.startswith("policy/") for n in names)
     program = json.loads(policy.read("program.json"))
     assert program["name"] == session["designs"][0]["approaches"][0]["name"]
+    curve = client.get(done["curves_url"])
+    assert curve.status_code == 200 and curve.headers["content-type"].startswith("text/csv")
+    assert len(curve.text.strip().splitlines()) - 1 == sum(e["type"] == "progress" for e in events)
     everything = zipfile.ZipFile(io.BytesIO(client.get(f"/api/sessions/{session['id']}/download.zip").content))
     assert "session.json" in everything.namelist()
     assert sum(n.endswith("/video.mp4") for n in everything.namelist()) == 1
+    assert sum(n.endswith("/curves.csv") for n in everything.namelist()) == 1
     listed = client.get("/api/sessions").json()[0]
     assert (listed["jobs_total"], listed["jobs_done"]) == (1, 1)
 

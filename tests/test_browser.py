@@ -14,6 +14,7 @@ import re
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 try:
@@ -115,6 +116,19 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     advanced = [b - a for a, b in zip(first, second)]
     assert all(0.5 < d < 1.6 for d in advanced), f"videos did not advance together: {first} -> {second}"
     assert max(second) - min(second) < 0.3, f"videos drifted apart: {second}"
+
+    # 6. A training curve beside each video and under each bar, with every progress update as a point.
+    jobs = [page.evaluate(f"fetch('/api/jobs/{i}').then(r => r.json())") for i in
+            page.eval_on_selector_all('[data-testid="comparison-video"]', "vs => vs.map(v => +v.dataset.jobId)")]
+    for job in jobs:
+        updates = len(httpx.get(server.url + job["curves_url"]).text.strip().splitlines()) - 1
+        assert updates >= 1
+        charts = page.locator(f'[data-job-id="{job["id"]}"] .training-chart, .video-card:has([data-job-id="{job["id"]}"]) '
+                              '.training-chart')
+        expect(charts).to_have_count(2, timeout=30_000)
+        for chart in charts.all():
+            assert int(chart.get_attribute("data-points")) >= updates
+            expect(chart.locator("canvas").first).to_be_visible(timeout=30_000)  # uPlot drew it
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header then sits at the top of the picture

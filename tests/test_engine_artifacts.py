@@ -121,3 +121,14 @@ def test_trained_policy_folder_carries_its_onnx_export(go1_job):
     side = json.loads((policy / "policy.json").read_text())
     meta = json.loads((policy / "metadata.json").read_text())
     assert side["observation"]["size"] == meta["observation_size"] and side["steps"] == meta["steps"]
+
+
+def test_training_curve_has_a_row_per_progress_event(go1_job):
+    import csv
+
+    result, events, _ = go1_job
+    rows = list(csv.DictReader(open(result["curves"])))
+    progress = [e for e in events if e["type"] == "progress"]
+    assert len(rows) == len(progress) >= 1
+    assert [int(r["steps"]) for r in rows] == [e["steps"] for e in progress]
+    assert any(k.startswith("share:") for k in rows[0]) and "reward" in result["curve_summary"]

@@ -136,6 +136,7 @@ class JobOut(BaseModel):
     finished_at: UtcDatetime | None
     video_url: str | None
     poster_url: str | None
+    curves_url: str | None = None  # the training curve (CSV: steps, rewards, term shares) of a train job
     policy_url: str | None
     metrics: dict[str, Any] | None
     verdict: VerdictOut | None = None
@@ -250,6 +251,7 @@ def job_out(job: db.Job) -> JobOut:
         finished_at=job.finished_at,
         video_url=f"/api/jobs/{job.id}/video.mp4" if done and art.get("video") else None,
         poster_url=f"/api/jobs/{job.id}/poster.jpg" if done and art.get("poster") else None,
+        curves_url=f"/api/jobs/{job.id}/curves.csv" if done and art.get("curves") else None,
         policy_url=f"/api/jobs/{job.id}/policy.zip" if done and art.get("policy") else None,
         metrics=job.metrics, verdict=(job.metrics or {}).get("verdict"))
 

@@ -181,6 +181,7 @@ def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], s
     artifacts["metrics"] = _relative(out_dir / "metrics.json", data_dir)
     if spec["kind"] == "train":
         artifacts["policy"] = _relative(Path(result["checkpoint"]), data_dir)
+        artifacts["curves"] = _relative(Path(result["curves"]), data_dir)
     else:  # a new video of the same policy: it still offers that policy for download
         artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
     metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}

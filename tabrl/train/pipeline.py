@@ -22,7 +22,7 @@ from tabrl.rewards.smoke import smoke_test
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
-from tabrl.train import checkpoint, ppo
+from tabrl.train import checkpoint, curves, ppo
 from tabrl.train.ppo import Cancelled, PPOConfig
 
 __all__ = ["Cancelled", "run_training_job", "run_render_job", "load_policy", "choose_backend"]
@@ -113,7 +113,10 @@ def run_training_job(
     start = time.perf_counter()
     on_event({"type": "started", "backend": backend, "total_steps": steps})
 
+    curve = curves.Curve()
+
     def on_progress(p: ppo.Progress) -> None:
+        curve.add(p)
         on_event({"type": "progress", "steps": p.steps, "total_steps": p.total_steps, "fraction": p.steps / p.total_steps,
                   "mean_reward": p.mean_episode_reward, "terms": p.term_shares, "steps_per_s": p.steps_per_s,
                   "eta_s": p.eta_s})
@@ -160,7 +163,8 @@ def run_training_job(
                                  write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta))
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
-    result.update({"checkpoint": str(policy_dir), "train_wall_s": train_wall,
+    result.update({"checkpoint": str(policy_dir), "curves": str(curve.write(out_dir)), "curve_summary": curve.summary(),
+                   "train_wall_s": train_wall,
                    "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps})
     return result
 

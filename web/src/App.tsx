@@ -24,6 +24,7 @@ import { PastSessions } from "./components/PastSessions";
 import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
+import { applyEvent, parseCurvesCsv, type Curves } from "./curves";
 import { useSessionEvents } from "./useEvents";
 
 const VIDEOS_PER_DESIGN = 3;
@@ -98,6 +99,8 @@ export function App() {
   const sessionRef = useRef<string | null>(null);
   sessionRef.current = session?.id ?? null;
   const [jobs, setJobs] = useState<Job[]>([]);
+  const [curves, setCurves] = useState<Curves>({});
+  const curvesFetched = useRef(new Set<number>());
   const [activeDesign, setActiveDesign] = useState(0);
   const [opening, setOpening] = useState<string | null>(null);
   const [openError, setOpenError] = useState<string | null>(null);
@@ -198,6 +201,7 @@ export function App() {
   const newSession = () => {
     setSession(null);
     setJobs([]);
+    setCurves({});
     setApproachError(null);
     setOpenError(null);
     writeHash(null);
@@ -226,6 +230,7 @@ export function App() {
     (event: JobEvent) => {
       if (event.session_id !== sessionRef.current) return;
       setJobs((js) => upsertJob(js, event.job));
+      setCurves((c) => applyEvent(c, event));
       if (event.type === "done" || event.type === "failed") loadSessions();
     },
     [loadSessions],
@@ -322,8 +327,30 @@ export function App() {
     () => new Map((session?.designs ?? []).map((d) => [d.index, d.label || `Design ${d.index + 1}`])),
     [session],
   );
-  const groups = useMemo(() => (session ? comparisonGroups(session, jobs) : []), [session, jobs]);
+  const groups = useMemo(
+    () =>
+      (session ? comparisonGroups(session, jobs) : []).map((g) => ({
+        ...g,
+        items: g.items.map((i) => ({ ...i, curve: curves[i.job.id] })),
+      })),
+    [session, jobs, curves],
+  );
   const sessionJobs = useMemo(() => jobs.filter((j) => j.session_id === session?.id), [jobs, session]);
+
+  // A finished job whose progress events are no longer in the log still has its curves.csv.
+  useEffect(() => {
+    for (const job of sessionJobs) {
+      if (job.status !== "done" || !job.curves_url || curves[job.id]?.length || curvesFetched.current.has(job.id)) continue;
+      curvesFetched.current.add(job.id);
+      fetch(job.curves_url, { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+        .then((text) => {
+          const points = parseCurvesCsv(text);
+          if (points.length) setCurves((c) => (c[job.id]?.length ? c : { ...c, [job.id]: points }));
+        })
+        .catch(() => undefined); // the chart is a bonus: the video and metrics are still there
+    }
+  }, [sessionJobs, curves]);
 
   return (
     <>
@@ -429,6 +456,7 @@ export function App() {
                 onRestart={(job) => jobAction(job, api.restart)}
                 pending={pendingJobs}
                 errors={jobErrors}
+                curves={curves}
               />
             </ErrorBoundary>
           )}

@@ -81,6 +81,7 @@ export type Job = {
   finished_at: string | null;
   video_url: string | null;
   poster_url: string | null;
+  curves_url?: string | null;
   policy_url: string | null;
   metrics: Record<string, number | string | boolean | Verdict | null> | null;
   verdict?: Verdict | null;

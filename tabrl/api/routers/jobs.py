@@ -12,7 +12,8 @@ from tabrl.jobs import store
 from tabrl.jobs.models import ACTIVE, RESTARTABLE, Job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-MEDIA = {"video.mp4": "video/mp4", "poster.jpg": "image/jpeg", "metrics.json": "application/json"}
+MEDIA = {"video.mp4": "video/mp4", "poster.jpg": "image/jpeg", "metrics.json": "application/json",
+         "curves.csv": "text/csv"}
 
 
 def _get(db, job_id: int) -> Job:
@@ -61,8 +62,8 @@ def download_policy(job_id: int, db: DbDep, settings: SettingsDep) -> StreamingR
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/{job_id}/{name}", summary="A job's video.mp4, poster.jpg or metrics.json",
-            responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}, "application/json": {}}}})
+@router.get("/{job_id}/{name}", summary="A job's video.mp4, poster.jpg, metrics.json or curves.csv",
+            responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}, "application/json": {}, "text/csv": {}}}})
 def download_file(job_id: int, name: str, db: DbDep, settings: SettingsDep, download: bool = False) -> FileResponse:
     if name not in FILES:
         raise HTTPException(404, f"no file '{name}'; a job offers {', '.join(FILES)} and policy.zip")

@@ -2,7 +2,9 @@ import { useId } from "react";
 import { ACTIVE_STATUSES, RESTARTABLE_STATUSES, type Approach, type Job } from "../api";
 import { formatDuration, formatInt, formatNumber, jobPercent, statusText } from "../format";
 import type { ConnectionState } from "../useEvents";
+import type { CurvePoint, Curves } from "../curves";
 import { ConnectionIndicator } from "./ConnectionIndicator";
+import { TrainingChart } from "./TrainingChart";
 
 type Props = {
   jobs: Job[];
@@ -14,6 +16,8 @@ type Props = {
   onRestart: (job: Job) => void;
   pending: Set<number>;
   errors: Map<number, string>;
+  /** Training curves by job id (mean reward and term shares per update). */
+  curves?: Curves;
 };
 
 export function jobTitle(job: Job, approach: Approach | undefined, designLabel?: string): string {
@@ -22,7 +26,7 @@ export function jobTitle(job: Job, approach: Approach | undefined, designLabel?:
   return job.kind === "render" ? `${base} (new video)${design}` : `${base}${design}`;
 }
 
-export function TrainingProgress({ jobs, approaches, designLabels, connection, onCancel, onRestart, pending, errors }: Props) {
+export function TrainingProgress({ jobs, approaches, designLabels, connection, onCancel, onRestart, pending, errors, curves }: Props) {
   const ids = useId();
   const sorted = [...jobs].sort((a, b) => a.id - b.id);
   return (
@@ -45,6 +49,7 @@ export function TrainingProgress({ jobs, approaches, designLabels, connection, o
                 title={jobTitle(job, approach, label)}
                 busy={pending.has(job.id)}
                 error={errors.get(job.id) ?? null}
+                curve={curves?.[job.id]}
                 onCancel={() => onCancel(job)}
                 onRestart={() => onRestart(job)}
               />
@@ -63,9 +68,10 @@ type RowProps = {
   error: string | null;
   onCancel: () => void;
   onRestart: () => void;
+  curve?: CurvePoint[];
 };
 
-function ProgressRow({ job, title, busy, error, onCancel, onRestart }: RowProps) {
+function ProgressRow({ job, title, busy, error, onCancel, onRestart, curve }: RowProps) {
   const id = useId();
   const percent = jobPercent(job);
   const status = statusText(job);
@@ -102,6 +108,7 @@ function ProgressRow({ job, title, busy, error, onCancel, onRestart }: RowProps)
         {active && job.eta_s != null && job.eta_s > 0 && <span>{formatDuration(job.eta_s)} left</span>}
         {job.mean_reward != null && <span>mean reward {formatNumber(job.mean_reward)}</span>}
       </div>
+      {job.kind === "train" && curve && curve.length > 0 && <TrainingChart points={curve} label={title} height={120} />}
       <div className="progress-actions">
         {active && (
           <button type="button" className="btn small" onClick={onCancel} disabled={busy} aria-label={`Cancel ${title}`}>

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { sessionZipUrl, withToken, type Approach, type Job, type Verdict } from "../api";
+import type { CurvePoint } from "../curves";
 import { formatValue, humanizeKey } from "../format";
+import { TrainingChart } from "./TrainingChart";
 import { VerdictLine } from "./VerdictLine";
 
-export type ComparisonItem = { job: Job; approach: Approach };
+export type ComparisonItem = { job: Job; approach: Approach; curve?: CurvePoint[] };
 
 type Props = {
   sessionId: string;
@@ -207,7 +209,7 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
         </h3>
       )}
       <div className={`video-grid n${items.length}`}>
-        {items.map(({ job, approach }) => {
+        {items.map(({ job, approach, curve }) => {
           const metrics = scalarMetrics(job.metrics);
           const shown = PREFERRED_METRICS.flatMap((k) => metrics.filter(([m]) => m === k)).slice(0, 6);
           const rest = metrics.filter(([k]) => !shown.some(([s]) => s === k) && !HIDDEN_METRICS.has(k));
@@ -253,6 +255,7 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                     <MetricList entries={rest} />
                   </details>
                 )}
+                {curve && curve.length > 0 && <TrainingChart points={curve} label={approach.name} height={120} />}
                 <div className="video-actions">
                   <a
                     className="btn small"

@@ -1,0 +1,79 @@
+"""A job's training curve: mean episode reward and each term's share, one point per PPO iteration.
+
+The same points the progress events carry, kept together so a finished approach can be judged
+from its curve: written as ``curves.csv`` beside the video and summarised in one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import tempfile
+from pathlib import Path
+
+CURVES_FILE = "curves.csv"
+
+
+@dataclasses.dataclass
+class CurvePoint:
+    steps: int
+    mean_episode_reward: float
+    mean_step_reward: float
+    steps_per_s: float
+    term_shares: dict[str, float]
+
+
+@dataclasses.dataclass
+class Curve:
+    points: list[CurvePoint] = dataclasses.field(default_factory=list)
+
+    def add(self, progress) -> None:
+        """Takes a ``ppo.Progress`` (or anything with its fields)."""
+        self.points.append(CurvePoint(int(progress.steps), float(progress.mean_episode_reward),
+                                      float(progress.mean_step_reward), float(progress.steps_per_s),
+                                      dict(progress.term_shares)))
+
+    def terms(self) -> list[str]:
+        names: dict[str, None] = {}
+        for p in self.points:
+            names.update(dict.fromkeys(p.term_shares))
+        return list(names)
+
+    def to_csv(self) -> str:
+        terms = self.terms()
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["steps", "mean_episode_reward", "mean_step_reward", "steps_per_s",
+                         *[f"share:{t}" for t in terms]])
+        for p in self.points:
+            writer.writerow([p.steps, f"{p.mean_episode_reward:.6g}", f"{p.mean_step_reward:.6g}",
+                             f"{p.steps_per_s:.6g}", *[f"{p.term_shares.get(t, 0.0):.6g}" for t in terms]])
+        return out.getvalue()
+
+    def write(self, folder: Path) -> Path:
+        """Writes ``curves.csv`` into ``folder`` atomically."""
+        path = Path(folder) / CURVES_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{CURVES_FILE}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(self.to_csv())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def summary(self) -> str:
+        """One line: where the reward started, ended and peaked, and which terms carried it at the end."""
+        if not self.points:
+            return "no training iterations"
+        first, last = self.points[0], self.points[-1]
+        best = max(self.points, key=lambda p: p.mean_episode_reward)
+        top = sorted(last.term_shares.items(), key=lambda kv: -abs(kv[1]))[:3]
+        shares = ", ".join(f"{name} {share:+.0%}" for name, share in top)
+        return (f"reward {first.mean_episode_reward:.3g} → {last.mean_episode_reward:.3g} over {len(self.points)} "
+                f"updates (best {best.mean_episode_reward:.3g} at {best.steps:,} steps)"
+                + (f"; terms at the end: {shares}" if shares else ""))
