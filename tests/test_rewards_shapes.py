@@ -82,3 +82,10 @@ def test_priors_stay_inside_joint_ranges(go1):
     room = np.min(np.minimum(go1.spec.default_joint_pos[knees] - go1.spec.joint_range[knees, 0],
                              go1.spec.joint_range[knees, 1] - go1.spec.default_joint_pos[knees]))
     assert 0 < big.parts[0].amplitude <= room
+
+
+@pytest.mark.parametrize("yaw", [1.5, -1.5])
+def test_turning_prior_turns_the_asked_way(go1, yaw):
+    motion = motion_from_terms(_terms({"term": "spin", "params": {"yaw_rate": yaw}}), go1.spec, robot="go1")
+    m = _play(go1, motion, 5.0)
+    assert m["yaw_rate_radps"] * np.sign(yaw) > 0.25 and m["falls"] == 0, m["yaw_rate_radps"]
