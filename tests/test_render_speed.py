@@ -33,6 +33,25 @@ def test_go1_is_drawn_from_fewer_triangles_with_the_same_picture():
     assert diff.mean() < 1.5 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
 
 
+def test_flat_shaded_meshes_are_welded_before_decimating():
+    """Panda's meshes give every triangle its own three vertices; simplified unwelded they fell apart."""
+    robot = load_robot("PandaPickCube")
+    drawn = video.render_model(robot)
+    assert drawn.mesh_facenum.sum() < 0.5 * robot.mj_model.mesh_facenum.sum()
+    data = mujoco.MjData(robot.mj_model)
+    data.qpos[:] = robot.spec.default_qpos
+    mujoco.mj_forward(robot.mj_model, data)
+    camera = video.make_camera(robot)
+    frames = []
+    for full in (True, False):
+        renderer = video.make_renderer(robot, 320, 180, full_meshes=full)
+        renderer.update_scene(data, camera)
+        frames.append(renderer.render().astype(int))
+        renderer.close()
+    diff = np.abs(frames[0] - frames[1]).max(axis=2)
+    assert diff.mean() < 1.5 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
+
+
 def test_video_writer_encodes_from_its_thread_and_cleans_up_on_abort(tmp_path):
     frames = [np.full((64, 96, 3), i * 8, np.uint8) for i in range(30)]
     writer = video.VideoWriter(tmp_path / "v.mp4", 96, 64, 30)

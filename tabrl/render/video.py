@@ -48,6 +48,7 @@ def decimated_model(model: mujoco.MjModel, keep: float = KEEP_FRACTION, min_face
         va, fa, na = out.mesh_vertadr[i], out.mesh_faceadr[i], out.mesh_normaladr[i]
         verts = out.mesh_vert[va:va + nv].astype(np.float64)
         faces = out.mesh_face[fa:fa + nf]
+        verts, faces = _welded(verts, faces)
         try:
             v2, f2 = fast_simplification.simplify(verts, faces, target_reduction=1.0 - max(keep, min_faces / nf))
         except Exception:  # a mesh the simplifier cannot take is drawn in full
@@ -68,6 +69,15 @@ def decimated_model(model: mujoco.MjModel, keep: float = KEEP_FRACTION, min_face
         out.mesh_vertnum[i] = out.mesh_normalnum[i] = len(v2)
         out.mesh_facenum[i] = len(f2)
     return out
+
+
+def _welded(verts: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One vertex per position. Meshes exported flat-shaded (Panda, UR5e: three vertices of its own per
+    triangle) are otherwise a triangle soup the simplifier can only punch holes in."""
+    unique, inverse = np.unique(np.round(verts, 7), axis=0, return_inverse=True)
+    faces = inverse.reshape(-1)[faces]
+    keep = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    return unique, faces[keep]
 
 
 def render_model(robot: Robot) -> mujoco.MjModel:
