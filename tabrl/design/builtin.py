@@ -78,18 +78,29 @@ def _robot_profile(model_id: str) -> tuple[RobotProfile, bool]:
     return profile, get_profile(profile.robot) is None
 
 
-def _robot_spec(model_id: str) -> Any:
-    """The compiled robot's spec (joint ranges, groups, defaults), or None when its assets are missing."""
+def _compiled_robot(model_id: str) -> Any:
+    """The compiled robot (joint ranges, groups, defaults, model), or None when its assets are missing."""
     from tabrl.robots.catalog import load_robot
 
     try:
-        return load_robot(model_id).spec
+        return load_robot(model_id)
     except Exception:  # noqa: BLE001 - no meshes here: programs still come, without priors or checks
         return None
 
 
+def _reach_shape(robot: Any, reach: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """A recipe's reach goal as a solved pose prior and its check (none when it cannot be solved)."""
+    if robot is None or not reach:
+        return None, []
+    motion = shapes.reach_motion(robot, reach["index"], reach["axis"], reach["sign"], reach["distance"])
+    if motion is None:
+        return None, []
+    check = shapes.reach_success(reach["axis"], reach["sign"], reach["distance"])
+    return motion.model_dump(mode="json"), [c.model_dump(mode="json") for c in check]
+
+
 def with_shape(program: RewardProgram, spec: Any, robot: str | None = None, motion: dict[str, Any] | None = None,
-               success: str | None = None) -> RewardProgram:
+               success: str | None = None, *, explain: bool = True) -> RewardProgram:
     """The program with a motion prior and a success check: the given ones, else read from its terms.
 
     A prior makes the behavior's shape visible from the first training step (the policy learns a
@@ -102,10 +113,10 @@ def with_shape(program: RewardProgram, spec: Any, robot: str | None = None, moti
     check = program.success or (checks.coerce(success) if success else shapes.success_from_terms(
         program.terms, spec, prior))
     notes = list(program.notes)
-    if prior is not None and program.motion is None:
+    if prior is not None and program.motion is None and explain:
         notes.append("Motion prior (the policy learns a residual around it): " + "; ".join(describe_motion(prior))
                      + ".")
-    if check and program.success is None:
+    if check and program.success is None and explain:
         labels = [checks.Condition.model_validate(c).label() if isinstance(c, dict) else c.label() for c in check]
         notes.append("Success check: " + " and ".join(labels) + ".")
     data = program.model_dump(mode="json")
@@ -139,14 +150,28 @@ def design(model_id: str, prompt: str) -> Design:
     elif interp.unknown:
         shared.append("Not understood (ignored): " + ", ".join(f"'{w}'" for w in interp.unknown) + ".")
     shared += ctx.notes
-    spec = _robot_spec(model_id)
+    robot = _compiled_robot(model_id)
+    spec = robot.spec if robot is not None else None
     programs = []
     for d in drafts:
         notes = shared + ([d.note] if d.note else [])
         program = RewardProgram.model_validate(
             {"name": d.name[:MAX_NAME_CHARS], "summary": d.summary[:MAX_SUMMARY_CHARS], "terms": d.main,
              "notes": notes})
-        programs.append(with_shape(program, spec, profile.robot, d.motion, d.success))
+        motion, success = d.motion, d.success
+        if d.reach and motion is None:
+            motion, reach_check = _reach_shape(robot, d.reach)
+            if success is None and reach_check:
+                program = program.model_copy(update={"success": [checks.Condition.model_validate(c)
+                                                                  for c in reach_check]})
+        programs.append(with_shape(program, spec, profile.robot, motion, success))
+    # One behavior, one verdict: an approach whose terms name no measurable figure (expressions
+    # only) is judged by a sibling's check.
+    sibling = next((p.success for p in programs if p.success), None)
+    if sibling:
+        programs = [p if p.success else p.model_copy(update={
+            "success": sibling, "notes": [*p.notes, "Success check (as the other approaches): "
+                                          + " and ".join(c.label() for c in sibling) + "."]}) for p in programs]
     return Design(model_id=model_id, prompt=text, robot=profile.name, category=profile.category,
                   interpretation=interp, programs=programs, notes=shared, default_used=default_used)
 

@@ -208,6 +208,9 @@ class Draft:
     # A recipe's own motion prior / success check (JSON); None: read from the terms (rewards.shapes).
     motion: dict[str, Any] | None = None
     success: str | None = None
+    # Reach an end effector this far along a world axis: {"index", "axis", "sign", "distance"}; the
+    # designer solves the joint pose on the compiled robot (rewards.shapes.reach_motion).
+    reach: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- robot geometry by name

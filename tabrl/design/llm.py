@@ -45,7 +45,7 @@ from tabrl.design.providers import (
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = 1  # part of the cache key: change it when prompts change what a reply means
+PROMPT_VERSION = 2  # part of the cache key: change it when prompts change what a reply means
 N_APPROACHES = 3
 BUILTIN = "builtin"
 FALLBACK_NOTE = "fallback: built-in designer"
@@ -210,6 +210,12 @@ def check_program(data: Any, robot: Any) -> Any:
         smoke.smoke_test(program, robot)
     except Exception as exc:  # noqa: BLE001 - ProgramError and friends
         raise ProgramCheckError("smoke test", _exc_text(exc)) from None
+    if program.motion is None or program.success is None:
+        # A model that left out the prior or the check gets the ones its own terms describe.
+        from tabrl.design.builtin import with_shape
+
+        program = with_shape(program, robot.spec, robot.profile.robot, explain=False)
+        compiler.compile_program(program, robot.spec, np)
     return program
 
 
@@ -279,6 +285,11 @@ def robot_text(robot: Any) -> str:
         f"standing height {float(spec.standing_height):.3f} m; each video shows 10 s",
         "joints (index into q, qd, q_rel): " + ", ".join(f"{i} {n}" for i, n in enumerate(spec.joint_names)),
         "joint groups (use the names in params and as q_<group>, qd_<group>):\n" + (groups or "  (none)"),
+        "joint default pose and range (rad; a motion prior's offset ± amplitude must stay inside): "
+        + ", ".join(f"{n} {float(d):.2f} [{float(lo):.2f}, {float(hi):.2f}]" for n, d, (lo, hi) in
+                    zip(spec.joint_names, spec.default_joint_pos, spec.joint_range)),
+        "motion priors: " + ("yes (position-controlled joints)" if getattr(spec, "position_control", False)
+                             else "no (motor-driven: leave 'motion' out)"),
         "feet: " + (", ".join(spec.feet) or "none"),
         "end effectors: " + (", ".join(spec.ee) or "none"),
     ])
@@ -333,19 +344,30 @@ def _terms_text(robot: Any) -> str:
 EXAMPLES: list[tuple[str, list[dict[str, Any]]]] = [
     ("Go1JoystickFlatTerrain (quadruped): spin in place", [
         {"name": "Spin Tracker", "summary": "Reward the turning rate directly and stay on the spot.",
-         "notes": ["primitive terms aimed straight at the motion"], "terms": [
+         "notes": ["primitive terms aimed straight at the motion"],
+         "motion": {"parts": [{"group": "hip", "amplitude": 0.2, "frequency_hz": 2.5, "pattern": "trot"},
+                              {"group": "knee", "amplitude": 0.2, "frequency_hz": 2.5, "pattern": "trot", "phase": 0.25},
+                              {"group": "hip_abduction", "amplitude": 0.15, "frequency_hz": 2.5,
+                               "pattern": "left_right", "phase": 0.75}], "residual": 0.6},
+         "success": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1", "terms": [
              {"term": "spin", "weight": 2.0, "params": {"yaw_rate": 1.5}},
              {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
              {"term": "upright", "weight": 1.0},
              {"term": "action_rate", "weight": -0.01}]},
         {"name": "Trotting Turn", "summary": "Turn through a trot rhythm, like a joystick command.",
-         "notes": ["shapes the motion through gait timing"], "terms": [
+         "notes": ["shapes the motion through gait timing"],
+         "motion": {"parts": [{"group": "hip", "amplitude": 0.2, "frequency_hz": 2.0, "pattern": "trot"},
+                              {"group": "knee", "amplitude": 0.25, "frequency_hz": 2.0, "pattern": "trot",
+                               "phase": 0.25}], "residual": 0.6},
+         "success": "yaw_rate >= 0.9 and falls < 1", "terms": [
              {"term": "track_velocity", "weight": 2.0, "params": {"vx": 0.0, "vy": 0.0, "yaw_rate": 1.5}},
              {"term": "foot_contact_pattern", "weight": 0.5, "params": {"pattern": "trot", "frequency_hz": 2.0}},
              {"term": "upright", "weight": 0.5},
              {"term": "action_rate", "weight": -0.01}]},
         {"name": "Heading Sweep", "summary": "Expressions: turn counter-clockwise, no drift, stay level.",
-         "notes": ["written as expressions over features"], "terms": [
+         "notes": ["written as expressions over features"],
+         "success": [{"metric": "yaw_rate", "op": ">=", "value": 0.9}, {"metric": "drift", "op": "<=", "value": 0.5}],
+         "terms": [
              {"term": "expr", "weight": 1.0, "expr": "clip(yaw_rate, -0.5, 2.0)"},
              {"term": "expr", "weight": -0.5, "expr": "drift"},
              {"term": "expr", "weight": -0.5, "expr": "abs(roll) + abs(pitch)"},
@@ -353,12 +375,17 @@ EXAMPLES: list[tuple[str, list[dict[str, Any]]]] = [
     ]),
     ("PandaPickCube (arm with one end effector): draw circles in the air", [
         {"name": "Circle Tracer", "summary": "Follow a moving point around a vertical circle.", "notes": [],
-         "terms": [
+         "motion": {"parts": [{"joint": "joint1", "amplitude": 0.3, "frequency_hz": 0.5},
+                              {"joint": "joint2", "amplitude": 0.3, "frequency_hz": 0.5, "phase": 0.25}],
+                    "residual": 0.5},
+         "success": "ee_extent >= 0.12 and ee_extent2 >= 0.08", "terms": [
              {"term": "ee_path", "weight": 2.0, "params": {"shape": "circle", "radius": 0.15, "plane": "xz",
                                                             "frequency_hz": 0.5}},
              {"term": "action_rate", "weight": -0.01}]},
         {"name": "Shoulder Rhythm", "summary": "Swing shoulder and elbow in rhythm so the hand loops.", "notes": [],
-         "terms": [
+         "motion": {"parts": [{"group": "shoulder", "amplitude": 0.4, "frequency_hz": 0.5, "pattern": "wave"},
+                              {"group": "elbow", "amplitude": 0.3, "frequency_hz": 0.5, "pattern": "wave"}]},
+         "success": "shoulder_amplitude >= 0.2 and ee_path_length >= 1.0", "terms": [
              {"term": "joint_sine", "weight": 1.0, "params": {"group": "shoulder", "amplitude": 0.4,
                                                                "frequency_hz": 0.5, "pattern": "wave"}},
              {"term": "joint_sine", "weight": 0.5, "params": {"group": "elbow", "amplitude": 0.3,
@@ -373,6 +400,33 @@ EXAMPLES: list[tuple[str, list[dict[str, Any]]]] = [
              {"term": "action_rate", "weight": -0.01}]},
     ]),
 ]
+
+
+MOTION_AND_CHECKS = """## Motion priors and success checks (give both with every approach)
+A few tens of thousands of training steps are too few to discover a rhythm or a gait from a reward
+alone. So each approach may carry a "motion" prior: a reference motion per joint group (or joint)
+that the policy's action is added to as a residual: target = default pose + offset + amplitude *
+sin(2 pi (frequency_hz * t + phase + pattern)) + residual * action. The behavior is then visible
+from the first step, and the rewards only have to stabilise and refine it. Give one whenever the
+behavior has a shape:
+- rhythms (shake, wag, dance, nod): a sine on the group the words name, at the rewarded frequency
+  and pattern, e.g. {"parts": [{"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 2.0}]};
+- gaits (walk, trot, spin, jump): thighs and knees with a trot pattern, knees a quarter cycle ahead,
+  e.g. [{"group": "hip", "amplitude": 0.3, "frequency_hz": 2.0, "pattern": "trot"},
+  {"group": "knee", "amplitude": 0.3, "frequency_hz": 2.0, "pattern": "trot", "phase": 0.25}],
+  "residual": 0.6; all legs together ("sync") for jumping;
+- postures (sit, lie down, crouch, bow): pose offsets ("offset") that bend the legs, with
+  "joint_scale" per joint where axes are mirrored;
+- arm paths (wave, circle): sines on two shoulder joints a quarter cycle apart trace a loop;
+- hands (open and close, wiggle): an offset plus a sine on the finger joints.
+Keep offset ± amplitude inside each joint's range (listed above) and the rhythmic reward terms at
+the prior's frequency (the policy's clock follows the first sine). Leave "motion" out on
+motor-driven robots. "residual" 0.3-0.7: lower keeps the prior's shape, higher lets the policy
+balance.
+"success" says how to tell the behavior worked, measured on the 10 s video's trajectory, e.g.
+"abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1" or "hip_abduction_amplitude >= 0.15 and
+upright >= 0.9"; use the metric names of the schema (joint-group metrics are <group>_amplitude,
+<group>_frequency, <group>_offset) and thresholds a clearly visible behavior reaches."""
 
 
 def system_prompt(robot: Any, *, task: str = "design") -> str:
@@ -395,6 +449,7 @@ def system_prompt(robot: Any, *, task: str = "design") -> str:
     ]
     parts.append("## Terms this robot can use (params with defaults; regularisers take negative weights)\n"
                  + _terms_text(robot))
+    parts.append(MOTION_AND_CHECKS)
     schema = {k: v for k, v in program_schema().items() if k != "description"}  # features are listed above
     parts.append("## Reward program JSON Schema\n" + json.dumps(schema, separators=(",", ":")))
     for i, (prompt, programs) in enumerate(EXAMPLES, 1):

@@ -103,9 +103,21 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
             ctx.note(f"'{match.words}' has no meaning for {ctx.robot} (a {ctx.category}); ignored.")
             continue
         out.append((intent, recipe))
+    out = _merge_open_close(out)
     if any(i.key in DIRECTION_INTENTS for i, _ in out) and ctx.mods.direction is None:
         ctx.mods.direction = -1 if any(i.key == "backward" for i, _ in out) else 1
     return out
+
+
+def _merge_open_close(hits: Hits) -> Hits:
+    """"Open and close the hand": an opening and a closing grip in one prompt are one rhythm, not two poses."""
+    grips = [k for k, (_, r) in enumerate(hits) if r.family == "grip" and not r.params.get("pinch")]
+    closes = {bool(hits[k][1].params.get("close", True)) for k in grips}
+    if closes != {True, False}:
+        return hits
+    intent, recipe = hits[grips[0]]
+    cycle = (intent, Recipe("grip", {**recipe.params, "cycle": True}))
+    return [cycle if k == grips[0] else h for k, h in enumerate(hits) if k == grips[0] or k not in grips]
 
 
 def drafts_for(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
@@ -209,7 +221,8 @@ def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int
             name += suffix
         summary = f"{summary}; also {' and '.join(labels)}"
     note = primary.note + (" Added " + "; ".join(added) + "." if added else "")
-    return Draft(name, summary[:MAX_SUMMARY_CHARS], terms, [], moves=moves, note=note.strip())
+    return Draft(name, summary[:MAX_SUMMARY_CHARS], terms, [], moves=moves, note=note.strip(),
+                 motion=primary.motion, success=primary.success, reach=primary.reach)
 
 
 def on_clock(term: dict[str, Any], terms: list[dict[str, Any]]) -> dict[str, Any]:

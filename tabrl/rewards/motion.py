@@ -210,12 +210,14 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
             amps.append(a)
             phases.append(ph)
         for j in joints:  # the reference (with every part so far) must stay inside the joint's range
-            q_lo, q_hi = spec.default_joint_pos[j] + lows[j], spec.default_joint_pos[j] + highs[j]
+            # (a default pose outside the range is held at the range's edge by the actuator)
+            home = float(np.clip(spec.default_joint_pos[j], lo[j], hi[j]))
+            q_lo, q_hi = home + lows[j], home + highs[j]
             if q_lo < lo[j] - RANGE_MARGIN or q_hi > hi[j] + RANGE_MARGIN:
-                room_up, room_down = hi[j] - spec.default_joint_pos[j], spec.default_joint_pos[j] - lo[j]
+                room_up, room_down = hi[j] - home, home - lo[j]
                 raise MotionError(
                     f"{where}: joint {spec.joint_names[j]} would move over [{q_lo:.3g}, {q_hi:.3g}] rad, outside its "
-                    f"range [{lo[j]:.3g}, {hi[j]:.3g}]; from its default pose {spec.default_joint_pos[j]:.3g} it has "
+                    f"range [{lo[j]:.3g}, {hi[j]:.3g}]; from its default pose {home:.3g} it has "
                     f"{room_down:.3g} rad of room below and {room_up:.3g} above (offset - amplitude and "
                     "offset + amplitude must stay within those)")
     return CompiledMotion(

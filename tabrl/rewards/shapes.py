@@ -30,12 +30,12 @@ from tabrl.rewards.motion import Motion, MotionError, MotionPart, compile_motion
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
 # forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
 # (0.5 later turns counter-clockwise).
-# Go1: trot 2 Hz thigh 0.3 / knee 0.3 walks 0.24 m/s open-loop; ANYmal C 0.28 m/s.
+# Go1: trot 2 Hz thigh 0.35 / knee 0.3 walks 0.37 m/s open-loop for 10 s; ANYmal C (0.3 / 0.3) 0.28 m/s.
 LEG_RHYTHMS: dict[str, dict[str, float]] = {
-    "go1": {"walk_lead": 0.25, "turn_phase_cw": 0.25},
-    "anymal_c": {"walk_lead": 0.75, "turn_phase_cw": 0.25},
+    "go1": {"walk_lead": 0.25, "walk_thigh": 0.35, "turn_phase_cw": 0.25},
+    "anymal_c": {"walk_lead": 0.75, "walk_thigh": 0.3, "turn_phase_cw": 0.25},
 }
-_DEFAULT_RHYTHM = {"walk_lead": 0.25, "turn_phase_cw": 0.25}
+_DEFAULT_RHYTHM = {"walk_lead": 0.25, "walk_thigh": 0.3, "turn_phase_cw": 0.25}
 SUPPORT_SHARE = 0.6  # of a rewarded rhythm's amplitude, on the joints a legged robot stands on
 CROUCH_PER_RATIO = 1.4  # knee flex (rad) per unit of height ratio lost: Go1 and ANYmal both ~1 - 0.7 d
 
@@ -55,7 +55,7 @@ class _Builder:
         s = self.spec
         scale = np.ones(len(joints)) if scale is None else scale
         lo, hi = s.joint_range[joints, 0], s.joint_range[joints, 1]
-        centre = s.default_joint_pos[joints] + scale * offset
+        centre = np.clip(s.default_joint_pos[joints], lo, hi) + scale * offset
         with np.errstate(invalid="ignore"):
             up = np.where(np.abs(scale) > 0, (hi - centre) / np.maximum(np.abs(scale), 1e-9), np.inf)
             down = np.where(np.abs(scale) > 0, (centre - lo) / np.maximum(np.abs(scale), 1e-9), np.inf)
@@ -65,7 +65,7 @@ class _Builder:
         """How far (95 %) every joint can move from its default pose along ``direction`` (one sign per joint)."""
         s = self.spec
         lo, hi = s.joint_range[joints, 0], s.joint_range[joints, 1]
-        d = s.default_joint_pos[joints]
+        d = np.clip(s.default_joint_pos[joints], lo, hi)
         room = np.where(direction > 0, hi - d, np.where(direction < 0, d - lo, np.inf)) / np.maximum(np.abs(direction), 1e-9)
         return float(max(0.0, 0.95 * np.min(room)))
 
@@ -77,6 +77,14 @@ class _Builder:
         if offset:  # keep the pose inside the range first, then fit the sine around it
             offset = math.copysign(min(abs(offset), self.reach(joints, scale * math.copysign(1.0, offset))), offset)
             part["offset"] = round(offset, 4)
+        if part.get("amplitude", 0.0) > 0 and "joint_scale" not in part and len(joints) > 1:
+            # Joints pinned at a range limit (e.g. a thumb whose default is its limit) stay still;
+            # the rest of the group moves.
+            rooms = np.array([self.room(joints[k:k + 1]) for k in range(len(joints))])
+            still = rooms < min(0.05, 0.3 * part["amplitude"])
+            if still.any() and not still.all():
+                scale = np.where(still, 0.0, 1.0)
+                part["joint_scale"] = scale.tolist()
         if part.get("amplitude", 0.0) > 0:
             part["amplitude"] = round(min(part["amplitude"], self.room(joints, scale, offset)), 4)
             if part["amplitude"] < 0.02:
@@ -178,7 +186,7 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
             f = hz or 2.0
             if abs(vx) >= abs(yaw) * 0.3:  # mostly travelling: a trot that walks (backwards: knees lag instead)
                 lead = rhythm["walk_lead"] if vx >= 0 else (rhythm["walk_lead"] + 0.5) % 1.0
-                b.add({"group": thigh, "amplitude": 0.3, "frequency_hz": f, "pattern": gait}, th)
+                b.add({"group": thigh, "amplitude": rhythm["walk_thigh"], "frequency_hz": f, "pattern": gait}, th)
                 b.add({"group": knee, "amplitude": 0.3, "frequency_hz": f, "pattern": gait, "phase": lead,
                        "joint_scale": knee_scale}, kn)
             else:  # turning on the spot: short trotting steps, abduction pushing the two sides apart
@@ -350,3 +358,61 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
             out.append(_cond("ee_extent2", ">=", 0.5 * p.radius))
         return out
     return []
+
+
+def reach_motion(robot: Any, index: int, axis: str, sign: int, distance: float, *, residual: float = 0.5,
+                 ramp_s: float = 1.0) -> Motion | None:
+    """A pose prior that moves end effector ``index`` by ``distance`` m along world ``axis`` (x, y, z).
+
+    Solved once at design time by damped least squares on the compiled model (finite-difference
+    Jacobian of the end-effector sensor over the position-driven joints), kept inside joint ranges.
+    """
+    import mujoco
+
+    spec = robot.spec
+    if not getattr(spec, "position_control", False) or index >= len(spec.ee) or axis not in "xyz":
+        return None
+    model = robot.mj_model
+    data = mujoco.MjData(model)
+    driven = [j for j in range(spec.n_joints) if spec.joint_qvel_adr[j] in set(int(a) for a in spec.actuator_qvel_adr)]
+    if not driven:
+        return None
+    adr = spec.ee_pos_adr[index]
+    lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
+    home = np.clip(spec.default_joint_pos[driven], lo, hi)
+
+    def ee_at(q: np.ndarray) -> np.ndarray:
+        data.qpos[:] = spec.default_qpos
+        data.qpos[spec.joint_qpos_adr[driven]] = q
+        mujoco.mj_forward(model, data)
+        return data.sensordata[adr].copy()
+
+    start = ee_at(home)
+    goal = start.copy()
+    goal["xyz".index(axis)] += sign * distance
+    q = home.copy()
+    for _ in range(12):
+        err = goal - ee_at(q)
+        if np.linalg.norm(err) < 0.005:
+            break
+        base = ee_at(q)
+        jac = np.stack([(ee_at(q + 1e-4 * np.eye(len(q))[k]) - base) / 1e-4 for k in range(len(q))], axis=1)
+        step = jac.T @ np.linalg.solve(jac @ jac.T + 1e-3 * np.eye(3), err)
+        q = np.clip(q + np.clip(step, -0.3, 0.3), lo + 0.02 * (hi - lo), hi - 0.02 * (hi - lo))
+    delta = q - home
+    size = float(np.max(np.abs(delta)))
+    if size < 0.02 or np.linalg.norm(ee_at(q) - start) < 0.3 * distance:
+        return None
+    names = spec.joint_names
+    parts = [{"joint": names[j], "offset": round(float(d), 4)} for j, d in zip(driven, delta) if abs(d) > 0.01]
+    try:
+        motion = Motion.model_validate({"parts": parts[:12], "residual": residual, "ramp_s": ramp_s})
+        compile_motion(motion, spec)
+    except (MotionError, ValueError):
+        return None
+    return motion
+
+
+def reach_success(axis: str, sign: int, distance: float) -> list[Condition]:
+    op = ">=" if sign > 0 else "<="
+    return [Condition.model_validate(_cond(f"ee_d{axis}", op, 0.5 * sign * distance))]

@@ -6,6 +6,8 @@ Sizes follow the robot: fingertips move centimetres, arms decimetres.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from tabrl.design.drafting import (
@@ -238,8 +240,12 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
                  ("z", 1): "up high", ("z", -1): "down low"}[(axis, sign)]
     scale = 0.1 if ctx.category == "hand" else 1.0
     reach = E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 2.0)
+    # A pose prior toward the goal (solved on the compiled robot): arms with small action scales
+    # cannot get far by a residual alone.
+    goal = {"index": idx, "axis": axis, "sign": sign, "distance": clamp(0.25 * ctx.mods.size * scale, 0.02, 0.4)} \
+        if axis in ("x", "y", "z") else None
     v1 = Draft(f"{title_case(intent.label)} Drive", f"Move {ctx.ee[idx]} {where}: reward grows with the distance",
-               [reach], support, note=f"Main term: an expression over {coord}.")
+               [reach], support, note=f"Main term: an expression over {coord}.", reach=goal)
     plane = _planar(ctx) or ("yz" if axis == "y" else "xz" if axis in ("x", "far") else "xz")
     r = clamp(_manip_scale(ctx) * ctx.mods.size, 0.01, 0.5)
     big, small = _manip_groups(ctx)
@@ -254,7 +260,8 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     v2 = Draft("Reach and Return", f"Reach {where} and back again in a slow rhythm", main2, support, note=note2)
     v3 = Draft("Gentle Reach", f"Reach {where} smoothly, paying for energy and fast joints",
                [E(f"clip({num(sign / scale)} * {coord}, -1, 1)", 1.5), E("exp(-norm(qd))", 0.5)],
-               [T("energy", -0.001)] + support, note="Main terms: a capped reach expression and a smoothness bonus.")
+               [T("energy", -0.001)] + support, note="Main terms: a capped reach expression and a smoothness bonus.",
+               reach=goal)
     return [v1, v2, v3]
 
 
@@ -262,6 +269,10 @@ def manip_grip(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     p = recipe.params
     close = bool(p.get("close", True))
     support = _manip_support(ctx)
+    if p.get("cycle"):
+        cycle = _grip_cycle(ctx, support)
+        if cycle:
+            return cycle
     if ctx.category == "hand":
         return _hand_grip(ctx, intent, p, close, support)
     gripper = ctx.group("gripper")
@@ -284,6 +295,62 @@ def manip_grip(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     ctx.note(f"{ctx.robot} has no gripper or fingers: '{intent.label.lower()}' becomes a reach "
              + ("down toward the table." if close else "up and out."))
     return manip_reach(ctx, intent, Recipe("reach", {"axis": "z", "sign": -1 if close else 1}))
+
+
+def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
+    """Opening and closing in a rhythm: a hand's finger flexion or a gripper's width, with a motion prior."""
+    hz = clamp(0.5 * ctx.mods.speed, 0.2, 2.0)
+    w = f"{2 * math.pi * hz:.4g}"
+    if ctx.category == "hand":
+        fingers, knuckles = ctx.group("non_thumb"), ctx.group("knuckles")
+        if not fingers or not knuckles:
+            return []
+        n = len(ctx.profile.groups[fingers])
+        flex = [0.0 if i % 4 == 0 else 1.0 for i in range(n)]  # each finger: abduction, then three flexing joints
+        mid, amp = 0.6, clamp(0.5 * ctx.mods.size, 0.2, 0.55)
+        target = f"({mid:g} + {amp:g} * sin({w} * t))"
+        prior = {"parts": [{"group": fingers, "offset": mid, "amplitude": amp, "frequency_hz": hz, "phase": 0.0,
+                            "joint_scale": flex}], "residual": 0.5}
+        check = f"{knuckles}_amplitude >= {0.5 * amp:.2g} and {knuckles}_frequency >= {0.5 * hz:.2g}"
+        track = E(f"exp(-mean(square(q_{knuckles} - {target})) / 0.08)", 2.0)
+        speed = E(f"clip(mean(abs(qd_{knuckles})), 0, 2)", 0.5)
+        return [
+            Draft("Open-Close Rhythm", f"Curl and open the fingers together, {hz:.2g} times a second",
+                  [track], support, motion=prior, success=check,
+                  note=f"Main term: an expression tracking the knuckles through {mid:g} ± {amp:g} rad."),
+            Draft("Grip Pulse", "Pulse the fingers closed and open: reward finger speed around a half-closed hand",
+                  [speed, T("joint_pose", 0.5, group=knuckles, offset=mid, sigma=0.6)], support, motion=prior,
+                  success=check, note="Main terms: knuckle speed and a loose half-closed pose."),
+            Draft("Slow Clench", "Clench and release slowly, thumb relaxed",
+                  [E(f"exp(-mean(square(q_{knuckles} - ({mid:g} + {amp:g} * sin({2 * math.pi * hz * 0.6:.4g} * t))))"
+                     " / 0.12)", 2.0)], [T("energy", -0.0005)] + support,
+                  motion={**prior, "parts": [{**prior["parts"][0], "frequency_hz": round(hz * 0.6, 3)}]},
+                  success=f"{knuckles}_amplitude >= {0.5 * amp:.2g}",
+                  note="Main term: a slower tracking expression with low energy."),
+        ]
+    gripper = ctx.group("gripper")
+    if not gripper:
+        return []
+    lo, hi = 0.0, 0.04  # a parallel gripper's finger travel (m), open at the default pose
+    mid, amp = -(hi - lo) / 2, 0.45 * (hi - lo)
+    target = f"({mid:g} + {amp:g} * sin({w} * t))"
+    prior = {"parts": [{"group": gripper, "offset": mid, "amplitude": amp, "frequency_hz": hz}], "residual": 0.5}
+    check = f"{gripper}_amplitude >= {0.5 * amp:.2g} and {gripper}_frequency >= {0.5 * hz:.2g}"
+    arm = ctx.group("arm", "all") or "all"
+    return [
+        Draft("Open-Close Rhythm", f"Open and close the gripper {hz:.2g} times a second, arm steady",
+              [E(f"exp(-square(q_{gripper}[0] - {target}) / 0.0001)", 2.0),
+               T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5)], support, motion=prior, success=check,
+              note="Main term: an expression tracking the finger width through its travel."),
+        Draft("Gripper Pulse", "Keep the gripper fingers moving open and shut",
+              [E(f"clip(abs(qd_{gripper}[0]) * 20, 0, 1)", 1.5), T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5)],
+              support, motion=prior, success=check, note="Main term: finger speed."),
+        Draft("Slow Open-Close", "Open and close slowly with little energy",
+              [E(f"exp(-square(q_{gripper}[0] - ({mid:g} + {amp:g} * sin({2 * math.pi * hz * 0.6:.4g} * t))) / 0.0002)",
+                 2.0)], [T("energy", -0.001)] + support,
+              motion={**prior, "parts": [{**prior["parts"][0], "frequency_hz": round(hz * 0.6, 3)}]},
+              success=f"{gripper}_amplitude >= {0.5 * amp:.2g}", note="Main term: a slower tracking expression."),
+    ]
 
 
 def _hand_grip(ctx: Ctx, intent: Intent, p: dict[str, Any], close: bool,
