@@ -361,11 +361,16 @@ def serve(
 
 
 @app.command()
-def bench(quick: bool = typer.Option(False, "--quick", help="Shorter measurements, no end-to-end run.")) -> None:
-    """Print the engine's performance figures as JSON (native env, PPO, rendering, end to end)."""
+def bench(quick: bool = typer.Option(False, "--quick", help="Shorter measurements, no studio run."),
+          train_all: bool = typer.Option(False, "--train-all", help="Also time a Train All of three Go1 approaches "
+                                                                     "(50k steps, 10 s videos) through `tabrl serve`."),
+          no_studio: bool = typer.Option(False, "--no-studio", help="Skip the `tabrl serve` measurements (job start, "
+                                                                      "CLI); time one job in-process instead.")) -> None:
+    """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
+    a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
     from tabrl.bench.perf import run_all
 
-    print(json.dumps(run_all(quick=quick), indent=2))
+    print(json.dumps(run_all(quick=quick, train_all=train_all, studio_jobs=not no_studio), indent=2))
 
 
 @app.command("eval-behaviors")

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TABRL_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where the database, jobs and artifacts live.")
+    cache_dir: Path | None = Field(default=None, description="Caches (model catalog, compiled XLA programs); default data_dir/cache.")
     menagerie_path: Path | None = Field(default=None, description="MuJoCo Menagerie checkout; else Playground's own location.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under data_dir.")
     host: str = "127.0.0.1"
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     prewarm_workers: bool = Field(True, description="Start the warm worker processes with the server (else on the first job).")
     worker_max_jobs: int = Field(50, description="A warm worker is replaced by a fresh one after this many jobs.")
     worker_max_rss_mb: float = Field(3000.0, description="A warm worker using more memory than this (MB) after a job is replaced.")
+    calibrate_at_start: bool = Field(True, description="Measure physics and render speed once per start (the page's time estimate).")
     steps_min: int = Field(10_000, description="Fewest environment steps a job may ask for.")
     steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
     steps_default: int = 50_000
@@ -50,6 +52,10 @@ class Settings(BaseSettings):
     llm_deadline_s: float = Field(180.0, description="No repair round starts after this many seconds.")
     llm_max_tokens: int = Field(8192, description="Reply token limit (Anthropic requires one).")
     llm_cache: bool = Field(True, description="Reuse stored approaches for the same robot, prompt, provider and model.")
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def sqlite_path(self) -> Path:

@@ -22,7 +22,7 @@ PROGRAM = {"name": "Upright", "summary": "stay up", "terms": [{"term": "upright"
 
 @pytest.fixture()
 def env(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data", prewarm_workers=False, max_workers=1)
+    settings = Settings(data_dir=tmp_path / "data", prewarm_workers=False, max_workers=1, calibrate_at_start=False)
     sessions = open_database(settings.resolved_database_url)
     with sessions() as db:
         s = StudioSession(id="s1", model_id="CartpoleBalance", prompt="balance", num_steps=2000)

@@ -60,6 +60,10 @@ def test_cancel_of_one_job_leaves_the_other_running_and_workers_are_reused(clien
     assert started["worker_pid"] in first_pids and started["worker_jobs"] >= 2
     workers = client.app.state.executor.workers()
     assert len(workers) == 2 and all(w["rss_mb"] for w in workers if w["ready"])
+    # The finished jobs now drive the page's time estimate for this robot.
+    est = client.get("/api/estimate", params={"model_id": "CartpoleBalance", "steps": 2000, "approaches": 3}).json()
+    assert est["basis"].startswith("CartpoleBalance jobs") and est["seconds"] > est["per_approach_s"] > 0
+    assert client.get("/api/estimate", params={"model_id": "NoSuchRobot", "steps": 2000}).status_code == 422
 
 
 def test_restart_right_after_cancel_ends_up_running(client):

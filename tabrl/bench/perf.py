@@ -103,29 +103,77 @@ def ppo_throughput(model_id: str, steps: int = 30_000, prompt: str = "walk forwa
             "steps_per_s_after_compile": (s1 - s0) / max(t1 - t0, 1e-9)}
 
 
-def render_ms_per_frame(model_id: str = BENCH_MODEL, frames: int = 60, width: int = 640, height: int = 360) -> dict[str, Any]:
-    from tabrl.render import video
-    from tabrl.robots.catalog import load_robot
+def _random_policy(robot):
+    """A freshly initialised PPO policy: the same network and inference cost as a trained one."""
+    import jax
 
-    robot = load_robot(model_id)
-    renderer = video.make_renderer(robot, width, height)
+    from tabrl.sim import behavior
+    from tabrl.train import ppo
+
+    obs = behavior.observation_size(robot)
+    cfg = ppo.PPOConfig()
+    networks = ppo.make_networks(obs, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+    state = ppo.init_state(networks, obs, cfg, jax.random.PRNGKey(0))
+    act = ppo.make_deterministic_policy(networks)
+    params = (state.normalizer, state.params.policy, state.params.value)
+    policy = lambda o: np.asarray(act(params, o))  # noqa: E731
+    policy(np.zeros(obs, np.float32))  # compile outside the timing
+    return policy
+
+
+def bare_render_ms(robot, qpos: np.ndarray, frames: int, width: int, height: int, full_meshes: bool = True) -> float:
+    """A bare ``mujoco.Renderer`` (same scene options as ours) drawing ``frames`` recorded poses."""
+    from tabrl.render import video
+
+    renderer = video.make_renderer(robot, width, height, full_meshes=full_meshes)
     camera = video.make_camera(robot)
     data = mujoco.MjData(robot.mj_model)
-    data.qpos[:] = robot.spec.default_qpos
+    poses = [qpos[min(i * len(qpos) // frames, len(qpos) - 1)] for i in range(frames)]
+    data.qpos[:] = poses[0]
     mujoco.mj_forward(robot.mj_model, data)
     for _ in range(3):
         renderer.update_scene(data, camera)
         renderer.render()
     start = time.perf_counter()
-    for i in range(frames):
-        data.qpos[robot.spec.joint_qpos_adr] = robot.spec.default_joint_pos + 0.2 * np.sin(i / 5)
-        mujoco.mj_forward(robot.mj_model, data)
+    for pose in poses:
+        data.qpos[:] = pose
+        mujoco.mj_kinematics(robot.mj_model, data)
         renderer.update_scene(data, camera)
         renderer.render()
     ms = (time.perf_counter() - start) / frames * 1000
     renderer.close()
-    return {"model": model_id, "width": width, "height": height, "ms_per_frame": ms,
-            "gl": os.environ.get("MUJOCO_GL", ""), "note": "Mesa llvmpipe (software GL), shadows/reflections/MSAA off"}
+    return ms
+
+
+def render_ms_per_frame(model_id: str = BENCH_MODEL, seconds: float = 10.0, width: int = 640,
+                        height: int = 360) -> dict[str, Any]:
+    """Our whole video step (rollout + render + encode + poster/trajectory/metrics) per frame, beside a bare
+    renderer on the same scene and size measured just before and just after it (their mean is the floor)."""
+    from tabrl.render.artifacts import render_policy
+    from tabrl.robots.catalog import load_robot
+
+    robot = load_robot(model_id)
+    policy = _random_policy(robot)
+    frames = int(round(seconds * 30))
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = render_policy(robot, policy, Path(tmp) / "warm", seconds=1.0, width=width, height=height)
+        qpos = np.load(Path(tmp) / "warm" / "trajectory.npz")["qpos"]
+        before = bare_render_ms(robot, qpos, frames, width, height)
+        start = time.perf_counter()
+        render_policy(robot, policy, Path(tmp) / "video", seconds=seconds, width=width, height=height)
+        ours = (time.perf_counter() - start) / frames * 1000
+        qpos = np.load(Path(tmp) / "video" / "trajectory.npz")["qpos"]
+        after = bare_render_ms(robot, qpos, frames, width, height)
+        decimated = bare_render_ms(robot, qpos, frames, width, height, full_meshes=False)
+    del warm
+    bare = (before + after) / 2
+    return {"model": model_id, "width": width, "height": height, "frames": frames,
+            "ours_ms_per_frame": ours, "bare_renderer_ms_per_frame": bare,
+            "bare_renderer_runs_ms": [before, after], "bare_renderer_decimated_ms_per_frame": decimated,
+            "ratio_ours_to_bare": ours / bare, "ratio_floor_lowered": decimated / bare,
+            "gl": os.environ.get("MUJOCO_GL", ""),
+            "note": "ours = rollout + render + encode + poster/trajectory/metrics; bare = update_scene + render "
+                    "of the full meshes; decimated = the drawing model our renderer uses"}
 
 
 def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.0) -> dict[str, Any] | None:
@@ -155,13 +203,198 @@ def end_to_end(model_id: str = BENCH_MODEL, steps: int = 50_000) -> dict[str, An
             "train_wall_s": res["train_wall_s"], "render_and_save_s": wall - res["train_wall_s"]}
 
 
-def run_all(quick: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
-    out["native_env"] = native_env_throughput(seconds=1.0 if quick else 3.0)
-    out["ppo"] = [ppo_throughput(BENCH_MODEL, 10_000 if quick else 30_000),
-                  ppo_throughput("CheetahRun", 10_000 if quick else 30_000, prompt="run forward fast")]
-    out["render"] = render_ms_per_frame(frames=10 if quick else 60)
-    out["envpool"] = envpool_throughput(seconds=1.0 if quick else 3.0)
+def approaches_cli_latency(data_dir: Path, runs: int = 2) -> dict[str, Any]:
+    """Wall time of ``tabrl approaches --model Go1JoystickFlatTerrain "spin in place"`` as a fresh process."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TABRL_DATA_DIR": str(data_dir)}
+    cmd = [sys.executable, "-m", "tabrl.cli", "approaches", "--model", BENCH_MODEL, "spin in place"]
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
+        walls.append(time.perf_counter() - start)
+    return {"command": " ".join(cmd[2:]), "first_s": walls[0], "warm_s": min(walls[1:] or walls), "runs_s": walls}
+
+
+class _Studio:
+    """``tabrl serve`` on a free port and a fresh data directory (the catalog caches copied in)."""
+
+    def __init__(self, data_dir: Path, **env: str):
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.env = {**os.environ, "TABRL_DATA_DIR": str(data_dir), **env}
+        self.process = None
+
+    def __enter__(self) -> "_Studio":
+        import shutil
+        import subprocess
+        import sys
+
+        import httpx
+
+        from tabrl.config import get_settings
+        from tabrl.robots.catalog import list_models
+
+        list_models()  # both catalog caches exist in the real data dir: copy them, do not rebuild them
+        cache = self.data_dir / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in ("catalog.json", "catalog-index.json"):
+            src = get_settings().data_dir / "cache" / name
+            if src.exists():
+                shutil.copy(src, cache / name)
+        self.log = open(self.data_dir / "serve.log", "wb")
+        self.process = subprocess.Popen([sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
+                                        env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                httpx.get(f"{self.url}/api/info", timeout=2).raise_for_status()
+                return self
+            except httpx.HTTPError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"tabrl serve did not start; see {self.data_dir / 'serve.log'}") from None
+                time.sleep(0.3)
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except Exception:
+            self.process.kill()
+        self.log.close()
+
+
+def _wait_jobs(http, job_ids: list[int], timeout: float = 900.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = [http.get(f"/api/jobs/{i}").json() for i in job_ids]
+        if all(j["status"] in ("done", "failed", "cancelled", "interrupted") for j in jobs):
+            bad = [j for j in jobs if j["status"] != "done"]
+            if bad:
+                raise RuntimeError(f"job {bad[0]['id']} ended {bad[0]['status']}: {bad[0]['error']}")
+            return jobs
+        time.sleep(0.25)
+    raise RuntimeError(f"jobs {job_ids} not done after {timeout} s")
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _first_progress(data_dir: Path, job_id: int) -> dict[str, Any]:
+    """From the job's stored events: hand-over -> started -> first progress, and queued -> first progress."""
+    from tabrl.jobs.db import open_database
+    from tabrl.jobs.models import Event
+
+    sessions = open_database(f"sqlite:///{data_dir / 'tabrl.db'}")
+    with sessions() as db:
+        events = list(db.query(Event).filter(Event.job_id == job_id).order_by(Event.id))
+    at = {}
+    for e in events:
+        at.setdefault(e.type, e)
+    started, progress, queued = at["started"], at["progress"], at["queued"]
+    to_progress = (progress.created_at - started.created_at).total_seconds()
+    handover = float(started.data.get("handover_s") or 0.0)
+    return {"job": job_id, "worker_pid": started.data.get("worker_pid"), "worker_jobs": started.data.get("worker_jobs"),
+            "dequeue_to_first_progress_s": handover + to_progress,
+            "queued_to_first_progress_s": (progress.created_at - queued.created_at).total_seconds(),
+            "started_to_first_progress_s": to_progress}
+
+
+def studio(train_all: bool, raw_physics_steps_per_s: float | None, bare_render_ms: float | None) -> dict[str, Any]:
+    """Through a real ``tabrl serve``: cold and warm job start, the CLI, and optionally a whole Train All."""
+    import shutil
+
+    import httpx
+
+    out: dict[str, Any] = {}
+    data_dir = Path(tempfile.mkdtemp(prefix="tabrl-bench-"))
+    try:
+        with _Studio(data_dir) as server, httpx.Client(base_url=server.url, timeout=120) as http:
+            out["approaches_cli"] = approaches_cli_latency(data_dir)
+            session = http.post("/api/training/configure", json={"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT,
+                                                                 "num_steps": 50_000}).json()
+            approaches = [a["id"] for a in session["designs"][0]["approaches"]]
+            # Two small jobs one after the other: the first compiles (empty JAX cache), the second is warm.
+            probes = []
+            for _ in range(2):
+                (job,) = http.post("/api/training/batch", json={"session_id": session["id"],
+                                                                "approach_ids": approaches[:1],
+                                                                "num_steps": 10_000}).json()["jobs"]
+                _wait_jobs(http, [job["id"]])
+                probes.append(_first_progress(data_dir, job["id"]))
+            out["job_start"] = {"cold_compile_cache": probes[0], "warm": probes[1],
+                                "warm_dequeue_to_first_progress_s": probes[1]["dequeue_to_first_progress_s"],
+                                "same_worker": probes[0]["worker_pid"] == probes[1]["worker_pid"]}
+            out["worker_rss_mb_after_go1_jobs"] = {pid: _rss_mb(pid) for pid in {p["worker_pid"] for p in probes}}
+            if train_all:
+                estimate = http.get("/api/estimate", params={"model_id": BENCH_MODEL, "steps": 50_000,
+                                                             "approaches": 3}).json()
+                start = time.perf_counter()
+                jobs = http.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": approaches,
+                                                              "num_steps": 50_000}).json()["jobs"]
+                done = _wait_jobs(http, [j["id"] for j in jobs])
+                wall = time.perf_counter() - start
+                steps = sum(j["steps_done"] for j in done)
+                frames = 3 * 300
+                floor = None
+                if raw_physics_steps_per_s and bare_render_ms:
+                    floor = steps / raw_physics_steps_per_s + frames * bare_render_ms / 1000
+                out["train_all"] = {
+                    "model": BENCH_MODEL, "approaches": 3, "steps_each": 50_000, "steps_trained": steps,
+                    "video_frames": frames, "wall_s": wall,
+                    "raw_physics_s": steps / raw_physics_steps_per_s if raw_physics_steps_per_s else None,
+                    "bare_render_s": frames * bare_render_ms / 1000 if bare_render_ms else None,
+                    "ratio_wall_to_physics_plus_bare_render": wall / floor if floor else None,
+                    "estimate_before_s": estimate.get("seconds"), "estimate_basis": estimate.get("basis"),
+                    "estimate_error": (estimate["seconds"] - wall) / wall if estimate.get("seconds") else None,
+                }
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return out
+
+
+def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = True) -> dict[str, Any]:
+    """Every figure in one run; each ratio's two sides are measured one right after the other."""
+    out: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
+    native = native_env_throughput(seconds=1.0 if quick else 3.0)
+    out["native_env"] = native
+    out["ppo"] = [ppo_throughput(BENCH_MODEL, 10_000 if quick else 30_000)]
     if not quick:
+        out["ppo"].append(ppo_throughput("CheetahRun", 30_000, prompt="run forward fast"))
+    go1_ppo = out["ppo"][0]
+    render = render_ms_per_frame(seconds=2.0 if quick else 10.0)
+    out["render"] = render
+    out["envpool"] = envpool_throughput(seconds=1.0 if quick else 3.0)
+    if studio_jobs and not quick:
+        out["studio"] = studio(train_all, native["raw_rollout_steps_per_s"], render["bare_renderer_ms_per_frame"])
+    elif not quick:
         out["end_to_end"] = end_to_end()
+    ratios = {
+        "native_env_to_raw_physics": native["ratio_to_raw_rollout"],
+        "ppo_to_native_env": go1_ppo["steps_per_s_after_compile"] / native["env_steps_per_s"],
+        "render_to_bare_renderer": render["ratio_ours_to_bare"],
+        "decimated_floor_to_bare_renderer": render["ratio_floor_lowered"],
+    }
+    if "studio" in out:
+        ratios["warm_job_dequeue_to_first_progress_s"] = out["studio"]["job_start"]["warm_dequeue_to_first_progress_s"]
+        ratios["approaches_cli_warm_s"] = out["studio"]["approaches_cli"]["warm_s"]
+        if "train_all" in out["studio"]:
+            ratios["train_all_to_physics_plus_bare_render"] = \
+                out["studio"]["train_all"]["ratio_wall_to_physics_plus_bare_render"]
+    out["ratios"] = ratios
+    out["machine"]["load_avg_at_end"] = os.getloadavg()
     return out

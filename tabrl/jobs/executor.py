@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
-from tabrl.jobs import store
+from tabrl.jobs import estimate, store
 from tabrl.jobs.models import ACTIVE, CANCELLED, DONE, FAILED, QUEUED, Job
 from tabrl.jobs.worker import remove_attempt_dir, worker_main
 
@@ -72,7 +72,10 @@ class _Run:
     attempt: int
     model_id: str
     out_dir: Path
+    kind: str = "train"
+    seconds: float = 10.0  # video length
     handed_at: float = field(default_factory=time.monotonic)
+    concurrency: int = 1  # most jobs running at once while this one ran (for the time estimate)
     cancel_at: float | None = None
     outcome: str | None = None  # the terminal event type the worker sent
 
@@ -92,6 +95,7 @@ class _Worker:
     warm_s: float | None = None
     models: list[str] = field(default_factory=list)
     retiring_at: float | None = None  # asked to exit (recycled or shutting down)
+    calibrating: bool = False
     killed: bool = False
     broken: str | None = None  # why its warm-up failed
     closed: bool = False  # its pipe is at EOF
@@ -123,6 +127,7 @@ class LocalExecutor:
         self._respawn_after = 0.0
         self._last_reconcile = 0.0
         self._wanted = settings.prewarm_workers  # spawn workers before the first job asks
+        self._calibrated = False  # once per server start, by the first idle warm worker
 
     # ------------------------------------------------------------------ API side
 
@@ -183,9 +188,9 @@ class LocalExecutor:
         for w in workers:
             if w.run is not None:
                 self._stop_run(w.run, w)
-            elif w.ready:
+            elif w.ready and not w.calibrating:
                 self._send(w, ("exit",))
-            else:  # still importing: nothing to lose
+            else:  # still importing or measuring: nothing to lose
                 self._kill(w)
         deadline = time.monotonic() + self.CANCEL_GRACE_S
         for w in workers:
@@ -316,11 +321,21 @@ class LocalExecutor:
                         log.warning("job %s failed:\n%s", job_id, trace)
                     store.record_event(db, job, type_, data)
                 db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
+        finished: list[tuple[_Run, dict[str, Any]]] = []
         with self._lock:
             for w, (job_id, attempt, type_, data) in messages:
                 if job_id is not None:
                     if type_ in ENDED_TYPES and w.run is not None and (w.run.job_id, w.run.attempt) == (job_id, attempt):
                         w.run.outcome = type_
+                        if type_ == DONE and w.run.kind == "train":
+                            finished.append((w.run, data))
+                    continue
+                if type_ == "calibration":
+                    w.calibrating = False
+                    if data.get("error"):
+                        log.warning("calibration failed: %s", data["error"])
+                    else:
+                        finished.append((None, data))
                     continue
                 if type_ == "ready":
                     w.ready, w.pid, w.rss_mb, w.warm_s = True, data.get("pid"), data.get("rss_mb"), data.get("warm_s")
@@ -333,7 +348,26 @@ class LocalExecutor:
                 elif type_ == "broken":
                     w.broken = data.get("reason")
                     log.error("worker could not warm up: %s\n%s", w.broken, data.get("trace", ""))
+        for run, data in finished:
+            self._measured(run, data)
         self._notify()
+
+    def _measured(self, run: _Run | None, data: dict[str, Any]) -> None:
+        """Feeds the time estimate: a calibration (run None) or a finished training job."""
+        try:
+            if run is None:
+                estimate.record_calibration(self.settings.data_dir, data)
+                log.info("calibrated: %s", data)
+                return
+            wall, train = data.get("wall_s"), data.get("train_wall_s")
+            if not wall or not train or not data.get("steps"):
+                return
+            estimate.record_job(self.settings.data_dir, run.model_id, concurrency=run.concurrency,
+                                steps=int(data["steps"]), train_s=float(train), video_s=float(wall) - float(train),
+                                frames=int(round(run.seconds * estimate.FPS)),
+                                overhead_s=(time.monotonic() - run.handed_at) - float(wall))
+        except Exception:  # the estimate is a nicety: never let it stop the dispatcher
+            log.exception("could not record a measurement for the estimate")
 
     def _maybe_recycle(self, w: _Worker) -> None:
         """A worker that ran many jobs or grew large exits; a fresh one takes its place."""
@@ -445,7 +479,7 @@ class LocalExecutor:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         # A raw shared int: nothing to lock, so a worker killed mid-read cannot wedge the executor.
         cancel = self._ctx.RawValue("q", 0)
-        env = {"TABRL_DATA_DIR": str(self.settings.data_dir)}
+        env = {"TABRL_DATA_DIR": str(self.settings.data_dir), "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir)}
         if self.settings.menagerie_path:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
         process = self._ctx.Process(target=worker_main, args=(self._next_wid, child_conn, cancel, env),
@@ -461,8 +495,8 @@ class LocalExecutor:
 
     def _launch(self) -> None:
         with self._lock:
-            idle = [w for w in self._workers.values()
-                    if w.ready and w.run is None and not w.killed and not w.closed and w.retiring_at is None]
+            idle = [w for w in self._workers.values() if w.ready and w.run is None and not w.calibrating
+                    and not w.killed and not w.closed and w.retiring_at is None]
             if not idle or self._stop.is_set():
                 return
             on_workers = {(w.run.job_id, w.run.attempt) for w in self._workers.values() if w.run is not None}
@@ -479,10 +513,19 @@ class LocalExecutor:
                     if not self._send(w, ("run", spec)):
                         continue
                     idle.remove(w)
-                    w.run = _Run(self._next_run, job.id, job.attempt, model_id, out_dir)
+                    w.run = _Run(self._next_run, job.id, job.attempt, model_id, out_dir, kind=job.kind,
+                                 seconds=job.video_seconds)
+                    busy = [x.run for x in self._workers.values() if x.run is not None]
+                    for r in busy:
+                        r.concurrency = max(r.concurrency, len(busy))
                     log.info("job %s attempt %s handed to worker %s", job.id, job.attempt, w.pid)
                     if not idle:
                         break
+            if idle and not self._calibrated and self.settings.calibrate_at_start:
+                self._calibrated = True
+                w = idle[0]
+                if self._send(w, ("calibrate",)):
+                    w.calibrating = True
 
     def _remove_old_attempts(self, job: Job) -> None:
         """Folders of earlier attempts (an interrupted run's leftovers) that no live run writes to."""

@@ -34,12 +34,12 @@ def rss_mb() -> float | None:
         return None
 
 
-def configure_jax_cache(data_dir: Path) -> Path:
+def configure_jax_cache(cache_dir: Path) -> Path:
     """Compiled XLA programs are kept on disk, so a job with the same network shapes loads its
     update step instead of compiling it again (also across worker restarts and server restarts)."""
     import jax
 
-    cache = Path(data_dir) / "cache" / "jax"
+    cache = Path(cache_dir) / "jax"
     cache.mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(cache))
     # The defaults skip programs that compile in under a second; the PPO update is 1-3 s and the
@@ -49,10 +49,10 @@ def configure_jax_cache(data_dir: Path) -> Path:
     return cache
 
 
-def warm_up(data_dir: Path) -> dict[str, Any]:
+def warm_up(cache_dir: Path) -> dict[str, Any]:
     """The heavy imports a job needs; returns how long they took."""
     start = time.perf_counter()
-    configure_jax_cache(data_dir)
+    configure_jax_cache(cache_dir)
     import tabrl.train.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
     from tabrl.robots import catalog
 
@@ -69,13 +69,13 @@ def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
     os.environ.setdefault("MUJOCO_GL", "egl")
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
     parent = os.getppid()
-    data_dir = Path(os.environ["TABRL_DATA_DIR"])
+    cache_dir = Path(os.environ.get("TABRL_CACHE_DIR") or Path(os.environ["TABRL_DATA_DIR"]) / "cache")
 
     def send(job_id, attempt, type_, data) -> None:
         conn.send((job_id, attempt, type_, data))
 
     try:
-        info = warm_up(data_dir)
+        info = warm_up(cache_dir)
     except Exception as exc:  # the executor fails the queued job with this reason, not silently
         send(None, None, "broken", {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)})
         return
@@ -92,6 +92,16 @@ def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
             return
         if message is None or message[0] == "exit":
             return
+        if message[0] == "calibrate":  # the machine's own speed, for the page's time estimate
+            try:
+                from tabrl.jobs.estimate import calibrate
+
+                send(None, None, "calibration", calibrate())
+            except (BrokenPipeError, OSError):
+                return
+            except Exception as exc:
+                send(None, None, "calibration", {"error": f"{type(exc).__name__}: {exc}"})
+            continue
         _, spec = message
         run_id = spec["run_id"]
         jobs += 1

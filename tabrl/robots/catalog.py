@@ -248,7 +248,7 @@ def _asset_reason(message: str) -> str:
 
 
 def _cache_dir() -> Path:
-    return get_settings().data_dir / "cache"
+    return get_settings().resolved_cache_dir
 
 
 def _cache_path() -> Path:
@@ -311,8 +311,11 @@ def _index() -> dict[str, dict[str, str]]:
             return _index_memo[1]
         index = _read_cache(_index_path(), key)
         if not isinstance(index, dict) or not index:
-            index = _compute_index()
-            _write_cache(_index_path(), key, index)
+            with _cache_file_lock():  # another process may be building it right now
+                index = _read_cache(_index_path(), key)
+                if not isinstance(index, dict) or not index:
+                    index = _compute_index()
+                    _write_cache(_index_path(), key, index)
         _index_memo = (key, index)
         return index
 
@@ -360,15 +363,93 @@ def _facts() -> dict[str, dict]:
         return _load_or_compute_facts()
 
 
+def _cached_facts(key: str) -> dict[str, dict] | None:
+    facts = _read_cache(_cache_path(), key)
+    return facts if isinstance(facts, dict) and set(facts) == set(all_ids()) else None
+
+
 def _load_or_compute_facts() -> dict[str, dict]:
     key = _cache_key()
-    ids = all_ids()
-    facts = _read_cache(_cache_path(), key)
-    if isinstance(facts, dict) and set(facts) == set(ids):
+    facts = _cached_facts(key)
+    if facts is not None:
         return facts
-    facts = {model_id: _entry_facts(model_id) for model_id in ids}
+    with _cache_file_lock():
+        facts = _cached_facts(key)
+        if facts is not None:
+            return facts
+        # Compiling every model takes seconds each and leaves gigabytes behind (Playground, JAX): a
+        # child process does it and exits, so the server's own memory stays small.
+        if not _build_in_child():
+            facts = {model_id: _entry_facts(model_id) for model_id in all_ids()}
+            _write_cache(_cache_path(), key, facts)
+        facts = _cached_facts(key)
+        if facts is None:
+            raise RuntimeError("the model catalog could not be built (see the log)")
+        return facts
+
+
+_CHILD_CHUNK = 12  # models per child process: each compiled model leaves memory behind until the child exits
+
+
+def _build_in_child() -> bool:
+    """Builds both caches in ``python -m tabrl.robots.catalog`` children; False if they could not run."""
+    import logging
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.environ.get("TABRL_CATALOG_CHILD"):
+        return False  # we are such a child
+    settings = get_settings()
+    env = {**os.environ, "TABRL_DATA_DIR": str(settings.data_dir), "TABRL_CACHE_DIR": str(_cache_dir()),
+           "TABRL_CATALOG_CHILD": "1"}
+    if settings.menagerie_path:
+        env["TABRL_MENAGERIE_PATH"] = str(settings.menagerie_path)
+    log = logging.getLogger(__name__)
+    key = _cache_key()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            index_file = Path(tmp) / "index.json"
+            subprocess.run([sys.executable, "-m", "tabrl.robots.catalog", "index", str(index_file)], env=env,
+                           check=True, capture_output=True, text=True, timeout=600)
+            index = json.loads(index_file.read_text())
+            ids, facts = list(index), {}
+            for n in range(0, len(ids), _CHILD_CHUNK):
+                part = Path(tmp) / f"facts-{n}.json"
+                subprocess.run([sys.executable, "-m", "tabrl.robots.catalog", "facts", str(part),
+                                *ids[n:n + _CHILD_CHUNK]], env=env, check=True, capture_output=True, text=True,
+                               timeout=1800)
+                facts.update(json.loads(part.read_text()))
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        detail = getattr(e, "stderr", None) or e
+        log.warning("building the catalog in child processes failed; building here:\n%s", str(detail)[-2000:])
+        return False
+    _write_cache(_index_path(), key, index)
     _write_cache(_cache_path(), key, facts)
-    return facts
+    return True
+
+
+class _cache_file_lock:
+    """An exclusive lock on the cache folder across processes (web server, workers, CLI)."""
+
+    def __enter__(self):
+        import fcntl
+
+        self._file = None
+        if os.environ.get("TABRL_CATALOG_CHILD"):
+            return self  # the child builds while its parent holds the lock
+        path = _cache_dir() / "catalog.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "w")
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
 
 
 def base_policy_status(model_id: str) -> BasePolicy:
@@ -443,3 +524,11 @@ def get_entry(model_id: str) -> CatalogEntry:
         if entry.id == model_id:
             return entry
     raise UnknownModel(model_id, all_ids())
+
+
+if __name__ == "__main__":  # a child process building part of the caches (see _build_in_child)
+    import sys
+
+    what, out_file, *model_ids = sys.argv[1:]
+    result = _compute_index() if what == "index" else {m: _entry_facts(m) for m in model_ids}
+    Path(out_file).write_text(json.dumps(result))

@@ -6,6 +6,7 @@ import {
   onUnauthorized,
   setToken,
   type Approach,
+  type Estimate,
   type Info,
   type Job,
   type JobEvent,
@@ -89,6 +90,7 @@ export function App() {
   const [prompt, setPrompt] = useState("");
   const [steps, setSteps] = useState(DEFAULT_STEPS.default);
   const stepsChosen = useRef(false);
+  const [estimate, setEstimate] = useState<Estimate | null>(null);
   const [selectedProviders, setSelectedProviders] = useState<string[]>([]);
   const [fresh, setFresh] = useState(false);
   const [configuring, setConfiguring] = useState(false);
@@ -132,6 +134,22 @@ export function App() {
       })
       .catch((e) => setInfoError(errorMessage(e)));
   }, []);
+
+  // The time under the slider: measured on this machine for the chosen robot and steps (debounced while sliding).
+  useEffect(() => {
+    if (!modelId || !info) return;
+    let stale = false;
+    const timer = setTimeout(() => {
+      api
+        .estimate(modelId, steps, 3)
+        .then((e) => !stale && setEstimate(e))
+        .catch(() => !stale && setEstimate(null));
+    }, 250);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+  }, [modelId, steps, info]);
 
   const loadModels = useCallback(() => {
     setModelsLoading(true);
@@ -407,6 +425,7 @@ export function App() {
           <ErrorBoundary title="The behavior form failed">
             <BehaviorForm
               info={info}
+              estimate={estimate && estimate.model_id === modelId ? estimate : null}
               providers={providers}
               prompt={prompt}
               onPromptChange={setPrompt}

@@ -10,6 +10,17 @@ export type Info = {
   examples: string[];
   token_required: boolean;
 };
+/** GET /api/estimate: wall time on this machine, from its calibration and finished jobs. */
+export type Estimate = {
+  model_id: string;
+  steps: number;
+  approaches: number;
+  workers: number;
+  seconds: number;
+  per_approach_s: number;
+  basis: string;
+  calibrated: boolean;
+};
 export type BasePolicy = { available: boolean; steps: number | null; note: string };
 export type Model = {
   id: string;
@@ -279,6 +290,10 @@ const post = <T>(path: string, body?: unknown) =>
 
 export const api = {
   info: () => request<Info>("/api/info"),
+  estimate: (modelId: string, steps: number, approaches: number) =>
+    request<Estimate>(
+      `/api/estimate?${new URLSearchParams({ model_id: modelId, steps: String(steps), approaches: String(approaches) })}`,
+    ),
   models: () => request<Model[]>("/api/models/playground"),
   providers: () => request<ProvidersResponse>("/api/llm/providers"),
   configure: (body: ConfigureRequest) => post<Session>("/api/training/configure", body),

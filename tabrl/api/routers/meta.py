@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 from tabrl import __version__
 from tabrl.api.deps import SettingsDep
@@ -31,6 +31,21 @@ def info(settings: SettingsDep) -> Info:
                 estimate=Estimate(overhead_s=settings.estimate_overhead_s, steps_per_s=settings.estimate_steps_per_s,
                                   parallel_speedup=settings.estimate_parallel_speedup if settings.max_workers > 1 else 1.0),
                 examples=EXAMPLE_PROMPTS, max_prompt_chars=MAX_PROMPT_CHARS, token_required=settings.token is not None)
+
+
+@router.get("/estimate", summary="Time to train and film approaches here, from this machine's measurements")
+def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int = 3) -> dict[str, Any]:
+    from tabrl.jobs.estimate import estimate_batch
+    from tabrl.robots.catalog import all_ids
+
+    if model_id not in all_ids():
+        raise HTTPException(422, f"unknown model '{model_id}'; see /api/models/playground")
+    if not settings.steps_min <= steps <= settings.steps_max:
+        raise HTTPException(422, f"steps must be between {settings.steps_min:,} and {settings.steps_max:,}")
+    if not 1 <= approaches <= 3:
+        raise HTTPException(422, "approaches must be 1, 2 or 3")
+    return estimate_batch(settings.data_dir, model_id, steps, approaches, settings.max_workers, settings.video_seconds,
+                          fallback_steps_per_s=settings.estimate_steps_per_s)
 
 
 @router.get("/llm/providers", summary="Configured LLM providers (never their keys)")

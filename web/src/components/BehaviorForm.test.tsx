@@ -1,11 +1,12 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { useState } from "react";
-import { MAX_PROMPT_CHARS, type Info, type Provider } from "../api";
+import { MAX_PROMPT_CHARS, type Estimate, type Info, type Provider } from "../api";
 import { info } from "../test/fixtures";
 import { BehaviorForm } from "./BehaviorForm";
 
 type HarnessProps = {
   info?: Info | null;
+  estimate?: Estimate | null;
   modelSelected?: boolean;
   busy?: boolean;
   error?: string | null;
@@ -23,6 +24,7 @@ function Harness(p: HarnessProps) {
   return (
     <BehaviorForm
       info={p.info === undefined ? info : p.info}
+      estimate={p.estimate}
       providers={p.providers ?? []}
       prompt={prompt}
       onPromptChange={setPrompt}
@@ -44,6 +46,20 @@ function Harness(p: HarnessProps) {
 }
 
 describe("BehaviorForm", () => {
+  it("shows the server's measured estimate for the chosen steps, and says what it is based on", () => {
+    const estimate: Estimate = {
+      model_id: "Go1JoystickFlatTerrain", steps: 50_000, approaches: 3, workers: 2, seconds: 61, per_approach_s: 24,
+      basis: "Go1JoystickFlatTerrain jobs, 2 at once", calibrated: true,
+    };
+    render(<Harness estimate={estimate} />);
+    const shown = screen.getByTestId("estimate");
+    expect(shown).toHaveTextContent("About 24 s per approach; all 3 take about 1 min 1 s (2 jobs run at a time");
+    expect(shown).toHaveTextContent("measured here: Go1JoystickFlatTerrain jobs, 2 at once");
+    // A different slider value than the estimate was made for: the formula until the new one arrives.
+    fireEvent.change(screen.getByRole("slider", { name: "Training Steps" }), { target: { value: "90000" } });
+    expect(screen.getByTestId("estimate")).not.toHaveTextContent("measured here");
+  });
+
   it("takes the slider bounds from info", () => {
     render(<Harness info={{ ...info, steps: { min: 20_000, max: 80_000, default: 40_000 } }} />);
     const slider = screen.getByRole("slider", { name: "Training Steps" });

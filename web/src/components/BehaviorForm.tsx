@@ -1,5 +1,5 @@
 import { useId, type FormEvent } from "react";
-import { MAX_PROMPT_CHARS, type Info, type Provider } from "../api";
+import { MAX_PROMPT_CHARS, type Estimate, type Info, type Provider } from "../api";
 import { estimateSeconds, formatDuration, formatInt } from "../format";
 import { Spinner } from "./Spinner";
 
@@ -10,6 +10,8 @@ const APPROACHES = 3;
 
 type Props = {
   info: Info | null;
+  /** The server's estimate for the chosen model and steps (measured on this machine); else info's formula. */
+  estimate?: Estimate | null;
   providers: Provider[];
   prompt: string;
   onPromptChange: (prompt: string) => void;
@@ -36,7 +38,8 @@ export function BehaviorForm(props: Props) {
     if (canSubmit) props.onSubmit();
   };
 
-  const perJob = info ? estimateSeconds(info, steps) : null;
+  const measured = props.estimate && props.estimate.steps === steps ? props.estimate : null;
+  const perJob = measured ? measured.per_approach_s : info ? estimateSeconds(info, steps) : null;
   const workers = Math.max(1, info?.workers ?? 1);
   // Jobs running at once share the cores, so a batch gains the measured speed-up, not `workers` times.
   const speedup = Math.max(1, info?.estimate.parallel_speedup ?? 1);
@@ -108,7 +111,13 @@ export function BehaviorForm(props: Props) {
             <span>{formatInt(range.max)}</span>
           </div>
           <p id={`${ids}-estimate`} className="estimate small" data-testid="estimate">
-            {perJob != null ? (
+            {measured ? (
+              <>
+                About {formatDuration(measured.per_approach_s)} per approach; all {measured.approaches} take about{" "}
+                {formatDuration(measured.seconds)} ({measured.workers} {measured.workers === 1 ? "job runs" : "jobs run"} at
+                a time; measured here: {measured.basis}).
+              </>
+            ) : perJob != null ? (
               <>
                 About {formatDuration(perJob)} per approach; all {APPROACHES} take about{" "}
                 {formatDuration((perJob * APPROACHES) / speedup)} ({workers} {workers === 1 ? "job runs" : "jobs run"} at a time).

@@ -1,0 +1,194 @@
+"""How long training and filming N approaches takes here, from this machine's own measurements.
+
+Two sources, both kept in ``<data dir>/cache/estimate.json``:
+
+* a *calibration* a warm worker makes when the server starts: raw MuJoCo physics of Go1
+  (``mujoco.rollout``, control steps/s) and a bare ``mujoco.Renderer`` frame of the same scene;
+* *finished jobs*: per model and per number of jobs running at once (1, 2, ...), training
+  steps/s, all-in video cost per frame and the time besides both (hand-over, set-up, saving),
+  as running averages that favour recent jobs.
+
+A model with finished jobs is estimated from them; one without from the calibration, scaled by
+how fast jobs ran relative to it (PPO vs raw physics, our video vs the bare renderer), learned
+from whichever jobs have finished. A batch runs in waves of at most ``workers`` jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+FPS = 30
+ALPHA = 0.5  # weight of the newest job in the running averages
+# Before any job has finished, from this project's measurements (2-core machine, Go1):
+DEFAULT_TRAIN_TO_PHYSICS = 0.45  # PPO env-steps/s over raw rollout control steps/s
+DEFAULT_VIDEO_TO_BARE = 0.45  # our all-in video ms/frame (decimated meshes) over the bare renderer's
+DEFAULT_OVERHEAD_S = 2.0
+DEFAULT_PARALLEL_SPEEDUP = 1.3  # two jobs at once on two cores finish 1.3x sooner than one by one
+CALIBRATION_MODEL = "Go1JoystickFlatTerrain"
+
+_lock = threading.Lock()
+
+
+def _path(data_dir: Path) -> Path:
+    return Path(data_dir) / "cache" / "estimate.json"
+
+
+def load(data_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_path(data_dir).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _save(data_dir: Path, data: dict[str, Any]) -> None:
+    path = _path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+def _ema(old: float | None, new: float) -> float:
+    return new if old is None else (1 - ALPHA) * old + ALPHA * new
+
+
+def record_calibration(data_dir: Path, calibration: dict[str, Any]) -> None:
+    with _lock:
+        data = load(data_dir)
+        data["machine"] = {**calibration, "measured_at": time.time()}
+        _save(data_dir, data)
+
+
+def record_job(data_dir: Path, model_id: str, *, concurrency: int, steps: int, train_s: float, video_s: float,
+               frames: int, overhead_s: float) -> None:
+    """One finished training job: ``train_s`` training, ``video_s`` rollout+render+save, ``overhead_s`` the rest."""
+    if steps <= 0 or train_s <= 0 or frames <= 0:
+        return
+    k = str(max(1, concurrency))
+    with _lock:
+        data = load(data_dir)
+        slot = data.setdefault("models", {}).setdefault(model_id, {}).setdefault(k, {})
+        slot["train_steps_per_s"] = _ema(slot.get("train_steps_per_s"), steps / train_s)
+        slot["video_ms_per_frame"] = _ema(slot.get("video_ms_per_frame"), 1000 * video_s / frames)
+        slot["overhead_s"] = _ema(slot.get("overhead_s"), max(0.0, overhead_s))
+        slot["jobs"] = slot.get("jobs", 0) + 1
+        machine = data.get("machine") or {}
+        if k == "1" and model_id == machine.get("model"):  # how jobs compare to the calibration
+            ratios = data.setdefault("ratios", {})
+            if machine.get("physics_steps_per_s"):
+                ratios["train_to_physics"] = _ema(ratios.get("train_to_physics"),
+                                                  (steps / train_s) / machine["physics_steps_per_s"])
+            if machine.get("bare_render_ms"):
+                ratios["video_to_bare"] = _ema(ratios.get("video_to_bare"),
+                                               (1000 * video_s / frames) / machine["bare_render_ms"])
+        _save(data_dir, data)
+
+
+def _slowdown(data: dict[str, Any], k: int) -> float:
+    """How much longer one job takes with ``k`` running at once (learned where both were measured)."""
+    if k <= 1:
+        return 1.0
+    seen = []
+    for per_k in (data.get("models") or {}).values():
+        one, many = per_k.get("1"), per_k.get(str(k))
+        if one and many:
+            t1 = 1 / one["train_steps_per_s"] + one["video_ms_per_frame"] / 1000
+            tk = 1 / many["train_steps_per_s"] + many["video_ms_per_frame"] / 1000
+            seen.append(tk / t1)
+    if seen:
+        return sum(seen) / len(seen)
+    return k / DEFAULT_PARALLEL_SPEEDUP
+
+
+def job_seconds(data: dict[str, Any], model_id: str, steps: int, frames: int, k: int,
+                fallback_steps_per_s: float = 7000.0) -> tuple[float, str]:
+    """One job's wall time with ``k`` jobs at once, and what it is based on."""
+    per_k = (data.get("models") or {}).get(model_id) or {}
+    slot, basis, scale = per_k.get(str(k)), f"{model_id} jobs, {k} at once", 1.0
+    if slot is None and per_k:  # measured on this model, but at another concurrency
+        near = min(per_k, key=lambda c: abs(int(c) - k))
+        slot, basis = per_k[near], f"{model_id} jobs, {near} at once, scaled"
+        scale = _slowdown(data, k) / _slowdown(data, int(near))
+    if slot is None:
+        machine = data.get("machine") or {}
+        ratios = data.get("ratios") or {}
+        if machine.get("physics_steps_per_s") and machine.get("bare_render_ms"):
+            slot = {"train_steps_per_s": machine["physics_steps_per_s"] * ratios.get("train_to_physics",
+                                                                                     DEFAULT_TRAIN_TO_PHYSICS),
+                    "video_ms_per_frame": machine["bare_render_ms"] * ratios.get("video_to_bare", DEFAULT_VIDEO_TO_BARE),
+                    "overhead_s": DEFAULT_OVERHEAD_S}
+            basis = f"calibration on {machine.get('model', CALIBRATION_MODEL)} (no {model_id} job finished yet)"
+        else:
+            slot = {"train_steps_per_s": fallback_steps_per_s, "video_ms_per_frame": 60.0,
+                    "overhead_s": DEFAULT_OVERHEAD_S}
+            basis = "defaults (not calibrated yet)"
+        scale = _slowdown(data, k)
+    seconds = slot["overhead_s"] + steps / slot["train_steps_per_s"] + frames * slot["video_ms_per_frame"] / 1000
+    return seconds * scale, basis
+
+
+def estimate_batch(data_dir: Path, model_id: str, steps: int, approaches: int, workers: int,
+                   video_seconds: float, fallback_steps_per_s: float = 7000.0) -> dict[str, Any]:
+    """Wall time for ``approaches`` jobs of ``steps`` each with ``workers`` running at once."""
+    data = load(data_dir)
+    frames = int(round(video_seconds * FPS))
+    workers = max(1, workers)
+    total, left, waves = 0.0, approaches, []
+    basis = None
+    while left > 0:  # waves of jobs: the last may run fewer at once (and so faster each)
+        k = min(left, workers)
+        seconds, b = job_seconds(data, model_id, steps, frames, k, fallback_steps_per_s)
+        basis = basis or b
+        waves.append({"jobs": k, "seconds": round(seconds, 1)})
+        total += seconds
+        left -= k
+    one, _ = job_seconds(data, model_id, steps, frames, 1, fallback_steps_per_s)
+    return {"model_id": model_id, "steps": steps, "approaches": approaches, "workers": workers,
+            "seconds": round(total, 1), "per_approach_s": round(one, 1), "waves": waves, "basis": basis,
+            "calibrated": bool(data.get("machine"))}
+
+
+def calibrate(model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: int = 12) -> dict[str, Any]:
+    """Raw physics and bare-renderer speed of one robot on this machine (runs in a warm worker)."""
+    import mujoco
+    import numpy as np
+    from mujoco import rollout
+
+    from tabrl.render import video
+    from tabrl.robots.catalog import load_robot
+
+    robot = load_robot(model_id)
+    model = robot.mj_model
+    nthread, num_envs, nsub = 2, 64, robot.n_substeps
+    datas = [mujoco.MjData(model) for _ in range(nthread)]
+    data = mujoco.MjData(model)
+    data.qpos[:] = robot.spec.default_qpos
+    mujoco.mj_forward(model, data)
+    state = np.zeros((num_envs, mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_FULLPHYSICS)))
+    for i in range(num_envs):
+        mujoco.mj_getState(model, data, state[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
+    ctrl = np.zeros((num_envs, 8 * nsub, model.nu))
+    runner = rollout.Rollout(nthread=nthread)
+    runner.rollout(model, datas, state, ctrl, nstep=8 * nsub)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        runner.rollout(model, datas, state, ctrl, nstep=8 * nsub)
+        n += num_envs * 8
+    physics = n / (time.perf_counter() - start)
+    renderer = video.make_renderer(robot, 640, 360, full_meshes=True)
+    camera = video.make_camera(robot)
+    renderer.update_scene(data, camera)
+    renderer.render()
+    start = time.perf_counter()
+    for _ in range(frames):
+        renderer.update_scene(data, camera)
+        renderer.render()
+    bare_ms = (time.perf_counter() - start) / frames * 1000
+    renderer.close()
+    return {"model": model_id, "physics_steps_per_s": physics, "bare_render_ms": bare_ms}
