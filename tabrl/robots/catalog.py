@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -171,7 +172,7 @@ def load_robot(model_id: str) -> Robot:
     with _load_lock:
         robot = _robots.get(model_id)
         if robot is None:
-            robot = _compile_catalog_robot(model_id)
+            robot = _stored_or_compiled(model_id)
             _robots[model_id] = robot
             while len(_robots) > _ROBOTS_KEPT:
                 _robots.popitem(last=False)
@@ -188,6 +189,26 @@ def loaded_models() -> list[str]:
 def forget_loaded_models() -> None:
     with _load_lock:
         _robots.clear()
+
+
+def _robot_folder(model_id: str) -> Path:
+    """Where this installation keeps ``model_id`` compiled: keyed by the catalog key and the compiling code."""
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("model.py", "catalog.py", "robot_cache.py"))
+    digest = hashlib.sha1(_cache_key().encode() + code).hexdigest()[:16]
+    return _cache_dir() / "robots" / f"{model_id}-{digest}"
+
+
+def _stored_or_compiled(model_id: str) -> Robot:
+    from tabrl.robots import robot_cache
+
+    folder = _robot_folder(model_id)
+    robot = robot_cache.load(folder)
+    if robot is None:
+        robot = _compile_catalog_robot(model_id)
+        shutil.rmtree(folder, ignore_errors=True)  # a broken or partial store is replaced, not kept
+        robot_cache.save(folder, robot)
+    return robot
 
 
 def _compile_catalog_robot(model_id: str) -> Robot:
