@@ -184,3 +184,12 @@ def test_training_rollout_checkpoint_and_rerender_carry_the_prior(tmp_path):
     again = run_render_job(result["checkpoint"], tmp_path / "again", seconds=3.0)
     assert again["metrics"]["joint_groups"]["hip_abduction"]["amplitude_rad"] == pytest.approx(hips["amplitude_rad"],
                                                                                             abs=1e-6)
+
+
+def test_other_residual_scales_the_joints_no_part_names(go1):
+    program = RewardProgram.parse(_with_motion(parts=[{"group": "hip_abduction", "amplitude": 0.2, "frequency_hz": 1.0}],
+                                               residual=0.5, other_residual=0.3))
+    amap = behavior.ActionMap.for_robot(go1, -1.0, program.motion)
+    hips, knees = go1.spec.groups["hip_abduction"], go1.spec.groups["knee"]
+    np.testing.assert_allclose(amap.scale[hips], 0.5 * go1.action_scale)
+    np.testing.assert_allclose(amap.scale[knees], 0.3 * go1.action_scale)

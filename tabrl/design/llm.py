@@ -422,7 +422,8 @@ behavior has a shape:
 Keep offset ± amplitude inside each joint's range (listed above) and the rhythmic reward terms at
 the prior's frequency (the policy's clock follows the first sine). Leave "motion" out on
 motor-driven robots. "residual" 0.3-0.7: lower keeps the prior's shape, higher lets the policy
-balance.
+balance; "other_residual" (default 1.0) is the policy's share on joints no part names: 0.3 keeps a
+legged robot standing while it learns.
 "success" says how to tell the behavior worked, measured on the 10 s video's trajectory, e.g.
 "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1" or "hip_abduction_amplitude >= 0.15 and
 upright >= 0.9"; use the metric names of the schema (joint-group metrics are <group>_amplitude,

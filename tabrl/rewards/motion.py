@@ -95,8 +95,10 @@ class Motion(BaseModel):
     parts: list[MotionPart] = Field(..., min_length=1, max_length=MAX_PARTS)
     residual: float = Field(0.5, ge=0.0, le=1.0,
                             description="Default for parts without their own: how far the policy may move a joint "
-                                        "away from the prior (fraction of the action scale). Joints no part names "
-                                        "keep the full action (1.0).")
+                                        "away from the prior (fraction of the action scale).")
+    other_residual: float = Field(1.0, ge=0.0, le=1.0,
+                                  description="The policy's share of the action on joints no part names "
+                                              "(fraction of the action scale).")
     ramp_s: float = Field(0.5, ge=0.0, le=5.0,
                           description="Seconds over which the prior fades in from the default pose (avoids a jolt).")
 
@@ -175,7 +177,7 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
     anchors = spec.joint_anchor_rel if len(spec.joint_anchor_rel) == spec.n_joints else np.zeros((spec.n_joints, 3))
     lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
     offset = np.zeros(nu)
-    residual = np.ones(nu)
+    residual = np.full(nu, float(motion.other_residual))
     lows, highs = np.zeros(spec.n_joints), np.zeros(spec.n_joints)  # reference extremes per joint, summed over parts
     omegas: list[float] = []
     amps: list[np.ndarray] = []

@@ -36,6 +36,7 @@ LEG_RHYTHMS: dict[str, dict[str, float]] = {
     "anymal_c": {"walk_lead": 0.75, "walk_thigh": 0.3, "turn_phase_cw": 0.25},
 }
 _DEFAULT_RHYTHM = {"walk_lead": 0.25, "walk_thigh": 0.3, "turn_phase_cw": 0.25}
+OTHER_RESIDUAL_LEGGED = 0.3
 SUPPORT_SHARE = 0.6  # of a rewarded rhythm's amplitude, on the joints a legged robot stands on
 CROUCH_PER_RATIO = 1.4  # knee flex (rad) per unit of height ratio lost: Go1 and ANYmal both ~1 - 0.7 d
 
@@ -230,7 +231,11 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
         _arm_path(b, spec, _params(path))
     if not b.parts:
         return None
-    motion = Motion.model_validate({"parts": b.parts, "residual": gait_residual or residual, "ramp_s": ramp_s})
+    # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:
+    # measured on Go1's hip shake at 10k steps, 3 of 3 seeds upright with 0.3, 1 of 3 with the full action.
+    others = OTHER_RESIDUAL_LEGGED if spec.floating_base else residual
+    motion = Motion.model_validate({"parts": b.parts, "residual": gait_residual or residual, "ramp_s": ramp_s,
+                                    "other_residual": others})
     try:
         compile_motion(motion, spec)
     except MotionError:
@@ -406,7 +411,8 @@ def reach_motion(robot: Any, index: int, axis: str, sign: int, distance: float, 
     names = spec.joint_names
     parts = [{"joint": names[j], "offset": round(float(d), 4)} for j, d in zip(driven, delta) if abs(d) > 0.01]
     try:
-        motion = Motion.model_validate({"parts": parts[:12], "residual": residual, "ramp_s": ramp_s})
+        motion = Motion.model_validate({"parts": parts[:12], "residual": residual, "ramp_s": ramp_s,
+                                        "other_residual": residual})
         compile_motion(motion, spec)
     except (MotionError, ValueError):
         return None

@@ -310,7 +310,7 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
         mid, amp = 0.6, clamp(0.5 * ctx.mods.size, 0.2, 0.55)
         target = f"({mid:g} + {amp:g} * sin({w} * t))"
         prior = {"parts": [{"group": fingers, "offset": mid, "amplitude": amp, "frequency_hz": hz, "phase": 0.0,
-                            "joint_scale": flex}], "residual": 0.5}
+                            "joint_scale": flex}], "residual": 0.5, "other_residual": 0.5}
         check = f"{knuckles}_amplitude >= {0.5 * amp:.2g} and {knuckles}_frequency >= {0.5 * hz:.2g}"
         track = E(f"exp(-mean(square(q_{knuckles} - {target})) / 0.08)", 2.0)
         speed = E(f"clip(mean(abs(qd_{knuckles})), 0, 2)", 0.5)
@@ -334,7 +334,8 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
     lo, hi = 0.0, 0.04  # a parallel gripper's finger travel (m), open at the default pose
     mid, amp = -(hi - lo) / 2, 0.45 * (hi - lo)
     target = f"({mid:g} + {amp:g} * sin({w} * t))"
-    prior = {"parts": [{"group": gripper, "offset": mid, "amplitude": amp, "frequency_hz": hz}], "residual": 0.5}
+    prior = {"parts": [{"group": gripper, "offset": mid, "amplitude": amp, "frequency_hz": hz}], "residual": 0.5,
+             "other_residual": 0.5}
     check = f"{gripper}_amplitude >= {0.5 * amp:.2g} and {gripper}_frequency >= {0.5 * hz:.2g}"
     arm = ctx.group("arm", "all") or "all"
     return [
