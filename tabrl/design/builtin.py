@@ -167,6 +167,14 @@ def design(model_id: str, prompt: str) -> Design:
         programs.append(with_shape(program, spec, profile.robot, motion, success))
     # One behavior, one verdict: an approach whose terms name no measurable figure (expressions
     # only) is judged by a sibling's check.
+    # Likewise an approach of expressions only (no rhythm, pose or gait the prior could be read from)
+    # moves with a sibling's prior, so its behavior is there from the first step too.
+    lead = next((k for k, p in enumerate(programs) if p.motion), None)
+    if lead is not None and spec is not None:
+        programs = [p if p.motion else p.model_copy(update={
+            "motion": programs[lead].motion, "notes": [*p.notes, f"Motion prior (as approach {lead + 1}): "
+                                                       + "; ".join(describe_motion(programs[lead].motion)) + "."]})
+            for p in programs]
     sibling = next((p.success for p in programs if p.success), None)
     if sibling:
         programs = [p if p.success else p.model_copy(update={

@@ -179,10 +179,13 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
         hz = clock or hz  # one clock: parts at other frequencies would fight each other
         gait = _GAIT_PATTERN.get(pattern or "trot", "trot")
         if jumping:
-            f = hz or 2.5
-            b.add({"group": knee, "amplitude": 0.35, "frequency_hz": f, "joint_scale": knee_scale}, kn)
-            b.add({"group": thigh, "amplitude": 0.2, "frequency_hz": f, "joint_scale": [-v for v in knee_scale]}, th)
-            gait_residual = 0.7
+            # Measured open-loop on Go1: knees 0.25 and thighs 0.2 at 3.5 Hz hop (10 moments with every foot
+            # off the ground in 8 s, no fall); slower pronks need smaller thigh swings (3 Hz: 0.1).
+            f = min(max(hz or 3.5, 3.0), 3.5)
+            b.add({"group": knee, "amplitude": 0.25, "frequency_hz": f, "joint_scale": knee_scale}, kn)
+            b.add({"group": thigh, "amplitude": 0.2 if f >= 3.5 else 0.1, "frequency_hz": f,
+                   "joint_scale": [-v for v in knee_scale]}, th)
+            gait_residual = 0.5
         elif vx or yaw:
             f = hz or 2.0
             if abs(vx) >= abs(yaw) * 0.3:  # mostly travelling: a trot that walks (backwards: knees lag instead)
