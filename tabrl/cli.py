@@ -141,6 +141,12 @@ def approaches(
             detail = data["expr"] if data["term"] == "expr" else key
             detail = detail if len(detail) <= 60 else detail[:57] + "..."
             lines.append(f"{data['weight']:>7g}  {data['term']}" + (f" [{detail}]" if detail else ""))
+        if p.motion is not None:  # the motion prior and the success check, as on the page's cards
+            from tabrl.rewards.motion import describe
+
+            lines += ["motion: " + m for m in describe(p.motion)]
+        if p.success:
+            lines.append("success: " + " and ".join(c.label() for c in p.success))
         table.add_row(str(i), escape(p.name), escape(p.summary), escape("\n".join(lines)))
     console.print(table)
     for note in found.notes:

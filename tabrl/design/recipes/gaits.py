@@ -26,6 +26,31 @@ _WAVE = {"FR": 0.0, "FL": _PI / 2, "RR": _PI, "RL": 3 * _PI / 2}
 _MIRROR = {"FR": "FL", "FL": "FR", "RR": "RL", "RL": "RR"}
 _FRONT = {"FR": True, "FL": True, "RR": False, "RL": False}
 
+def _rhythm_parts(rig: GaitRig, groups: dict[str, list[str]], joint: str, phases: dict[str, float],
+                  amp: Callable[[str], float], hz: float, lead: float, mirror: bool = False) -> list[dict[str, Any]]:
+    """The same rhythm as :func:`_leg_rhythm`, as motion-prior parts (one per leg joint).
+
+    The prior then plays exactly the rhythm the reward tracks, so the two never pull apart.
+    """
+    index = rig.joints[joint]  # type: ignore[index]
+    parts = []
+    for leg, phase in phases.items():
+        a = amp(leg)
+        if mirror:
+            leg, a = _MIRROR[leg], (-a if joint == "abduction" else a)
+        names = groups.get(rig.legs[leg], [])  # type: ignore[index]
+        if index >= len(names) or abs(a) < 1e-6:
+            continue
+        cycles = ((phase + lead) / (2 * _PI) + (0.5 if a < 0 else 0.0)) % 1.0
+        parts.append({"joint": names[index], "amplitude": round(abs(a), 4), "frequency_hz": hz,
+                      "phase": round(cycles if cycles <= 0.5 else cycles - 1.0, 4)})
+    return parts
+
+
+def _prior(*parts: list[dict[str, Any]], residual: float = 0.6) -> dict[str, Any]:
+    return {"parts": [p for group in parts for p in group][:12], "residual": residual, "other_residual": 0.3}
+
+
 _RIG_NOTE = ("The joint rhythm was measured to {what} this robot when played back open-loop in MuJoCo; "
              "tracking it gives PPO a gait to refine. Expect it to need about 150k steps.")
 
@@ -73,10 +98,11 @@ def _leg_rhythm(rig: GaitRig, joint: str, phases: dict[str, float], amp: Callabl
     return E(_track_expr(targets, hz, sigma2), weight)
 
 
-def rig_walk(rig: GaitRig, vx: float, height: float) -> list[Draft]:
+def rig_walk(rig: GaitRig, vx: float, height: float, groups: dict[str, list[str]] | None = None) -> list[Draft]:
     """Trot and pace scaffolds for walking forward at ``vx`` m/s, the base at ``height`` x standing."""
     r = rig.run if vx > 0.7 else rig.trot
     hz = r.hz
+    g = groups or {}
     trot = Draft(
         "Trot Rhythm", f"Track a measured trot at {hz:g} Hz (diagonal legs together, calves leading thighs) "
         f"with a speed reward toward {vx:.2g} m/s",
@@ -86,7 +112,9 @@ def rig_walk(rig: GaitRig, vx: float, height: float) -> list[Draft]:
          T("forward_speed", 1.5, target=vx)],
         [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)], moves=True,
         note="Main terms: expressions tracking a trot rhythm, its foot-contact timing, and forward_speed. "
-             + _RIG_NOTE.format(what="walk"))
+             + _RIG_NOTE.format(what="walk"),
+        motion=_prior(_rhythm_parts(rig, g, "thigh", _TROT, lambda _leg: r.thigh, hz, 0.0),
+                      _rhythm_parts(rig, g, "calf", _TROT, lambda _leg: r.calf, hz, _lead(r))) if g else None)
     p = rig.pace
     pace = Draft(
         "Pace Rhythm", f"Swing the legs of each side together (a pace) at {p.hz:g} Hz, calves a quarter-cycle ahead, "
@@ -97,12 +125,15 @@ def rig_walk(rig: GaitRig, vx: float, height: float) -> list[Draft]:
          T("forward_speed", 1.5, target=vx)],
         [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)], moves=True,
         note="Main terms: joint_sine on the thighs (alternate = one side, then the other), an expression for the "
-             "calves, and forward_speed. " + _RIG_NOTE.format(what="walk"))
+             "calves, and forward_speed. " + _RIG_NOTE.format(what="walk"),
+        motion=_prior([{"group": rig.pace_group, "amplitude": p.thigh, "frequency_hz": p.hz, "pattern": "alternate"}],
+                      _rhythm_parts(rig, g, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p))) if g else None)
     return [trot, pace]
 
 
-def rig_spin(rig: GaitRig, yaw: float) -> list[Draft]:
+def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = None) -> list[Draft]:
     """Two turning scaffolds: a rotating abduction wave, and a trot whose front and rear feet push apart."""
+    g = groups or {}
     way = "counter-clockwise" if yaw > 0 else "clockwise"
     w = rig.wave_turn
     ccw = yaw > 0  # measured clockwise; the mirror image turns the other way
@@ -114,7 +145,10 @@ def rig_spin(rig: GaitRig, yaw: float) -> list[Draft]:
          _leg_rhythm(rig, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2, 1.5, 0.12, mirror=ccw),
          T("spin", 1.5, yaw_rate=yaw)],
         [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
-        note="Main terms: expressions tracking an abduction/calf wave, and spin. " + _RIG_NOTE.format(what="turn"))
+        note="Main terms: expressions tracking an abduction/calf wave, and spin. " + _RIG_NOTE.format(what="turn"),
+        motion=_prior(_rhythm_parts(rig, g, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, mirror=ccw),
+                      _rhythm_parts(rig, g, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2, mirror=ccw))
+        if g else None)
     t = rig.trot_turn
     lead = -_PI / 2 if yaw > 0 else _PI / 2  # the abduction rhythm's phase sets the direction
     trot = Draft(
@@ -128,7 +162,11 @@ def rig_spin(rig: GaitRig, yaw: float) -> list[Draft]:
          T("spin", 1.5, yaw_rate=yaw)],
         [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
         note="Main terms: expressions tracking a trot with opposed abduction, its foot-contact timing, and spin. "
-             + _RIG_NOTE.format(what="turn"))
+             + _RIG_NOTE.format(what="turn"),
+        motion=_prior(_rhythm_parts(rig, g, "abduction", _TROT, lambda leg: t.abduction if _FRONT[leg] else -t.abduction,
+                                    t.hz, lead),
+                      _rhythm_parts(rig, g, "thigh", _TROT, lambda _leg: t.thigh, t.hz, 0.0),
+                      _rhythm_parts(rig, g, "calf", _TROT, lambda _leg: t.calf, t.hz, _PI / 2)) if g else None)
     return [wave, trot]
 
 

@@ -140,7 +140,7 @@ def legged_locomote(ctx: Ctx, cmd: Command) -> list[Draft]:
     label = "Straight-Line Drive" if not cmd.yaw else "Heading Drive"
     rig = rig_for(ctx)
     if rig is not None and cmd.vx > 0 and not cmd.vy and not cmd.yaw and cmd.gait in ("trot", "walk", "pace"):
-        return rig_walk(rig, cmd.vx, cmd.height) + [v1]
+        return rig_walk(rig, cmd.vx, cmd.height, ctx.profile.groups) + [v1]
     v3 = Draft(
         label, f"Expression-shaped velocity ({what}) with a level, steady body",
         main3, [T("base_orientation", 0.5, roll=0.0, pitch=0.0, sigma=0.3),
@@ -167,7 +167,7 @@ def legged_spin(ctx: Ctx, _intent: Intent, recipe: Recipe) -> list[Draft]:
                note="Main term: spin (rises linearly to 1 at the target rate); stay_in_place keeps it on the spot.")
     rig = rig_for(ctx)
     if rig is not None:
-        return rig_spin(rig, yaw) + [v1]
+        return rig_spin(rig, yaw, ctx.profile.groups) + [v1]
     v3 = Draft("Yaw Drive", f"Expression on the turning rate ({way}) with a penalty on drifting away",
                [E(f"clip(yaw_rate / {num(yaw)}, -1, 1.3)", 1.5), E("-clip(drift, 0, 2)", 1.0)],
                [T("base_height", 0.5, ratio=1.0, sigma=0.1), T("upright", 0.5), T("alive", 0.5),
