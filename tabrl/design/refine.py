@@ -1,122 +1,41 @@
 """Refine a trained approach: its program, reward shares and measured behavior -> three improved programs.
 
-With an LLM provider the model reads the run and proposes three programs (validated and repaired
-like designs; a failing one is replaced by a rule-based refinement). Without one, a deterministic
-rule set does it: terms the user names are raised or lowered ("more hips, less jumping"),
-weights are rebalanced from the reward shares, and stability terms are strengthened when the
-robot fell. Every refined program is checked by the reward language before it is returned.
+With an LLM provider the model reads the run and proposes three programs, in the same repair
+session as designs (:func:`tabrl.design.repair.run_session`); a failing one is replaced by a
+rule-based refinement. Without one, a deterministic rule set does it: terms the user names are
+raised or lowered ("more hips, less jumping"), weights are rebalanced from the reward shares,
+and stability terms are strengthened when the robot fell. Every refined program is checked by
+the reward language before it is returned.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import math
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from tabrl.config import Settings, get_settings
-from tabrl.design.llm import (
-    BUILTIN,
-    N_APPROACHES,
-    Approach,
-    DesignResult,
-    ProgramCheckError,
-    _Slot,
-    check_program,
-    converse,
-    system_prompt,
-)
-from tabrl.design.providers import ProviderError, make_provider, provider_config, provider_infos
+from tabrl.design.llm import BUILTIN
+from tabrl.design.prompting import refine_prompt, system_prompt
+from tabrl.design.providers import provider_config, provider_infos
+from tabrl.design.repair import Approach, DesignResult, check_candidate, run_session
+from tabrl.design.runs import RunNotFound, RunSummary, load_run
+from tabrl.design.vocabulary import LEXICON, base_forms
+from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS
+
+if TYPE_CHECKING:
+    from tabrl.robots.model import Robot
+
+__all__ = ["REFINER_NOTE", "RunNotFound", "RunSummary", "load_run", "parse_wishes", "refine_approaches", "refine_run",
+           "rule_based_programs", "shares_by_index"]
 
 REFINER_NOTE = "fallback: built-in refiner"
-MAX_NAME, MAX_SUMMARY, MAX_TERMS = 60, 200, 12  # the reward language's limits
-
-# ----------------------------------------------------------------------------- reading a finished run
-
-
-class RunSummary(BaseModel):
-    """What refining needs from a finished run."""
-
-    model_id: str
-    program: dict[str, Any]
-    term_shares: dict[str, float] = Field(default_factory=dict)
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    path: str | None = None
-
-
-class RunNotFound(FileNotFoundError):
-    """No finished run matches the given directory or id."""
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        value = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _candidates(job: str, settings: Settings) -> list[Path]:
-    path = Path(job).expanduser()
-    if path.exists():
-        return [path]
-    root = settings.data_dir
-    out = [root / sub / job for sub in ("jobs", "runs", "artifacts")]
-    if re.fullmatch(r"[\w.\-]+", job):
-        for sub in ("jobs", "runs", "artifacts"):
-            base = root / sub
-            if base.is_dir():
-                out += sorted(p for p in base.glob(f"**/{job}") if p.is_dir())
-    return out
-
-
-def _run_files(directory: Path) -> tuple[Path | None, Path | None]:
-    """(metadata.json, metrics.json) in a job dir, its ``policy`` checkpoint or its parent."""
-    metadata = next((p for p in (directory / "metadata.json", directory / "policy" / "metadata.json",
-                                 directory / "checkpoint" / "metadata.json") if p.is_file()), None)
-    if metadata is None:
-        found = sorted(directory.glob("*/metadata.json"))
-        metadata = found[0] if len(found) == 1 else None
-    metrics = next((p for p in (directory / "metrics.json", directory / "render" / "metrics.json",
-                                directory.parent / "metrics.json") if p.is_file()), None)
-    return metadata, metrics
-
-
-def load_run(job: str | Path, settings: Settings | None = None) -> RunSummary:
-    """Reads a finished run: a job directory (or its checkpoint directory), or a job id under the data dir."""
-    settings = settings or get_settings()
-    for directory in _candidates(str(job), settings):
-        if not directory.is_dir():
-            continue
-        metadata_path, metrics_path = _run_files(directory)
-        if metadata_path is None:
-            continue
-        meta = _read_json(metadata_path)
-        if not meta or not isinstance(meta.get("program"), dict):
-            raise RunNotFound(f"{metadata_path} has no program")
-        metrics = _read_json(metrics_path) if metrics_path else None
-        metrics = metrics or {}
-        final = meta.get("final_metrics") if isinstance(meta.get("final_metrics"), dict) else {}
-        shares = final.get("term_shares") or meta.get("term_shares") or metrics.get("term_shares") or {}
-        if not shares and isinstance(metrics.get("reward_terms"), dict):
-            means = {k: float(v) for k, v in metrics["reward_terms"].items() if isinstance(v, (int, float))}
-            total = sum(abs(v) for v in means.values()) or 1.0
-            shares = {k: v / total for k, v in means.items()}
-        model_id = meta.get("model_id") or meta.get("model") or meta.get("env")
-        if not model_id:
-            raise RunNotFound(f"{metadata_path} does not say which robot it trained")
-        return RunSummary(model_id=model_id, program=meta["program"], path=str(directory), metrics=metrics,
-                          term_shares={str(k): float(v) for k, v in shares.items() if isinstance(v, (int, float))})
-    raise RunNotFound(f"no finished run at '{job}': give a job directory (with metadata.json and metrics.json) "
-                      f"or a job id under {settings.data_dir}")
-
 
 # ----------------------------------------------------------------------------- the rule set
 
@@ -184,18 +103,16 @@ class Wish(BaseModel):
     text: str
 
 
+
+
+# The words the rules know, for picking a word's base form.
+_KNOWN = LEXICON | set(SYNONYMS) | set(_PENALTY_FOR_LESS)
+
+
 def _stem(word: str) -> str:
-    """A crude stem: hips -> hip, jumping -> jump, hopping -> hop, bodies -> body."""
+    """The shortest known base form (the designer's stemmer): hips -> hip, jumping -> jump, arms -> arm."""
     word = word.lower().strip("'\"")
-    if word.endswith("ing") and len(word) > 5:
-        return word[:-4] if word[-4] == word[-5] and word[-4] not in "aeiouls" else word[:-3]
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
+    return min((f for f in base_forms(word) if f in _KNOWN), key=len, default=word)
 
 
 def parse_wishes(words: str | None) -> list[Wish]:
@@ -293,7 +210,9 @@ def shares_by_index(program: dict[str, Any], shares: dict[str, float],
     return out
 
 
-def compiled_keys(program: dict[str, Any], robot: Any) -> list[str] | None:
+
+
+def compiled_keys(program: dict[str, Any], robot: Robot) -> list[str] | None:
     """The compiled program's term keys (how training reports shares), or None if it does not compile."""
     try:
         import numpy as np
@@ -303,6 +222,7 @@ def compiled_keys(program: dict[str, Any], robot: Any) -> list[str] | None:
         return list(compile_program(program, robot.spec, np).keys)
     except Exception:  # noqa: BLE001 - fall back to matching keys by name
         return None
+
 
 
 def _scale(program: dict[str, Any], index: int, factor: float, why: str, notes: list[str]) -> None:
@@ -396,8 +316,8 @@ VARIANTS = ("Tuned", "Rebalanced", "Bold")
 
 
 def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] | None, metrics: dict[str, Any] | None,
-                        words: str | None, robot: Any = None,
-                        check: Callable[[Any, Any], Any] | None = None) -> list[dict[str, Any]]:
+                        words: str | None, robot: Robot | None = None,
+                        check: Callable[[Any, Robot], Any] | None = None) -> list[dict[str, Any]]:
     """Three deterministic refinements (as program JSON), each checked by the reward language when ``robot`` is given.
 
     1. Tuned: the user's words applied (or a gentle rebalance when there are none).
@@ -427,7 +347,7 @@ def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] |
         if robot is not None and check is not None:
             try:
                 check(candidate, robot)
-            except ProgramCheckError as exc:
+            except ValueError as exc:  # ProgramCheckError
                 notes = [f"kept the original: refinement failed ({exc})"]
                 candidate = _finish(copy.deepcopy(base), base, variant, notes)
                 _nudge(candidate, len(out), candidate["notes"])
@@ -451,43 +371,14 @@ def _nudge(program: dict[str, Any], k: int, notes: list[str]) -> None:
 def _finish(candidate: dict[str, Any], base: dict[str, Any], variant: str, notes: list[str]) -> dict[str, Any]:
     name = str(base.get("name") or "Approach")
     suffix = f" ({variant})"
-    candidate["name"] = name[: MAX_NAME - len(suffix)].rstrip() + suffix
+    candidate["name"] = name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
     summary = str(base.get("summary") or "")
-    candidate["summary"] = f"{variant} refinement: {summary}".strip()[:MAX_SUMMARY]
+    candidate["summary"] = f"{variant} refinement: {summary}".strip()[:MAX_SUMMARY_CHARS]
     candidate["notes"] = [*notes] or ["no change suggested"]
     return candidate
 
 
 # ----------------------------------------------------------------------------- entry point
-
-
-def _compact_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Metrics for a prompt: numbers rounded, long lists dropped."""
-    def trim(v: Any, depth: int = 0) -> Any:
-        if isinstance(v, float):
-            return round(v, 4) if math.isfinite(v) else None
-        if isinstance(v, dict) and depth < 3:
-            return {k: trim(x, depth + 1) for k, x in v.items()}
-        if isinstance(v, list):
-            return [trim(x, depth + 1) for x in v[:12]]
-        return v
-    return {k: trim(v) for k, v in metrics.items() if k not in ("video_frames", "fps", "width", "height")}
-
-
-def refine_prompt(program: dict[str, Any], term_shares: dict[str, float], metrics: dict[str, Any],
-                  words: str | None) -> str:
-    shares = {k: round(float(v), 4) for k, v in term_shares.items()}
-    return "\n\n".join([
-        "This reward program was trained; the policy's behavior was measured.",
-        "Program:\n" + json.dumps(program),
-        "Share of the reward each term contributed during training (negative: penalties):\n" + json.dumps(shares),
-        "Measured behavior (10 s rollout):\n" + json.dumps(_compact_metrics(metrics)),
-        f"What the user wants changed: {words.strip()}" if words and words.strip()
-        else "The user gave no words: improve what the measurements show is off.",
-        "Propose three improved programs that differ in kind: (1) a careful re-weighting, (2) a structural "
-        "change (add, replace or retune terms), (3) a bolder alternative strategy for the same behavior. "
-        "Say what changed and why in each program's 'notes'. Reply with JSON {\"approaches\": [...]}.",
-    ])
 
 
 def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares: dict[str, float] | None = None,
@@ -513,48 +404,26 @@ def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares:
         name = next(i.name for i in provider_infos(settings) if i.default)
 
     def rules() -> list[dict[str, Any]]:
-        return rule_based_programs(program_json, shares, metrics, words, robot, check_program)
+        programs = rule_based_programs(program_json, shares, metrics, words, robot, check_candidate)
+        return [_validated(p, robot) for p in programs]
 
     if name in (None, BUILTIN):
-        programs = rules()
         return DesignResult(provider=BUILTIN, model=BUILTIN, kind=BUILTIN, label="Built-in refiner",
-                            approaches=[Approach(program=_validated(p, robot), source=BUILTIN) for p in programs],
+                            approaches=[Approach(program=p, source=BUILTIN) for p in rules()],
                             elapsed_s=time.perf_counter() - start)
     config = provider_config(name, model, settings)
-    result = DesignResult(provider=config.name, model=config.model, kind=config.kind, label=config.label)
-    client = make_provider(config)
-    try:
-        slots, result.requests = converse(client, robot, system_prompt(robot, task="refine"),
-                                          refine_prompt(program_json, shares, metrics, words),
-                                          repair_rounds=settings.llm_repair_rounds, deadline_s=settings.llm_deadline_s)
-    except ProviderError as exc:
-        result.error, result.error_kind = str(exc), exc.kind
-        slots = [_Slot() for _ in range(N_APPROACHES)]
-        for slot in slots:
-            slot.error = str(exc)
-    finally:
-        client.close()
-    spare: list[dict[str, Any]] | None = None
-    approaches = []
-    for i, slot in enumerate(slots):
-        if slot.program is not None:
-            approaches.append(Approach(program=slot.program.model_dump(mode="json"), source="llm", rounds=slot.rounds))
-            continue
-        spare = spare if spare is not None else rules()
-        data = copy.deepcopy(spare[i % len(spare)])
-        data["notes"] = [*data.get("notes", []), f"{REFINER_NOTE} (LLM approach failed: {(slot.error or '')[:400]})"]
-        approaches.append(Approach(program=_validated(data, robot), source="fallback", fallback=True,
-                                   error=slot.error, rounds=slot.rounds))
-    result.approaches = approaches
+    result = run_session(config, robot, system_prompt(robot, task="refine"),
+                         refine_prompt(program_json, shares, metrics, words), settings=settings, fallback=rules,
+                         fallback_note=REFINER_NOTE, fallback_on_provider_error=True)
     result.elapsed_s = time.perf_counter() - start
     return result
 
 
-def _validated(data: dict[str, Any], robot: Any) -> dict[str, Any]:
+def _validated(data: dict[str, Any], robot: Robot) -> dict[str, Any]:
     """The program as the reward language normalises it (it was checked already; re-check is cheap)."""
     try:
-        return check_program(data, robot).model_dump(mode="json")
-    except ProgramCheckError:
+        return check_candidate(data, robot).model_dump(mode="json")
+    except ValueError:  # ProgramCheckError: keep it as it is
         return data
 
 
@@ -564,8 +433,3 @@ def refine_run(job: str | Path, words: str | None = None, *, provider: str | Non
     run = load_run(job, settings)
     return refine_approaches(run.model_id, run.program, run.term_shares, run.metrics, words, provider=provider,
                              model=model, settings=settings)
-
-
-async def arefine_approaches(*args: Any, **kwargs: Any) -> DesignResult:
-    """``refine_approaches`` for async callers (FastAPI): runs in a worker thread."""
-    return await asyncio.to_thread(refine_approaches, *args, **kwargs)

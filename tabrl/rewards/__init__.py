@@ -14,8 +14,9 @@ _EXPORTS = {
     "TERMS": "terms", "term_key": "terms",
     "ExpressionError": "expressions", "compile_expression": "expressions", "check_syntax": "expressions",
     "RewardProgram": "program", "ProgramError": "program", "schema_json": "program",
-    "CompiledReward": "compiler", "compile_program": "compiler", "check_program": "compiler",
+    "CompiledReward": "compiler", "compile_program": "compiler", "check_fits": "compiler",
     "smoke_test": "smoke", "sample_states": "smoke",
+    "validate_program": "validate", "ProgramCheckError": "validate",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -39,7 +39,7 @@ class CompiledReward:
         return total, terms
 
 
-def check_program(program: RewardProgram, spec: RobotSpec) -> None:
+def check_fits(program: RewardProgram, spec: RobotSpec) -> None:
     """Raises ProgramError if the program names something this robot lacks."""
     if program.motion is not None:
         try:
@@ -117,7 +117,7 @@ def _dry_run(where: str, source: str, compiled: expressions.CompiledExpression, 
 
 def compile_program(program: RewardProgram | dict, spec: RobotSpec, xp: Any) -> CompiledReward:
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
-    check_program(program, spec)
+    check_fits(program, spec)
     ranks = feature_ranks(spec)
     parts = []
     taken: set[str] = set()
@@ -149,7 +149,3 @@ def _expr_fn(xp, node: expressions.CompiledExpression):
         return xp.asarray(node.per_state(xp, f), dtype=f["t"].dtype)
 
     return evaluate
-
-
-def evaluate_numpy(program: RewardProgram, spec: RobotSpec, features: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-    return compile_program(program, spec, np)(features)

@@ -97,18 +97,9 @@ def _rotation(xp: Any, quat: Any) -> Any:
     return xp.stack(rows, axis=-1).reshape(quat.shape[:-1] + (3, 3))
 
 
-def quat_rotate_inverse(xp: Any, quat: Any, vec: Any) -> Any:
-    """Rotates world vectors into the frame of unit quaternion(s) ``quat`` (w, x, y, z)."""
-    return _to_body(xp, _rotation(xp, quat), vec)
-
-
 def _to_body(xp: Any, rot: Any, vec: Any) -> Any:
     # v_body[i] = sum_j R[j, i] v_world[j]: one broadcast multiply and a sum, cheap on a batch.
     return xp.sum(rot * vec[..., :, None], axis=-2)
-
-
-def euler_from_quat(xp: Any, quat: Any) -> tuple[Any, Any, Any]:
-    return _euler(xp, _rotation(xp, quat))
 
 
 def _euler(xp: Any, rot: Any) -> tuple[Any, Any, Any]:

@@ -9,7 +9,6 @@ the base, the feet and the end effectors, and actuator-force sensors for torques
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import mujoco
 import numpy as np
@@ -311,8 +310,4 @@ def _enable_body_contacts(model: mujoco.MjModel) -> None:
     # The broad phase filters with per-body masks computed at compile time: update them too.
     for body in np.unique(model.geom_bodyid[off]):
         model.body_conaffinity[body] |= floor_bits
-
-
-def spec_from_xml_file(path: Path) -> mujoco.MjSpec:
-    return mujoco.MjSpec.from_file(str(path))
 

@@ -18,7 +18,7 @@ from tabrl.export import onnx as onnx_export
 from tabrl.render.artifacts import RenderCancelled, render_policy
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import RewardProgram
-from tabrl.rewards.smoke import smoke_test
+from tabrl.rewards.validate import validate_program
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
@@ -52,9 +52,8 @@ def prepare(model_id: str, program: RewardProgram | dict) -> tuple[Robot, Reward
     """Validates, compiles and smoke-tests a program for a robot (raises before any training)."""
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
     robot = load_robot(model_id)
-    compiled = compile_program(program, robot.spec, np)
-    smoke_test(program, robot)
-    return robot, program, compiled
+    program = validate_program(program, robot)  # the one check path: compile for this robot, smoke test
+    return robot, program, compile_program(program, robot.spec, np)
 
 
 def _ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:

@@ -20,18 +20,12 @@ pytest.importorskip("tabrl.design.builtin", reason="the built-in designer is not
 
 from tabrl.cli import app
 from tabrl.config import get_settings
-from tabrl.design import llm
-from tabrl.design.llm import (
-    FALLBACK_NOTE,
-    ProgramCheckError,
-    ReplyError,
-    check_program,
-    design_with_provider,
-    design_with_providers,
-    extract_json,
-)
+from tabrl.design import prompting
+from tabrl.design.llm import design_with_provider, design_with_providers
+from tabrl.design.repair import FALLBACK_NOTE, ReplyError, extract_json
 from tabrl.design.providers import ProviderConfigError
 from tabrl.design.refine import REFINER_NOTE, refine_approaches
+from tabrl.rewards.validate import ProgramCheckError, validate_program
 from tabrl.robots.catalog import load_robot
 
 from tests.llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text,
@@ -112,25 +106,25 @@ def env(monkeypatch, tmp_path, server):
 
 def check_error(data, robot) -> str:
     with pytest.raises(ProgramCheckError) as info:
-        check_program(data, robot)
+        validate_program(data, robot)
     return str(info.value)
 
 
 def test_good_programs_are_valid(robot):
     for program in GOOD:
-        assert check_program(program, robot).name == program["name"]
+        assert validate_program(program, robot).name == program["name"]
 
 
 def test_worked_examples_are_valid_and_prompt_fits_the_robot(robot):
-    (_, go1_examples), (_, panda_examples) = llm.EXAMPLES
+    (_, go1_examples), (_, panda_examples) = prompting.EXAMPLES
     for program in go1_examples:
-        check_program(program, robot)
+        validate_program(program, robot)
     panda = load_robot("PandaPickCube")
     for program in panda_examples:
-        check_program(program, panda)
-    text = llm.system_prompt(panda)
+        validate_program(program, panda)
+    text = prompting.system_prompt(panda)
     assert "- ee_path [" in text and "- air_time [" not in text and "feet: none" in text
-    assert "- air_time [" in llm.system_prompt(robot)
+    assert "- air_time [" in prompting.system_prompt(robot)
 
 
 def test_good_reply_openai(env, robot):
@@ -219,7 +213,7 @@ def test_hostile_expression_is_refused_never_run_and_replaced(env, robot, tmp_pa
     assert first.program["notes"][-1].startswith(f"{FALLBACK_NOTE} (LLM approach failed: ")
     assert "__import__" not in json.dumps(first.program["terms"])
     assert [a.program["name"] for a in result.approaches[1:]] == ["Body Roll", "Planted Wiggle"]
-    check_program(first.program, robot)  # the fallback itself is a valid program
+    validate_program(first.program, robot)  # the fallback itself is a valid program
 
 
 def test_all_fail_gives_three_fallbacks_not_cached(env):
@@ -312,6 +306,45 @@ def test_several_providers_concurrently_labelled(env):
     assert elapsed < 5.0, elapsed
 
 
+def huge_literal() -> dict:
+    """A candidate whose expression holds a 400-digit integer (too big for a float)."""
+    program = copy.deepcopy(ROLL)
+    program["terms"].append({"term": "expr", "weight": 1.0, "expr": "1" + "0" * 399 + " * base_height"})
+    return program
+
+
+def test_a_candidate_that_breaks_the_checks_stays_inside_its_provider(env, tmp_path):
+    """Whatever a candidate raises (here an OverflowError deep in validation) becomes that approach's error and
+    a fallback: configure answers 200 and the other provider's approaches are as it sent them."""
+    from tests.studio import studio
+
+    bad = reply(SWAY, huge_literal(), STILL_FEET)
+    env.script("p1", [openai_json(bad), openai_json(bad), openai_json(bad)])
+    env.script("cl", [anthropic_tool(reply(STILL_FEET, SWAY, ROLL))])
+    with studio(tmp_path / "studio") as client:
+        r = client.post("/api/training/configure", json={"model_id": MODEL_ID, "prompt": PROMPT, "num_steps": 2000,
+                                                         "providers": ["p1", "cl"]})
+    assert r.status_code == 200, r.text
+    p1, cl = r.json()["designs"]
+    assert p1["provider"] == "p1" and p1["error"] is None
+    assert [a["fallback"] for a in p1["approaches"]] == [False, True, False]
+    assert [a["name"] for a in p1["approaches"]][::2] == ["Hip Sway", "Planted Wiggle"]
+    why = p1["approaches"][1]["notes"][-1]
+    assert why.startswith(FALLBACK_NOTE) and "schema" in why, why
+    assert cl["provider"] == "cl" and cl["error"] is None
+    assert [a["name"] for a in cl["approaches"]] == ["Planted Wiggle", "Hip Sway", "Body Roll"]
+    assert not any(a["fallback"] for a in cl["approaches"])
+    assert len(env.lane_requests("p1")) == 3  # the error went back to the model in each repair round
+
+
+def test_a_reply_json_cannot_read_is_repaired_not_raised(env):
+    """json.loads refuses integers over 4,300 digits with a plain ValueError: still a reply to repair."""
+    env.script("p1", [openai_text('{"approaches": [' + "7" * 5000 + "]}"), openai_json(reply(*GOOD))])
+    result = design_with_provider(MODEL_ID, PROMPT, "p1")
+    assert result.ok and result.requests == 2 and not result.fallbacks
+    assert "could not be read" in env.lane_requests("p1")[1].texts()
+
+
 def test_all_ready_providers_by_default(env):
     env.script("p1", [openai_json(reply(*GOOD))])
     env.script("cl", [anthropic_tool(reply(*GOOD))])
@@ -370,7 +403,7 @@ def test_refine_provider_failure_falls_back_to_rules(env, robot):
     assert result.error_kind == "auth" and result.fallbacks == 3
     for a in result.approaches:
         assert a.program["notes"][-1].startswith(REFINER_NOTE)
-        check_program(a.program, robot)
+        validate_program(a.program, robot)
 
 
 def test_refine_without_a_provider_uses_rules(env, robot, monkeypatch):
@@ -382,7 +415,7 @@ def test_refine_without_a_provider_uses_rules(env, robot, monkeypatch):
     assert tuned["terms"][0]["weight"] > SWAY["terms"][0]["weight"]
     assert any("less jumping" in n for n in tuned["notes"])
     for a in result.approaches:
-        check_program(a.program, robot)
+        validate_program(a.program, robot)
 
 
 def test_cli_refine_job_dir(env, tmp_path, monkeypatch):
@@ -402,7 +435,7 @@ def test_cli_refine_job_dir(env, tmp_path, monkeypatch):
 
 
 def test_reply_schema_has_no_dangling_refs():
-    text = json.dumps(llm.reply_schema())
+    text = json.dumps(prompting.reply_schema())
     assert '"$ref"' not in text or '"$defs"' in text
 
 

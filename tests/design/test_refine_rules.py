@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tabrl.design.refine import load_run, parse_wishes, rule_based_programs, shares_by_index
 
 HIPS = {"name": "Hip Oscillator", "summary": "Sway the hips", "notes": [], "terms": [
@@ -15,7 +17,7 @@ HIPS = {"name": "Hip Oscillator", "summary": "Sway the hips", "notes": [], "term
 
 def test_parse_wishes():
     wishes = parse_wishes("More hips, less jumping and please stop spinning; bigger shaking. Hello")
-    assert [(w.direction, w.words) for w in wishes] == [(1, ["hip"]), (-1, ["jump"]), (-1, ["spin"]), (1, ["shak"])]
+    assert [(w.direction, w.words) for w in wishes] == [(1, ["hip"]), (-1, ["jump"]), (-1, ["spin"]), (1, ["shake"])]
     assert parse_wishes(None) == [] and parse_wishes("  ") == []
 
 
@@ -88,3 +90,36 @@ def test_load_run_shares_from_rendered_reward_terms(tmp_path):
     (tmp_path / "metadata.json").write_text(json.dumps({"model_id": "X", "program": HIPS}))
     (tmp_path / "metrics.json").write_text(json.dumps({"reward_terms": {"a": 3.0, "b": -1.0}}))
     assert load_run(tmp_path).term_shares == {"a": 0.75, "b": -0.25}
+
+
+def test_load_run_finds_a_studio_job_by_its_id(tmp_path):
+    """`tabrl refine 7` reads job 7 from the data dir's database and its run folder."""
+    from tabrl.config import Settings
+    from tabrl.design.refine import RunNotFound
+    from tabrl.jobs.db import open_database
+    from tabrl.jobs.models import Approach, Job, StudioSession
+
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(RunNotFound, match="no studio database"):
+        load_run("1", settings)
+    run_dir = tmp_path / "sessions" / "s1" / "job-1" / "a0"
+    (run_dir / "policy").mkdir(parents=True)
+    (run_dir / "policy" / "metadata.json").write_text(json.dumps({"model_id": "Go1JoystickFlatTerrain",
+                                                                   "program": HIPS}))
+    (run_dir / "metrics.json").write_text(json.dumps({"falls": 0}))
+    with open_database(settings.resolved_database_url)() as db:
+        session = StudioSession(id="s1", model_id="Go1JoystickFlatTerrain", prompt="shake", num_steps=2000)
+        session.approaches.append(Approach(design=0, index=0, program=HIPS))
+        db.add(session)
+        db.flush()
+        approach = session.approaches[0].id
+        db.add_all([Job(session_id="s1", approach_id=approach, total_steps=2000, status="done",
+                        artifacts={"policy": "sessions/s1/job-1/a0/policy"}),
+                    Job(session_id="s1", approach_id=approach, total_steps=2000, status="running")])
+        db.commit()
+    run = load_run("1", settings)
+    assert run.model_id == "Go1JoystickFlatTerrain" and run.program == HIPS and run.path == str(run_dir)
+    with pytest.raises(RunNotFound, match="only a finished training job"):
+        load_run("2", settings)
+    with pytest.raises(RunNotFound, match="no job 3"):
+        load_run("3", settings)
