@@ -19,7 +19,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,llm,assets]'
+	$(BIN)/pip install --quiet -e '.[test,llm,assets,ray]'
 	$(BIN)/pip check
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 

@@ -361,8 +361,19 @@ def serve(
     if not is_loopback(settings.host) and not settings.token:
         fail(f"binding {settings.host} makes the studio reachable from other machines; set TABRL_TOKEN to a secret "
              "first (every call must then carry it), or bind 127.0.0.1")
+    if settings.executor == "ray":
+        if settings.ray_address:  # an unreachable cluster is named now, not in a start-up traceback
+            from tabrl.jobs.ray_executor import ClusterUnreachable, check_address
+
+            try:
+                check_address(settings.ray_address)
+            except ClusterUnreachable as exc:
+                fail(str(exc))
+        where = f"jobs on the Ray cluster at {settings.ray_address or 'a private Ray instance'}"
+    else:
+        where = f"{settings.max_workers} job(s) at once"
     console.print(f"TabRL Training Studio on [bold]http://{settings.host}:{settings.port}/[/] "
-                  f"({settings.max_workers} job(s) at once; data in {settings.data_dir})")
+                  f"({where}; data in {settings.data_dir})")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,14 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(50, description="A warm worker is replaced by a fresh one after this many jobs.")
     worker_max_rss_mb: float = Field(3000.0, description="A warm worker using more memory than this (MB) after a job is replaced.")
     calibrate_at_start: bool = Field(True, description="Measure physics and render speed once per start (the page's time estimate).")
+    executor: Literal["local", "ray"] = Field("local", description="Where jobs run: warm local worker processes, or a Ray cluster.")
+    ray_address: str | None = Field(
+        default=None, description="Ray cluster to use (host:port, or 'auto' for the one `ray start` runs on this "
+                                  "machine); unset: a private Ray instance that lives and stops with the studio.")
+    ray_cpus_per_job: float = Field(1.0, gt=0, description="CPUs each Ray job asks for (training jobs also ask for "
+                                                           "a GPU when the cluster has one: the MJX backend).")
+    ray_max_jobs: int = Field(0, ge=0, description="Jobs placed on the Ray cluster at once (0: all queued jobs; the "
+                                                  "cluster runs what its resources allow and queues the rest).")
     steps_min: int = Field(10_000, description="Fewest environment steps a job may ask for.")
     steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
     steps_default: int = 50_000

@@ -28,3 +28,21 @@ def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("TABRL_CACHE_DIR", str(Path(os.environ["TABRL_DATA_DIR"]) / "cache"))
     get_settings.cache_clear()
     return Path(os.environ["TABRL_DATA_DIR"])
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real two-node Ray cluster on loopback (a head and one worker node, one CPU each), shared by
+    the session's Ray tests and stopped even when they fail."""
+    pytest.importorskip("ray", reason="the Ray executor's tests need the 'ray' extra: pip install -e '.[ray]'")
+    try:
+        from tests.ray_cluster import RayCluster
+    except ImportError:  # pragma: no cover - run from inside tests/
+        from ray_cluster import RayCluster
+
+    cluster = RayCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

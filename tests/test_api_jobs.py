@@ -1,4 +1,10 @@
-"""Jobs through the studio service: real training in worker processes, live events, cancel, restart."""
+"""Jobs through the studio service: real training, live events, cancel, restart — on both executors.
+
+Every test runs twice: with the local pool of worker processes, and with ``TABRL_EXECUTOR=ray``
+against a real two-node Ray cluster on loopback (the session's ``ray_cluster``). The assertions are
+the same; where the executors differ by design (a cluster job outlives a server restart), the test
+says so.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +24,25 @@ except ImportError:  # pragma: no cover - run from inside tests/
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(scope="module", params=["local", "ray"])
+def executor(request) -> dict:
+    """Settings that choose the executor ({} is the default: the local pool)."""
+    if request.param == "local":
+        return {}
+    cluster = request.getfixturevalue("ray_cluster")
+    # One job on the cluster at a time, as the local pool below runs one at a time (max_workers=1).
+    return {"executor": "ray", "ray_address": cluster.address, "ray_max_jobs": 1}
+
+
+def as_env(settings: dict) -> dict[str, str]:
+    return {f"TABRL_{key.upper()}": str(value) for key, value in settings.items()}
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, executor):
     """One session with one approach trained to the end, watched live over the WebSocket."""
     data_dir = tmp_path_factory.mktemp("studio") / "data"
-    with studio(data_dir) as client:
+    with studio(data_dir, **executor) as client:
         session = configure(client)
         (job,) = train(client, session)
         events = []
@@ -117,8 +137,8 @@ def test_refine_adds_a_design_from_a_finished_job(trained):
     assert "calmer please" in refined["label"] and len(refined["approaches"]) == 3
 
 
-def test_cancel_frees_the_slot_and_queued_jobs_cancel_at_once(tmp_path):
-    with studio(tmp_path / "data") as client:  # one worker slot
+def test_cancel_frees_the_slot_and_queued_jobs_cancel_at_once(tmp_path, executor):
+    with studio(tmp_path / "data", **executor) as client:  # one worker slot
         session = configure(client)
         first, second, third = train(client, session, count=3, steps=100_000)
         wait_job(client, first["id"], {"running"}, predicate=lambda j: j["steps_done"] > 0)
@@ -141,9 +161,9 @@ def test_cancel_frees_the_slot_and_queued_jobs_cancel_at_once(tmp_path):
         assert client.post(f"/api/jobs/{second['id']}/cancel").status_code == 409
 
 
-def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(tmp_path):
+def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(tmp_path, executor):
     data_dir = tmp_path / "data"
-    with ServerProcess(data_dir) as server, httpx.Client(base_url=server.url, timeout=120) as http:
+    with ServerProcess(data_dir, **as_env(executor)) as server, httpx.Client(base_url=server.url, timeout=120) as http:
         try:
             session = http.post("/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "balance",
                                                                   "num_steps": 100_000}).json()
@@ -156,13 +176,22 @@ def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(t
                 time.sleep(0.2)
             http.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": ids[1:],
                                                    "num_steps": 2000})
+            steps_at_kill = http.get(f"/api/jobs/{running['id']}").json()["steps_done"]
         finally:
             server.kill()  # a crash: no clean shutdown marks anything
 
-    with studio(data_dir) as client:
+    with studio(data_dir, **executor) as client:
         job = client.get(f"/api/jobs/{running['id']}").json()
-        assert job["status"] == "interrupted" and "restart" in job["error"]
         assert client.post(f"/api/jobs/{queued['id']}/cancel").json()["status"] == "cancelled"
+        if executor:
+            # On a cluster the job went on training without a server (100k steps: well over the few
+            # seconds a restart takes); the new server re-attaches and its events arrive again.
+            assert job["status"] == "running", job
+            wait_job(client, running["id"], {"running"}, predicate=lambda j: j["steps_done"] > steps_at_kill)
+            client.post(f"/api/jobs/{running['id']}/cancel")
+            wait_job(client, running["id"], {"cancelled"}, timeout=30)
+        else:
+            assert job["status"] == "interrupted" and "restart" in job["error"]
         small = [j for j in client.get(f"/api/sessions/{session['id']}").json()["jobs"] if j["total_steps"] == 2000]
         wait_job(client, small[0]["id"], {"done"})  # queued before the crash, runs after it
         r = client.post(f"/api/jobs/{running['id']}/restart")

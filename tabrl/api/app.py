@@ -18,7 +18,8 @@ from tabrl.api.routers import events, jobs, meta, models, sessions, training
 from tabrl.api.security import BodyLimitMiddleware, TokenMiddleware
 from tabrl.config import Settings, get_settings
 from tabrl.jobs.db import open_database
-from tabrl.jobs.executor import Executor, LocalExecutor
+from tabrl.jobs.executor import Executor
+from tabrl.jobs.factory import create_executor
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     async def lifespan(app: FastAPI):
         app.state.sessions = open_database(settings.resolved_database_url)
         app.state.hub.bind(asyncio.get_running_loop())
-        app.state.executor = executor or LocalExecutor(settings, app.state.sessions)
+        app.state.executor = executor or create_executor(settings, app.state.sessions)
         app.state.executor.add_listener(app.state.hub.notify)
         app.state.executor.start()
         # The first look at a fresh data directory builds the model catalog (seconds per model):

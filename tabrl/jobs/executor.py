@@ -539,13 +539,18 @@ class LocalExecutor:
                 shutil.rmtree(child, ignore_errors=True)
 
     def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "run_id": run_id, "job_id": job.id, "attempt": job.attempt, "kind": job.kind,
-            "model_id": job.session.model_id, "program": job.approach.program, "steps": job.total_steps,
-            "out_dir": str(out_dir), "seconds": job.video_seconds, "data_dir": str(self.settings.data_dir),
-            "dequeued_at": time.time(),
-        }
-        if job.kind == "render":
-            source = db.get(Job, job.source_job_id)
-            spec["checkpoint"] = str(self.settings.data_dir / source.artifacts["policy"])
-        return spec
+        return job_spec(self.settings, db, job, run_id, out_dir)
+
+
+def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
+    """What a worker needs to run one attempt of a job (the local pool and the Ray executor alike)."""
+    spec: dict[str, Any] = {
+        "run_id": run_id, "job_id": job.id, "attempt": job.attempt, "kind": job.kind,
+        "model_id": job.session.model_id, "program": job.approach.program, "steps": job.total_steps,
+        "out_dir": str(out_dir), "seconds": job.video_seconds, "data_dir": str(settings.data_dir),
+        "dequeued_at": time.time(),
+    }
+    if job.kind == "render":
+        source = db.get(Job, job.source_job_id)
+        spec["checkpoint"] = str(settings.data_dir / source.artifacts["policy"])
+    return spec
