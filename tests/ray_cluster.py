@@ -41,7 +41,8 @@ class RayNode:
         # work: it would kill our workers for others' use. The tests keep their own use small instead.
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_memory_monitor_refresh_ms": "0",
                "TABRL_RAY_SCRATCH": str(self.scratch)}
-        env.pop("TABRL_DATA_DIR", None)  # a node keeps its own (under its scratch folder)
+        for shared in ("TABRL_DATA_DIR", "TABRL_CACHE_DIR"):  # a node keeps its own, under its scratch folder
+            env.pop(shared, None)
         self.process = subprocess.Popen(
             [RAY, "start", "--block", "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
              "--object-store-memory", str(OBJECT_STORE_BYTES), "--temp-dir", str(self.temp_dir),

@@ -81,7 +81,7 @@ def unpack_folder(blob: bytes, target: Path) -> None:
 
 
 def scratch_root() -> Path:
-    """Where tasks on this node work (one subfolder per run, removed after it) and keep JAX's cache."""
+    """Where tasks on this node work (one subfolder per run, removed after it) and keep their caches."""
     return Path(os.environ.get("TABRL_RAY_SCRATCH") or tempfile.gettempdir()) / "tabrl-ray"
 
 
@@ -157,9 +157,11 @@ def run_job_on_node(spec: dict[str, Any], supervisor, checkpoint_blob: bytes | N
     # Robot meshes: this node's own TABRL_MENAGERIE_PATH, else the server's path if it exists here too.
     if spec.get("menagerie_path") and not os.environ.get("TABRL_MENAGERIE_PATH") and Path(spec["menagerie_path"]).is_dir():
         os.environ["TABRL_MENAGERIE_PATH"] = spec["menagerie_path"]
-    os.environ.setdefault("TABRL_DATA_DIR", str(root / "node-data"))  # the catalog's cache on this node
+    # This node's own caches (catalog, compiled robots, XLA programs) unless it was given a folder.
+    os.environ.setdefault("TABRL_CACHE_DIR", str(root / "cache"))
+    os.environ.setdefault("TABRL_DATA_DIR", str(root / "node-data"))
     root.mkdir(parents=True, exist_ok=True)
-    configure_jax_cache(root)
+    configure_jax_cache(Path(os.environ["TABRL_CACHE_DIR"]))
     key = run_key(spec["job_id"], spec["attempt"])
     token = uuid.uuid4().hex  # this execution: a retry by Ray gets a new one
     scratch = Path(tempfile.mkdtemp(prefix=f"run-{spec['job_id']}-a{spec['attempt']}-", dir=root))
