@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     max_workers: int = Field(default_factory=lambda: max(2, (os.cpu_count() or 2) // 2),
                              description="Jobs trained at once (one worker process each); the rest queue.")
     prewarm_workers: bool = Field(True, description="Start the warm worker processes with the server (else on the first job).")
+    warm_models: str = Field("Go1JoystickFlatTerrain", description="Comma-separated models each warm worker trains "
+                             "a tiny job on at start, so their first real job starts at once ('' for none).")
     worker_max_jobs: int = Field(50, description="A warm worker is replaced by a fresh one after this many jobs.")
     worker_max_rss_mb: float = Field(3000.0, description="A warm worker using more memory than this (MB) after a job is replaced.")
     calibrate_at_start: bool = Field(True, description="Measure physics and render speed once per start (the page's time estimate).")

@@ -26,6 +26,8 @@ def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # One catalog and one XLA compilation cache for every studio and server the tests start (each
     # has its own data dir): the catalog is built once (a minute for 57 models), programs compile once.
     os.environ.setdefault("TABRL_CACHE_DIR", str(Path(os.environ["TABRL_DATA_DIR"]) / "cache"))
+    # Workers do not pre-train Go1 in tests (most train CartpoleBalance): that CPU goes to the tests.
+    os.environ.setdefault("TABRL_WARM_MODELS", "")
     get_settings.cache_clear()
     return Path(os.environ["TABRL_DATA_DIR"])
 

@@ -309,6 +309,7 @@ def _first_progress(data_dir: Path, job_id: int) -> dict[str, Any]:
     to_progress = (progress.created_at - started.created_at).total_seconds()
     handover = float(started.data.get("handover_s") or 0.0)
     return {"job": job_id, "worker_pid": started.data.get("worker_pid"), "worker_jobs": started.data.get("worker_jobs"),
+            "worker_warm_up_s": started.data.get("worker_warm_s"), "worker_warmed": started.data.get("worker_warmed"),
             "dequeue_to_first_progress_s": handover + to_progress,
             "queued_to_first_progress_s": (progress.created_at - queued.created_at).total_seconds(),
             "started_to_first_progress_s": to_progress}
@@ -328,7 +329,8 @@ def studio(train_all: bool, raw_physics_steps_per_s: float | None, bare_render_m
             session = http.post("/api/training/configure", json={"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT,
                                                                  "num_steps": 50_000}).json()
             approaches = [a["id"] for a in session["designs"][0]["approaches"]]
-            # Two small jobs one after the other: the first compiles (empty JAX cache), the second is warm.
+            # Two small jobs one after the other on a fresh data dir: the first is the worker's first real job
+            # (its warm-up compiled Go1 once: worker_warm_up_s), the second runs on a worker that trained already.
             probes = []
             for _ in range(2):
                 (job,) = http.post("/api/training/batch", json={"session_id": session["id"],
@@ -336,7 +338,7 @@ def studio(train_all: bool, raw_physics_steps_per_s: float | None, bare_render_m
                                                                 "num_steps": 10_000}).json()["jobs"]
                 _wait_jobs(http, [job["id"]])
                 probes.append(_first_progress(data_dir, job["id"]))
-            out["job_start"] = {"cold_compile_cache": probes[0], "warm": probes[1],
+            out["job_start"] = {"first_job": probes[0], "second_job": probes[1],
                                 "warm_dequeue_to_first_progress_s": probes[1]["dequeue_to_first_progress_s"],
                                 "same_worker": probes[0]["worker_pid"] == probes[1]["worker_pid"]}
             out["worker_rss_mb_after_go1_jobs"] = {pid: _rss_mb(pid) for pid in {p["worker_pid"] for p in probes}}

@@ -76,7 +76,9 @@ def record_job(data_dir: Path, model_id: str, *, concurrency: int, steps: int, t
         slot = data.setdefault("models", {}).setdefault(model_id, {}).setdefault(k, {})
         slot["train_steps_per_s"] = _ema(slot.get("train_steps_per_s"), steps / train_s)
         slot["video_ms_per_frame"] = _ema(slot.get("video_ms_per_frame"), 1000 * video_s / frames)
-        slot["overhead_s"] = _ema(slot.get("overhead_s"), max(0.0, overhead_s))
+        overhead_s = max(0.0, overhead_s)
+        if slot.get("overhead_s") is None or overhead_s < 3 * slot["overhead_s"] + 2:
+            slot["overhead_s"] = _ema(slot.get("overhead_s"), overhead_s)  # else a one-off compile: not typical
         slot["jobs"] = slot.get("jobs", 0) + 1
         machine = data.get("machine") or {}
         if k == "1" and model_id == machine.get("model"):  # how jobs compare to the calibration

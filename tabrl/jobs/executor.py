@@ -76,6 +76,8 @@ class _Run:
     seconds: float = 10.0  # video length
     handed_at: float = field(default_factory=time.monotonic)
     concurrency: int = 1  # most jobs running at once while this one ran (for the time estimate)
+    first_progress: tuple[float, int] | None = None  # (time, steps) of its first progress event
+    render_start: float | None = None  # when training ended and filming began
     cancel_at: float | None = None
     outcome: str | None = None  # the terminal event type the worker sent
 
@@ -325,7 +327,12 @@ class LocalExecutor:
         with self._lock:
             for w, (job_id, attempt, type_, data) in messages:
                 if job_id is not None:
-                    if type_ in ENDED_TYPES and w.run is not None and (w.run.job_id, w.run.attempt) == (job_id, attempt):
+                    current = w.run is not None and (w.run.job_id, w.run.attempt) == (job_id, attempt)
+                    if current and type_ == "progress" and w.run.first_progress is None:
+                        w.run.first_progress = (time.monotonic(), int(data.get("steps") or 0))
+                    if current and type_ == "rendering" and w.run.render_start is None:
+                        w.run.render_start = time.monotonic()
+                    if type_ in ENDED_TYPES and current:
                         w.run.outcome = type_
                         if type_ == DONE and w.run.kind == "train":
                             finished.append((w.run, data))
@@ -359,13 +366,20 @@ class LocalExecutor:
                 estimate.record_calibration(self.settings.data_dir, data)
                 log.info("calibrated: %s", data)
                 return
-            wall, train = data.get("wall_s"), data.get("train_wall_s")
-            if not wall or not train or not data.get("steps"):
+            wall, train, steps = data.get("wall_s"), data.get("train_wall_s"), data.get("steps")
+            if not wall or not train or not steps or run.first_progress is None or run.render_start is None:
                 return
+            # Training speed from the first progress on (a compile before it is overhead, not speed).
+            t0, s0 = run.first_progress
+            if run.render_start - t0 <= 0 or int(steps) <= s0:
+                return
+            rate = (int(steps) - s0) / (run.render_start - t0)
+            video = float(wall) - float(train)
+            total = time.monotonic() - run.handed_at
             estimate.record_job(self.settings.data_dir, run.model_id, concurrency=run.concurrency,
-                                steps=int(data["steps"]), train_s=float(train), video_s=float(wall) - float(train),
+                                steps=int(steps), train_s=int(steps) / rate, video_s=video,
                                 frames=int(round(run.seconds * estimate.FPS)),
-                                overhead_s=(time.monotonic() - run.handed_at) - float(wall))
+                                overhead_s=total - int(steps) / rate - video)
         except Exception:  # the estimate is a nicety: never let it stop the dispatcher
             log.exception("could not record a measurement for the estimate")
 
@@ -479,7 +493,8 @@ class LocalExecutor:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         # A raw shared int: nothing to lock, so a worker killed mid-read cannot wedge the executor.
         cancel = self._ctx.RawValue("q", 0)
-        env = {"TABRL_DATA_DIR": str(self.settings.data_dir), "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir)}
+        env = {"TABRL_DATA_DIR": str(self.settings.data_dir), "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
+               "TABRL_WARM_MODELS": self.settings.warm_models}
         if self.settings.menagerie_path:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
         process = self._ctx.Process(target=worker_main, args=(self._next_wid, child_conn, cancel, env),

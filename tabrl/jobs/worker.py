@@ -24,6 +24,36 @@ from typing import Any, Callable
 _PARENT_POLL_S = 1.0
 
 
+# XLA:CPU logs two screens of "machine feature" errors for every program it loads from the
+# persistent cache (tuning flags it cannot verify on the machine that compiled them); absl ignores
+# TF_CPP_MIN_LOG_LEVEL, so those lines are dropped from the worker's stderr here.
+_NOISE = (b"cpu_aot_loader.cc", b"pjrt_executable.cc:642")
+
+
+def _filter_stderr() -> None:
+    import threading
+
+    original = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def pump() -> None:
+        with os.fdopen(read_end, "rb", buffering=0) as src:
+            pending = b""
+            while True:
+                chunk = src.read(65536)
+                if not chunk:
+                    return
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                kept = b"".join(line + b"\n" for line in lines if not any(n in line for n in _NOISE))
+                if kept:
+                    os.write(original, kept)
+
+    threading.Thread(target=pump, name="tabrl-stderr-filter", daemon=True).start()
+
+
 def rss_mb() -> float | None:
     """This process's resident memory in MB (Linux /proc; None elsewhere)."""
     try:
@@ -49,23 +79,39 @@ def configure_jax_cache(cache_dir: Path) -> Path:
     return cache
 
 
-def warm_up(cache_dir: Path) -> dict[str, Any]:
-    """The heavy imports a job needs; returns how long they took."""
+# A small program every robot with a floating base or not can score (what the warm-up trains).
+_WARM_PROGRAM = {"name": "Warm-up", "summary": "compiles the training and render path once",
+                 "terms": [{"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01}]}
+
+
+def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
+    """The heavy imports a job needs, then one tiny job per warm model (robot compiled and kept, PPO's
+    jitted steps traced and loaded, the drawing model made): returns what it took."""
+    import tempfile
+
     start = time.perf_counter()
     configure_jax_cache(cache_dir)
     import tabrl.train.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
     from tabrl.robots import catalog
 
     catalog.playground_registry()  # Playground itself: the slowest import of all
-    return {"warm_s": round(time.perf_counter() - start, 2)}
+    imported = time.perf_counter() - start
+    warmed = []
+    for model_id in models:
+        try:
+            with tempfile.TemporaryDirectory(prefix="tabrl-warm-") as tmp:
+                tabrl.train.pipeline.run_training_job(model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job",
+                                                      render_seconds=0.5)
+            warmed.append(model_id)
+        except Exception:  # a model that cannot warm up is compiled by its first job instead
+            traceback.print_exc()
+    return {"warm_s": round(time.perf_counter() - start, 2), "import_s": round(imported, 2), "warmed": warmed}
 
 
 def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
     """Entry point of a warm worker process (spawned). ``cancel``: a shared int holding the run id to stop."""
     os.environ.update(env)
-    # XLA:CPU logs two screens of "machine feature" errors for every program it loads from the
-    # persistent cache (tuning flags it cannot verify, same machine); Python errors still surface.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _filter_stderr()
     os.environ.setdefault("MUJOCO_GL", "egl")
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
     parent = os.getppid()
@@ -75,7 +121,7 @@ def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
         conn.send((job_id, attempt, type_, data))
 
     try:
-        info = warm_up(cache_dir)
+        info = warm_up(cache_dir, [m for m in os.environ.get("TABRL_WARM_MODELS", "").split(",") if m.strip()])
     except Exception as exc:  # the executor fails the queued job with this reason, not silently
         send(None, None, "broken", {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)})
         return
@@ -114,7 +160,9 @@ def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
             send(spec["job_id"], spec["attempt"], type_, data)
 
         try:
-            run_job(spec, send_job, should_stop, worker={"worker_pid": os.getpid(), "worker_jobs": jobs})
+            run_job(spec, send_job, should_stop, worker={"worker_pid": os.getpid(), "worker_jobs": jobs,
+                                                         "worker_warm_s": info.get("warm_s"),
+                                                         "worker_warmed": info.get("warmed")})
         except (BrokenPipeError, EOFError, OSError):
             return  # the server is gone
         from tabrl.robots.catalog import loaded_models
