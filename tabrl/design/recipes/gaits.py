@@ -146,9 +146,11 @@ def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = Non
          T("spin", 1.5, yaw_rate=yaw)],
         [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
         note="Main terms: expressions tracking an abduction/calf wave, and spin. " + _RIG_NOTE.format(what="turn"),
-        motion=_prior(_rhythm_parts(rig, g, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, mirror=ccw),
-                      _rhythm_parts(rig, g, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2, mirror=ccw))
-        if g else None)
+        # Played back open-loop on Go1 the measured (clockwise) wave turns 0.7 rad/s; its mirror image tumbles,
+        # so a counter-clockwise turn takes the generic turning prior (rewards.shapes) instead.
+        motion=_prior(_rhythm_parts(rig, g, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0),
+                      _rhythm_parts(rig, g, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2))
+        if g and not ccw else None)
     t = rig.trot_turn
     lead = -_PI / 2 if yaw > 0 else _PI / 2  # the abduction rhythm's phase sets the direction
     trot = Draft(
