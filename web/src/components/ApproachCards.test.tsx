@@ -37,6 +37,19 @@ describe("ApproachCards", () => {
     expect(within(cards[0]!).getByText("abs(base_lin_vel[0])")).toBeInTheDocument();
   });
 
+  it("shows the motion prior and the success check next to the reward terms", () => {
+    const withShape = approach(1, 0, {
+      motion: ["hip_abduction: sine ±0.30 rad at 2 Hz (residual 0.5)"],
+      success: ["hip_abduction_amplitude ≥ 0.15", "falls < 1"],
+    });
+    renderCards({ designs: [{ ...session.designs[0]!, approaches: [withShape, approach(2, 1)] }] });
+    const [first, second] = screen.getAllByRole("article");
+    expect(within(first!).getByText("Motion prior")).toBeInTheDocument();
+    expect(within(first!).getByText("hip_abduction: sine ±0.30 rad at 2 Hz (residual 0.5)")).toBeInTheDocument();
+    expect(within(first!).getByText(/hip_abduction_amplitude ≥ 0.15 and falls < 1/)).toBeInTheDocument();
+    expect(within(second!).queryByText("Motion prior")).toBeNull();
+  });
+
   it("marks fallback approaches and shows their notes", () => {
     renderCards();
     const third = screen.getAllByRole("article")[2]!;
