@@ -200,7 +200,7 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
                 b.add({"group": thigh, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot"}, th)
                 b.add({"group": knee, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot",
                        "phase": rhythm["walk_lead"], "joint_scale": knee_scale}, kn)
-                if "hip_abduction" in spec.groups:
+                if "hip_abduction" in spec.groups and abs(yaw) >= 0.05:  # not for stepping sideways
                     cw = rhythm["turn_phase_cw"]
                     b.add({"group": "hip_abduction", "amplitude": 0.15 * k, "frequency_hz": f, "pattern": "left_right",
                            "phase": cw if yaw < 0 else (cw + 0.5) % 1.0}, _group_joints(spec, "hip_abduction"))
@@ -247,11 +247,13 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
 
 
 def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str | None]:
-    """(forward speed, yaw rate, gait Hz, gait pattern) the terms ask for."""
+    """(forward speed, yaw rate, gait Hz, gait pattern) the terms ask for (sideways counts as stepping)."""
     vx = yaw = 0.0
     if "track_velocity" in kinds:
         p = _params(kinds["track_velocity"])
         vx, yaw = float(p.vx), float(p.yaw_rate)
+        if abs(p.vy) > 0.05 and not vx and not yaw:
+            yaw = 1e-3 * math.copysign(1.0, float(p.vy))  # step in place; the policy learns the sideways push
     if "forward_speed" in kinds:
         vx = float(_params(kinds["forward_speed"]).target)
     if "spin" in kinds:
