@@ -367,3 +367,13 @@ def test_vocabulary_file_names_each_word_once():
     modifiers = [p for values in tables["modifiers"].values() for ps in values.values() for p in ps]
     assert len(modifiers) == len(set(modifiers))
     assert all(entry["phrases"] for entry in tables["intents"].values())
+
+
+@pytest.mark.parametrize("model_id", ["CartpoleBalance", "AcrobotSwingup", "PendulumSwingup"])
+def test_stacked_intensifiers_stay_inside_the_term_bounds(model_id):
+    """'very very very big' multiplies sizes: a pole swing must still be a valid amplitude (at most 1.5 rad)."""
+    for prompt in ("very very very big fast swing", "really really wide circles", "super extremely huge spin"):
+        for p in design_approaches(model_id, prompt):
+            for t in p.terms:
+                if t.term == "joint_sine":
+                    assert t.params.amplitude <= 1.5

@@ -138,8 +138,8 @@ def classic_swing(ctx: Ctx) -> list[Draft]:
                [E(f"clip({num(sign)} * mean(qd_{pole}), -5, 5)", 1.0)], [T("action_rate", RATE)],
                note="Main term: an expression over the pole's angular speed.")
     v2 = Draft("Pole Swing", "Swing the pole back and forth",
-               [T("joint_sine", 2.0, group=pole, amplitude=1.0 * ctx.mods.size, frequency_hz=0.5, pattern="sync",
-                  sigma=0.8)], [T("action_rate", RATE)], note=f"Main term: joint_sine on {pole}.")
+               [T("joint_sine", 2.0, group=pole, amplitude=clamp(ctx.mods.size, 0.1, 1.5),  # joint_sine allows 1.5
+                  frequency_hz=0.5, pattern="sync", sigma=0.8)], [T("action_rate", RATE)], note=f"Main term: joint_sine on {pole}.")
     v3 = Draft("Energetic Swing", "Pump energy into the swing: reward speed at the bottom, height at the top",
                [E(f"clip(abs(mean(qd_{pole})), 0, 6) * 0.2 + 0.5 * cos(mean(q_{pole}))", 1.5)],
                [T("action_rate", RATE)], note="Main term: a mixed speed/height expression.")
