@@ -92,7 +92,7 @@ class Condition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     metric: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-                               description="A metric name, e.g. 'abs_yaw_rate', 'drift', 'hip_abduction_amplitude'.")
+                               description="A metric name, e.g. 'abs_yaw_rate', 'drift', '<group>_amplitude' (a joint group of the robot).")
     expr: str | None = Field(None, max_length=200,
                              description="Instead of a metric: a safe expression over metric names, "
                                          "e.g. 'forward_speed - abs(lateral_speed)'.")
