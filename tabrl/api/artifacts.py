@@ -12,7 +12,8 @@ from fastapi import HTTPException
 from tabrl.jobs.models import Job, StudioSession
 
 # What a job folder offers for download: URL name -> artifacts key.
-FILES = {"video.mp4": "video", "poster.jpg": "poster", "metrics.json": "metrics", "curves.csv": "curves"}
+FILES = {"video.mp4": "video", "poster.jpg": "poster", "metrics.json": "metrics", "curves.csv": "curves",
+         "sheet.jpg": "sheet"}
 
 
 def confined(data_dir: Path, relative: str | None) -> Path:

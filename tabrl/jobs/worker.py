@@ -237,6 +237,8 @@ def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], s
         return
     artifacts = {name: _relative(Path(result[name]), data_dir) for name in ("video", "poster", "trajectory")}
     artifacts["metrics"] = _relative(out_dir / "metrics.json", data_dir)
+    if result.get("sheet"):  # ten frames in one image, beside the poster
+        artifacts["sheet"] = _relative(Path(result["sheet"]), data_dir)
     if spec["kind"] == "train":
         artifacts["policy"] = _relative(Path(result["checkpoint"]), data_dir)
         artifacts["curves"] = _relative(Path(result["curves"]), data_dir)

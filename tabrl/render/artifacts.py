@@ -9,8 +9,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from tabrl.render import camera as camera_mod
 from tabrl.render import metrics as behavior_metrics_mod
 from tabrl.render import rollout as rollout_mod
+from tabrl.render import sheet as sheet_mod
+from tabrl.render import trace as trace_mod
 from tabrl.render import video
 from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
@@ -37,27 +40,35 @@ def render_policy(
     clock_hz: float = 1.0,
     motion: Motion | None = None,
     success: list[Condition] | None = None,
+    terms: list | None = None,
 ) -> dict[str, Any]:
     """Rolls the policy out for ``seconds`` and writes video.mp4, poster.jpg, trajectory.npz, metrics.json.
 
-    ``success`` is the program's success check; metrics.json's ``verdict`` holds its result.
+    ``success`` is the program's success check; metrics.json's ``verdict`` holds its result. ``terms``
+    (the program's reward terms) choose the end-effector trace and target drawn in the video; sheet.jpg
+    holds ten of its frames.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = video.make_renderer(robot, width, height)
-    camera = video.make_camera(robot)
+    rig = camera_mod.CameraRig(robot, width, height, fps)
+    trace = trace_mod.Trace.for_program(robot, terms, fps=fps, scale=rig.shot.distance or 1.0)
     writer = video.VideoWriter(out_dir / "video.mp4", width, height, fps)
     total_frames = int(round(seconds * fps))
     poster_frame = total_frames // 3
+    sheet = sheet_mod.ContactSheet(total_frames, fps)
     state = {"frames": 0, "poster": None}
     n_steps = int(round(seconds / robot.ctrl_dt))
 
     def on_step(step: int, data) -> None:
         t = (step + 1) * robot.ctrl_dt
         while state["frames"] < total_frames and (state["frames"] + 1) / fps <= t + 1e-9:
-            renderer.update_scene(data, camera)
+            renderer.update_scene(data, rig.update(data))
+            if trace is not None:
+                trace.draw(renderer.scene, data)
             frame = renderer.render()
             writer.write(frame)
+            sheet.offer(state["frames"], frame)
             if state["frames"] == poster_frame:
                 state["poster"] = frame  # a fresh array per frame: no copy needed
             state["frames"] += 1
@@ -78,6 +89,7 @@ def render_policy(
         renderer.close()
     poster = state["poster"] if state["poster"] is not None else np.zeros((height, width, 3), np.uint8)
     poster_path = video.save_poster(poster, out_dir / "poster.jpg")
+    sheet_path = sheet.save(out_dir / "sheet.jpg")
     traj_tmp = out_dir / ".trajectory.part.npz"
     traj.save_npz(traj_tmp)
     os.replace(traj_tmp, out_dir / "trajectory.npz")
@@ -93,6 +105,7 @@ def render_policy(
     return {
         "video": str(video_path),
         "poster": str(poster_path),
+        "sheet": str(sheet_path) if sheet_path else None,
         "trajectory": str(out_dir / "trajectory.npz"),
         "metrics": metrics,
     }

@@ -23,6 +23,7 @@ import mujoco
 import numpy as np
 from PIL import Image
 
+from tabrl.render import lighting
 from tabrl.robots.model import Robot
 
 # A mesh keeps at least this share of its triangles, and is left alone below MIN_FACES.
@@ -88,7 +89,7 @@ def render_model(robot: Robot) -> mujoco.MjModel:
         if hit is not None and hit[0] is robot.mj_model:
             _render_models.move_to_end(key)
             return hit[1]
-    drawn = decimated_model(robot.mj_model)
+    drawn = lighting.studio_model(decimated_model(robot.mj_model), robot)
     with _render_models_lock:
         _render_models[key] = (robot.mj_model, drawn)  # the physics model is kept alive with its copy
         while len(_render_models) > 8:
@@ -97,8 +98,8 @@ def render_model(robot: Robot) -> mujoco.MjModel:
 
 
 def make_renderer(robot: Robot, width: int, height: int, *, full_meshes: bool = False) -> mujoco.Renderer:
-    """An offscreen renderer for the robot's scene (``full_meshes``: the model exactly as simulated)."""
-    model = robot.mj_model if full_meshes else render_model(robot)
+    """An offscreen renderer for the robot's scene (``full_meshes``: the simulated meshes, studio-lit alike)."""
+    model = lighting.studio_model(robot.mj_model, robot) if full_meshes else render_model(robot)
     model.vis.global_.offwidth = max(model.vis.global_.offwidth, width)
     model.vis.global_.offheight = max(model.vis.global_.offheight, height)
     # Multisampling is what llvmpipe pays most for (Go1 640x360: ~120 -> ~50 ms/frame).
@@ -109,27 +110,11 @@ def make_renderer(robot: Robot, width: int, height: int, *, full_meshes: bool = 
     return renderer
 
 
-def make_camera(robot: Robot) -> mujoco.MjvCamera:
-    """A camera that follows the robot's base (floating-base robots) or frames it (fixed)."""
-    model = robot.mj_model
-    cam = mujoco.MjvCamera()
-    base_id = model.body(robot.profile.base_body).id if robot.profile.base_body != "world" else 0
-    extent = float(model.stat.extent)
-    if robot.spec.floating_base or robot.profile.category in ("classic",):
-        cam.type = mujoco.mjtCamera.mjCAMERA_TRACKING
-        cam.trackbodyid = base_id
-        cam.distance = max(0.8, 1.6 * robot.spec.standing_height + 0.9) if robot.spec.floating_base else 1.2 * extent
-    else:
-        cam.type = mujoco.mjtCamera.mjCAMERA_FREE
-        cam.lookat[:] = model.stat.center
-        cam.distance = 1.5 * extent
-    if robot.profile.category == "classic" and not robot.spec.floating_base:
-        cam.azimuth, cam.elevation = 90.0, -10.0
-    else:
-        cam.azimuth, cam.elevation = 135.0, -20.0
-    for key, value in robot.profile.camera.items():  # per-robot framing from the profile
-        setattr(cam, key, value)
-    return cam
+def make_camera(robot: Robot, width: int = 640, height: int = 360) -> mujoco.MjvCamera:
+    """The first frame's camera of the robot's rig (tabrl.render.camera: framing from its geometry)."""
+    from tabrl.render.camera import CameraRig
+
+    return CameraRig(robot, width, height).camera
 
 
 class VideoWriter:

@@ -50,6 +50,23 @@ class GaitRig(BaseModel):
     pronk: LegRhythm
 
 
+class CameraView(BaseModel):
+    """How the videos film this robot, where its geometry alone does not choose well (tabrl.render.camera)."""
+
+    model_config = ConfigDict(extra="forbid")
+    view: Literal["follow", "fixed", "hand", "suite"] | None = Field(
+        None, description="follow: track the base; fixed: frame the reach; hand: every fingertip in view; "
+        "suite: the model's own camera. Default: from the category and the model.")
+    azimuth: float | None = Field(None, description="Degrees; 0 looks along +x.")
+    elevation: float | None = Field(None, ge=-90, le=90, description="Degrees; negative looks down.")
+    distance: float | None = Field(None, gt=0, description="Metres; default: what fits the robot.")
+    fill: float | None = Field(None, gt=0.1, le=1.0, description="Share of the half-frame the robot may reach.")
+    suite_camera: str | None = Field(None, description="Name of the model camera for the suite view.")
+
+    def framing_given(self) -> bool:
+        return any(v is not None for v in (self.azimuth, self.elevation, self.distance))
+
+
 class RobotProfile(BaseModel):
     robot: str = Field(description="Profile key, e.g. 'go1'.")
     name: str = Field(description="Display name, e.g. 'Unitree Go1'.")
@@ -64,9 +81,7 @@ class RobotProfile(BaseModel):
     fall_height_ratio: float = Field(
         0.45, description="Fall when base height < ratio x standing height (0: tilt only, so a quadruped may lie down).")
     fall_tilt: float = Field(1.0, description="Fall when the base tilts more than this many radians.")
-    camera: dict[str, float] = Field(
-        default_factory=dict, description="Video camera overrides: azimuth, elevation (deg), distance (m)."
-    )
+    camera: CameraView = Field(default_factory=CameraView, description="Video camera overrides.")
     body_contacts: bool = Field(
         False,
         description="Let every collision geom touch the ground. Playground's locomotion scenes collide with the "

@@ -174,7 +174,7 @@ def _render(robot, program: RewardProgram, policy_dir: Path, out_dir: Path, seco
     on_event({"type": "rendering", "fraction": 0.0})
     try:
         return render_policy(robot, policy, out_dir, seconds=seconds, reward_fn=reward_fn, clock_hz=meta["clock_hz"],
-                             motion=program.motion, success=program.success,
+                             motion=program.motion, success=program.success, terms=program.terms,
                              on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
                              should_stop=should_stop)
     except RenderCancelled:

@@ -13,7 +13,7 @@ from tabrl.jobs.models import ACTIVE, RESTARTABLE, Job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 MEDIA = {"video.mp4": "video/mp4", "poster.jpg": "image/jpeg", "metrics.json": "application/json",
-         "curves.csv": "text/csv"}
+         "curves.csv": "text/csv", "sheet.jpg": "image/jpeg"}
 
 
 def _get(db, job_id: int) -> Job:
