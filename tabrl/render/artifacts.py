@@ -50,7 +50,7 @@ def render_policy(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    renderer = video.make_renderer(robot, width, height)
+    renderer = video.shared_renderer(robot, width, height)  # kept for the next video (a warm worker's)
     rig = camera_mod.CameraRig(robot, width, height, fps)
     trace = trace_mod.Trace.for_program(robot, terms, fps=fps, scale=rig.shot.distance or 1.0)
     writer = video.VideoWriter(out_dir / "video.mp4", width, height, fps)
@@ -85,8 +85,6 @@ def render_policy(
     except BaseException:
         writer.abort()
         raise
-    finally:
-        renderer.close()
     poster = state["poster"] if state["poster"] is not None else np.zeros((height, width, 3), np.uint8)
     poster_path = video.save_poster(poster, out_dir / "poster.jpg")
     sheet_path = sheet.save(out_dir / "sheet.jpg")

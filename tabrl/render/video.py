@@ -10,6 +10,7 @@ separate thread, so rendering never waits on the encoder's pipe.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import copy
 import os
@@ -108,6 +109,38 @@ def make_renderer(robot: Robot, width: int, height: int, *, full_meshes: bool = 
     renderer.scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 0
     renderer.scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = 0
     return renderer
+
+
+_renderers: collections.OrderedDict[tuple[int, int, int], tuple[mujoco.MjModel, mujoco.Renderer]] = \
+    collections.OrderedDict()
+_KEPT_RENDERERS = 2
+
+
+def shared_renderer(robot: Robot, width: int, height: int) -> mujoco.Renderer:
+    """A renderer kept for the next video of the same robot and size: creating one (GL context, meshes
+    uploaded) costs 1-2 s on llvmpipe, which a warm worker then pays once. Use it from one thread."""
+    key = (id(robot.mj_model), width, height)
+    hit = _renderers.get(key)
+    if hit is not None and hit[0] is robot.mj_model:
+        _renderers.move_to_end(key)
+        return hit[1]
+    renderer = make_renderer(robot, width, height)
+    _renderers[key] = (robot.mj_model, renderer)
+    while len(_renderers) > _KEPT_RENDERERS:
+        _, (_, old) = _renderers.popitem(last=False)
+        old.close()
+    return renderer
+
+
+@atexit.register
+def close_shared_renderers() -> None:
+    """Closes the kept renderers (at exit, while their GL libraries are still loaded)."""
+    while _renderers:
+        _, (_, renderer) = _renderers.popitem()
+        try:
+            renderer.close()
+        except Exception:
+            pass
 
 
 def make_camera(robot: Robot, width: int = 640, height: int = 360) -> mujoco.MjvCamera:
