@@ -188,7 +188,9 @@ class CameraRig:
         self.override = robot.profile.camera
         self.geoms = segment.robot_geoms(robot)
         self.base = model.body(robot.profile.base_body).id if robot.profile.base_body != "world" else 0
-        self.shot = self._choose_shot()
+        data = _default_data(robot)
+        self._base0 = np.array(data.xpos[self.base])
+        self.shot = self._choose_shot(data)
         self.camera = mujoco.MjvCamera()
         if self.shot.view == "suite":
             self.camera.type = mujoco.mjtCamera.mjCAMERA_FIXED
@@ -207,7 +209,7 @@ class CameraRig:
             return self.override.view
         robot = self.robot
         suite_cam = self._suite_camera()
-        if robot.model_id in _DM_CONTROL_IDS() and suite_cam >= 0 and not self.override.framing_given():
+        if robot.model_id in _dm_control_ids() and suite_cam >= 0 and not self.override.framing_given():
             return "suite"
         if robot.spec.floating_base:
             return "follow"
@@ -225,12 +227,13 @@ class CameraRig:
                 return pick[0]
         return -1
 
-    def _choose_shot(self) -> Shot:
+    def _choose_shot(self, data: mujoco.MjData) -> Shot:
         view = self._view()
         if view == "suite":
             return Shot("suite", np.zeros(3), 0.0, 0.0, 0.0, suite_camera=self._suite_camera())
         robot, model = self.robot, self.robot.mj_model
-        data = _default_data(robot)
+        if not self.geoms.any():  # nothing drawn to frame: the whole model, as MuJoCo's viewer would
+            self.geoms = (model.geom_group <= 2) & (model.geom_bodyid > 0)
         fill = self.override.fill or FILL[view]
         if view == "follow":
             points = robot_points(model, data, self.geoms)
@@ -352,14 +355,8 @@ class CameraRig:
         lead = np.array([2 / w[0] * vs[0], 2 / w[1] * vs[1], 0.0])  # cancels the spring's lag at steady speed
         self.camera.lookat[:] = p + lead + (self.shot.lookat - self._base0)
 
-    @property
-    def _base0(self) -> np.ndarray:
-        if not hasattr(self, "_base0_cache"):
-            self._base0_cache = np.array(_default_data(self.robot).xpos[self.base])
-        return self._base0_cache
 
-
-def _DM_CONTROL_IDS() -> set[str]:
+def _dm_control_ids() -> set[str]:
     from tabrl.robots import catalog
 
     return {i for i, v in catalog._index().items() if v["suite"] == "dm_control"}
