@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,15 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 if "TABRL_MENAGERIE_PATH" not in os.environ and _SHARED_MENAGERIE.exists():
     os.environ["TABRL_MENAGERIE_PATH"] = str(_SHARED_MENAGERIE)
+
+# Before anything imports ray: the Ray tests' cluster and drivers authenticate with a session token.
+try:
+    from tests.ray_cluster import use_token_auth
+except ImportError:  # pragma: no cover - run from inside tests/
+    from ray_cluster import use_token_auth
+_RAY_AUTH = use_token_auth()
+if _RAY_AUTH is not None:
+    atexit.register(shutil.rmtree, _RAY_AUTH, True)
 
 
 @pytest.fixture(scope="session", autouse=True)

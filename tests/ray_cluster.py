@@ -9,6 +9,7 @@ instances on the machine: no global `ray stop`.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,21 @@ except ImportError:  # pragma: no cover - run from inside tests/
     from studio import free_port
 
 RAY = str(Path(sys.executable).with_name("ray"))
+
+
+def use_token_auth() -> Path | None:
+    """Ray's token authentication for every Ray process of this test session, with a token made for
+    it: explicit, so a token in ~/.ray (which switches `ray start` to token mode) or its absence
+    changes nothing. Ray reads the mode once per process, at import: call this before importing ray.
+    Returns the folder holding the token (None when RAY_AUTH_MODE was set already)."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="tabrl-ray-auth-", dir="/tmp"))
+    token = folder / "token"
+    token.write_text(secrets.token_hex(32))
+    token.chmod(0o600)
+    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
+    return folder
 OBJECT_STORE_BYTES = 100 * 1000 * 1000  # the smallest Ray accepts is about 75 MB
 
 
@@ -104,11 +120,11 @@ class RayCluster:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.head = RayNode("head", self.root, ["--head", "--port", str(self.port), "--include-dashboard", "false",
-                                           "--dashboard-port", str(free_port())])
-        self.worker = self._new_worker()
+                                                "--dashboard-port", str(free_port())])
+        self.worker = self._new_worker("worker")
 
-    def _new_worker(self) -> RayNode:
-        return RayNode("worker", self.root, ["--address", self.address])
+    def _new_worker(self, name: str) -> RayNode:
+        return RayNode(name, self.root, ["--address", self.address])
 
     def start(self) -> "RayCluster":
         self.head.start()
@@ -118,7 +134,7 @@ class RayCluster:
     def restart_worker(self) -> None:
         """A fresh extra node after the old one was killed (new temp dir and scratch)."""
         self.worker.stop()
-        self.worker = RayNode(f"worker{int(time.time())}", self.root, ["--address", self.address])
+        self.worker = self._new_worker(f"worker{int(time.time())}")
         self.worker.start()
 
     def stop(self) -> None:

@@ -172,6 +172,20 @@ def test_a_job_whose_run_the_cluster_lost_is_interrupted_and_restartable(tmp_pat
         assert attempt_folders(data_dir, session["id"], job_id) == ["a2"]
 
 
+@pytest.mark.slow
+def test_without_an_address_a_private_ray_instance_trains_and_stops_with_the_studio(tmp_path, ray_cluster):
+    # The session's cluster runs on this machine too: the private instance must not join it.
+    data_dir = tmp_path / "data"
+    with studio(data_dir, executor="ray", ray_address=None) as client:
+        gcs_port = ray.get_runtime_context().gcs_address.rsplit(":", 1)[1]
+        assert gcs_port != str(ray_cluster.port) and len(ray.nodes()) == 1  # its own single node
+        session = configure(client)
+        (job,) = train(client, session)
+        done = wait_job(client, job["id"], {"done"})
+        assert client.get(done["video_url"]).status_code == 200
+    assert not ray.is_initialized()
+
+
 def stored_events(client, session_id: str) -> list[dict]:
     """The session's events stored so far, straight from the studio's database."""
     with client.app.state.sessions() as db:

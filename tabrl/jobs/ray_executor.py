@@ -84,8 +84,8 @@ def connect(address: str | None) -> bool:
     if ray.is_initialized():
         return False
     options = dict(namespace=NAMESPACE, log_to_driver=False, configure_logging=False)
-    if not address:
-        ray.init(include_dashboard=False, **options)
+    if not address:  # "local": a new instance even when a cluster runs on this machine (plain init would join it)
+        ray.init(address="local", include_dashboard=False, **options)
         return True
     check_address(address)
     try:
