@@ -43,10 +43,11 @@ def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(os.environ["TABRL_DATA_DIR"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_cluster():
     """A real two-node Ray cluster on loopback (a head and one worker node, one CPU each), shared by
-    the session's Ray tests and stopped even when they fail."""
+    a module's Ray tests and stopped after them even when they fail (its warm workers hold a few GB
+    that the rest of the suite should not have to share with)."""
     pytest.importorskip("ray", reason="the Ray executor's tests need the 'ray' extra: pip install -e '.[ray]'")
     try:
         from tests.ray_cluster import RayCluster

@@ -1,7 +1,7 @@
 """Jobs through the studio service: real training, live events, cancel, restart — on both executors.
 
 Every test runs twice: with the local pool of worker processes, and with ``TABRL_EXECUTOR=ray``
-against a real two-node Ray cluster on loopback (the session's ``ray_cluster``). The assertions are
+against a real two-node Ray cluster on loopback (``ray_cluster``, one per module). The assertions are
 the same; where the executors differ by design (a cluster job outlives a server restart), the test
 says so.
 """

@@ -174,7 +174,7 @@ def test_a_job_whose_run_the_cluster_lost_is_interrupted_and_restartable(tmp_pat
 
 @pytest.mark.slow
 def test_without_an_address_a_private_ray_instance_trains_and_stops_with_the_studio(tmp_path, ray_cluster):
-    # The session's cluster runs on this machine too: the private instance must not join it.
+    # The module's cluster runs on this machine too: the private instance must not join it.
     data_dir = tmp_path / "data"
     with studio(data_dir, executor="ray", ray_address=None) as client:
         gcs_port = ray.get_runtime_context().gcs_address.rsplit(":", 1)[1]
