@@ -37,6 +37,7 @@ LEG_RHYTHMS: dict[str, dict[str, float]] = {
 }
 _DEFAULT_RHYTHM = {"walk_lead": 0.25, "walk_thigh": 0.3, "turn_phase_cw": 0.25}
 OTHER_RESIDUAL_LEGGED = 0.3
+GAIT_RESIDUAL = 0.4
 SUPPORT_SHARE = 0.6  # of a rewarded rhythm's amplitude, on the joints a legged robot stands on
 CROUCH_PER_RATIO = 1.4  # knee flex (rad) per unit of height ratio lost: Go1 and ANYmal both ~1 - 0.7 d
 
@@ -204,7 +205,9 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
                     cw = rhythm["turn_phase_cw"]
                     b.add({"group": "hip_abduction", "amplitude": 0.15 * k, "frequency_hz": f, "pattern": "left_right",
                            "phase": cw if yaw < 0 else (cw + 0.5) % 1.0}, _group_joints(spec, "hip_abduction"))
-            gait_residual = 0.6
+            # Go1 walk at 50k steps, same program and seed: residual 0.6 walked 0.16 m/s and fell (7 of 16
+            # noisy starts fell in 10 s); 0.4 walked 0.43 m/s without a fall (2 of 16).
+            gait_residual = GAIT_RESIDUAL
         elif ratio is not None and ratio < 0.97 and (ratio < 0.92 or abs(pitch) > 0.15):
             # Lowered (crouch, lie down), nose-up and low (sit) or nose-down (bow): bend the legs; for a
             # sit the rear ones, for a bow the front ones.

@@ -47,7 +47,7 @@ def _rhythm_parts(rig: GaitRig, groups: dict[str, list[str]], joint: str, phases
     return parts
 
 
-def _prior(*parts: list[dict[str, Any]], residual: float = 0.6) -> dict[str, Any]:
+def _prior(*parts: list[dict[str, Any]], residual: float = 0.4) -> dict[str, Any]:
     return {"parts": [p for group in parts for p in group][:12], "residual": residual, "other_residual": 0.3}
 
 
