@@ -22,6 +22,9 @@ TRACE_RGB = (1.0, 0.5, 0.0)  # orange: apart from the studio floors (blue checke
 TARGET_RGB = (1.0, 0.15, 0.85)  # magenta
 TRACE_SECONDS = 2.5
 PATH_SEGMENTS = 64
+# Lines (width in pixels) cost next to nothing on llvmpipe; 140 capsules with alpha doubled Panda's frame time.
+SEGMENT_GEOM = mujoco.mjtGeom.mjGEOM_LINE
+TRACE_PX, PATH_PX = 4.0, 2.0
 _EE_INDEX = re.compile(r"ee_pos\s*\[\s*(\d+)")
 
 
@@ -78,7 +81,7 @@ class Trace:
         self.history = [np.zeros((0, 3)) for _ in self.adr]
         self.keep = max(2, int(round(TRACE_SECONDS * fps)))
         self.targets, self.paths, self.spec = targets, paths, spec
-        self.width = 0.006 * scale  # metres; a few pixels at the framing distance
+        self.radius = 0.006 * scale  # metres: markers a few pixels across at the framing distance
         self._mat = np.eye(3).reshape(-1)
 
     @classmethod
@@ -117,15 +120,15 @@ class Trace:
             n = len(h) - 1
             for i in range(n):
                 fade = (i + 1) / n  # newest segment opaque, oldest almost gone
-                self._connector(scene, h[i], h[i + 1], self.width, (*TRACE_RGB, 0.15 + 0.85 * fade))
+                self._connector(scene, h[i], h[i + 1], TRACE_PX, (*TRACE_RGB, 0.15 + 0.85 * fade))
         for params, pts in self.paths:
             for i in range(len(pts) - 1):
-                self._connector(scene, pts[i], pts[i + 1], 0.5 * self.width, (*TARGET_RGB, 0.55))
+                self._connector(scene, pts[i], pts[i + 1], PATH_PX, (*TARGET_RGB, 0.8))
             hz = float(_get(params, "frequency_hz", 0.5))
-            self._sphere(scene, path_point(self.spec, params, 2 * math.pi * hz * data.time), 1.5 * self.width,
-                         (*TARGET_RGB, 0.9))
+            self._sphere(scene, path_point(self.spec, params, 2 * math.pi * hz * data.time), 1.5 * self.radius,
+                         (*TARGET_RGB, 1.0))
         for target in self.targets:
-            self._sphere(scene, target, 2.0 * self.width, (*TARGET_RGB, 0.7))
+            self._sphere(scene, target, 2.0 * self.radius, (*TARGET_RGB, 1.0))
 
     def _new_geom(self, scene: mujoco.MjvScene) -> mujoco.MjvGeom | None:
         if scene.ngeom >= scene.maxgeom:
@@ -140,10 +143,8 @@ class Trace:
         geom = self._new_geom(scene)
         if geom is None:
             return
-        mujoco.mjv_initGeom(geom, mujoco.mjtGeom.mjGEOM_CAPSULE, np.zeros(3), np.zeros(3), self._mat,
-                            np.asarray(rgba, np.float32))
-        mujoco.mjv_connector(geom, mujoco.mjtGeom.mjGEOM_CAPSULE, width, np.asarray(a, np.float64),
-                             np.asarray(b, np.float64))
+        mujoco.mjv_initGeom(geom, SEGMENT_GEOM, np.zeros(3), np.zeros(3), self._mat, np.asarray(rgba, np.float32))
+        mujoco.mjv_connector(geom, SEGMENT_GEOM, width, np.asarray(a, np.float64), np.asarray(b, np.float64))
         geom.emission = 0.5
 
     def _sphere(self, scene, pos, radius, rgba) -> None:
