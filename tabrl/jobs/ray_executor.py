@@ -266,6 +266,7 @@ class RayExecutor:
         try:
             ray.get(self._supervisor.cancel.remote(run.key), timeout=30)
         except RayError:
+            run.cancel_sent = False  # a second cancel (or the reconcile pass) asks again
             log.exception("could not cancel run %s", run.key)
 
     def _cluster_gpus(self) -> float:
