@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     steps_default: int = 50_000
     video_seconds: float = Field(10.0, description="Length of each approach's video.")
     max_body_bytes: int = Field(256 * 1024, description="Largest request body the service accepts.")
+    # Caps against a runaway client (429 when reached; see README "Security and limits").
+    max_active_jobs_per_session: int = Field(12, ge=1, description="Jobs of one session queued or running at once.")
+    max_active_jobs: int = Field(48, ge=1, description="Jobs queued or running at once, all sessions together.")
+    max_designs_per_session: int = Field(20, ge=1, description="Designs (the first plus refines) one session may hold.")
+    max_sessions_per_hour: int = Field(120, ge=1, description="Sessions (configure calls) created in any one hour.")
+    events_keep_progress: int = Field(
+        20, ge=1, description="Progress and rendering events kept of each finished job run (the last ones); "
+                              "the rest are deleted when the job ends.")
     # Measured through the service on 2 cores, Go1, 50k steps + 10 s video: three approaches one at a time
     # took 103 s (34 s each: 7 s training at 7,000 steps/s, 27 s start, compile, video); two at once 80 s.
     estimate_overhead_s: float = Field(27.0, description="Per-approach time besides training (start, compile, video).")

@@ -132,10 +132,22 @@ def test_artifact_paths_cannot_leave_the_data_directory(client):
         job_id = job.id
     for url in (f"/api/jobs/{job_id}/video.mp4", f"/api/jobs/{job_id}/poster.jpg", f"/api/jobs/{job_id}/policy.zip",
                 f"/api/jobs/{job_id}/..%2F..%2Fsecret.txt", f"/api/jobs/{job_id}/%2E%2E%2Fsecret.txt",
-                f"/api/sessions/{session['id']}/download.zip", "/api/sessions/..%2F..%2Fsecret.txt"):
+                "/api/sessions/..%2F..%2Fsecret.txt"):
         r = client.get(url)
         assert r.status_code == 404, (url, r.status_code)
         assert b"not yours" not in r.content
+    # The session zip leaves the refused files out and says so in its manifest.
+    r = client.get(f"/api/sessions/{session['id']}/download.zip")
+    assert r.status_code == 200 and b"not yours" not in r.content
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        assert not any("secret" in n for n in zf.namelist())
+    assert manifest["complete"] is False
+    assert {s["file"].rsplit("/", 1)[1] for s in manifest["skipped"]} == {"video.mp4", "poster.jpg", "policy"}
 
 
 def test_token_is_required_on_every_call_when_set(tmp_path):
@@ -147,8 +159,12 @@ def test_token_is_required_on_every_call_when_set(tmp_path):
         assert client.get("/openapi.json").status_code == 401
         assert client.post("/api/training/configure", json={}).status_code == 401
         assert client.get("/api/sessions", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert client.get("/api/sessions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        r = client.get("/api/sessions", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and "HttpOnly" in r.headers["set-cookie"]  # media and sockets use the cookie
+        assert client.get("/api/sessions").status_code == 200  # by the cookie alone
+        client.cookies.clear()
         assert client.get(f"/api/sessions?token={token}").status_code == 200
+        client.cookies.clear()
         with pytest.raises(WebSocketDisconnect) as info:
             with client.websocket_connect("/api/ws") as ws:
                 ws.receive_json()
@@ -157,6 +173,7 @@ def test_token_is_required_on_every_call_when_set(tmp_path):
             ws.close()
         # The page shell is public; opened with ?token= it leaves a cookie that later calls carry.
         assert client.get("/").status_code == 200
+        assert client.get("/api/sessions").status_code == 401
         client.get(f"/?token={token}")
         assert client.get("/api/sessions").status_code == 200
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import threading
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from tabrl import __version__
 from tabrl.api.deps import EventHub
+from tabrl.api.limits import EventCompactor
 from tabrl.api.routers import events, jobs, meta, models, sessions, training
-from tabrl.api.security import BodyLimitMiddleware, TokenMiddleware
+from tabrl.api.security import BodyLimitMiddleware, TokenMiddleware, install_log_redaction
 from tabrl.config import Settings, get_settings
 from tabrl.jobs.db import open_database
 from tabrl.jobs.executor import Executor
@@ -38,16 +43,35 @@ def _warm_catalog() -> None:
         log.exception("could not build the model catalog")
 
 
+def _json_safe(value: Any) -> Any:
+    """Validation errors echo the input; JSON has no NaN or infinity, so those are echoed as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # 'nan', 'inf', '-inf'
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
+
 def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        install_log_redaction()  # here: uvicorn has configured its loggers by now
         app.state.sessions = open_database(settings.resolved_database_url)
         app.state.hub.bind(asyncio.get_running_loop())
         app.state.executor = executor or create_executor(settings, app.state.sessions)
         app.state.executor.add_listener(app.state.hub.notify)
+        compactor = EventCompactor(app.state.sessions, settings.events_keep_progress)
+        await asyncio.to_thread(compactor)  # jobs that ended before this start
+        app.state.executor.add_listener(compactor)
         app.state.executor.start()
         # The first look at a fresh data directory builds the model catalog (seconds per model):
         # start it now so the gallery is ready when the page asks.
@@ -62,6 +86,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
                               "with PPO on MuJoCo Playground robots, compare their videos. Live events: `/api/ws`.")
     app.state.settings = settings
     app.state.hub = EventHub()
+    app.add_exception_handler(RequestValidationError, _validation_error)
     for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
         app.include_router(router)
 

@@ -1,7 +1,9 @@
-"""Serving job artifacts: paths confined to the data directory, policies and sessions as zip files."""
+"""Serving job artifacts: every file resolved (symlinks included) and confined to its own job's
+folder; policies and sessions as zip files."""
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import zipfile
@@ -16,17 +18,34 @@ FILES = {"video.mp4": "video", "poster.jpg": "poster", "metrics.json": "metrics"
          "sheet.jpg": "sheet"}
 
 
-def confined(data_dir: Path, relative: str | None) -> Path:
-    """The artifact's absolute path, refusing anything that resolves outside the data directory."""
+def job_root(data_dir: Path, session_id: str, job_id: int) -> Path:
+    """A job's folder, where every attempt of it writes (the executor's layout)."""
+    return data_dir / "sessions" / session_id / f"job-{job_id}"
+
+
+def confined_to(roots: list[Path], data_dir: Path, relative: str | None) -> Path:
+    """The artifact's real path (links followed), refusing anything outside ``roots`` with 404.
+
+    A root that itself resolves outside the data directory confines nothing and is ignored.
+    """
     if not relative:
         raise HTTPException(404, "this job has no such artifact (yet)")
-    root = data_dir.resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root):
-        raise HTTPException(404, "artifact path is outside the data directory")
+    data = data_dir.resolve()
+    path = (data / relative).resolve()
+    real_roots = [r.resolve() for r in roots]
+    if not any(r.is_relative_to(data) and path.is_relative_to(r) for r in real_roots):
+        raise HTTPException(404, "the artifact is outside its job's folder")
     if not path.exists():
         raise HTTPException(404, "the artifact file is missing")
     return path
+
+
+def job_file(data_dir: Path, job: Job, key: str) -> Path:
+    """A job's artifact ``key``: in the job's own folder, or (a render job's policy) its source job's."""
+    roots = [job_root(data_dir, job.session_id, job.id)]
+    if key == "policy" and job.source_job_id is not None:
+        roots.append(job_root(data_dir, job.session_id, job.source_job_id))
+    return confined_to(roots, data_dir, (job.artifacts or {}).get(key))
 
 
 def slug(text: str) -> str:
@@ -38,8 +57,10 @@ def job_folder_name(job: Job) -> str:
 
 
 def _add_tree(zf: zipfile.ZipFile, folder: Path, arcname: str) -> None:
+    """Adds a folder's plain files; links and anything that resolves outside the folder are left out."""
+    root = folder.resolve()
     for item in sorted(folder.rglob("*")):
-        if item.is_file() and not item.is_symlink():
+        if item.is_file() and not item.is_symlink() and item.resolve().is_relative_to(root):
             zf.write(item, f"{arcname}/{item.relative_to(folder)}")
 
 
@@ -48,7 +69,7 @@ def spooled_zip() -> tempfile.SpooledTemporaryFile:
 
 
 def policy_zip(data_dir: Path, job: Job):
-    policy = confined(data_dir, (job.artifacts or {}).get("policy"))
+    policy = job_file(data_dir, job, "policy")
     out = spooled_zip()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         _add_tree(zf, policy, "policy")
@@ -58,10 +79,14 @@ def policy_zip(data_dir: Path, job: Job):
 
 
 def session_zip(data_dir: Path, session: StudioSession):
-    """Every finished job's video, poster, metrics and policy, plus the session's programs."""
-    import json
+    """Every finished job's video, poster, metrics and policy, plus the session's programs.
 
+    A missing (or refused) artifact is left out and listed in ``manifest.json`` with the reason,
+    so one lost file does not cost the whole download.
+    """
     out = spooled_zip()
+    included: list[str] = []
+    skipped: list[dict[str, str]] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("session.json", json.dumps({"id": session.id, "model_id": session.model_id,
                                                 "prompt": session.prompt, "num_steps": session.num_steps,
@@ -71,17 +96,28 @@ def session_zip(data_dir: Path, session: StudioSession):
                 continue
             name = job_folder_name(job)
             art = job.artifacts or {}
-            for url_name, key in FILES.items():
-                if art.get(key):
-                    zf.write(confined(data_dir, art[key]), f"{name}/{url_name}")
+            wanted = [(url_name, key) for url_name, key in FILES.items() if art.get(key)]
             if art.get("policy"):
-                _add_tree(zf, confined(data_dir, art["policy"]), f"{name}/policy")
+                wanted.append(("policy", "policy"))
+            for url_name, key in wanted:
+                arcname = f"{name}/{url_name}"
+                try:
+                    path = job_file(data_dir, job, key)
+                except HTTPException as exc:
+                    skipped.append({"file": arcname, "job_id": str(job.id), "reason": str(exc.detail)})
+                    continue
+                if key == "policy":
+                    _add_tree(zf, path, arcname)
+                else:
+                    zf.write(path, arcname)
+                included.append(arcname)
             zf.writestr(f"{name}/program.json", _program_json(job))
+            included.append(f"{name}/program.json")
+        zf.writestr("manifest.json", json.dumps({"session_id": session.id, "files": included, "skipped": skipped,
+                                                 "complete": not skipped}, indent=2))
     out.seek(0)
     return out
 
 
 def _program_json(job: Job) -> str:
-    import json
-
     return json.dumps(job.approach.program, indent=2)

@@ -46,6 +46,8 @@ class EventHub:
 
 def get_or_404(db: Session, model: type[T], key: Any, what: str) -> T:
     """The row ``key`` of ``model``, or a 404 that names what was asked for."""
+    if isinstance(key, int) and not 0 <= key < 2**63:  # no such row, and the driver cannot even ask
+        raise HTTPException(404, f"no {what} {key!r}: ids are whole numbers from 0 to {2**63 - 1}")
     row = db.get(model, key)
     if row is None:
         raise HTTPException(404, f"no {what} {key!r}")

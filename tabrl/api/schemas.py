@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tabrl.jobs import models as db
 from tabrl.rewards.checks import Condition
@@ -14,6 +14,9 @@ from tabrl.rewards.motion import describe as describe_motion
 
 JobStatus = Literal["queued", "running", "rendering", "done", "failed", "cancelled", "interrupted"]
 MAX_VIDEO_SECONDS = 30.0
+MIN_VIDEO_SECONDS = 0.5  # a few frames: less is no video
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id cannot name a row (and overflows the driver)
+RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -180,7 +183,12 @@ class JobsOut(BaseModel):
 # ----------------------------------------------------------------------------- requests
 
 
-class ConfigureRequest(BaseModel):
+class _Request(BaseModel):
+    # NaN and infinity are valid JSON to Python's parser but never a valid value here.
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class ConfigureRequest(_Request):
     model_id: str = Field(min_length=1, max_length=128, examples=["Go1JoystickFlatTerrain"])
     prompt: str = Field(examples=["keep shaking your hips aloha dude!"])
     num_steps: int = Field(50_000, description="Environment steps per approach; the allowed range is in /api/info.")
@@ -188,19 +196,19 @@ class ConfigureRequest(BaseModel):
     fresh: bool = Field(False, description="Ask the providers again instead of reusing stored approaches.")
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(_Request):
     session_id: str = Field(min_length=1, max_length=32)
-    approach_ids: list[int] | None = Field(None, max_length=64, description="Default: the first design's approaches.")
+    approach_ids: list[RowId] | None = Field(None, max_length=64, description="Default: the first design's approaches.")
     num_steps: int | None = Field(None, description="Default: the session's steps.")
 
 
-class RenderRequest(BaseModel):
-    job_id: int = Field(description="A finished training job whose policy to film.")
-    seconds: float = Field(10.0, gt=0, le=MAX_VIDEO_SECONDS)
+class RenderRequest(_Request):
+    job_id: RowId = Field(description="A finished training job whose policy to film.")
+    seconds: float = Field(10.0, ge=MIN_VIDEO_SECONDS, le=MAX_VIDEO_SECONDS)
 
 
-class RefineRequest(BaseModel):
-    job_id: int = Field(description="A finished training job to improve on.")
+class RefineRequest(_Request):
+    job_id: RowId = Field(description="A finished training job to improve on.")
     words: str | None = Field(None, max_length=500, examples=["more hips, less jumping"])
     provider: str | None = Field(None, max_length=64, description="An LLM provider; none: the built-in rules.")
 

@@ -1,8 +1,10 @@
 """Token check and request-size cap, as plain ASGI middleware so they cover HTTP and WebSocket alike.
 
 With a token set, every ``/api`` call and the OpenAPI pages need it: as ``Authorization: Bearer``,
-as ``?token=`` (for what a browser loads by itself: video, downloads, WebSocket) or as the cookie
-the server sets when a page is opened with ``?token=``. The page shell itself holds no data.
+as the HttpOnly cookie the server sets on any answer to a request that presented the token
+another way (what a browser loads by itself — video, downloads, the WebSocket — carries that
+cookie), or as ``?token=`` (the first visit, scripts). The page shell itself holds no data.
+A token in a URL never reaches the log: :class:`RedactTokens` rewrites uvicorn's log lines.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import logging
+import re
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
@@ -27,7 +31,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _presented_tokens(scope) -> list[str]:
+def _presented_tokens(scope) -> tuple[list[str], str | None]:
+    """Tokens sent by header or query, and the one the cookie carries."""
     tokens = []
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
     auth = headers.get("authorization", "")
@@ -35,6 +40,7 @@ def _presented_tokens(scope) -> list[str]:
         tokens.append(auth[7:].strip())
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     tokens += query.get("token", [])
+    cookie_token = None
     if "cookie" in headers:
         cookie = SimpleCookie()
         try:
@@ -42,29 +48,35 @@ def _presented_tokens(scope) -> list[str]:
         except Exception:  # a malformed cookie header is simply no token
             pass
         if COOKIE in cookie:
-            tokens.append(cookie[COOKIE].value)
-    return tokens
+            cookie_token = cookie[COOKIE].value
+    return tokens, cookie_token
 
 
 class TokenMiddleware:
     def __init__(self, app, token: str | None):
         self.app, self.token = app, token
 
-    def _ok(self, scope) -> bool:
-        return any(hmac.compare_digest(t.encode(), self.token.encode()) for t in _presented_tokens(scope))
+    def _matches(self, token: str | None) -> bool:
+        return token is not None and hmac.compare_digest(token.encode(), self.token.encode())
 
     async def __call__(self, scope, receive, send):
         if self.token is None or scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
+        tokens, cookie_token = _presented_tokens(scope)
+        by_cookie = self._matches(cookie_token)
+        ok = by_cookie or any(self._matches(t) for t in tokens)
+        if ok and not by_cookie and scope["type"] == "http":
+            # The token came by header or URL: leave the cookie, so the page's media, downloads and
+            # WebSocket need no token in their URLs (which browsers, proxies and logs keep).
+            send = _with_cookie(send, self.token)
         path = scope.get("path", "")
-        if path in PUBLIC_PATHS or not path.startswith(PROTECTED_PREFIXES):
-            if scope["type"] == "http" and self._ok(scope):
-                send = _with_cookie(send, self.token)  # a page opened with ?token= keeps it for later calls
-            return await self.app(scope, receive, send)
-        if self._ok(scope):
+        if ok or path in PUBLIC_PATHS or not path.startswith(PROTECTED_PREFIXES):
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
+            # Accept, then close: a close before the accept reaches the browser as a bare HTTP 403,
+            # and the page could not tell a wrong token from a network failure.
             await receive()  # the connect message
+            await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": 4401, "reason": "missing or wrong token"})
             return
         await _json_response(send, 401, "This studio requires a token: send 'Authorization: Bearer <token>' "
@@ -82,7 +94,11 @@ def _with_cookie(send, token: str):
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over ``limit`` bytes with 413 (by header, and while reading a chunked body)."""
+    """Refuses request bodies over ``limit`` bytes with 413, by header or while reading a chunked body.
+
+    The body (at most ``limit`` bytes) is read here before the app sees it: refusing from inside
+    the app's own read would surface as FastAPI's 400 "error parsing the body".
+    """
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -92,33 +108,71 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         for key, value in scope.get("headers", []):
             if key.lower() == b"content-length" and value.isdigit() and int(value) > self.limit:
-                return await self._refuse(send, int(value))
-        seen = 0
-
-        async def counted():
-            nonlocal seen
+                return await self._refuse(send, f"{int(value):,} bytes")
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge()
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.limit:
+                return await self._refuse(send, f"over {self.limit:,} bytes (still arriving)")
+            if not message.get("more_body", False):
+                break
+        body, delivered = b"".join(chunks), False
 
+        async def replay():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as the server would
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send, size: str) -> None:
+        await _json_response(send, 413, f"The request body is {size}; at most {self.limit:,} bytes are accepted.",
+                             headers=[(b"connection", b"close")])
+
+
+_TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``...?token=abc&x=1`` -> ``...?token=[redacted]&x=1``."""
+    return _TOKEN_IN_TEXT.sub(r"\1[redacted]", text)
+
+
+class RedactTokens(logging.Filter):
+    """Rewrites a log record so no ``token=`` value from a URL reaches the log (uvicorn logs every
+    request's path with its query, and WebSocket handshakes on its error logger)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(send, seen)
-
-    async def _refuse(self, send, size: int) -> None:
-        await _json_response(send, 413, f"The request body is {size:,} bytes; at most {self.limit:,} are accepted.")
-
-
-class _TooLarge(Exception):
-    pass
+            message = record.getMessage()
+        except Exception:  # a record that cannot be formatted is left to the handler to report
+            return True
+        if "token=" in message.lower():
+            record.msg, record.args = redact(message), ()
+        return True
 
 
-async def _json_response(send, status: int, detail: str) -> None:
+REDACTED_LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn")
+
+
+def install_log_redaction() -> None:
+    """Adds the filter to uvicorn's loggers and their handlers (once)."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        for target in [logger, *logger.handlers]:
+            if not any(isinstance(f, RedactTokens) for f in target.filters):
+                target.addFilter(RedactTokens())
+
+
+async def _json_response(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
     await send({"type": "http.response.body", "body": body})

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tabrl.jobs.models import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RENDERING, RUNNING, Event, Job,
@@ -17,6 +19,9 @@ from tabrl.jobs.models import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, QUE
 
 # A training job's bar: training fills the first 85 %, rendering the video the rest.
 TRAIN_SHARE = 0.85
+ENDED = (DONE, FAILED, CANCELLED, INTERRUPTED)
+# Events that only say "further along": once a job has ended, all but its last few tell nothing new.
+COMPACTED = ("progress", "rendering")
 
 
 def _finite(value: Any) -> float | None:
@@ -109,3 +114,52 @@ def events_after(db: Session, after: int, session_id: str | None = None, limit: 
     if session_id is not None:
         query = query.where(Event.session_id == session_id)
     return list(db.scalars(query.order_by(Event.id).limit(limit)))
+
+
+def newest_event_id(db: Session) -> int:
+    return db.scalar(select(func.max(Event.id))) or 0
+
+
+# ----------------------------------------------------------------------------- limits and retention
+
+
+def active_jobs(db: Session, session_id: str | None = None) -> int:
+    """Jobs queued or running (in one session, or in all)."""
+    query = select(func.count(Job.id)).where(Job.status.in_(ACTIVE))
+    if session_id is not None:
+        query = query.where(Job.session_id == session_id)
+    return db.scalar(query) or 0
+
+
+def sessions_since(db: Session, since: dt.datetime) -> int:
+    from tabrl.jobs.models import StudioSession
+
+    return db.scalar(select(func.count(StudioSession.id)).where(StudioSession.created_at >= since)) or 0
+
+
+def compact_job_events(db: Session, job_id: int, keep: int) -> int:
+    """Deletes a job's progress and rendering events but its last ``keep`` of each; returns how many went.
+
+    Every other event (queued, started, checkpoint, the end) stays, so a replay still tells the
+    whole story, only with fewer intermediate steps.
+    """
+    removed = 0
+    for type_ in COMPACTED:
+        newest = (select(Event.id).where(Event.job_id == job_id, Event.type == type_)
+                  .order_by(Event.id.desc()).limit(keep))
+        result = db.execute(delete(Event).where(Event.job_id == job_id, Event.type == type_,
+                                                Event.id.not_in(newest.scalar_subquery())))
+        removed += result.rowcount or 0
+    return removed
+
+
+def compact_ended_jobs(db: Session, after: int, keep: int) -> int:
+    """Compacts the events of every job that ended in an event newer than ``after`` (the caller commits).
+
+    Returns the newest such end event's id, to pass as ``after`` next time.
+    """
+    ends = db.execute(select(Event.id, Event.job_id).where(Event.id > after, Event.type.in_(ENDED))
+                      .order_by(Event.id)).all()
+    for job_id in dict.fromkeys(row.job_id for row in ends):
+        compact_job_events(db, job_id, keep)
+    return ends[-1].id if ends else after

@@ -19,15 +19,26 @@ from tabrl.rewards.terms import TERMS, term_key
 from tabrl.robots.model import RobotSpec
 
 
+# The most a term or the total may give in one step. The smoke test refuses programs that exceed it
+# on sampled and extreme states; at run time (both backends call CompiledReward) values beyond it are
+# clipped and NaN becomes 0, so training never sees a non-finite or float32-overflowing reward.
+MAX_REWARD = 1e8
+
+
 class CompiledReward:
-    """``reward(features) -> (total, {term: weighted value})``; ``keys`` lists the terms."""
+    """``reward(features) -> (total, {term: weighted value})``; ``keys`` lists the terms.
+
+    Calling it gives guarded values (finite, within ±MAX_REWARD); ``raw`` gives them as computed.
+    On numpy, ``clipped`` counts per term (and "total") the values the guard had to change.
+    """
 
     def __init__(self, xp: Any, parts: list[tuple[str, float, Callable[[dict[str, Any]], Any]]]):
         self.xp = xp
         self.parts = parts
         self.keys = [k for k, _, _ in parts]
+        self.clipped: dict[str, int] = {}
 
-    def __call__(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def raw(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         xp = self.xp
         shape = features["t"].shape
         terms = {}
@@ -37,6 +48,26 @@ class CompiledReward:
             terms[key] = value
             total = total + value
         return total, terms
+
+    def __call__(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        xp = self.xp
+        shape = features["t"].shape
+        terms = {}
+        total = xp.zeros(shape, dtype=features["t"].dtype)
+        for key, weight, fn in self.parts:
+            value = self._guard(key, weight * xp.broadcast_to(fn(features), shape))
+            terms[key] = value
+            total = total + value
+        return self._guard("total", total), terms
+
+    def _guard(self, key: str, value: Any) -> Any:
+        xp = self.xp
+        if xp is np:
+            with np.errstate(invalid="ignore"):
+                bad = int(np.count_nonzero(~(np.abs(value) <= MAX_REWARD)))  # NaN counts too
+            if bad:
+                self.clipped[key] = self.clipped.get(key, 0) + bad
+        return xp.clip(xp.nan_to_num(value, nan=0.0, posinf=MAX_REWARD, neginf=-MAX_REWARD), -MAX_REWARD, MAX_REWARD)
 
 
 def check_fits(program: RewardProgram, spec: RobotSpec) -> None:

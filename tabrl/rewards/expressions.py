@@ -19,6 +19,9 @@ MAX_LENGTH = 500
 MAX_POWER = 8
 MAX_NODES = 200
 EPS = 1e-6
+# The largest number a 32-bit float holds (MJX trains in float32): a literal beyond it can only overflow.
+MAX_CONSTANT = 3.4e38
+MAX_INDEX = 10_000  # far more than any robot's joints; keeps a huge literal out of numpy's indexing
 
 Fn = Callable[[Any, dict[str, Any]], Any]  # (xp, features) -> array
 
@@ -140,7 +143,7 @@ class _Compiler:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 kind = type(node.value).__name__.replace("str", "string").replace("NoneType", "None")
                 raise self.fail(node, f"constant of type {kind}")
-            value = float(node.value)
+            value = self.number(node)
             return (lambda xp, f: value), 0
         if isinstance(node, ast.Name):
             return self.name(node)
@@ -170,6 +173,18 @@ class _Compiler:
             raise ExpressionError(f"attribute access '{node.attr}' is not allowed in a reward expression "
                                   f"(in '{_describe(node, self.source)}')")
         raise self.fail(node, _KINDS.get(type(node), type(node).__name__))
+
+    def number(self, node: ast.Constant) -> float:
+        """A literal as a float; an integer too large for any float (400 digits, say) is refused.
+
+        Large but representable numbers (1e300) pass here: the smoke test bounds what a term gives.
+        """
+        try:
+            return float(node.value)
+        except OverflowError:
+            raise ExpressionError(f"number '{_describe(node, self.source)}' is too large: a reward expression's "
+                                  f"numbers must fit a float (at most about {MAX_CONSTANT:g} where MJX trains "
+                                  "in 32 bits)") from None
 
     def name(self, node: ast.Name) -> tuple[Fn, int]:
         name = node.id
@@ -221,8 +236,8 @@ class _Compiler:
                 and not isinstance(exp_node.value, bool)):
             raise ExpressionError(f"power '{_describe(node, self.source)}': the exponent must be a number "
                                   f"with |exponent| <= {MAX_POWER}")
-        exponent = sign * float(exp_node.value)
-        if abs(exponent) > MAX_POWER:
+        exponent = sign * (float(exp_node.value) if abs(exp_node.value) <= MAX_CONSTANT else float("inf"))
+        if not abs(exponent) <= MAX_POWER:
             raise ExpressionError(f"power '{_describe(node, self.source)}': exponent {exponent:g} exceeds "
                                   f"the limit of {MAX_POWER}")
         base, rank = self.build(node.left)
@@ -273,6 +288,9 @@ class _Compiler:
             if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
                 sign, n = -1, n.operand
             if isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool):
+                if abs(n.value) > MAX_INDEX:
+                    raise ExpressionError(f"index '{where}': {_describe(n, self.source)} is out of range "
+                                          f"(indices lie within ±{MAX_INDEX})")
                 return sign * n.value
             raise ExpressionError(f"index '{where}': indices must be whole numbers written out (like 0, -1, 1:3)")
 

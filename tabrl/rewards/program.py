@@ -94,7 +94,8 @@ class RewardProgram(BaseModel):
     name: str = Field(..., min_length=1, max_length=MAX_NAME_CHARS, description="Short title, e.g. 'Hip Oscillator'.")
     summary: str = Field("", max_length=MAX_SUMMARY_CHARS, description="One line: what this approach focuses on.")
     terms: list[Term] = Field(..., min_length=1, max_length=MAX_TERMS)
-    notes: list[str] = Field(default_factory=list, description="Explanations: understood words, assumptions.")
+    notes: list[Annotated[str, Field(max_length=20_000)]] = Field(  # a note may name every word of a prompt
+        default_factory=list, max_length=16, description="Explanations: understood words, assumptions.")
     motion: Motion | None = Field(
         None,
         description="Optional motion prior: a reference motion (pose offsets and sines per joint group) that the "

@@ -3,6 +3,12 @@
 It evaluates the program on sampled states of the robot (around the default pose, with
 random velocities, actions and times): every total must be finite, one value per state, and
 the totals must not all be equal — a constant reward teaches nothing.
+
+It also bounds the reward: on those states and on extreme but valid ones (joints at their
+limits, fast joints and base, full actions, any way up, late in an episode), evaluated in
+float64 and in float32 (what MJX trains in), every term and the total must stay finite and
+within ``MAX_REWARD`` in magnitude. A larger reward overflows float32 somewhere in PPO (returns,
+squared value errors) or drowns every other term; such a program is refused naming the term.
 """
 
 from __future__ import annotations
@@ -10,12 +16,19 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from tabrl.rewards.compiler import compile_program
+from tabrl.rewards.compiler import MAX_REWARD, CompiledReward, compile_program
 from tabrl.rewards.features import compute_features
-from tabrl.rewards.program import ProgramError, RewardProgram
+from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
 from tabrl.robots.model import Robot
 
 N_STATES = 64
+N_EXTREME = 32
+# "Extreme but valid": what a flailing or falling robot reaches within one 10 s episode.
+EXTREME_JOINT_SPEED = 20.0  # rad/s (m/s for slide joints)
+EXTREME_BASE_SPEED = 5.0  # m/s of a floating base
+EXTREME_BASE_TURN = 10.0  # rad/s of a floating base
+EXTREME_DRIFT = 20.0  # m from the start
+EXTREME_TIME = 10.0  # s: one episode
 
 
 def _free_joint_qpos(robot: Robot) -> int | None:
@@ -107,14 +120,81 @@ def sample_states(robot: Robot, n: int = N_STATES, seed: int = 0) -> dict[str, n
     return compute_features(np, spec, qpos, qvel, sens, t, action, last_action)
 
 
+def extreme_states(robot: Robot, n: int = N_EXTREME, seed: int = 1) -> dict[str, np.ndarray]:
+    """Features of ``n`` extreme but valid states: every joint at a limit (or half a turn off its
+    default pose when unlimited), joints and base moving fast, a base far away and any way up,
+    controls at the ends of their ranges, full and reversed actions, times up to a whole episode."""
+    rng = np.random.default_rng(seed)
+    model, spec = robot.mj_model, robot.spec
+    free = _free_joint_qpos(robot)
+    data = mujoco.MjData(model)
+    qpos = np.zeros((n, model.nq))
+    qvel = np.zeros((n, model.nv))
+    sens = np.zeros((n, model.nsensordata))
+    lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
+    lo = np.where(np.isfinite(lo), lo, spec.default_joint_pos - np.pi)
+    hi = np.where(np.isfinite(hi), hi, spec.default_joint_pos + np.pi)
+    ctrl_lo, ctrl_hi = model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1]
+    limited = model.actuator_ctrllimited.astype(bool)
+    ctrl_lo, ctrl_hi = np.where(limited, ctrl_lo, -1.0), np.where(limited, ctrl_hi, 1.0)
+    for i in range(n):
+        mujoco.mj_resetData(model, data)
+        data.qpos[:] = spec.default_qpos
+        data.qpos[spec.joint_qpos_adr] = np.where(rng.random(spec.n_joints) < 0.5, lo, hi)
+        speed = np.full(model.nv, EXTREME_JOINT_SPEED)
+        if free is not None:
+            _random_base_pose(rng, data.qpos, free, 7)  # any way up
+            data.qpos[free:free + 2] += rng.uniform(-1, 1, 2) * EXTREME_DRIFT / np.sqrt(2)
+            data.qpos[free + 2] += rng.uniform(0.0, 2.0)
+            vadr = int(model.jnt_dofadr[list(model.jnt_qposadr).index(free)])
+            speed[vadr:vadr + 3], speed[vadr + 3:vadr + 6] = EXTREME_BASE_SPEED, EXTREME_BASE_TURN
+        data.qvel[:] = speed * rng.choice([-1.0, 1.0], model.nv) * rng.uniform(0.5, 1.0, model.nv)
+        data.ctrl[:] = np.where(rng.random(model.nu) < 0.5, ctrl_lo, ctrl_hi)
+        mujoco.mj_forward(model, data)
+        qpos[i], qvel[i], sens[i] = data.qpos, data.qvel, data.sensordata
+    t = np.linspace(0.0, EXTREME_TIME, n)
+    action = rng.choice([-1.0, 1.0], (n, model.nu))
+    return compute_features(np, spec, qpos, qvel, sens, t, action, -action)
+
+
+def _term_names(program: RewardProgram, compiled: CompiledReward) -> dict[str, str]:
+    """Compiled term key -> how a person finds the term: "term 2 ('1e38*qd[1]**8')"."""
+    names = {}
+    for i, (key, t) in enumerate(zip(compiled.keys, program.terms)):
+        names[key] = f"term {i + 1} ('{t.expr}')" if isinstance(t, ExprTerm) else f"term {i + 1} ('{key}')"
+    return names
+
+
+def _check_magnitude(program: RewardProgram, compiled: CompiledReward, robot: Robot,
+                     states: list[tuple[str, dict[str, np.ndarray]]]) -> None:
+    names = _term_names(program, compiled)
+    for label, features in states:
+        for dtype in (np.float64, np.float32):
+            cast = {k: np.asarray(v, dtype=dtype) for k, v in features.items()}
+            with np.errstate(all="ignore"):
+                total, terms = compiled.raw(cast)
+            for key, value in [*terms.items(), ("total", total)]:
+                value = np.asarray(value, dtype=np.float64)
+                worst = np.nan if np.isnan(value).any() else float(np.max(np.abs(value)))
+                if worst <= MAX_REWARD:
+                    continue
+                what = names.get(key, "the total reward")
+                found = "non-finite values (inf or NaN)" if not np.isfinite(worst) else f"magnitude {worst:.3g}"
+                precision = " in float32, as MJX trains" if dtype == np.float32 else ""
+                raise ProgramError(
+                    f"program '{program.name}': {what} gives {found}{precision} on {label} {robot.model_id} "
+                    f"states; every term and the total must stay within ±{MAX_REWARD:g} (scale it down, "
+                    f"clip it or use a bounded form such as tanh or exp(-x))")
+
+
 def smoke_test(program: RewardProgram | dict, robot: Robot) -> dict[str, float]:
-    """Raises ProgramError unless the program gives finite, per-state, non-constant rewards."""
+    """Raises ProgramError unless the program gives finite, bounded, per-state, non-constant rewards."""
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
     compiled = compile_program(program, robot.spec, np)
     features = sample_states(robot)
     with np.errstate(all="ignore"):
         try:
-            total, terms = compiled(features)
+            total, terms = compiled.raw(features)
         except (IndexError, ValueError) as e:
             raise ProgramError(f"program '{program.name}' cannot be evaluated on {robot.model_id}: {e}") from None
     total = np.asarray(total)
@@ -127,6 +207,7 @@ def smoke_test(program: RewardProgram | dict, robot: Robot) -> dict[str, float]:
                                f"sampled {robot.model_id} states")
     if not np.all(np.isfinite(total)):
         raise ProgramError(f"program '{program.name}' gives non-finite rewards on sampled states")
+    _check_magnitude(program, compiled, robot, [("sampled", features), ("extreme (but valid)", extreme_states(robot))])
     if np.ptp(total) < 1e-9:
         constant = [k for k, v in terms.items() if np.ptp(np.asarray(v)) < 1e-9]
         which = f" (constant terms: {', '.join(constant)})" if constant and len(terms) > 1 else ""

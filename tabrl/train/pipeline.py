@@ -118,7 +118,7 @@ def run_training_job(
         curve.add(p)
         on_event({"type": "progress", "steps": p.steps, "total_steps": p.total_steps, "fraction": p.steps / p.total_steps,
                   "mean_reward": p.mean_episode_reward, "terms": p.term_shares, "steps_per_s": p.steps_per_s,
-                  "eta_s": p.eta_s})
+                  "eta_s": p.eta_s, **_clipped_report(compiled)})
 
     if backend == "native":
         from tabrl.sim.native import NativeBatchEnv
@@ -166,6 +166,18 @@ def run_training_job(
                    "train_wall_s": train_wall,
                    "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps})
     return result
+
+
+def _clipped_report(compiled) -> dict[str, Any]:
+    """The run-time reward guard's count so far (numpy backend), for the job's events: values beyond
+    ±MAX_REWARD were clipped and NaN set to 0 rather than trained on."""
+    if not compiled.clipped:
+        return {}
+    from tabrl.rewards.compiler import MAX_REWARD
+
+    return {"reward_clipped": dict(compiled.clipped),
+            "reward_warning": f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: "
+                              + ", ".join(f"{k} ×{n}" for k, n in compiled.clipped.items())}
 
 
 def _render(robot, program: RewardProgram, policy_dir: Path, out_dir: Path, seconds: float, reward_fn,

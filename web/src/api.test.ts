@@ -1,4 +1,15 @@
-import { ApiError, api, eventsUrl, getToken, onUnauthorized, request, setToken, withToken } from "./api";
+import {
+  ApiError,
+  api,
+  cookieReady,
+  eventsUrl,
+  getToken,
+  mediaUrl,
+  onUnauthorized,
+  request,
+  sessionZipUrl,
+  setToken,
+} from "./api";
 import { jsonResponse, mockFetch, session } from "./test/fixtures";
 
 describe("api client", () => {
@@ -26,12 +37,35 @@ describe("api client", () => {
     expect(new Headers(init.headers).get("Content-Type")).toBe("application/json");
   });
 
-  it("adds the token to URLs the browser loads itself", () => {
-    expect(withToken("/api/jobs/1/video.mp4")).toBe("/api/jobs/1/video.mp4");
+  it("never puts the token in URLs the browser loads itself (the cookie lets them in)", () => {
     setToken("a b&c");
-    expect(withToken("/api/jobs/1/video.mp4")).toBe("/api/jobs/1/video.mp4?token=a+b%26c");
-    expect(withToken("/api/x?y=1", { download: "true" })).toBe("/api/x?y=1&download=true&token=a+b%26c");
-    expect(eventsUrl("s1", 42)).toBe(`ws://${window.location.host}/api/ws?session_id=s1&after=42&token=a+b%26c`);
+    expect(mediaUrl("/api/jobs/1/video.mp4")).toBe("/api/jobs/1/video.mp4");
+    expect(mediaUrl("/api/x?y=1", { download: "true" })).toBe("/api/x?y=1&download=true");
+    expect(eventsUrl("s1", 42)).toBe(`ws://${window.location.host}/api/ws?session_id=s1&after=42`);
+    expect(sessionZipUrl("s 1")).toBe("/api/sessions/s%201/download.zip");
+  });
+
+  it("gets the cookie set once per token before the socket needs it", async () => {
+    expect(cookieReady()).toBeNull(); // no token: nothing to wait for
+    setToken("t1");
+    const fetch = mockFetch({ "GET /api/info": { ok: true } });
+    const ready = cookieReady();
+    expect(ready).not.toBeNull();
+    expect(cookieReady()).toBe(ready); // one call at a time
+    await ready;
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(new Headers(fetch.mock.calls[0]![1]!.headers).get("Authorization")).toBe("Bearer t1");
+    expect(String(fetch.mock.calls[0]![0])).not.toContain("token=");
+    expect(cookieReady()).toBeNull(); // answered: the cookie is set
+    setToken("t2");
+    expect(cookieReady()).not.toBeNull(); // a new token needs its own cookie
+  });
+
+  it("counts any answered call with the token as the cookie being set", async () => {
+    setToken("t3");
+    mockFetch({ "GET /api/sessions": [] });
+    await api.sessions();
+    expect(cookieReady()).toBeNull();
   });
 
   it("turns error responses into ApiError with the server's detail", async () => {

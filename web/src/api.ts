@@ -164,6 +164,7 @@ export function getToken(): string | null {
 }
 
 export function setToken(token: string | null): void {
+  cookieFor = null;
   try {
     if (token) window.localStorage.setItem(TOKEN_KEY, token);
     else window.localStorage.removeItem(TOKEN_KEY);
@@ -195,21 +196,46 @@ export function notifyUnauthorized(): void {
   unauthorizedListeners.forEach((listener) => listener());
 }
 
-/** For URLs the browser loads by itself (video, images, downloads): the token as ?token=. */
-export function withToken(url: string, extra?: Record<string, string>): string {
-  const token = getToken();
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(extra ?? {})) params.set(k, v);
-  if (token) params.set("token", token);
-  const query = params.toString();
+/**
+ * URLs the browser loads by itself (video, images, downloads, the WebSocket) never carry the token:
+ * a token in a URL ends up in logs, history and proxies. The server's HttpOnly cookie, set on the
+ * answer to any call that sent the token as a Bearer header, lets them through instead.
+ */
+export function mediaUrl(url: string, extra?: Record<string, string>): string {
+  const query = new URLSearchParams(extra ?? {}).toString();
   if (!query) return url;
   return url + (url.includes("?") ? "&" : "?") + query;
 }
 
+// The token the server has set its cookie for (as far as this page knows: the cookie is HttpOnly).
+let cookieFor: string | null = null;
+let cookiePending: Promise<void> | null = null;
+
+/**
+ * Resolves once the server has set its cookie for the stored token; null when there is nothing
+ * to wait for (no token, or a call with it has already been answered).
+ */
+export function cookieReady(): Promise<void> | null {
+  const token = getToken();
+  if (!token || cookieFor === token) return null;
+  if (!cookiePending) {
+    cookiePending = fetch("/api/info", { headers: { Authorization: `Bearer ${token}` }, credentials: "same-origin" })
+      .then(() => {
+        if (getToken() === token) cookieFor = token;
+      })
+      .catch(() => {
+        /* the socket's own refusal or failure will say what is wrong */
+      })
+      .finally(() => {
+        cookiePending = null;
+      });
+  }
+  return cookiePending;
+}
+
 export function eventsUrl(sessionId: string, after: number): string {
   const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
-  const path = `/api/ws?session_id=${encodeURIComponent(sessionId)}&after=${after}`;
-  return `${proto}//${window.location.host}${withToken(path)}`;
+  return `${proto}//${window.location.host}/api/ws?session_id=${encodeURIComponent(sessionId)}&after=${after}`;
 }
 
 // ----------------------------------------------------------------------------- requests
@@ -264,7 +290,7 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   if (token) headers.set("Authorization", `Bearer ${token}`);
   let response: Response;
   try {
-    response = await fetch(path, { ...init, headers });
+    response = await fetch(path, { credentials: "same-origin", ...init, headers });
   } catch (error) {
     throw new ApiError(0, `Cannot reach the studio server (${errorMessage(error)}).`);
   }
@@ -277,6 +303,7 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
       body = null;
     }
   }
+  if (token && response.status !== 401) cookieFor = token; // the answer set the cookie
   if (!response.ok) {
     if (response.status === 401) notifyUnauthorized();
     throw new ApiError(response.status, describeDetail(body, response.status, response.statusText));
@@ -308,5 +335,4 @@ export const api = {
   restart: (id: number) => post<Job>(`/api/jobs/${id}/restart`),
 };
 
-export const sessionZipUrl = (sessionId: string) =>
-  withToken(`/api/sessions/${encodeURIComponent(sessionId)}/download.zip`);
+export const sessionZipUrl = (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}/download.zip`;

@@ -1,6 +1,6 @@
 import { act, renderHook } from "@testing-library/react";
-import type { JobEvent } from "./api";
-import { FakeSocket, job } from "./test/fixtures";
+import { onUnauthorized, setToken, type JobEvent } from "./api";
+import { FakeSocket, job, mockFetch } from "./test/fixtures";
 import { BACKOFF_MS, useSessionEvents } from "./useEvents";
 
 const event = (id: number, progress: number): JobEvent => ({
@@ -57,7 +57,9 @@ describe("useSessionEvents", () => {
     expect(FakeSocket.all[2]!.closed).toBe(true);
   });
 
-  it("stays idle without a session and stops on a token refusal", () => {
+  it("stays idle without a session and stops on a token refusal, asking for the token", () => {
+    const unauthorized = vi.fn();
+    const off = onUnauthorized(unauthorized);
     const { result, rerender } = renderHook(({ id }: { id: string | null }) => useSessionEvents(id, vi.fn()), {
       initialProps: { id: null as string | null },
     });
@@ -66,7 +68,25 @@ describe("useSessionEvents", () => {
     rerender({ id: "s1" });
     act(() => FakeSocket.all[0]!.drop(4401));
     expect(result.current).toBe("unauthorized");
+    expect(unauthorized).toHaveBeenCalledTimes(1); // the page shows the token form
     act(() => vi.advanceTimersByTime(60_000));
+    expect(FakeSocket.all).toHaveLength(1); // and never reconnects
+    off();
+  });
+
+  it("with a token, connects only after the server has set its cookie, and never sends the token", async () => {
+    setToken("sekret");
+    const fetch = mockFetch({ "GET /api/info": { ok: true } });
+    renderHook(() => useSessionEvents("s1", vi.fn()));
+    expect(FakeSocket.all).toHaveLength(0); // waiting for the cookie
+    await act(async () => {
+      await Promise.resolve();
+      await Promise.resolve();
+      await Promise.resolve();
+    });
+    expect(fetch).toHaveBeenCalledTimes(1);
     expect(FakeSocket.all).toHaveLength(1);
+    expect(FakeSocket.all[0]!.url).not.toContain("sekret");
+    expect(FakeSocket.all[0]!.url).not.toContain("token");
   });
 });

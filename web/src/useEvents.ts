@@ -1,6 +1,6 @@
 // Live job events of one session over /api/ws, reconnecting with backoff and resuming after the last event seen.
 import { useEffect, useRef, useState } from "react";
-import { eventsUrl, notifyUnauthorized, type JobEvent } from "./api";
+import { cookieReady, eventsUrl, notifyUnauthorized, type JobEvent } from "./api";
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "unauthorized";
 
@@ -30,6 +30,14 @@ export function useSessionEvents(
     const connect = () => {
       if (stopped) return;
       setState((s) => (s === "open" || s === "reconnecting" ? "reconnecting" : "connecting"));
+      // The socket's URL has no token: it is let in by the cookie, which a call with the token sets.
+      const ready = cookieReady();
+      if (ready) void ready.then(open);
+      else open();
+    };
+
+    const open = () => {
+      if (stopped) return;
       let ws: WebSocket;
       try {
         ws = new WebSocket(eventsUrl(sessionId, lastId));

@@ -6,11 +6,25 @@ import asyncio
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
-from tabrl.api.schemas import event_out
+from tabrl.api.schemas import MAX_ID, event_out
 from tabrl.jobs import store
 from tabrl.jobs.models import Job
 
 router = APIRouter(tags=["events"])
+
+
+def _parse_after(text: str | None) -> int | None:
+    if text is None:
+        return 0
+    text = text.strip()
+    if not text.isdigit() or len(text) > 19 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
+def _newest(sessions) -> int:
+    with sessions() as db:
+        return store.newest_event_id(db)
 
 
 def _batch(sessions, after: int, session_id: str | None) -> list[dict]:
@@ -22,13 +36,21 @@ def _batch(sessions, after: int, session_id: str | None) -> list[dict]:
 
 @router.websocket("/api/ws")
 async def job_events(websocket: WebSocket, session_id: str | None = Query(None, max_length=32),
-                     after: int = Query(0, ge=0)):
-    """Sends every stored event with id > ``after`` (of one session, or all), then new ones as they happen.
+                     after: str | None = Query(None, description="The last event id seen (a whole number)")):
+    """Sends the stored events of one session with id > ``after``, then new ones as they happen.
 
     Each message: ``{id, job_id, session_id, type, data, created_at, job}`` where ``job`` is the job's
-    current state. Reconnect with ``after=<last id>`` to receive what was missed.
+    current state. Reconnect with ``after=<last id>`` to receive what was missed. Without a
+    ``session_id`` nothing is replayed: only events from now on, of every session.
+    A bad ``after`` closes the socket with code 1008 and the reason.
     """
-    await websocket.accept()
+    await websocket.accept()  # first, so a refusal below reaches the client as a close code with a reason
+    last = _parse_after(after)
+    if last is None:
+        await websocket.close(code=1008, reason=f"after must be a whole number from 0 to {MAX_ID}, not {after[:20]!r}")
+        return
+    if session_id is None:  # replaying every session's log to anyone who asks is a flood: new events only
+        last = max(last, await asyncio.to_thread(_newest, websocket.app.state.sessions))
     state = websocket.app.state
     closed = asyncio.Event()
 
@@ -45,10 +67,10 @@ async def job_events(websocket: WebSocket, session_id: str | None = Query(None, 
     watcher = asyncio.create_task(watch_close())
     try:
         while not closed.is_set():
-            messages = await asyncio.to_thread(_batch, state.sessions, after, session_id)
+            messages = await asyncio.to_thread(_batch, state.sessions, last, session_id)
             for message in messages:
                 await websocket.send_json(message)
-                after = message["id"]
+                last = message["id"]
             if not messages:
                 await state.hub.wait(timeout=1.0)
     except (WebSocketDisconnect, RuntimeError):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, StreamingResponse
 
-from tabrl.api.artifacts import FILES, confined, job_folder_name, policy_zip
+from tabrl.api import limits
+from tabrl.api.artifacts import FILES, job_file, job_folder_name, policy_zip
 from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
 from tabrl.api.schemas import JobOut, job_out
 from tabrl.jobs import store
@@ -41,14 +42,17 @@ def cancel_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
 
 
 @router.post("/{job_id}/restart", response_model=JobOut, summary="Queue an interrupted, failed or cancelled job again",
-             responses={409: {"description": "the job is queued, running or done"}})
-def restart_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
+             responses={409: {"description": "the job is queued, running or done"},
+                        429: {"description": "too many jobs queued or running (the message names the limit)"}})
+def restart_job(job_id: int, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobOut:
     job = _get(db, job_id)
     _require_status(job, RESTARTABLE, "restarted")
-    keep = {"policy": job.artifacts["policy"]} if job.kind == "render" and job.artifacts else None
-    job.artifacts, job.metrics = keep, None
-    store.record_event(db, job, "queued", {"restart": True})
-    db.commit()
+    with limits.admission:
+        limits.check_job_room(db, settings, job.session_id, 1)
+        keep = {"policy": job.artifacts["policy"]} if job.kind == "render" and job.artifacts else None
+        job.artifacts, job.metrics = keep, None
+        store.record_event(db, job, "queued", {"restart": True})
+        db.commit()
     executor.wake()
     return job_out(job)
 
@@ -68,7 +72,7 @@ def download_file(job_id: int, name: str, db: DbDep, settings: SettingsDep, down
     if name not in FILES:
         raise HTTPException(404, f"no file '{name}'; a job offers {', '.join(FILES)} and policy.zip")
     job = _get(db, job_id)
-    path = confined(settings.data_dir, (job.artifacts or {}).get(FILES[name]))
+    path = job_file(settings.data_dir, job, FILES[name])
     filename = f"{job_folder_name(job)}-{name}"
     return FileResponse(path, media_type=MEDIA[name], filename=filename if download else None,
                         content_disposition_type="attachment" if download else "inline")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
@@ -36,6 +37,8 @@ def thumbnail(model_id: str) -> FileResponse:
     except catalog.UnknownModel as exc:
         raise HTTPException(404, str(exc)) from None
     path = catalog.thumbnail_path(model_id)
+    if path.is_symlink() or path.exists():
+        _confine_thumbnail(path)
     if not path.is_file():
         if not entry.assets_available:
             raise HTTPException(404, f"{model_id} has no thumbnail: {entry.assets_reason}")
@@ -45,3 +48,13 @@ def thumbnail(model_id: str) -> FileResponse:
             if not path.is_file():
                 render_thumbnail(model_id)
     return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+def _confine_thumbnail(path: Path) -> None:
+    """404 unless the thumbnail really lies in the thumbnail folder, inside the data directory."""
+    from tabrl.config import get_settings
+
+    folder = path.parent.resolve()
+    if not (folder.is_relative_to(get_settings().data_dir.resolve()) and path.resolve().is_relative_to(folder)
+            and path.resolve().parent == folder):
+        raise HTTPException(404, "the thumbnail file is outside the thumbnail folder")

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
+from tabrl.api import limits
 from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
 from tabrl.api.schemas import (BatchRequest, ConfigureRequest, JobOut, JobsOut, RefineRequest, RenderRequest,
                                SessionOut, job_out, session_out)
@@ -72,6 +73,7 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
     except DesignError as exc:
         raise HTTPException(422, str(exc)) from None
     check_model(req.model_id)
+    limits.check_session_room(db, settings)
     try:
         for name in req.providers or []:  # a misspelt or unready provider is the caller's mistake: say so now
             if name != "builtin":
@@ -81,8 +83,10 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         raise HTTPException(422, str(exc)) from None
     session = StudioSession(id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=req.num_steps)
     add_designs(session, designs)
-    db.add(session)
-    db.commit()
+    with limits.admission:  # designing took a while: count again before storing
+        limits.check_session_room(db, settings)
+        db.add(session)
+        db.commit()
     return session_out(session, session_model_label(session.model_id))
 
 
@@ -122,28 +126,32 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
     if not chosen:
         raise HTTPException(422, "no approaches chosen")
     jobs = []
-    for approach in chosen:
-        job = Job(session_id=session.id, approach_id=approach.id, kind="train", total_steps=steps,
-                  video_seconds=settings.video_seconds)
-        db.add(job)
-        db.flush()
-        store.record_event(db, job, "queued", {"approach": approach.index, "steps": steps})
-        jobs.append(job)
-    db.commit()
+    with limits.admission:
+        limits.check_job_room(db, settings, session.id, len(chosen))
+        for approach in chosen:
+            job = Job(session_id=session.id, approach_id=approach.id, kind="train", total_steps=steps,
+                      video_seconds=settings.video_seconds)
+            db.add(job)
+            db.flush()
+            store.record_event(db, job, "queued", {"approach": approach.index, "steps": steps})
+            jobs.append(job)
+        db.commit()
     executor.wake()
     return JobsOut(jobs=[job_out(j) for j in jobs])
 
 
 @router.post("/render", response_model=JobOut, summary="Film a finished job's policy again (a new video)")
-def render(req: RenderRequest, db: DbDep, executor: ExecutorDep) -> JobOut:
+def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobOut:
     source = _get_done_training_job(db, req.job_id)
-    job = Job(session_id=source.session_id, approach_id=source.approach_id, kind="render",
-              total_steps=source.steps_done, video_seconds=req.seconds, source_job_id=source.id,
-              artifacts={"policy": source.artifacts["policy"]})
-    db.add(job)
-    db.flush()
-    store.record_event(db, job, "queued", {"source_job": source.id, "seconds": req.seconds})
-    db.commit()
+    with limits.admission:
+        limits.check_job_room(db, settings, source.session_id, 1)
+        job = Job(session_id=source.session_id, approach_id=source.approach_id, kind="render",
+                  total_steps=source.steps_done, video_seconds=req.seconds, source_job_id=source.id,
+                  artifacts={"policy": source.artifacts["policy"]})
+        db.add(job)
+        db.flush()
+        store.record_event(db, job, "queued", {"source_job": source.id, "seconds": req.seconds})
+        db.commit()
     executor.wake()
     return job_out(job)
 
@@ -154,6 +162,7 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     from tabrl.design.refine import RunNotFound, refine_run
 
     job = _get_done_training_job(db, req.job_id)
+    limits.check_design_room(job.session, settings)
     policy_dir = settings.data_dir / job.artifacts["policy"]
     try:
         result = refine_run(policy_dir.parent, req.words, provider=req.provider, settings=settings)
@@ -164,7 +173,10 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     session = job.session
     name = job.approach.program.get("name", "approach")
     label = f"Refined from {name}" + (f": {req.words}" if req.words else "")
-    add_designs(session, [{"provider": result.provider, "label": label[:120], "model": result.model,
-                           "error": result.error, "cached": result.cached, "approaches": result.approaches}])
-    db.commit()
+    with limits.admission:
+        db.refresh(session)
+        limits.check_design_room(session, settings)
+        add_designs(session, [{"provider": result.provider, "label": label[:120], "model": result.model,
+                               "error": result.error, "cached": result.cached, "approaches": result.approaches}])
+        db.commit()
     return session_out(session, session_model_label(session.model_id))

@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
-import { withToken, type Model } from "../api";
+import { mediaUrl, type Model } from "../api";
 import { formatCompact } from "../format";
 import { ErrorAlert } from "./ErrorAlert";
 
@@ -188,7 +188,7 @@ function ModelButton({ model, selected, onSelect }: { model: Model; selected: bo
         {showThumb ? (
           <img
             loading="lazy"
-            src={withToken(model.thumbnail_url!)}
+            src={mediaUrl(model.thumbnail_url!)}
             alt=""
             width={160}
             height={120}

@@ -114,22 +114,20 @@ describe("VideoComparison", () => {
     expect(b.currentTime).toBe(8);
   });
 
-  it("links downloads with the token and the whole session", () => {
+  it("links downloads and the whole session without the token in any URL", () => {
     window.localStorage.setItem("tabrl_token", "sekret");
     render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1)])} expected={3} />);
     expect(screen.getByRole("link", { name: "Download video of Hip Oscillator" })).toHaveAttribute(
       "href",
-      "/api/jobs/11/video.mp4?download=true&token=sekret",
+      "/api/jobs/11/video.mp4?download=true",
     );
     expect(screen.getByRole("link", { name: "Download policy of Hip Oscillator" })).toHaveAttribute(
       "href",
-      "/api/jobs/11/policy.zip?token=sekret",
+      "/api/jobs/11/policy.zip",
     );
-    expect(screen.getByRole("link", { name: "Download All" })).toHaveAttribute(
-      "href",
-      "/api/sessions/s1/download.zip?token=sekret",
-    );
-    expect(videos()[0]).toHaveAttribute("src", "/api/jobs/11/video.mp4?token=sekret");
+    expect(screen.getByRole("link", { name: "Download All" })).toHaveAttribute("href", "/api/sessions/s1/download.zip");
+    expect(videos()[0]).toHaveAttribute("src", "/api/jobs/11/video.mp4");
+    expect(document.body.innerHTML).not.toContain("sekret");
   });
 
   it("asks for full screen on one video", () => {

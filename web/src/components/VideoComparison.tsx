@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from "react";
-import { sessionZipUrl, withToken, type Approach, type Job, type Verdict } from "../api";
+import { mediaUrl, sessionZipUrl, type Approach, type Job, type Verdict } from "../api";
 import type { CurvePoint } from "../curves";
 import { formatValue, humanizeKey } from "../format";
 import { TrainingChart } from "./TrainingChart";
@@ -227,8 +227,8 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                     if (el) videos.current.set(job.id, el);
                     else videos.current.delete(job.id);
                   }}
-                  src={withToken(job.video_url!)}
-                  poster={job.poster_url ? withToken(job.poster_url) : undefined}
+                  src={mediaUrl(job.video_url!)}
+                  poster={job.poster_url ? mediaUrl(job.poster_url) : undefined}
                   muted
                   playsInline
                   preload="auto"
@@ -259,7 +259,7 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                 <div className="video-actions">
                   <a
                     className="btn small"
-                    href={withToken(job.video_url!, { download: "true" })}
+                    href={mediaUrl(job.video_url!, { download: "true" })}
                     download
                     aria-label={`Download video of ${approach.name}`}
                   >
@@ -268,7 +268,7 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                   {job.policy_url && (
                     <a
                       className="btn small"
-                      href={withToken(job.policy_url)}
+                      href={mediaUrl(job.policy_url)}
                       download
                       aria-label={`Download policy of ${approach.name}`}
                     >
