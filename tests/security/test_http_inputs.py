@@ -12,14 +12,21 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 try:
-    from tests.studio import FAST_MODEL, configure, studio
+    from tests.studio import FAST_MODEL, configure
+    from tests.studio import studio as _studio
 except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import FAST_MODEL, configure, studio
+    from studio import FAST_MODEL, configure
+    from studio import studio as _studio
 
 from tabrl.jobs import store
 from tabrl.jobs.models import Event, Job
 
 HUGE = 2**63  # one past SQLite's largest integer
+
+
+def studio(data_dir, **overrides):
+    """The studio without its warm worker and start-up calibration: nothing here trains."""
+    return _studio(data_dir, prewarm_workers=False, calibrate_at_start=False, **overrides)
 
 
 @pytest.fixture
@@ -319,11 +326,11 @@ def test_a_socket_without_a_session_replays_nothing_old(client):
         with client.app.state.sessions() as db:
             newest = store.newest_event_id(db)
             job = db.get(Job, old)
-            store.record_event(db, job, "queued", {"restart": True})
+            store.record_event(db, job, "progress", {"steps": 4})  # an ended job: nothing starts
             db.commit()
         client.app.state.hub.notify()
         event = ws.receive_json()
-    assert event["id"] > newest and event["type"] == "queued"
+    assert event["id"] > newest and event["type"] == "progress" and event["data"]["steps"] == 4
     # With its session, the same socket replays the session's story from the start.
     with client.websocket_connect(f"/api/ws?session_id={session['id']}&after=0") as ws:
         assert ws.receive_json()["type"] == "started"

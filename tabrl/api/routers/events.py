@@ -44,13 +44,15 @@ async def job_events(websocket: WebSocket, session_id: str | None = Query(None, 
     ``session_id`` nothing is replayed: only events from now on, of every session.
     A bad ``after`` closes the socket with code 1008 and the reason.
     """
-    await websocket.accept()  # first, so a refusal below reaches the client as a close code with a reason
     last = _parse_after(after)
+    if last is not None and session_id is None:
+        # Replaying every session's log to anyone who asks is a flood: new events only, counted from
+        # before the accept, so nothing stored after the client sees the socket open is skipped.
+        last = max(last, await asyncio.to_thread(_newest, websocket.app.state.sessions))
+    await websocket.accept()  # before any refusal: a close before it reaches the client as a bare 403
     if last is None:
         await websocket.close(code=1008, reason=f"after must be a whole number from 0 to {MAX_ID}, not {after[:20]!r}")
         return
-    if session_id is None:  # replaying every session's log to anyone who asks is a flood: new events only
-        last = max(last, await asyncio.to_thread(_newest, websocket.app.state.sessions))
     state = websocket.app.state
     closed = asyncio.Event()
 
