@@ -36,11 +36,14 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     table = Table(title=f"{len(entries)} models ({sum(e.assets_available for e in entries)} with assets)")
     for col in ("id", "robot", "category", "suite", "act", "obs", "ctrl dt"):
         table.add_column(col, no_wrap=col == "id")
+    table.add_column("base policy", no_wrap=True)
     table.add_column("assets", overflow="fold", min_width=10)
     for e in entries:
         assets = "[green]yes[/]" if e.assets_available else f"[red]missing[/] {e.assets_reason}"
+        bp = e.base_policy
+        base_cell = f"[green]✓ Available[/] (trained for {bp.steps:,} steps)" if bp.available and bp.steps else "-"
         table.add_row(e.id, e.robot_name, e.category, e.suite, str(e.action_size or "-"), str(e.observation_size or "-"),
-                      f"{e.ctrl_dt:g}" if e.ctrl_dt else "-", assets)
+                      f"{e.ctrl_dt:g}" if e.ctrl_dt else "-", base_cell, assets)
     console.print(table)
 
 
@@ -215,6 +218,8 @@ def train(
     steps: int = typer.Option(50_000, "--steps", min=1_000, max=100_000_000, help="Environment steps to train."),
     backend: str = typer.Option("auto", "--backend", help="native (CPU), mjx (GPU) or auto."),
     init: Optional[Path] = typer.Option(None, "--init", help="Checkpoint to fine-tune from."),
+    from_scratch: bool = typer.Option(False, "--from-scratch",
+                                      help="Do not start from the robot's base policy (the default where one fits)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: data dir/runs/...)."),
     seed: int = typer.Option(0, "--seed"),
     seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0, help="Video length."),
@@ -248,12 +253,15 @@ def train(
                 bar.n = event["steps"]
                 bar.set_postfix(reward=f"{event['mean_reward']:.2f}", sps=f"{event['steps_per_s']:.0f}")
                 bar.refresh()
+            elif event["type"] == "started" and event.get("init"):
+                bar.write(f"  start: {event['init']}")
             elif event["type"] == "rendering" and event["fraction"] == 0.0:
                 bar.set_description(f"approach {i} (rendering)")
 
         try:
             result = run_training_job(model, program, steps, root / f"approach-{i}", seed=seed, backend=backend,
-                                      init_checkpoint=init, render_seconds=seconds, on_event=on_event)
+                                      init_checkpoint=init, from_base=False if from_scratch else None,
+                                      render_seconds=seconds, on_event=on_event)
         except Exception as e:  # a refused program or a bad checkpoint is the user's to fix
             bar.close()
             fail(f"approach {i}: {e}")
@@ -397,6 +405,9 @@ def eval_behaviors(
     model: str = typer.Option("Go1JoystickFlatTerrain", "--model", help="Robot whose suite to run."),
     out: Optional[Path] = typer.Option(None, "--out"),
     report_file: Optional[Path] = typer.Option(None, "--json", help="Also write the full report (every approach)."),
+    from_base: Optional[bool] = typer.Option(None, "--from-base/--from-scratch",
+                                             help="Start every approach from the base policy, or from scratch "
+                                                  "(default: the robot category's default)."),
 ) -> None:
     """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
     from tabrl.bench.behaviors import run_suite, suite_for
@@ -410,13 +421,76 @@ def eval_behaviors(
         if p not in suite:
             fail(f"unknown suite prompt '{p}' for {model}; allowed: {', '.join(suite)}")
     root = out or get_settings().data_dir / "behavior-suite"
-    report = run_suite(steps, root, prompts=prompt, model=model,
+    report = run_suite(steps, root, prompts=prompt, model=model, from_base=from_base,
                        on_result=lambda r: console.print(
                            f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
                            f"{r.detail} ({r.wall_s:.0f} s); own check: {r.own_check or 'none'}", highlight=False))
     if report_file is not None:
         report_file.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: v for k, v in report.items() if k != "approaches"}, indent=2))
+
+
+base_app = typer.Typer(help="Base policies: robust starting points per robot, shipped in the package.",
+                       no_args_is_help=True)
+app.add_typer(base_app, name="base")
+
+
+@base_app.command("train")
+def base_train(
+    model: str = typer.Argument(..., help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
+    steps: Optional[int] = typer.Option(None, "--steps", min=1_000, max=100_000_000,
+                                        help="Environment steps (default: the recipe's)."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Parent folder (default: the package's base_policies)."),
+    video: Optional[Path] = typer.Option(None, "--video", help="Also render a 10 s video of the base into this folder."),
+) -> None:
+    """Train MODEL's base policy (balance under pushes / hold a pose) and write it with its evaluation."""
+    from tqdm import tqdm
+
+    from tabrl.robots.catalog import UnknownModel, load_robot
+    from tabrl.train import base
+
+    try:
+        robot = load_robot(model)
+        recipe = base.recipe_for(robot)
+    except (UnknownModel, base.BaseError) as e:
+        fail(str(e))
+    total = steps or recipe.steps
+    console.print(f"[bold]{model}[/]: {recipe.goal}, {total:,} steps, seed {seed}")
+    bar = tqdm(total=total, unit="step", unit_scale=True, desc="base")
+
+    def on_progress(p) -> None:
+        bar.total, bar.n = p.total_steps, p.steps
+        bar.set_postfix(reward=f"{p.mean_episode_reward:.1f}", sps=f"{p.steps_per_s:.0f}")
+        bar.refresh()
+
+    folder, meta = base.train_base(robot, total, seed=seed, out_dir=out, on_progress=on_progress)
+    bar.close()
+    console.print(f"  base:   {folder}\n  time:   {meta['wall_time_s']:.0f} s for {meta['steps']:,} steps")
+    console.print_json(json.dumps(meta["base"]["evaluation"]))
+    if video is not None:
+        from tabrl.render.artifacts import render_policy
+        from tabrl.train.pipeline import load_policy
+
+        policy, _ = load_policy(folder)
+        res = render_policy(robot, policy, video, seconds=10.0)
+        console.print(f"  video:  {res['video']}")
+
+
+@base_app.command("list")
+def base_list() -> None:
+    """The base policies the package ships, with their steps and evaluation."""
+    from tabrl.train import base
+
+    for model_id in base.SEED_MODELS:
+        folder = base.find_base(model_id)
+        if folder is None:
+            console.print(f"{model_id}: none")
+            continue
+        meta = base.checkpoint.load_metadata(folder)
+        ev = meta["base"]["evaluation"]["perturbed"]
+        console.print(f"{model_id}: {meta['steps']:,} steps, {meta['wall_time_s']:.0f} s, "
+                      + ", ".join(f"{k} {v:.3g}" for k, v in ev.items()), highlight=False)
 
 
 def main() -> None:  # pragma: no cover

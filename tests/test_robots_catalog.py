@@ -124,6 +124,8 @@ def test_models_command_table_and_json():
     assert any(r["id"] == "AnymalC" and r["assets_available"] for r in rows)
     assert all(r["assets_available"] or r["assets_reason"] for r in rows)
     assert any(r["assets_source"] and r["assets_source"].startswith("wheel") for r in rows)
+    go1 = next(r for r in rows if r["id"] == "Go1JoystickFlatTerrain")  # the packaged base, with its real steps
+    assert go1["base_policy"]["available"] and go1["base_policy"]["steps"] >= 10_000
     table = runner.invoke(app, ["models"])
     assert table.exit_code == 0 and "Go1JoystickFlatTerrain" in table.output
 

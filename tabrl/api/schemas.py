@@ -200,6 +200,8 @@ class BatchRequest(_Request):
     session_id: str = Field(min_length=1, max_length=32)
     approach_ids: list[RowId] | None = Field(None, max_length=64, description="Default: the first design's approaches.")
     num_steps: int | None = Field(None, description="Default: the session's steps.")
+    from_base: bool = Field(True, description="Start from the robot's base policy where one fits and its robot "
+                                              "category gains from it (see GET /api/models); false: from scratch.")
 
 
 class RenderRequest(_Request):

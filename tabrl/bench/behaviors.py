@@ -86,7 +86,8 @@ class ApproachResult:
 
 
 def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, seed: int = 0, model: str = MODEL,
-              on_result: Callable[[ApproachResult], None] | None = None) -> dict[str, Any]:
+              on_result: Callable[[ApproachResult], None] | None = None,
+              from_base: bool | None = None) -> dict[str, Any]:
     from tabrl.design.builtin import design_approaches
     from tabrl.robots.catalog import load_robot
     from tabrl.train.pipeline import run_training_job
@@ -103,7 +104,7 @@ def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, s
         for i, program in enumerate(design_approaches(model, prompt), start=1):
             out = Path(out_root) / model / prompt.replace(" ", "_").strip("!") / f"approach-{i}"
             t0 = time.perf_counter()
-            res = run_training_job(model, program, steps, out, seed=seed)
+            res = run_training_job(model, program, steps, out, seed=seed, from_base=from_base)
             ok, detail = check_metrics(spec, suite[prompt], res["metrics"])
             own = res["metrics"].get("verdict")
             r = ApproachResult(prompt, i, program.name, ok, detail, time.perf_counter() - t0, str(out),
@@ -116,6 +117,7 @@ def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, s
         "model": model,
         "steps": steps,
         "seed": seed,
+        "from_base": from_base,
         "wall_s": time.perf_counter() - start,
         "passed": sum(by_prompt.values()),
         "prompts": len(by_prompt),

@@ -563,7 +563,7 @@ def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Pa
         "run_id": run_id, "job_id": job.id, "attempt": job.attempt, "kind": job.kind,
         "model_id": job.session.model_id, "program": job.approach.program, "steps": job.total_steps,
         "out_dir": str(out_dir), "seconds": job.video_seconds, "data_dir": str(settings.data_dir),
-        "dequeued_at": time.time(),
+        "dequeued_at": time.time(), "from_base": job.from_base,
     }
     if job.kind == "render":
         source = db.get(Job, job.source_job_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -77,6 +77,8 @@ class Job(Base):
     mean_reward: Mapped[float | None] = mapped_column(Float, nullable=True)
     eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     video_seconds: Mapped[float] = mapped_column(Float, default=10.0)
+    # Training jobs: start from the robot's base policy where one fits (and its category gains from it).
+    from_base: Mapped[bool] = mapped_column(default=True, server_default=true())
     source_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # render jobs: whose policy
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     metrics: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)

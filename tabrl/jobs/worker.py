@@ -220,7 +220,8 @@ def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], s
             raise Cancelled()
         if spec["kind"] == "train":
             result = run_training_job(spec["model_id"], spec["program"], spec["steps"], out_dir,
-                                      render_seconds=spec["seconds"], on_event=on_event, should_stop=should_stop)
+                                      render_seconds=spec["seconds"], on_event=on_event, should_stop=should_stop,
+                                      from_base=None if spec.get("from_base", True) else False)
         else:
             on_event({"type": "started", "total_steps": spec["steps"]})
             result = run_render_job(Path(spec["checkpoint"]), out_dir, seconds=spec["seconds"], on_event=on_event,

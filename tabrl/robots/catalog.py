@@ -473,15 +473,34 @@ class _cache_file_lock:
             self._file.close()
 
 
-def base_policy_status(model_id: str) -> BasePolicy:
-    path = get_settings().data_dir / "base_policies" / model_id
-    meta = path / "metadata.json"
-    if meta.exists():
-        try:
-            steps = json.loads(meta.read_text()).get("steps")
-        except json.JSONDecodeError:
+# Base policies ship in the package (tabrl/train/base.py trains them); read here without importing JAX.
+BASE_POLICY_DIR = Path(__file__).resolve().parents[1] / "train" / "base_policies"
+
+
+def _base_meta(folder: Path) -> dict | None:
+    try:
+        meta = json.loads((folder / "metadata.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def base_policy_status(model_id: str, robot: str | None = None, observation_size: int | None = None,
+                       action_size: int | None = None) -> BasePolicy:
+    """The packaged base for ``model_id``, else one of the same robot with the same observation/action layout."""
+    own = BASE_POLICY_DIR / model_id
+    if (own / "metadata.json").exists():
+        meta = _base_meta(own)
+        if meta is None:
             return BasePolicy(available=False, note="base policy metadata is unreadable")
-        return BasePolicy(available=True, path=str(path), steps=steps)
+        return BasePolicy(available=True, path=str(own), steps=meta.get("steps"))
+    if robot is not None and BASE_POLICY_DIR.is_dir():
+        for folder in sorted(BASE_POLICY_DIR.iterdir()):
+            meta = _base_meta(folder)
+            if (meta and meta.get("robot") == robot and meta.get("observation_size") == observation_size
+                    and meta.get("action_size") == action_size):
+                return BasePolicy(available=True, path=str(folder), steps=meta.get("steps"),
+                                  note=f"the {folder.name} base (same robot and layout)")
     return BasePolicy(available=False, note="no base policy trained yet")
 
 
@@ -522,7 +541,7 @@ def list_models() -> list[CatalogEntry]:
                 assets_reason=f.get("assets_reason"),
                 assets_source=source.label if source else None,
                 has_profile=profile is not None,
-                base_policy=base_policy_status(model_id),
+                base_policy=base_policy_status(model_id, robot, f.get("observation_size"), f.get("action_size")),
                 thumbnail=str(thumb) if thumb.exists() else None,
             )
         )

@@ -82,6 +82,7 @@ class NativeBatchEnv:
         self.steps = np.zeros(num_envs, dtype=np.int64)
         self.observation_size = behavior.observation_size(robot)
         self.action_size = nu
+        self._pushes = _Pushes.for_env(self)
 
     # -- resets -------------------------------------------------------------------------
     def _make_reset_pool(self, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +112,8 @@ class NativeBatchEnv:
         self.action[rows] = 0.0
         self.last_action[rows] = 0.0
         self.steps[rows] = 0
+        if self._pushes is not None:
+            self._pushes.rearm(rows)
 
     def reset(self, stagger: bool = False) -> np.ndarray:
         """Resets every environment; ``stagger`` starts each at a random point of its episode.
@@ -159,6 +162,8 @@ class NativeBatchEnv:
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         action = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        if self._pushes is not None:
+            self._pushes.apply()
         self.physics_step(action)
         self.last_action, self.action = self.action, action
         self.steps += 1
@@ -177,3 +182,53 @@ class NativeBatchEnv:
             self._reset_rows(rows)
             obs[rows] = self._observe(self._features())[rows]
         return obs, reward.astype(np.float32), done.astype(np.float32), truncation.astype(np.float32), info
+
+
+class _Pushes:
+    """Optional perturbations for robust training (off by default; ``tabrl base train`` turns them on).
+
+    Config fields, all optional: ``push_interval_s`` (mean seconds between pushes, per environment;
+    0 = off), ``push_speed`` (largest horizontal velocity kick on a floating base, m/s) and
+    ``push_joint_speed`` (largest kick on every joint velocity, rad/s: arms and hands). Each push is
+    a random change of ``qvel``, drawn fresh, at a random time, so a policy cannot time them.
+    """
+
+    def __init__(self, env: "NativeBatchEnv", interval_steps: float, speed: float, joint_speed: float):
+        self.env, self.interval, self.speed, self.joint_speed = env, interval_steps, speed, joint_speed
+        model = env.model
+        free = np.flatnonzero(model.jnt_type == mujoco.mjtJoint.mjJNT_FREE)
+        qv0 = env._qvel_sl.start
+        self.base_dofs = (qv0 + model.jnt_dofadr[free[0]] + np.arange(2)) if len(free) and speed > 0 else None
+        joint_dofs = np.asarray(env.robot.spec.joint_qvel_adr, dtype=np.int64)
+        self.joint_dofs = qv0 + joint_dofs if joint_speed > 0 and len(joint_dofs) else None
+        self.countdown = np.zeros(env.num_envs)
+        self.count = 0  # pushes applied, for reports and tests
+        self.rearm(np.arange(env.num_envs))
+
+    @classmethod
+    def for_env(cls, env: "NativeBatchEnv") -> "_Pushes | None":
+        cfg = env.config
+        interval_s = float(cfg.get("push_interval_s", 0.0) or 0.0)
+        speed, joint_speed = float(cfg.get("push_speed", 0.0) or 0.0), float(cfg.get("push_joint_speed", 0.0) or 0.0)
+        if interval_s <= 0 or (speed <= 0 and joint_speed <= 0):
+            return None
+        return cls(env, interval_s / env.robot.ctrl_dt, speed, joint_speed)
+
+    def rearm(self, rows: np.ndarray) -> None:
+        # Exponential waiting times (at least one step): pushes come at random, on average every interval.
+        self.countdown[rows] = 1 + self.env._rng.exponential(self.interval, size=len(rows))
+
+    def apply(self) -> None:
+        self.countdown -= 1
+        rows = np.flatnonzero(self.countdown <= 0)
+        if not len(rows):
+            return
+        rng, state = self.env._rng, self.env.state
+        if self.base_dofs is not None:
+            angle = rng.uniform(0, 2 * np.pi, len(rows))
+            size = rng.uniform(0.3, 1.0, len(rows)) * self.speed
+            state[rows[:, None], self.base_dofs] += np.stack([np.cos(angle), np.sin(angle)], axis=1) * size[:, None]
+        if self.joint_dofs is not None:
+            state[rows[:, None], self.joint_dofs] += rng.uniform(-1, 1, (len(rows), len(self.joint_dofs))) * self.joint_speed
+        self.count += len(rows)
+        self.rearm(rows)

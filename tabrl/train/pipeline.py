@@ -22,7 +22,7 @@ from tabrl.rewards.validate import validate_program
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
-from tabrl.train import checkpoint, curves, ppo
+from tabrl.train import base, checkpoint, curves, ppo
 from tabrl.train.ppo import Cancelled, PPOConfig
 
 __all__ = ["Cancelled", "run_training_job", "run_render_job", "load_policy", "choose_backend"]
@@ -86,15 +86,31 @@ def run_training_job(
     seed: int = 0,
     backend: str = "auto",
     init_checkpoint: Path | None = None,
+    from_base: bool | None = None,
     render_seconds: float = 10.0,
     on_event: EventFn = _noop_event,
     should_stop: StopFn = _never,
 ) -> dict[str, Any]:
+    """Trains ``program`` on ``model_id`` and renders it.
+
+    Starts from ``init_checkpoint`` when given, else from the robot's packaged base policy when
+    ``from_base`` (None: the robot category's default, ``base.FROM_BASE_DEFAULT``) and the layout
+    matches; a missing or unusable base is noted in the events and training starts from scratch.
+    """
     out_dir = Path(out_dir)
     robot, program, compiled = prepare(model_id, program)
     backend = choose_backend(backend)
     cfg = _ppo_config_for(steps, robot.spec.category)
     init_params = None
+    init_note = "from scratch"
+    warmup = 0
+    if init_checkpoint is None and base.wants_base(robot, from_base):
+        try:
+            init_params, init_note = base.init_from_base(robot, program.motion, cfg)
+        except base.BaseError as e:  # never blocks training: say why, and train from scratch
+            init_params, init_note = None, f"{e}; training from scratch"
+        if init_params is not None:
+            warmup = base.CRITIC_WARMUP_ITERS
     if init_checkpoint is not None:
         meta = checkpoint.load_metadata(init_checkpoint)
         obs_size = behavior.observation_size(robot)
@@ -105,12 +121,13 @@ def run_training_job(
         networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
         template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
         init_params, _ = checkpoint.load(init_checkpoint, (template.normalizer, template.params.policy, template.params.value))
+        init_note = f"fine-tuned from {init_checkpoint}"
 
     def reward_fn(features):
         return compiled(features)
 
     start = time.perf_counter()
-    on_event({"type": "started", "backend": backend, "total_steps": steps})
+    on_event({"type": "started", "backend": backend, "total_steps": steps, "init": init_note})
 
     curve = curves.Curve()
 
@@ -126,7 +143,7 @@ def run_training_job(
         env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed, clock_hz=behavior.program_clock_hz(program),
                              motion=program.motion)
         params, progress = ppo.train(env, steps, cfg, seed=seed, init_params=init_params, on_progress=on_progress,
-                                     should_stop=should_stop)
+                                     should_stop=should_stop, critic_warmup_iters=warmup)
         trained_steps = progress.steps
         final = {"mean_episode_reward": progress.mean_episode_reward, "steps_per_s": progress.steps_per_s,
                  "term_shares": progress.term_shares}
@@ -154,6 +171,7 @@ def run_training_job(
         "wall_time_s": train_wall,
         "final_metrics": final,
         "init_checkpoint": str(init_checkpoint) if init_checkpoint else None,
+        "init": init_note,
     }
     if should_stop():
         raise Cancelled()
@@ -164,7 +182,7 @@ def run_training_job(
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
     result.update({"checkpoint": str(policy_dir), "curves": str(curve.write(out_dir)), "curve_summary": curve.summary(),
                    "train_wall_s": train_wall,
-                   "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps})
+                   "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps, "init": init_note})
     return result
 
 

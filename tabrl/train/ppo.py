@@ -155,15 +155,18 @@ def make_functions(networks, cfg: PPOConfig):
         raw = dist.sample_no_postprocessing(logits, key)
         return dist.postprocess(raw), raw, dist.log_prob(logits, raw), logits
 
-    def minibatch_step(carry, batch, normalizer):
+    def minibatch_step(carry, batch, normalizer, train_policy):
         params, opt_state, key = carry
         key, k = jax.random.split(key)
         (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, normalizer, batch, k)
+        # Critic warm-up (train_policy 0): the policy's gradients are zeroed, so Adam's moments for it stay zero
+        # and it does not move. A traced factor, not a static flag: one compiled update serves both.
+        grads = grads.replace(policy=jax.tree_util.tree_map(lambda g: g * train_policy, grads.policy))
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state, key), metrics
 
     @jax.jit
-    def update(state: TrainState, data: types.Transition, key):
+    def update(state: TrainState, data: types.Transition, key, train_policy=1.0):
         # The loss uses the normaliser the actions were sampled with, so the importance ratios
         # start at 1; the statistics take in this batch afterwards.
         normalizer = state.normalizer
@@ -175,7 +178,8 @@ def make_functions(networks, cfg: PPOConfig):
             perm = jax.random.permutation(kperm, batch)
             mbs = jax.tree_util.tree_map(
                 lambda x: x[perm].reshape((cfg.num_minibatches, batch // cfg.num_minibatches) + x.shape[1:]), data)
-            return jax.lax.scan(functools.partial(minibatch_step, normalizer=normalizer), (params, opt_state, key), mbs)
+            return jax.lax.scan(functools.partial(minibatch_step, normalizer=normalizer, train_policy=train_policy),
+                                (params, opt_state, key), mbs)
 
         (params, opt_state, _), metrics = jax.lax.scan(epoch, (state.params, state.opt_state, key), None,
                                                        length=cfg.num_updates_per_batch)
@@ -194,8 +198,15 @@ def train(
     init_params: Params | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    critic_warmup_iters: int = 0,
 ) -> tuple[Params, Progress]:
-    """Trains a policy on a NativeBatchEnv for ``total_steps`` env steps."""
+    """Trains a policy on a NativeBatchEnv for ``total_steps`` env steps.
+
+    ``init_params`` starts from an existing policy, its value function and its normaliser statistics
+    (kept, not reset: the policy was trained on observations normalised by them).
+    ``critic_warmup_iters`` first fits only the value function to the new reward for that many
+    iterations, so a fine-tuned policy is not pushed around by a critic trained on another reward.
+    """
     if cfg.num_envs != env.num_envs:
         raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but the env batch has {env.num_envs}")
     if env.num_envs % cfg.num_minibatches:
@@ -255,7 +266,7 @@ def train(
                     "state_extras": {"truncation": jnp.asarray(buf_trunc.swapaxes(0, 1))}},
         )
         key, kup = jax.random.split(key)
-        state, _ = update(state, data, kup)
+        state, _ = update(state, data, kup, train_policy=jnp.float32(it >= critic_warmup_iters))
         done_steps = (it + 1) * steps_per_iter
         elapsed = time.perf_counter() - start
         sps = done_steps / max(elapsed, 1e-9)

@@ -283,12 +283,13 @@ export function App() {
       .finally(() => setConfiguring(false));
   };
 
+  const [fromBase, setFromBase] = useState(true);
   const train = (approachIds: number[]) => {
     if (!session) return;
     setTraining(true);
     setApproachError(null);
     api
-      .batch({ session_id: session.id, approach_ids: approachIds, num_steps: steps })
+      .batch({ session_id: session.id, approach_ids: approachIds, num_steps: steps, from_base: fromBase })
       .then(({ jobs: created }) => {
         setJobs((js) => created.reduce((acc, job) => upsertJob(acc, job, true), js));
         loadSessions();
@@ -456,6 +457,8 @@ export function App() {
                 onActiveDesignChange={setActiveDesign}
                 jobs={sessionJobs}
                 onTrain={train}
+                fromBase={fromBase}
+                onFromBaseChange={setFromBase}
                 onRefine={refine}
                 training={training}
                 refiningJobId={refiningJobId}

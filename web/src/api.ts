@@ -143,7 +143,7 @@ export type ConfigureRequest = {
   providers?: string[];
   fresh?: boolean;
 };
-export type BatchRequest = { session_id: string; approach_ids?: number[]; num_steps?: number };
+export type BatchRequest = { session_id: string; approach_ids?: number[]; num_steps?: number; from_base?: boolean };
 export type RefineRequest = { job_id: number; words?: string; provider?: string };
 
 /** The prompt limit the server applies (the built-in designer's MAX_PROMPT_CHARS). */

@@ -130,7 +130,7 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
         limits.check_job_room(db, settings, session.id, len(chosen))
         for approach in chosen:
             job = Job(session_id=session.id, approach_id=approach.id, kind="train", total_steps=steps,
-                      video_seconds=settings.video_seconds)
+                      video_seconds=settings.video_seconds, from_base=req.from_base)
             db.add(job)
             db.flush()
             store.record_event(db, job, "queued", {"approach": approach.index, "steps": steps})

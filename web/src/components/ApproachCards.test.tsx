@@ -24,6 +24,15 @@ function renderCards(extra: Partial<Props> = {}) {
 }
 
 describe("ApproachCards", () => {
+  it("offers starting from the base policy, on by default, and reports the choice", () => {
+    const onFromBaseChange = vi.fn();
+    renderCards({ onFromBaseChange });
+    const toggle = screen.getByRole("checkbox", { name: /Start from the base policy/ });
+    expect(toggle).toBeChecked();
+    fireEvent.click(toggle);
+    expect(onFromBaseChange).toHaveBeenCalledWith(false);
+  });
+
   it("renders three cards with name, focus and terms", () => {
     renderCards();
     const cards = screen.getAllByRole("article");

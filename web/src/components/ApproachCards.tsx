@@ -13,6 +13,9 @@ type Props = {
   training: boolean;
   refiningJobId: number | null;
   error: string | null;
+  /** "Start from the base policy" (the batch request's from_base); the toggle shows when given. */
+  fromBase?: boolean;
+  onFromBaseChange?: (fromBase: boolean) => void;
 };
 
 /** The newest job of each approach (render jobs included when `kind` is not given). */
@@ -54,6 +57,16 @@ export function ApproachCards(props: Props) {
         <h2 id={`${ids}-title`}>Training Approaches</h2>
         <div className="actions">
           {training && <Spinner small />}
+          {props.onFromBaseChange && (
+            <label className="toggle" title="Fine-tune the robot's packaged base policy where one fits; off: from scratch">
+              <input
+                type="checkbox"
+                checked={props.fromBase ?? true}
+                onChange={(e) => props.onFromBaseChange?.(e.target.checked)}
+              />{" "}
+              Start from the base policy
+            </label>
+          )}
           <button
             type="button"
             className="btn primary"

@@ -1,0 +1,337 @@
+"""Base policies: a robust starting point per robot, trained by this project and shipped in the package.
+
+``tabrl base train MODEL`` trains one with the native engine from a small per-category recipe:
+legged robots stand and balance while random pushes hit the base and random small reference
+motions (motion priors) move their joints; arms and hands hold their pose against random joint
+kicks and large random start offsets. The recipe's reward is a RewardProgram (data, never code).
+
+A base lives in ``tabrl/train/base_policies/<model id>/`` (Brax PPO params as flax msgpack and
+``metadata.json`` with steps, seed, wall time and its own evaluation). Training a behavior starts
+from it when the observation and action layout match (``find_base``/``load_base``); a fine-tune
+whose action map differs (a motion prior's residual scales some joints' actions) gets the base
+rescaled so that its first actions move the robot as the base did (``adapt_to_action_scale``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import jax
+import numpy as np
+
+from tabrl.rewards.compiler import compile_program
+from tabrl.rewards.motion import CompiledMotion, Motion, MotionError, MotionPart, compile_motion
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots.model import Robot
+from tabrl.sim import behavior, observations
+from tabrl.train import checkpoint, ppo
+
+BASE_DIR = Path(__file__).parent / "base_policies"
+
+# Which robots the package ships a base for (reproduced by ``tabrl base train ID --steps N``).
+SEED_MODELS = ("Go1JoystickFlatTerrain", "AnymalC", "BarkourJoystick", "H1InplaceGaitTracking", "T1JoystickFlatTerrain",
+               "UR5e", "PandaPickCube", "AllegroHand", "LeapCubeReorient")
+
+
+@dataclasses.dataclass(frozen=True)
+class RandomMotion:
+    """Random small reference motions under the policy: one sine on a random joint group per env."""
+
+    share: float = 0.75  # fraction of the batch that moves (the rest holds still)
+    max_amplitude: float = 0.15  # rad
+    frequencies: tuple[float, float] = (0.5, 2.5)  # Hz, drawn uniformly
+    resample_every: int = 8  # PPO iterations between new draws
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    goal: str
+    program: dict[str, Any]  # a RewardProgram, as JSON
+    config: dict[str, Any]  # env config overrides (pushes, start noise)
+    random_motion: RandomMotion | None
+    steps: int  # the default budget
+
+
+_REGULARISE = [{"term": "action_rate", "weight": -0.02}, {"term": "joint_limits", "weight": -1.0}]
+_BALANCE = {
+    "name": "Base: balance under pushes",
+    "summary": "Stand upright at standing height, stay in place, recover from pushes; smooth actions.",
+    "terms": [{"term": "upright", "weight": 1.0, "params": {"sigma": 0.4}},
+              {"term": "base_height", "weight": 1.0, "params": {"ratio": 1.0, "sigma": 0.08}},
+              {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
+              {"term": "alive", "weight": 0.5},
+              {"term": "expr", "weight": -0.05, "expr": "sum(base_ang_vel * base_ang_vel)"},
+              *_REGULARISE],
+}
+_HOLD = {
+    "name": "Base: hold the pose",
+    "summary": "Return to the default pose from random offsets and joint kicks, and hold it still.",
+    "terms": [{"term": "joint_pose", "weight": 1.0, "params": {"group": "all", "sigma": 0.3}},
+              {"term": "expr", "weight": -0.01, "expr": "sum(qd * qd)"},
+              *_REGULARISE],
+}
+
+# Per robot category (the profile's): the program, the perturbations and the default budget.
+RECIPES: dict[str, Recipe] = {
+    "quadruped": Recipe("stand and balance under pushes and random reference motions", _BALANCE,
+                        dict(push_interval_s=2.0, push_speed=0.5), RandomMotion(), 120_000),
+    "humanoid": Recipe("stand and balance under pushes and random reference motions", _BALANCE,
+                       dict(push_interval_s=3.0, push_speed=0.3), RandomMotion(max_amplitude=0.1), 120_000),
+    "arm": Recipe("hold a pose under random offsets and joint kicks", _HOLD,
+                  dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000),
+    "hand": Recipe("hold a finger pose under random offsets and joint kicks", _HOLD,
+                   dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000),
+}
+
+
+# Whether training starts from the base by default, per robot category (measured: README, "Base policies").
+FROM_BASE_DEFAULT: dict[str, bool] = {"quadruped": True, "humanoid": True, "arm": True, "hand": True}
+# Iterations that fit only the value function to a new reward before the base policy itself moves.
+CRITIC_WARMUP_ITERS = 2
+
+
+def wants_base(robot: Robot, from_base: bool | None) -> bool:
+    return FROM_BASE_DEFAULT.get(robot.spec.category, False) if from_base is None else bool(from_base)
+
+
+class BaseError(checkpoint.CheckpointError):
+    """A base policy that is missing, corrupt or does not fit the robot."""
+
+
+def recipe_for(robot: Robot) -> Recipe:
+    category = robot.spec.category
+    if category not in RECIPES:
+        raise BaseError(f"no base-policy recipe for {robot.model_id} (category '{category}'); "
+                        f"recipes exist for: {', '.join(RECIPES)}")
+    return RECIPES[category]
+
+
+def env_config(recipe: Recipe):
+    cfg = behavior.default_config()
+    for k, v in recipe.config.items():
+        cfg[k] = v
+    return cfg
+
+
+def _random_motions(robot: Robot, rm: RandomMotion, n: int, rng: np.random.Generator) -> CompiledMotion:
+    """``n`` random priors stacked over the batch (the motion arrays broadcast per env)."""
+    spec, nu = robot.spec, robot.action_size
+    groups = [g for g in spec.groups if g != "all"] or list(spec.groups)
+    offset, residual = np.zeros((n, nu)), np.ones((n, nu))
+    omega, amp, phase = np.zeros((n, 1)), np.zeros((n, 1, nu)), np.zeros((n, 1, nu))
+    for i in range(n):
+        if rng.random() >= rm.share:
+            continue
+        a = rng.uniform(0.3, 1.0) * rm.max_amplitude
+        part = dict(group=str(rng.choice(groups)), frequency_hz=float(rng.uniform(*rm.frequencies)),
+                    pattern=str(rng.choice(["sync", "alternate", "diagonal", "left_right"])))
+        for _ in range(4):  # halve the amplitude until the reference stays inside every joint's range
+            try:
+                c = compile_motion(Motion(parts=[MotionPart(amplitude=a, **part)], residual=1.0, ramp_s=0.5), spec)
+                break
+            except MotionError:
+                a /= 2
+        else:
+            continue
+        omega[i], amp[i], phase[i] = c.omega, c.amplitude, c.phase
+    return CompiledMotion(offset=offset, omega=omega, amplitude=amp, phase=phase, residual=residual, ramp_s=0.5)
+
+
+def _set_motion(env, robot: Robot, motion: CompiledMotion | None) -> None:
+    am = behavior.ActionMap.for_robot(robot, env.config.action_scale)
+    env._action_map = dataclasses.replace(am, motion=motion)
+
+
+def action_scale(robot: Robot, motion: Motion | None = None) -> np.ndarray:
+    """How far an action of 1 moves each actuator's target, for this robot and prior (ActionMap.scale)."""
+    return np.asarray(behavior.ActionMap.for_robot(robot, -1.0, motion).scale, dtype=np.float64)
+
+
+def train_base(robot: Robot, steps: int | None = None, *, seed: int = 0, out_dir: Path | None = None,
+               on_progress: Callable[[ppo.Progress], None] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Trains, evaluates and saves ``robot``'s base policy; returns its folder and metadata."""
+    from tabrl.sim.native import NativeBatchEnv
+
+    recipe = recipe_for(robot)
+    steps = steps or recipe.steps
+    program = RewardProgram.parse(recipe.program)
+    compiled = compile_program(program, robot.spec, np)
+    cfg = ppo.ppo_config_for(steps, robot.spec.category)
+    env = NativeBatchEnv(robot, compiled, cfg.num_envs, seed=seed, config=env_config(recipe))
+    rng = np.random.default_rng(seed + 1)
+    iteration = [0]
+
+    def progress(p: ppo.Progress) -> None:
+        iteration[0] += 1
+        if recipe.random_motion is not None and iteration[0] % recipe.random_motion.resample_every == 0:
+            _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng))
+        if on_progress is not None:
+            on_progress(p)
+
+    if recipe.random_motion is not None:
+        _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng))
+    start = time.perf_counter()
+    params, final = ppo.train(env, steps, cfg, seed=seed, on_progress=progress)
+    wall = time.perf_counter() - start
+    evaluation = evaluate(robot, params, cfg, recipe, seed=seed + 100)
+    meta = {
+        "model_id": robot.model_id,
+        "robot": robot.profile.robot,
+        "program": program.model_dump(),
+        "observation_size": behavior.observation_size(robot),
+        "action_size": robot.action_size,
+        "network": cfg.network_kwargs(),
+        "clock_hz": observations.PHASE_CLOCK_HZ,
+        "motion": None,
+        "backend": "native",
+        "steps": final.steps,
+        "seed": seed,
+        "wall_time_s": wall,
+        "final_metrics": {"mean_episode_reward": final.mean_episode_reward, "steps_per_s": final.steps_per_s},
+        "base": {"recipe": robot.spec.category, "goal": recipe.goal, "config": recipe.config,
+                 "random_motion": dataclasses.asdict(recipe.random_motion) if recipe.random_motion else None,
+                 "action_scale": action_scale(robot).tolist(), "evaluation": evaluation,
+                 "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}"},
+    }
+    folder = checkpoint.save(Path(out_dir or BASE_DIR) / robot.model_id, params, meta)
+    return folder, checkpoint.load_metadata(folder)
+
+
+def evaluate(robot: Robot, params, cfg: ppo.PPOConfig, recipe: Recipe, *, seed: int = 100, envs: int = 16,
+             seconds: float = 10.0) -> dict[str, Any]:
+    """The base's own figures: deterministic policy, ``envs`` episodes of ``seconds``, with the recipe's pushes
+    (and, for legged robots, random reference motions), and the same without any perturbation."""
+    from tabrl.sim.native import NativeBatchEnv
+
+    networks = ppo.make_networks(behavior.observation_size(robot), robot.action_size, cfg.policy_hidden,
+                                 cfg.value_hidden)
+    act = ppo.make_deterministic_policy(networks)
+    compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
+    out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
+    for label, perturbed in (("perturbed", True), ("still", False)):
+        cfg_env = env_config(recipe)
+        if not perturbed:
+            cfg_env.push_interval_s = 0.0
+        cfg_env.terminate_on_fall = False  # count falls, keep going
+        env = NativeBatchEnv(robot, compiled, envs, seed=seed, config=cfg_env)
+        if perturbed and recipe.random_motion is not None:
+            _set_motion(env, robot, _random_motions(robot, recipe.random_motion, envs, np.random.default_rng(seed)))
+        obs = env.reset()
+        n = int(round(seconds / robot.ctrl_dt))
+        fell_ever = np.zeros(envs, bool)
+        upright, rewards, jerk, qerr, qd = [], [], [], [], []
+        for _ in range(n):
+            action = np.asarray(act(params, obs))
+            obs, reward, _, _, info = env.step(action)
+            f = info["features"]
+            fell_ever |= np.asarray(behavior.fallen(np, robot, f)) > 0
+            upright.append(-f["gravity"][:, 2] > 0.9)
+            rewards.append(reward)
+            jerk.append(np.mean(np.abs(f["action"] - f["last_action"]), axis=-1))
+            qerr.append(np.sqrt(np.mean(f["q_rel"] ** 2, axis=-1)))
+            qd.append(np.sqrt(np.mean(f["qd"] ** 2, axis=-1)))
+        figures = {"mean_step_reward": float(np.mean(rewards)),
+                   "action_change": float(np.mean(jerk)),  # shaking shows here: mean |a_t - a_{t-1}|
+                   "joint_speed_rms": float(np.mean(qd)),
+                   "pose_error_rms": float(np.mean(qerr[n // 2:]))}  # second half: after settling
+        if robot.spec.floating_base:
+            figures.update(fall_rate=float(fell_ever.mean()), upright_fraction=float(np.mean(upright)))
+        if perturbed and env._pushes is not None:
+            figures["pushes"] = int(env._pushes.count)
+        out[label] = figures
+    return out
+
+
+# -- using a base ---------------------------------------------------------------------------------------------
+def find_base(model_id: str, robot: Robot | None = None) -> Path | None:
+    """The packaged base for ``model_id``; else one trained on the same robot with the same layout."""
+    own = BASE_DIR / model_id
+    if (own / checkpoint.METADATA_FILE).exists():
+        return own
+    if robot is None or not BASE_DIR.is_dir():
+        return None
+    for folder in sorted(BASE_DIR.iterdir()):
+        try:
+            meta = checkpoint.load_metadata(folder)
+        except checkpoint.CheckpointError:
+            continue
+        if (meta.get("robot") == robot.profile.robot and meta["observation_size"] == behavior.observation_size(robot)
+                and meta["action_size"] == robot.action_size):
+            return folder
+    return None
+
+
+def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict[str, Any]]:
+    """A base's params for ``robot``, checked against its layout; raises BaseError saying what does not fit."""
+    try:
+        meta = checkpoint.load_metadata(folder)
+    except checkpoint.CheckpointError as e:
+        raise BaseError(f"base policy unusable: {e}") from None
+    obs_size = behavior.observation_size(robot)
+    if meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
+        raise BaseError(f"base policy {folder} has observation {meta['observation_size']} / action "
+                        f"{meta['action_size']}, but {robot.model_id} has {obs_size} / {robot.action_size}")
+    net = meta["network"]
+    if tuple(net["policy_hidden"]) != tuple(cfg.policy_hidden) or tuple(net["value_hidden"]) != tuple(cfg.value_hidden):
+        raise BaseError(f"base policy {folder} has networks {net}, but this training uses "
+                        f"{cfg.network_kwargs()}")
+    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+    template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
+    try:
+        params, meta = checkpoint.load(folder, (template.normalizer, template.params.policy, template.params.value))
+    except checkpoint.CheckpointError as e:
+        raise BaseError(f"base policy unusable: {e}") from None
+    return params, meta
+
+
+def adapt_to_action_scale(params, ratio: np.ndarray, action_obs: slice):
+    """Rescales a policy so that its actions move each actuator as before under a new action scale.
+
+    ``ratio`` (nu,) = the base's action scale / the fine-tune's (a prior's residual 0.5 gives 2). The
+    policy's mean (the first half of its last layer) is multiplied by the ratio, which is exact where
+    tanh is near-linear (small corrective actions), and the normaliser statistics of the observed last
+    action are multiplied too, so the network sees the same normalised input as when it was trained.
+    """
+    ratio = np.asarray(ratio, dtype=np.float32)
+    if np.allclose(ratio, 1.0):
+        return params
+    normalizer, policy, value = params
+    nu = len(ratio)
+    layers = policy["params"]
+    last = sorted(layers, key=lambda k: int(k.rsplit("_", 1)[-1]))[-1]
+    kernel, bias = np.array(layers[last]["kernel"]), np.array(layers[last]["bias"])
+    kernel[:, :nu] *= ratio
+    bias[:nu] *= ratio
+    new_layers = {**layers, last: {**layers[last], "kernel": kernel, "bias": bias}}
+    policy = {**policy, "params": new_layers}
+
+    def scaled(x, power: int):
+        x = np.array(x)
+        x[action_obs] *= ratio ** power
+        return x
+
+    normalizer = normalizer.replace(mean=scaled(normalizer.mean, 1), std=scaled(normalizer.std, 1),
+                                    summed_variance=scaled(normalizer.summed_variance, 2))
+    return normalizer, policy, value
+
+
+def action_obs_slice(robot: Robot) -> slice:
+    """Where the last action sits in the observation (observations.observe's order)."""
+    start = 3 + 3 + 2 * robot.spec.n_joints
+    return slice(start, start + robot.action_size)
+
+
+def init_from_base(robot: Robot, motion: Motion | None, cfg: ppo.PPOConfig, folder: Path | None = None):
+    """(params, note) to start training ``robot`` from its base, or (None, why not) when there is none."""
+    folder = folder or find_base(robot.model_id, robot)
+    if folder is None:
+        return None, f"no base policy for {robot.model_id}; training from scratch"
+    params, meta = load_base(folder, robot, cfg)
+    base_scale = np.asarray(meta.get("base", {}).get("action_scale") or action_scale(robot))
+    new_scale = action_scale(robot, motion)
+    ratio = np.divide(base_scale, new_scale, out=np.ones_like(new_scale), where=new_scale > 0)
+    params = adapt_to_action_scale(params, ratio, action_obs_slice(robot))
+    return params, f"started from the base policy {folder.name} (trained for {meta['steps']:,} steps)"

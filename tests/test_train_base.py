@@ -1,0 +1,165 @@
+"""Base policies: the packaged ones load and balance, fine-tuning keeps them, bad ones never block training."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import jax
+import numpy as np
+import pytest
+
+from tabrl.rewards.compiler import compile_program
+from tabrl.rewards.motion import Motion
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots.catalog import base_policy_status, load_robot
+from tabrl.sim import behavior
+from tabrl.sim.native import NativeBatchEnv
+from tabrl.train import base, checkpoint, ppo
+
+GO1 = "Go1JoystickFlatTerrain"
+SHAKE = RewardProgram.parse({
+    "name": "Hip shake", "summary": "Shake the hips with a prior",
+    "terms": [{"term": "joint_sine", "weight": 1.0, "params": {"group": "hip_abduction", "amplitude": 0.3,
+                                                               "frequency_hz": 2.0, "pattern": "alternate"}},
+              {"term": "upright", "weight": 1.0}],
+    "motion": {"parts": [{"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 2.0, "pattern": "alternate"}],
+               "residual": 0.5},
+})
+
+
+@pytest.fixture(scope="module")
+def go1():
+    return load_robot(GO1)
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return ppo.ppo_config_for(10_000, "quadruped")
+
+
+def test_every_seed_robot_ships_a_small_evaluated_base():
+    for model_id in base.SEED_MODELS:
+        folder = base.find_base(model_id)
+        assert folder is not None, f"no packaged base for {model_id}"
+        meta = checkpoint.load_metadata(folder)
+        assert (folder / checkpoint.PARAMS_FILE).stat().st_size < 1_000_000
+        assert meta["steps"] >= 10_000 and meta["wall_time_s"] > 0 and "seed" in meta
+        assert meta["base"]["command"].startswith(f"tabrl base train {model_id} ")
+        ev = meta["base"]["evaluation"]["perturbed"]
+        assert ev["pushes"] > 0 and np.isfinite(ev["mean_step_reward"])
+        status = base_policy_status(model_id)
+        assert status.available and status.steps == meta["steps"]
+
+
+def test_go1_base_stands_under_pushes(go1, cfg):
+    meta = checkpoint.load_metadata(base.find_base(GO1))
+    ev = meta["base"]["evaluation"]["perturbed"]
+    assert ev["fall_rate"] <= 0.1 and ev["upright_fraction"] >= 0.9, ev
+    params, _ = base.load_base(base.find_base(GO1), go1, cfg)
+    assert int(params[0].count.to_numpy()) > 1_000  # the normaliser statistics come along
+
+
+def test_pushes_change_the_base_velocity(go1):
+    program = RewardProgram.parse({"name": "Stand", "summary": "s", "terms": [{"term": "upright", "weight": 1.0}]})
+    compiled = compile_program(program, go1.spec, np)
+    config = behavior.default_config()
+    config.push_interval_s, config.push_speed = 0.04, 0.5  # about every other step
+    pushed, still = (NativeBatchEnv(go1, compiled, 4, seed=0, config=c) for c in (config, behavior.default_config()))
+    assert still._pushes is None  # off by default
+    speeds = {}
+    for name, env in (("pushed", pushed), ("still", still)):
+        env.reset()
+        speeds[name] = []
+        for _ in range(10):
+            env.step(np.zeros((4, go1.action_size)))
+            speeds[name].append(np.linalg.norm(env.qvel[:, :2], axis=1).mean())
+    assert pushed._pushes.count >= 8
+    assert np.mean(speeds["pushed"]) > np.mean(speeds["still"]) + 0.1, speeds
+
+
+def test_adapted_base_moves_the_robot_as_before(go1, cfg):
+    """A prior's residual 0.5 halves the action's scale: the rescaled base must give the same targets."""
+    params, _ = base.load_base(base.find_base(GO1), go1, cfg)
+    motion = Motion.model_validate(SHAKE.motion.model_dump())
+    ratio = base.action_scale(go1) / base.action_scale(go1, motion)
+    assert ratio.max() == pytest.approx(2.0) and ratio.min() == pytest.approx(1.0)
+    adapted = base.adapt_to_action_scale(params, ratio, base.action_obs_slice(go1))
+    networks = ppo.make_networks(behavior.observation_size(go1), go1.action_size, cfg.policy_hidden, cfg.value_hidden)
+    act = ppo.make_deterministic_policy(networks)
+    env = NativeBatchEnv(go1, compile_program(SHAKE, go1.spec, np), 8, seed=1)
+    obs = env.reset()
+    a_base = np.asarray(act(params, obs))
+    obs_new = obs.copy()
+    obs_new[:, base.action_obs_slice(go1)] *= ratio  # the fine-tune observes its own (rescaled) last action
+    a_new = np.asarray(act(adapted, obs_new))
+    effect_base, effect_new = a_base * base.action_scale(go1), a_new * base.action_scale(go1, motion)
+    assert np.abs(effect_new - effect_base).max() < 0.1 * np.abs(effect_base).max() + 1e-3
+
+
+def _corrupt_copy(tmp_path, model_id):
+    folder = tmp_path / model_id
+    shutil.copytree(base.find_base(GO1), folder)
+    (folder / checkpoint.PARAMS_FILE).write_bytes(b"not msgpack at all")
+    return folder
+
+
+def test_corrupt_or_mismatched_base_is_a_clear_error(go1, cfg, tmp_path):
+    with pytest.raises(base.BaseError, match="corrupt"):
+        base.init_from_base(go1, None, cfg, folder=_corrupt_copy(tmp_path, GO1))
+    ur5e = load_robot("UR5e")
+    with pytest.raises(base.BaseError, match="observation 44 / action 12, but UR5e has"):
+        base.init_from_base(ur5e, None, ppo.ppo_config_for(10_000, "arm"), folder=base.find_base(GO1))
+    bad_meta = tmp_path / "bad_meta"
+    shutil.copytree(base.find_base(GO1), bad_meta)
+    (bad_meta / checkpoint.METADATA_FILE).write_text("{")
+    with pytest.raises(base.BaseError, match="metadata.json is corrupt"):
+        base.init_from_base(go1, None, cfg, folder=bad_meta)
+
+
+@pytest.mark.slow
+def test_fine_tune_starts_from_the_base_and_keeps_its_balance(go1, cfg):
+    """Critic warm-up: the first iterations leave the (adapted) base untouched, and it falls less than a fresh policy."""
+    base_params, note = base.init_from_base(go1, SHAKE.motion, cfg)
+    assert "base policy" in note
+    compiled = compile_program(SHAKE, go1.spec, np)
+    falls = {}
+    trained = {}
+    for label, init in (("base", base_params), ("scratch", None)):
+        env = NativeBatchEnv(go1, compiled, cfg.num_envs, seed=0, motion=SHAKE.motion,
+                             clock_hz=behavior.program_clock_hz(SHAKE))
+        count = [0]
+        step = env.step
+
+        def counting_step(action, step=step, count=count):
+            out = step(action)
+            count[0] += int(out[4]["fell"].sum())
+            return out
+
+        env.step = counting_step
+        trained[label], _ = ppo.train(env, 2 * cfg.num_envs * cfg.unroll_length, cfg, seed=0, init_params=init,
+                                      critic_warmup_iters=2)
+        falls[label] = count[0]
+    same = jax.tree_util.tree_map(lambda a, b: np.array_equal(np.asarray(a), np.asarray(b)),
+                                  trained["base"][1], base_params[1])
+    assert all(jax.tree_util.tree_leaves(same)), "the warm-up moved the base policy"
+    assert int(trained["base"][0].count.to_numpy()) > int(base_params[0].count.to_numpy())  # statistics kept and updated, not reset
+    assert falls["base"] <= falls["scratch"], falls
+
+
+@pytest.mark.slow
+def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
+    from tabrl.train.pipeline import run_training_job
+
+    packaged = tmp_path / "bases"
+    packaged.mkdir()
+    _corrupt_copy(packaged, GO1)
+    monkeypatch.setattr(base, "BASE_DIR", packaged)
+    events = []
+    program = SHAKE.model_dump()
+    result = run_training_job(GO1, program, 1_000, tmp_path / "job", render_seconds=1.0, on_event=events.append)
+    started = next(e for e in events if e["type"] == "started")
+    assert "corrupt" in started["init"] and "training from scratch" in started["init"]
+    assert result["init"] == started["init"]
+    meta = json.loads((tmp_path / "job" / "policy" / checkpoint.METADATA_FILE).read_text())
+    assert "training from scratch" in meta["init"] and meta["steps"] >= 1_000
