@@ -53,6 +53,9 @@ class Recipe:
     config: dict[str, Any]  # env config overrides (pushes, start noise)
     random_motion: RandomMotion | None
     steps: int  # the default budget
+    # PPO overrides. A stiff position-controlled robot often stands (or holds its pose) with a zero action;
+    # unit initial action noise knocks it over at once, so these start quieter.
+    ppo: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 _REGULARISE = [{"term": "action_rate", "weight": -0.02}, {"term": "joint_limits", "weight": -1.0}]
@@ -79,11 +82,14 @@ RECIPES: dict[str, Recipe] = {
     "quadruped": Recipe("stand and balance under pushes and random reference motions", _BALANCE,
                         dict(push_interval_s=2.0, push_speed=0.5), RandomMotion(), 120_000),
     "humanoid": Recipe("stand and balance under pushes and random reference motions", _BALANCE,
-                       dict(push_interval_s=3.0, push_speed=0.3), RandomMotion(max_amplitude=0.1), 120_000),
+                       dict(push_interval_s=3.0, push_speed=0.3), RandomMotion(max_amplitude=0.1), 150_000,
+                       dict(init_noise_std=0.3, entropy_cost=1e-3)),
     "arm": Recipe("hold a pose under random offsets and joint kicks", _HOLD,
-                  dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000),
+                  dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000,
+                  dict(init_noise_std=0.3)),
     "hand": Recipe("hold a finger pose under random offsets and joint kicks", _HOLD,
-                   dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000),
+                   dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000,
+                   dict(init_noise_std=0.3)),
 }
 
 
@@ -159,7 +165,7 @@ def train_base(robot: Robot, steps: int | None = None, *, seed: int = 0, out_dir
     steps = steps or recipe.steps
     program = RewardProgram.parse(recipe.program)
     compiled = compile_program(program, robot.spec, np)
-    cfg = ppo.ppo_config_for(steps, robot.spec.category)
+    cfg = dataclasses.replace(ppo.ppo_config_for(steps, robot.spec.category), **recipe.ppo)
     env = NativeBatchEnv(robot, compiled, cfg.num_envs, seed=seed, config=env_config(recipe))
     rng = np.random.default_rng(seed + 1)
     iteration = [0]
@@ -191,7 +197,7 @@ def train_base(robot: Robot, steps: int | None = None, *, seed: int = 0, out_dir
         "seed": seed,
         "wall_time_s": wall,
         "final_metrics": {"mean_episode_reward": final.mean_episode_reward, "steps_per_s": final.steps_per_s},
-        "base": {"recipe": robot.spec.category, "goal": recipe.goal, "config": recipe.config,
+        "base": {"recipe": robot.spec.category, "goal": recipe.goal, "config": recipe.config, "ppo": recipe.ppo,
                  "random_motion": dataclasses.asdict(recipe.random_motion) if recipe.random_motion else None,
                  "action_scale": action_scale(robot).tolist(), "evaluation": evaluation,
                  "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}"},
@@ -211,7 +217,9 @@ def evaluate(robot: Robot, params, cfg: ppo.PPOConfig, recipe: Recipe, *, seed: 
     act = ppo.make_deterministic_policy(networks)
     compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
     out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
-    for label, perturbed in (("perturbed", True), ("still", False)):
+    zero = lambda p, o: np.zeros((len(o), robot.action_size), np.float32)  # noqa: E731
+    # The same perturbations with a zero action (the default pose held by the actuators): what the base must beat.
+    for label, perturbed, policy in (("perturbed", True, act), ("still", False, act), ("zero_action", True, zero)):
         cfg_env = env_config(recipe)
         if not perturbed:
             cfg_env.push_interval_s = 0.0
@@ -224,7 +232,7 @@ def evaluate(robot: Robot, params, cfg: ppo.PPOConfig, recipe: Recipe, *, seed: 
         fell_ever = np.zeros(envs, bool)
         upright, rewards, jerk, qerr, qd = [], [], [], [], []
         for _ in range(n):
-            action = np.asarray(act(params, obs))
+            action = np.asarray(policy(params, obs))
             obs, reward, _, _, info = env.step(action)
             f = info["features"]
             fell_ever |= np.asarray(behavior.fallen(np, robot, f)) > 0
