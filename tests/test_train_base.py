@@ -48,8 +48,11 @@ def test_every_seed_robot_ships_a_small_evaluated_base():
         assert meta["base"]["command"].startswith(f"tabrl base train {model_id} ")
         ev = meta["base"]["evaluation"]["perturbed"]
         assert ev["pushes"] > 0 and np.isfinite(ev["mean_step_reward"])
-        status = base_policy_status(model_id)
-        assert status.available and status.steps == meta["steps"]
+        assert isinstance(meta["base"]["usable"], bool) and meta["base"]["verdict"]
+        status = base_policy_status(model_id)  # a base that does not beat the zero action is not offered
+        assert status.available == meta["base"]["usable"] and status.steps == meta["steps"]
+        if not status.available:
+            assert "not used" in status.note
 
 
 def test_go1_base_stands_under_pushes(go1, cfg):
@@ -110,6 +113,13 @@ def test_corrupt_or_mismatched_base_is_a_clear_error(go1, cfg, tmp_path):
     ur5e = load_robot("UR5e")
     with pytest.raises(base.BaseError, match="observation 44 / action 12, but UR5e has"):
         base.init_from_base(ur5e, None, ppo.ppo_config_for(10_000, "arm"), folder=base.find_base(GO1))
+    unusable = tmp_path / "unusable"
+    shutil.copytree(base.find_base(GO1), unusable)
+    meta = json.loads((unusable / checkpoint.METADATA_FILE).read_text())
+    meta["base"].update(usable=False, verdict="falls in 90% of pushed 10 s episodes")
+    (unusable / checkpoint.METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(base.BaseError, match="is not used: it falls in 90%"):
+        base.init_from_base(go1, None, cfg, folder=unusable)
     bad_meta = tmp_path / "bad_meta"
     shutil.copytree(base.find_base(GO1), bad_meta)
     (bad_meta / checkpoint.METADATA_FILE).write_text("{")

@@ -493,12 +493,16 @@ def base_policy_status(model_id: str, robot: str | None = None, observation_size
         meta = _base_meta(own)
         if meta is None:
             return BasePolicy(available=False, note="base policy metadata is unreadable")
+        judged = meta.get("base") or {}
+        if not judged.get("usable", True):  # trained, but it does not beat holding the default pose
+            return BasePolicy(available=False, path=str(own), steps=meta.get("steps"),
+                              note=f"the one trained for {meta.get('steps'):,} steps {judged.get('verdict', '')}; not used")
         return BasePolicy(available=True, path=str(own), steps=meta.get("steps"))
     if robot is not None and BASE_POLICY_DIR.is_dir():
         for folder in sorted(BASE_POLICY_DIR.iterdir()):
             meta = _base_meta(folder)
             if (meta and meta.get("robot") == robot and meta.get("observation_size") == observation_size
-                    and meta.get("action_size") == action_size):
+                    and meta.get("action_size") == action_size and (meta.get("base") or {}).get("usable", True)):
                 return BasePolicy(available=True, path=str(folder), steps=meta.get("steps"),
                                   note=f"the {folder.name} base (same robot and layout)")
     return BasePolicy(available=False, note="no base policy trained yet")
