@@ -20,6 +20,7 @@ export default defineConfig(({ mode }) => {
       setupFiles: ["./src/test/setup.ts"],
       include: ["src/**/*.test.{ts,tsx}"],
       css: false,
+      testTimeout: 60_000, // a loaded machine is slow, not wrong (see src/test/setup.ts)
     },
   };
 });

@@ -65,7 +65,7 @@ describe("App", () => {
 
     fireEvent.click(screen.getByRole("button", { name: "Train All" }));
     await waitFor(() => expect(screen.getAllByRole("progressbar")).toHaveLength(3));
-    expect(batch).toHaveBeenCalledWith({ session_id: "s1", approach_ids: [1, 2, 3], num_steps: 50_000 });
+    expect(batch).toHaveBeenCalledWith({ session_id: "s1", approach_ids: [1, 2, 3], num_steps: 50_000, from_base: true });
 
     send(ev(1, "progress", job(20, 1, { status: "running", progress: 0.42 })));
     expect(screen.getAllByRole("progressbar")[0]).toHaveAttribute("aria-valuenow", "42");
