@@ -21,7 +21,7 @@ def _same(a, b) -> list[str]:
             if isinstance(va, np.ndarray):
                 ok = np.array_equal(va, vb) and va.dtype == vb.dtype
             elif isinstance(va, dict) and va and isinstance(next(iter(va.values())), np.ndarray):
-                ok = va.keys() == vb.keys() and all(np.array_equal(va[k], vb[k]) for k in va)
+                ok = list(va) == list(vb) and all(np.array_equal(va[k], vb[k]) for k in va)
             else:
                 ok = va == vb and type(va) is type(vb)
             if not ok:

@@ -35,7 +35,7 @@ def _split(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, An
         if isinstance(value, np.ndarray):
             arrays[f"{prefix}{field.name}"] = value
         elif isinstance(value, dict) and all(isinstance(v, np.ndarray) for v in value.values()):
-            facts[field.name] = {"dict_of_arrays": sorted(value)}
+            facts[field.name] = {"dict_of_arrays": list(value)}  # in order: messages list groups as the profile does
             for key, v in value.items():
                 arrays[f"{prefix}{field.name}/{key}"] = v
         elif isinstance(value, tuple):
