@@ -12,12 +12,8 @@ from tabrl.robots.catalog import load_robot
 pytestmark = pytest.mark.slow  # renders frames on software GL
 
 
-def test_go1_is_drawn_from_fewer_triangles_with_the_same_picture():
-    robot = load_robot("Go1JoystickFlatTerrain")
-    drawn = video.render_model(robot)
-    assert drawn is not robot.mj_model and video.render_model(robot) is drawn  # made once, kept
-    assert drawn.mesh_facenum.sum() < 0.35 * robot.mj_model.mesh_facenum.sum()
-    assert robot.mj_model.mesh_facenum.sum() > 200_000  # the physics model is untouched
+def _full_vs_drawn(robot):
+    """The default pose filmed from the video camera with the full and the decimated meshes, and their difference."""
     data = mujoco.MjData(robot.mj_model)
     data.qpos[:] = robot.spec.default_qpos
     mujoco.mj_forward(robot.mj_model, data)
@@ -28,7 +24,16 @@ def test_go1_is_drawn_from_fewer_triangles_with_the_same_picture():
         renderer.update_scene(data, camera)
         frames.append(renderer.render().astype(int))
         renderer.close()
-    diff = np.abs(frames[0] - frames[1]).max(axis=2)
+    return data, camera, frames, np.abs(frames[0] - frames[1]).max(axis=2)
+
+
+def test_go1_is_drawn_from_fewer_triangles_with_the_same_picture():
+    robot = load_robot("Go1JoystickFlatTerrain")
+    drawn = video.render_model(robot)
+    assert drawn is not robot.mj_model and video.render_model(robot) is drawn  # made once, kept
+    assert drawn.mesh_facenum.sum() < 0.35 * robot.mj_model.mesh_facenum.sum()
+    assert robot.mj_model.mesh_facenum.sum() > 200_000  # the physics model is untouched
+    data, camera, frames, diff = _full_vs_drawn(robot)
     assert frames[0].std() > 10  # something is in the picture
     # Measured over the robot's own pixels: the video camera frames it close (a quarter of the frame).
     renderer = video.make_renderer(robot, 320, 180)
@@ -44,17 +49,7 @@ def test_flat_shaded_meshes_are_welded_before_decimating():
     robot = load_robot("PandaPickCube")
     drawn = video.render_model(robot)
     assert drawn.mesh_facenum.sum() < 0.5 * robot.mj_model.mesh_facenum.sum()
-    data = mujoco.MjData(robot.mj_model)
-    data.qpos[:] = robot.spec.default_qpos
-    mujoco.mj_forward(robot.mj_model, data)
-    camera = video.make_camera(robot)
-    frames = []
-    for full in (True, False):
-        renderer = video.make_renderer(robot, 320, 180, full_meshes=full)
-        renderer.update_scene(data, camera)
-        frames.append(renderer.render().astype(int))
-        renderer.close()
-    diff = np.abs(frames[0] - frames[1]).max(axis=2)
+    data, camera, frames, diff = _full_vs_drawn(robot)
     assert diff.mean() < 1.5 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
 
 
