@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -14,7 +13,9 @@ from rich.table import Table
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-app = typer.Typer(help="TabRL Training Studio: a sentence in, trained robot behaviors out.", no_args_is_help=True)
+app = typer.Typer(
+    help="TabRL Training Studio: a sentence in, trained robot behaviors out.", no_args_is_help=True
+)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -41,9 +42,20 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     for e in entries:
         assets = "[green]yes[/]" if e.assets_available else f"[red]missing[/] {e.assets_reason}"
         bp = e.base_policy
-        base_cell = f"[green]✓ Available[/] (trained for {bp.steps:,} steps)" if bp.available and bp.steps else "-"
-        table.add_row(e.id, e.robot_name, e.category, e.suite, str(e.action_size or "-"), str(e.observation_size or "-"),
-                      f"{e.ctrl_dt:g}" if e.ctrl_dt else "-", base_cell, assets)
+        base_cell = (
+            f"[green]✓ Available[/] (trained for {bp.steps:,} steps)" if bp.available and bp.steps else "-"
+        )
+        table.add_row(
+            e.id,
+            e.robot_name,
+            e.category,
+            e.suite,
+            str(e.action_size or "-"),
+            str(e.observation_size or "-"),
+            f"{e.ctrl_dt:g}" if e.ctrl_dt else "-",
+            base_cell,
+            assets,
+        )
     console.print(table)
 
 
@@ -81,16 +93,22 @@ def providers(as_json: bool = typer.Option(False, "--json", help="Print JSON ins
         print(json.dumps([i.model_dump() for i in infos], indent=2))
         return
     if not infos:
-        console.print("No LLM provider configured; the built-in designer is used. Set OPENAI_API_KEY or "
-                      "ANTHROPIC_API_KEY, or TABRL_LLM_PROVIDERS=NAME with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
+        console.print(
+            "No LLM provider configured; the built-in designer is used. Set OPENAI_API_KEY or "
+            "ANTHROPIC_API_KEY, or TABRL_LLM_PROVIDERS=NAME with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL."
+        )
         return
     table = Table(title=f"{len(infos)} LLM provider(s)")
     for col in ("name", "kind", "model", "base url", "mode", "key", "status"):
         table.add_column(col)
     for i in infos:
         key = f"set ({i.key_source})" if i.key_set else "none"
-        status = ("[green]ready[/]" + (" (default)" if i.default else "")) if i.ready else f"[red]{i.problem}[/]"
-        table.add_row(i.name, i.kind or "-", i.model or "-", i.base_url or "default", i.mode or "auto", key, status)
+        status = (
+            ("[green]ready[/]" + (" (default)" if i.default else "")) if i.ready else f"[red]{i.problem}[/]"
+        )
+        table.add_row(
+            i.name, i.kind or "-", i.model or "-", i.base_url or "default", i.mode or "auto", key, status
+        )
     console.print(table)
 
 
@@ -99,9 +117,13 @@ def approaches(
     prompt: str = typer.Argument(..., help='The behavior, in plain words, e.g. "keep shaking your hips".'),
     model: str = typer.Option(..., "--model", help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
     as_json: bool = typer.Option(False, "--json", help="Print the three programs as JSON."),
-    provider: Optional[str] = typer.Option(None, "--provider", help="LLM provider name (default: built-in designer)."),
-    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model id for --provider."),
-    fresh: bool = typer.Option(False, "--fresh", help="With --provider: ask again instead of using stored approaches."),
+    provider: str | None = typer.Option(
+        None, "--provider", help="LLM provider name (default: built-in designer)."
+    ),
+    llm_model: str | None = typer.Option(None, "--llm-model", help="Model id for --provider."),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="With --provider: ask again instead of using stored approaches."
+    ),
 ) -> None:
     """Design three reward approaches for PROMPT (built-in offline designer unless --provider is given)."""
     from rich.markup import escape
@@ -158,10 +180,14 @@ def approaches(
 
 @app.command()
 def refine(
-    job: str = typer.Argument(..., help="A finished job's directory (metadata.json, metrics.json) or its id."),
-    say: Optional[str] = typer.Option(None, "--say", help='What to change, e.g. "more hips, less jumping".'),
-    provider: Optional[str] = typer.Option(None, "--provider", help="LLM provider name; 'builtin' for the rules."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model id for the provider."),
+    job: str = typer.Argument(
+        ..., help="A finished job's directory (metadata.json, metrics.json) or its id."
+    ),
+    say: str | None = typer.Option(None, "--say", help='What to change, e.g. "more hips, less jumping".'),
+    provider: str | None = typer.Option(
+        None, "--provider", help="LLM provider name; 'builtin' for the rules."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Model id for the provider."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Propose three improved programs for a finished run (LLM if configured, else built-in rules)."""
@@ -171,8 +197,9 @@ def refine(
 
     try:
         run = load_run(job)
-        result = refine_approaches(run.model_id, run.program, run.term_shares, run.metrics, say,
-                                   provider=provider, model=model)
+        result = refine_approaches(
+            run.model_id, run.program, run.term_shares, run.metrics, say, provider=provider, model=model
+        )
     except (RunNotFound, ProviderConfigError, UnknownModel, FileNotFoundError) as e:
         fail(str(e))
     if as_json:
@@ -215,12 +242,17 @@ def train(
     model: str = typer.Option(..., "--model", help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
     prompt: str = typer.Option(..., "--prompt", help="The behavior, in plain words."),
     approach: str = typer.Option("all", "--approach", help="1, 2, 3 or all."),
-    steps: int = typer.Option(50_000, "--steps", min=1_000, max=100_000_000, help="Environment steps to train."),
+    steps: int = typer.Option(
+        50_000, "--steps", min=1_000, max=100_000_000, help="Environment steps to train."
+    ),
     backend: str = typer.Option("auto", "--backend", help="native (CPU), mjx (GPU) or auto."),
-    init: Optional[Path] = typer.Option(None, "--init", help="Checkpoint to fine-tune from."),
-    from_scratch: bool = typer.Option(False, "--from-scratch",
-                                      help="Do not start from the robot's base policy (the default where one fits)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: data dir/runs/...)."),
+    init: Path | None = typer.Option(None, "--init", help="Checkpoint to fine-tune from."),
+    from_scratch: bool = typer.Option(
+        False,
+        "--from-scratch",
+        help="Do not start from the robot's base policy (the default where one fits).",
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: data dir/runs/...)."),
     seed: int = typer.Option(0, "--seed"),
     seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0, help="Video length."),
 ) -> None:
@@ -241,7 +273,11 @@ def train(
         fail(str(e))
     except ValueError as e:
         fail(str(e))
-    chosen = list(enumerate(programs, start=1)) if approach == "all" else [(int(approach), programs[int(approach) - 1])]
+    chosen = (
+        list(enumerate(programs, start=1))
+        if approach == "all"
+        else [(int(approach), programs[int(approach) - 1])]
+    )
     root = out or _runs_dir(model, prompt)
     for i, program in chosen:
         console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
@@ -259,29 +295,42 @@ def train(
                 bar.set_description(f"approach {i} (rendering)")
 
         try:
-            result = run_training_job(model, program, steps, root / f"approach-{i}", seed=seed, backend=backend,
-                                      init_checkpoint=init, from_base=False if from_scratch else None,
-                                      render_seconds=seconds, on_event=on_event)
+            result = run_training_job(
+                model,
+                program,
+                steps,
+                root / f"approach-{i}",
+                seed=seed,
+                backend=backend,
+                init_checkpoint=init,
+                from_base=False if from_scratch else None,
+                render_seconds=seconds,
+                on_event=on_event,
+            )
         except Exception as e:  # a refused program or a bad checkpoint is the user's to fix
             bar.close()
             fail(f"approach {i}: {e}")
         bar.close()
         m = result["metrics"]
-        console.print(f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
-                      f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
-                      f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
-                      f"\n  curve:    {result['curve_summary']}"
-                      f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s")
+        console.print(
+            f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
+            f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
+            f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
+            f"\n  curve:    {result['curve_summary']}"
+            f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s"
+        )
         if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
             v = m["verdict"]
-            console.print(f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False)
+            console.print(
+                f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False
+            )
     console.print(f"Artifacts in {root}")
 
 
 @app.command()
 def render(
     checkpoint: Path = typer.Argument(..., help="A policy checkpoint folder."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: beside the checkpoint)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: beside the checkpoint)."),
     seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0),
 ) -> None:
     """Render a trained policy's video, poster, trajectory and metrics."""
@@ -292,14 +341,18 @@ def render(
         result = run_render_job(checkpoint, out or checkpoint.parent / "render", seconds=seconds)
     except CheckpointError as e:
         fail(str(e))
-    console.print(f"video: {result['video']}\nposter: {result['poster']}\nmetrics: {result['metrics']['forward_speed_mps']:.2f} m/s forward")
+    console.print(
+        f"video: {result['video']}\nposter: {result['poster']}\nmetrics: {result['metrics']['forward_speed_mps']:.2f} m/s forward"
+    )
 
 
 @app.command()
 def export(
-    checkpoint: Path = typer.Argument(..., help="A policy checkpoint folder (the policy/ of a trained approach)."),
+    checkpoint: Path = typer.Argument(
+        ..., help="A policy checkpoint folder (the policy/ of a trained approach)."
+    ),
     onnx: bool = typer.Option(True, "--onnx/--no-onnx", help="Write policy.onnx + policy.json + model.mjb."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: the checkpoint folder)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default: the checkpoint folder)."),
 ) -> None:
     """Export a policy to run outside the studio: ONNX graph, controller sidecar, MuJoCo model."""
     from tabrl.export.onnx import ExportError
@@ -326,8 +379,10 @@ def play(
     from tabrl.export import run_policy
 
     if not run_policy.has_display():
-        fail("no display: `tabrl play` opens MuJoCo's viewer, which needs X11 or Wayland (DISPLAY and "
-             "WAYLAND_DISPLAY are unset). Without one, `tabrl render CHECKPOINT` writes a video instead.")
+        fail(
+            "no display: `tabrl play` opens MuJoCo's viewer, which needs X11 or Wayland (DISPLAY and "
+            "WAYLAND_DISPLAY are unset). Without one, `tabrl render CHECKPOINT` writes a video instead."
+        )
     if not (checkpoint / "policy.onnx").exists():
         from tabrl.export.checkpoint import export_checkpoint
 
@@ -336,8 +391,10 @@ def play(
 
 
 @app.command()
-def thumbnails(model: Optional[list[str]] = typer.Option(None, "--model", help="Only these ids."),
-               missing: bool = typer.Option(False, "--missing", help="Only models without a thumbnail yet.")) -> None:
+def thumbnails(
+    model: list[str] | None = typer.Option(None, "--model", help="Only these ids."),
+    missing: bool = typer.Option(False, "--missing", help="Only models without a thumbnail yet."),
+) -> None:
     """Render a still for every catalog model whose assets are present."""
     from tabrl.render.thumbnails import render_thumbnails
     from tabrl.robots.catalog import list_models
@@ -353,9 +410,13 @@ def thumbnails(model: Optional[list[str]] = typer.Option(None, "--model", help="
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, "--host", help="Address to bind (default TABRL_HOST, 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, "--port", help="Port (default TABRL_PORT, 8000)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs trained at once (default TABRL_MAX_WORKERS)."),
+    host: str | None = typer.Option(
+        None, "--host", help="Address to bind (default TABRL_HOST, 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(None, "--port", help="Port (default TABRL_PORT, 8000)."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Jobs trained at once (default TABRL_MAX_WORKERS)."
+    ),
 ) -> None:
     """Run the Training Studio: the page at http://HOST:PORT/, the API under /api, its docs at /docs."""
     import uvicorn
@@ -367,8 +428,10 @@ def serve(
     updates = {k: v for k, v in {"host": host, "port": port, "max_workers": workers}.items() if v is not None}
     settings = get_settings().model_copy(update=updates)
     if not is_loopback(settings.host) and not settings.token:
-        fail(f"binding {settings.host} makes the studio reachable from other machines; set TABRL_TOKEN to a secret "
-             "first (every call must then carry it), or bind 127.0.0.1")
+        fail(
+            f"binding {settings.host} makes the studio reachable from other machines; set TABRL_TOKEN to a secret "
+            "first (every call must then carry it), or bind 127.0.0.1"
+        )
     if settings.executor == "ray":
         if settings.ray_address:  # an unreachable cluster is named now, not in a start-up traceback
             from tabrl.jobs.ray_executor import ClusterUnreachable, check_address
@@ -380,17 +443,27 @@ def serve(
         where = f"jobs on the Ray cluster at {settings.ray_address or 'a private Ray instance'}"
     else:
         where = f"{settings.max_workers} job(s) at once"
-    console.print(f"TabRL Training Studio on [bold]http://{settings.host}:{settings.port}/[/] "
-                  f"({where}; data in {settings.data_dir})")
+    console.print(
+        f"TabRL Training Studio on [bold]http://{settings.host}:{settings.port}/[/] "
+        f"({where}; data in {settings.data_dir})"
+    )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
 @app.command()
-def bench(quick: bool = typer.Option(False, "--quick", help="Shorter measurements, no studio run."),
-          train_all: bool = typer.Option(False, "--train-all", help="Also time a Train All of three Go1 approaches "
-                                                                     "(50k steps, 10 s videos) through `tabrl serve`."),
-          no_studio: bool = typer.Option(False, "--no-studio", help="Skip the `tabrl serve` measurements (job start, "
-                                                                      "CLI); time one job in-process instead.")) -> None:
+def bench(
+    quick: bool = typer.Option(False, "--quick", help="Shorter measurements, no studio run."),
+    train_all: bool = typer.Option(
+        False,
+        "--train-all",
+        help="Also time a Train All of three Go1 approaches (50k steps, 10 s videos) through `tabrl serve`.",
+    ),
+    no_studio: bool = typer.Option(
+        False,
+        "--no-studio",
+        help="Skip the `tabrl serve` measurements (job start, CLI); time one job in-process instead.",
+    ),
+) -> None:
     """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
     a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
     from tabrl.bench.perf import run_all
@@ -401,13 +474,18 @@ def bench(quick: bool = typer.Option(False, "--quick", help="Shorter measurement
 @app.command("eval-behaviors")
 def eval_behaviors(
     steps: int = typer.Option(200_000, "--steps", min=1_000, help="Training steps per approach."),
-    prompt: Optional[list[str]] = typer.Option(None, "--prompt", help="Only these suite prompts."),
+    prompt: list[str] | None = typer.Option(None, "--prompt", help="Only these suite prompts."),
     model: str = typer.Option("Go1JoystickFlatTerrain", "--model", help="Robot whose suite to run."),
-    out: Optional[Path] = typer.Option(None, "--out"),
-    report_file: Optional[Path] = typer.Option(None, "--json", help="Also write the full report (every approach)."),
-    from_base: Optional[bool] = typer.Option(None, "--from-base/--from-scratch",
-                                             help="Start every approach from the base policy, or from scratch "
-                                                  "(default: the robot category's default)."),
+    out: Path | None = typer.Option(None, "--out"),
+    report_file: Path | None = typer.Option(
+        None, "--json", help="Also write the full report (every approach)."
+    ),
+    from_base: bool | None = typer.Option(
+        None,
+        "--from-base/--from-scratch",
+        help="Start every approach from the base policy, or from scratch "
+        "(default: the robot category's default).",
+    ),
 ) -> None:
     """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
     from tabrl.bench.behaviors import run_suite, suite_for
@@ -421,28 +499,42 @@ def eval_behaviors(
         if p not in suite:
             fail(f"unknown suite prompt '{p}' for {model}; allowed: {', '.join(suite)}")
     root = out or get_settings().data_dir / "behavior-suite"
-    report = run_suite(steps, root, prompts=prompt, model=model, from_base=from_base,
-                       on_result=lambda r: console.print(
-                           f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
-                           f"{r.detail} ({r.wall_s:.0f} s); own check: {r.own_check or 'none'}", highlight=False))
+    report = run_suite(
+        steps,
+        root,
+        prompts=prompt,
+        model=model,
+        from_base=from_base,
+        on_result=lambda r: console.print(
+            f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
+            f"{r.detail} ({r.wall_s:.0f} s); own check: {r.own_check or 'none'}",
+            highlight=False,
+        ),
+    )
     if report_file is not None:
         report_file.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: v for k, v in report.items() if k != "approaches"}, indent=2))
 
 
-base_app = typer.Typer(help="Base policies: robust starting points per robot, shipped in the package.",
-                       no_args_is_help=True)
+base_app = typer.Typer(
+    help="Base policies: robust starting points per robot, shipped in the package.", no_args_is_help=True
+)
 app.add_typer(base_app, name="base")
 
 
 @base_app.command("train")
 def base_train(
     model: str = typer.Argument(..., help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
-    steps: Optional[int] = typer.Option(None, "--steps", min=1_000, max=100_000_000,
-                                        help="Environment steps (default: the recipe's)."),
+    steps: int | None = typer.Option(
+        None, "--steps", min=1_000, max=100_000_000, help="Environment steps (default: the recipe's)."
+    ),
     seed: int = typer.Option(0, "--seed"),
-    out: Optional[Path] = typer.Option(None, "--out", help="Parent folder (default: the package's base_policies)."),
-    video: Optional[Path] = typer.Option(None, "--video", help="Also render a 10 s video of the base into this folder."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Parent folder (default: the package's base_policies)."
+    ),
+    video: Path | None = typer.Option(
+        None, "--video", help="Also render a 10 s video of the base into this folder."
+    ),
 ) -> None:
     """Train MODEL's base policy (balance under pushes / hold a pose) and write it with its evaluation."""
     from tqdm import tqdm
@@ -489,8 +581,11 @@ def base_list() -> None:
             continue
         meta = base.checkpoint.load_metadata(folder)
         ev = meta["base"]["evaluation"]["perturbed"]
-        console.print(f"{model_id}: {meta['steps']:,} steps, {meta['wall_time_s']:.0f} s, "
-                      + ", ".join(f"{k} {v:.3g}" for k, v in ev.items()), highlight=False)
+        console.print(
+            f"{model_id}: {meta['steps']:,} steps, {meta['wall_time_s']:.0f} s, "
+            + ", ".join(f"{k} {v:.3g}" for k, v in ev.items()),
+            highlight=False,
+        )
 
 
 def main() -> None:  # pragma: no cover

@@ -18,59 +18,117 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TABRL_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the database, jobs and artifacts live.")
-    cache_dir: Path | None = Field(default=None, description="Caches (model catalog, compiled XLA programs); default data_dir/cache.")
-    menagerie_path: Path | None = Field(default=None, description="MuJoCo Menagerie checkout; else Playground's own location.")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under data_dir.")
+    data_dir: Path = Field(
+        default_factory=_default_data_dir, description="Where the database, jobs and artifacts live."
+    )
+    cache_dir: Path | None = Field(
+        default=None, description="Caches (model catalog, compiled XLA programs); default data_dir/cache."
+    )
+    menagerie_path: Path | None = Field(
+        default=None, description="MuJoCo Menagerie checkout; else Playground's own location."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite under data_dir."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
-    token: str | None = Field(default=None, description="Required on every call when binding beyond loopback.")
+    token: str | None = Field(
+        default=None, description="Required on every call when binding beyond loopback."
+    )
     # At least 2: on a 2-core machine three Go1 approaches finish in 80 s with two at once, 103 s one by one.
-    max_workers: int = Field(default_factory=lambda: max(2, (os.cpu_count() or 2) // 2),
-                             description="Jobs trained at once (one worker process each); the rest queue.")
-    prewarm_workers: bool = Field(True, description="Start the warm worker processes with the server (else on the first job).")
-    warm_models: str = Field("Go1JoystickFlatTerrain", description="Comma-separated models each warm worker trains "
-                             "a tiny job on at start, so their first real job starts at once ('' for none).")
-    worker_max_jobs: int = Field(50, description="A warm worker is replaced by a fresh one after this many jobs.")
-    worker_max_rss_mb: float = Field(3000.0, description="A warm worker using more memory than this (MB) after a job is replaced.")
-    calibrate_at_start: bool = Field(True, description="Measure physics and render speed once per start (the page's time estimate).")
-    executor: Literal["local", "ray"] = Field("local", description="Where jobs run: warm local worker processes, or a Ray cluster.")
+    max_workers: int = Field(
+        default_factory=lambda: max(2, (os.cpu_count() or 2) // 2),
+        description="Jobs trained at once (one worker process each); the rest queue.",
+    )
+    prewarm_workers: bool = Field(
+        True, description="Start the warm worker processes with the server (else on the first job)."
+    )
+    warm_models: str = Field(
+        "Go1JoystickFlatTerrain",
+        description="Comma-separated models each warm worker trains "
+        "a tiny job on at start, so their first real job starts at once ('' for none).",
+    )
+    worker_max_jobs: int = Field(
+        50, description="A warm worker is replaced by a fresh one after this many jobs."
+    )
+    worker_max_rss_mb: float = Field(
+        3000.0, description="A warm worker using more memory than this (MB) after a job is replaced."
+    )
+    calibrate_at_start: bool = Field(
+        True, description="Measure physics and render speed once per start (the page's time estimate)."
+    )
+    executor: Literal["local", "ray"] = Field(
+        "local", description="Where jobs run: warm local worker processes, or a Ray cluster."
+    )
     ray_address: str | None = Field(
-        default=None, description="Ray cluster to use (host:port, or 'auto' for the one `ray start` runs on this "
-                                  "machine); unset: a private Ray instance that lives and stops with the studio.")
-    ray_cpus_per_job: float = Field(1.0, gt=0, description="CPUs each Ray job asks for (training jobs also ask for "
-                                                           "a GPU when the cluster has one: the MJX backend).")
-    ray_max_jobs: int = Field(0, ge=0, description="Jobs placed on the Ray cluster at once (0: all queued jobs; the "
-                                                  "cluster runs what its resources allow and queues the rest).")
+        default=None,
+        description="Ray cluster to use (host:port, or 'auto' for the one `ray start` runs on this "
+        "machine); unset: a private Ray instance that lives and stops with the studio.",
+    )
+    ray_cpus_per_job: float = Field(
+        1.0,
+        gt=0,
+        description="CPUs each Ray job asks for (training jobs also ask for "
+        "a GPU when the cluster has one: the MJX backend).",
+    )
+    ray_max_jobs: int = Field(
+        0,
+        ge=0,
+        description="Jobs placed on the Ray cluster at once (0: all queued jobs; the "
+        "cluster runs what its resources allow and queues the rest).",
+    )
     steps_min: int = Field(10_000, description="Fewest environment steps a job may ask for.")
     steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
     steps_default: int = 50_000
     video_seconds: float = Field(10.0, description="Length of each approach's video.")
     max_body_bytes: int = Field(256 * 1024, description="Largest request body the service accepts.")
     # Caps against a runaway client (429 when reached; see README "Security and limits").
-    max_active_jobs_per_session: int = Field(12, ge=1, description="Jobs of one session queued or running at once.")
-    max_active_jobs: int = Field(48, ge=1, description="Jobs queued or running at once, all sessions together.")
-    max_designs_per_session: int = Field(20, ge=1, description="Designs (the first plus refines) one session may hold.")
-    max_sessions_per_hour: int = Field(120, ge=1, description="Sessions (configure calls) created in any one hour.")
+    max_active_jobs_per_session: int = Field(
+        12, ge=1, description="Jobs of one session queued or running at once."
+    )
+    max_active_jobs: int = Field(
+        48, ge=1, description="Jobs queued or running at once, all sessions together."
+    )
+    max_designs_per_session: int = Field(
+        20, ge=1, description="Designs (the first plus refines) one session may hold."
+    )
+    max_sessions_per_hour: int = Field(
+        120, ge=1, description="Sessions (configure calls) created in any one hour."
+    )
     events_keep_progress: int = Field(
-        20, ge=1, description="Progress and rendering events kept of each finished job run (the last ones); "
-                              "the rest are deleted when the job ends.")
+        20,
+        ge=1,
+        description="Progress and rendering events kept of each finished job run (the last ones); "
+        "the rest are deleted when the job ends.",
+    )
     # Measured through the service on 2 cores, Go1, 50k steps + 10 s video: three approaches one at a time
     # took 103 s (34 s each: 7 s training at 7,000 steps/s, 27 s start, compile, video); two at once 80 s.
-    estimate_overhead_s: float = Field(27.0, description="Per-approach time besides training (start, compile, video).")
-    estimate_steps_per_s: float = Field(7_000.0, description="Training throughput for the page's time estimate.")
-    estimate_parallel_speedup: float = Field(1.3, description="How much faster a batch finishes with several jobs at once.")
+    estimate_overhead_s: float = Field(
+        27.0, description="Per-approach time besides training (start, compile, video)."
+    )
+    estimate_steps_per_s: float = Field(
+        7_000.0, description="Training throughput for the page's time estimate."
+    )
+    estimate_parallel_speedup: float = Field(
+        1.3, description="How much faster a batch finishes with several jobs at once."
+    )
     llm_timeout_s: float = Field(60.0, description="Seconds one LLM request may take.")
     llm_providers: str | None = Field(
-        default=None, description="Comma-separated LLM provider names; each reads TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
+        default=None,
+        description="Comma-separated LLM provider names; each reads TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.",
+    )
     llm_default_provider: str | None = Field(default=None, description="Provider used when none is named.")
     llm_max_retries: int = Field(3, description="Retries on 429, 5xx, timeouts and connection errors.")
     llm_backoff_s: float = Field(1.0, description="First retry delay; doubles each retry.")
     llm_backoff_max_s: float = Field(30.0, description="Longest single retry delay.")
-    llm_repair_rounds: int = Field(2, description="Rounds in which a model may fix the approaches it got wrong.")
+    llm_repair_rounds: int = Field(
+        2, description="Rounds in which a model may fix the approaches it got wrong."
+    )
     llm_deadline_s: float = Field(180.0, description="No repair round starts after this many seconds.")
     llm_max_tokens: int = Field(8192, description="Reply token limit (Anthropic requires one).")
-    llm_cache: bool = Field(True, description="Reuse stored approaches for the same robot, prompt, provider and model.")
+    llm_cache: bool = Field(
+        True, description="Reuse stored approaches for the same robot, prompt, provider and model."
+    )
 
     @property
     def resolved_cache_dir(self) -> Path:

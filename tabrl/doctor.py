@@ -18,8 +18,19 @@ class Check:
     fix: str = ""
 
 
-_PACKAGES = {"jax": "0.9.2", "jaxlib": "0.9.2", "brax": None, "playground": None, "mujoco": None,
-             "mujoco-mjx": None, "flax": None, "fastapi": None, "sqlalchemy": None, "av": None, "imageio-ffmpeg": None}
+_PACKAGES = {
+    "jax": "0.9.2",
+    "jaxlib": "0.9.2",
+    "brax": None,
+    "playground": None,
+    "mujoco": None,
+    "mujoco-mjx": None,
+    "flax": None,
+    "fastapi": None,
+    "sqlalchemy": None,
+    "av": None,
+    "imageio-ffmpeg": None,
+}
 
 
 def _packages() -> list[Check]:
@@ -28,7 +39,9 @@ def _packages() -> list[Check]:
         try:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
-            checks.append(Check(f"package {name}", False, "not installed", "make setup (or: pip install -e .)"))
+            checks.append(
+                Check(f"package {name}", False, "not installed", "make setup (or: pip install -e .)")
+            )
             continue
         ok = pinned is None or version == pinned
         fix = f"pip install {name}=={pinned}" if not ok else ""
@@ -43,13 +56,22 @@ def _gl() -> Check:
         "r=mujoco.Renderer(m,64,64);d=mujoco.MjData(m);mujoco.mj_forward(m,d);r.update_scene(d);print(r.render().shape)"
     )
     # A separate process: a broken GL driver can abort the interpreter.
-    proc = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "MUJOCO_GL": backend})
+    proc = subprocess.run(
+        [os.sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MUJOCO_GL": backend},
+    )
     if proc.returncode == 0:
         return Check("GL rendering", True, f"MUJOCO_GL={backend} renders offscreen")
     last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return Check("GL rendering", False, f"MUJOCO_GL={backend} failed: {last}",
-                 "sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri  (and set MUJOCO_GL=egl)")
+    return Check(
+        "GL rendering",
+        False,
+        f"MUJOCO_GL={backend} failed: {last}",
+        "sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri  (and set MUJOCO_GL=egl)",
+    )
 
 
 def _ffmpeg() -> Check:
@@ -62,7 +84,9 @@ def _ffmpeg() -> Check:
         system = shutil.which("ffmpeg")
         if system:
             return Check("ffmpeg", True, system)
-        return Check("ffmpeg", False, str(e), "pip install imageio-ffmpeg  (or: sudo apt-get install -y ffmpeg)")
+        return Check(
+            "ffmpeg", False, str(e), "pip install imageio-ffmpeg  (or: sudo apt-get install -y ffmpeg)"
+        )
 
 
 def _menagerie() -> Check:
@@ -71,22 +95,33 @@ def _menagerie() -> Check:
 
     sources = menagerie.sources()
     if not sources:
-        return Check("Menagerie assets", False, "no Menagerie source found",
-                     "set TABRL_MENAGERIE_PATH to a MuJoCo Menagerie copy (e.g. ../shared/menagerie), "
-                     "or pip install 'tabrl[assets]'")
+        return Check(
+            "Menagerie assets",
+            False,
+            "no Menagerie source found",
+            "set TABRL_MENAGERIE_PATH to a MuJoCo Menagerie copy (e.g. ../shared/menagerie), "
+            "or pip install 'tabrl[assets]'",
+        )
     missing = [m.folder for m in MENAGERIE_ROBOTS if menagerie.folder_source(m.folder) is None]
-    where = "; ".join(f"{s.label}: {s.path} ({sum(1 for p in s.path.iterdir() if p.is_dir())} robots)"
-                      for s in sources)
+    where = "; ".join(
+        f"{s.label}: {s.path} ({sum(1 for p in s.path.iterdir() if p.is_dir())} robots)" for s in sources
+    )
     if missing:
-        return Check("Menagerie assets", False, f"missing {', '.join(missing)} (looked in {where})",
-                     "copy those robot folders into TABRL_MENAGERIE_PATH")
+        return Check(
+            "Menagerie assets",
+            False,
+            f"missing {', '.join(missing)} (looked in {where})",
+            "copy those robot folders into TABRL_MENAGERIE_PATH",
+        )
     return Check("Menagerie assets", True, where)
 
 
 def _chromium() -> Check:
     exe = shutil.which("chromium") or "/usr/bin/chromium"
     ok = os.path.exists(exe)
-    return Check("chromium (browser tests)", ok, exe if ok else "not found", "sudo apt-get install -y chromium")
+    return Check(
+        "chromium (browser tests)", ok, exe if ok else "not found", "sudo apt-get install -y chromium"
+    )
 
 
 def run_checks() -> list[Check]:

@@ -48,7 +48,9 @@ def ray_cluster():
     """A real two-node Ray cluster on loopback (a head and one worker node, one CPU each), shared by
     a module's Ray tests and stopped after them even when they fail (its warm workers hold a few GB
     that the rest of the suite should not have to share with)."""
-    pytest.importorskip("ray", reason="the Ray executor's tests need the 'ray' extra: pip install -e '.[ray]'")
+    pytest.importorskip(
+        "ray", reason="the Ray executor's tests need the 'ray' extra: pip install -e '.[ray]'"
+    )
     try:
         from tests.ray_cluster import RayCluster
     except ImportError:  # pragma: no cover - run from inside tests/

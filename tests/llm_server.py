@@ -53,11 +53,18 @@ class Recorded:
 
 def openai_text(content: str, model: str = "test-model") -> Step:
     """A chat completion whose message content is ``content``."""
-    return Step(body={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+    return Step(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+    )
 
 
 def openai_json(obj: Any) -> Step:
@@ -65,34 +72,79 @@ def openai_json(obj: Any) -> Step:
 
 
 def openai_tool(obj: Any, name: str = "submit_approaches") -> Step:
-    return Step(body={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-            "role": "assistant", "content": None,
-            "tool_calls": [{"id": "call_1", "type": "function",
-                            "function": {"name": name, "arguments": json.dumps(obj)}}]}}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+    return Step(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": "test-model",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "call_1",
+                                "type": "function",
+                                "function": {"name": name, "arguments": json.dumps(obj)},
+                            }
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+    )
 
 
 def anthropic_tool(obj: Any, name: str = "submit_approaches") -> Step:
-    return Step(body={
-        "id": "msg_test", "type": "message", "role": "assistant", "model": "claude-test",
-        "content": [{"type": "tool_use", "id": "toolu_1", "name": name, "input": obj}],
-        "stop_reason": "tool_use", "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}})
+    return Step(
+        body={
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-test",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": name, "input": obj}],
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        }
+    )
 
 
 def anthropic_text(text: str) -> Step:
-    return Step(body={
-        "id": "msg_test", "type": "message", "role": "assistant", "model": "claude-test",
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}})
+    return Step(
+        body={
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-test",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        }
+    )
 
 
-def error(status: int, message: str, *, anthropic: bool = False, headers: dict[str, str] | None = None) -> Step:
-    kinds = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error", 400: "invalid_request_error"}
+def error(
+    status: int, message: str, *, anthropic: bool = False, headers: dict[str, str] | None = None
+) -> Step:
+    kinds = {
+        401: "authentication_error",
+        404: "not_found_error",
+        429: "rate_limit_error",
+        400: "invalid_request_error",
+    }
     kind = kinds.get(status, "api_error")
-    body = ({"type": "error", "error": {"type": kind, "message": message}} if anthropic
-            else {"error": {"message": message, "type": kind, "code": None, "param": None}})
+    body = (
+        {"type": "error", "error": {"type": kind, "message": message}}
+        if anthropic
+        else {"error": {"message": message, "type": kind, "code": None, "param": None}}
+    )
     return Step(status=status, body=body, headers=headers or {})
 
 

@@ -39,6 +39,8 @@ def use_token_auth() -> Path | None:
     token.chmod(0o600)
     os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
     return folder
+
+
 OBJECT_STORE_BYTES = 100 * 1000 * 1000  # the smallest Ray accepts is about 75 MB
 
 
@@ -55,15 +57,37 @@ class RayNode:
         self.scratch.mkdir(parents=True, exist_ok=True)
         # Ray's memory monitor counts the whole machine's memory, which the tests share with other
         # work: it would kill our workers for others' use. The tests keep their own use small instead.
-        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_memory_monitor_refresh_ms": "0",
-               "TABRL_RAY_SCRATCH": str(self.scratch)}
+        env = {
+            **os.environ,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_memory_monitor_refresh_ms": "0",
+            "TABRL_RAY_SCRATCH": str(self.scratch),
+        }
         for shared in ("TABRL_DATA_DIR", "TABRL_CACHE_DIR"):  # a node keeps its own, under its scratch folder
             env.pop(shared, None)
         self.process = subprocess.Popen(
-            [RAY, "start", "--block", "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
-             "--object-store-memory", str(OBJECT_STORE_BYTES), "--temp-dir", str(self.temp_dir),
-             "--dashboard-agent-listen-port", str(free_port()), "--disable-usage-stats", *self.args],
-            env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                RAY,
+                "start",
+                "--block",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--num-cpus",
+                "1",
+                "--object-store-memory",
+                str(OBJECT_STORE_BYTES),
+                "--temp-dir",
+                str(self.temp_dir),
+                "--dashboard-agent-listen-port",
+                str(free_port()),
+                "--disable-usage-stats",
+                *self.args,
+            ],
+            env=env,
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while "Ray runtime started" not in self.log.read_text(errors="replace"):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -119,14 +143,25 @@ class RayCluster:
         self.root = root or Path(tempfile.mkdtemp(prefix="tabrl-ray-", dir="/tmp"))
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
-        self.head = RayNode("head", self.root, ["--head", "--port", str(self.port), "--include-dashboard", "false",
-                                                "--dashboard-port", str(free_port())])
+        self.head = RayNode(
+            "head",
+            self.root,
+            [
+                "--head",
+                "--port",
+                str(self.port),
+                "--include-dashboard",
+                "false",
+                "--dashboard-port",
+                str(free_port()),
+            ],
+        )
         self.worker = self._new_worker("worker")
 
     def _new_worker(self, name: str) -> RayNode:
         return RayNode(name, self.root, ["--address", self.address])
 
-    def start(self) -> "RayCluster":
+    def start(self) -> RayCluster:
         self.head.start()
         self.worker.start()
         return self
@@ -149,6 +184,8 @@ class RayCluster:
         """The Ray node id of the extra worker node (this process must be connected to the cluster)."""
         import ray
 
-        ids = [n["NodeID"] for n in ray.nodes() if n["Alive"] and "node:__internal_head__" not in n["Resources"]]
+        ids = [
+            n["NodeID"] for n in ray.nodes() if n["Alive"] and "node:__internal_head__" not in n["Resources"]
+        ]
         assert len(ids) == 1, ray.nodes()
         return ids[0]

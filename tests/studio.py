@@ -26,8 +26,10 @@ def studio(data_dir: Path, **overrides) -> TestClient:
 
 
 def configure(client: TestClient, prompt: str = "balance the pole", steps: int = 2000, **extra) -> dict:
-    r = client.post("/api/training/configure",
-                    json={"model_id": FAST_MODEL, "prompt": prompt, "num_steps": steps, **extra})
+    r = client.post(
+        "/api/training/configure",
+        json={"model_id": FAST_MODEL, "prompt": prompt, "num_steps": steps, **extra},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -42,8 +44,9 @@ def train(client: TestClient, session: dict, count: int = 1, steps: int | None =
     return r.json()["jobs"]
 
 
-def wait_job(client: TestClient, job_id: int, statuses: set[str], timeout: float = 240.0,
-             predicate=None) -> dict:
+def wait_job(
+    client: TestClient, job_id: int, statuses: set[str], timeout: float = 240.0, predicate=None
+) -> dict:
     """Polls until the job's status is one of ``statuses`` (and ``predicate(job)`` holds)."""
     deadline = time.monotonic() + timeout
     job = None
@@ -73,20 +76,30 @@ class ServerProcess:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "TABRL_DATA_DIR": str(data_dir), "TABRL_STEPS_MIN": "1000",
-                    "TABRL_MAX_WORKERS": "1", "TABRL_VIDEO_SECONDS": "1", **env}
+        self.env = {
+            **os.environ,
+            "TABRL_DATA_DIR": str(data_dir),
+            "TABRL_STEPS_MIN": "1000",
+            "TABRL_MAX_WORKERS": "1",
+            "TABRL_VIDEO_SECONDS": "1",
+            **env,
+        }
         self.log = Path(data_dir).parent / f"serve-{self.port}.log"
         self.process = None
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         import subprocess
         import sys
 
         import httpx
 
         Path(self.log).parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen([sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
-                                        env=self.env, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=open(self.log, "wb"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -94,7 +107,9 @@ class ServerProcess:
                 return self
             except httpx.HTTPError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"tabrl serve did not start:\n{self.log.read_text()[-3000:]}") from None
+                    raise AssertionError(
+                        f"tabrl serve did not start:\n{self.log.read_text()[-3000:]}"
+                    ) from None
                 time.sleep(0.3)
 
     def kill(self) -> None:

@@ -82,8 +82,16 @@ def test_finished_job_offers_video_poster_metrics_and_policy(trained):
     assert done["status"] == "done" and done["steps_done"] >= 2000 and done["mean_reward"] is not None
     assert done["metrics"]["duration_s"] == pytest.approx(1.0, abs=0.1)
     video = client.get(done["video_url"])
-    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4" and b"ftyp" in video.content[:64]
-    assert client.get(f"{done['video_url']}?download=true").headers["content-disposition"].startswith("attachment")
+    assert (
+        video.status_code == 200
+        and video.headers["content-type"] == "video/mp4"
+        and b"ftyp" in video.content[:64]
+    )
+    assert (
+        client.get(f"{done['video_url']}?download=true")
+        .headers["content-disposition"]
+        .startswith("attachment")
+    )
     assert client.get(done["poster_url"]).content[:3] == b"\xff\xd8\xff"
     assert json.loads(client.get(f"/api/jobs/{job['id']}/metrics.json").content)["duration_s"] > 0
     policy = zipfile.ZipFile(io.BytesIO(client.get(done["policy_url"]).content))
@@ -94,7 +102,9 @@ def test_finished_job_offers_video_poster_metrics_and_policy(trained):
     curve = client.get(done["curves_url"])
     assert curve.status_code == 200 and curve.headers["content-type"].startswith("text/csv")
     assert len(curve.text.strip().splitlines()) - 1 == sum(e["type"] == "progress" for e in events)
-    everything = zipfile.ZipFile(io.BytesIO(client.get(f"/api/sessions/{session['id']}/download.zip").content))
+    everything = zipfile.ZipFile(
+        io.BytesIO(client.get(f"/api/sessions/{session['id']}/download.zip").content)
+    )
     assert "session.json" in everything.namelist()
     assert sum(n.endswith("/video.mp4") for n in everything.namelist()) == 1
     assert sum(n.endswith("/curves.csv") for n in everything.namelist()) == 1
@@ -123,7 +133,9 @@ def test_render_job_films_a_finished_policy_again(trained):
     done = wait_job(client, r.json()["id"], {"done"})
     assert done["metrics"]["duration_s"] == pytest.approx(2.0, abs=0.1)
     assert client.get(done["video_url"]).status_code == 200
-    assert done["policy_url"] and zipfile.ZipFile(io.BytesIO(client.get(done["policy_url"]).content)).namelist()
+    assert (
+        done["policy_url"] and zipfile.ZipFile(io.BytesIO(client.get(done["policy_url"]).content)).namelist()
+    )
     assert client.post("/api/training/render", json={"job_id": job["id"], "seconds": 999}).status_code == 422
 
 
@@ -163,19 +175,27 @@ def test_cancel_frees_the_slot_and_queued_jobs_cancel_at_once(tmp_path, executor
 
 def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(tmp_path, executor):
     data_dir = tmp_path / "data"
-    with ServerProcess(data_dir, **as_env(executor)) as server, httpx.Client(base_url=server.url, timeout=120) as http:
+    with (
+        ServerProcess(data_dir, **as_env(executor)) as server,
+        httpx.Client(base_url=server.url, timeout=120) as http,
+    ):
         try:
-            session = http.post("/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "balance",
-                                                                  "num_steps": 100_000}).json()
+            session = http.post(
+                "/api/training/configure",
+                json={"model_id": FAST_MODEL, "prompt": "balance", "num_steps": 100_000},
+            ).json()
             ids = [a["id"] for a in session["designs"][0]["approaches"][:2]]
-            running, queued = http.post("/api/training/batch", json={"session_id": session["id"],
-                                                                     "approach_ids": ids}).json()["jobs"]
+            running, queued = http.post(
+                "/api/training/batch", json={"session_id": session["id"], "approach_ids": ids}
+            ).json()["jobs"]
             for _ in range(600):
                 if http.get(f"/api/jobs/{running['id']}").json()["status"] == "running":
                     break
                 time.sleep(0.2)
-            http.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": ids[1:],
-                                                   "num_steps": 2000})
+            http.post(
+                "/api/training/batch",
+                json={"session_id": session["id"], "approach_ids": ids[1:], "num_steps": 2000},
+            )
             steps_at_kill = http.get(f"/api/jobs/{running['id']}").json()["steps_done"]
         finally:
             server.kill()  # a crash: no clean shutdown marks anything
@@ -192,7 +212,9 @@ def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(t
             wait_job(client, running["id"], {"cancelled"}, timeout=30)
         else:
             assert job["status"] == "interrupted" and "restart" in job["error"]
-        small = [j for j in client.get(f"/api/sessions/{session['id']}").json()["jobs"] if j["total_steps"] == 2000]
+        small = [
+            j for j in client.get(f"/api/sessions/{session['id']}").json()["jobs"] if j["total_steps"] == 2000
+        ]
         wait_job(client, small[0]["id"], {"done"})  # queued before the crash, runs after it
         r = client.post(f"/api/jobs/{running['id']}/restart")
         assert r.status_code == 200 and r.json()["status"] == "queued"

@@ -34,10 +34,21 @@ def test_info_gives_limits_examples_and_estimate(client):
 
 def test_openapi_documents_every_endpoint(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/models/playground", "/api/training/configure", "/api/training/batch", "/api/training/render",
-                 "/api/training/refine", "/api/sessions", "/api/sessions/{session_id}",
-                 "/api/sessions/{session_id}/download.zip", "/api/jobs/{job_id}", "/api/jobs/{job_id}/cancel",
-                 "/api/jobs/{job_id}/restart", "/api/jobs/{job_id}/policy.zip", "/api/llm/providers"):
+    for path in (
+        "/api/models/playground",
+        "/api/training/configure",
+        "/api/training/batch",
+        "/api/training/render",
+        "/api/training/refine",
+        "/api/sessions",
+        "/api/sessions/{session_id}",
+        "/api/sessions/{session_id}/download.zip",
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/cancel",
+        "/api/jobs/{job_id}/restart",
+        "/api/jobs/{job_id}/policy.zip",
+        "/api/llm/providers",
+    ):
         assert path in paths, path
     assert client.get("/docs").status_code == 200
 
@@ -74,15 +85,18 @@ def test_configure_stores_a_session_with_three_approaches(client):
     assert listed[0]["id"] == session["id"] and listed[0]["jobs_total"] == 0
 
 
-@pytest.mark.parametrize("body, status, words", [
-    ({"num_steps": 5}, 422, "between 1,000 and 100,000"),
-    ({"num_steps": 10_000_000}, 422, "between 1,000 and 100,000"),
-    ({"prompt": "   "}, 422, "prompt"),
-    ({"prompt": "dance " * 600}, 422, "characters"),
-    ({"model_id": "Go2JoystickFlatTerrain"}, 422, "Go1JoystickFlatTerrain"),
-    ({"model_id": None}, 422, "model_id"),
-    ({"providers": ["nosuchprovider"]}, 422, "nosuchprovider"),
-])
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"num_steps": 5}, 422, "between 1,000 and 100,000"),
+        ({"num_steps": 10_000_000}, 422, "between 1,000 and 100,000"),
+        ({"prompt": "   "}, 422, "prompt"),
+        ({"prompt": "dance " * 600}, 422, "characters"),
+        ({"model_id": "Go2JoystickFlatTerrain"}, 422, "Go1JoystickFlatTerrain"),
+        ({"model_id": None}, 422, "model_id"),
+        ({"providers": ["nosuchprovider"]}, 422, "nosuchprovider"),
+    ],
+)
 def test_configure_refuses_bad_input_with_a_clear_message(client, body, status, words):
     request = {"model_id": FAST_MODEL, "prompt": "balance", "num_steps": 2000, **body}
     r = client.post("/api/training/configure", json=request)
@@ -95,7 +109,9 @@ def test_model_without_assets_is_refused(client):
     missing = [m for m in client.get("/api/models/playground").json() if not m["assets_available"]]
     if not missing:
         pytest.skip("every model has its assets on this machine")
-    r = client.post("/api/training/configure", json={"model_id": missing[0]["id"], "prompt": "walk", "num_steps": 2000})
+    r = client.post(
+        "/api/training/configure", json={"model_id": missing[0]["id"], "prompt": "walk", "num_steps": 2000}
+    )
     assert r.status_code == 422 and "cannot be trained here" in r.json()["detail"]
 
 
@@ -114,8 +130,11 @@ def test_batch_and_render_refuse_unknown_or_unready_things(client):
 
 
 def test_request_body_is_capped(client):
-    r = client.post("/api/training/configure", content=b"{" + b" " * 300_000 + b"}",
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/training/configure",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413 and "at most 262,144" in r.json()["detail"]
 
 
@@ -124,15 +143,25 @@ def test_artifact_paths_cannot_leave_the_data_directory(client):
     outside = client.app.state.settings.data_dir.parent / "secret.txt"
     outside.write_text("not yours")
     with client.app.state.sessions() as db:  # a tampered row, as if the database were edited by hand
-        job = Job(session_id=session["id"], approach_id=session["designs"][0]["approaches"][0]["id"], kind="train",
-                  status="done", total_steps=1000, artifacts={"video": "../secret.txt", "poster": "/etc/passwd",
-                                                             "policy": "../"})
+        job = Job(
+            session_id=session["id"],
+            approach_id=session["designs"][0]["approaches"][0]["id"],
+            kind="train",
+            status="done",
+            total_steps=1000,
+            artifacts={"video": "../secret.txt", "poster": "/etc/passwd", "policy": "../"},
+        )
         db.add(job)
         db.commit()
         job_id = job.id
-    for url in (f"/api/jobs/{job_id}/video.mp4", f"/api/jobs/{job_id}/poster.jpg", f"/api/jobs/{job_id}/policy.zip",
-                f"/api/jobs/{job_id}/..%2F..%2Fsecret.txt", f"/api/jobs/{job_id}/%2E%2E%2Fsecret.txt",
-                "/api/sessions/..%2F..%2Fsecret.txt"):
+    for url in (
+        f"/api/jobs/{job_id}/video.mp4",
+        f"/api/jobs/{job_id}/poster.jpg",
+        f"/api/jobs/{job_id}/policy.zip",
+        f"/api/jobs/{job_id}/..%2F..%2Fsecret.txt",
+        f"/api/jobs/{job_id}/%2E%2E%2Fsecret.txt",
+        "/api/sessions/..%2F..%2Fsecret.txt",
+    ):
         r = client.get(url)
         assert r.status_code == 404, (url, r.status_code)
         assert b"not yours" not in r.content
@@ -160,7 +189,9 @@ def test_token_is_required_on_every_call_when_set(tmp_path):
         assert client.post("/api/training/configure", json={}).status_code == 401
         assert client.get("/api/sessions", headers={"Authorization": "Bearer wrong"}).status_code == 401
         r = client.get("/api/sessions", headers={"Authorization": f"Bearer {token}"})
-        assert r.status_code == 200 and "HttpOnly" in r.headers["set-cookie"]  # media and sockets use the cookie
+        assert (
+            r.status_code == 200 and "HttpOnly" in r.headers["set-cookie"]
+        )  # media and sockets use the cookie
         assert client.get("/api/sessions").status_code == 200  # by the cookie alone
         client.cookies.clear()
         assert client.get(f"/api/sessions?token={token}").status_code == 200
@@ -193,9 +224,16 @@ def llm_env(monkeypatch):
     for name in list(os.environ):
         if name.startswith("TABRL_LLM"):
             monkeypatch.delenv(name, raising=False)
-    for key, value in {"PROVIDERS": "local", "LOCAL_KIND": "openai", "LOCAL_BASE_URL": server.url("local", "/v1"),
-                       "LOCAL_API_KEY": "sk-test-key-123", "LOCAL_MODEL": "local-model", "MAX_RETRIES": "0",
-                       "REPAIR_ROUNDS": "0", "TIMEOUT_S": "5"}.items():
+    for key, value in {
+        "PROVIDERS": "local",
+        "LOCAL_KIND": "openai",
+        "LOCAL_BASE_URL": server.url("local", "/v1"),
+        "LOCAL_API_KEY": "sk-test-key-123",
+        "LOCAL_MODEL": "local-model",
+        "MAX_RETRIES": "0",
+        "REPAIR_ROUNDS": "0",
+        "TIMEOUT_S": "5",
+    }.items():
         monkeypatch.setenv(f"TABRL_LLM_{key}", value)
     get_settings.cache_clear()
     yield server
@@ -204,9 +242,15 @@ def llm_env(monkeypatch):
 
 
 def test_providers_are_listed_without_keys_and_configure_uses_them(tmp_path, llm_env):
-    programs = [{"name": name, "summary": f"{name} the pole.", "notes": [], "terms": [
-        {"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01 * (i + 1)}]}
-        for i, name in enumerate(["Steady", "Gentle", "Firm"])]
+    programs = [
+        {
+            "name": name,
+            "summary": f"{name} the pole.",
+            "notes": [],
+            "terms": [{"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01 * (i + 1)}],
+        }
+        for i, name in enumerate(["Steady", "Gentle", "Firm"])
+    ]
     llm_env.script("local", [openai_json({"approaches": programs})])
     with studio(tmp_path / "data") as client:
         r = client.get("/api/llm/providers")

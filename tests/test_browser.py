@@ -27,9 +27,16 @@ from tabrl.api.app import STATIC
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 REPO = Path(__file__).resolve().parents[1]
 MODEL = os.environ.get("TABRL_E2E_MODEL", FAST_MODEL)
 SCREENSHOT = Path(os.environ.get("TABRL_E2E_SCREENSHOT", REPO / "artifacts" / "e2e-studio.png"))
@@ -41,7 +48,9 @@ def server(tmp_path_factory):
     assert (STATIC / "index.html").is_file(), "the page is not built: run `make web` (make test does)"
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     steps = os.environ.get("TABRL_E2E_STEPS", "2000")
-    with ServerProcess(data_dir, TABRL_STEPS_MIN=steps, TABRL_MAX_WORKERS="2", TABRL_VIDEO_SECONDS="4") as srv:
+    with ServerProcess(
+        data_dir, TABRL_STEPS_MIN=steps, TABRL_MAX_WORKERS="2", TABRL_VIDEO_SECONDS="4"
+    ) as srv:
         yield srv
 
 
@@ -94,7 +103,9 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     deadline = time.monotonic() + 900
     seen = set()
     while True:
-        values = [int(v or 0) for v in bars.evaluate_all("bs => bs.map(b => b.getAttribute('aria-valuenow'))")]
+        values = [
+            int(v or 0) for v in bars.evaluate_all("bs => bs.map(b => b.getAttribute('aria-valuenow'))")
+        ]
         seen.update(values)
         if all(v == 100 for v in values):
             break
@@ -105,11 +116,17 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     # 5. Three videos, started together, advancing together.
     videos = page.locator('[data-testid="comparison-video"]')
     expect(videos).to_have_count(3, timeout=60_000)
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="comparison-video"]')]
-                              .every(v => v.readyState >= 3)""", timeout=60_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="comparison-video"]')]
+                              .every(v => v.readyState >= 3)""",
+        timeout=60_000,
+    )
     page.get_by_role("button", name="Play All").click()
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="comparison-video"]')]
-                              .every(v => !v.paused && v.currentTime > 0.2)""", timeout=30_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="comparison-video"]')]
+                              .every(v => !v.paused && v.currentTime > 0.2)""",
+        timeout=30_000,
+    )
     first = video_times(page)
     time.sleep(1.0)
     second = video_times(page)
@@ -118,13 +135,19 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     assert max(second) - min(second) < 0.3, f"videos drifted apart: {second}"
 
     # 6. A training curve beside each video and under each bar, with every progress update as a point.
-    jobs = [page.evaluate(f"fetch('/api/jobs/{i}').then(r => r.json())") for i in
-            page.eval_on_selector_all('[data-testid="comparison-video"]', "vs => vs.map(v => +v.dataset.jobId)")]
+    jobs = [
+        page.evaluate(f"fetch('/api/jobs/{i}').then(r => r.json())")
+        for i in page.eval_on_selector_all(
+            '[data-testid="comparison-video"]', "vs => vs.map(v => +v.dataset.jobId)"
+        )
+    ]
     for job in jobs:
         updates = len(httpx.get(server.url + job["curves_url"]).text.strip().splitlines()) - 1
         assert updates >= 1
-        charts = page.locator(f'[data-job-id="{job["id"]}"] .training-chart, .video-card:has([data-job-id="{job["id"]}"]) '
-                              '.training-chart')
+        charts = page.locator(
+            f'[data-job-id="{job["id"]}"] .training-chart, .video-card:has([data-job-id="{job["id"]}"]) '
+            ".training-chart"
+        )
         expect(charts).to_have_count(2, timeout=30_000)
         for chart in charts.all():
             assert int(chart.get_attribute("data-points")) >= updates
@@ -152,7 +175,11 @@ def test_page_fits_a_768_px_window_and_shows_errors_where_they_happen(server, br
     expect(card).to_have_attribute("aria-pressed", "true")
     page.get_by_label("Describe the behavior you want").fill("x" * 10)
     # The server refuses what the page cannot know is wrong: its message is shown next to the button.
-    page.route("**/api/training/configure", lambda route: route.continue_(
-        post_data=route.request.post_data.replace(f'"{FAST_MODEL}"', '"NoSuchRobot"')))
+    page.route(
+        "**/api/training/configure",
+        lambda route: route.continue_(
+            post_data=route.request.post_data.replace(f'"{FAST_MODEL}"', '"NoSuchRobot"')
+        ),
+    )
     page.get_by_role("button", name="Generate Training Approaches").click()
     expect(page.get_by_text(re.compile("NoSuchRobot"))).to_be_visible(timeout=30_000)

@@ -23,7 +23,9 @@ print(len(__import__("json").loads(result.output)), "mujoco_playground" in sys.m
 
 def test_cached_catalog_serves_models_and_approaches_without_playground():
     entries = catalog.list_models()  # builds (or finds) both caches in this session's data dir
-    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=os.environ, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, env=os.environ, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     count, imported = out.stdout.split()
     assert int(count) == len(entries) and imported == "False"
@@ -32,8 +34,11 @@ def test_cached_catalog_serves_models_and_approaches_without_playground():
 def test_a_stale_cache_is_rebuilt(monkeypatch):
     real = catalog.all_ids()
     path = catalog._index_path()
-    path.write_text(json.dumps({"key": "another installation", "value": {"Bogus": {"suite": "menagerie",
-                                                                                  "robot": "bogus"}}}))
+    path.write_text(
+        json.dumps(
+            {"key": "another installation", "value": {"Bogus": {"suite": "menagerie", "robot": "bogus"}}}
+        )
+    )
     monkeypatch.setattr(catalog, "_index_memo", None)
     assert catalog.all_ids() == real
     assert json.loads(path.read_text())["key"] == catalog._cache_key()

@@ -15,8 +15,16 @@ PROGRAM = {
     "name": "Hip Oscillator",
     "summary": "Focus on hip joint swaying",
     "terms": [
-        {"term": "joint_sine", "weight": 2.0,
-         "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5, "pattern": "alternate"}},
+        {
+            "term": "joint_sine",
+            "weight": 2.0,
+            "params": {
+                "group": "hip_abduction",
+                "amplitude": 0.3,
+                "frequency_hz": 1.5,
+                "pattern": "alternate",
+            },
+        },
         {"term": "upright", "weight": 1.0},
         {"term": "action_rate", "weight": -0.01},
     ],
@@ -57,8 +65,19 @@ def test_poster_trajectory_and_metrics(go1_job):
     traj = np.load(result["trajectory"])
     assert traj["qpos"].shape[0] == 500 and traj["actions"].shape == (500, 12)
     metrics = json.loads((out / "metrics.json").read_text())
-    for key in ("forward_speed_mps", "lateral_speed_mps", "yaw_rate_radps", "base_height_mean_m", "base_height_std_m",
-                "roll_mean_abs_rad", "pitch_mean_abs_rad", "drift_m", "joint_groups", "feet", "falls"):
+    for key in (
+        "forward_speed_mps",
+        "lateral_speed_mps",
+        "yaw_rate_radps",
+        "base_height_mean_m",
+        "base_height_std_m",
+        "roll_mean_abs_rad",
+        "pitch_mean_abs_rad",
+        "drift_m",
+        "joint_groups",
+        "feet",
+        "falls",
+    ):
         assert key in metrics
     assert metrics["joint_groups"]["hip_abduction"]["amplitude_rad"] >= 0.0
     assert len(metrics["feet"]["contact_fraction"]) == 4
@@ -95,9 +114,13 @@ def test_corrupt_checkpoint_gives_clear_error(go1_job, tmp_path):
 def test_incompatible_checkpoint_refused_for_fine_tuning(go1_job, tmp_path):
     result, _, _ = go1_job
     with pytest.raises(checkpoint.CheckpointError, match="cannot fine-tune"):
-        run_training_job("CartpoleBalance", {"name": "x", "summary": "y",
-                                             "terms": [{"term": "expr", "weight": 1.0, "expr": "cos(q[1])"}]},
-                         2_048, tmp_path / "ft", init_checkpoint=result["checkpoint"])
+        run_training_job(
+            "CartpoleBalance",
+            {"name": "x", "summary": "y", "terms": [{"term": "expr", "weight": 1.0, "expr": "cos(q[1])"}]},
+            2_048,
+            tmp_path / "ft",
+            init_checkpoint=result["checkpoint"],
+        )
 
 
 def test_atomic_save_leaves_no_partial_directory(tmp_path):

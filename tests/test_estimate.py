@@ -8,7 +8,9 @@ from tabrl.jobs import estimate
 
 
 def test_uncalibrated_estimate_says_so_and_grows_with_steps(tmp_path):
-    small = estimate.estimate_batch(tmp_path, "Go1JoystickFlatTerrain", 10_000, 3, workers=2, video_seconds=10)
+    small = estimate.estimate_batch(
+        tmp_path, "Go1JoystickFlatTerrain", 10_000, 3, workers=2, video_seconds=10
+    )
     big = estimate.estimate_batch(tmp_path, "Go1JoystickFlatTerrain", 100_000, 3, workers=2, video_seconds=10)
     assert small["basis"].startswith("defaults") and not small["calibrated"]
     assert big["seconds"] > small["seconds"] > 0
@@ -17,15 +19,18 @@ def test_uncalibrated_estimate_says_so_and_grows_with_steps(tmp_path):
 
 def test_calibration_then_finished_jobs_drive_the_estimate(tmp_path):
     model = "Go1JoystickFlatTerrain"
-    estimate.record_calibration(tmp_path, {"model": model, "physics_steps_per_s": 10_000.0, "bare_render_ms": 80.0})
+    estimate.record_calibration(
+        tmp_path, {"model": model, "physics_steps_per_s": 10_000.0, "bare_render_ms": 80.0}
+    )
     calibrated = estimate.estimate_batch(tmp_path, model, 50_000, 1, workers=1, video_seconds=10)
     assert calibrated["basis"].startswith("calibration")
     # 50k steps at 0.45 x 10k/s + 300 frames at 0.45 x 80 ms + 2 s
     assert calibrated["seconds"] == pytest.approx(50_000 / 4500 + 300 * 0.036 + 2.0, rel=0.01)
 
     # A job ran at 5,000 steps/s, 40 ms a frame, 1 s besides: the estimate follows what happened.
-    estimate.record_job(tmp_path, model, concurrency=1, steps=50_000, train_s=10.0, video_s=12.0, frames=300,
-                        overhead_s=1.0)
+    estimate.record_job(
+        tmp_path, model, concurrency=1, steps=50_000, train_s=10.0, video_s=12.0, frames=300, overhead_s=1.0
+    )
     measured = estimate.estimate_batch(tmp_path, model, 50_000, 1, workers=1, video_seconds=10)
     assert measured["basis"] == f"{model} jobs, 1 at once"
     assert measured["seconds"] == pytest.approx(10.0 + 12.0 + 1.0, rel=0.01)
@@ -37,7 +42,8 @@ def test_calibration_then_finished_jobs_drive_the_estimate(tmp_path):
     assert other["seconds"] == pytest.approx(50_000 / 5000 + 300 * 0.040 + 2.0, rel=0.01)
 
     # Two at once were measured slower each; a batch of three runs as 2 + 1.
-    estimate.record_job(tmp_path, model, concurrency=2, steps=50_000, train_s=16.0, video_s=18.0, frames=300,
-                        overhead_s=1.0)
+    estimate.record_job(
+        tmp_path, model, concurrency=2, steps=50_000, train_s=16.0, video_s=18.0, frames=300, overhead_s=1.0
+    )
     batch = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10)
     assert batch["seconds"] == pytest.approx((16 + 18 + 1) + (10 + 12 + 1), rel=0.01)

@@ -26,8 +26,14 @@ from tabrl.train.pipeline import load_params, load_policy
 MODEL = "Go1JoystickFlatTerrain"
 CLOCK_HZ = 1.5
 # A prior the export must carry: the policy acts as a residual around it.
-MOTION = {"parts": [{"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": CLOCK_HZ, "pattern": "alternate"},
-                    {"group": "knee", "offset": -0.2}], "residual": 0.5, "ramp_s": 0.5}
+MOTION = {
+    "parts": [
+        {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": CLOCK_HZ, "pattern": "alternate"},
+        {"group": "knee", "offset": -0.2},
+    ],
+    "residual": 0.5,
+    "ramp_s": 0.5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +49,38 @@ def exported(tmp_path_factory):
     networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
     state = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(7))
     rng = np.random.default_rng(3)
-    normalizer = state.normalizer.replace(mean=jnp.asarray(rng.normal(0, 0.5, obs_size), jnp.float32),
-                                          std=jnp.asarray(rng.uniform(0.3, 2.0, obs_size), jnp.float32))
+    normalizer = state.normalizer.replace(
+        mean=jnp.asarray(rng.normal(0, 0.5, obs_size), jnp.float32),
+        std=jnp.asarray(rng.uniform(0.3, 2.0, obs_size), jnp.float32),
+    )
     params = (normalizer, state.params.policy, state.params.value)
-    meta = {"model_id": MODEL, "program": {"name": "Random", "terms": [], "motion": MOTION}, "observation_size": obs_size,
-            "action_size": robot.action_size, "network": cfg.network_kwargs(), "clock_hz": CLOCK_HZ,
-            "steps": 0, "seed": 7}
+    meta = {
+        "model_id": MODEL,
+        "program": {"name": "Random", "terms": [], "motion": MOTION},
+        "observation_size": obs_size,
+        "action_size": robot.action_size,
+        "network": cfg.network_kwargs(),
+        "clock_hz": CLOCK_HZ,
+        "steps": 0,
+        "seed": 7,
+    }
     folder = tmp_path_factory.mktemp("export") / "policy"
-    checkpoint.save(folder, params, meta, write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta))
+    checkpoint.save(
+        folder, params, meta, write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta)
+    )
     return robot, folder
 
 
 def test_export_writes_a_valid_graph_sidecar_model_and_runner(exported):
     _, folder = exported
-    for name in ("policy.onnx", "policy.json", "model.mjb", "run_policy.py", "params.msgpack", "metadata.json"):
+    for name in (
+        "policy.onnx",
+        "policy.json",
+        "model.mjb",
+        "run_policy.py",
+        "params.msgpack",
+        "metadata.json",
+    ):
         assert (folder / name).is_file(), name
     onnx.checker.check_model(onnx.load(str(folder / "policy.onnx")))
     side = json.loads((folder / "policy.json").read_text())
@@ -74,7 +98,9 @@ def test_onnxruntime_equals_the_jax_policy_on_recorded_observations(exported):
     rollout(robot, lambda obs: (observations.append(obs), policy(obs))[1], seconds=4.0, clock_hz=CLOCK_HZ)
     rng = np.random.default_rng(0)
     recorded = np.stack(observations)[:200]  # 200 real states, then 800 perturbed around them
-    obs = np.concatenate([recorded, recorded[rng.integers(0, 200, 800)] + rng.normal(0, 0.3, (800, recorded.shape[1]))])
+    obs = np.concatenate(
+        [recorded, recorded[rng.integers(0, 200, 800)] + rng.normal(0, 0.3, (800, recorded.shape[1]))]
+    )
     obs = obs.astype(np.float32)
     assert obs.shape == (1000, behavior.observation_size(robot))
     session = onnxruntime.InferenceSession(str(folder / "policy.onnx"), providers=["CPUExecutionProvider"])
@@ -90,16 +116,36 @@ def test_plain_mujoco_runner_reproduces_the_studio_rollout(exported, tmp_path):
     robot, folder = exported
     out = tmp_path / "plain.npz"
     env = {"PATH": "/usr/bin:/bin", "MUJOCO_GL": "egl"}
-    done = subprocess.run([sys.executable, "-I", str(folder / "run_policy.py"), str(folder), "--seconds", "2",
-                           "--out", str(out)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            str(folder / "run_policy.py"),
+            str(folder),
+            "--seconds",
+            "2",
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     plain = np.load(out)
     # The studio's own rollout driven by the same graph: the runner's observation, action map and
     # timing must match it step for step (the graph's parity with JAX is the test above; with a
     # random policy a falling robot turns float32 rounding into different trajectories in ~10 steps).
     session = onnxruntime.InferenceSession(str(folder / "policy.onnx"), providers=["CPUExecutionProvider"])
-    studio = rollout(robot, lambda obs: session.run(["action"], {"obs": obs[None]})[0][0], seconds=2.0,
-                     clock_hz=CLOCK_HZ, motion=Motion.model_validate(MOTION))
+    studio = rollout(
+        robot,
+        lambda obs: session.run(["action"], {"obs": obs[None]})[0][0],
+        seconds=2.0,
+        clock_hz=CLOCK_HZ,
+        motion=Motion.model_validate(MOTION),
+    )
     assert plain["qpos"].shape == studio.qpos.shape == (100, robot.mj_model.nq)
     np.testing.assert_allclose(plain["actions"], studio.actions, atol=1e-6)
     np.testing.assert_allclose(plain["qpos"], studio.qpos, atol=1e-6)
@@ -114,8 +160,12 @@ def test_cli_exports_a_checkpoint_and_refuses_a_bad_one(exported, tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["export", str(folder), "--onnx", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"policy.onnx", "policy.json", "model.mjb",
-                                                                "run_policy.py"}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "policy.onnx",
+        "policy.json",
+        "model.mjb",
+        "run_policy.py",
+    }
     result = runner.invoke(app, ["export", str(tmp_path / "nothing-here"), "--onnx"])
     assert result.exit_code == 2 and "does not exist" in " ".join(result.output.split())
 
@@ -128,7 +178,9 @@ def test_graph_refuses_parameters_that_are_not_the_policy_mlp(exported):
     with pytest.raises(ExportError, match="tanh-normal"):
         onnx_export.policy_graph(params[0], params[1], meta["observation_size"], meta["action_size"] + 2)
     with pytest.raises(ExportError, match="hidden_0"):
-        onnx_export.policy_graph(params[0], {"params": {"conv": {}}}, meta["observation_size"], meta["action_size"])
+        onnx_export.policy_graph(
+            params[0], {"params": {"conv": {}}}, meta["observation_size"], meta["action_size"]
+        )
 
 
 def test_play_without_a_display_says_so(exported, monkeypatch):
@@ -151,8 +203,15 @@ def test_sidecar_prior_and_action_map_equal_the_studio_action_map(exported):
     for t in (0.0, 0.1, 0.37, 1.0, 4.2):
         action = rng.uniform(-1, 1, 12)
         ramp = min(1.0, t / prior["ramp_s"])
-        ref = ramp * (np.array(prior["offset"]) + np.sum(
-            np.array(prior["amplitude"]) * np.sin(t * np.array(prior["omega"])[:, None] + np.array(prior["phase"])),
-            axis=0))
-        ctrl = np.clip(np.array(act["default_ctrl"]) + action * np.array(act["scale"]) + ref, act["low"], act["high"])
+        ref = ramp * (
+            np.array(prior["offset"])
+            + np.sum(
+                np.array(prior["amplitude"])
+                * np.sin(t * np.array(prior["omega"])[:, None] + np.array(prior["phase"])),
+                axis=0,
+            )
+        )
+        ctrl = np.clip(
+            np.array(act["default_ctrl"]) + action * np.array(act["scale"]) + ref, act["low"], act["high"]
+        )
         np.testing.assert_allclose(ctrl, studio.ctrl(np, action, t), atol=1e-12)

@@ -22,7 +22,9 @@ PROGRAM = {"name": "Upright", "summary": "stay up", "terms": [{"term": "upright"
 
 @pytest.fixture()
 def env(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data", prewarm_workers=False, max_workers=1, calibrate_at_start=False)
+    settings = Settings(
+        data_dir=tmp_path / "data", prewarm_workers=False, max_workers=1, calibrate_at_start=False
+    )
     sessions = open_database(settings.resolved_database_url)
     with sessions() as db:
         s = StudioSession(id="s1", model_id="CartpoleBalance", prompt="balance", num_steps=2000)
@@ -71,7 +73,10 @@ def test_every_queued_event_starts_a_new_attempt_and_events_carry_it(env):
     assert _job(sessions, job_id).attempt == 2
     with sessions() as db:
         assert [(e.type, e.attempt) for e in db.query(Event).order_by(Event.id)] == [
-            ("queued", 1), ("cancelled", 1), ("queued", 2)]
+            ("queued", 1),
+            ("cancelled", 1),
+            ("queued", 2),
+        ]
 
 
 def test_events_of_an_old_attempt_are_dropped(env):
@@ -85,8 +90,12 @@ def test_events_of_an_old_attempt_are_dropped(env):
         db.commit()
     _restart(sessions, job_id)
     # attempt 1's worker still reports: its progress and its own "cancelled" must not touch attempt 2
-    executor._handle([(w, (job_id, 1, "progress", {"steps": 1024, "fraction": 0.5})),
-                      (w, (job_id, 1, "cancelled", {"reason": "cancelled by the user"}))])
+    executor._handle(
+        [
+            (w, (job_id, 1, "progress", {"steps": 1024, "fraction": 0.5})),
+            (w, (job_id, 1, "cancelled", {"reason": "cancelled by the user"})),
+        ]
+    )
     job = _job(sessions, job_id)
     assert (job.status, job.attempt, job.steps_done) == ("queued", 2, 0)
     executor._handle([(w, (job_id, 2, "started", {"total_steps": 2000}))])
@@ -153,8 +162,13 @@ def test_a_run_whose_job_moved_on_is_told_to_stop(env):
     settings, sessions, executor, job_id = env
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    idle = _Worker(1, mp.get_context("spawn").Process(target=time.sleep, args=(5,), daemon=True), parent,
-                   ctx.RawValue("q", 0), ready=True)
+    idle = _Worker(
+        1,
+        mp.get_context("spawn").Process(target=time.sleep, args=(5,), daemon=True),
+        parent,
+        ctx.RawValue("q", 0),
+        ready=True,
+    )
     idle.process.start()
     executor._workers[idle.wid] = idle
     executor._launch()  # hands attempt 1 to the worker

@@ -99,10 +99,15 @@ def test_an_unreachable_cluster_is_named_at_start(tmp_path):
     with pytest.raises(ClusterUnreachable, match=address):
         with studio(tmp_path / "data", executor="ray", ray_address=address):
             pass
-    env = {**os.environ, "TABRL_DATA_DIR": str(tmp_path / "serve"), "TABRL_EXECUTOR": "ray",
-           "TABRL_RAY_ADDRESS": address}
-    serve = subprocess.run([sys.executable, "-m", "tabrl.cli", "serve"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    env = {
+        **os.environ,
+        "TABRL_DATA_DIR": str(tmp_path / "serve"),
+        "TABRL_EXECUTOR": "ray",
+        "TABRL_RAY_ADDRESS": address,
+    }
+    serve = subprocess.run(
+        [sys.executable, "-m", "tabrl.cli", "serve"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert serve.returncode != 0
     said = " ".join((serve.stdout + serve.stderr).split())
     assert f"cannot reach the Ray cluster at {address}" in said and "ray start --head" in said
@@ -139,7 +144,9 @@ def test_three_approaches_train_across_both_nodes(tmp_path, ray_cluster):
             assert "policy/policy.onnx" in policy.namelist()
             assert attempt_folders(data_dir, session["id"], job["id"]) == ["a1"]
         assert len(nodes) == 2, "both nodes trained (one CPU each, three jobs placed at once)"
-        everything = zipfile.ZipFile(io.BytesIO(client.get(f"/api/sessions/{session['id']}/download.zip").content))
+        everything = zipfile.ZipFile(
+            io.BytesIO(client.get(f"/api/sessions/{session['id']}/download.zip").content)
+        )
         assert sum(n.endswith("/video.mp4") for n in everything.namelist()) == 3
         assert client.app.state.executor.runs() == {}  # the supervisor let go of every finished run
 
@@ -189,13 +196,18 @@ def test_without_an_address_a_private_ray_instance_trains_and_stops_with_the_stu
 def stored_events(client, session_id: str) -> list[dict]:
     """The session's events stored so far, straight from the studio's database."""
     with client.app.state.sessions() as db:
-        return [{"job_id": e.job_id, "attempt": e.attempt, "type": e.type, "data": e.data}
-                for e in store.events_after(db, 0, session_id, limit=100_000)]
+        return [
+            {"job_id": e.job_id, "attempt": e.attempt, "type": e.type, "data": e.data}
+            for e in store.events_after(db, 0, session_id, limit=100_000)
+        ]
 
 
 def started_on(client, session_id: str, job_id: int) -> list[str]:
-    return [e["data"].get("node_id") for e in stored_events(client, session_id)
-            if e["job_id"] == job_id and e["type"] == "started"]
+    return [
+        e["data"].get("node_id")
+        for e in stored_events(client, session_id)
+        if e["job_id"] == job_id and e["type"] == "started"
+    ]
 
 
 @pytest.mark.slow
@@ -211,8 +223,10 @@ def test_worker_node_killed_mid_job_retries_or_fails_cleanly(tmp_path, ray_clust
             while victim is None:  # the job the worker node trains, once it has made progress
                 assert time.monotonic() < deadline, "no job trained on the worker node"
                 for job in jobs:
-                    if started_on(client, session["id"], job["id"])[-1:] == [worker_node] and \
-                            client.get(f"/api/jobs/{job['id']}").json()["steps_done"] > 0:
+                    if (
+                        started_on(client, session["id"], job["id"])[-1:] == [worker_node]
+                        and client.get(f"/api/jobs/{job['id']}").json()["steps_done"] > 0
+                    ):
                         victim = job
                 time.sleep(0.25)
             assert ray_cluster.worker.kill()  # every process of that node, at once
@@ -225,8 +239,11 @@ def test_worker_node_killed_mid_job_retries_or_fails_cleanly(tmp_path, ray_clust
             if lost["status"] == "done":  # Ray ran it again, on the head node
                 nodes = started_on(client, session["id"], victim["id"])
                 assert len(nodes) == 2 and nodes[0] == worker_node and nodes[1] != worker_node
-                retried = [e for e in stored_events(client, session["id"])
-                           if e["job_id"] == victim["id"] and e["type"] == "started"][-1]
+                retried = [
+                    e
+                    for e in stored_events(client, session["id"])
+                    if e["job_id"] == victim["id"] and e["type"] == "started"
+                ][-1]
                 assert retried["data"]["retry"] == 1
                 assert client.get(lost["video_url"]).status_code == 200
             else:

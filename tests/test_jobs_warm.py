@@ -24,8 +24,10 @@ def _events(client, job_id: int) -> list[dict]:
     from tabrl.jobs.models import Event
 
     with client.app.state.sessions() as db:
-        return [{"type": e.type, "attempt": e.attempt, "data": e.data}
-                for e in db.query(Event).filter(Event.job_id == job_id).order_by(Event.id)]
+        return [
+            {"type": e.type, "attempt": e.attempt, "data": e.data}
+            for e in db.query(Event).filter(Event.job_id == job_id).order_by(Event.id)
+        ]
 
 
 def _started(client, job_id: int) -> dict:
@@ -50,7 +52,10 @@ def test_cancel_of_one_job_leaves_the_other_running_and_workers_are_reused(clien
     assert running["status"] == "running"  # the other job trains on
     client.post(f"/api/jobs/{short_job['id']}/cancel")
     wait_job(client, short_job["id"], {"cancelled"}, timeout=30)
-    first_pids = {_started(client, long_job["id"])["worker_pid"], _started(client, short_job["id"])["worker_pid"]}
+    first_pids = {
+        _started(client, long_job["id"])["worker_pid"],
+        _started(client, short_job["id"])["worker_pid"],
+    }
     assert len(first_pids) == 2  # two jobs at once: two workers
 
     (again,) = train(client, configure(client), count=1, steps=2000)
@@ -61,7 +66,9 @@ def test_cancel_of_one_job_leaves_the_other_running_and_workers_are_reused(clien
     workers = client.app.state.executor.workers()
     assert len(workers) == 2 and all(w["rss_mb"] for w in workers if w["ready"])
     # The finished jobs now drive the page's time estimate for this robot.
-    est = client.get("/api/estimate", params={"model_id": "CartpoleBalance", "steps": 2000, "approaches": 3}).json()
+    est = client.get(
+        "/api/estimate", params={"model_id": "CartpoleBalance", "steps": 2000, "approaches": 3}
+    ).json()
     assert est["basis"].startswith("CartpoleBalance jobs") and est["seconds"] > est["per_approach_s"] > 0
     assert client.get("/api/estimate", params={"model_id": "NoSuchRobot", "steps": 2000}).status_code == 422
 

@@ -11,7 +11,6 @@ from tabrl.design import design_approaches
 from tabrl.render import camera, segment, trace, video
 from tabrl.render import rollout as rollout_mod
 from tabrl.render.artifacts import render_policy
-from tabrl.rewards.compiler import compile_program
 from tabrl.robots.catalog import load_robot
 
 pytestmark = pytest.mark.slow  # renders frames on software GL
@@ -41,10 +40,17 @@ def _film(robot, seconds, policy, *, every=6, width=320, height=180, motion=None
     return rig
 
 
-@pytest.mark.parametrize("model_id,prompt", [
-    ("Go1JoystickFlatTerrain", "walk forward"), ("AnymalC", "trot in place"), ("UR5e", "wave hello"),
-    ("PandaPickCube", "draw a circle in the air"), ("AllegroHand", "open and close your hand"),
-    ("LeapCubeReorient", "wiggle your fingers")])
+@pytest.mark.parametrize(
+    "model_id,prompt",
+    [
+        ("Go1JoystickFlatTerrain", "walk forward"),
+        ("AnymalC", "trot in place"),
+        ("UR5e", "wave hello"),
+        ("PandaPickCube", "draw a circle in the air"),
+        ("AllegroHand", "open and close your hand"),
+        ("LeapCubeReorient", "wiggle your fingers"),
+    ],
+)
 def test_moving_parts_cover_every_frame(model_id, prompt):
     """The designer's first approach played with a zero residual: its motion prior moves the robot as an
     early policy does (legs trotting, an arm waving, fingers flexing); the camera is what is tested."""
@@ -66,7 +72,9 @@ def test_moving_parts_cover_every_frame(model_id, prompt):
 
     rig = _film(robot, 2.0, lambda obs: np.zeros(robot.action_size), motion=program.motion, on_frame=on_frame)
     assert rig.shot.view == {"quadruped": "follow", "arm": "fixed", "hand": "hand"}[robot.profile.category]
-    assert len(shares) >= 8 and min(shares) >= MIN_SHARE, f"least {min(shares):.3f} of {[round(s, 3) for s in shares]}"
+    assert len(shares) >= 8 and min(shares) >= MIN_SHARE, (
+        f"least {min(shares):.3f} of {[round(s, 3) for s in shares]}"
+    )
     assert not hidden_tips, f"fingertips out of sight: {sorted(set(hidden_tips))}"
 
 
@@ -138,8 +146,9 @@ def test_render_writes_a_contact_sheet_of_ten_frames(tmp_path):
     robot = load_robot("UR5e")
     program = design_approaches("UR5e", "wave hello")[0]
     zero = lambda obs: np.zeros(robot.action_size)
-    result = render_policy(robot, zero, tmp_path, seconds=1.0, width=320, height=180, motion=program.motion,
-                           terms=program.terms)
+    result = render_policy(
+        robot, zero, tmp_path, seconds=1.0, width=320, height=180, motion=program.motion, terms=program.terms
+    )
     assert result["sheet"] == str(tmp_path / "sheet.jpg")
     with Image.open(tmp_path / "sheet.jpg") as sheet:
         assert sheet.size == (5 * 256, 2 * 144)

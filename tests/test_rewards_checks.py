@@ -30,8 +30,13 @@ def _program(success) -> RewardProgram:
 
 def test_text_and_list_forms_are_the_same_check(go1):
     text = _program("abs_yaw_rate >= 1.0 and drift <= 0.5 and forward_speed - abs(lateral_speed) > -0.2")
-    listed = _program([{"metric": "abs_yaw_rate", "op": ">=", "value": 1.0}, {"metric": "drift", "op": "<=", "value": 0.5},
-                       {"expr": "forward_speed - abs(lateral_speed)", "op": ">", "value": -0.2}])
+    listed = _program(
+        [
+            {"metric": "abs_yaw_rate", "op": ">=", "value": 1.0},
+            {"metric": "drift", "op": "<=", "value": 0.5},
+            {"expr": "forward_speed - abs(lateral_speed)", "op": ">", "value": -0.2},
+        ]
+    )
     assert text.success == listed.success
     assert RewardProgram.parse(text.model_dump_json()) == text  # stored in list form, round-trips
     compile_program(text, go1.spec, np)
@@ -59,29 +64,44 @@ def test_verdict_on_a_standing_robot(go1, standing):
     assert evaluate_success(go1.spec, standing, None) is None
 
 
-@pytest.mark.parametrize("success,needle", [
-    ("spin_speed >= 1", "success check 1 ('spin_speed ≥ 1'): unknown metric 'spin_speed'; allowed: forward_speed"),
-    ([{"metric": "tail_amplitude", "op": ">=", "value": 0.1}], "unknown metric 'tail_amplitude'"),
-    ("__import__('os').system('rm -rf /') > 0", "attribute access 'system' is not allowed"),
-    ("open('/etc/passwd') > 0", "function 'open' is not allowed"),
-    ("(lambda: 1)() > 0", "is not allowed"),
-    ("drift.real <= 1", "attribute access 'real' is not allowed"),
-    ("drift <= 0.5 or falls < 1", "join conditions with 'and' only"),
-    ("drift", "'drift' is not a comparison like 'metric >= number'"),
-    ("drift <= upright", "the right-hand side must be a number"),
-    ("drift == 0", "is not a comparison"),
-    ("0 < drift < 1", "is not a comparison"),
-    ("drift <= 0.5; import os", "not valid syntax"),
-    ("abs(q[0]) > 0", "unknown name 'q'; allowed metrics"),
-    ("drift ** 99 > 1", "exponent 99 exceeds the limit"),
-    ("x" * 500 + " > 1", "at most 400 characters"),
-    ([{"metric": "drift", "op": "!=", "value": 1}], "success check 1 op"),
-    ([{"metric": "drift", "op": "<=", "value": float("inf")}], "success check 1 value: value must be a finite number"),
-    ([{"metric": "drift", "expr": "drift", "op": "<=", "value": 1}], "exactly one of 'metric' or 'expr'"),
-    ([{"metric": "drift; rm", "op": "<=", "value": 1}], "success check 1 metric: String should match pattern"),
-    ([{"metric": "drift", "op": "<=", "value": 1, "code": "x"}], "success check 1 code: unexpected field 'code'"),
-    ([{"metric": "drift", "op": "<=", "value": 1}] * 9, "success: List should have at most 8 items"),
-])
+@pytest.mark.parametrize(
+    "success,needle",
+    [
+        (
+            "spin_speed >= 1",
+            "success check 1 ('spin_speed ≥ 1'): unknown metric 'spin_speed'; allowed: forward_speed",
+        ),
+        ([{"metric": "tail_amplitude", "op": ">=", "value": 0.1}], "unknown metric 'tail_amplitude'"),
+        ("__import__('os').system('rm -rf /') > 0", "attribute access 'system' is not allowed"),
+        ("open('/etc/passwd') > 0", "function 'open' is not allowed"),
+        ("(lambda: 1)() > 0", "is not allowed"),
+        ("drift.real <= 1", "attribute access 'real' is not allowed"),
+        ("drift <= 0.5 or falls < 1", "join conditions with 'and' only"),
+        ("drift", "'drift' is not a comparison like 'metric >= number'"),
+        ("drift <= upright", "the right-hand side must be a number"),
+        ("drift == 0", "is not a comparison"),
+        ("0 < drift < 1", "is not a comparison"),
+        ("drift <= 0.5; import os", "not valid syntax"),
+        ("abs(q[0]) > 0", "unknown name 'q'; allowed metrics"),
+        ("drift ** 99 > 1", "exponent 99 exceeds the limit"),
+        ("x" * 500 + " > 1", "at most 400 characters"),
+        ([{"metric": "drift", "op": "!=", "value": 1}], "success check 1 op"),
+        (
+            [{"metric": "drift", "op": "<=", "value": float("inf")}],
+            "success check 1 value: value must be a finite number",
+        ),
+        ([{"metric": "drift", "expr": "drift", "op": "<=", "value": 1}], "exactly one of 'metric' or 'expr'"),
+        (
+            [{"metric": "drift; rm", "op": "<=", "value": 1}],
+            "success check 1 metric: String should match pattern",
+        ),
+        (
+            [{"metric": "drift", "op": "<=", "value": 1, "code": "x"}],
+            "success check 1 code: unexpected field 'code'",
+        ),
+        ([{"metric": "drift", "op": "<=", "value": 1}] * 9, "success: List should have at most 8 items"),
+    ],
+)
 def test_hostile_or_wrong_checks_are_refused(go1, success, needle):
     with pytest.raises(ProgramError) as err:
         compile_program(_program(success), go1.spec, np)
@@ -102,10 +122,24 @@ def test_api_job_output_carries_the_verdict(go1, standing):
 
     program = _program("upright >= 0.9 and drift <= 0.5")
     verdict = evaluate_success(go1.spec, standing, program.success)
-    job = SimpleNamespace(id=1, session_id="s", approach_id=2, kind="train", status="done", progress=1.0, steps_done=10,
-                          total_steps=10, mean_reward=1.0, eta_s=0.0, error=None, created_at=__import__("datetime").datetime(2026, 1, 1),
-                          started_at=None, finished_at=None, artifacts={"video": "v.mp4"},
-                          metrics={"drift_m": 0.1, "verdict": verdict})
+    job = SimpleNamespace(
+        id=1,
+        session_id="s",
+        approach_id=2,
+        kind="train",
+        status="done",
+        progress=1.0,
+        steps_done=10,
+        total_steps=10,
+        mean_reward=1.0,
+        eta_s=0.0,
+        error=None,
+        created_at=__import__("datetime").datetime(2026, 1, 1),
+        started_at=None,
+        finished_at=None,
+        artifacts={"video": "v.mp4"},
+        metrics={"drift_m": 0.1, "verdict": verdict},
+    )
     out = schemas.job_out(job)
     assert out.verdict is not None and out.verdict.passed and out.verdict.checks[1].subject == "drift"
     data = program.model_dump(mode="json") | {"motion": {"parts": [{"group": "knee", "offset": -0.3}]}}

@@ -82,10 +82,14 @@ def test_unknown_name_lists_the_robots_features(go1_ranks):
 
 
 # Two states by hand: a batch of 2 in numpy.
-F = {"t": np.array([0.0, 1.0]), "base_lin_vel": np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]]),
-     "feet_contact": np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]]),
-     "feet_pos": np.arange(24.0).reshape(2, 4, 3), "base_height": np.array([0.3, 0.1]),
-     "q": np.array([[0.5, -0.5, 1.0], [0.0, 2.0, -1.0]])}
+F = {
+    "t": np.array([0.0, 1.0]),
+    "base_lin_vel": np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]]),
+    "feet_contact": np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]]),
+    "feet_pos": np.arange(24.0).reshape(2, 4, 3),
+    "base_height": np.array([0.3, 0.1]),
+    "q": np.array([[0.5, -0.5, 1.0], [0.0, 2.0, -1.0]]),
+}
 RANKS = {"t": 0, "base_lin_vel": 1, "feet_contact": 1, "feet_pos": 2, "base_height": 0, "q": 1}
 
 GOOD = {
@@ -166,4 +170,6 @@ def test_reward_package_never_calls_eval_exec_or_compile():
     for path in Path(expressions.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                assert node.func.id not in ("eval", "exec", "compile", "__import__"), f"{path.name}: {node.func.id}"
+                assert node.func.id not in ("eval", "exec", "compile", "__import__"), (
+                    f"{path.name}: {node.func.id}"
+                )

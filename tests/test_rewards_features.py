@@ -38,7 +38,9 @@ def test_numpy_and_jax_features_agree(model_id):
     mjx_model = mjx.put_model(robot.mj_model, impl="jax")
     d = mjx.put_data(robot.mj_model, data, impl="jax")
     d = jax.jit(mjx.forward)(mjx_model, d)
-    f_jax = jax.jit(lambda d: features_from_data(jnp, robot.spec, d, jnp.asarray(action), jnp.asarray(last)))(d)
+    f_jax = jax.jit(lambda d: features_from_data(jnp, robot.spec, d, jnp.asarray(action), jnp.asarray(last)))(
+        d
+    )
     assert set(f_np) == set(f_jax) == set(feature_names(robot.spec))
     for name in f_np:
         np.testing.assert_allclose(np.asarray(f_jax[name]), f_np[name], rtol=1e-5, atol=1e-5, err_msg=name)
@@ -48,11 +50,20 @@ def test_batched_features_equal_per_state():
     robot = load_robot("Go1JoystickFlatTerrain")
     states = [_random_state(robot, s) for s in range(3)]
     nu = robot.action_size
-    batch = compute_features(np, robot.spec, np.stack([d.qpos for d in states]), np.stack([d.qvel for d in states]),
-                             np.stack([d.sensordata for d in states]), np.array([0.1, 0.2, 0.3]),
-                             np.ones((3, nu)), np.zeros((3, nu)))
+    batch = compute_features(
+        np,
+        robot.spec,
+        np.stack([d.qpos for d in states]),
+        np.stack([d.qvel for d in states]),
+        np.stack([d.sensordata for d in states]),
+        np.array([0.1, 0.2, 0.3]),
+        np.ones((3, nu)),
+        np.zeros((3, nu)),
+    )
     for i, d in enumerate(states):
-        single = compute_features(np, robot.spec, d.qpos, d.qvel, d.sensordata, 0.1 * (i + 1), np.ones(nu), np.zeros(nu))
+        single = compute_features(
+            np, robot.spec, d.qpos, d.qvel, d.sensordata, 0.1 * (i + 1), np.ones(nu), np.zeros(nu)
+        )
         for name in single:
             np.testing.assert_allclose(batch[name][i], single[name], atol=1e-12, err_msg=name)
 
@@ -94,11 +105,23 @@ def test_numpy_path_is_vectorised_over_a_batch_of_64():
 
     robot = load_robot("Go1JoystickFlatTerrain")
     states = sample_states(robot, n=64)
-    program = {"name": "Hips", "terms": [
-        {"term": "joint_sine", "weight": 2.0, "params": {"group": "hip_abduction", "pattern": "alternate"}},
-        {"term": "upright"}, {"term": "stay_in_place", "weight": 0.5}, {"term": "foot_contact_pattern"},
-        {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"}, {"term": "action_rate", "weight": -0.01},
-        {"term": "energy", "weight": -1e-3}, {"term": "joint_limits", "weight": -1.0}]}
+    program = {
+        "name": "Hips",
+        "terms": [
+            {
+                "term": "joint_sine",
+                "weight": 2.0,
+                "params": {"group": "hip_abduction", "pattern": "alternate"},
+            },
+            {"term": "upright"},
+            {"term": "stay_in_place", "weight": 0.5},
+            {"term": "foot_contact_pattern"},
+            {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
+            {"term": "action_rate", "weight": -0.01},
+            {"term": "energy", "weight": -1e-3},
+            {"term": "joint_limits", "weight": -1.0},
+        ],
+    }
     reward = compile_program(program, robot.spec, np)
     model = robot.mj_model
     rng = np.random.default_rng(0)

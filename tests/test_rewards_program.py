@@ -18,14 +18,24 @@ from tabrl.rewards.terms import TERMS
 from tabrl.robots.catalog import load_robot
 
 HIP_OSCILLATOR = {
-    "name": "Hip Oscillator", "summary": "Focus on hip joint swaying",
+    "name": "Hip Oscillator",
+    "summary": "Focus on hip joint swaying",
     "terms": [
-        {"term": "joint_sine", "weight": 2.0,
-         "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5, "pattern": "alternate"}},
+        {
+            "term": "joint_sine",
+            "weight": 2.0,
+            "params": {
+                "group": "hip_abduction",
+                "amplitude": 0.3,
+                "frequency_hz": 1.5,
+                "pattern": "alternate",
+            },
+        },
         {"term": "upright", "weight": 1.0},
         {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
         {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
-        {"term": "action_rate", "weight": -0.01}],
+        {"term": "action_rate", "weight": -0.01},
+    ],
     "notes": ["hips swing in opposition"],
 }
 
@@ -40,8 +50,13 @@ def test_design_example_parses_round_trips_and_compiles(go1):
     assert RewardProgram.parse(program.model_dump_json()) == program
     f = sample_states(go1, n=8)
     total, terms = compile_program(program, go1.spec, np)(f)
-    assert list(terms) == ["joint_sine:hip_abduction", "upright", "stay_in_place", "expr:-abs(base_lin_vel[0])",
-                           "action_rate"]
+    assert list(terms) == [
+        "joint_sine:hip_abduction",
+        "upright",
+        "stay_in_place",
+        "expr:-abs(base_lin_vel[0])",
+        "action_rate",
+    ]
     np.testing.assert_allclose(total, sum(terms.values()))
     assert all(v.shape == (8,) for v in terms.values())
     # The weighted value of a term is its weight times the term alone.
@@ -59,41 +74,86 @@ def test_compiled_program_jits_and_vmaps_like_numpy(go1):
 
 
 def test_repeated_terms_get_unique_readable_keys(go1):
-    program = {"name": "x", "terms": [
-        {"term": "joint_sine", "params": {"group": "knee"}}, {"term": "joint_sine", "params": {"group": "knee"}},
-        {"term": "foot_contact_pattern", "params": {"pattern": "pace"}}, {"term": "upright"}, {"term": "upright"}]}
+    program = {
+        "name": "x",
+        "terms": [
+            {"term": "joint_sine", "params": {"group": "knee"}},
+            {"term": "joint_sine", "params": {"group": "knee"}},
+            {"term": "foot_contact_pattern", "params": {"pattern": "pace"}},
+            {"term": "upright"},
+            {"term": "upright"},
+        ],
+    }
     keys = compile_program(program, go1.spec, np).keys
-    assert keys == ["joint_sine:knee", "joint_sine:knee#2", "foot_contact_pattern:pace", "upright", "upright#2"]
+    assert keys == [
+        "joint_sine:knee",
+        "joint_sine:knee#2",
+        "foot_contact_pattern:pace",
+        "upright",
+        "upright#2",
+    ]
 
 
-@pytest.mark.parametrize("data,needle", [
-    ({"name": "x", "terms": [{"term": "dance_move"}]},
-     "term 1: unknown term 'dance_move'; allowed: upright, base_height"),
-    ({"name": "x", "terms": [{"weight": 1.0}]}, "every term needs a 'term' field; allowed: upright"),
-    ({"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "speed": 2}}]},
-     "'joint_sine' has no parameter 'speed'; allowed: group, amplitude, frequency_hz, pattern, sigma"),
-    ({"name": "x", "terms": [{"term": "upright", "params": {"height": 2}}]}, "'upright' has no parameter 'height'; "
-                                                                            "allowed: sigma"),
-    ({"name": "x", "terms": [{"term": "alive", "params": {"x": 1}}]}, "'alive' has no parameter 'x'; allowed: none"),
-    ({"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "amplitude": 9}}]},
-     "term 1 (joint_sine) params.amplitude: Input should be less than or equal to 1.5"),
-    ({"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "pattern": "zigzag"}}]},
-     "'sync', 'alternate' or 'wave'"),
-    ({"name": "x", "terms": [{"term": "joint_sine"}]},
-     "term 1 (joint_sine) params.group: required parameter of 'joint_sine' is missing"),
-    ({"name": "x", "terms": [{"term": "upright", "weight": 1e9}]},
-     "term 1 (upright) weight: weight 1e+09 is outside [-100, 100]"),
-    ({"name": "x", "terms": [{"term": "upright", "weight": float("nan")}]}, "weight must be a finite number"),
-    ({"name": "x", "terms": [{"term": "upright", "expr": "q"}]}, "unexpected field 'expr'"),
-    ({"name": "x", "terms": [{"term": "expr", "expr": "().__class__"}]}, "attribute access '__class__'"),
-    ({"name": "x", "terms": [{"term": "expr", "expr": "q", "params": {"a": 1}}]}, "an expr term takes no params"),
-    ({"name": "x", "terms": []}, "terms: List should have at least 1 item"),
-    ({"name": "x", "terms": [{"term": "upright"}] * 13}, "at most 12 items"),
-    ({"name": "", "terms": [{"term": "upright"}]}, "name: String should have at least 1 character"),
-    ({"name": "x" * 61, "terms": [{"term": "upright"}]}, "name: String should have at most 60 characters"),
-    ({"name": "x", "summary": "s" * 201, "terms": [{"term": "upright"}]}, "summary: String should have at most 200"),
-    ({"name": "x", "terms": [{"term": "upright"}], "code": "import os"}, "unexpected field 'code'"),
-])
+@pytest.mark.parametrize(
+    "data,needle",
+    [
+        (
+            {"name": "x", "terms": [{"term": "dance_move"}]},
+            "term 1: unknown term 'dance_move'; allowed: upright, base_height",
+        ),
+        ({"name": "x", "terms": [{"weight": 1.0}]}, "every term needs a 'term' field; allowed: upright"),
+        (
+            {"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "speed": 2}}]},
+            "'joint_sine' has no parameter 'speed'; allowed: group, amplitude, frequency_hz, pattern, sigma",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "upright", "params": {"height": 2}}]},
+            "'upright' has no parameter 'height'; allowed: sigma",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "alive", "params": {"x": 1}}]},
+            "'alive' has no parameter 'x'; allowed: none",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "amplitude": 9}}]},
+            "term 1 (joint_sine) params.amplitude: Input should be less than or equal to 1.5",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "joint_sine", "params": {"group": "hip", "pattern": "zigzag"}}]},
+            "'sync', 'alternate' or 'wave'",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "joint_sine"}]},
+            "term 1 (joint_sine) params.group: required parameter of 'joint_sine' is missing",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "upright", "weight": 1e9}]},
+            "term 1 (upright) weight: weight 1e+09 is outside [-100, 100]",
+        ),
+        (
+            {"name": "x", "terms": [{"term": "upright", "weight": float("nan")}]},
+            "weight must be a finite number",
+        ),
+        ({"name": "x", "terms": [{"term": "upright", "expr": "q"}]}, "unexpected field 'expr'"),
+        ({"name": "x", "terms": [{"term": "expr", "expr": "().__class__"}]}, "attribute access '__class__'"),
+        (
+            {"name": "x", "terms": [{"term": "expr", "expr": "q", "params": {"a": 1}}]},
+            "an expr term takes no params",
+        ),
+        ({"name": "x", "terms": []}, "terms: List should have at least 1 item"),
+        ({"name": "x", "terms": [{"term": "upright"}] * 13}, "at most 12 items"),
+        ({"name": "", "terms": [{"term": "upright"}]}, "name: String should have at least 1 character"),
+        (
+            {"name": "x" * 61, "terms": [{"term": "upright"}]},
+            "name: String should have at most 60 characters",
+        ),
+        (
+            {"name": "x", "summary": "s" * 201, "terms": [{"term": "upright"}]},
+            "summary: String should have at most 200",
+        ),
+        ({"name": "x", "terms": [{"term": "upright"}], "code": "import os"}, "unexpected field 'code'"),
+    ],
+)
 def test_validation_errors_say_what_is_wrong_and_what_is_allowed(data, needle):
     with pytest.raises(ProgramError) as err:
         RewardProgram.parse(data)
@@ -105,12 +165,15 @@ def test_program_json_text_errors_are_program_errors():
         RewardProgram.parse('{"name": "x", "terms": [')
 
 
-@pytest.mark.parametrize("expr,needle", [
-    ("q[40]", "index 40 is out of bounds"),  # jax would clamp this silently: refused at compile
-    ("feet_pos[4, 0]", "out of bounds"),
-    ("q + feet_contact", "could not be broadcast"),
-    ("q_tail[0]", "unknown name 'q_tail'"),
-])
+@pytest.mark.parametrize(
+    "expr,needle",
+    [
+        ("q[40]", "index 40 is out of bounds"),  # jax would clamp this silently: refused at compile
+        ("feet_pos[4, 0]", "out of bounds"),
+        ("q + feet_contact", "could not be broadcast"),
+        ("q_tail[0]", "unknown name 'q_tail'"),
+    ],
+)
 def test_expressions_that_do_not_fit_the_robot_are_refused_at_compile(expr, needle, go1):
     with pytest.raises(ProgramError) as err:
         compile_program({"name": "x", "terms": [{"term": "expr", "expr": expr}]}, go1.spec, jnp)
@@ -121,14 +184,28 @@ def test_smoke_test_accepts_good_programs(go1):
     stats = smoke_test(HIP_OSCILLATOR, go1)
     assert stats["std"] > 0 and np.isfinite(stats["mean"])
     panda = load_robot("PandaPickCube")
-    smoke_test({"name": "Reach", "terms": [{"term": "ee_path", "params": {"shape": "circle"}},
-                                           {"term": "torque", "weight": -0.001}]}, panda)
+    smoke_test(
+        {
+            "name": "Reach",
+            "terms": [
+                {"term": "ee_path", "params": {"shape": "circle"}},
+                {"term": "torque", "weight": -0.001},
+            ],
+        },
+        panda,
+    )
 
 
-@pytest.mark.parametrize("model_id,term", [
-    ("Go1JoystickFlatTerrain", "upright"), ("Go1JoystickFlatTerrain", "base_orientation"),
-    ("Go1JoystickFlatTerrain", "stay_in_place"), ("CheetahRun", "upright"), ("CheetahRun", "forward_speed"),
-])
+@pytest.mark.parametrize(
+    "model_id,term",
+    [
+        ("Go1JoystickFlatTerrain", "upright"),
+        ("Go1JoystickFlatTerrain", "base_orientation"),
+        ("Go1JoystickFlatTerrain", "stay_in_place"),
+        ("CheetahRun", "upright"),
+        ("CheetahRun", "forward_speed"),
+    ],
+)
 def test_sampled_states_move_the_base_so_posture_alone_is_not_constant(model_id, term):
     """Floating bases are shifted and tilted, planar roots perturbed: a lone posture term varies."""
     smoke_test({"name": term, "terms": [{"term": term}]}, load_robot(model_id))
@@ -136,18 +213,36 @@ def test_sampled_states_move_the_base_so_posture_alone_is_not_constant(model_id,
 
 def test_constant_message_names_the_constant_terms_and_a_fixed_base():
     with pytest.raises(ProgramError) as err:
-        smoke_test({"name": "x", "terms": [{"term": "alive"}, {"term": "upright"}]}, load_robot("PandaPickCube"))
+        smoke_test(
+            {"name": "x", "terms": [{"term": "alive"}, {"term": "upright"}]}, load_robot("PandaPickCube")
+        )
     assert "(constant terms: alive, upright)" in str(err.value) and "base is fixed" in str(err.value)
 
 
-@pytest.mark.parametrize("program,needle", [
-    ({"name": "Constant", "terms": [{"term": "alive"}]}, "gives the same reward (1) in every sampled state"),
-    ({"name": "Constant expr", "terms": [{"term": "expr", "expr": "2 + standing_height"}]}, "same reward"),
-    ({"name": "Overflow", "terms": [{"term": "upright"},
-                                    {"term": "expr", "expr": "exp(1000 * base_height) * 1e300 * 1e300"}]},
-     "term 'expr:exp(1000 * base_height)' gives non-finite rewards"),
-    ({"name": "Inf", "terms": [{"term": "expr", "expr": "1e308 * (10 + q[0])"}]}, "non-finite"),
-])
+@pytest.mark.parametrize(
+    "program,needle",
+    [
+        (
+            {"name": "Constant", "terms": [{"term": "alive"}]},
+            "gives the same reward (1) in every sampled state",
+        ),
+        (
+            {"name": "Constant expr", "terms": [{"term": "expr", "expr": "2 + standing_height"}]},
+            "same reward",
+        ),
+        (
+            {
+                "name": "Overflow",
+                "terms": [
+                    {"term": "upright"},
+                    {"term": "expr", "expr": "exp(1000 * base_height) * 1e300 * 1e300"},
+                ],
+            },
+            "term 'expr:exp(1000 * base_height)' gives non-finite rewards",
+        ),
+        ({"name": "Inf", "terms": [{"term": "expr", "expr": "1e308 * (10 + q[0])"}]}, "non-finite"),
+    ],
+)
 def test_smoke_test_refuses_constant_and_non_finite_programs(program, needle, go1):
     with pytest.raises(ProgramError) as err:
         smoke_test(program, go1)

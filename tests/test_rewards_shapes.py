@@ -17,7 +17,9 @@ def _terms(*terms) -> list:
 
 
 def _play(robot, motion, seconds=5.0):
-    return behavior_metrics(robot, rollout(robot, lambda obs: np.zeros(robot.action_size), seconds, motion=motion))
+    return behavior_metrics(
+        robot, rollout(robot, lambda obs: np.zeros(robot.action_size), seconds, motion=motion)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +28,24 @@ def go1():
 
 
 def test_a_rewarded_hip_rhythm_becomes_the_prior_and_the_check(go1):
-    terms = _terms({"term": "joint_sine", "weight": 2.0, "params": {"group": "hip_abduction", "amplitude": 0.3,
-                                                                    "frequency_hz": 2.0}},
-                   {"term": "upright"}, {"term": "stay_in_place", "params": {"radius": 0.2}})
+    terms = _terms(
+        {
+            "term": "joint_sine",
+            "weight": 2.0,
+            "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 2.0},
+        },
+        {"term": "upright"},
+        {"term": "stay_in_place", "params": {"radius": 0.2}},
+    )
     motion = motion_from_terms(terms, go1.spec, robot="go1")
     assert [(p.group, p.amplitude, p.frequency_hz) for p in motion.parts] == [("hip_abduction", 0.3, 2.0)]
     check = success_from_terms(terms, go1.spec, motion)
-    assert [c.label() for c in check] == ["hip_abduction_amplitude ≥ 0.15", "falls < 1", "drift ≤ 0.5", "upright ≥ 0.8"]
+    assert [c.label() for c in check] == [
+        "hip_abduction_amplitude ≥ 0.15",
+        "falls < 1",
+        "drift ≤ 0.5",
+        "upright ≥ 0.8",
+    ]
     verdict = evaluate_success(go1.spec, _play(go1, motion), check)
     assert verdict["passed"], verdict["summary"]  # the prior alone already shows the shake
 
@@ -40,9 +53,14 @@ def test_a_rewarded_hip_rhythm_becomes_the_prior_and_the_check(go1):
 @pytest.mark.parametrize("model,robot", [("Go1JoystickFlatTerrain", "go1"), ("AnymalC", "anymal_c")])
 def test_measured_trot_walks_forward_and_crouch_lowers_the_body(model, robot):
     r = load_robot(model)
-    walk = motion_from_terms(_terms({"term": "forward_speed", "params": {"target": 0.5}},
-                                    {"term": "foot_contact_pattern", "params": {"pattern": "trot", "frequency_hz": 2.0}}),
-                             r.spec, robot=robot)
+    walk = motion_from_terms(
+        _terms(
+            {"term": "forward_speed", "params": {"target": 0.5}},
+            {"term": "foot_contact_pattern", "params": {"pattern": "trot", "frequency_hz": 2.0}},
+        ),
+        r.spec,
+        robot=robot,
+    )
     assert {p.group for p in walk.parts} == {"hip", "knee"} and walk.residual == 0.4
     assert _play(r, walk, 3.0)["forward_speed_mps"] > 0.12  # open-loop, no policy: it already moves forward
     lie = motion_from_terms(_terms({"term": "base_height", "params": {"ratio": 0.45}}), r.spec, robot=robot)
@@ -51,8 +69,10 @@ def test_measured_trot_walks_forward_and_crouch_lowers_the_body(model, robot):
 
 
 def test_sit_folds_the_rear_legs(go1):
-    terms = _terms({"term": "base_height", "params": {"ratio": 0.75}},
-                   {"term": "base_orientation", "params": {"pitch": -0.35}})
+    terms = _terms(
+        {"term": "base_height", "params": {"ratio": 0.75}},
+        {"term": "base_orientation", "params": {"pitch": -0.35}},
+    )
     m = _play(go1, motion_from_terms(terms, go1.spec, robot="go1"), 3.0)
     check = success_from_terms(terms, go1.spec)
     assert evaluate_success(go1.spec, m, check)["passed"]
@@ -61,26 +81,40 @@ def test_sit_folds_the_rear_legs(go1):
 
 def test_arm_path_and_hand_pose_priors_fit_their_robots():
     ur5e = load_robot("UR5e")
-    circle = motion_from_terms(_terms({"term": "ee_path", "params": {"shape": "circle", "radius": 0.15,
-                                                                     "frequency_hz": 0.5}}), ur5e.spec)
+    circle = motion_from_terms(
+        _terms({"term": "ee_path", "params": {"shape": "circle", "radius": 0.15, "frequency_hz": 0.5}}),
+        ur5e.spec,
+    )
     assert [p.joint for p in circle.parts] == ["shoulder_pan_joint", "shoulder_lift_joint"]
     assert circle.parts[1].phase == 0.25
     m = _play(ur5e, circle, 4.0)
     assert m["end_effectors"][0]["path_length_m"] > 0.3
     hand = load_robot("AllegroHand")
-    close = motion_from_terms(_terms({"term": "joint_pose", "params": {"group": "knuckles", "offset": 1.0}}), hand.spec)
+    close = motion_from_terms(
+        _terms({"term": "joint_pose", "params": {"group": "knuckles", "offset": 1.0}}), hand.spec
+    )
     assert close.parts[0].offset == pytest.approx(1.0)
     # Motor-driven robots get no prior (they have no position targets to move).
-    assert motion_from_terms(_terms({"term": "joint_sine", "params": {"group": "cart"}}),
-                             load_robot("CartpoleBalance").spec) is None
+    assert (
+        motion_from_terms(
+            _terms({"term": "joint_sine", "params": {"group": "cart"}}), load_robot("CartpoleBalance").spec
+        )
+        is None
+    )
 
 
 def test_priors_stay_inside_joint_ranges(go1):
-    big = motion_from_terms(_terms({"term": "joint_sine", "params": {"group": "knee", "amplitude": 1.5,
-                                                                     "frequency_hz": 1.0}}), go1.spec)
+    big = motion_from_terms(
+        _terms({"term": "joint_sine", "params": {"group": "knee", "amplitude": 1.5, "frequency_hz": 1.0}}),
+        go1.spec,
+    )
     knees = go1.spec.groups["knee"]
-    room = np.min(np.minimum(go1.spec.default_joint_pos[knees] - go1.spec.joint_range[knees, 0],
-                             go1.spec.joint_range[knees, 1] - go1.spec.default_joint_pos[knees]))
+    room = np.min(
+        np.minimum(
+            go1.spec.default_joint_pos[knees] - go1.spec.joint_range[knees, 0],
+            go1.spec.joint_range[knees, 1] - go1.spec.default_joint_pos[knees],
+        )
+    )
     assert 0 < big.parts[0].amplitude <= room
 
 

@@ -29,7 +29,10 @@ PARAMS = {
     "upright": [{}, {"sigma": 0.4}],
     "base_height": [{}, {"target": 0.2, "sigma": 0.1}, {"ratio": 0.6}],
     "base_orientation": [{"roll": 0.2, "pitch": -0.1}],
-    "joint_pose": [{"group": "knee", "offset": 0.2}, {"group": "hip_abduction", "targets": [0.1, -0.1, 0.1, -0.1]}],
+    "joint_pose": [
+        {"group": "knee", "offset": 0.2},
+        {"group": "hip_abduction", "targets": [0.1, -0.1, 0.1, -0.1]},
+    ],
     "track_velocity": [{"vx": 0.5, "vy": -0.2, "yaw_rate": 0.3}],
     "forward_speed": [{"target": 0.7}, {"target": -0.4}],
     "spin": [{"yaw_rate": -1.5}, {"yaw_rate": 2.0, "sigma": 0.8}],
@@ -101,8 +104,9 @@ def _features(robot, qpos=None, qvel=None, t=0.0, action=None, last=None):
     data.time = t
     mujoco.mj_forward(model, data)
     nu = robot.action_size
-    return features_from_data(np, spec, data, np.zeros(nu) if action is None else action,
-                              np.zeros(nu) if last is None else last)
+    return features_from_data(
+        np, spec, data, np.zeros(nu) if action is None else action, np.zeros(nu) if last is None else last
+    )
 
 
 def _value(robot, term, f, **params):
@@ -145,7 +149,9 @@ def test_terms_mean_what_they_say_on_go1(go1):
     qpos = spec.default_qpos.copy()
     qpos[spec.joint_qpos_adr[idx]] += 0.3 * np.array([1, -1, 1, -1])
     f = _features(go1, qpos=qpos, t=0.25)
-    on = _value(go1, "joint_sine", f, group="hip_abduction", amplitude=0.3, frequency_hz=1.0, pattern="alternate")
+    on = _value(
+        go1, "joint_sine", f, group="hip_abduction", amplitude=0.3, frequency_hz=1.0, pattern="alternate"
+    )
     off = _value(go1, "joint_sine", f, group="hip_abduction", amplitude=0.3, frequency_hz=1.0, pattern="sync")
     assert on == pytest.approx(1.0) and off < 0.5
 
@@ -168,14 +174,22 @@ def test_arm_terms_on_panda(panda):
         assert _value(panda, "ee_path", f, shape=shape) == pytest.approx(1.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("program,needle", [
-    ({"term": "joint_sine", "params": {"group": "tail"}}, "term 1 ('joint_sine'): Go1JoystickFlatTerrain has no joint "
-                                                          "group 'tail'; its groups are: hip_abduction"),
-    ({"term": "joint_pose", "params": {"group": "knee", "targets": [0.1]}}, "'targets' has 1 values but group 'knee' "
-                                                                             "has 4 joints"),
-    ({"term": "ee_path"}, "term 1 ('ee_path'): Go1JoystickFlatTerrain has no end effector"),
-    ({"term": "ee_target", "params": {"target": [0, 0, 1]}}, "has no end effector"),
-])
+@pytest.mark.parametrize(
+    "program,needle",
+    [
+        (
+            {"term": "joint_sine", "params": {"group": "tail"}},
+            "term 1 ('joint_sine'): Go1JoystickFlatTerrain has no joint "
+            "group 'tail'; its groups are: hip_abduction",
+        ),
+        (
+            {"term": "joint_pose", "params": {"group": "knee", "targets": [0.1]}},
+            "'targets' has 1 values but group 'knee' has 4 joints",
+        ),
+        ({"term": "ee_path"}, "term 1 ('ee_path'): Go1JoystickFlatTerrain has no end effector"),
+        ({"term": "ee_target", "params": {"target": [0, 0, 1]}}, "has no end effector"),
+    ],
+)
 def test_a_term_the_robot_cannot_do_is_refused_naming_what_is_missing(program, needle, go1):
     with pytest.raises(ProgramError) as err:
         compile_program({"name": "x", "terms": [program]}, go1.spec, np)
@@ -187,5 +201,8 @@ def test_missing_feet_or_moving_base_or_end_effector_index(panda):
         with pytest.raises(ProgramError, match=needle):
             compile_program({"name": "x", "terms": [{"term": term}]}, panda.spec, np)
     with pytest.raises(ProgramError, match=r"end effector index 5 is out of range; PandaPickCube has 1"):
-        compile_program({"name": "x", "terms": [{"term": "ee_target", "params": {"target": [0, 0, 1], "index": 5}}]},
-                        panda.spec, np)
+        compile_program(
+            {"name": "x", "terms": [{"term": "ee_target", "params": {"target": [0, 0, 1], "index": 5}}]},
+            panda.spec,
+            np,
+        )

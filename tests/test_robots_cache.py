@@ -57,6 +57,8 @@ def test_load_robot_uses_the_stored_robot_and_recompiles_a_broken_one(monkeypatc
     (folder / "model.mjb").write_bytes(b"not a model")
     catalog.forget_loaded_models()
     monkeypatch.undo()
-    assert robot_cache.load(folder) is None  # a broken store is not trusted: loading compiles and stores it again
+    assert (
+        robot_cache.load(folder) is None
+    )  # a broken store is not trusted: loading compiles and stores it again
     assert _same(first, catalog.load_robot(model_id)) == [] and robot_cache.load(folder) is not None
     catalog.forget_loaded_models()

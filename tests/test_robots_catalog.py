@@ -77,13 +77,32 @@ def test_unknown_model_lists_the_closest_ids():
 
 
 PROFILE_MODELS = {
-    "go1": "Go1JoystickFlatTerrain", "anymal_c": "AnymalC", "barkour": "BarkourJoystick", "h1": "H1InplaceGaitTracking",
-    "t1": "T1JoystickFlatTerrain", "panda": "PandaPickCube", "ur5e": "UR5e", "allegro": "AllegroHand",
-    "leap": "LeapCubeReorient", "cheetah": "CheetahRun", "cartpole": "CartpoleBalance", "hopper": "HopperHop",
-    "walker": "WalkerWalk", "humanoid": "HumanoidWalk", "acrobot": "AcrobotSwingup", "ball_in_cup": "BallInCup",
-    "finger": "FingerSpin", "fish": "FishSwim", "pendulum": "PendulumSwingup", "point_mass": "PointMass",
-    "reacher": "ReacherEasy", "swimmer": "SwimmerSwimmer6", "g1": "G1JoystickFlatTerrain",
-    "spot": "SpotFlatTerrainJoystick", "op3": "Op3Joystick", "apollo": "ApolloJoystickFlatTerrain",
+    "go1": "Go1JoystickFlatTerrain",
+    "anymal_c": "AnymalC",
+    "barkour": "BarkourJoystick",
+    "h1": "H1InplaceGaitTracking",
+    "t1": "T1JoystickFlatTerrain",
+    "panda": "PandaPickCube",
+    "ur5e": "UR5e",
+    "allegro": "AllegroHand",
+    "leap": "LeapCubeReorient",
+    "cheetah": "CheetahRun",
+    "cartpole": "CartpoleBalance",
+    "hopper": "HopperHop",
+    "walker": "WalkerWalk",
+    "humanoid": "HumanoidWalk",
+    "acrobot": "AcrobotSwingup",
+    "ball_in_cup": "BallInCup",
+    "finger": "FingerSpin",
+    "fish": "FishSwim",
+    "pendulum": "PendulumSwingup",
+    "point_mass": "PointMass",
+    "reacher": "ReacherEasy",
+    "swimmer": "SwimmerSwimmer6",
+    "g1": "G1JoystickFlatTerrain",
+    "spot": "SpotFlatTerrainJoystick",
+    "op3": "Op3Joystick",
+    "apollo": "ApolloJoystickFlatTerrain",
     "berkeley_humanoid": "BerkeleyHumanoidJoystickFlatTerrain",
 }
 
@@ -124,7 +143,9 @@ def test_models_command_table_and_json():
     assert any(r["id"] == "AnymalC" and r["assets_available"] for r in rows)
     assert all(r["assets_available"] or r["assets_reason"] for r in rows)
     assert any(r["assets_source"] and r["assets_source"].startswith("wheel") for r in rows)
-    go1 = next(r for r in rows if r["id"] == "Go1JoystickFlatTerrain")  # the packaged base, with its real steps
+    go1 = next(
+        r for r in rows if r["id"] == "Go1JoystickFlatTerrain"
+    )  # the packaged base, with its real steps
     assert go1["base_policy"]["available"] and go1["base_policy"]["steps"] >= 10_000
     table = runner.invoke(app, ["models"])
     assert table.exit_code == 0 and "Go1JoystickFlatTerrain" in table.output
@@ -132,5 +153,7 @@ def test_models_command_table_and_json():
 
 def test_doctor_reports_each_check():
     result = CliRunner().invoke(app, ["doctor"])
-    assert "GL rendering" in result.output and "Menagerie assets" in result.output and "ffmpeg" in result.output
+    assert (
+        "GL rendering" in result.output and "Menagerie assets" in result.output and "ffmpeg" in result.output
+    )
     assert result.exit_code == 0, result.output

@@ -22,9 +22,18 @@ pytestmark = pytest.mark.slow
 
 ALL = catalog.all_ids()  # ids only: nothing is compiled while collecting
 FROM_WHEELS = [
-    "AeroCubeRotateZAxis", "AlohaHandOver", "AlohaSinglePegInsertion", "ApolloJoystickFlatTerrain",
-    "BerkeleyHumanoidJoystickFlatTerrain", "BerkeleyHumanoidJoystickRoughTerrain", "G1JoystickFlatTerrain",
-    "G1JoystickRoughTerrain", "Op3Joystick", "PandaRobotiqPushCube", "SpotFlatTerrainJoystick", "SpotGetup",
+    "AeroCubeRotateZAxis",
+    "AlohaHandOver",
+    "AlohaSinglePegInsertion",
+    "ApolloJoystickFlatTerrain",
+    "BerkeleyHumanoidJoystickFlatTerrain",
+    "BerkeleyHumanoidJoystickRoughTerrain",
+    "G1JoystickFlatTerrain",
+    "G1JoystickRoughTerrain",
+    "Op3Joystick",
+    "PandaRobotiqPushCube",
+    "SpotFlatTerrainJoystick",
+    "SpotGetup",
     "SpotJoystickGaitTracking",
 ]
 
@@ -53,7 +62,9 @@ def test_model_compiles_steps_and_renders_a_thumbnail(model_id):
     assert obs.shape == (2, env.observation_size) and np.isfinite(obs).all() and np.isfinite(rew).all()
     with Image.open(render_thumbnail(model_id)) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
-    assert pixels.shape == (240, 320, 3) and pixels.std() > 3, "a thumbnail that is one flat colour shows nothing"
+    assert pixels.shape == (240, 320, 3) and pixels.std() > 3, (
+        "a thumbnail that is one flat colour shows nothing"
+    )
     # Dark robots (Go1, ANYmal C, Allegro) on dark and bright floors: the robot's own pixels stay readable.
     check = thumbnail_check(model_id)
     if model_id in HIDDEN_AT_START:

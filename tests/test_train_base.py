@@ -18,14 +18,31 @@ from tabrl.sim.native import NativeBatchEnv
 from tabrl.train import base, checkpoint, ppo
 
 GO1 = "Go1JoystickFlatTerrain"
-SHAKE = RewardProgram.parse({
-    "name": "Hip shake", "summary": "Shake the hips with a prior",
-    "terms": [{"term": "joint_sine", "weight": 1.0, "params": {"group": "hip_abduction", "amplitude": 0.3,
-                                                               "frequency_hz": 2.0, "pattern": "alternate"}},
-              {"term": "upright", "weight": 1.0}],
-    "motion": {"parts": [{"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 2.0, "pattern": "alternate"}],
-               "residual": 0.5},
-})
+SHAKE = RewardProgram.parse(
+    {
+        "name": "Hip shake",
+        "summary": "Shake the hips with a prior",
+        "terms": [
+            {
+                "term": "joint_sine",
+                "weight": 1.0,
+                "params": {
+                    "group": "hip_abduction",
+                    "amplitude": 0.3,
+                    "frequency_hz": 2.0,
+                    "pattern": "alternate",
+                },
+            },
+            {"term": "upright", "weight": 1.0},
+        ],
+        "motion": {
+            "parts": [
+                {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 2.0, "pattern": "alternate"}
+            ],
+            "residual": 0.5,
+        },
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +81,15 @@ def test_go1_base_stands_under_pushes(go1, cfg):
 
 
 def test_pushes_change_the_base_velocity(go1):
-    program = RewardProgram.parse({"name": "Stand", "summary": "s", "terms": [{"term": "upright", "weight": 1.0}]})
+    program = RewardProgram.parse(
+        {"name": "Stand", "summary": "s", "terms": [{"term": "upright", "weight": 1.0}]}
+    )
     compiled = compile_program(program, go1.spec, np)
     config = behavior.default_config()
     config.push_interval_s, config.push_speed = 0.04, 0.5  # about every other step
-    pushed, still = (NativeBatchEnv(go1, compiled, 4, seed=0, config=c) for c in (config, behavior.default_config()))
+    pushed, still = (
+        NativeBatchEnv(go1, compiled, 4, seed=0, config=c) for c in (config, behavior.default_config())
+    )
     assert still._pushes is None  # off by default
     speeds = {}
     for name, env in (("pushed", pushed), ("still", still)):
@@ -88,7 +109,9 @@ def test_adapted_base_moves_the_robot_as_before(go1, cfg):
     ratio = base.action_scale(go1) / base.action_scale(go1, motion)
     assert ratio.max() == pytest.approx(2.0) and ratio.min() == pytest.approx(1.0)
     adapted = base.adapt_to_action_scale(params, ratio, base.action_obs_slice(go1))
-    networks = ppo.make_networks(behavior.observation_size(go1), go1.action_size, cfg.policy_hidden, cfg.value_hidden)
+    networks = ppo.make_networks(
+        behavior.observation_size(go1), go1.action_size, cfg.policy_hidden, cfg.value_hidden
+    )
     act = ppo.make_deterministic_policy(networks)
     env = NativeBatchEnv(go1, compile_program(SHAKE, go1.spec, np), 8, seed=1)
     obs = env.reset()
@@ -136,8 +159,14 @@ def test_fine_tune_starts_from_the_base_and_keeps_its_balance(go1, cfg):
     falls = {}
     trained = {}
     for label, init in (("base", base_params), ("scratch", None)):
-        env = NativeBatchEnv(go1, compiled, cfg.num_envs, seed=0, motion=SHAKE.motion,
-                             clock_hz=behavior.program_clock_hz(SHAKE))
+        env = NativeBatchEnv(
+            go1,
+            compiled,
+            cfg.num_envs,
+            seed=0,
+            motion=SHAKE.motion,
+            clock_hz=behavior.program_clock_hz(SHAKE),
+        )
         count = [0]
         step = env.step
 
@@ -147,13 +176,17 @@ def test_fine_tune_starts_from_the_base_and_keeps_its_balance(go1, cfg):
             return out
 
         env.step = counting_step
-        trained[label], _ = ppo.train(env, 2 * cfg.num_envs * cfg.unroll_length, cfg, seed=0, init_params=init,
-                                      critic_warmup_iters=2)
+        trained[label], _ = ppo.train(
+            env, 2 * cfg.num_envs * cfg.unroll_length, cfg, seed=0, init_params=init, critic_warmup_iters=2
+        )
         falls[label] = count[0]
-    same = jax.tree_util.tree_map(lambda a, b: np.array_equal(np.asarray(a), np.asarray(b)),
-                                  trained["base"][1], base_params[1])
+    same = jax.tree_util.tree_map(
+        lambda a, b: np.array_equal(np.asarray(a), np.asarray(b)), trained["base"][1], base_params[1]
+    )
     assert all(jax.tree_util.tree_leaves(same)), "the warm-up moved the base policy"
-    assert int(trained["base"][0].count.to_numpy()) > int(base_params[0].count.to_numpy())  # statistics kept and updated, not reset
+    assert int(trained["base"][0].count.to_numpy()) > int(
+        base_params[0].count.to_numpy()
+    )  # statistics kept and updated, not reset
     assert falls["base"] <= falls["scratch"], falls
 
 
@@ -167,7 +200,9 @@ def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
     monkeypatch.setattr(base, "BASE_DIR", packaged)
     events = []
     program = SHAKE.model_dump()
-    result = run_training_job(GO1, program, 1_000, tmp_path / "job", render_seconds=1.0, on_event=events.append)
+    result = run_training_job(
+        GO1, program, 1_000, tmp_path / "job", render_seconds=1.0, on_event=events.append
+    )
     started = next(e for e in events if e["type"] == "started")
     assert "corrupt" in started["init"] and "training from scratch" in started["init"]
     assert result["init"] == started["init"]

@@ -9,8 +9,16 @@ from tabrl.train.ppo import Progress
 
 
 def _progress(steps: int, reward: float, shares: dict[str, float]) -> Progress:
-    return Progress(steps=steps, total_steps=3000, mean_episode_reward=reward, mean_step_reward=reward / 500,
-                    term_shares=shares, steps_per_s=1000.0, eta_s=1.0, episodes=3)
+    return Progress(
+        steps=steps,
+        total_steps=3000,
+        mean_episode_reward=reward,
+        mean_step_reward=reward / 500,
+        term_shares=shares,
+        steps_per_s=1000.0,
+        eta_s=1.0,
+        episodes=3,
+    )
 
 
 def test_curve_csv_has_a_row_per_iteration_and_a_column_per_term(tmp_path):

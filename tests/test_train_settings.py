@@ -13,4 +13,5 @@ def test_small_budgets_buy_more_iterations():
         assert isinstance(cfg, PPOConfig) and cfg.num_envs % cfg.num_minibatches == 0
     # The network never changes with the budget, so a checkpoint fine-tunes under any budget.
     assert {ppo_config_for(s, c).policy_hidden for s in (10_000, 100_000) for c in ("quadruped", "arm")} == {
-        PPOConfig().policy_hidden}
+        PPOConfig().policy_hidden
+    }

@@ -81,9 +81,13 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         finally:
             await asyncio.to_thread(app.state.executor.shutdown)
 
-    app = FastAPI(title="TabRL Training Studio", version=__version__, lifespan=lifespan,
-                  description="Turn a sentence into trained robot behaviors: design reward approaches, train them "
-                              "with PPO on MuJoCo Playground robots, compare their videos. Live events: `/api/ws`.")
+    app = FastAPI(
+        title="TabRL Training Studio",
+        version=__version__,
+        lifespan=lifespan,
+        description="Turn a sentence into trained robot behaviors: design reward approaches, train them "
+        "with PPO on MuJoCo Playground robots, compare their videos. Live events: `/api/ws`.",
+    )
     app.state.settings = settings
     app.state.hub = EventHub()
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -14,8 +14,13 @@ from fastapi import HTTPException
 from tabrl.jobs.models import Job, StudioSession
 
 # What a job folder offers for download: URL name -> artifacts key.
-FILES = {"video.mp4": "video", "poster.jpg": "poster", "metrics.json": "metrics", "curves.csv": "curves",
-         "sheet.jpg": "sheet"}
+FILES = {
+    "video.mp4": "video",
+    "poster.jpg": "poster",
+    "metrics.json": "metrics",
+    "curves.csv": "curves",
+    "sheet.jpg": "sheet",
+}
 
 
 def job_root(data_dir: Path, session_id: str, job_id: int) -> Path:
@@ -88,9 +93,19 @@ def session_zip(data_dir: Path, session: StudioSession):
     included: list[str] = []
     skipped: list[dict[str, str]] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("session.json", json.dumps({"id": session.id, "model_id": session.model_id,
-                                                "prompt": session.prompt, "num_steps": session.num_steps,
-                                                "programs": [a.program for a in session.approaches]}, indent=2))
+        zf.writestr(
+            "session.json",
+            json.dumps(
+                {
+                    "id": session.id,
+                    "model_id": session.model_id,
+                    "prompt": session.prompt,
+                    "num_steps": session.num_steps,
+                    "programs": [a.program for a in session.approaches],
+                },
+                indent=2,
+            ),
+        )
         for job in session.jobs:
             if job.status != "done":
                 continue
@@ -113,8 +128,13 @@ def session_zip(data_dir: Path, session: StudioSession):
                 included.append(arcname)
             zf.writestr(f"{name}/program.json", _program_json(job))
             included.append(f"{name}/program.json")
-        zf.writestr("manifest.json", json.dumps({"session_id": session.id, "files": included, "skipped": skipped,
-                                                 "complete": not skipped}, indent=2))
+        zf.writestr(
+            "manifest.json",
+            json.dumps(
+                {"session_id": session.id, "files": included, "skipped": skipped, "complete": not skipped},
+                indent=2,
+            ),
+        )
     out.seek(0)
     return out
 

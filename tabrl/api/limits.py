@@ -25,31 +25,43 @@ def check_job_room(db: Session, settings: Settings, session_id: str, adding: int
     """429 unless ``adding`` more jobs fit under the per-session and the total cap."""
     in_session = store.active_jobs(db, session_id)
     if in_session + adding > settings.max_active_jobs_per_session:
-        raise HTTPException(429, f"session {session_id} already has {in_session} job(s) queued or running; at most "
-                                 f"{settings.max_active_jobs_per_session} at once (TABRL_MAX_ACTIVE_JOBS_PER_SESSION), "
-                                 f"so {adding} more cannot be queued: wait for some to finish or cancel them")
+        raise HTTPException(
+            429,
+            f"session {session_id} already has {in_session} job(s) queued or running; at most "
+            f"{settings.max_active_jobs_per_session} at once (TABRL_MAX_ACTIVE_JOBS_PER_SESSION), "
+            f"so {adding} more cannot be queued: wait for some to finish or cancel them",
+        )
     total = store.active_jobs(db)
     if total + adding > settings.max_active_jobs:
-        raise HTTPException(429, f"the studio already has {total} job(s) queued or running; at most "
-                                 f"{settings.max_active_jobs} at once (TABRL_MAX_ACTIVE_JOBS), so {adding} more "
-                                 f"cannot be queued: try again when some have finished")
+        raise HTTPException(
+            429,
+            f"the studio already has {total} job(s) queued or running; at most "
+            f"{settings.max_active_jobs} at once (TABRL_MAX_ACTIVE_JOBS), so {adding} more "
+            f"cannot be queued: try again when some have finished",
+        )
 
 
 def check_design_room(session: StudioSession, settings: Settings) -> None:
     held = len(session.designs or [])
     if held >= settings.max_designs_per_session:
-        raise HTTPException(429, f"session {session.id} already holds {held} designs; at most "
-                                 f"{settings.max_designs_per_session} (TABRL_MAX_DESIGNS_PER_SESSION): start a new "
-                                 f"session to design more")
+        raise HTTPException(
+            429,
+            f"session {session.id} already holds {held} designs; at most "
+            f"{settings.max_designs_per_session} (TABRL_MAX_DESIGNS_PER_SESSION): start a new "
+            f"session to design more",
+        )
 
 
 def check_session_room(db: Session, settings: Settings) -> None:
     since = utcnow() - dt.timedelta(hours=1)
     recent = store.sessions_since(db, since)
     if recent >= settings.max_sessions_per_hour:
-        raise HTTPException(429, f"{recent} sessions were started in the last hour; at most "
-                                 f"{settings.max_sessions_per_hour} per hour (TABRL_MAX_SESSIONS_PER_HOUR): "
-                                 f"reopen a past session or try again later")
+        raise HTTPException(
+            429,
+            f"{recent} sessions were started in the last hour; at most "
+            f"{settings.max_sessions_per_hour} per hour (TABRL_MAX_SESSIONS_PER_HOUR): "
+            f"reopen a past session or try again later",
+        )
 
 
 class EventCompactor:

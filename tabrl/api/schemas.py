@@ -21,7 +21,7 @@ RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
     # SQLite hands back naive datetimes; every stored time is UTC, so say so on the wire.
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
@@ -36,7 +36,9 @@ class StepsRange(BaseModel):
 class Estimate(BaseModel):
     overhead_s: float = Field(description="Fixed cost per approach: worker start, compile, 10 s video.")
     steps_per_s: float = Field(description="Training throughput on this machine.")
-    parallel_speedup: float = Field(description="A batch's speed-up from running `workers` jobs at once (≥ 1).")
+    parallel_speedup: float = Field(
+        description="A batch's speed-up from running `workers` jobs at once (≥ 1)."
+    )
 
 
 class Info(BaseModel):
@@ -191,17 +193,26 @@ class _Request(BaseModel):
 class ConfigureRequest(_Request):
     model_id: str = Field(min_length=1, max_length=128, examples=["Go1JoystickFlatTerrain"])
     prompt: str = Field(examples=["keep shaking your hips aloha dude!"])
-    num_steps: int = Field(50_000, description="Environment steps per approach; the allowed range is in /api/info.")
-    providers: list[str] | None = Field(None, max_length=8, description="LLM providers to ask; none: the built-in designer.")
+    num_steps: int = Field(
+        50_000, description="Environment steps per approach; the allowed range is in /api/info."
+    )
+    providers: list[str] | None = Field(
+        None, max_length=8, description="LLM providers to ask; none: the built-in designer."
+    )
     fresh: bool = Field(False, description="Ask the providers again instead of reusing stored approaches.")
 
 
 class BatchRequest(_Request):
     session_id: str = Field(min_length=1, max_length=32)
-    approach_ids: list[RowId] | None = Field(None, max_length=64, description="Default: the first design's approaches.")
+    approach_ids: list[RowId] | None = Field(
+        None, max_length=64, description="Default: the first design's approaches."
+    )
     num_steps: int | None = Field(None, description="Default: the session's steps.")
-    from_base: bool = Field(True, description="Start from the robot's base policy where one fits and its robot "
-                                              "category gains from it (see GET /api/models); false: from scratch.")
+    from_base: bool = Field(
+        True,
+        description="Start from the robot's base policy where one fits and its robot "
+        "category gains from it (see GET /api/models); false: from scratch.",
+    )
 
 
 class RenderRequest(_Request):
@@ -212,7 +223,9 @@ class RenderRequest(_Request):
 class RefineRequest(_Request):
     job_id: RowId = Field(description="A finished training job to improve on.")
     words: str | None = Field(None, max_length=500, examples=["more hips, less jumping"])
-    provider: str | None = Field(None, max_length=64, description="An LLM provider; none: the built-in rules.")
+    provider: str | None = Field(
+        None, max_length=64, description="An LLM provider; none: the built-in rules."
+    )
 
 
 # ----------------------------------------------------------------------------- rows → models
@@ -242,41 +255,93 @@ def success_lines(program: dict[str, Any]) -> list[str]:
 
 def approach_out(a: db.Approach) -> ApproachOut:
     program = a.program
-    terms = [TermOut(term=t.get("term", ""), weight=float(t.get("weight", 1.0)), params=t.get("params") or {},
-                     expr=t.get("expr"), label=term_label(t)) for t in program.get("terms", [])]
-    return ApproachOut(id=a.id, index=a.index, design=a.design, name=program.get("name", f"Approach {a.index + 1}"),
-                       summary=program.get("summary", ""), terms=terms, source=a.source, fallback=a.fallback,
-                       notes=list(program.get("notes") or []), program=program,
-                       motion=motion_lines(program), success=success_lines(program))
-
+    terms = [
+        TermOut(
+            term=t.get("term", ""),
+            weight=float(t.get("weight", 1.0)),
+            params=t.get("params") or {},
+            expr=t.get("expr"),
+            label=term_label(t),
+        )
+        for t in program.get("terms", [])
+    ]
+    return ApproachOut(
+        id=a.id,
+        index=a.index,
+        design=a.design,
+        name=program.get("name", f"Approach {a.index + 1}"),
+        summary=program.get("summary", ""),
+        terms=terms,
+        source=a.source,
+        fallback=a.fallback,
+        notes=list(program.get("notes") or []),
+        program=program,
+        motion=motion_lines(program),
+        success=success_lines(program),
+    )
 
 
 def job_out(job: db.Job) -> JobOut:
     art = job.artifacts or {}
     done = job.status == db.DONE
     return JobOut(
-        id=job.id, session_id=job.session_id, approach_id=job.approach_id, kind=job.kind, status=job.status,
-        progress=job.progress, steps_done=job.steps_done, total_steps=job.total_steps, mean_reward=job.mean_reward,
-        eta_s=job.eta_s, error=job.error, created_at=job.created_at, started_at=job.started_at,
+        id=job.id,
+        session_id=job.session_id,
+        approach_id=job.approach_id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        steps_done=job.steps_done,
+        total_steps=job.total_steps,
+        mean_reward=job.mean_reward,
+        eta_s=job.eta_s,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
         finished_at=job.finished_at,
         video_url=f"/api/jobs/{job.id}/video.mp4" if done and art.get("video") else None,
         poster_url=f"/api/jobs/{job.id}/poster.jpg" if done and art.get("poster") else None,
         curves_url=f"/api/jobs/{job.id}/curves.csv" if done and art.get("curves") else None,
         policy_url=f"/api/jobs/{job.id}/policy.zip" if done and art.get("policy") else None,
-        metrics=job.metrics, verdict=(job.metrics or {}).get("verdict"))
+        metrics=job.metrics,
+        verdict=(job.metrics or {}).get("verdict"),
+    )
 
 
 def session_out(s: db.StudioSession, model_label: str) -> SessionOut:
     designs = []
     for d in s.designs or []:
         approaches = [approach_out(a) for a in s.approaches if a.design == d["index"]]
-        designs.append(DesignOut(index=d["index"], provider=d.get("provider", "builtin"), label=d.get("label", ""),
-                                 model=d.get("model", ""), error=d.get("error"), cached=d.get("cached", False),
-                                 approaches=approaches))
-    return SessionOut(id=s.id, model_id=s.model_id, model_label=model_label, prompt=s.prompt, num_steps=s.num_steps,
-                      created_at=s.created_at, designs=designs, jobs=[job_out(j) for j in s.jobs])
+        designs.append(
+            DesignOut(
+                index=d["index"],
+                provider=d.get("provider", "builtin"),
+                label=d.get("label", ""),
+                model=d.get("model", ""),
+                error=d.get("error"),
+                cached=d.get("cached", False),
+                approaches=approaches,
+            )
+        )
+    return SessionOut(
+        id=s.id,
+        model_id=s.model_id,
+        model_label=model_label,
+        prompt=s.prompt,
+        num_steps=s.num_steps,
+        created_at=s.created_at,
+        designs=designs,
+        jobs=[job_out(j) for j in s.jobs],
+    )
 
 
 def event_out(e: db.Event, job: db.Job) -> EventOut:
-    return EventOut(id=e.id, job_id=e.job_id, session_id=e.session_id, type=e.type, data=e.data,
-                    created_at=e.created_at, job=job_out(job))
+    return EventOut(
+        id=e.id,
+        job_id=e.job_id,
+        session_id=e.session_id,
+        type=e.type,
+        data=e.data,
+        created_at=e.created_at,
+        job=job_out(job),
+    )

@@ -79,8 +79,12 @@ class TokenMiddleware:
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": 4401, "reason": "missing or wrong token"})
             return
-        await _json_response(send, 401, "This studio requires a token: send 'Authorization: Bearer <token>' "
-                                        "or open the page with ?token=<token> (the server's TABRL_TOKEN).")
+        await _json_response(
+            send,
+            401,
+            "This studio requires a token: send 'Authorization: Bearer <token>' "
+            "or open the page with ?token=<token> (the server's TABRL_TOKEN).",
+        )
 
 
 def _with_cookie(send, token: str):
@@ -132,8 +136,12 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send, size: str) -> None:
-        await _json_response(send, 413, f"The request body is {size}; at most {self.limit:,} bytes are accepted.",
-                             headers=[(b"connection", b"close")])
+        await _json_response(
+            send,
+            413,
+            f"The request body is {size}; at most {self.limit:,} bytes are accepted.",
+            headers=[(b"connection", b"close")],
+        )
 
 
 _TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']*", re.IGNORECASE)
@@ -172,7 +180,15 @@ def install_log_redaction() -> None:
 
 async def _json_response(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

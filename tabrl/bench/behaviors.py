@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tabrl.rewards import checks
 
@@ -24,8 +25,8 @@ SUITES: dict[str, dict[str, str]] = {
         "walk forward": "forward_speed >= 0.3 and falls < 1",
         "spin in place": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1",
         "keep shaking your hips aloha dude!": "hip_abduction_amplitude >= 0.15 and hip_abduction_frequency >= 0.5 and "
-                                              "hip_abduction_frequency <= 4 and drift <= 0.5 and upright >= 0.9 and "
-                                              "falls < 1",
+        "hip_abduction_frequency <= 4 and drift <= 0.5 and upright >= 0.9 and "
+        "falls < 1",
         # Tumbling varies the height too: no falls, and every foot off the ground several times.
         "jump up and down": "base_height_std >= 0.03 and airborne_moments >= 3 and falls < 1",
         "lie down": "height_ratio <= 0.6 and upright >= 0.9 and falls < 1",
@@ -34,7 +35,7 @@ SUITES: dict[str, dict[str, str]] = {
         "walk forward": "forward_speed >= 0.3 and falls < 1",
         "spin in place": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1",
         "shake your hips": "hip_abduction_amplitude >= 0.1 and hip_abduction_frequency >= 0.5 and drift <= 0.5 and "
-                           "upright >= 0.9 and falls < 1",
+        "upright >= 0.9 and falls < 1",
         "sit": "pitch >= 0.2 and height_ratio <= 0.9 and falls < 1",
     },
     "UR5e": {
@@ -85,9 +86,16 @@ class ApproachResult:
     own_passed: bool | None = None
 
 
-def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, seed: int = 0, model: str = MODEL,
-              on_result: Callable[[ApproachResult], None] | None = None,
-              from_base: bool | None = None) -> dict[str, Any]:
+def run_suite(
+    steps: int,
+    out_root: Path,
+    *,
+    prompts: list[str] | None = None,
+    seed: int = 0,
+    model: str = MODEL,
+    on_result: Callable[[ApproachResult], None] | None = None,
+    from_base: bool | None = None,
+) -> dict[str, Any]:
     from tabrl.design.builtin import design_approaches
     from tabrl.robots.catalog import load_robot
     from tabrl.train.pipeline import run_training_job
@@ -107,8 +115,17 @@ def run_suite(steps: int, out_root: Path, *, prompts: list[str] | None = None, s
             res = run_training_job(model, program, steps, out, seed=seed, from_base=from_base)
             ok, detail = check_metrics(spec, suite[prompt], res["metrics"])
             own = res["metrics"].get("verdict")
-            r = ApproachResult(prompt, i, program.name, ok, detail, time.perf_counter() - t0, str(out),
-                               own_check=own["summary"] if own else "", own_passed=own["passed"] if own else None)
+            r = ApproachResult(
+                prompt,
+                i,
+                program.name,
+                ok,
+                detail,
+                time.perf_counter() - t0,
+                str(out),
+                own_check=own["summary"] if own else "",
+                own_passed=own["passed"] if own else None,
+            )
             results.append(r)
             if on_result is not None:
                 on_result(r)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import mujoco
 import numpy as np
@@ -31,8 +32,9 @@ def _program(model_id: str, prompt: str):
     return design_approaches(model_id, prompt)[0]
 
 
-def native_env_throughput(model_id: str = BENCH_MODEL, num_envs: int = 64, nthread: int = 2,
-                          seconds: float = 3.0) -> dict[str, Any]:
+def native_env_throughput(
+    model_id: str = BENCH_MODEL, num_envs: int = 64, nthread: int = 2, seconds: float = 3.0
+) -> dict[str, Any]:
     """Full native env step (physics + features + reward + obs) vs raw ``mujoco.rollout``."""
     from mujoco import rollout
 
@@ -75,7 +77,10 @@ def native_env_throughput(model_id: str = BENCH_MODEL, num_envs: int = 64, nthre
     long_rate = _timed_rate(raw_long, seconds)
     step_rate = _timed_rate(raw_per_step, seconds)
     return {
-        "model": model_id, "num_envs": num_envs, "threads": nthread, "substeps": nsub,
+        "model": model_id,
+        "num_envs": num_envs,
+        "threads": nthread,
+        "substeps": nsub,
         "env_steps_per_s": ours,
         "raw_rollout_steps_per_s": long_rate,
         "raw_rollout_per_control_step_steps_per_s": step_rate,
@@ -100,8 +105,13 @@ def ppo_throughput(model_id: str, steps: int = 30_000, prompt: str = "walk forwa
     ppo.train(env, steps, cfg, on_progress=lambda p: marks.append((p.steps, time.perf_counter())))
     total = time.perf_counter() - start
     (s0, t0), (s1, t1) = marks[0], marks[-1]
-    return {"model": model_id, "steps": s1, "wall_s": total, "steps_per_s_overall": s1 / total,
-            "steps_per_s_after_compile": (s1 - s0) / max(t1 - t0, 1e-9)}
+    return {
+        "model": model_id,
+        "steps": s1,
+        "wall_s": total,
+        "steps_per_s_overall": s1 / total,
+        "steps_per_s_after_compile": (s1 - s0) / max(t1 - t0, 1e-9),
+    }
 
 
 def _random_policy(robot):
@@ -122,7 +132,9 @@ def _random_policy(robot):
     return policy
 
 
-def bare_render_ms(robot, qpos: np.ndarray, frames: int, width: int, height: int, full_meshes: bool = True) -> float:
+def bare_render_ms(
+    robot, qpos: np.ndarray, frames: int, width: int, height: int, full_meshes: bool = True
+) -> float:
     """A bare ``mujoco.Renderer`` (same scene options as ours) drawing ``frames`` recorded poses."""
     from tabrl.render import video
 
@@ -146,8 +158,9 @@ def bare_render_ms(robot, qpos: np.ndarray, frames: int, width: int, height: int
     return ms
 
 
-def render_ms_per_frame(model_id: str = BENCH_MODEL, seconds: float = 10.0, width: int = 640,
-                        height: int = 360) -> dict[str, Any]:
+def render_ms_per_frame(
+    model_id: str = BENCH_MODEL, seconds: float = 10.0, width: int = 640, height: int = 360
+) -> dict[str, Any]:
     """Our whole video step (rollout + render + encode + poster/trajectory/metrics) per frame, beside a bare
     renderer on the same scene and size measured just before and just after it (their mean is the floor)."""
     from tabrl.render.artifacts import render_policy
@@ -168,13 +181,21 @@ def render_ms_per_frame(model_id: str = BENCH_MODEL, seconds: float = 10.0, widt
         decimated = bare_render_ms(robot, qpos, frames, width, height, full_meshes=False)
     del warm
     bare = (before + after) / 2
-    return {"model": model_id, "width": width, "height": height, "frames": frames,
-            "ours_ms_per_frame": ours, "bare_renderer_ms_per_frame": bare,
-            "bare_renderer_runs_ms": [before, after], "bare_renderer_decimated_ms_per_frame": decimated,
-            "ratio_ours_to_bare": ours / bare, "ratio_floor_lowered": decimated / bare,
-            "gl": os.environ.get("MUJOCO_GL", ""),
-            "note": "ours = rollout + render + encode + poster/trajectory/metrics; bare = update_scene + render "
-                    "of the full meshes; decimated = the drawing model our renderer uses"}
+    return {
+        "model": model_id,
+        "width": width,
+        "height": height,
+        "frames": frames,
+        "ours_ms_per_frame": ours,
+        "bare_renderer_ms_per_frame": bare,
+        "bare_renderer_runs_ms": [before, after],
+        "bare_renderer_decimated_ms_per_frame": decimated,
+        "ratio_ours_to_bare": ours / bare,
+        "ratio_floor_lowered": decimated / bare,
+        "gl": os.environ.get("MUJOCO_GL", ""),
+        "note": "ours = rollout + render + encode + poster/trajectory/metrics; bare = update_scene + render "
+        "of the full meshes; decimated = the drawing model our renderer uses",
+    }
 
 
 def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.0) -> dict[str, Any] | None:
@@ -183,13 +204,20 @@ def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.
     except ImportError:
         return None
     try:
-        env = envpool.make("Go1JoystickFlatTerrain-v1", env_type="gymnasium", num_envs=num_envs, num_threads=nthread)
+        env = envpool.make(
+            "Go1JoystickFlatTerrain-v1", env_type="gymnasium", num_envs=num_envs, num_threads=nthread
+        )
     except Exception as e:  # the task may be missing from an envpool build
         return {"error": f"{type(e).__name__}: {e}"}
     env.reset()
     act = np.zeros((num_envs,) + env.action_space.shape, np.float32)
     rate = _timed_rate(lambda: (env.step(act), num_envs)[1], seconds)
-    return {"env": "Go1JoystickFlatTerrain-v1", "num_envs": num_envs, "threads": nthread, "env_steps_per_s": rate}
+    return {
+        "env": "Go1JoystickFlatTerrain-v1",
+        "num_envs": num_envs,
+        "threads": nthread,
+        "env_steps_per_s": rate,
+    }
 
 
 def end_to_end(model_id: str = BENCH_MODEL, steps: int = 50_000) -> dict[str, Any]:
@@ -200,8 +228,14 @@ def end_to_end(model_id: str = BENCH_MODEL, steps: int = 50_000) -> dict[str, An
         start = time.perf_counter()
         res = run_training_job(model_id, program, steps, Path(tmp) / "job", seed=0)
         wall = time.perf_counter() - start
-    return {"model": model_id, "steps": res["steps"], "approach": program.name, "wall_s": wall,
-            "train_wall_s": res["train_wall_s"], "render_and_save_s": wall - res["train_wall_s"]}
+    return {
+        "model": model_id,
+        "steps": res["steps"],
+        "approach": program.name,
+        "wall_s": wall,
+        "train_wall_s": res["train_wall_s"],
+        "render_and_save_s": wall - res["train_wall_s"],
+    }
 
 
 def approaches_cli_latency(data_dir: Path, runs: int = 2) -> dict[str, Any]:
@@ -216,7 +250,12 @@ def approaches_cli_latency(data_dir: Path, runs: int = 2) -> dict[str, Any]:
         start = time.perf_counter()
         subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
         walls.append(time.perf_counter() - start)
-    return {"command": " ".join(cmd[2:]), "first_s": walls[0], "warm_s": min(walls[1:] or walls), "runs_s": walls}
+    return {
+        "command": " ".join(cmd[2:]),
+        "first_s": walls[0],
+        "warm_s": min(walls[1:] or walls),
+        "runs_s": walls,
+    }
 
 
 class _Studio:
@@ -233,7 +272,7 @@ class _Studio:
         self.env = {**os.environ, "TABRL_DATA_DIR": str(data_dir), **env}
         self.process = None
 
-    def __enter__(self) -> "_Studio":
+    def __enter__(self) -> _Studio:
         import shutil
         import subprocess
         import sys
@@ -251,8 +290,12 @@ class _Studio:
             if src.exists():
                 shutil.copy(src, cache / name)
         self.log = open(self.data_dir / "serve.log", "wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
-                                        env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 180
         while True:
             try:
@@ -260,7 +303,9 @@ class _Studio:
                 return self
             except httpx.HTTPError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"tabrl serve did not start; see {self.data_dir / 'serve.log'}") from None
+                    raise RuntimeError(
+                        f"tabrl serve did not start; see {self.data_dir / 'serve.log'}"
+                    ) from None
                 time.sleep(0.3)
 
     def __exit__(self, *exc) -> None:
@@ -309,14 +354,21 @@ def _first_progress(data_dir: Path, job_id: int) -> dict[str, Any]:
     started, progress, queued = at["started"], at["progress"], at["queued"]
     to_progress = (progress.created_at - started.created_at).total_seconds()
     handover = float(started.data.get("handover_s") or 0.0)
-    return {"job": job_id, "worker_pid": started.data.get("worker_pid"), "worker_jobs": started.data.get("worker_jobs"),
-            "worker_warm_up_s": started.data.get("worker_warm_s"), "worker_warmed": started.data.get("worker_warmed"),
-            "dequeue_to_first_progress_s": handover + to_progress,
-            "queued_to_first_progress_s": (progress.created_at - queued.created_at).total_seconds(),
-            "started_to_first_progress_s": to_progress}
+    return {
+        "job": job_id,
+        "worker_pid": started.data.get("worker_pid"),
+        "worker_jobs": started.data.get("worker_jobs"),
+        "worker_warm_up_s": started.data.get("worker_warm_s"),
+        "worker_warmed": started.data.get("worker_warmed"),
+        "dequeue_to_first_progress_s": handover + to_progress,
+        "queued_to_first_progress_s": (progress.created_at - queued.created_at).total_seconds(),
+        "started_to_first_progress_s": to_progress,
+    }
 
 
-def studio(train_all: bool, raw_physics_steps_per_s: float | None, bare_render_ms: float | None) -> dict[str, Any]:
+def studio(
+    train_all: bool, raw_physics_steps_per_s: float | None, bare_render_ms: float | None
+) -> dict[str, Any]:
     """Through a real ``tabrl serve``: cold and warm job start, the CLI, and optionally a whole Train All."""
     import shutil
 
@@ -327,28 +379,39 @@ def studio(train_all: bool, raw_physics_steps_per_s: float | None, bare_render_m
     try:
         with _Studio(data_dir) as server, httpx.Client(base_url=server.url, timeout=120) as http:
             out["approaches_cli"] = approaches_cli_latency(data_dir)
-            session = http.post("/api/training/configure", json={"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT,
-                                                                 "num_steps": 50_000}).json()
+            session = http.post(
+                "/api/training/configure",
+                json={"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": 50_000},
+            ).json()
             approaches = [a["id"] for a in session["designs"][0]["approaches"]]
             # Two small jobs one after the other on a fresh data dir: the first is the worker's first real job
             # (its warm-up compiled Go1 once: worker_warm_up_s), the second runs on a worker that trained already.
             probes = []
             for _ in range(2):
-                (job,) = http.post("/api/training/batch", json={"session_id": session["id"],
-                                                                "approach_ids": approaches[:1],
-                                                                "num_steps": 10_000}).json()["jobs"]
+                (job,) = http.post(
+                    "/api/training/batch",
+                    json={"session_id": session["id"], "approach_ids": approaches[:1], "num_steps": 10_000},
+                ).json()["jobs"]
                 _wait_jobs(http, [job["id"]])
                 probes.append(_first_progress(data_dir, job["id"]))
-            out["job_start"] = {"first_job": probes[0], "second_job": probes[1],
-                                "warm_dequeue_to_first_progress_s": probes[1]["dequeue_to_first_progress_s"],
-                                "same_worker": probes[0]["worker_pid"] == probes[1]["worker_pid"]}
-            out["worker_rss_mb_after_go1_jobs"] = {pid: _rss_mb(pid) for pid in {p["worker_pid"] for p in probes}}
+            out["job_start"] = {
+                "first_job": probes[0],
+                "second_job": probes[1],
+                "warm_dequeue_to_first_progress_s": probes[1]["dequeue_to_first_progress_s"],
+                "same_worker": probes[0]["worker_pid"] == probes[1]["worker_pid"],
+            }
+            out["worker_rss_mb_after_go1_jobs"] = {
+                pid: _rss_mb(pid) for pid in {p["worker_pid"] for p in probes}
+            }
             if train_all:
-                estimate = http.get("/api/estimate", params={"model_id": BENCH_MODEL, "steps": 50_000,
-                                                             "approaches": 3}).json()
+                estimate = http.get(
+                    "/api/estimate", params={"model_id": BENCH_MODEL, "steps": 50_000, "approaches": 3}
+                ).json()
                 start = time.perf_counter()
-                jobs = http.post("/api/training/batch", json={"session_id": session["id"], "approach_ids": approaches,
-                                                              "num_steps": 50_000}).json()["jobs"]
+                jobs = http.post(
+                    "/api/training/batch",
+                    json={"session_id": session["id"], "approach_ids": approaches, "num_steps": 50_000},
+                ).json()["jobs"]
                 done = _wait_jobs(http, [j["id"] for j in jobs])
                 wall = time.perf_counter() - start
                 steps = sum(j["steps_done"] for j in done)
@@ -357,13 +420,20 @@ def studio(train_all: bool, raw_physics_steps_per_s: float | None, bare_render_m
                 if raw_physics_steps_per_s and bare_render_ms:
                     floor = steps / raw_physics_steps_per_s + frames * bare_render_ms / 1000
                 out["train_all"] = {
-                    "model": BENCH_MODEL, "approaches": 3, "steps_each": 50_000, "steps_trained": steps,
-                    "video_frames": frames, "wall_s": wall,
+                    "model": BENCH_MODEL,
+                    "approaches": 3,
+                    "steps_each": 50_000,
+                    "steps_trained": steps,
+                    "video_frames": frames,
+                    "wall_s": wall,
                     "raw_physics_s": steps / raw_physics_steps_per_s if raw_physics_steps_per_s else None,
                     "bare_render_s": frames * bare_render_ms / 1000 if bare_render_ms else None,
                     "ratio_wall_to_physics_plus_bare_render": wall / floor if floor else None,
-                    "estimate_before_s": estimate.get("seconds"), "estimate_basis": estimate.get("basis"),
-                    "estimate_error": (estimate["seconds"] - wall) / wall if estimate.get("seconds") else None,
+                    "estimate_before_s": estimate.get("seconds"),
+                    "estimate_basis": estimate.get("basis"),
+                    "estimate_error": (estimate["seconds"] - wall) / wall
+                    if estimate.get("seconds")
+                    else None,
                 }
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -389,12 +459,20 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
             except Exception as e:  # a robot whose assets are missing here
                 out["render_other_robots"][model_id] = {"error": f"{type(e).__name__}: {e}"}
                 continue
-            out["render_other_robots"][model_id] = {k: r[k] for k in (
-                "ours_ms_per_frame", "bare_renderer_ms_per_frame", "bare_renderer_decimated_ms_per_frame",
-                "ratio_ours_to_bare")}
+            out["render_other_robots"][model_id] = {
+                k: r[k]
+                for k in (
+                    "ours_ms_per_frame",
+                    "bare_renderer_ms_per_frame",
+                    "bare_renderer_decimated_ms_per_frame",
+                    "ratio_ours_to_bare",
+                )
+            }
     out["envpool"] = envpool_throughput(seconds=1.0 if quick else 3.0)
     if studio_jobs and not quick:
-        out["studio"] = studio(train_all, native["raw_rollout_steps_per_s"], render["bare_renderer_ms_per_frame"])
+        out["studio"] = studio(
+            train_all, native["raw_rollout_steps_per_s"], render["bare_renderer_ms_per_frame"]
+        )
     elif not quick:
         out["end_to_end"] = end_to_end()
     ratios = {
@@ -404,11 +482,14 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
         "decimated_floor_to_bare_renderer": render["ratio_floor_lowered"],
     }
     if "studio" in out:
-        ratios["warm_job_dequeue_to_first_progress_s"] = out["studio"]["job_start"]["warm_dequeue_to_first_progress_s"]
+        ratios["warm_job_dequeue_to_first_progress_s"] = out["studio"]["job_start"][
+            "warm_dequeue_to_first_progress_s"
+        ]
         ratios["approaches_cli_warm_s"] = out["studio"]["approaches_cli"]["warm_s"]
         if "train_all" in out["studio"]:
-            ratios["train_all_to_physics_plus_bare_render"] = \
-                out["studio"]["train_all"]["ratio_wall_to_physics_plus_bare_render"]
+            ratios["train_all_to_physics_plus_bare_render"] = out["studio"]["train_all"][
+                "ratio_wall_to_physics_plus_bare_render"
+            ]
     out["ratios"] = ratios
     out["machine"]["load_avg_at_end"] = os.getloadavg()
     return out

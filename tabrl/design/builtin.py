@@ -27,8 +27,8 @@ from typing import Any
 from tabrl.design import planner
 from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import Interpretation, interpret
-from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards import checks, shapes
+from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.program import RewardProgram
@@ -36,8 +36,16 @@ from tabrl.robots.profiles import RobotProfile, get_profile
 
 MAX_PROMPT_CHARS = 2000
 
-__all__ = ["DesignError", "Design", "MAX_PROMPT_CHARS", "design", "design_approaches", "check_prompt",
-           "term_signature", "with_shape"]
+__all__ = [
+    "DesignError",
+    "Design",
+    "MAX_PROMPT_CHARS",
+    "design",
+    "design_approaches",
+    "check_prompt",
+    "term_signature",
+    "with_shape",
+]
 
 
 class DesignError(ValueError):
@@ -47,9 +55,11 @@ class DesignError(ValueError):
 def check_prompt(prompt: str) -> str:
     """The prompt, stripped; DesignError if it is empty or longer than MAX_PROMPT_CHARS."""
     if not isinstance(prompt, str) or not prompt.strip():
-        raise DesignError("The prompt is empty: describe the behavior you want, e.g. \"walk forward\".")
+        raise DesignError('The prompt is empty: describe the behavior you want, e.g. "walk forward".')
     if len(prompt) > MAX_PROMPT_CHARS:
-        raise DesignError(f"The prompt is {len(prompt):,} characters long; at most {MAX_PROMPT_CHARS:,} are allowed.")
+        raise DesignError(
+            f"The prompt is {len(prompt):,} characters long; at most {MAX_PROMPT_CHARS:,} are allowed."
+        )
     return prompt.strip()
 
 
@@ -67,8 +77,12 @@ class Design:
     default_used: bool
 
 
-_ASSUMED = {"legged": "stand tall and move gently", "manip": "hold a steady pose with mild motion",
-            "classic": "the robot's basic task with mild motion", "generic": "gentle joint motion"}
+_ASSUMED = {
+    "legged": "stand tall and move gently",
+    "manip": "hold a steady pose with mild motion",
+    "classic": "the robot's basic task with mild motion",
+    "generic": "gentle joint motion",
+}
 
 
 def _robot_profile(model_id: str) -> tuple[RobotProfile, bool]:
@@ -88,7 +102,9 @@ def _compiled_robot(model_id: str) -> Any:
         return None
 
 
-def _reach_shape(robot: Any, reach: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def _reach_shape(
+    robot: Any, reach: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """A recipe's reach goal as a solved pose prior and its check (none when it cannot be solved)."""
     if robot is None or not reach:
         return None, []
@@ -99,8 +115,15 @@ def _reach_shape(robot: Any, reach: dict[str, Any] | None) -> tuple[dict[str, An
     return motion.model_dump(mode="json"), [c.model_dump(mode="json") for c in check]
 
 
-def with_shape(program: RewardProgram, spec: Any, robot: str | None = None, motion: dict[str, Any] | None = None,
-               success: str | None = None, *, explain: bool = True) -> RewardProgram:
+def with_shape(
+    program: RewardProgram,
+    spec: Any,
+    robot: str | None = None,
+    motion: dict[str, Any] | None = None,
+    success: str | None = None,
+    *,
+    explain: bool = True,
+) -> RewardProgram:
     """The program with a motion prior and a success check: the given ones, else read from its terms.
 
     A prior makes the behavior's shape visible from the first training step (the policy learns a
@@ -108,21 +131,32 @@ def with_shape(program: RewardProgram, spec: Any, robot: str | None = None, moti
     """
     if spec is None:
         return program
-    prior = Motion.model_validate(motion) if motion is not None else (
-        program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot))
-    check = program.success or (checks.coerce(success) if success else shapes.success_from_terms(
-        program.terms, spec, prior))
+    prior = (
+        Motion.model_validate(motion)
+        if motion is not None
+        else (program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot))
+    )
+    check = program.success or (
+        checks.coerce(success) if success else shapes.success_from_terms(program.terms, spec, prior)
+    )
     notes = list(program.notes)
     if prior is not None and program.motion is None and explain:
-        notes.append("Motion prior (the policy learns a residual around it): " + "; ".join(describe_motion(prior))
-                     + ".")
+        notes.append(
+            "Motion prior (the policy learns a residual around it): "
+            + "; ".join(describe_motion(prior))
+            + "."
+        )
     if check and program.success is None and explain:
-        labels = [checks.Condition.model_validate(c).label() if isinstance(c, dict) else c.label() for c in check]
+        labels = [
+            checks.Condition.model_validate(c).label() if isinstance(c, dict) else c.label() for c in check
+        ]
         notes.append("Success check: " + " and ".join(labels) + ".")
     data = program.model_dump(mode="json")
-    data.update(motion=prior.model_dump(mode="json") if prior is not None else None,
-                success=[c if isinstance(c, dict) else c.model_dump(mode="json") for c in check] or None,
-                notes=notes)
+    data.update(
+        motion=prior.model_dump(mode="json") if prior is not None else None,
+        success=[c if isinstance(c, dict) else c.model_dump(mode="json") for c in check] or None,
+        notes=notes,
+    )
     return RewardProgram.model_validate(data)
 
 
@@ -134,8 +168,13 @@ def design(model_id: str, prompt: str) -> Design:
     text = check_prompt(prompt)
     profile, derived = _robot_profile(model_id)
     interp = interpret(text)
-    ctx = Ctx(model_id=model_id, profile=profile, derived=derived, mods=read_mods(interp),
-              parts=list(dict.fromkeys(interp.parts)))
+    ctx = Ctx(
+        model_id=model_id,
+        profile=profile,
+        derived=derived,
+        mods=read_mods(interp),
+        parts=list(dict.fromkeys(interp.parts)),
+    )
     hits = planner.intent_recipes(ctx, interp)
     drafts = planner.draft_approaches(ctx, hits)
     shared: list[str] = []
@@ -145,8 +184,10 @@ def design(model_id: str, prompt: str) -> Design:
     default_used = not hits
     if default_used:
         what = ", ".join(f"'{w}'" for w in interp.unknown) or "no behavior words"
-        shared.append(f"No behavior was recognised in the prompt (not understood: {what}); "
-                      f"assumed: {_ASSUMED[planner.domain_of(ctx)]}.")
+        shared.append(
+            f"No behavior was recognised in the prompt (not understood: {what}); "
+            f"assumed: {_ASSUMED[planner.domain_of(ctx)]}."
+        )
     elif interp.unknown:
         shared.append("Not understood (ignored): " + ", ".join(f"'{w}'" for w in interp.unknown) + ".")
     shared += ctx.notes
@@ -156,14 +197,20 @@ def design(model_id: str, prompt: str) -> Design:
     for d in drafts:
         notes = shared + ([d.note] if d.note else [])
         program = RewardProgram.model_validate(
-            {"name": d.name[:MAX_NAME_CHARS], "summary": d.summary[:MAX_SUMMARY_CHARS], "terms": d.main,
-             "notes": notes})
+            {
+                "name": d.name[:MAX_NAME_CHARS],
+                "summary": d.summary[:MAX_SUMMARY_CHARS],
+                "terms": d.main,
+                "notes": notes,
+            }
+        )
         motion, success = d.motion, d.success
         if d.reach and motion is None:
             motion, reach_check = _reach_shape(robot, d.reach)
             if success is None and reach_check:
-                program = program.model_copy(update={"success": [checks.Condition.model_validate(c)
-                                                                  for c in reach_check]})
+                program = program.model_copy(
+                    update={"success": [checks.Condition.model_validate(c) for c in reach_check]}
+                )
         programs.append(with_shape(program, spec, profile.robot, motion, success))
     # One behavior, one verdict: an approach whose terms name no measurable figure (expressions
     # only) is judged by a sibling's check.
@@ -171,17 +218,50 @@ def design(model_id: str, prompt: str) -> Design:
     # moves with a sibling's prior, so its behavior is there from the first step too.
     lead = next((k for k, p in enumerate(programs) if p.motion), None)
     if lead is not None and spec is not None:
-        programs = [p if p.motion else p.model_copy(update={
-            "motion": programs[lead].motion, "notes": [*p.notes, f"Motion prior (as approach {lead + 1}): "
-                                                       + "; ".join(describe_motion(programs[lead].motion)) + "."]})
-            for p in programs]
+        programs = [
+            p
+            if p.motion
+            else p.model_copy(
+                update={
+                    "motion": programs[lead].motion,
+                    "notes": [
+                        *p.notes,
+                        f"Motion prior (as approach {lead + 1}): "
+                        + "; ".join(describe_motion(programs[lead].motion))
+                        + ".",
+                    ],
+                }
+            )
+            for p in programs
+        ]
     sibling = next((p.success for p in programs if p.success), None)
     if sibling:
-        programs = [p if p.success else p.model_copy(update={
-            "success": sibling, "notes": [*p.notes, "Success check (as the other approaches): "
-                                          + " and ".join(c.label() for c in sibling) + "."]}) for p in programs]
-    return Design(model_id=model_id, prompt=text, robot=profile.name, category=profile.category,
-                  interpretation=interp, programs=programs, notes=shared, default_used=default_used)
+        programs = [
+            p
+            if p.success
+            else p.model_copy(
+                update={
+                    "success": sibling,
+                    "notes": [
+                        *p.notes,
+                        "Success check (as the other approaches): "
+                        + " and ".join(c.label() for c in sibling)
+                        + ".",
+                    ],
+                }
+            )
+            for p in programs
+        ]
+    return Design(
+        model_id=model_id,
+        prompt=text,
+        robot=profile.name,
+        category=profile.category,
+        interpretation=interp,
+        programs=programs,
+        notes=shared,
+        default_used=default_used,
+    )
 
 
 def design_approaches(model_id: str, prompt: str) -> list[RewardProgram]:

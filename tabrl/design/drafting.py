@@ -215,8 +215,16 @@ class Draft:
 
 # --------------------------------------------------------------------------- robot geometry by name
 
-_LEG_CODES = {"fr": (True, False), "fl": (True, True), "rr": (False, False), "rl": (False, True),
-              "lf": (True, True), "rf": (True, False), "lh": (False, True), "rh": (False, False)}
+_LEG_CODES = {
+    "fr": (True, False),
+    "fl": (True, True),
+    "rr": (False, False),
+    "rl": (False, True),
+    "lf": (True, True),
+    "rf": (True, False),
+    "lh": (False, True),
+    "rh": (False, False),
+}
 
 
 def place_of(name: str) -> tuple[bool | None, bool | None]:
@@ -227,8 +235,13 @@ def place_of(name: str) -> tuple[bool | None, bool | None]:
         return _LEG_CODES[code]
     words = set(re.split(r"[_\s]", n))
     front = True if ({"front", "fore"} & words) else False if ({"hind", "rear", "back"} & words) else None
-    left = True if ({"left", "l"} & words or n.startswith("left")) else False if (
-        {"right", "r"} & words or n.startswith("right")) else None
+    left = (
+        True
+        if ({"left", "l"} & words or n.startswith("left"))
+        else False
+        if ({"right", "r"} & words or n.startswith("right"))
+        else None
+    )
     return front, left
 
 
@@ -251,6 +264,20 @@ def finger_index(names: list[str], finger: str) -> int | None:
 
 
 PART_LABEL = {  # a body-part word as it reads in an approach's name
-    "hips": "Hip", "rear": "Rear", "head": "Head", "body": "Body", "all": "Full Body", "arm": "Arm", "leg": "Leg",
-    "paw": "Paw", "wrist": "Wrist", "fingers": "Finger", "elbow": "Elbow", "shoulder": "Shoulder", "knee": "Knee",
-    "hand": "Hand", "thumb": "Thumb", "index": "Index Finger"}
+    "hips": "Hip",
+    "rear": "Rear",
+    "head": "Head",
+    "body": "Body",
+    "all": "Full Body",
+    "arm": "Arm",
+    "leg": "Leg",
+    "paw": "Paw",
+    "wrist": "Wrist",
+    "fingers": "Finger",
+    "elbow": "Elbow",
+    "shoulder": "Shoulder",
+    "knee": "Knee",
+    "hand": "Hand",
+    "thumb": "Thumb",
+    "index": "Index Finger",
+}

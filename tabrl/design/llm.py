@@ -49,9 +49,11 @@ def list_providers(settings: Settings | None = None) -> list[ProviderInfo]:
 def providers_payload(settings: Settings | None = None) -> dict[str, Any]:
     """JSON for ``GET /api/llm/providers``: the providers, the default and whether the builtin is there."""
     infos = list_providers(settings)
-    return {"providers": [i.model_dump() for i in infos],
-            "default": next((i.name for i in infos if i.default), None),
-            "builtin": True}
+    return {
+        "providers": [i.model_dump() for i in infos],
+        "default": next((i.name for i in infos if i.default), None),
+        "builtin": True,
+    }
 
 
 def builtin_programs(model_id: str, prompt: str) -> list[RewardProgram]:
@@ -69,20 +71,40 @@ def _checked_prompt(prompt: str) -> str:
 
 
 def _design_key(model_id: str, prompt: str, config: ProviderConfig) -> str:
-    return cache_key(kind="design", v=PROMPT_VERSION, model_id=model_id, prompt=normalize_prompt(prompt),
-                     provider=config.name, provider_kind=config.kind, model=config.model, base_url=config.base_url)
+    return cache_key(
+        kind="design",
+        v=PROMPT_VERSION,
+        model_id=model_id,
+        prompt=normalize_prompt(prompt),
+        provider=config.name,
+        provider_kind=config.kind,
+        model=config.model,
+        base_url=config.base_url,
+    )
 
 
 def _builtin_result(model_id: str, prompt: str) -> DesignResult:
     start = time.perf_counter()
     programs = builtin_programs(model_id, prompt)
-    return DesignResult(provider=BUILTIN, model=BUILTIN, kind=BUILTIN, label="Built-in designer",
-                        approaches=[Approach(program=p.model_dump(mode="json"), source=BUILTIN) for p in programs],
-                        elapsed_s=time.perf_counter() - start)
+    return DesignResult(
+        provider=BUILTIN,
+        model=BUILTIN,
+        kind=BUILTIN,
+        label="Built-in designer",
+        approaches=[Approach(program=p.model_dump(mode="json"), source=BUILTIN) for p in programs],
+        elapsed_s=time.perf_counter() - start,
+    )
 
 
-def design_with_config(model_id: str, prompt: str, config: ProviderConfig, *, fresh: bool = False,
-                       settings: Settings | None = None, robot: Robot | None = None) -> DesignResult:
+def design_with_config(
+    model_id: str,
+    prompt: str,
+    config: ProviderConfig,
+    *,
+    fresh: bool = False,
+    settings: Settings | None = None,
+    robot: Robot | None = None,
+) -> DesignResult:
     """Three approaches from one configured provider; provider failures are reported in ``error``."""
     settings = settings or get_settings()
     start = time.perf_counter()
@@ -100,16 +122,29 @@ def design_with_config(model_id: str, prompt: str, config: ProviderConfig, *, fr
         from tabrl.robots.catalog import load_robot
 
         robot = load_robot(model_id)
-    result = run_session(config, robot, system_prompt(robot), user_prompt(robot, prompt), settings=settings,
-                         fallback=lambda: builtin_programs(model_id, prompt))
+    result = run_session(
+        config,
+        robot,
+        system_prompt(robot),
+        user_prompt(robot, prompt),
+        settings=settings,
+        fallback=lambda: builtin_programs(model_id, prompt),
+    )
     result.elapsed_s = time.perf_counter() - start
     if cache is not None and result.fallbacks < len(result.approaches):
         cache.put(key, result.model_dump(mode="json"))
     return result
 
 
-def design_with_provider(model_id: str, prompt: str, provider: str | None = None, model: str | None = None, *,
-                         fresh: bool = False, settings: Settings | None = None) -> DesignResult:
+def design_with_provider(
+    model_id: str,
+    prompt: str,
+    provider: str | None = None,
+    model: str | None = None,
+    *,
+    fresh: bool = False,
+    settings: Settings | None = None,
+) -> DesignResult:
     """Three approaches from provider ``provider`` (the default one when None), optionally another model.
 
     Raises ProviderConfigError for an unknown or unready provider, UnknownModel for an unknown robot,
@@ -122,9 +157,15 @@ def design_with_provider(model_id: str, prompt: str, provider: str | None = None
     return design_with_config(model_id, prompt, config, fresh=fresh, settings=settings)
 
 
-def design_with_providers(model_id: str, prompt: str, providers: Sequence[str] | None = None, *,
-                          models: Mapping[str, str] | None = None, fresh: bool = False,
-                          settings: Settings | None = None) -> list[DesignResult]:
+def design_with_providers(
+    model_id: str,
+    prompt: str,
+    providers: Sequence[str] | None = None,
+    *,
+    models: Mapping[str, str] | None = None,
+    fresh: bool = False,
+    settings: Settings | None = None,
+) -> list[DesignResult]:
     """Each named provider's three approaches (all ready providers when None), asked concurrently.
 
     Results come back in the order asked; a provider that fails carries ``error`` (configuration
@@ -147,16 +188,30 @@ def design_with_providers(model_id: str, prompt: str, providers: Sequence[str] |
         try:
             config = provider_config(name, models.get(name), settings)
         except ProviderConfigError as exc:
-            return DesignResult(provider=name, model=models.get(name) or "", kind="", label=name,
-                                error=str(exc), error_kind=exc.kind)
+            return DesignResult(
+                provider=name,
+                model=models.get(name) or "",
+                kind="",
+                label=name,
+                error=str(exc),
+                error_kind=exc.kind,
+            )
         try:
             return design_with_config(model_id, prompt, config, fresh=fresh, settings=settings, robot=robot)
         except Exception as exc:  # noqa: BLE001 - one provider's failure never takes the others' results with it
             log.exception("designing with %s failed", name)
-            return DesignResult(provider=name, model=config.model, kind=config.kind, label=config.label,
-                                error=f"unexpected error: {type(exc).__name__}: {exc}", error_kind="internal")
+            return DesignResult(
+                provider=name,
+                model=config.model,
+                kind=config.kind,
+                label=config.label,
+                error=f"unexpected error: {type(exc).__name__}: {exc}",
+                error_kind="internal",
+            )
 
     if not names:
         return []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="tabrl-llm") as pool:
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=len(names), thread_name_prefix="tabrl-llm"
+    ) as pool:
         return list(pool.map(one, names))

@@ -15,7 +15,13 @@ from typing import Any
 
 from tabrl.design.drafting import Ctx, Draft, T, term_signature, tidy, title_case
 from tabrl.design.recipes.classic import classic_drafts, generic_drafts
-from tabrl.design.recipes.legged import legged_default, legged_limb, legged_posture, legged_rhythm, legged_stomp
+from tabrl.design.recipes.legged import (
+    legged_default,
+    legged_limb,
+    legged_posture,
+    legged_rhythm,
+    legged_stomp,
+)
 from tabrl.design.recipes.locomotion import legged_jump, legged_locomote, legged_spin, merge_command
 from tabrl.design.recipes.manipulation import (
     manip_default,
@@ -38,18 +44,30 @@ Hits = list[tuple[Intent, Recipe]]
 # is one recipe function and one line here. Legged "locomote" is not here: every locomotion and
 # turning word of a prompt merges into one command first (see plan()).
 RECIPES: dict[tuple[str, str], RecipeFn] = {
-    ("legged", "spin"): legged_spin, ("legged", "jump"): legged_jump, ("legged", "rhythm"): legged_rhythm,
-    ("legged", "stomp"): legged_stomp, ("legged", "posture"): legged_posture, ("legged", "limb"): legged_limb,
+    ("legged", "spin"): legged_spin,
+    ("legged", "jump"): legged_jump,
+    ("legged", "rhythm"): legged_rhythm,
+    ("legged", "stomp"): legged_stomp,
+    ("legged", "posture"): legged_posture,
+    ("legged", "limb"): legged_limb,
     # a humanoid's hand draws and reaches like an arm's
-    ("legged", "path"): manip_path, ("legged", "reach"): manip_reach,
-    ("manip", "path"): manip_path, ("manip", "rhythm"): manip_rhythm, ("manip", "twist"): manip_twist,
-    ("manip", "swing"): manip_swing, ("manip", "reach"): manip_reach, ("manip", "grip"): manip_grip,
+    ("legged", "path"): manip_path,
+    ("legged", "reach"): manip_reach,
+    ("manip", "path"): manip_path,
+    ("manip", "rhythm"): manip_rhythm,
+    ("manip", "twist"): manip_twist,
+    ("manip", "swing"): manip_swing,
+    ("manip", "reach"): manip_reach,
+    ("manip", "grip"): manip_grip,
     ("manip", "still"): manip_still,
 }
 # Drafts when no behavior was understood.
 DEFAULTS: dict[str, Callable[[Ctx], list[Draft]]] = {"legged": legged_default, "manip": manip_default}
 # Domains whose robots have one planner for the whole prompt.
-WHOLE_PROMPT: dict[str, Callable[[Ctx, Hits], list[Draft]]] = {"classic": classic_drafts, "generic": generic_drafts}
+WHOLE_PROMPT: dict[str, Callable[[Ctx, Hits], list[Draft]]] = {
+    "classic": classic_drafts,
+    "generic": generic_drafts,
+}
 
 
 def domain_of(ctx: Ctx) -> str:
@@ -69,9 +87,16 @@ def _recipe_for(ctx: Ctx, intent: Intent, words: str, interp: Interpretation) ->
     if domain == "manip":
         return intent.manip
     if domain == "legged":
-        if ctx.biped and intent.manip and (
-                set(ctx.parts) & _ARM_WORDS or re.search(r"\b(draw|trace|sketch|write)", words)
-                or any(m.phrase == "in air" for m in interp.modifiers)) and intent.manip.family in ("path", "reach"):
+        if (
+            ctx.biped
+            and intent.manip
+            and (
+                set(ctx.parts) & _ARM_WORDS
+                or re.search(r"\b(draw|trace|sketch|write)", words)
+                or any(m.phrase == "in air" for m in interp.modifiers)
+            )
+            and intent.manip.family in ("path", "reach")
+        ):
             return intent.manip
         return intent.legged
     return intent.legged or intent.manip  # classic and generic: any meaning gives a family
@@ -86,8 +111,11 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
         if intent.weak and strong:
             if intent.key in DIRECTION_INTENTS:
                 ctx.mods.direction = DIRECTION_INTENTS[intent.key]
-                if any(INTENTS[m.value].legged and INTENTS[m.value].legged.family == "locomote"
-                       for m in interp.intents if not INTENTS[m.value].weak):
+                if any(
+                    INTENTS[m.value].legged and INTENTS[m.value].legged.family == "locomote"
+                    for m in interp.intents
+                    if not INTENTS[m.value].weak
+                ):
                     recipe = _recipe_for(ctx, intent, match.words, interp)
                     if recipe is not None:
                         out.append((intent, recipe))
@@ -110,7 +138,7 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
 
 
 def _merge_open_close(hits: Hits) -> Hits:
-    """"Open and close the hand": an opening and a closing grip in one prompt are one rhythm, not two poses."""
+    """ "Open and close the hand": an opening and a closing grip in one prompt are one rhythm, not two poses."""
     grips = [k for k, (_, r) in enumerate(hits) if r.family == "grip" and not r.params.get("pinch")]
     closes = {bool(hits[k][1].params.get("close", True)) for k in grips}
     if closes != {True, False}:
@@ -152,8 +180,10 @@ def plan(ctx: Ctx, hits: Hits) -> tuple[list[Draft], list[list[Draft]], list[str
     primary = units[0][1]()
     extras = [(label, make()) for label, make in units[1:3]]
     if len(units) > 3:
-        ctx.note("Only the first three behaviors of the prompt are combined; "
-                 f"left out: {', '.join(label for label, _ in units[3:])}.")
+        ctx.note(
+            "Only the first three behaviors of the prompt are combined; "
+            f"left out: {', '.join(label for label, _ in units[3:])}."
+        )
     return primary, [d for _, d in extras], [label for label, _ in extras]
 
 
@@ -161,8 +191,11 @@ def _describe_term(term: dict[str, Any]) -> str:
     if term["term"] == "expr":
         return f"expr {term['expr']}"
     params = term.get("params") or {}
-    detail = ", ".join(f"{k}={v}" for k, v in params.items() if k in ("group", "axis", "pattern", "shape", "yaw_rate",
-                                                                      "target", "height", "ratio"))
+    detail = ", ".join(
+        f"{k}={v}"
+        for k, v in params.items()
+        if k in ("group", "axis", "pattern", "shape", "yaw_rate", "target", "height", "ratio")
+    )
     return f"{term['term']} ({detail})" if detail else term["term"]
 
 
@@ -171,9 +204,12 @@ def _conflicts(term: dict[str, Any], moves: bool) -> bool:
     if not moves:
         return False
     params = term.get("params") or {}
-    return (term["term"] in ("stay_in_place", "track_velocity") or params.get("group") == "all"
-            or (term["term"] == "foot_contact_pattern" and params.get("pattern") == "stand")
-            or (term["term"] == "expr" and "drift" in term["expr"]))
+    return (
+        term["term"] in ("stay_in_place", "track_velocity")
+        or params.get("group") == "all"
+        or (term["term"] == "foot_contact_pattern" and params.get("pattern") == "stand")
+        or (term["term"] == "expr" and "drift" in term["expr"])
+    )
 
 
 def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int) -> Draft:
@@ -188,8 +224,11 @@ def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int
 
     def add(term: dict[str, Any], scale: float = 1.0) -> bool:
         sig = term_signature(term)
-        if sig in seen or _conflicts(term, moves and scale != 1.0) or (
-                moves and term["term"] == "stay_in_place"):
+        if (
+            sig in seen
+            or _conflicts(term, moves and scale != 1.0)
+            or (moves and term["term"] == "stay_in_place")
+        ):
             return False
         seen.add(sig)
         terms.append({**term, "weight": tidy(term["weight"] * scale)})
@@ -213,7 +252,7 @@ def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int
         add(T("alive", 0.5))
     if len(terms) > MAX_TERMS:  # keep the main terms and two regularisers
         regs = [t for t in terms if t["weight"] < 0][:2]
-        terms = [t for t in terms if t["weight"] >= 0][:MAX_TERMS - len(regs)] + regs
+        terms = [t for t in terms if t["weight"] >= 0][: MAX_TERMS - len(regs)] + regs
     name, summary = primary.name, primary.summary
     if labels:
         suffix = " + " + " + ".join(title_case(lbl) for lbl in labels)
@@ -221,8 +260,17 @@ def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int
             name += suffix
         summary = f"{summary}; also {' and '.join(labels)}"
     note = primary.note + (" Added " + "; ".join(added) + "." if added else "")
-    return Draft(name, summary[:MAX_SUMMARY_CHARS], terms, [], moves=moves, note=note.strip(),
-                 motion=primary.motion, success=primary.success, reach=primary.reach)
+    return Draft(
+        name,
+        summary[:MAX_SUMMARY_CHARS],
+        terms,
+        [],
+        moves=moves,
+        note=note.strip(),
+        motion=primary.motion,
+        success=primary.success,
+        reach=primary.reach,
+    )
 
 
 def on_clock(term: dict[str, Any], terms: list[dict[str, Any]]) -> dict[str, Any]:
@@ -258,9 +306,12 @@ def draft_approaches(ctx: Ctx, hits: Hits) -> list[Draft]:
     """The prompt's N_APPROACHES drafts: planned, combined, made distinct."""
     primary, extras, labels = plan(ctx, hits)
     drafts = [combine(primary[i], extras, labels, i) for i in range(N_APPROACHES)]
-    if ctx.biped and domain_of(ctx) == "legged":  # a humanoid falls easily: surviving must pay in every approach
+    if (
+        ctx.biped and domain_of(ctx) == "legged"
+    ):  # a humanoid falls easily: surviving must pay in every approach
         for d in drafts:
             if not any(t["term"] == "alive" for t in d.main) and len(d.main) < MAX_TERMS:
-                d.main.insert(next((k for k, t in enumerate(d.main) if t["weight"] < 0), len(d.main)),
-                              T("alive", 0.5))
+                d.main.insert(
+                    next((k for k, t in enumerate(d.main) if t["weight"] < 0), len(d.main)), T("alive", 0.5)
+                )
     return distinct(drafts)

@@ -48,7 +48,11 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
                 target = resolve(defs[name], stack + (name,))
                 return {**target, **merged} if merged else target
             # "discriminator" maps tags to "#/$defs/..." strings; the inlined oneOf with const tags says the same.
-            return {k: resolve(v, stack) for k, v in node.items() if k not in ("$defs", "definitions", "discriminator")}
+            return {
+                k: resolve(v, stack)
+                for k, v in node.items()
+                if k not in ("$defs", "definitions", "discriminator")
+            }
         if isinstance(node, list):
             return [resolve(v, stack) for v in node]
         return node
@@ -65,8 +69,15 @@ def reply_schema(n: int = N_APPROACHES) -> dict[str, Any]:
     defs = program.pop("$defs", {})
     wrapper = {
         "type": "object",
-        "properties": {"approaches": {"type": "array", "items": program, "minItems": n, "maxItems": n,
-                                      "description": f"Exactly {n} reward programs that differ in kind."}},
+        "properties": {
+            "approaches": {
+                "type": "array",
+                "items": program,
+                "minItems": n,
+                "maxItems": n,
+                "description": f"Exactly {n} reward programs that differ in kind.",
+            }
+        },
         "required": ["approaches"],
     }
     if defs:
@@ -74,26 +85,36 @@ def reply_schema(n: int = N_APPROACHES) -> dict[str, Any]:
     return _inline_refs(wrapper)
 
 
-
 def robot_text(robot: Robot) -> str:
     """The robot's facts in a few lines: joints with their indices, groups, feet, end effectors, time steps."""
     profile, spec = robot.profile, robot.spec
     base = "floating base" if spec.floating_base else "fixed base"
-    groups = "\n".join(f"  {name}: {', '.join(spec.joint_names[i] for i in idx)}" for name, idx in spec.groups.items())
-    return "\n".join([
-        f"model: {robot.model_id} ({profile.name}, {profile.category}, {base}, base body '{profile.base_body}')",
-        f"control step: {robot.ctrl_dt:g} s (physics {robot.sim_dt:g} s); action size {robot.action_size}; "
-        f"standing height {float(spec.standing_height):.3f} m; each video shows 10 s",
-        "joints (index into q, qd, q_rel): " + ", ".join(f"{i} {n}" for i, n in enumerate(spec.joint_names)),
-        "joint groups (use the names in params and as q_<group>, qd_<group>):\n" + (groups or "  (none)"),
-        "joint default pose and range (rad; a motion prior's offset ± amplitude must stay inside): "
-        + ", ".join(f"{n} {float(d):.2f} [{float(lo):.2f}, {float(hi):.2f}]" for n, d, (lo, hi) in
-                    zip(spec.joint_names, spec.default_joint_pos, spec.joint_range)),
-        "motion priors: " + ("yes (position-controlled joints)" if getattr(spec, "position_control", False)
-                             else "no (motor-driven: leave 'motion' out)"),
-        "feet: " + (", ".join(spec.feet) or "none"),
-        "end effectors: " + (", ".join(spec.ee) or "none"),
-    ])
+    groups = "\n".join(
+        f"  {name}: {', '.join(spec.joint_names[i] for i in idx)}" for name, idx in spec.groups.items()
+    )
+    return "\n".join(
+        [
+            f"model: {robot.model_id} ({profile.name}, {profile.category}, {base}, base body '{profile.base_body}')",
+            f"control step: {robot.ctrl_dt:g} s (physics {robot.sim_dt:g} s); action size {robot.action_size}; "
+            f"standing height {float(spec.standing_height):.3f} m; each video shows 10 s",
+            "joints (index into q, qd, q_rel): "
+            + ", ".join(f"{i} {n}" for i, n in enumerate(spec.joint_names)),
+            "joint groups (use the names in params and as q_<group>, qd_<group>):\n" + (groups or "  (none)"),
+            "joint default pose and range (rad; a motion prior's offset ± amplitude must stay inside): "
+            + ", ".join(
+                f"{n} {float(d):.2f} [{float(lo):.2f}, {float(hi):.2f}]"
+                for n, d, (lo, hi) in zip(spec.joint_names, spec.default_joint_pos, spec.joint_range)
+            ),
+            "motion priors: "
+            + (
+                "yes (position-controlled joints)"
+                if getattr(spec, "position_control", False)
+                else "no (motor-driven: leave 'motion' out)"
+            ),
+            "feet: " + (", ".join(spec.feet) or "none"),
+            "end effectors: " + (", ".join(spec.ee) or "none"),
+        ]
+    )
 
 
 def _features_text(robot: Robot) -> str:
@@ -106,7 +127,10 @@ def _features_text(robot: Robot) -> str:
     for pattern, doc in getattr(features_mod, "GROUP_FEATURES", {}).items():
         text = doc[1] if isinstance(doc, tuple) and len(doc) == 2 else str(doc)
         if spec.groups:
-            docs[pattern.replace("{group}", "<group>")] = ("group", f"{text}; one value per joint of the group")
+            docs[pattern.replace("{group}", "<group>")] = (
+                "group",
+                f"{text}; one value per joint of the group",
+            )
     lines = []
     for name, doc in docs.items():
         shape, text = doc if isinstance(doc, tuple) and len(doc) == 2 else ("", str(doc))
@@ -131,75 +155,180 @@ def _terms_text(robot: Robot) -> str:
         if not all(has.get(n, True) for n in needs):
             continue
         fields = getattr(getattr(definition, "params", None), "model_fields", {})
-        params = ", ".join(f"{k}={'required' if f.is_required() else json.dumps(f.default, default=str)}"
-                           for k, f in fields.items())
+        params = ", ".join(
+            f"{k}={'required' if f.is_required() else json.dumps(f.default, default=str)}"
+            for k, f in fields.items()
+        )
         doc = " ".join(str(getattr(definition, "description", "")).split())
         lines.append(f"- {name} [{getattr(definition, 'category', '')}]({params}): {doc}")
-    lines.append('- expr (expr="..."): a safe expression over the features; functions: '
-                 + ", ".join(f"{k}/{v[0]}" for k, v in expressions.FUNCTIONS.items())
-                 + "; arithmetic, comparisons (give 0/1), indexing like base_lin_vel[0]; vectors reduce to their mean.")
+    lines.append(
+        '- expr (expr="..."): a safe expression over the features; functions: '
+        + ", ".join(f"{k}/{v[0]}" for k, v in expressions.FUNCTIONS.items())
+        + "; arithmetic, comparisons (give 0/1), indexing like base_lin_vel[0]; vectors reduce to their mean."
+    )
     return "\n".join(lines)
 
 
 # Worked examples for the prompt: (robot and request, three approaches). Tests check they are valid.
 EXAMPLES: list[tuple[str, list[dict[str, Any]]]] = [
-    ("Go1JoystickFlatTerrain (quadruped): spin in place", [
-        {"name": "Spin Tracker", "summary": "Reward the turning rate directly and stay on the spot.",
-         "notes": ["primitive terms aimed straight at the motion"],
-         "motion": {"parts": [{"group": "hip", "amplitude": 0.2, "frequency_hz": 2.5, "pattern": "trot"},
-                              {"group": "knee", "amplitude": 0.2, "frequency_hz": 2.5, "pattern": "trot", "phase": 0.25},
-                              {"group": "hip_abduction", "amplitude": 0.15, "frequency_hz": 2.5,
-                               "pattern": "left_right", "phase": 0.75}], "residual": 0.6},
-         "success": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1", "terms": [
-             {"term": "spin", "weight": 2.0, "params": {"yaw_rate": 1.5}},
-             {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
-             {"term": "upright", "weight": 1.0},
-             {"term": "action_rate", "weight": -0.01}]},
-        {"name": "Trotting Turn", "summary": "Turn through a trot rhythm, like a joystick command.",
-         "notes": ["shapes the motion through gait timing"],
-         "motion": {"parts": [{"group": "hip", "amplitude": 0.2, "frequency_hz": 2.0, "pattern": "trot"},
-                              {"group": "knee", "amplitude": 0.25, "frequency_hz": 2.0, "pattern": "trot",
-                               "phase": 0.25}], "residual": 0.6},
-         "success": "yaw_rate >= 0.9 and falls < 1", "terms": [
-             {"term": "track_velocity", "weight": 2.0, "params": {"vx": 0.0, "vy": 0.0, "yaw_rate": 1.5}},
-             {"term": "foot_contact_pattern", "weight": 0.5, "params": {"pattern": "trot", "frequency_hz": 2.0}},
-             {"term": "upright", "weight": 0.5},
-             {"term": "action_rate", "weight": -0.01}]},
-        {"name": "Heading Sweep", "summary": "Expressions: turn counter-clockwise, no drift, stay level.",
-         "notes": ["written as expressions over features"],
-         "success": [{"metric": "yaw_rate", "op": ">=", "value": 0.9}, {"metric": "drift", "op": "<=", "value": 0.5}],
-         "terms": [
-             {"term": "expr", "weight": 1.0, "expr": "clip(yaw_rate, -0.5, 2.0)"},
-             {"term": "expr", "weight": -0.5, "expr": "drift"},
-             {"term": "expr", "weight": -0.5, "expr": "abs(roll) + abs(pitch)"},
-             {"term": "action_rate", "weight": -0.01}]},
-    ]),
-    ("PandaPickCube (arm with one end effector): draw circles in the air", [
-        {"name": "Circle Tracer", "summary": "Follow a moving point around a vertical circle.", "notes": [],
-         "motion": {"parts": [{"joint": "joint1", "amplitude": 0.3, "frequency_hz": 0.5},
-                              {"joint": "joint2", "amplitude": 0.3, "frequency_hz": 0.5, "phase": 0.25}],
-                    "residual": 0.5},
-         "success": "ee_extent >= 0.12 and ee_extent2 >= 0.08", "terms": [
-             {"term": "ee_path", "weight": 2.0, "params": {"shape": "circle", "radius": 0.15, "plane": "xz",
-                                                            "frequency_hz": 0.5}},
-             {"term": "action_rate", "weight": -0.01}]},
-        {"name": "Shoulder Rhythm", "summary": "Swing shoulder and elbow in rhythm so the hand loops.", "notes": [],
-         "motion": {"parts": [{"group": "shoulder", "amplitude": 0.4, "frequency_hz": 0.5, "pattern": "wave"},
-                              {"group": "elbow", "amplitude": 0.3, "frequency_hz": 0.5, "pattern": "wave"}]},
-         "success": "shoulder_amplitude >= 0.2 and ee_path_length >= 1.0", "terms": [
-             {"term": "joint_sine", "weight": 1.0, "params": {"group": "shoulder", "amplitude": 0.4,
-                                                               "frequency_hz": 0.5, "pattern": "wave"}},
-             {"term": "joint_sine", "weight": 0.5, "params": {"group": "elbow", "amplitude": 0.3,
-                                                               "frequency_hz": 0.5, "pattern": "wave"}},
-             {"term": "joint_limits", "weight": -1.0},
-             {"term": "action_rate", "weight": -0.01}]},
-        {"name": "Hand Speed", "summary": "Keep the hand moving at a steady pace, wrist still.", "notes": [],
-         "terms": [
-             {"term": "expr", "weight": 1.0, "expr": "clip(sum(abs(qd_shoulder)), 0, 2)"},
-             {"term": "joint_pose", "weight": 0.5, "params": {"group": "wrist", "offset": 0.0}},
-             {"term": "energy", "weight": -0.001},
-             {"term": "action_rate", "weight": -0.01}]},
-    ]),
+    (
+        "Go1JoystickFlatTerrain (quadruped): spin in place",
+        [
+            {
+                "name": "Spin Tracker",
+                "summary": "Reward the turning rate directly and stay on the spot.",
+                "notes": ["primitive terms aimed straight at the motion"],
+                "motion": {
+                    "parts": [
+                        {"group": "hip", "amplitude": 0.2, "frequency_hz": 2.5, "pattern": "trot"},
+                        {
+                            "group": "knee",
+                            "amplitude": 0.2,
+                            "frequency_hz": 2.5,
+                            "pattern": "trot",
+                            "phase": 0.25,
+                        },
+                        {
+                            "group": "hip_abduction",
+                            "amplitude": 0.15,
+                            "frequency_hz": 2.5,
+                            "pattern": "left_right",
+                            "phase": 0.75,
+                        },
+                    ],
+                    "residual": 0.6,
+                },
+                "success": "abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1",
+                "terms": [
+                    {"term": "spin", "weight": 2.0, "params": {"yaw_rate": 1.5}},
+                    {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
+                    {"term": "upright", "weight": 1.0},
+                    {"term": "action_rate", "weight": -0.01},
+                ],
+            },
+            {
+                "name": "Trotting Turn",
+                "summary": "Turn through a trot rhythm, like a joystick command.",
+                "notes": ["shapes the motion through gait timing"],
+                "motion": {
+                    "parts": [
+                        {"group": "hip", "amplitude": 0.2, "frequency_hz": 2.0, "pattern": "trot"},
+                        {
+                            "group": "knee",
+                            "amplitude": 0.25,
+                            "frequency_hz": 2.0,
+                            "pattern": "trot",
+                            "phase": 0.25,
+                        },
+                    ],
+                    "residual": 0.6,
+                },
+                "success": "yaw_rate >= 0.9 and falls < 1",
+                "terms": [
+                    {
+                        "term": "track_velocity",
+                        "weight": 2.0,
+                        "params": {"vx": 0.0, "vy": 0.0, "yaw_rate": 1.5},
+                    },
+                    {
+                        "term": "foot_contact_pattern",
+                        "weight": 0.5,
+                        "params": {"pattern": "trot", "frequency_hz": 2.0},
+                    },
+                    {"term": "upright", "weight": 0.5},
+                    {"term": "action_rate", "weight": -0.01},
+                ],
+            },
+            {
+                "name": "Heading Sweep",
+                "summary": "Expressions: turn counter-clockwise, no drift, stay level.",
+                "notes": ["written as expressions over features"],
+                "success": [
+                    {"metric": "yaw_rate", "op": ">=", "value": 0.9},
+                    {"metric": "drift", "op": "<=", "value": 0.5},
+                ],
+                "terms": [
+                    {"term": "expr", "weight": 1.0, "expr": "clip(yaw_rate, -0.5, 2.0)"},
+                    {"term": "expr", "weight": -0.5, "expr": "drift"},
+                    {"term": "expr", "weight": -0.5, "expr": "abs(roll) + abs(pitch)"},
+                    {"term": "action_rate", "weight": -0.01},
+                ],
+            },
+        ],
+    ),
+    (
+        "PandaPickCube (arm with one end effector): draw circles in the air",
+        [
+            {
+                "name": "Circle Tracer",
+                "summary": "Follow a moving point around a vertical circle.",
+                "notes": [],
+                "motion": {
+                    "parts": [
+                        {"joint": "joint1", "amplitude": 0.3, "frequency_hz": 0.5},
+                        {"joint": "joint2", "amplitude": 0.3, "frequency_hz": 0.5, "phase": 0.25},
+                    ],
+                    "residual": 0.5,
+                },
+                "success": "ee_extent >= 0.12 and ee_extent2 >= 0.08",
+                "terms": [
+                    {
+                        "term": "ee_path",
+                        "weight": 2.0,
+                        "params": {"shape": "circle", "radius": 0.15, "plane": "xz", "frequency_hz": 0.5},
+                    },
+                    {"term": "action_rate", "weight": -0.01},
+                ],
+            },
+            {
+                "name": "Shoulder Rhythm",
+                "summary": "Swing shoulder and elbow in rhythm so the hand loops.",
+                "notes": [],
+                "motion": {
+                    "parts": [
+                        {"group": "shoulder", "amplitude": 0.4, "frequency_hz": 0.5, "pattern": "wave"},
+                        {"group": "elbow", "amplitude": 0.3, "frequency_hz": 0.5, "pattern": "wave"},
+                    ]
+                },
+                "success": "shoulder_amplitude >= 0.2 and ee_path_length >= 1.0",
+                "terms": [
+                    {
+                        "term": "joint_sine",
+                        "weight": 1.0,
+                        "params": {
+                            "group": "shoulder",
+                            "amplitude": 0.4,
+                            "frequency_hz": 0.5,
+                            "pattern": "wave",
+                        },
+                    },
+                    {
+                        "term": "joint_sine",
+                        "weight": 0.5,
+                        "params": {
+                            "group": "elbow",
+                            "amplitude": 0.3,
+                            "frequency_hz": 0.5,
+                            "pattern": "wave",
+                        },
+                    },
+                    {"term": "joint_limits", "weight": -1.0},
+                    {"term": "action_rate", "weight": -0.01},
+                ],
+            },
+            {
+                "name": "Hand Speed",
+                "summary": "Keep the hand moving at a steady pace, wrist still.",
+                "notes": [],
+                "terms": [
+                    {"term": "expr", "weight": 1.0, "expr": "clip(sum(abs(qd_shoulder)), 0, 2)"},
+                    {"term": "joint_pose", "weight": 0.5, "params": {"group": "wrist", "offset": 0.0}},
+                    {"term": "energy", "weight": -0.001},
+                    {"term": "action_rate", "weight": -0.01},
+                ],
+            },
+        ],
+    ),
 ]
 
 
@@ -238,7 +367,7 @@ def system_prompt(robot: Robot, *, task: str = "design") -> str:
         "A reward program is JSON data: a list of weighted terms, each a library primitive with typed params "
         "or a safe arithmetic expression over named features. Never write code: no imports, no attribute "
         "access, no function calls beyond the allowed math functions. Anything else is rejected.",
-        "Reply with JSON only, matching the schema below: {\"approaches\": [three reward programs]}.",
+        'Reply with JSON only, matching the schema below: {"approaches": [three reward programs]}.',
         "Rules: the three approaches must differ in kind (for example: one built from library primitives that "
         "target the motion directly; one that shapes it through rhythm, phase or contact timing; one that uses "
         "expressions over features or a different body part or strategy), not just in weights. Positive "
@@ -249,28 +378,36 @@ def system_prompt(robot: Robot, *, task: str = "design") -> str:
         "## Features (use them in expressions by name; vectors take an index, e.g. base_lin_vel[0])\n"
         + _features_text(robot),
     ]
-    parts.append("## Terms this robot can use (params with defaults; regularisers take negative weights)\n"
-                 + _terms_text(robot))
+    parts.append(
+        "## Terms this robot can use (params with defaults; regularisers take negative weights)\n"
+        + _terms_text(robot)
+    )
     parts.append(MOTION_AND_CHECKS)
     schema = {k: v for k, v in program_schema().items() if k != "description"}  # features are listed above
     parts.append("## Reward program JSON Schema\n" + json.dumps(schema, separators=(",", ":")))
     for i, (prompt, programs) in enumerate(EXAMPLES, 1):
-        parts.append(f"## Example {i} (another robot's groups may differ: use this robot's)\nRequest: {prompt}\n"
-                     f"Reply: " + json.dumps({"approaches": programs}))
+        parts.append(
+            f"## Example {i} (another robot's groups may differ: use this robot's)\nRequest: {prompt}\n"
+            f"Reply: " + json.dumps({"approaches": programs})
+        )
     if task == "refine":
-        parts.append("You are improving a program that was already trained: read its reward shares and the "
-                     "measured behavior, then propose three improved programs that differ in kind.")
+        parts.append(
+            "You are improving a program that was already trained: read its reward shares and the "
+            "measured behavior, then propose three improved programs that differ in kind."
+        )
     return "\n\n".join(parts)
 
 
 def user_prompt(robot: Robot, prompt: str) -> str:
-    return (f"Robot: {robot.model_id} ({robot.profile.name}).\nBehavior wanted: {prompt.strip()}\n"
-            f"Give three approaches that differ in kind, as JSON.")
-
+    return (
+        f"Robot: {robot.model_id} ({robot.profile.name}).\nBehavior wanted: {prompt.strip()}\n"
+        f"Give three approaches that differ in kind, as JSON."
+    )
 
 
 def _compact_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """Metrics for a prompt: numbers rounded, long lists dropped."""
+
     def trim(v: Any, depth: int = 0) -> Any:
         if isinstance(v, float):
             return round(v, 4) if math.isfinite(v) else None
@@ -279,20 +416,26 @@ def _compact_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
         if isinstance(v, list):
             return [trim(x, depth + 1) for x in v[:12]]
         return v
+
     return {k: trim(v) for k, v in metrics.items() if k not in ("video_frames", "fps", "width", "height")}
 
 
-def refine_prompt(program: dict[str, Any], term_shares: dict[str, float], metrics: dict[str, Any],
-                  words: str | None) -> str:
+def refine_prompt(
+    program: dict[str, Any], term_shares: dict[str, float], metrics: dict[str, Any], words: str | None
+) -> str:
     shares = {k: round(float(v), 4) for k, v in term_shares.items()}
-    return "\n\n".join([
-        "This reward program was trained; the policy's behavior was measured.",
-        "Program:\n" + json.dumps(program),
-        "Share of the reward each term contributed during training (negative: penalties):\n" + json.dumps(shares),
-        "Measured behavior (10 s rollout):\n" + json.dumps(_compact_metrics(metrics)),
-        f"What the user wants changed: {words.strip()}" if words and words.strip()
-        else "The user gave no words: improve what the measurements show is off.",
-        "Propose three improved programs that differ in kind: (1) a careful re-weighting, (2) a structural "
-        "change (add, replace or retune terms), (3) a bolder alternative strategy for the same behavior. "
-        "Say what changed and why in each program's 'notes'. Reply with JSON {\"approaches\": [...]}.",
-    ])
+    return "\n\n".join(
+        [
+            "This reward program was trained; the policy's behavior was measured.",
+            "Program:\n" + json.dumps(program),
+            "Share of the reward each term contributed during training (negative: penalties):\n"
+            + json.dumps(shares),
+            "Measured behavior (10 s rollout):\n" + json.dumps(_compact_metrics(metrics)),
+            f"What the user wants changed: {words.strip()}"
+            if words and words.strip()
+            else "The user gave no words: improve what the measurements show is off.",
+            "Propose three improved programs that differ in kind: (1) a careful re-weighting, (2) a structural "
+            "change (add, replace or retune terms), (3) a bolder alternative strategy for the same behavior. "
+            "Say what changed and why in each program's 'notes'. Reply with JSON {\"approaches\": [...]}.",
+        ]
+    )

@@ -32,20 +32,89 @@ from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS
 if TYPE_CHECKING:
     from tabrl.robots.model import Robot
 
-__all__ = ["REFINER_NOTE", "RunNotFound", "RunSummary", "load_run", "parse_wishes", "refine_approaches", "refine_run",
-           "rule_based_programs", "shares_by_index"]
+__all__ = [
+    "REFINER_NOTE",
+    "RunNotFound",
+    "RunSummary",
+    "load_run",
+    "parse_wishes",
+    "refine_approaches",
+    "refine_run",
+    "rule_based_programs",
+    "shares_by_index",
+]
 
 REFINER_NOTE = "fallback: built-in refiner"
 
 # ----------------------------------------------------------------------------- the rule set
 
 
-_MORE = {"more", "stronger", "bigger", "larger", "higher", "faster", "increase", "extra", "amplify", "boost",
-         "harder", "wider", "louder", "much"}
-_LESS = {"less", "fewer", "weaker", "smaller", "lower", "slower", "reduce", "no", "stop", "avoid", "without",
-         "never", "dont", "don't", "not", "minus", "calmer", "decrease"}
-_STOP = {"the", "a", "an", "of", "on", "in", "with", "and", "its", "it", "your", "his", "her", "their", "please",
-         "bit", "lot", "little", "way", "too", "so", "very", "be", "do", "some", "just", "to", "should"}
+_MORE = {
+    "more",
+    "stronger",
+    "bigger",
+    "larger",
+    "higher",
+    "faster",
+    "increase",
+    "extra",
+    "amplify",
+    "boost",
+    "harder",
+    "wider",
+    "louder",
+    "much",
+}
+_LESS = {
+    "less",
+    "fewer",
+    "weaker",
+    "smaller",
+    "lower",
+    "slower",
+    "reduce",
+    "no",
+    "stop",
+    "avoid",
+    "without",
+    "never",
+    "dont",
+    "don't",
+    "not",
+    "minus",
+    "calmer",
+    "decrease",
+}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "on",
+    "in",
+    "with",
+    "and",
+    "its",
+    "it",
+    "your",
+    "his",
+    "her",
+    "their",
+    "please",
+    "bit",
+    "lot",
+    "little",
+    "way",
+    "too",
+    "so",
+    "very",
+    "be",
+    "do",
+    "some",
+    "just",
+    "to",
+    "should",
+}
 
 # A word a person uses -> fragments of term names, params or expressions it refers to.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -86,10 +155,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "crouch": ("height", "base_height"),
 }
 _PENALTY_FOR_LESS: dict[str, str] = {  # a safe expression to add when nothing matches "less X"
-    "jump": "abs(vertical_speed)", "hop": "abs(vertical_speed)", "bounce": "abs(vertical_speed)",
-    "spin": "abs(yaw_rate)", "turn": "abs(yaw_rate)", "rotate": "abs(yaw_rate)",
-    "drift": "drift", "wander": "drift", "move": "abs(forward_speed) + abs(lateral_speed)",
-    "tilt": "abs(roll) + abs(pitch)", "wobble": "abs(roll) + abs(pitch)",
+    "jump": "abs(vertical_speed)",
+    "hop": "abs(vertical_speed)",
+    "bounce": "abs(vertical_speed)",
+    "spin": "abs(yaw_rate)",
+    "turn": "abs(yaw_rate)",
+    "rotate": "abs(yaw_rate)",
+    "drift": "drift",
+    "wander": "drift",
+    "move": "abs(forward_speed) + abs(lateral_speed)",
+    "tilt": "abs(roll) + abs(pitch)",
+    "wobble": "abs(roll) + abs(pitch)",
 }
 _STABILITY = ("upright", "alive", "orientation")
 _SMOOTH = ("action_rate",)
@@ -101,8 +177,6 @@ class Wish(BaseModel):
     direction: int
     words: list[str]
     text: str
-
-
 
 
 # The words the rules know, for picking a word's base form.
@@ -180,8 +254,9 @@ def _key_matches(key: str, term: dict[str, Any]) -> bool:
     return detail in {str(v) for v in params.values()}
 
 
-def shares_by_index(program: dict[str, Any], shares: dict[str, float],
-                    keys: list[str] | None = None) -> list[float | None]:
+def shares_by_index(
+    program: dict[str, Any], shares: dict[str, float], keys: list[str] | None = None
+) -> list[float | None]:
     """Each term's reward share, by term index.
 
     ``keys`` are the compiled program's term keys in term order (exact); without them, keys such as
@@ -210,8 +285,6 @@ def shares_by_index(program: dict[str, Any], shares: dict[str, float],
     return out
 
 
-
-
 def compiled_keys(program: dict[str, Any], robot: Robot) -> list[str] | None:
     """The compiled program's term keys (how training reports shares), or None if it does not compile."""
     try:
@@ -222,7 +295,6 @@ def compiled_keys(program: dict[str, Any], robot: Robot) -> list[str] | None:
         return list(compile_program(program, robot.spec, np).keys)
     except Exception:  # noqa: BLE001 - fall back to matching keys by name
         return None
-
 
 
 def _scale(program: dict[str, Any], index: int, factor: float, why: str, notes: list[str]) -> None:
@@ -264,8 +336,14 @@ def apply_wishes(program: dict[str, Any], wishes: list[Wish], strength: float, n
     return touched
 
 
-def apply_metrics(program: dict[str, Any], shares: list[float | None], metrics: dict[str, Any], strength: float,
-                  notes: list[str], protect: set[int] | None = None) -> None:
+def apply_metrics(
+    program: dict[str, Any],
+    shares: list[float | None],
+    metrics: dict[str, Any],
+    strength: float,
+    notes: list[str],
+    protect: set[int] | None = None,
+) -> None:
     """Rebalances from reward shares and behavior: dominant terms down, silent rewards up, falls -> stability.
 
     Terms in ``protect`` (the user's own wishes) keep their weight.
@@ -276,7 +354,9 @@ def apply_metrics(program: dict[str, Any], shares: list[float | None], metrics: 
     for i, share in known:
         weight = float(terms[i].get("weight", 1.0))
         if weight > 0 and share > 0.6 and len(terms) > 1:
-            _scale(program, i, 1 / strength, f"it was {share:.0%} of the reward and crowded out the rest", notes)
+            _scale(
+                program, i, 1 / strength, f"it was {share:.0%} of the reward and crowded out the rest", notes
+            )
         elif weight > 0 and abs(share) < 0.05:
             _scale(program, i, strength, f"only {abs(share):.0%} of the reward", notes)
     penalty_share = sum(abs(s) for i, s in known if float(terms[i].get("weight", 1.0)) < 0)
@@ -284,8 +364,11 @@ def apply_metrics(program: dict[str, Any], shares: list[float | None], metrics: 
         for i, _ in known:
             if float(terms[i].get("weight", 1.0)) < 0:
                 _scale(program, i, 1 / strength, f"penalties were {penalty_share:.0%} of the reward", notes)
-    fell = (metrics.get("falls") or 0) > 0 or (metrics.get("fallen_fraction") or 0) > 0.1 or \
-        (metrics.get("upright_fraction") is not None and metrics["upright_fraction"] < 0.8)
+    fell = (
+        (metrics.get("falls") or 0) > 0
+        or (metrics.get("fallen_fraction") or 0) > 0.1
+        or (metrics.get("upright_fraction") is not None and metrics["upright_fraction"] < 0.8)
+    )
     if fell:
         stable = _has(program, _STABILITY)
         for i in stable:
@@ -315,9 +398,14 @@ def _fingerprint(program: dict[str, Any]) -> str:
 VARIANTS = ("Tuned", "Rebalanced", "Bold")
 
 
-def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] | None, metrics: dict[str, Any] | None,
-                        words: str | None, robot: Robot | None = None,
-                        check: Callable[[Any, Robot], Any] | None = None) -> list[dict[str, Any]]:
+def rule_based_programs(
+    program: dict[str, Any],
+    term_shares: dict[str, float] | None,
+    metrics: dict[str, Any] | None,
+    words: str | None,
+    robot: Robot | None = None,
+    check: Callable[[Any, Robot], Any] | None = None,
+) -> list[dict[str, Any]]:
     """Three deterministic refinements (as program JSON), each checked by the reward language when ``robot`` is given.
 
     1. Tuned: the user's words applied (or a gentle rebalance when there are none).
@@ -328,12 +416,18 @@ def rule_based_programs(program: dict[str, Any], term_shares: dict[str, float] |
     metrics = metrics or {}
     base = copy.deepcopy(program)
     base.setdefault("terms", [])
-    shares = shares_by_index(base, term_shares or {}, compiled_keys(base, robot) if robot is not None else None)
+    shares = shares_by_index(
+        base, term_shares or {}, compiled_keys(base, robot) if robot is not None else None
+    )
     recipes: list[Callable[[dict[str, Any], list[str]], None]] = [
-        lambda p, n: apply_wishes(p, wishes, 1.5, n) if wishes else apply_metrics(p, shares, metrics, 1.25, n),
+        lambda p, n: (
+            apply_wishes(p, wishes, 1.5, n) if wishes else apply_metrics(p, shares, metrics, 1.25, n)
+        ),
         lambda p, n: apply_metrics(p, shares, metrics, 1.5, n),
-        lambda p, n: (apply_metrics(p, shares, metrics, 2.0, n, protect=apply_wishes(p, wishes, 2.0, n)),
-                      _stabilize(p, n)),
+        lambda p, n: (
+            apply_metrics(p, shares, metrics, 2.0, n, protect=apply_wishes(p, wishes, 2.0, n)),
+            _stabilize(p, n),
+        ),
     ]
     out: list[dict[str, Any]] = []
     seen = {_fingerprint(base)}
@@ -368,7 +462,9 @@ def _nudge(program: dict[str, Any], k: int, notes: list[str]) -> None:
         _stabilize(program, notes)
 
 
-def _finish(candidate: dict[str, Any], base: dict[str, Any], variant: str, notes: list[str]) -> dict[str, Any]:
+def _finish(
+    candidate: dict[str, Any], base: dict[str, Any], variant: str, notes: list[str]
+) -> dict[str, Any]:
     name = str(base.get("name") or "Approach")
     suffix = f" ({variant})"
     candidate["name"] = name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
@@ -381,10 +477,17 @@ def _finish(candidate: dict[str, Any], base: dict[str, Any], variant: str, notes
 # ----------------------------------------------------------------------------- entry point
 
 
-def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares: dict[str, float] | None = None,
-                      metrics: dict[str, Any] | None = None, words: str | None = None, *,
-                      provider: str | None = None, model: str | None = None,
-                      settings: Settings | None = None) -> DesignResult:
+def refine_approaches(
+    model_id: str,
+    program: dict[str, Any] | Any,
+    term_shares: dict[str, float] | None = None,
+    metrics: dict[str, Any] | None = None,
+    words: str | None = None,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    settings: Settings | None = None,
+) -> DesignResult:
     """Three improved programs for a finished run.
 
     ``provider``: a configured provider name; None uses the default one if any is configured, else the
@@ -395,7 +498,9 @@ def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares:
 
     settings = settings or get_settings()
     start = time.perf_counter()
-    program_json = program.model_dump(mode="json") if hasattr(program, "model_dump") else copy.deepcopy(dict(program))
+    program_json = (
+        program.model_dump(mode="json") if hasattr(program, "model_dump") else copy.deepcopy(dict(program))
+    )
     shares = dict(term_shares or {})
     metrics = dict(metrics or {})
     robot = load_robot(model_id)
@@ -408,13 +513,25 @@ def refine_approaches(model_id: str, program: dict[str, Any] | Any, term_shares:
         return [_validated(p, robot) for p in programs]
 
     if name in (None, BUILTIN):
-        return DesignResult(provider=BUILTIN, model=BUILTIN, kind=BUILTIN, label="Built-in refiner",
-                            approaches=[Approach(program=p, source=BUILTIN) for p in rules()],
-                            elapsed_s=time.perf_counter() - start)
+        return DesignResult(
+            provider=BUILTIN,
+            model=BUILTIN,
+            kind=BUILTIN,
+            label="Built-in refiner",
+            approaches=[Approach(program=p, source=BUILTIN) for p in rules()],
+            elapsed_s=time.perf_counter() - start,
+        )
     config = provider_config(name, model, settings)
-    result = run_session(config, robot, system_prompt(robot, task="refine"),
-                         refine_prompt(program_json, shares, metrics, words), settings=settings, fallback=rules,
-                         fallback_note=REFINER_NOTE, fallback_on_provider_error=True)
+    result = run_session(
+        config,
+        robot,
+        system_prompt(robot, task="refine"),
+        refine_prompt(program_json, shares, metrics, words),
+        settings=settings,
+        fallback=rules,
+        fallback_note=REFINER_NOTE,
+        fallback_on_provider_error=True,
+    )
     result.elapsed_s = time.perf_counter() - start
     return result
 
@@ -427,9 +544,23 @@ def _validated(data: dict[str, Any], robot: Robot) -> dict[str, Any]:
         return data
 
 
-def refine_run(job: str | Path, words: str | None = None, *, provider: str | None = None, model: str | None = None,
-               settings: Settings | None = None) -> DesignResult:
+def refine_run(
+    job: str | Path,
+    words: str | None = None,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    settings: Settings | None = None,
+) -> DesignResult:
     """``load_run`` + ``refine_approaches``: three improved programs for a finished job (directory or id)."""
     run = load_run(job, settings)
-    return refine_approaches(run.model_id, run.program, run.term_shares, run.metrics, words, provider=provider,
-                             model=model, settings=settings)
+    return refine_approaches(
+        run.model_id,
+        run.program,
+        run.term_shares,
+        run.metrics,
+        words,
+        provider=provider,
+        model=model,
+        settings=settings,
+    )

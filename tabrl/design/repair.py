@@ -50,8 +50,12 @@ class Approach(BaseModel):
     program: dict[str, Any]
     source: str = Field(description="'llm', 'fallback' (built-in after the LLM failed) or 'builtin'.")
     fallback: bool = False
-    error: str | None = Field(default=None, description="Why the LLM's approach was replaced (fallbacks only).")
-    rounds: int = Field(default=0, description="Requests it took to get this approach right (0: not from an LLM).")
+    error: str | None = Field(
+        default=None, description="Why the LLM's approach was replaced (fallbacks only)."
+    )
+    rounds: int = Field(
+        default=0, description="Requests it took to get this approach right (0: not from an LLM)."
+    )
 
 
 class DesignResult(BaseModel):
@@ -62,7 +66,9 @@ class DesignResult(BaseModel):
     kind: str
     label: str
     approaches: list[Approach] = Field(default_factory=list)
-    error: str | None = Field(default=None, description="Provider failure (bad key, unknown model, timeout...).")
+    error: str | None = Field(
+        default=None, description="Provider failure (bad key, unknown model, timeout...)."
+    )
     error_kind: str | None = None
     cached: bool = False
     requests: int = 0
@@ -81,7 +87,6 @@ class DesignResult(BaseModel):
         return sum(a.fallback for a in self.approaches)
 
 
-
 class ReplyError(ValueError):
     """The reply as a whole is unusable (not JSON, wrong shape)."""
 
@@ -90,7 +95,7 @@ def extract_json(text: str) -> Any:
     """The JSON value in a reply's text (code fences and chatter around it allowed); ``json.loads`` only."""
     stripped = (text or "").strip()
     if not stripped:
-        raise ReplyError("Your reply was empty. Reply with one JSON object: {\"approaches\": [...]}.")
+        raise ReplyError('Your reply was empty. Reply with one JSON object: {"approaches": [...]}.')
     if stripped.startswith("```"):
         stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
         stripped = stripped.rsplit("```", 1)[0].strip()
@@ -100,12 +105,14 @@ def extract_json(text: str) -> Any:
         starts = [i for i in (stripped.find("{"), stripped.find("[")) if i >= 0]
         if starts:
             try:
-                value, _ = json.JSONDecoder().raw_decode(stripped[min(starts):])
+                value, _ = json.JSONDecoder().raw_decode(stripped[min(starts) :])
                 return value
             except json.JSONDecodeError:
                 pass
-        raise ReplyError(f"Your reply is not valid JSON: {first.msg} at line {first.lineno} column {first.colno} "
-                         f"(char {first.pos}). Reply with one JSON object only.") from None
+        raise ReplyError(
+            f"Your reply is not valid JSON: {first.msg} at line {first.lineno} column {first.colno} "
+            f"(char {first.pos}). Reply with one JSON object only."
+        ) from None
 
 
 def reply_items(reply: Reply) -> list[Any]:
@@ -116,7 +123,9 @@ def reply_items(reply: Reply) -> list[Any]:
             data = extract_json(reply.text)
         except ReplyError as exc:
             if reply.finish_reason in ("length", "max_tokens"):
-                raise ReplyError(f"{exc} Your reply was cut off at the token limit: keep the programs short.") from None
+                raise ReplyError(
+                    f"{exc} Your reply was cut off at the token limit: keep the programs short."
+                ) from None
             raise
     if isinstance(data, dict) and isinstance(data.get("approaches"), str):  # some models double-encode
         data = {"approaches": extract_json(data["approaches"])}
@@ -126,9 +135,10 @@ def reply_items(reply: Reply) -> list[Any]:
         return data
     if isinstance(data, dict) and "terms" in data:
         return [data]
-    raise ReplyError('The reply must be a JSON object {"approaches": [three reward programs]}; '
-                     f"got {type(data).__name__} with keys {sorted(data)[:8] if isinstance(data, dict) else '-'}.")
-
+    raise ReplyError(
+        'The reply must be a JSON object {"approaches": [three reward programs]}; '
+        f"got {type(data).__name__} with keys {sorted(data)[:8] if isinstance(data, dict) else '-'}."
+    )
 
 
 class Slot:
@@ -168,23 +178,37 @@ def _exception_text(exc: BaseException) -> str:
 
 def _feedback(slots: list[Slot], pending: list[int], whole: str | None) -> str:
     if whole:
-        return (f"{whole}\nReply again with all three approaches as {{\"approaches\": [...]}}, "
-                f"following the schema.")
-    lines = ["Some approaches failed the checks. Reply again with all three approaches "
-             "(keep the valid ones unchanged; fix the failing ones). Errors:"]
+        return (
+            f'{whole}\nReply again with all three approaches as {{"approaches": [...]}}, '
+            f"following the schema."
+        )
+    lines = [
+        "Some approaches failed the checks. Reply again with all three approaches "
+        "(keep the valid ones unchanged; fix the failing ones). Errors:"
+    ]
     for i in pending:
         lines.append(f"Approach {i + 1}: {slots[i].error}")
     return "\n".join(lines)
 
 
 def _same_program(a: Any, b: Any) -> bool:
-    strip = lambda p: json.dumps(p.model_dump(mode="json", exclude={"name", "summary", "notes"}), sort_keys=True)  # noqa: E731
+    strip = lambda p: json.dumps(
+        p.model_dump(mode="json", exclude={"name", "summary", "notes"}), sort_keys=True
+    )  # noqa: E731
     return strip(a) == strip(b)
 
 
-def converse(provider: Provider, robot: Robot, system: str, first_user: str, *, repair_rounds: int,
-             n: int = N_APPROACHES, check: Check = check_candidate,
-             deadline_s: float | None = None) -> tuple[list[Slot], int]:
+def converse(
+    provider: Provider,
+    robot: Robot,
+    system: str,
+    first_user: str,
+    *,
+    repair_rounds: int,
+    n: int = N_APPROACHES,
+    check: Check = check_candidate,
+    deadline_s: float | None = None,
+) -> tuple[list[Slot], int]:
     """Asks for ``n`` programs and repairs failures; returns the slots and the number of requests.
 
     Raises only when the first request fails (ProviderError, or whatever the client raised); later
@@ -215,8 +239,13 @@ def converse(provider: Provider, robot: Robot, system: str, first_user: str, *, 
         try:
             items = reply_items(reply)
         except Exception as exc:  # noqa: BLE001 - ReplyError, or e.g. a number too long for int(): the reply's fault
-            whole = str(exc) if isinstance(exc, ReplyError) else (
-                f"Your reply could not be read ({_exception_text(exc)}). Reply with one JSON object only.")
+            whole = (
+                str(exc)
+                if isinstance(exc, ReplyError)
+                else (
+                    f"Your reply could not be read ({_exception_text(exc)}). Reply with one JSON object only."
+                )
+            )
             for i in pending:
                 slots[i].error = whole
         else:
@@ -234,10 +263,18 @@ def converse(provider: Provider, robot: Robot, system: str, first_user: str, *, 
                 except Exception as exc:  # noqa: BLE001 - ProgramCheckError; any other failure is the candidate's too
                     slots[i].error = str(exc) if isinstance(exc, ValueError) else _exception_text(exc)
                     continue
-                twin = next((j + 1 for j, s in enumerate(slots) if s.program is not None
-                             and _same_program(s.program, program)), None)
+                twin = next(
+                    (
+                        j + 1
+                        for j, s in enumerate(slots)
+                        if s.program is not None and _same_program(s.program, program)
+                    ),
+                    None,
+                )
                 if twin is not None:
-                    slots[i].error = f"duplicate: it is the same program as approach {twin}; make it differ in kind"
+                    slots[
+                        i
+                    ].error = f"duplicate: it is the same program as approach {twin}; make it differ in kind"
                     continue
                 slots[i].program, slots[i].error = program, None
         pending = [i for i, s in enumerate(slots) if s.program is None]
@@ -254,14 +291,17 @@ def _with_note(program: Any, note: str) -> dict[str, Any]:
     return data
 
 
-def fill_fallbacks(slots: list[Slot], fallback: Callable[[], list[Any]], source: str = "llm",
-                   note: str = FALLBACK_NOTE) -> list[Approach]:
+def fill_fallbacks(
+    slots: list[Slot], fallback: Callable[[], list[Any]], source: str = "llm", note: str = FALLBACK_NOTE
+) -> list[Approach]:
     """Approaches from the slots; failed ones replaced by built-in programs with a note saying why."""
     approaches: list[Approach | None] = [None] * len(slots)
     used_names = set()
     for i, slot in enumerate(slots):
         if slot.program is not None:
-            approaches[i] = Approach(program=slot.program.model_dump(mode="json"), source=source, rounds=slot.rounds)
+            approaches[i] = Approach(
+                program=slot.program.model_dump(mode="json"), source=source, rounds=slot.rounds
+            )
             used_names.add(slot.program.name)
     failed = [i for i, s in enumerate(slots) if s.program is None]
     if failed:
@@ -269,19 +309,35 @@ def fill_fallbacks(slots: list[Slot], fallback: Callable[[], list[Any]], source:
         taken: set[int] = set()
         for i in failed:
             order = [i % len(spare)] + list(range(len(spare)))
-            pick = next((j for j in order if j not in taken and getattr(spare[j], "name", None) not in used_names),
-                        next((j for j in order if j not in taken), i % len(spare)))
+            pick = next(
+                (j for j in order if j not in taken and getattr(spare[j], "name", None) not in used_names),
+                next((j for j in order if j not in taken), i % len(spare)),
+            )
             taken.add(pick)
             error = (slots[i].error or "unknown error")[:400]
             note_text = f"{note} (LLM approach failed: {error})"
-            approaches[i] = Approach(program=_with_note(spare[pick], note_text), source="fallback", fallback=True,
-                                     error=slots[i].error, rounds=slots[i].rounds)
+            approaches[i] = Approach(
+                program=_with_note(spare[pick], note_text),
+                source="fallback",
+                fallback=True,
+                error=slots[i].error,
+                rounds=slots[i].rounds,
+            )
     return [a for a in approaches if a is not None]
 
 
-def run_session(config: ProviderConfig, robot: Robot, system: str, user: str, *, settings: Settings,
-                fallback: Callable[[], list[Any]], fallback_note: str = FALLBACK_NOTE,
-                fallback_on_provider_error: bool = False, check: Check = check_candidate) -> DesignResult:
+def run_session(
+    config: ProviderConfig,
+    robot: Robot,
+    system: str,
+    user: str,
+    *,
+    settings: Settings,
+    fallback: Callable[[], list[Any]],
+    fallback_note: str = FALLBACK_NOTE,
+    fallback_on_provider_error: bool = False,
+    check: Check = check_candidate,
+) -> DesignResult:
     """One provider's session: its approaches (failed ones replaced from ``fallback()``) or its ``error``.
 
     A provider failure (bad key, timeout, unknown model...) sets ``error``; with
@@ -293,8 +349,15 @@ def run_session(config: ProviderConfig, robot: Robot, system: str, user: str, *,
     try:
         provider = make_provider(config)
         try:
-            slots, result.requests = converse(provider, robot, system, user, repair_rounds=settings.llm_repair_rounds,
-                                              deadline_s=settings.llm_deadline_s, check=check)
+            slots, result.requests = converse(
+                provider,
+                robot,
+                system,
+                user,
+                repair_rounds=settings.llm_repair_rounds,
+                deadline_s=settings.llm_deadline_s,
+                check=check,
+            )
         finally:
             provider.close()
     except ProviderError as exc:

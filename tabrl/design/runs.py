@@ -38,7 +38,6 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-
 def _studio_job_dir(job_id: int, settings: Settings) -> Path:
     """A studio job's run folder (where its policy lives), from the studio database."""
     from tabrl.jobs.db import open_database
@@ -52,8 +51,10 @@ def _studio_job_dir(job_id: int, settings: Settings) -> Path:
             raise RunNotFound(f"the studio has no job {job_id} (database {settings.resolved_database_url})")
         policy = (found.artifacts or {}).get("policy")
         if found.kind != "train" or found.status != DONE or not policy:
-            raise RunNotFound(f"job {job_id} is a {found.kind} job that is {found.status}; only a finished "
-                              "training job has a policy to refine")
+            raise RunNotFound(
+                f"job {job_id} is a {found.kind} job that is {found.status}; only a finished "
+                "training job has a policy to refine"
+            )
     return (settings.data_dir / policy).parent
 
 
@@ -69,13 +70,33 @@ def _candidates(job: str, settings: Settings) -> list[Path]:
 
 def _run_files(directory: Path) -> tuple[Path | None, Path | None]:
     """(metadata.json, metrics.json) in a job dir, its ``policy`` checkpoint or its parent."""
-    metadata = next((p for p in (directory / "metadata.json", directory / "policy" / "metadata.json",
-                                 directory / "checkpoint" / "metadata.json") if p.is_file()), None)
+    metadata = next(
+        (
+            p
+            for p in (
+                directory / "metadata.json",
+                directory / "policy" / "metadata.json",
+                directory / "checkpoint" / "metadata.json",
+            )
+            if p.is_file()
+        ),
+        None,
+    )
     if metadata is None:
         found = sorted(directory.glob("*/metadata.json"))
         metadata = found[0] if len(found) == 1 else None
-    metrics = next((p for p in (directory / "metrics.json", directory / "render" / "metrics.json",
-                                directory.parent / "metrics.json") if p.is_file()), None)
+    metrics = next(
+        (
+            p
+            for p in (
+                directory / "metrics.json",
+                directory / "render" / "metrics.json",
+                directory.parent / "metrics.json",
+            )
+            if p.is_file()
+        ),
+        None,
+    )
     return metadata, metrics
 
 
@@ -102,7 +123,14 @@ def load_run(job: str | Path, settings: Settings | None = None) -> RunSummary:
         model_id = meta.get("model_id") or meta.get("model") or meta.get("env")
         if not model_id:
             raise RunNotFound(f"{metadata_path} does not say which robot it trained")
-        return RunSummary(model_id=model_id, program=meta["program"], path=str(directory), metrics=metrics,
-                          term_shares={str(k): float(v) for k, v in shares.items() if isinstance(v, (int, float))})
-    raise RunNotFound(f"no finished run at '{job}': give a job directory (with metadata.json and metrics.json), "
-                      f"a studio job id, or a run folder name under {settings.data_dir / 'runs'}")
+        return RunSummary(
+            model_id=model_id,
+            program=meta["program"],
+            path=str(directory),
+            metrics=metrics,
+            term_shares={str(k): float(v) for k, v in shares.items() if isinstance(v, (int, float))},
+        )
+    raise RunNotFound(
+        f"no finished run at '{job}': give a job directory (with metadata.json and metrics.json), "
+        f"a studio job id, or a run folder name under {settings.data_dir / 'runs'}"
+    )

@@ -66,16 +66,27 @@ def _recipe(data: dict[str, Any] | None) -> Recipe | None:
 _TABLES = yaml.safe_load(VOCABULARY_FILE.read_text())
 
 INTENTS: dict[str, Intent] = {
-    key: Intent(key, entry["label"], entry["meaning"], _recipe(entry.get("legged")), _recipe(entry.get("manip")),
-                bool(entry.get("weak", False)))
-    for key, entry in _TABLES["intents"].items()}
+    key: Intent(
+        key,
+        entry["label"],
+        entry["meaning"],
+        _recipe(entry.get("legged")),
+        _recipe(entry.get("manip")),
+        bool(entry.get("weak", False)),
+    )
+    for key, entry in _TABLES["intents"].items()
+}
 # phrase (base forms, space separated) -> intent key. Synonyms included.
 INTENT_PHRASES: dict[str, str] = {
-    phrase: key for key, entry in _TABLES["intents"].items() for phrase in entry.get("phrases", [])}
+    phrase: key for key, entry in _TABLES["intents"].items() for phrase in entry.get("phrases", [])
+}
 # phrase -> (kind, value)
 MODIFIERS: dict[str, tuple[str, Any]] = {
-    phrase: (kind, value) for kind, values in _TABLES["modifiers"].items()
-    for value, phrases in values.items() for phrase in phrases}
+    phrase: (kind, value)
+    for kind, values in _TABLES["modifiers"].items()
+    for value, phrases in values.items()
+    for phrase in phrases
+}
 # Words that move the direction when another intent is there ("jump forward", "walk backwards").
 DIRECTION_INTENTS: dict[str, int] = dict(_TABLES["direction_intents"])
 PARTS: dict[str, str] = {word: part for part, words in _TABLES["parts"].items() for word in words}
@@ -123,7 +134,9 @@ class Interpretation:
                 out.append(f"'{m.words}' → {INTENTS[m.value].label.lower()}")
             elif m.kind == "modifier":
                 kind, value = m.value
-                out.append(f"'{m.words}' → {kind} {value}" if kind != "intensity" else f"'{m.words}' → stronger")
+                out.append(
+                    f"'{m.words}' → {kind} {value}" if kind != "intensity" else f"'{m.words}' → stronger"
+                )
             elif m.kind == "part":
                 out.append(f"'{m.words}' → {m.value}")
         return out
@@ -148,7 +161,10 @@ def _phrases() -> dict[tuple[str, ...], tuple[str, Any]]:
         phrases[tuple(p.split())] = ("part", value)
     for p, value in MODIFIERS.items():
         phrases[tuple(p.split())] = ("modifier", value)
-    for p, value in INTENT_PHRASES.items():  # intents last: they win a tie with a part/modifier of the same words
+    for (
+        p,
+        value,
+    ) in INTENT_PHRASES.items():  # intents last: they win a tie with a part/modifier of the same words
         phrases[tuple(p.split())] = ("intent", value)
     return phrases
 

@@ -44,13 +44,17 @@ def _dense_layers(policy_params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     layers = policy_params.get("params", policy_params)
     names = sorted((k for k in layers if k.startswith("hidden_")), key=lambda k: int(k.split("_")[1]))
     if not names or len(names) != len(layers):
-        raise ExportError(f"policy parameters have layers {sorted(layers)}; expected hidden_0 … hidden_k only")
+        raise ExportError(
+            f"policy parameters have layers {sorted(layers)}; expected hidden_0 … hidden_k only"
+        )
     out = []
     for name in names:
         kernel = np.asarray(layers[name]["kernel"], dtype=np.float32)
         bias = np.asarray(layers[name]["bias"], dtype=np.float32)
         if kernel.ndim != 2 or bias.shape != (kernel.shape[1],):
-            raise ExportError(f"layer {name}: kernel {kernel.shape} and bias {bias.shape} are not a dense layer")
+            raise ExportError(
+                f"layer {name}: kernel {kernel.shape} and bias {bias.shape} are not a dense layer"
+            )
         out.append((kernel, bias))
     for (k0, _), (k1, _) in zip(out, out[1:]):
         if k0.shape[1] != k1.shape[0]:
@@ -58,8 +62,9 @@ def _dense_layers(policy_params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def policy_graph(normalizer: Any, policy_params: Any, observation_size: int, action_size: int,
-                 name: str = "tabrl_policy") -> onnx.ModelProto:
+def policy_graph(
+    normalizer: Any, policy_params: Any, observation_size: int, action_size: int, name: str = "tabrl_policy"
+) -> onnx.ModelProto:
     """The normaliser + deterministic policy as one ONNX model (batch dimension ``N``)."""
     mean = np.asarray(normalizer.mean, dtype=np.float32).reshape(-1)
     std = np.asarray(normalizer.std, dtype=np.float32).reshape(-1)
@@ -67,29 +72,44 @@ def policy_graph(normalizer: Any, policy_params: Any, observation_size: int, act
         raise ExportError(f"normaliser has {mean.shape[0]} entries; the observation has {observation_size}")
     layers = _dense_layers(policy_params)
     if layers[0][0].shape[0] != observation_size:
-        raise ExportError(f"first layer takes {layers[0][0].shape[0]} inputs; the observation has {observation_size}")
+        raise ExportError(
+            f"first layer takes {layers[0][0].shape[0]} inputs; the observation has {observation_size}"
+        )
     if layers[-1][0].shape[1] != 2 * action_size:
-        raise ExportError(f"last layer gives {layers[-1][0].shape[1]} outputs; a tanh-normal policy over "
-                          f"{action_size} actions gives {2 * action_size}")
+        raise ExportError(
+            f"last layer gives {layers[-1][0].shape[1]} outputs; a tanh-normal policy over "
+            f"{action_size} actions gives {2 * action_size}"
+        )
 
-    inits = [numpy_helper.from_array(mean, "obs_mean"), numpy_helper.from_array(std, "obs_std"),
-             numpy_helper.from_array(np.array([0], dtype=np.int64), "slice_start"),
-             numpy_helper.from_array(np.array([action_size], dtype=np.int64), "slice_end"),
-             numpy_helper.from_array(np.array([1], dtype=np.int64), "slice_axis")]
-    nodes = [helper.make_node("Sub", ["obs", "obs_mean"], ["centred"]),
-             helper.make_node("Div", ["centred", "obs_std"], ["h_in"])]
+    inits = [
+        numpy_helper.from_array(mean, "obs_mean"),
+        numpy_helper.from_array(std, "obs_std"),
+        numpy_helper.from_array(np.array([0], dtype=np.int64), "slice_start"),
+        numpy_helper.from_array(np.array([action_size], dtype=np.int64), "slice_end"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "slice_axis"),
+    ]
+    nodes = [
+        helper.make_node("Sub", ["obs", "obs_mean"], ["centred"]),
+        helper.make_node("Div", ["centred", "obs_std"], ["h_in"]),
+    ]
     x = "h_in"
     for i, (kernel, bias) in enumerate(layers):
         inits += [numpy_helper.from_array(kernel, f"W{i}"), numpy_helper.from_array(bias, f"b{i}")]
         nodes.append(helper.make_node("Gemm", [x, f"W{i}", f"b{i}"], [f"z{i}"]))
         x = f"z{i}"
         if i < len(layers) - 1:  # swish(z) = z * sigmoid(z), Brax PPO's default activation
-            nodes += [helper.make_node("Sigmoid", [x], [f"s{i}"]), helper.make_node("Mul", [x, f"s{i}"], [f"a{i}"])]
+            nodes += [
+                helper.make_node("Sigmoid", [x], [f"s{i}"]),
+                helper.make_node("Mul", [x, f"s{i}"], [f"a{i}"]),
+            ]
             x = f"a{i}"
-    nodes += [helper.make_node("Slice", [x, "slice_start", "slice_end", "slice_axis"], ["loc"]),
-              helper.make_node("Tanh", ["loc"], ["action"])]
+    nodes += [
+        helper.make_node("Slice", [x, "slice_start", "slice_end", "slice_axis"], ["loc"]),
+        helper.make_node("Tanh", ["loc"], ["action"]),
+    ]
     graph = helper.make_graph(
-        nodes, name,
+        nodes,
+        name,
         [helper.make_tensor_value_info("obs", TensorProto.FLOAT, ["N", observation_size])],
         [helper.make_tensor_value_info("action", TensorProto.FLOAT, ["N", action_size])],
         initializer=inits,
@@ -127,13 +147,28 @@ def sidecar(robot: Robot, meta: dict[str, Any]) -> dict[str, Any]:
         "observation": {
             "size": int(meta["observation_size"]),
             "layout": [
-                {"name": "gravity", "size": 3,
-                 "how": "-R[2, :] with R the base rotation from the unit quaternion sensordata[base_quat_adr] (w,x,y,z)"},
-                {"name": "base_ang_vel", "size": 3, "how": "R^T @ sensordata[base_angvel_adr] (world → base frame)"},
+                {
+                    "name": "gravity",
+                    "size": 3,
+                    "how": "-R[2, :] with R the base rotation from the unit quaternion sensordata[base_quat_adr] (w,x,y,z)",
+                },
+                {
+                    "name": "base_ang_vel",
+                    "size": 3,
+                    "how": "R^T @ sensordata[base_angvel_adr] (world → base frame)",
+                },
                 {"name": "q_rel", "size": nj, "how": "qpos[joint_qpos_adr] - default_joint_pos"},
                 {"name": "qd", "size": nj, "how": "qvel[joint_qvel_adr]"},
-                {"name": "action", "size": nu, "how": "the action applied at the previous control step (zeros at start)"},
-                {"name": "phase", "size": 2, "how": "sin(2π·clock_hz·t), cos(2π·clock_hz·t); t = control steps × ctrl_dt"},
+                {
+                    "name": "action",
+                    "size": nu,
+                    "how": "the action applied at the previous control step (zeros at start)",
+                },
+                {
+                    "name": "phase",
+                    "size": 2,
+                    "how": "sin(2π·clock_hz·t), cos(2π·clock_hz·t); t = control steps × ctrl_dt",
+                },
             ],
             "base_quat_adr": ints(spec.base_quat_adr),
             "base_angvel_adr": ints(spec.base_angvel_adr),
@@ -144,7 +179,7 @@ def sidecar(robot: Robot, meta: dict[str, Any]) -> dict[str, Any]:
         "action": {
             "size": nu,
             "how": "ctrl = clip(default_ctrl + clip(action, -1, 1) * scale + prior(t), low, high), held for "
-                   "n_substeps mj_steps; t = the control step's start time; prior(t) = 0 without a motion prior",
+            "n_substeps mj_steps; t = the control step's start time; prior(t) = 0 without a motion prior",
             "default_ctrl": floats(action_map.default_ctrl),
             "scale": floats(action_map.scale),
             "low": floats(action_map.low),
@@ -163,7 +198,7 @@ def _motion_arrays(compiled: Any) -> dict[str, Any] | None:
         return None
     return {
         "how": "prior(t) = min(1, t / ramp_s) * (offset + sum_k amplitude[k] * sin(omega[k] * t + phase[k])); "
-               "ramp_s = 0 means no ramp",
+        "ramp_s = 0 means no ramp",
         "offset": np.asarray(compiled.offset, dtype=np.float64).tolist(),
         "omega": np.asarray(compiled.omega, dtype=np.float64).tolist(),
         "amplitude": np.asarray(compiled.amplitude, dtype=np.float64).tolist(),
@@ -187,10 +222,19 @@ def write_export(out_dir: Path, robot: Robot, params: Any, meta: dict[str, Any])
     """Writes policy.onnx, policy.json and model.mjb into ``out_dir`` (each file atomically)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = policy_graph(params[0], params[1], int(meta["observation_size"]), int(meta["action_size"]),
-                         name=f"{meta['model_id']}_policy")
-    paths = {"onnx": out_dir / ONNX_FILE, "sidecar": out_dir / SIDECAR_FILE, "model": out_dir / MODEL_FILE,
-             "runner": out_dir / RUNNER_FILE}
+    model = policy_graph(
+        params[0],
+        params[1],
+        int(meta["observation_size"]),
+        int(meta["action_size"]),
+        name=f"{meta['model_id']}_policy",
+    )
+    paths = {
+        "onnx": out_dir / ONNX_FILE,
+        "sidecar": out_dir / SIDECAR_FILE,
+        "model": out_dir / MODEL_FILE,
+        "runner": out_dir / RUNNER_FILE,
+    }
     _write_atomic(paths["onnx"], model.SerializeToString())
     _write_atomic(paths["sidecar"], json.dumps(sidecar(robot, meta), indent=2).encode())
     _write_atomic(paths["runner"], (Path(__file__).parent / RUNNER_FILE).read_bytes())

@@ -25,10 +25,13 @@ class ExportedPolicy:
         folder = Path(folder)
         self.meta = json.loads((folder / "policy.json").read_text())
         if self.meta.get("format") != 1:
-            raise SystemExit(f"policy.json has format {self.meta.get('format')!r}; this runner reads format 1")
+            raise SystemExit(
+                f"policy.json has format {self.meta.get('format')!r}; this runner reads format 1"
+            )
         self.model = mujoco.MjModel.from_binary_path(str(folder / self.meta["model_file"]))
-        self.session = onnxruntime.InferenceSession(str(folder / self.meta["onnx_file"]),
-                                                    providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(
+            str(folder / self.meta["onnx_file"]), providers=["CPUExecutionProvider"]
+        )
         obs, act = self.meta["observation"], self.meta["action"]
         self.quat_adr = np.array(obs["base_quat_adr"])
         self.angvel_adr = np.array(obs["base_angvel_adr"])
@@ -54,14 +57,16 @@ class ExportedPolicy:
         mujoco.mju_quat2Mat(rot, quat)
         rot = rot.reshape(3, 3)  # body to world
         phase = 2 * math.pi * self.meta["clock_hz"] * self.steps * self.meta["ctrl_dt"]
-        return np.concatenate([
-            -rot[2, :],
-            rot.T @ data.sensordata[self.angvel_adr],
-            data.qpos[self.qpos_adr] - self.default_joint_pos,
-            data.qvel[self.qvel_adr],
-            self.action,
-            [math.sin(phase), math.cos(phase)],
-        ]).astype(np.float32)
+        return np.concatenate(
+            [
+                -rot[2, :],
+                rot.T @ data.sensordata[self.angvel_adr],
+                data.qpos[self.qpos_adr] - self.default_joint_pos,
+                data.qvel[self.qvel_adr],
+                self.action,
+                [math.sin(phase), math.cos(phase)],
+            ]
+        ).astype(np.float32)
 
     def prior(self, t: float) -> np.ndarray:
         if not self.motion:
@@ -103,8 +108,10 @@ def run(folder: Path, seconds: float, out: str | None = None, viewer: bool = Fal
     window = None
     if viewer:
         if not has_display():
-            raise SystemExit("no display: mujoco.viewer needs X11 or Wayland (DISPLAY / WAYLAND_DISPLAY is unset); "
-                             "run without --viewer to record a trajectory, or render a video with `tabrl render`")
+            raise SystemExit(
+                "no display: mujoco.viewer needs X11 or Wayland (DISPLAY / WAYLAND_DISPLAY is unset); "
+                "run without --viewer to record a trajectory, or render a video with `tabrl render`"
+            )
         from mujoco import viewer as mujoco_viewer
 
         window = mujoco_viewer.launch_passive(policy.model, data)
@@ -123,7 +130,9 @@ def run(folder: Path, seconds: float, out: str | None = None, viewer: bool = Fal
             time.sleep(max(0.0, policy.meta["ctrl_dt"] - (time.perf_counter() - started)))
     if out:
         np.savez_compressed(out, **{k: np.asarray(v) for k, v in rec.items()})
-    print(f"{policy.meta['model_id']}: {len(rec['time'])} control steps ({len(rec['time']) * policy.meta['ctrl_dt']:.1f} s)")
+    print(
+        f"{policy.meta['model_id']}: {len(rec['time'])} control steps ({len(rec['time']) * policy.meta['ctrl_dt']:.1f} s)"
+    )
     return len(rec["time"])
 
 

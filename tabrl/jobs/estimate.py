@@ -65,8 +65,17 @@ def record_calibration(data_dir: Path, calibration: dict[str, Any]) -> None:
         _save(data_dir, data)
 
 
-def record_job(data_dir: Path, model_id: str, *, concurrency: int, steps: int, train_s: float, video_s: float,
-               frames: int, overhead_s: float) -> None:
+def record_job(
+    data_dir: Path,
+    model_id: str,
+    *,
+    concurrency: int,
+    steps: int,
+    train_s: float,
+    video_s: float,
+    frames: int,
+    overhead_s: float,
+) -> None:
     """One finished training job: ``train_s`` training, ``video_s`` rollout+render+save, ``overhead_s`` the rest."""
     if steps <= 0 or train_s <= 0 or frames <= 0:
         return
@@ -78,17 +87,21 @@ def record_job(data_dir: Path, model_id: str, *, concurrency: int, steps: int, t
         slot["video_ms_per_frame"] = _ema(slot.get("video_ms_per_frame"), 1000 * video_s / frames)
         overhead_s = max(0.0, overhead_s)
         if slot.get("overhead_s") is None or overhead_s < 3 * slot["overhead_s"] + 2:
-            slot["overhead_s"] = _ema(slot.get("overhead_s"), overhead_s)  # else a one-off compile: not typical
+            slot["overhead_s"] = _ema(
+                slot.get("overhead_s"), overhead_s
+            )  # else a one-off compile: not typical
         slot["jobs"] = slot.get("jobs", 0) + 1
         machine = data.get("machine") or {}
         if k == "1" and model_id == machine.get("model"):  # how jobs compare to the calibration
             ratios = data.setdefault("ratios", {})
             if machine.get("physics_steps_per_s"):
-                ratios["train_to_physics"] = _ema(ratios.get("train_to_physics"),
-                                                  (steps / train_s) / machine["physics_steps_per_s"])
+                ratios["train_to_physics"] = _ema(
+                    ratios.get("train_to_physics"), (steps / train_s) / machine["physics_steps_per_s"]
+                )
             if machine.get("bare_render_ms"):
-                ratios["video_to_bare"] = _ema(ratios.get("video_to_bare"),
-                                               (1000 * video_s / frames) / machine["bare_render_ms"])
+                ratios["video_to_bare"] = _ema(
+                    ratios.get("video_to_bare"), (1000 * video_s / frames) / machine["bare_render_ms"]
+                )
         _save(data_dir, data)
 
 
@@ -108,8 +121,9 @@ def _slowdown(data: dict[str, Any], k: int) -> float:
     return k / DEFAULT_PARALLEL_SPEEDUP
 
 
-def job_seconds(data: dict[str, Any], model_id: str, steps: int, frames: int, k: int,
-                fallback_steps_per_s: float = 7000.0) -> tuple[float, str]:
+def job_seconds(
+    data: dict[str, Any], model_id: str, steps: int, frames: int, k: int, fallback_steps_per_s: float = 7000.0
+) -> tuple[float, str]:
     """One job's wall time with ``k`` jobs at once, and what it is based on."""
     per_k = (data.get("models") or {}).get(model_id) or {}
     slot, basis, scale = per_k.get(str(k)), f"{model_id} jobs, {k} at once", 1.0
@@ -121,22 +135,39 @@ def job_seconds(data: dict[str, Any], model_id: str, steps: int, frames: int, k:
         machine = data.get("machine") or {}
         ratios = data.get("ratios") or {}
         if machine.get("physics_steps_per_s") and machine.get("bare_render_ms"):
-            slot = {"train_steps_per_s": machine["physics_steps_per_s"] * ratios.get("train_to_physics",
-                                                                                     DEFAULT_TRAIN_TO_PHYSICS),
-                    "video_ms_per_frame": machine["bare_render_ms"] * ratios.get("video_to_bare", DEFAULT_VIDEO_TO_BARE),
-                    "overhead_s": DEFAULT_OVERHEAD_S}
-            basis = f"calibration on {machine.get('model', CALIBRATION_MODEL)} (no {model_id} job finished yet)"
+            slot = {
+                "train_steps_per_s": machine["physics_steps_per_s"]
+                * ratios.get("train_to_physics", DEFAULT_TRAIN_TO_PHYSICS),
+                "video_ms_per_frame": machine["bare_render_ms"]
+                * ratios.get("video_to_bare", DEFAULT_VIDEO_TO_BARE),
+                "overhead_s": DEFAULT_OVERHEAD_S,
+            }
+            basis = (
+                f"calibration on {machine.get('model', CALIBRATION_MODEL)} (no {model_id} job finished yet)"
+            )
         else:
-            slot = {"train_steps_per_s": fallback_steps_per_s, "video_ms_per_frame": 60.0,
-                    "overhead_s": DEFAULT_OVERHEAD_S}
+            slot = {
+                "train_steps_per_s": fallback_steps_per_s,
+                "video_ms_per_frame": 60.0,
+                "overhead_s": DEFAULT_OVERHEAD_S,
+            }
             basis = "defaults (not calibrated yet)"
         scale = _slowdown(data, k)
-    seconds = slot["overhead_s"] + steps / slot["train_steps_per_s"] + frames * slot["video_ms_per_frame"] / 1000
+    seconds = (
+        slot["overhead_s"] + steps / slot["train_steps_per_s"] + frames * slot["video_ms_per_frame"] / 1000
+    )
     return seconds * scale, basis
 
 
-def estimate_batch(data_dir: Path, model_id: str, steps: int, approaches: int, workers: int,
-                   video_seconds: float, fallback_steps_per_s: float = 7000.0) -> dict[str, Any]:
+def estimate_batch(
+    data_dir: Path,
+    model_id: str,
+    steps: int,
+    approaches: int,
+    workers: int,
+    video_seconds: float,
+    fallback_steps_per_s: float = 7000.0,
+) -> dict[str, Any]:
     """Wall time for ``approaches`` jobs of ``steps`` each with ``workers`` running at once."""
     data = load(data_dir)
     frames = int(round(video_seconds * FPS))
@@ -151,9 +182,17 @@ def estimate_batch(data_dir: Path, model_id: str, steps: int, approaches: int, w
         total += seconds
         left -= k
     one, _ = job_seconds(data, model_id, steps, frames, 1, fallback_steps_per_s)
-    return {"model_id": model_id, "steps": steps, "approaches": approaches, "workers": workers,
-            "seconds": round(total, 1), "per_approach_s": round(one, 1), "waves": waves, "basis": basis,
-            "calibrated": bool(data.get("machine"))}
+    return {
+        "model_id": model_id,
+        "steps": steps,
+        "approaches": approaches,
+        "workers": workers,
+        "seconds": round(total, 1),
+        "per_approach_s": round(one, 1),
+        "waves": waves,
+        "basis": basis,
+        "calibrated": bool(data.get("machine")),
+    }
 
 
 def calibrate(model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: int = 12) -> dict[str, Any]:

@@ -23,10 +23,11 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -176,9 +177,19 @@ class LocalExecutor:
     def workers(self) -> list[dict[str, Any]]:
         """The pool as it is now (pid, state, jobs run, memory): for /api/info, the bench and tests."""
         with self._lock:
-            return [{"pid": w.pid, "ready": w.ready, "busy": w.run is not None, "jobs": w.jobs, "rss_mb": w.rss_mb,
-                     "warm_s": w.warm_s, "job_id": w.run.job_id if w.run else None}
-                    for w in self._workers.values() if not w.killed and w.retiring_at is None]
+            return [
+                {
+                    "pid": w.pid,
+                    "ready": w.ready,
+                    "busy": w.run is not None,
+                    "jobs": w.jobs,
+                    "rss_mb": w.rss_mb,
+                    "warm_s": w.warm_s,
+                    "job_id": w.run.job_id if w.run else None,
+                }
+                for w in self._workers.values()
+                if not w.killed and w.retiring_at is None
+            ]
 
     def shutdown(self) -> None:
         self._stop.set()
@@ -237,8 +248,14 @@ class LocalExecutor:
 
     def _run_of(self, job_id: int, attempt: int) -> _Run | None:
         """The run of this attempt of the job on a worker (None when it is not on one)."""
-        return next((w.run for w in self._workers.values() if w.run is not None and not w.killed
-                     and (w.run.job_id, w.run.attempt) == (job_id, attempt)), None)
+        return next(
+            (
+                w.run
+                for w in self._workers.values()
+                if w.run is not None and not w.killed and (w.run.job_id, w.run.attempt) == (job_id, attempt)
+            ),
+            None,
+        )
 
     def _stop_run(self, run: _Run, worker: _Worker | None = None) -> None:
         worker = worker or next((w for w in self._workers.values() if w.run is run), None)
@@ -345,12 +362,21 @@ class LocalExecutor:
                         finished.append((None, data))
                     continue
                 if type_ == "ready":
-                    w.ready, w.pid, w.rss_mb, w.warm_s = True, data.get("pid"), data.get("rss_mb"), data.get("warm_s")
+                    w.ready, w.pid, w.rss_mb, w.warm_s = (
+                        True,
+                        data.get("pid"),
+                        data.get("rss_mb"),
+                        data.get("warm_s"),
+                    )
                     self._start_failures = 0
                     log.info("worker %s ready in %.1f s (%.0f MB)", w.pid, w.warm_s or 0, w.rss_mb or 0)
                 elif type_ == "idle":
                     w.run = None
-                    w.jobs, w.rss_mb, w.models = data.get("jobs", w.jobs), data.get("rss_mb"), data.get("models", [])
+                    w.jobs, w.rss_mb, w.models = (
+                        data.get("jobs", w.jobs),
+                        data.get("rss_mb"),
+                        data.get("models", []),
+                    )
                     self._maybe_recycle(w)
                 elif type_ == "broken":
                     w.broken = data.get("reason")
@@ -376,10 +402,16 @@ class LocalExecutor:
             rate = (int(steps) - s0) / (run.render_start - t0)
             video = float(wall) - float(train)
             total = time.monotonic() - run.handed_at
-            estimate.record_job(self.settings.data_dir, run.model_id, concurrency=run.concurrency,
-                                steps=int(steps), train_s=int(steps) / rate, video_s=video,
-                                frames=int(round(run.seconds * estimate.FPS)),
-                                overhead_s=total - int(steps) / rate - video)
+            estimate.record_job(
+                self.settings.data_dir,
+                run.model_id,
+                concurrency=run.concurrency,
+                steps=int(steps),
+                train_s=int(steps) / rate,
+                video_s=video,
+                frames=int(round(run.seconds * estimate.FPS)),
+                overhead_s=total - int(steps) / rate - video,
+            )
         except Exception:  # the estimate is a nicety: never let it stop the dispatcher
             log.exception("could not record a measurement for the estimate")
 
@@ -429,7 +461,7 @@ class LocalExecutor:
             run = w.run
             if not w.ready and not w.killed and w.retiring_at is None:
                 self._start_failures += 1
-                self._respawn_after = time.monotonic() + min(30.0, 2.0 ** self._start_failures)
+                self._respawn_after = time.monotonic() + min(30.0, 2.0**self._start_failures)
         if run is not None and run.outcome != DONE:
             with self.sessions() as db:
                 job = db.get(Job, run.job_id)
@@ -437,8 +469,14 @@ class LocalExecutor:
                     if run.cancel_at is not None:
                         store.record_event(db, job, CANCELLED, {"reason": "cancelled by the user"})
                     else:
-                        store.record_event(db, job, FAILED, {
-                            "reason": f"the worker process exited with code {w.process.exitcode} without a result"})
+                        store.record_event(
+                            db,
+                            job,
+                            FAILED,
+                            {
+                                "reason": f"the worker process exited with code {w.process.exitcode} without a result"
+                            },
+                        )
                 db.commit()
             remove_attempt_dir(run.out_dir)  # this attempt's folder only
             self._notify()
@@ -462,14 +500,23 @@ class LocalExecutor:
         if not runs:
             return
         with self.sessions() as db:
-            rows = {r.id: (r.attempt, r.status) for r in db.execute(
-                select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs})))}
+            rows = {
+                r.id: (r.attempt, r.status)
+                for r in db.execute(
+                    select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs}))
+                )
+            }
         with self._lock:
             for run in runs:
                 attempt, status = rows.get(run.job_id, (None, None))
                 if attempt != run.attempt or status not in ACTIVE:
-                    log.warning("job %s attempt %s is no longer current (%s, attempt %s): stopping its run",
-                                run.job_id, run.attempt, status, attempt)
+                    log.warning(
+                        "job %s attempt %s is no longer current (%s, attempt %s): stopping its run",
+                        run.job_id,
+                        run.attempt,
+                        status,
+                        attempt,
+                    )
                     self._stop_run(run)
 
     def _fill_pool(self, now: float) -> None:
@@ -483,7 +530,7 @@ class LocalExecutor:
                 except Exception as exc:  # e.g. an interpreter that cannot spawn: fail the jobs, not the loop
                     log.exception("could not spawn a worker process")
                     self._start_failures += 1
-                    self._respawn_after = now + min(30.0, 2.0 ** self._start_failures)
+                    self._respawn_after = now + min(30.0, 2.0**self._start_failures)
                     if self._start_failures >= self.MAX_START_FAILURES:
                         self._fail_queued(f"could not start a worker process: {exc}")
                     return
@@ -493,12 +540,19 @@ class LocalExecutor:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         # A raw shared int: nothing to lock, so a worker killed mid-read cannot wedge the executor.
         cancel = self._ctx.RawValue("q", 0)
-        env = {"TABRL_DATA_DIR": str(self.settings.data_dir), "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
-               "TABRL_WARM_MODELS": self.settings.warm_models}
+        env = {
+            "TABRL_DATA_DIR": str(self.settings.data_dir),
+            "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
+            "TABRL_WARM_MODELS": self.settings.warm_models,
+        }
         if self.settings.menagerie_path:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
-        process = self._ctx.Process(target=worker_main, args=(self._next_wid, child_conn, cancel, env),
-                                    name=f"tabrl-worker-{self._next_wid}", daemon=True)
+        process = self._ctx.Process(
+            target=worker_main,
+            args=(self._next_wid, child_conn, cancel, env),
+            name=f"tabrl-worker-{self._next_wid}",
+            daemon=True,
+        )
         process.start()
         child_conn.close()
         w = _Worker(self._next_wid, process, parent_conn, cancel, pid=process.pid)
@@ -510,14 +564,22 @@ class LocalExecutor:
 
     def _launch(self) -> None:
         with self._lock:
-            idle = [w for w in self._workers.values() if w.ready and w.run is None and not w.calibrating
-                    and not w.killed and not w.closed and w.retiring_at is None]
+            idle = [
+                w
+                for w in self._workers.values()
+                if w.ready
+                and w.run is None
+                and not w.calibrating
+                and not w.killed
+                and not w.closed
+                and w.retiring_at is None
+            ]
             if not idle or self._stop.is_set():
                 return
             on_workers = {(w.run.job_id, w.run.attempt) for w in self._workers.values() if w.run is not None}
             with self.sessions() as db:
                 queued = store.next_queued(db, set(), len(idle) + len(on_workers))
-                for job in [j for j in queued if (j.id, j.attempt) not in on_workers][:len(idle)]:
+                for job in [j for j in queued if (j.id, j.attempt) not in on_workers][: len(idle)]:
                     model_id = job.session.model_id
                     # A worker that has this robot compiled already starts faster.
                     w = next((w for w in idle if model_id in w.models), idle[0])
@@ -528,8 +590,15 @@ class LocalExecutor:
                     if not self._send(w, ("run", spec)):
                         continue
                     idle.remove(w)
-                    w.run = _Run(self._next_run, job.id, job.attempt, model_id, out_dir, kind=job.kind,
-                                 seconds=job.video_seconds)
+                    w.run = _Run(
+                        self._next_run,
+                        job.id,
+                        job.attempt,
+                        model_id,
+                        out_dir,
+                        kind=job.kind,
+                        seconds=job.video_seconds,
+                    )
                     busy = [x.run for x in self._workers.values() if x.run is not None]
                     for r in busy:
                         r.concurrency = max(r.concurrency, len(busy))
@@ -560,10 +629,18 @@ class LocalExecutor:
 def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
     """What a worker needs to run one attempt of a job (the local pool and the Ray executor alike)."""
     spec: dict[str, Any] = {
-        "run_id": run_id, "job_id": job.id, "attempt": job.attempt, "kind": job.kind,
-        "model_id": job.session.model_id, "program": job.approach.program, "steps": job.total_steps,
-        "out_dir": str(out_dir), "seconds": job.video_seconds, "data_dir": str(settings.data_dir),
-        "dequeued_at": time.time(), "from_base": job.from_base,
+        "run_id": run_id,
+        "job_id": job.id,
+        "attempt": job.attempt,
+        "kind": job.kind,
+        "model_id": job.session.model_id,
+        "program": job.approach.program,
+        "steps": job.total_steps,
+        "out_dir": str(out_dir),
+        "seconds": job.video_seconds,
+        "data_dir": str(settings.data_dir),
+        "dequeued_at": time.time(),
+        "from_base": job.from_base,
     }
     if job.kind == "render":
         source = db.get(Job, job.source_job_id)

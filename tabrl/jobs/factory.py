@@ -14,7 +14,9 @@ def create_executor(settings: Settings, sessions: sessionmaker[Session]) -> Exec
             from tabrl.jobs.ray_executor import RayExecutor
         except ModuleNotFoundError as exc:
             if exc.name and exc.name.split(".")[0] == "ray":
-                raise RuntimeError("TABRL_EXECUTOR=ray needs Ray installed: pip install 'tabrl[ray]'") from exc
+                raise RuntimeError(
+                    "TABRL_EXECUTOR=ray needs Ray installed: pip install 'tabrl[ray]'"
+                ) from exc
             raise
         return RayExecutor(settings, sessions)
     return LocalExecutor(settings, sessions)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -33,12 +33,17 @@ class StudioSession(Base):
     model_id: Mapped[str] = mapped_column(String(128))
     prompt: Mapped[str] = mapped_column(Text)
     num_steps: Mapped[int] = mapped_column(Integer)
-    designs: Mapped[list[Any]] = mapped_column(default=list)  # [{index, provider, label, model, error, cached}]
+    designs: Mapped[list[Any]] = mapped_column(
+        default=list
+    )  # [{index, provider, label, model, error, cached}]
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
-    approaches: Mapped[list[Approach]] = relationship(back_populates="session", order_by="Approach.id",
-                                                      cascade="all, delete-orphan")
-    jobs: Mapped[list[Job]] = relationship(back_populates="session", order_by="Job.id", cascade="all, delete-orphan")
+    approaches: Mapped[list[Approach]] = relationship(
+        back_populates="session", order_by="Approach.id", cascade="all, delete-orphan"
+    )
+    jobs: Mapped[list[Job]] = relationship(
+        back_populates="session", order_by="Job.id", cascade="all, delete-orphan"
+    )
 
 
 class Approach(Base):
@@ -99,7 +104,9 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[str] = mapped_column(String(32), index=True)
-    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the job's attempt it belongs to
+    attempt: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )  # the job's attempt it belongs to
     type: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

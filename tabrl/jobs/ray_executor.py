@@ -41,7 +41,9 @@ from tabrl.jobs.ray_remote import NAMESPACE, JobSupervisor, pack_folder, run_key
 
 log = logging.getLogger(__name__)
 
-LOST_REASON = "the Ray cluster no longer holds this job's run (the cluster or its supervisor restarted); restart it"
+LOST_REASON = (
+    "the Ray cluster no longer holds this job's run (the cluster or its supervisor restarted); restart it"
+)
 
 
 class ClusterUnreachable(RuntimeError):
@@ -73,7 +75,8 @@ def check_address(address: str) -> None:
     except OSError as exc:
         raise ClusterUnreachable(
             f"cannot reach the Ray cluster at {address} (TABRL_RAY_ADDRESS): {exc}. Start its head there with "
-            f"`ray start --head --port {port}`, or unset TABRL_RAY_ADDRESS to start a private Ray instance") from None
+            f"`ray start --head --port {port}`, or unset TABRL_RAY_ADDRESS to start a private Ray instance"
+        ) from None
 
 
 def connect(address: str | None) -> bool:
@@ -84,15 +87,18 @@ def connect(address: str | None) -> bool:
     if ray.is_initialized():
         return False
     options = dict(namespace=NAMESPACE, log_to_driver=False, configure_logging=False)
-    if not address:  # "local": a new instance even when a cluster runs on this machine (plain init would join it)
+    if (
+        not address
+    ):  # "local": a new instance even when a cluster runs on this machine (plain init would join it)
         ray.init(address="local", include_dashboard=False, **options)
         return True
     check_address(address)
     try:
         ray.init(address=address, **options)
     except Exception as exc:  # ConnectionError for 'auto' without a cluster, RuntimeError for a wrong port
-        raise ClusterUnreachable(f"cannot connect to the Ray cluster at {address} (TABRL_RAY_ADDRESS): "
-                                 f"{type(exc).__name__}: {exc}") from None
+        raise ClusterUnreachable(
+            f"cannot connect to the Ray cluster at {address} (TABRL_RAY_ADDRESS): {type(exc).__name__}: {exc}"
+        ) from None
     return True
 
 
@@ -144,8 +150,11 @@ class RayExecutor:
         self._reattach()
         self._thread = threading.Thread(target=self._loop, name="tabrl-ray-dispatcher", daemon=True)
         self._thread.start()
-        log.info("Ray executor: cluster %s, supervisor %s", self.settings.ray_address or "(private)",
-                 supervisor_name(self.settings))
+        log.info(
+            "Ray executor: cluster %s, supervisor %s",
+            self.settings.ray_address or "(private)",
+            supervisor_name(self.settings),
+        )
 
     def wake(self) -> None:
         self._woken.set()
@@ -203,7 +212,10 @@ class RayExecutor:
         # go down with a worker node.
         here = ray.get_runtime_context().get_node_id()
         supervisor = JobSupervisor.options(
-            name=name, namespace=NAMESPACE, lifetime="detached", get_if_exists=True,
+            name=name,
+            namespace=NAMESPACE,
+            lifetime="detached",
+            get_if_exists=True,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False),
         ).remote(cancel_grace_s=self.CANCEL_GRACE_S)
         ray.get(supervisor.pid.remote(), timeout=120)  # up before the first job is handed over
@@ -218,8 +230,11 @@ class RayExecutor:
                 key = run_key(job.id, job.attempt)
                 if key in held and not held[key]["stopping"]:
                     # The run's events the server stored already: the supervisor resends the rest.
-                    stored = db.scalar(select(func.count(Event.id)).where(
-                        Event.job_id == job.id, Event.attempt == job.attempt, Event.type != QUEUED))
+                    stored = db.scalar(
+                        select(func.count(Event.id)).where(
+                            Event.job_id == job.id, Event.attempt == job.attempt, Event.type != QUEUED
+                        )
+                    )
                     self._runs[(job.id, job.attempt)] = _RayRun(job.id, job.attempt, cursor=stored or 0)
                     log.info("re-attached job %s attempt %s (%s)", job.id, job.attempt, job.status)
                 elif job.status != QUEUED:
@@ -304,16 +319,24 @@ class RayExecutor:
         if job.kind == "render":
             checkpoint = Path(spec["checkpoint"])
             if not checkpoint.is_dir():
-                store.record_event(db, job, FAILED, {"reason": "the policy to film is no longer on the server"})
+                store.record_event(
+                    db, job, FAILED, {"reason": "the policy to film is no longer on the server"}
+                )
                 db.commit()
                 self._notify()
                 return
             spec["checkpoint_rel"] = str(checkpoint.relative_to(self.settings.data_dir))
             checkpoint_blob = pack_folder(checkpoint)  # the node may not see the server's files
-        options = {**job_resources(self.settings, job.kind, self._cluster_gpus()),
-                   "max_retries": 1, "retry_exceptions": False, "name": f"tabrl-job-{job.id}-a{job.attempt}"}
-        ray.get(self._supervisor.submit.remote(run_key(job.id, job.attempt), spec, options, checkpoint_blob),
-                timeout=60)
+        options = {
+            **job_resources(self.settings, job.kind, self._cluster_gpus()),
+            "max_retries": 1,
+            "retry_exceptions": False,
+            "name": f"tabrl-job-{job.id}-a{job.attempt}",
+        }
+        ray.get(
+            self._supervisor.submit.remote(run_key(job.id, job.attempt), spec, options, checkpoint_blob),
+            timeout=60,
+        )
         self._runs[(job.id, job.attempt)] = _RayRun(job.id, job.attempt)
         log.info("job %s attempt %s handed to the Ray cluster (%s)", job.id, job.attempt, options)
 
@@ -371,11 +394,16 @@ class RayExecutor:
         if outcome == DONE:
             blob = ray.get(self._supervisor.collect.remote(run.key), timeout=300) if has_blob else None
             if blob is None:
-                store.record_event(db, job, FAILED, {"reason": "the run finished but its files did not come back"})
+                store.record_event(
+                    db, job, FAILED, {"reason": "the run finished but its files did not come back"}
+                )
                 return
             try:
                 unpack_folder(blob, job_dir(self.settings, job, run.attempt))
-            except (OSError, tarfile.TarError) as exc:  # nothing half-written stays: the folder is renamed in whole
+            except (
+                OSError,
+                tarfile.TarError,
+            ) as exc:  # nothing half-written stays: the folder is renamed in whole
                 store.record_event(db, job, FAILED, {"reason": f"the run's files could not be stored: {exc}"})
                 return
             self._remove_old_attempts(job)
@@ -407,12 +435,18 @@ class RayExecutor:
         if not runs:
             return
         with self.sessions() as db:
-            rows = {r.id: (r.attempt, r.status) for r in db.execute(
-                select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs})))}
+            rows = {
+                r.id: (r.attempt, r.status)
+                for r in db.execute(
+                    select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs}))
+                )
+            }
         for run in runs:
             attempt, status = rows.get(run.job_id, (None, None))
             if attempt != run.attempt or status not in ACTIVE:
-                log.warning("job %s attempt %s is no longer current: stopping its run", run.job_id, run.attempt)
+                log.warning(
+                    "job %s attempt %s is no longer current: stopping its run", run.job_id, run.attempt
+                )
                 self._cancel_run(run)
 
     def _lost_supervisor(self, exc: Exception) -> None:

@@ -121,7 +121,9 @@ class _EventPusher:
         deadline = time.monotonic() + PUSH_TIMEOUT_S
         while True:
             try:
-                if ray.get(self._supervisor.push.remote(self._key, self._token, batch), timeout=PUSH_TIMEOUT_S):
+                if ray.get(
+                    self._supervisor.push.remote(self._key, self._token, batch), timeout=PUSH_TIMEOUT_S
+                ):
                     self.stop = True
                 return
             except (GetTimeoutError, RayError):
@@ -155,7 +157,11 @@ def run_job_on_node(spec: dict[str, Any], supervisor, checkpoint_blob: bytes | N
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
     root = scratch_root()
     # Robot meshes: this node's own TABRL_MENAGERIE_PATH, else the server's path if it exists here too.
-    if spec.get("menagerie_path") and not os.environ.get("TABRL_MENAGERIE_PATH") and Path(spec["menagerie_path"]).is_dir():
+    if (
+        spec.get("menagerie_path")
+        and not os.environ.get("TABRL_MENAGERIE_PATH")
+        and Path(spec["menagerie_path"]).is_dir()
+    ):
         os.environ["TABRL_MENAGERIE_PATH"] = spec["menagerie_path"]
     # This node's own caches (catalog, compiled robots, XLA programs) unless it was given a folder.
     os.environ.setdefault("TABRL_CACHE_DIR", str(root / "cache"))
@@ -180,8 +186,12 @@ def run_job_on_node(spec: dict[str, Any], supervisor, checkpoint_blob: bytes | N
             pusher.put(type_, data)
 
     try:
-        run_job(local, send, pusher.should_stop,
-                worker={"worker_pid": os.getpid(), "node_id": context.get_node_id()})
+        run_job(
+            local,
+            send,
+            pusher.should_stop,
+            worker={"worker_pid": os.getpid(), "node_id": context.get_node_id()},
+        )
         pusher.close()
         if ending.get("outcome") == "done":
             ending["blob"] = pack_folder(Path(local["out_dir"]))
@@ -220,16 +230,27 @@ class JobSupervisor:
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
 
-    async def submit(self, key: str, spec: dict[str, Any], options: dict[str, Any],
-                     checkpoint_blob: bytes | None = None) -> bool:
+    async def submit(
+        self, key: str, spec: dict[str, Any], options: dict[str, Any], checkpoint_blob: bytes | None = None
+    ) -> bool:
         """Starts a run (False when this run is known already: a resubmission after a restart)."""
         if key in self._runs:
             return False
         me = ray.get_runtime_context().current_actor
         ref = run_job_on_node.options(**options).remote(spec, me, checkpoint_blob)
-        self._runs[key] = {"ref": ref, "seq": 0, "events": [], "token": None, "old_tokens": set(),
-                           "executions": 0, "stop": False, "result": None, "blob": None, "node_id": None,
-                           "submitted_at": time.time()}
+        self._runs[key] = {
+            "ref": ref,
+            "seq": 0,
+            "events": [],
+            "token": None,
+            "old_tokens": set(),
+            "executions": 0,
+            "stop": False,
+            "result": None,
+            "blob": None,
+            "node_id": None,
+            "submitted_at": time.time(),
+        }
         self._spawn(self._watch(key, ref))
         return True
 
@@ -247,8 +268,11 @@ class JobSupervisor:
             if type_ == "started":
                 run["node_id"] = data.get("node_id")
                 if run["executions"] > 1:  # Ray ran the task again after its worker or node was lost
-                    data = {**data, "retry": run["executions"] - 1,
-                            "retry_reason": "the previous worker or node running this job was lost"}
+                    data = {
+                        **data,
+                        "retry": run["executions"] - 1,
+                        "retry_reason": "the previous worker or node running this job was lost",
+                    }
             run["seq"] += 1
             run["events"].append((run["seq"], type_, data))
         if events:
@@ -261,11 +285,18 @@ class JobSupervisor:
         except TaskCancelledError:
             result = {"outcome": "cancelled", "data": {"reason": "cancelled by the user"}}
         except RayTaskError as exc:  # our task code itself raised (run_job catches the job's errors)
-            result = {"outcome": "failed", "data": {"reason": f"the job's Ray task failed: {_first_line(exc)}"}}
+            result = {
+                "outcome": "failed",
+                "data": {"reason": f"the job's Ray task failed: {_first_line(exc)}"},
+            }
         except RayError as exc:  # the worker or node died, and Ray's one retry did not save it
-            result = {"outcome": "failed", "data": {
-                "reason": f"its Ray worker was lost ({type(exc).__name__}: {_first_line(exc)}); "
-                          "Ray already ran it again once; restart the job to try again"}}
+            result = {
+                "outcome": "failed",
+                "data": {
+                    "reason": f"its Ray worker was lost ({type(exc).__name__}: {_first_line(exc)}); "
+                    "Ray already ran it again once; restart the job to try again"
+                },
+            }
         run = self._runs.get(key)
         if run is None:
             return
@@ -308,7 +339,11 @@ class JobSupervisor:
                     continue
                 run["events"] = [e for e in run["events"] if e[0] > cursor]
                 if run["events"] or run["result"] is not None:
-                    out[key] = {"events": run["events"], "result": run["result"], "has_blob": run["blob"] is not None}
+                    out[key] = {
+                        "events": run["events"],
+                        "result": run["result"],
+                        "has_blob": run["blob"] is not None,
+                    }
             return out
 
         out = collect()
@@ -316,7 +351,7 @@ class JobSupervisor:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), wait_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             out = collect()
         return out
@@ -338,9 +373,16 @@ class JobSupervisor:
 
     async def runs(self) -> dict[str, dict[str, Any]]:
         """Every run it holds: whether it started, on which node, whether it ended."""
-        return {key: {"started": run["token"] is not None, "ended": run["result"] is not None,
-                      "node_id": run["node_id"], "executions": run["executions"], "stopping": run["stop"]}
-                for key, run in self._runs.items()}
+        return {
+            key: {
+                "started": run["token"] is not None,
+                "ended": run["result"] is not None,
+                "node_id": run["node_id"],
+                "executions": run["executions"],
+                "stopping": run["stop"],
+            }
+            for key, run in self._runs.items()
+        }
 
     async def pid(self) -> int:
         return os.getpid()

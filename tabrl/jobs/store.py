@@ -6,16 +6,26 @@ never disagree, and a WebSocket client replaying the log sees the same story as 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
-
-import datetime as dt
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tabrl.jobs.models import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RENDERING, RUNNING, Event, Job,
-                               utcnow)
+from tabrl.jobs.models import (
+    ACTIVE,
+    CANCELLED,
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    RENDERING,
+    RUNNING,
+    Event,
+    Job,
+    utcnow,
+)
 
 # A training job's bar: training fills the first 85 %, rendering the video the rest.
 TRAIN_SHARE = 0.85
@@ -145,10 +155,17 @@ def compact_job_events(db: Session, job_id: int, keep: int) -> int:
     """
     removed = 0
     for type_ in COMPACTED:
-        newest = (select(Event.id).where(Event.job_id == job_id, Event.type == type_)
-                  .order_by(Event.id.desc()).limit(keep))
-        result = db.execute(delete(Event).where(Event.job_id == job_id, Event.type == type_,
-                                                Event.id.not_in(newest.scalar_subquery())))
+        newest = (
+            select(Event.id)
+            .where(Event.job_id == job_id, Event.type == type_)
+            .order_by(Event.id.desc())
+            .limit(keep)
+        )
+        result = db.execute(
+            delete(Event).where(
+                Event.job_id == job_id, Event.type == type_, Event.id.not_in(newest.scalar_subquery())
+            )
+        )
         removed += result.rowcount or 0
     return removed
 
@@ -158,8 +175,9 @@ def compact_ended_jobs(db: Session, after: int, keep: int) -> int:
 
     Returns the newest such end event's id, to pass as ``after`` next time.
     """
-    ends = db.execute(select(Event.id, Event.job_id).where(Event.id > after, Event.type.in_(ENDED))
-                      .order_by(Event.id)).all()
+    ends = db.execute(
+        select(Event.id, Event.job_id).where(Event.id > after, Event.type.in_(ENDED)).order_by(Event.id)
+    ).all()
     for job_id in dict.fromkeys(row.job_id for row in ends):
         compact_job_events(db, job_id, keep)
     return ends[-1].id if ends else after

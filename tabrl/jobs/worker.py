@@ -17,8 +17,9 @@ import os
 import shutil
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # How long an idle worker waits on its pipe before checking that the server is still alive.
 _PARENT_POLL_S = 1.0
@@ -80,8 +81,11 @@ def configure_jax_cache(cache_dir: Path) -> Path:
 
 
 # A small program every robot with a floating base or not can score (what the warm-up trains).
-_WARM_PROGRAM = {"name": "Warm-up", "summary": "compiles the training and render path once",
-                 "terms": [{"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01}]}
+_WARM_PROGRAM = {
+    "name": "Warm-up",
+    "summary": "compiles the training and render path once",
+    "terms": [{"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01}],
+}
 
 
 def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
@@ -100,8 +104,9 @@ def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
     for model_id in models:
         try:
             with tempfile.TemporaryDirectory(prefix="tabrl-warm-") as tmp:
-                tabrl.train.pipeline.run_training_job(model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job",
-                                                      render_seconds=0.5)
+                tabrl.train.pipeline.run_training_job(
+                    model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job", render_seconds=0.5
+                )
             warmed.append(model_id)
         except Exception:  # a model that cannot warm up is compiled by its first job instead
             traceback.print_exc()
@@ -121,9 +126,16 @@ def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
         conn.send((job_id, attempt, type_, data))
 
     try:
-        info = warm_up(cache_dir, [m for m in os.environ.get("TABRL_WARM_MODELS", "").split(",") if m.strip()])
+        info = warm_up(
+            cache_dir, [m for m in os.environ.get("TABRL_WARM_MODELS", "").split(",") if m.strip()]
+        )
     except Exception as exc:  # the executor fails the queued job with this reason, not silently
-        send(None, None, "broken", {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)})
+        send(
+            None,
+            None,
+            "broken",
+            {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)},
+        )
         return
     jobs = 0
     send(None, None, "ready", {"pid": os.getpid(), "rss_mb": rss_mb(), **info})
@@ -160,24 +172,40 @@ def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
             send(spec["job_id"], spec["attempt"], type_, data)
 
         try:
-            run_job(spec, send_job, should_stop, worker={"worker_pid": os.getpid(), "worker_jobs": jobs,
-                                                         "worker_warm_s": info.get("warm_s"),
-                                                         "worker_warmed": info.get("warmed")})
+            run_job(
+                spec,
+                send_job,
+                should_stop,
+                worker={
+                    "worker_pid": os.getpid(),
+                    "worker_jobs": jobs,
+                    "worker_warm_s": info.get("warm_s"),
+                    "worker_warmed": info.get("warmed"),
+                },
+            )
         except (BrokenPipeError, EOFError, OSError):
             return  # the server is gone
         from tabrl.robots.catalog import loaded_models
 
         try:
-            send(None, None, "idle", {"pid": os.getpid(), "rss_mb": rss_mb(), "jobs": jobs,
-                                      "models": loaded_models()})
+            send(
+                None,
+                None,
+                "idle",
+                {"pid": os.getpid(), "rss_mb": rss_mb(), "jobs": jobs, "models": loaded_models()},
+            )
         except (BrokenPipeError, OSError):
             return
         if os.getppid() != parent:
             return
 
 
-def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], should_stop: Callable[[], bool],
-            worker: dict[str, Any] | None = None) -> None:
+def run_job(
+    spec: dict[str, Any],
+    send: Callable[[str, dict[str, Any]], None],
+    should_stop: Callable[[], bool],
+    worker: dict[str, Any] | None = None,
+) -> None:
     """One training or render job, reported through ``send(type, data)``. ``spec``: job_id, attempt,
     kind, model_id, program, steps, out_dir, seconds, checkpoint (render jobs), data_dir."""
     out_dir = Path(spec["out_dir"])
@@ -219,13 +247,25 @@ def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], s
         if should_stop():  # cancelled while it was being handed over
             raise Cancelled()
         if spec["kind"] == "train":
-            result = run_training_job(spec["model_id"], spec["program"], spec["steps"], out_dir,
-                                      render_seconds=spec["seconds"], on_event=on_event, should_stop=should_stop,
-                                      from_base=None if spec.get("from_base", True) else False)
+            result = run_training_job(
+                spec["model_id"],
+                spec["program"],
+                spec["steps"],
+                out_dir,
+                render_seconds=spec["seconds"],
+                on_event=on_event,
+                should_stop=should_stop,
+                from_base=None if spec.get("from_base", True) else False,
+            )
         else:
             on_event({"type": "started", "total_steps": spec["steps"]})
-            result = run_render_job(Path(spec["checkpoint"]), out_dir, seconds=spec["seconds"], on_event=on_event,
-                                    should_stop=should_stop)
+            result = run_render_job(
+                Path(spec["checkpoint"]),
+                out_dir,
+                seconds=spec["seconds"],
+                on_event=on_event,
+                should_stop=should_stop,
+            )
     except Cancelled:
         remove_attempt_dir(out_dir)
         send("cancelled", {"reason": "cancelled by the user"})
@@ -247,8 +287,16 @@ def run_job(spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], s
         artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
     metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
     metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
-    send("done", {"artifacts": artifacts, "metrics": metrics, "steps": result.get("steps"),
-                  "wall_s": result.get("wall_s"), "train_wall_s": result.get("train_wall_s")})
+    send(
+        "done",
+        {
+            "artifacts": artifacts,
+            "metrics": metrics,
+            "steps": result.get("steps"),
+            "wall_s": result.get("wall_s"),
+            "train_wall_s": result.get("train_wall_s"),
+        },
+    )
 
 
 def remove_attempt_dir(path: Path) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -79,8 +80,15 @@ def render_policy(
                 on_progress((step + 1) / n_steps)
 
     try:
-        traj = rollout_mod.rollout(robot, policy, seconds, reward_fn=reward_fn, on_control_step=on_step,
-                                   clock_hz=clock_hz, motion=motion)
+        traj = rollout_mod.rollout(
+            robot,
+            policy,
+            seconds,
+            reward_fn=reward_fn,
+            on_control_step=on_step,
+            clock_hz=clock_hz,
+            motion=motion,
+        )
         video_path = writer.close()
     except BaseException:
         writer.abort()

@@ -27,7 +27,10 @@ from tabrl.render import segment
 from tabrl.robots.model import Robot
 
 View = Literal["follow", "fixed", "hand", "suite"]
-FOLLOW_AZIMUTH, FOLLOW_ELEVATION = 120.0, -20.0  # front-right 3/4 view (30 deg off the side) of a robot facing +x
+FOLLOW_AZIMUTH, FOLLOW_ELEVATION = (
+    120.0,
+    -20.0,
+)  # front-right 3/4 view (30 deg off the side) of a robot facing +x
 ARM_ELEVATION = -25.0
 FILL = {"follow": 0.97, "fixed": 1.0, "hand": 1.0}  # share of the half-frame the robot's hull may reach
 FOLLOW_HZ, FOLLOW_Z_HZ, VELOCITY_HZ = 1.0, 1.0, 0.3  # filter bandwidths: far below a 2-3 Hz gait
@@ -46,8 +49,9 @@ def basis(azimuth: float, elevation: float) -> tuple[np.ndarray, np.ndarray, np.
     return forward, np.cross(forward, up), up
 
 
-def fit_distance(corners: np.ndarray, azimuth: float, elevation: float, fovy: float, aspect: float,
-                 fill: float) -> float:
+def fit_distance(
+    corners: np.ndarray, azimuth: float, elevation: float, fovy: float, aspect: float, fill: float
+) -> float:
     """The distance from which points (relative to the look-at point) all lie within ``fill`` of the
     half-frame, for a perspective camera of vertical field ``fovy`` (degrees)."""
     forward, right, up = basis(azimuth, elevation)
@@ -73,7 +77,7 @@ def _mesh_extremes(model: mujoco.MjModel) -> dict[int, np.ndarray]:
     out = {}
     for m in range(model.nmesh):
         va, nv = int(model.mesh_vertadr[m]), int(model.mesh_vertnum[m])
-        verts = np.asarray(model.mesh_vert[va:va + nv], np.float64)
+        verts = np.asarray(model.mesh_vert[va : va + nv], np.float64)
         out[m] = np.unique(verts[np.argmax(verts @ _DIRS.T, axis=0)], axis=0)
     _extreme_cache[id(model)] = (model, out)
     return out
@@ -105,8 +109,9 @@ def _default_data(robot: Robot) -> mujoco.MjData:
     return data
 
 
-def reach_points(robot: Robot, geom_mask: np.ndarray, share: float = REACH_SHARE,
-                 samples: int = REACH_SAMPLES) -> np.ndarray:
+def reach_points(
+    robot: Robot, geom_mask: np.ndarray, share: float = REACH_SHARE, samples: int = REACH_SAMPLES
+) -> np.ndarray:
     """Robot points over random poses around the start pose, each joint offset by up to ``share`` of
     its action scale (inside its range): the space the motion works in, not the arm's full reach."""
     model, spec = robot.mj_model, robot.spec
@@ -127,8 +132,9 @@ def reach_points(robot: Robot, geom_mask: np.ndarray, share: float = REACH_SHARE
     return np.concatenate(pts)
 
 
-def frame_points(points: np.ndarray, azimuth: float, elevation: float, fovy: float, aspect: float,
-                 fill: float) -> tuple[np.ndarray, float]:
+def frame_points(
+    points: np.ndarray, azimuth: float, elevation: float, fovy: float, aspect: float, fill: float
+) -> tuple[np.ndarray, float]:
     """(look-at, distance) that centre ``points`` in the picture and fit them within ``fill``."""
     _, right, up = basis(azimuth, elevation)
     lookat = (points.min(axis=0) + points.max(axis=0)) / 2
@@ -221,7 +227,9 @@ class CameraRig:
             return int(model.camera(self.override.suite_camera).id)
         tracking = [i for i in range(model.ncam) if int(model.cam_mode[i]) in _SUITE_TRACKING]
         side = [i for i in tracking if "side" in model.camera(i).name]
-        world_fixed = [i for i in range(model.ncam) if int(model.cam_mode[i]) == 0 and model.cam_bodyid[i] == 0]
+        world_fixed = [
+            i for i in range(model.ncam) if int(model.cam_mode[i]) == 0 and model.cam_bodyid[i] == 0
+        ]
         for pick in (side, tracking, world_fixed):
             if pick:
                 return pick[0]
@@ -254,7 +262,11 @@ class CameraRig:
     def _arm_azimuth(self, data: mujoco.MjData) -> float:
         """45 degrees round from the base->end-effector direction: the arm's working side, seen 3/4."""
         spec = self.robot.spec
-        base = data.xpos[self.base] if self.base else data.xpos[np.flatnonzero(segment.robot_bodies(self.robot))[0]]
+        base = (
+            data.xpos[self.base]
+            if self.base
+            else data.xpos[np.flatnonzero(segment.robot_bodies(self.robot))[0]]
+        )
         if len(spec.ee):
             reach = data.sensordata[spec.ee_pos_adr[0]] - base
         else:

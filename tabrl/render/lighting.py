@@ -46,14 +46,14 @@ def _lift_texture(model: mujoco.MjModel, tex: int) -> None:
     n = int(model.tex_nchannel[tex])
     size = int(model.tex_width[tex]) * int(model.tex_height[tex]) * n
     adr = int(model.tex_adr[tex])
-    texels = model.tex_data[adr:adr + size].reshape(-1, n)
+    texels = model.tex_data[adr : adr + size].reshape(-1, n)
     rgb = texels[:, :3].astype(np.float64) / 255.0
     mean = float((rgb @ _LUMA).mean())
     if n < 3 or mean >= MIN_ALBEDO:
         return
     rgb = np.clip(rgb * (MIN_ALBEDO / max(mean, 1e-3)), 0.0, 1.0)
     texels[:, :3] = np.round(rgb * 255).astype(np.uint8)
-    model.tex_data[adr:adr + size] = texels.reshape(-1)
+    model.tex_data[adr : adr + size] = texels.reshape(-1)
 
 
 def studio_model(model: mujoco.MjModel, robot: Robot) -> mujoco.MjModel:

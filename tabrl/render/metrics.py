@@ -53,8 +53,13 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
     spec = robot.spec
     settle = min(int(SETTLE_S / dt), max(0, len(traj.time) - 8))
     yaw = f["yaw"]
-    world_v = np.stack([np.cos(yaw) * f["base_lin_vel"][:, 0] - np.sin(yaw) * f["base_lin_vel"][:, 1],
-                        np.sin(yaw) * f["base_lin_vel"][:, 0] + np.cos(yaw) * f["base_lin_vel"][:, 1]], -1)
+    world_v = np.stack(
+        [
+            np.cos(yaw) * f["base_lin_vel"][:, 0] - np.sin(yaw) * f["base_lin_vel"][:, 1],
+            np.sin(yaw) * f["base_lin_vel"][:, 0] + np.cos(yaw) * f["base_lin_vel"][:, 1],
+        ],
+        -1,
+    )
     # Speed along the robot's own heading (forward) and across it (lateral).
     forward = f["base_lin_vel"][:, 0]
     lateral = f["base_lin_vel"][:, 1]
@@ -108,9 +113,11 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
     if spec.ee:
         ee = f["ee_pos"]
         out["end_effectors"] = [
-            {"path_length_m": float(np.sum(np.linalg.norm(np.diff(ee[:, i], axis=0), axis=-1))),
-             "extent_m": [float(v) for v in (ee[:, i].max(axis=0) - ee[:, i].min(axis=0))],
-             "mean_displacement_m": [float(v) for v in (ee[settle:, i] - ee[0, i]).mean(axis=0)]}
+            {
+                "path_length_m": float(np.sum(np.linalg.norm(np.diff(ee[:, i], axis=0), axis=-1))),
+                "extent_m": [float(v) for v in (ee[:, i].max(axis=0) - ee[:, i].min(axis=0))],
+                "mean_displacement_m": [float(v) for v in (ee[settle:, i] - ee[0, i]).mean(axis=0)],
+            }
             for i in range(ee.shape[1])
         ]
     if traj.terms:
@@ -121,25 +128,41 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
 def metric_values(spec: Any, m: dict[str, Any]) -> dict[str, float]:
     """The flat, named figures a success check reads (``checks.metric_names``) from the metrics above."""
     v: dict[str, float] = {
-        "forward_speed": m["forward_speed_mps"], "lateral_speed": m["lateral_speed_mps"],
-        "yaw_rate": m["yaw_rate_radps"], "abs_yaw_rate": m["abs_yaw_rate_radps"],
+        "forward_speed": m["forward_speed_mps"],
+        "lateral_speed": m["lateral_speed_mps"],
+        "yaw_rate": m["yaw_rate_radps"],
+        "abs_yaw_rate": m["abs_yaw_rate_radps"],
         "base_height": m["base_height_mean_m"],
         "height_ratio": m["base_height_mean_m"] / max(m["standing_height_m"], 1e-6),
-        "base_height_std": m["base_height_std_m"], "roll": m["roll_mean_abs_rad"], "pitch": m["pitch_mean_abs_rad"],
-        "upright": m["upright_fraction"], "drift": m["drift_m"], "max_drift": m["max_drift_m"],
-        "falls": float(m["falls"]), "fallen_fraction": m["fallen_fraction"], "mean_reward": m["mean_reward"],
+        "base_height_std": m["base_height_std_m"],
+        "roll": m["roll_mean_abs_rad"],
+        "pitch": m["pitch_mean_abs_rad"],
+        "upright": m["upright_fraction"],
+        "drift": m["drift_m"],
+        "max_drift": m["max_drift_m"],
+        "falls": float(m["falls"]),
+        "fallen_fraction": m["fallen_fraction"],
+        "mean_reward": m["mean_reward"],
     }
     if "feet" in m:
         feet = m["feet"]
-        v.update(contact_fraction=float(np.mean(feet["contact_fraction"])), air_time=feet["mean_air_time_s"],
-                 airborne_moments=float(feet["all_feet_off_moments"]), airborne_fraction=feet["all_feet_off_fraction"])
+        v.update(
+            contact_fraction=float(np.mean(feet["contact_fraction"])),
+            air_time=feet["mean_air_time_s"],
+            airborne_moments=float(feet["all_feet_off_moments"]),
+            airborne_fraction=feet["all_feet_off_fraction"],
+        )
     if m.get("end_effectors"):
         ees = m["end_effectors"]
         disp = np.mean([e.get("mean_displacement_m", [0.0, 0.0, 0.0]) for e in ees], axis=0)
-        v.update(ee_path_length=float(np.mean([e["path_length_m"] for e in ees])),
-                 ee_extent=float(np.mean([max(e["extent_m"]) for e in ees])),
-                 ee_extent2=float(np.mean([sorted(e["extent_m"])[-2] for e in ees])),
-                 ee_dx=float(disp[0]), ee_dy=float(disp[1]), ee_dz=float(disp[2]))
+        v.update(
+            ee_path_length=float(np.mean([e["path_length_m"] for e in ees])),
+            ee_extent=float(np.mean([max(e["extent_m"]) for e in ees])),
+            ee_extent2=float(np.mean([sorted(e["extent_m"])[-2] for e in ees])),
+            ee_dx=float(disp[0]),
+            ee_dy=float(disp[1]),
+            ee_dz=float(disp[2]),
+        )
     for group, g in m.get("joint_groups", {}).items():
         v[f"{group}_amplitude"] = g["amplitude_rad"]
         v[f"{group}_frequency"] = g["frequency_hz"]
@@ -147,7 +170,9 @@ def metric_values(spec: Any, m: dict[str, Any]) -> dict[str, float]:
     return {k: float(x) for k, x in v.items()}
 
 
-def evaluate_success(spec: Any, m: dict[str, Any], conditions: list[checks.Condition] | None) -> dict[str, Any] | None:
+def evaluate_success(
+    spec: Any, m: dict[str, Any], conditions: list[checks.Condition] | None
+) -> dict[str, Any] | None:
     """The verdict of an approach's success check on these metrics (None when it has none)."""
     if not conditions:
         return None

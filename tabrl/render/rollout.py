@@ -7,7 +7,7 @@ observation as training, and never resets: if the robot falls, the video shows i
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
 
 import mujoco
 import numpy as np
@@ -34,8 +34,14 @@ class Trajectory:
 
     def save_npz(self, path) -> None:
         np.savez_compressed(
-            path, time=self.time, qpos=self.qpos, qvel=self.qvel, base_pos=self.base_pos, base_quat=self.base_quat,
-            actions=self.actions, reward=self.reward,
+            path,
+            time=self.time,
+            qpos=self.qpos,
+            qvel=self.qvel,
+            base_pos=self.base_pos,
+            base_quat=self.base_quat,
+            actions=self.actions,
+            reward=self.reward,
             **{f"term_{k.replace(':', '_')}": v for k, v in self.terms.items()},
         )
 

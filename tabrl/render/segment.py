@@ -23,7 +23,9 @@ def robot_bodies(robot: Robot, *, moving_only: bool = False) -> np.ndarray:
     moves = np.zeros(model.nbody, bool)
     for b in range(1, model.nbody):  # parents come before children in MuJoCo's body order
         moves[b] = model.body_jntnum[b] > 0 or moves[model.body_parentid[b]]
-    if base == 0:  # a profile without a base body: the trees whose joints the actuators drive (not a loose cube)
+    if (
+        base == 0
+    ):  # a profile without a base body: the trees whose joints the actuators drive (not a loose cube)
         driven = [model.joint(name).bodyid[0] for name in robot.spec.joint_names]
         in_tree = np.isin(model.body_rootid, model.body_rootid[driven]) if driven else moves.copy()
     else:

@@ -7,8 +7,8 @@ how much of it is the robot and how bright the robot's own pixels are (lighting.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import mujoco
 from PIL import Image

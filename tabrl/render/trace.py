@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import mujoco
 import numpy as np
@@ -74,8 +75,16 @@ def path_point(spec, params: Any, w: np.ndarray | float) -> np.ndarray:
 class Trace:
     """Per-frame drawing of end-effector paths and targets into a renderer's scene."""
 
-    def __init__(self, robot: Robot, ee_indices: Iterable[int], targets: list[np.ndarray],
-                 paths: list[tuple[Any, np.ndarray]], *, fps: float, scale: float):
+    def __init__(
+        self,
+        robot: Robot,
+        ee_indices: Iterable[int],
+        targets: list[np.ndarray],
+        paths: list[tuple[Any, np.ndarray]],
+        *,
+        fps: float,
+        scale: float,
+    ):
         spec = robot.spec
         self.adr = [spec.ee_pos_adr[i] for i in ee_indices if 0 <= i < len(spec.ee)]
         self.history = [np.zeros((0, 3)) for _ in self.adr]
@@ -85,7 +94,9 @@ class Trace:
         self._mat = np.eye(3).reshape(-1)
 
     @classmethod
-    def for_program(cls, robot: Robot, terms: Iterable[Any] | None, *, fps: float, scale: float) -> "Trace | None":
+    def for_program(
+        cls, robot: Robot, terms: Iterable[Any] | None, *, fps: float, scale: float
+    ) -> Trace | None:
         """The trace for this robot and program, or None when there is nothing to draw.
 
         ``scale``: the camera's distance (m), so the line is as thick on screen for a hand as for an arm."""
@@ -103,7 +114,9 @@ class Trace:
                 used.append(int(_get(params, "index", 0)))
                 paths.append((params, reference_path(spec, params)))
             elif name == "expr":
-                expr = getattr(term, "expr", None) or (term.get("expr") if isinstance(term, dict) else "") or ""
+                expr = (
+                    getattr(term, "expr", None) or (term.get("expr") if isinstance(term, dict) else "") or ""
+                )
                 used.extend(int(m) for m in _EE_INDEX.findall(expr))
         used = [i for i in dict.fromkeys(used) if 0 <= i < len(spec.ee)]
         if not used and robot.profile.category == "arm":
@@ -115,7 +128,7 @@ class Trace:
     def draw(self, scene: mujoco.MjvScene, data: mujoco.MjData) -> None:
         """Records this frame's end-effector points and adds the geoms (after update_scene)."""
         for k, adr in enumerate(self.adr):
-            h = np.vstack([self.history[k], data.sensordata[adr][None]])[-self.keep:]
+            h = np.vstack([self.history[k], data.sensordata[adr][None]])[-self.keep :]
             self.history[k] = h
             n = len(h) - 1
             for i in range(n):
@@ -125,8 +138,12 @@ class Trace:
             for i in range(len(pts) - 1):
                 self._connector(scene, pts[i], pts[i + 1], PATH_PX, (*TARGET_RGB, 0.8))
             hz = float(_get(params, "frequency_hz", 0.5))
-            self._sphere(scene, path_point(self.spec, params, 2 * math.pi * hz * data.time), 1.5 * self.radius,
-                         (*TARGET_RGB, 1.0))
+            self._sphere(
+                scene,
+                path_point(self.spec, params, 2 * math.pi * hz * data.time),
+                1.5 * self.radius,
+                (*TARGET_RGB, 1.0),
+            )
         for target in self.targets:
             self._sphere(scene, target, 2.0 * self.radius, (*TARGET_RGB, 1.0))
 
@@ -143,7 +160,9 @@ class Trace:
         geom = self._new_geom(scene)
         if geom is None:
             return
-        mujoco.mjv_initGeom(geom, SEGMENT_GEOM, np.zeros(3), np.zeros(3), self._mat, np.asarray(rgba, np.float32))
+        mujoco.mjv_initGeom(
+            geom, SEGMENT_GEOM, np.zeros(3), np.zeros(3), self._mat, np.asarray(rgba, np.float32)
+        )
         mujoco.mjv_connector(geom, SEGMENT_GEOM, width, np.asarray(a, np.float64), np.asarray(b, np.float64))
         geom.emission = 0.5
 
@@ -151,6 +170,12 @@ class Trace:
         geom = self._new_geom(scene)
         if geom is None:
             return
-        mujoco.mjv_initGeom(geom, mujoco.mjtGeom.mjGEOM_SPHERE, np.array([radius, radius, radius]),
-                            np.asarray(pos, np.float64), self._mat, np.asarray(rgba, np.float32))
+        mujoco.mjv_initGeom(
+            geom,
+            mujoco.mjtGeom.mjGEOM_SPHERE,
+            np.array([radius, radius, radius]),
+            np.asarray(pos, np.float64),
+            self._mat,
+            np.asarray(rgba, np.float32),
+        )
         geom.emission = 0.5

@@ -16,8 +16,8 @@ import copy
 import os
 import queue
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import imageio_ffmpeg
 import mujoco
@@ -30,11 +30,15 @@ from tabrl.robots.model import Robot
 # A mesh keeps at least this share of its triangles, and is left alone below MIN_FACES.
 KEEP_FRACTION = 0.2
 MIN_FACES = 2000
-_render_models: collections.OrderedDict[int, tuple[mujoco.MjModel, mujoco.MjModel]] = collections.OrderedDict()
+_render_models: collections.OrderedDict[int, tuple[mujoco.MjModel, mujoco.MjModel]] = (
+    collections.OrderedDict()
+)
 _render_models_lock = threading.Lock()
 
 
-def decimated_model(model: mujoco.MjModel, keep: float = KEEP_FRACTION, min_faces: int = MIN_FACES) -> mujoco.MjModel:
+def decimated_model(
+    model: mujoco.MjModel, keep: float = KEEP_FRACTION, min_faces: int = MIN_FACES
+) -> mujoco.MjModel:
     """A copy of ``model`` for drawing only: meshes above ``min_faces`` triangles simplified to ``keep``
     of them (quadric decimation), in place in the copy's mesh arrays, so the copy has the same sizes
     and takes the physics model's MjData. Meshes with texture coordinates are kept as they are."""
@@ -48,11 +52,13 @@ def decimated_model(model: mujoco.MjModel, keep: float = KEEP_FRACTION, min_face
         if nf < min_faces or out.mesh_texcoordnum[i] or out.mesh_normalnum[i] != nv:
             continue
         va, fa, na = out.mesh_vertadr[i], out.mesh_faceadr[i], out.mesh_normaladr[i]
-        verts = out.mesh_vert[va:va + nv].astype(np.float64)
-        faces = out.mesh_face[fa:fa + nf]
+        verts = out.mesh_vert[va : va + nv].astype(np.float64)
+        faces = out.mesh_face[fa : fa + nf]
         verts, faces = _welded(verts, faces)
         try:
-            v2, f2 = fast_simplification.simplify(verts, faces, target_reduction=1.0 - max(keep, min_faces / nf))
+            v2, f2 = fast_simplification.simplify(
+                verts, faces, target_reduction=1.0 - max(keep, min_faces / nf)
+            )
         except Exception:  # a mesh the simplifier cannot take is drawn in full
             continue
         if not len(f2) or len(v2) > nv or len(f2) > nf:
@@ -64,10 +70,10 @@ def decimated_model(model: mujoco.MjModel, keep: float = KEEP_FRACTION, min_face
         for k in range(3):
             np.add.at(vert_n, f2[:, k], face_n)
         vert_n /= np.maximum(np.linalg.norm(vert_n, axis=1, keepdims=True), 1e-12)
-        out.mesh_vert[va:va + len(v2)] = v2
-        out.mesh_normal[na:na + len(v2)] = vert_n
-        out.mesh_face[fa:fa + len(f2)] = f2
-        out.mesh_facenormal[fa:fa + len(f2)] = f2
+        out.mesh_vert[va : va + len(v2)] = v2
+        out.mesh_normal[na : na + len(v2)] = vert_n
+        out.mesh_face[fa : fa + len(f2)] = f2
+        out.mesh_facenormal[fa : fa + len(f2)] = f2
         out.mesh_vertnum[i] = out.mesh_normalnum[i] = len(v2)
         out.mesh_facenum[i] = len(f2)
     return out
@@ -111,8 +117,9 @@ def make_renderer(robot: Robot, width: int, height: int, *, full_meshes: bool = 
     return renderer
 
 
-_renderers: collections.OrderedDict[tuple[int, int, int], tuple[mujoco.MjModel, mujoco.Renderer]] = \
+_renderers: collections.OrderedDict[tuple[int, int, int], tuple[mujoco.MjModel, mujoco.Renderer]] = (
     collections.OrderedDict()
+)
 _KEPT_RENDERERS = 2
 
 
@@ -162,9 +169,15 @@ class VideoWriter:
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.part")
         self._gen: Iterator | None = imageio_ffmpeg.write_frames(
-            str(self.tmp), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=None,
-            bitrate=None, macro_block_size=1, output_params=["-movflags", "+faststart", "-crf", "23", "-preset", "veryfast",
-                                                             "-f", "mp4"],
+            str(self.tmp),
+            (width, height),
+            fps=fps,
+            codec="libx264",
+            pix_fmt_out="yuv420p",
+            quality=None,
+            bitrate=None,
+            macro_block_size=1,
+            output_params=["-movflags", "+faststart", "-crf", "23", "-preset", "veryfast", "-f", "mp4"],
             ffmpeg_log_level="error",
         )
         self._gen.send(None)

@@ -9,14 +9,26 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "FEATURES": "features", "compute_features": "features", "features_from_data": "features",
-    "feature_names": "features", "feature_ranks": "features",
-    "TERMS": "terms", "term_key": "terms",
-    "ExpressionError": "expressions", "compile_expression": "expressions", "check_syntax": "expressions",
-    "RewardProgram": "program", "ProgramError": "program", "schema_json": "program",
-    "CompiledReward": "compiler", "compile_program": "compiler", "check_fits": "compiler",
-    "smoke_test": "smoke", "sample_states": "smoke",
-    "validate_program": "validate", "ProgramCheckError": "validate",
+    "FEATURES": "features",
+    "compute_features": "features",
+    "features_from_data": "features",
+    "feature_names": "features",
+    "feature_ranks": "features",
+    "TERMS": "terms",
+    "term_key": "terms",
+    "ExpressionError": "expressions",
+    "compile_expression": "expressions",
+    "check_syntax": "expressions",
+    "RewardProgram": "program",
+    "ProgramError": "program",
+    "schema_json": "program",
+    "CompiledReward": "compiler",
+    "compile_program": "compiler",
+    "check_fits": "compiler",
+    "smoke_test": "smoke",
+    "sample_states": "smoke",
+    "validate_program": "validate",
+    "ProgramCheckError": "validate",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -91,11 +91,18 @@ class Condition(BaseModel):
     """One measured figure compared with a number: {metric, op, value} or {expr, op, value}."""
 
     model_config = ConfigDict(extra="forbid")
-    metric: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-                               description="A metric name, e.g. 'abs_yaw_rate', 'drift', '<group>_amplitude' (a joint group of the robot).")
-    expr: str | None = Field(None, max_length=200,
-                             description="Instead of a metric: a safe expression over metric names, "
-                                         "e.g. 'forward_speed - abs(lateral_speed)'.")
+    metric: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="A metric name, e.g. 'abs_yaw_rate', 'drift', '<group>_amplitude' (a joint group of the robot).",
+    )
+    expr: str | None = Field(
+        None,
+        max_length=200,
+        description="Instead of a metric: a safe expression over metric names, "
+        "e.g. 'forward_speed - abs(lateral_speed)'.",
+    )
     op: Op = Field(..., description="Comparison.")
     value: float = Field(..., description="The threshold.")
 
@@ -112,7 +119,7 @@ class Condition(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_subject(self) -> "Condition":
+    def _one_subject(self) -> Condition:
         if (self.metric is None) == (self.expr is None):
             raise ValueError("a condition names exactly one of 'metric' or 'expr'")
         return self
@@ -147,8 +154,11 @@ def parse_text(text: str) -> list[dict[str, Any]]:
         sign = 1.0
         if isinstance(right, ast.UnaryOp) and isinstance(right.op, (ast.USub, ast.UAdd)):
             sign, right = (-1.0 if isinstance(right.op, ast.USub) else 1.0), right.operand
-        if not (isinstance(right, ast.Constant) and isinstance(right.value, (int, float))
-                and not isinstance(right.value, bool)):
+        if not (
+            isinstance(right, ast.Constant)
+            and isinstance(right.value, (int, float))
+            and not isinstance(right.value, bool)
+        ):
             seg = ast.get_source_segment(text.strip(), node) or "?"
             raise ValueError(f"'{seg}': the right-hand side must be a number")
         left = ast.get_source_segment(text.strip(), node.left) or ""
@@ -174,8 +184,9 @@ def check_conditions(conditions: list[Condition], spec: Any) -> None:
             try:
                 expressions.compile_expression(c.expr, ranks)
             except expressions.ExpressionError as e:
-                raise CheckError(f"{where}: {str(e).replace('expressions may use these features', 'allowed metrics')}") \
-                    from None
+                raise CheckError(
+                    f"{where}: {str(e).replace('expressions may use these features', 'allowed metrics')}"
+                ) from None
 
 
 def measure(condition: Condition, values: dict[str, float]) -> float:
@@ -188,17 +199,35 @@ def measure(condition: Condition, values: dict[str, float]) -> float:
         return float(np.asarray(compiled(np, {k: np.float64(v) for k, v in values.items()})))
 
 
-def verdict(conditions: list[Condition], values: dict[str, float], units: dict[str, str] | None = None) -> dict[str, Any]:
+def verdict(
+    conditions: list[Condition], values: dict[str, float], units: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Evaluates every condition on measured values: pass/fail, each with its measured figure."""
     rows = []
     for c in conditions:
         measured = measure(c, values)
-        ok = {">=": measured >= c.value, "<=": measured <= c.value, ">": measured > c.value,
-              "<": measured < c.value}[c.op] and math.isfinite(measured)
+        ok = {
+            ">=": measured >= c.value,
+            "<=": measured <= c.value,
+            ">": measured > c.value,
+            "<": measured < c.value,
+        }[c.op] and math.isfinite(measured)
         unit = (units or {}).get(c.metric or "", "")
-        rows.append({"check": c.label(), "subject": c.subject, "op": c.op, "value": c.value,
-                     "measured": measured, "unit": unit, "passed": bool(ok)})
+        rows.append(
+            {
+                "check": c.label(),
+                "subject": c.subject,
+                "op": c.op,
+                "value": c.value,
+                "measured": measured,
+                "unit": unit,
+                "passed": bool(ok),
+            }
+        )
     passed = bool(rows) and all(r["passed"] for r in rows)
-    summary = ", ".join(f"{r['subject']} {r['measured']:.3g}{(' ' + r['unit']) if r['unit'] else ''} "
-                        f"({'need' if not r['passed'] else 'ok'} {_SHOW[r['op']]} {r['value']:g})" for r in rows)
+    summary = ", ".join(
+        f"{r['subject']} {r['measured']:.3g}{(' ' + r['unit']) if r['unit'] else ''} "
+        f"({'need' if not r['passed'] else 'ok'} {_SHOW[r['op']]} {r['value']:g})"
+        for r in rows
+    )
     return {"passed": passed, "checks": rows, "summary": ("✓ " if passed else "✗ ") + summary}

@@ -8,7 +8,8 @@ vectorises over a numpy batch and jits under jax.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,6 @@ from tabrl.rewards.features import compute_features, feature_ranks
 from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
 from tabrl.rewards.terms import TERMS, term_key
 from tabrl.robots.model import RobotSpec
-
 
 # The most a term or the total may give in one step. The smoke test refuses programs that exceed it
 # on sampled and extreme states; at run time (both backends call CompiledReward) values beyond it are
@@ -67,7 +67,9 @@ class CompiledReward:
                 bad = int(np.count_nonzero(~(np.abs(value) <= MAX_REWARD)))  # NaN counts too
             if bad:
                 self.clipped[key] = self.clipped.get(key, 0) + bad
-        return xp.clip(xp.nan_to_num(value, nan=0.0, posinf=MAX_REWARD, neginf=-MAX_REWARD), -MAX_REWARD, MAX_REWARD)
+        return xp.clip(
+            xp.nan_to_num(value, nan=0.0, posinf=MAX_REWARD, neginf=-MAX_REWARD), -MAX_REWARD, MAX_REWARD
+        )
 
 
 def check_fits(program: RewardProgram, spec: RobotSpec) -> None:
@@ -98,23 +100,35 @@ def check_fits(program: RewardProgram, spec: RobotSpec) -> None:
         if definition.group_param:
             group = getattr(t.params, definition.group_param)
             if group not in spec.groups:
-                raise ProgramError(f"{where}: {spec.model_id} has no joint group '{group}'; "
-                                   f"its groups are: {', '.join(spec.groups)}")
+                raise ProgramError(
+                    f"{where}: {spec.model_id} has no joint group '{group}'; "
+                    f"its groups are: {', '.join(spec.groups)}"
+                )
             targets = getattr(t.params, "targets", None)
             if targets is not None and len(targets) != len(spec.groups[group]):
-                raise ProgramError(f"{where}: 'targets' has {len(targets)} values but group '{group}' has "
-                                   f"{len(spec.groups[group])} joints")
+                raise ProgramError(
+                    f"{where}: 'targets' has {len(targets)} values but group '{group}' has "
+                    f"{len(spec.groups[group])} joints"
+                )
         if "feet" in definition.needs and not spec.feet:
-            raise ProgramError(f"{where}: {spec.model_id} has no feet; use posture or end-effector terms instead")
+            raise ProgramError(
+                f"{where}: {spec.model_id} has no feet; use posture or end-effector terms instead"
+            )
         if "ee" in definition.needs:
             if not spec.ee:
-                raise ProgramError(f"{where}: {spec.model_id} has no end effector; use joint or base terms instead")
+                raise ProgramError(
+                    f"{where}: {spec.model_id} has no end effector; use joint or base terms instead"
+                )
             index = getattr(t.params, "index", 0)
             if index >= len(spec.ee):
-                raise ProgramError(f"{where}: end effector index {index} is out of range; {spec.model_id} has "
-                                   f"{len(spec.ee)} ({', '.join(spec.ee)})")
+                raise ProgramError(
+                    f"{where}: end effector index {index} is out of range; {spec.model_id} has "
+                    f"{len(spec.ee)} ({', '.join(spec.ee)})"
+                )
         if "floating_base" in definition.needs and not spec.floating_base:
-            raise ProgramError(f"{where}: {spec.model_id} is fixed to the world, so its base cannot move that way")
+            raise ProgramError(
+                f"{where}: {spec.model_id} is fixed to the world, so its base cannot move that way"
+            )
 
 
 def _probe_features(spec: RobotSpec, n: int = 2) -> dict[str, np.ndarray]:
@@ -123,8 +137,15 @@ def _probe_features(spec: RobotSpec, n: int = 2) -> dict[str, np.ndarray]:
     Enough to check an expression's indices and shapes: jax clamps an out-of-range index
     silently, so ``q[40]`` on a 12-joint robot must be refused here, not found in training.
     """
-    adrs = [spec.base_pos_adr, spec.base_quat_adr, spec.base_linvel_adr, spec.base_angvel_adr,
-            spec.feet_pos_adr, spec.ee_pos_adr, spec.torque_adr]
+    adrs = [
+        spec.base_pos_adr,
+        spec.base_quat_adr,
+        spec.base_linvel_adr,
+        spec.base_angvel_adr,
+        spec.feet_pos_adr,
+        spec.ee_pos_adr,
+        spec.torque_adr,
+    ]
     nsens = max((int(np.max(a)) + 1 for a in adrs if np.size(a)), default=0)
     nv = int(np.max(spec.joint_qvel_adr)) + 1 if len(spec.joint_qvel_adr) else 0
     nu = len(spec.torque_adr)
@@ -132,18 +153,23 @@ def _probe_features(spec: RobotSpec, n: int = 2) -> dict[str, np.ndarray]:
     sens[:, spec.base_quat_adr[0]] = 1.0
     sens[:, spec.base_pos_adr] = spec.default_base_pos
     qpos = np.tile(spec.default_qpos, (n, 1))
-    return compute_features(np, spec, qpos, np.zeros((n, nv)), sens, np.arange(n) * 0.1, np.zeros((n, nu)),
-                            np.zeros((n, nu)))
+    return compute_features(
+        np, spec, qpos, np.zeros((n, nv)), sens, np.arange(n) * 0.1, np.zeros((n, nu)), np.zeros((n, nu))
+    )
 
 
-def _dry_run(where: str, source: str, compiled: expressions.CompiledExpression, probe: dict[str, np.ndarray]) -> None:
+def _dry_run(
+    where: str, source: str, compiled: expressions.CompiledExpression, probe: dict[str, np.ndarray]
+) -> None:
     batch = probe["t"].shape
     try:
         with np.errstate(all="ignore"):
             value = np.asarray(compiled.per_state(np, probe))
             np.broadcast_to(value, batch)
     except (IndexError, ValueError, TypeError) as e:
-        raise ProgramError(f"{where}: expression '{source}' does not fit this robot's features: {e}") from None
+        raise ProgramError(
+            f"{where}: expression '{source}' does not fit this robot's features: {e}"
+        ) from None
 
 
 def compile_program(program: RewardProgram | dict, spec: RobotSpec, xp: Any) -> CompiledReward:

@@ -12,8 +12,8 @@ one expression gives the same numbers on a numpy batch ``(B, ...)`` and on one j
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 MAX_LENGTH = 500
 MAX_POWER = 8
@@ -86,11 +86,20 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
 }
 REDUCTIONS = {"sum", "mean", "norm"}
 FUNCTION_DOCS = {
-    "abs": "absolute value", "exp": "e^x (x clipped to [-50, 50])", "log": "log(|x| + 1e-6)",
-    "sqrt": "sqrt(|x|)", "sin": "sine", "cos": "cosine", "tanh": "hyperbolic tangent", "square": "x*x",
-    "sum": "sum over a vector's entries (per state)", "mean": "mean over a vector's entries (per state)",
-    "norm": "Euclidean length of a vector (per state)", "clip": "clip(x, lo, hi)",
-    "min": "min(a, b) elementwise", "max": "max(a, b) elementwise",
+    "abs": "absolute value",
+    "exp": "e^x (x clipped to [-50, 50])",
+    "log": "log(|x| + 1e-6)",
+    "sqrt": "sqrt(|x|)",
+    "sin": "sine",
+    "cos": "cosine",
+    "tanh": "hyperbolic tangent",
+    "square": "x*x",
+    "sum": "sum over a vector's entries (per state)",
+    "mean": "mean over a vector's entries (per state)",
+    "norm": "Euclidean length of a vector (per state)",
+    "clip": "clip(x, lo, hi)",
+    "min": "min(a, b) elementwise",
+    "max": "max(a, b) elementwise",
 }
 
 _BINOPS = {
@@ -108,15 +117,41 @@ _COMPARE = {
     ast.NotEq: lambda a, b: a != b,
 }
 _KINDS = {
-    ast.Lambda: "lambda", ast.ListComp: "comprehension", ast.GeneratorExp: "comprehension",
-    ast.SetComp: "comprehension", ast.DictComp: "comprehension", ast.JoinedStr: "f-string",
-    ast.FormattedValue: "f-string", ast.List: "list", ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set",
-    ast.Starred: "starred argument", ast.NamedExpr: "assignment", ast.BoolOp: "boolean operator (and/or)",
-    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slice",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.JoinedStr: "f-string",
+    ast.FormattedValue: "f-string",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Dict: "dict",
+    ast.Set: "set",
+    ast.Starred: "starred argument",
+    ast.NamedExpr: "assignment",
+    ast.BoolOp: "boolean operator (and/or)",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slice",
 }
-_OP_NAMES = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
-             ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.Not: "not", ast.Invert: "~",
-             ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+_OP_NAMES = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+    ast.Not: "not",
+    ast.Invert: "~",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 
 
 def _describe(node: ast.AST, source: str) -> str:
@@ -131,7 +166,9 @@ class _Compiler:
         self.nodes = 0
 
     def fail(self, node: ast.AST, what: str) -> ExpressionError:
-        return ExpressionError(f"{what} '{_describe(node, self.source)}' is not allowed in a reward expression")
+        return ExpressionError(
+            f"{what} '{_describe(node, self.source)}' is not allowed in a reward expression"
+        )
 
     def build(self, node: ast.AST) -> tuple[Fn, int]:
         self.nodes += 1
@@ -161,17 +198,28 @@ class _Compiler:
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.IfExp):
-            (test, rt), (body, rb), (orelse, ro) = self.build(node.test), self.build(node.body), self.build(node.orelse)
+            (test, rt), (body, rb), (orelse, ro) = (
+                self.build(node.test),
+                self.build(node.body),
+                self.build(node.orelse),
+            )
             r = max(rt, rb, ro)
-            return (lambda xp, f: xp.where(_expand(test(xp, f), rt, r) > 0, _expand(body(xp, f), rb, r),
-                                           _expand(orelse(xp, f), ro, r))), r
+            return (
+                lambda xp, f: xp.where(
+                    _expand(test(xp, f), rt, r) > 0,
+                    _expand(body(xp, f), rb, r),
+                    _expand(orelse(xp, f), ro, r),
+                )
+            ), r
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
         if isinstance(node, ast.Attribute):
-            raise ExpressionError(f"attribute access '{node.attr}' is not allowed in a reward expression "
-                                  f"(in '{_describe(node, self.source)}')")
+            raise ExpressionError(
+                f"attribute access '{node.attr}' is not allowed in a reward expression "
+                f"(in '{_describe(node, self.source)}')"
+            )
         raise self.fail(node, _KINDS.get(type(node), type(node).__name__))
 
     def number(self, node: ast.Constant) -> float:
@@ -182,9 +230,11 @@ class _Compiler:
         try:
             return float(node.value)
         except OverflowError:
-            raise ExpressionError(f"number '{_describe(node, self.source)}' is too large: a reward expression's "
-                                  f"numbers must fit a float (at most about {MAX_CONSTANT:g} where MJX trains "
-                                  "in 32 bits)") from None
+            raise ExpressionError(
+                f"number '{_describe(node, self.source)}' is too large: a reward expression's "
+                f"numbers must fit a float (at most about {MAX_CONSTANT:g} where MJX trains "
+                "in 32 bits)"
+            ) from None
 
     def name(self, node: ast.Name) -> tuple[Fn, int]:
         name = node.id
@@ -199,7 +249,9 @@ class _Compiler:
             if name in FUNCTIONS:
                 hint = f" ('{name}' is a function: call it, e.g. {name}(...))"
             allowed = ", ".join(sorted(self.ranks))
-            raise ExpressionError(f"unknown name '{name}'{hint}; expressions may use these features: {allowed}")
+            raise ExpressionError(
+                f"unknown name '{name}'{hint}; expressions may use these features: {allowed}"
+            )
         return (lambda xp, f: f[name]), rank
 
     def elementwise(self, op: Callable[..., Any], args: list[ast.AST]) -> tuple[Fn, int]:
@@ -232,14 +284,21 @@ class _Compiler:
         sign = 1.0
         if isinstance(exp_node, ast.UnaryOp) and isinstance(exp_node.op, (ast.USub, ast.UAdd)):
             sign, exp_node = (-1.0 if isinstance(exp_node.op, ast.USub) else 1.0), exp_node.operand
-        if not (isinstance(exp_node, ast.Constant) and isinstance(exp_node.value, (int, float))
-                and not isinstance(exp_node.value, bool)):
-            raise ExpressionError(f"power '{_describe(node, self.source)}': the exponent must be a number "
-                                  f"with |exponent| <= {MAX_POWER}")
+        if not (
+            isinstance(exp_node, ast.Constant)
+            and isinstance(exp_node.value, (int, float))
+            and not isinstance(exp_node.value, bool)
+        ):
+            raise ExpressionError(
+                f"power '{_describe(node, self.source)}': the exponent must be a number "
+                f"with |exponent| <= {MAX_POWER}"
+            )
         exponent = sign * (float(exp_node.value) if abs(exp_node.value) <= MAX_CONSTANT else float("inf"))
         if not abs(exponent) <= MAX_POWER:
-            raise ExpressionError(f"power '{_describe(node, self.source)}': exponent {exponent:g} exceeds "
-                                  f"the limit of {MAX_POWER}")
+            raise ExpressionError(
+                f"power '{_describe(node, self.source)}': exponent {exponent:g} exceeds "
+                f"the limit of {MAX_POWER}"
+            )
         base, rank = self.build(node.left)
         if exponent == int(exponent):
             n = int(abs(exponent))
@@ -252,20 +311,26 @@ class _Compiler:
     def call(self, node: ast.Call) -> tuple[Fn, int]:
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
-                raise ExpressionError(f"attribute access '{node.func.attr}' is not allowed in a reward expression "
-                                      f"(in '{_describe(node, self.source)}')")
+                raise ExpressionError(
+                    f"attribute access '{node.func.attr}' is not allowed in a reward expression "
+                    f"(in '{_describe(node, self.source)}')"
+                )
             raise self.fail(node, "call of a non-function")
         name = node.func.id
         if name not in FUNCTIONS:
-            raise ExpressionError(f"function '{name}' is not allowed; allowed functions: {', '.join(FUNCTIONS)}")
+            raise ExpressionError(
+                f"function '{name}' is not allowed; allowed functions: {', '.join(FUNCTIONS)}"
+            )
         if node.keywords:
             raise ExpressionError(f"keyword arguments in '{_describe(node, self.source)}' are not allowed")
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise ExpressionError(f"starred argument in '{_describe(node, self.source)}' is not allowed")
         arity, fn = FUNCTIONS[name]
         if len(node.args) != arity:
-            raise ExpressionError(f"function '{name}' takes {arity} argument(s), got {len(node.args)} "
-                                  f"in '{_describe(node, self.source)}'")
+            raise ExpressionError(
+                f"function '{name}' takes {arity} argument(s), got {len(node.args)} "
+                f"in '{_describe(node, self.source)}'"
+            )
         if name in REDUCTIONS:
             arg, rank = self.build(node.args[0])
             return (lambda xp, f: fn(xp, arg(xp, f), rank)), 0
@@ -276,8 +341,10 @@ class _Compiler:
         where = _describe(node, self.source)
         parts = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
         if rank == 0:
-            raise ExpressionError(f"index '{where}': '{_describe(node.value, self.source)}' is one number per "
-                                  "state and cannot be indexed")
+            raise ExpressionError(
+                f"index '{where}': '{_describe(node.value, self.source)}' is one number per "
+                "state and cannot be indexed"
+            )
         if len(parts) > rank:
             raise ExpressionError(f"index '{where}': {len(parts)} indices for a value with {rank} axis(es)")
 
@@ -289,10 +356,14 @@ class _Compiler:
                 sign, n = -1, n.operand
             if isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool):
                 if abs(n.value) > MAX_INDEX:
-                    raise ExpressionError(f"index '{where}': {_describe(n, self.source)} is out of range "
-                                          f"(indices lie within ±{MAX_INDEX})")
+                    raise ExpressionError(
+                        f"index '{where}': {_describe(n, self.source)} is out of range "
+                        f"(indices lie within ±{MAX_INDEX})"
+                    )
                 return sign * n.value
-            raise ExpressionError(f"index '{where}': indices must be whole numbers written out (like 0, -1, 1:3)")
+            raise ExpressionError(
+                f"index '{where}': indices must be whole numbers written out (like 0, -1, 1:3)"
+            )
 
         index: list[Any] = [Ellipsis]
         dropped = 0
@@ -314,7 +385,9 @@ def parse(source: str) -> ast.Expression:
     if not isinstance(source, str):
         raise ExpressionError("an expression must be text")
     if len(source) > MAX_LENGTH:
-        raise ExpressionError(f"expression is {len(source)} characters long; at most {MAX_LENGTH} are allowed")
+        raise ExpressionError(
+            f"expression is {len(source)} characters long; at most {MAX_LENGTH} are allowed"
+        )
     if not source.strip():
         raise ExpressionError("expression is empty")
     try:

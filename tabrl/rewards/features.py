@@ -72,7 +72,7 @@ def feature_ranks(spec: RobotSpec | None = None) -> dict[str, int]:
     numpy array ``(B, ...)`` and an unbatched jax array give the same result.
     """
     ranks = {name: _rank(shape) for name, (shape, _) in FEATURES.items()}
-    for group in (spec.groups if spec is not None else ()):
+    for group in spec.groups if spec is not None else ():
         ranks[f"q_{group}"] = ranks[f"qd_{group}"] = 1
     return ranks
 
@@ -90,9 +90,15 @@ def _rotation(xp: Any, quat: Any) -> Any:
     xx, yy, zz = x * x, y * y, z * z
     xy, xz, yz, wx, wy, wz = x * y, x * z, y * z, w * x, w * y, w * z
     rows = [
-        1 - 2 * (yy + zz), 2 * (xy - wz), 2 * (xz + wy),
-        2 * (xy + wz), 1 - 2 * (xx + zz), 2 * (yz - wx),
-        2 * (xz - wy), 2 * (yz + wx), 1 - 2 * (xx + yy),
+        1 - 2 * (yy + zz),
+        2 * (xy - wz),
+        2 * (xz + wy),
+        2 * (xy + wz),
+        1 - 2 * (xx + zz),
+        2 * (yz - wx),
+        2 * (xz - wy),
+        2 * (yz + wx),
+        1 - 2 * (xx + yy),
     ]
     return xp.stack(rows, axis=-1).reshape(quat.shape[:-1] + (3, 3))
 
@@ -110,8 +116,9 @@ def _euler(xp: Any, rot: Any) -> tuple[Any, Any, Any]:
     return roll, pitch, yaw
 
 
-def compute_features(xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, sensordata: Any, t: Any, action: Any,
-                     last_action: Any) -> dict[str, Any]:
+def compute_features(
+    xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, sensordata: Any, t: Any, action: Any, last_action: Any
+) -> dict[str, Any]:
     """All features of a (batch of) state(s). ``t`` is a scalar or one time per state."""
     batch = qpos.shape[:-1]
     dtype = qpos.dtype
@@ -174,5 +181,13 @@ def compute_features(xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, sensordata:
 
 def features_from_data(xp: Any, spec: RobotSpec, data: Any, action: Any, last_action: Any) -> dict[str, Any]:
     """Features of an ``MjData`` (numpy) or ``mjx.Data`` (jax)."""
-    return compute_features(xp, spec, xp.asarray(data.qpos), xp.asarray(data.qvel), xp.asarray(data.sensordata),
-                            data.time, action, last_action)
+    return compute_features(
+        xp,
+        spec,
+        xp.asarray(data.qpos),
+        xp.asarray(data.qvel),
+        xp.asarray(data.sensordata),
+        data.time,
+        action,
+        last_action,
+    )

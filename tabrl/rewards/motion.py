@@ -30,7 +30,9 @@ MAX_AMPLITUDE = 1.5  # rad (m for slide joints)
 MAX_OFFSET = 3.0
 RANGE_MARGIN = 1e-6
 
-Pattern = Literal["sync", "alternate", "wave", "left_right", "front_back", "diagonal", "trot", "pace", "bound"]
+Pattern = Literal[
+    "sync", "alternate", "wave", "left_right", "front_back", "diagonal", "trot", "pace", "bound"
+]
 PATTERN_DOCS = {
     "sync": "every joint of the part in phase",
     "alternate": "every other joint (in the group's order) half a cycle later",
@@ -54,32 +56,56 @@ class MotionPart(BaseModel):
     model_config = ConfigDict(extra="forbid")
     group: str | None = Field(None, description="Joint group of the robot (see its groups); or give 'joint'.")
     joint: str | None = Field(None, max_length=80, description="One joint by name, instead of a group.")
-    offset: float = Field(0.0, ge=-MAX_OFFSET, le=MAX_OFFSET,
-                          description="Constant pose offset from the default pose (rad): postures like sit or crouch.")
-    amplitude: float = Field(0.0, ge=0.0, le=MAX_AMPLITUDE, description="Sine amplitude (rad); 0 for a pose only.")
-    frequency_hz: float = Field(0.0, ge=0.0, le=MAX_FREQUENCY_HZ,
-                                description=f"Sine frequency (Hz), at most {MAX_FREQUENCY_HZ:g}; needed when amplitude > 0.")
-    phase: float = Field(0.0, ge=-1.0, le=1.0, description="Phase shift in cycles (0.5 = half a cycle later).")
-    pattern: Pattern = Field("sync", description="Phase pattern across the part's joints: "
-                             + "; ".join(f"{k}: {v}" for k, v in PATTERN_DOCS.items()) + ".")
+    offset: float = Field(
+        0.0,
+        ge=-MAX_OFFSET,
+        le=MAX_OFFSET,
+        description="Constant pose offset from the default pose (rad): postures like sit or crouch.",
+    )
+    amplitude: float = Field(
+        0.0, ge=0.0, le=MAX_AMPLITUDE, description="Sine amplitude (rad); 0 for a pose only."
+    )
+    frequency_hz: float = Field(
+        0.0,
+        ge=0.0,
+        le=MAX_FREQUENCY_HZ,
+        description=f"Sine frequency (Hz), at most {MAX_FREQUENCY_HZ:g}; needed when amplitude > 0.",
+    )
+    phase: float = Field(
+        0.0, ge=-1.0, le=1.0, description="Phase shift in cycles (0.5 = half a cycle later)."
+    )
+    pattern: Pattern = Field(
+        "sync",
+        description="Phase pattern across the part's joints: "
+        + "; ".join(f"{k}: {v}" for k, v in PATTERN_DOCS.items())
+        + ".",
+    )
     joint_scale: list[float] | None = Field(
-        None, max_length=64,
+        None,
+        max_length=64,
         description="Optional multiplier per joint of the group (group order, each within [-2, 2]) applied to the "
-                    "offset and the sine: -1 mirrors a joint whose axis points the other way (e.g. rear knees), "
-                    "0.5 moves it half as far.")
-    residual: float | None = Field(None, ge=0.0, le=1.0,
-                                   description="How far the policy may move these joints away from the prior, as a "
-                                               "fraction of the robot's action scale; omit for the prior's residual.")
+        "offset and the sine: -1 mirrors a joint whose axis points the other way (e.g. rear knees), "
+        "0.5 moves it half as far.",
+    )
+    residual: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="How far the policy may move these joints away from the prior, as a "
+        "fraction of the robot's action scale; omit for the prior's residual.",
+    )
 
     @model_validator(mode="after")
-    def _consistent(self) -> "MotionPart":
+    def _consistent(self) -> MotionPart:
         if (self.group is None) == (self.joint is None):
             raise ValueError("a motion part names exactly one of 'group' or 'joint'")
         if self.amplitude > 0 and self.frequency_hz <= 0:
             raise ValueError("a sine (amplitude > 0) needs frequency_hz > 0")
         if self.amplitude == 0 and self.offset == 0:
             raise ValueError("a motion part needs an offset or an amplitude (it does nothing otherwise)")
-        if self.joint_scale is not None and not all(math.isfinite(v) and abs(v) <= 2.0 for v in self.joint_scale):
+        if self.joint_scale is not None and not all(
+            math.isfinite(v) and abs(v) <= 2.0 for v in self.joint_scale
+        ):
             raise ValueError("joint_scale values must be finite numbers within [-2, 2]")
         return self
 
@@ -93,14 +119,26 @@ class Motion(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     parts: list[MotionPart] = Field(..., min_length=1, max_length=MAX_PARTS)
-    residual: float = Field(0.5, ge=0.0, le=1.0,
-                            description="Default for parts without their own: how far the policy may move a joint "
-                                        "away from the prior (fraction of the action scale).")
-    other_residual: float = Field(1.0, ge=0.0, le=1.0,
-                                  description="The policy's share of the action on joints no part names "
-                                              "(fraction of the action scale).")
-    ramp_s: float = Field(0.5, ge=0.0, le=5.0,
-                          description="Seconds over which the prior fades in from the default pose (avoids a jolt).")
+    residual: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Default for parts without their own: how far the policy may move a joint "
+        "away from the prior (fraction of the action scale).",
+    )
+    other_residual: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="The policy's share of the action on joints no part names "
+        "(fraction of the action scale).",
+    )
+    ramp_s: float = Field(
+        0.5,
+        ge=0.0,
+        le=5.0,
+        description="Seconds over which the prior fades in from the default pose (avoids a jolt).",
+    )
 
     def first_frequency(self) -> float | None:
         return next((p.frequency_hz for p in self.parts if p.amplitude > 0), None)
@@ -126,12 +164,16 @@ def _pattern_offsets(pattern: str, anchors: np.ndarray) -> np.ndarray:
 def _part_joints(part: MotionPart, spec: Any, where: str) -> np.ndarray:
     if part.group is not None:
         if part.group not in spec.groups:
-            raise MotionError(f"{where}: {spec.model_id} has no joint group '{part.group}'; "
-                              f"its groups are: {', '.join(spec.groups)}")
+            raise MotionError(
+                f"{where}: {spec.model_id} has no joint group '{part.group}'; "
+                f"its groups are: {', '.join(spec.groups)}"
+            )
         return np.asarray(spec.groups[part.group], dtype=np.int64)
     if part.joint not in spec.joint_names:
-        raise MotionError(f"{where}: {spec.model_id} has no joint '{part.joint}'; "
-                          f"its joints are: {', '.join(spec.joint_names)}")
+        raise MotionError(
+            f"{where}: {spec.model_id} has no joint '{part.joint}'; "
+            f"its joints are: {', '.join(spec.joint_names)}"
+        )
     return np.array([spec.joint_names.index(part.joint)], dtype=np.int64)
 
 
@@ -165,8 +207,10 @@ class CompiledMotion:
 def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
     """Checks the prior against the robot and maps it onto the robot's actuators."""
     if not getattr(spec, "position_control", False):
-        raise MotionError(f"motion: {spec.model_id} drives its joints with motors (torques), not position targets; "
-                          "motion priors need a position-controlled robot (leave 'motion' out)")
+        raise MotionError(
+            f"motion: {spec.model_id} drives its joints with motors (torques), not position targets; "
+            "motion priors need a position-controlled robot (leave 'motion' out)"
+        )
     nu = len(spec.actuator_qvel_adr)
     # Which actuator drives each joint (-1: none).
     joint_actuator = np.full(spec.n_joints, -1, dtype=np.int64)
@@ -174,11 +218,16 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
         hits = np.flatnonzero(spec.joint_qvel_adr == qv) if qv >= 0 else []
         if len(hits):
             joint_actuator[hits[0]] = a
-    anchors = spec.joint_anchor_rel if len(spec.joint_anchor_rel) == spec.n_joints else np.zeros((spec.n_joints, 3))
+    anchors = (
+        spec.joint_anchor_rel if len(spec.joint_anchor_rel) == spec.n_joints else np.zeros((spec.n_joints, 3))
+    )
     lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
     offset = np.zeros(nu)
     residual = np.full(nu, float(motion.other_residual))
-    lows, highs = np.zeros(spec.n_joints), np.zeros(spec.n_joints)  # reference extremes per joint, summed over parts
+    lows, highs = (
+        np.zeros(spec.n_joints),
+        np.zeros(spec.n_joints),
+    )  # reference extremes per joint, summed over parts
     omegas: list[float] = []
     amps: list[np.ndarray] = []
     phases: list[np.ndarray] = []
@@ -189,13 +238,17 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
             raise MotionError(f"{where}: the group has no joints")
         undriven = [spec.joint_names[j] for j in joints if joint_actuator[j] < 0]
         if undriven:
-            raise MotionError(f"{where}: joint(s) {', '.join(undriven)} have no position actuator of their own; "
-                              "a prior can only move actuated joints")
+            raise MotionError(
+                f"{where}: joint(s) {', '.join(undriven)} have no position actuator of their own; "
+                "a prior can only move actuated joints"
+            )
         scale = np.ones(len(joints))
         if part.joint_scale is not None:
             if len(part.joint_scale) != len(joints):
-                raise MotionError(f"{where}: joint_scale has {len(part.joint_scale)} values but the part has "
-                                  f"{len(joints)} joints ({', '.join(spec.joint_names[j] for j in joints)})")
+                raise MotionError(
+                    f"{where}: joint_scale has {len(part.joint_scale)} values but the part has "
+                    f"{len(joints)} joints ({', '.join(spec.joint_names[j] for j in joints)})"
+                )
             scale = np.asarray(part.joint_scale, dtype=np.float64)
         acts = joint_actuator[joints]
         offset[acts] += scale * part.offset
@@ -221,7 +274,8 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
                     f"{where}: joint {spec.joint_names[j]} would move over [{q_lo:.3g}, {q_hi:.3g}] rad, outside its "
                     f"range [{lo[j]:.3g}, {hi[j]:.3g}]; from its default pose {home:.3g} it has "
                     f"{room_down:.3g} rad of room below and {room_up:.3g} above (offset - amplitude and "
-                    "offset + amplitude must stay within those)")
+                    "offset + amplitude must stay within those)"
+                )
     return CompiledMotion(
         offset=offset,
         omega=np.asarray(omegas, dtype=np.float64),
@@ -240,7 +294,10 @@ def describe(motion: Motion) -> list[str]:
         if p.offset:
             bits.append(f"pose {p.offset:+.2f} rad")
         if p.amplitude:
-            bits.append(f"sine ±{p.amplitude:.2f} rad at {p.frequency_hz:g} Hz" + (f", {p.pattern}" if p.pattern != "sync" else ""))
+            bits.append(
+                f"sine ±{p.amplitude:.2f} rad at {p.frequency_hz:g} Hz"
+                + (f", {p.pattern}" if p.pattern != "sync" else "")
+            )
         res = motion.residual if p.residual is None else p.residual
         lines.append(f"{p.group or p.joint}: {', '.join(bits)} (residual {res:g})")
     return lines

@@ -13,9 +13,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model, field_validator
 
-from tabrl.rewards import expressions
+from tabrl.rewards import checks, expressions
 from tabrl.rewards.features import FEATURES, GROUP_FEATURES
-from tabrl.rewards import checks
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS, MAX_WEIGHT
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.terms import TERMS
@@ -35,8 +34,11 @@ def _check_weight(value: float) -> float:
 
 class _TermBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    weight: float = Field(1.0, description="Multiplier; negative for penalties (regularisers).",
-                          json_schema_extra={"minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})
+    weight: float = Field(
+        1.0,
+        description="Multiplier; negative for penalties (regularisers).",
+        json_schema_extra={"minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT},
+    )
 
     _check = field_validator("weight")(classmethod(lambda cls, v: _check_weight(v)))
 
@@ -52,8 +54,11 @@ class ExprTerm(_TermBase):
     """
 
     term: Literal["expr"] = "expr"
-    expr: str = Field(..., max_length=expressions.MAX_LENGTH,
-                      description="e.g. '-abs(base_lin_vel[0])' or 'mean(feet_contact) * (base_height > 0.2)'")
+    expr: str = Field(
+        ...,
+        max_length=expressions.MAX_LENGTH,
+        description="e.g. '-abs(base_lin_vel[0])' or 'mean(feet_contact) * (base_height > 0.2)'",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="Unused for expressions; leave empty.")
 
     @field_validator("expr")
@@ -83,43 +88,58 @@ def _primitive_model(name: str) -> type[BaseModel]:
 
 
 PRIMITIVE_MODELS = {name: _primitive_model(name) for name in TERMS}
+# A Union built from the primitive table, so a new primitive is one table entry.
 Term = Annotated[  # type: ignore[misc]
-    Union[tuple(PRIMITIVE_MODELS.values()) + (ExprTerm,)], Field(discriminator="term")]
+    Union[tuple(PRIMITIVE_MODELS.values()) + (ExprTerm,)],  # noqa: UP007
+    Field(discriminator="term"),
+]
 
 
 class RewardProgram(BaseModel):
     """Three of these make the approaches for one prompt."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(..., min_length=1, max_length=MAX_NAME_CHARS, description="Short title, e.g. 'Hip Oscillator'.")
-    summary: str = Field("", max_length=MAX_SUMMARY_CHARS, description="One line: what this approach focuses on.")
+    name: str = Field(
+        ..., min_length=1, max_length=MAX_NAME_CHARS, description="Short title, e.g. 'Hip Oscillator'."
+    )
+    summary: str = Field(
+        "", max_length=MAX_SUMMARY_CHARS, description="One line: what this approach focuses on."
+    )
     terms: list[Term] = Field(..., min_length=1, max_length=MAX_TERMS)
     notes: list[Annotated[str, Field(max_length=20_000)]] = Field(  # a note may name every word of a prompt
-        default_factory=list, max_length=16, description="Explanations: understood words, assumptions.")
+        default_factory=list, max_length=16, description="Explanations: understood words, assumptions."
+    )
     motion: Motion | None = Field(
         None,
         description="Optional motion prior: a reference motion (pose offsets and sines per joint group) that the "
         "policy's action is added to as a residual, so the behavior's shape is there from the first training step. "
         "Give one whenever the behavior has a shape: a rhythm (shake, dance, wag), a gait (walk, trot, spin), a "
         "posture (sit, lie down, crouch), an arm path (wave) or a hand motion (open and close). Example, a sway of "
-        "a group named in the robot's groups: {\"parts\": [{\"group\": \"<group>\", \"amplitude\": 0.3, "
-        "\"frequency_hz\": 2.0}], \"residual\": 0.5}. The observation's phase clock runs at the first sine's "
-        "frequency, so rhythmic reward terms should use that frequency too.")
+        'a group named in the robot\'s groups: {"parts": [{"group": "<group>", "amplitude": 0.3, '
+        '"frequency_hz": 2.0}], "residual": 0.5}. The observation\'s phase clock runs at the first sine\'s '
+        "frequency, so rhythmic reward terms should use that frequency too.",
+    )
     success: list[checks.Condition] | None = Field(
-        None, max_length=checks.MAX_CONDITIONS,
+        None,
+        max_length=checks.MAX_CONDITIONS,
         description="How to tell the behavior worked, measured on the 10 s rollout: conditions that must all hold, "
         "each a metric (or a safe expression over metric names) compared with a number, e.g. "
-        "[{\"metric\": \"abs_yaw_rate\", \"op\": \">=\", \"value\": 1.0}, {\"metric\": \"drift\", "
-        "\"op\": \"<=\", \"value\": 0.5}] (the text 'abs_yaw_rate >= 1.0 and drift <= 0.5' is accepted too). "
-        "Metrics: " + "; ".join(f"{k} [{u or '-'}]: {d}" for k, (u, d) in
-                                {**checks.BASE_METRICS, **checks.FEET_METRICS, **checks.EE_METRICS}.items())
-        + "; and per joint group G of the robot: " + "; ".join(
-            f"G_{k} [{u}]: {d}" for k, (u, d) in checks.GROUP_METRICS.items()) + ".")
+        '[{"metric": "abs_yaw_rate", "op": ">=", "value": 1.0}, {"metric": "drift", '
+        '"op": "<=", "value": 0.5}] (the text \'abs_yaw_rate >= 1.0 and drift <= 0.5\' is accepted too). '
+        "Metrics: "
+        + "; ".join(
+            f"{k} [{u or '-'}]: {d}"
+            for k, (u, d) in {**checks.BASE_METRICS, **checks.FEET_METRICS, **checks.EE_METRICS}.items()
+        )
+        + "; and per joint group G of the robot: "
+        + "; ".join(f"G_{k} [{u}]: {d}" for k, (u, d) in checks.GROUP_METRICS.items())
+        + ".",
+    )
 
     _success_text = field_validator("success", mode="before")(classmethod(lambda cls, v: checks.coerce(v)))
 
     @classmethod
-    def parse(cls, data: Any) -> "RewardProgram":
+    def parse(cls, data: Any) -> RewardProgram:
         """Validates JSON text or a dict, raising ProgramError with a readable message."""
         try:
             if isinstance(data, (str, bytes)):
@@ -137,7 +157,9 @@ class RewardProgram(BaseModel):
         schema["description"] = (
             "A reward program: weighted terms summed each control step. Regularisers (action_rate, torque, "
             "joint_limits, energy) return positive magnitudes and take negative weights. Features for 'expr' terms: "
-            + "; ".join(f"{k} [{v[0] or 'scalar'}]: {v[1]}" for k, v in {**FEATURES, **GROUP_FEATURES}.items())
+            + "; ".join(
+                f"{k} [{v[0] or 'scalar'}]: {v[1]}" for k, v in {**FEATURES, **GROUP_FEATURES}.items()
+            )
         )
         return schema
 
@@ -175,7 +197,9 @@ def describe_validation_error(error: ValidationError) -> str:
             term_name = next((p for p in e["loc"] if isinstance(p, str) and p in PRIMITIVE_MODELS), None)
             if term_name and "params" in e["loc"]:
                 params = ", ".join(TERMS[term_name].params.model_fields)
-                lines.append(f"{where}: '{term_name}' has no parameter '{field}'; allowed: {params or 'none'}")
+                lines.append(
+                    f"{where}: '{term_name}' has no parameter '{field}'; allowed: {params or 'none'}"
+                )
             else:
                 lines.append(f"{where}: unexpected field '{field}'")
         else:

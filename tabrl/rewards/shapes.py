@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.rewards.checks import Condition
-from tabrl.rewards.motion import Motion, MotionError, MotionPart, compile_motion
+from tabrl.rewards.motion import Motion, MotionError, compile_motion
 
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
 # forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
@@ -68,7 +68,9 @@ class _Builder:
         s = self.spec
         lo, hi = s.joint_range[joints, 0], s.joint_range[joints, 1]
         d = np.clip(s.default_joint_pos[joints], lo, hi)
-        room = np.where(direction > 0, hi - d, np.where(direction < 0, d - lo, np.inf)) / np.maximum(np.abs(direction), 1e-9)
+        room = np.where(direction > 0, hi - d, np.where(direction < 0, d - lo, np.inf)) / np.maximum(
+            np.abs(direction), 1e-9
+        )
         return float(max(0.0, 0.95 * np.min(room)))
 
     def add(self, part: dict[str, Any], joints: np.ndarray) -> bool:
@@ -77,12 +79,14 @@ class _Builder:
         scale = np.asarray(part.get("joint_scale") or np.ones(len(joints)))
         offset = float(part.get("offset", 0.0))
         if offset:  # keep the pose inside the range first, then fit the sine around it
-            offset = math.copysign(min(abs(offset), self.reach(joints, scale * math.copysign(1.0, offset))), offset)
+            offset = math.copysign(
+                min(abs(offset), self.reach(joints, scale * math.copysign(1.0, offset))), offset
+            )
             part["offset"] = round(offset, 4)
         if part.get("amplitude", 0.0) > 0 and "joint_scale" not in part and len(joints) > 1:
             # Joints pinned at a range limit (e.g. a thumb whose default is its limit) stay still;
             # the rest of the group moves.
-            rooms = np.array([self.room(joints[k:k + 1]) for k in range(len(joints))])
+            rooms = np.array([self.room(joints[k : k + 1]) for k in range(len(joints))])
             still = rooms < min(0.05, 0.3 * part["amplitude"])
             if still.any() and not still.all():
                 scale = np.where(still, 0.0, 1.0)
@@ -126,8 +130,9 @@ def _rhythm(spec: Any, robot: str | None) -> dict[str, float]:
     return LEG_RHYTHMS.get(robot or "", _DEFAULT_RHYTHM)
 
 
-def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, residual: float = 0.5,
-                      ramp_s: float = 0.5) -> Motion | None:
+def motion_from_terms(
+    terms: list[Any], spec: Any, *, robot: str | None = None, residual: float = 0.5, ramp_s: float = 0.5
+) -> Motion | None:
     """A motion prior for the behavior the terms describe on this robot (None when they describe none).
 
     ``robot`` is the profile key (``go1``) that picks measured leg rhythms.
@@ -149,16 +154,29 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
             amp = float(p.amplitude)
             if support and support & set(int(j) for j in joints):
                 amp *= SUPPORT_SHARE  # legs that carry the body: the prior leads, the policy adds the rest
-            b.add({"group": p.group, "amplitude": amp, "frequency_hz": float(p.frequency_hz),
-                   "pattern": _PATTERN.get(p.pattern, "sync")}, joints)
+            b.add(
+                {
+                    "group": p.group,
+                    "amplitude": amp,
+                    "frequency_hz": float(p.frequency_hz),
+                    "pattern": _PATTERN.get(p.pattern, "sync"),
+                },
+                joints,
+            )
         elif t.term == "joint_pose" and p.group in spec.groups and float(getattr(t, "weight", 1.0)) > 0:
             joints = _group_joints(spec, p.group)
             if p.targets is not None:
                 delta = np.asarray(p.targets, dtype=np.float64) - spec.default_joint_pos[joints]
                 size = float(np.max(np.abs(delta))) if len(delta) else 0.0
                 if size > 0.02:
-                    b.add({"group": p.group, "offset": size, "joint_scale": [round(float(v / size), 4) for v in delta]},
-                          joints)
+                    b.add(
+                        {
+                            "group": p.group,
+                            "offset": size,
+                            "joint_scale": [round(float(v / size), 4) for v in delta],
+                        },
+                        joints,
+                    )
             elif abs(p.offset) > 0.02:
                 b.add({"group": p.group, "offset": float(p.offset)}, joints)
     # 2. Quadruped gaits, postures and body rhythms from what the terms ask of the base.
@@ -174,7 +192,11 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
             ratio = hp.target / max(spec.standing_height, 1e-6) if hp.target is not None else hp.ratio
         orient = kinds.get("base_orientation")
         pitch = float(_params(orient).pitch) if orient is not None else 0.0
-        jumping = "jump" in kinds or ("air_time" in kinds and _params(kinds["air_time"]).all_feet) or pattern == "pronk"
+        jumping = (
+            "jump" in kinds
+            or ("air_time" in kinds and _params(kinds["air_time"]).all_feet)
+            or pattern == "pronk"
+        )
         bounce = kinds.get("base_oscillation")
         clock = next((q["frequency_hz"] for q in b.parts if q.get("amplitude")), None)
         hz = clock or hz  # one clock: parts at other frequencies would fight each other
@@ -184,27 +206,65 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
             # off the ground in 8 s, no fall); slower pronks need smaller thigh swings (3 Hz: 0.1).
             f = min(max(hz or 3.5, 3.0), 3.5)
             b.add({"group": knee, "amplitude": 0.25, "frequency_hz": f, "joint_scale": knee_scale}, kn)
-            b.add({"group": thigh, "amplitude": 0.2 if f >= 3.5 else 0.1, "frequency_hz": f,
-                   "joint_scale": [-v for v in knee_scale]}, th)
+            b.add(
+                {
+                    "group": thigh,
+                    "amplitude": 0.2 if f >= 3.5 else 0.1,
+                    "frequency_hz": f,
+                    "joint_scale": [-v for v in knee_scale],
+                },
+                th,
+            )
             gait_residual = 0.5
         elif vx or yaw:
             f = hz or 2.0
-            if abs(vx) >= abs(yaw) * 0.3:  # mostly travelling: a trot that walks (backwards: knees lag instead)
+            if (
+                abs(vx) >= abs(yaw) * 0.3
+            ):  # mostly travelling: a trot that walks (backwards: knees lag instead)
                 lead = rhythm["walk_lead"] if vx >= 0 else (rhythm["walk_lead"] + 0.5) % 1.0
-                b.add({"group": thigh, "amplitude": rhythm["walk_thigh"], "frequency_hz": f, "pattern": gait}, th)
-                b.add({"group": knee, "amplitude": 0.3, "frequency_hz": f, "pattern": gait, "phase": lead,
-                       "joint_scale": knee_scale}, kn)
+                b.add(
+                    {"group": thigh, "amplitude": rhythm["walk_thigh"], "frequency_hz": f, "pattern": gait},
+                    th,
+                )
+                b.add(
+                    {
+                        "group": knee,
+                        "amplitude": 0.3,
+                        "frequency_hz": f,
+                        "pattern": gait,
+                        "phase": lead,
+                        "joint_scale": knee_scale,
+                    },
+                    kn,
+                )
             else:  # turning on the spot: short trotting steps, abduction pushing the two sides apart
                 # (Go1 at 2.5 Hz: 0.6 rad/s open-loop, upright; faster rhythms need smaller swings)
                 f = hz or 2.5
                 k = min(1.0, 2.5 / f)
                 b.add({"group": thigh, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot"}, th)
-                b.add({"group": knee, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot",
-                       "phase": rhythm["walk_lead"], "joint_scale": knee_scale}, kn)
+                b.add(
+                    {
+                        "group": knee,
+                        "amplitude": 0.2 * k,
+                        "frequency_hz": f,
+                        "pattern": "trot",
+                        "phase": rhythm["walk_lead"],
+                        "joint_scale": knee_scale,
+                    },
+                    kn,
+                )
                 if "hip_abduction" in spec.groups and abs(yaw) >= 0.05:  # not for stepping sideways
                     cw = rhythm["turn_phase_cw"]
-                    b.add({"group": "hip_abduction", "amplitude": 0.15 * k, "frequency_hz": f, "pattern": "left_right",
-                           "phase": cw if yaw < 0 else (cw + 0.5) % 1.0}, _group_joints(spec, "hip_abduction"))
+                    b.add(
+                        {
+                            "group": "hip_abduction",
+                            "amplitude": 0.15 * k,
+                            "frequency_hz": f,
+                            "pattern": "left_right",
+                            "phase": cw if yaw < 0 else (cw + 0.5) % 1.0,
+                        },
+                        _group_joints(spec, "hip_abduction"),
+                    )
             # Go1 walk at 50k steps, same program and seed: residual 0.6 walked 0.16 m/s and fell (7 of 16
             # noisy starts fell in 10 s); 0.4 walked 0.43 m/s without a fall (2 of 16).
             gait_residual = GAIT_RESIDUAL
@@ -212,8 +272,11 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
             # Lowered (crouch, lie down), nose-up and low (sit) or nose-down (bow): bend the legs; for a
             # sit the rear ones, for a bow the front ones.
             flex = min(CROUCH_PER_RATIO * (1.0 - ratio), 1.2)
-            rear = np.array([spec.joint_anchor_rel[j][0] < 0 for j in kn]) if len(spec.joint_anchor_rel) else \
-                np.zeros(len(kn), bool)
+            rear = (
+                np.array([spec.joint_anchor_rel[j][0] < 0 for j in kn])
+                if len(spec.joint_anchor_rel)
+                else np.zeros(len(kn), bool)
+            )
             share = np.ones(len(kn))
             if pitch < -0.15:  # sitting: the rear legs fold, the front ones stay nearly straight
                 flex = max(flex, 0.8)
@@ -229,8 +292,16 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
             bp = _params(bounce)
             pat = {"height": "sync", "roll": "left_right", "pitch": "front_back"}[bp.axis]
             amp = 0.12 if bp.axis != "height" else min(0.25, 3.0 * bp.amplitude)
-            b.add({"group": knee, "amplitude": amp, "frequency_hz": float(bp.frequency_hz), "pattern": pat,
-                   "joint_scale": knee_scale}, kn)
+            b.add(
+                {
+                    "group": knee,
+                    "amplitude": amp,
+                    "frequency_hz": float(bp.frequency_hz),
+                    "pattern": pat,
+                    "joint_scale": knee_scale,
+                },
+                kn,
+            )
     # 3. Arms: an end-effector path becomes shoulder sines (a quarter cycle apart for a circle).
     path = kinds.get("ee_path")
     if path is not None and spec.category in ("arm", "humanoid"):
@@ -240,8 +311,9 @@ def motion_from_terms(terms: list[Any], spec: Any, *, robot: str | None = None, 
     # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:
     # measured on Go1's hip shake at 10k steps, 3 of 3 seeds upright with 0.3, 1 of 3 with the full action.
     others = OTHER_RESIDUAL_LEGGED if spec.floating_base else residual
-    motion = Motion.model_validate({"parts": b.parts, "residual": gait_residual or residual, "ramp_s": ramp_s,
-                                    "other_residual": others})
+    motion = Motion.model_validate(
+        {"parts": b.parts, "residual": gait_residual or residual, "ramp_s": ramp_s, "other_residual": others}
+    )
     try:
         compile_motion(motion, spec)
     except MotionError:
@@ -271,7 +343,9 @@ def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str 
 
 
 def _arm_path(b: _Builder, spec: Any, p: Any) -> None:
-    group = next((g for g in ("shoulder", "arm", "all") if g in spec.groups and len(spec.groups[g]) >= 2), None)
+    group = next(
+        (g for g in ("shoulder", "arm", "all") if g in spec.groups and len(spec.groups[g]) >= 2), None
+    )
     if group is None:
         return
     j0, j1 = (int(j) for j in spec.groups[group][:2])
@@ -295,8 +369,10 @@ def _cond(subject: str, op: str, value: float) -> dict[str, Any]:
 
 def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None) -> list[Condition]:
     """A success check for the behavior the main terms describe, plus no falls / staying in place."""
-    ranked = sorted((t for t in terms if float(getattr(t, "weight", 1.0)) > 0),
-                    key=lambda t: -abs(float(getattr(t, "weight", 1.0))))
+    ranked = sorted(
+        (t for t in terms if float(getattr(t, "weight", 1.0)) > 0),
+        key=lambda t: -abs(float(getattr(t, "weight", 1.0))),
+    )
     main: list[dict[str, Any]] = []
     kinds: set[str] = set()
     for t in ranked:
@@ -373,8 +449,16 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
     return []
 
 
-def reach_motion(robot: Any, index: int, axis: str, sign: int, distance: float, *, residual: float = 0.5,
-                 ramp_s: float = 1.0) -> Motion | None:
+def reach_motion(
+    robot: Any,
+    index: int,
+    axis: str,
+    sign: int,
+    distance: float,
+    *,
+    residual: float = 0.5,
+    ramp_s: float = 1.0,
+) -> Motion | None:
     """A pose prior that moves end effector ``index`` by ``distance`` m along world ``axis`` (x, y, z).
 
     Solved once at design time by damped least squares on the compiled model (finite-difference
@@ -387,7 +471,11 @@ def reach_motion(robot: Any, index: int, axis: str, sign: int, distance: float, 
         return None
     model = robot.mj_model
     data = mujoco.MjData(model)
-    driven = [j for j in range(spec.n_joints) if spec.joint_qvel_adr[j] in set(int(a) for a in spec.actuator_qvel_adr)]
+    driven = [
+        j
+        for j in range(spec.n_joints)
+        if spec.joint_qvel_adr[j] in set(int(a) for a in spec.actuator_qvel_adr)
+    ]
     if not driven:
         return None
     adr = spec.ee_pos_adr[index]
@@ -417,10 +505,13 @@ def reach_motion(robot: Any, index: int, axis: str, sign: int, distance: float, 
     if size < 0.02 or np.linalg.norm(ee_at(q) - start) < 0.3 * distance:
         return None
     names = spec.joint_names
-    parts = [{"joint": names[j], "offset": round(float(d), 4)} for j, d in zip(driven, delta) if abs(d) > 0.01]
+    parts = [
+        {"joint": names[j], "offset": round(float(d), 4)} for j, d in zip(driven, delta) if abs(d) > 0.01
+    ]
     try:
-        motion = Motion.model_validate({"parts": parts[:12], "residual": residual, "ramp_s": ramp_s,
-                                        "other_residual": residual})
+        motion = Motion.model_validate(
+            {"parts": parts[:12], "residual": residual, "ramp_s": ramp_s, "other_residual": residual}
+        )
         compile_motion(motion, spec)
     except (MotionError, ValueError):
         return None

@@ -46,8 +46,14 @@ def _free_joint_qpos(robot: Robot) -> int | None:
 def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     w1, x1, y1, z1 = a
     w2, x2, y2, z2 = b
-    return np.array([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                     w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
+    return np.array(
+        [
+            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+        ]
+    )
 
 
 def _random_base_pose(rng: np.random.Generator, qpos: np.ndarray, adr: int, i: int) -> None:
@@ -56,7 +62,7 @@ def _random_base_pose(rng: np.random.Generator, qpos: np.ndarray, adr: int, i: i
     Without this every sampled state would stand level at the start, and a program such as
     ``upright`` alone would look constant and be refused.
     """
-    qpos[adr:adr + 2] += rng.normal(0.0, 0.2, 2)
+    qpos[adr : adr + 2] += rng.normal(0.0, 0.2, 2)
     qpos[adr + 2] += rng.normal(0.0, 0.05)
     yaw = rng.uniform(-np.pi, np.pi)
     tilt_axis = np.array([*rng.normal(size=2), 0.0])
@@ -64,8 +70,8 @@ def _random_base_pose(rng: np.random.Generator, qpos: np.ndarray, adr: int, i: i
     tilt = rng.uniform(0.0, np.pi) if i % 8 == 7 else abs(rng.normal(0.0, 0.3))
     turn = np.array([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)])
     lean = np.array([np.cos(tilt / 2), *(np.sin(tilt / 2) * tilt_axis)])
-    quat = _quat_mul(turn, _quat_mul(lean, qpos[adr + 3:adr + 7]))
-    qpos[adr + 3:adr + 7] = quat / np.linalg.norm(quat)
+    quat = _quat_mul(turn, _quat_mul(lean, qpos[adr + 3 : adr + 7]))
+    qpos[adr + 3 : adr + 7] = quat / np.linalg.norm(quat)
 
 
 def _other_joints(robot: Robot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,10 +150,10 @@ def extreme_states(robot: Robot, n: int = N_EXTREME, seed: int = 1) -> dict[str,
         speed = np.full(model.nv, EXTREME_JOINT_SPEED)
         if free is not None:
             _random_base_pose(rng, data.qpos, free, 7)  # any way up
-            data.qpos[free:free + 2] += rng.uniform(-1, 1, 2) * EXTREME_DRIFT / np.sqrt(2)
+            data.qpos[free : free + 2] += rng.uniform(-1, 1, 2) * EXTREME_DRIFT / np.sqrt(2)
             data.qpos[free + 2] += rng.uniform(0.0, 2.0)
             vadr = int(model.jnt_dofadr[list(model.jnt_qposadr).index(free)])
-            speed[vadr:vadr + 3], speed[vadr + 3:vadr + 6] = EXTREME_BASE_SPEED, EXTREME_BASE_TURN
+            speed[vadr : vadr + 3], speed[vadr + 3 : vadr + 6] = EXTREME_BASE_SPEED, EXTREME_BASE_TURN
         data.qvel[:] = speed * rng.choice([-1.0, 1.0], model.nv) * rng.uniform(0.5, 1.0, model.nv)
         data.ctrl[:] = np.where(rng.random(model.nu) < 0.5, ctrl_lo, ctrl_hi)
         mujoco.mj_forward(model, data)
@@ -165,8 +171,12 @@ def _term_names(program: RewardProgram, compiled: CompiledReward) -> dict[str, s
     return names
 
 
-def _check_magnitude(program: RewardProgram, compiled: CompiledReward, robot: Robot,
-                     states: list[tuple[str, dict[str, np.ndarray]]]) -> None:
+def _check_magnitude(
+    program: RewardProgram,
+    compiled: CompiledReward,
+    robot: Robot,
+    states: list[tuple[str, dict[str, np.ndarray]]],
+) -> None:
     names = _term_names(program, compiled)
     for label, features in states:
         for dtype in (np.float64, np.float32):
@@ -179,12 +189,15 @@ def _check_magnitude(program: RewardProgram, compiled: CompiledReward, robot: Ro
                 if worst <= MAX_REWARD:
                     continue
                 what = names.get(key, "the total reward")
-                found = "non-finite values (inf or NaN)" if not np.isfinite(worst) else f"magnitude {worst:.3g}"
+                found = (
+                    "non-finite values (inf or NaN)" if not np.isfinite(worst) else f"magnitude {worst:.3g}"
+                )
                 precision = " in float32, as MJX trains" if dtype == np.float32 else ""
                 raise ProgramError(
                     f"program '{program.name}': {what} gives {found}{precision} on {label} {robot.model_id} "
                     f"states; every term and the total must stay within ±{MAX_REWARD:g} (scale it down, "
-                    f"clip it or use a bounded form such as tanh or exp(-x))")
+                    f"clip it or use a bounded form such as tanh or exp(-x))"
+                )
 
 
 def smoke_test(program: RewardProgram | dict, robot: Robot) -> dict[str, float]:
@@ -196,24 +209,42 @@ def smoke_test(program: RewardProgram | dict, robot: Robot) -> dict[str, float]:
         try:
             total, terms = compiled.raw(features)
         except (IndexError, ValueError) as e:
-            raise ProgramError(f"program '{program.name}' cannot be evaluated on {robot.model_id}: {e}") from None
+            raise ProgramError(
+                f"program '{program.name}' cannot be evaluated on {robot.model_id}: {e}"
+            ) from None
     total = np.asarray(total)
     if total.shape != (N_STATES,):
-        raise ProgramError(f"program '{program.name}' gives a reward of shape {total.shape}, not one value per state")
+        raise ProgramError(
+            f"program '{program.name}' gives a reward of shape {total.shape}, not one value per state"
+        )
     for key, value in terms.items():
         value = np.asarray(value)
         if not np.all(np.isfinite(value)):
-            raise ProgramError(f"program '{program.name}': term '{key}' gives non-finite rewards (inf or NaN) on "
-                               f"sampled {robot.model_id} states")
+            raise ProgramError(
+                f"program '{program.name}': term '{key}' gives non-finite rewards (inf or NaN) on "
+                f"sampled {robot.model_id} states"
+            )
     if not np.all(np.isfinite(total)):
         raise ProgramError(f"program '{program.name}' gives non-finite rewards on sampled states")
-    _check_magnitude(program, compiled, robot, [("sampled", features), ("extreme (but valid)", extreme_states(robot))])
+    _check_magnitude(
+        program, compiled, robot, [("sampled", features), ("extreme (but valid)", extreme_states(robot))]
+    )
     if np.ptp(total) < 1e-9:
         constant = [k for k, v in terms.items() if np.ptp(np.asarray(v)) < 1e-9]
         which = f" (constant terms: {', '.join(constant)})" if constant and len(terms) > 1 else ""
-        fixed = "" if robot.spec.floating_base else f"; {robot.model_id}'s base is fixed, so base terms do not vary"
-        raise ProgramError(f"program '{program.name}' gives the same reward ({total[0]:g}) in every sampled state"
-                           f"{which}, so it cannot teach anything; add a term that depends on the robot's motion "
-                           f"or pose{fixed}")
-    return {"mean": float(total.mean()), "std": float(total.std()), "min": float(total.min()),
-            "max": float(total.max())}
+        fixed = (
+            ""
+            if robot.spec.floating_base
+            else f"; {robot.model_id}'s base is fixed, so base terms do not vary"
+        )
+        raise ProgramError(
+            f"program '{program.name}' gives the same reward ({total[0]:g}) in every sampled state"
+            f"{which}, so it cannot teach anything; add a term that depends on the robot's motion "
+            f"or pose{fixed}"
+        )
+    return {
+        "mean": float(total.mean()),
+        "std": float(total.std()),
+        "min": float(total.min()),
+        "max": float(total.max()),
+    }

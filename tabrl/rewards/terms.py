@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
-from typing import Any, Callable, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,7 +37,13 @@ class TermDef:
 TERMS: dict[str, TermDef] = {}
 
 
-def term(name: str, category: str, params: type[Params], needs: tuple[str, ...] = (), group_param: str | None = None):
+def term(
+    name: str,
+    category: str,
+    params: type[Params],
+    needs: tuple[str, ...] = (),
+    group_param: str | None = None,
+):
     def register(fn):
         TERMS[name] = TermDef(name, category, (fn.__doc__ or "").strip(), params, fn, needs, group_param)
         return fn
@@ -64,9 +70,12 @@ class NoParams(Params):
 
 class UprightParams(Params):
     sigma: float | None = Field(
-        None, gt=0.0, le=3.0,
+        None,
+        gt=0.0,
+        le=3.0,
         description="Tilt tolerance (about radians): exp(-tilt^2/sigma^2). Omit for the gentle default "
-                    "((1 + cos tilt) / 2)^2, which still rewards a partly tilted body.")
+        "((1 + cos tilt) / 2)^2, which still rewards a partly tilted body.",
+    )
 
 
 @term("upright", "posture", UprightParams)
@@ -80,7 +89,9 @@ def upright(xp, f, p, spec):
 
 
 class BaseHeightParams(Params):
-    target: float | None = Field(None, ge=0.0, le=3.0, description="Target base height (m); omit to use ratio.")
+    target: float | None = Field(
+        None, ge=0.0, le=3.0, description="Target base height (m); omit to use ratio."
+    )
     ratio: float = Field(1.0, ge=0.0, le=2.0, description="Target as a fraction of the standing height.")
     sigma: float = Field(0.05, gt=0.0, le=1.0, description="Tolerance (m).")
 
@@ -93,9 +104,13 @@ def base_height(xp, f, p, spec):
 
 
 class OrientationParams(Params):
-    roll: float = Field(0.0, ge=-1.6, le=1.6, description="Target roll (rad), positive leans right side down.")
+    roll: float = Field(
+        0.0, ge=-1.6, le=1.6, description="Target roll (rad), positive leans right side down."
+    )
     pitch: float = Field(0.0, ge=-1.6, le=1.6, description="Target pitch (rad), positive nose down.")
-    sigma: float = Field(0.2, gt=0.0, le=2.0, description="Tolerance (rad) of the combined roll and pitch error.")
+    sigma: float = Field(
+        0.2, gt=0.0, le=2.0, description="Tolerance (rad) of the combined roll and pitch error."
+    )
 
 
 @term("base_orientation", "posture", OrientationParams)
@@ -106,10 +121,12 @@ def base_orientation(xp, f, p, spec):
 
 class JointPoseParams(Params):
     group: str = Field("all", description="Joint group (see the robot's groups).")
-    offset: float = Field(0.0, ge=-3.0, le=3.0,
-                          description="Target offset from the default pose for every joint (rad).")
-    targets: list[float] | None = Field(None,
-                                        description="Absolute target per joint of the group (rad); overrides offset.")
+    offset: float = Field(
+        0.0, ge=-3.0, le=3.0, description="Target offset from the default pose for every joint (rad)."
+    )
+    targets: list[float] | None = Field(
+        None, description="Absolute target per joint of the group (rad); overrides offset."
+    )
     sigma: float = Field(0.3, gt=0.0, le=3.0, description="Tolerance (rad) of the mean joint error.")
 
 
@@ -129,20 +146,29 @@ def joint_pose(xp, f, p, spec):
 class TrackVelocityParams(Params):
     vx: float = Field(0.0, ge=-3.0, le=3.0, description="Forward speed (m/s).")
     vy: float = Field(0.0, ge=-3.0, le=3.0, description="Leftward speed (m/s).")
-    yaw_rate: float = Field(0.0, ge=-6.0, le=6.0, description="Turning rate (rad/s), positive counter-clockwise.")
-    sigma: float = Field(0.25, gt=0.0, le=3.0,
-                         description="Tolerance of the velocity error (m/s; turning counts half).")
+    yaw_rate: float = Field(
+        0.0, ge=-6.0, le=6.0, description="Turning rate (rad/s), positive counter-clockwise."
+    )
+    sigma: float = Field(
+        0.25, gt=0.0, le=3.0, description="Tolerance of the velocity error (m/s; turning counts half)."
+    )
 
 
 @term("track_velocity", "motion", TrackVelocityParams)
 def track_velocity(xp, f, p, spec):
     """Track a commanded forward, sideways and turning velocity (like a joystick)."""
-    err = (f["forward_speed"] - p.vx) ** 2 + (f["lateral_speed"] - p.vy) ** 2 + 0.5 * (f["yaw_rate"] - p.yaw_rate) ** 2
+    err = (
+        (f["forward_speed"] - p.vx) ** 2
+        + (f["lateral_speed"] - p.vy) ** 2
+        + 0.5 * (f["yaw_rate"] - p.yaw_rate) ** 2
+    )
     return _kernel(xp, err, p.sigma)
 
 
 class ForwardSpeedParams(Params):
-    target: float = Field(0.5, ge=-3.0, le=5.0, description="Speed along the heading (m/s); negative = backwards.")
+    target: float = Field(
+        0.5, ge=-3.0, le=5.0, description="Speed along the heading (m/s); negative = backwards."
+    )
 
 
 @term("forward_speed", "motion", ForwardSpeedParams)
@@ -153,11 +179,16 @@ def forward_speed(xp, f, p, spec):
 
 
 class SpinParams(Params):
-    yaw_rate: float = Field(1.5, ge=-6.0, le=6.0, description="Turning rate (rad/s); positive counter-clockwise.")
+    yaw_rate: float = Field(
+        1.5, ge=-6.0, le=6.0, description="Turning rate (rad/s); positive counter-clockwise."
+    )
     sigma: float | None = Field(
-        None, gt=0.0, le=6.0,
+        None,
+        gt=0.0,
+        le=6.0,
         description="Tolerance (rad/s): exp(-(rate - yaw_rate)^2/sigma^2). Omit for a ramp that rises linearly "
-                    "to 1 at the target rate (and is negative when turning the wrong way).")
+        "to 1 at the target rate (and is negative when turning the wrong way).",
+    )
 
 
 @term("spin", "motion", SpinParams)
@@ -178,7 +209,7 @@ def stay_in_place(xp, f, p, spec):
     """Stay near the start: full reward within the radius, plus a bonus for not sliding."""
     outside = xp.maximum(f["drift"] - p.radius, 0.0)
     speed2 = f["base_vel_world"][..., 0] ** 2 + f["base_vel_world"][..., 1] ** 2
-    return 0.5 * _kernel(xp, outside ** 2, p.radius) + 0.5 * _kernel(xp, speed2, 0.3)
+    return 0.5 * _kernel(xp, outside**2, p.radius) + 0.5 * _kernel(xp, speed2, 0.3)
 
 
 # -- rhythm -----------------------------------------------------------------------------------
@@ -187,9 +218,11 @@ class JointSineParams(Params):
     amplitude: float = Field(0.3, gt=0.0, le=1.5, description="Swing amplitude (rad).")
     frequency_hz: float = Field(1.5, gt=0.0, le=6.0, description="Swings per second (Hz).")
     pattern: Literal["sync", "alternate", "wave"] = Field(
-        "sync", description="sync: all together; alternate: every other joint opposite; wave: phases spread.")
-    sigma: float = Field(0.25, gt=0.0, le=3.0,
-                         description="Tolerance (rad) of the mean joint error from the moving target.")
+        "sync", description="sync: all together; alternate: every other joint opposite; wave: phases spread."
+    )
+    sigma: float = Field(
+        0.25, gt=0.0, le=3.0, description="Tolerance (rad) of the mean joint error from the moving target."
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -214,7 +247,8 @@ def joint_sine(xp, f, p, spec):
 
 class BaseOscillationParams(Params):
     axis: Literal["height", "roll", "pitch", "yaw"] = Field(
-        "height", description="What oscillates: base height, roll, pitch or heading.")
+        "height", description="What oscillates: base height, roll, pitch or heading."
+    )
     amplitude: float = Field(0.05, gt=0.0, le=1.0, description="Metres for height, radians otherwise.")
     frequency_hz: float = Field(1.0, gt=0.0, le=6.0, description="Oscillations per second (Hz).")
     sigma: float | None = Field(None, gt=0.0, le=2.0, description="Tolerance; default 0.7 x amplitude.")
@@ -224,8 +258,12 @@ class BaseOscillationParams(Params):
 def base_oscillation(xp, f, p, spec):
     """Oscillate the body: bob up and down, rock side to side, nod, or twist."""
     wave = p.amplitude * xp.sin(_phase(xp, f, p.frequency_hz))
-    value = {"height": f["base_height"] - spec.standing_height, "roll": f["roll"], "pitch": f["pitch"],
-             "yaw": f["yaw"]}[p.axis]
+    value = {
+        "height": f["base_height"] - spec.standing_height,
+        "roll": f["roll"],
+        "pitch": f["pitch"],
+        "yaw": f["yaw"],
+    }[p.axis]
     return _kernel(xp, (value - wave) ** 2, p.sigma or 0.7 * p.amplitude)
 
 
@@ -254,8 +292,10 @@ def air_time(xp, f, p, spec):
 
 class ContactPatternParams(Params):
     pattern: Literal["trot", "pace", "bound", "pronk", "walk", "stand"] = Field(
-        "trot", description="trot: diagonal pairs; pace: same-side pairs; bound: front then back; pronk: all "
-        "together; walk: one foot at a time; stand: all feet down. Bipeds alternate left and right.")
+        "trot",
+        description="trot: diagonal pairs; pace: same-side pairs; bound: front then back; pronk: all "
+        "together; walk: one foot at a time; stand: all feet down. Bipeds alternate left and right.",
+    )
     frequency_hz: float = Field(2.0, gt=0.0, le=6.0, description="Gait cycles per second.")
 
 
@@ -265,7 +305,9 @@ def _gait_offsets(spec: RobotSpec, pattern: str) -> tuple[np.ndarray, float]:
     rel = spec.default_feet_rel
     front, left = rel[:, 0] > 0, rel[:, 1] > 0
     if len(rel) == 2:  # bipeds: left and right alternate
-        return (np.where(left, 0.0, 0.5) if pattern != "pronk" else np.zeros(2)), 0.5 if pattern != "walk" else 0.6
+        return (
+            np.where(left, 0.0, 0.5) if pattern != "pronk" else np.zeros(2)
+        ), 0.5 if pattern != "walk" else 0.6
     offsets = {
         "trot": np.where(front == left, 0.0, 0.5),
         "pace": np.where(left, 0.0, 0.5),
@@ -303,17 +345,25 @@ def ee_target(xp, f, p, spec):
 
 class EEPathParams(Params):
     shape: Literal["circle", "line", "figure8"] = Field(
-        "circle", description="circle; line: back and forth along the plane's first axis; figure8: a lemniscate.")
+        "circle",
+        description="circle; line: back and forth along the plane's first axis; figure8: a lemniscate.",
+    )
     center: list[float] | None = Field(
-        None, min_length=3, max_length=3,
+        None,
+        min_length=3,
+        max_length=3,
         description="World centre of the path [x, y, z] (m); omit to place the path so it starts where the end "
-                    "effector starts (the circle then passes through that point).")
+        "effector starts (the circle then passes through that point).",
+    )
     radius: float = Field(0.15, gt=0.0, le=1.0, description="Size of the path (m).")
     frequency_hz: float = Field(0.5, gt=0.0, le=3.0, description="Laps per second.")
     plane: Literal["xy", "xz", "yz"] = Field(
-        "xz", description="World plane of the path: xy horizontal, xz and yz vertical.")
+        "xz", description="World plane of the path: xy horizontal, xz and yz vertical."
+    )
     index: int = Field(0, ge=0, description="Which end effector / fingertip.")
-    sigma: float = Field(0.08, gt=0.0, le=1.0, description="Tolerance (m) of the distance to the moving target.")
+    sigma: float = Field(
+        0.08, gt=0.0, le=1.0, description="Tolerance (m) of the distance to the moving target."
+    )
 
 
 @term("ee_path", "arms", EEPathParams, needs=("ee",))

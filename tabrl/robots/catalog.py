@@ -35,20 +35,45 @@ if TYPE_CHECKING:
 Suite = Literal["dm_control", "locomotion", "manipulation", "menagerie"]
 
 # Playground module name -> profile key (where they differ) and the Menagerie folder it needs.
-_ROBOT_KEYS = {"franka_emika_panda": "panda", "franka_emika_panda_robotiq": "panda_robotiq", "leap_hand": "leap",
-               "aero_hand": "aero"}
+_ROBOT_KEYS = {
+    "franka_emika_panda": "panda",
+    "franka_emika_panda_robotiq": "panda_robotiq",
+    "leap_hand": "leap",
+    "aero_hand": "aero",
+}
 _MENAGERIE_FOLDERS = {
-    "go1": "unitree_go1", "barkour": "google_barkour_vb", "h1": "unitree_h1", "t1": "booster_t1",
-    "g1": "unitree_g1", "spot": "boston_dynamics_spot", "op3": "robotis_op3", "apollo": "apptronik_apollo",
-    "berkeley_humanoid": "berkeley_humanoid", "panda": "franka_emika_panda", "panda_robotiq": "robotiq_2f85_v4",
-    "leap": "leap_hand", "aloha": "aloha", "aero": "tetheria_aero_hand_open",
+    "go1": "unitree_go1",
+    "barkour": "google_barkour_vb",
+    "h1": "unitree_h1",
+    "t1": "booster_t1",
+    "g1": "unitree_g1",
+    "spot": "boston_dynamics_spot",
+    "op3": "robotis_op3",
+    "apollo": "apptronik_apollo",
+    "berkeley_humanoid": "berkeley_humanoid",
+    "panda": "franka_emika_panda",
+    "panda_robotiq": "robotiq_2f85_v4",
+    "leap": "leap_hand",
+    "aloha": "aloha",
+    "aero": "tetheria_aero_hand_open",
 }
 _CATEGORY_GUESS: dict[str, Category] = {
-    "spot": "quadruped", "g1": "humanoid", "op3": "humanoid", "apollo": "humanoid", "berkeley_humanoid": "humanoid",
-    "aloha": "arm", "panda_robotiq": "arm", "aero": "hand",
+    "spot": "quadruped",
+    "g1": "humanoid",
+    "op3": "humanoid",
+    "apollo": "humanoid",
+    "berkeley_humanoid": "humanoid",
+    "aloha": "arm",
+    "panda_robotiq": "arm",
+    "aero": "hand",
 }
-CATEGORY_WORDS = {"quadruped": "Quadruped Robot", "humanoid": "Humanoid Robot", "arm": "Robot Arm",
-                  "hand": "Robot Hand", "classic": "Classic Control"}
+CATEGORY_WORDS = {
+    "quadruped": "Quadruped Robot",
+    "humanoid": "Humanoid Robot",
+    "arm": "Robot Arm",
+    "hand": "Robot Hand",
+    "classic": "Classic Control",
+}
 
 
 class MenagerieRobot(BaseModel):
@@ -64,7 +89,9 @@ class MenagerieRobot(BaseModel):
 MENAGERIE_ROBOTS = (
     MenagerieRobot(id="AnymalC", robot="anymal_c", folder="anybotics_anymal_c", scene="scene_mjx.xml"),
     MenagerieRobot(id="UR5e", robot="ur5e", folder="universal_robots_ur5e", scene="scene.xml", sim_dt=0.002),
-    MenagerieRobot(id="AllegroHand", robot="allegro", folder="wonik_allegro", scene="scene_right.xml", sim_dt=0.002),
+    MenagerieRobot(
+        id="AllegroHand", robot="allegro", folder="wonik_allegro", scene="scene_right.xml", sim_dt=0.002
+    ),
 )
 
 
@@ -138,8 +165,12 @@ def _playground_suite(env_id: str) -> tuple[Suite, str]:
 def _playground_suite_live(env_id: str) -> tuple[Suite, str]:
     from mujoco_playground._src import dm_control_suite, locomotion, manipulation
 
-    for suite, module in (("dm_control", dm_control_suite), ("locomotion", locomotion), ("manipulation", manipulation)):
-        envs = getattr(module, "_envs")
+    for suite, module in (
+        ("dm_control", dm_control_suite),
+        ("locomotion", locomotion),
+        ("manipulation", manipulation),
+    ):
+        envs = module._envs
         if env_id in envs:
             cls = envs[env_id]
             cls = getattr(cls, "func", cls)  # functools.partial
@@ -151,7 +182,9 @@ def _playground_suite_live(env_id: str) -> tuple[Suite, str]:
 
 def _derived_profile(robot: str, suite: Suite) -> RobotProfile:
     category: Category = _CATEGORY_GUESS.get(robot, "classic" if suite == "dm_control" else "arm")
-    return RobotProfile(robot=robot, name=robot.replace("_", " ").title(), category=category, base_body="world")
+    return RobotProfile(
+        robot=robot, name=robot.replace("_", " ").title(), category=category, base_body="world"
+    )
 
 
 def playground_ids() -> list[str]:
@@ -247,8 +280,15 @@ def _compile_catalog_robot(model_id: str) -> Robot:
     if "action_scale" in cfg:
         scale = cfg.action_scale
         action_scale = tuple(float(v) for v in scale) if isinstance(scale, (list, tuple)) else float(scale)
-    return compile_robot(model_id, spec, profile, ctrl_dt=float(env.dt), sim_dt=float(env.sim_dt),
-                         action_scale=action_scale, tuned_model=env.mj_model)
+    return compile_robot(
+        model_id,
+        spec,
+        profile,
+        ctrl_dt=float(env.dt),
+        sim_dt=float(env.sim_dt),
+        action_scale=action_scale,
+        tuned_model=env.mj_model,
+    )
 
 
 def _env_xml(env) -> str:
@@ -422,8 +462,12 @@ def _build_in_child() -> bool:
     if os.environ.get("TABRL_CATALOG_CHILD"):
         return False  # we are such a child
     settings = get_settings()
-    env = {**os.environ, "TABRL_DATA_DIR": str(settings.data_dir), "TABRL_CACHE_DIR": str(_cache_dir()),
-           "TABRL_CATALOG_CHILD": "1"}
+    env = {
+        **os.environ,
+        "TABRL_DATA_DIR": str(settings.data_dir),
+        "TABRL_CACHE_DIR": str(_cache_dir()),
+        "TABRL_CATALOG_CHILD": "1",
+    }
     if settings.menagerie_path:
         env["TABRL_MENAGERIE_PATH"] = str(settings.menagerie_path)
     log = logging.getLogger(__name__)
@@ -431,15 +475,33 @@ def _build_in_child() -> bool:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             index_file = Path(tmp) / "index.json"
-            subprocess.run([sys.executable, "-m", "tabrl.robots.catalog", "index", str(index_file)], env=env,
-                           check=True, capture_output=True, text=True, timeout=600)
+            subprocess.run(
+                [sys.executable, "-m", "tabrl.robots.catalog", "index", str(index_file)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             index = json.loads(index_file.read_text())
             ids, facts = list(index), {}
             for n in range(0, len(ids), _CHILD_CHUNK):
                 part = Path(tmp) / f"facts-{n}.json"
-                subprocess.run([sys.executable, "-m", "tabrl.robots.catalog", "facts", str(part),
-                                *ids[n:n + _CHILD_CHUNK]], env=env, check=True, capture_output=True, text=True,
-                               timeout=1800)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "tabrl.robots.catalog",
+                        "facts",
+                        str(part),
+                        *ids[n : n + _CHILD_CHUNK],
+                    ],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=1800,
+                )
                 facts.update(json.loads(part.read_text()))
     except (OSError, ValueError, subprocess.SubprocessError) as e:
         detail = getattr(e, "stderr", None) or e
@@ -485,8 +547,12 @@ def _base_meta(folder: Path) -> dict | None:
     return meta if isinstance(meta, dict) else None
 
 
-def base_policy_status(model_id: str, robot: str | None = None, observation_size: int | None = None,
-                       action_size: int | None = None) -> BasePolicy:
+def base_policy_status(
+    model_id: str,
+    robot: str | None = None,
+    observation_size: int | None = None,
+    action_size: int | None = None,
+) -> BasePolicy:
     """The packaged base for ``model_id``, else one of the same robot with the same observation/action layout."""
     own = BASE_POLICY_DIR / model_id
     if (own / "metadata.json").exists():
@@ -495,16 +561,29 @@ def base_policy_status(model_id: str, robot: str | None = None, observation_size
             return BasePolicy(available=False, note="base policy metadata is unreadable")
         judged = meta.get("base") or {}
         if not judged.get("usable", True):  # trained, but it does not beat holding the default pose
-            return BasePolicy(available=False, path=str(own), steps=meta.get("steps"),
-                              note=f"the one trained for {meta.get('steps'):,} steps {judged.get('verdict', '')}; not used")
+            return BasePolicy(
+                available=False,
+                path=str(own),
+                steps=meta.get("steps"),
+                note=f"the one trained for {meta.get('steps'):,} steps {judged.get('verdict', '')}; not used",
+            )
         return BasePolicy(available=True, path=str(own), steps=meta.get("steps"))
     if robot is not None and BASE_POLICY_DIR.is_dir():
         for folder in sorted(BASE_POLICY_DIR.iterdir()):
             meta = _base_meta(folder)
-            if (meta and meta.get("robot") == robot and meta.get("observation_size") == observation_size
-                    and meta.get("action_size") == action_size and (meta.get("base") or {}).get("usable", True)):
-                return BasePolicy(available=True, path=str(folder), steps=meta.get("steps"),
-                                  note=f"the {folder.name} base (same robot and layout)")
+            if (
+                meta
+                and meta.get("robot") == robot
+                and meta.get("observation_size") == observation_size
+                and meta.get("action_size") == action_size
+                and (meta.get("base") or {}).get("usable", True)
+            ):
+                return BasePolicy(
+                    available=True,
+                    path=str(folder),
+                    steps=meta.get("steps"),
+                    note=f"the {folder.name} base (same robot and layout)",
+                )
     return BasePolicy(available=False, note="no base policy trained yet")
 
 
@@ -545,7 +624,9 @@ def list_models() -> list[CatalogEntry]:
                 assets_reason=f.get("assets_reason"),
                 assets_source=source.label if source else None,
                 has_profile=profile is not None,
-                base_policy=base_policy_status(model_id, robot, f.get("observation_size"), f.get("action_size")),
+                base_policy=base_policy_status(
+                    model_id, robot, f.get("observation_size"), f.get("action_size")
+                ),
                 thumbnail=str(thumb) if thumb.exists() else None,
             )
         )

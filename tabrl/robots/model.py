@@ -56,7 +56,9 @@ class RobotSpec:
     # Motion priors need these: which joints a position actuator drives, and where each joint sits
     # on the body (front/left signs give gait phase patterns).
     position_control: bool = False
-    joint_anchor_rel: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 3)))  # (nj, 3) base frame
+    joint_anchor_rel: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 3))
+    )  # (nj, 3) base frame
 
     @property
     def n_joints(self) -> int:
@@ -120,14 +122,18 @@ def compile_robot(
         "body": {b.name for b in spec.bodies},
     }
     if profile.base_body not in names["body"]:
-        raise ProfileMismatch(f"profile '{profile.robot}' base body '{profile.base_body}' is not a body of {model_id}")
+        raise ProfileMismatch(
+            f"profile '{profile.robot}' base body '{profile.base_body}' is not a body of {model_id}"
+        )
 
     def add_point_sensor(point: str, label: str) -> str:
         sensor_name = f"{_SENSOR_PREFIX}{label}"
         if "@" in point:  # "BODY@x y z": a point fixed on a body, added as a site
             body_name, offset = point.split("@", 1)
             if body_name not in names["body"]:
-                raise ProfileMismatch(f"profile '{profile.robot}' point '{point}': no body '{body_name}' in {model_id}")
+                raise ProfileMismatch(
+                    f"profile '{profile.robot}' point '{point}': no body '{body_name}' in {model_id}"
+                )
             site_name = f"{_SENSOR_PREFIX}site_{label}"
             spec.body(body_name).add_site(name=site_name, pos=[float(v) for v in offset.split()])
             objtype, objname = mujoco.mjtObj.mjOBJ_SITE, site_name
@@ -140,7 +146,9 @@ def compile_robot(
                 ) from None
             objtype = mujoco.mjtObj.mjOBJ_SITE if kind == "site" else mujoco.mjtObj.mjOBJ_XBODY
             objname = point
-        spec.add_sensor(name=sensor_name, type=mujoco.mjtSensor.mjSENS_FRAMEPOS, objtype=objtype, objname=objname)
+        spec.add_sensor(
+            name=sensor_name, type=mujoco.mjtSensor.mjSENS_FRAMEPOS, objtype=objtype, objname=objname
+        )
         return sensor_name
 
     base = profile.base_body
@@ -150,7 +158,9 @@ def compile_robot(
         ("base_linvel", mujoco.mjtSensor.mjSENS_FRAMELINVEL),
         ("base_angvel", mujoco.mjtSensor.mjSENS_FRAMEANGVEL),
     ):
-        spec.add_sensor(name=_SENSOR_PREFIX + label, type=stype, objtype=mujoco.mjtObj.mjOBJ_XBODY, objname=base)
+        spec.add_sensor(
+            name=_SENSOR_PREFIX + label, type=stype, objtype=mujoco.mjtObj.mjOBJ_XBODY, objname=base
+        )
     feet_sensors = [add_point_sensor(p, f"foot{i}") for i, p in enumerate(profile.feet)]
     ee_sensors = [add_point_sensor(p, f"ee{i}") for i, p in enumerate(profile.end_effectors)]
     actuator_names = [a.name for a in spec.actuators]
@@ -182,7 +192,10 @@ def compile_robot(
     joint_ids: list[int] = []
     actuator_joint = np.full(model.nu, -1, dtype=np.int32)
     for a in range(model.nu):
-        if int(model.actuator_trntype[a]) in (int(mujoco.mjtTrn.mjTRN_JOINT), int(mujoco.mjtTrn.mjTRN_JOINTINPARENT)):
+        if int(model.actuator_trntype[a]) in (
+            int(mujoco.mjtTrn.mjTRN_JOINT),
+            int(mujoco.mjtTrn.mjTRN_JOINTINPARENT),
+        ):
             j = int(model.actuator_trnid[a, 0])
             if j not in joint_ids:
                 joint_ids.append(j)
@@ -192,7 +205,9 @@ def compile_robot(
     for group, joints in profile.groups.items():
         for jn in joints:
             if jn not in joint_by_name:
-                raise ProfileMismatch(f"profile '{profile.robot}' group '{group}' names joint '{jn}', which {model_id} lacks")
+                raise ProfileMismatch(
+                    f"profile '{profile.robot}' group '{group}' names joint '{jn}', which {model_id} lacks"
+                )
             if joint_by_name[jn] not in joint_ids:
                 joint_ids.append(joint_by_name[jn])
     joint_names = tuple(model.joint(j).name for j in joint_ids)
@@ -216,21 +231,29 @@ def compile_robot(
     joint_qpos_adr = np.array([model.jnt_qposadr[j] for j in joint_ids], dtype=np.int32)
     joint_qvel_adr = np.array([model.jnt_dofadr[j] for j in joint_ids], dtype=np.int32)
     joint_range = np.array(
-        [model.jnt_range[j] if model.jnt_limited[j] else (-np.inf, np.inf) for j in joint_ids], dtype=np.float64
+        [model.jnt_range[j] if model.jnt_limited[j] else (-np.inf, np.inf) for j in joint_ids],
+        dtype=np.float64,
     ).reshape(-1, 2)
     base_id = model.body(base).id
     free = any(
-        model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE and model.jnt_bodyid[j] == base_id for j in range(model.njnt)
+        model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE and model.jnt_bodyid[j] == base_id
+        for j in range(model.njnt)
     )
     standing_height = float(data.xpos[base_id][2])
     base_rot = data.xmat[base_id].reshape(3, 3)
     sens = data.sensordata
-    feet_world = np.array([sens[model.sensor(s).adr[0]:model.sensor(s).adr[0] + 3] for s in feet_sensors]).reshape(-1, 3)
-    ee_world = np.array([sens[model.sensor(s).adr[0]:model.sensor(s).adr[0] + 3] for s in ee_sensors]).reshape(-1, 3)
+    feet_world = np.array(
+        [sens[model.sensor(s).adr[0] : model.sensor(s).adr[0] + 3] for s in feet_sensors]
+    ).reshape(-1, 3)
+    ee_world = np.array(
+        [sens[model.sensor(s).adr[0] : model.sensor(s).adr[0] + 3] for s in ee_sensors]
+    ).reshape(-1, 3)
     default_feet_rel = (feet_world - data.xpos[base_id]) @ base_rot
     position_control = bool(model.nu > 0 and np.all(model.actuator_biasprm[:, 1] < 0))
     ctrl_range = np.where(
-        model.actuator_ctrllimited[:, None].astype(bool), model.actuator_ctrlrange, np.array([-np.inf, np.inf])
+        model.actuator_ctrllimited[:, None].astype(bool),
+        model.actuator_ctrlrange,
+        np.array([-np.inf, np.inf]),
     )
     default_ctrl = np.zeros(model.nu)
     for a in range(model.nu):
@@ -261,7 +284,8 @@ def compile_robot(
         default_feet_rel=default_feet_rel,
         default_ee_pos=ee_world,
         actuator_qvel_adr=np.array(
-            [joint_qvel_adr[actuator_joint[a]] if actuator_joint[a] >= 0 else -1 for a in range(model.nu)], dtype=np.int32
+            [joint_qvel_adr[actuator_joint[a]] if actuator_joint[a] >= 0 else -1 for a in range(model.nu)],
+            dtype=np.int32,
         ),
         standing_height=standing_height,
         foot_radius=profile.foot_radius,
@@ -269,7 +293,9 @@ def compile_robot(
         fall_height=profile.fall_height_ratio * standing_height if free else 0.0,
         fall_tilt=profile.fall_tilt,
         position_control=position_control,
-        joint_anchor_rel=(data.xanchor[joint_ids] - data.xpos[base_id]) @ base_rot if joint_ids else np.zeros((0, 3)),
+        joint_anchor_rel=(data.xanchor[joint_ids] - data.xpos[base_id]) @ base_rot
+        if joint_ids
+        else np.zeros((0, 3)),
     )
     return Robot(
         model_id=model_id,
@@ -287,8 +313,15 @@ def compile_robot(
 
 
 _TUNED_FIELDS = (
-    "actuator_gainprm", "actuator_biasprm", "actuator_ctrlrange", "actuator_forcerange",
-    "dof_damping", "dof_armature", "dof_frictionloss", "geom_friction", "body_mass",
+    "actuator_gainprm",
+    "actuator_biasprm",
+    "actuator_ctrlrange",
+    "actuator_forcerange",
+    "dof_damping",
+    "dof_armature",
+    "dof_frictionloss",
+    "geom_friction",
+    "body_mass",
 )
 
 
@@ -304,10 +337,14 @@ def _copy_tuning(src: mujoco.MjModel, dst: mujoco.MjModel) -> None:
 def _enable_body_contacts(model: mujoco.MjModel) -> None:
     """Turns on ground contact for the robot's collision geoms (group 3) that have none."""
     floor_bits = int(np.bitwise_or.reduce(model.geom_contype[model.geom_bodyid == 0])) or 1
-    off = (model.geom_bodyid != 0) & (model.geom_group == 3) & (model.geom_contype == 0) & (model.geom_conaffinity == 0)
+    off = (
+        (model.geom_bodyid != 0)
+        & (model.geom_group == 3)
+        & (model.geom_contype == 0)
+        & (model.geom_conaffinity == 0)
+    )
     model.geom_conaffinity[off] = floor_bits
     model.geom_condim[off] = 3
     # The broad phase filters with per-body masks computed at compile time: update them too.
     for body in np.unique(model.geom_bodyid[off]):
         model.body_conaffinity[body] |= floor_bits
-

@@ -30,7 +30,9 @@ class LegRhythm(BaseModel):
     abduction: float = 0.0
     thigh: float = 0.0
     calf: float = 0.0
-    calf_lead_deg: float = Field(0.0, description="How far the calves run ahead of the thighs (degrees of phase).")
+    calf_lead_deg: float = Field(
+        0.0, description="How far the calves run ahead of the thighs (degrees of phase)."
+    )
 
 
 class GaitRig(BaseModel):
@@ -40,8 +42,11 @@ class GaitRig(BaseModel):
     legs: dict[Leg, str] = Field(description="FR/FL/RR/RL -> the joint group of that leg.")
     joints: dict[Literal["abduction", "thigh", "calf"], int] = Field(
         default_factory=lambda: {"abduction": 0, "thigh": 1, "calf": 2},
-        description="Index of each joint within a leg group.")
-    pace_group: str = Field(description="A thigh group whose 'alternate' joint_sine pattern pairs one side's legs.")
+        description="Index of each joint within a leg group.",
+    )
+    pace_group: str = Field(
+        description="A thigh group whose 'alternate' joint_sine pattern pairs one side's legs."
+    )
     trot: LegRhythm
     run: LegRhythm
     pace: LegRhythm
@@ -55,12 +60,16 @@ class CameraView(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     view: Literal["follow", "fixed", "hand", "suite"] | None = Field(
-        None, description="follow: track the base; fixed: frame the reach; hand: every fingertip in view; "
-        "suite: the model's own camera. Default: from the category and the model.")
+        None,
+        description="follow: track the base; fixed: frame the reach; hand: every fingertip in view; "
+        "suite: the model's own camera. Default: from the category and the model.",
+    )
     azimuth: float | None = Field(None, description="Degrees; 0 looks along +x.")
     elevation: float | None = Field(None, ge=-90, le=90, description="Degrees; negative looks down.")
     distance: float | None = Field(None, gt=0, description="Metres; default: what fits the robot.")
-    fill: float | None = Field(None, gt=0.1, le=1.0, description="Share of the half-frame the robot may reach.")
+    fill: float | None = Field(
+        None, gt=0.1, le=1.0, description="Share of the half-frame the robot may reach."
+    )
     suite_camera: str | None = Field(None, description="Name of the model camera for the suite view.")
 
     def framing_given(self) -> bool:
@@ -73,13 +82,17 @@ class RobotProfile(BaseModel):
     category: Category
     base_body: str
     feet: list[str] = Field(default_factory=list, description="Foot sites or bodies, touching the ground.")
-    end_effectors: list[str] = Field(default_factory=list, description="Hand/gripper/fingertip sites or bodies.")
+    end_effectors: list[str] = Field(
+        default_factory=list, description="Hand/gripper/fingertip sites or bodies."
+    )
     default_keyframe: str | None = None
     groups: dict[str, list[str]] = Field(default_factory=dict, description="Joint groups by name.")
     action_scale: float = 0.3
     foot_radius: float = 0.02
     fall_height_ratio: float = Field(
-        0.45, description="Fall when base height < ratio x standing height (0: tilt only, so a quadruped may lie down).")
+        0.45,
+        description="Fall when base height < ratio x standing height (0: tilt only, so a quadruped may lie down).",
+    )
     fall_tilt: float = Field(1.0, description="Fall when the base tilts more than this many radians.")
     camera: CameraView = Field(default_factory=CameraView, description="Video camera overrides.")
     body_contacts: bool = Field(

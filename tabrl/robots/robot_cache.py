@@ -35,7 +35,9 @@ def _split(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, An
         if isinstance(value, np.ndarray):
             arrays[f"{prefix}{field.name}"] = value
         elif isinstance(value, dict) and all(isinstance(v, np.ndarray) for v in value.values()):
-            facts[field.name] = {"dict_of_arrays": list(value)}  # in order: messages list groups as the profile does
+            facts[field.name] = {
+                "dict_of_arrays": list(value)
+            }  # in order: messages list groups as the profile does
             for key, v in value.items():
                 arrays[f"{prefix}{field.name}/{key}"] = v
         elif isinstance(value, tuple):
@@ -70,8 +72,12 @@ def save(folder: Path, robot: Robot) -> None:
     try:
         mujoco.mj_saveModel(robot.mj_model, str(tmp / _MODEL), None)
         arrays: dict[str, np.ndarray] = {}
-        facts = {"format": FORMAT, "robot": _split(robot, "robot:", arrays),
-                 "spec": _split(robot.spec, "spec:", arrays), "profile": robot.profile.model_dump(mode="json")}
+        facts = {
+            "format": FORMAT,
+            "robot": _split(robot, "robot:", arrays),
+            "spec": _split(robot.spec, "spec:", arrays),
+            "profile": robot.profile.model_dump(mode="json"),
+        }
         np.savez(tmp / _ARRAYS, **arrays)
         (tmp / _FACTS).write_text(json.dumps(facts))
         try:

@@ -10,7 +10,8 @@ and MJX backends compute the same observation, reward and termination.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from ml_collections import config_dict
@@ -50,7 +51,7 @@ class ActionMap:
     motion: CompiledMotion | None = None
 
     @classmethod
-    def for_robot(cls, robot: Robot, action_scale: float = -1.0, motion: Motion | None = None) -> "ActionMap":
+    def for_robot(cls, robot: Robot, action_scale: float = -1.0, motion: Motion | None = None) -> ActionMap:
         nu = robot.action_size
         low, high = robot.ctrl_range[:, 0].copy(), robot.ctrl_range[:, 1].copy()
         low[~np.isfinite(low)], high[~np.isfinite(high)] = -1.0, 1.0

@@ -49,8 +49,12 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         self._joint_high = jnp.asarray(spec.joint_range[:, 1])
 
     # -- helpers shared by reset and step -------------------------------------------------
-    def features(self, data: mjx.Data, t: jax.Array, action: jax.Array, last_action: jax.Array) -> dict[str, Any]:
-        return compute_features(jnp, self._robot.spec, data.qpos, data.qvel, data.sensordata, t, action, last_action)
+    def features(
+        self, data: mjx.Data, t: jax.Array, action: jax.Array, last_action: jax.Array
+    ) -> dict[str, Any]:
+        return compute_features(
+            jnp, self._robot.spec, data.qpos, data.qvel, data.sensordata, t, action, last_action
+        )
 
     def _obs(self, features: dict[str, Any]) -> jax.Array:
         return observations.observe(jnp, features, self._clock_hz)
@@ -63,8 +67,13 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         q = jnp.clip(self._default_qpos[self._joint_qpos_adr] + noise, self._joint_low, self._joint_high)
         qpos = self._default_qpos.at[self._joint_qpos_adr].set(q)
         qvel = jax.random.uniform(k2, (self._mj_model.nv,), minval=-1.0, maxval=1.0) * cfg.reset_noise_qvel
-        data = mjx_env.make_data(self._mj_model, qpos=qpos, qvel=qvel, ctrl=jnp.asarray(self._action_map.default_ctrl),
-                                 impl=self._mjx_model.impl.value)
+        data = mjx_env.make_data(
+            self._mj_model,
+            qpos=qpos,
+            qvel=qvel,
+            ctrl=jnp.asarray(self._action_map.default_ctrl),
+            impl=self._mjx_model.impl.value,
+        )
         data = mjx.forward(self._mjx_model, data)
         zeros = jnp.zeros(self._mj_model.nu)
         features = self.features(data, jnp.zeros(()), zeros, zeros)
@@ -82,14 +91,18 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         t = step * self._robot.ctrl_dt
         features = self.features(data, t, action, state.info["last_action"])
         total, terms = self._reward(features)
-        fell = behavior.fallen(jnp, self._robot, features) if self._config.terminate_on_fall else jnp.zeros(())
+        fell = (
+            behavior.fallen(jnp, self._robot, features) if self._config.terminate_on_fall else jnp.zeros(())
+        )
         unstable = jnp.logical_not(jnp.all(jnp.isfinite(data.qpos)))
         done = jnp.maximum(fell, unstable.astype(jnp.float32))
         reward = jnp.nan_to_num(total) * self._reward_scale
         # Wrappers (episode, auto-reset) keep their own entries in info and metrics: update, never replace.
         info = {**state.info, "step": step, "last_action": action}
         metrics = {**state.metrics, **{f"reward/{k}": v for k, v in terms.items()}}
-        return state.replace(data=data, obs=self._obs(features), reward=reward, done=done, metrics=metrics, info=info)
+        return state.replace(
+            data=data, obs=self._obs(features), reward=reward, done=done, metrics=metrics, info=info
+        )
 
     @property
     def xml_path(self) -> str:

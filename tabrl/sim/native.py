@@ -137,8 +137,9 @@ class NativeBatchEnv:
 
     def _features(self) -> dict[str, np.ndarray]:
         t = self.steps * self.robot.ctrl_dt
-        return compute_features(np, self.robot.spec, self.qpos, self.qvel, self.sensordata, t, self.action,
-                                self.last_action)
+        return compute_features(
+            np, self.robot.spec, self.qpos, self.qvel, self.sensordata, t, self.action, self.last_action
+        )
 
     def _observe(self, features: dict[str, np.ndarray]) -> np.ndarray:
         return observations.observe(np, features, self.clock_hz).astype(np.float32)
@@ -153,14 +154,22 @@ class NativeBatchEnv:
         ctrl = self._action_map.ctrl(np, np.clip(action, -1.0, 1.0), t)
         self._ctrl[:] = ctrl[:, None, :]
         self._rollout.rollout(
-            self._models, self._datas, self.state, self._ctrl,
-            control_spec=mujoco.mjtState.mjSTATE_CTRL, skip_checks=True, nstep=self.n_substeps,
-            state=self._out_state, sensordata=self._out_sens,
+            self._models,
+            self._datas,
+            self.state,
+            self._ctrl,
+            control_spec=mujoco.mjtState.mjSTATE_CTRL,
+            skip_checks=True,
+            nstep=self.n_substeps,
+            state=self._out_state,
+            sensordata=self._out_sens,
         )
         self.state[:] = self._out_state[:, -1]
         self.sensordata[:] = self._out_sens[:, -1]
 
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    def step(
+        self, action: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         action = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
         if self._pushes is not None:
             self._pushes.apply()
@@ -193,7 +202,7 @@ class _Pushes:
     a random change of ``qvel``, drawn fresh, at a random time, so a policy cannot time them.
     """
 
-    def __init__(self, env: "NativeBatchEnv", interval_steps: float, speed: float, joint_speed: float):
+    def __init__(self, env: NativeBatchEnv, interval_steps: float, speed: float, joint_speed: float):
         self.env, self.interval, self.speed, self.joint_speed = env, interval_steps, speed, joint_speed
         model = env.model
         free = np.flatnonzero(model.jnt_type == mujoco.mjtJoint.mjJNT_FREE)
@@ -206,10 +215,13 @@ class _Pushes:
         self.rearm(np.arange(env.num_envs))
 
     @classmethod
-    def for_env(cls, env: "NativeBatchEnv") -> "_Pushes | None":
+    def for_env(cls, env: NativeBatchEnv) -> _Pushes | None:
         cfg = env.config
         interval_s = float(cfg.get("push_interval_s", 0.0) or 0.0)
-        speed, joint_speed = float(cfg.get("push_speed", 0.0) or 0.0), float(cfg.get("push_joint_speed", 0.0) or 0.0)
+        speed, joint_speed = (
+            float(cfg.get("push_speed", 0.0) or 0.0),
+            float(cfg.get("push_joint_speed", 0.0) or 0.0),
+        )
         if interval_s <= 0 or (speed <= 0 and joint_speed <= 0):
             return None
         return cls(env, interval_s / env.robot.ctrl_dt, speed, joint_speed)
@@ -227,8 +239,12 @@ class _Pushes:
         if self.base_dofs is not None:
             angle = rng.uniform(0, 2 * np.pi, len(rows))
             size = rng.uniform(0.3, 1.0, len(rows)) * self.speed
-            state[rows[:, None], self.base_dofs] += np.stack([np.cos(angle), np.sin(angle)], axis=1) * size[:, None]
+            state[rows[:, None], self.base_dofs] += (
+                np.stack([np.cos(angle), np.sin(angle)], axis=1) * size[:, None]
+            )
         if self.joint_dofs is not None:
-            state[rows[:, None], self.joint_dofs] += rng.uniform(-1, 1, (len(rows), len(self.joint_dofs))) * self.joint_speed
+            state[rows[:, None], self.joint_dofs] += (
+                rng.uniform(-1, 1, (len(rows), len(self.joint_dofs))) * self.joint_speed
+            )
         self.count += len(rows)
         self.rearm(rows)

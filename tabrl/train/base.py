@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import numpy as np
@@ -34,8 +35,17 @@ from tabrl.train import checkpoint, ppo
 BASE_DIR = Path(__file__).parent / "base_policies"
 
 # Which robots the package ships a base for (reproduced by ``tabrl base train ID --steps N``).
-SEED_MODELS = ("Go1JoystickFlatTerrain", "AnymalC", "BarkourJoystick", "H1InplaceGaitTracking", "T1JoystickFlatTerrain",
-               "UR5e", "PandaPickCube", "AllegroHand", "LeapCubeReorient")
+SEED_MODELS = (
+    "Go1JoystickFlatTerrain",
+    "AnymalC",
+    "BarkourJoystick",
+    "H1InplaceGaitTracking",
+    "T1JoystickFlatTerrain",
+    "UR5e",
+    "PandaPickCube",
+    "AllegroHand",
+    "LeapCubeReorient",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,35 +80,62 @@ _REGULARISE = [{"term": "action_rate", "weight": -0.02}, {"term": "joint_limits"
 _BALANCE = {
     "name": "Base: balance under pushes",
     "summary": "Stand upright at standing height, stay in place, recover from pushes; smooth actions.",
-    "terms": [{"term": "upright", "weight": 1.0, "params": {"sigma": 0.4}},
-              {"term": "base_height", "weight": 1.0, "params": {"ratio": 1.0, "sigma": 0.08}},
-              {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
-              {"term": "alive", "weight": 0.5},
-              {"term": "expr", "weight": -0.05, "expr": "sum(base_ang_vel * base_ang_vel)"},
-              *_REGULARISE],
+    "terms": [
+        {"term": "upright", "weight": 1.0, "params": {"sigma": 0.4}},
+        {"term": "base_height", "weight": 1.0, "params": {"ratio": 1.0, "sigma": 0.08}},
+        {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
+        {"term": "alive", "weight": 0.5},
+        {"term": "expr", "weight": -0.05, "expr": "sum(base_ang_vel * base_ang_vel)"},
+        *_REGULARISE,
+    ],
 }
 _HOLD = {
     "name": "Base: hold the pose",
     "summary": "Return to the default pose from random offsets and joint kicks, and hold it still.",
-    "terms": [{"term": "joint_pose", "weight": 1.0, "params": {"group": "all", "sigma": 0.3}},
-              {"term": "expr", "weight": -0.01, "expr": "sum(qd * qd)"},
-              *_REGULARISE],
+    "terms": [
+        {"term": "joint_pose", "weight": 1.0, "params": {"group": "all", "sigma": 0.3}},
+        {"term": "expr", "weight": -0.01, "expr": "sum(qd * qd)"},
+        *_REGULARISE,
+    ],
 }
 
 # Per robot category (the profile's): the program, the perturbations and the default budget.
 RECIPES: dict[str, Recipe] = {
-    "quadruped": Recipe("stand and balance under pushes and random reference motions", _BALANCE,
-                        dict(push_interval_s=2.0, push_speed=0.5), RandomMotion(), 120_000),
-    "humanoid": Recipe("stand and balance under pushes", _BALANCE,
-                       dict(push_interval_s=3.0, push_speed=0.2), None, 120_000,
-                       dict(init_noise_std=0.3, entropy_cost=1e-3, learning_rate=3e-4), action_scale_factor=0.3,
-                       quiet_start=True),
-    "arm": Recipe("hold a pose under random offsets and joint kicks", _HOLD,
-                  dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000,
-                  dict(init_noise_std=0.3), quiet_start=True),
-    "hand": Recipe("hold a finger pose under random offsets and joint kicks", _HOLD,
-                   dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3), None, 40_000,
-                   dict(init_noise_std=0.3), quiet_start=True),
+    "quadruped": Recipe(
+        "stand and balance under pushes and random reference motions",
+        _BALANCE,
+        dict(push_interval_s=2.0, push_speed=0.5),
+        RandomMotion(),
+        120_000,
+    ),
+    "humanoid": Recipe(
+        "stand and balance under pushes",
+        _BALANCE,
+        dict(push_interval_s=3.0, push_speed=0.2),
+        None,
+        120_000,
+        dict(init_noise_std=0.3, entropy_cost=1e-3, learning_rate=3e-4),
+        action_scale_factor=0.3,
+        quiet_start=True,
+    ),
+    "arm": Recipe(
+        "hold a pose under random offsets and joint kicks",
+        _HOLD,
+        dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3),
+        None,
+        40_000,
+        dict(init_noise_std=0.3),
+        quiet_start=True,
+    ),
+    "hand": Recipe(
+        "hold a finger pose under random offsets and joint kicks",
+        _HOLD,
+        dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3),
+        None,
+        40_000,
+        dict(init_noise_std=0.3),
+        quiet_start=True,
+    ),
 }
 
 
@@ -121,8 +158,10 @@ class BaseError(checkpoint.CheckpointError):
 def recipe_for(robot: Robot) -> Recipe:
     category = robot.spec.category
     if category not in RECIPES:
-        raise BaseError(f"no base-policy recipe for {robot.model_id} (category '{category}'); "
-                        f"recipes exist for: {', '.join(RECIPES)}")
+        raise BaseError(
+            f"no base-policy recipe for {robot.model_id} (category '{category}'); "
+            f"recipes exist for: {', '.join(RECIPES)}"
+        )
     return RECIPES[category]
 
 
@@ -147,18 +186,25 @@ def _random_motions(robot: Robot, rm: RandomMotion, n: int, rng: np.random.Gener
         if rng.random() >= rm.share:
             continue
         a = rng.uniform(0.3, 1.0) * rm.max_amplitude
-        part = dict(group=str(rng.choice(groups)), frequency_hz=float(rng.uniform(*rm.frequencies)),
-                    pattern=str(rng.choice(["sync", "alternate", "diagonal", "left_right"])))
+        part = dict(
+            group=str(rng.choice(groups)),
+            frequency_hz=float(rng.uniform(*rm.frequencies)),
+            pattern=str(rng.choice(["sync", "alternate", "diagonal", "left_right"])),
+        )
         for _ in range(4):  # halve the amplitude until the reference stays inside every joint's range
             try:
-                c = compile_motion(Motion(parts=[MotionPart(amplitude=a, **part)], residual=1.0, ramp_s=0.5), spec)
+                c = compile_motion(
+                    Motion(parts=[MotionPart(amplitude=a, **part)], residual=1.0, ramp_s=0.5), spec
+                )
                 break
             except MotionError:
                 a /= 2
         else:
             continue
         omega[i], amp[i], phase[i] = c.omega, c.amplitude, c.phase
-    return CompiledMotion(offset=offset, omega=omega, amplitude=amp, phase=phase, residual=residual, ramp_s=0.5)
+    return CompiledMotion(
+        offset=offset, omega=omega, amplitude=amp, phase=phase, residual=residual, ramp_s=0.5
+    )
 
 
 def _set_motion(env, robot: Robot, motion: CompiledMotion | None) -> None:
@@ -173,14 +219,22 @@ def action_scale(robot: Robot, motion: Motion | None = None) -> np.ndarray:
 
 def _quiet_init(robot: Robot, cfg: ppo.PPOConfig, seed: int):
     obs_size = behavior.observation_size(robot)
-    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std)
+    networks = ppo.make_networks(
+        obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std
+    )
     state = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(seed + 7))
     policy = jax.device_get(state.params.policy)
     return state.normalizer, _scale_policy_mean(policy, np.full(robot.action_size, 0.01)), state.params.value
 
 
-def train_base(robot: Robot, steps: int | None = None, *, seed: int = 0, out_dir: Path | None = None,
-               on_progress: Callable[[ppo.Progress], None] | None = None) -> tuple[Path, dict[str, Any]]:
+def train_base(
+    robot: Robot,
+    steps: int | None = None,
+    *,
+    seed: int = 0,
+    out_dir: Path | None = None,
+    on_progress: Callable[[ppo.Progress], None] | None = None,
+) -> tuple[Path, dict[str, Any]]:
     """Trains, evaluates and saves ``robot``'s base policy; returns its folder and metadata."""
     from tabrl.sim.native import NativeBatchEnv
 
@@ -222,12 +276,20 @@ def train_base(robot: Robot, steps: int | None = None, *, seed: int = 0, out_dir
         "seed": seed,
         "wall_time_s": wall,
         "final_metrics": {"mean_episode_reward": final.mean_episode_reward, "steps_per_s": final.steps_per_s},
-        "base": {"recipe": robot.spec.category, "goal": recipe.goal, "config": recipe.config, "ppo": recipe.ppo,
-                 "action_scale_factor": recipe.action_scale_factor, "quiet_start": recipe.quiet_start,
-                 "random_motion": dataclasses.asdict(recipe.random_motion) if recipe.random_motion else None,
-                 "action_scale": np.asarray(env._action_map.scale, dtype=np.float64).tolist(), "evaluation": evaluation,
-                 "usable": usable, "verdict": verdict,
-                 "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}"},
+        "base": {
+            "recipe": robot.spec.category,
+            "goal": recipe.goal,
+            "config": recipe.config,
+            "ppo": recipe.ppo,
+            "action_scale_factor": recipe.action_scale_factor,
+            "quiet_start": recipe.quiet_start,
+            "random_motion": dataclasses.asdict(recipe.random_motion) if recipe.random_motion else None,
+            "action_scale": np.asarray(env._action_map.scale, dtype=np.float64).tolist(),
+            "evaluation": evaluation,
+            "usable": usable,
+            "verdict": verdict,
+            "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}",
+        },
     }
     folder = checkpoint.save(Path(out_dir or BASE_DIR) / robot.model_id, params, meta)
     return folder, checkpoint.load_metadata(folder)
@@ -241,34 +303,53 @@ def judge(robot: Robot, evaluation: dict[str, Any]) -> tuple[bool, str]:
     mine, zero = evaluation["perturbed"], evaluation["zero_action"]
     if robot.spec.floating_base:
         ok = mine["fall_rate"] <= MAX_FALL_RATE and mine["fall_rate"] <= zero["fall_rate"]
-        return ok, (f"falls in {mine['fall_rate']:.0%} of pushed 10 s episodes (the zero action: {zero['fall_rate']:.0%}; "
-                    f"allowed: {MAX_FALL_RATE:.0%} and no more than the zero action)")
+        return ok, (
+            f"falls in {mine['fall_rate']:.0%} of pushed 10 s episodes (the zero action: {zero['fall_rate']:.0%}; "
+            f"allowed: {MAX_FALL_RATE:.0%} and no more than the zero action)"
+        )
     ok = mine["pose_error_rms"] <= zero["pose_error_rms"]
-    return ok, (f"pose error {mine['pose_error_rms']:.3f} rad rms after kicks (the zero action: "
-                f"{zero['pose_error_rms']:.3f}; must not be larger)")
+    return ok, (
+        f"pose error {mine['pose_error_rms']:.3f} rad rms after kicks (the zero action: "
+        f"{zero['pose_error_rms']:.3f}; must not be larger)"
+    )
 
 
-def evaluate(robot: Robot, params, cfg: ppo.PPOConfig, recipe: Recipe, *, seed: int = 100, envs: int = 16,
-             seconds: float = 10.0) -> dict[str, Any]:
+def evaluate(
+    robot: Robot,
+    params,
+    cfg: ppo.PPOConfig,
+    recipe: Recipe,
+    *,
+    seed: int = 100,
+    envs: int = 16,
+    seconds: float = 10.0,
+) -> dict[str, Any]:
     """The base's own figures: deterministic policy, ``envs`` episodes of ``seconds``, with the recipe's pushes
     (and, for legged robots, random reference motions), and the same without any perturbation."""
     from tabrl.sim.native import NativeBatchEnv
 
-    networks = ppo.make_networks(behavior.observation_size(robot), robot.action_size, cfg.policy_hidden,
-                                 cfg.value_hidden)
+    networks = ppo.make_networks(
+        behavior.observation_size(robot), robot.action_size, cfg.policy_hidden, cfg.value_hidden
+    )
     act = ppo.make_deterministic_policy(networks)
     compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
     out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
     zero = lambda p, o: np.zeros((len(o), robot.action_size), np.float32)  # noqa: E731
     # The same perturbations with a zero action (the default pose held by the actuators): what the base must beat.
-    for label, perturbed, policy in (("perturbed", True, act), ("still", False, act), ("zero_action", True, zero)):
+    for label, perturbed, policy in (
+        ("perturbed", True, act),
+        ("still", False, act),
+        ("zero_action", True, zero),
+    ):
         cfg_env = env_config(recipe, robot)
         if not perturbed:
             cfg_env.push_interval_s = 0.0
         cfg_env.terminate_on_fall = False  # count falls, keep going
         env = NativeBatchEnv(robot, compiled, envs, seed=seed, config=cfg_env)
         if perturbed and recipe.random_motion is not None:
-            _set_motion(env, robot, _random_motions(robot, recipe.random_motion, envs, np.random.default_rng(seed)))
+            _set_motion(
+                env, robot, _random_motions(robot, recipe.random_motion, envs, np.random.default_rng(seed))
+            )
         obs = env.reset()
         n = int(round(seconds / robot.ctrl_dt))
         fell_ever = np.zeros(envs, bool)
@@ -283,10 +364,12 @@ def evaluate(robot: Robot, params, cfg: ppo.PPOConfig, recipe: Recipe, *, seed: 
             jerk.append(np.mean(np.abs(f["action"] - f["last_action"]), axis=-1))
             qerr.append(np.sqrt(np.mean(f["q_rel"] ** 2, axis=-1)))
             qd.append(np.sqrt(np.mean(f["qd"] ** 2, axis=-1)))
-        figures = {"mean_step_reward": float(np.mean(rewards)),
-                   "action_change": float(np.mean(jerk)),  # shaking shows here: mean |a_t - a_{t-1}|
-                   "joint_speed_rms": float(np.mean(qd)),
-                   "pose_error_rms": float(np.mean(qerr[n // 2:]))}  # second half: after settling
+        figures = {
+            "mean_step_reward": float(np.mean(rewards)),
+            "action_change": float(np.mean(jerk)),  # shaking shows here: mean |a_t - a_{t-1}|
+            "joint_speed_rms": float(np.mean(qd)),
+            "pose_error_rms": float(np.mean(qerr[n // 2 :])),
+        }  # second half: after settling
         if robot.spec.floating_base:
             figures.update(fall_rate=float(fell_ever.mean()), upright_fraction=float(np.mean(upright)))
         if perturbed and env._pushes is not None:
@@ -308,8 +391,12 @@ def find_base(model_id: str, robot: Robot | None = None) -> Path | None:
             meta = checkpoint.load_metadata(folder)
         except checkpoint.CheckpointError:
             continue
-        if (meta.get("robot") == robot.profile.robot and meta["observation_size"] == behavior.observation_size(robot)
-                and meta["action_size"] == robot.action_size and meta.get("base", {}).get("usable", True)):
+        if (
+            meta.get("robot") == robot.profile.robot
+            and meta["observation_size"] == behavior.observation_size(robot)
+            and meta["action_size"] == robot.action_size
+            and meta.get("base", {}).get("usable", True)
+        ):
             return folder
     return None
 
@@ -322,16 +409,23 @@ def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict
         raise BaseError(f"base policy unusable: {e}") from None
     obs_size = behavior.observation_size(robot)
     if meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
-        raise BaseError(f"base policy {folder} has observation {meta['observation_size']} / action "
-                        f"{meta['action_size']}, but {robot.model_id} has {obs_size} / {robot.action_size}")
+        raise BaseError(
+            f"base policy {folder} has observation {meta['observation_size']} / action "
+            f"{meta['action_size']}, but {robot.model_id} has {obs_size} / {robot.action_size}"
+        )
     net = meta["network"]
-    if tuple(net["policy_hidden"]) != tuple(cfg.policy_hidden) or tuple(net["value_hidden"]) != tuple(cfg.value_hidden):
-        raise BaseError(f"base policy {folder} has networks {net}, but this training uses "
-                        f"{cfg.network_kwargs()}")
+    if tuple(net["policy_hidden"]) != tuple(cfg.policy_hidden) or tuple(net["value_hidden"]) != tuple(
+        cfg.value_hidden
+    ):
+        raise BaseError(
+            f"base policy {folder} has networks {net}, but this training uses {cfg.network_kwargs()}"
+        )
     networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
     template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
     try:
-        params, meta = checkpoint.load(folder, (template.normalizer, template.params.policy, template.params.value))
+        params, meta = checkpoint.load(
+            folder, (template.normalizer, template.params.policy, template.params.value)
+        )
     except checkpoint.CheckpointError as e:
         raise BaseError(f"base policy unusable: {e}") from None
     return params, meta
@@ -353,11 +447,14 @@ def adapt_to_action_scale(params, ratio: np.ndarray, action_obs: slice):
 
     def scaled(x, power: int):
         x = np.array(x)
-        x[action_obs] *= ratio ** power
+        x[action_obs] *= ratio**power
         return x
 
-    normalizer = normalizer.replace(mean=scaled(normalizer.mean, 1), std=scaled(normalizer.std, 1),
-                                    summed_variance=scaled(normalizer.summed_variance, 2))
+    normalizer = normalizer.replace(
+        mean=scaled(normalizer.mean, 1),
+        std=scaled(normalizer.std, 1),
+        summed_variance=scaled(normalizer.summed_variance, 2),
+    )
     return normalizer, policy, value
 
 
@@ -386,7 +483,9 @@ def init_from_base(robot: Robot, motion: Motion | None, cfg: ppo.PPOConfig, fold
         return None, f"no base policy for {robot.model_id}; training from scratch"
     params, meta = load_base(folder, robot, cfg)
     if not meta.get("base", {}).get("usable", True):
-        raise BaseError(f"the base policy {folder.name} is not used: it {meta['base'].get('verdict', 'failed its evaluation')}")
+        raise BaseError(
+            f"the base policy {folder.name} is not used: it {meta['base'].get('verdict', 'failed its evaluation')}"
+        )
     base_scale = np.asarray(meta.get("base", {}).get("action_scale") or action_scale(robot))
     new_scale = action_scale(robot, motion)
     ratio = np.divide(base_scale, new_scale, out=np.ones_like(new_scale), where=new_scale > 0)

@@ -14,9 +14,10 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import numpy as np
@@ -42,13 +43,12 @@ def package_versions() -> dict[str, str]:
 
 
 def _to_state_dict(params: Any) -> dict:
-    return serialization.to_state_dict(
-        {"normalizer": params[0], "policy": params[1], "value": params[2]}
-    )
+    return serialization.to_state_dict({"normalizer": params[0], "policy": params[1], "value": params[2]})
 
 
-def save(directory: Path, params: Any, meta: dict[str, Any],
-         write_extra: Callable[[Path], None] | None = None) -> Path:
+def save(
+    directory: Path, params: Any, meta: dict[str, Any], write_extra: Callable[[Path], None] | None = None
+) -> Path:
     """Writes params + metadata to ``directory`` atomically (replacing an existing one).
 
     ``write_extra(tmp_dir)`` may add files (an ONNX export) before the folder appears.
@@ -59,7 +59,12 @@ def save(directory: Path, params: Any, meta: dict[str, Any],
     try:
         state = jax.tree_util.tree_map(np.asarray, _to_state_dict(params))
         (tmp / PARAMS_FILE).write_bytes(serialization.msgpack_serialize(state))
-        full_meta = {"format_version": FORMAT_VERSION, "saved_at": time.time(), "versions": package_versions(), **meta}
+        full_meta = {
+            "format_version": FORMAT_VERSION,
+            "saved_at": time.time(),
+            "versions": package_versions(),
+            **meta,
+        }
         (tmp / METADATA_FILE).write_text(json.dumps(full_meta, indent=2, default=_json_default))
         if write_extra is not None:
             write_extra(tmp)
@@ -118,13 +123,18 @@ def load(directory: Path, template: Any) -> tuple[Any, dict[str, Any]]:
         target = {"normalizer": template[0], "policy": template[1], "value": template[2]}
         restored = serialization.from_state_dict(target, raw)
     except Exception as e:  # msgpack raises several types on garbage input
-        raise CheckpointError(f"checkpoint {directory}: {PARAMS_FILE} is corrupt or does not match the network ({e})") from None
+        raise CheckpointError(
+            f"checkpoint {directory}: {PARAMS_FILE} is corrupt or does not match the network ({e})"
+        ) from None
     want = traverse_util.flatten_dict(_to_state_dict(template), sep="/")
-    got = traverse_util.flatten_dict(_to_state_dict((restored["normalizer"], restored["policy"], restored["value"])),
-                                     sep="/")
+    got = traverse_util.flatten_dict(
+        _to_state_dict((restored["normalizer"], restored["policy"], restored["value"])), sep="/"
+    )
     for name, value in want.items():
         if name not in got or np.shape(got[name]) != np.shape(value):
-            raise CheckpointError(f"checkpoint {directory}: parameter '{name}' has shape "
-                                  f"{np.shape(got.get(name))}, but this network needs {np.shape(value)}")
+            raise CheckpointError(
+                f"checkpoint {directory}: parameter '{name}' has shape "
+                f"{np.shape(got.get(name))}, but this network needs {np.shape(value)}"
+            )
     params = (restored["normalizer"], restored["policy"], restored["value"])
     return params, meta

@@ -31,9 +31,15 @@ class Curve:
 
     def add(self, progress) -> None:
         """Takes a ``ppo.Progress`` (or anything with its fields)."""
-        self.points.append(CurvePoint(int(progress.steps), float(progress.mean_episode_reward),
-                                      float(progress.mean_step_reward), float(progress.steps_per_s),
-                                      dict(progress.term_shares)))
+        self.points.append(
+            CurvePoint(
+                int(progress.steps),
+                float(progress.mean_episode_reward),
+                float(progress.mean_step_reward),
+                float(progress.steps_per_s),
+                dict(progress.term_shares),
+            )
+        )
 
     def terms(self) -> list[str]:
         names: dict[str, None] = {}
@@ -45,11 +51,25 @@ class Curve:
         terms = self.terms()
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["steps", "mean_episode_reward", "mean_step_reward", "steps_per_s",
-                         *[f"share:{t}" for t in terms]])
+        writer.writerow(
+            [
+                "steps",
+                "mean_episode_reward",
+                "mean_step_reward",
+                "steps_per_s",
+                *[f"share:{t}" for t in terms],
+            ]
+        )
         for p in self.points:
-            writer.writerow([p.steps, f"{p.mean_episode_reward:.6g}", f"{p.mean_step_reward:.6g}",
-                             f"{p.steps_per_s:.6g}", *[f"{p.term_shares.get(t, 0.0):.6g}" for t in terms]])
+            writer.writerow(
+                [
+                    p.steps,
+                    f"{p.mean_episode_reward:.6g}",
+                    f"{p.mean_step_reward:.6g}",
+                    f"{p.steps_per_s:.6g}",
+                    *[f"{p.term_shares.get(t, 0.0):.6g}" for t in terms],
+                ]
+            )
         return out.getvalue()
 
     def write(self, folder: Path) -> Path:
@@ -74,6 +94,8 @@ class Curve:
         best = max(self.points, key=lambda p: p.mean_episode_reward)
         top = sorted(last.term_shares.items(), key=lambda kv: -abs(kv[1]))[:3]
         shares = ", ".join(f"{name} {share:+.0%}" for name, share in top)
-        return (f"reward {first.mean_episode_reward:.3g} → {last.mean_episode_reward:.3g} over {len(self.points)} "
-                f"updates (best {best.mean_episode_reward:.3g} at {best.steps:,} steps)"
-                + (f"; terms at the end: {shares}" if shares else ""))
+        return (
+            f"reward {first.mean_episode_reward:.3g} → {last.mean_episode_reward:.3g} over {len(self.points)} "
+            f"updates (best {best.mean_episode_reward:.3g} at {best.steps:,} steps)"
+            + (f"; terms at the end: {shares}" if shares else "")
+        )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from brax.training.agents.ppo import networks as ppo_networks
 from brax.training.agents.ppo import train as brax_ppo
@@ -47,14 +48,25 @@ def train_mjx(
         sps = num_steps / max(elapsed, 1e-9)
         reward = float(metrics.get("eval/episode_reward", 0.0))
         last.update(steps=int(num_steps), reward=reward, steps_per_s=sps)
-        terms = {k.removeprefix("eval/episode_reward/"): float(v) for k, v in metrics.items()
-                 if k.startswith("eval/episode_reward/")}
+        terms = {
+            k.removeprefix("eval/episode_reward/"): float(v)
+            for k, v in metrics.items()
+            if k.startswith("eval/episode_reward/")
+        }
         total = sum(abs(v) for v in terms.values()) or 1.0
         if on_progress is not None and num_steps > 0:
-            on_progress(Progress(steps=int(num_steps), total_steps=steps, mean_episode_reward=reward,
-                                 mean_step_reward=reward / env_cfg.episode_length,
-                                 term_shares={k: v / total for k, v in terms.items()}, steps_per_s=sps,
-                                 eta_s=max(0.0, steps - num_steps) / max(sps, 1e-9), episodes=0))
+            on_progress(
+                Progress(
+                    steps=int(num_steps),
+                    total_steps=steps,
+                    mean_episode_reward=reward,
+                    mean_step_reward=reward / env_cfg.episode_length,
+                    term_shares={k: v / total for k, v in terms.items()},
+                    steps_per_s=sps,
+                    eta_s=max(0.0, steps - num_steps) / max(sps, 1e-9),
+                    episodes=0,
+                )
+            )
 
     _, params, _ = brax_ppo.train(
         environment=env,
@@ -81,5 +93,8 @@ def train_mjx(
         progress_fn=progress_fn,
         restore_params=init_params,
     )
-    return params, {"steps": last["steps"], "mean_episode_reward": last["reward"],
-                    "steps_per_s": last.get("steps_per_s", 0.0)}
+    return params, {
+        "steps": last["steps"],
+        "mean_episode_reward": last["reward"],
+        "steps_per_s": last.get("steps_per_s", 0.0),
+    }

@@ -8,8 +8,9 @@ iterations (or render steps) raises ``Cancelled`` and leaves no half-written art
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import numpy as np
@@ -64,9 +65,13 @@ def load_params(checkpoint_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
     """A checkpoint's networks, parameters ``(normalizer, policy, value)`` and metadata."""
     meta = checkpoint.load_metadata(checkpoint_dir)
     net = meta["network"]
-    networks = ppo.make_networks(meta["observation_size"], meta["action_size"], net["policy_hidden"], net["value_hidden"])
+    networks = ppo.make_networks(
+        meta["observation_size"], meta["action_size"], net["policy_hidden"], net["value_hidden"]
+    )
     template = ppo.init_state(networks, meta["observation_size"], PPOConfig(), jax.random.PRNGKey(0))
-    params, meta = checkpoint.load(checkpoint_dir, (template.normalizer, template.params.policy, template.params.value))
+    params, meta = checkpoint.load(
+        checkpoint_dir, (template.normalizer, template.params.policy, template.params.value)
+    )
     return networks, params, meta
 
 
@@ -114,13 +119,20 @@ def run_training_job(
     if init_checkpoint is not None:
         meta = checkpoint.load_metadata(init_checkpoint)
         obs_size = behavior.observation_size(robot)
-        if meta["model_id"] != model_id or meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
+        if (
+            meta["model_id"] != model_id
+            or meta["observation_size"] != obs_size
+            or meta["action_size"] != robot.action_size
+        ):
             raise checkpoint.CheckpointError(
                 f"checkpoint {init_checkpoint} is for {meta['model_id']} (obs {meta['observation_size']}, "
-                f"act {meta['action_size']}); cannot fine-tune {model_id} (obs {obs_size}, act {robot.action_size})")
+                f"act {meta['action_size']}); cannot fine-tune {model_id} (obs {obs_size}, act {robot.action_size})"
+            )
         networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
         template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
-        init_params, _ = checkpoint.load(init_checkpoint, (template.normalizer, template.params.policy, template.params.value))
+        init_params, _ = checkpoint.load(
+            init_checkpoint, (template.normalizer, template.params.policy, template.params.value)
+        )
         init_note = f"fine-tuned from {init_checkpoint}"
 
     def reward_fn(features):
@@ -133,25 +145,60 @@ def run_training_job(
 
     def on_progress(p: ppo.Progress) -> None:
         curve.add(p)
-        on_event({"type": "progress", "steps": p.steps, "total_steps": p.total_steps, "fraction": p.steps / p.total_steps,
-                  "mean_reward": p.mean_episode_reward, "terms": p.term_shares, "steps_per_s": p.steps_per_s,
-                  "eta_s": p.eta_s, **_clipped_report(compiled)})
+        on_event(
+            {
+                "type": "progress",
+                "steps": p.steps,
+                "total_steps": p.total_steps,
+                "fraction": p.steps / p.total_steps,
+                "mean_reward": p.mean_episode_reward,
+                "terms": p.term_shares,
+                "steps_per_s": p.steps_per_s,
+                "eta_s": p.eta_s,
+                **_clipped_report(compiled),
+            }
+        )
 
     if backend == "native":
         from tabrl.sim.native import NativeBatchEnv
 
-        env = NativeBatchEnv(robot, reward_fn, cfg.num_envs, seed=seed, clock_hz=behavior.program_clock_hz(program),
-                             motion=program.motion)
-        params, progress = ppo.train(env, steps, cfg, seed=seed, init_params=init_params, on_progress=on_progress,
-                                     should_stop=should_stop, critic_warmup_iters=warmup)
+        env = NativeBatchEnv(
+            robot,
+            reward_fn,
+            cfg.num_envs,
+            seed=seed,
+            clock_hz=behavior.program_clock_hz(program),
+            motion=program.motion,
+        )
+        params, progress = ppo.train(
+            env,
+            steps,
+            cfg,
+            seed=seed,
+            init_params=init_params,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            critic_warmup_iters=warmup,
+        )
         trained_steps = progress.steps
-        final = {"mean_episode_reward": progress.mean_episode_reward, "steps_per_s": progress.steps_per_s,
-                 "term_shares": progress.term_shares}
+        final = {
+            "mean_episode_reward": progress.mean_episode_reward,
+            "steps_per_s": progress.steps_per_s,
+            "term_shares": progress.term_shares,
+        }
     else:
         from tabrl.train.mjx_ppo import train_mjx
 
-        params, final = train_mjx(robot, program, steps, cfg, seed=seed, init_params=init_params,
-                                  on_progress=on_progress, should_stop=should_stop)
+        params, final = train_mjx(
+            robot,
+            program,
+            steps,
+            cfg,
+            seed=seed,
+            init_params=init_params,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
         trained_steps = final["steps"]
     train_wall = time.perf_counter() - start
     meta = {
@@ -159,8 +206,14 @@ def run_training_job(
         "program": program.model_dump(),
         "observation_size": behavior.observation_size(robot),
         "action_size": robot.action_size,
-        "observation_spec": ["gravity(3)", "base_ang_vel(3)", f"q_rel({robot.spec.n_joints})",
-                             f"qd({robot.spec.n_joints})", f"action({robot.action_size})", "phase(2)"],
+        "observation_spec": [
+            "gravity(3)",
+            "base_ang_vel(3)",
+            f"q_rel({robot.spec.n_joints})",
+            f"qd({robot.spec.n_joints})",
+            f"action({robot.action_size})",
+            "phase(2)",
+        ],
         "network": cfg.network_kwargs(),
         "clock_hz": behavior.program_clock_hz(program),
         # The policy acts as a residual around this prior: a render without it would show another behavior.
@@ -176,13 +229,26 @@ def run_training_job(
     if should_stop():
         raise Cancelled()
     # Every policy leaves the studio runnable without Brax: ONNX graph + sidecar + MuJoCo model.
-    policy_dir = checkpoint.save(out_dir / "policy", params, meta,
-                                 write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta))
+    policy_dir = checkpoint.save(
+        out_dir / "policy",
+        params,
+        meta,
+        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta),
+    )
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
-    result.update({"checkpoint": str(policy_dir), "curves": str(curve.write(out_dir)), "curve_summary": curve.summary(),
-                   "train_wall_s": train_wall,
-                   "wall_s": time.perf_counter() - start, "backend": backend, "steps": trained_steps, "init": init_note})
+    result.update(
+        {
+            "checkpoint": str(policy_dir),
+            "curves": str(curve.write(out_dir)),
+            "curve_summary": curve.summary(),
+            "train_wall_s": train_wall,
+            "wall_s": time.perf_counter() - start,
+            "backend": backend,
+            "steps": trained_steps,
+            "init": init_note,
+        }
+    )
     return result
 
 
@@ -193,20 +259,39 @@ def _clipped_report(compiled) -> dict[str, Any]:
         return {}
     from tabrl.rewards.compiler import MAX_REWARD
 
-    return {"reward_clipped": dict(compiled.clipped),
-            "reward_warning": f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: "
-                              + ", ".join(f"{k} ×{n}" for k, n in compiled.clipped.items())}
+    return {
+        "reward_clipped": dict(compiled.clipped),
+        "reward_warning": f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: "
+        + ", ".join(f"{k} ×{n}" for k, n in compiled.clipped.items()),
+    }
 
 
-def _render(robot, program: RewardProgram, policy_dir: Path, out_dir: Path, seconds: float, reward_fn,
-            on_event: EventFn, should_stop: StopFn) -> dict[str, Any]:
+def _render(
+    robot,
+    program: RewardProgram,
+    policy_dir: Path,
+    out_dir: Path,
+    seconds: float,
+    reward_fn,
+    on_event: EventFn,
+    should_stop: StopFn,
+) -> dict[str, Any]:
     policy, meta = load_policy(policy_dir)
     on_event({"type": "rendering", "fraction": 0.0})
     try:
-        return render_policy(robot, policy, out_dir, seconds=seconds, reward_fn=reward_fn, clock_hz=meta["clock_hz"],
-                             motion=program.motion, success=program.success, terms=program.terms,
-                             on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
-                             should_stop=should_stop)
+        return render_policy(
+            robot,
+            policy,
+            out_dir,
+            seconds=seconds,
+            reward_fn=reward_fn,
+            clock_hz=meta["clock_hz"],
+            motion=program.motion,
+            success=program.success,
+            terms=program.terms,
+            on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
+            should_stop=should_stop,
+        )
     except RenderCancelled:
         raise Cancelled() from None
 
@@ -220,7 +305,11 @@ def run_render_job(
     should_stop: StopFn = _never,
 ) -> dict[str, Any]:
     meta = checkpoint.load_metadata(checkpoint_dir)
-    robot, program, compiled = prepare(meta["model_id"], meta["program"])  # the program carries its motion prior
-    result = _render(robot, program, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop)
+    robot, program, compiled = prepare(
+        meta["model_id"], meta["program"]
+    )  # the program carries its motion prior
+    result = _render(
+        robot, program, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop
+    )
     result["checkpoint"] = str(checkpoint_dir)
     return result

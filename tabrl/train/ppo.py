@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -60,7 +61,13 @@ BUDGET_TABLE: list[tuple[str, int, dict[str, Any]]] = [
     ("hand", 10**9, dict(num_envs=32, unroll_length=8)),
     ("classic", 10**9, dict(num_envs=32, unroll_length=8)),
 ]
-CATEGORY_OF = {"quadruped": "legged", "humanoid": "legged", "arm": "arm", "hand": "hand", "classic": "classic"}
+CATEGORY_OF = {
+    "quadruped": "legged",
+    "humanoid": "legged",
+    "arm": "arm",
+    "hand": "hand",
+    "classic": "classic",
+}
 
 
 def ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:
@@ -72,8 +79,13 @@ def ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:
     return PPOConfig()
 
 
-def make_networks(observation_size: int, action_size: int, policy_hidden=(128, 128, 128),
-                  value_hidden=(256, 256, 256), init_noise_std: float = 1.0) -> ppo_networks.PPONetworks:
+def make_networks(
+    observation_size: int,
+    action_size: int,
+    policy_hidden=(128, 128, 128),
+    value_hidden=(256, 256, 256),
+    init_noise_std: float = 1.0,
+) -> ppo_networks.PPONetworks:
     return ppo_networks.make_ppo_networks(
         observation_size,
         action_size,
@@ -125,8 +137,9 @@ def _optimizer(cfg: PPOConfig) -> optax.GradientTransformation:
 
 def init_state(networks, obs_size: int, cfg: PPOConfig, key, init_params: Params | None = None) -> TrainState:
     kp, kv = jax.random.split(key)
-    params = ppo_losses.PPONetworkParams(policy=networks.policy_network.init(kp),
-                                         value=networks.value_network.init(kv))
+    params = ppo_losses.PPONetworkParams(
+        policy=networks.policy_network.init(kp), value=networks.value_network.init(kv)
+    )
     normalizer = running_statistics.init_state(specs.Array((obs_size,), jnp.dtype("float32")))
     if init_params is not None:  # fine-tuning: start from an existing policy (and its normaliser)
         normalizer = init_params[0]
@@ -177,14 +190,24 @@ def make_functions(networks, cfg: PPOConfig):
             key, kperm = jax.random.split(key)
             perm = jax.random.permutation(kperm, batch)
             mbs = jax.tree_util.tree_map(
-                lambda x: x[perm].reshape((cfg.num_minibatches, batch // cfg.num_minibatches) + x.shape[1:]), data)
-            return jax.lax.scan(functools.partial(minibatch_step, normalizer=normalizer, train_policy=train_policy),
-                                (params, opt_state, key), mbs)
+                lambda x: x[perm].reshape((cfg.num_minibatches, batch // cfg.num_minibatches) + x.shape[1:]),
+                data,
+            )
+            return jax.lax.scan(
+                functools.partial(minibatch_step, normalizer=normalizer, train_policy=train_policy),
+                (params, opt_state, key),
+                mbs,
+            )
 
-        (params, opt_state, _), metrics = jax.lax.scan(epoch, (state.params, state.opt_state, key), None,
-                                                       length=cfg.num_updates_per_batch)
-        normalizer = running_statistics.update(normalizer, data.observation.reshape(-1, data.observation.shape[-1]))
-        return TrainState(params=params, normalizer=normalizer, opt_state=opt_state), jax.tree_util.tree_map(jnp.mean, metrics)
+        (params, opt_state, _), metrics = jax.lax.scan(
+            epoch, (state.params, state.opt_state, key), None, length=cfg.num_updates_per_batch
+        )
+        normalizer = running_statistics.update(
+            normalizer, data.observation.reshape(-1, data.observation.shape[-1])
+        )
+        return TrainState(params=params, normalizer=normalizer, opt_state=opt_state), jax.tree_util.tree_map(
+            jnp.mean, metrics
+        )
 
     return act, update
 
@@ -211,8 +234,9 @@ def train(
         raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but the env batch has {env.num_envs}")
     if env.num_envs % cfg.num_minibatches:
         raise ValueError("num_envs must be divisible by num_minibatches")
-    networks = make_networks(env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden,
-                             cfg.init_noise_std)
+    networks = make_networks(
+        env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std
+    )
     key = jax.random.PRNGKey(seed)
     key, kinit = jax.random.split(key)
     state = init_state(networks, env.observation_size, cfg, kinit, init_params)
@@ -260,17 +284,21 @@ def train(
             reward=jnp.asarray(buf_rew.swapaxes(0, 1)),
             discount=jnp.asarray(buf_disc.swapaxes(0, 1)),
             next_observation=jnp.asarray(buf_next.swapaxes(0, 1)),
-            extras={"policy_extras": {"raw_action": jnp.asarray(buf_raw.swapaxes(0, 1)),
-                                      "log_prob": jnp.asarray(buf_logp.swapaxes(0, 1)),
-                                      "distribution_params": jnp.asarray(buf_logits.swapaxes(0, 1))},
-                    "state_extras": {"truncation": jnp.asarray(buf_trunc.swapaxes(0, 1))}},
+            extras={
+                "policy_extras": {
+                    "raw_action": jnp.asarray(buf_raw.swapaxes(0, 1)),
+                    "log_prob": jnp.asarray(buf_logp.swapaxes(0, 1)),
+                    "distribution_params": jnp.asarray(buf_logits.swapaxes(0, 1)),
+                },
+                "state_extras": {"truncation": jnp.asarray(buf_trunc.swapaxes(0, 1))},
+            },
         )
         key, kup = jax.random.split(key)
         state, _ = update(state, data, kup, train_policy=jnp.float32(it >= critic_warmup_iters))
         done_steps = (it + 1) * steps_per_iter
         elapsed = time.perf_counter() - start
         sps = done_steps / max(elapsed, 1e-9)
-        recent = finished_returns[-4 * B:]
+        recent = finished_returns[-4 * B :]
         step_reward = float(buf_rew.mean())
         abs_total = sum(abs(v) for v in term_sums.values()) or 1.0
         progress = Progress(

@@ -18,8 +18,18 @@ from tabrl.robots.catalog import UnknownModel, load_robot, profile_for
 
 GO1 = "Go1JoystickFlatTerrain"
 CASES = {
-    GO1: ["walk forward", "spin in place", "keep shaking your hips aloha dude!", "jump up and down", "lie down",
-          "wave your front paw", "walk forward and wag", "rear up on your hind legs", "dance!", "flibber jabber"],
+    GO1: [
+        "walk forward",
+        "spin in place",
+        "keep shaking your hips aloha dude!",
+        "jump up and down",
+        "lie down",
+        "wave your front paw",
+        "walk forward and wag",
+        "rear up on your hind legs",
+        "dance!",
+        "flibber jabber",
+    ],
     "PandaPickCube": ["draw a circle in the air", "close the gripper", "reach up high", "wave"],
     "AnymalC": ["trot forward", "keep shaking your hips", "sit", "spin clockwise"],
     "UR5e": ["draw a figure eight", "swing side to side", "grasp", "nod"],
@@ -72,7 +82,9 @@ def test_three_valid_distinct_programs_that_compile_and_pass_the_smoke_test(mode
                     continue
                 group_param = TERMS[t.term].group_param
                 if group_param:
-                    assert getattr(t.params, group_param) in groups, f"{p.name}: {t.term} names a missing group"
+                    assert getattr(t.params, group_param) in groups, (
+                        f"{p.name}: {t.term} names a missing group"
+                    )
                 if "feet" in TERMS[t.term].needs:
                     assert profile.feet
                 if "ee" in TERMS[t.term].needs:
@@ -91,8 +103,10 @@ def test_go1_suite_prompts_have_strong_main_terms():
     assert [p.name for p in walk] == ["Trot Rhythm", "Pace Rhythm", "Velocity Tracker"]
     assert _terms(walk[0], "forward_speed")[0].params.target >= 0.3
     assert _terms(walk[0], "foot_contact_pattern")[0].params.pattern == "trot"
-    assert any(t.term == "expr" and "q_front_left_leg[1]" in t.expr and "sin(12.5664 * t" in t.expr
-               for t in walk[0].terms)  # thigh rhythm at the clock's 2 Hz
+    assert any(
+        t.term == "expr" and "q_front_left_leg[1]" in t.expr and "sin(12.5664 * t" in t.expr
+        for t in walk[0].terms
+    )  # thigh rhythm at the clock's 2 Hz
     assert _terms(walk[1], "joint_sine")[0].params.pattern == "alternate"
     assert _terms(walk[2], "track_velocity")[0].params.vx >= 0.3
 
@@ -103,7 +117,9 @@ def test_go1_suite_prompts_have_strong_main_terms():
     assert all(_terms(p, "stay_in_place") for p in spin)
     clockwise = design_approaches(GO1, "spin clockwise")[0]
     assert _terms(clockwise, "spin")[0].params.yaw_rate < 0
-    assert [t.expr for t in clockwise.terms if t.term == "expr"] != [t.expr for t in spin[0].terms if t.term == "expr"]
+    assert [t.expr for t in clockwise.terms if t.term == "expr"] != [
+        t.expr for t in spin[0].terms if t.term == "expr"
+    ]
 
     hips = design_approaches(GO1, "keep shaking your hips aloha dude!")
     sine = _terms(hips[0], "joint_sine")[0].params
@@ -111,7 +127,8 @@ def test_go1_suite_prompts_have_strong_main_terms():
     assert sine.group == "hip_abduction" and sine.amplitude >= 0.2 and 0.5 <= sine.frequency_hz <= 4.0
     assert all(_terms(p, "upright") and _terms(p, "stay_in_place") for p in hips)
     assert _terms(hips[1], "base_oscillation") and any(
-        t.params.group == "all" for t in _terms(hips[2], "joint_sine"))
+        t.params.group == "all" for t in _terms(hips[2], "joint_sine")
+    )
 
     jump = design_approaches(GO1, "jump up and down")
     assert [p.name for p in jump] == ["Pronk Rhythm", "Pronk Jumper", "Launch Pad"]
@@ -189,9 +206,14 @@ def test_modifiers_change_parameters():
     def hip(prompt: str):
         return _terms(design_approaches(GO1, prompt)[0], "joint_sine")[0].params
 
-    assert hip("shake your hips fast").frequency_hz > hip("shake your hips").frequency_hz > hip(
-        "shake your hips slowly").frequency_hz
-    assert hip("big hip shakes").amplitude > hip("shake your hips").amplitude > hip("tiny hip shakes").amplitude
+    assert (
+        hip("shake your hips fast").frequency_hz
+        > hip("shake your hips").frequency_hz
+        > hip("shake your hips slowly").frequency_hz
+    )
+    assert (
+        hip("big hip shakes").amplitude > hip("shake your hips").amplitude > hip("tiny hip shakes").amplitude
+    )
 
     left = design_approaches(GO1, "wave your left front paw")
     assert _terms(left[0], "joint_sine")[0].params.group == "front_left_leg"
@@ -206,13 +228,19 @@ def test_multi_intent_prompts_combine():
     for p in programs:
         assert "Wag" in p.name
         assert not _terms(p, "stay_in_place"), "a travelling approach must not be told to stay in place"
-        moving = _terms(p, "track_velocity") + _terms(p, "forward_speed") + [
-            t for t in p.terms if t.term == "expr" and "forward_speed" in t.expr]
+        moving = (
+            _terms(p, "track_velocity")
+            + _terms(p, "forward_speed")
+            + [t for t in p.terms if t.term == "expr" and "forward_speed" in t.expr]
+        )
         wag = _terms(p, "joint_sine") + _terms(p, "base_oscillation")
         assert moving and wag
     turn = design_approaches(GO1, "walk forward and turn left")[0]
     assert len(_terms(turn, "track_velocity")) == 1  # one merged command, not two
-    assert _terms(turn, "track_velocity")[0].params.yaw_rate > 0 and _terms(turn, "track_velocity")[0].params.vx > 0
+    assert (
+        _terms(turn, "track_velocity")[0].params.yaw_rate > 0
+        and _terms(turn, "track_velocity")[0].params.vx > 0
+    )
 
 
 def test_measured_rhythms_only_where_measured():
@@ -244,13 +272,65 @@ def test_word_matching_is_robust():
 def test_vocabulary_size_and_coverage():
     legged, manip = vocabulary_entries("legged"), vocabulary_entries("manip")
     assert len(legged) >= 40 and len(manip) >= 8
-    required_legged = ["walk", "trot", "run", "gallop", "backwards", "sideways", "strafe", "spin", "turn", "twirl",
-                       "jump", "hop", "bounce", "shake", "wiggle", "wag", "twerk", "dance", "sway", "bob", "bow",
-                       "sit", "lie down", "stand up", "rear up", "stand on hind legs", "handstand", "wave a paw",
-                       "march", "stomp", "crouch", "squat", "lean", "nod", "tilt", "stretch", "balance",
-                       "stay still", "pace", "prance"]
-    required_manip = ["reach", "wave", "circle", "draw a circle", "point", "open", "close", "grasp", "grip", "pinch",
-                      "figure eight", "swing", "nod", "up and down", "side to side"]
+    required_legged = [
+        "walk",
+        "trot",
+        "run",
+        "gallop",
+        "backwards",
+        "sideways",
+        "strafe",
+        "spin",
+        "turn",
+        "twirl",
+        "jump",
+        "hop",
+        "bounce",
+        "shake",
+        "wiggle",
+        "wag",
+        "twerk",
+        "dance",
+        "sway",
+        "bob",
+        "bow",
+        "sit",
+        "lie down",
+        "stand up",
+        "rear up",
+        "stand on hind legs",
+        "handstand",
+        "wave a paw",
+        "march",
+        "stomp",
+        "crouch",
+        "squat",
+        "lean",
+        "nod",
+        "tilt",
+        "stretch",
+        "balance",
+        "stay still",
+        "pace",
+        "prance",
+    ]
+    required_manip = [
+        "reach",
+        "wave",
+        "circle",
+        "draw a circle",
+        "point",
+        "open",
+        "close",
+        "grasp",
+        "grip",
+        "pinch",
+        "figure eight",
+        "swing",
+        "nod",
+        "up and down",
+        "side to side",
+    ]
     for words in required_legged:
         intents = [INTENTS[m.value] for m in interpret(words).intents]
         assert any(i.legged for i in intents), words
@@ -306,8 +386,19 @@ def test_robots_without_a_profile_get_joint_level_programs(model_id):
                     assert getattr(t.params, group_param) == "all"
 
 
-@pytest.mark.parametrize("model_id", ["CartpoleBalance", "PendulumSwingup", "AcrobotSwingup", "ReacherEasy",
-                                      "WalkerWalk", "SwimmerSwimmer6", "LeapCubeReorient", "T1JoystickFlatTerrain"])
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "CartpoleBalance",
+        "PendulumSwingup",
+        "AcrobotSwingup",
+        "ReacherEasy",
+        "WalkerWalk",
+        "SwimmerSwimmer6",
+        "LeapCubeReorient",
+        "T1JoystickFlatTerrain",
+    ],
+)
 def test_more_catalog_robots(model_id, robots):
     robot = robots(model_id)
     for prompt in ("balance", "move in a circle", "run forward", "wiggle", "zzz"):
@@ -325,12 +416,15 @@ runner = CliRunner()
 def test_cli_table_and_json():
     from tabrl.cli import app
 
-    result = runner.invoke(app, ["approaches", "--model", GO1, "keep shaking your hips aloha dude!"],
-                           env={"COLUMNS": "160"})
+    result = runner.invoke(
+        app, ["approaches", "--model", GO1, "keep shaking your hips aloha dude!"], env={"COLUMNS": "160"}
+    )
     assert result.exit_code == 0, result.output
     for name in ("Hip Oscillator", "joint_sine", "hip_abduction", "Understood"):
         assert name in result.output
-    result = runner.invoke(app, ["approaches", "--model", "PandaPickCube", "--json", "draw a circle in the air"])
+    result = runner.invoke(
+        app, ["approaches", "--model", "PandaPickCube", "--json", "draw a circle in the air"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert len(data) == 3 and all(RewardProgram.model_validate(p) for p in data)
@@ -372,7 +466,11 @@ def test_vocabulary_file_names_each_word_once():
 @pytest.mark.parametrize("model_id", ["CartpoleBalance", "AcrobotSwingup", "PendulumSwingup"])
 def test_stacked_intensifiers_stay_inside_the_term_bounds(model_id):
     """'very very very big' multiplies sizes: a pole swing must still be a valid amplitude (at most 1.5 rad)."""
-    for prompt in ("very very very big fast swing", "really really wide circles", "super extremely huge spin"):
+    for prompt in (
+        "very very very big fast swing",
+        "really really wide circles",
+        "super extremely huge spin",
+    ):
         for p in design_approaches(model_id, prompt):
             for t in p.terms:
                 if t.term == "joint_sine":

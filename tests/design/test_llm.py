@@ -22,34 +22,67 @@ from tabrl.cli import app
 from tabrl.config import get_settings
 from tabrl.design import prompting
 from tabrl.design.llm import design_with_provider, design_with_providers
-from tabrl.design.repair import FALLBACK_NOTE, ReplyError, extract_json
 from tabrl.design.providers import ProviderConfigError
 from tabrl.design.refine import REFINER_NOTE, refine_approaches
+from tabrl.design.repair import FALLBACK_NOTE, ReplyError, extract_json
 from tabrl.rewards.validate import ProgramCheckError, validate_program
 from tabrl.robots.catalog import load_robot
-
-from tests.llm_server import (LLMServer, anthropic_text, anthropic_tool, error, openai_json, openai_text,
-                              openai_tool, stall)
+from tests.llm_server import (
+    LLMServer,
+    anthropic_text,
+    anthropic_tool,
+    error,
+    openai_json,
+    openai_text,
+    openai_tool,
+    stall,
+)
 
 MODEL_ID = "Go1JoystickFlatTerrain"
 PROMPT = "keep shaking your hips aloha dude!"
 KEY = "sk-test-SECRET-design-0001"
 
-SWAY = {"name": "Hip Sway", "summary": "Rock the hips side to side in rhythm.", "notes": [], "terms": [
-    {"term": "joint_sine", "weight": 2.0,
-     "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5, "pattern": "alternate"}},
-    {"term": "upright", "weight": 1.0},
-    {"term": "action_rate", "weight": -0.01}]}
-ROLL = {"name": "Body Roll", "summary": "Roll the trunk while the feet stay put.", "notes": [], "terms": [
-    {"term": "expr", "weight": 1.0, "expr": "abs(roll) * phase_sin"},
-    {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
-    {"term": "upright", "weight": 0.5},
-    {"term": "action_rate", "weight": -0.01}]}
-STILL_FEET = {"name": "Planted Wiggle", "summary": "Keep the feet down and wiggle the hips.", "notes": [], "terms": [
-    {"term": "expr", "weight": 0.5, "expr": "-abs(base_lin_vel[0]) - abs(base_lin_vel[1])"},
-    {"term": "expr", "weight": 1.0, "expr": "abs(qd[0]) + abs(qd[3])"},
-    {"term": "upright", "weight": 1.0},
-    {"term": "action_rate", "weight": -0.02}]}
+SWAY = {
+    "name": "Hip Sway",
+    "summary": "Rock the hips side to side in rhythm.",
+    "notes": [],
+    "terms": [
+        {
+            "term": "joint_sine",
+            "weight": 2.0,
+            "params": {
+                "group": "hip_abduction",
+                "amplitude": 0.3,
+                "frequency_hz": 1.5,
+                "pattern": "alternate",
+            },
+        },
+        {"term": "upright", "weight": 1.0},
+        {"term": "action_rate", "weight": -0.01},
+    ],
+}
+ROLL = {
+    "name": "Body Roll",
+    "summary": "Roll the trunk while the feet stay put.",
+    "notes": [],
+    "terms": [
+        {"term": "expr", "weight": 1.0, "expr": "abs(roll) * phase_sin"},
+        {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
+        {"term": "upright", "weight": 0.5},
+        {"term": "action_rate", "weight": -0.01},
+    ],
+}
+STILL_FEET = {
+    "name": "Planted Wiggle",
+    "summary": "Keep the feet down and wiggle the hips.",
+    "notes": [],
+    "terms": [
+        {"term": "expr", "weight": 0.5, "expr": "-abs(base_lin_vel[0]) - abs(base_lin_vel[1])"},
+        {"term": "expr", "weight": 1.0, "expr": "abs(qd[0]) + abs(qd[3])"},
+        {"term": "upright", "weight": 1.0},
+        {"term": "action_rate", "weight": -0.02},
+    ],
+}
 GOOD = [SWAY, ROLL, STILL_FEET]
 
 
@@ -61,7 +94,9 @@ def bad_term() -> dict:
 
 def hostile(marker: str) -> dict:
     program = copy.deepcopy(SWAY)
-    program["terms"].append({"term": "expr", "weight": 1.0, "expr": f"__import__('os').system('touch {marker}')"})
+    program["terms"].append(
+        {"term": "expr", "weight": 1.0, "expr": f"__import__('os').system('touch {marker}')"}
+    )
     return program
 
 
@@ -89,11 +124,23 @@ def env(monkeypatch, tmp_path, server):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TABRL_DATA_DIR", str(tmp_path / "data"))
-    settings = {"PROVIDERS": "p1,cl,slow", "MAX_RETRIES": "2", "BACKOFF_S": "0.01", "BACKOFF_MAX_S": "0.05",
-                "TIMEOUT_S": "5", "REPAIR_ROUNDS": "2"}
+    settings = {
+        "PROVIDERS": "p1,cl,slow",
+        "MAX_RETRIES": "2",
+        "BACKOFF_S": "0.01",
+        "BACKOFF_MAX_S": "0.05",
+        "TIMEOUT_S": "5",
+        "REPAIR_ROUNDS": "2",
+    }
     for lane, kind, suffix in (("p1", "openai", "/v1"), ("cl", "anthropic", ""), ("slow", "openai", "/v1")):
-        settings.update({f"{lane.upper()}_KIND": kind, f"{lane.upper()}_BASE_URL": server.url(lane, suffix),
-                         f"{lane.upper()}_API_KEY": KEY, f"{lane.upper()}_MODEL": f"{lane}-model"})
+        settings.update(
+            {
+                f"{lane.upper()}_KIND": kind,
+                f"{lane.upper()}_BASE_URL": server.url(lane, suffix),
+                f"{lane.upper()}_API_KEY": KEY,
+                f"{lane.upper()}_MODEL": f"{lane}-model",
+            }
+        )
     settings["SLOW_TIMEOUT_S"] = "0.2"
     for lane in ("p1", "cl", "slow"):
         server.script(lane, [])  # forget earlier tests' requests
@@ -135,10 +182,20 @@ def test_good_reply_openai(env, robot):
     assert all(a.source == "llm" and not a.fallback and a.rounds == 1 for a in result.approaches)
     (req,) = env.lane_requests("p1")
     fmt = req.body["response_format"]
-    assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["properties"]["approaches"]["maxItems"] == 3
+    assert (
+        fmt["type"] == "json_schema"
+        and fmt["json_schema"]["schema"]["properties"]["approaches"]["maxItems"] == 3
+    )
     system, user = req.body["messages"][0]["content"], req.body["messages"][1]["content"]
-    for needle in ("hip_abduction: FR_hip_joint, FL_hip_joint", "0 FR_hip_joint", "control step: 0.02 s",
-                   "base_lin_vel [3]", "JSON Schema", "feet: FR, FL, RR, RL", "q_<group>"):
+    for needle in (
+        "hip_abduction: FR_hip_joint, FL_hip_joint",
+        "0 FR_hip_joint",
+        "control step: 0.02 s",
+        "base_lin_vel [3]",
+        "JSON Schema",
+        "feet: FR, FL, RR, RL",
+        "q_<group>",
+    ):
         assert needle in system, needle
     assert PROMPT in user and "three approaches" in user
 
@@ -167,7 +224,9 @@ def test_malformed_json_is_repaired_with_the_exact_error(env):
 def test_unknown_term_is_repaired_and_valid_ones_kept(env, robot):
     expected = check_error(bad_term(), robot)
     assert "moonwalk" in expected
-    env.script("p1", [openai_json(reply(SWAY, bad_term(), STILL_FEET)), openai_json(reply(SWAY, ROLL, STILL_FEET))])
+    env.script(
+        "p1", [openai_json(reply(SWAY, bad_term(), STILL_FEET)), openai_json(reply(SWAY, ROLL, STILL_FEET))]
+    )
     result = design_with_provider(MODEL_ID, PROMPT, "p1")
     assert result.ok and result.requests == 2
     assert f"Approach 2: {expected}" in env.lane_requests("p1")[1].texts()
@@ -176,7 +235,9 @@ def test_unknown_term_is_repaired_and_valid_ones_kept(env, robot):
 
 def test_anthropic_repair_goes_back_as_tool_result(env, robot):
     expected = check_error(bad_term(), robot)
-    env.script("cl", [anthropic_tool(reply(bad_term(), ROLL, SWAY)), anthropic_tool(reply(STILL_FEET, ROLL, SWAY))])
+    env.script(
+        "cl", [anthropic_tool(reply(bad_term(), ROLL, SWAY)), anthropic_tool(reply(STILL_FEET, ROLL, SWAY))]
+    )
     result = design_with_provider(MODEL_ID, PROMPT, "cl")
     assert result.ok
     messages = env.lane_requests("cl")[1].body["messages"]
@@ -195,13 +256,16 @@ def test_hostile_expression_is_refused_never_run_and_replaced(env, robot, tmp_pa
         def wrapper(source, *args, **kwargs):
             calls.append(str(source))
             return real(source, *args, **kwargs)
+
         return wrapper
 
     monkeypatch.setattr(builtins, "eval", spy(real_eval))
     monkeypatch.setattr(builtins, "exec", spy(real_exec))
     evil = hostile(str(marker))
     expected = check_error(evil, robot)
-    env.script("p1", [openai_json(reply(evil, ROLL, STILL_FEET))] + [openai_json(reply(evil, ROLL, STILL_FEET))] * 2)
+    env.script(
+        "p1", [openai_json(reply(evil, ROLL, STILL_FEET))] + [openai_json(reply(evil, ROLL, STILL_FEET))] * 2
+    )
     result = design_with_provider(MODEL_ID, PROMPT, "p1")
     assert not marker.exists()
     assert not any("__import__" in c for c in calls)
@@ -256,8 +320,14 @@ def test_duplicate_approach_is_refused(env):
 
 
 def test_429_then_success(env):
-    env.script("p1", [error(429, "Rate limit reached", headers={"retry-after": "0"}), error(502, "bad gateway"),
-                      openai_json(reply(*GOOD))])
+    env.script(
+        "p1",
+        [
+            error(429, "Rate limit reached", headers={"retry-after": "0"}),
+            error(502, "bad gateway"),
+            openai_json(reply(*GOOD)),
+        ],
+    )
     result = design_with_provider(MODEL_ID, PROMPT, "p1")
     assert result.ok and result.requests == 1 and len(env.lane_requests("p1")) == 3
 
@@ -322,8 +392,10 @@ def test_a_candidate_that_breaks_the_checks_stays_inside_its_provider(env, tmp_p
     env.script("p1", [openai_json(bad), openai_json(bad), openai_json(bad)])
     env.script("cl", [anthropic_tool(reply(STILL_FEET, SWAY, ROLL))])
     with studio(tmp_path / "studio") as client:
-        r = client.post("/api/training/configure", json={"model_id": MODEL_ID, "prompt": PROMPT, "num_steps": 2000,
-                                                         "providers": ["p1", "cl"]})
+        r = client.post(
+            "/api/training/configure",
+            json={"model_id": MODEL_ID, "prompt": PROMPT, "num_steps": 2000, "providers": ["p1", "cl"]},
+        )
     assert r.status_code == 200, r.text
     p1, cl = r.json()["designs"]
     assert p1["provider"] == "p1" and p1["error"] is None
@@ -353,15 +425,24 @@ def test_all_ready_providers_by_default(env):
 
 
 def test_cache_hit_and_fresh(env):
-    env.script("p1", [openai_json(reply(*GOOD)), openai_json(reply(ROLL, SWAY, STILL_FEET)),
-                      openai_json(reply(*GOOD)), openai_json(reply(*GOOD))])
+    env.script(
+        "p1",
+        [
+            openai_json(reply(*GOOD)),
+            openai_json(reply(ROLL, SWAY, STILL_FEET)),
+            openai_json(reply(*GOOD)),
+            openai_json(reply(*GOOD)),
+        ],
+    )
     first = design_with_provider(MODEL_ID, PROMPT, "p1")
     hit = design_with_provider(MODEL_ID, "  Keep shaking your HIPS   aloha dude! ", "p1")
     assert not first.cached and hit.cached and len(env.lane_requests("p1")) == 1
     assert [a.program for a in hit.approaches] == [a.program for a in first.approaches]
     fresh = design_with_provider(MODEL_ID, PROMPT, "p1", fresh=True)
     assert not fresh.cached and fresh.approaches[0].program["name"] == "Body Roll"
-    assert design_with_provider(MODEL_ID, PROMPT, "p1").approaches[0].program["name"] == "Body Roll"  # refreshed
+    assert (
+        design_with_provider(MODEL_ID, PROMPT, "p1").approaches[0].program["name"] == "Body Roll"
+    )  # refreshed
     other_model = design_with_provider(MODEL_ID, PROMPT, "p1", model="p1-other")
     other_prompt = design_with_provider(MODEL_ID, "spin in place", "p1")
     assert not other_model.cached and not other_prompt.cached and len(env.lane_requests("p1")) == 4
@@ -384,8 +465,12 @@ def test_anthropic_text_reply_with_fences(env):
 
 
 SHARES = {"0:joint_sine": 0.7, "1:upright": 0.25, "2:action_rate": -0.05}
-METRICS = {"falls": 1, "upright_fraction": 0.7, "drift_m": 0.4,
-           "joint_groups": {"hip_abduction": {"amplitude_rad": 0.05}}}
+METRICS = {
+    "falls": 1,
+    "upright_fraction": 0.7,
+    "drift_m": 0.4,
+    "joint_groups": {"hip_abduction": {"amplitude_rad": 0.05}},
+}
 
 
 def test_refine_with_a_provider(env, robot):
@@ -423,8 +508,9 @@ def test_cli_refine_job_dir(env, tmp_path, monkeypatch):
     get_settings.cache_clear()
     job = tmp_path / "job1"
     (job / "policy").mkdir(parents=True)
-    (job / "policy" / "metadata.json").write_text(json.dumps(
-        {"model_id": MODEL_ID, "program": SWAY, "final_metrics": {"term_shares": SHARES}}))
+    (job / "policy" / "metadata.json").write_text(
+        json.dumps({"model_id": MODEL_ID, "program": SWAY, "final_metrics": {"term_shares": SHARES}})
+    )
     (job / "metrics.json").write_text(json.dumps(METRICS))
     result = CliRunner().invoke(app, ["refine", str(job), "--say", "more hips", "--json"])
     assert result.exit_code == 0, result.output
@@ -449,7 +535,9 @@ def test_cli_approaches_with_a_provider(env):
     assert as_json.exit_code == 0 and len(env.lane_requests("p1")) == 1  # the second call came from the cache
     assert [p["name"] for p in json.loads(as_json.output)] == [p["name"] for p in GOOD]
     env.script("p1", [openai_json(reply(ROLL, SWAY, STILL_FEET))])
-    fresh = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "p1", "--json", "--fresh", PROMPT])
+    fresh = runner.invoke(
+        app, ["approaches", "--model", MODEL_ID, "--provider", "p1", "--json", "--fresh", PROMPT]
+    )
     assert json.loads(fresh.output)[0]["name"] == "Body Roll"
     env.script("p1", [error(401, "Incorrect API key provided")])
     bad = runner.invoke(app, ["approaches", "--model", MODEL_ID, "--provider", "p1", "--fresh", PROMPT])

@@ -61,7 +61,8 @@ def test_named_providers_from_env_and_dotenv(env, tmp_path):
         f"TABRL_LLM_LOCAL_API_KEY={KEY_C}\n"
         "TABRL_LLM_LOCAL_MODEL=llama3.1\n"
         "TABRL_LLM_BROKEN_KIND=cohere\n"
-        "GEMINI_API_KEY=gem-SECRET-1\n")
+        "GEMINI_API_KEY=gem-SECRET-1\n"
+    )
     env.setenv("TABRL_LLM_LOCAL_MODEL", "qwen2.5")  # the real environment wins over .env
     env.setenv("TABRL_LLM_DEFAULT_PROVIDER", "gemini")
     get_settings.cache_clear()
@@ -123,7 +124,9 @@ def test_cache_round_trip_and_atomic_writes(tmp_path):
     assert key == cache_key(model_id="Go1", prompt="spin in place", provider="p", model="m")
     assert key != cache_key(model_id="Go1", prompt="spin in place", provider="p", model="m2")
     assert cache.get(key) is None
-    writers = [threading.Thread(target=cache.put, args=(key, {"n": n, "pad": "x" * 50_000})) for n in range(8)]
+    writers = [
+        threading.Thread(target=cache.put, args=(key, {"n": n, "pad": "x" * 50_000})) for n in range(8)
+    ]
     for w in writers:
         w.start()
     for w in writers:

@@ -10,8 +10,17 @@ from tabrl.rewards.compiler import compile_program
 from tabrl.robots.catalog import load_robot
 
 PROMPTS = {
-    "Go1JoystickFlatTerrain": ["walk forward", "spin in place", "keep shaking your hips aloha dude!", "lie down", "sit",
-                               "wag your tail", "wave hello with your paw", "jump up and down", "bow"],
+    "Go1JoystickFlatTerrain": [
+        "walk forward",
+        "spin in place",
+        "keep shaking your hips aloha dude!",
+        "lie down",
+        "sit",
+        "wag your tail",
+        "wave hello with your paw",
+        "jump up and down",
+        "bow",
+    ],
     "AnymalC": ["walk forward", "shake your hips", "sit"],
     "UR5e": ["wave", "draw a circle in the air", "reach up high"],
     "PandaPickCube": ["open and close the gripper", "reach forward"],

@@ -18,12 +18,12 @@ from tabrl.design.providers import (
     Turn,
     make_provider,
 )
-
 from tests.llm_server import LLMServer, anthropic_tool, error, openai_json, openai_tool, stall
 
 SECRET = "sk-test-SECRET-0123456789"
-OUTPUT = OutputSpec(schema={"type": "object", "properties": {"approaches": {"type": "array"}},
-                            "required": ["approaches"]})
+OUTPUT = OutputSpec(
+    schema={"type": "object", "properties": {"approaches": {"type": "array"}}, "required": ["approaches"]}
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,17 @@ def server():
 
 def config(server: LLMServer, lane: str, kind: str = "openai", **kw) -> ProviderConfig:
     base = server.url(lane, "/v1" if kind == "openai" else "")
-    values = dict(name=lane, kind=kind, model="test-model", base_url=base, api_key=SecretStr(SECRET),
-                  timeout_s=2.0, max_retries=2, backoff_s=0.01, backoff_max_s=0.05)
+    values = dict(
+        name=lane,
+        kind=kind,
+        model="test-model",
+        base_url=base,
+        api_key=SecretStr(SECRET),
+        timeout_s=2.0,
+        max_retries=2,
+        backoff_s=0.01,
+        backoff_max_s=0.05,
+    )
     values.update(kw)
     return ProviderConfig(**values)
 
@@ -67,7 +76,14 @@ def test_openai_tools_mode_and_tool_reply_round_trip(server):
     cfg = config(server, "oa2", mode="tools")
     first = ask(cfg)
     assert first.call_id == "call_1" and first.text == '{"approaches": []}'
-    ask(cfg, [Turn("user", "hello"), Turn("assistant", reply=first), Turn("user", "fix: EXACT ERROR", is_error=True)])
+    ask(
+        cfg,
+        [
+            Turn("user", "hello"),
+            Turn("assistant", reply=first),
+            Turn("user", "fix: EXACT ERROR", is_error=True),
+        ],
+    )
     second = server.lane_requests("oa2")[1].body
     assert second["tool_choice"]["function"]["name"] == "submit_approaches"
     assert second["messages"][2]["tool_calls"][0]["id"] == "call_1"
@@ -75,8 +91,14 @@ def test_openai_tools_mode_and_tool_reply_round_trip(server):
 
 
 def test_openai_429_then_success_retries_with_backoff(server):
-    server.script("oa3", [error(429, "slow down", headers={"retry-after": "0"}), error(503, "busy"),
-                          openai_json({"ok": True})])
+    server.script(
+        "oa3",
+        [
+            error(429, "slow down", headers={"retry-after": "0"}),
+            error(503, "busy"),
+            openai_json({"ok": True}),
+        ],
+    )
     reply = ask(config(server, "oa3"))
     assert reply.text == '{"ok": true}'
     assert len(server.lane_requests("oa3")) == 3
@@ -138,16 +160,27 @@ def test_anthropic_tool_use_and_tool_result(server):
     cfg = config(server, "an1", kind="anthropic")
     first = ask(cfg)
     assert first.data == {"approaches": [1]} and first.call_id == "toolu_1"
-    ask(cfg, [Turn("user", "hello"), Turn("assistant", reply=first), Turn("user", "EXACT ERROR", is_error=True)])
+    ask(
+        cfg,
+        [Turn("user", "hello"), Turn("assistant", reply=first), Turn("user", "EXACT ERROR", is_error=True)],
+    )
     req1, req2 = server.lane_requests("an1")
     assert req1.path.endswith("/v1/messages")
-    assert SECRET in (req1.headers.get("x-api-key", ""), req1.headers.get("authorization", "").removeprefix("Bearer "))
+    assert SECRET in (
+        req1.headers.get("x-api-key", ""),
+        req1.headers.get("authorization", "").removeprefix("Bearer "),
+    )
     assert req1.body["tool_choice"] == {"type": "tool", "name": "submit_approaches"}
     assert req1.body["tools"][0]["input_schema"] == OUTPUT.schema
     assert req1.body["system"] == "system text (JSON)"
     assert req2.body["messages"][1]["content"][0]["type"] == "tool_use"
     result = req2.body["messages"][2]["content"][0]
-    assert result == {"type": "tool_result", "tool_use_id": "toolu_1", "content": "EXACT ERROR", "is_error": True}
+    assert result == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": "EXACT ERROR",
+        "is_error": True,
+    }
 
 
 def test_anthropic_429_retry_and_401(server):

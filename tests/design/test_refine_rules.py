@@ -8,26 +8,46 @@ import pytest
 
 from tabrl.design.refine import load_run, parse_wishes, rule_based_programs, shares_by_index
 
-HIPS = {"name": "Hip Oscillator", "summary": "Sway the hips", "notes": [], "terms": [
-    {"term": "joint_sine", "weight": 2.0, "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5}},
-    {"term": "upright", "weight": 1.0},
-    {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
-    {"term": "action_rate", "weight": -0.01}]}
+HIPS = {
+    "name": "Hip Oscillator",
+    "summary": "Sway the hips",
+    "notes": [],
+    "terms": [
+        {
+            "term": "joint_sine",
+            "weight": 2.0,
+            "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5},
+        },
+        {"term": "upright", "weight": 1.0},
+        {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
+        {"term": "action_rate", "weight": -0.01},
+    ],
+}
 
 
 def test_parse_wishes():
     wishes = parse_wishes("More hips, less jumping and please stop spinning; bigger shaking. Hello")
-    assert [(w.direction, w.words) for w in wishes] == [(1, ["hip"]), (-1, ["jump"]), (-1, ["spin"]), (1, ["shake"])]
+    assert [(w.direction, w.words) for w in wishes] == [
+        (1, ["hip"]),
+        (-1, ["jump"]),
+        (-1, ["spin"]),
+        (1, ["shake"]),
+    ]
     assert parse_wishes(None) == [] and parse_wishes("  ") == []
 
 
 def test_shares_by_index_accepts_several_key_styles():
-    assert shares_by_index(HIPS, {"0:joint_sine": 0.5, "upright": 0.3, "expr_2": 0.1, "3:action_rate": -0.1}) == \
-        [0.5, 0.3, 0.1, -0.1]
+    assert shares_by_index(
+        HIPS, {"0:joint_sine": 0.5, "upright": 0.3, "expr_2": 0.1, "3:action_rate": -0.1}
+    ) == [0.5, 0.3, 0.1, -0.1]
     assert shares_by_index(HIPS, {"unknown": 1.0}) == [None] * 4
     # the compiler's report keys
-    engine_keys = {"joint_sine:hip_abduction": 0.6, "upright": 0.3, "expr:-abs(base_lin_vel[0])": 0.05,
-                   "action_rate": -0.05}
+    engine_keys = {
+        "joint_sine:hip_abduction": 0.6,
+        "upright": 0.3,
+        "expr:-abs(base_lin_vel[0])": 0.05,
+        "action_rate": -0.05,
+    }
     assert shares_by_index(HIPS, engine_keys) == [0.6, 0.3, 0.05, -0.05]
     twice = {"name": "T", "terms": [{"term": "upright"}, {"term": "upright"}]}
     assert shares_by_index(twice, {"upright": 0.25, "upright#2": 0.75}) == [0.25, 0.75]
@@ -53,8 +73,14 @@ def test_words_raise_named_terms_and_penalise_unmatched_less():
 
 
 def test_less_of_a_penalised_thing_strengthens_the_penalty():
-    program = {"name": "Still", "summary": "", "terms": [
-        {"term": "upright", "weight": 1.0}, {"term": "expr", "weight": -0.5, "expr": "abs(base_lin_vel[2])"}]}
+    program = {
+        "name": "Still",
+        "summary": "",
+        "terms": [
+            {"term": "upright", "weight": 1.0},
+            {"term": "expr", "weight": -0.5, "expr": "abs(base_lin_vel[2])"},
+        ],
+    }
     tuned = rule_based_programs(program, {}, {}, "no jumping")[0]
     assert tuned["terms"][1]["weight"] == -0.75 and len(tuned["terms"]) == 2
 
@@ -76,9 +102,15 @@ def test_without_any_signal_the_three_still_differ_and_are_deterministic():
 def test_load_run_reads_engine_layout(tmp_path):
     job = tmp_path / "approach-1"
     (job / "policy").mkdir(parents=True)
-    (job / "policy" / "metadata.json").write_text(json.dumps({
-        "model_id": "Go1JoystickFlatTerrain", "program": HIPS,
-        "final_metrics": {"term_shares": {"0:joint_sine": 0.7}}}))
+    (job / "policy" / "metadata.json").write_text(
+        json.dumps(
+            {
+                "model_id": "Go1JoystickFlatTerrain",
+                "program": HIPS,
+                "final_metrics": {"term_shares": {"0:joint_sine": 0.7}},
+            }
+        )
+    )
     (job / "metrics.json").write_text(json.dumps({"falls": 1, "forward_speed_mps": 0.1}))
     for where in (job, job / "policy"):
         run = load_run(where)
@@ -104,8 +136,9 @@ def test_load_run_finds_a_studio_job_by_its_id(tmp_path):
         load_run("1", settings)
     run_dir = tmp_path / "sessions" / "s1" / "job-1" / "a0"
     (run_dir / "policy").mkdir(parents=True)
-    (run_dir / "policy" / "metadata.json").write_text(json.dumps({"model_id": "Go1JoystickFlatTerrain",
-                                                                   "program": HIPS}))
+    (run_dir / "policy" / "metadata.json").write_text(
+        json.dumps({"model_id": "Go1JoystickFlatTerrain", "program": HIPS})
+    )
     (run_dir / "metrics.json").write_text(json.dumps({"falls": 0}))
     with open_database(settings.resolved_database_url)() as db:
         session = StudioSession(id="s1", model_id="Go1JoystickFlatTerrain", prompt="shake", num_steps=2000)
@@ -113,9 +146,18 @@ def test_load_run_finds_a_studio_job_by_its_id(tmp_path):
         db.add(session)
         db.flush()
         approach = session.approaches[0].id
-        db.add_all([Job(session_id="s1", approach_id=approach, total_steps=2000, status="done",
-                        artifacts={"policy": "sessions/s1/job-1/a0/policy"}),
-                    Job(session_id="s1", approach_id=approach, total_steps=2000, status="running")])
+        db.add_all(
+            [
+                Job(
+                    session_id="s1",
+                    approach_id=approach,
+                    total_steps=2000,
+                    status="done",
+                    artifacts={"policy": "sessions/s1/job-1/a0/policy"},
+                ),
+                Job(session_id="s1", approach_id=approach, total_steps=2000, status="running"),
+            ]
+        )
         db.commit()
     run = load_run("1", settings)
     assert run.model_id == "Go1JoystickFlatTerrain" and run.program == HIPS and run.path == str(run_dir)

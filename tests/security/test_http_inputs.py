@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 
 import pytest
@@ -35,13 +34,17 @@ def client(tmp_path):
         yield c
 
 
-def done_job(client, session: dict, files: dict[str, bytes] | None = None, links: dict[str, str] | None = None) -> int:
+def done_job(
+    client, session: dict, files: dict[str, bytes] | None = None, links: dict[str, str] | None = None
+) -> int:
     """A finished job row whose folder holds ``files`` (and symlinks ``links``: name -> target), as a
     worker would have left it; its artifacts name those files."""
     settings = client.app.state.settings
     approach = session["designs"][0]["approaches"][0]["id"]
     with client.app.state.sessions() as db:
-        job = Job(session_id=session["id"], approach_id=approach, kind="train", status="done", total_steps=1000)
+        job = Job(
+            session_id=session["id"], approach_id=approach, kind="train", status="done", total_steps=1000
+        )
         db.add(job)
         db.flush()
         folder = settings.data_dir / "sessions" / session["id"] / f"job-{job.id}"
@@ -66,36 +69,49 @@ def done_job(client, session: dict, files: dict[str, bytes] | None = None, links
 # ----------------------------------------------------------------------------- item 4: ids and NaN
 
 
-@pytest.mark.parametrize("method,url", [
-    ("get", f"/api/jobs/{HUGE}"), ("post", f"/api/jobs/{HUGE}/cancel"), ("post", f"/api/jobs/{HUGE}/restart"),
-    ("get", f"/api/jobs/{HUGE}/video.mp4"), ("get", f"/api/jobs/{HUGE}/policy.zip"), ("get", f"/api/jobs/{10**40}"),
-    ("get", "/api/jobs/-1"),
-])
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("get", f"/api/jobs/{HUGE}"),
+        ("post", f"/api/jobs/{HUGE}/cancel"),
+        ("post", f"/api/jobs/{HUGE}/restart"),
+        ("get", f"/api/jobs/{HUGE}/video.mp4"),
+        ("get", f"/api/jobs/{HUGE}/policy.zip"),
+        ("get", f"/api/jobs/{10**40}"),
+        ("get", "/api/jobs/-1"),
+    ],
+)
 def test_ids_beyond_sqlite_are_404_with_a_message(client, method, url):
     r = getattr(client, method)(url)
     assert r.status_code == 404, r.text
     assert "ids are whole numbers" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/api/training/render", {"job_id": HUGE}),
-    ("/api/training/refine", {"job_id": HUGE}),
-    ("/api/training/batch", {"session_id": "s", "approach_ids": [HUGE]}),
-])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/api/training/render", {"job_id": HUGE}),
+        ("/api/training/refine", {"job_id": HUGE}),
+        ("/api/training/batch", {"session_id": "s", "approach_ids": [HUGE]}),
+    ],
+)
 def test_id_fields_beyond_sqlite_are_422_with_a_message(client, path, body):
     r = client.post(path, json=body)
     assert r.status_code == 422, r.text
     assert "less than or equal to 9223372036854775807" in r.text
 
 
-@pytest.mark.parametrize("path,raw", [
-    ("/api/training/render", '{"job_id": 1, "seconds": NaN}'),
-    ("/api/training/render", '{"job_id": 1, "seconds": Infinity}'),
-    ("/api/training/render", '{"job_id": NaN}'),
-    ("/api/training/configure", '{"model_id": "CartpoleBalance", "prompt": "x", "num_steps": -Infinity}'),
-    ("/api/training/batch", '{"session_id": "s", "approach_ids": [NaN]}'),
-    ("/api/training/batch", '{"session_id": "s", "num_steps": NaN}'),
-])
+@pytest.mark.parametrize(
+    "path,raw",
+    [
+        ("/api/training/render", '{"job_id": 1, "seconds": NaN}'),
+        ("/api/training/render", '{"job_id": 1, "seconds": Infinity}'),
+        ("/api/training/render", '{"job_id": NaN}'),
+        ("/api/training/configure", '{"model_id": "CartpoleBalance", "prompt": "x", "num_steps": -Infinity}'),
+        ("/api/training/batch", '{"session_id": "s", "approach_ids": [NaN]}'),
+        ("/api/training/batch", '{"session_id": "s", "num_steps": NaN}'),
+    ],
+)
 def test_nan_and_infinity_in_a_body_are_422_not_500(client, path, raw):
     r = client.post(path, content=raw, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
@@ -125,8 +141,11 @@ def test_a_chunked_body_over_the_cap_is_413(client):
 
 def test_a_chunked_body_under_the_cap_still_works(client):
     body = json.dumps({"model_id": FAST_MODEL, "prompt": "balance", "num_steps": 2000}).encode()
-    r = client.post("/api/training/configure", content=iter([body[:10], body[10:]]),
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/training/configure",
+        content=iter([body[:10], body[10:]]),
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -138,8 +157,11 @@ def test_render_seconds_need_a_sane_length(client, seconds):
 
 def test_one_missing_artifact_does_not_cost_the_session_zip(client):
     session = configure(client)
-    job_id = done_job(client, session, files={"video.mp4": b"video", "poster.jpg": b"jpeg", "metrics.json": b"{}",
-                                              "policy": b"params"})
+    job_id = done_job(
+        client,
+        session,
+        files={"video.mp4": b"video", "poster.jpg": b"jpeg", "metrics.json": b"{}", "policy": b"params"},
+    )
     settings = client.app.state.settings
     (settings.data_dir / "sessions" / session["id"] / f"job-{job_id}" / "video.mp4").unlink()
     r = client.get(f"/api/sessions/{session['id']}/download.zip")
@@ -147,7 +169,9 @@ def test_one_missing_artifact_does_not_cost_the_session_zip(client):
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         names = zf.namelist()
         manifest = json.loads(zf.read("manifest.json"))
-    assert any(n.endswith("/poster.jpg") for n in names) and any(n.endswith("/policy/params.msgpack") for n in names)
+    assert any(n.endswith("/poster.jpg") for n in names) and any(
+        n.endswith("/policy/params.msgpack") for n in names
+    )
     assert not any(n.endswith("/video.mp4") for n in names)
     (skipped,) = manifest["skipped"]
     assert skipped["file"].endswith("/video.mp4") and "missing" in skipped["reason"]
@@ -159,10 +183,13 @@ def test_one_missing_artifact_does_not_cost_the_session_zip(client):
 
 def test_a_symlinked_metrics_file_pointing_at_the_database_is_404(client):
     session = configure(client)
-    job_id = done_job(client, session, files={"video.mp4": b"video"}, links={"metrics.json": "../../../tabrl.db"})
+    job_id = done_job(
+        client, session, files={"video.mp4": b"video"}, links={"metrics.json": "../../../tabrl.db"}
+    )
     settings = client.app.state.settings
-    assert (settings.data_dir / "sessions" / session["id"] / f"job-{job_id}" / "metrics.json").resolve() \
-        == settings.sqlite_path.resolve()  # the link really points at the database
+    assert (
+        settings.data_dir / "sessions" / session["id"] / f"job-{job_id}" / "metrics.json"
+    ).resolve() == settings.sqlite_path.resolve()  # the link really points at the database
     r = client.get(f"/api/jobs/{job_id}/metrics.json")
     assert r.status_code == 404 and b"SQLite" not in r.content
     assert client.get(f"/api/jobs/{job_id}/video.mp4").content == b"video"  # its own files still served
@@ -225,7 +252,9 @@ def test_sessions_per_hour_are_capped(tmp_path):
     with studio(tmp_path / "data", max_sessions_per_hour=2) as client:
         configure(client)
         configure(client)
-        r = client.post("/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "x", "num_steps": 2000})
+        r = client.post(
+            "/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "x", "num_steps": 2000}
+        )
         assert r.status_code == 429 and "TABRL_MAX_SESSIONS_PER_HOUR" in r.json()["detail"]
         assert len(client.get("/api/sessions").json()) == 2
 
@@ -244,8 +273,12 @@ def _queue(client, session: dict, n: int) -> list[int]:
     ids = []
     with client.app.state.sessions() as db:
         for _ in range(n):
-            job = Job(session_id=session["id"], approach_id=session["designs"][0]["approaches"][0]["id"],
-                      kind="train", total_steps=1000)
+            job = Job(
+                session_id=session["id"],
+                approach_id=session["designs"][0]["approaches"][0]["id"],
+                kind="train",
+                total_steps=1000,
+            )
             db.add(job)
             db.flush()
             store.record_event(db, job, "queued", {})
@@ -281,8 +314,13 @@ def test_queued_jobs_are_capped_per_session_and_in_total(tmp_path):
 
 def _job_with_events(client, session: dict, progress: int, ended: bool) -> int:
     with client.app.state.sessions() as db:
-        job = Job(session_id=session["id"], approach_id=session["designs"][0]["approaches"][0]["id"],
-                  kind="train", total_steps=1000, status="running")
+        job = Job(
+            session_id=session["id"],
+            approach_id=session["designs"][0]["approaches"][0]["id"],
+            kind="train",
+            total_steps=1000,
+            status="running",
+        )
         db.add(job)
         db.flush()
         store.record_event(db, job, "started", {"total_steps": 1000})
@@ -311,7 +349,10 @@ def test_ended_jobs_keep_only_their_last_progress_events(tmp_path):
         types = _types(client, ended)
         assert types == ["started"] + ["progress"] * 5 + ["checkpoint"] + ["rendering"] * 5 + ["failed"]
         with client.app.state.sessions() as db:
-            kept = [e.data["steps"] for e in db.query(Event).filter(Event.job_id == ended, Event.type == "progress")]
+            kept = [
+                e.data["steps"]
+                for e in db.query(Event).filter(Event.job_id == ended, Event.type == "progress")
+            ]
         assert kept == [46, 47, 48, 49, 50]  # the last ones
         assert _types(client, running).count("progress") == 50  # a job still going keeps everything
     # A restart compacts what ended while it was down.

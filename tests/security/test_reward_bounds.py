@@ -41,7 +41,7 @@ HOSTILE: list[tuple[str, dict, str]] = [
     (GO1, program(expr("base_height.__class__")), "attribute access '__class__'"),
     (GO1, program(expr("q.sum()")), "attribute access 'sum'"),
     (GO1, program(expr("eval('1')")), "function 'eval'"),
-    (GO1, program(expr("exec('open(\"MARKER\", \"w\")')")), "function 'exec'"),
+    (GO1, program(expr('exec(\'open("MARKER", "w")\')')), "function 'exec'"),
     (GO1, program(expr("compile('1', 'f', 'eval')")), "function 'compile'"),
     (GO1, program(expr("open('MARKER', 'w')")), "function 'open'"),
     (GO1, program(expr("getattr(q, 'sum')")), "function 'getattr'"),
@@ -125,8 +125,11 @@ HOSTILE: list[tuple[str, dict, str]] = [
     (GO1, {"name": "Extra", "terms": [{"term": "upright"}], "code": "import os"}, "unexpected field 'code'"),
     (PANDA, {"name": "Feet", "terms": [{"term": "air_time"}]}, "has no feet"),
     (PANDA, {"name": "Jump", "terms": [{"term": "jump"}, expr("q[0]")]}, "fixed to the world"),
-    (PANDA, {"name": "Reach", "terms": [{"term": "ee_target", "params": {"index": 50, "target": [0, 0, 1]}}]},
-     "end effector index 50 is out of range"),
+    (
+        PANDA,
+        {"name": "Reach", "terms": [{"term": "ee_target", "params": {"index": 50, "target": [0, 0, 1]}}]},
+        "end effector index 50 is out of range",
+    ),
 ]
 
 
@@ -161,8 +164,9 @@ def no_code_runs(monkeypatch, robots):
 
 
 @pytest.mark.parametrize("model_id,hostile,words", HOSTILE, ids=[f"{i:02d}" for i in range(len(HOSTILE))])
-def test_hostile_program_is_refused_naming_the_part_and_never_run(model_id, hostile, words, robots, tmp_path,
-                                                                  no_code_runs, monkeypatch):
+def test_hostile_program_is_refused_naming_the_part_and_never_run(
+    model_id, hostile, words, robots, tmp_path, no_code_runs, monkeypatch
+):
     import json
 
     marker = tmp_path / "ran"
@@ -206,7 +210,9 @@ def test_every_primitive_at_the_largest_weight_stays_within_the_bound(model_id, 
     f = extreme_states(robot)
     for name in TERMS:
         try:
-            compiled = compile_program({"name": name, "terms": [{"term": name, "weight": 100.0}]}, robot.spec, np)
+            compiled = compile_program(
+                {"name": name, "terms": [{"term": name, "weight": 100.0}]}, robot.spec, np
+            )
         except ProgramError:
             continue  # a term this robot cannot have (feet on an arm)
         with np.errstate(all="ignore"):
@@ -216,7 +222,14 @@ def test_every_primitive_at_the_largest_weight_stays_within_the_bound(model_id, 
 
 def test_a_400_digit_integer_is_an_expression_error_not_an_overflow():
     big = "9" * 400
-    for source in (f"{big} * q[0]", f"q[0] + {big}", f"-{big}", f"q[0] ** {big}", f"q[{big}]", f"clip(q[0], 0, {big})"):
+    for source in (
+        f"{big} * q[0]",
+        f"q[0] + {big}",
+        f"-{big}",
+        f"q[0] ** {big}",
+        f"q[{big}]",
+        f"clip(q[0], 0, {big})",
+    ):
         with pytest.raises(ExpressionError):
             check_syntax(source)
         with pytest.raises(ExpressionError):

@@ -41,12 +41,18 @@ def close_code(url: str, **kwargs) -> int:
 def test_websocket_without_or_with_a_wrong_token_is_closed_with_4401(server):
     assert close_code(ws_url(server, "?session_id=s1")) == 4401
     assert close_code(ws_url(server, "?session_id=s1&token=wrong")) == 4401
-    assert close_code(ws_url(server, "?session_id=s1"), additional_headers={"Cookie": "tabrl_token=wrong"}) == 4401
+    assert (
+        close_code(ws_url(server, "?session_id=s1"), additional_headers={"Cookie": "tabrl_token=wrong"})
+        == 4401
+    )
 
 
 def test_websocket_with_the_cookie_alone_is_let_in(server):
-    with connect(ws_url(server, "?session_id=none&after=0"), open_timeout=30,
-                 additional_headers={"Cookie": f"tabrl_token={TOKEN}"}) as ws:
+    with connect(
+        ws_url(server, "?session_id=none&after=0"),
+        open_timeout=30,
+        additional_headers={"Cookie": f"tabrl_token={TOKEN}"},
+    ) as ws:
         with pytest.raises(TimeoutError):
             ws.recv(timeout=1)  # open, and nothing to replay for an unknown session
 

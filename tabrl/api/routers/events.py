@@ -30,13 +30,18 @@ def _newest(sessions) -> int:
 def _batch(sessions, after: int, session_id: str | None) -> list[dict]:
     with sessions() as db:
         events = store.events_after(db, after, session_id)
-        jobs = {j.id: j for j in db.query(Job).filter(Job.id.in_({e.job_id for e in events}))} if events else {}
+        jobs = (
+            {j.id: j for j in db.query(Job).filter(Job.id.in_({e.job_id for e in events}))} if events else {}
+        )
         return [event_out(e, jobs[e.job_id]).model_dump(mode="json") for e in events]
 
 
 @router.websocket("/api/ws")
-async def job_events(websocket: WebSocket, session_id: str | None = Query(None, max_length=32),
-                     after: str | None = Query(None, description="The last event id seen (a whole number)")):
+async def job_events(
+    websocket: WebSocket,
+    session_id: str | None = Query(None, max_length=32),
+    after: str | None = Query(None, description="The last event id seen (a whole number)"),
+):
     """Sends the stored events of one session with id > ``after``, then new ones as they happen.
 
     Each message: ``{id, job_id, session_id, type, data, created_at, job}`` where ``job`` is the job's
@@ -51,7 +56,9 @@ async def job_events(websocket: WebSocket, session_id: str | None = Query(None, 
         last = max(last, await asyncio.to_thread(_newest, websocket.app.state.sessions))
     await websocket.accept()  # before any refusal: a close before it reaches the client as a bare 403
     if last is None:
-        await websocket.close(code=1008, reason=f"after must be a whole number from 0 to {MAX_ID}, not {after[:20]!r}")
+        await websocket.close(
+            code=1008, reason=f"after must be a whole number from 0 to {MAX_ID}, not {after[:20]!r}"
+        )
         return
     state = websocket.app.state
     closed = asyncio.Event()

@@ -13,8 +13,13 @@ from tabrl.jobs import store
 from tabrl.jobs.models import ACTIVE, RESTARTABLE, Job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-MEDIA = {"video.mp4": "video/mp4", "poster.jpg": "image/jpeg", "metrics.json": "application/json",
-         "curves.csv": "text/csv", "sheet.jpg": "image/jpeg"}
+MEDIA = {
+    "video.mp4": "video/mp4",
+    "poster.jpg": "image/jpeg",
+    "metrics.json": "application/json",
+    "curves.csv": "text/csv",
+    "sheet.jpg": "image/jpeg",
+}
 
 
 def _get(db, job_id: int) -> Job:
@@ -23,7 +28,9 @@ def _get(db, job_id: int) -> Job:
 
 def _require_status(job: Job, allowed: tuple[str, ...], action: str) -> None:
     if job.status not in allowed:
-        raise HTTPException(409, f"job {job.id} is {job.status}; only {', '.join(allowed)} jobs can be {action}")
+        raise HTTPException(
+            409, f"job {job.id} is {job.status}; only {', '.join(allowed)} jobs can be {action}"
+        )
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="A job's status, progress and results")
@@ -31,8 +38,12 @@ def get_job(job_id: int, db: DbDep) -> JobOut:
     return job_out(_get(db, job_id))
 
 
-@router.post("/{job_id}/cancel", response_model=JobOut, summary="Stop a queued or running job",
-             responses={409: {"description": "the job has already ended"}})
+@router.post(
+    "/{job_id}/cancel",
+    response_model=JobOut,
+    summary="Stop a queued or running job",
+    responses={409: {"description": "the job has already ended"}},
+)
 def cancel_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
     job = _get(db, job_id)
     _require_status(job, ACTIVE, "cancelled")
@@ -41,9 +52,15 @@ def cancel_job(job_id: int, db: DbDep, executor: ExecutorDep) -> JobOut:
     return job_out(job)
 
 
-@router.post("/{job_id}/restart", response_model=JobOut, summary="Queue an interrupted, failed or cancelled job again",
-             responses={409: {"description": "the job is queued, running or done"},
-                        429: {"description": "too many jobs queued or running (the message names the limit)"}})
+@router.post(
+    "/{job_id}/restart",
+    response_model=JobOut,
+    summary="Queue an interrupted, failed or cancelled job again",
+    responses={
+        409: {"description": "the job is queued, running or done"},
+        429: {"description": "too many jobs queued or running (the message names the limit)"},
+    },
+)
 def restart_job(job_id: int, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobOut:
     job = _get(db, job_id)
     _require_status(job, RESTARTABLE, "restarted")
@@ -57,22 +74,37 @@ def restart_job(job_id: int, db: DbDep, settings: SettingsDep, executor: Executo
     return job_out(job)
 
 
-@router.get("/{job_id}/policy.zip", summary="The trained policy (checkpoint + program) as a zip",
-            responses={200: {"content": {"application/zip": {}}}})
+@router.get(
+    "/{job_id}/policy.zip",
+    summary="The trained policy (checkpoint + program) as a zip",
+    responses={200: {"content": {"application/zip": {}}}},
+)
 def download_policy(job_id: int, db: DbDep, settings: SettingsDep) -> StreamingResponse:
     job = _get(db, job_id)
     name = f"{job_folder_name(job)}-policy.zip"
-    return StreamingResponse(policy_zip(settings.data_dir, job), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(
+        policy_zip(settings.data_dir, job),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
-@router.get("/{job_id}/{name}", summary="A job's video.mp4, poster.jpg, metrics.json or curves.csv",
-            responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}, "application/json": {}, "text/csv": {}}}})
-def download_file(job_id: int, name: str, db: DbDep, settings: SettingsDep, download: bool = False) -> FileResponse:
+@router.get(
+    "/{job_id}/{name}",
+    summary="A job's video.mp4, poster.jpg, metrics.json or curves.csv",
+    responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}, "application/json": {}, "text/csv": {}}}},
+)
+def download_file(
+    job_id: int, name: str, db: DbDep, settings: SettingsDep, download: bool = False
+) -> FileResponse:
     if name not in FILES:
         raise HTTPException(404, f"no file '{name}'; a job offers {', '.join(FILES)} and policy.zip")
     job = _get(db, job_id)
     path = job_file(settings.data_dir, job, FILES[name])
     filename = f"{job_folder_name(job)}-{name}"
-    return FileResponse(path, media_type=MEDIA[name], filename=filename if download else None,
-                        content_disposition_type="attachment" if download else "inline")
+    return FileResponse(
+        path,
+        media_type=MEDIA[name],
+        filename=filename if download else None,
+        content_disposition_type="attachment" if download else "inline",
+    )

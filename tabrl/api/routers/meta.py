@@ -25,12 +25,20 @@ EXAMPLE_PROMPTS = [
 def info(settings: SettingsDep) -> Info:
     from tabrl.design.builtin import MAX_PROMPT_CHARS
 
-    return Info(version=__version__,
-                steps=StepsRange(min=settings.steps_min, max=settings.steps_max, default=settings.steps_default),
-                video_seconds=settings.video_seconds, workers=settings.max_workers,
-                estimate=Estimate(overhead_s=settings.estimate_overhead_s, steps_per_s=settings.estimate_steps_per_s,
-                                  parallel_speedup=settings.estimate_parallel_speedup if settings.max_workers > 1 else 1.0),
-                examples=EXAMPLE_PROMPTS, max_prompt_chars=MAX_PROMPT_CHARS, token_required=settings.token is not None)
+    return Info(
+        version=__version__,
+        steps=StepsRange(min=settings.steps_min, max=settings.steps_max, default=settings.steps_default),
+        video_seconds=settings.video_seconds,
+        workers=settings.max_workers,
+        estimate=Estimate(
+            overhead_s=settings.estimate_overhead_s,
+            steps_per_s=settings.estimate_steps_per_s,
+            parallel_speedup=settings.estimate_parallel_speedup if settings.max_workers > 1 else 1.0,
+        ),
+        examples=EXAMPLE_PROMPTS,
+        max_prompt_chars=MAX_PROMPT_CHARS,
+        token_required=settings.token is not None,
+    )
 
 
 @router.get("/estimate", summary="Time to train and film approaches here, from this machine's measurements")
@@ -44,8 +52,15 @@ def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int =
         raise HTTPException(422, f"steps must be between {settings.steps_min:,} and {settings.steps_max:,}")
     if not 1 <= approaches <= 3:
         raise HTTPException(422, "approaches must be 1, 2 or 3")
-    return estimate_batch(settings.data_dir, model_id, steps, approaches, settings.max_workers, settings.video_seconds,
-                          fallback_steps_per_s=settings.estimate_steps_per_s)
+    return estimate_batch(
+        settings.data_dir,
+        model_id,
+        steps,
+        approaches,
+        settings.max_workers,
+        settings.video_seconds,
+        fallback_steps_per_s=settings.estimate_steps_per_s,
+    )
 
 
 @router.get("/llm/providers", summary="Configured LLM providers (never their keys)")

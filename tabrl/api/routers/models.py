@@ -18,17 +18,32 @@ _render_lock = threading.Lock()  # one GL renderer at a time in the web process
 def list_playground_models() -> list[ModelOut]:
     from tabrl.robots.catalog import list_models
 
-    return [ModelOut(id=e.id, name=e.name, robot_name=e.robot_name, category=e.category,
-                     label=e.label, suite=e.suite, action_size=e.action_size,
-                     assets_available=e.assets_available, assets_reason=e.assets_reason, assets_source=e.assets_source,
-                     base_policy=BasePolicyOut(available=e.base_policy.available, steps=e.base_policy.steps,
-                                               note=e.base_policy.note),
-                     thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None)
-            for e in list_models()]
+    return [
+        ModelOut(
+            id=e.id,
+            name=e.name,
+            robot_name=e.robot_name,
+            category=e.category,
+            label=e.label,
+            suite=e.suite,
+            action_size=e.action_size,
+            assets_available=e.assets_available,
+            assets_reason=e.assets_reason,
+            assets_source=e.assets_source,
+            base_policy=BasePolicyOut(
+                available=e.base_policy.available, steps=e.base_policy.steps, note=e.base_policy.note
+            ),
+            thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None,
+        )
+        for e in list_models()
+    ]
 
 
-@router.get("/{model_id}/thumbnail.png", summary="A still of the model in its default pose (rendered once)",
-            responses={200: {"content": {"image/png": {}}}, 404: {"description": "unknown model or no assets"}})
+@router.get(
+    "/{model_id}/thumbnail.png",
+    summary="A still of the model in its default pose (rendered once)",
+    responses={200: {"content": {"image/png": {}}}, 404: {"description": "unknown model or no assets"}},
+)
 def thumbnail(model_id: str) -> FileResponse:
     from tabrl.robots import catalog
 
@@ -55,6 +70,9 @@ def _confine_thumbnail(path: Path) -> None:
     from tabrl.config import get_settings
 
     folder = path.parent.resolve()
-    if not (folder.is_relative_to(get_settings().data_dir.resolve()) and path.resolve().is_relative_to(folder)
-            and path.resolve().parent == folder):
+    if not (
+        folder.is_relative_to(get_settings().data_dir.resolve())
+        and path.resolve().is_relative_to(folder)
+        and path.resolve().parent == folder
+    ):
         raise HTTPException(404, "the thumbnail file is outside the thumbnail folder")

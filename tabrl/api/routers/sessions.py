@@ -18,9 +18,18 @@ router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 @router.get("", response_model=list[SessionSummary], summary="Past sessions, newest first")
 def list_sessions(db: DbDep, limit: int = Query(50, ge=1, le=500)) -> list[SessionSummary]:
     rows = db.scalars(select(StudioSession).order_by(StudioSession.created_at.desc()).limit(limit))
-    return [SessionSummary(id=s.id, model_id=s.model_id, prompt=s.prompt, num_steps=s.num_steps,
-                           created_at=s.created_at, jobs_total=len(s.jobs),
-                           jobs_done=sum(j.status == DONE for j in s.jobs)) for s in rows]
+    return [
+        SessionSummary(
+            id=s.id,
+            model_id=s.model_id,
+            prompt=s.prompt,
+            num_steps=s.num_steps,
+            created_at=s.created_at,
+            jobs_total=len(s.jobs),
+            jobs_done=sum(j.status == DONE for j in s.jobs),
+        )
+        for s in rows
+    ]
 
 
 def _get(db, session_id: str) -> StudioSession:
@@ -33,12 +42,18 @@ def get_session(session_id: str, db: DbDep) -> SessionOut:
     return session_out(session, session_model_label(session.model_id))
 
 
-@router.get("/{session_id}/download.zip", summary="Every video, poster, metrics file and policy of a session",
-            responses={200: {"content": {"application/zip": {}}}})
+@router.get(
+    "/{session_id}/download.zip",
+    summary="Every video, poster, metrics file and policy of a session",
+    responses={200: {"content": {"application/zip": {}}}},
+)
 def download_session(session_id: str, db: DbDep, settings: SettingsDep) -> StreamingResponse:
     session = _get(db, session_id)
     if not any(j.status == DONE for j in session.jobs):
         raise HTTPException(409, "nothing to download yet: no job of this session has finished")
     name = f"tabrl-{session.model_id}-{slug(session.prompt)}-{session.id}.zip"
-    return StreamingResponse(session_zip(settings.data_dir, session), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(
+        session_zip(settings.data_dir, session),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -9,8 +9,17 @@ from fastapi import APIRouter, HTTPException
 
 from tabrl.api import limits
 from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
-from tabrl.api.schemas import (BatchRequest, ConfigureRequest, JobOut, JobsOut, RefineRequest, RenderRequest,
-                               SessionOut, job_out, session_out)
+from tabrl.api.schemas import (
+    BatchRequest,
+    ConfigureRequest,
+    JobOut,
+    JobsOut,
+    RefineRequest,
+    RenderRequest,
+    SessionOut,
+    job_out,
+    session_out,
+)
 from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.models import DONE, Approach, Job, StudioSession
@@ -20,8 +29,11 @@ router = APIRouter(prefix="/api/training", tags=["training"])
 
 def check_steps(steps: int, settings: Settings) -> int:
     if not settings.steps_min <= steps <= settings.steps_max:
-        raise HTTPException(422, f"num_steps is {steps:,}; it must be between {settings.steps_min:,} and "
-                                 f"{settings.steps_max:,} environment steps.")
+        raise HTTPException(
+            422,
+            f"num_steps is {steps:,}; it must be between {settings.steps_min:,} and "
+            f"{settings.steps_max:,} environment steps.",
+        )
     return steps
 
 
@@ -49,20 +61,35 @@ def check_model(model_id: str) -> None:
 
 def _designs(req: ConfigureRequest, prompt: str) -> list[dict[str, Any]]:
     """Each design: provider facts and its three programs. The built-in designer when no provider is named."""
-    from tabrl.design.llm import design_with_providers, design_with_provider
+    from tabrl.design.llm import design_with_provider, design_with_providers
 
-    results = design_with_providers(req.model_id, prompt, req.providers, fresh=req.fresh) if req.providers else []
+    results = (
+        design_with_providers(req.model_id, prompt, req.providers, fresh=req.fresh) if req.providers else []
+    )
     if not any(r.approaches for r in results):
         builtin = design_with_provider(req.model_id, prompt, "builtin")
         if results:  # every provider failed: say so, and still give the person something to train
             builtin.label = "Built-in designer (the providers failed)"
         results.append(builtin)
-    return [{"provider": r.provider, "label": r.label, "model": r.model, "error": r.error, "cached": r.cached,
-             "approaches": r.approaches} for r in results]
+    return [
+        {
+            "provider": r.provider,
+            "label": r.label,
+            "model": r.model,
+            "error": r.error,
+            "cached": r.cached,
+            "approaches": r.approaches,
+        }
+        for r in results
+    ]
 
 
-@router.post("/configure", response_model=SessionOut, summary="Design three reward approaches for a prompt",
-             responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}})
+@router.post(
+    "/configure",
+    response_model=SessionOut,
+    summary="Design three reward approaches for a prompt",
+    responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}},
+)
 def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     from tabrl.design.builtin import DesignError, check_prompt
     from tabrl.design.providers import ProviderConfigError, provider_config
@@ -81,7 +108,9 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         designs = _designs(req, prompt)
     except (DesignError, ProviderConfigError) as exc:
         raise HTTPException(422, str(exc)) from None
-    session = StudioSession(id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=req.num_steps)
+    session = StudioSession(
+        id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=req.num_steps
+    )
     add_designs(session, designs)
     with limits.admission:  # designing took a while: count again before storing
         limits.check_session_room(db, settings)
@@ -98,8 +127,9 @@ def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
         approaches = design.pop("approaches")
         stored.append({"index": index, **design})
         for i, a in enumerate(approaches):
-            session.approaches.append(Approach(design=index, index=i, program=a.program, source=a.source,
-                                               fallback=a.fallback))
+            session.approaches.append(
+                Approach(design=index, index=i, program=a.program, source=a.source, fallback=a.fallback)
+            )
     session.designs = stored
 
 
@@ -120,8 +150,10 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
     else:
         unknown = [i for i in req.approach_ids if i not in by_id]
         if unknown:
-            raise HTTPException(422, f"approaches {unknown} are not in session {session.id}; "
-                                     f"its approaches are {sorted(by_id)}")
+            raise HTTPException(
+                422,
+                f"approaches {unknown} are not in session {session.id}; its approaches are {sorted(by_id)}",
+            )
         chosen = [by_id[i] for i in dict.fromkeys(req.approach_ids)]
     if not chosen:
         raise HTTPException(422, "no approaches chosen")
@@ -129,8 +161,14 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
     with limits.admission:
         limits.check_job_room(db, settings, session.id, len(chosen))
         for approach in chosen:
-            job = Job(session_id=session.id, approach_id=approach.id, kind="train", total_steps=steps,
-                      video_seconds=settings.video_seconds, from_base=req.from_base)
+            job = Job(
+                session_id=session.id,
+                approach_id=approach.id,
+                kind="train",
+                total_steps=steps,
+                video_seconds=settings.video_seconds,
+                from_base=req.from_base,
+            )
             db.add(job)
             db.flush()
             store.record_event(db, job, "queued", {"approach": approach.index, "steps": steps})
@@ -145,9 +183,15 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
     source = _get_done_training_job(db, req.job_id)
     with limits.admission:
         limits.check_job_room(db, settings, source.session_id, 1)
-        job = Job(session_id=source.session_id, approach_id=source.approach_id, kind="render",
-                  total_steps=source.steps_done, video_seconds=req.seconds, source_job_id=source.id,
-                  artifacts={"policy": source.artifacts["policy"]})
+        job = Job(
+            session_id=source.session_id,
+            approach_id=source.approach_id,
+            kind="render",
+            total_steps=source.steps_done,
+            video_seconds=req.seconds,
+            source_job_id=source.id,
+            artifacts={"policy": source.artifacts["policy"]},
+        )
         db.add(job)
         db.flush()
         store.record_event(db, job, "queued", {"source_job": source.id, "seconds": req.seconds})
@@ -176,7 +220,18 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     with limits.admission:
         db.refresh(session)
         limits.check_design_room(session, settings)
-        add_designs(session, [{"provider": result.provider, "label": label[:120], "model": result.model,
-                               "error": result.error, "cached": result.cached, "approaches": result.approaches}])
+        add_designs(
+            session,
+            [
+                {
+                    "provider": result.provider,
+                    "label": label[:120],
+                    "model": result.model,
+                    "error": result.error,
+                    "cached": result.cached,
+                    "approaches": result.approaches,
+                }
+            ],
+        )
         db.commit()
     return session_out(session, session_model_label(session.model_id))

@@ -38,9 +38,24 @@ from tabrl.design.providers.base import (
 )
 
 __all__ = [
-    "OutputSpec", "Provider", "ProviderAuthError", "ProviderConfig", "ProviderConfigError", "ProviderError",
-    "ProviderInfo", "ProviderModelError", "ProviderRequestError", "ProviderTimeout", "ProviderUnavailable", "Reply",
-    "Turn", "PRESETS", "configured_providers", "default_provider_name", "make_provider", "provider_config",
+    "OutputSpec",
+    "Provider",
+    "ProviderAuthError",
+    "ProviderConfig",
+    "ProviderConfigError",
+    "ProviderError",
+    "ProviderInfo",
+    "ProviderModelError",
+    "ProviderRequestError",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "Reply",
+    "Turn",
+    "PRESETS",
+    "configured_providers",
+    "default_provider_name",
+    "make_provider",
+    "provider_config",
     "provider_infos",
 ]
 
@@ -58,11 +73,22 @@ PRESETS: dict[str, Preset] = {
     "openai": Preset(kind="openai", model="gpt-4.1-mini", key_env="OPENAI_API_KEY"),
     "anthropic": Preset(kind="anthropic", model="claude-sonnet-4-5", key_env="ANTHROPIC_API_KEY"),
     "claude": Preset(kind="anthropic", model="claude-sonnet-4-5", key_env="ANTHROPIC_API_KEY"),
-    "gemini": Preset(kind="openai", base_url="https://generativelanguage.googleapis.com/v1beta/openai/",
-                     model="gemini-2.5-flash", key_env="GEMINI_API_KEY"),
-    "deepseek": Preset(kind="openai", base_url="https://api.deepseek.com", model="deepseek-chat",
-                       key_env="DEEPSEEK_API_KEY", mode="json_object"),
-    "openrouter": Preset(kind="openai", base_url="https://openrouter.ai/api/v1", key_env="OPENROUTER_API_KEY"),
+    "gemini": Preset(
+        kind="openai",
+        base_url="https://generativelanguage.googleapis.com/v1beta/openai/",
+        model="gemini-2.5-flash",
+        key_env="GEMINI_API_KEY",
+    ),
+    "deepseek": Preset(
+        kind="openai",
+        base_url="https://api.deepseek.com",
+        model="deepseek-chat",
+        key_env="DEEPSEEK_API_KEY",
+        mode="json_object",
+    ),
+    "openrouter": Preset(
+        kind="openai", base_url="https://openrouter.ai/api/v1", key_env="OPENROUTER_API_KEY"
+    ),
     "ollama": Preset(kind="openai", base_url="http://localhost:11434/v1", key_required=False),
     "vllm": Preset(kind="openai", base_url="http://localhost:8000/v1", key_required=False),
     "lmstudio": Preset(kind="openai", base_url="http://localhost:1234/v1", key_required=False),
@@ -115,7 +141,9 @@ def _names(settings: Settings, env: Mapping[str, str]) -> list[str]:
     return names
 
 
-def _build(name: str, settings: Settings, env: Mapping[str, str]) -> tuple[ProviderConfig | None, ProviderInfo]:
+def _build(
+    name: str, settings: Settings, env: Mapping[str, str]
+) -> tuple[ProviderConfig | None, ProviderInfo]:
     prefix = f"TABRL_LLM_{_env_name(name)}_"
     preset = PRESETS.get(name)
 
@@ -133,11 +161,16 @@ def _build(name: str, settings: Settings, env: Mapping[str, str]) -> tuple[Provi
         key, key_source = env[same_kind_preset.key_env].strip(), same_kind_preset.key_env
     if key is None:
         key_source = None
-    key_required = same_kind_preset.key_required if same_kind_preset else (kind == "anthropic" or base_url is None)
+    key_required = (
+        same_kind_preset.key_required if same_kind_preset else (kind == "anthropic" or base_url is None)
+    )
     problem = None
     if kind not in ("openai", "anthropic"):
-        problem = f"set {prefix}KIND to 'openai' or 'anthropic'" if kind is None else \
-            f"{prefix}KIND is '{kind}'; use 'openai' or 'anthropic'"
+        problem = (
+            f"set {prefix}KIND to 'openai' or 'anthropic'"
+            if kind is None
+            else f"{prefix}KIND is '{kind}'; use 'openai' or 'anthropic'"
+        )
     elif not model:
         problem = f"set {prefix}MODEL"
     elif key is None and key_required:
@@ -147,16 +180,32 @@ def _build(name: str, settings: Settings, env: Mapping[str, str]) -> tuple[Provi
     if problem is None:
         try:
             config = ProviderConfig(
-                name=name, kind=kind, model=model, base_url=base_url, mode=mode,
-                api_key=SecretStr(key) if key else None, key_source=key_source,
+                name=name,
+                kind=kind,
+                model=model,
+                base_url=base_url,
+                mode=mode,
+                api_key=SecretStr(key) if key else None,
+                key_source=key_source,
                 timeout_s=float(get("TIMEOUT_S") or settings.llm_timeout_s),
-                max_retries=settings.llm_max_retries, backoff_s=settings.llm_backoff_s,
+                max_retries=settings.llm_max_retries,
+                backoff_s=settings.llm_backoff_s,
                 backoff_max_s=settings.llm_backoff_max_s,
-                max_tokens=int(get("MAX_TOKENS") or settings.llm_max_tokens))
+                max_tokens=int(get("MAX_TOKENS") or settings.llm_max_tokens),
+            )
         except ValueError as exc:
             problem = f"bad setting under {prefix}*: {exc}"
-    info = ProviderInfo(name=name, kind=kind, model=model, base_url=public_url(base_url), mode=mode,
-                        key_set=key is not None, key_source=key_source, ready=config is not None, problem=problem)
+    info = ProviderInfo(
+        name=name,
+        kind=kind,
+        model=model,
+        base_url=public_url(base_url),
+        mode=mode,
+        key_set=key is not None,
+        key_source=key_source,
+        ready=config is not None,
+        problem=problem,
+    )
     return config, info
 
 
@@ -209,16 +258,19 @@ def default_provider_name(settings: Settings | None = None) -> str | None:
     return None
 
 
-def provider_config(name: str | None = None, model: str | None = None, settings: Settings | None = None,
-                    **overrides: Any) -> ProviderConfig:
+def provider_config(
+    name: str | None = None, model: str | None = None, settings: Settings | None = None, **overrides: Any
+) -> ProviderConfig:
     """The configuration of provider ``name`` (default provider when None), optionally with another model."""
     built = _load(settings)
     if name is None:
         name = next((info.name for _, info in built if info.default), None)
         if name is None:
             raise ProviderConfigError(
-                "", "No LLM provider is configured. Set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
-                    "or TABRL_LLM_PROVIDERS with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.")
+                "",
+                "No LLM provider is configured. Set OPENAI_API_KEY or ANTHROPIC_API_KEY, "
+                "or TABRL_LLM_PROVIDERS with TABRL_LLM_<NAME>_KIND/_BASE_URL/_API_KEY/_MODEL.",
+            )
     name = name.strip().lower()
     for config, info in built:
         if info.name == name:
@@ -229,8 +281,9 @@ def provider_config(name: str | None = None, model: str | None = None, settings:
                 changes["model"] = model
             return config.model_copy(update=changes) if changes else config
     known = ", ".join(info.name for _, info in built) or "none"
-    raise ProviderConfigError(name, f"Unknown LLM provider '{name}' (configured: {known}). "
-                                    f"Add it to TABRL_LLM_PROVIDERS.")
+    raise ProviderConfigError(
+        name, f"Unknown LLM provider '{name}' (configured: {known}). Add it to TABRL_LLM_PROVIDERS."
+    )
 
 
 def make_provider(config: ProviderConfig) -> Provider:

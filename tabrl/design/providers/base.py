@@ -81,7 +81,9 @@ class ProviderConfig(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = Field(default=None, exclude=True)
     key_source: str | None = Field(default=None, description="The variable the key came from.")
-    mode: str | None = Field(default=None, description="Structured-output mode; None picks the kind's default.")
+    mode: str | None = Field(
+        default=None, description="Structured-output mode; None picks the kind's default."
+    )
     timeout_s: float = 60.0
     max_retries: int = 3
     backoff_s: float = 1.0
@@ -178,19 +180,32 @@ def status_error(config: ProviderConfig, status: int, detail: str, headers: Any 
     short = f": {detail[:300]}" if detail else ""
     key_var = config.key_source or f"TABRL_LLM_{config.name.upper()}_API_KEY"
     if status in (401, 403):
-        return Classified(False, ProviderAuthError(
-            config.name, f"{who} rejected the API key ({status}){short}. Check {key_var}.", status=status))
+        return Classified(
+            False,
+            ProviderAuthError(
+                config.name, f"{who} rejected the API key ({status}){short}. Check {key_var}.", status=status
+            ),
+        )
     if status == 404:
-        return Classified(False, ProviderModelError(
-            config.name,
-            f"{who} does not know model '{config.model}' (404){short}. "
-            f"Check TABRL_LLM_{config.name.upper()}_MODEL (and the base URL {config.base_url or 'default'}).",
-            status=status))
+        return Classified(
+            False,
+            ProviderModelError(
+                config.name,
+                f"{who} does not know model '{config.model}' (404){short}. "
+                f"Check TABRL_LLM_{config.name.upper()}_MODEL (and the base URL {config.base_url or 'default'}).",
+                status=status,
+            ),
+        )
     if status == 429 or status >= 500 or status == 408:
-        return Classified(True, ProviderUnavailable(
-            config.name, f"{who} is unavailable ({status}){short}", status=status), retry_after_seconds(headers))
-    return Classified(False, ProviderRequestError(config.name, f"{who} refused the request ({status}){short}",
-                                                  status=status))
+        return Classified(
+            True,
+            ProviderUnavailable(config.name, f"{who} is unavailable ({status}){short}", status=status),
+            retry_after_seconds(headers),
+        )
+    return Classified(
+        False,
+        ProviderRequestError(config.name, f"{who} refused the request ({status}){short}", status=status),
+    )
 
 
 def _redact(config: ProviderConfig, text: str) -> str:
@@ -210,21 +225,36 @@ def _error_detail(exc: Any) -> str:
 def classify_sdk_error(config: ProviderConfig, exc: Exception, sdk: Any) -> Classified | None:
     """Classifies an exception of an official SDK (``openai`` or ``anthropic``; same class names)."""
     if isinstance(exc, sdk.APITimeoutError):
-        return Classified(True, ProviderTimeout(
-            config.name, f"LLM provider '{config.name}' did not answer within {config.timeout_s:g} s "
-                         f"(TABRL_LLM_TIMEOUT_S)"))
+        return Classified(
+            True,
+            ProviderTimeout(
+                config.name,
+                f"LLM provider '{config.name}' did not answer within {config.timeout_s:g} s "
+                f"(TABRL_LLM_TIMEOUT_S)",
+            ),
+        )
     if isinstance(exc, sdk.APIStatusError):
         headers = getattr(getattr(exc, "response", None), "headers", None)
         return status_error(config, exc.status_code, _redact(config, _error_detail(exc)), headers)
     if isinstance(exc, sdk.APIConnectionError):
         where = config.base_url or "its default endpoint"
-        return Classified(True, ProviderUnavailable(
-            config.name, f"LLM provider '{config.name}': cannot reach {where} ({_redact(config, str(exc))})"))
+        return Classified(
+            True,
+            ProviderUnavailable(
+                config.name,
+                f"LLM provider '{config.name}': cannot reach {where} ({_redact(config, str(exc))})",
+            ),
+        )
     return None
 
 
-def with_retries(config: ProviderConfig, call: Callable[[], T], classify: Callable[[Exception], Classified | None],
-                 *, sleep: Callable[[float], None] = time.sleep) -> T:
+def with_retries(
+    config: ProviderConfig,
+    call: Callable[[], T],
+    classify: Callable[[Exception], Classified | None],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """Runs ``call``; retries what ``classify`` marks retryable with exponential backoff and jitter.
 
     Honours Retry-After up to ``backoff_max_s``. Raises the classified ProviderError at the end.
@@ -241,10 +271,12 @@ def with_retries(config: ProviderConfig, call: Callable[[], T], classify: Callab
                 raise
             if not verdict.retry or attempt == attempts - 1:
                 raise verdict.error from exc
-            delay = config.backoff_s * (2 ** attempt) * random.uniform(0.8, 1.2)
+            delay = config.backoff_s * (2**attempt) * random.uniform(0.8, 1.2)
             if verdict.retry_after is not None:
                 delay = max(delay, verdict.retry_after)
             delay = min(delay, config.backoff_max_s)
-            log.info("%s: %s; retry %d/%d in %.2fs", config.name, verdict.error, attempt + 1, attempts - 1, delay)
+            log.info(
+                "%s: %s; retry %d/%d in %.2fs", config.name, verdict.error, attempt + 1, attempts - 1, delay
+            )
             sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -32,11 +32,14 @@ class AnthropicProvider(Provider):
 
         self._sdk = anthropic
         key = config.api_key.get_secret_value() if config.api_key else None
-        self._client = anthropic.Anthropic(api_key=key, base_url=config.base_url, timeout=config.timeout_s,
-                                           max_retries=0)
+        self._client = anthropic.Anthropic(
+            api_key=key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0
+        )
         self.mode = config.mode or "tools"
         if self.mode not in MODES:
-            raise ValueError(f"unknown mode '{self.mode}' for provider '{config.name}'; use one of {', '.join(MODES)}")
+            raise ValueError(
+                f"unknown mode '{self.mode}' for provider '{config.name}'; use one of {', '.join(MODES)}"
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -52,8 +55,12 @@ class AnthropicProvider(Provider):
                 messages.append({"role": "assistant", "content": content})
                 open_call = reply.call_id
             elif open_call is not None:
-                result = {"type": "tool_result", "tool_use_id": open_call, "content": turn.text,
-                          "is_error": turn.is_error}
+                result = {
+                    "type": "tool_result",
+                    "tool_use_id": open_call,
+                    "content": turn.text,
+                    "is_error": turn.is_error,
+                }
                 messages.append({"role": "user", "content": [result]})
                 open_call = None
             else:
@@ -63,11 +70,17 @@ class AnthropicProvider(Provider):
     def _once(self, system: str, turns: list[Turn], output: OutputSpec) -> Reply:
         kwargs: dict[str, Any] = {}
         if self.mode == "tools":
-            kwargs["tools"] = [{"name": output.tool_name, "description": output.description,
-                                "input_schema": output.schema}]
+            kwargs["tools"] = [
+                {"name": output.tool_name, "description": output.description, "input_schema": output.schema}
+            ]
             kwargs["tool_choice"] = {"type": "tool", "name": output.tool_name}
-        response = self._client.messages.create(model=self.config.model, max_tokens=self.config.max_tokens,
-                                                system=system, messages=self._messages(turns), **kwargs)
+        response = self._client.messages.create(
+            model=self.config.model,
+            max_tokens=self.config.max_tokens,
+            system=system,
+            messages=self._messages(turns),
+            **kwargs,
+        )
         raw: list[dict[str, Any]] = []
         texts: list[str] = []
         tool: Reply | None = None
@@ -86,5 +99,8 @@ class AnthropicProvider(Provider):
         return Reply(text="".join(texts), raw=raw or None, finish_reason=response.stop_reason)
 
     def ask(self, system: str, turns: list[Turn], output: OutputSpec) -> Reply:
-        return with_retries(self.config, lambda: self._once(system, turns, output),
-                            lambda exc: classify_sdk_error(self.config, exc, self._sdk))
+        return with_retries(
+            self.config,
+            lambda: self._once(system, turns, output),
+            lambda exc: classify_sdk_error(self.config, exc, self._sdk),
+        )

@@ -38,11 +38,14 @@ class OpenAICompatProvider(Provider):
 
         self._sdk = openai
         key = config.api_key.get_secret_value() if config.api_key else "unused"  # local servers need none
-        self._client = openai.OpenAI(api_key=key, base_url=config.base_url, timeout=config.timeout_s,
-                                     max_retries=0)
+        self._client = openai.OpenAI(
+            api_key=key, base_url=config.base_url, timeout=config.timeout_s, max_retries=0
+        )
         self.mode = config.mode or _LEARNED.get((config.base_url, config.model), "json_schema")
         if self.mode not in MODES:
-            raise ValueError(f"unknown mode '{self.mode}' for provider '{config.name}'; use one of {', '.join(MODES)}")
+            raise ValueError(
+                f"unknown mode '{self.mode}' for provider '{config.name}'; use one of {', '.join(MODES)}"
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -54,9 +57,19 @@ class OpenAICompatProvider(Provider):
             if turn.role == "assistant" and turn.reply is not None:
                 reply = turn.reply
                 if reply.call_id:
-                    messages.append({"role": "assistant", "content": None, "tool_calls": [
-                        {"id": reply.call_id, "type": "function",
-                         "function": {"name": output.tool_name, "arguments": reply.text}}]})
+                    messages.append(
+                        {
+                            "role": "assistant",
+                            "content": None,
+                            "tool_calls": [
+                                {
+                                    "id": reply.call_id,
+                                    "type": "function",
+                                    "function": {"name": output.tool_name, "arguments": reply.text},
+                                }
+                            ],
+                        }
+                    )
                     open_call = reply.call_id
                 else:
                     messages.append({"role": "assistant", "content": reply.text})
@@ -69,20 +82,41 @@ class OpenAICompatProvider(Provider):
 
     def _format_args(self, mode: str, output: OutputSpec) -> dict[str, Any]:
         if mode == "json_schema":
-            return {"response_format": {"type": "json_schema", "json_schema": {
-                "name": output.tool_name, "description": output.description, "schema": output.schema,
-                "strict": False}}}
+            return {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": output.tool_name,
+                        "description": output.description,
+                        "schema": output.schema,
+                        "strict": False,
+                    },
+                }
+            }
         if mode == "tools":
-            return {"tools": [{"type": "function", "function": {
-                "name": output.tool_name, "description": output.description, "parameters": output.schema}}],
-                "tool_choice": {"type": "function", "function": {"name": output.tool_name}}}
+            return {
+                "tools": [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": output.tool_name,
+                            "description": output.description,
+                            "parameters": output.schema,
+                        },
+                    }
+                ],
+                "tool_choice": {"type": "function", "function": {"name": output.tool_name}},
+            }
         if mode == "json_object":
             return {"response_format": {"type": "json_object"}}
         return {}
 
     def _once(self, system: str, turns: list[Turn], output: OutputSpec, mode: str) -> Reply:
         response = self._client.chat.completions.create(
-            model=self.config.model, messages=self._messages(system, turns, output), **self._format_args(mode, output))
+            model=self.config.model,
+            messages=self._messages(system, turns, output),
+            **self._format_args(mode, output),
+        )
         if not response.choices:
             return Reply(text="", finish_reason="empty")
         choice = response.choices[0]
@@ -90,7 +124,9 @@ class OpenAICompatProvider(Provider):
         for call in message.tool_calls or []:
             function = getattr(call, "function", None)
             if function is not None and function.name == output.tool_name:
-                return Reply(text=function.arguments or "", call_id=call.id, finish_reason=choice.finish_reason)
+                return Reply(
+                    text=function.arguments or "", call_id=call.id, finish_reason=choice.finish_reason
+                )
         refusal = getattr(message, "refusal", None)
         text = message.content or (f"(refused: {refusal})" if refusal else "")
         return Reply(text=text, finish_reason=choice.finish_reason)
@@ -99,8 +135,11 @@ class OpenAICompatProvider(Provider):
         while True:
             mode = self.mode
             try:
-                return with_retries(self.config, lambda mode=mode: self._once(system, turns, output, mode),
-                                    lambda exc: classify_sdk_error(self.config, exc, self._sdk))
+                return with_retries(
+                    self.config,
+                    lambda mode=mode: self._once(system, turns, output, mode),
+                    lambda exc: classify_sdk_error(self.config, exc, self._sdk),
+                )
             except ProviderRequestError as exc:
                 simpler = _DEGRADE.get(mode)
                 if exc.status != 400 or simpler is None:
@@ -109,4 +148,3 @@ class OpenAICompatProvider(Provider):
                 self.mode = simpler
                 if self.config.mode is None:
                     _LEARNED[(self.config.base_url, self.config.model)] = simpler
-

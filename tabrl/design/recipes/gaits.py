@@ -26,8 +26,17 @@ _WAVE = {"FR": 0.0, "FL": _PI / 2, "RR": _PI, "RL": 3 * _PI / 2}
 _MIRROR = {"FR": "FL", "FL": "FR", "RR": "RL", "RL": "RR"}
 _FRONT = {"FR": True, "FL": True, "RR": False, "RL": False}
 
-def _rhythm_parts(rig: GaitRig, groups: dict[str, list[str]], joint: str, phases: dict[str, float],
-                  amp: Callable[[str], float], hz: float, lead: float, mirror: bool = False) -> list[dict[str, Any]]:
+
+def _rhythm_parts(
+    rig: GaitRig,
+    groups: dict[str, list[str]],
+    joint: str,
+    phases: dict[str, float],
+    amp: Callable[[str], float],
+    hz: float,
+    lead: float,
+    mirror: bool = False,
+) -> list[dict[str, Any]]:
     """The same rhythm as :func:`_leg_rhythm`, as motion-prior parts (one per leg joint).
 
     The prior then plays exactly the rhythm the reward tracks, so the two never pull apart.
@@ -42,8 +51,14 @@ def _rhythm_parts(rig: GaitRig, groups: dict[str, list[str]], joint: str, phases
         if index >= len(names) or abs(a) < 1e-6:
             continue
         cycles = ((phase + lead) / (2 * _PI) + (0.5 if a < 0 else 0.0)) % 1.0
-        parts.append({"joint": names[index], "amplitude": round(abs(a), 4), "frequency_hz": hz,
-                      "phase": round(cycles if cycles <= 0.5 else cycles - 1.0, 4)})
+        parts.append(
+            {
+                "joint": names[index],
+                "amplitude": round(abs(a), 4),
+                "frequency_hz": hz,
+                "phase": round(cycles if cycles <= 0.5 else cycles - 1.0, 4),
+            }
+        )
     return parts
 
 
@@ -51,8 +66,10 @@ def _prior(*parts: list[dict[str, Any]], residual: float = 0.4) -> dict[str, Any
     return {"parts": [p for group in parts for p in group][:12], "residual": residual, "other_residual": 0.3}
 
 
-_RIG_NOTE = ("The joint rhythm was measured to {what} this robot when played back open-loop in MuJoCo; "
-             "tracking it gives PPO a gait to refine. Expect it to need about 150k steps.")
+_RIG_NOTE = (
+    "The joint rhythm was measured to {what} this robot when played back open-loop in MuJoCo; "
+    "tracking it gives PPO a gait to refine. Expect it to need about 150k steps."
+)
 
 
 def rig_for(ctx: Ctx) -> GaitRig | None:
@@ -85,8 +102,17 @@ def _track_expr(targets: list[tuple[str, int, float, float]], hz: float, sigma2:
     return f"exp(-({' + '.join(squares)}) / {sigma2:g})"
 
 
-def _leg_rhythm(rig: GaitRig, joint: str, phases: dict[str, float], amp: Callable[[str], float], hz: float,
-                lead: float, weight: float, sigma2: float, mirror: bool = False) -> dict[str, Any]:
+def _leg_rhythm(
+    rig: GaitRig,
+    joint: str,
+    phases: dict[str, float],
+    amp: Callable[[str], float],
+    hz: float,
+    lead: float,
+    weight: float,
+    sigma2: float,
+    mirror: bool = False,
+) -> dict[str, Any]:
     """An expression tracking one joint of every leg; ``mirror`` swaps left and right (and abduction sign)."""
     index = rig.joints[joint]
     targets = []
@@ -98,36 +124,63 @@ def _leg_rhythm(rig: GaitRig, joint: str, phases: dict[str, float], amp: Callabl
     return E(_track_expr(targets, hz, sigma2), weight)
 
 
-def rig_walk(rig: GaitRig, vx: float, height: float, groups: dict[str, list[str]] | None = None) -> list[Draft]:
+def rig_walk(
+    rig: GaitRig, vx: float, height: float, groups: dict[str, list[str]] | None = None
+) -> list[Draft]:
     """Trot and pace scaffolds for walking forward at ``vx`` m/s, the base at ``height`` x standing."""
     r = rig.run if vx > 0.7 else rig.trot
     hz = r.hz
     g = groups or {}
     trot = Draft(
-        "Trot Rhythm", f"Track a measured trot at {hz:g} Hz (diagonal legs together, calves leading thighs) "
+        "Trot Rhythm",
+        f"Track a measured trot at {hz:g} Hz (diagonal legs together, calves leading thighs) "
         f"with a speed reward toward {vx:.2g} m/s",
-        [T("foot_contact_pattern", 0.5, pattern="trot", frequency_hz=hz),
-         _leg_rhythm(rig, "thigh", _TROT, lambda _leg: r.thigh, hz, 0.0, 1.0, 0.15),
-         _leg_rhythm(rig, "calf", _TROT, lambda _leg: r.calf, hz, _lead(r), 1.0, 0.12),
-         T("forward_speed", 1.5, target=vx)],
-        [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)], moves=True,
+        [
+            T("foot_contact_pattern", 0.5, pattern="trot", frequency_hz=hz),
+            _leg_rhythm(rig, "thigh", _TROT, lambda _leg: r.thigh, hz, 0.0, 1.0, 0.15),
+            _leg_rhythm(rig, "calf", _TROT, lambda _leg: r.calf, hz, _lead(r), 1.0, 0.12),
+            T("forward_speed", 1.5, target=vx),
+        ],
+        [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)],
+        moves=True,
         note="Main terms: expressions tracking a trot rhythm, its foot-contact timing, and forward_speed. "
-             + _RIG_NOTE.format(what="walk"),
-        motion=_prior(_rhythm_parts(rig, g, "thigh", _TROT, lambda _leg: r.thigh, hz, 0.0),
-                      _rhythm_parts(rig, g, "calf", _TROT, lambda _leg: r.calf, hz, _lead(r))) if g else None)
+        + _RIG_NOTE.format(what="walk"),
+        motion=_prior(
+            _rhythm_parts(rig, g, "thigh", _TROT, lambda _leg: r.thigh, hz, 0.0),
+            _rhythm_parts(rig, g, "calf", _TROT, lambda _leg: r.calf, hz, _lead(r)),
+        )
+        if g
+        else None,
+    )
     p = rig.pace
     pace = Draft(
-        "Pace Rhythm", f"Swing the legs of each side together (a pace) at {p.hz:g} Hz, calves a quarter-cycle ahead, "
+        "Pace Rhythm",
+        f"Swing the legs of each side together (a pace) at {p.hz:g} Hz, calves a quarter-cycle ahead, "
         f"with a speed reward toward {vx:.2g} m/s",
-        [T("joint_sine", 2.0, group=rig.pace_group, amplitude=p.thigh, frequency_hz=p.hz, pattern="alternate",
-           sigma=0.2),
-         _leg_rhythm(rig, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p), 1.5, 0.16),
-         T("forward_speed", 1.5, target=vx)],
-        [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)], moves=True,
+        [
+            T(
+                "joint_sine",
+                2.0,
+                group=rig.pace_group,
+                amplitude=p.thigh,
+                frequency_hz=p.hz,
+                pattern="alternate",
+                sigma=0.2,
+            ),
+            _leg_rhythm(rig, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p), 1.5, 0.16),
+            T("forward_speed", 1.5, target=vx),
+        ],
+        [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)],
+        moves=True,
         note="Main terms: joint_sine on the thighs (alternate = one side, then the other), an expression for the "
-             "calves, and forward_speed. " + _RIG_NOTE.format(what="walk"),
-        motion=_prior([{"group": rig.pace_group, "amplitude": p.thigh, "frequency_hz": p.hz, "pattern": "alternate"}],
-                      _rhythm_parts(rig, g, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p))) if g else None)
+        "calves, and forward_speed. " + _RIG_NOTE.format(what="walk"),
+        motion=_prior(
+            [{"group": rig.pace_group, "amplitude": p.thigh, "frequency_hz": p.hz, "pattern": "alternate"}],
+            _rhythm_parts(rig, g, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p)),
+        )
+        if g
+        else None,
+    )
     return [trot, pace]
 
 
@@ -138,37 +191,68 @@ def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = Non
     w = rig.wave_turn
     ccw = yaw > 0  # measured clockwise; the mirror image turns the other way
     wave = Draft(
-        "Stepping Turn", f"Track a measured rotating wave of the hip abduction and calf joints at {w.hz:g} Hz "
+        "Stepping Turn",
+        f"Track a measured rotating wave of the hip abduction and calf joints at {w.hz:g} Hz "
         f"that turns the body {way} on the spot",
-        [T("foot_contact_pattern", 0.3, pattern="trot", frequency_hz=w.hz),
-         _leg_rhythm(rig, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, 2.0, 0.16, mirror=ccw),
-         _leg_rhythm(rig, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2, 1.5, 0.12, mirror=ccw),
-         T("spin", 1.5, yaw_rate=yaw)],
+        [
+            T("foot_contact_pattern", 0.3, pattern="trot", frequency_hz=w.hz),
+            _leg_rhythm(rig, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, 2.0, 0.16, mirror=ccw),
+            _leg_rhythm(rig, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2, 1.5, 0.12, mirror=ccw),
+            T("spin", 1.5, yaw_rate=yaw),
+        ],
         [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
-        note="Main terms: expressions tracking an abduction/calf wave, and spin. " + _RIG_NOTE.format(what="turn"),
+        note="Main terms: expressions tracking an abduction/calf wave, and spin. "
+        + _RIG_NOTE.format(what="turn"),
         # Played back open-loop on Go1 the measured (clockwise) wave turns 0.7 rad/s; its mirror image tumbles,
         # so a counter-clockwise turn takes the generic turning prior (rewards.shapes) instead.
-        motion=_prior(_rhythm_parts(rig, g, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0),
-                      _rhythm_parts(rig, g, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2))
-        if g and not ccw else None)
+        motion=_prior(
+            _rhythm_parts(rig, g, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0),
+            _rhythm_parts(rig, g, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2),
+        )
+        if g and not ccw
+        else None,
+    )
     t = rig.trot_turn
     lead = -_PI / 2 if yaw > 0 else _PI / 2  # the abduction rhythm's phase sets the direction
     trot = Draft(
-        "Trot Turn", f"Trot in place at {t.hz:g} Hz while front and rear feet push sideways in opposite directions, "
+        "Trot Turn",
+        f"Trot in place at {t.hz:g} Hz while front and rear feet push sideways in opposite directions, "
         f"turning {way}",
-        [T("foot_contact_pattern", 0.5, pattern="trot", frequency_hz=t.hz),
-         _leg_rhythm(rig, "abduction", _TROT, lambda leg: t.abduction if _FRONT[leg] else -t.abduction, t.hz, lead,
-                     1.0, 0.08),
-         _leg_rhythm(rig, "thigh", _TROT, lambda _leg: t.thigh, t.hz, 0.0, 0.5, 0.08),
-         _leg_rhythm(rig, "calf", _TROT, lambda _leg: t.calf, t.hz, _PI / 2, 0.5, 0.08),
-         T("spin", 1.5, yaw_rate=yaw)],
+        [
+            T("foot_contact_pattern", 0.5, pattern="trot", frequency_hz=t.hz),
+            _leg_rhythm(
+                rig,
+                "abduction",
+                _TROT,
+                lambda leg: t.abduction if _FRONT[leg] else -t.abduction,
+                t.hz,
+                lead,
+                1.0,
+                0.08,
+            ),
+            _leg_rhythm(rig, "thigh", _TROT, lambda _leg: t.thigh, t.hz, 0.0, 0.5, 0.08),
+            _leg_rhythm(rig, "calf", _TROT, lambda _leg: t.calf, t.hz, _PI / 2, 0.5, 0.08),
+            T("spin", 1.5, yaw_rate=yaw),
+        ],
         [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
         note="Main terms: expressions tracking a trot with opposed abduction, its foot-contact timing, and spin. "
-             + _RIG_NOTE.format(what="turn"),
-        motion=_prior(_rhythm_parts(rig, g, "abduction", _TROT, lambda leg: t.abduction if _FRONT[leg] else -t.abduction,
-                                    t.hz, lead),
-                      _rhythm_parts(rig, g, "thigh", _TROT, lambda _leg: t.thigh, t.hz, 0.0),
-                      _rhythm_parts(rig, g, "calf", _TROT, lambda _leg: t.calf, t.hz, _PI / 2)) if g else None)
+        + _RIG_NOTE.format(what="turn"),
+        motion=_prior(
+            _rhythm_parts(
+                rig,
+                g,
+                "abduction",
+                _TROT,
+                lambda leg: t.abduction if _FRONT[leg] else -t.abduction,
+                t.hz,
+                lead,
+            ),
+            _rhythm_parts(rig, g, "thigh", _TROT, lambda _leg: t.thigh, t.hz, 0.0),
+            _rhythm_parts(rig, g, "calf", _TROT, lambda _leg: t.calf, t.hz, _PI / 2),
+        )
+        if g
+        else None,
+    )
     return [wave, trot]
 
 
@@ -177,12 +261,18 @@ def rig_pronk(rig: GaitRig, height: float, travel: list[dict[str, Any]], moves: 
     p = rig.pronk
     together = {leg: 0.0 for leg in rig.legs}
     return Draft(
-        "Pronk Rhythm", f"Track a measured pronk at {p.hz:g} Hz: all legs flex and extend together so every foot "
+        "Pronk Rhythm",
+        f"Track a measured pronk at {p.hz:g} Hz: all legs flex and extend together so every foot "
         "leaves the ground",
-        [T("foot_contact_pattern", 0.5, pattern="pronk", frequency_hz=p.hz),
-         _leg_rhythm(rig, "calf", together, lambda _leg: p.calf, p.hz, 0.0, 1.5, 0.15),
-         _leg_rhythm(rig, "thigh", together, lambda _leg: p.thigh, p.hz, 0.0, 0.75, 0.08),
-         T("jump", 1.0, height=height), T("air_time", 1.0, all_feet=True)],
-        [T("upright", 1.0)] + travel + [T("action_rate", RATE / 2)], moves=moves,
+        [
+            T("foot_contact_pattern", 0.5, pattern="pronk", frequency_hz=p.hz),
+            _leg_rhythm(rig, "calf", together, lambda _leg: p.calf, p.hz, 0.0, 1.5, 0.15),
+            _leg_rhythm(rig, "thigh", together, lambda _leg: p.thigh, p.hz, 0.0, 0.75, 0.08),
+            T("jump", 1.0, height=height),
+            T("air_time", 1.0, all_feet=True),
+        ],
+        [T("upright", 1.0)] + travel + [T("action_rate", RATE / 2)],
+        moves=moves,
         note="Main terms: expressions tracking a pronking rhythm, its foot-contact timing, jump and air_time. "
-             + _RIG_NOTE.format(what="hop"))
+        + _RIG_NOTE.format(what="hop"),
+    )

@@ -27,8 +27,15 @@ from tabrl.design.vocabulary import Intent, Recipe
 from tabrl.rewards.limits import MAX_SUMMARY_CHARS
 
 
-def legged_support(ctx: Ctx, *, upright: float = 1.0, height: float | None = 1.0, height_w: float = 0.3,
-                    stay: float = 0.5, rate: float = RATE) -> list[dict[str, Any]]:
+def legged_support(
+    ctx: Ctx,
+    *,
+    upright: float = 1.0,
+    height: float | None = 1.0,
+    height_w: float = 0.3,
+    stay: float = 0.5,
+    rate: float = RATE,
+) -> list[dict[str, Any]]:
     terms = [T("upright", upright)] if upright else []
     if height is not None and height_w:
         terms.append(T("base_height", height_w, ratio=height, sigma=0.1))
@@ -52,7 +59,10 @@ def part_group(ctx: Ctx, part: str) -> str | None:
         "knee": ("knee",),
         "arm": (f"{side}_arm" if side else None, "arms"),
         "hand": (f"{side}_arm" if side else None, "arms"),
-        "fingers": ("arms",), "wrist": ("arms",), "elbow": ("elbows", "arms"), "shoulder": ("shoulders", "arms"),
+        "fingers": ("arms",),
+        "wrist": ("arms",),
+        "elbow": ("elbows", "arms"),
+        "shoulder": ("shoulders", "arms"),
     }
     return ctx.group(*table.get(part, ()))
 
@@ -62,8 +72,10 @@ _BASE_AMP = {"height": 0.04, "roll": 0.15, "pitch": 0.12, "yaw": 0.25}
 
 def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     p = recipe.params
-    part = next((q for q in ctx.parts if q in ("hips", "rear", "head", "body", "all", "leg", "knee", "arm", "hand")),
-                p.get("part", "hips"))
+    part = next(
+        (q for q in ctx.parts if q in ("hips", "rear", "head", "body", "all", "leg", "knee", "arm", "hand")),
+        p.get("part", "hips"),
+    )
     amp = clamp(p.get("amp", 0.3) * ctx.mods.size, 0.05, 0.8)
     hz = clamp(p.get("hz", 1.5) * ctx.mods.speed, 0.4, 5.0)
     axis = p.get("axis", "roll")
@@ -79,22 +91,48 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     planted = [T("foot_contact_pattern", 0.3, pattern="stand", frequency_hz=1.0)] if ctx.feet else []
     if p.get("dance"):
         hips = ctx.group(*(part_group(ctx, "hips"),)) or "all"
-        v1 = Draft("Dance Groove", f"Hips swinging at {hz:.2g} Hz while the body bobs to the beat",
-                   [T("joint_sine", 2.0, group=hips, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.2),
-                    T("base_oscillation", 0.75, axis="height", amplitude=0.03 * ctx.mods.size, frequency_hz=hz)],
-                   [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-                   note=f"Main terms: joint_sine on {hips} plus a small height bob at the same tempo.")
-        v2 = Draft("Dance Rhythm", "Rhythmic full-body movement: body rocking side to side, feet stepping in place",
-                   [T("base_oscillation", 1.5, axis="roll", amplitude=0.12 * ctx.mods.size, frequency_hz=hz / 2)]
-                   + ([T("foot_contact_pattern", 0.75, pattern="walk" if ctx.biped else "trot", frequency_hz=hz)]
-                      if ctx.feet else []),
-                   [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-                   note="Main terms: base_oscillation (roll) and a stepping foot-contact rhythm.")
-        v3 = Draft("Full Body Wave", "Coordinate all joints in a travelling wave",
-                   [T("joint_sine", 1.5, group="all", amplitude=0.6 * amp, frequency_hz=hz, pattern="wave", sigma=0.25),
-                    E("clip(mean(abs(qd)), 0, 3)", 0.2)],
-                   [T("upright", 1.0), T("base_height", 0.3, ratio=1.0, sigma=0.1)] + stay + [T("action_rate", RATE)],
-                   note="Main terms: joint_sine over every joint with spread phases, and a reward for moving.")
+        v1 = Draft(
+            "Dance Groove",
+            f"Hips swinging at {hz:.2g} Hz while the body bobs to the beat",
+            [
+                T("joint_sine", 2.0, group=hips, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.2),
+                T("base_oscillation", 0.75, axis="height", amplitude=0.03 * ctx.mods.size, frequency_hz=hz),
+            ],
+            [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
+            note=f"Main terms: joint_sine on {hips} plus a small height bob at the same tempo.",
+        )
+        v2 = Draft(
+            "Dance Rhythm",
+            "Rhythmic full-body movement: body rocking side to side, feet stepping in place",
+            [T("base_oscillation", 1.5, axis="roll", amplitude=0.12 * ctx.mods.size, frequency_hz=hz / 2)]
+            + (
+                [T("foot_contact_pattern", 0.75, pattern="walk" if ctx.biped else "trot", frequency_hz=hz)]
+                if ctx.feet
+                else []
+            ),
+            [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
+            note="Main terms: base_oscillation (roll) and a stepping foot-contact rhythm.",
+        )
+        v3 = Draft(
+            "Full Body Wave",
+            "Coordinate all joints in a travelling wave",
+            [
+                T(
+                    "joint_sine",
+                    1.5,
+                    group="all",
+                    amplitude=0.6 * amp,
+                    frequency_hz=hz,
+                    pattern="wave",
+                    sigma=0.25,
+                ),
+                E("clip(mean(abs(qd)), 0, 3)", 0.2),
+            ],
+            [T("upright", 1.0), T("base_height", 0.3, ratio=1.0, sigma=0.1)]
+            + stay
+            + [T("action_rate", RATE)],
+            note="Main terms: joint_sine over every joint with spread phases, and a reward for moving.",
+        )
         return [v1, v2, v3]
     if group:
         main1 = [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.2)]
@@ -102,54 +140,107 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     else:
         main1 = [T("base_oscillation", 2.0, axis=axis, amplitude=base_amp, frequency_hz=hz)]
         note1 = f"Main term: base_oscillation ({axis}), ±{base_amp:.2g} at {hz:.2g} Hz."
-    focus = f"Focus on {label.lower()} {'joint ' if group else ''}{gerund(verb)}" if label != "Full Body" else (
-        f"Whole-body {gerund(verb)}")
-    v1 = Draft(f"{label} Oscillator" if label != "Full Body" else f"{verb} Oscillator", focus[:MAX_SUMMARY_CHARS], main1,
-               [T("upright", 1.0), T("base_height", 0.3, ratio=1.0, sigma=0.1)] + stay + [T("action_rate", RATE)],
-               note=note1)
+    focus = (
+        f"Focus on {label.lower()} {'joint ' if group else ''}{gerund(verb)}"
+        if label != "Full Body"
+        else (f"Whole-body {gerund(verb)}")
+    )
+    v1 = Draft(
+        f"{label} Oscillator" if label != "Full Body" else f"{verb} Oscillator",
+        focus[:MAX_SUMMARY_CHARS],
+        main1,
+        [T("upright", 1.0), T("base_height", 0.3, ratio=1.0, sigma=0.1)] + stay + [T("action_rate", RATE)],
+        note=note1,
+    )
     main2 = [T("base_oscillation", 1.5, axis=axis, amplitude=base_amp, frequency_hz=hz)]
     if group:
-        main2.append(T("joint_sine", 0.75, group=group, amplitude=0.8 * amp, frequency_hz=hz, pattern="alternate",
-                       sigma=0.25))
-    v2 = Draft(f"{verb} Rhythm", f"Rhythmic body movement: the base {_AXIS_WORD[axis]} at {hz:.2g} Hz, feet planted",
-               main2 + planted, [T("upright", 0.5)] + stay + [T("action_rate", RATE)],
-               note=f"Main term: base_oscillation on {axis}, with the feet kept on the ground.")
+        main2.append(
+            T(
+                "joint_sine",
+                0.75,
+                group=group,
+                amplitude=0.8 * amp,
+                frequency_hz=hz,
+                pattern="alternate",
+                sigma=0.25,
+            )
+        )
+    v2 = Draft(
+        f"{verb} Rhythm",
+        f"Rhythmic body movement: the base {_AXIS_WORD[axis]} at {hz:.2g} Hz, feet planted",
+        main2 + planted,
+        [T("upright", 0.5)] + stay + [T("action_rate", RATE)],
+        note=f"Main term: base_oscillation on {axis}, with the feet kept on the ground.",
+    )
     other = ctx.group("legs", "hip", "all") if ctx.biped else "all"
-    main3 = [T("joint_sine", 1.5, group=other, amplitude=0.6 * amp, frequency_hz=hz, pattern="wave", sigma=0.25)]
+    main3 = [
+        T("joint_sine", 1.5, group=other, amplitude=0.6 * amp, frequency_hz=hz, pattern="wave", sigma=0.25)
+    ]
     if group and group != other:
-        main3.append(T("joint_sine", 0.75, group=group, amplitude=amp, frequency_hz=hz, pattern="wave", sigma=0.25))
+        main3.append(
+            T("joint_sine", 0.75, group=group, amplitude=amp, frequency_hz=hz, pattern="wave", sigma=0.25)
+        )
     motion = f"qd_{group}" if group else "qd"
     main3.append(E(f"clip(mean(abs({motion})), 0, 3)", 0.2))
-    v3 = Draft(f"Full Body {verb}" if label != "Full Body" else f"{verb} Wave",
-               f"Coordinate {'all' if other == 'all' else 'the leg'} joints in a wave while {gerund(verb)}",
-               main3, [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-               note=f"Main terms: joint_sine with spread phases over '{other}', plus a reward for joint speed.")
+    v3 = Draft(
+        f"Full Body {verb}" if label != "Full Body" else f"{verb} Wave",
+        f"Coordinate {'all' if other == 'all' else 'the leg'} joints in a wave while {gerund(verb)}",
+        main3,
+        [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
+        note=f"Main terms: joint_sine with spread phases over '{other}', plus a reward for joint speed.",
+    )
     return [v1, v2, v3]
 
 
-_AXIS_WORD = {"height": "bobbing up and down", "roll": "rocking side to side", "pitch": "rocking nose up and down",
-              "yaw": "twisting left and right"}
+_AXIS_WORD = {
+    "height": "bobbing up and down",
+    "roll": "rocking side to side",
+    "pitch": "rocking nose up and down",
+    "yaw": "twisting left and right",
+}
 
 
 def legged_stomp(ctx: Ctx, _intent: Intent, recipe: Recipe) -> list[Draft]:
     hz = clamp(recipe.params.get("hz", 1.5) * ctx.mods.speed, 0.8, 4.0)
     gait = "walk" if ctx.biped else "trot"
     stay = [T("stay_in_place", 1.0, radius=0.3)]
-    v1 = Draft("Stomp in Place", f"Lift and plant the feet in a {gait} rhythm at {hz:.2g} Hz without travelling",
-               [T("foot_contact_pattern", 1.5, pattern=gait, frequency_hz=hz),
-                E("clip(mean(feet_height) * 10, 0, 1)", 0.5)],
-               [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-               note="Main terms: foot-contact timing and a reward for foot height.")
+    v1 = Draft(
+        "Stomp in Place",
+        f"Lift and plant the feet in a {gait} rhythm at {hz:.2g} Hz without travelling",
+        [
+            T("foot_contact_pattern", 1.5, pattern=gait, frequency_hz=hz),
+            E("clip(mean(feet_height) * 10, 0, 1)", 0.5),
+        ],
+        [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
+        note="Main terms: foot-contact timing and a reward for foot height.",
+    )
     knee = ctx.group("knee", "legs", "all") or "all"
-    v2 = Draft("Knee Pump", f"Pump the knees alternately at {hz:.2g} Hz",
-               [T("joint_sine", 1.5, group=knee, amplitude=0.3 * ctx.mods.size, frequency_hz=hz, pattern="alternate")],
-               [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-               note=f"Main term: joint_sine on {knee}, alternating.")
-    v3 = Draft("Step Beat", "Step to a slower walking beat while the body bobs",
-               [T("foot_contact_pattern", 1.0, pattern="walk", frequency_hz=hz * 0.75),
-                T("base_oscillation", 0.5, axis="height", amplitude=0.02, frequency_hz=hz * 0.75)],
-               [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-               note="Main terms: a four-beat foot-contact pattern and a small height bob.")
+    v2 = Draft(
+        "Knee Pump",
+        f"Pump the knees alternately at {hz:.2g} Hz",
+        [
+            T(
+                "joint_sine",
+                1.5,
+                group=knee,
+                amplitude=0.3 * ctx.mods.size,
+                frequency_hz=hz,
+                pattern="alternate",
+            )
+        ],
+        [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
+        note=f"Main term: joint_sine on {knee}, alternating.",
+    )
+    v3 = Draft(
+        "Step Beat",
+        "Step to a slower walking beat while the body bobs",
+        [
+            T("foot_contact_pattern", 1.0, pattern="walk", frequency_hz=hz * 0.75),
+            T("base_oscillation", 0.5, axis="height", amplitude=0.02, frequency_hz=hz * 0.75),
+        ],
+        [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
+        note="Main terms: a four-beat foot-contact pattern and a small height bob.",
+    )
     return [v1, v2, v3]
 
 
@@ -164,7 +255,9 @@ def legged_posture(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
             ratio, pitch = 0.65, 0.0
         elif intent.key in ("rear_up", "handstand"):
             ratio, pitch = 1.0, (-0.15 if intent.key == "rear_up" else 0.5)
-            ctx.note(f"A humanoid cannot {pose} like a quadruped; aiming at a {'slight lean back' if pitch < 0 else 'forward bend'}.")
+            ctx.note(
+                f"A humanoid cannot {pose} like a quadruped; aiming at a {'slight lean back' if pitch < 0 else 'forward bend'}."
+            )
         elif intent.key in ("bow", "stretch"):
             ratio, pitch = 0.95, 0.45
     if p.get("sided"):
@@ -178,8 +271,10 @@ def legged_posture(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         ratio = max(ratio, 1.05)
     floor = ctx.profile.fall_height_ratio + 0.07
     if ratio < floor:
-        ctx.note(f"{ctx.robot} counts a base below {ctx.profile.fall_height_ratio:.0%} of its standing height as a fall, "
-                 f"so '{pose}' aims at {floor:.0%}.")
+        ctx.note(
+            f"{ctx.robot} counts a base below {ctx.profile.fall_height_ratio:.0%} of its standing height as a fall, "
+            f"so '{pose}' aims at {floor:.0%}."
+        )
         ratio = floor
     ratio = tidy(ratio)
     tilted = abs(roll) > 0.15 or abs(pitch) > 0.15
@@ -189,12 +284,16 @@ def legged_posture(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     posture_w = 2.0 if tilted else 1.0
     up = [] if tilted else [T("upright", 0.5)]
     angles = ", ".join(f"{n} {v:+.2g} rad" for n, v in (("roll", roll), ("pitch", pitch)) if abs(v) > 0.05)
-    v1 = Draft(f"{title} Hold", f"Hold the {pose} pose: base at {ratio:.0%} of standing height"
-               + (f", {angles}" if angles else ""),
-               [T("base_height", 2.0, ratio=ratio, sigma=0.08),
-                T("base_orientation", posture_w, roll=roll, pitch=pitch, sigma=0.25)],
-               up + [T("stay_in_place", 0.5, radius=0.3)] + alive + [T("action_rate", RATE)],
-               note="Main terms: base_height and base_orientation kernels around the target pose.")
+    v1 = Draft(
+        f"{title} Hold",
+        f"Hold the {pose} pose: base at {ratio:.0%} of standing height" + (f", {angles}" if angles else ""),
+        [
+            T("base_height", 2.0, ratio=ratio, sigma=0.08),
+            T("base_orientation", posture_w, roll=roll, pitch=pitch, sigma=0.25),
+        ],
+        up + [T("stay_in_place", 0.5, radius=0.3)] + alive + [T("action_rate", RATE)],
+        note="Main terms: base_height and base_orientation kernels around the target pose.",
+    )
     main2: list[dict[str, Any]] = []
     if ratio < 0.97:
         main2.append(E(f"clip((1 - base_height / standing_height) / {num(1 - ratio)}, -1, 1)", 2.0))
@@ -208,12 +307,23 @@ def legged_posture(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         main2.append(E(f"clip(roll / {num(roll)}, -1, 1)", 1.5))
     if p.get("still"):
         main2.append(E("exp(-norm(qd))", 1.0))
-    v2 = Draft(f"{title} Progress", "Linear progress toward the pose (lower, tilt) so every bit of motion counts"
-               if (lowered or tilted) else "Reward staying at standing height with still joints",
-               main2, up + [T("base_height", 0.5, ratio=ratio, sigma=0.15), T("joint_limits", -0.1),
-                            T("stay_in_place", 0.5, radius=0.3)] + alive + [T("action_rate", RATE)],
-               note="Main terms: clipped linear expressions over base_height / standing_height"
-                    + (" and the base angles." if tilted else "."))
+    v2 = Draft(
+        f"{title} Progress",
+        "Linear progress toward the pose (lower, tilt) so every bit of motion counts"
+        if (lowered or tilted)
+        else "Reward staying at standing height with still joints",
+        main2,
+        up
+        + [
+            T("base_height", 0.5, ratio=ratio, sigma=0.15),
+            T("joint_limits", -0.1),
+            T("stay_in_place", 0.5, radius=0.3),
+        ]
+        + alive
+        + [T("action_rate", RATE)],
+        note="Main terms: clipped linear expressions over base_height / standing_height"
+        + (" and the base angles." if tilted else "."),
+    )
     main3 = [T("base_height", 1.5, ratio=ratio, sigma=0.12)]
     if ctx.feet and quad and intent.key in ("rear_up", "handstand"):
         front = intent.key == "rear_up"
@@ -224,11 +334,15 @@ def legged_posture(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     elif ctx.feet:
         main3.append(E("mean(feet_contact)", 0.5))
     main3.append(T("base_orientation", posture_w, roll=roll, pitch=pitch, sigma=0.35))
-    v3 = Draft(f"{title} Settle", f"Ease into the {pose} pose and settle: wide height target, feet "
-               + ("lifted" if intent.key in ("rear_up", "handstand") and quad else "planted") + ", low energy",
-               main3, [T("stay_in_place", 0.5, radius=0.3), T("energy", -0.002)] + alive
-               + [T("action_rate", 2 * RATE)],
-               note="Main terms: a wide base_height target, foot contacts and an energy penalty for stillness.")
+    v3 = Draft(
+        f"{title} Settle",
+        f"Ease into the {pose} pose and settle: wide height target, feet "
+        + ("lifted" if intent.key in ("rear_up", "handstand") and quad else "planted")
+        + ", low energy",
+        main3,
+        [T("stay_in_place", 0.5, radius=0.3), T("energy", -0.002)] + alive + [T("action_rate", 2 * RATE)],
+        note="Main terms: a wide base_height target, foot contacts and an energy penalty for stillness.",
+    )
     return [v1, v2, v3]
 
 
@@ -239,7 +353,12 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     hz = clamp(p.get("hz", 1.0) * ctx.mods.speed, 0.3, 4.0)
     hold = bool(p.get("hold"))
     verb = title_case(intent.label)
-    if ctx.biped and ctx.ee and (limb == "arm_or_front" or {"arm", "hand"} & set(ctx.parts)) and "leg" not in ctx.parts:
+    if (
+        ctx.biped
+        and ctx.ee
+        and (limb == "arm_or_front" or {"arm", "hand"} & set(ctx.parts))
+        and "leg" not in ctx.parts
+    ):
         return _humanoid_arm(ctx, intent, amp, hz, hold)
     if ctx.biped:
         side = ctx.side("right", "using the right leg")
@@ -255,28 +374,59 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         foot = index_of(ctx.feet, position == "front", side == "left")
         noun = "Paw" if position == "front" else "Hind Leg"
     lift_h = 0.1 if ctx.category == "quadruped" else 0.15
-    v1 = Draft(f"{noun} {verb}", f"Swing the {noun.lower()} ({group}) at {hz:.2g} Hz while the body stays steady",
-               [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.25)],
-               legged_support(ctx, height=1.0, height_w=0.5),
-               note=f"Main term: joint_sine on {group}.")
+    v1 = Draft(
+        f"{noun} {verb}",
+        f"Swing the {noun.lower()} ({group}) at {hz:.2g} Hz while the body stays steady",
+        [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.25)],
+        legged_support(ctx, height=1.0, height_w=0.5),
+        note=f"Main term: joint_sine on {group}.",
+    )
     if foot is not None:
         lift = E(f"clip(feet_height[{foot}] / {num(lift_h)}, 0, 1)", 2.0)
-        v2 = Draft(f"Raised {noun}", f"Lift the {noun.lower()} about {lift_h:.2g} m off the ground and keep balance",
-                   [lift], [T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.3),
-                            T("stay_in_place", 0.5, radius=0.3), T("alive", 0.3), T("action_rate", RATE)],
-                   note=f"Main term: an expression over feet_height[{foot}] ({ctx.feet[foot].split('@')[0]}).")
+        v2 = Draft(
+            f"Raised {noun}",
+            f"Lift the {noun.lower()} about {lift_h:.2g} m off the ground and keep balance",
+            [lift],
+            [
+                T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.3),
+                T("stay_in_place", 0.5, radius=0.3),
+                T("alive", 0.3),
+                T("action_rate", RATE),
+            ],
+            note=f"Main term: an expression over feet_height[{foot}] ({ctx.feet[foot].split('@')[0]}).",
+        )
     else:
-        v2 = Draft(f"Alternating {noun}", f"Alternate the {noun.lower()} joints at {hz:.2g} Hz",
-                   [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="alternate")],
-                   [T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.3), T("stay_in_place", 0.5, radius=0.3),
-                    T("action_rate", RATE)], note=f"Main term: joint_sine on {group}, alternating.")
-    main3 = [T("joint_sine", 1.5, group=group, amplitude=0.8 * amp, frequency_hz=hz * (0.5 if hold else 1.0),
-               pattern="wave", sigma=0.3)]
+        v2 = Draft(
+            f"Alternating {noun}",
+            f"Alternate the {noun.lower()} joints at {hz:.2g} Hz",
+            [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="alternate")],
+            [
+                T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.3),
+                T("stay_in_place", 0.5, radius=0.3),
+                T("action_rate", RATE),
+            ],
+            note=f"Main term: joint_sine on {group}, alternating.",
+        )
+    main3 = [
+        T(
+            "joint_sine",
+            1.5,
+            group=group,
+            amplitude=0.8 * amp,
+            frequency_hz=hz * (0.5 if hold else 1.0),
+            pattern="wave",
+            sigma=0.3,
+        )
+    ]
     if foot is not None:
         main3.append(E(f"clip(feet_height[{foot}] / {num(lift_h)}, 0, 1)", 1.0))
-    v3 = Draft(f"{noun} Circles", f"Move the {noun.lower()} joints in a rolling wave so the {noun.lower()} circles",
-               main3, [T("upright", 0.5), T("stay_in_place", 0.5, radius=0.3), T("action_rate", RATE)],
-               note=f"Main term: joint_sine on {group} with spread phases.")
+    v3 = Draft(
+        f"{noun} Circles",
+        f"Move the {noun.lower()} joints in a rolling wave so the {noun.lower()} circles",
+        main3,
+        [T("upright", 0.5), T("stay_in_place", 0.5, radius=0.3), T("action_rate", RATE)],
+        note=f"Main term: joint_sine on {group} with spread phases.",
+    )
     return [v1, v2, v3]
 
 
@@ -285,36 +435,90 @@ def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float, hold: bool) -
     group = ctx.group(f"{side}_arm", "arms", "all") or "all"
     idx = index_of(ctx.ee, None, side == "left")
     idx = 0 if idx is None else idx
-    support = [T("upright", 1.0), T("base_height", 0.5, ratio=1.0, sigma=0.1), T("stay_in_place", 0.5, radius=0.3),
-               T("alive", 0.5), T("action_rate", RATE)]
+    support = [
+        T("upright", 1.0),
+        T("base_height", 0.5, ratio=1.0, sigma=0.1),
+        T("stay_in_place", 0.5, radius=0.3),
+        T("alive", 0.5),
+        T("action_rate", RATE),
+    ]
     verb = title_case(intent.label)
-    v1 = Draft(f"Arm {verb}", f"Swing the {side} arm ({group}) at {hz:.2g} Hz, legs steady",
-               [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.3)], support,
-               note=f"Main term: joint_sine on {group}.")
-    v2 = Draft(f"Hand Path {verb}", f"Move the {side} hand side to side in front of the body",
-               [T("ee_path", 2.0, shape="line", plane="yz", radius=0.12 * ctx.mods.size, frequency_hz=min(hz, 3.0),
-                  index=idx, sigma=0.1)], support,
-               note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).")
+    v1 = Draft(
+        f"Arm {verb}",
+        f"Swing the {side} arm ({group}) at {hz:.2g} Hz, legs steady",
+        [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.3)],
+        support,
+        note=f"Main term: joint_sine on {group}.",
+    )
+    v2 = Draft(
+        f"Hand Path {verb}",
+        f"Move the {side} hand side to side in front of the body",
+        [
+            T(
+                "ee_path",
+                2.0,
+                shape="line",
+                plane="yz",
+                radius=0.12 * ctx.mods.size,
+                frequency_hz=min(hz, 3.0),
+                index=idx,
+                sigma=0.1,
+            )
+        ],
+        support,
+        note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).",
+    )
     reach = E(f"clip(ee_pos[{idx}, 2] - base_height, -1, 1)", 1.0)
-    v3 = Draft(f"Raised Hand {verb}", f"Raise the {side} hand and move the arm joints in a wave",
-               [reach, T("joint_sine", 1.0, group=group, amplitude=0.6 * amp, frequency_hz=hz, pattern="wave",
-                         sigma=0.3)], support,
-               note="Main terms: hand height above the base, and joint_sine with spread phases.")
+    v3 = Draft(
+        f"Raised Hand {verb}",
+        f"Raise the {side} hand and move the arm joints in a wave",
+        [
+            reach,
+            T(
+                "joint_sine",
+                1.0,
+                group=group,
+                amplitude=0.6 * amp,
+                frequency_hz=hz,
+                pattern="wave",
+                sigma=0.3,
+            ),
+        ],
+        support,
+        note="Main terms: hand height above the base, and joint_sine with spread phases.",
+    )
     return [v1, v2, v3]
 
 
 def legged_default(ctx: Ctx) -> list[Draft]:
     hips = part_group(ctx, "hips") or "all"
-    v1 = Draft("Stand Tall", "A stable, tall stance with level body",
-               [T("base_height", 2.0, ratio=1.0, sigma=0.08), T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.25)],
-               [T("upright", 0.5), T("stay_in_place", 0.5, radius=0.3), T("action_rate", RATE)],
-               note="Main terms: base_height and base_orientation at the standing pose.")
-    v2 = Draft("Gentle Sway", "Stand and sway the body gently from side to side",
-               [T("base_oscillation", 1.5, axis="roll", amplitude=0.08, frequency_hz=0.5)],
-               [T("upright", 1.0), T("stay_in_place", 0.5, radius=0.3), T("action_rate", RATE)],
-               note="Main term: a slow, small base_oscillation (roll).")
-    v3 = Draft("Easy Rhythm", f"Stand and move the {hips} joints in a slow, small rhythm",
-               [T("joint_sine", 1.5, group=hips, amplitude=0.1, frequency_hz=0.8, pattern="sync")],
-               [T("upright", 1.0), T("base_height", 0.5, ratio=1.0, sigma=0.1), T("stay_in_place", 0.5, radius=0.3),
-                T("action_rate", RATE)], note=f"Main term: a gentle joint_sine on {hips}.")
+    v1 = Draft(
+        "Stand Tall",
+        "A stable, tall stance with level body",
+        [
+            T("base_height", 2.0, ratio=1.0, sigma=0.08),
+            T("base_orientation", 1.0, roll=0.0, pitch=0.0, sigma=0.25),
+        ],
+        [T("upright", 0.5), T("stay_in_place", 0.5, radius=0.3), T("action_rate", RATE)],
+        note="Main terms: base_height and base_orientation at the standing pose.",
+    )
+    v2 = Draft(
+        "Gentle Sway",
+        "Stand and sway the body gently from side to side",
+        [T("base_oscillation", 1.5, axis="roll", amplitude=0.08, frequency_hz=0.5)],
+        [T("upright", 1.0), T("stay_in_place", 0.5, radius=0.3), T("action_rate", RATE)],
+        note="Main term: a slow, small base_oscillation (roll).",
+    )
+    v3 = Draft(
+        "Easy Rhythm",
+        f"Stand and move the {hips} joints in a slow, small rhythm",
+        [T("joint_sine", 1.5, group=hips, amplitude=0.1, frequency_hz=0.8, pattern="sync")],
+        [
+            T("upright", 1.0),
+            T("base_height", 0.5, ratio=1.0, sigma=0.1),
+            T("stay_in_place", 0.5, radius=0.3),
+            T("action_rate", RATE),
+        ],
+        note=f"Main term: a gentle joint_sine on {hips}.",
+    )
     return [v1, v2, v3]

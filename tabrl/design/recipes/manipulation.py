@@ -7,7 +7,6 @@ Sizes follow the robot: fingertips move centimetres, arms decimetres.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from tabrl.design.drafting import (
@@ -59,15 +58,21 @@ def _manip_groups(ctx: Ctx) -> tuple[str, str]:
 
 def _manip_support(ctx: Ctx) -> list[dict[str, Any]]:
     if ctx.biped:
-        return [T("upright", 1.0), T("base_height", 0.5, ratio=1.0, sigma=0.1), T("stay_in_place", 0.5, radius=0.3),
-                T("alive", 0.5), T("action_rate", RATE)]
+        return [
+            T("upright", 1.0),
+            T("base_height", 0.5, ratio=1.0, sigma=0.1),
+            T("stay_in_place", 0.5, radius=0.3),
+            T("alive", 0.5),
+            T("action_rate", RATE),
+        ]
     return [T("action_rate", RATE), T("joint_limits", -0.1)]
 
 
 def _planar(ctx: Ctx) -> str | None:
     """Planar dm_control robots move in one plane only."""
     return {"reacher": "xy", "point_mass": "xy", "finger": "xz", "acrobot": "xz", "ball_in_cup": "xz"}.get(
-        ctx.profile.robot)
+        ctx.profile.robot
+    )
 
 
 def manip_path(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
@@ -78,7 +83,9 @@ def manip_path(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     if ctx.mods.axis == "lateral" and shape == "line":
         p = {**p, "plane": "yz"}
     if not ctx.ee:
-        return manip_rhythm(ctx, intent, Recipe("rhythm", {"part": "all", "amp": 0.4, "hz": 0.8, "pattern": "wave"}))
+        return manip_rhythm(
+            ctx, intent, Recipe("rhythm", {"part": "all", "amp": 0.4, "hz": 0.8, "pattern": "wave"})
+        )
     idx = _manip_ee(ctx)
     r = clamp(_manip_scale(ctx) * ctx.mods.size, 0.01, 0.6)
     hz = clamp(p.get("hz", 0.5) * ctx.mods.speed, 0.1, 3.0)
@@ -97,40 +104,111 @@ def manip_path(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     support = _manip_support(ctx)
     ee_name = ctx.ee[idx]
     if p.get("vertical"):
-        v1 = Draft("Elevation Rhythm", f"Move the {ee_name} up and down by swinging the {small} joints",
-                   [T("joint_sine", 2.0, group=small, amplitude=0.35 * ctx.mods.size, frequency_hz=hz * 2,
-                      pattern="sync")], support, note=f"Main term: joint_sine on {small}.")
+        v1 = Draft(
+            "Elevation Rhythm",
+            f"Move the {ee_name} up and down by swinging the {small} joints",
+            [
+                T(
+                    "joint_sine",
+                    2.0,
+                    group=small,
+                    amplitude=0.35 * ctx.mods.size,
+                    frequency_hz=hz * 2,
+                    pattern="sync",
+                )
+            ],
+            support,
+            note=f"Main term: joint_sine on {small}.",
+        )
     else:
-        what = (f"Sweep {ee_name} back and forth along a {2 * r * 100:.0f} cm line" if shape == "line" else
-                f"Trace a {r * 100:.0f} cm {shape.replace('8', ' eight')} with {ee_name}")
-        v1 = Draft(f"{name} Tracer", f"{what} in the {plane1} plane at {hz:.2g} cycles/s",
-                   [T("ee_path", 3.0, shape=shape, plane=plane1, radius=r, frequency_hz=hz, index=idx,
-                      sigma=max(0.01, 0.5 * r))], support,
-                   note=f"Main term: ee_path ({shape}) for end effector {idx} ({ee_name}); the path starts where the "
-                        "end effector starts.")
-    v2 = Draft(f"{name} Joint Rhythm", f"Phase-shifted sines on {big} and {small} sweep the end effector around",
-               [T("joint_sine", 2.0, group=big, amplitude=0.35 * ctx.mods.size, frequency_hz=hz, pattern="wave",
-                  sigma=0.3),
-                T("joint_sine", 0.75, group=small, amplitude=0.25 * ctx.mods.size, frequency_hz=hz, pattern="sync",
-                  sigma=0.3)], support,
-               note=f"Main terms: joint_sine on {big} (spread phases) and {small}.")
+        what = (
+            f"Sweep {ee_name} back and forth along a {2 * r * 100:.0f} cm line"
+            if shape == "line"
+            else f"Trace a {r * 100:.0f} cm {shape.replace('8', ' eight')} with {ee_name}"
+        )
+        v1 = Draft(
+            f"{name} Tracer",
+            f"{what} in the {plane1} plane at {hz:.2g} cycles/s",
+            [
+                T(
+                    "ee_path",
+                    3.0,
+                    shape=shape,
+                    plane=plane1,
+                    radius=r,
+                    frequency_hz=hz,
+                    index=idx,
+                    sigma=max(0.01, 0.5 * r),
+                )
+            ],
+            support,
+            note=f"Main term: ee_path ({shape}) for end effector {idx} ({ee_name}); the path starts where the "
+            "end effector starts.",
+        )
+    v2 = Draft(
+        f"{name} Joint Rhythm",
+        f"Phase-shifted sines on {big} and {small} sweep the end effector around",
+        [
+            T(
+                "joint_sine",
+                2.0,
+                group=big,
+                amplitude=0.35 * ctx.mods.size,
+                frequency_hz=hz,
+                pattern="wave",
+                sigma=0.3,
+            ),
+            T(
+                "joint_sine",
+                0.75,
+                group=small,
+                amplitude=0.25 * ctx.mods.size,
+                frequency_hz=hz,
+                pattern="sync",
+                sigma=0.3,
+            ),
+        ],
+        support,
+        note=f"Main terms: joint_sine on {big} (spread phases) and {small}.",
+    )
     shape3 = "circle" if p.get("vertical") else shape
-    v3 = Draft(f"Smooth {name} {'Sweep' if shape3 == 'line' else 'Orbit'}", f"A smaller, slower {shape3} in the {plane2} plane, rewarded for moving smoothly",
-               [T("ee_path", 2.0, shape=shape3, plane=plane2, radius=0.7 * r, frequency_hz=0.8 * hz, index=idx,
-                  sigma=max(0.015, 0.7 * r)),
-                E("clip(norm(qd), 0, 2)", 0.2)],
-               [T("energy", -0.001)] + support,
-               note="Main terms: ee_path in a second plane, a small reward for joint speed, an energy penalty.")
+    v3 = Draft(
+        f"Smooth {name} {'Sweep' if shape3 == 'line' else 'Orbit'}",
+        f"A smaller, slower {shape3} in the {plane2} plane, rewarded for moving smoothly",
+        [
+            T(
+                "ee_path",
+                2.0,
+                shape=shape3,
+                plane=plane2,
+                radius=0.7 * r,
+                frequency_hz=0.8 * hz,
+                index=idx,
+                sigma=max(0.015, 0.7 * r),
+            ),
+            E("clip(norm(qd), 0, 2)", 0.2),
+        ],
+        [T("energy", -0.001)] + support,
+        note="Main terms: ee_path in a second plane, a small reward for joint speed, an energy penalty.",
+    )
     return [v1, v2, v3]
 
 
 def manip_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     p = recipe.params
-    part = next((q for q in ctx.parts if q in ("wrist", "fingers", "elbow", "shoulder", "thumb", "index", "all")),
-                p.get("part", "wrist"))
-    table = {"wrist": ("wrist", "elbow", "arm"), "fingers": ("fingers", "non_thumb", "knuckles"),
-             "elbow": ("elbow", "elbows"), "shoulder": ("shoulder", "shoulders"), "thumb": ("thumb",),
-             "index": ("index",), "all": ("all",)}
+    part = next(
+        (q for q in ctx.parts if q in ("wrist", "fingers", "elbow", "shoulder", "thumb", "index", "all")),
+        p.get("part", "wrist"),
+    )
+    table = {
+        "wrist": ("wrist", "elbow", "arm"),
+        "fingers": ("fingers", "non_thumb", "knuckles"),
+        "elbow": ("elbow", "elbows"),
+        "shoulder": ("shoulder", "shoulders"),
+        "thumb": ("thumb",),
+        "index": ("index",),
+        "all": ("all",),
+    }
     group = ctx.group(*table.get(part, ()), "all") or "all"
     amp = clamp(p.get("amp", 0.3) * ctx.mods.size, 0.05, 1.0)
     hz = clamp(p.get("hz", 1.0) * ctx.mods.speed, 0.2, 5.0)
@@ -138,28 +216,64 @@ def manip_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     verb = title_case(intent.label)
     label = PART_LABEL.get(part, part.title()) if group != "all" else "Joint"
     support = _manip_support(ctx)
-    v1 = Draft(f"{label} {verb}", f"{verb} the {group} joints: ±{amp:.2g} rad at {hz:.2g} Hz",
-               [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern=pattern, sigma=0.25)],
-               support, note=f"Main term: joint_sine on {group}.")
+    v1 = Draft(
+        f"{label} {verb}",
+        f"{verb} the {group} joints: ±{amp:.2g} rad at {hz:.2g} Hz",
+        [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern=pattern, sigma=0.25)],
+        support,
+        note=f"Main term: joint_sine on {group}.",
+    )
     big, small = _manip_groups(ctx)
     alt = next((g for g in (small, big, "all") if g != group), "all")
     if ctx.ee:
         idx = _manip_ee(ctx)
         r = clamp(_manip_scale(ctx) * 0.6 * ctx.mods.size, 0.01, 0.5)
-        main2 = [T("ee_path", 1.5, shape="line", plane=_planar(ctx) or "yz", radius=r, frequency_hz=min(hz, 3.0),
-                   index=idx, sigma=max(0.01, 0.6 * r)),
-                 T("joint_sine", 0.5, group=alt, amplitude=0.6 * amp, frequency_hz=hz, pattern="alternate")]
-        v2 = Draft(f"{verb} Sweep", f"Sweep {ctx.ee[idx]} back and forth in time with the {verb.lower()}", main2, support,
-                   note=f"Main terms: ee_path (line) for {ctx.ee[idx]} and joint_sine on {alt}.")
+        main2 = [
+            T(
+                "ee_path",
+                1.5,
+                shape="line",
+                plane=_planar(ctx) or "yz",
+                radius=r,
+                frequency_hz=min(hz, 3.0),
+                index=idx,
+                sigma=max(0.01, 0.6 * r),
+            ),
+            T("joint_sine", 0.5, group=alt, amplitude=0.6 * amp, frequency_hz=hz, pattern="alternate"),
+        ]
+        v2 = Draft(
+            f"{verb} Sweep",
+            f"Sweep {ctx.ee[idx]} back and forth in time with the {verb.lower()}",
+            main2,
+            support,
+            note=f"Main terms: ee_path (line) for {ctx.ee[idx]} and joint_sine on {alt}.",
+        )
     else:
-        v2 = Draft(f"Alternating {verb}", f"Alternate the {alt} joints at {hz:.2g} Hz",
-                   [T("joint_sine", 2.0, group=alt, amplitude=amp, frequency_hz=hz, pattern="alternate")], support,
-                   note=f"Main term: joint_sine on {alt}, alternating.")
-    v3 = Draft(f"Whole {'Hand' if ctx.category == 'hand' else 'Arm'} {verb}",
-               f"All joints {verb.lower()} in a travelling wave, rewarded for lively motion",
-               [T("joint_sine", 1.5, group="all", amplitude=0.5 * amp, frequency_hz=hz, pattern="wave", sigma=0.3),
-                E("clip(mean(abs(qd)), 0, 3)", 0.2)], [T("energy", -0.0005)] + support,
-               note="Main terms: joint_sine over every joint with spread phases, and a reward for joint speed.")
+        v2 = Draft(
+            f"Alternating {verb}",
+            f"Alternate the {alt} joints at {hz:.2g} Hz",
+            [T("joint_sine", 2.0, group=alt, amplitude=amp, frequency_hz=hz, pattern="alternate")],
+            support,
+            note=f"Main term: joint_sine on {alt}, alternating.",
+        )
+    v3 = Draft(
+        f"Whole {'Hand' if ctx.category == 'hand' else 'Arm'} {verb}",
+        f"All joints {verb.lower()} in a travelling wave, rewarded for lively motion",
+        [
+            T(
+                "joint_sine",
+                1.5,
+                group="all",
+                amplitude=0.5 * amp,
+                frequency_hz=hz,
+                pattern="wave",
+                sigma=0.3,
+            ),
+            E("clip(mean(abs(qd)), 0, 3)", 0.2),
+        ],
+        [T("energy", -0.0005)] + support,
+        note="Main terms: joint_sine over every joint with spread phases, and a reward for joint speed.",
+    )
     return [v1, v2, v3]
 
 
@@ -172,18 +286,40 @@ def manip_twist(ctx: Ctx, _intent: Intent, recipe: Recipe) -> list[Draft]:
     base = ctx.group("base_rotation", "shoulder", "knuckles", "all") or "all"
     support = _manip_support(ctx)
     spin_group = base if base != "all" else wrist
-    v1 = Draft("Wrist Twist", f"Twist the {wrist} joints back and forth (±{amp:.2g} rad)",
-               [T("joint_sine", 2.0, group=wrist, amplitude=amp, frequency_hz=hz, pattern="sync")], support,
-               note=f"Main term: joint_sine on {wrist}.")
-    v2 = Draft("Base Swivel", f"Swivel the {base} joints left and right",
-               [T("joint_sine", 2.0, group=base, amplitude=amp, frequency_hz=hz * 0.75, pattern="sync"),
-                T("joint_sine", 0.5, group=wrist, amplitude=0.5 * amp, frequency_hz=hz * 0.75, pattern="alternate")],
-               support, note=f"Main terms: joint_sine on {base} and a counter-motion of {wrist}.")
+    v1 = Draft(
+        "Wrist Twist",
+        f"Twist the {wrist} joints back and forth (±{amp:.2g} rad)",
+        [T("joint_sine", 2.0, group=wrist, amplitude=amp, frequency_hz=hz, pattern="sync")],
+        support,
+        note=f"Main term: joint_sine on {wrist}.",
+    )
+    v2 = Draft(
+        "Base Swivel",
+        f"Swivel the {base} joints left and right",
+        [
+            T("joint_sine", 2.0, group=base, amplitude=amp, frequency_hz=hz * 0.75, pattern="sync"),
+            T(
+                "joint_sine",
+                0.5,
+                group=wrist,
+                amplitude=0.5 * amp,
+                frequency_hz=hz * 0.75,
+                pattern="alternate",
+            ),
+        ],
+        support,
+        note=f"Main terms: joint_sine on {base} and a counter-motion of {wrist}.",
+    )
     what = "Keep turning" if p.get("spin") else "Turn"
-    v3 = Draft("Rotation Drive", f"{what} the {spin_group} joints {'counter-clockwise' if sign > 0 else 'clockwise'}",
-               [E(f"clip({num(sign)} * mean(qd_{spin_group}), -3, 3)", 1.0)] if spin_group != "all"
-               else [E(f"clip({num(sign)} * mean(qd), -3, 3)", 1.0)],
-               [T("energy", -0.0005)] + support, note="Main term: an expression over joint velocity.")
+    v3 = Draft(
+        "Rotation Drive",
+        f"{what} the {spin_group} joints {'counter-clockwise' if sign > 0 else 'clockwise'}",
+        [E(f"clip({num(sign)} * mean(qd_{spin_group}), -3, 3)", 1.0)]
+        if spin_group != "all"
+        else [E(f"clip({num(sign)} * mean(qd), -3, 3)", 1.0)],
+        [T("energy", -0.0005)] + support,
+        note="Main term: an expression over joint velocity.",
+    )
     return [v1, v2, v3]
 
 
@@ -193,24 +329,53 @@ def manip_swing(ctx: Ctx, _intent: Intent, recipe: Recipe) -> list[Draft]:
     base = ctx.group("base_rotation", "shoulder", "knuckles", "all") or "all"
     big, small = _manip_groups(ctx)
     support = _manip_support(ctx)
-    v1 = Draft("Pendulum Swing", f"Swing the {base} joints side to side (±{amp:.2g} rad)",
-               [T("joint_sine", 2.0, group=base, amplitude=amp, frequency_hz=hz, pattern="sync")], support,
-               note=f"Main term: joint_sine on {base}.")
+    v1 = Draft(
+        "Pendulum Swing",
+        f"Swing the {base} joints side to side (±{amp:.2g} rad)",
+        [T("joint_sine", 2.0, group=base, amplitude=amp, frequency_hz=hz, pattern="sync")],
+        support,
+        note=f"Main term: joint_sine on {base}.",
+    )
     if ctx.ee:
         idx = _manip_ee(ctx)
         r = clamp(_manip_scale(ctx) * 1.6 * ctx.mods.size, 0.01, 0.6)
-        v2 = Draft("Wide Arc", f"Sweep {ctx.ee[idx]} along a wide horizontal line",
-                   [T("ee_path", 2.0, shape="line", plane=_planar(ctx) or "xy", radius=r, frequency_hz=hz, index=idx,
-                      sigma=max(0.015, 0.5 * r))], support, note="Main term: ee_path (line), wide and slow.")
+        v2 = Draft(
+            "Wide Arc",
+            f"Sweep {ctx.ee[idx]} along a wide horizontal line",
+            [
+                T(
+                    "ee_path",
+                    2.0,
+                    shape="line",
+                    plane=_planar(ctx) or "xy",
+                    radius=r,
+                    frequency_hz=hz,
+                    index=idx,
+                    sigma=max(0.015, 0.5 * r),
+                )
+            ],
+            support,
+            note="Main term: ee_path (line), wide and slow.",
+        )
     else:
-        v2 = Draft("Alternating Swing", f"Alternate the {small} joints",
-                   [T("joint_sine", 2.0, group=small, amplitude=amp, frequency_hz=hz, pattern="alternate")], support,
-                   note=f"Main term: joint_sine on {small}.")
-    v3 = Draft("Whip Swing", f"The {big} and {small} joints swing together with a phase lag, like a whip",
-               [T("joint_sine", 1.5, group=big, amplitude=0.7 * amp, frequency_hz=hz, pattern="wave"),
-                T("joint_sine", 0.75, group=small, amplitude=0.5 * amp, frequency_hz=hz, pattern="wave"),
-                E("clip(mean(abs(qd)), 0, 3)", 0.2)], support,
-               note="Main terms: joint_sine on two groups and a reward for joint speed.")
+        v2 = Draft(
+            "Alternating Swing",
+            f"Alternate the {small} joints",
+            [T("joint_sine", 2.0, group=small, amplitude=amp, frequency_hz=hz, pattern="alternate")],
+            support,
+            note=f"Main term: joint_sine on {small}.",
+        )
+    v3 = Draft(
+        "Whip Swing",
+        f"The {big} and {small} joints swing together with a phase lag, like a whip",
+        [
+            T("joint_sine", 1.5, group=big, amplitude=0.7 * amp, frequency_hz=hz, pattern="wave"),
+            T("joint_sine", 0.75, group=small, amplitude=0.5 * amp, frequency_hz=hz, pattern="wave"),
+            E("clip(mean(abs(qd)), 0, 3)", 0.2),
+        ],
+        support,
+        note="Main terms: joint_sine on two groups and a reward for joint speed.",
+    )
     return [v1, v2, v3]
 
 
@@ -236,32 +401,66 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     else:
         k = "xyz".index(axis)
         coord = f"ee_pos[{idx}, {k}]"
-        where = {("x", 1): "forward", ("x", -1): "backward", ("y", 1): "to the left", ("y", -1): "to the right",
-                 ("z", 1): "up high", ("z", -1): "down low"}[(axis, sign)]
+        where = {
+            ("x", 1): "forward",
+            ("x", -1): "backward",
+            ("y", 1): "to the left",
+            ("y", -1): "to the right",
+            ("z", 1): "up high",
+            ("z", -1): "down low",
+        }[(axis, sign)]
     scale = 0.1 if ctx.category == "hand" else 1.0
     reach = E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 2.0)
     # A pose prior toward the goal (solved on the compiled robot): arms with small action scales
     # cannot get far by a residual alone.
-    goal = {"index": idx, "axis": axis, "sign": sign, "distance": clamp(0.25 * ctx.mods.size * scale, 0.02, 0.4)} \
-        if axis in ("x", "y", "z") else None
-    v1 = Draft(f"{title_case(intent.label)} Drive", f"Move {ctx.ee[idx]} {where}: reward grows with the distance",
-               [reach], support, note=f"Main term: an expression over {coord}.", reach=goal)
+    goal = (
+        {"index": idx, "axis": axis, "sign": sign, "distance": clamp(0.25 * ctx.mods.size * scale, 0.02, 0.4)}
+        if axis in ("x", "y", "z")
+        else None
+    )
+    v1 = Draft(
+        f"{title_case(intent.label)} Drive",
+        f"Move {ctx.ee[idx]} {where}: reward grows with the distance",
+        [reach],
+        support,
+        note=f"Main term: an expression over {coord}.",
+        reach=goal,
+    )
     plane = _planar(ctx) or ("yz" if axis == "y" else "xz" if axis in ("x", "far") else "xz")
     r = clamp(_manip_scale(ctx) * ctx.mods.size, 0.01, 0.5)
     big, small = _manip_groups(ctx)
     if axis == "z":
-        main2 = [T("joint_sine", 1.0, group=big, amplitude=0.3, frequency_hz=0.4, pattern="sync"),
-                 E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 1.0)]
+        main2 = [
+            T("joint_sine", 1.0, group=big, amplitude=0.3, frequency_hz=0.4, pattern="sync"),
+            E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 1.0),
+        ]
         note2 = f"Main terms: a slow joint_sine on {big} and the height expression."
     else:
-        main2 = [T("ee_path", 2.0, shape="line", plane=plane, radius=r, frequency_hz=0.3, index=idx,
-                   sigma=max(0.01, 0.6 * r)), E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 0.5)]
+        main2 = [
+            T(
+                "ee_path",
+                2.0,
+                shape="line",
+                plane=plane,
+                radius=r,
+                frequency_hz=0.3,
+                index=idx,
+                sigma=max(0.01, 0.6 * r),
+            ),
+            E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 0.5),
+        ]
         note2 = "Main terms: ee_path (line) out and back, and the reach expression."
-    v2 = Draft("Reach and Return", f"Reach {where} and back again in a slow rhythm", main2, support, note=note2)
-    v3 = Draft("Gentle Reach", f"Reach {where} smoothly, paying for energy and fast joints",
-               [E(f"clip({num(sign / scale)} * {coord}, -1, 1)", 1.5), E("exp(-norm(qd))", 0.5)],
-               [T("energy", -0.001)] + support, note="Main terms: a capped reach expression and a smoothness bonus.",
-               reach=goal)
+    v2 = Draft(
+        "Reach and Return", f"Reach {where} and back again in a slow rhythm", main2, support, note=note2
+    )
+    v3 = Draft(
+        "Gentle Reach",
+        f"Reach {where} smoothly, paying for energy and fast joints",
+        [E(f"clip({num(sign / scale)} * {coord}, -1, 1)", 1.5), E("exp(-norm(qd))", 0.5)],
+        [T("energy", -0.001)] + support,
+        note="Main terms: a capped reach expression and a smoothness bonus.",
+        reach=goal,
+    )
     return [v1, v2, v3]
 
 
@@ -280,20 +479,38 @@ def manip_grip(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         target = 0.0 if close else 0.04
         arm = ctx.group("arm", "all") or "all"
         word = "Close" if close else "Open"
-        v1 = Draft(f"{word} Gripper", f"{word} the gripper and hold the arm steady",
-                   [T("joint_pose", 2.0, group=gripper, targets=[target], sigma=0.01),
-                    T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5)], support,
-                   note="Main term: joint_pose on the gripper finger.")
-        v2 = Draft(f"Reach Down and {word}", f"Lower the gripper toward the table and {word.lower()} it",
-                   [T("joint_pose", 1.5, group=gripper, targets=[target], sigma=0.01),
-                    E("clip(-ee_pos[0, 2], -1, 0)", 1.0)], support,
-                   note="Main terms: the gripper pose and an expression lowering the end effector.")
-        v3 = Draft(f"Gentle {word}", f"{word} the gripper slowly with little energy",
-                   [T("joint_pose", 1.5, group=gripper, targets=[target], sigma=0.02), E("exp(-norm(qd))", 0.5)],
-                   [T("energy", -0.001)] + support, note="Main terms: a wider gripper pose target and a stillness bonus.")
+        v1 = Draft(
+            f"{word} Gripper",
+            f"{word} the gripper and hold the arm steady",
+            [
+                T("joint_pose", 2.0, group=gripper, targets=[target], sigma=0.01),
+                T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5),
+            ],
+            support,
+            note="Main term: joint_pose on the gripper finger.",
+        )
+        v2 = Draft(
+            f"Reach Down and {word}",
+            f"Lower the gripper toward the table and {word.lower()} it",
+            [
+                T("joint_pose", 1.5, group=gripper, targets=[target], sigma=0.01),
+                E("clip(-ee_pos[0, 2], -1, 0)", 1.0),
+            ],
+            support,
+            note="Main terms: the gripper pose and an expression lowering the end effector.",
+        )
+        v3 = Draft(
+            f"Gentle {word}",
+            f"{word} the gripper slowly with little energy",
+            [T("joint_pose", 1.5, group=gripper, targets=[target], sigma=0.02), E("exp(-norm(qd))", 0.5)],
+            [T("energy", -0.001)] + support,
+            note="Main terms: a wider gripper pose target and a stillness bonus.",
+        )
         return [v1, v2, v3]
-    ctx.note(f"{ctx.robot} has no gripper or fingers: '{intent.label.lower()}' becomes a reach "
-             + ("down toward the table." if close else "up and out."))
+    ctx.note(
+        f"{ctx.robot} has no gripper or fingers: '{intent.label.lower()}' becomes a reach "
+        + ("down toward the table." if close else "up and out.")
+    )
     return manip_reach(ctx, intent, Recipe("reach", {"axis": "z", "sign": -1 if close else 1}))
 
 
@@ -306,27 +523,62 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
         if not fingers or not knuckles:
             return []
         n = len(ctx.profile.groups[fingers])
-        flex = [0.0 if i % 4 == 0 else 1.0 for i in range(n)]  # each finger: abduction, then three flexing joints
+        flex = [
+            0.0 if i % 4 == 0 else 1.0 for i in range(n)
+        ]  # each finger: abduction, then three flexing joints
         mid, amp = 0.6, clamp(0.5 * ctx.mods.size, 0.2, 0.55)
         target = f"({mid:g} + {amp:g} * sin({w} * t))"
-        prior = {"parts": [{"group": fingers, "offset": mid, "amplitude": amp, "frequency_hz": hz, "phase": 0.0,
-                            "joint_scale": flex}], "residual": 0.5, "other_residual": 0.5}
+        prior = {
+            "parts": [
+                {
+                    "group": fingers,
+                    "offset": mid,
+                    "amplitude": amp,
+                    "frequency_hz": hz,
+                    "phase": 0.0,
+                    "joint_scale": flex,
+                }
+            ],
+            "residual": 0.5,
+            "other_residual": 0.5,
+        }
         check = f"{knuckles}_amplitude >= {0.5 * amp:.2g} and {knuckles}_frequency >= {0.5 * hz:.2g}"
         track = E(f"exp(-mean(square(q_{knuckles} - {target})) / 0.08)", 2.0)
         speed = E(f"clip(mean(abs(qd_{knuckles})), 0, 2)", 0.5)
         return [
-            Draft("Open-Close Rhythm", f"Curl and open the fingers together, {hz:.2g} times a second",
-                  [track], support, motion=prior, success=check,
-                  note=f"Main term: an expression tracking the knuckles through {mid:g} ± {amp:g} rad."),
-            Draft("Grip Pulse", "Pulse the fingers closed and open: reward finger speed around a half-closed hand",
-                  [speed, T("joint_pose", 0.5, group=knuckles, offset=mid, sigma=0.6)], support, motion=prior,
-                  success=check, note="Main terms: knuckle speed and a loose half-closed pose."),
-            Draft("Slow Clench", "Clench and release slowly, thumb relaxed",
-                  [E(f"exp(-mean(square(q_{knuckles} - ({mid:g} + {amp:g} * sin({2 * math.pi * hz * 0.6:.4g} * t))))"
-                     " / 0.12)", 2.0)], [T("energy", -0.0005)] + support,
-                  motion={**prior, "parts": [{**prior["parts"][0], "frequency_hz": round(hz * 0.6, 3)}]},
-                  success=f"{knuckles}_amplitude >= {0.5 * amp:.2g}",
-                  note="Main term: a slower tracking expression with low energy."),
+            Draft(
+                "Open-Close Rhythm",
+                f"Curl and open the fingers together, {hz:.2g} times a second",
+                [track],
+                support,
+                motion=prior,
+                success=check,
+                note=f"Main term: an expression tracking the knuckles through {mid:g} ± {amp:g} rad.",
+            ),
+            Draft(
+                "Grip Pulse",
+                "Pulse the fingers closed and open: reward finger speed around a half-closed hand",
+                [speed, T("joint_pose", 0.5, group=knuckles, offset=mid, sigma=0.6)],
+                support,
+                motion=prior,
+                success=check,
+                note="Main terms: knuckle speed and a loose half-closed pose.",
+            ),
+            Draft(
+                "Slow Clench",
+                "Clench and release slowly, thumb relaxed",
+                [
+                    E(
+                        f"exp(-mean(square(q_{knuckles} - ({mid:g} + {amp:g} * sin({2 * math.pi * hz * 0.6:.4g} * t))))"
+                        " / 0.12)",
+                        2.0,
+                    )
+                ],
+                [T("energy", -0.0005)] + support,
+                motion={**prior, "parts": [{**prior["parts"][0], "frequency_hz": round(hz * 0.6, 3)}]},
+                success=f"{knuckles}_amplitude >= {0.5 * amp:.2g}",
+                note="Main term: a slower tracking expression with low energy.",
+            ),
         ]
     gripper = ctx.group("gripper")
     if not gripper:
@@ -334,28 +586,58 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
     lo, hi = 0.0, 0.04  # a parallel gripper's finger travel (m), open at the default pose
     mid, amp = -(hi - lo) / 2, 0.45 * (hi - lo)
     target = f"({mid:g} + {amp:g} * sin({w} * t))"
-    prior = {"parts": [{"group": gripper, "offset": mid, "amplitude": amp, "frequency_hz": hz}], "residual": 0.5,
-             "other_residual": 0.5}
+    prior = {
+        "parts": [{"group": gripper, "offset": mid, "amplitude": amp, "frequency_hz": hz}],
+        "residual": 0.5,
+        "other_residual": 0.5,
+    }
     check = f"{gripper}_amplitude >= {0.5 * amp:.2g} and {gripper}_frequency >= {0.5 * hz:.2g}"
     arm = ctx.group("arm", "all") or "all"
     return [
-        Draft("Open-Close Rhythm", f"Open and close the gripper {hz:.2g} times a second, arm steady",
-              [E(f"exp(-square(q_{gripper}[0] - {target}) / 0.0001)", 2.0),
-               T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5)], support, motion=prior, success=check,
-              note="Main term: an expression tracking the finger width through its travel."),
-        Draft("Gripper Pulse", "Keep the gripper fingers moving open and shut",
-              [E(f"clip(abs(qd_{gripper}[0]) * 20, 0, 1)", 1.5), T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5)],
-              support, motion=prior, success=check, note="Main term: finger speed."),
-        Draft("Slow Open-Close", "Open and close slowly with little energy",
-              [E(f"exp(-square(q_{gripper}[0] - ({mid:g} + {amp:g} * sin({2 * math.pi * hz * 0.6:.4g} * t))) / 0.0002)",
-                 2.0)], [T("energy", -0.001)] + support,
-              motion={**prior, "parts": [{**prior["parts"][0], "frequency_hz": round(hz * 0.6, 3)}]},
-              success=f"{gripper}_amplitude >= {0.5 * amp:.2g}", note="Main term: a slower tracking expression."),
+        Draft(
+            "Open-Close Rhythm",
+            f"Open and close the gripper {hz:.2g} times a second, arm steady",
+            [
+                E(f"exp(-square(q_{gripper}[0] - {target}) / 0.0001)", 2.0),
+                T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5),
+            ],
+            support,
+            motion=prior,
+            success=check,
+            note="Main term: an expression tracking the finger width through its travel.",
+        ),
+        Draft(
+            "Gripper Pulse",
+            "Keep the gripper fingers moving open and shut",
+            [
+                E(f"clip(abs(qd_{gripper}[0]) * 20, 0, 1)", 1.5),
+                T("joint_pose", 0.5, group=arm, offset=0.0, sigma=0.5),
+            ],
+            support,
+            motion=prior,
+            success=check,
+            note="Main term: finger speed.",
+        ),
+        Draft(
+            "Slow Open-Close",
+            "Open and close slowly with little energy",
+            [
+                E(
+                    f"exp(-square(q_{gripper}[0] - ({mid:g} + {amp:g} * sin({2 * math.pi * hz * 0.6:.4g} * t))) / 0.0002)",
+                    2.0,
+                )
+            ],
+            [T("energy", -0.001)] + support,
+            motion={**prior, "parts": [{**prior["parts"][0], "frequency_hz": round(hz * 0.6, 3)}]},
+            success=f"{gripper}_amplitude >= {0.5 * amp:.2g}",
+            note="Main term: a slower tracking expression.",
+        ),
     ]
 
 
-def _hand_grip(ctx: Ctx, intent: Intent, p: dict[str, Any], close: bool,
-               support: list[dict[str, Any]]) -> list[Draft]:
+def _hand_grip(
+    ctx: Ctx, intent: Intent, p: dict[str, Any], close: bool, support: list[dict[str, Any]]
+) -> list[Draft]:
     fingers = ctx.group("non_thumb", "fingers", "all") or "all"
     thumb = ctx.group("thumb")
     knuckles = ctx.group("knuckles", "fingers", "all") or "all"
@@ -364,75 +646,152 @@ def _hand_grip(ctx: Ctx, intent: Intent, p: dict[str, Any], close: bool,
     offset = clamp(0.8 * ctx.mods.size, 0.3, 1.4) if close else -0.3
     word = intent.label
     if p.get("pinch") and th is not None and ix is not None:
-        v1 = Draft("Pinch Tips", "Bring the thumb tip and the index fingertip together",
-                   [E(f"exp(-norm(ee_pos[{th}] - ee_pos[{ix}]) / 0.02)", 2.5)], support,
-                   note="Main term: an expression over the thumb-index fingertip distance.")
-        v2 = Draft("Pinch Pose", "Flex the index finger and the thumb toward each other",
-                   [T("joint_pose", 1.5, group=index, offset=0.7, sigma=0.35)]
-                   + ([T("joint_pose", 1.5, group=thumb, offset=0.7, sigma=0.35)] if thumb else []), support,
-                   note="Main terms: joint_pose on the index finger and thumb.")
-        v3 = Draft("Gentle Pinch", "Close the pinch slowly, other fingers relaxed",
-                   [E(f"clip(1 - norm(ee_pos[{th}] - ee_pos[{ix}]) / 0.1, 0, 1)", 2.0), E("exp(-norm(qd))", 0.3)],
-                   [T("energy", -0.0005)] + support,
-                   note="Main terms: a linear closing reward on the fingertip distance and a stillness bonus.")
+        v1 = Draft(
+            "Pinch Tips",
+            "Bring the thumb tip and the index fingertip together",
+            [E(f"exp(-norm(ee_pos[{th}] - ee_pos[{ix}]) / 0.02)", 2.5)],
+            support,
+            note="Main term: an expression over the thumb-index fingertip distance.",
+        )
+        v2 = Draft(
+            "Pinch Pose",
+            "Flex the index finger and the thumb toward each other",
+            [T("joint_pose", 1.5, group=index, offset=0.7, sigma=0.35)]
+            + ([T("joint_pose", 1.5, group=thumb, offset=0.7, sigma=0.35)] if thumb else []),
+            support,
+            note="Main terms: joint_pose on the index finger and thumb.",
+        )
+        v3 = Draft(
+            "Gentle Pinch",
+            "Close the pinch slowly, other fingers relaxed",
+            [E(f"clip(1 - norm(ee_pos[{th}] - ee_pos[{ix}]) / 0.1, 0, 1)", 2.0), E("exp(-norm(qd))", 0.3)],
+            [T("energy", -0.0005)] + support,
+            note="Main terms: a linear closing reward on the fingertip distance and a stillness bonus.",
+        )
         return [v1, v2, v3]
     if close:
-        v1 = Draft("Curl Fingers", f"{word}: flex every finger by about {offset:.2g} rad",
-                   [T("joint_pose", 2.0, group=fingers, offset=offset, sigma=0.4)]
-                   + ([T("joint_pose", 0.75, group=thumb, offset=0.6 * offset, sigma=0.4)] if thumb and not p.get(
-                       "thumb_out") else []), support, note=f"Main term: joint_pose on {fingers}.")
+        v1 = Draft(
+            "Curl Fingers",
+            f"{word}: flex every finger by about {offset:.2g} rad",
+            [T("joint_pose", 2.0, group=fingers, offset=offset, sigma=0.4)]
+            + (
+                [T("joint_pose", 0.75, group=thumb, offset=0.6 * offset, sigma=0.4)]
+                if thumb and not p.get("thumb_out")
+                else []
+            ),
+            support,
+            note=f"Main term: joint_pose on {fingers}.",
+        )
     else:
-        v1 = Draft("Open Palm", "Extend every finger and hold it open",
-                   [T("joint_pose", 2.0, group=ctx.group("fingers", "all") or "all", offset=offset, sigma=0.25)], support,
-                   note="Main term: joint_pose with extended fingers.")
+        v1 = Draft(
+            "Open Palm",
+            "Extend every finger and hold it open",
+            [T("joint_pose", 2.0, group=ctx.group("fingers", "all") or "all", offset=offset, sigma=0.25)],
+            support,
+            note="Main term: joint_pose with extended fingers.",
+        )
     if th is not None and ix is not None:
         dist = f"norm(ee_pos[{th}] - ee_pos[{ix}])"
         expr = f"exp(-{dist} / 0.04)" if close else f"clip({dist} / 0.15, 0, 1)"
-        v2 = Draft("Fingertip Huddle" if close else "Fingertip Spread",
-                   "Bring the fingertips together" if close else "Spread the thumb and index fingertips apart",
-                   [E(expr, 2.0)], support, note="Main term: an expression over fingertip distance.")
+        v2 = Draft(
+            "Fingertip Huddle" if close else "Fingertip Spread",
+            "Bring the fingertips together" if close else "Spread the thumb and index fingertips apart",
+            [E(expr, 2.0)],
+            support,
+            note="Main term: an expression over fingertip distance.",
+        )
     else:
-        v2 = Draft("Knuckle Bend", "Bend the knuckles",
-                   [T("joint_pose", 2.0, group=knuckles, offset=offset, sigma=0.3)], support,
-                   note=f"Main term: joint_pose on {knuckles}.")
-    v3 = Draft(f"Slow {word}", f"{word} slowly: knuckles first, little energy",
-               [T("joint_pose", 1.5, group=knuckles, offset=offset, sigma=0.3), E("exp(-norm(qd))", 0.3)],
-               [T("energy", -0.0005)] + support, note=f"Main terms: joint_pose on {knuckles} and a stillness bonus.")
+        v2 = Draft(
+            "Knuckle Bend",
+            "Bend the knuckles",
+            [T("joint_pose", 2.0, group=knuckles, offset=offset, sigma=0.3)],
+            support,
+            note=f"Main term: joint_pose on {knuckles}.",
+        )
+    v3 = Draft(
+        f"Slow {word}",
+        f"{word} slowly: knuckles first, little energy",
+        [T("joint_pose", 1.5, group=knuckles, offset=offset, sigma=0.3), E("exp(-norm(qd))", 0.3)],
+        [T("energy", -0.0005)] + support,
+        note=f"Main terms: joint_pose on {knuckles} and a stillness bonus.",
+    )
     return [v1, v2, v3]
 
 
 def manip_still(ctx: Ctx, _intent: Intent | None = None, _recipe: Recipe | None = None) -> list[Draft]:
     support = _manip_support(ctx)
     big, small = _manip_groups(ctx)
-    v1 = Draft("Hold Pose", "Hold the default pose steadily",
-               [T("joint_pose", 2.0, group="all", offset=0.0, sigma=0.2)], support,
-               note="Main term: joint_pose on every joint at the default pose.")
-    v2 = Draft("Stillness", "Keep every joint still, paying for energy",
-               [E("exp(-norm(qd))", 2.0)], [T("energy", -0.001)] + support,
-               note="Main term: an expression rewarding low joint speed.")
-    v3 = Draft("Soft Hold", f"Hold {big} and {small} near the default pose with a wide tolerance",
-               [T("joint_pose", 1.5, group=big, offset=0.0, sigma=0.4),
-                T("joint_pose", 0.5, group=small, offset=0.0, sigma=0.4)], [T("action_rate", -0.05)],
-               note=f"Main terms: joint_pose on {big} and {small}.")
+    v1 = Draft(
+        "Hold Pose",
+        "Hold the default pose steadily",
+        [T("joint_pose", 2.0, group="all", offset=0.0, sigma=0.2)],
+        support,
+        note="Main term: joint_pose on every joint at the default pose.",
+    )
+    v2 = Draft(
+        "Stillness",
+        "Keep every joint still, paying for energy",
+        [E("exp(-norm(qd))", 2.0)],
+        [T("energy", -0.001)] + support,
+        note="Main term: an expression rewarding low joint speed.",
+    )
+    v3 = Draft(
+        "Soft Hold",
+        f"Hold {big} and {small} near the default pose with a wide tolerance",
+        [
+            T("joint_pose", 1.5, group=big, offset=0.0, sigma=0.4),
+            T("joint_pose", 0.5, group=small, offset=0.0, sigma=0.4),
+        ],
+        [T("action_rate", -0.05)],
+        note=f"Main terms: joint_pose on {big} and {small}.",
+    )
     return [v1, v2, v3]
 
 
 def manip_default(ctx: Ctx) -> list[Draft]:
     support = _manip_support(ctx)
     big, small = _manip_groups(ctx)
-    v1 = Draft("Hold Pose", "A steady default pose", [T("joint_pose", 2.0, group="all", offset=0.0, sigma=0.25)], support,
-               note="Main term: joint_pose at the default pose.")
+    v1 = Draft(
+        "Hold Pose",
+        "A steady default pose",
+        [T("joint_pose", 2.0, group="all", offset=0.0, sigma=0.25)],
+        support,
+        note="Main term: joint_pose at the default pose.",
+    )
     if ctx.ee:
         idx = _manip_ee(ctx)
         r = 0.5 * _manip_scale(ctx)
-        v2 = Draft("Gentle Circle", f"A small, slow circle with {ctx.ee[idx]}",
-                   [T("ee_path", 1.5, shape="circle", plane=_planar(ctx) or "yz", radius=r, frequency_hz=0.25, index=idx,
-                      sigma=max(0.01, r))], support, note="Main term: a small, slow ee_path circle.")
+        v2 = Draft(
+            "Gentle Circle",
+            f"A small, slow circle with {ctx.ee[idx]}",
+            [
+                T(
+                    "ee_path",
+                    1.5,
+                    shape="circle",
+                    plane=_planar(ctx) or "yz",
+                    radius=r,
+                    frequency_hz=0.25,
+                    index=idx,
+                    sigma=max(0.01, r),
+                )
+            ],
+            support,
+            note="Main term: a small, slow ee_path circle.",
+        )
     else:
-        v2 = Draft("Gentle Sway", f"Sway the {big} joints slowly",
-                   [T("joint_sine", 1.5, group=big, amplitude=0.15, frequency_hz=0.4, pattern="sync")], support,
-                   note=f"Main term: a slow joint_sine on {big}.")
-    v3 = Draft("Slow Wave", "All joints move in a slow, small wave",
-               [T("joint_sine", 1.5, group="all", amplitude=0.15, frequency_hz=0.5, pattern="wave")], support,
-               note="Main term: a gentle joint_sine over every joint.")
+        v2 = Draft(
+            "Gentle Sway",
+            f"Sway the {big} joints slowly",
+            [T("joint_sine", 1.5, group=big, amplitude=0.15, frequency_hz=0.4, pattern="sync")],
+            support,
+            note=f"Main term: a slow joint_sine on {big}.",
+        )
+    v3 = Draft(
+        "Slow Wave",
+        "All joints move in a slow, small wave",
+        [T("joint_sine", 1.5, group="all", amplitude=0.15, frequency_hz=0.5, pattern="wave")],
+        support,
+        note="Main term: a gentle joint_sine over every joint.",
+    )
     return [v1, v2, v3]
