@@ -1,4 +1,4 @@
-"""Ray executor timings on a two-node loopback cluster (the tests' tests/ray_cluster.py): three
+"""Ray executor timings on a two-node loopback cluster (the tests' tests/helpers/ray_cluster.py): three
 CartpoleBalance approaches with cold and then warm Ray workers, and cancel-to-cancelled latency.
 
     PYTHONPATH=. TABRL_CACHE_DIR=<a built catalog cache> python scripts/ray_timings.py
@@ -16,13 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.ray_cluster import RayCluster, use_token_auth  # noqa: E402
+from tests.helpers.ray_cluster import RayCluster, use_token_auth  # noqa: E402
 
 _auth = use_token_auth()  # before ray is imported
 if _auth is not None:
     atexit.register(shutil.rmtree, _auth, True)
 
-from tests.studio import configure, studio, train, wait_job  # noqa: E402
+from tests.helpers.studio import configure, studio, train, wait_job  # noqa: E402
 
 
 def main() -> None:

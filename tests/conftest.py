@@ -18,10 +18,8 @@ if "TABRL_MENAGERIE_PATH" not in os.environ and _SHARED_MENAGERIE.exists():
     os.environ["TABRL_MENAGERIE_PATH"] = str(_SHARED_MENAGERIE)
 
 # Before anything imports ray: the Ray tests' cluster and drivers authenticate with a session token.
-try:
-    from tests.ray_cluster import use_token_auth
-except ImportError:  # pragma: no cover - run from inside tests/
-    from ray_cluster import use_token_auth
+from tests.helpers.ray_cluster import use_token_auth  # noqa: E402 (after the environment above)
+
 _RAY_AUTH = use_token_auth()
 if _RAY_AUTH is not None:
     atexit.register(shutil.rmtree, _RAY_AUTH, True)
@@ -51,10 +49,7 @@ def ray_cluster():
     pytest.importorskip(
         "ray", reason="the Ray executor's tests need the 'ray' extra: pip install -e '.[ray]'"
     )
-    try:
-        from tests.ray_cluster import RayCluster
-    except ImportError:  # pragma: no cover - run from inside tests/
-        from ray_cluster import RayCluster
+    from tests.helpers.ray_cluster import RayCluster
 
     cluster = RayCluster()
     try:

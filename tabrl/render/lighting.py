@@ -19,7 +19,7 @@ from tabrl.robots.model import Robot
 
 HEADLIGHT = {"ambient": 0.3, "diffuse": 0.6, "specular": 0.3}  # at least this much, per channel
 MIN_ALBEDO = 0.3  # luma (0-1) of the darkest robot colour drawn
-MIN_ROBOT_LUMA = 60.0  # of 255: the thumbnail check (tests/test_render_framing.py)
+MIN_ROBOT_LUMA = 60.0  # of 255: the thumbnail check (tests/render/test_framing.py)
 _LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 

@@ -13,7 +13,7 @@ lowered base already says how the robot should move. This module turns those ter
 
 Both are data, validated like any program; designers use them as defaults and may override.
 Nothing here is robot-specific by name except ``LEG_RHYTHMS``, measured in MuJoCo by playing
-the prior back open-loop with a zero policy (``tests/test_rewards_shapes.py`` checks them).
+the prior back open-loop with a zero policy (``tests/rewards/test_shapes.py`` checks them).
 """
 
 from __future__ import annotations

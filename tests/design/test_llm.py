@@ -27,7 +27,7 @@ from tabrl.design.refine import REFINER_NOTE, refine_approaches
 from tabrl.design.repair import FALLBACK_NOTE, ReplyError, extract_json
 from tabrl.rewards.validate import ProgramCheckError, validate_program
 from tabrl.robots.catalog import load_robot
-from tests.llm_server import (
+from tests.helpers.llm_server import (
     LLMServer,
     anthropic_text,
     anthropic_tool,
@@ -386,7 +386,7 @@ def huge_literal() -> dict:
 def test_a_candidate_that_breaks_the_checks_stays_inside_its_provider(env, tmp_path):
     """Whatever a candidate raises (here an OverflowError deep in validation) becomes that approach's error and
     a fallback: configure answers 200 and the other provider's approaches are as it sent them."""
-    from tests.studio import studio
+    from tests.helpers.studio import studio
 
     bad = reply(SWAY, huge_literal(), STILL_FEET)
     env.script("p1", [openai_json(bad), openai_json(bad), openai_json(bad)])

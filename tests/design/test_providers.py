@@ -18,7 +18,7 @@ from tabrl.design.providers import (
     Turn,
     make_provider,
 )
-from tests.llm_server import LLMServer, anthropic_tool, error, openai_json, openai_tool, stall
+from tests.helpers.llm_server import LLMServer, anthropic_tool, error, openai_json, openai_tool, stall
 
 SECRET = "sk-test-SECRET-0123456789"
 OUTPUT = OutputSpec(

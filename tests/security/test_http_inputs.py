@@ -10,15 +10,10 @@ import zipfile
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-try:
-    from tests.studio import FAST_MODEL, configure
-    from tests.studio import studio as _studio
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import FAST_MODEL, configure
-    from studio import studio as _studio
-
 from tabrl.jobs import store
 from tabrl.jobs.models import Event, Job
+from tests.helpers.studio import FAST_MODEL, configure
+from tests.helpers.studio import studio as _studio
 
 HUGE = 2**63  # one past SQLite's largest integer
 

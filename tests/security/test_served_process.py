@@ -8,10 +8,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-try:
-    from tests.studio import ServerProcess
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import ServerProcess
+from tests.helpers.studio import ServerProcess
 
 TOKEN = "pr0be-t0ken-9f3a"
 

@@ -17,12 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-try:
-    from tests.studio import FAST_MODEL, ServerProcess
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import FAST_MODEL, ServerProcess
-
 from tabrl.api.app import STATIC
+from tests.helpers.studio import FAST_MODEL, ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,7 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MODEL = os.environ.get("TABRL_E2E_MODEL", FAST_MODEL)
 SCREENSHOT = Path(os.environ.get("TABRL_E2E_SCREENSHOT", REPO / "artifacts" / "e2e-studio.png"))
 PROMPT = "Keep shaking your hips aloha dude!"

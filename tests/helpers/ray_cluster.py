@@ -18,10 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-try:
-    from tests.studio import free_port
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import free_port
+from tests.helpers.studio import free_port
 
 RAY = str(Path(sys.executable).with_name("ray"))
 

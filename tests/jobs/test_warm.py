@@ -10,10 +10,7 @@ import time
 
 import pytest
 
-try:
-    from tests.studio import configure, studio, train, wait_job
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import configure, studio, train, wait_job
+from tests.helpers.studio import configure, studio, train, wait_job
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The Ray executor on a real two-node cluster (tests/ray_cluster.py): jobs spread over both nodes,
+"""The Ray executor on a real two-node cluster (tests/helpers/ray_cluster.py): jobs spread over both nodes,
 a node killed mid-job, a server that finds its jobs gone, an unreachable cluster; and the pieces
 that need no cluster (artifact folders unpacked atomically, what a job asks for)."""
 
@@ -23,11 +23,7 @@ from tabrl.jobs.db import open_database  # noqa: E402
 from tabrl.jobs.models import Job  # noqa: E402
 from tabrl.jobs.ray_executor import ClusterUnreachable, job_resources  # noqa: E402
 from tabrl.jobs.ray_remote import pack_folder, unpack_folder  # noqa: E402
-
-try:
-    from tests.studio import ENDED, configure, free_port, studio, train, wait_job
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import ENDED, configure, free_port, studio, train, wait_job
+from tests.helpers.studio import ENDED, configure, free_port, studio, train, wait_job  # noqa: E402
 
 
 def ray_settings(cluster, **extra) -> dict:

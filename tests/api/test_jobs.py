@@ -16,10 +16,7 @@ import zipfile
 import httpx
 import pytest
 
-try:
-    from tests.studio import ENDED, FAST_MODEL, ServerProcess, configure, studio, train, wait_job
-except ImportError:  # pragma: no cover - run from inside tests/
-    from studio import ENDED, FAST_MODEL, ServerProcess, configure, studio, train, wait_job
+from tests.helpers.studio import ENDED, FAST_MODEL, ServerProcess, configure, studio, train, wait_job
 
 pytestmark = pytest.mark.slow
 

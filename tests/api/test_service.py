@@ -8,15 +8,10 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 from typer.testing import CliRunner
 
-try:
-    from tests.llm_server import LLMServer, openai_json
-    from tests.studio import FAST_MODEL, configure, studio
-except ImportError:  # pragma: no cover - run from inside tests/
-    from llm_server import LLMServer, openai_json
-    from studio import FAST_MODEL, configure, studio
-
 from tabrl.config import get_settings
 from tabrl.jobs.models import Job
+from tests.helpers.llm_server import LLMServer, openai_json
+from tests.helpers.studio import FAST_MODEL, configure, studio
 
 
 @pytest.fixture
