@@ -50,26 +50,38 @@ class CompiledReward:
         return total, terms
 
     def __call__(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        total, terms, counts = self.with_counts(features)
+        if self.xp is np:
+            for key, bad in counts.items():
+                if bad:
+                    self.clipped[key] = self.clipped.get(key, 0) + int(bad)
+        return total, terms
+
+    def with_counts(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        """Guarded ``(total, terms)`` and, per term and "total", how many values the guard changed.
+
+        Pure (no counting on ``self``), so it also runs under jit: the MJX env reports the counts in
+        its metrics, where the numpy path keeps them in ``clipped``."""
         xp = self.xp
         shape = features["t"].shape
-        terms = {}
+        terms, counts = {}, {}
         total = xp.zeros(shape, dtype=features["t"].dtype)
         for key, weight, fn in self.parts:
-            value = self._guard(key, weight * xp.broadcast_to(fn(features), shape))
+            value, counts[key] = _guard(xp, weight * xp.broadcast_to(fn(features), shape))
             terms[key] = value
             total = total + value
-        return self._guard("total", total), terms
+        total, counts["total"] = _guard(xp, total)
+        return total, terms, counts
 
-    def _guard(self, key: str, value: Any) -> Any:
-        xp = self.xp
-        if xp is np:
-            with np.errstate(invalid="ignore"):
-                bad = int(np.count_nonzero(~(np.abs(value) <= MAX_REWARD)))  # NaN counts too
-            if bad:
-                self.clipped[key] = self.clipped.get(key, 0) + bad
-        return xp.clip(
-            xp.nan_to_num(value, nan=0.0, posinf=MAX_REWARD, neginf=-MAX_REWARD), -MAX_REWARD, MAX_REWARD
-        )
+
+def _guard(xp: Any, value: Any) -> tuple[Any, Any]:
+    """``value`` made finite and clipped to ±MAX_REWARD, and the number of entries that changed."""
+    with np.errstate(invalid="ignore"):
+        bad = xp.sum(xp.logical_not(xp.abs(value) <= MAX_REWARD))  # NaN counts too
+    guarded = xp.clip(
+        xp.nan_to_num(value, nan=0.0, posinf=MAX_REWARD, neginf=-MAX_REWARD), -MAX_REWARD, MAX_REWARD
+    )
+    return guarded, bad
 
 
 def check_fits(program: RewardProgram, spec: RobotSpec) -> None:

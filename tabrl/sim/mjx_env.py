@@ -21,6 +21,8 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 
+CLIPPED_METRIC = "reward_clipped"
+
 
 def default_config(robot: Robot) -> config_dict.ConfigDict:
     cfg = behavior.default_config()
@@ -80,6 +82,7 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         _, terms = self._reward(features)
         info = {"step": jnp.zeros((), jnp.int32), "last_action": zeros}
         metrics = {f"reward/{k}": jnp.zeros(()) for k in terms}
+        metrics.update({f"{CLIPPED_METRIC}/{k}": jnp.zeros(()) for k in [*terms, "total"]})
         return mjx_env.State(data, self._obs(features), jnp.zeros(()), jnp.zeros(()), metrics, info)
 
     def step(self, state: mjx_env.State, action: jax.Array) -> mjx_env.State:
@@ -90,7 +93,7 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         step = state.info["step"] + 1
         t = step * self._robot.ctrl_dt
         features = self.features(data, t, action, state.info["last_action"])
-        total, terms = self._reward(features)
+        total, terms, clipped = self._reward.with_counts(features)
         fell = (
             behavior.fallen(jnp, self._robot, features) if self._config.terminate_on_fall else jnp.zeros(())
         )
@@ -99,7 +102,12 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         reward = jnp.nan_to_num(total) * self._reward_scale
         # Wrappers (episode, auto-reset) keep their own entries in info and metrics: update, never replace.
         info = {**state.info, "step": step, "last_action": action}
-        metrics = {**state.metrics, **{f"reward/{k}": v for k, v in terms.items()}}
+        metrics = {
+            **state.metrics,
+            **{f"reward/{k}": v for k, v in terms.items()},
+            # How many values the reward guard clipped this step; brax's evaluator sums them per episode.
+            **{f"{CLIPPED_METRIC}/{k}": n.astype(jnp.float32) for k, n in clipped.items()},
+        }
         return state.replace(
             data=data, obs=self._obs(features), reward=reward, done=done, metrics=metrics, info=info
         )

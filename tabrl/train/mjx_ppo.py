@@ -13,8 +13,16 @@ from mujoco_playground import wrapper
 
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.model import Robot
-from tabrl.sim.mjx_env import BehaviorMjxEnv, default_config
+from tabrl.sim.mjx_env import CLIPPED_METRIC, BehaviorMjxEnv, default_config
 from tabrl.train.ppo import Cancelled, PPOConfig, Progress
+
+
+def clipped_from_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """What the reward guard clipped, per term, from brax's evaluation metrics (a mean per episode);
+    only the terms where something was clipped."""
+    prefix = f"eval/episode_{CLIPPED_METRIC}/"
+    found = {k.removeprefix(prefix): float(v) for k, v in metrics.items() if k.startswith(prefix)}
+    return {k: v for k, v in found.items() if v > 0}
 
 
 def train_mjx(
@@ -54,6 +62,7 @@ def train_mjx(
             if k.startswith("eval/episode_reward/")
         }
         total = sum(abs(v) for v in terms.values()) or 1.0
+        clipped = clipped_from_metrics(metrics)
         if on_progress is not None and num_steps > 0:
             on_progress(
                 Progress(
@@ -65,6 +74,7 @@ def train_mjx(
                     steps_per_s=sps,
                     eta_s=max(0.0, steps - num_steps) / max(sps, 1e-9),
                     episodes=0,
+                    reward_clipped=clipped,
                 )
             )
 

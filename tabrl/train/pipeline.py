@@ -155,7 +155,7 @@ def run_training_job(
                 "terms": p.term_shares,
                 "steps_per_s": p.steps_per_s,
                 "eta_s": p.eta_s,
-                **_clipped_report(compiled),
+                **_clipped_report(compiled.clipped or p.reward_clipped),
             }
         )
 
@@ -252,17 +252,18 @@ def run_training_job(
     return result
 
 
-def _clipped_report(compiled) -> dict[str, Any]:
-    """The run-time reward guard's count so far (numpy backend), for the job's events: values beyond
-    ±MAX_REWARD were clipped and NaN set to 0 rather than trained on."""
-    if not compiled.clipped:
+def _clipped_report(clipped: dict[str, float]) -> dict[str, Any]:
+    """The run-time reward guard's count so far, for the job's events: values beyond ±MAX_REWARD were
+    clipped and NaN set to 0 rather than trained on (numpy: every step so far; MJX: per evaluation
+    episode)."""
+    if not clipped:
         return {}
     from tabrl.rewards.compiler import MAX_REWARD
 
     return {
-        "reward_clipped": dict(compiled.clipped),
+        "reward_clipped": dict(clipped),
         "reward_warning": f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: "
-        + ", ".join(f"{k} ×{n}" for k, n in compiled.clipped.items()),
+        + ", ".join(f"{k} ×{n:g}" for k, n in clipped.items()),
     }
 
 

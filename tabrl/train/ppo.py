@@ -125,6 +125,8 @@ class Progress:
     steps_per_s: float
     eta_s: float
     episodes: int
+    # Reward values the run-time guard clipped, per term (MJX: per evaluation episode, from its metrics).
+    reward_clipped: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 class Cancelled(Exception):

@@ -255,7 +255,7 @@ def test_run_time_guard_clips_and_counts_in_the_native_env(robots):
     assert rewards.dtype == np.float32 and np.all(np.isfinite(rewards))
     assert np.abs(rewards).max() <= MAX_REWARD
     assert compiled.clipped and sum(compiled.clipped.values()) > 0
-    report = _clipped_report(compiled)
+    report = _clipped_report(compiled.clipped)
     assert "were clipped" in report["reward_warning"] and "expr:1e300*q[0]" in report["reward_warning"]
 
 
@@ -268,6 +268,32 @@ def test_run_time_guard_under_jax_jit(robots):
     f = {k: jnp.asarray(v, dtype=jnp.float32) for k, v in extreme_states(robot, n=4).items()}
     total, terms = jax.jit(jax.vmap(compiled))(f)
     assert bool(jnp.all(jnp.isfinite(total))) and float(jnp.max(jnp.abs(total))) <= MAX_REWARD
+
+
+@pytest.mark.slow
+def test_run_time_guard_reports_what_it_clipped_in_the_mjx_env(robots):
+    """On MJX the guard runs inside jit: what it clipped reaches the env's metrics (which brax's evaluator
+    sums per episode and the job's progress events carry), so clipping is never silent there either."""
+    import jax
+
+    from tabrl.sim.mjx_env import CLIPPED_METRIC, BehaviorMjxEnv
+    from tabrl.train.mjx_ppo import clipped_from_metrics
+    from tabrl.train.pipeline import _clipped_report
+
+    robot = robots(CARTPOLE)
+    env = BehaviorMjxEnv(robot, RewardProgram.parse(program(expr("1e300*q[0]"), {"term": "upright"})))
+    state = jax.jit(env.reset)(jax.random.PRNGKey(0))
+    step = jax.jit(env.step)
+    assert float(state.metrics[f"{CLIPPED_METRIC}/total"]) == 0.0
+    for _ in range(3):
+        state = step(state, jax.numpy.full((env.action_size,), 0.7))
+    assert bool(jax.numpy.isfinite(state.reward)) and abs(float(state.reward)) <= MAX_REWARD
+    assert float(state.metrics[f"{CLIPPED_METRIC}/expr:1e300*q[0]"]) == 1.0  # this step's value
+    assert float(state.metrics[f"{CLIPPED_METRIC}/upright"]) == 0.0
+    # brax reports the per-episode sums as eval/episode_<metric>; only clipped terms are named.
+    clipped = clipped_from_metrics({f"eval/episode_{k}": float(v) for k, v in state.metrics.items()})
+    assert clipped == {"expr:1e300*q[0]": 1.0}  # the total of clipped terms is within the bound
+    assert "expr:1e300*q[0] ×1" in _clipped_report(clipped)["reward_warning"]
 
 
 def test_notes_have_a_size_limit():
