@@ -33,6 +33,8 @@ run: setup web
 	@if $(BIN)/tabrl serve --help >/dev/null 2>&1; then $(BIN)/tabrl serve; fi
 
 test: setup web
+	$(BIN)/ruff check tabrl tests scripts
+	$(BIN)/ruff format --check tabrl tests scripts
 	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
 	$(BIN)/python -m pytest -q
 

@@ -194,7 +194,7 @@ for budget in budgets:
             act = ppo.make_deterministic_policy(nets)
             traj = rollout(
                 robot,
-                lambda o: np.asarray(act(params, o)),
+                lambda o, act=act, params=params: np.asarray(act(params, o)),
                 10.0,
                 reward_fn=compiled,
                 clock_hz=behavior.program_clock_hz(program),

@@ -283,7 +283,7 @@ def train(
         console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
         bar = tqdm(total=steps, unit="step", unit_scale=True, desc=f"approach {i}", leave=True)
 
-        def on_event(event: dict, bar=bar) -> None:
+        def on_event(event: dict, bar=bar, i=i) -> None:
             if event["type"] == "progress":
                 bar.total = event["total_steps"]
                 bar.n = event["steps"]
@@ -410,9 +410,7 @@ def thumbnails(
 
 @app.command()
 def serve(
-    host: str | None = typer.Option(
-        None, "--host", help="Address to bind (default TABRL_HOST, 127.0.0.1)."
-    ),
+    host: str | None = typer.Option(None, "--host", help="Address to bind (default TABRL_HOST, 127.0.0.1)."),
     port: int | None = typer.Option(None, "--port", help="Port (default TABRL_PORT, 8000)."),
     workers: int | None = typer.Option(
         None, "--workers", min=1, help="Jobs trained at once (default TABRL_MAX_WORKERS)."

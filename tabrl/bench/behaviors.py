@@ -69,7 +69,7 @@ def check_metrics(spec: Any, check: str, metrics: dict[str, Any]) -> tuple[bool,
 
     conditions = [checks.Condition.model_validate(c) for c in checks.parse_text(check)]
     units = {k: unit for k, (unit, _) in checks.metric_names(spec).items()}
-    v = checks.verdict(conditions, metric_values(spec, metrics), units)
+    v = checks.verdict(conditions, metric_values(metrics), units)
     return v["passed"], v["summary"][2:]
 
 

@@ -237,7 +237,7 @@ def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int
     for t in primary.main:
         add(t)
     added: list[str] = []
-    for label, drafts in zip(labels, extras):
+    for label, drafts in zip(labels, extras, strict=True):
         order = [drafts[i]] + [d for j, d in enumerate(drafts) if j != i]
         for d in order:
             if not d.main:

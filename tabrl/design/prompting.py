@@ -103,7 +103,9 @@ def robot_text(robot: Robot) -> str:
             "joint default pose and range (rad; a motion prior's offset ± amplitude must stay inside): "
             + ", ".join(
                 f"{n} {float(d):.2f} [{float(lo):.2f}, {float(hi):.2f}]"
-                for n, d, (lo, hi) in zip(spec.joint_names, spec.default_joint_pos, spec.joint_range)
+                for n, d, (lo, hi) in zip(
+                    spec.joint_names, spec.default_joint_pos, spec.joint_range, strict=True
+                )
             ),
             "motion priors: "
             + (

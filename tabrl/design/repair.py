@@ -192,9 +192,9 @@ def _feedback(slots: list[Slot], pending: list[int], whole: str | None) -> str:
 
 
 def _same_program(a: Any, b: Any) -> bool:
-    strip = lambda p: json.dumps(
-        p.model_dump(mode="json", exclude={"name", "summary", "notes"}), sort_keys=True
-    )  # noqa: E731
+    def strip(p: Any) -> str:
+        return json.dumps(p.model_dump(mode="json", exclude={"name", "summary", "notes"}), sort_keys=True)
+
     return strip(a) == strip(b)
 
 

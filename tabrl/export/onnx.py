@@ -12,6 +12,7 @@ MuJoCo model the policy was trained on (meshes included), loadable with
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -56,7 +57,7 @@ def _dense_layers(policy_params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
                 f"layer {name}: kernel {kernel.shape} and bias {bias.shape} are not a dense layer"
             )
         out.append((kernel, bias))
-    for (k0, _), (k1, _) in zip(out, out[1:]):
+    for (k0, _), (k1, _) in itertools.pairwise(out):
         if k0.shape[1] != k1.shape[0]:
             raise ExportError(f"layer sizes do not chain: {k0.shape} then {k1.shape}")
     return out

@@ -328,7 +328,7 @@ class LocalExecutor:
         job_messages = [(w, m) for w, m in messages if m[0] is not None]
         if job_messages:
             with self.sessions() as db:
-                for w, (job_id, attempt, type_, data) in job_messages:
+                for _, (job_id, attempt, type_, data) in job_messages:
                     job = db.get(Job, job_id)
                     if job is None or job.attempt != attempt or job.status not in ACTIVE:
                         # A late event of an attempt that was cancelled, restarted or interrupted since.
@@ -549,7 +549,7 @@ class LocalExecutor:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
         process = self._ctx.Process(
             target=worker_main,
-            args=(self._next_wid, child_conn, cancel, env),
+            args=(child_conn, cancel, env),
             name=f"tabrl-worker-{self._next_wid}",
             daemon=True,
         )

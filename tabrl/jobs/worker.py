@@ -113,7 +113,7 @@ def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
     return {"warm_s": round(time.perf_counter() - start, 2), "import_s": round(imported, 2), "warmed": warmed}
 
 
-def worker_main(worker_id: int, conn, cancel, env: dict[str, str]) -> None:
+def worker_main(conn, cancel, env: dict[str, str]) -> None:
     """Entry point of a warm worker process (spawned). ``cancel``: a shared int holding the run id to stop."""
     os.environ.update(env)
     _filter_stderr()

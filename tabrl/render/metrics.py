@@ -125,7 +125,7 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
     return out
 
 
-def metric_values(spec: Any, m: dict[str, Any]) -> dict[str, float]:
+def metric_values(m: dict[str, Any]) -> dict[str, float]:
     """The flat, named figures a success check reads (``checks.metric_names``) from the metrics above."""
     v: dict[str, float] = {
         "forward_speed": m["forward_speed_mps"],
@@ -177,4 +177,4 @@ def evaluate_success(
     if not conditions:
         return None
     units = {k: unit for k, (unit, _) in checks.metric_names(spec).items()}
-    return checks.verdict(conditions, metric_values(spec, m), units)
+    return checks.verdict(conditions, metric_values(m), units)

@@ -106,7 +106,10 @@ class Condition(BaseModel):
     op: Op = Field(..., description="Comparison.")
     value: float = Field(..., description="The threshold.")
 
-    _value = field_validator("value")(classmethod(lambda cls, v: _finite(v)))
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: float) -> float:
+        return _finite(v)
 
     @field_validator("expr")
     @classmethod

@@ -40,7 +40,10 @@ class _TermBase(BaseModel):
         json_schema_extra={"minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT},
     )
 
-    _check = field_validator("weight")(classmethod(lambda cls, v: _check_weight(v)))
+    @field_validator("weight")
+    @classmethod
+    def _check(cls, v: float) -> float:
+        return _check_weight(v)
 
 
 class ExprTerm(_TermBase):
@@ -136,7 +139,10 @@ class RewardProgram(BaseModel):
         + ".",
     )
 
-    _success_text = field_validator("success", mode="before")(classmethod(lambda cls, v: checks.coerce(v)))
+    @field_validator("success", mode="before")
+    @classmethod
+    def _success_text(cls, v: Any) -> Any:
+        return checks.coerce(v)
 
     @classmethod
     def parse(cls, data: Any) -> RewardProgram:

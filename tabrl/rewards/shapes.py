@@ -126,7 +126,7 @@ def _flex(spec: Any, group: str) -> list[float]:
     return [float(v) if v != 0 else 1.0 for v in np.sign(d)]
 
 
-def _rhythm(spec: Any, robot: str | None) -> dict[str, float]:
+def _rhythm(robot: str | None) -> dict[str, float]:
     return LEG_RHYTHMS.get(robot or "", _DEFAULT_RHYTHM)
 
 
@@ -143,7 +143,7 @@ def motion_from_terms(
     ranked = sorted(terms, key=lambda t: -abs(float(getattr(t, "weight", 1.0))))
     kinds = {t.term: t for t in ranked if getattr(t, "term", "expr") != "expr"}
     legs = _leg_groups(spec)
-    rhythm = _rhythm(spec, robot)
+    rhythm = _rhythm(robot)
     gait_residual = None
     support = set(int(j) for g in legs for j in spec.groups[g]) if legs is not None else set()
     # 1. Joint rhythms and poses the program rewards directly.
@@ -284,8 +284,8 @@ def motion_from_terms(
             elif pitch > 0.15:  # bowing: the front legs fold
                 flex = max(flex, 0.6)
                 share = np.where(rear, 0.15, 1.0)
-            kscale = [round(-k * s, 3) for k, s in zip(knee_scale, share)]
-            tscale = [round(k * s, 3) for k, s in zip(knee_scale, share)]
+            kscale = [round(-k * s, 3) for k, s in zip(knee_scale, share, strict=True)]
+            tscale = [round(k * s, 3) for k, s in zip(knee_scale, share, strict=True)]
             b.add({"group": knee, "offset": flex, "joint_scale": kscale}, kn)
             b.add({"group": thigh, "offset": 0.5 * flex, "joint_scale": tscale}, th)
         elif bounce is not None and _params(bounce).axis in ("height", "roll", "pitch") and not b.parts:
@@ -506,7 +506,9 @@ def reach_motion(
         return None
     names = spec.joint_names
     parts = [
-        {"joint": names[j], "offset": round(float(d), 4)} for j, d in zip(driven, delta) if abs(d) > 0.01
+        {"joint": names[j], "offset": round(float(d), 4)}
+        for j, d in zip(driven, delta, strict=True)
+        if abs(d) > 0.01
     ]
     try:
         motion = Motion.model_validate(

@@ -166,7 +166,7 @@ def extreme_states(robot: Robot, n: int = N_EXTREME, seed: int = 1) -> dict[str,
 def _term_names(program: RewardProgram, compiled: CompiledReward) -> dict[str, str]:
     """Compiled term key -> how a person finds the term: "term 2 ('1e38*qd[1]**8')"."""
     names = {}
-    for i, (key, t) in enumerate(zip(compiled.keys, program.terms)):
+    for i, (key, t) in enumerate(zip(compiled.keys, program.terms, strict=True)):
         names[key] = f"term {i + 1} ('{t.expr}')" if isinstance(t, ExprTerm) else f"term {i + 1} ('{key}')"
     return names
 

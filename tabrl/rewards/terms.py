@@ -59,7 +59,7 @@ def _group_idx(spec: RobotSpec, group: str) -> np.ndarray:
     return spec.groups[group]
 
 
-def _phase(xp: Any, f: dict[str, Any], frequency_hz: float) -> Any:
+def _phase(f: dict[str, Any], frequency_hz: float) -> Any:
     return 2 * np.pi * frequency_hz * f["t"]
 
 
@@ -240,7 +240,7 @@ def joint_sine(xp, f, p, spec):
     """Swing a joint group sinusoidally around the default pose (shaking, wagging, dancing)."""
     idx = _group_idx(spec, p.group)
     phases = _sine_phases(p.pattern, len(idx))
-    target = p.amplitude * xp.sin(_phase(xp, f, p.frequency_hz)[..., None] + phases)
+    target = p.amplitude * xp.sin(_phase(f, p.frequency_hz)[..., None] + phases)
     err = xp.mean((f["q_rel"][..., idx] - target) ** 2, axis=-1)
     return _kernel(xp, err, p.sigma)
 
@@ -257,7 +257,7 @@ class BaseOscillationParams(Params):
 @term("base_oscillation", "rhythm", BaseOscillationParams, needs=("floating_base",))
 def base_oscillation(xp, f, p, spec):
     """Oscillate the body: bob up and down, rock side to side, nod, or twist."""
-    wave = p.amplitude * xp.sin(_phase(xp, f, p.frequency_hz))
+    wave = p.amplitude * xp.sin(_phase(f, p.frequency_hz))
     value = {
         "height": f["base_height"] - spec.standing_height,
         "roll": f["roll"],
@@ -376,7 +376,7 @@ def ee_path(xp, f, p, spec):
         center = np.array(spec.default_ee_pos[p.index], dtype=np.float64)
         if p.shape == "circle":
             center[axes[0]] -= p.radius
-    w = _phase(xp, f, p.frequency_hz)
+    w = _phase(f, p.frequency_hz)
     if p.shape == "circle":
         a, b = p.radius * xp.cos(w), p.radius * xp.sin(w)
     elif p.shape == "line":

@@ -334,7 +334,10 @@ def evaluate(
     act = ppo.make_deterministic_policy(networks)
     compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
     out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
-    zero = lambda p, o: np.zeros((len(o), robot.action_size), np.float32)  # noqa: E731
+
+    def zero(_params: Any, obs: np.ndarray) -> np.ndarray:
+        return np.zeros((len(obs), robot.action_size), np.float32)
+
     # The same perturbations with a zero action (the default pose held by the actuators): what the base must beat.
     for label, perturbed, policy in (
         ("perturbed", True, act),

@@ -23,7 +23,7 @@ def test_suite_checks_name_metrics_the_robot_has(model):
 
 def test_a_standing_go1_passes_no_suite_prompt():
     go1 = load_robot("Go1JoystickFlatTerrain")
-    m = behavior_metrics(go1, rollout(go1, lambda obs: np.zeros(go1.action_size), 3.0))
+    m = behavior_metrics(go1, rollout(go1, lambda _obs: np.zeros(go1.action_size), 3.0))
     results = {p: check_metrics(go1.spec, c, m) for p, c in suite_for("Go1JoystickFlatTerrain").items()}
     assert not any(ok for ok, _ in results.values()), results
     ok, detail = results["spin in place"]

@@ -126,7 +126,7 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     first = video_times(page)
     time.sleep(1.0)
     second = video_times(page)
-    advanced = [b - a for a, b in zip(first, second)]
+    advanced = [b - a for a, b in zip(first, second, strict=True)]
     assert all(0.5 < d < 1.6 for d in advanced), f"videos did not advance together: {first} -> {second}"
     assert max(second) - min(second) < 0.3, f"videos drifted apart: {second}"
 

@@ -174,7 +174,8 @@ def test_worked_examples_are_valid_and_prompt_fits_the_robot(robot):
     assert "- air_time [" in prompting.system_prompt(robot)
 
 
-def test_good_reply_openai(env, robot):
+@pytest.mark.usefixtures("robot")
+def test_good_reply_openai(env):
     env.script("p1", [openai_json(reply(*GOOD))])
     result = design_with_provider(MODEL_ID, PROMPT, "p1")
     assert result.ok and result.provider == "p1" and result.model == "p1-model" and result.requests == 1
@@ -473,7 +474,8 @@ METRICS = {
 }
 
 
-def test_refine_with_a_provider(env, robot):
+@pytest.mark.usefixtures("robot")
+def test_refine_with_a_provider(env):
     env.script("p1", [openai_json(reply(bad_term(), ROLL, SWAY)), openai_json(reply(STILL_FEET, ROLL, SWAY))])
     result = refine_approaches(MODEL_ID, SWAY, SHARES, METRICS, "more hips, less jumping", provider="p1")
     assert result.ok and result.provider == "p1" and result.requests == 2
@@ -503,7 +505,8 @@ def test_refine_without_a_provider_uses_rules(env, robot, monkeypatch):
         validate_program(a.program, robot)
 
 
-def test_cli_refine_job_dir(env, tmp_path, monkeypatch):
+@pytest.mark.usefixtures("env")
+def test_cli_refine_job_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("TABRL_LLM_PROVIDERS")
     get_settings.cache_clear()
     job = tmp_path / "job1"

@@ -33,7 +33,8 @@ def env(monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
-def test_nothing_configured(env):
+@pytest.mark.usefixtures("env")
+def test_nothing_configured():
     assert list_providers() == []
     assert default_provider_name() is None
     with pytest.raises(ProviderConfigError, match="No LLM provider is configured"):
@@ -113,7 +114,8 @@ def test_cli_providers_never_prints_keys(env):
             assert key not in out and key[-8:] not in out
 
 
-def test_cli_providers_none(env):
+@pytest.mark.usefixtures("env")
+def test_cli_providers_none():
     result = CliRunner().invoke(app, ["providers"])
     assert result.exit_code == 0 and "No LLM provider configured" in result.output
 

@@ -60,7 +60,7 @@ def test_moving_parts_cover_every_frame(model_id, prompt):
     tips = camera.fingertip_bodies(robot) if robot.profile.category == "hand" else []
     shares, hidden_tips = [], []
 
-    def on_frame(renderer, data, cam, rig):
+    def on_frame(renderer, data, cam, _rig):
         renderer.enable_segmentation_rendering()
         renderer.update_scene(data, cam)
         seg = renderer.render()
@@ -70,7 +70,9 @@ def test_moving_parts_cover_every_frame(model_id, prompt):
         bodies = robot.mj_model.geom_bodyid[ids[ids >= 0]]
         hidden_tips.extend(robot.mj_model.body(b).name for b in tips if not (bodies == b).any())
 
-    rig = _film(robot, 2.0, lambda obs: np.zeros(robot.action_size), motion=program.motion, on_frame=on_frame)
+    rig = _film(
+        robot, 2.0, lambda _obs: np.zeros(robot.action_size), motion=program.motion, on_frame=on_frame
+    )
     assert rig.shot.view == {"quadruped": "follow", "arm": "fixed", "hand": "hand"}[robot.profile.category]
     assert len(shares) >= 8 and min(shares) >= MIN_SHARE, (
         f"least {min(shares):.3f} of {[round(s, 3) for s in shares]}"
@@ -86,11 +88,13 @@ def test_follow_camera_is_smooth_through_the_gait():
     rig = camera.CameraRig(robot, 320, 180, 1 / robot.ctrl_dt)
     base, look = [], []
 
-    def on_step(step, data):  # one frame per control step (ctrl_dt 0.02 s)
+    def on_step(_step, data):  # one frame per control step (ctrl_dt 0.02 s)
         look.append(np.array(rig.update(data).lookat))
         base.append(np.array(data.xpos[rig.base]))
 
-    zero = lambda obs: np.zeros(robot.action_size)
+    def zero(_obs):
+        return np.zeros(robot.action_size)
+
     rollout_mod.rollout(robot, zero, 4.0, on_control_step=on_step, motion=program.motion)
     base, look = np.array(base)[100:], np.array(look)[100:]  # after the first 2 s: walking, not starting
     jerk_base = np.abs(np.diff(base[:, :2], 2, axis=0)).mean()
@@ -119,13 +123,15 @@ def test_circle_prompt_draws_the_trace_and_the_target():
     assert tr is not None and tr.paths
     got = {}
 
-    def on_frame(renderer, data, cam, rig):
+    def on_frame(renderer, data, cam, _rig):
         renderer.update_scene(data, cam)
         plain = renderer.render()
         tr.draw(renderer.scene, data)
         got["plain"], got["traced"] = plain, renderer.render()
 
-    zero = lambda obs: np.zeros(robot.action_size)
+    def zero(_obs):
+        return np.zeros(robot.action_size)
+
     _film(robot, 2.0, zero, every=1, motion=program.motion, on_frame=on_frame)
     plain, traced = got["plain"], got["traced"]
     assert _orange(plain).sum() == 0 and _magenta(plain).sum() == 0  # neither colour is in the scene itself
@@ -145,7 +151,10 @@ def test_hand_without_fingertip_terms_gets_no_trace():
 def test_render_writes_a_contact_sheet_of_ten_frames(tmp_path):
     robot = load_robot("UR5e")
     program = design_approaches("UR5e", "wave hello")[0]
-    zero = lambda obs: np.zeros(robot.action_size)
+
+    def zero(_obs):
+        return np.zeros(robot.action_size)
+
     result = render_policy(
         robot, zero, tmp_path, seconds=1.0, width=320, height=180, motion=program.motion, terms=program.terms
     )

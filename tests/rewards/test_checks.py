@@ -21,7 +21,7 @@ def go1():
 @pytest.fixture(scope="module")
 def standing(go1):
     """Go1 holding its default pose for 3 s: upright, in place, hips still."""
-    return behavior_metrics(go1, rollout(go1, lambda obs: np.zeros(go1.action_size), 3.0))
+    return behavior_metrics(go1, rollout(go1, lambda _obs: np.zeros(go1.action_size), 3.0))
 
 
 def _program(success) -> RewardProgram:
@@ -43,7 +43,7 @@ def test_text_and_list_forms_are_the_same_check(go1):
 
 
 def test_every_named_metric_is_measured(go1, standing):
-    values = metric_values(go1.spec, standing)
+    values = metric_values(standing)
     assert set(checks.metric_names(go1.spec)) == set(values)
     arm = load_robot("PandaPickCube")
     assert {"ee_path_length", "ee_dz", "gripper_amplitude"} <= set(checks.metric_names(arm.spec))

@@ -154,7 +154,7 @@ def test_nothing_is_evaluated_as_python(monkeypatch):
     """The compiler never reaches eval/exec/compile: they are made to fail while compiling."""
     import builtins
 
-    def refuse(*args, **kwargs):
+    def refuse(*_args, **_kwargs):
         raise AssertionError("python code was evaluated")
 
     monkeypatch.setattr(builtins, "eval", refuse)

@@ -160,7 +160,7 @@ def test_zero_policy_already_shows_the_prior(go1):
     program = RewardProgram.parse(SHAKE)
     traj = rollout(
         go1,
-        lambda obs: np.zeros(go1.action_size),
+        lambda _obs: np.zeros(go1.action_size),
         4.0,
         motion=program.motion,
         clock_hz=behavior.program_clock_hz(program),
@@ -169,7 +169,7 @@ def test_zero_policy_already_shows_the_prior(go1):
     hips = m["joint_groups"]["hip_abduction"]
     assert 0.22 <= hips["amplitude_rad"] <= 0.33 and hips["frequency_hz"] == pytest.approx(2.0, abs=0.3)
     assert m["falls"] == 0 and m["upright_fraction"] > 0.95 and m["drift_m"] < 0.5
-    still = behavior_metrics(go1, rollout(go1, lambda obs: np.zeros(go1.action_size), 4.0))
+    still = behavior_metrics(go1, rollout(go1, lambda _obs: np.zeros(go1.action_size), 4.0))
     assert still["joint_groups"]["hip_abduction"]["amplitude_rad"] < 0.03
 
 

@@ -18,7 +18,7 @@ def _terms(*terms) -> list:
 
 def _play(robot, motion, seconds=5.0):
     return behavior_metrics(
-        robot, rollout(robot, lambda obs: np.zeros(robot.action_size), seconds, motion=motion)
+        robot, rollout(robot, lambda _obs: np.zeros(robot.action_size), seconds, motion=motion)
     )
 
 

@@ -156,7 +156,7 @@ def no_code_runs(monkeypatch, robots):
         robots(model_id)
         prepare(model_id, {"name": "warm", "terms": [expr("q[0]")]})
 
-    def refuse(*args, **kwargs):
+    def refuse(*args, **_kwargs):
         raise AssertionError(f"code was run: {str(args)[:200]}")
 
     monkeypatch.setattr(builtins, "eval", refuse)
@@ -164,9 +164,8 @@ def no_code_runs(monkeypatch, robots):
 
 
 @pytest.mark.parametrize("model_id,hostile,words", HOSTILE, ids=[f"{i:02d}" for i in range(len(HOSTILE))])
-def test_hostile_program_is_refused_naming_the_part_and_never_run(
-    model_id, hostile, words, robots, tmp_path, no_code_runs, monkeypatch
-):
+@pytest.mark.usefixtures("no_code_runs")
+def test_hostile_program_is_refused_naming_the_part_and_never_run(model_id, hostile, words, robots, tmp_path):
     import json
 
     marker = tmp_path / "ran"

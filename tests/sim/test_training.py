@@ -55,7 +55,7 @@ def test_native_ppo_beats_random_on_cartpole(cartpole):
     trained = _mean_reward(cartpole, lambda o: np.asarray(act(params, o)), BALANCE)
     rng = np.random.default_rng(0)
     random = np.mean(
-        [_mean_reward(cartpole, lambda o: rng.uniform(-1, 1, env.action_size), BALANCE) for _ in range(3)]
+        [_mean_reward(cartpole, lambda _obs: rng.uniform(-1, 1, env.action_size), BALANCE) for _ in range(3)]
     )
     assert progress.steps >= 40_000
     assert trained > random + 0.3, (trained, random)
@@ -87,7 +87,7 @@ def test_mjx_ppo_beats_random_on_cartpole(cartpole):
     rng = np.random.default_rng(0)
     random = np.mean(
         [
-            _mean_reward(cartpole, lambda o: rng.uniform(-1, 1, cartpole.action_size), BALANCE)
+            _mean_reward(cartpole, lambda _obs: rng.uniform(-1, 1, cartpole.action_size), BALANCE)
             for _ in range(3)
         ]
     )
@@ -100,7 +100,8 @@ def test_mjx_ppo_beats_random_on_cartpole(cartpole):
     assert trained > random + 0.04 and trained > 1.2 * random, (trained, random)
 
 
-def test_cancel_mid_run_leaves_no_artifacts(tmp_path, cartpole):
+@pytest.mark.usefixtures("cartpole")
+def test_cancel_mid_run_leaves_no_artifacts(tmp_path):
     events = []
 
     def should_stop() -> bool:

@@ -35,7 +35,7 @@ def classic_drafts(ctx: Ctx, hits: list[tuple[Intent, Recipe]]) -> list[Draft]:
         if "jump" in families and robot in _RUNNERS:
             return classic_hop(ctx)
         if any(f in ("posture", "still") for f in families) and robot in _RUNNERS:
-            return classic_stand(ctx)
+            return classic_stand()
         return classic_rhythm(ctx, first)
     if robot in _BALANCERS:
         if any(
@@ -133,7 +133,7 @@ def classic_hop(ctx: Ctx) -> list[Draft]:
     return [v1, v2, v3]
 
 
-def classic_stand(ctx: Ctx) -> list[Draft]:
+def classic_stand() -> list[Draft]:
     v1 = Draft(
         "Stand Tall",
         "Hold the torso at standing height, upright",

@@ -28,7 +28,6 @@ from tabrl.rewards.limits import MAX_SUMMARY_CHARS
 
 
 def legged_support(
-    ctx: Ctx,
     *,
     upright: float = 1.0,
     height: float | None = 1.0,
@@ -359,7 +358,7 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         and (limb == "arm_or_front" or {"arm", "hand"} & set(ctx.parts))
         and "leg" not in ctx.parts
     ):
-        return _humanoid_arm(ctx, intent, amp, hz, hold)
+        return _humanoid_arm(ctx, intent, amp, hz)
     if ctx.biped:
         side = ctx.side("right", "using the right leg")
         group = ctx.group(f"{side}_leg", "legs", "hip") or "all"
@@ -378,7 +377,7 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         f"{noun} {verb}",
         f"Swing the {noun.lower()} ({group}) at {hz:.2g} Hz while the body stays steady",
         [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.25)],
-        legged_support(ctx, height=1.0, height_w=0.5),
+        legged_support(height=1.0, height_w=0.5),
         note=f"Main term: joint_sine on {group}.",
     )
     if foot is not None:
@@ -430,7 +429,7 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     return [v1, v2, v3]
 
 
-def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float, hold: bool) -> list[Draft]:
+def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float) -> list[Draft]:
     side = ctx.side("right", "using the right arm")
     group = ctx.group(f"{side}_arm", "arms", "all") or "all"
     idx = index_of(ctx.ee, None, side == "left")
