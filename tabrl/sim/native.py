@@ -144,8 +144,8 @@ class NativeBatchEnv:
     def _observe(self, features: dict[str, np.ndarray]) -> np.ndarray:
         return observations.observe(np, features, self.clock_hz).astype(np.float32)
 
-    def physics_step(self, action: np.ndarray) -> None:
-        """Advances every environment by one control step (no reward, no reset).
+    def set_controls(self, action: np.ndarray) -> None:
+        """Fills the rollout's controls for ``action`` (clipped), held over the control step's substeps.
 
         The action was chosen from the observation at ``steps * ctrl_dt``: a motion prior is
         evaluated at that same time, as in the MJX backend and the rollout.
@@ -153,6 +153,13 @@ class NativeBatchEnv:
         t = self.steps * self.robot.ctrl_dt
         ctrl = self._action_map.ctrl(np, np.clip(action, -1.0, 1.0), t)
         self._ctrl[:] = ctrl[:, None, :]
+
+    def physics_step(self, action: np.ndarray) -> None:
+        """Advances every environment by one control step (no reward, no reset)."""
+        self.set_controls(action)
+        self._run_physics()
+
+    def _run_physics(self) -> None:
         self._rollout.rollout(
             self._models,
             self._datas,
@@ -164,16 +171,34 @@ class NativeBatchEnv:
             state=self._out_state,
             sensordata=self._out_sens,
         )
-        self.state[:] = self._out_state[:, -1]
-        self.sensordata[:] = self._out_sens[:, -1]
+        self.take_physics(self._out_state, self._out_sens)
+
+    def take_physics(self, out_state: np.ndarray, out_sens: np.ndarray) -> None:
+        """The physics state after a rollout of ``(num_envs, n_substeps, ·)`` outputs: its last substep."""
+        self.state[:] = out_state[:, -1]
+        self.sensordata[:] = out_sens[:, -1]
 
     def step(
         self, action: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        action = self.begin_step(action)
+        self._run_physics()
+        return self.end_step(action)
+
+    # A step in three phases, so that several envs of one robot (a Train All's approaches,
+    # tabrl/train/batch.py) can share one rollout call: begin_step, the physics, end_step.
+    def begin_step(self, action: np.ndarray) -> np.ndarray:
+        """The clipped action; pushes applied and the controls filled (``set_controls``) for the physics."""
         action = np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
         if self._pushes is not None:
             self._pushes.apply()
-        self.physics_step(action)
+        self.set_controls(action)
+        return action
+
+    def end_step(
+        self, action: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Features, reward, termination, resets and the observation after the physics of ``action``."""
         self.last_action, self.action = self.action, action
         self.steps += 1
         features = self._features()

@@ -26,7 +26,14 @@ from tabrl.sim import behavior
 from tabrl.train import base, checkpoint, curves, ppo
 from tabrl.train.ppo import Cancelled, PPOConfig
 
-__all__ = ["Cancelled", "run_training_job", "run_render_job", "load_policy", "choose_backend"]
+__all__ = [
+    "Cancelled",
+    "run_training_job",
+    "run_training_batch",
+    "run_render_job",
+    "load_policy",
+    "choose_backend",
+]
 
 EventFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
@@ -106,43 +113,118 @@ def run_training_job(
     robot, program, compiled = prepare(model_id, program)
     backend = choose_backend(backend)
     cfg = _ppo_config_for(steps, robot.spec.category)
-    init_params = None
-    init_note = "from scratch"
-    warmup = 0
+    init_params, init_note, warmup = _starting_point(robot, program, cfg, init_checkpoint, from_base)
+
+    start = time.perf_counter()
+    on_event({"type": "started", "backend": backend, "total_steps": steps, "init": init_note})
+    curve = curves.Curve()
+    on_progress = _progress_reporter(curve, compiled, on_event)
+
+    if backend == "native":
+        from tabrl.sim.native import NativeBatchEnv
+
+        env = NativeBatchEnv(
+            robot,
+            compiled,
+            cfg.num_envs,
+            seed=seed,
+            clock_hz=behavior.program_clock_hz(program),
+            motion=program.motion,
+        )
+        params, progress = ppo.train(
+            env,
+            steps,
+            cfg,
+            seed=seed,
+            init_params=init_params,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            critic_warmup_iters=warmup,
+        )
+        trained_steps, final = progress.steps, _final_metrics(progress)
+    else:
+        from tabrl.train.mjx_ppo import train_mjx
+
+        params, final = train_mjx(
+            robot,
+            program,
+            steps,
+            cfg,
+            seed=seed,
+            init_params=init_params,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+        trained_steps = final["steps"]
+    train_wall = time.perf_counter() - start
+    if should_stop():
+        raise Cancelled()
+    result = _save_and_render(
+        robot,
+        program,
+        compiled,
+        cfg,
+        params,
+        out_dir,
+        meta=dict(
+            backend=backend,
+            steps=trained_steps,
+            seed=seed,
+            wall_time_s=train_wall,
+            final_metrics=final,
+            init_checkpoint=str(init_checkpoint) if init_checkpoint else None,
+            init=init_note,
+        ),
+        render_seconds=render_seconds,
+        on_event=on_event,
+        should_stop=should_stop,
+    )
+    result.update(
+        {
+            "curves": str(curve.write(out_dir)),
+            "curve_summary": curve.summary(),
+            "train_wall_s": train_wall,
+            "wall_s": time.perf_counter() - start,
+            "backend": backend,
+            "steps": trained_steps,
+            "init": init_note,
+        }
+    )
+    return result
+
+
+def _starting_point(
+    robot: Robot, program: RewardProgram, cfg: PPOConfig, init_checkpoint: Path | None, from_base: bool | None
+) -> tuple[Any, str, int]:
+    """(initial params or None, what the job's "started" event says about them, critic warm-up iterations)."""
     if init_checkpoint is None and base.wants_base(robot, from_base):
         try:
             init_params, init_note = base.init_from_base(robot, program.motion, cfg)
         except base.BaseError as e:  # never blocks training: say why, and train from scratch
             init_params, init_note = None, f"{e}; training from scratch"
-        if init_params is not None:
-            warmup = base.CRITIC_WARMUP_ITERS
-    if init_checkpoint is not None:
-        meta = checkpoint.load_metadata(init_checkpoint)
-        obs_size = behavior.observation_size(robot)
-        if (
-            meta["model_id"] != model_id
-            or meta["observation_size"] != obs_size
-            or meta["action_size"] != robot.action_size
-        ):
-            raise checkpoint.CheckpointError(
-                f"checkpoint {init_checkpoint} is for {meta['model_id']} (obs {meta['observation_size']}, "
-                f"act {meta['action_size']}); cannot fine-tune {model_id} (obs {obs_size}, act {robot.action_size})"
-            )
-        networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
-        template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
-        init_params, _ = checkpoint.load(
-            init_checkpoint, (template.normalizer, template.params.policy, template.params.value)
+        return init_params, init_note, base.CRITIC_WARMUP_ITERS if init_params is not None else 0
+    if init_checkpoint is None:
+        return None, "from scratch", 0
+    meta = checkpoint.load_metadata(init_checkpoint)
+    obs_size = behavior.observation_size(robot)
+    if (
+        meta["model_id"] != robot.model_id
+        or meta["observation_size"] != obs_size
+        or meta["action_size"] != robot.action_size
+    ):
+        raise checkpoint.CheckpointError(
+            f"checkpoint {init_checkpoint} is for {meta['model_id']} (obs {meta['observation_size']}, "
+            f"act {meta['action_size']}); cannot fine-tune {robot.model_id} (obs {obs_size}, act {robot.action_size})"
         )
-        init_note = f"fine-tuned from {init_checkpoint}"
+    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+    template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
+    init_params, _ = checkpoint.load(
+        init_checkpoint, (template.normalizer, template.params.policy, template.params.value)
+    )
+    return init_params, f"fine-tuned from {init_checkpoint}", 0
 
-    def reward_fn(features):
-        return compiled(features)
 
-    start = time.perf_counter()
-    on_event({"type": "started", "backend": backend, "total_steps": steps, "init": init_note})
-
-    curve = curves.Curve()
-
+def _progress_reporter(curve: curves.Curve, compiled, on_event: EventFn) -> Callable[[ppo.Progress], None]:
     def on_progress(p: ppo.Progress) -> None:
         curve.add(p)
         on_event(
@@ -159,50 +241,33 @@ def run_training_job(
             }
         )
 
-    if backend == "native":
-        from tabrl.sim.native import NativeBatchEnv
+    return on_progress
 
-        env = NativeBatchEnv(
-            robot,
-            reward_fn,
-            cfg.num_envs,
-            seed=seed,
-            clock_hz=behavior.program_clock_hz(program),
-            motion=program.motion,
-        )
-        params, progress = ppo.train(
-            env,
-            steps,
-            cfg,
-            seed=seed,
-            init_params=init_params,
-            on_progress=on_progress,
-            should_stop=should_stop,
-            critic_warmup_iters=warmup,
-        )
-        trained_steps = progress.steps
-        final = {
-            "mean_episode_reward": progress.mean_episode_reward,
-            "steps_per_s": progress.steps_per_s,
-            "term_shares": progress.term_shares,
-        }
-    else:
-        from tabrl.train.mjx_ppo import train_mjx
 
-        params, final = train_mjx(
-            robot,
-            program,
-            steps,
-            cfg,
-            seed=seed,
-            init_params=init_params,
-            on_progress=on_progress,
-            should_stop=should_stop,
-        )
-        trained_steps = final["steps"]
-    train_wall = time.perf_counter() - start
+def _final_metrics(progress: ppo.Progress) -> dict[str, Any]:
+    return {
+        "mean_episode_reward": progress.mean_episode_reward,
+        "steps_per_s": progress.steps_per_s,
+        "term_shares": progress.term_shares,
+    }
+
+
+def _save_and_render(
+    robot: Robot,
+    program: RewardProgram,
+    compiled,
+    cfg: PPOConfig,
+    params,
+    out_dir: Path,
+    *,
+    meta: dict[str, Any],
+    render_seconds: float,
+    on_event: EventFn,
+    should_stop: StopFn,
+) -> dict[str, Any]:
+    """Writes the policy (with its export) and films it; ``meta``: backend, steps, seed, wall time, init."""
     meta = {
-        "model_id": model_id,
+        "model_id": robot.model_id,
         "program": program.model_dump(),
         "observation_size": behavior.observation_size(robot),
         "action_size": robot.action_size,
@@ -218,16 +283,8 @@ def run_training_job(
         "clock_hz": behavior.program_clock_hz(program),
         # The policy acts as a residual around this prior: a render without it would show another behavior.
         "motion": program.motion.model_dump() if program.motion is not None else None,
-        "backend": backend,
-        "steps": trained_steps,
-        "seed": seed,
-        "wall_time_s": train_wall,
-        "final_metrics": final,
-        "init_checkpoint": str(init_checkpoint) if init_checkpoint else None,
-        "init": init_note,
+        **meta,
     }
-    if should_stop():
-        raise Cancelled()
     # Every policy leaves the studio runnable without Brax: ONNX graph + sidecar + MuJoCo model.
     policy_dir = checkpoint.save(
         out_dir / "policy",
@@ -237,19 +294,175 @@ def run_training_job(
     )
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
-    result.update(
-        {
-            "checkpoint": str(policy_dir),
-            "curves": str(curve.write(out_dir)),
-            "curve_summary": curve.summary(),
-            "train_wall_s": train_wall,
-            "wall_s": time.perf_counter() - start,
-            "backend": backend,
-            "steps": trained_steps,
-            "init": init_note,
-        }
-    )
+    result["checkpoint"] = str(policy_dir)
     return result
+
+
+def run_training_batch(
+    model_id: str,
+    programs: list[RewardProgram | dict],
+    steps: int,
+    out_dirs: list[Path],
+    *,
+    seeds: list[int] | None = None,
+    backend: str = "auto",
+    from_base: bool | None = None,
+    render_seconds: float = 10.0,
+    on_event: Callable[[int, dict[str, Any]], None] | None = None,
+    should_stop: Callable[[int], bool] | None = None,
+    on_outcome: Callable[[int, dict[str, Any] | BaseException], None] | None = None,
+) -> list[dict[str, Any] | BaseException]:
+    """Trains several programs on one robot as one batch (``tabrl/train/batch.py``), then films each.
+
+    Approach k reports through ``on_event(k, event)`` (the same events as ``run_training_job``) and
+    stops on its own when ``should_stop(k)``. ``on_outcome(k, result)`` is called as soon as k's
+    outcome is known: its result, ``Cancelled`` (at once when it is stopped, while the others go on)
+    or the error it failed with (an invalid program fails only its own approach). The outcomes are
+    also returned, in order. Off the native backend (MJX on a GPU) the programs train one by one.
+    """
+    from tabrl.sim.native import NativeBatchEnv
+    from tabrl.train import batch
+
+    K = len(programs)
+    seeds = list(seeds) if seeds is not None else [0] * K
+    on_event = on_event or (lambda _k, _e: None)
+    should_stop = should_stop or (lambda _k: False)
+    on_outcome = on_outcome or (lambda _k, _r: None)
+    outcomes: list[dict[str, Any] | BaseException | None] = [None] * K
+
+    def settle(k: int, outcome: dict[str, Any] | BaseException) -> None:
+        if outcomes[k] is None:
+            outcomes[k] = outcome
+            on_outcome(k, outcome)
+
+    def poll(but: int | None = None) -> None:
+        """Settles every approach stopped meanwhile (but ``but``, whose own loop notices)."""
+        for k in range(K):
+            if k != but and outcomes[k] is None and should_stop(k):
+                settle(k, Cancelled())
+
+    if choose_backend(backend) != "native":
+        for k in range(K):
+            if outcomes[k] is None:
+                try:
+                    settle(
+                        k,
+                        run_training_job(
+                            model_id,
+                            programs[k],
+                            steps,
+                            out_dirs[k],
+                            seed=seeds[k],
+                            backend=backend,
+                            from_base=from_base,
+                            render_seconds=render_seconds,
+                            on_event=lambda e, k=k: on_event(k, e),
+                            should_stop=lambda k=k: should_stop(k),
+                        ),
+                    )
+                except Exception as exc:
+                    settle(k, exc)
+            poll()
+        return list(outcomes)
+
+    robot = load_robot(model_id)
+    cfg = _ppo_config_for(steps, robot.spec.category)
+    slices = []  # (k, program, compiled, init params, note, warm-up)
+    for k, raw in enumerate(programs):
+        try:
+            program = raw if isinstance(raw, RewardProgram) else RewardProgram.parse(raw)
+            program = validate_program(program, robot)
+            compiled = compile_program(program, robot.spec, np)
+            slices.append((k, program, compiled, *_starting_point(robot, program, cfg, None, from_base)))
+        except Exception as exc:
+            settle(k, exc)
+    start = time.perf_counter()
+    curve = {k: curves.Curve() for k, *_ in slices}
+    reporters = {}
+    for k, _, compiled, _, note, _ in slices:
+        on_event(k, {"type": "started", "backend": "native", "total_steps": steps, "init": note, "batch": K})
+        reporters[k] = _progress_reporter(curve[k], compiled, lambda e, k=k: on_event(k, e))
+    ks = [k for k, *_ in slices]
+    envs = [
+        NativeBatchEnv(
+            robot,
+            compiled,
+            cfg.num_envs,
+            seed=seeds[k],
+            nthread=1,  # the batch's one rollout call runs the threads
+            clock_hz=behavior.program_clock_hz(program),
+            motion=program.motion,
+        )
+        for k, program, compiled, *_ in slices
+    ]
+    trained: list[Any] = [None] * len(slices)
+    if slices:
+        try:
+            trained = batch.train_batch(
+                envs,
+                steps,
+                cfg,
+                seeds=[seeds[k] for k in ks],
+                init_params=[s[3] for s in slices],
+                critic_warmup_iters=[s[5] for s in slices],
+                on_progress=lambda i, p: reporters[ks[i]](p),
+                should_stop=lambda i: outcomes[ks[i]] is not None or should_stop(ks[i]),
+                on_stopped=lambda i: settle(ks[i], Cancelled()),
+            )
+        except Cancelled:
+            pass  # every approach stopped: each was settled when it did
+        except Exception as exc:  # the batch itself failed: so did each approach still in it
+            for k in ks:
+                settle(k, exc)
+    train_wall = time.perf_counter() - start
+    for (k, program, compiled, _, note, _), result in zip(slices, trained, strict=True):
+        poll()
+        if outcomes[k] is not None or result is None:
+            continue
+        params, progress = result
+
+        def stop_k(k=k) -> bool:  # while k is filmed, a stop of another approach is settled at once too
+            poll(but=k)
+            return should_stop(k)
+
+        try:
+            out = _save_and_render(
+                robot,
+                program,
+                compiled,
+                cfg,
+                params,
+                Path(out_dirs[k]),
+                meta=dict(
+                    backend="native",
+                    steps=progress.steps,
+                    seed=seeds[k],
+                    wall_time_s=train_wall,
+                    final_metrics=_final_metrics(progress),
+                    init_checkpoint=None,
+                    init=note,
+                    batch=K,
+                ),
+                render_seconds=render_seconds,
+                on_event=lambda e, k=k: on_event(k, e),
+                should_stop=stop_k,
+            )
+            out.update(
+                {
+                    "curves": str(curve[k].write(Path(out_dirs[k]))),
+                    "curve_summary": curve[k].summary(),
+                    "train_wall_s": train_wall,
+                    "wall_s": time.perf_counter() - start,
+                    "backend": "native",
+                    "steps": progress.steps,
+                    "init": note,
+                    "batch": len(slices),
+                }
+            )
+            settle(k, out)
+        except Exception as exc:  # Cancelled (stopped while filmed) or a failure of this approach alone
+            settle(k, exc)
+    return list(outcomes)
 
 
 def _clipped_report(clipped: dict[str, float]) -> dict[str, Any]:

@@ -133,6 +133,81 @@ class Cancelled(Exception):
     """Training was asked to stop; nothing half-written is left behind."""
 
 
+class Unroll:
+    """One iteration's rollout buffers, time first: ``shape`` is (T, B), or (K, T, B) for a batch of K
+    trainings (tabrl/train/batch.py)."""
+
+    def __init__(self, shape: tuple[int, ...], observation_size: int, action_size: int):
+        self.obs = np.zeros((*shape, observation_size), np.float32)
+        self.raw = np.zeros((*shape, action_size), np.float32)
+        self.logp = np.zeros(shape, np.float32)
+        self.logits = np.zeros((*shape, 2 * action_size), np.float32)
+        self.rew = np.zeros(shape, np.float32)
+        self.disc = np.zeros(shape, np.float32)
+        self.trunc = np.zeros(shape, np.float32)
+        self.next = np.zeros((*shape, observation_size), np.float32)
+        self._time_axis = len(shape) - 2
+
+    def transition(self) -> types.Transition:
+        """The buffers as Brax's Transition, batch before time (what the PPO loss reads)."""
+        a = self._time_axis
+
+        def j(x):
+            return jnp.asarray(x.swapaxes(a, a + 1))
+
+        return types.Transition(
+            observation=j(self.obs),
+            action=j(self.raw),
+            reward=j(self.rew),
+            discount=j(self.disc),
+            next_observation=j(self.next),
+            extras={
+                "policy_extras": {
+                    "raw_action": j(self.raw),
+                    "log_prob": j(self.logp),
+                    "distribution_params": j(self.logits),
+                },
+                "state_extras": {"truncation": j(self.trunc)},
+            },
+        )
+
+
+class Tally:
+    """Episode returns and reward-term sums of one env batch: what its progress reports are made of."""
+
+    def __init__(self, num_envs: int, episode_length: int):
+        self.num_envs, self.episode_length = num_envs, episode_length
+        self.ep_return = np.zeros(num_envs)
+        self.finished: list[float] = []
+        self.term_sums: dict[str, float] = {}
+
+    def start_iteration(self) -> None:
+        self.term_sums = {}
+
+    def add_step(self, reward: np.ndarray, done: np.ndarray, terms: dict[str, Any]) -> None:
+        for name, value in terms.items():
+            self.term_sums[name] = self.term_sums.get(name, 0.0) + float(np.mean(value))
+        self.ep_return += reward
+        if done.any():
+            self.finished.extend(self.ep_return[done > 0].tolist())
+            self.ep_return[done > 0] = 0.0
+
+    def progress(self, done_steps: int, total: int, elapsed: float, step_reward: float) -> Progress:
+        sps = done_steps / max(elapsed, 1e-9)
+        recent = self.finished[-4 * self.num_envs :]
+        abs_total = sum(abs(v) for v in self.term_sums.values()) or 1.0
+        return Progress(
+            steps=done_steps,
+            total_steps=total,
+            mean_episode_reward=float(np.mean(recent)) if recent else step_reward * self.episode_length,
+            mean_step_reward=step_reward,
+            term_shares={k: v / abs_total for k, v in self.term_sums.items()},
+            steps_per_s=sps,
+            eta_s=(total - done_steps) / sps,
+            episodes=len(self.finished),
+        )
+
+
 def _optimizer(cfg: PPOConfig) -> optax.GradientTransformation:
     return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), optax.adam(cfg.learning_rate))
 
@@ -249,69 +324,28 @@ def train(
     total = iterations * steps_per_iter
 
     obs = env.reset(stagger=True)
-    ep_return = np.zeros(B)
-    finished_returns: list[float] = []
+    tally = Tally(B, env.config.episode_length)
     start = time.perf_counter()
     progress = None
     for it in range(iterations):
         if should_stop is not None and should_stop():
             raise Cancelled()
-        term_sums: dict[str, float] = {}
+        tally.start_iteration()
         # Fresh buffers every iteration: JAX may still be reading the last ones (async dispatch,
         # zero-copy host arrays) while this unroll runs.
-        buf_obs = np.zeros((T, B, env.observation_size), np.float32)
-        buf_raw = np.zeros((T, B, env.action_size), np.float32)
-        buf_logp = np.zeros((T, B), np.float32)
-        buf_logits = np.zeros((T, B, 2 * env.action_size), np.float32)
-        buf_rew = np.zeros((T, B), np.float32)
-        buf_disc = np.zeros((T, B), np.float32)
-        buf_trunc = np.zeros((T, B), np.float32)
-        buf_next = np.zeros((T, B, env.observation_size), np.float32)
+        buf = Unroll((T, B), env.observation_size, env.action_size)
         for t in range(T):
             key, k = jax.random.split(key)
             action, raw, logp, logits = act(state, obs, k)
-            buf_obs[t] = obs
-            buf_raw[t], buf_logp[t], buf_logits[t] = raw, logp, logits
+            buf.obs[t] = obs
+            buf.raw[t], buf.logp[t], buf.logits[t] = raw, logp, logits
             obs, reward, done, trunc, info = env.step(np.asarray(action))
-            buf_rew[t], buf_disc[t], buf_trunc[t], buf_next[t] = reward, 1.0 - done, trunc, obs
-            for name, value in info["terms"].items():
-                term_sums[name] = term_sums.get(name, 0.0) + float(np.mean(value))
-            ep_return += reward
-            if done.any():
-                finished_returns.extend(ep_return[done > 0].tolist())
-                ep_return[done > 0] = 0.0
-        data = types.Transition(
-            observation=jnp.asarray(buf_obs.swapaxes(0, 1)),
-            action=jnp.asarray(buf_raw.swapaxes(0, 1)),
-            reward=jnp.asarray(buf_rew.swapaxes(0, 1)),
-            discount=jnp.asarray(buf_disc.swapaxes(0, 1)),
-            next_observation=jnp.asarray(buf_next.swapaxes(0, 1)),
-            extras={
-                "policy_extras": {
-                    "raw_action": jnp.asarray(buf_raw.swapaxes(0, 1)),
-                    "log_prob": jnp.asarray(buf_logp.swapaxes(0, 1)),
-                    "distribution_params": jnp.asarray(buf_logits.swapaxes(0, 1)),
-                },
-                "state_extras": {"truncation": jnp.asarray(buf_trunc.swapaxes(0, 1))},
-            },
-        )
+            buf.rew[t], buf.disc[t], buf.trunc[t], buf.next[t] = reward, 1.0 - done, trunc, obs
+            tally.add_step(reward, done, info["terms"])
         key, kup = jax.random.split(key)
-        state, _ = update(state, data, kup, train_policy=jnp.float32(it >= critic_warmup_iters))
-        done_steps = (it + 1) * steps_per_iter
-        elapsed = time.perf_counter() - start
-        sps = done_steps / max(elapsed, 1e-9)
-        recent = finished_returns[-4 * B :]
-        step_reward = float(buf_rew.mean())
-        abs_total = sum(abs(v) for v in term_sums.values()) or 1.0
-        progress = Progress(
-            steps=done_steps,
-            total_steps=total,
-            mean_episode_reward=float(np.mean(recent)) if recent else step_reward * env.config.episode_length,
-            mean_step_reward=step_reward,
-            term_shares={k: v / abs_total for k, v in term_sums.items()},
-            steps_per_s=sps,
-            eta_s=(total - done_steps) / sps,
-            episodes=len(finished_returns),
+        state, _ = update(state, buf.transition(), kup, train_policy=jnp.float32(it >= critic_warmup_iters))
+        progress = tally.progress(
+            (it + 1) * steps_per_iter, total, time.perf_counter() - start, float(buf.rew.mean())
         )
         if on_progress is not None:
             on_progress(progress)
