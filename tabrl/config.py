@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="Comma-separated models each warm worker trains "
         "a tiny job on at start, so their first real job starts at once ('' for none).",
     )
+    # Issue 11: the approaches of one Train All train in one worker as one physics batch and one vmapped
+    # PPO update (tabrl/train/batch.py). 1 turns batching off (each job on its own worker, as before).
+    train_batch_max: int = Field(
+        3,
+        ge=1,
+        le=8,
+        description="Queued training jobs of one session with the same steps, start and video length "
+        "that one worker trains together as one batch (1: every job alone).",
+    )
     worker_max_jobs: int = Field(
         50, description="A warm worker is replaced by a fresh one after this many jobs."
     )

@@ -12,6 +12,12 @@ each restart). A run is keyed by (job id, attempt): its events are dropped once 
 newer attempt or has ended, and its folder ``job-<id>/a<attempt>`` is its own, so cleaning up after
 an old attempt (a cancel that is still being reaped, an orphaned worker of a crashed server)
 never touches a newer one.
+
+Queued training jobs of one session with the same steps, start and video length (the approaches of a
+Train All) are handed to one worker together, as a *batch* (up to ``train_batch_max``): it trains them
+as one physics batch with one vmapped PPO update (``tabrl/train/batch.py``) and then films each. Every
+job of a batch stays its own run with its own events, end and cancel slot: cancelling one stops its
+slice while the others go on.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ log = logging.getLogger(__name__)
 Listener = Callable[[], None]
 INTERRUPTED_REASON = "the server stopped while this job ran; restart it to train again"
 ENDED_TYPES = (DONE, FAILED, CANCELLED)
+# A worker's cancel flags: one shared int per job it runs at once (a batch's jobs), holding the run id to stop.
+CANCEL_SLOTS = 8
 
 
 class Executor(Protocol):
@@ -74,6 +82,8 @@ class _Run:
     model_id: str
     out_dir: Path
     kind: str = "train"
+    slot: int = 0  # its cancel flag on the worker (its place in a batch)
+    batch: int = 1  # how many jobs were handed to the worker with it
     seconds: float = 10.0  # video length
     handed_at: float = field(default_factory=time.monotonic)
     concurrency: int = 1  # most jobs running at once while this one ran (for the time estimate)
@@ -88,11 +98,12 @@ class _Worker:
     wid: int
     process: Any
     conn: Any
-    cancel: Any  # shared int: the run id the worker must stop
+    cancel: Any  # shared ints (CANCEL_SLOTS): the run ids the worker must stop
     spawned_at: float = field(default_factory=time.monotonic)
     ready: bool = False
     pid: int | None = None
-    run: _Run | None = None
+    runs: list[_Run] = field(default_factory=list)  # its jobs not yet ended (several for a batch)
+    busy: bool = False  # handed work, and not yet reported idle
     jobs: int = 0
     rss_mb: float | None = None
     warm_s: float | None = None
@@ -181,11 +192,12 @@ class LocalExecutor:
                 {
                     "pid": w.pid,
                     "ready": w.ready,
-                    "busy": w.run is not None,
+                    "busy": w.busy,
                     "jobs": w.jobs,
                     "rss_mb": w.rss_mb,
                     "warm_s": w.warm_s,
-                    "job_id": w.run.job_id if w.run else None,
+                    "job_id": w.runs[0].job_id if w.runs else None,
+                    "job_ids": [r.job_id for r in w.runs],
                 }
                 for w in self._workers.values()
                 if not w.killed and w.retiring_at is None
@@ -199,8 +211,9 @@ class LocalExecutor:
         with self._lock:
             workers = list(self._workers.values())
         for w in workers:
-            if w.run is not None:
-                self._stop_run(w.run, w)
+            if w.busy:
+                for run in list(w.runs):
+                    self._stop_run(run, w)
             elif w.ready and not w.calibrating:
                 self._send(w, ("exit",))
             else:  # still importing or measuring: nothing to lose
@@ -250,18 +263,23 @@ class LocalExecutor:
         """The run of this attempt of the job on a worker (None when it is not on one)."""
         return next(
             (
-                w.run
+                run
                 for w in self._workers.values()
-                if w.run is not None and not w.killed and (w.run.job_id, w.run.attempt) == (job_id, attempt)
+                if not w.killed
+                for run in w.runs
+                if (run.job_id, run.attempt) == (job_id, attempt)
             ),
             None,
         )
 
+    def _worker_of(self, run: _Run) -> _Worker | None:
+        return next((w for w in self._workers.values() if run in w.runs), None)
+
     def _stop_run(self, run: _Run, worker: _Worker | None = None) -> None:
-        worker = worker or next((w for w in self._workers.values() if w.run is run), None)
+        worker = worker or self._worker_of(run)
         if worker is None:
             return
-        worker.cancel.value = run.run_id
+        worker.cancel[run.slot] = run.run_id
         run.cancel_at = run.cancel_at or time.monotonic()
 
     def _send(self, w: _Worker, message: Any) -> bool:
@@ -344,15 +362,16 @@ class LocalExecutor:
         with self._lock:
             for w, (job_id, attempt, type_, data) in messages:
                 if job_id is not None:
-                    current = w.run is not None and (w.run.job_id, w.run.attempt) == (job_id, attempt)
-                    if current and type_ == "progress" and w.run.first_progress is None:
-                        w.run.first_progress = (time.monotonic(), int(data.get("steps") or 0))
-                    if current and type_ == "rendering" and w.run.render_start is None:
-                        w.run.render_start = time.monotonic()
-                    if type_ in ENDED_TYPES and current:
-                        w.run.outcome = type_
-                        if type_ == DONE and w.run.kind == "train":
-                            finished.append((w.run, data))
+                    run = next((r for r in w.runs if (r.job_id, r.attempt) == (job_id, attempt)), None)
+                    if run is not None and type_ == "progress" and run.first_progress is None:
+                        run.first_progress = (time.monotonic(), int(data.get("steps") or 0))
+                    if run is not None and type_ == "rendering" and run.render_start is None:
+                        run.render_start = time.monotonic()
+                    if type_ in ENDED_TYPES and run is not None:
+                        run.outcome = type_
+                        w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
+                        if type_ == DONE and run.kind == "train":
+                            finished.append((run, data))
                     continue
                 if type_ == "calibration":
                     w.calibrating = False
@@ -371,7 +390,7 @@ class LocalExecutor:
                     self._start_failures = 0
                     log.info("worker %s ready in %.1f s (%.0f MB)", w.pid, w.warm_s or 0, w.rss_mb or 0)
                 elif type_ == "idle":
-                    w.run = None
+                    w.busy, w.runs = False, []
                     w.jobs, w.rss_mb, w.models = (
                         data.get("jobs", w.jobs),
                         data.get("rss_mb"),
@@ -392,6 +411,8 @@ class LocalExecutor:
                 estimate.record_calibration(self.settings.data_dir, data)
                 log.info("calibrated: %s", data)
                 return
+            if run.batch > 1:
+                return  # a batch's jobs share their training: see estimate.record_batch (stage c)
             wall, train, steps = data.get("wall_s"), data.get("train_wall_s"), data.get("steps")
             if not wall or not train or not steps or run.first_progress is None or run.render_start is None:
                 return
@@ -431,10 +452,14 @@ class LocalExecutor:
         with self._lock:
             workers = list(self._workers.values())
         for w in workers:
-            run = w.run
-            if run is not None and run.cancel_at is not None and now - run.cancel_at > self.CANCEL_GRACE_S:
+            late = [r for r in w.runs if r.cancel_at is not None and now - r.cancel_at > self.CANCEL_GRACE_S]
+            if late and len(late) == len(w.runs):
                 self._kill(w)  # it did not stop in time: the process goes, a fresh one replaces it
-            if w.retiring_at is not None and run is None and now - w.retiring_at > self.EXIT_GRACE_S:
+            elif (
+                late
+            ):  # a batch whose other jobs go on: this one is cancelled here, the worker drops it later
+                self._settle_late_cancels(w, late)
+            if w.retiring_at is not None and not w.busy and now - w.retiring_at > self.EXIT_GRACE_S:
                 self._kill(w)
             if w.closed and w.process.is_alive():
                 self._kill(w)  # its pipe broke: it can neither hear nor be heard
@@ -450,19 +475,37 @@ class LocalExecutor:
             self._reconcile()
         self._fill_pool(now)
 
+    def _settle_late_cancels(self, w: _Worker, runs: list[_Run]) -> None:
+        """Cancelled jobs of a batch whose worker has not confirmed in time (it may be compiling): they are
+        cancelled now, and whatever the worker still sends for them is dropped as stale; it stops their
+        slices at its next check and removes their folders."""
+        with self._lock:
+            for run in runs:
+                if run in w.runs:
+                    w.runs.remove(run)
+        with self.sessions() as db:
+            for run in runs:
+                job = db.get(Job, run.job_id)
+                if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
+                    store.record_event(db, job, CANCELLED, {"reason": "cancelled by the user"})
+            db.commit()
+        self._notify()
+
     def _bury(self, w: _Worker) -> None:
-        """A worker process has exited: store its last words, settle its run, forget it."""
+        """A worker process has exited: store its last words, settle its runs, forget it."""
         last = self._read(w)
         if last:
             self._handle(last)
         self._close(w)
         with self._lock:
             self._workers.pop(w.wid, None)
-            run = w.run
+            runs, w.runs = list(w.runs), []
             if not w.ready and not w.killed and w.retiring_at is None:
                 self._start_failures += 1
                 self._respawn_after = time.monotonic() + min(30.0, 2.0**self._start_failures)
-        if run is not None and run.outcome != DONE:
+        for run in runs:
+            if run.outcome == DONE:
+                continue
             with self.sessions() as db:
                 job = db.get(Job, run.job_id)
                 if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
@@ -479,6 +522,7 @@ class LocalExecutor:
                         )
                 db.commit()
             remove_attempt_dir(run.out_dir)  # this attempt's folder only
+        if runs:
             self._notify()
         if not w.ready and not w.killed and w.retiring_at is None:
             reason = w.broken or f"the worker process exited with code {w.process.exitcode} while starting"
@@ -496,7 +540,7 @@ class LocalExecutor:
     def _reconcile(self) -> None:
         """Stops runs whose job is no longer on their attempt or no longer active (a safety net)."""
         with self._lock:
-            runs = [w.run for w in self._workers.values() if w.run is not None and w.run.cancel_at is None]
+            runs = [r for w in self._workers.values() for r in w.runs if r.cancel_at is None]
         if not runs:
             return
         with self.sessions() as db:
@@ -538,8 +582,8 @@ class LocalExecutor:
     def _spawn(self) -> _Worker:
         self._next_wid += 1
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
-        # A raw shared int: nothing to lock, so a worker killed mid-read cannot wedge the executor.
-        cancel = self._ctx.RawValue("q", 0)
+        # Raw shared ints: nothing to lock, so a worker killed mid-read cannot wedge the executor.
+        cancel = self._ctx.RawArray("q", CANCEL_SLOTS)
         env = {
             "TABRL_DATA_DIR": str(self.settings.data_dir),
             "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
@@ -568,7 +612,7 @@ class LocalExecutor:
                 w
                 for w in self._workers.values()
                 if w.ready
-                and w.run is None
+                and not w.busy
                 and not w.calibrating
                 and not w.killed
                 and not w.closed
@@ -576,35 +620,48 @@ class LocalExecutor:
             ]
             if not idle or self._stop.is_set():
                 return
-            on_workers = {(w.run.job_id, w.run.attempt) for w in self._workers.values() if w.run is not None}
+            on_workers = {(r.job_id, r.attempt) for w in self._workers.values() for r in w.runs}
+            most = max(1, self.settings.train_batch_max)
             with self.sessions() as db:
-                queued = store.next_queued(db, set(), len(idle) + len(on_workers))
-                for job in [j for j in queued if (j.id, j.attempt) not in on_workers][: len(idle)]:
-                    model_id = job.session.model_id
+                queued = store.next_queued(db, set(), len(idle) * most + len(on_workers))
+                pending = [j for j in queued if (j.id, j.attempt) not in on_workers]
+                while pending and idle:
+                    group = take_batch(pending, most)
+                    model_id = group[0].session.model_id
                     # A worker that has this robot compiled already starts faster.
                     w = next((w for w in idle if model_id in w.models), idle[0])
-                    self._next_run += 1
-                    out_dir = job_dir(self.settings, job)
-                    self._remove_old_attempts(job)
-                    spec = self._spec(db, job, self._next_run, out_dir)
-                    if not self._send(w, ("run", spec)):
+                    runs, specs = [], []
+                    for slot, job in enumerate(group):
+                        self._next_run += 1
+                        out_dir = job_dir(self.settings, job)
+                        self._remove_old_attempts(job)
+                        specs.append(self._spec(db, job, self._next_run, out_dir))
+                        runs.append(
+                            _Run(
+                                self._next_run,
+                                job.id,
+                                job.attempt,
+                                model_id,
+                                out_dir,
+                                kind=job.kind,
+                                seconds=job.video_seconds,
+                                slot=slot,
+                                batch=len(group),
+                            )
+                        )
+                    if not self._send(w, ("batch", specs) if len(specs) > 1 else ("run", specs[0])):
                         continue
                     idle.remove(w)
-                    w.run = _Run(
-                        self._next_run,
-                        job.id,
-                        job.attempt,
-                        model_id,
-                        out_dir,
-                        kind=job.kind,
-                        seconds=job.video_seconds,
-                    )
-                    busy = [x.run for x in self._workers.values() if x.run is not None]
+                    w.runs, w.busy = runs, True
+                    busy = [r for x in self._workers.values() for r in x.runs]
                     for r in busy:
                         r.concurrency = max(r.concurrency, len(busy))
-                    log.info("job %s attempt %s handed to worker %s", job.id, job.attempt, w.pid)
-                    if not idle:
-                        break
+                    log.info(
+                        "jobs %s handed to worker %s%s",
+                        [(j.id, j.attempt) for j in group],
+                        w.pid,
+                        " as one batch" if len(group) > 1 else "",
+                    )
             if idle and not self._calibrated and self.settings.calibrate_at_start:
                 self._calibrated = True
                 w = idle[0]
@@ -616,7 +673,7 @@ class LocalExecutor:
         root = job_root(self.settings, job)
         if not root.is_dir():
             return
-        live = {w.run.attempt for w in self._workers.values() if w.run is not None and w.run.job_id == job.id}
+        live = {r.attempt for w in self._workers.values() for r in w.runs if r.job_id == job.id}
         for child in root.iterdir():
             m = re.fullmatch(r"a(\d+)", child.name)
             if m and int(m.group(1)) < job.attempt and int(m.group(1)) not in live:
@@ -624,6 +681,28 @@ class LocalExecutor:
 
     def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
         return job_spec(self.settings, db, job, run_id, out_dir)
+
+
+def batch_key(job: Job) -> tuple | None:
+    """Jobs with equal keys can train as one batch: training jobs of one session (so one robot) with the same
+    steps (so the same PPO settings and networks), start (base or scratch) and video length. None: never."""
+    if job.kind != "train":
+        return None
+    return (job.session_id, job.total_steps, bool(job.from_base), float(job.video_seconds))
+
+
+def take_batch(pending: list[Job], most: int) -> list[Job]:
+    """Takes the first pending job and up to ``most - 1`` later ones it can train with out of ``pending``."""
+    first = pending.pop(0)
+    group, key = [first], batch_key(first)
+    if key is not None:
+        for job in list(pending):
+            if len(group) >= most:
+                break
+            if batch_key(job) == key:
+                group.append(job)
+                pending.remove(job)
+    return group
 
 
 def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:

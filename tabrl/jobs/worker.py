@@ -5,7 +5,11 @@ pipeline, turns on JAX's persistent compilation cache under the data directory, 
 and then waits for job specs on its pipe. It never touches the database: everything it has to
 say goes back over the same pipe as ``(job_id, attempt, type, data)`` tuples (``job_id`` None
 for the worker's own messages: ``ready``, ``idle``). A cancel request is the job's run id
-written into a shared integer, so a flag meant for one job can never stop the next one.
+written into its slot of a few shared integers (one per job of a batch), so a flag meant for one
+job can never stop the next one.
+
+A ``("batch", specs)`` message is several training jobs of one robot (a Train All's approaches):
+they train as one physics batch with one vmapped PPO update, then each is filmed (``run_batch``).
 
 Robot models stay compiled between jobs (``load_robot`` keeps the last few), so a second job
 on the same robot starts training within a second or two of being handed over.
@@ -114,7 +118,7 @@ def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
 
 
 def worker_main(conn, cancel, env: dict[str, str]) -> None:
-    """Entry point of a warm worker process (spawned). ``cancel``: a shared int holding the run id to stop."""
+    """Entry point of a warm worker process (spawned). ``cancel``: shared ints holding the run ids to stop."""
     os.environ.update(env)
     _filter_stderr()
     os.environ.setdefault("MUJOCO_GL", "egl")
@@ -160,29 +164,34 @@ def worker_main(conn, cancel, env: dict[str, str]) -> None:
             except Exception as exc:
                 send(None, None, "calibration", {"error": f"{type(exc).__name__}: {exc}"})
             continue
-        _, spec = message
-        run_id = spec["run_id"]
-        jobs += 1
+        kind, payload = message
+        specs = payload if kind == "batch" else [payload]  # a batch: the approaches of one Train All
+        jobs += len(specs)
+        info_for_jobs = {
+            "worker_pid": os.getpid(),
+            "worker_jobs": jobs,
+            "worker_warm_s": info.get("warm_s"),
+            "worker_warmed": info.get("warmed"),
+        }
 
-        def should_stop(run_id=run_id) -> bool:
+        def should_stop(spec: dict[str, Any]) -> bool:
             # A killed server cannot cancel us, so a worker whose parent is gone stops by itself.
-            return cancel.value == run_id or os.getppid() != parent
+            return spec["run_id"] in cancel[:] or os.getppid() != parent
 
-        def send_job(type_: str, data: dict[str, Any], spec=spec) -> None:
+        def send_job(spec: dict[str, Any], type_: str, data: dict[str, Any]) -> None:
             send(spec["job_id"], spec["attempt"], type_, data)
 
         try:
-            run_job(
-                spec,
-                send_job,
-                should_stop,
-                worker={
-                    "worker_pid": os.getpid(),
-                    "worker_jobs": jobs,
-                    "worker_warm_s": info.get("warm_s"),
-                    "worker_warmed": info.get("warmed"),
-                },
-            )
+            if kind == "batch":
+                run_batch(specs, send_job, should_stop, worker=info_for_jobs)
+            else:
+                (spec,) = specs
+                run_job(
+                    spec,
+                    lambda type_, data, spec=spec: send_job(spec, type_, data),
+                    lambda spec=spec: should_stop(spec),
+                    worker=info_for_jobs,
+                )
         except (BrokenPipeError, EOFError, OSError):
             return  # the server is gone
         from tabrl.robots.catalog import loaded_models
@@ -200,17 +209,11 @@ def worker_main(conn, cancel, env: dict[str, str]) -> None:
             return
 
 
-def run_job(
-    spec: dict[str, Any],
-    send: Callable[[str, dict[str, Any]], None],
-    should_stop: Callable[[], bool],
-    worker: dict[str, Any] | None = None,
-) -> None:
-    """One training or render job, reported through ``send(type, data)``. ``spec``: job_id, attempt,
-    kind, model_id, program, steps, out_dir, seconds, checkpoint (render jobs), data_dir."""
-    out_dir = Path(spec["out_dir"])
+def _event_handler(
+    spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], worker: dict[str, Any]
+) -> Callable[[dict[str, Any]], None]:
+    """What the engine's events become on the pipe: hand-over time, render time left, relative paths."""
     data_dir = Path(spec["data_dir"])
-    worker = worker or {}
     dequeued = spec.get("dequeued_at")
     render_clock = {"start": None}
 
@@ -233,17 +236,67 @@ def run_job(
             event["path"] = _relative(Path(event["path"]), data_dir)
         send(type_, event)
 
+    return on_event
+
+
+def _fresh_dir(out_dir: Path) -> None:
+    if out_dir.exists():  # this attempt's own folder: a fresh start
+        shutil.rmtree(out_dir)
+    for _ in range(3):  # an old attempt's cleanup may remove the (then empty) job folder meanwhile
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            break
+        except FileNotFoundError:
+            continue
+
+
+def _done(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The "done" event of a finished job: its files (relative to the data dir), metrics and timings."""
+    out_dir, data_dir = Path(spec["out_dir"]), Path(spec["data_dir"])
+    artifacts = {name: _relative(Path(result[name]), data_dir) for name in ("video", "poster", "trajectory")}
+    artifacts["metrics"] = _relative(out_dir / "metrics.json", data_dir)
+    if result.get("sheet"):  # ten frames in one image, beside the poster
+        artifacts["sheet"] = _relative(Path(result["sheet"]), data_dir)
+    if spec["kind"] == "train":
+        artifacts["policy"] = _relative(Path(result["checkpoint"]), data_dir)
+        artifacts["curves"] = _relative(Path(result["curves"]), data_dir)
+    else:  # a new video of the same policy: it still offers that policy for download
+        artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
+    metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
+    metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
+    done = {
+        "artifacts": artifacts,
+        "metrics": metrics,
+        "steps": result.get("steps"),
+        "wall_s": result.get("wall_s"),
+        "train_wall_s": result.get("train_wall_s"),
+    }
+    if result.get("batch"):  # trained in one batch with this many approaches (for the time estimate)
+        done["batch"] = result["batch"]
+    return done
+
+
+def _failed(exc: BaseException) -> dict[str, Any]:
+    return {
+        "reason": f"{type(exc).__name__}: {exc}",
+        "trace": "".join(traceback.format_exception(exc, limit=8)),
+    }
+
+
+def run_job(
+    spec: dict[str, Any],
+    send: Callable[[str, dict[str, Any]], None],
+    should_stop: Callable[[], bool],
+    worker: dict[str, Any] | None = None,
+) -> None:
+    """One training or render job, reported through ``send(type, data)``. ``spec``: job_id, attempt,
+    kind, model_id, program, steps, out_dir, seconds, checkpoint (render jobs), data_dir."""
+    out_dir = Path(spec["out_dir"])
+    on_event = _event_handler(spec, send, worker or {})
     try:
         from tabrl.train.pipeline import Cancelled, run_render_job, run_training_job
 
-        if out_dir.exists():  # this attempt's own folder: a fresh start
-            shutil.rmtree(out_dir)
-        for _ in range(3):  # an old attempt's cleanup may remove the (then empty) job folder meanwhile
-            try:
-                out_dir.mkdir(parents=True, exist_ok=True)
-                break
-            except FileNotFoundError:
-                continue
+        _fresh_dir(out_dir)
         if should_stop():  # cancelled while it was being handed over
             raise Cancelled()
         if spec["kind"] == "train":
@@ -274,29 +327,63 @@ def run_job(
         raise
     except Exception as exc:  # the reason goes to the page; the trace to the server log
         remove_attempt_dir(out_dir)
-        send("failed", {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)})
+        send("failed", _failed(exc))
         return
-    artifacts = {name: _relative(Path(result[name]), data_dir) for name in ("video", "poster", "trajectory")}
-    artifacts["metrics"] = _relative(out_dir / "metrics.json", data_dir)
-    if result.get("sheet"):  # ten frames in one image, beside the poster
-        artifacts["sheet"] = _relative(Path(result["sheet"]), data_dir)
-    if spec["kind"] == "train":
-        artifacts["policy"] = _relative(Path(result["checkpoint"]), data_dir)
-        artifacts["curves"] = _relative(Path(result["curves"]), data_dir)
-    else:  # a new video of the same policy: it still offers that policy for download
-        artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
-    metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
-    metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
-    send(
-        "done",
-        {
-            "artifacts": artifacts,
-            "metrics": metrics,
-            "steps": result.get("steps"),
-            "wall_s": result.get("wall_s"),
-            "train_wall_s": result.get("train_wall_s"),
-        },
-    )
+    send("done", _done(spec, result))
+
+
+def run_batch(
+    specs: list[dict[str, Any]],
+    send: Callable[[dict[str, Any], str, dict[str, Any]], None],
+    should_stop: Callable[[dict[str, Any]], bool],
+    worker: dict[str, Any] | None = None,
+) -> None:
+    """Training jobs of one robot, steps and start trained as one batch (``pipeline.run_training_batch``),
+    each reported as its own job through ``send(spec, type, data)``: its events, and its own end (done,
+    failed, or cancelled at once while the others go on). The executor groups only jobs whose settings
+    match (``executor.batch_key``)."""
+    from tabrl.train.pipeline import Cancelled, run_training_batch
+
+    first = specs[0]
+    handlers = [
+        _event_handler(spec, lambda t, d, spec=spec: send(spec, t, d), worker or {}) for spec in specs
+    ]
+    ended = [False] * len(specs)
+
+    def on_outcome(k: int, outcome: dict[str, Any] | BaseException) -> None:
+        spec = specs[k]
+        ended[k] = True
+        if isinstance(outcome, Cancelled):
+            remove_attempt_dir(Path(spec["out_dir"]))
+            send(spec, "cancelled", {"reason": "cancelled by the user"})
+        elif isinstance(outcome, BaseException):
+            remove_attempt_dir(Path(spec["out_dir"]))
+            send(spec, "failed", _failed(outcome))
+        else:
+            send(spec, "done", _done(spec, outcome))
+
+    for spec in specs:
+        _fresh_dir(Path(spec["out_dir"]))
+    try:
+        run_training_batch(
+            first["model_id"],
+            [spec["program"] for spec in specs],
+            first["steps"],
+            [Path(spec["out_dir"]) for spec in specs],
+            render_seconds=first["seconds"],
+            from_base=None if first.get("from_base", True) else False,
+            on_event=lambda k, e: handlers[k](e),
+            should_stop=lambda k: should_stop(specs[k]),
+            on_outcome=on_outcome,
+        )
+    except (BrokenPipeError, EOFError):
+        raise
+    except Exception as exc:  # the batch itself broke (e.g. the robot failed to load): every job left fails
+        for k, spec in enumerate(specs):
+            if not ended[k]:
+                ended[k] = True
+                remove_attempt_dir(Path(spec["out_dir"]))
+                send(spec, "failed", _failed(exc))
 
 
 def remove_attempt_dir(path: Path) -> None:

@@ -23,9 +23,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module", params=["local", "ray"])
 def executor(request) -> dict:
-    """Settings that choose the executor ({} is the default: the local pool)."""
+    """Settings that choose the executor (the local pool, one job per worker; or a Ray cluster)."""
     if request.param == "local":
-        return {}
+        # One job per worker, as on the cluster: these tests queue jobs behind a single slot. A Train All
+        # trained as one batch on one worker has its own tests (tests/jobs/test_batch.py).
+        return {"train_batch_max": 1}
     cluster = request.getfixturevalue("ray_cluster")
     # One job on the cluster at a time, as the local pool below runs one at a time (max_workers=1).
     return {"executor": "ray", "ray_address": cluster.address, "ray_max_jobs": 1}
@@ -200,7 +202,7 @@ def test_server_killed_mid_job_leaves_it_interrupted_and_queued_jobs_still_run(t
     with studio(data_dir, **executor) as client:
         job = client.get(f"/api/jobs/{running['id']}").json()
         assert client.post(f"/api/jobs/{queued['id']}/cancel").json()["status"] == "cancelled"
-        if executor:
+        if executor.get("executor") == "ray":
             # On a cluster the job went on training without a server (100k steps: well over the few
             # seconds a restart takes); the new server re-attaches and its events arrive again.
             assert job["status"] == "running", job

@@ -14,7 +14,7 @@ import pytest
 from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.db import open_database
-from tabrl.jobs.executor import LocalExecutor, _Run, _Worker, job_dir
+from tabrl.jobs.executor import CANCEL_SLOTS, LocalExecutor, _Run, _Worker, job_dir
 from tabrl.jobs.models import Approach, Event, Job, StudioSession
 
 PROGRAM = {"name": "Upright", "summary": "stay up", "terms": [{"term": "upright", "weight": 1.0}]}
@@ -57,7 +57,15 @@ def _worker(ctx, run: _Run | None = None, target=None) -> _Worker:
     parent, child = ctx.Pipe()
     process = ctx.Process(target=target or time.sleep, args=(0,), daemon=True)
     process.start()
-    w = _Worker(1, process, parent, ctx.RawValue("q", 0), ready=True, run=run)
+    w = _Worker(
+        1,
+        process,
+        parent,
+        ctx.RawArray("q", CANCEL_SLOTS),
+        ready=True,
+        runs=[run] if run else [],
+        busy=bool(run),
+    )
     w._child = child  # kept open by the test, as a live worker would
     return w
 
@@ -151,10 +159,10 @@ def test_cancel_of_a_queued_job_is_final_and_it_is_never_handed_out(env):
     executor.cancel(job_id)
     assert _job(sessions, job_id).status == "cancelled"
     parent, child = ctx.Pipe()
-    idle = _Worker(2, w.process, parent, ctx.RawValue("q", 0), ready=True)
+    idle = _Worker(2, w.process, parent, ctx.RawArray("q", CANCEL_SLOTS), ready=True)
     executor._workers[idle.wid] = idle
     executor._launch()
-    assert idle.run is None and not child.poll()
+    assert not idle.runs and not idle.busy and not child.poll()
 
 
 def test_a_run_whose_job_moved_on_is_told_to_stop(env):
@@ -166,19 +174,19 @@ def test_a_run_whose_job_moved_on_is_told_to_stop(env):
         1,
         mp.get_context("spawn").Process(target=time.sleep, args=(5,), daemon=True),
         parent,
-        ctx.RawValue("q", 0),
+        ctx.RawArray("q", CANCEL_SLOTS),
         ready=True,
     )
     idle.process.start()
     executor._workers[idle.wid] = idle
     executor._launch()  # hands attempt 1 to the worker
-    assert idle.run is not None and idle.run.attempt == 1
+    assert idle.busy and [r.attempt for r in idle.runs] == [1]
     kind, spec = child.recv()
     assert kind == "run" and spec["attempt"] == 1 and spec["out_dir"].endswith(f"job-{job_id}/a1")
     with sessions() as db:  # the job is cancelled behind the executor's back
         store.record_event(db, db.get(Job, job_id), "cancelled", {"reason": "elsewhere"})
         db.commit()
     executor._reconcile()
-    assert idle.cancel.value == spec["run_id"] and idle.run.cancel_at is not None
+    assert idle.cancel[0] == spec["run_id"] and idle.runs[0].cancel_at is not None
     idle.process.kill()
     idle.process.join()

@@ -34,7 +34,9 @@ def _started(client, job_id: int) -> dict:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("warm") / "data"
-    with studio(data_dir, max_workers=2, steps_max=LONG, prewarm_workers=True) as c:
+    # One job per worker (batching off): two jobs at once here means two workers (tests/jobs/test_batch.py
+    # has a Train All on one worker).
+    with studio(data_dir, max_workers=2, steps_max=LONG, prewarm_workers=True, train_batch_max=1) as c:
         yield c
 
 
