@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import HTTPException
 
 from tabrl.jobs.models import Job, StudioSession
+from tabrl.jobs.states import JobStatus
 
 # What a job folder offers for download: URL name -> artifacts key.
 FILES = {
@@ -107,7 +108,7 @@ def session_zip(data_dir: Path, session: StudioSession):
             ),
         )
         for job in session.jobs:
-            if job.status != "done":
+            if job.status != JobStatus.DONE:
                 continue
             name = job_folder_name(job)
             art = job.artifacts or {}

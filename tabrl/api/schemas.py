@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
+from tabrl.jobs import events
 from tabrl.jobs import models as db
+from tabrl.jobs.states import EventType as EventType  # re-exported: the API's contract names it
+from tabrl.jobs.states import JobStatus
 from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.motion import describe as describe_motion
 
-JobStatus = Literal["queued", "running", "rendering", "done", "failed", "cancelled", "interrupted"]
 MAX_VIDEO_SECONDS = 30.0
 MIN_VIDEO_SECONDS = 0.5  # a few frames: less is no video
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id cannot name a row (and overflows the driver)
@@ -168,14 +170,61 @@ class SessionSummary(BaseModel):
     jobs_done: int
 
 
-class EventOut(BaseModel):
+class _EventEnvelope(BaseModel):
+    """What every event message carries beside its ``type`` and ``data`` (``tabrl.jobs.events``)."""
+
     id: int
     job_id: int
     session_id: str
-    type: str
-    data: dict[str, Any]
     created_at: UtcDatetime
-    job: JobOut
+    job: JobOut = Field(description="The job as it is when the message is sent.")
+
+
+# One message model per event type: the envelope plus that type's typed payload.
+class QueuedEventOut(_EventEnvelope, events.Queued): ...
+
+
+class StartedEventOut(_EventEnvelope, events.Started): ...
+
+
+class ProgressEventOut(_EventEnvelope, events.Progress): ...
+
+
+class CheckpointEventOut(_EventEnvelope, events.Checkpoint): ...
+
+
+class RenderingEventOut(_EventEnvelope, events.Rendering): ...
+
+
+class DoneEventOut(_EventEnvelope, events.Done): ...
+
+
+class FailedEventOut(_EventEnvelope, events.Failed): ...
+
+
+class CancelledEventOut(_EventEnvelope, events.Cancelled): ...
+
+
+class InterruptedEventOut(_EventEnvelope, events.Interrupted): ...
+
+
+EventMessage = Annotated[
+    QueuedEventOut
+    | StartedEventOut
+    | ProgressEventOut
+    | CheckpointEventOut
+    | RenderingEventOut
+    | DoneEventOut
+    | FailedEventOut
+    | CancelledEventOut
+    | InterruptedEventOut,
+    Field(discriminator="type"),
+]
+
+
+class EventOut(RootModel[EventMessage]):
+    """A WebSocket message: ``{id, job_id, session_id, type, data, created_at, job}``, ``data`` typed by
+    ``type`` (a discriminated union)."""
 
 
 class JobsOut(BaseModel):
@@ -283,7 +332,7 @@ def approach_out(a: db.Approach) -> ApproachOut:
 
 def job_out(job: db.Job) -> JobOut:
     art = job.artifacts or {}
-    done = job.status == db.DONE
+    done = job.status == JobStatus.DONE
     return JobOut(
         id=job.id,
         session_id=job.session_id,
@@ -336,12 +385,16 @@ def session_out(s: db.StudioSession, model_label: str) -> SessionOut:
 
 
 def event_out(e: db.Event, job: db.Job) -> EventOut:
-    return EventOut(
-        id=e.id,
-        job_id=e.job_id,
-        session_id=e.session_id,
-        type=e.type,
-        data=e.data,
-        created_at=e.created_at,
-        job=job_out(job),
+    """A stored event as its message; keys a newer or older version wrote stay in ``data``."""
+    typed = events.parse(e.type, e.data, stored=True)
+    return EventOut.model_validate(
+        {
+            "id": e.id,
+            "job_id": e.job_id,
+            "session_id": e.session_id,
+            "type": typed.type,
+            "data": typed.data,
+            "created_at": e.created_at,
+            "job": job_out(job),
+        }
     )

@@ -12,6 +12,8 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from tabrl.jobs.states import ENDED
+
 BENCH_MODEL = "Go1JoystickFlatTerrain"
 BENCH_PROMPT = "keep shaking your hips aloha dude!"
 RENDER_MODELS = ("AnymalC", "PandaPickCube", "AllegroHand")
@@ -321,7 +323,7 @@ def _wait_jobs(http, job_ids: list[int], timeout: float = 900.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         jobs = [http.get(f"/api/jobs/{i}").json() for i in job_ids]
-        if all(j["status"] in ("done", "failed", "cancelled", "interrupted") for j in jobs):
+        if all(j["status"] in ENDED for j in jobs):
             bad = [j for j in jobs if j["status"] != "done"]
             if bad:
                 raise RuntimeError(f"job {bad[0]['id']} ended {bad[0]['status']}: {bad[0]['error']}")

@@ -41,7 +41,8 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 def _studio_job_dir(job_id: int, settings: Settings) -> Path:
     """A studio job's run folder (where its policy lives), from the studio database."""
     from tabrl.jobs.db import open_database
-    from tabrl.jobs.models import DONE, Job
+    from tabrl.jobs.models import Job
+    from tabrl.jobs.states import JobStatus
 
     if not settings.sqlite_path.exists() and settings.database_url is None:
         raise RunNotFound(f"no studio database at {settings.sqlite_path}, so there is no job {job_id}")
@@ -50,7 +51,7 @@ def _studio_job_dir(job_id: int, settings: Settings) -> Path:
         if found is None:
             raise RunNotFound(f"the studio has no job {job_id} (database {settings.resolved_database_url})")
         policy = (found.artifacts or {}).get("policy")
-        if found.kind != "train" or found.status != DONE or not policy:
+        if found.kind != "train" or found.status != JobStatus.DONE or not policy:
             raise RunNotFound(
                 f"job {job_id} is a {found.kind} job that is {found.status}; only a finished "
                 "training job has a policy to refine"

@@ -40,14 +40,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
 from tabrl.jobs import estimate, store
-from tabrl.jobs.models import ACTIVE, CANCELLED, DONE, FAILED, QUEUED, Job
+from tabrl.jobs.models import Job
+from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 from tabrl.jobs.worker import remove_attempt_dir, worker_main
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
 INTERRUPTED_REASON = "the server stopped while this job ran; restart it to train again"
-ENDED_TYPES = (DONE, FAILED, CANCELLED)
+ENDED_TYPES = (EventType.DONE, EventType.FAILED, EventType.CANCELLED)  # what a worker may end a run with
 # A worker's cancel flags: one shared int per job it runs at once (a batch's jobs), holding the run id to stop.
 CANCEL_SLOTS = 8
 
@@ -180,8 +181,10 @@ class LocalExecutor:
                 run = self._run_of(job_id, job.attempt) if job is not None else None
                 if run is not None:
                     self._stop_run(run)
-                elif job is not None and job.status == QUEUED:
-                    store.record_event(db, job, CANCELLED, {"reason": "cancelled before it started"})
+                elif job is not None and job.status == JobStatus.QUEUED:
+                    store.record_event(
+                        db, job, EventType.CANCELLED, {"reason": "cancelled before it started"}
+                    )
                     db.commit()
         self.wake()  # also tells the listeners
 
@@ -363,14 +366,14 @@ class LocalExecutor:
             for w, (job_id, attempt, type_, data) in messages:
                 if job_id is not None:
                     run = next((r for r in w.runs if (r.job_id, r.attempt) == (job_id, attempt)), None)
-                    if run is not None and type_ == "progress" and run.first_progress is None:
+                    if run is not None and type_ == EventType.PROGRESS and run.first_progress is None:
                         run.first_progress = (time.monotonic(), int(data.get("steps") or 0))
-                    if run is not None and type_ == "rendering" and run.render_start is None:
+                    if run is not None and type_ == EventType.RENDERING and run.render_start is None:
                         run.render_start = time.monotonic()
                     if type_ in ENDED_TYPES and run is not None:
                         run.outcome = type_
                         w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
-                        if type_ == DONE and run.kind == "train":
+                        if type_ == EventType.DONE and run.kind == "train":
                             finished.append((run, data))
                     continue
                 if type_ == "calibration":
@@ -487,7 +490,7 @@ class LocalExecutor:
             for run in runs:
                 job = db.get(Job, run.job_id)
                 if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
-                    store.record_event(db, job, CANCELLED, {"reason": "cancelled by the user"})
+                    store.record_event(db, job, EventType.CANCELLED, {"reason": "cancelled by the user"})
             db.commit()
         self._notify()
 
@@ -504,18 +507,18 @@ class LocalExecutor:
                 self._start_failures += 1
                 self._respawn_after = time.monotonic() + min(30.0, 2.0**self._start_failures)
         for run in runs:
-            if run.outcome == DONE:
+            if run.outcome == EventType.DONE:
                 continue
             with self.sessions() as db:
                 job = db.get(Job, run.job_id)
                 if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
                     if run.cancel_at is not None:
-                        store.record_event(db, job, CANCELLED, {"reason": "cancelled by the user"})
+                        store.record_event(db, job, EventType.CANCELLED, {"reason": "cancelled by the user"})
                     else:
                         store.record_event(
                             db,
                             job,
-                            FAILED,
+                            EventType.FAILED,
                             {
                                 "reason": f"the worker process exited with code {w.process.exitcode} without a result"
                             },
@@ -533,7 +536,7 @@ class LocalExecutor:
     def _fail_queued(self, reason: str) -> None:
         with self.sessions() as db:
             for job in store.next_queued(db, set(), 1000):
-                store.record_event(db, job, FAILED, {"reason": reason})
+                store.record_event(db, job, EventType.FAILED, {"reason": reason})
             db.commit()
         self._notify()
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, true
+from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Integer, String, Text, TypeDecorator, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from typing_extensions import override
+
+from tabrl.jobs.states import EventType, JobStatus
 
 
 def utcnow() -> dt.datetime:
@@ -17,11 +21,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-# Job states. ACTIVE jobs hold (or wait for) a worker; FINAL ones never change again unless restarted.
-QUEUED, RUNNING, RENDERING = "queued", "running", "rendering"
-DONE, FAILED, CANCELLED, INTERRUPTED = "done", "failed", "cancelled", "interrupted"
-ACTIVE = (QUEUED, RUNNING, RENDERING)
-RESTARTABLE = (FAILED, CANCELLED, INTERRUPTED)
+class EnumText(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its text (a plain VARCHAR, as before the enums), read back as the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    @override
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 class StudioSession(Base):
@@ -75,7 +87,7 @@ class Job(Base):
     # and their folders are keyed by (job id, attempt), so a late event or cleanup of an old attempt
     # never touches a newer one.
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    status: Mapped[JobStatus] = mapped_column(EnumText(JobStatus), default=JobStatus.QUEUED, index=True)
     total_steps: Mapped[int] = mapped_column(Integer)
     steps_done: Mapped[int] = mapped_column(Integer, default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
@@ -107,6 +119,6 @@ class Event(Base):
     attempt: Mapped[int] = mapped_column(
         Integer, default=0, server_default="0"
     )  # the job's attempt it belongs to
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[EventType] = mapped_column(EnumText(EventType))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

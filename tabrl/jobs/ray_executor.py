@@ -36,8 +36,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.executor import INTERRUPTED_REASON, Listener, job_dir, job_root, job_spec
-from tabrl.jobs.models import ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, Event, Job
+from tabrl.jobs.models import Event, Job
 from tabrl.jobs.ray_remote import NAMESPACE, JobSupervisor, pack_folder, run_key, unpack_folder
+from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,10 @@ class RayExecutor:
                 if job is None:
                     return
                 run = self._runs.get((job.id, job.attempt))
-                if job.status == QUEUED:
-                    store.record_event(db, job, CANCELLED, {"reason": "cancelled before it started"})
+                if job.status == JobStatus.QUEUED:
+                    store.record_event(
+                        db, job, EventType.CANCELLED, {"reason": "cancelled before it started"}
+                    )
                     db.commit()
             if run is not None:
                 self._cancel_run(run)
@@ -232,13 +235,15 @@ class RayExecutor:
                     # The run's events the server stored already: the supervisor resends the rest.
                     stored = db.scalar(
                         select(func.count(Event.id)).where(
-                            Event.job_id == job.id, Event.attempt == job.attempt, Event.type != QUEUED
+                            Event.job_id == job.id,
+                            Event.attempt == job.attempt,
+                            Event.type != EventType.QUEUED,
                         )
                     )
                     self._runs[(job.id, job.attempt)] = _RayRun(job.id, job.attempt, cursor=stored or 0)
                     log.info("re-attached job %s attempt %s (%s)", job.id, job.attempt, job.status)
-                elif job.status != QUEUED:
-                    store.record_event(db, job, INTERRUPTED, {"reason": INTERRUPTED_REASON})
+                elif job.status != JobStatus.QUEUED:
+                    store.record_event(db, job, EventType.INTERRUPTED, {"reason": INTERRUPTED_REASON})
                     interrupted.append(job.id)
             db.commit()
             for key in held:  # runs of attempts that moved on while no server watched: stop them
@@ -320,7 +325,7 @@ class RayExecutor:
             checkpoint = Path(spec["checkpoint"])
             if not checkpoint.is_dir():
                 store.record_event(
-                    db, job, FAILED, {"reason": "the policy to film is no longer on the server"}
+                    db, job, EventType.FAILED, {"reason": "the policy to film is no longer on the server"}
                 )
                 db.commit()
                 self._notify()
@@ -391,11 +396,11 @@ class RayExecutor:
         trace = data.pop("trace", None)
         if trace:
             log.warning("job %s failed on the cluster:\n%s", job.id, trace)
-        if outcome == DONE:
+        if outcome == EventType.DONE:
             blob = ray.get(self._supervisor.collect.remote(run.key), timeout=300) if has_blob else None
             if blob is None:
                 store.record_event(
-                    db, job, FAILED, {"reason": "the run finished but its files did not come back"}
+                    db, job, EventType.FAILED, {"reason": "the run finished but its files did not come back"}
                 )
                 return
             try:
@@ -404,14 +409,16 @@ class RayExecutor:
                 OSError,
                 tarfile.TarError,
             ) as exc:  # nothing half-written stays: the folder is renamed in whole
-                store.record_event(db, job, FAILED, {"reason": f"the run's files could not be stored: {exc}"})
+                store.record_event(
+                    db, job, EventType.FAILED, {"reason": f"the run's files could not be stored: {exc}"}
+                )
                 return
             self._remove_old_attempts(job)
-            store.record_event(db, job, DONE, data)
-        elif outcome in (FAILED, CANCELLED):
+            store.record_event(db, job, EventType.DONE, data)
+        elif outcome in (EventType.FAILED, EventType.CANCELLED):
             store.record_event(db, job, outcome, data)
         else:  # "lost": the supervisor does not know the run
-            store.record_event(db, job, INTERRUPTED, {"reason": LOST_REASON})
+            store.record_event(db, job, EventType.INTERRUPTED, {"reason": LOST_REASON})
 
     def _remove_old_attempts(self, job: Job) -> None:
         root = job_root(self.settings, job)
@@ -458,7 +465,7 @@ class RayExecutor:
                 for run in runs:
                     job = db.get(Job, run.job_id)
                     if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
-                        store.record_event(db, job, INTERRUPTED, {"reason": LOST_REASON})
+                        store.record_event(db, job, EventType.INTERRUPTED, {"reason": LOST_REASON})
                 db.commit()
         self._notify()
         try:

@@ -33,6 +33,8 @@ from typing import Any
 import ray
 from ray.exceptions import GetTimeoutError, RayError, RayTaskError, TaskCancelledError
 
+from tabrl.jobs.states import EventType
+
 log = logging.getLogger(__name__)
 
 NAMESPACE = "tabrl"
@@ -180,7 +182,11 @@ def run_job_on_node(spec: dict[str, Any], supervisor, checkpoint_blob: bytes | N
     ending: dict[str, Any] = {}
 
     def send(type_: str, data: dict[str, Any]) -> None:
-        if type_ in ("done", "failed", "cancelled"):  # the server writes the end, after the files are in
+        if type_ in (
+            EventType.DONE,
+            EventType.FAILED,
+            EventType.CANCELLED,
+        ):  # the server writes the end, after the files are in
             ending.update(outcome=type_, data=data)
         else:
             pusher.put(type_, data)
@@ -193,9 +199,9 @@ def run_job_on_node(spec: dict[str, Any], supervisor, checkpoint_blob: bytes | N
             worker={"worker_pid": os.getpid(), "node_id": context.get_node_id()},
         )
         pusher.close()
-        if ending.get("outcome") == "done":
+        if ending.get("outcome") == EventType.DONE:
             ending["blob"] = pack_folder(Path(local["out_dir"]))
-        return ending or {"outcome": "failed", "data": {"reason": "the job ended without a result"}}
+        return ending or {"outcome": EventType.FAILED, "data": {"reason": "the job ended without a result"}}
     finally:
         pusher.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -265,7 +271,7 @@ class JobSupervisor:
             run["token"] = token
             run["executions"] += 1
         for type_, data in events:
-            if type_ == "started":
+            if type_ == EventType.STARTED:
                 run["node_id"] = data.get("node_id")
                 if run["executions"] > 1:  # Ray ran the task again after its worker or node was lost
                     data = {
@@ -283,15 +289,15 @@ class JobSupervisor:
         try:
             result = await ref
         except TaskCancelledError:
-            result = {"outcome": "cancelled", "data": {"reason": "cancelled by the user"}}
+            result = {"outcome": EventType.CANCELLED, "data": {"reason": "cancelled by the user"}}
         except RayTaskError as exc:  # our task code itself raised (run_job catches the job's errors)
             result = {
-                "outcome": "failed",
+                "outcome": EventType.FAILED,
                 "data": {"reason": f"the job's Ray task failed: {_first_line(exc)}"},
             }
         except RayError as exc:  # the worker or node died, and Ray's one retry did not save it
             result = {
-                "outcome": "failed",
+                "outcome": EventType.FAILED,
                 "data": {
                     "reason": f"its Ray worker was lost ({type(exc).__name__}: {_first_line(exc)}); "
                     "Ray already ran it again once; restart the job to try again"
@@ -301,8 +307,8 @@ class JobSupervisor:
         if run is None:
             return
         run["blob"] = result.pop("blob", None)
-        if run["stop"] and result["outcome"] == "failed" and run["blob"] is None:
-            result = {"outcome": "cancelled", "data": {"reason": "cancelled by the user"}}
+        if run["stop"] and result["outcome"] == EventType.FAILED and run["blob"] is None:
+            result = {"outcome": EventType.CANCELLED, "data": {"reason": "cancelled by the user"}}
         run["result"] = result
         if run.get("forget"):
             del self._runs[key]

@@ -13,25 +13,14 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tabrl.jobs.models import (
-    ACTIVE,
-    CANCELLED,
-    DONE,
-    FAILED,
-    INTERRUPTED,
-    QUEUED,
-    RENDERING,
-    RUNNING,
-    Event,
-    Job,
-    utcnow,
-)
+from tabrl.jobs import events
+from tabrl.jobs.models import Event, Job, utcnow
+from tabrl.jobs.states import ACTIVE, ENDING_EVENTS, EventType, JobStatus
 
 # A training job's bar: training fills the first 85 %, rendering the video the rest.
 TRAIN_SHARE = 0.85
-ENDED = (DONE, FAILED, CANCELLED, INTERRUPTED)
 # Events that only say "further along": once a job has ended, all but its last few tell nothing new.
-COMPACTED = ("progress", "rendering")
+COMPACTED = (EventType.PROGRESS, EventType.RENDERING)
 
 
 def _finite(value: Any) -> float | None:
@@ -55,57 +44,63 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def apply(job: Job, type_: str, data: dict[str, Any]) -> None:
-    """Updates ``job`` for one event (pure bookkeeping; the caller commits)."""
+def apply(job: Job, event: events.JobEvent) -> None:
+    """Updates ``job`` for one event: the job state machine (pure bookkeeping; the caller commits)."""
     render_only = job.kind == "render"
-    if type_ == "queued":  # a new run attempt: whatever an older attempt still sends is stale
-        job.attempt = (job.attempt or 0) + 1
-        job.status, job.error, job.progress, job.eta_s = QUEUED, None, 0.0, None
-        job.steps_done, job.started_at, job.finished_at = 0, None, None
-    elif type_ == "started":
-        job.status, job.started_at = RUNNING, utcnow()
-        job.total_steps = int(data.get("total_steps") or job.total_steps)
-    elif type_ == "progress":
-        job.steps_done = int(data.get("steps", job.steps_done))
-        job.total_steps = int(data.get("total_steps") or job.total_steps)
-        fraction = _finite(data.get("fraction")) or 0.0
-        job.progress = max(job.progress, TRAIN_SHARE * min(1.0, fraction))
-        job.mean_reward = _finite(data.get("mean_reward"))
-        job.eta_s = _finite(data.get("eta_s"))
-    elif type_ == "rendering":
-        job.status = RENDERING
-        fraction = min(1.0, _finite(data.get("fraction")) or 0.0)
-        job.progress = fraction if render_only else TRAIN_SHARE + (1 - TRAIN_SHARE) * fraction
-        job.eta_s = _finite(data.get("eta_s"))
-    elif type_ == "checkpoint":
-        job.artifacts = {**(job.artifacts or {}), "policy": data.get("path")}
-    elif type_ == "done":
-        job.status, job.progress, job.eta_s, job.finished_at = DONE, 1.0, 0.0, utcnow()
-        job.artifacts = {**(job.artifacts or {}), **(data.get("artifacts") or {})}
-        job.metrics = data.get("metrics")
-        if data.get("steps"):
-            job.steps_done = int(data["steps"])
-    elif type_ in (FAILED, CANCELLED, INTERRUPTED):
-        job.status, job.eta_s, job.finished_at = type_, None, utcnow()
-        job.error = data.get("reason")
-    else:
-        raise ValueError(f"unknown event type '{type_}'")
+    match event:
+        case events.Queued():  # a new run attempt: whatever an older attempt still sends is stale
+            job.attempt = (job.attempt or 0) + 1
+            job.status, job.error, job.progress, job.eta_s = JobStatus.QUEUED, None, 0.0, None
+            job.steps_done, job.started_at, job.finished_at = 0, None, None
+        case events.Started(data=d):
+            job.status, job.started_at = JobStatus.RUNNING, utcnow()
+            job.total_steps = d.total_steps or job.total_steps
+        case events.Progress(data=d):
+            job.steps_done = d.steps
+            job.total_steps = d.total_steps or job.total_steps
+            fraction = _finite(d.fraction) or 0.0
+            job.progress = max(job.progress, TRAIN_SHARE * min(1.0, fraction))
+            job.mean_reward = _finite(d.mean_reward)
+            job.eta_s = _finite(d.eta_s)
+        case events.Rendering(data=d):
+            job.status = JobStatus.RENDERING
+            fraction = min(1.0, _finite(d.fraction) or 0.0)
+            job.progress = fraction if render_only else TRAIN_SHARE + (1 - TRAIN_SHARE) * fraction
+            job.eta_s = _finite(d.eta_s)
+        case events.Checkpoint(data=d):
+            job.artifacts = {**(job.artifacts or {}), "policy": d.path}
+        case events.Done(data=d):
+            job.status, job.progress, job.eta_s, job.finished_at = JobStatus.DONE, 1.0, 0.0, utcnow()
+            job.artifacts = {**(job.artifacts or {}), **d.artifacts}
+            job.metrics = d.metrics
+            if d.steps:
+                job.steps_done = d.steps
+        case events.Failed(data=d) | events.Cancelled(data=d) | events.Interrupted(data=d):
+            job.status, job.eta_s, job.finished_at = JobStatus(event.type), None, utcnow()
+            job.error = d.reason
 
 
 def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None = None) -> Event:
-    """Applies an event to its job and appends it to the log (the caller commits)."""
-    data = _clean(data or {})
-    apply(job, type_, data)
-    event = Event(job_id=job.id, session_id=job.session_id, attempt=job.attempt or 0, type=type_, data=data)
-    db.add(event)
+    """Validates an event (``tabrl.jobs.events``: a ``pydantic.ValidationError`` names what does not
+    fit), applies it to its job and appends it to the log (the caller commits)."""
+    event = events.parse(type_, _clean(data or {}))
+    apply(job, event)
+    row = Event(
+        job_id=job.id,
+        session_id=job.session_id,
+        attempt=job.attempt or 0,
+        type=event.type,
+        data=event.data.model_dump(mode="json"),
+    )
+    db.add(row)
     db.flush()
-    return event
+    return row
 
 
 def next_queued(db: Session, exclude: set[int], limit: int) -> list[Job]:
     if limit <= 0:
         return []
-    query = select(Job).where(Job.status == QUEUED)
+    query = select(Job).where(Job.status == JobStatus.QUEUED)
     if exclude:
         query = query.where(Job.id.not_in(exclude))
     return list(db.scalars(query.order_by(Job.id).limit(limit)))
@@ -113,9 +108,11 @@ def next_queued(db: Session, exclude: set[int], limit: int) -> list[Job]:
 
 def interrupt_orphans(db: Session, reason: str) -> list[int]:
     """Marks jobs left running by a previous server as interrupted; returns their ids."""
-    orphans = list(db.scalars(select(Job).where(Job.status.in_([s for s in ACTIVE if s != QUEUED]))))
+    orphans = list(
+        db.scalars(select(Job).where(Job.status.in_([s for s in ACTIVE if s != JobStatus.QUEUED])))
+    )
     for job in orphans:
-        record_event(db, job, INTERRUPTED, {"reason": reason})
+        record_event(db, job, EventType.INTERRUPTED, {"reason": reason})
     return [j.id for j in orphans]
 
 
@@ -176,7 +173,9 @@ def compact_ended_jobs(db: Session, after: int, keep: int) -> int:
     Returns the newest such end event's id, to pass as ``after`` next time.
     """
     ends = db.execute(
-        select(Event.id, Event.job_id).where(Event.id > after, Event.type.in_(ENDED)).order_by(Event.id)
+        select(Event.id, Event.job_id)
+        .where(Event.id > after, Event.type.in_(ENDING_EVENTS))
+        .order_by(Event.id)
     ).all()
     for job_id in dict.fromkeys(row.job_id for row in ends):
         compact_job_events(db, job_id, keep)

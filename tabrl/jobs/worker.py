@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tabrl.jobs.states import EventType
+
 # How long an idle worker waits on its pipe before checking that the server is still alive.
 _PARENT_POLL_S = 1.0
 
@@ -220,11 +222,11 @@ def _event_handler(
     def on_event(event: dict[str, Any]) -> None:
         event = dict(event)
         type_ = event.pop("type")
-        if type_ == "started":
+        if type_ == EventType.STARTED:
             event.update(worker)
             if dequeued is not None:  # wall time from the executor's hand-over to training
                 event["handover_s"] = round(time.time() - dequeued, 3)
-        if type_ == "rendering":
+        if type_ == EventType.RENDERING:
             # The engine reports a fraction; the page wants time left, so estimate it here.
             now = time.monotonic()
             if render_clock["start"] is None or event.get("fraction", 0.0) == 0.0:
@@ -232,7 +234,7 @@ def _event_handler(
             fraction = event.get("fraction", 0.0)
             elapsed = now - render_clock["start"]
             event["eta_s"] = elapsed * (1 - fraction) / fraction if fraction > 0.02 else None
-        if type_ == "checkpoint":
+        if type_ == EventType.CHECKPOINT:
             event["path"] = _relative(Path(event["path"]), data_dir)
         send(type_, event)
 
@@ -311,7 +313,7 @@ def run_job(
                 from_base=None if spec.get("from_base", True) else False,
             )
         else:
-            on_event({"type": "started", "total_steps": spec["steps"]})
+            on_event({"type": EventType.STARTED, "total_steps": spec["steps"]})
             result = run_render_job(
                 Path(spec["checkpoint"]),
                 out_dir,
@@ -321,15 +323,15 @@ def run_job(
             )
     except Cancelled:
         remove_attempt_dir(out_dir)
-        send("cancelled", {"reason": "cancelled by the user"})
+        send(EventType.CANCELLED, {"reason": "cancelled by the user"})
         return
     except (BrokenPipeError, EOFError):
         raise
     except Exception as exc:  # the reason goes to the page; the trace to the server log
         remove_attempt_dir(out_dir)
-        send("failed", _failed(exc))
+        send(EventType.FAILED, _failed(exc))
         return
-    send("done", _done(spec, result))
+    send(EventType.DONE, _done(spec, result))
 
 
 def run_batch(
@@ -355,12 +357,12 @@ def run_batch(
         ended[k] = True
         if isinstance(outcome, Cancelled):
             remove_attempt_dir(Path(spec["out_dir"]))
-            send(spec, "cancelled", {"reason": "cancelled by the user"})
+            send(spec, EventType.CANCELLED, {"reason": "cancelled by the user"})
         elif isinstance(outcome, BaseException):
             remove_attempt_dir(Path(spec["out_dir"]))
-            send(spec, "failed", _failed(outcome))
+            send(spec, EventType.FAILED, _failed(outcome))
         else:
-            send(spec, "done", _done(spec, outcome))
+            send(spec, EventType.DONE, _done(spec, outcome))
 
     for spec in specs:
         _fresh_dir(Path(spec["out_dir"]))
@@ -383,7 +385,7 @@ def run_batch(
             if not ended[k]:
                 ended[k] = True
                 remove_attempt_dir(Path(spec["out_dir"]))
-                send(spec, "failed", _failed(exc))
+                send(spec, EventType.FAILED, _failed(exc))
 
 
 def remove_attempt_dir(path: Path) -> None:

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from tabrl.api.app import create_app
 from tabrl.config import Settings
+from tabrl.jobs.states import ENDED
 
 FAST_MODEL = "CartpoleBalance"  # trains and films in seconds on a CPU
-ENDED = {"done", "failed", "cancelled", "interrupted"}
 
 
 def studio_settings(data_dir: Path, **overrides) -> Settings:

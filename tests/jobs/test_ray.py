@@ -23,6 +23,7 @@ from tabrl.jobs.db import open_database  # noqa: E402
 from tabrl.jobs.models import Job  # noqa: E402
 from tabrl.jobs.ray_executor import ClusterUnreachable, job_resources  # noqa: E402
 from tabrl.jobs.ray_remote import pack_folder, unpack_folder  # noqa: E402
+from tabrl.jobs.states import ACTIVE  # noqa: E402
 from tests.helpers.studio import ENDED, configure, free_port, studio, train, wait_job  # noqa: E402
 
 
@@ -230,7 +231,7 @@ def test_worker_node_killed_mid_job_retries_or_fails_cleanly(tmp_path, ray_clust
             finals = {job["id"]: wait_job(client, job["id"], {"done", "failed"}, timeout=400) for job in jobs}
             listed = client.get(f"/api/sessions/{session['id']}").json()["jobs"]
             assert sorted(j["id"] for j in listed) == sorted(finals)  # no job record lost
-            assert not {"queued", "running", "rendering"} & {j["status"] for j in listed}  # none stuck
+            assert not set(ACTIVE) & {j["status"] for j in listed}  # none stuck
             lost = finals[victim["id"]]
             if lost["status"] == "done":  # Ray ran it again, on the head node
                 nodes = started_on(client, session["id"], victim["id"])

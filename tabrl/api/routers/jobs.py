@@ -10,7 +10,8 @@ from tabrl.api.artifacts import FILES, job_file, job_folder_name, policy_zip
 from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
 from tabrl.api.schemas import JobOut, job_out
 from tabrl.jobs import store
-from tabrl.jobs.models import ACTIVE, RESTARTABLE, Job
+from tabrl.jobs.models import Job
+from tabrl.jobs.states import ACTIVE, RESTARTABLE, EventType
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 MEDIA = {
@@ -68,7 +69,7 @@ def restart_job(job_id: int, db: DbDep, settings: SettingsDep, executor: Executo
         limits.check_job_room(db, settings, job.session_id, 1)
         keep = {"policy": job.artifacts["policy"]} if job.kind == "render" and job.artifacts else None
         job.artifacts, job.metrics = keep, None
-        store.record_event(db, job, "queued", {"restart": True})
+        store.record_event(db, job, EventType.QUEUED, {"restart": True})
         db.commit()
     executor.wake()
     return job_out(job)

@@ -10,7 +10,8 @@ from tabrl.api.artifacts import session_zip, slug
 from tabrl.api.deps import DbDep, SettingsDep, get_or_404
 from tabrl.api.routers.training import session_model_label
 from tabrl.api.schemas import SessionOut, SessionSummary, session_out
-from tabrl.jobs.models import DONE, StudioSession
+from tabrl.jobs.models import StudioSession
+from tabrl.jobs.states import JobStatus
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -26,7 +27,7 @@ def list_sessions(db: DbDep, limit: int = Query(50, ge=1, le=500)) -> list[Sessi
             num_steps=s.num_steps,
             created_at=s.created_at,
             jobs_total=len(s.jobs),
-            jobs_done=sum(j.status == DONE for j in s.jobs),
+            jobs_done=sum(j.status == JobStatus.DONE for j in s.jobs),
         )
         for s in rows
     ]
@@ -49,7 +50,7 @@ def get_session(session_id: str, db: DbDep) -> SessionOut:
 )
 def download_session(session_id: str, db: DbDep, settings: SettingsDep) -> StreamingResponse:
     session = _get(db, session_id)
-    if not any(j.status == DONE for j in session.jobs):
+    if not any(j.status == JobStatus.DONE for j in session.jobs):
         raise HTTPException(409, "nothing to download yet: no job of this session has finished")
     name = f"tabrl-{session.model_id}-{slug(session.prompt)}-{session.id}.zip"
     return StreamingResponse(

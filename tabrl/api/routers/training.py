@@ -22,7 +22,8 @@ from tabrl.api.schemas import (
 )
 from tabrl.config import Settings
 from tabrl.jobs import store
-from tabrl.jobs.models import DONE, Approach, Job, StudioSession
+from tabrl.jobs.models import Approach, Job, StudioSession
+from tabrl.jobs.states import EventType, JobStatus
 
 router = APIRouter(prefix="/api/training", tags=["training"])
 
@@ -135,7 +136,7 @@ def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
 
 def _get_done_training_job(db, job_id: int) -> Job:
     job = get_or_404(db, Job, job_id, "job")
-    if job.status != DONE or not (job.artifacts or {}).get("policy"):
+    if job.status != JobStatus.DONE or not (job.artifacts or {}).get("policy"):
         raise HTTPException(409, f"job {job_id} is {job.status}; only a finished job has a policy to use")
     return job
 
@@ -171,7 +172,7 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
             )
             db.add(job)
             db.flush()
-            store.record_event(db, job, "queued", {"approach": approach.index, "steps": steps})
+            store.record_event(db, job, EventType.QUEUED, {"approach": approach.index, "steps": steps})
             jobs.append(job)
         db.commit()
     executor.wake()
@@ -194,7 +195,7 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
         )
         db.add(job)
         db.flush()
-        store.record_event(db, job, "queued", {"source_job": source.id, "seconds": req.seconds})
+        store.record_event(db, job, EventType.QUEUED, {"source_job": source.id, "seconds": req.seconds})
         db.commit()
     executor.wake()
     return job_out(job)
