@@ -26,6 +26,23 @@ class RenderCancelled(Exception):
     pass
 
 
+def video_rig(
+    robot: Robot, width: int, height: int, fps: float, terms: list | None
+) -> tuple[camera_mod.CameraRig, trace_mod.Trace | None]:
+    """The camera and trace of a video: every video of a robot gets its camera from the robot alone
+    (so a session's three videos are filmed alike); only the trace follows the program's terms."""
+    rig = camera_mod.CameraRig(robot, width, height, fps)
+    return rig, trace_mod.Trace.for_program(robot, terms, fps=fps, scale=rig.shot.distance or 1.0)
+
+
+def frames_due(done: int, total: int, t: float, fps: float) -> int:
+    """How many video frames fall due once the rollout reaches time ``t`` (frame k shows time (k+1)/fps)."""
+    due = 0
+    while done + due < total and (done + due + 1) / fps <= t + 1e-9:
+        due += 1
+    return due
+
+
 def render_policy(
     robot: Robot,
     policy: rollout_mod.Policy,
@@ -52,8 +69,7 @@ def render_policy(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = video.shared_renderer(robot, width, height)  # kept for the next video (a warm worker's)
-    rig = camera_mod.CameraRig(robot, width, height, fps)
-    trace = trace_mod.Trace.for_program(robot, terms, fps=fps, scale=rig.shot.distance or 1.0)
+    rig, trace = video_rig(robot, width, height, fps, terms)
     writer = video.VideoWriter(out_dir / "video.mp4", width, height, fps)
     total_frames = int(round(seconds * fps))
     poster_frame = total_frames // 3
@@ -63,7 +79,7 @@ def render_policy(
 
     def on_step(step: int, data) -> None:
         t = (step + 1) * robot.ctrl_dt
-        while state["frames"] < total_frames and (state["frames"] + 1) / fps <= t + 1e-9:
+        for _ in range(frames_due(state["frames"], total_frames, t, fps)):
             renderer.update_scene(data, rig.update(data))
             if trace is not None:
                 trace.draw(renderer.scene, data)

@@ -127,9 +127,17 @@ class Trace:
 
     def draw(self, scene: mujoco.MjvScene, data: mujoco.MjData) -> None:
         """Records this frame's end-effector points and adds the geoms (after update_scene)."""
+        self.record(data)
+        self.add_geoms(scene, data)
+
+    def record(self, data: mujoco.MjData) -> None:
+        """This frame's end-effector points, into the fading history (once per video frame)."""
         for k, adr in enumerate(self.adr):
-            h = np.vstack([self.history[k], data.sensordata[adr][None]])[-self.keep :]
-            self.history[k] = h
+            self.history[k] = np.vstack([self.history[k], data.sensordata[adr][None]])[-self.keep :]
+
+    def add_geoms(self, scene: mujoco.MjvScene, data: mujoco.MjData) -> None:
+        """The history, paths and targets as scene geoms (after update_scene)."""
+        for h in self.history:
             n = len(h) - 1
             for i in range(n):
                 fade = (i + 1) / n  # newest segment opaque, oldest almost gone
