@@ -426,9 +426,28 @@ def refine_prompt(
     program: dict[str, Any], term_shares: dict[str, float], metrics: dict[str, Any], words: str | None
 ) -> str:
     shares = {k: round(float(v), 4) for k, v in term_shares.items()}
+    verdict = metrics.get("verdict") if isinstance(metrics.get("verdict"), dict) else None
+    failed = [r for r in (verdict or {}).get("checks") or [] if isinstance(r, dict) and not r.get("passed")]
+    if failed:  # the first feedback: what the success check under the video says is missing
+        first = (
+            "The program's own success check FAILED on the rollout; fix this first:\n"
+            + "\n".join(
+                f"- {r.get('check')}: measured {r.get('measured'):.4g}"
+                if isinstance(r.get("measured"), (int, float))
+                else f"- {r.get('check')}: not measured"
+                for r in failed
+            )
+            + "\nStrengthen (or restructure) the terms and the motion prior behind each failed condition; keep "
+            "the success check itself unless it asks for something the prompt did not."
+        )
+    elif verdict is not None:
+        first = "The program's own success check passed on the rollout: " + str(verdict.get("summary", ""))
+    else:
+        first = "The program carried no success check."
     return "\n\n".join(
         [
             "This reward program was trained; the policy's behavior was measured.",
+            first,
             "Program:\n" + json.dumps(program),
             "Share of the reward each term contributed during training (negative: penalties):\n"
             + json.dumps(shares),

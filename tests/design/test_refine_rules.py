@@ -165,3 +165,69 @@ def test_load_run_finds_a_studio_job_by_its_id(tmp_path):
         load_run("2", settings)
     with pytest.raises(RunNotFound, match="no job 3"):
         load_run("3", settings)
+
+
+SHAKE = {
+    **HIPS,
+    "terms": [*HIPS["terms"], {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.2}}],
+    "motion": {
+        "parts": [{"group": "hip_abduction", "amplitude": 0.15, "frequency_hz": 1.5}],
+        "residual": 0.5,
+        "other_residual": 0.3,
+    },
+}
+
+
+def _verdict(*rows: tuple[str, str, float, float]) -> dict:
+    checks = [
+        {
+            "check": f"{s} {'≥' if op == '>=' else '≤'} {v:g}",
+            "subject": s,
+            "op": op,
+            "value": v,
+            "measured": m,
+            "passed": (m >= v) if op == ">=" else (m <= v),
+        }
+        for s, op, v, m in rows
+    ]
+    return {"passed": all(c["passed"] for c in checks), "checks": checks, "summary": "…"}
+
+
+def test_failed_success_checks_are_the_first_feedback():
+    metrics = {
+        "verdict": _verdict(
+            ("hip_abduction_amplitude", ">=", 0.15, 0.06), ("drift", "<=", 0.5, 0.9), ("falls", "<", 1, 0)
+        )
+    }
+    for program in rule_based_programs(SHAKE, {}, metrics, None):
+        notes = program["notes"]
+        # the failed conditions lead the notes, the worst relative shortfall first (drift 80 % over, the
+        # amplitude 60 % short); the passed one is not mentioned
+        assert notes[0] == "failed check: drift was 0.9, the check needs ≤ 0.5"
+        assert any(n.startswith("failed check: hip_abduction_amplitude was 0.06") for n in notes)
+        assert not any("falls" in n for n in notes)
+        terms = {t["term"]: t for t in program["terms"]}
+        assert terms["joint_sine"]["weight"] > 2.0  # the rhythm behind the short amplitude
+        assert terms["stay_in_place"]["weight"] > 0.5  # staying in place behind the drift
+        assert program["motion"]["parts"][0]["amplitude"] > 0.15  # and the prior's swing
+    # a fall lowers how far the policy may leave the prior and strengthens stability
+    fell = rule_based_programs(SHAKE, {}, {"verdict": _verdict(("falls", "<", 1, 2))}, None)
+    assert fell[0]["motion"]["residual"] < 0.5
+    assert next(t for t in fell[0]["terms"] if t["term"] == "upright")["weight"] > 1.0
+
+
+def test_a_passed_or_missing_check_changes_nothing_by_itself():
+    passed = {"verdict": _verdict(("hip_abduction_amplitude", ">=", 0.15, 0.3))}
+    assert rule_based_programs(SHAKE, {}, passed, None) == rule_based_programs(SHAKE, {}, {}, None)
+    for program in rule_based_programs(SHAKE, {}, passed, None):
+        assert not any(n.startswith("failed check") for n in program["notes"])
+
+
+def test_the_llm_refine_prompt_leads_with_the_failed_check():
+    from tabrl.design.prompting import refine_prompt
+
+    metrics = {"verdict": _verdict(("ee_extent", ">=", 0.12, 0.05)), "drift_m": 0.0}
+    text = refine_prompt(SHAKE, {}, metrics, None)
+    assert text.index("success check FAILED") < text.index("Program:")
+    assert "- ee_extent ≥ 0.12: measured 0.05" in text
+    assert "success check FAILED" not in refine_prompt(SHAKE, {}, {}, None)
