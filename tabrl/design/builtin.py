@@ -123,18 +123,20 @@ def with_shape(
     success: str | None = None,
     *,
     explain: bool = True,
+    model: Any = None,
 ) -> RewardProgram:
     """The program with a motion prior and a success check: the given ones, else read from its terms.
 
     A prior makes the behavior's shape visible from the first training step (the policy learns a
-    residual around it); the check is the verdict shown under the approach's video.
+    residual around it); the check is the verdict shown under the approach's video. ``model`` (the
+    compiled robot) lets end-effector paths be solved by the robot's kinematics.
     """
     if spec is None:
         return program
     prior = (
         Motion.model_validate(motion)
         if motion is not None
-        else (program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot))
+        else (program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot, model=model))
     )
     check = program.success or (
         checks.coerce(success) if success else shapes.success_from_terms(program.terms, spec, prior)
@@ -168,12 +170,15 @@ def design(model_id: str, prompt: str) -> Design:
     text = check_prompt(prompt)
     profile, derived = _robot_profile(model_id)
     interp = interpret(text)
+    robot = _compiled_robot(model_id)
+    spec = robot.spec if robot is not None else None
     ctx = Ctx(
         model_id=model_id,
         profile=profile,
         derived=derived,
         mods=read_mods(interp),
         parts=list(dict.fromkeys(interp.parts)),
+        spec=None if derived else spec,
     )
     hits = planner.intent_recipes(ctx, interp)
     drafts = planner.draft_approaches(ctx, hits)
@@ -191,8 +196,6 @@ def design(model_id: str, prompt: str) -> Design:
     elif interp.unknown:
         shared.append("Not understood (ignored): " + ", ".join(f"'{w}'" for w in interp.unknown) + ".")
     shared += ctx.notes
-    robot = _compiled_robot(model_id)
-    spec = robot.spec if robot is not None else None
     programs = []
     for d in drafts:
         notes = shared + ([d.note] if d.note else [])
@@ -211,7 +214,7 @@ def design(model_id: str, prompt: str) -> Design:
                 program = program.model_copy(
                     update={"success": [checks.Condition.model_validate(c) for c in reach_check]}
                 )
-        programs.append(with_shape(program, spec, profile.robot, motion, success))
+        programs.append(with_shape(program, spec, profile.robot, motion, success, model=robot))
     # One behavior, one verdict: an approach whose terms name no measurable figure (expressions
     # only) is judged by a sibling's check.
     # Likewise an approach of expressions only (no rhythm, pose or gait the prior could be read from)

@@ -96,6 +96,7 @@ class Mods:
     direction: int | None = None  # +1 forward, -1 backward
     stay: bool = False
     around: bool = False
+    count: int | None = None  # "count to three": a number said in the prompt
 
 
 def read_mods(interp: Interpretation) -> Mods:
@@ -125,6 +126,8 @@ def read_mods(interp: Interpretation) -> Mods:
             m.stay = True
         elif kind == "around":
             m.around = True
+        elif kind == "count":
+            m.count = int(value)
     if speed == "fast":
         m.speed = 1.5 * intensity
     elif speed == "slow":
@@ -146,6 +149,7 @@ class Ctx:
     mods: Mods
     parts: list[str]
     notes: list[str] = dataclasses.field(default_factory=list)
+    spec: Any = None  # the compiled robot's spec (joint ranges, default pose), None without its assets
 
     @property
     def category(self) -> str:
@@ -181,6 +185,38 @@ class Ctx:
     @property
     def ee(self) -> list[str]:
         return [] if self.derived else list(self.profile.end_effectors)
+
+    def flexion(self, group: str) -> list[bool]:
+        """Which joints of a hand's group bend a finger (curl it) rather than spread it sideways.
+
+        Read from the joint ranges: a flexing joint moves mostly one way from straight (Allegro
+        [-0.2, 1.6] rad, LEAP [-0.3, 2.2]); a spreading one swings both ways (±0.47, ±1.05). Without
+        the compiled robot: every joint but the first of each finger of four.
+        """
+        names = self.profile.groups.get(group, [])
+        if self.spec is None or not names:
+            return [i % 4 != 0 for i in range(len(names))]
+        index = {n: k for k, n in enumerate(self.spec.joint_names)}
+        out = []
+        for name in names:
+            lo, hi = (float(v) for v in self.spec.joint_range[index[name]]) if name in index else (0.0, 0.0)
+            out.append(hi > 0.8 and hi > 2.0 * abs(min(lo, 0.0)))
+        return out
+
+    def joint_limits(self, group: str) -> list[tuple[float, float, float]]:
+        """(low, high, default) of each joint of a group; empty without the compiled robot."""
+        if self.spec is None:
+            return []
+        index = {n: k for k, n in enumerate(self.spec.joint_names)}
+        return [
+            (
+                float(self.spec.joint_range[index[n], 0]),
+                float(self.spec.joint_range[index[n], 1]),
+                float(self.spec.default_joint_pos[index[n]]),
+            )
+            for n in self.profile.groups.get(group, [])
+            if n in index
+        ]
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -165,7 +165,7 @@ def check_candidate(data: Any, robot: Robot) -> RewardProgram:
     if program.motion is None or program.success is None:
         from tabrl.design.builtin import with_shape
 
-        program = with_shape(program, robot.spec, robot.profile.robot, explain=False)
+        program = with_shape(program, robot.spec, robot.profile.robot, explain=False, model=robot)
         compile_program(program, robot.spec, np)
     return program
 

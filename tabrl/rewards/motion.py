@@ -177,6 +177,36 @@ def _part_joints(part: MotionPart, spec: Any, where: str) -> np.ndarray:
     return np.array([spec.joint_names.index(part.joint)], dtype=np.int64)
 
 
+def sine_centre(spec: Any, joints: Any, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
+    """(centre shift, amplitude) per joint of a swing of ``amplitude`` around the default pose.
+
+    On a fixed-base robot a joint whose default pose sits at or near an edge of its range (a hand's
+    straight finger, a parallel gripper held open) swings around a point moved inside the range, by no
+    more than the range allows; a joint with room keeps the default pose as its centre. Robots standing
+    on their legs always swing around the default pose (their priors are measured that way).
+    The ``joint_sine`` reward term and the prior read from it both use this, so they agree.
+    """
+    joints = np.asarray(joints, dtype=np.int64)
+    n = len(joints)
+    if getattr(spec, "floating_base", True) or n == 0:
+        return np.zeros(n), np.full(n, float(amplitude))
+    lo, hi = spec.joint_range[joints, 0], spec.joint_range[joints, 1]
+    limited = np.isfinite(lo) & np.isfinite(hi) & (hi > lo)
+    lo, hi = np.where(limited, lo, -np.inf), np.where(limited, hi, np.inf)
+    home = np.clip(spec.default_joint_pos[joints], lo, hi)
+    margin = np.where(limited, 0.025 * (hi - lo), 0.0)
+    with np.errstate(invalid="ignore"):
+        amp = np.where(limited, np.minimum(amplitude, np.maximum(0.0, (hi - lo) / 2 - margin)), amplitude)
+        shift = np.where(
+            limited,
+            np.maximum(0.0, lo + margin + amp - home) - np.maximum(0.0, home + amp - (hi - margin)),
+            0.0,
+        )
+    # relative to the default pose as written (the actuator holds a default outside the range at its edge)
+    shift = np.where(shift != 0, shift + home - spec.default_joint_pos[joints], 0.0)
+    return shift.astype(np.float64), amp.astype(np.float64)
+
+
 def check_motion(motion: Motion, spec: Any) -> None:
     """Raises MotionError naming the part when the prior cannot apply to this robot."""
     compile_motion(motion, spec)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.rewards.checks import Condition
-from tabrl.rewards.motion import Motion, MotionError, compile_motion
+from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centre
 
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
 # forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
@@ -103,6 +103,30 @@ class _Builder:
         return True
 
 
+def _centred_sine(b: _Builder, p: Any, joints: np.ndarray) -> bool:
+    """A rewarded sine whose joints sit at a range edge: a pose part moving the centre inside the range and
+    the sine around it (``motion.sine_centre``, the centre the reward term uses). False when no joint
+    needs moving (the ordinary part is added instead)."""
+    shift, amp = sine_centre(b.spec, joints, float(p.amplitude))
+    if not np.any(np.abs(shift) > 1e-3) or b.used & set(int(j) for j in joints) or len(b.parts) > 10:
+        return False
+    big = float(np.max(np.abs(shift)))
+    b.parts.append(
+        {"group": p.group, "offset": round(big, 4), "joint_scale": [round(float(v / big), 4) for v in shift]}
+    )
+    b.parts.append(
+        {
+            "group": p.group,
+            "amplitude": round(float(p.amplitude), 4),
+            "frequency_hz": float(p.frequency_hz),
+            "pattern": _PATTERN.get(p.pattern, "sync"),
+            "joint_scale": [round(float(v / p.amplitude), 4) for v in amp],
+        }
+    )
+    b.used |= set(int(j) for j in joints)
+    return True
+
+
 def _group_joints(spec: Any, group: str) -> np.ndarray:
     return np.asarray(spec.groups.get(group, []), dtype=np.int64)
 
@@ -131,11 +155,19 @@ def _rhythm(robot: str | None) -> dict[str, float]:
 
 
 def motion_from_terms(
-    terms: list[Any], spec: Any, *, robot: str | None = None, residual: float = 0.5, ramp_s: float = 0.5
+    terms: list[Any],
+    spec: Any,
+    *,
+    robot: str | None = None,
+    residual: float = 0.5,
+    ramp_s: float = 0.5,
+    model: Any = None,
 ) -> Motion | None:
     """A motion prior for the behavior the terms describe on this robot (None when they describe none).
 
-    ``robot`` is the profile key (``go1``) that picks measured leg rhythms.
+    ``robot`` is the profile key (``go1``) that picks measured leg rhythms. ``model`` (the compiled
+    robot, optional) lets an end-effector path be solved into joint sines by the robot's own
+    kinematics; without it the path becomes two shoulder sines.
     """
     if not getattr(spec, "position_control", False):
         return None
@@ -154,6 +186,8 @@ def motion_from_terms(
             amp = float(p.amplitude)
             if support and support & set(int(j) for j in joints):
                 amp *= SUPPORT_SHARE  # legs that carry the body: the prior leads, the policy adds the rest
+            if _centred_sine(b, p, joints):
+                continue
             b.add(
                 {
                     "group": p.group,
@@ -304,8 +338,10 @@ def motion_from_terms(
             )
     # 3. Arms: an end-effector path becomes shoulder sines (a quarter cycle apart for a circle).
     path = kinds.get("ee_path")
-    if path is not None and spec.category in ("arm", "humanoid"):
-        _arm_path(b, spec, _params(path))
+    if path is not None:
+        solved = model is not None and not spec.floating_base and _solved_path(b, model, _params(path))
+        if not solved and spec.category in ("arm", "humanoid"):
+            _arm_path(b, spec, _params(path))
     if not b.parts:
         return None
     # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:
@@ -340,6 +376,116 @@ def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str 
         if p.pattern != "stand":
             hz = float(min(p.frequency_hz, 3.0))
     return vx, yaw, hz, pattern
+
+
+def ee_jacobian(robot: Any, index: int, driven: list[int], q: np.ndarray) -> tuple[np.ndarray, Any]:
+    """(3 x len(driven)) finite-difference Jacobian of end effector ``index`` at joint pose ``q``, and a
+    function mapping a pose of the driven joints to the end effector's position."""
+    import mujoco
+
+    spec = robot.spec
+    model = robot.mj_model
+    data = mujoco.MjData(model)
+    adr = spec.ee_pos_adr[index]
+
+    def ee_at(x: np.ndarray) -> np.ndarray:
+        data.qpos[:] = spec.default_qpos
+        data.qpos[spec.joint_qpos_adr[driven]] = x
+        mujoco.mj_forward(model, data)
+        return data.sensordata[adr].copy()
+
+    base = ee_at(q)
+    jac = np.stack([(ee_at(q + 1e-4 * np.eye(len(q))[k]) - base) / 1e-4 for k in range(len(q))], axis=1)
+    return jac, ee_at
+
+
+def _driven_joints(spec: Any) -> list[int]:
+    """Joints with a position actuator of their own (the ones a prior can move)."""
+    actuated = set(int(a) for a in spec.actuator_qvel_adr)
+    return [j for j in range(spec.n_joints) if spec.joint_qvel_adr[j] in actuated]
+
+
+def _solved_path(b: _Builder, robot: Any, p: Any) -> bool:
+    """An end-effector path as joint sines, by the robot's linearised inverse kinematics at its start pose.
+
+    The path's displacement from the start, d(t) = D0 + A cos wt + B sin wt (+ C sin 2wt for a figure
+    eight), maps through the damped pseudo-inverse of the end effector's Jacobian to per-joint offsets
+    and sines with their own phases, so the prior moves the end effector along the path the reward asks
+    for (measured on UR5e: a 'wave' line whose prior swung the wrong axis was fought by the policy,
+    0.10 m extent instead of 0.30). The whole path shrinks uniformly when a joint lacks room.
+    False when it cannot be solved (no model, end effector out of reach of the free joints).
+    """
+    spec = b.spec
+    if robot is None or not len(spec.ee) or p.index >= len(spec.ee):
+        return False
+    driven = [j for j in _driven_joints(spec) if j not in b.used]
+    if not driven:
+        return False
+    lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
+    home = np.clip(spec.default_joint_pos[driven], lo, hi)
+    try:
+        jac, _ = ee_jacobian(robot, p.index, driven, home)
+    except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
+        return False
+    axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
+    ea, eb = np.eye(3)[axes[0]], np.eye(3)[axes[1]]
+    start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
+    if p.center is not None:
+        centre = np.asarray(p.center, dtype=np.float64)
+    else:
+        centre = start - (p.radius * ea if p.shape == "circle" else 0.0)
+    r = float(p.radius)
+    cos_part = r * ea if p.shape == "circle" else np.zeros(3)
+    sin_part = r * eb if p.shape == "circle" else r * ea
+    double = 0.5 * r * eb if p.shape == "figure8" else np.zeros(3)
+    gram = jac @ jac.T
+    pinv = jac.T @ np.linalg.inv(gram + (1e-4 + 1e-3 * np.trace(gram) / 3) * np.eye(3))
+    reach = np.linalg.norm(jac @ pinv @ sin_part) / max(np.linalg.norm(sin_part), 1e-9)
+    if reach < 0.5:  # the free joints cannot move the end effector that way
+        return False
+    o, c, s, d2 = (pinv @ v for v in (centre - start, cos_part, sin_part, double))
+    amp = np.hypot(c, s)
+    swing = amp + np.abs(d2)
+    # Keep every joint inside its range: scale the whole path (its shape stays).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(o + swing > 1e-9, 0.95 * (hi - home) / (o + swing), np.inf)
+        down = np.where(swing - o > 1e-9, 0.95 * (home - lo) / (swing - o), np.inf)
+    k = float(min(1.0, np.min(up), np.min(down), MAX_AMPLITUDE_PRIOR / max(float(np.max(swing)), 1e-9)))
+    if k < 0.3:
+        return False
+    o, c, s, amp, d2 = k * o, k * c, k * s, k * amp, k * d2
+    order = np.argsort(-(amp + np.abs(d2) + np.abs(o)))
+    names = spec.joint_names
+    f = float(p.frequency_hz)
+    added = False
+    for n in order:
+        if len(b.parts) >= 12:
+            break
+        if amp[n] < 0.01 and abs(o[n]) < 0.01 and abs(d2[n]) < 0.01:
+            continue
+        j = driven[n]
+        part: dict[str, Any] = {"joint": names[j], "offset": round(float(o[n]), 4)}
+        if amp[n] >= 0.01:
+            phase = math.atan2(float(c[n]), float(s[n])) / (2 * math.pi)
+            part.update(amplitude=round(float(amp[n]), 4), frequency_hz=f, phase=round(phase, 4))
+        if part.get("amplitude") or part["offset"]:
+            b.parts.append(part)
+            added = True
+        if abs(d2[n]) >= 0.01 and 2 * f <= 5.0 and len(b.parts) < 12:
+            b.parts.append(
+                {
+                    "joint": names[j],
+                    "amplitude": round(float(abs(d2[n])), 4),
+                    "frequency_hz": 2 * f,
+                    "phase": 0.0 if d2[n] > 0 else 0.5,
+                }
+            )
+            added = True
+        b.used.add(int(j))
+    return added
+
+
+MAX_AMPLITUDE_PRIOR = 0.6  # rad: a path that needs more than this of one joint is scaled down
 
 
 def _arm_path(b: _Builder, spec: Any, p: Any) -> None:

@@ -235,12 +235,24 @@ def _sine_phases(pattern: str, n: int) -> np.ndarray:
     return np.zeros(n)
 
 
+@functools.lru_cache(maxsize=256)
+def _sine_centre(spec: RobotSpec, group: str, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
+    from tabrl.rewards.motion import sine_centre
+
+    return sine_centre(spec, _group_idx(spec, group), amplitude)
+
+
 @term("joint_sine", "rhythm", JointSineParams, group_param="group")
 def joint_sine(xp, f, p, spec):
-    """Swing a joint group sinusoidally around the default pose (shaking, wagging, dancing)."""
+    """Swing a joint group sinusoidally around the default pose (shaking, wagging, dancing).
+
+    On arms and hands a joint whose default pose sits at an edge of its range swings around a point
+    inside the range instead (the same centre the motion prior uses).
+    """
     idx = _group_idx(spec, p.group)
     phases = _sine_phases(p.pattern, len(idx))
-    target = p.amplitude * xp.sin(_phase(f, p.frequency_hz)[..., None] + phases)
+    shift, amp = _sine_centre(spec, p.group, float(p.amplitude))
+    target = shift + amp * xp.sin(_phase(f, p.frequency_hz)[..., None] + phases)
     err = xp.mean((f["q_rel"][..., idx] - target) ** 2, axis=-1)
     return _kernel(xp, err, p.sigma)
 

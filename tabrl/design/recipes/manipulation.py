@@ -391,6 +391,11 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     elif ctx.mods.direction:
         axis, sign = "x", ctx.mods.direction
     support = _manip_support(ctx)
+    if ctx.category == "hand" and ctx.mods.count:  # "hold up two fingers"
+        return _count_gesture(ctx, intent)
+    if ctx.category == "hand" and p.get("point"):
+        named = [f for f in FINGERS if f in ctx.parts and ctx.group(f)]
+        return hand_gesture(ctx, intent, named or ["index"], "Point")
     if not ctx.ee:
         return manip_rhythm(ctx, intent, Recipe("rhythm", {"part": "all", "amp": 0.3, "hz": 0.5}))
     idx = _manip_ee(ctx)
@@ -451,7 +456,14 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         ]
         note2 = "Main terms: ee_path (line) out and back, and the reach expression."
     v2 = Draft(
-        "Reach and Return", f"Reach {where} and back again in a slow rhythm", main2, support, note=note2
+        "Reach and Return",
+        f"Reach {where} and back again in a slow rhythm",
+        main2,
+        support,
+        note=note2,
+        # up or down: held at the goal by the prior, the slow sine plays out around it (a path out and
+        # back along x or y gets its prior solved from the path instead)
+        reach=goal if axis == "z" else None,
     )
     v3 = Draft(
         "Gentle Reach",
@@ -473,6 +485,13 @@ def manip_grip(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         if cycle:
             return cycle
     if ctx.category == "hand":
+        if p.get("count") or ctx.mods.count:
+            return _count_gesture(ctx, intent)
+        if p.get("gesture") is not None or p.get("thumb_out"):
+            extended = list(p.get("gesture") or ["thumb"])
+            return hand_gesture(ctx, intent, extended, title_case(intent.label))
+        if close and not p.get("pinch"):  # a fist: every finger curled by its own range
+            return hand_gesture(ctx, intent, [], title_case(intent.label))
         return _hand_grip(ctx, intent, p, close, support)
     gripper = ctx.group("gripper")
     if gripper:  # a parallel gripper: finger joint positions in metres
@@ -522,10 +541,7 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
         fingers, knuckles = ctx.group("non_thumb"), ctx.group("knuckles")
         if not fingers or not knuckles:
             return []
-        n = len(ctx.profile.groups[fingers])
-        flex = [
-            0.0 if i % 4 == 0 else 1.0 for i in range(n)
-        ]  # each finger: abduction, then three flexing joints
+        flex = [1.0 if bends else 0.0 for bends in ctx.flexion(fingers)]  # spreading joints stay still
         mid, amp = 0.6, clamp(0.5 * ctx.mods.size, 0.2, 0.55)
         target = f"({mid:g} + {amp:g} * sin({w} * t))"
         prior = {
@@ -633,6 +649,110 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
             note="Main term: a slower tracking expression.",
         ),
     ]
+
+
+FINGERS = ("thumb", "index", "middle", "ring", "pinky")
+
+
+def _count_gesture(ctx: Ctx, intent: Intent) -> list[Draft]:
+    """One finger up per number said, in the order people count (index first, thumb last)."""
+    order = [f for f in ("index", "middle", "ring", "pinky", "thumb") if ctx.group(f)]
+    n = ctx.mods.count or 1
+    if not ctx.mods.count:
+        ctx.note("No number given: counting one finger.")
+    return hand_gesture(ctx, intent, order[:n], f"Count {n}")
+
+
+def _finger_pose(ctx: Ctx, group: str, curl: float) -> list[float] | None:
+    """Absolute joint targets for one finger: its bending joints at ``curl`` of their range (0 straight),
+    its spreading joint at the default pose. None without the compiled robot's ranges."""
+    limits = ctx.joint_limits(group)
+    if not limits:
+        return None
+    flex = ctx.flexion(group)
+    out = []
+    for (lo, hi, default), bends in zip(limits, flex, strict=True):
+        straight = min(max(0.0, lo), hi)
+        target = straight + curl * (hi - straight) if bends else min(max(default, lo), hi)
+        out.append(round(target, 3))
+    return out
+
+
+def hand_gesture(ctx: Ctx, intent: Intent, extended: list[str], label: str) -> list[Draft]:
+    """A hand shape: the named fingers straight, the others curled (point, thumbs up, peace sign, fist).
+
+    Each finger's pose is written as joint targets, so the motion prior holds the shape from the first
+    step; the check measures each finger's mean bend from the default pose.
+    """
+    fingers = [f for f in FINGERS if ctx.group(f)]
+    support = _manip_support(ctx)
+    if not fingers or ctx.spec is None:
+        return _hand_grip(ctx, intent, {}, True, support)
+    curled = [f for f in fingers if f not in extended]
+    poses = {
+        f: _finger_pose(ctx, f, 0.0 if f in extended else (0.45 if f == "thumb" else 0.6)) for f in fingers
+    }
+    rel = {
+        f: sum(t - d for t, (_, _, d) in zip(poses[f], ctx.joint_limits(f), strict=True)) / len(poses[f])
+        for f in fingers
+    }
+    conditions = []
+    for f in curled:
+        if rel[f] > 0.1:
+            conditions.append(f"{f}_offset >= {0.6 * rel[f]:.2g}")
+    for f in extended:
+        if f in poses:
+            conditions.append(f"{f}_offset <= {rel[f] + 0.2:.2g}")  # straight: within 0.2 rad of its pose
+    check = " and ".join(conditions[:6]) or None
+    shown = ", ".join(extended) if extended else "none"
+    terms = [
+        T("joint_pose", 1.0 if f != "thumb" else 0.5, group=f, targets=poses[f], sigma=0.3) for f in fingers
+    ]
+    prefixes = _TIP_PREFIX.get(extended[0], ()) if extended else ()
+    lead = [k for k, name in enumerate(ctx.ee) if name.lower().startswith(prefixes)] if prefixes else []
+    v1 = Draft(
+        f"{label} Pose",
+        f"Straight: {shown}; the other fingers curled",
+        terms,
+        support,
+        success=check,
+        note="Main terms: joint_pose targets per finger (straight or curled).",
+    )
+    non_thumb = [f for f in fingers if f != "thumb"]
+    v2_terms = [T("joint_pose", 1.5, group=f, targets=poses[f], sigma=0.2) for f in curled if f != "thumb"][
+        :3
+    ]
+    for f in extended:
+        v2_terms.append(T("joint_pose", 1.5, group=f, targets=poses[f], sigma=0.2))
+    if lead:
+        v2_terms.append(E(f"clip(norm(ee_pos[{lead[0]}]) * 5, 0, 1)", 0.5))
+    v2 = Draft(
+        f"{label} Shape",
+        "Hold the shape tightly: each finger near its pose, the straight one reaching out",
+        v2_terms[:5] or [T("joint_pose", 1.5, group=non_thumb[0], targets=poses[non_thumb[0]], sigma=0.2)],
+        support,
+        success=check,
+        note="Main terms: tight joint_pose targets and the straight fingertip's reach.",
+    )
+    v3 = Draft(
+        f"Gentle {label}",
+        "Form the shape slowly and hold it still",
+        [T("joint_pose", 1.5, group=f, targets=poses[f], sigma=0.4) for f in fingers][:4]
+        + [E("exp(-norm(qd))", 0.3)],
+        [T("energy", -0.0005)] + support,
+        success=check,
+        note="Main terms: loose joint_pose targets per finger and a stillness bonus.",
+    )
+    return [v1, v2, v3]
+
+
+_TIP_PREFIX = {
+    "thumb": ("th",),
+    "index": ("ff", "if"),
+    "middle": ("mf",),
+    "ring": ("rf",),
+    "pinky": ("lf", "pf"),
+}
 
 
 def _hand_grip(
