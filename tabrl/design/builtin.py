@@ -115,6 +115,19 @@ def _reach_shape(
     return motion.model_dump(mode="json"), [c.model_dump(mode="json") for c in check]
 
 
+def _merged(first: dict[str, Any], other: Motion | None) -> dict[str, Any]:
+    """A solved prior plus the parts of ``other`` on joint groups it leaves alone (the first wins)."""
+    if other is None:
+        return first
+    named = {p.get("group") or p.get("joint") for p in first["parts"]}
+    extra = [
+        p.model_dump(mode="json", exclude_none=True)
+        for p in other.parts
+        if p.group not in ("all", "arm") and (p.group or p.joint) not in named and p.group is not None
+    ]
+    return {**first, "parts": (first["parts"] + extra)[:12]}
+
+
 def with_shape(
     program: RewardProgram,
     spec: Any,
@@ -210,9 +223,17 @@ def design(model_id: str, prompt: str) -> Design:
         motion, success = d.motion, d.success
         if d.reach and motion is None:
             motion, reach_check = _reach_shape(robot, d.reach)
+            if motion is not None:  # the other behaviors' shapes ride along ("grab it and lift it")
+                motion = _merged(motion, shapes.motion_from_terms(program.terms, spec, model=robot))
             if success is None and reach_check:
+                own = shapes.success_from_terms(program.terms, spec) if spec is not None else []
+                merged = reach_check + [
+                    c.model_dump(mode="json")
+                    for c in own
+                    if c.metric not in {r["metric"] for r in reach_check}
+                ]
                 program = program.model_copy(
-                    update={"success": [checks.Condition.model_validate(c) for c in reach_check]}
+                    update={"success": [checks.Condition.model_validate(c) for c in merged[:6]]}
                 )
         programs.append(with_shape(program, spec, profile.robot, motion, success, model=robot))
     # One behavior, one verdict: an approach whose terms name no measurable figure (expressions

@@ -269,7 +269,7 @@ def combine(primary: Draft, extras: list[list[Draft]], labels: list[str], i: int
         note=note.strip(),
         motion=primary.motion,
         success=primary.success,
-        reach=primary.reach,
+        reach=primary.reach or next((e[i].reach for e in extras if e[i].reach), None),
     )
 
 

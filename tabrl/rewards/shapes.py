@@ -554,6 +554,15 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
         return [_cond(f"{p.group}_amplitude", ">=", 0.5 * p.amplitude)]
     if term == "joint_pose" and p.group in spec.groups and p.targets is None and abs(p.offset) > 0.05:
         return [_cond(f"{p.group}_offset", ">=" if p.offset > 0 else "<=", 0.5 * p.offset)]
+    if term == "joint_pose" and p.group in spec.groups and p.targets is not None:
+        # explicit targets: the group's mean offset, where it is a real part of the joints' travel
+        # (a parallel gripper closing moves 0.04 m of a 0.04 m range)
+        joints = _group_joints(spec, p.group)
+        if len(p.targets) == len(joints):
+            delta = float(np.mean(np.asarray(p.targets) - spec.default_joint_pos[joints]))
+            width = float(np.mean(spec.joint_range[joints, 1] - spec.joint_range[joints, 0]))
+            if abs(delta) > max(0.005, 0.15 * width) or abs(delta) > 0.3:
+                return [_cond(f"{p.group}_offset", ">=" if delta > 0 else "<=", 0.5 * delta)]
     if term == "forward_speed" and abs(p.target) > 0.05 and spec.floating_base:
         return [_cond("forward_speed", ">=" if p.target > 0 else "<=", 0.5 * p.target)]
     if term == "track_velocity" and spec.floating_base:

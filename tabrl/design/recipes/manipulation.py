@@ -434,6 +434,7 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     plane = _planar(ctx) or ("yz" if axis == "y" else "xz" if axis in ("x", "far") else "xz")
     r = clamp(_manip_scale(ctx) * ctx.mods.size, 0.01, 0.5)
     big, small = _manip_groups(ctx)
+    success2 = None
     if axis == "z":
         main2 = [
             T("joint_sine", 1.0, group=big, amplitude=0.3, frequency_hz=0.4, pattern="sync"),
@@ -441,6 +442,18 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         ]
         note2 = f"Main terms: a slow joint_sine on {big} and the height expression."
     else:
+        # The line runs from the start out to 2 r the asked way and back (centred r out), so the
+        # end effector is out there on average, not swinging around where it began.
+        centre = None
+        if (
+            ctx.spec is not None
+            and axis in ("x", "y")
+            and plane[0] == axis
+            and idx < len(ctx.spec.default_ee_pos)
+        ):
+            c = [float(v) for v in ctx.spec.default_ee_pos[idx]]
+            c["xyz".index(axis)] += sign * r
+            centre = [round(v, 4) for v in c]
         main2 = [
             T(
                 "ee_path",
@@ -451,9 +464,14 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
                 frequency_hz=0.3,
                 index=idx,
                 sigma=max(0.01, 0.6 * r),
+                **({"center": centre} if centre else {}),
             ),
             E(f"clip({num(sign / scale)} * {coord}, -2, 2)", 0.5),
         ]
+        if centre:
+            success2 = (
+                f"ee_extent >= {0.8 * r:.2g} and ee_d{axis} {'>=' if sign > 0 else '<='} {0.4 * sign * r:.2g}"
+            )
         note2 = "Main terms: ee_path (line) out and back, and the reach expression."
     v2 = Draft(
         "Reach and Return",
@@ -464,6 +482,7 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         # up or down: held at the goal by the prior, the slow sine plays out around it (a path out and
         # back along x or y gets its prior solved from the path instead)
         reach=goal if axis == "z" else None,
+        success=success2,
     )
     v3 = Draft(
         "Gentle Reach",
