@@ -344,10 +344,12 @@ def apply_metrics(
     strength: float,
     notes: list[str],
     protect: set[int] | None = None,
+    floating: bool = True,
 ) -> None:
     """Rebalances from reward shares and behavior: dominant terms down, silent rewards up, falls -> stability.
 
-    Terms in ``protect`` (the user's own wishes) keep their weight.
+    Terms in ``protect`` (the user's own wishes) keep their weight. ``floating``: the robot can fall
+    (a fixed arm or hand reports an "upright" figure of its mounting, not a fall).
     """
     terms = program["terms"]
     protect = protect or set()
@@ -365,7 +367,7 @@ def apply_metrics(
         for i, _ in known:
             if float(terms[i].get("weight", 1.0)) < 0:
                 _scale(program, i, 1 / strength, f"penalties were {penalty_share:.0%} of the reward", notes)
-    fell = (
+    fell = floating and (
         (metrics.get("falls") or 0) > 0
         or (metrics.get("fallen_fraction") or 0) > 0.1
         or (metrics.get("upright_fraction") is not None and metrics["upright_fraction"] < 0.8)
@@ -593,6 +595,7 @@ def rule_based_programs(
     """
     wishes = parse_wishes(words)
     metrics = metrics or {}
+    floating = bool(getattr(getattr(robot, "spec", None), "floating_base", True))
     base = copy.deepcopy(program)
     base.setdefault("terms", [])
     shares = shares_by_index(
@@ -605,16 +608,16 @@ def rule_based_programs(
         if wishes:
             apply_wishes(p, wishes, 1.5, n)
         elif not done:
-            apply_metrics(p, shares, metrics, 1.25, n)
+            apply_metrics(p, shares, metrics, 1.25, n, floating=floating)
 
     def rebalanced(p: dict[str, Any], n: list[str]) -> None:
         done = apply_failed_checks(p, metrics, 1.5, n, robot)
-        apply_metrics(p, shares, metrics, 1.5, n, protect=done)
+        apply_metrics(p, shares, metrics, 1.5, n, protect=done, floating=floating)
 
     def bold(p: dict[str, Any], n: list[str]) -> None:
         done = apply_failed_checks(p, metrics, 2.0, n, robot)
         done |= apply_wishes(p, wishes, 2.0, n)
-        apply_metrics(p, shares, metrics, 2.0, n, protect=done)
+        apply_metrics(p, shares, metrics, 2.0, n, protect=done, floating=floating)
         _stabilize(p, n)
 
     recipes: list[Callable[[dict[str, Any], list[str]], None]] = [tuned, rebalanced, bold]

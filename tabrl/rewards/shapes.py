@@ -31,9 +31,13 @@ from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centr
 # forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
 # (0.5 later turns counter-clockwise).
 # Go1: trot 2 Hz thigh 0.35 / knee 0.3 walks 0.37 m/s open-loop for 10 s; ANYmal C (0.3 / 0.3) 0.28 m/s.
+# ANYmal C's abduction joints are mirrored left/right (ranges [-0.72, 0.49] and [-0.49, 0.72]), so its
+# clockwise phase is Go1's counter-clockwise one: measured open-loop at 2.5 Hz, phase 0.75 turns -0.49 rad/s
+# and 0.25 turns +0.11 (+0.99 at 1.5x the amplitudes); with 0.25 as "clockwise" the spin prior turned
+# against the reward and the suite's spin reached 0.34 rad/s.
 LEG_RHYTHMS: dict[str, dict[str, float]] = {
     "go1": {"walk_lead": 0.25, "walk_thigh": 0.35, "turn_phase_cw": 0.25},
-    "anymal_c": {"walk_lead": 0.75, "walk_thigh": 0.3, "turn_phase_cw": 0.25},
+    "anymal_c": {"walk_lead": 0.75, "walk_thigh": 0.3, "turn_phase_cw": 0.75},
 }
 _DEFAULT_RHYTHM = {"walk_lead": 0.25, "walk_thigh": 0.3, "turn_phase_cw": 0.25}
 OTHER_RESIDUAL_LEGGED = 0.3
