@@ -180,7 +180,9 @@ def test_robot_specific_groups_and_terms():
     assert design_approaches("CheetahRun", "run backwards")[0].terms[0].params.target < 0
 
     fist = design_approaches("AllegroHand", "make a fist")
-    curls = {t.params.group: t.params.targets for t in _terms(fist[0], "joint_pose")}  # each finger by its range
+    curls = {
+        t.params.group: t.params.targets for t in _terms(fist[0], "joint_pose")
+    }  # each finger by its range
     assert all(sum(curls[f]) / len(curls[f]) > 0.3 for f in ("index", "middle", "ring", "thumb"))
 
     ur5e = design("UR5e", "grasp")  # no gripper: says so and reaches down instead
