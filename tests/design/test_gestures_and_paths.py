@@ -83,3 +83,16 @@ def test_hand_shapes_curl_every_finger_but_the_named_ones(allegro, prompt, strai
     offsets = {g: m["joint_groups"][g]["mean_rad"] for g in ("index", "middle", "ring", "thumb")}
     for g in ("index", "middle", "ring"):
         assert (offsets[g] < 0.2) == (g in straight), offsets
+
+
+def test_a_reach_combined_with_a_grip_keeps_both_shapes_and_both_checks():
+    panda = load_robot("PandaPickCube")
+    first = design("PandaPickCube", "grab the cube and lift it").programs[0]
+    compile_program(first, panda.spec, np)
+    assert {c.metric for c in first.success} >= {"ee_dz", "gripper_offset"}
+    moved = {p.group or p.joint for p in first.motion.parts}
+    assert "gripper" in moved and moved & {"joint2", "joint4", "joint6"}  # the grip and the solved lift
+    # "reach and return" along x runs its line out the asked way: the end effector is out there on average
+    back = design("PandaPickCube", "reach forward").programs[1]
+    m = behavior_metrics(panda, _play(panda, back.motion, 6.0))
+    assert evaluate_success(panda.spec, m, back.success)["passed"]
