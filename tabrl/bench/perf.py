@@ -368,34 +368,76 @@ def _first_progress(data_dir: Path, job_id: int) -> dict[str, Any]:
     }
 
 
+def _probe_jobs(http, data_dir: Path, session: dict[str, Any], approaches: list[int]) -> list[dict[str, Any]]:
+    """Two small jobs one after the other: the first is a worker's first real job (its warm-up compiled Go1
+    once: worker_warm_up_s), the second runs on a worker that trained already."""
+    probes = []
+    for _ in range(2):
+        (job,) = http.post(
+            "/api/training/batch",
+            json={"session_id": session["id"], "approach_ids": approaches[:1], "num_steps": 10_000},
+        ).json()["jobs"]
+        _wait_jobs(http, [job["id"]])
+        probes.append(_first_progress(data_dir, job["id"]))
+    return probes
+
+
+def _train_all(
+    http, session: dict[str, Any], approaches: list[int], floor_rates: tuple[float | None, float | None]
+) -> dict[str, Any]:
+    """One Train All of three Go1 approaches at 50k steps: its wall time beside the page's estimate and the floor."""
+    estimate = http.get(
+        "/api/estimate", params={"model_id": BENCH_MODEL, "steps": 50_000, "approaches": 3}
+    ).json()
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    jobs = http.post(
+        "/api/training/batch",
+        json={"session_id": session["id"], "approach_ids": approaches, "num_steps": 50_000},
+    ).json()["jobs"]
+    done = _wait_jobs(http, [j["id"] for j in jobs])
+    wall = time.perf_counter() - start
+    steps = sum(j["steps_done"] for j in done)
+    frames = 3 * 300
+    raw_physics, bare_ms = floor_rates
+    floor = steps / raw_physics + frames * bare_ms / 1000 if raw_physics and bare_ms else None
+    return {
+        "model": BENCH_MODEL,
+        "approaches": 3,
+        "steps_each": 50_000,
+        "steps_trained": steps,
+        "video_frames": frames,
+        "wall_s": wall,
+        "raw_physics_s": steps / raw_physics if raw_physics else None,
+        "bare_render_s": frames * bare_ms / 1000 if bare_ms else None,
+        "ratio_wall_to_physics_plus_bare_render": wall / floor if floor else None,
+        "estimate_before_s": estimate.get("seconds"),
+        "estimate_basis": estimate.get("basis"),
+        "estimate_error": (estimate["seconds"] - wall) / wall if estimate.get("seconds") else None,
+        "load_avg_before": load_before,
+        "load_avg_after": os.getloadavg(),
+    }
+
+
 def studio(
     train_all: bool, raw_physics_steps_per_s: float | None, bare_render_ms: float | None
 ) -> dict[str, Any]:
-    """Through a real ``tabrl serve``: cold and warm job start, the CLI, and optionally a whole Train All."""
+    """Through a real ``tabrl serve``: cold and warm job start, the CLI, and optionally a whole Train All,
+    trained as one batch (the default) and then, on a second fresh server with batching off, as three jobs."""
     import shutil
 
     import httpx
 
     out: dict[str, Any] = {}
+    floor_rates = (raw_physics_steps_per_s, bare_render_ms)
+    configure = {"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": 50_000}
     data_dir = Path(tempfile.mkdtemp(prefix="tabrl-bench-"))
     try:
         with _Studio(data_dir) as server, httpx.Client(base_url=server.url, timeout=120) as http:
             out["approaches_cli"] = approaches_cli_latency(data_dir)
-            session = http.post(
-                "/api/training/configure",
-                json={"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": 50_000},
-            ).json()
+            session = http.post("/api/training/configure", json=configure).json()
             approaches = [a["id"] for a in session["designs"][0]["approaches"]]
-            # Two small jobs one after the other on a fresh data dir: the first is the worker's first real job
-            # (its warm-up compiled Go1 once: worker_warm_up_s), the second runs on a worker that trained already.
-            probes = []
-            for _ in range(2):
-                (job,) = http.post(
-                    "/api/training/batch",
-                    json={"session_id": session["id"], "approach_ids": approaches[:1], "num_steps": 10_000},
-                ).json()["jobs"]
-                _wait_jobs(http, [job["id"]])
-                probes.append(_first_progress(data_dir, job["id"]))
+            probes = _probe_jobs(http, data_dir, session, approaches)
             out["job_start"] = {
                 "first_job": probes[0],
                 "second_job": probes[1],
@@ -406,39 +448,29 @@ def studio(
                 pid: _rss_mb(pid) for pid in {p["worker_pid"] for p in probes}
             }
             if train_all:
-                estimate = http.get(
-                    "/api/estimate", params={"model_id": BENCH_MODEL, "steps": 50_000, "approaches": 3}
-                ).json()
-                start = time.perf_counter()
-                jobs = http.post(
-                    "/api/training/batch",
-                    json={"session_id": session["id"], "approach_ids": approaches, "num_steps": 50_000},
-                ).json()["jobs"]
-                done = _wait_jobs(http, [j["id"] for j in jobs])
-                wall = time.perf_counter() - start
-                steps = sum(j["steps_done"] for j in done)
-                frames = 3 * 300
-                floor = None
-                if raw_physics_steps_per_s and bare_render_ms:
-                    floor = steps / raw_physics_steps_per_s + frames * bare_render_ms / 1000
-                out["train_all"] = {
-                    "model": BENCH_MODEL,
-                    "approaches": 3,
-                    "steps_each": 50_000,
-                    "steps_trained": steps,
-                    "video_frames": frames,
-                    "wall_s": wall,
-                    "raw_physics_s": steps / raw_physics_steps_per_s if raw_physics_steps_per_s else None,
-                    "bare_render_s": frames * bare_render_ms / 1000 if bare_render_ms else None,
-                    "ratio_wall_to_physics_plus_bare_render": wall / floor if floor else None,
-                    "estimate_before_s": estimate.get("seconds"),
-                    "estimate_basis": estimate.get("basis"),
-                    "estimate_error": (estimate["seconds"] - wall) / wall
-                    if estimate.get("seconds")
-                    else None,
-                }
+                out["train_all"] = {"batched": True, **_train_all(http, session, approaches, floor_rates)}
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    if not train_all:
+        return out
+    data_dir = Path(tempfile.mkdtemp(prefix="tabrl-bench-separate-"))
+    try:
+        with (
+            _Studio(data_dir, TABRL_TRAIN_BATCH_MAX="1") as server,
+            httpx.Client(base_url=server.url, timeout=120) as http,
+        ):
+            session = http.post("/api/training/configure", json=configure).json()
+            approaches = [a["id"] for a in session["designs"][0]["approaches"]]
+            _probe_jobs(http, data_dir, session, approaches)  # the same warm state and estimate data as above
+            out["train_all_separate_jobs"] = {
+                "batched": False,
+                **_train_all(http, session, approaches, floor_rates),
+            }
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    out["train_all"]["ratio_to_separate_jobs"] = (
+        out["train_all"]["wall_s"] / out["train_all_separate_jobs"]["wall_s"]
+    )
     return out
 
 
@@ -492,6 +524,10 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
             ratios["train_all_to_physics_plus_bare_render"] = out["studio"]["train_all"][
                 "ratio_wall_to_physics_plus_bare_render"
             ]
+            ratios["train_all_batched_to_separate_jobs"] = out["studio"]["train_all"][
+                "ratio_to_separate_jobs"
+            ]
+            ratios["train_all_estimate_error"] = out["studio"]["train_all"]["estimate_error"]
     out["ratios"] = ratios
     out["machine"]["load_avg_at_end"] = os.getloadavg()
     return out

@@ -10,7 +10,13 @@ Two sources, both kept in ``<data dir>/cache/estimate.json``:
 
 A model with finished jobs is estimated from them; one without from the calibration, scaled by
 how fast jobs ran relative to it (PPO vs raw physics, our video vs the bare renderer), learned
-from whichever jobs have finished. A batch runs in waves of at most ``workers`` jobs.
+from whichever jobs have finished. Separate jobs run in waves of at most ``workers`` at once.
+
+Approaches trained as one batch on one worker (the local executor's Train All, ``train_batch_max``)
+are estimated from finished batches of that size (aggregate training steps/s, video cost per frame
+with the videos filmed one after another, overhead); before any, from single jobs of the model
+(or the calibration) times how much faster a batch trains than one job alone (``batch_to_single``,
+learned from finished batches).
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ DEFAULT_TRAIN_TO_PHYSICS = 0.45  # PPO env-steps/s over raw rollout control step
 DEFAULT_VIDEO_TO_BARE = 0.45  # our all-in video ms/frame (decimated meshes) over the bare renderer's
 DEFAULT_OVERHEAD_S = 2.0
 DEFAULT_PARALLEL_SPEEDUP = 1.3  # two jobs at once on two cores finish 1.3x sooner than one by one
+# A batch of three Go1 approaches trains 1.2x as many env-steps per CPU-second as one job alone (measured
+# side by side in one process on the 2-core machine, 3,072 steps each: 5,215-5,517 vs 4,377-4,401).
+DEFAULT_BATCH_TO_SINGLE = 1.2
 CALIBRATION_MODEL = "Go1JoystickFlatTerrain"
 
 _lock = threading.Lock()
@@ -105,6 +114,72 @@ def record_job(
         _save(data_dir, data)
 
 
+def record_batch(
+    data_dir: Path,
+    model_id: str,
+    *,
+    size: int,
+    steps: int,
+    train_s: float,
+    video_s: float,
+    frames: int,
+    overhead_s: float,
+) -> None:
+    """One finished batch of ``size`` jobs of ``steps`` each: ``train_s`` training them all, ``video_s`` filming
+    and saving all of them (``frames`` each), ``overhead_s`` the rest of its wall time."""
+    if size <= 0 or steps <= 0 or train_s <= 0 or frames <= 0:
+        return
+    with _lock:
+        data = load(data_dir)
+        # Kept apart from "models" (keyed by jobs at once): a batch is one worker training ``size`` jobs.
+        slot = data.setdefault("batches", {}).setdefault(model_id, {}).setdefault(str(size), {})
+        rate = size * steps / train_s
+        slot["train_steps_per_s"] = _ema(slot.get("train_steps_per_s"), rate)
+        slot["video_ms_per_frame"] = _ema(slot.get("video_ms_per_frame"), 1000 * video_s / (size * frames))
+        slot["overhead_s"] = _ema(slot.get("overhead_s"), max(0.0, overhead_s))
+        slot["batches"] = slot.get("batches", 0) + 1
+        single = ((data.get("models") or {}).get(model_id) or {}).get("1")
+        if single and single.get("train_steps_per_s"):
+            ratios = data.setdefault("ratios", {})
+            ratios["batch_to_single"] = _ema(
+                ratios.get("batch_to_single"), rate / single["train_steps_per_s"]
+            )
+        _save(data_dir, data)
+
+
+def batch_seconds(
+    data: dict[str, Any],
+    model_id: str,
+    steps: int,
+    frames: int,
+    size: int,
+    fallback_steps_per_s: float = 7000.0,
+) -> tuple[float, str]:
+    """Wall time of ``size`` approaches trained as one batch on one worker, and what it is based on."""
+    batches = (data.get("batches") or {}).get(model_id) or {}
+    slot = batches.get(str(size))
+    if slot is not None:
+        basis = f"{model_id} batches of {size}"
+    elif batches:  # measured with another batch size: its aggregate speed, per-frame cost and overhead
+        near = min(batches, key=lambda b: abs(int(b) - size))
+        slot, basis = batches[near], f"{model_id} batches of {near}, scaled to {size}"
+    else:
+        one, basis, scale = _job_slot(data, model_id, 1, fallback_steps_per_s)
+        factor = (data.get("ratios") or {}).get("batch_to_single", DEFAULT_BATCH_TO_SINGLE)
+        slot = {  # one job alone, its training sped up by the batch; its videos filmed one after another
+            "overhead_s": one["overhead_s"] * scale,
+            "train_steps_per_s": one["train_steps_per_s"] / scale * factor,
+            "video_ms_per_frame": one["video_ms_per_frame"] * scale,
+        }
+        basis = f"{basis}; one batch of {size} (x{factor:.2f} training speed)"
+    seconds = (
+        slot["overhead_s"]
+        + size * steps / slot["train_steps_per_s"]
+        + size * frames * slot["video_ms_per_frame"] / 1000
+    )
+    return seconds, basis
+
+
 def _slowdown(data: dict[str, Any], k: int) -> float:
     """How much longer one job takes with ``k`` running at once (learned where both were measured)."""
     if k <= 1:
@@ -125,6 +200,17 @@ def job_seconds(
     data: dict[str, Any], model_id: str, steps: int, frames: int, k: int, fallback_steps_per_s: float = 7000.0
 ) -> tuple[float, str]:
     """One job's wall time with ``k`` jobs at once, and what it is based on."""
+    slot, basis, scale = _job_slot(data, model_id, k, fallback_steps_per_s)
+    seconds = (
+        slot["overhead_s"] + steps / slot["train_steps_per_s"] + frames * slot["video_ms_per_frame"] / 1000
+    )
+    return seconds * scale, basis
+
+
+def _job_slot(
+    data: dict[str, Any], model_id: str, k: int, fallback_steps_per_s: float
+) -> tuple[dict[str, float], str, float]:
+    """(speeds of one job with ``k`` at once, basis, slowdown still to apply): measured, else calibrated."""
     per_k = (data.get("models") or {}).get(model_id) or {}
     slot, basis, scale = per_k.get(str(k)), f"{model_id} jobs, {k} at once", 1.0
     if slot is None and per_k:  # measured on this model, but at another concurrency
@@ -153,10 +239,7 @@ def job_seconds(
             }
             basis = "defaults (not calibrated yet)"
         scale = _slowdown(data, k)
-    seconds = (
-        slot["overhead_s"] + steps / slot["train_steps_per_s"] + frames * slot["video_ms_per_frame"] / 1000
-    )
-    return seconds * scale, basis
+    return slot, basis, scale
 
 
 def estimate_batch(
@@ -167,13 +250,25 @@ def estimate_batch(
     workers: int,
     video_seconds: float,
     fallback_steps_per_s: float = 7000.0,
+    batch_max: int = 1,
 ) -> dict[str, Any]:
-    """Wall time for ``approaches`` jobs of ``steps`` each with ``workers`` running at once."""
+    """Wall time for ``approaches`` jobs of ``steps`` each with ``workers`` running at once, or, with
+    ``batch_max`` > 1, trained in batches of up to ``batch_max`` on one worker each."""
     data = load(data_dir)
     frames = int(round(video_seconds * FPS))
     workers = max(1, workers)
     total, left, waves = 0.0, approaches, []
     basis = None
+    if batch_max > 1 and approaches > 1:
+        sizes = [min(batch_max, approaches - i) for i in range(0, approaches, batch_max)]
+        while sizes:  # waves of batches, one per worker
+            wave, sizes = sizes[:workers], sizes[workers:]
+            timed = [batch_seconds(data, model_id, steps, frames, b, fallback_steps_per_s) for b in wave]
+            seconds = max(t for t, _ in timed) * _slowdown(data, len(wave))
+            basis = basis or timed[0][1]
+            waves.append({"jobs": sum(wave), "batches": wave, "seconds": round(seconds, 1)})
+            total += seconds
+        left = 0
     while left > 0:  # waves of jobs: the last may run fewer at once (and so faster each)
         k = min(left, workers)
         seconds, b = job_seconds(data, model_id, steps, frames, k, fallback_steps_per_s)

@@ -43,6 +43,7 @@ from tabrl.jobs import estimate, store
 from tabrl.jobs.models import Job
 from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 from tabrl.jobs.worker import remove_attempt_dir, worker_main
+from tabrl.rewards.limits import N_APPROACHES
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,19 @@ def job_dir(settings: Settings, job: Job, attempt: int | None = None) -> Path:
 
 
 @dataclass
+class _Group:
+    """The jobs handed to one worker as one batch: what the time estimate learns from it."""
+
+    size: int
+    model_id: str
+    seconds: float  # video length of each
+    handed_at: float = field(default_factory=time.monotonic)
+    first_progress: tuple[float, int] | None = None  # (time, steps of one slice)
+    train_end: float | None = None  # when the first video began
+    done: list[dict[str, Any]] = field(default_factory=list)  # the "done" data of each finished job
+
+
+@dataclass
 class _Run:
     """One attempt of one job on one worker."""
 
@@ -85,6 +99,7 @@ class _Run:
     kind: str = "train"
     slot: int = 0  # its cancel flag on the worker (its place in a batch)
     batch: int = 1  # how many jobs were handed to the worker with it
+    group: _Group | None = None  # the batch it trains in
     seconds: float = 10.0  # video length
     handed_at: float = field(default_factory=time.monotonic)
     concurrency: int = 1  # most jobs running at once while this one ran (for the time estimate)
@@ -362,19 +377,28 @@ class LocalExecutor:
                     store.record_event(db, job, type_, data)
                 db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
         finished: list[tuple[_Run, dict[str, Any]]] = []
+        batches: list[_Group] = []
         with self._lock:
             for w, (job_id, attempt, type_, data) in messages:
                 if job_id is not None:
                     run = next((r for r in w.runs if (r.job_id, r.attempt) == (job_id, attempt)), None)
                     if run is not None and type_ == EventType.PROGRESS and run.first_progress is None:
                         run.first_progress = (time.monotonic(), int(data.get("steps") or 0))
+                        if run.group is not None and run.group.first_progress is None:
+                            run.group.first_progress = run.first_progress
                     if run is not None and type_ == EventType.RENDERING and run.render_start is None:
                         run.render_start = time.monotonic()
+                        if run.group is not None and run.group.train_end is None:
+                            run.group.train_end = run.render_start
                     if type_ in ENDED_TYPES and run is not None:
                         run.outcome = type_
                         w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
                         if type_ == EventType.DONE and run.kind == "train":
                             finished.append((run, data))
+                        if type_ == EventType.DONE and run.group is not None:
+                            run.group.done.append(data)
+                            if len(run.group.done) == run.group.size:  # every job of the batch finished
+                                batches.append(run.group)
                     continue
                 if type_ == "calibration":
                     w.calibrating = False
@@ -405,6 +429,8 @@ class LocalExecutor:
                     log.error("worker could not warm up: %s\n%s", w.broken, data.get("trace", ""))
         for run, data in finished:
             self._measured(run, data)
+        for group in batches:
+            self._measured_batch(group)
         self._notify()
 
     def _measured(self, run: _Run | None, data: dict[str, Any]) -> None:
@@ -415,7 +441,7 @@ class LocalExecutor:
                 log.info("calibrated: %s", data)
                 return
             if run.batch > 1:
-                return  # a batch's jobs share their training: see estimate.record_batch (stage c)
+                return  # a batch's jobs share their training: _measured_batch
             wall, train, steps = data.get("wall_s"), data.get("train_wall_s"), data.get("steps")
             if not wall or not train or not steps or run.first_progress is None or run.render_start is None:
                 return
@@ -438,6 +464,30 @@ class LocalExecutor:
             )
         except Exception:  # the estimate is a nicety: never let it stop the dispatcher
             log.exception("could not record a measurement for the estimate")
+
+    def _measured_batch(self, group: _Group) -> None:
+        """Feeds the time estimate with a batch whose jobs all finished."""
+        try:
+            steps = min(int(d.get("steps") or 0) for d in group.done)
+            if group.first_progress is None or group.train_end is None or steps <= 0:
+                return
+            t0, s0 = group.first_progress
+            if group.train_end - t0 <= 0 or steps <= s0:
+                return
+            train_s = steps * (group.train_end - t0) / (steps - s0)  # its speed from the first progress on
+            video_s = time.monotonic() - group.train_end
+            estimate.record_batch(
+                self.settings.data_dir,
+                group.model_id,
+                size=group.size,
+                steps=steps,
+                train_s=train_s,
+                video_s=video_s,
+                frames=int(round(group.seconds * estimate.FPS)),
+                overhead_s=(time.monotonic() - group.handed_at) - train_s - video_s,
+            )
+        except Exception:  # the estimate is a nicety: never let it stop the dispatcher
+            log.exception("could not record a batch for the estimate")
 
     def _maybe_recycle(self, w: _Worker) -> None:
         """A worker that ran many jobs or grew large exits; a fresh one takes its place."""
@@ -591,6 +641,8 @@ class LocalExecutor:
             "TABRL_DATA_DIR": str(self.settings.data_dir),
             "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
             "TABRL_WARM_MODELS": self.settings.warm_models,
+            # A Train All is usually one batch of three approaches: warm its vmapped steps too.
+            "TABRL_WARM_BATCH": str(min(self.settings.train_batch_max, N_APPROACHES)),
         }
         if self.settings.menagerie_path:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
@@ -634,6 +686,7 @@ class LocalExecutor:
                     # A worker that has this robot compiled already starts faster.
                     w = next((w for w in idle if model_id in w.models), idle[0])
                     runs, specs = [], []
+                    shared = _Group(len(group), model_id, group[0].video_seconds) if len(group) > 1 else None
                     for slot, job in enumerate(group):
                         self._next_run += 1
                         out_dir = job_dir(self.settings, job)
@@ -650,6 +703,7 @@ class LocalExecutor:
                                 seconds=job.video_seconds,
                                 slot=slot,
                                 batch=len(group),
+                                group=shared,
                             )
                         )
                     if not self._send(w, ("batch", specs) if len(specs) > 1 else ("run", specs[0])):

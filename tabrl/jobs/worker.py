@@ -94,9 +94,10 @@ _WARM_PROGRAM = {
 }
 
 
-def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
+def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any]:
     """The heavy imports a job needs, then one tiny job per warm model (robot compiled and kept, PPO's
-    jitted steps traced and loaded, the drawing model made): returns what it took."""
+    jitted steps traced and loaded, the drawing model made) and, with ``batch`` > 1, one tiny batch of
+    that many (the vmapped steps a Train All uses): returns what it took."""
     import tempfile
 
     start = time.perf_counter()
@@ -113,6 +114,14 @@ def warm_up(cache_dir: Path, models: list[str]) -> dict[str, Any]:
                 tabrl.train.pipeline.run_training_job(
                     model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job", render_seconds=0.5
                 )
+                if batch > 1:
+                    tabrl.train.pipeline.run_training_batch(
+                        model_id,
+                        [_WARM_PROGRAM] * batch,
+                        1024,
+                        [Path(tmp) / f"batch-{k}" for k in range(batch)],
+                        render_seconds=0.1,
+                    )
             warmed.append(model_id)
         except Exception:  # a model that cannot warm up is compiled by its first job instead
             traceback.print_exc()
@@ -133,7 +142,9 @@ def worker_main(conn, cancel, env: dict[str, str]) -> None:
 
     try:
         info = warm_up(
-            cache_dir, [m for m in os.environ.get("TABRL_WARM_MODELS", "").split(",") if m.strip()]
+            cache_dir,
+            [m for m in os.environ.get("TABRL_WARM_MODELS", "").split(",") if m.strip()],
+            batch=int(os.environ.get("TABRL_WARM_BATCH", "1")),
         )
     except Exception as exc:  # the executor fails the queued job with this reason, not silently
         send(

@@ -47,3 +47,29 @@ def test_calibration_then_finished_jobs_drive_the_estimate(tmp_path):
     )
     batch = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10)
     assert batch["seconds"] == pytest.approx((16 + 18 + 1) + (10 + 12 + 1), rel=0.01)
+
+
+def test_a_train_all_batch_is_estimated_from_single_jobs_then_from_finished_batches(tmp_path):
+    model = "Go1JoystickFlatTerrain"
+    # One job alone: 5,000 steps/s, 40 ms a frame, 1 s besides.
+    estimate.record_job(
+        tmp_path, model, concurrency=1, steps=50_000, train_s=10.0, video_s=12.0, frames=300, overhead_s=1.0
+    )
+    before = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10, batch_max=3)
+    assert [w["batches"] for w in before["waves"]] == [[3]] and "one batch of 3" in before["basis"]
+    # Training 150k steps at 1.2 x 5,000/s, then three videos one after another.
+    speedup = estimate.DEFAULT_BATCH_TO_SINGLE
+    assert before["seconds"] == pytest.approx(1.0 + 150_000 / (5_000 * speedup) + 3 * 12.0, rel=0.01)
+
+    # A finished batch: 150k steps in 20 s (7,500/s, 1.5x one job), 900 frames in 30 s, 2 s besides.
+    estimate.record_batch(
+        tmp_path, model, size=3, steps=50_000, train_s=20.0, video_s=30.0, frames=300, overhead_s=2.0
+    )
+    after = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10, batch_max=3)
+    assert after["basis"] == f"{model} batches of 3" and after["seconds"] == pytest.approx(52.0, rel=0.01)
+    assert estimate.load(tmp_path)["ratios"]["batch_to_single"] == pytest.approx(1.5)
+    # Two approaches: the batch of three's speeds; six with batches of three on two workers: two at once.
+    two = estimate.estimate_batch(tmp_path, model, 50_000, 2, workers=2, video_seconds=10, batch_max=3)
+    assert two["seconds"] == pytest.approx(2.0 + 100_000 / 7_500 + 600 * 30.0 / 900, rel=0.01)
+    separate = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10)
+    assert [w["jobs"] for w in separate["waves"]] == [2, 1]  # batching off: jobs in waves, as before

@@ -60,6 +60,8 @@ def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int =
         settings.max_workers,
         settings.video_seconds,
         fallback_steps_per_s=settings.estimate_steps_per_s,
+        # The local pool trains a Train All as one batch on one worker; a Ray cluster runs each job alone.
+        batch_max=settings.train_batch_max if settings.executor == "local" else 1,
     )
 
 
