@@ -279,21 +279,44 @@ def train(
         else [(int(approach), programs[int(approach) - 1])]
     )
     root = out or _runs_dir(model, prompt)
+    if approach == "all" and init is None and len(chosen) > 1:
+        # As the studio's Train All: one physics batch and one vmapped PPO update for the three, then the videos.
+        from tabrl.train.pipeline import run_training_batch
+
+        for i, program in chosen:
+            console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
+        bars = [
+            tqdm(total=steps, unit="step", unit_scale=True, desc=f"approach {i}", leave=True, position=n)
+            for n, (i, _) in enumerate(chosen)
+        ]
+        handlers = [_train_events(bar, i) for bar, (i, _) in zip(bars, chosen, strict=True)]
+        results = run_training_batch(
+            model,
+            [program for _, program in chosen],
+            steps,
+            [root / f"approach-{i}" for i, _ in chosen],
+            seeds=[seed] * len(chosen),
+            backend=backend,
+            from_base=False if from_scratch else None,
+            render_seconds=seconds,
+            on_event=lambda k, e: handlers[k](e),
+        )
+        for bar in bars:
+            bar.close()
+        errors = []
+        for (i, program), result in zip(chosen, results, strict=True):
+            if isinstance(result, BaseException):  # a refused program fails its own approach only
+                errors.append(f"approach {i}: {result}")
+            else:
+                console.print(f"[bold]Approach {i}: {program.name}[/]")
+                _print_train_result(result)
+        if errors:
+            fail("; ".join(errors))
+        console.print(f"Artifacts in {root}")
+        return
     for i, program in chosen:
         console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
         bar = tqdm(total=steps, unit="step", unit_scale=True, desc=f"approach {i}", leave=True)
-
-        def on_event(event: dict, bar=bar, i=i) -> None:
-            if event["type"] == "progress":
-                bar.total = event["total_steps"]
-                bar.n = event["steps"]
-                bar.set_postfix(reward=f"{event['mean_reward']:.2f}", sps=f"{event['steps_per_s']:.0f}")
-                bar.refresh()
-            elif event["type"] == "started" and event.get("init"):
-                bar.write(f"  start: {event['init']}")
-            elif event["type"] == "rendering" and event["fraction"] == 0.0:
-                bar.set_description(f"approach {i} (rendering)")
-
         try:
             result = run_training_job(
                 model,
@@ -305,26 +328,46 @@ def train(
                 init_checkpoint=init,
                 from_base=False if from_scratch else None,
                 render_seconds=seconds,
-                on_event=on_event,
+                on_event=_train_events(bar, i),
             )
         except Exception as e:  # a refused program or a bad checkpoint is the user's to fix
             bar.close()
             fail(f"approach {i}: {e}")
         bar.close()
-        m = result["metrics"]
-        console.print(
-            f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
-            f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
-            f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
-            f"\n  curve:    {result['curve_summary']}"
-            f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s"
-        )
-        if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
-            v = m["verdict"]
-            console.print(
-                f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False
-            )
+        _print_train_result(result)
     console.print(f"Artifacts in {root}")
+
+
+def _train_events(bar, i: int):
+    """A training job's events as a tqdm bar: steps, reward and speed; its start; its filming."""
+
+    def on_event(event: dict) -> None:
+        if event["type"] == "progress":
+            bar.total = event["total_steps"]
+            bar.n = event["steps"]
+            bar.set_postfix(reward=f"{event['mean_reward']:.2f}", sps=f"{event['steps_per_s']:.0f}")
+            bar.refresh()
+        elif event["type"] == "started" and event.get("init"):
+            bar.write(f"  approach {i} start: {event['init']}")
+        elif event["type"] == "rendering" and event["fraction"] == 0.0:
+            bar.set_description(f"approach {i} (rendering)")
+
+    return on_event
+
+
+def _print_train_result(result: dict) -> None:
+    m = result["metrics"]
+    console.print(
+        f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
+        f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
+        f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
+        f"\n  curve:    {result['curve_summary']}"
+        f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s"
+        + (f" (one batch of {result['batch']})" if result.get("batch") else "")
+    )
+    if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
+        v = m["verdict"]
+        console.print(f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False)
 
 
 @app.command()

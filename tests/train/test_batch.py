@@ -239,3 +239,27 @@ def test_each_slice_starts_from_the_base_adapted_to_its_own_prior(tmp_path):
         assert not np.allclose(_flat(trained[2]), _flat(expected[2]))  # the critic learned the new reward
         starts.append(_flat(expected[1]))
     assert not (np.allclose(starts[0], starts[1]) and np.allclose(starts[1], starts[2]))  # per-slice priors
+
+
+@pytest.mark.slow
+def test_cli_train_all_trains_the_three_approaches_as_one_batch(tmp_path):
+    import subprocess
+    import sys
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "tabrl.cli",
+        "train",
+        "--model",
+        "CartpoleBalance",
+        "--prompt",
+        "balance the pole",
+    ]
+    cmd += ["--steps", "1000", "--seconds", "1", "--out", str(tmp_path / "run")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.count("(one batch of 3)") == 3, done.stdout
+    for i in (1, 2, 3):
+        assert (tmp_path / "run" / f"approach-{i}" / "video.mp4").stat().st_size > 0
+        assert (tmp_path / "run" / f"approach-{i}" / "policy" / "policy.onnx").is_file()
