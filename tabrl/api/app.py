@@ -20,6 +20,7 @@ from tabrl import __version__
 from tabrl.api.deps import EventHub
 from tabrl.api.limits import EventCompactor
 from tabrl.api.routers import events, jobs, meta, models, sessions, training
+from tabrl.api.schemas import EventOut
 from tabrl.api.security import BodyLimitMiddleware, TokenMiddleware, install_log_redaction
 from tabrl.config import Settings, get_settings
 from tabrl.jobs.db import open_database
@@ -58,6 +59,26 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
 
 
+def _document_event_messages(app: FastAPI) -> None:
+    """Adds the WebSocket's message (``EventOut``) to the OpenAPI components: no route returns it, and
+    the page's types are generated from this schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            message = EventOut.model_json_schema(
+                ref_template="#/components/schemas/{model}", mode="serialization"
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in message.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components["EventOut"] = message
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -93,6 +114,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     app.add_exception_handler(RequestValidationError, _validation_error)
     for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
         app.include_router(router)
+    _document_event_messages(app)
 
     if (STATIC / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")

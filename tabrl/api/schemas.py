@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
+from tabrl.design.providers import ProviderInfo
 from tabrl.jobs import events
 from tabrl.jobs import models as db
 from tabrl.jobs.states import EventType as EventType  # re-exported: the API's contract names it
@@ -17,6 +18,7 @@ from tabrl.rewards.motion import describe as describe_motion
 
 MAX_VIDEO_SECONDS = 30.0
 MIN_VIDEO_SECONDS = 0.5  # a few frames: less is no video
+MAX_REFINE_CHARS = 500
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id cannot name a row (and overflows the driver)
 RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
@@ -51,7 +53,33 @@ class Info(BaseModel):
     estimate: Estimate
     examples: list[str]
     max_prompt_chars: int
+    max_refine_chars: int = Field(description="The longest `words` a refine request may carry.")
     token_required: bool
+
+
+class EstimateWave(BaseModel):
+    jobs: int
+    seconds: float
+
+
+class BatchEstimate(BaseModel):
+    """``GET /api/estimate``: the wall time of a batch on this machine."""
+
+    model_id: str
+    steps: int
+    approaches: int
+    workers: int
+    seconds: float = Field(description="The whole batch.")
+    per_approach_s: float
+    waves: list[EstimateWave]
+    basis: str = Field(description="What the figure is measured from.")
+    calibrated: bool
+
+
+class ProvidersOut(BaseModel):
+    providers: list[ProviderInfo]
+    default: str | None
+    builtin: Literal[True]
 
 
 class BasePolicyOut(BaseModel):
@@ -143,6 +171,7 @@ class JobOut(BaseModel):
     finished_at: UtcDatetime | None
     video_url: str | None
     poster_url: str | None
+    sheet_url: str | None = None  # ten frames of the video in one image (shown on hover)
     curves_url: str | None = None  # the training curve (CSV: steps, rewards, term shares) of a train job
     policy_url: str | None
     metrics: dict[str, Any] | None
@@ -271,7 +300,7 @@ class RenderRequest(_Request):
 
 class RefineRequest(_Request):
     job_id: RowId = Field(description="A finished training job to improve on.")
-    words: str | None = Field(None, max_length=500, examples=["more hips, less jumping"])
+    words: str | None = Field(None, max_length=MAX_REFINE_CHARS, examples=["more hips, less jumping"])
     provider: str | None = Field(
         None, max_length=64, description="An LLM provider; none: the built-in rules."
     )
@@ -350,6 +379,7 @@ def job_out(job: db.Job) -> JobOut:
         finished_at=job.finished_at,
         video_url=f"/api/jobs/{job.id}/video.mp4" if done and art.get("video") else None,
         poster_url=f"/api/jobs/{job.id}/poster.jpg" if done and art.get("poster") else None,
+        sheet_url=f"/api/jobs/{job.id}/sheet.jpg" if done and art.get("sheet") else None,
         curves_url=f"/api/jobs/{job.id}/curves.csv" if done and art.get("curves") else None,
         policy_url=f"/api/jobs/{job.id}/policy.zip" if done and art.get("policy") else None,
         metrics=job.metrics,

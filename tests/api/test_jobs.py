@@ -92,6 +92,7 @@ def test_finished_job_offers_video_poster_metrics_and_policy(trained):
         .startswith("attachment")
     )
     assert client.get(done["poster_url"]).content[:3] == b"\xff\xd8\xff"
+    assert client.get(done["sheet_url"]).content[:3] == b"\xff\xd8\xff"  # the contact sheet
     assert json.loads(client.get(f"/api/jobs/{job['id']}/metrics.json").content)["duration_s"] > 0
     policy = zipfile.ZipFile(io.BytesIO(client.get(done["policy_url"]).content))
     names = policy.namelist()

@@ -27,6 +27,24 @@ def test_info_gives_limits_examples_and_estimate(client):
     assert info["estimate"]["steps_per_s"] > 0 and info["token_required"] is False
 
 
+def test_the_text_limits_in_info_are_the_ones_enforced(client):
+    info = client.get("/api/info").json()
+    at_limit = {"model_id": FAST_MODEL, "num_steps": 2000, "prompt": "a" * info["max_prompt_chars"]}
+    assert client.post("/api/training/configure", json=at_limit).status_code == 200
+    r = client.post("/api/training/configure", json={**at_limit, "prompt": at_limit["prompt"] + "a"})
+    assert r.status_code == 422 and f"at most {info['max_prompt_chars']:,}" in r.text
+    r = client.post("/api/training/refine", json={"job_id": 1, "words": "w" * (info["max_refine_chars"] + 1)})
+    assert r.status_code == 422 and f"at most {info['max_refine_chars']} characters" in r.text
+
+
+def test_openapi_describes_the_websocket_message(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    event = schemas["EventOut"]
+    assert {"id", "job_id", "session_id", "type", "data", "created_at", "job"} <= set(event["required"])
+    assert event["properties"]["job"] == {"$ref": "#/components/schemas/JobOut"}
+    assert "sheet_url" in schemas["JobOut"]["properties"]
+
+
 def test_openapi_documents_every_endpoint(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in (

@@ -45,7 +45,13 @@ def done_job(
         folder = settings.data_dir / "sessions" / session["id"] / f"job-{job.id}"
         folder.mkdir(parents=True)
         artifacts = {}
-        keys = {"video.mp4": "video", "poster.jpg": "poster", "metrics.json": "metrics", "policy": "policy"}
+        keys = {
+            "video.mp4": "video",
+            "poster.jpg": "poster",
+            "sheet.jpg": "sheet",
+            "metrics.json": "metrics",
+            "policy": "policy",
+        }
         for name, content in (files or {}).items():
             if name == "policy":
                 (folder / "policy").mkdir()
@@ -205,6 +211,22 @@ def test_a_file_of_another_job_or_session_is_not_served(client):
         db.commit()
     r = client.get(f"/api/jobs/{mine}/video.mp4")
     assert r.status_code == 404 and b"first session" not in r.content
+
+
+def test_the_contact_sheet_is_offered_and_served_from_its_own_job_folder_only(client):
+    session = configure(client)
+    mine = done_job(client, session, files={"video.mp4": b"video", "sheet.jpg": b"ten frames"})
+    job = client.get(f"/api/jobs/{mine}").json()
+    assert job["sheet_url"] == f"/api/jobs/{mine}/sheet.jpg"
+    r = client.get(job["sheet_url"])
+    assert r.status_code == 200 and r.content == b"ten frames" and r.headers["content-type"] == "image/jpeg"
+    assert client.get(f"/api/sessions/{session['id']}").json()["jobs"][0]["sheet_url"] == job["sheet_url"]
+
+    linked = done_job(client, session, links={"sheet.jpg": "../../../tabrl.db"})
+    r = client.get(client.get(f"/api/jobs/{linked}").json()["sheet_url"])
+    assert r.status_code == 404 and b"SQLite" not in r.content
+    without = done_job(client, session, files={"video.mp4": b"video"})
+    assert client.get(f"/api/jobs/{without}").json()["sheet_url"] is None
 
 
 def test_a_symlink_inside_a_policy_folder_is_left_out_of_the_zip(client):

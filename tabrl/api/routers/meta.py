@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException
 
 from tabrl import __version__
 from tabrl.api.deps import SettingsDep
-from tabrl.api.schemas import Estimate, Info, StepsRange
+from tabrl.api.schemas import MAX_REFINE_CHARS, BatchEstimate, Estimate, Info, ProvidersOut, StepsRange
 
 router = APIRouter(prefix="/api", tags=["studio"])
 
@@ -37,11 +37,16 @@ def info(settings: SettingsDep) -> Info:
         ),
         examples=EXAMPLE_PROMPTS,
         max_prompt_chars=MAX_PROMPT_CHARS,
+        max_refine_chars=MAX_REFINE_CHARS,
         token_required=settings.token is not None,
     )
 
 
-@router.get("/estimate", summary="Time to train and film approaches here, from this machine's measurements")
+@router.get(
+    "/estimate",
+    response_model=BatchEstimate,
+    summary="Time to train and film approaches here, from this machine's measurements",
+)
 def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int = 3) -> dict[str, Any]:
     from tabrl.jobs.estimate import estimate_batch
     from tabrl.robots.catalog import all_ids
@@ -65,7 +70,9 @@ def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int =
     )
 
 
-@router.get("/llm/providers", summary="Configured LLM providers (never their keys)")
+@router.get(
+    "/llm/providers", response_model=ProvidersOut, summary="Configured LLM providers (never their keys)"
+)
 def llm_providers(settings: SettingsDep) -> dict[str, Any]:
     from tabrl.design.llm import providers_payload
 
