@@ -9,7 +9,7 @@ export TABRL_MENAGERIE_PATH ?= $(abspath ../shared/menagerie)
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
 
-.PHONY: run test setup system-deps web clean
+.PHONY: run test setup system-deps web api-types clean
 
 setup: system-deps $(STAMP)
 
@@ -26,6 +26,10 @@ $(STAMP): pyproject.toml
 web:
 	@bash scripts/build_web.sh
 
+# The page's TypeScript API types (web/src/api-schema.ts) from tabrl/api/schemas.py; `make test` checks them.
+api-types: setup web
+	$(BIN)/python scripts/api_types.py
+
 run: setup web
 	$(BIN)/tabrl doctor
 	$(BIN)/tabrl models
@@ -35,6 +39,7 @@ run: setup web
 test: setup web
 	$(BIN)/ruff check tabrl tests scripts
 	$(BIN)/ruff format --check tabrl tests scripts
+	@if [ -f web/package.json ]; then $(BIN)/python scripts/api_types.py --check; fi
 	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
 	$(BIN)/python -m pytest -q
 

@@ -1,5 +1,7 @@
+import { QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { App } from "./App";
+import { createQueryClient } from "./queries";
 import type { JobEvent, Session } from "./api";
 import { doneJob, FakeSocket, info, job, jsonResponse, mockFetch, models, session } from "./test/fixtures";
 
@@ -16,6 +18,14 @@ afterEach(() => {
   vi.restoreAllMocks();
   if (readyState) Object.defineProperty(proto, "readyState", readyState);
 });
+
+/** The page as main.tsx mounts it, with a cache of its own. */
+const renderApp = () =>
+  render(
+    <QueryClientProvider client={createQueryClient()}>
+      <App />
+    </QueryClientProvider>,
+  );
 
 const baseRoutes = {
   "GET /api/info": info,
@@ -46,7 +56,7 @@ describe("App", () => {
       jobs: (body as { approach_ids: number[] }).approach_ids.map((a, i) => job(20 + i, a)),
     }));
     mockFetch({ ...baseRoutes, "POST /api/training/configure": configure, "POST /api/training/batch": batch });
-    render(<App />);
+    renderApp();
 
     const cartpole = await screen.findByRole("button", { name: "CartpoleBalance" });
     const generate = screen.getByRole("button", { name: "Generate Training Approaches" });
@@ -84,7 +94,7 @@ describe("App", () => {
       ...baseRoutes,
       "POST /api/training/configure": jsonResponse({ detail: "the prompt is empty after trimming" }, 422),
     });
-    render(<App />);
+    renderApp();
     fireEvent.click(await screen.findByRole("button", { name: "CartpoleBalance" }));
     fireEvent.change(screen.getByLabelText("Describe the behavior you want"), { target: { value: "x" } });
     fireEvent.click(screen.getByRole("button", { name: "Generate Training Approaches" }));
@@ -101,7 +111,7 @@ describe("App", () => {
       ],
       "GET /api/sessions/s1": reopened,
     });
-    render(<App />);
+    renderApp();
     expect(await screen.findByRole("heading", { name: "Hip Oscillator" })).toBeInTheDocument();
     expect(screen.getByLabelText("Describe the behavior you want")).toHaveValue("spin in place");
     expect(screen.getByText("30,000", { selector: "output" })).toBeInTheDocument();
@@ -114,7 +124,7 @@ describe("App", () => {
 
   it("asks for a token and then sends it", async () => {
     const fetch = mockFetch({ ...baseRoutes, "GET /api/info": { ...info, token_required: true } });
-    render(<App />);
+    renderApp();
     const input = await screen.findByLabelText("Access token");
     fireEvent.change(input, { target: { value: "sekret" } });
     fireEvent.click(screen.getByRole("button", { name: "Use token" }));
@@ -129,7 +139,7 @@ describe("App", () => {
 
   it("asks for a token when a call is refused", async () => {
     mockFetch({ ...baseRoutes, "GET /api/models/playground": jsonResponse({ detail: "requires a token" }, 401) });
-    render(<App />);
+    renderApp();
     expect(await screen.findByLabelText("Access token")).toBeInTheDocument();
   });
 });

@@ -1,20 +1,6 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import {
-  api,
-  errorMessage,
-  getToken,
-  onUnauthorized,
-  setToken,
-  type Approach,
-  type Estimate,
-  type Info,
-  type Job,
-  type JobEvent,
-  type Model,
-  type Provider,
-  type Session,
-  type SessionSummary,
-} from "./api";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
+import { errorMessage, getToken, onUnauthorized, setToken, type Approach, type Job, type Session } from "./api";
 import { ApproachCards } from "./components/ApproachCards";
 import { BehaviorForm, DEFAULT_STEPS } from "./components/BehaviorForm";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
@@ -25,31 +11,10 @@ import { PastSessions } from "./components/PastSessions";
 import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
-import { applyEvent, parseCurvesCsv, type Curves } from "./curves";
-import { useSessionEvents } from "./useEvents";
+import { useEstimate, useInfo, useModels, useProviders, useSessionList } from "./queries";
+import { useStudioSession } from "./useStudioSession";
 
 const VIDEOS_PER_DESIGN = 3;
-
-export function sessionIdFromHash(hash: string): string | null {
-  const match = /^#?session=([^&]+)/.exec(hash);
-  return match ? decodeURIComponent(match[1]!) : null;
-}
-
-function writeHash(sessionId: string | null) {
-  const { pathname, search } = window.location;
-  const next = sessionId ? `${pathname}${search}#session=${encodeURIComponent(sessionId)}` : `${pathname}${search}`;
-  if (next !== `${pathname}${search}${window.location.hash}`) window.history.replaceState(window.history.state, "", next);
-}
-
-/** Adds or replaces a job; `onlyNew` keeps a state already heard from the live events. */
-export function upsertJob(jobs: Job[], job: Job, onlyNew = false): Job[] {
-  const i = jobs.findIndex((j) => j.id === job.id);
-  if (i < 0) return [...jobs, job];
-  if (onlyNew) return jobs;
-  const next = jobs.slice();
-  next[i] = job;
-  return next;
-}
 
 /** Per design, the newest finished video of each approach, in approach order. */
 export function comparisonGroups(session: Session, jobs: Job[]) {
@@ -68,272 +33,63 @@ export function comparisonGroups(session: Session, jobs: Job[]) {
     .filter((g) => g.items.length > 0);
 }
 
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
 export function App() {
-  // -- access
+  const queryClient = useQueryClient();
+
+  // -- access: a new token (epoch) asks the server for everything again
   const [epoch, setEpoch] = useState(0);
-  const [needToken, setNeedToken] = useState(false);
-  const [tokenRejected, setTokenRejected] = useState(false);
+  const [refused, setRefused] = useState<"no" | "asked" | "rejected">("no");
+  useEffect(() => onUnauthorized(() => setRefused(getToken() !== null ? "rejected" : "asked")), []);
 
   // -- what the server offers
-  const [info, setInfo] = useState<Info | null>(null);
-  const [infoError, setInfoError] = useState<string | null>(null);
-  const [models, setModels] = useState<Model[] | null>(null);
-  const [modelsLoading, setModelsLoading] = useState(true);
-  const [modelsError, setModelsError] = useState<string | null>(null);
-  const [providers, setProviders] = useState<Provider[]>([]);
-  const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
-  const [sessionsLoading, setSessionsLoading] = useState(false);
-  const [sessionsError, setSessionsError] = useState<string | null>(null);
+  const info = useInfo();
+  const models = useModels();
+  const providers = useProviders().data?.providers ?? [];
+  const sessions = useSessionList();
+  const needToken = refused !== "no" || (info.data?.token_required === true && !getToken());
 
   // -- the form
   const [modelId, setModelId] = useState<string | null>(null);
   const [prompt, setPrompt] = useState("");
-  const [steps, setSteps] = useState(DEFAULT_STEPS.default);
-  const stepsChosen = useRef(false);
-  const [estimate, setEstimate] = useState<Estimate | null>(null);
-  const [selectedProviders, setSelectedProviders] = useState<string[]>([]);
+  const [chosenSteps, setChosenSteps] = useState<number | null>(null);
+  const [chosenProviders, setChosenProviders] = useState<string[] | null>(null);
   const [fresh, setFresh] = useState(false);
-  const [configuring, setConfiguring] = useState(false);
-  const [configureError, setConfigureError] = useState<string | null>(null);
+  const [fromBase, setFromBase] = useState(true);
+  const range = info.data?.steps ?? DEFAULT_STEPS;
+  const steps = chosenSteps === null ? range.default : clamp(chosenSteps, range.min, range.max);
+  const preferred = providers.find((p) => p.default && p.ready);
+  const selectedProviders = chosenProviders ?? (preferred ? [preferred.name] : []);
+  const estimate = useEstimate(modelId, steps, info.data !== undefined);
 
   // -- the session
-  const [session, setSession] = useState<Session | null>(null);
-  const sessionRef = useRef<string | null>(null);
-  sessionRef.current = session?.id ?? null;
-  const [jobs, setJobs] = useState<Job[]>([]);
-  const [curves, setCurves] = useState<Curves>({});
-  const curvesFetched = useRef(new Set<number>());
-  const [activeDesign, setActiveDesign] = useState(0);
-  const [opening, setOpening] = useState<string | null>(null);
-  const [openError, setOpenError] = useState<string | null>(null);
-  const [training, setTraining] = useState(false);
-  const [approachError, setApproachError] = useState<string | null>(null);
-  const [refiningJobId, setRefiningJobId] = useState<number | null>(null);
-  const [pendingJobs, setPendingJobs] = useState<Set<number>>(new Set());
-  const [jobErrors, setJobErrors] = useState<Map<number, string>>(new Map());
-
-  useEffect(
-    () =>
-      onUnauthorized(() => {
-        setTokenRejected(getToken() !== null);
-        setNeedToken(true);
-      }),
-    [],
-  );
-
-  // -- loading what the page needs
-  const loadInfo = useCallback(() => {
-    setInfoError(null);
-    api
-      .info()
-      .then((i) => {
-        setInfo(i);
-        if (i.token_required && !getToken()) setNeedToken(true);
-        if (!stepsChosen.current) setSteps(i.steps.default);
-        else setSteps((s) => Math.min(i.steps.max, Math.max(i.steps.min, s)));
-      })
-      .catch((e) => setInfoError(errorMessage(e)));
-  }, []);
-
-  // The time under the slider: measured on this machine for the chosen robot and steps (debounced while sliding).
-  useEffect(() => {
-    if (!modelId || !info) return;
-    let stale = false;
-    const timer = setTimeout(() => {
-      api
-        .estimate(modelId, steps, 3)
-        .then((e) => !stale && setEstimate(e))
-        .catch(() => !stale && setEstimate(null));
-    }, 250);
-    return () => {
-      stale = true;
-      clearTimeout(timer);
-    };
-  }, [modelId, steps, info]);
-
-  const loadModels = useCallback(() => {
-    setModelsLoading(true);
-    setModelsError(null);
-    api
-      .models()
-      .then(setModels)
-      .catch((e) => setModelsError(errorMessage(e)))
-      .finally(() => setModelsLoading(false));
-  }, []);
-
-  const loadProviders = useCallback(() => {
-    api
-      .providers()
-      .then((p) => {
-        setProviders(p.providers);
-        const preferred = p.providers.find((x) => x.default && x.ready);
-        setSelectedProviders((current) => (current.length === 0 && preferred ? [preferred.name] : current));
-      })
-      .catch(() => setProviders([])); // the built-in designer still works
-  }, []);
-
-  const loadSessions = useCallback(() => {
-    setSessionsLoading(true);
-    api
-      .sessions()
-      .then((s) => {
-        setSessions(s);
-        setSessionsError(null);
-      })
-      .catch((e) => setSessionsError(errorMessage(e)))
-      .finally(() => setSessionsLoading(false));
-  }, []);
-
-  // -- sessions
-  const applySession = useCallback((s: Session, restoreForm: boolean) => {
-    setSession(s);
-    setJobs(s.jobs);
-    setApproachError(null);
-    setJobErrors(new Map());
-    const withApproaches = s.designs.filter((d) => d.approaches.length > 0);
-    const last = withApproaches[withApproaches.length - 1] ?? s.designs[s.designs.length - 1];
-    const first = withApproaches[0] ?? s.designs[0];
-    setActiveDesign((restoreForm ? last : first)?.index ?? 0);
-    if (restoreForm) {
+  const studio = useStudioSession({
+    epoch,
+    onOpened: (s) => {
       setModelId(s.model_id);
       setPrompt(s.prompt);
-      setSteps(s.num_steps);
-      stepsChosen.current = true;
-    }
-    writeHash(s.id);
-  }, []);
-
-  const openSession = useCallback(
-    (id: string) => {
-      setOpening(id);
-      setOpenError(null);
-      api
-        .session(id)
-        .then((s) => applySession(s, true))
-        .catch((e) => setOpenError(`Could not open session ${id}: ${errorMessage(e)}`))
-        .finally(() => setOpening(null));
+      setChosenSteps(s.num_steps);
     },
-    [applySession],
-  );
+  });
+  const { session, jobs, curves } = studio;
 
-  const newSession = () => {
-    setSession(null);
-    setJobs([]);
-    setCurves({});
-    setApproachError(null);
-    setOpenError(null);
-    writeHash(null);
-  };
-
-  useEffect(() => {
-    loadInfo();
-    loadModels();
-    loadProviders();
-    loadSessions();
-    const fromHash = sessionIdFromHash(window.location.hash);
-    if (fromHash && fromHash !== sessionRef.current) openSession(fromHash);
-  }, [epoch, loadInfo, loadModels, loadProviders, loadSessions, openSession]);
-
-  useEffect(() => {
-    const onHash = () => {
-      const id = sessionIdFromHash(window.location.hash);
-      if (id && id !== sessionRef.current) openSession(id);
-    };
-    window.addEventListener("hashchange", onHash);
-    return () => window.removeEventListener("hashchange", onHash);
-  }, [openSession]);
-
-  // -- live events
-  const onEvent = useCallback(
-    (event: JobEvent) => {
-      if (event.session_id !== sessionRef.current) return;
-      setJobs((js) => upsertJob(js, event.job));
-      setCurves((c) => applyEvent(c, event));
-      if (event.type === "done" || event.type === "failed") loadSessions();
-    },
-    [loadSessions],
-  );
-  const connection = useSessionEvents(session?.id ?? null, onEvent, epoch);
-
-  // -- actions
   const submitToken = (token: string) => {
     setToken(token);
-    setNeedToken(false);
-    setTokenRejected(false);
+    setRefused("no");
     setEpoch((e) => e + 1);
+    void queryClient.invalidateQueries();
   };
 
   const configure = () => {
     if (!modelId) return;
-    setConfiguring(true);
-    setConfigureError(null);
-    api
-      .configure({
-        model_id: modelId,
-        prompt: prompt.trim(),
-        num_steps: steps,
-        ...(selectedProviders.length > 0 ? { providers: selectedProviders } : {}),
-        fresh,
-      })
-      .then((s) => {
-        applySession(s, false);
-        loadSessions();
-      })
-      .catch((e) => setConfigureError(errorMessage(e)))
-      .finally(() => setConfiguring(false));
-  };
-
-  const [fromBase, setFromBase] = useState(true);
-  const train = (approachIds: number[]) => {
-    if (!session) return;
-    setTraining(true);
-    setApproachError(null);
-    api
-      .batch({ session_id: session.id, approach_ids: approachIds, num_steps: steps, from_base: fromBase })
-      .then(({ jobs: created }) => {
-        setJobs((js) => created.reduce((acc, job) => upsertJob(acc, job, true), js));
-        loadSessions();
-      })
-      .catch((e) => setApproachError(errorMessage(e)))
-      .finally(() => setTraining(false));
-  };
-
-  const refine = (jobId: number, words: string) => {
-    setRefiningJobId(jobId);
-    setApproachError(null);
-    api
-      .refine({
-        job_id: jobId,
-        ...(words ? { words } : {}),
-        ...(selectedProviders[0] ? { provider: selectedProviders[0] } : {}),
-      })
-      .then((s) => {
-        setSession(s);
-        setJobs((js) => s.jobs.reduce((acc, job) => upsertJob(acc, job, true), js));
-        const last = s.designs[s.designs.length - 1];
-        if (last) setActiveDesign(last.index);
-      })
-      .catch((e) => setApproachError(`Refine failed: ${errorMessage(e)}`))
-      .finally(() => setRefiningJobId(null));
-  };
-
-  const jobAction = (job: Job, action: (id: number) => Promise<Job>) => {
-    setPendingJobs((p) => new Set(p).add(job.id));
-    setJobErrors((m) => {
-      const next = new Map(m);
-      next.delete(job.id);
-      return next;
+    studio.configure({
+      model_id: modelId,
+      prompt: prompt.trim(),
+      num_steps: steps,
+      ...(selectedProviders.length > 0 ? { providers: selectedProviders } : {}),
+      fresh,
     });
-    action(job.id)
-      .then((updated) => setJobs((js) => upsertJob(js, updated)))
-      .catch((e) => setJobErrors((m) => new Map(m).set(job.id, errorMessage(e))))
-      .finally(() =>
-        setPendingJobs((p) => {
-          const next = new Set(p);
-          next.delete(job.id);
-          return next;
-        }),
-      );
   };
 
   // -- derived
@@ -346,30 +102,10 @@ export function App() {
     () => new Map((session?.designs ?? []).map((d) => [d.index, d.label || `Design ${d.index + 1}`])),
     [session],
   );
-  const groups = useMemo(
-    () =>
-      (session ? comparisonGroups(session, jobs) : []).map((g) => ({
-        ...g,
-        items: g.items.map((i) => ({ ...i, curve: curves[i.job.id] })),
-      })),
-    [session, jobs, curves],
-  );
-  const sessionJobs = useMemo(() => jobs.filter((j) => j.session_id === session?.id), [jobs, session]);
-
-  // A finished job whose progress events are no longer in the log still has its curves.csv.
-  useEffect(() => {
-    for (const job of sessionJobs) {
-      if (job.status !== "done" || !job.curves_url || curves[job.id]?.length || curvesFetched.current.has(job.id)) continue;
-      curvesFetched.current.add(job.id);
-      fetch(job.curves_url, { credentials: "same-origin" })
-        .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
-        .then((text) => {
-          const points = parseCurvesCsv(text);
-          if (points.length) setCurves((c) => (c[job.id]?.length ? c : { ...c, [job.id]: points }));
-        })
-        .catch(() => undefined); // the chart is a bonus: the video and metrics are still there
-    }
-  }, [sessionJobs, curves]);
+  const groups = (session ? comparisonGroups(session, jobs) : []).map((g) => ({
+    ...g,
+    items: g.items.map((i) => ({ ...i, curve: curves[i.job.id] })),
+  }));
 
   return (
     <>
@@ -380,7 +116,7 @@ export function App() {
             <h1>TabRL Training Studio</h1>
           </a>
           <div className="header-side">
-            {session && <ConnectionIndicator state={connection} announce />}
+            {session && <ConnectionIndicator state={studio.connection} announce />}
             <button
               type="button"
               className="btn small narrow-only"
@@ -392,32 +128,36 @@ export function App() {
             >
               Past sessions
             </button>
-            {info && <span className="muted small">v{info.version}</span>}
+            {info.data && <span className="muted small">v{info.data.version}</span>}
           </div>
         </div>
       </header>
 
       <main className="layout">
         <div className="main-col">
-          {needToken && <TokenForm onSubmit={submitToken} rejected={tokenRejected} />}
-          {infoError && !needToken && (
-            <ErrorAlert message={`Could not reach the studio: ${infoError}`} action="Retry" onAction={loadInfo} />
+          {needToken && <TokenForm onSubmit={submitToken} rejected={refused === "rejected"} />}
+          {info.error && !needToken && (
+            <ErrorAlert
+              message={`Could not reach the studio: ${errorMessage(info.error)}`}
+              action="Retry"
+              onAction={() => void info.refetch()}
+            />
           )}
-          {openError && (
-            <ErrorAlert message={openError} action="Dismiss" onAction={() => setOpenError(null)} small />
+          {studio.openError && (
+            <ErrorAlert message={studio.openError} action="Dismiss" onAction={studio.dismissOpenError} small />
           )}
-          {opening && (
+          {studio.opening && (
             <p className="alert info" role="status">
-              Opening session {opening}…
+              Opening session {studio.opening}…
             </p>
           )}
 
           <ErrorBoundary title="The model gallery failed">
             <ModelGallery
-              models={models}
-              loading={modelsLoading}
-              error={modelsError}
-              onRetry={loadModels}
+              models={models.data ?? null}
+              loading={models.isFetching}
+              error={models.error ? errorMessage(models.error) : null}
+              onRetry={() => void models.refetch()}
               selectedId={modelId}
               onSelect={(m) => setModelId(m.id)}
             />
@@ -425,23 +165,20 @@ export function App() {
 
           <ErrorBoundary title="The behavior form failed">
             <BehaviorForm
-              info={info}
-              estimate={estimate && estimate.model_id === modelId ? estimate : null}
+              info={info.data ?? null}
+              estimate={estimate}
               providers={providers}
               prompt={prompt}
               onPromptChange={setPrompt}
               steps={steps}
-              onStepsChange={(s) => {
-                stepsChosen.current = true;
-                setSteps(s);
-              }}
+              onStepsChange={setChosenSteps}
               selectedProviders={selectedProviders}
-              onProvidersChange={setSelectedProviders}
+              onProvidersChange={setChosenProviders}
               fresh={fresh}
               onFreshChange={setFresh}
               modelSelected={modelId !== null}
-              busy={configuring}
-              error={configureError}
+              busy={studio.configuring}
+              error={studio.configureError}
               onSubmit={configure}
             />
           </ErrorBoundary>
@@ -453,16 +190,17 @@ export function App() {
               </p>
               <ApproachCards
                 designs={session.designs}
-                activeDesign={activeDesign}
-                onActiveDesignChange={setActiveDesign}
-                jobs={sessionJobs}
-                onTrain={train}
+                activeDesign={studio.activeDesign}
+                onActiveDesignChange={studio.setActiveDesign}
+                jobs={jobs}
+                onTrain={(ids) => studio.train(ids, steps, fromBase)}
                 fromBase={fromBase}
                 onFromBaseChange={setFromBase}
-                onRefine={refine}
-                training={training}
-                refiningJobId={refiningJobId}
-                error={approachError}
+                onRefine={(jobId, words) => studio.refine(jobId, words, selectedProviders[0])}
+                maxRefineChars={info.data?.max_refine_chars}
+                training={studio.training}
+                refiningJobId={studio.refiningJobId}
+                error={studio.approachError}
               />
             </ErrorBoundary>
           )}
@@ -470,14 +208,14 @@ export function App() {
           {session && (
             <ErrorBoundary title="The progress list failed">
               <TrainingProgress
-                jobs={sessionJobs}
+                jobs={jobs}
                 approaches={approaches}
                 designLabels={designLabels}
-                connection={connection}
-                onCancel={(job) => jobAction(job, api.cancel)}
-                onRestart={(job) => jobAction(job, api.restart)}
-                pending={pendingJobs}
-                errors={jobErrors}
+                connection={studio.connection}
+                onCancel={studio.cancel}
+                onRestart={studio.restart}
+                pending={studio.pendingJobs}
+                errors={studio.jobErrors}
                 curves={curves}
               />
             </ErrorBoundary>
@@ -506,13 +244,13 @@ export function App() {
         <aside className="side-col">
           <ErrorBoundary title="The session list failed">
             <PastSessions
-              sessions={sessions}
-              loading={sessionsLoading}
-              error={sessionsError}
+              sessions={sessions.data ?? null}
+              loading={sessions.isFetching}
+              error={sessions.error ? errorMessage(sessions.error) : null}
               currentId={session?.id ?? null}
-              onOpen={openSession}
-              onRefresh={loadSessions}
-              onNew={newSession}
+              onOpen={studio.open}
+              onRefresh={() => void sessions.refetch()}
+              onNew={studio.newSession}
             />
           </ErrorBoundary>
         </aside>

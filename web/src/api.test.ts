@@ -33,7 +33,7 @@ describe("api client", () => {
     expect(s.id).toBe("s1");
     const init = fetch.mock.calls[0]![1]!;
     expect(init.method).toBe("POST");
-    expect(JSON.parse(String(init.body))).toEqual({ model_id: "CartpoleBalance", prompt: "spin", num_steps: 20_000, fresh: false });
+    expect(JSON.parse(init.body as string)).toEqual({ model_id: "CartpoleBalance", prompt: "spin", num_steps: 20_000, fresh: false });
     expect(new Headers(init.headers).get("Content-Type")).toBe("application/json");
   });
 
@@ -55,7 +55,7 @@ describe("api client", () => {
     await ready;
     expect(fetch).toHaveBeenCalledTimes(1);
     expect(new Headers(fetch.mock.calls[0]![1]!.headers).get("Authorization")).toBe("Bearer t1");
-    expect(String(fetch.mock.calls[0]![0])).not.toContain("token=");
+    expect(fetch.mock.calls[0]![0] as string).not.toContain("token=");
     expect(cookieReady()).toBeNull(); // answered: the cookie is set
     setToken("t2");
     expect(cookieReady()).not.toBeNull(); // a new token needs its own cookie

@@ -1,153 +1,36 @@
 // The studio's HTTP API, as docs/api.md describes it: types, the token, and one function per endpoint.
 
-export type Info = {
-  version: string;
-  steps: { min: number; max: number; default: number };
-  video_seconds: number;
-  workers: number;
-  /** One approach ≈ overhead_s + steps / steps_per_s; a batch of n ≈ n × that / parallel_speedup. */
-  estimate: { overhead_s: number; steps_per_s: number; parallel_speedup: number };
-  examples: string[];
-  token_required: boolean;
-};
+import type { components } from "./api-schema";
+
+// The wire types are generated from the server's schemas (tabrl/api/schemas.py → api-schema.ts,
+// `make api-types`); these are their names on the page.
+type Schemas = components["schemas"];
+export type Info = Schemas["Info"];
 /** GET /api/estimate: wall time on this machine, from its calibration and finished jobs. */
-export type Estimate = {
-  model_id: string;
-  steps: number;
-  approaches: number;
-  workers: number;
-  seconds: number;
-  per_approach_s: number;
-  basis: string;
-  calibrated: boolean;
-};
-export type BasePolicy = { available: boolean; steps: number | null; note: string };
-export type Model = {
-  id: string;
-  name: string;
-  robot_name: string;
-  category: string;
-  label: string; // "Go1JoystickFlatTerrain (Quadruped Robot)"
-  suite: string;
-  action_size: number | null;
-  assets_available: boolean;
-  assets_reason: string | null;
-  assets_source?: string | null;
-  base_policy: BasePolicy;
-  thumbnail_url: string | null;
-};
-export type Provider = { name: string; label: string; kind: string; model: string; ready: boolean; default: boolean };
-export type ProvidersResponse = { providers: Provider[]; default: string | null; builtin: true };
-export type Term = { term: string; weight: number; params: Record<string, unknown>; expr: string | null; label: string };
-export type Approach = {
-  id: number;
-  index: number;
-  design: number;
-  name: string;
-  summary: string;
-  terms: Term[];
-  source: string;
-  fallback: boolean;
-  notes: string[];
-  /** The motion prior, one line per part (empty when the approach has none). */
-  motion?: string[];
-  /** The success check's conditions as text, e.g. "drift ≤ 0.5". */
-  success?: string[];
-};
-export type Design = {
-  index: number;
-  provider: string;
-  label: string;
-  model: string;
-  error: string | null;
-  cached: boolean;
-  approaches: Approach[];
-};
-export type VerdictCheck = {
-  check: string;
-  subject: string;
-  op: string;
-  value: number;
-  measured: number;
-  unit: string;
-  passed: boolean;
-};
+export type Estimate = Schemas["BatchEstimate"];
+export type BasePolicy = Schemas["BasePolicyOut"];
+export type Model = Schemas["ModelOut"];
+export type Provider = Schemas["ProviderInfo"];
+export type ProvidersResponse = Schemas["ProvidersOut"];
+export type Term = Schemas["TermOut"];
+export type Approach = Schemas["ApproachOut"];
+export type Design = Schemas["DesignOut"];
+export type VerdictCheck = Schemas["CheckOut"];
 /** An approach's success check measured on its rendered rollout. */
-export type Verdict = { passed: boolean; checks: VerdictCheck[]; summary: string };
-export type JobStatus = "queued" | "running" | "rendering" | "done" | "failed" | "cancelled" | "interrupted";
-export type Job = {
-  id: number;
-  session_id: string;
-  approach_id: number;
-  kind: "train" | "render";
-  status: JobStatus;
-  progress: number; // 0..1
-  steps_done: number;
-  total_steps: number;
-  mean_reward: number | null;
-  eta_s: number | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  video_url: string | null;
-  poster_url: string | null;
-  curves_url?: string | null;
-  policy_url: string | null;
-  metrics: Record<string, number | string | boolean | Verdict | null> | null;
-  verdict?: Verdict | null;
-};
-export type Session = {
-  id: string;
-  model_id: string;
-  model_label: string;
-  prompt: string;
-  num_steps: number;
-  created_at: string;
-  designs: Design[];
-  jobs: Job[];
-};
-export type SessionSummary = {
-  id: string;
-  model_id: string;
-  prompt: string;
-  num_steps: number;
-  created_at: string;
-  jobs_total: number;
-  jobs_done: number;
-};
-export type EventType =
-  | "queued"
-  | "started"
-  | "progress"
-  | "checkpoint"
-  | "rendering"
-  | "done"
-  | "failed"
-  | "cancelled"
-  | "interrupted";
-export type JobEvent = {
-  id: number;
-  job_id: number;
-  session_id: string;
-  type: EventType;
-  data: Record<string, unknown>;
-  created_at: string;
-  job: Job;
-};
+export type Verdict = Schemas["VerdictOut"];
+export type Job = Schemas["JobOut"];
+export type JobStatus = Job["status"];
+export type Session = Schemas["SessionOut"];
+export type SessionSummary = Schemas["SessionSummary"];
+/** A message on /api/ws. */
+export type JobEvent = Schemas["EventOut"];
+export type EventType = JobEvent["type"];
 
-export type ConfigureRequest = {
-  model_id: string;
-  prompt: string;
-  num_steps: number;
-  providers?: string[];
-  fresh?: boolean;
-};
-export type BatchRequest = { session_id: string; approach_ids?: number[]; num_steps?: number; from_base?: boolean };
-export type RefineRequest = { job_id: number; words?: string; provider?: string };
+export type ConfigureRequest = Schemas["ConfigureRequest"];
+export type BatchRequest = Schemas["BatchRequest"];
+export type RefineRequest = Schemas["RefineRequest"];
+export type JobsResponse = Schemas["JobsOut"];
 
-/** The prompt limit the server applies (the built-in designer's MAX_PROMPT_CHARS). */
-export const MAX_PROMPT_CHARS = 2000;
 export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "running", "rendering"];
 export const RESTARTABLE_STATUSES: readonly JobStatus[] = ["interrupted", "failed", "cancelled"];
 
@@ -259,21 +142,21 @@ export function errorMessage(error: unknown): string {
   return String(error);
 }
 
+/** One of FastAPI's own validation errors: {loc, msg, type}. */
+function isValidationIssue(d: unknown): d is Schemas["ValidationError"] {
+  return !!d && typeof d === "object" && "msg" in d;
+}
+
 function describeDetail(body: unknown, status: number, statusText: string): string {
   if (body && typeof body === "object" && "detail" in body) {
-    const detail = (body as { detail: unknown }).detail;
+    const detail = body.detail;
     if (typeof detail === "string") return detail;
     if (Array.isArray(detail)) {
-      // FastAPI's own validation errors: [{loc, msg, ...}]
       return detail
-        .map((d) => {
-          if (d && typeof d === "object" && "msg" in d) {
-            const loc = Array.isArray((d as { loc?: unknown }).loc)
-              ? ((d as { loc: unknown[] }).loc.filter((x) => x !== "body").join(".") as string)
-              : "";
-            return loc ? `${loc}: ${String((d as { msg: unknown }).msg)}` : String((d as { msg: unknown }).msg);
-          }
-          return JSON.stringify(d);
+        .map((d: unknown) => {
+          if (!isValidationIssue(d)) return JSON.stringify(d);
+          const loc = Array.isArray(d.loc) ? d.loc.filter((x) => x !== "body").join(".") : "";
+          return loc ? `${loc}: ${String(d.msg)}` : String(d.msg);
         })
         .join("; ");
     }
@@ -324,7 +207,7 @@ export const api = {
   models: () => request<Model[]>("/api/models/playground"),
   providers: () => request<ProvidersResponse>("/api/llm/providers"),
   configure: (body: ConfigureRequest) => post<Session>("/api/training/configure", body),
-  batch: (body: BatchRequest) => post<{ jobs: Job[] }>("/api/training/batch", body),
+  batch: (body: BatchRequest) => post<JobsResponse>("/api/training/batch", body),
   render: (jobId: number, seconds?: number) =>
     post<Job>("/api/training/render", seconds === undefined ? { job_id: jobId } : { job_id: jobId, seconds }),
   refine: (body: RefineRequest) => post<Session>("/api/training/refine", body),

@@ -25,7 +25,7 @@ afterEach(() => {
 
 describe("useSessionEvents", () => {
   it("delivers events, reconnects with backoff after the last id, and skips repeats", () => {
-    const onEvent = vi.fn();
+    const onEvent = vi.fn<(event: JobEvent) => void>();
     const { result, unmount } = renderHook(() => useSessionEvents("s1", onEvent));
     const first = FakeSocket.all[0]!;
     expect(first.url).toBe(`ws://${window.location.host}/api/ws?session_id=s1&after=0`);
@@ -43,13 +43,19 @@ describe("useSessionEvents", () => {
     act(() => first.drop());
     expect(result.current).toBe("reconnecting");
     expect(FakeSocket.all).toHaveLength(1);
-    act(() => vi.advanceTimersByTime(BACKOFF_MS.first));
+    act(() => {
+      vi.advanceTimersByTime(BACKOFF_MS.first);
+    });
     const second = FakeSocket.all[1]!;
     expect(second.url).toContain("after=6");
     act(() => second.drop()); // fails again: waits twice as long
-    act(() => vi.advanceTimersByTime(BACKOFF_MS.first));
+    act(() => {
+      vi.advanceTimersByTime(BACKOFF_MS.first);
+    });
     expect(FakeSocket.all).toHaveLength(2);
-    act(() => vi.advanceTimersByTime(BACKOFF_MS.first));
+    act(() => {
+      vi.advanceTimersByTime(BACKOFF_MS.first);
+    });
     expect(FakeSocket.all).toHaveLength(3);
     act(() => FakeSocket.all[2]!.open());
     expect(result.current).toBe("open");
@@ -69,7 +75,9 @@ describe("useSessionEvents", () => {
     act(() => FakeSocket.all[0]!.drop(4401));
     expect(result.current).toBe("unauthorized");
     expect(unauthorized).toHaveBeenCalledTimes(1); // the page shows the token form
-    act(() => vi.advanceTimersByTime(60_000));
+    act(() => {
+      vi.advanceTimersByTime(60_000);
+    });
     expect(FakeSocket.all).toHaveLength(1); // and never reconnects
     off();
   });

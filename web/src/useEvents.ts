@@ -1,5 +1,5 @@
 // Live job events of one session over /api/ws, reconnecting with backoff and resuming after the last event seen.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { cookieReady, eventsUrl, notifyUnauthorized, type JobEvent } from "./api";
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "unauthorized";
@@ -12,15 +12,23 @@ export function useSessionEvents(
   onEvent: (event: JobEvent) => void,
   epoch = 0,
 ): ConnectionState {
-  const [state, setState] = useState<ConnectionState>("idle");
+  // The state of the socket for one session: another session's (or none) reads as idle.
+  const [connection, setConnection] = useState<{ sessionId: string | null; state: ConnectionState }>({
+    sessionId: null,
+    state: "idle",
+  });
   const handler = useRef(onEvent);
-  handler.current = onEvent;
+  useLayoutEffect(() => {
+    handler.current = onEvent;
+  });
 
   useEffect(() => {
-    if (!sessionId) {
-      setState("idle");
-      return;
-    }
+    if (!sessionId) return;
+    const setState = (next: ConnectionState | ((s: ConnectionState) => ConnectionState)) =>
+      setConnection((c) => {
+        const previous = c.sessionId === sessionId ? c.state : "idle";
+        return { sessionId, state: typeof next === "function" ? next(previous) : next };
+      });
     let lastId = 0;
     let socket: WebSocket | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -103,5 +111,5 @@ export function useSessionEvents(
     };
   }, [sessionId, epoch]);
 
-  return state;
+  return connection.sessionId === sessionId && sessionId ? connection.state : "idle";
 }

@@ -81,9 +81,10 @@ describe("ApproachCards", () => {
     expect(within(first).getByText("Training…")).toBeInTheDocument();
   });
 
-  it("refines a finished approach with words", () => {
-    const props = renderCards({ jobs: [doneJob(9, 1)] });
+  it("refines a finished approach with words, as long as the server allows", () => {
+    const props = renderCards({ jobs: [doneJob(9, 1)], maxRefineChars: 321 });
     const first = screen.getAllByRole("article")[0]!;
+    expect(within(first).getByLabelText("Refine from this result")).toHaveAttribute("maxLength", "321");
     fireEvent.change(within(first).getByLabelText("Refine from this result"), { target: { value: "more hips" } });
     fireEvent.click(within(first).getByRole("button", { name: "Refine" }));
     expect(props.onRefine).toHaveBeenCalledWith(9, "more hips");

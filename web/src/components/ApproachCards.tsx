@@ -16,6 +16,8 @@ type Props = {
   /** "Start from the base policy" (the batch request's from_base); the toggle shows when given. */
   fromBase?: boolean;
   onFromBaseChange?: (fromBase: boolean) => void;
+  /** The longest refine words the server takes (/api/info). */
+  maxRefineChars?: number;
 };
 
 /** The newest job of each approach (render jobs included when `kind` is not given). */
@@ -136,6 +138,7 @@ export function ApproachCards(props: Props) {
                 refining={props.refiningJobId != null && props.refiningJobId === latestTrain.get(a.id)?.id}
                 onTrain={() => props.onTrain([a.id])}
                 onRefine={props.onRefine}
+                maxRefineChars={props.maxRefineChars}
               />
             ))}
           </div>
@@ -152,9 +155,10 @@ type CardProps = {
   refining: boolean;
   onTrain: () => void;
   onRefine: (jobId: number, words: string) => void;
+  maxRefineChars?: number;
 };
 
-function ApproachCard({ approach: a, job, training, refining, onTrain, onRefine }: CardProps) {
+function ApproachCard({ approach: a, job, training, refining, onTrain, onRefine, maxRefineChars }: CardProps) {
   const [words, setWords] = useState("");
   const ids = useId();
   const busy = job != null && ACTIVE_STATUSES.includes(job.status);
@@ -228,7 +232,7 @@ function ApproachCard({ approach: a, job, training, refining, onTrain, onRefine 
             <input
               id={`${ids}-words`}
               type="text"
-              maxLength={500}
+              maxLength={maxRefineChars}
               placeholder="more hips, less jumping"
               value={words}
               onChange={(e) => setWords(e.target.value)}

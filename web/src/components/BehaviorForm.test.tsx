@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { useState } from "react";
-import { MAX_PROMPT_CHARS, type Estimate, type Info, type Provider } from "../api";
-import { info } from "../test/fixtures";
+import type { Estimate, Info, Provider } from "../api";
+import { info, provider } from "../test/fixtures";
 import { BehaviorForm } from "./BehaviorForm";
 
 type HarnessProps = {
@@ -49,7 +49,8 @@ describe("BehaviorForm", () => {
   it("shows the server's measured estimate for the chosen steps, and says what it is based on", () => {
     const estimate: Estimate = {
       model_id: "Go1JoystickFlatTerrain", steps: 50_000, approaches: 3, workers: 2, seconds: 61, per_approach_s: 24,
-      basis: "Go1JoystickFlatTerrain jobs, 2 at once", calibrated: true,
+      waves: [{ jobs: 2, seconds: 37 }, { jobs: 1, seconds: 24 }], basis: "Go1JoystickFlatTerrain jobs, 2 at once",
+      calibrated: true,
     };
     render(<Harness estimate={estimate} />);
     const shown = screen.getByTestId("estimate");
@@ -88,10 +89,11 @@ describe("BehaviorForm", () => {
     expect(screen.getByTestId("estimate")).toHaveTextContent("About 34 s per approach; all 3 take about 1 min 19 s (2 jobs run at a time)");
   });
 
-  it("limits the prompt and fills it from the examples", () => {
-    render(<Harness />);
+  it("limits the prompt to the server's limit and fills it from the examples", () => {
+    render(<Harness info={{ ...info, max_prompt_chars: 120 }} />);
     const textarea = screen.getByLabelText("Describe the behavior you want");
-    expect(textarea).toHaveAttribute("maxLength", String(MAX_PROMPT_CHARS));
+    expect(textarea).toHaveAttribute("maxLength", "120");
+    expect(screen.getByText("0 / 120")).toBeInTheDocument();
     fireEvent.click(screen.getByRole("button", { name: "walk forward" }));
     expect(textarea).toHaveValue("walk forward");
   });
@@ -124,15 +126,17 @@ describe("BehaviorForm", () => {
   it("offers the providers when there are some", () => {
     const onProviders = vi.fn();
     const providers: Provider[] = [
-      { name: "openai", label: "OpenAI", kind: "openai", model: "gpt-x", ready: true, default: true },
-      { name: "local", label: "Local", kind: "ollama", model: "llama", ready: true, default: false },
-      { name: "off", label: "Off", kind: "anthropic", model: "c", ready: false, default: false },
+      provider("openai", { kind: "openai", model: "gpt-x", default: true }),
+      provider("local", { kind: "ollama", model: "llama" }),
+      provider("off", { kind: "anthropic", model: "c", ready: false, problem: "ANTHROPIC_API_KEY is not set" }),
     ];
     render(<Harness providers={providers} onProviders={onProviders} />);
-    fireEvent.click(screen.getByRole("checkbox", { name: /Local/ }));
-    fireEvent.click(screen.getByRole("checkbox", { name: /OpenAI/ }));
+    fireEvent.click(screen.getByRole("checkbox", { name: /local/ }));
+    fireEvent.click(screen.getByRole("checkbox", { name: /openai/ }));
     expect(onProviders).toHaveBeenLastCalledWith(["openai", "local"]);
-    expect(screen.getByRole("checkbox", { name: /Off/ })).toBeDisabled();
+    const off = screen.getByRole("checkbox", { name: /off/ });
+    expect(off).toBeDisabled();
+    expect(off.closest("label")).toHaveTextContent("not ready: ANTHROPIC_API_KEY is not set");
   });
 
   it("has no provider choice without providers", () => {

@@ -1,5 +1,5 @@
 import { useId, type FormEvent } from "react";
-import { MAX_PROMPT_CHARS, type Estimate, type Info, type Provider } from "../api";
+import type { Estimate, Info, Provider } from "../api";
 import { estimateSeconds, formatDuration, formatInt } from "../format";
 import { Spinner } from "./Spinner";
 
@@ -31,6 +31,7 @@ export function BehaviorForm(props: Props) {
   const { info, providers, prompt, steps, selectedProviders, fresh, modelSelected, busy, error } = props;
   const ids = useId();
   const range = info?.steps ?? DEFAULT_STEPS;
+  const maxChars = info?.max_prompt_chars; // the server's limit, once /api/info has answered
   const canSubmit = modelSelected && prompt.trim().length > 0 && !busy;
 
   const submit = (e: FormEvent) => {
@@ -60,14 +61,15 @@ export function BehaviorForm(props: Props) {
           <textarea
             id={`${ids}-prompt`}
             rows={3}
-            maxLength={MAX_PROMPT_CHARS}
+            maxLength={maxChars}
             placeholder="Keep shaking your hips aloha dude! Do a fun Hawaiian dance with lots of hip movement"
             value={prompt}
             onChange={(e) => props.onPromptChange(e.target.value)}
             aria-describedby={`${ids}-count`}
           />
           <span id={`${ids}-count`} className="muted small counter">
-            {prompt.length.toLocaleString("en-US")} / {MAX_PROMPT_CHARS.toLocaleString("en-US")}
+            {prompt.length.toLocaleString("en-US")}
+            {maxChars !== undefined && ` / ${maxChars.toLocaleString("en-US")}`}
           </span>
         </div>
 
@@ -140,9 +142,9 @@ export function BehaviorForm(props: Props) {
                   disabled={!p.ready}
                   onChange={(e) => toggleProvider(p.name, e.target.checked)}
                 />
-                {p.label || p.name}
+                {p.name}
                 {p.model && <span className="muted small"> · {p.model}</span>}
-                {!p.ready && <span className="muted small"> (not ready)</span>}
+                {!p.ready && <span className="muted small"> (not ready{p.problem ? `: ${p.problem}` : ""})</span>}
               </label>
             ))}
           </fieldset>

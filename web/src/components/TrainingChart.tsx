@@ -56,7 +56,7 @@ function options(terms: string[], width: number, height: number): uPlot.Options 
     bands: terms.map((_, i) => ({
       series: i === 0 ? [2, 2] : [i + 2, i + 1],
       fill: `${TERM_COLOURS[i % TERM_COLOURS.length]}44`,
-    })) as uPlot.Band[],
+    })),
   };
 }
 

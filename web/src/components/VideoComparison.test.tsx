@@ -37,7 +37,7 @@ const approaches = session.designs[0]!.approaches;
 const items = (jobs: Job[]): ComparisonItem[] =>
   jobs.map((job) => ({ job, approach: approaches.find((a) => a.id === job.approach_id)! }));
 
-const videos = () => screen.getAllByTestId("comparison-video") as HTMLVideoElement[];
+const videos = () => screen.getAllByTestId<HTMLVideoElement>("comparison-video");
 
 describe("VideoComparison", () => {
   it("renders one muted inline video per done job, with its metrics", () => {

@@ -42,25 +42,24 @@ function scalarMetrics(metrics: Job["metrics"]): [string, number | string | bool
 
 /** The verdict inside a job's metrics (older servers send it only there). */
 function verdictOf(metrics: Job["metrics"]): Verdict | null {
-  const v = metrics?.verdict;
-  return v && typeof v === "object" && Array.isArray((v as Verdict).checks) ? (v as Verdict) : null;
+  const v = metrics?.verdict as Verdict | null | undefined;
+  return v && typeof v === "object" && Array.isArray(v.checks) ? v : null;
 }
 
 /** Resolves once the video can play from where it stands (or after a timeout: then play() decides). */
 function whenReady(video: HTMLVideoElement, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   return new Promise((resolve) => {
     const events = ["canplay", "canplaythrough", "seeked", "loadeddata", "error"];
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const done = () => {
       events.forEach((e) => video.removeEventListener(e, check));
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
       resolve();
     };
     function check() {
       if (video.error || (!video.seeking && video.readyState >= HAVE_FUTURE_DATA)) done();
     }
     events.forEach((e) => video.addEventListener(e, check));
-    timer = setTimeout(done, timeoutMs);
+    const timer = setTimeout(done, timeoutMs);
     check();
   });
 }
@@ -107,7 +106,10 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
         await Promise.all(all.map((v) => whenReady(v)));
         const results = await Promise.allSettled(all.map((v) => Promise.resolve(v.play())));
         const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-        if (failed) setError(`A video would not play: ${String(failed.reason?.message ?? failed.reason)}`);
+        if (failed) {
+          const reason: unknown = failed.reason;
+          setError(`A video would not play: ${reason instanceof Error ? reason.message : String(reason)}`);
+        }
         setPlaying(results.some((r) => r.status === "fulfilled"));
       } finally {
         orchestrating.current -= 1;
@@ -186,13 +188,13 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
   const fullScreen = (jobId: number) => {
     const video = videos.current.get(jobId);
     if (!video) return;
-    const request =
+    const request: (() => Promise<void> | void) | undefined =
       video.requestFullscreen?.bind(video) ??
       (video as HTMLVideoElement & { webkitEnterFullscreen?: () => void }).webkitEnterFullscreen?.bind(video);
     try {
       const result = request?.();
-      if (result && typeof (result as Promise<void>).catch === "function") {
-        (result as Promise<void>).catch((e: unknown) => setError(`Full screen was refused: ${String(e)}`));
+      if (result instanceof Promise) {
+        result.catch((e: unknown) => setError(`Full screen was refused: ${String(e)}`));
       }
     } catch (e) {
       setError(`Full screen was refused: ${String(e)}`);

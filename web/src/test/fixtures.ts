@@ -1,4 +1,4 @@
-import type { Approach, Info, Job, JobEvent, Model, Session } from "../api";
+import type { Approach, Info, Job, JobEvent, Model, Provider, Session } from "../api";
 
 export const info: Info = {
   version: "0.1.0",
@@ -7,8 +7,25 @@ export const info: Info = {
   workers: 1,
   estimate: { overhead_s: 20, steps_per_s: 7000, parallel_speedup: 1 },
   examples: ["spin in place", "walk forward"],
+  max_prompt_chars: 2000,
+  max_refine_chars: 500,
   token_required: false,
 };
+
+export function provider(name: string, extra: Partial<Provider> = {}): Provider {
+  return {
+    name,
+    kind: "openai",
+    model: null,
+    base_url: null,
+    mode: null,
+    key_set: true,
+    key_source: "environment",
+    default: false,
+    ready: true,
+    ...extra,
+  };
+}
 
 export function model(id: string, extra: Partial<Model> = {}): Model {
   return {
@@ -56,6 +73,7 @@ export function approach(id: number, index: number, extra: Partial<Approach> = {
     source: "builtin",
     fallback: false,
     notes: [],
+    program: {},
     ...extra,
   };
 }
@@ -119,17 +137,23 @@ export const session: Session = {
   jobs: [],
 };
 
-/** A fetch stub answering by "METHOD path" (query ignored); unknown routes answer 404. */
-export function mockFetch(routes: Record<string, unknown | ((body: unknown) => unknown)>) {
-  const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input), "http://localhost");
+/** A fetch stub answering by "METHOD path" (query ignored); unknown routes answer 404. A route is the
+ * JSON to answer, a Response, or a function of the request's JSON body giving either. */
+export function mockFetch(routes: Record<string, unknown>) {
+  const answer = (input: RequestInfo | URL, init?: RequestInit): Response => {
+    const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const url = new URL(href, "http://localhost");
     const key = `${init?.method ?? "GET"} ${url.pathname}`;
     if (!(key in routes)) return jsonResponse({ detail: `no route ${key}` }, 404);
     let route = routes[key];
-    if (typeof route === "function") route = (route as (b: unknown) => unknown)(init?.body ? JSON.parse(String(init.body)) : undefined);
+    if (typeof route === "function") {
+      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+      route = (route as (b: unknown) => unknown)(body);
+    }
     if (route instanceof Response) return route;
     return jsonResponse(route, 200);
-  });
+  };
+  const fn = vi.fn((input: RequestInfo | URL, init?: RequestInit) => Promise.resolve(answer(input, init)));
   vi.stubGlobal("fetch", fn);
   return fn;
 }
