@@ -153,6 +153,19 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header then sits at the top of the picture
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 20_000
+
+    # 7. Hovering a video shows its contact sheet over it: the job's real sheet.jpg, loaded.
+    videos.first.hover()
+    sheet = page.get_by_test_id("contact-sheet")
+    expect(sheet).to_be_visible(timeout=30_000)
+    expect(sheet).to_have_attribute("src", jobs[0]["sheet_url"])
+    page.wait_for_function(
+        """() => { const img = document.querySelector('[data-testid="contact-sheet"]');
+                   return img && img.complete && img.naturalWidth > 0 }""",
+        timeout=30_000,
+    )
+    page.mouse.move(0, 0)
+    expect(sheet).to_have_count(0)
     assert errors == [], errors
 
 

@@ -130,6 +130,43 @@ describe("VideoComparison", () => {
     expect(document.body.innerHTML).not.toContain("sekret");
   });
 
+  it("shows the contact sheet over a video on hover or keyboard focus, and under it while pinned", () => {
+    render(
+      <VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2, { sheet_url: null })])} expected={3} />,
+    );
+    const [first, second] = videos() as [HTMLVideoElement, HTMLVideoElement];
+    const name = "Ten frames of the video of approach 1, Hip Oscillator, in order";
+    expect(screen.queryByRole("img", { name })).toBeNull();
+
+    fireEvent.mouseEnter(first.parentElement!);
+    const preview = screen.getByRole("img", { name });
+    expect(preview).toHaveAttribute("src", "/api/jobs/11/sheet.jpg");
+    expect(preview).toHaveClass("preview");
+    expect(first.parentElement).toContainElement(preview); // over the video, not in the caption
+    fireEvent.mouseLeave(first.parentElement!);
+    expect(screen.queryByRole("img", { name })).toBeNull();
+
+    act(() => first.focus()); // from the keyboard (no pointer involved)
+    expect(screen.getByRole("img", { name })).toHaveClass("preview");
+    act(() => first.blur());
+    expect(screen.queryByRole("img", { name })).toBeNull();
+
+    const frames = screen.getByRole("button", { name: "Frames of Hip Oscillator: ten stills of its video" });
+    expect(frames).toHaveAttribute("aria-pressed", "false");
+    fireEvent.click(frames);
+    expect(frames).toHaveAttribute("aria-pressed", "true");
+    const pinned = screen.getByRole("img", { name });
+    expect(pinned).not.toHaveClass("preview");
+    expect(first.parentElement).not.toContainElement(pinned);
+    fireEvent.click(frames);
+    expect(screen.queryByRole("img", { name })).toBeNull();
+
+    // A job without a sheet (an older server) offers none.
+    fireEvent.mouseEnter(second.parentElement!);
+    expect(screen.queryAllByTestId("contact-sheet")).toHaveLength(0);
+    expect(screen.queryByRole("button", { name: /^Frames of Dance Rhythm/ })).toBeNull();
+  });
+
   it("asks for full screen on one video", () => {
     render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1)])} expected={3} />);
     const request = vi.fn(() => Promise.resolve());

@@ -46,6 +46,15 @@ function verdictOf(metrics: Job["metrics"]): Verdict | null {
   return v && typeof v === "object" && Array.isArray(v.checks) ? v : null;
 }
 
+/** Focus that came from the keyboard (a click on the video focuses it too, but then the mouse shows the sheet). */
+function focusVisible(element: Element): boolean {
+  try {
+    return element.matches(":focus-visible");
+  } catch {
+    return true; // a browser without :focus-visible: any focus
+  }
+}
+
 /** Resolves once the video can play from where it stands (or after a timeout: then play() decides). */
 function whenReady(video: HTMLVideoElement, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   return new Promise((resolve) => {
@@ -73,6 +82,17 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
   const [loop, setLoop] = useState(true);
   const [playing, setPlaying] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The contact sheet (ten frames in one image): over the video while it is hovered or focused from
+  // the keyboard, and under it while its "Frames" button is pressed.
+  const [previewed, setPreviewed] = useState<number | null>(null);
+  const [pinned, setPinned] = useState<ReadonlySet<number>>(new Set());
+  const togglePinned = (jobId: number) =>
+    setPinned((p) => {
+      const next = new Set(p);
+      if (!next.delete(jobId)) next.add(jobId);
+      return next;
+    });
+  const endPreview = (jobId: number) => setPreviewed((p) => (p === jobId ? null : p));
 
   const ordered = useCallback(
     () => items.map((i) => videos.current.get(i.job.id)).filter((v): v is HTMLVideoElement => !!v),
@@ -219,9 +239,19 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
           const aspect = typeof width === "number" && typeof height === "number" && width > 0 && height > 0
             ? `${width} / ${height}`
             : undefined;
+          const sheetAlt = `Ten frames of the video of approach ${approach.index + 1}, ${approach.name}, in order`;
           return (
             <figure key={job.id} className="card video-card">
-              <div className="video-frame" style={aspect ? { aspectRatio: aspect } : undefined}>
+              <div
+                className="video-frame"
+                style={aspect ? { aspectRatio: aspect } : undefined}
+                onMouseEnter={() => setPreviewed(job.id)}
+                onMouseLeave={() => endPreview(job.id)}
+                onFocus={(e) => {
+                  if (focusVisible(e.target)) setPreviewed(job.id);
+                }}
+                onBlur={() => endPreview(job.id)}
+              >
                 <video
                   data-testid="comparison-video"
                   data-job-id={job.id}
@@ -236,13 +266,25 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                   preload="auto"
                   loop={loop}
                   controls
+                  tabIndex={0} // focusable in every browser: keyboard focus shows the contact sheet
                   aria-label={`Video of approach ${approach.index + 1}: ${approach.name}`}
                   onSeeked={(e) => onSeeked(e.currentTarget)}
                   onTimeUpdate={(e) => onTimeUpdate(e.currentTarget)}
                   onPlay={(e) => onPlay(e.currentTarget)}
                   onPause={(e) => onPause(e.currentTarget)}
                 />
+                {job.sheet_url && previewed === job.id && !pinned.has(job.id) && (
+                  <img
+                    className="contact-sheet preview"
+                    data-testid="contact-sheet"
+                    src={mediaUrl(job.sheet_url)}
+                    alt={sheetAlt}
+                  />
+                )}
               </div>
+              {job.sheet_url && pinned.has(job.id) && (
+                <img className="contact-sheet" data-testid="contact-sheet" src={mediaUrl(job.sheet_url)} alt={sheetAlt} />
+              )}
               <figcaption>
                 <div className="video-caption">
                   <span className="eyebrow">Approach {approach.index + 1}</span>
@@ -276,6 +318,17 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                     >
                       Policy
                     </a>
+                  )}
+                  {job.sheet_url && (
+                    <button
+                      type="button"
+                      className="btn small"
+                      aria-pressed={pinned.has(job.id)}
+                      onClick={() => togglePinned(job.id)}
+                      aria-label={`Frames of ${approach.name}: ten stills of its video`}
+                    >
+                      Frames
+                    </button>
                   )}
                   <button
                     type="button"

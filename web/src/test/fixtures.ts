@@ -110,6 +110,7 @@ export function doneJob(id: number, approachId: number, extra: Partial<Job> = {}
     mean_reward: 1.2345,
     video_url: `/api/jobs/${id}/video.mp4`,
     poster_url: `/api/jobs/${id}/poster.jpg`,
+    sheet_url: `/api/jobs/${id}/sheet.jpg`,
     policy_url: `/api/jobs/${id}/policy.zip`,
     metrics: { mean_reward: 1.2345, forward_speed_mps: 0.51234, falls: 0, fps: 30 },
     ...extra,
