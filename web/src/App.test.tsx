@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import { App } from "./App";
 import { createQueryClient } from "./queries";
 import type { JobEvent, Session } from "./api";
-import { doneJob, FakeSocket, info, job, jsonResponse, mockFetch, models, session } from "./test/fixtures";
+import { doneJob, FakeSocket, info, job, jobEvent, jsonResponse, mockFetch, models, session } from "./test/fixtures";
 
 const proto = HTMLMediaElement.prototype;
 const readyState = Object.getOwnPropertyDescriptor(proto, "readyState");
@@ -39,15 +39,7 @@ function send(event: JobEvent) {
   act(() => socket.onmessage?.({ data: JSON.stringify(event) }));
 }
 
-const ev = (id: number, type: JobEvent["type"], j: JobEvent["job"]): JobEvent => ({
-  id,
-  job_id: j.id,
-  session_id: j.session_id,
-  type,
-  data: {},
-  created_at: "2025-01-01T10:00:00",
-  job: j,
-});
+const ev = (id: number, type: JobEvent["type"], j: JobEvent["job"]): JobEvent => jobEvent(id, type, j);
 
 describe("App", () => {
   it("goes from a prompt to approaches, training progress and videos", async () => {

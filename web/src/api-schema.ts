@@ -534,11 +534,7 @@ export interface components {
              * @enum {string}
              */
             kind: "train" | "render";
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "running" | "rendering" | "done" | "failed" | "cancelled" | "interrupted";
+            status: components["schemas"]["JobStatus"];
             /** Progress */
             progress: number;
             /** Steps Done */
@@ -576,6 +572,11 @@ export interface components {
             } | null;
             verdict?: components["schemas"]["VerdictOut"] | null;
         };
+        /**
+         * JobStatus
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "rendering" | "done" | "failed" | "cancelled" | "interrupted";
         /** JobsOut */
         JobsOut: {
             /** Jobs */
@@ -773,27 +774,427 @@ export interface components {
             /** Summary */
             summary: string;
         };
-        /** EventOut */
-        EventOut: {
+        /** CancelledEventOut */
+        CancelledEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "cancelled";
+            data: components["schemas"]["EndData"];
             /** Id */
             id: number;
             /** Job Id */
             job_id: number;
             /** Session Id */
             session_id: string;
-            /** Type */
-            type: string;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** @description The job as it is when the message is sent. */
             job: components["schemas"]["JobOut"];
         };
+        /** CheckpointData */
+        CheckpointData: {
+            /**
+             * Path
+             * @description The policy's folder, relative to the data dir.
+             */
+            path: string;
+        };
+        /** CheckpointEventOut */
+        CheckpointEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "checkpoint";
+            data: components["schemas"]["CheckpointData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** DoneData */
+        DoneData: {
+            /**
+             * Artifacts
+             * @description File name -> path relative to the data dir.
+             */
+            artifacts: {
+                [key: string]: string;
+            };
+            /**
+             * Metrics
+             * @description The rollout's figures and the success check's verdict.
+             */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * Steps
+             * @default null
+             */
+            steps?: number | null;
+            /**
+             * Wall S
+             * @default null
+             */
+            wall_s?: number | null;
+            /**
+             * Train Wall S
+             * @default null
+             */
+            train_wall_s?: number | null;
+            /**
+             * Batch
+             * @description Trained in one batch with this many approaches.
+             * @default null
+             */
+            batch?: number | null;
+        };
+        /** DoneEventOut */
+        DoneEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "done";
+            data: components["schemas"]["DoneData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** EndData */
+        EndData: {
+            /**
+             * Reason
+             * @description Why it failed, was cancelled or was interrupted.
+             */
+            reason: string;
+        };
+        /** FailedEventOut */
+        FailedEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "failed";
+            data: components["schemas"]["EndData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** InterruptedEventOut */
+        InterruptedEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "interrupted";
+            data: components["schemas"]["EndData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** ProgressData */
+        ProgressData: {
+            /** Steps */
+            steps: number;
+            /**
+             * Total Steps
+             * @default null
+             */
+            total_steps?: number | null;
+            /**
+             * Fraction
+             * @default null
+             */
+            fraction?: number | null;
+            /**
+             * Mean Reward
+             * @default null
+             */
+            mean_reward?: number | null;
+            /**
+             * Terms
+             * @description Each term's share of the reward.
+             * @default null
+             */
+            terms?: {
+                [key: string]: number | null;
+            } | null;
+            /**
+             * Steps Per S
+             * @default null
+             */
+            steps_per_s?: number | null;
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s?: number | null;
+            /**
+             * Reward Clipped
+             * @description Reward values the run-time guard clipped (beyond ±1e8 or not finite), per term.
+             * @default null
+             */
+            reward_clipped?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Reward Warning
+             * @default null
+             */
+            reward_warning?: string | null;
+        };
+        /** ProgressEventOut */
+        ProgressEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "progress";
+            data: components["schemas"]["ProgressData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** QueuedData */
+        QueuedData: {
+            /**
+             * Restart
+             * @description Set on a restart: a new attempt of an ended job.
+             * @default null
+             */
+            restart?: boolean | null;
+            /**
+             * Approach
+             * @description Training jobs: the approach's index in its design.
+             * @default null
+             */
+            approach?: number | null;
+            /**
+             * Steps
+             * @default null
+             */
+            steps?: number | null;
+            /**
+             * Source Job
+             * @description Render jobs: the training job whose policy is filmed.
+             * @default null
+             */
+            source_job?: number | null;
+            /**
+             * Seconds
+             * @description Render jobs: the video's length.
+             * @default null
+             */
+            seconds?: number | null;
+        };
+        /** QueuedEventOut */
+        QueuedEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "queued";
+            data: components["schemas"]["QueuedData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** RenderingData */
+        RenderingData: {
+            /** Fraction */
+            fraction: number;
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s?: number | null;
+        };
+        /** RenderingEventOut */
+        RenderingEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "rendering";
+            data: components["schemas"]["RenderingData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /** StartedData */
+        StartedData: {
+            /**
+             * Total Steps
+             * @default null
+             */
+            total_steps?: number | null;
+            /**
+             * Backend
+             * @description native (CPU) or mjx (GPU).
+             * @default null
+             */
+            backend?: string | null;
+            /**
+             * Init
+             * @description Where the policy started: the base policy, or nothing.
+             * @default null
+             */
+            init?: string | null;
+            /**
+             * Worker Pid
+             * @default null
+             */
+            worker_pid?: number | null;
+            /**
+             * Worker Jobs
+             * @description Jobs this warm worker has begun, this one included.
+             * @default null
+             */
+            worker_jobs?: number | null;
+            /**
+             * Worker Warm S
+             * @default null
+             */
+            worker_warm_s?: number | null;
+            /**
+             * Worker Warmed
+             * @default null
+             */
+            worker_warmed?: string[] | null;
+            /**
+             * Handover S
+             * @description From being handed to a worker to training set up.
+             * @default null
+             */
+            handover_s?: number | null;
+            /**
+             * Batch
+             * @description Trained in one batch with this many approaches.
+             * @default null
+             */
+            batch?: number | null;
+            /**
+             * Node Id
+             * @description Ray executor: the node that runs the job.
+             * @default null
+             */
+            node_id?: string | null;
+            /**
+             * Retry
+             * @description Ray executor: how often Ray ran the job again.
+             * @default null
+             */
+            retry?: number | null;
+            /**
+             * Retry Reason
+             * @default null
+             */
+            retry_reason?: string | null;
+        };
+        /** StartedEventOut */
+        StartedEventOut: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "started";
+            data: components["schemas"]["StartedData"];
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description The job as it is when the message is sent. */
+            job: components["schemas"]["JobOut"];
+        };
+        /**
+         * EventOut
+         * @description A WebSocket message: ``{id, job_id, session_id, type, data, created_at, job}``, ``data`` typed by
+         *     ``type`` (a discriminated union).
+         */
+        EventOut: components["schemas"]["QueuedEventOut"] | components["schemas"]["StartedEventOut"] | components["schemas"]["ProgressEventOut"] | components["schemas"]["CheckpointEventOut"] | components["schemas"]["RenderingEventOut"] | components["schemas"]["DoneEventOut"] | components["schemas"]["FailedEventOut"] | components["schemas"]["CancelledEventOut"] | components["schemas"]["InterruptedEventOut"];
     };
     responses: never;
     parameters: never;

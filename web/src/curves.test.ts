@@ -1,9 +1,9 @@
 import type { JobEvent } from "./api";
 import { applyEvent, describeCurve, parseCurvesCsv, pointFromEvent, type Curves } from "./curves";
-import { job } from "./test/fixtures";
+import { job, jobEvent } from "./test/fixtures";
 
 function event(id: number, type: JobEvent["type"], data: Record<string, unknown> = {}, jobId = 7): JobEvent {
-  return { id, job_id: jobId, session_id: "s1", type, data, created_at: "2026-12-01T00:00:00Z", job: job(jobId, 1) };
+  return jobEvent(id, type, job(jobId, 1), data);
 }
 
 describe("training curves", () => {

@@ -1,17 +1,10 @@
 import { act, renderHook } from "@testing-library/react";
 import { onUnauthorized, setToken, type JobEvent } from "./api";
-import { FakeSocket, job, mockFetch } from "./test/fixtures";
+import { FakeSocket, job, jobEvent, mockFetch } from "./test/fixtures";
 import { BACKOFF_MS, useSessionEvents } from "./useEvents";
 
-const event = (id: number, progress: number): JobEvent => ({
-  id,
-  job_id: 1,
-  session_id: "s1",
-  type: "progress",
-  data: {},
-  created_at: "2025-01-01T10:00:00",
-  job: job(1, 1, { status: "running", progress }),
-});
+const event = (id: number, progress: number): JobEvent =>
+  jobEvent(id, "progress", job(1, 1, { status: "running", progress }));
 
 beforeEach(() => {
   FakeSocket.all = [];

@@ -1,4 +1,4 @@
-import type { Approach, Info, Job, JobEvent, Model, Provider, Session } from "../api";
+import type { Approach, EventType, Info, Job, JobEvent, Model, Provider, Session } from "../api";
 
 export const info: Info = {
   version: "0.1.0",
@@ -137,6 +137,14 @@ export const session: Session = {
   ],
   jobs: [],
 };
+
+/**
+ * An event message about `job`. Its payload is not checked against its type: the page must cope with
+ * whatever arrives (older servers, kept unknown keys), so tests feed it sparse or odd payloads too.
+ */
+export function jobEvent(id: number, type: EventType, job: Job, data: Record<string, unknown> = {}): JobEvent {
+  return { id, job_id: job.id, session_id: job.session_id, type, data, created_at: "2025-01-01T10:00:00", job } as JobEvent;
+}
 
 /** A fetch stub answering by "METHOD path" (query ignored); unknown routes answer 404. A route is the
  * JSON to answer, a Response, or a function of the request's JSON body giving either. */
