@@ -37,6 +37,9 @@ HAND_AZIMUTHS, HAND_ELEVATIONS = tuple(float(a) for a in range(0, 360, 45)), (-2
 # An arm's view is scored on the start pose and these many random poses over its whole action range
 # (measured, Panda drawing a circle: 17.6 % of the frame at the least, 16.1 % scored on the start pose).
 SEARCH_POSES, SEARCH_SHARE = 6, 1.0
+# A followed robot's silhouette rows narrower than this share of its widest row, above its body, are a
+# thin part sticking up (ANYmal's antenna: 16 cm of its 84 cm height) and do not set the frame's top.
+THIN_TOP = 0.03
 FILL = {"follow": 0.97, "fixed": 1.0, "hand": 1.0}  # share of the half-frame the robot's hull may reach
 FOLLOW_HZ, FOLLOW_Z_HZ, VELOCITY_HZ = 1.0, 1.0, 0.3  # filter bandwidths: far below a 2-3 Hz gait
 EDGE = 0.95  # a robot geom's centre projected past this share of the half-frame widens the view ...
@@ -289,7 +292,7 @@ class CameraRig:
             with _search_lock:
                 if key not in _searched_shots:
                     _searched_shots[key] = self._search_shot(view, azimuths, elevations, points, poses, fill)
-                found = _searched_shots[key]
+                found, self._hull = _searched_shots[key]
             shot = dataclasses.replace(found, lookat=found.lookat.copy())
         if self.override.distance is not None:
             shot.distance = self.override.distance
@@ -309,10 +312,11 @@ class CameraRig:
             reach = robot_points(self.robot.mj_model, data, self.geoms).mean(axis=0) - base
         return math.degrees(math.atan2(reach[1], reach[0])) if np.hypot(reach[0], reach[1]) > 1e-3 else 0.0
 
-    def _search_shot(self, view, azimuths, elevations, points, poses, fill) -> Shot:
+    def _search_shot(self, view, azimuths, elevations, points, poses, fill) -> tuple[Shot, np.ndarray]:
         """Among the candidate views framing ``points``, the one in which the moving parts cover most
         of the frame, averaged over the start pose and ``poses`` (segmentation renders at low
-        resolution). A hand's view must also show every fingertip."""
+        resolution), and the points it frames. A hand's view must also show every fingertip; a
+        followed robot's thin parts sticking up are left out of its framing (THIN_TOP)."""
         robot, model = self.robot, self.robot.mj_model
         data = _default_data(robot)
         starts = [np.array(data.qpos), *poses]
@@ -349,9 +353,35 @@ class CameraRig:
                     score = float(np.mean(covers)) * (1.0 if shown == 1.0 else 0.1 * shown)
                     if best is None or score > best[0]:
                         best = (score, Shot(view, lookat, float(az), float(el), cam.distance))
+            shot = best[1]
+            if view == "follow":
+                data.qpos[:] = starts[0]
+                mujoco.mj_kinematics(model, data)
+                cam.azimuth, cam.elevation, cam.distance = shot.azimuth, shot.elevation, shot.distance
+                cam.lookat[:] = shot.lookat
+                rows = segment.segment(renderer, data, cam, self.geoms).sum(axis=1)
+                return self._without_thin_top(shot, points, rows, fill)
         finally:
             renderer.close()
-        return best[1]
+        return shot, points
+
+    def _without_thin_top(self, shot: Shot, points: np.ndarray, rows: np.ndarray, fill: float):
+        """``shot`` re-framed without the points above the silhouette's first row that is at least
+        THIN_TOP as wide as its widest (``rows``: robot pixels per image row, top first)."""
+        if not rows.any():
+            return shot, points
+        top = int(np.flatnonzero(rows >= THIN_TOP * rows.max())[0])
+        if top - int(np.flatnonzero(rows)[0]) < 2:
+            return shot, points  # nothing thin on top
+        h = len(rows)
+        top_tan = (h / 2 - top) / (h / 2) * math.tan(math.radians(self.fovy) / 2)
+        forward, _, up = basis(shot.azimuth, shot.elevation)
+        rel = points - shot.lookat
+        keep = (rel @ up) / (shot.distance + rel @ forward) <= top_tan
+        if keep.sum() < 8:
+            return shot, points
+        lookat, dist = frame_points(points[keep], shot.azimuth, shot.elevation, self.fovy, self.aspect, fill)
+        return Shot(shot.view, lookat, shot.azimuth, shot.elevation, dist), points[keep]
 
     # -- per frame ---------------------------------------------------------------------------
     def update(self, data: mujoco.MjData) -> mujoco.MjvCamera:
