@@ -504,11 +504,19 @@ def bench(
         "--no-studio",
         help="Skip the `tabrl serve` measurements (job start, CLI); time one job in-process instead.",
     ),
+    camera_trace: bool = typer.Option(
+        False,
+        "--camera-trace",
+        help="Only the arms' per-frame drawing cost: fixed camera, video camera, video camera + trace.",
+    ),
 ) -> None:
     """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
     a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
-    from tabrl.bench.perf import run_all
+    from tabrl.bench.perf import camera_trace_all, run_all
 
+    if camera_trace:
+        print(json.dumps(camera_trace_all(seconds=2.0 if quick else 4.0), indent=2))
+        return
     print(json.dumps(run_all(quick=quick, train_all=train_all, studio_jobs=not no_studio), indent=2))
 
 

@@ -200,6 +200,78 @@ def render_ms_per_frame(
     }
 
 
+TRACE_MODELS = (("UR5e", "wave hello"), ("PandaPickCube", "draw a circle in the air"))
+
+
+def camera_trace_ms_per_frame(
+    model_id: str, prompt: str, seconds: float = 4.0, width: int = 640, height: int = 360
+) -> dict[str, Any]:
+    """Per-frame drawing cost of the video camera and the end-effector trace, side by side: the same
+    recorded frames (the designer's first approach for ``prompt``, its motion prior played) drawn three
+    ways, interleaved frame by frame — a fixed camera alone, the video's rig, the rig plus the trace."""
+    from tabrl.render import replay, video
+    from tabrl.render.artifacts import render_policy, video_rig
+    from tabrl.robots.catalog import load_robot
+
+    robot = load_robot(model_id)
+    program = _program(model_id, prompt)
+    zero = lambda _obs: np.zeros(robot.action_size)  # noqa: E731
+    frames = int(round(seconds * 30))
+    with tempfile.TemporaryDirectory() as tmp:
+        render_policy(
+            robot, zero, Path(tmp), seconds=seconds, width=width, height=height, motion=program.motion
+        )
+        trajectory = dict(np.load(Path(tmp) / "trajectory.npz"))
+    renderer = video.make_renderer(robot, width, height)
+    fixed = video.make_camera(robot, width, height)
+    rig_only, _ = video_rig(robot, width, height, 30, None)
+    rig, trace = video_rig(robot, width, height, 30, program.terms)
+    totals = {"fixed_camera": 0.0, "video_camera": 0.0, "video_camera_and_trace": 0.0}
+    geoms = 0
+    for _, data in replay.frame_states(robot, trajectory, frames=frames):
+        t0 = time.perf_counter()
+        renderer.update_scene(data, fixed)
+        renderer.render()
+        t1 = time.perf_counter()
+        renderer.update_scene(data, rig_only.update(data))
+        renderer.render()
+        t2 = time.perf_counter()
+        renderer.update_scene(data, rig.update(data))  # what render_policy does per frame
+        if trace is not None:
+            trace.draw(renderer.scene, data)
+        renderer.render()
+        t3 = time.perf_counter()
+        geoms = max(geoms, renderer.scene.ngeom)
+        totals["fixed_camera"] += t1 - t0
+        totals["video_camera"] += t2 - t1
+        totals["video_camera_and_trace"] += t3 - t2
+    renderer.close()
+    ms = {k: v / frames * 1000 for k, v in totals.items()}
+    return {
+        "model": model_id,
+        "prompt": prompt,
+        "frames": frames,
+        "width": width,
+        "height": height,
+        **{f"{k}_ms_per_frame": v for k, v in ms.items()},
+        "trace_drawn": trace is not None,
+        "scene_geoms_with_trace": geoms,
+        "ratio_trace_to_camera": ms["video_camera_and_trace"] / ms["video_camera"],
+        "ratio_camera_and_trace_to_fixed": ms["video_camera_and_trace"] / ms["fixed_camera"],
+    }
+
+
+def camera_trace_all(seconds: float = 4.0) -> list[dict[str, Any]]:
+    """``camera_trace_ms_per_frame`` for the arms (the robots that get a trace)."""
+    out = []
+    for model_id, prompt in TRACE_MODELS:
+        try:
+            out.append(camera_trace_ms_per_frame(model_id, prompt, seconds))
+        except Exception as e:  # a robot whose assets are missing here
+            out.append({"model": model_id, "error": f"{type(e).__name__}: {e}"})
+    return out
+
+
 def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.0) -> dict[str, Any] | None:
     try:
         import envpool  # optional bench extra
@@ -502,6 +574,7 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
                     "ratio_ours_to_bare",
                 )
             }
+    out["camera_trace"] = camera_trace_all(seconds=2.0 if quick else 4.0)
     out["envpool"] = envpool_throughput(seconds=1.0 if quick else 3.0)
     if studio_jobs and not quick:
         out["studio"] = studio(
@@ -515,6 +588,9 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
         "render_to_bare_renderer": render["ratio_ours_to_bare"],
         "decimated_floor_to_bare_renderer": render["ratio_floor_lowered"],
     }
+    for r in out["camera_trace"]:
+        if "ratio_camera_and_trace_to_fixed" in r:
+            ratios[f"camera_and_trace_to_fixed_camera_{r['model']}"] = r["ratio_camera_and_trace_to_fixed"]
     if "studio" in out:
         ratios["warm_job_dequeue_to_first_progress_s"] = out["studio"]["job_start"][
             "warm_dequeue_to_first_progress_s"
