@@ -39,6 +39,7 @@ run: setup web
 test: setup web
 	$(BIN)/ruff check tabrl tests scripts
 	$(BIN)/ruff format --check tabrl tests scripts
+	$(BIN)/mypy
 	@if [ -f web/package.json ]; then $(BIN)/python scripts/api_types.py --check; fi
 	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
 	$(BIN)/python -m pytest -q

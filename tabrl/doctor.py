@@ -7,6 +7,7 @@ import importlib
 import os
 import shutil
 import subprocess
+import sys
 from importlib import metadata
 
 
@@ -57,7 +58,7 @@ def _gl() -> Check:
     )
     # A separate process: a broken GL driver can abort the interpreter.
     proc = subprocess.run(
-        [os.sys.executable, "-c", code],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,10 +7,11 @@ import contextlib
 import logging
 import math
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_redaction()  # here: uvicorn has configured its loggers by now
         app.state.sessions = open_database(settings.resolved_database_url)
         app.state.hub.bind(asyncio.get_running_loop())
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     )
     app.state.settings = settings
     app.state.hub = EventHub()
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
     for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
         app.include_router(router)
     _document_event_messages(app)
@@ -120,12 +121,12 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
 
     @app.get("/", include_in_schema=False)
-    def page():
+    def page() -> Response:
         index = STATIC / "index.html"
         return FileResponse(index) if index.is_file() else HTMLResponse(_NOT_BUILT)
 
     @app.get("/favicon.svg", include_in_schema=False)
-    def favicon():
+    def favicon() -> Response:
         icon = STATIC / "favicon.svg"
         return FileResponse(icon) if icon.is_file() else HTMLResponse(status_code=404)
 

@@ -70,11 +70,11 @@ def _add_tree(zf: zipfile.ZipFile, folder: Path, arcname: str) -> None:
             zf.write(item, f"{arcname}/{item.relative_to(folder)}")
 
 
-def spooled_zip() -> tempfile.SpooledTemporaryFile:
+def spooled_zip() -> tempfile.SpooledTemporaryFile[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
 
 
-def policy_zip(data_dir: Path, job: Job):
+def policy_zip(data_dir: Path, job: Job) -> tempfile.SpooledTemporaryFile[bytes]:
     policy = job_file(data_dir, job, "policy")
     out = spooled_zip()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -84,7 +84,7 @@ def policy_zip(data_dir: Path, job: Job):
     return out
 
 
-def session_zip(data_dir: Path, session: StudioSession):
+def session_zip(data_dir: Path, session: StudioSession) -> tempfile.SpooledTemporaryFile[bytes]:
     """Every finished job's video, poster, metrics and policy, plus the session's programs.
 
     A missing (or refused) artifact is left out and listed in ``manifest.json`` with the reason,

@@ -56,7 +56,8 @@ def get_or_404(db: Session, model: type[T], key: Any, what: str) -> T:
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -65,7 +66,8 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 def get_executor(request: Request) -> Executor:
-    return request.app.state.executor
+    executor: Executor = request.app.state.executor
+    return executor
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -17,6 +17,8 @@ import re
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 COOKIE = "tabrl_token"
 PROTECTED_PREFIXES = ("/api", "/docs", "/redoc", "/openapi.json")
 PUBLIC_PATHS = ("/api/info",)  # limits and whether a token is needed: what a page asks before it has one
@@ -31,9 +33,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _presented_tokens(scope) -> tuple[list[str], str | None]:
+def _presented_tokens(scope: Scope) -> tuple[list[str], str | None]:
     """Tokens sent by header or query, and the one the cookie carries."""
-    tokens = []
+    tokens: list[str] = []
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -53,22 +55,24 @@ def _presented_tokens(scope) -> tuple[list[str], str | None]:
 
 
 class TokenMiddleware:
-    def __init__(self, app, token: str | None):
+    def __init__(self, app: ASGIApp, token: str | None):
         self.app, self.token = app, token
 
-    def _matches(self, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(token.encode(), self.token.encode())
+    @staticmethod
+    def _matches(token: str | None, expected: str) -> bool:
+        return token is not None and hmac.compare_digest(token.encode(), expected.encode())
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.token is None or scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
+        expected = self.token
         tokens, cookie_token = _presented_tokens(scope)
-        by_cookie = self._matches(cookie_token)
-        ok = by_cookie or any(self._matches(t) for t in tokens)
+        by_cookie = self._matches(cookie_token, expected)
+        ok = by_cookie or any(self._matches(t, expected) for t in tokens)
         if ok and not by_cookie and scope["type"] == "http":
             # The token came by header or URL: leave the cookie, so the page's media, downloads and
             # WebSocket need no token in their URLs (which browsers, proxies and logs keep).
-            send = _with_cookie(send, self.token)
+            send = _with_cookie(send, expected)
         path = scope.get("path", "")
         if ok or path in PUBLIC_PATHS or not path.startswith(PROTECTED_PREFIXES):
             return await self.app(scope, receive, send)
@@ -87,8 +91,8 @@ class TokenMiddleware:
         )
 
 
-def _with_cookie(send, token: str):
-    async def wrapped(message):
+def _with_cookie(send: Send, token: str) -> Send:
+    async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
             message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode())]}
@@ -104,16 +108,17 @@ class BodyLimitMiddleware:
     the app's own read would surface as FastAPI's 400 "error parsing the body".
     """
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app: ASGIApp, limit: int):
         self.app, self.limit = app, limit
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         for key, value in scope.get("headers", []):
             if key.lower() == b"content-length" and value.isdigit() and int(value) > self.limit:
                 return await self._refuse(send, f"{int(value):,} bytes")
-        chunks, seen = [], 0
+        chunks: list[bytes] = []
+        seen = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
@@ -126,7 +131,7 @@ class BodyLimitMiddleware:
                 break
         body, delivered = b"".join(chunks), False
 
-        async def replay():
+        async def replay() -> Message:
             nonlocal delivered
             if not delivered:
                 delivered = True
@@ -135,12 +140,12 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send, size: str) -> None:
+    async def _refuse(self, send: Send, size: str) -> None:
         await _json_response(
             send,
             413,
             f"The request body is {size}; at most {self.limit:,} bytes are accepted.",
-            headers=[(b"connection", b"close")],
+            headers=((b"connection", b"close"),),
         )
 
 
@@ -178,7 +183,9 @@ def install_log_redaction() -> None:
                 target.addFilter(RedactTokens())
 
 
-async def _json_response(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _json_response(
+    send: Send, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {

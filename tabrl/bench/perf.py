@@ -12,6 +12,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from tabrl.api.served import ServedStudio
 from tabrl.jobs.states import ENDED
 
 BENCH_MODEL = "Go1JoystickFlatTerrain"
@@ -332,26 +333,15 @@ def approaches_cli_latency(data_dir: Path, runs: int = 2) -> dict[str, Any]:
     }
 
 
-class _Studio:
-    """``tabrl serve`` on a free port and a fresh data directory (the catalog caches copied in)."""
+class _Studio(ServedStudio):
+    """``tabrl serve`` on a fresh data directory (the catalog caches copied in, not rebuilt)."""
 
     def __init__(self, data_dir: Path, **env: str):
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__({"TABRL_DATA_DIR": str(data_dir), **env}, data_dir, stop_s=60)
         self.data_dir = data_dir
-        self.env = {**os.environ, "TABRL_DATA_DIR": str(data_dir), **env}
-        self.process = None
 
-    def __enter__(self) -> _Studio:
+    def start(self) -> None:
         import shutil
-        import subprocess
-        import sys
-
-        import httpx
 
         from tabrl.config import get_settings
         from tabrl.robots.catalog import list_models
@@ -363,32 +353,7 @@ class _Studio:
             src = get_settings().data_dir / "cache" / name
             if src.exists():
                 shutil.copy(src, cache / name)
-        self.log = open(self.data_dir / "serve.log", "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                httpx.get(f"{self.url}/api/info", timeout=2).raise_for_status()
-                return self
-            except httpx.HTTPError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"tabrl serve did not start; see {self.data_dir / 'serve.log'}"
-                    ) from None
-                time.sleep(0.3)
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=60)
-        except Exception:
-            self.process.kill()
-        self.log.close()
+        super().start()
 
 
 def _wait_jobs(http, job_ids: list[int], timeout: float = 900.0) -> list[dict]:
@@ -422,7 +387,7 @@ def _first_progress(data_dir: Path, job_id: int) -> dict[str, Any]:
     sessions = open_database(f"sqlite:///{data_dir / 'tabrl.db'}")
     with sessions() as db:
         events = list(db.query(Event).filter(Event.job_id == job_id).order_by(Event.id))
-    at = {}
+    at: dict[str, Any] = {}
     for e in events:
         at.setdefault(e.type, e)
     started, progress, queued = at["started"], at["progress"], at["queued"]

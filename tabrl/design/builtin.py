@@ -241,17 +241,18 @@ def design(model_id: str, prompt: str) -> Design:
     # Likewise an approach of expressions only (no rhythm, pose or gait the prior could be read from)
     # moves with a sibling's prior, so its behavior is there from the first step too.
     lead = next((k for k, p in enumerate(programs) if p.motion), None)
-    if lead is not None and spec is not None:
+    lead_motion = programs[lead].motion if lead is not None else None
+    if lead is not None and lead_motion is not None and spec is not None:
         programs = [
             p
             if p.motion
             else p.model_copy(
                 update={
-                    "motion": programs[lead].motion,
+                    "motion": lead_motion,
                     "notes": [
                         *p.notes,
                         f"Motion prior (as approach {lead + 1}): "
-                        + "; ".join(describe_motion(programs[lead].motion))
+                        + "; ".join(describe_motion(lead_motion))
                         + ".",
                     ],
                 }

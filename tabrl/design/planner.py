@@ -112,7 +112,7 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
             if intent.key in DIRECTION_INTENTS:
                 ctx.mods.direction = DIRECTION_INTENTS[intent.key]
                 if any(
-                    INTENTS[m.value].legged and INTENTS[m.value].legged.family == "locomote"
+                    (leg_recipe := INTENTS[m.value].legged) is not None and leg_recipe.family == "locomote"
                     for m in interp.intents
                     if not INTENTS[m.value].weak
                 ):

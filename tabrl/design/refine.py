@@ -237,7 +237,8 @@ def _matches(word: str, term: dict[str, Any]) -> bool:
 
 
 def _term_label(term: dict[str, Any]) -> str:
-    params = term.get("params") if isinstance(term.get("params"), dict) else {}
+    raw = term.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
     target = params.get("group") or term.get("expr") or ""
     return f"{term.get('term')}{f' ({target})' if target else ''}"
 
@@ -251,7 +252,8 @@ def _key_matches(key: str, term: dict[str, Any]) -> bool:
         return True
     if name == "expr":
         return str(term.get("expr", "")).startswith(detail)
-    params = term.get("params") if isinstance(term.get("params"), dict) else {}
+    raw = term.get("params")
+    params: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return detail in {str(v) for v in params.values()}
 
 

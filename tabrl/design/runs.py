@@ -115,7 +115,8 @@ def load_run(job: str | Path, settings: Settings | None = None) -> RunSummary:
             raise RunNotFound(f"{metadata_path} has no program")
         metrics = _read_json(metrics_path) if metrics_path else None
         metrics = metrics or {}
-        final = meta.get("final_metrics") if isinstance(meta.get("final_metrics"), dict) else {}
+        final_raw = meta.get("final_metrics")
+        final: dict[str, Any] = final_raw if isinstance(final_raw, dict) else {}
         shares = final.get("term_shares") or meta.get("term_shares") or metrics.get("term_shares") or {}
         if not shares and isinstance(metrics.get("reward_terms"), dict):
             means = {k: float(v) for k, v in metrics["reward_terms"].items() if isinstance(v, (int, float))}

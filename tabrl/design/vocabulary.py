@@ -157,15 +157,12 @@ def _lexicon() -> frozenset[str]:
 
 def _phrases() -> dict[tuple[str, ...], tuple[str, Any]]:
     phrases: dict[tuple[str, ...], tuple[str, Any]] = {}
-    for p, value in PARTS.items():
-        phrases[tuple(p.split())] = ("part", value)
-    for p, value in MODIFIERS.items():
-        phrases[tuple(p.split())] = ("modifier", value)
-    for (
-        p,
-        value,
-    ) in INTENT_PHRASES.items():  # intents last: they win a tie with a part/modifier of the same words
-        phrases[tuple(p.split())] = ("intent", value)
+    for words, part in PARTS.items():
+        phrases[tuple(words.split())] = ("part", part)
+    for words, modifier in MODIFIERS.items():
+        phrases[tuple(words.split())] = ("modifier", modifier)
+    for words, key in INTENT_PHRASES.items():  # intents last: they win a tie with a part/modifier
+        phrases[tuple(words.split())] = ("intent", key)
     return phrases
 
 

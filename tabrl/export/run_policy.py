@@ -12,6 +12,7 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import mujoco
 import numpy as np
@@ -53,9 +54,9 @@ class ExportedPolicy:
     def observation(self, data: mujoco.MjData) -> np.ndarray:
         quat = data.sensordata[self.quat_adr]
         quat = quat / np.linalg.norm(quat)
-        rot = np.zeros(9)
-        mujoco.mju_quat2Mat(rot, quat)
-        rot = rot.reshape(3, 3)  # body to world
+        flat = np.zeros(9)
+        mujoco.mju_quat2Mat(flat, quat)
+        rot = flat.reshape(3, 3)  # body to world
         phase = 2 * math.pi * self.meta["clock_hz"] * self.steps * self.meta["ctrl_dt"]
         return np.concatenate(
             [
@@ -129,7 +130,8 @@ def run(folder: Path, seconds: float, out: str | None = None, viewer: bool = Fal
             window.sync()
             time.sleep(max(0.0, policy.meta["ctrl_dt"] - (time.perf_counter() - started)))
     if out:
-        np.savez_compressed(out, **{k: np.asarray(v) for k, v in rec.items()})
+        arrays: dict[str, Any] = {k: np.asarray(v) for k, v in rec.items()}
+        np.savez_compressed(out, **arrays)
     print(
         f"{policy.meta['model_id']}: {len(rec['time'])} control steps ({len(rec['time']) * policy.meta['ctrl_dt']:.1f} s)"
     )

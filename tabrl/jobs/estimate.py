@@ -192,7 +192,7 @@ def _slowdown(data: dict[str, Any], k: int) -> float:
             tk = 1 / many["train_steps_per_s"] + many["video_ms_per_frame"] / 1000
             seen.append(tk / t1)
     if seen:
-        return sum(seen) / len(seen)
+        return float(sum(seen) / len(seen))
     return k / DEFAULT_PARALLEL_SPEEDUP
 
 

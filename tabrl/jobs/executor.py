@@ -35,7 +35,6 @@ from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
@@ -49,6 +48,9 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
 INTERRUPTED_REASON = "the server stopped while this job ran; restart it to train again"
+# (job id, attempt, type, data) from a worker's pipe; job id and attempt are None for the worker's own
+# messages (ready, idle, calibration, broken).
+WorkerMessage = tuple[int | None, int | None, str, dict[str, Any]]
 ENDED_TYPES = (EventType.DONE, EventType.FAILED, EventType.CANCELLED)  # what a worker may end a run with
 # A worker's cancel flags: one shared int per job it runs at once (a batch's jobs), holding the run id to stop.
 CANCEL_SLOTS = 8
@@ -335,7 +337,7 @@ class LocalExecutor:
             ready = []
         if not waitables and timeout:
             time.sleep(min(timeout, 0.05))
-        messages: list[tuple[_Worker, tuple]] = []
+        messages: list[tuple[_Worker, WorkerMessage]] = []
         for conn in ready:
             if conn == self._wake_r:
                 try:
@@ -348,8 +350,8 @@ class LocalExecutor:
         if messages:
             self._handle(messages)
 
-    def _read(self, w: _Worker, limit: int = 500) -> list[tuple[_Worker, tuple]]:
-        out = []
+    def _read(self, w: _Worker, limit: int = 500) -> list[tuple[_Worker, WorkerMessage]]:
+        out: list[tuple[_Worker, WorkerMessage]] = []
         try:
             while len(out) < limit and w.conn.poll():
                 out.append((w, w.conn.recv()))
@@ -360,7 +362,7 @@ class LocalExecutor:
             w.closed = True
         return out
 
-    def _handle(self, messages: list[tuple[_Worker, tuple]]) -> None:
+    def _handle(self, messages: list[tuple[_Worker, WorkerMessage]]) -> None:
         job_messages = [(w, m) for w, m in messages if m[0] is not None]
         if job_messages:
             with self.sessions() as db:
@@ -376,7 +378,7 @@ class LocalExecutor:
                         log.warning("job %s failed:\n%s", job_id, trace)
                     store.record_event(db, job, type_, data)
                 db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
-        finished: list[tuple[_Run, dict[str, Any]]] = []
+        finished: list[tuple[_Run | None, dict[str, Any]]] = []  # run None: a calibration
         batches: list[_Group] = []
         with self._lock:
             for w, (job_id, attempt, type_, data) in messages:
@@ -597,16 +599,11 @@ class LocalExecutor:
         if not runs:
             return
         with self.sessions() as db:
-            rows = {
-                r.id: (r.attempt, r.status)
-                for r in db.execute(
-                    select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs}))
-                )
-            }
+            stale = store.stale_attempts(db, [(r.job_id, r.attempt) for r in runs])
         with self._lock:
             for run in runs:
-                attempt, status = rows.get(run.job_id, (None, None))
-                if attempt != run.attempt or status not in ACTIVE:
+                if (run.job_id, run.attempt) in stale:
+                    attempt, status = stale[run.job_id, run.attempt]
                     log.warning(
                         "job %s attempt %s is no longer current (%s, attempt %s): stopping its run",
                         run.job_id,
@@ -740,7 +737,7 @@ class LocalExecutor:
         return job_spec(self.settings, db, job, run_id, out_dir)
 
 
-def batch_key(job: Job) -> tuple | None:
+def batch_key(job: Job) -> tuple[str, int, bool, float] | None:
     """Jobs with equal keys can train as one batch: training jobs of one session (so one robot) with the same
     steps (so the same PPO settings and networks), start (base or scratch) and video length. None: never."""
     if job.kind != "train":
@@ -780,5 +777,6 @@ def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Pa
     }
     if job.kind == "render":
         source = db.get(Job, job.source_job_id)
+        assert source is not None and source.artifacts, "render jobs are made from finished training jobs"
         spec["checkpoint"] = str(settings.data_dir / source.artifacts["policy"])
     return spec

@@ -133,7 +133,7 @@ class RayExecutor:
         self._woken = threading.Event()
         self._listeners: list[Listener] = []
         self._thread: threading.Thread | None = None
-        self._supervisor = None
+        self._supervisor: Any = None  # a Ray actor handle
         self._connected_here = False
         self._private_cluster = not settings.ray_address
         self._gpus = 0.0
@@ -201,11 +201,12 @@ class RayExecutor:
 
     def runs(self) -> dict[str, dict[str, Any]]:
         """The runs the supervisor holds (started, node, executions): for tests and diagnostics."""
-        return ray.get(self._supervisor.runs.remote(), timeout=30)
+        runs: dict[str, dict[str, Any]] = ray.get(self._supervisor.runs.remote(), timeout=30)
+        return runs
 
     # ------------------------------------------------------------------ connection
 
-    def _get_supervisor(self):
+    def _get_supervisor(self) -> Any:
         name = supervisor_name(self.settings)
         try:
             return ray.get_actor(name, namespace=NAMESPACE)
@@ -214,7 +215,8 @@ class RayExecutor:
         # Pinned to this process's node: it holds finished runs' files for the server, and must not
         # go down with a worker node.
         here = ray.get_runtime_context().get_node_id()
-        supervisor = JobSupervisor.options(
+        actor_class: Any = JobSupervisor  # made an actor class by @ray.remote
+        supervisor = actor_class.options(
             name=name,
             namespace=NAMESPACE,
             lifetime="detached",
@@ -371,19 +373,19 @@ class RayExecutor:
             if run is None:
                 continue
             with self.sessions() as db:
-                job = db.get(Job, job_id)
-                current = job is not None and job.attempt == attempt and job.status in ACTIVE
+                found = db.get(Job, job_id)
+                current = found if found and found.attempt == attempt and found.status in ACTIVE else None
                 for seq, type_, data in info["events"]:
                     if seq <= run.cursor:
                         continue
                     run.cursor = seq
-                    if current:
-                        store.record_event(db, job, type_, data)
+                    if current is not None:
+                        store.record_event(db, current, type_, data)
                         changed = True
                 result = info.get("result")
                 if result is not None:
-                    if current:
-                        self._finish(db, job, run, result, info.get("has_blob", False))
+                    if current is not None:
+                        self._finish(db, current, run, result, info.get("has_blob", False))
                         changed = True
                 db.commit()
             if result is not None:
@@ -442,15 +444,9 @@ class RayExecutor:
         if not runs:
             return
         with self.sessions() as db:
-            rows = {
-                r.id: (r.attempt, r.status)
-                for r in db.execute(
-                    select(Job.id, Job.attempt, Job.status).where(Job.id.in_({r.job_id for r in runs}))
-                )
-            }
+            stale = store.stale_attempts(db, [(r.job_id, r.attempt) for r in runs])
         for run in runs:
-            attempt, status = rows.get(run.job_id, (None, None))
-            if attempt != run.attempt or status not in ACTIVE:
+            if (run.job_id, run.attempt) in stale:
                 log.warning(
                     "job %s attempt %s is no longer current: stopping its run", run.job_id, run.attempt
                 )

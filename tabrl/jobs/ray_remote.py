@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,9 @@ class _EventPusher:
     each call waited for. The supervisor's answer says whether the run must stop (cancelled, or
     this execution was superseded by Ray running the task again)."""
 
-    def __init__(self, supervisor, key: str, token: str):
+    def __init__(self, supervisor: Any, key: str, token: str):
         self._supervisor, self._key, self._token = supervisor, key, token
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self._closed = threading.Event()
         self.stop = False
         self._thread = threading.Thread(target=self._loop, name="tabrl-ray-events", daemon=True)
@@ -118,7 +119,7 @@ class _EventPusher:
         except queue.Empty:
             return batch
 
-    def _send(self, batch: list) -> None:
+    def _send(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         """Sends until the supervisor has it: a lost batch would leave a gap in the job's story."""
         deadline = time.monotonic() + PUSH_TIMEOUT_S
         while True:
@@ -149,7 +150,7 @@ class _EventPusher:
 
 
 @ray.remote
-def run_job_on_node(spec: dict[str, Any], supervisor, checkpoint_blob: bytes | None) -> dict[str, Any]:
+def run_job_on_node(spec: dict[str, Any], supervisor: Any, checkpoint_blob: bytes | None) -> dict[str, Any]:
     """One run of a job on whatever node Ray chose. Returns {"outcome": done|failed|cancelled,
     "data": the terminal event's data, "blob": the attempt's folder (done only)}."""
     from tabrl.jobs.worker import configure_jax_cache, run_job
@@ -225,13 +226,13 @@ class JobSupervisor:
         self._grace = cancel_grace_s
         self._runs: dict[str, dict[str, Any]] = {}
         self._changed: asyncio.Event | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def _wake(self) -> None:
         if self._changed is not None:
             self._changed.set()
 
-    def _spawn(self, coroutine) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
@@ -283,9 +284,9 @@ class JobSupervisor:
             run["events"].append((run["seq"], type_, data))
         if events:
             self._wake()
-        return run["stop"]
+        return bool(run["stop"])
 
-    async def _watch(self, key: str, ref) -> None:
+    async def _watch(self, key: str, ref: Any) -> None:
         try:
             result = await ref
         except TaskCancelledError:
@@ -324,7 +325,7 @@ class JobSupervisor:
             ray.cancel(run["ref"])
         self._spawn(self._force_cancel(key, run["ref"]))
 
-    async def _force_cancel(self, key: str, ref) -> None:
+    async def _force_cancel(self, key: str, ref: Any) -> None:
         await asyncio.sleep(self._grace)
         run = self._runs.get(key)
         if run is not None and run["result"] is None:
@@ -337,7 +338,7 @@ class JobSupervisor:
             self._changed = asyncio.Event()
 
         def collect() -> dict[str, dict[str, Any]]:
-            out = {}
+            out: dict[str, dict[str, Any]] = {}
             for key, cursor in cursors.items():
                 run = self._runs.get(key)
                 if run is None:

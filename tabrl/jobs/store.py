@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from tabrl.jobs import events
@@ -97,6 +98,24 @@ def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None 
     return row
 
 
+def stale_attempts(
+    db: Session, runs: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int | None, JobStatus | None]]:
+    """Of the (job id, attempt) runs an executor holds, those whose job is gone, on a newer attempt or
+    no longer active, each with the job's (attempt, status) now (None, None: gone)."""
+    held = set(runs)
+    rows = {
+        r.id: (r.attempt, r.status)
+        for r in db.execute(select(Job.id, Job.attempt, Job.status).where(Job.id.in_({j for j, _ in held})))
+    }
+    now = {(j, a): rows.get(j, (None, None)) for j, a in held}
+    return {
+        run: (attempt, status)
+        for run, (attempt, status) in now.items()
+        if attempt != run[1] or status not in ACTIVE
+    }
+
+
 def next_queued(db: Session, exclude: set[int], limit: int) -> list[Job]:
     if limit <= 0:
         return []
@@ -158,10 +177,13 @@ def compact_job_events(db: Session, job_id: int, keep: int) -> int:
             .order_by(Event.id.desc())
             .limit(keep)
         )
-        result = db.execute(
-            delete(Event).where(
-                Event.job_id == job_id, Event.type == type_, Event.id.not_in(newest.scalar_subquery())
-            )
+        result = cast(  # a DELETE's result is a CursorResult
+            "CursorResult[Any]",
+            db.execute(
+                delete(Event).where(
+                    Event.job_id == job_id, Event.type == type_, Event.id.not_in(newest.scalar_subquery())
+                )
+            ),
         )
         removed += result.rowcount or 0
     return removed

@@ -17,11 +17,13 @@ on the same robot starts training within a second or two of being handed over.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +130,7 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any
     return {"warm_s": round(time.perf_counter() - start, 2), "import_s": round(imported, 2), "warmed": warmed}
 
 
-def worker_main(conn, cancel, env: dict[str, str]) -> None:
+def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) -> None:
     """Entry point of a warm worker process (spawned). ``cancel``: shared ints holding the run ids to stop."""
     os.environ.update(env)
     _filter_stderr()
@@ -137,7 +139,7 @@ def worker_main(conn, cancel, env: dict[str, str]) -> None:
     parent = os.getppid()
     cache_dir = Path(os.environ.get("TABRL_CACHE_DIR") or Path(os.environ["TABRL_DATA_DIR"]) / "cache")
 
-    def send(job_id, attempt, type_, data) -> None:
+    def send(job_id: int | None, attempt: int | None, type_: str, data: dict[str, Any]) -> None:
         conn.send((job_id, attempt, type_, data))
 
     try:
@@ -201,8 +203,8 @@ def worker_main(conn, cancel, env: dict[str, str]) -> None:
                 (spec,) = specs
                 run_job(
                     spec,
-                    lambda type_, data, spec=spec: send_job(spec, type_, data),
-                    lambda spec=spec: should_stop(spec),
+                    functools.partial(send_job, spec),
+                    functools.partial(should_stop, spec),
                     worker=info_for_jobs,
                 )
         except (BrokenPipeError, EOFError, OSError):
@@ -228,7 +230,7 @@ def _event_handler(
     """What the engine's events become on the pipe: hand-over time, render time left, relative paths."""
     data_dir = Path(spec["data_dir"])
     dequeued = spec.get("dequeued_at")
-    render_clock = {"start": None}
+    render_clock: dict[str, float | None] = {"start": None}
 
     def on_event(event: dict[str, Any]) -> None:
         event = dict(event)
@@ -240,10 +242,11 @@ def _event_handler(
         if type_ == EventType.RENDERING:
             # The engine reports a fraction; the page wants time left, so estimate it here.
             now = time.monotonic()
-            if render_clock["start"] is None or event.get("fraction", 0.0) == 0.0:
-                render_clock["start"] = now
+            start = render_clock["start"]
+            if start is None or event.get("fraction", 0.0) == 0.0:
+                start = render_clock["start"] = now
             fraction = event.get("fraction", 0.0)
-            elapsed = now - render_clock["start"]
+            elapsed = now - start
             event["eta_s"] = elapsed * (1 - fraction) / fraction if fraction > 0.02 else None
         if type_ == EventType.CHECKPOINT:
             event["path"] = _relative(Path(event["path"]), data_dir)
@@ -358,9 +361,7 @@ def run_batch(
     from tabrl.train.pipeline import Cancelled, run_training_batch
 
     first = specs[0]
-    handlers = [
-        _event_handler(spec, lambda t, d, spec=spec: send(spec, t, d), worker or {}) for spec in specs
-    ]
+    handlers = [_event_handler(spec, functools.partial(send, spec), worker or {}) for spec in specs]
     ended = [False] * len(specs)
 
     def on_outcome(k: int, outcome: dict[str, Any] | BaseException) -> None:

@@ -74,7 +74,7 @@ def render_policy(
     total_frames = int(round(seconds * fps))
     poster_frame = total_frames // 3
     sheet = sheet_mod.ContactSheet(total_frames, fps)
-    state = {"frames": 0, "poster": None}
+    state: dict[str, Any] = {"frames": 0, "poster": None}
     n_steps = int(round(seconds / robot.ctrl_dt))
 
     def on_step(step: int, data) -> None:

@@ -102,7 +102,7 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
     }
     if spec.feet:
         contact = f["feet_contact"] > 0.5
-        all_off = ~contact.any(axis=1)
+        all_off = ~np.any(contact, axis=1)
         air_runs = [r * dt for j in range(contact.shape[1]) for r in _run_lengths(~contact[:, j])]
         out["feet"] = {
             "contact_fraction": [float(c) for c in contact.mean(axis=0)],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import mujoco
 import numpy as np
@@ -33,6 +34,7 @@ class Trajectory:
     terms: dict[str, np.ndarray]  # each (T,)
 
     def save_npz(self, path) -> None:
+        terms: dict[str, Any] = {f"term_{k.replace(':', '_')}": v for k, v in self.terms.items()}
         np.savez_compressed(
             path,
             time=self.time,
@@ -42,7 +44,7 @@ class Trajectory:
             base_quat=self.base_quat,
             actions=self.actions,
             reward=self.reward,
-            **{f"term_{k.replace(':', '_')}": v for k, v in self.terms.items()},
+            **terms,
         )
 
 

@@ -45,7 +45,9 @@ class ContactSheet:
         draw = ImageDraw.Draw(sheet)
         for k, index in enumerate(sorted(self.frames)):
             x, y = (k % COLUMNS) * tw, (k // COLUMNS) * th
-            sheet.paste(Image.fromarray(self.frames[index]).resize((tw, th), Image.BILINEAR), (x, y))
+            sheet.paste(
+                Image.fromarray(self.frames[index]).resize((tw, th), Image.Resampling.BILINEAR), (x, y)
+            )
             label = f"{index / self.fps:.1f} s"
             draw.rectangle((x + 3, y + 3, x + 9 + 6 * len(label), y + 17), fill=(0, 0, 0))
             draw.text((x + 6, y + 4), label, fill=(255, 255, 255))

@@ -16,7 +16,7 @@ import copy
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -168,7 +168,7 @@ class VideoWriter:
     def __init__(self, path: Path, width: int, height: int, fps: int):
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.part")
-        self._gen: Iterator | None = imageio_ffmpeg.write_frames(
+        gen: Generator[None, np.ndarray | None, None] = imageio_ffmpeg.write_frames(
             str(self.tmp),
             (width, height),
             fps=fps,
@@ -180,7 +180,8 @@ class VideoWriter:
             output_params=["-movflags", "+faststart", "-crf", "23", "-preset", "veryfast", "-f", "mp4"],
             ffmpeg_log_level="error",
         )
-        self._gen.send(None)
+        gen.send(None)
+        self._gen: Generator[None, np.ndarray | None, None] | None = gen  # None once closed
         self.frames = 0
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUE_FRAMES)
         self._error: BaseException | None = None
@@ -195,7 +196,9 @@ class VideoWriter:
             if self._error is not None:
                 continue  # keep draining so the renderer never blocks on a dead encoder
             try:
-                self._gen.send(frame)
+                gen = self._gen
+                assert gen is not None  # closed only after this thread has ended
+                gen.send(frame)
             except BaseException as exc:
                 self._error = exc
 
@@ -215,8 +218,9 @@ class VideoWriter:
         if self._error is not None:
             self.abort()
             raise RuntimeError(f"video encoder failed: {self._error}") from self._error
-        self._gen.close()
-        self._gen = None
+        if self._gen is not None:
+            self._gen.close()
+            self._gen = None
         os.replace(self.tmp, self.path)
         return self.path
 

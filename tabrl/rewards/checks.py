@@ -206,7 +206,7 @@ def verdict(
     conditions: list[Condition], values: dict[str, float], units: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Evaluates every condition on measured values: pass/fail, each with its measured figure."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in conditions:
         measured = measure(c, values)
         ok = {

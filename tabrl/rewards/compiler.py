@@ -16,7 +16,7 @@ import numpy as np
 from tabrl.rewards import checks, expressions, motion
 from tabrl.rewards.features import compute_features, feature_ranks
 from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
-from tabrl.rewards.terms import TERMS, term_key
+from tabrl.rewards.terms import TERMS, Features, Params, TermFn, term_key
 from tabrl.robots.model import RobotSpec
 
 # The most a term or the total may give in one step. The smoke test refuses programs that exceed it
@@ -184,7 +184,7 @@ def _dry_run(
         ) from None
 
 
-def compile_program(program: RewardProgram | dict, spec: RobotSpec, xp: Any) -> CompiledReward:
+def compile_program(program: RewardProgram | dict[str, Any], spec: RobotSpec, xp: Any) -> CompiledReward:
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
     check_fits(program, spec)
     ranks = feature_ranks(spec)
@@ -208,12 +208,12 @@ def compile_program(program: RewardProgram | dict, spec: RobotSpec, xp: Any) -> 
     return CompiledReward(xp, parts)
 
 
-def _term_fn(xp, fn, params, spec):
+def _term_fn(xp: Any, fn: TermFn, params: Params, spec: RobotSpec) -> Callable[[Features], Any]:
     return lambda f: fn(xp, f, params, spec)
 
 
-def _expr_fn(xp, node: expressions.CompiledExpression):
-    def evaluate(f):
+def _expr_fn(xp: Any, node: expressions.CompiledExpression) -> Callable[[Features], Any]:
+    def evaluate(f: Features) -> Any:
         # An expression over a vector reduces to one value per state (e.g. 'feet_contact' -> its mean).
         return xp.asarray(node.per_state(xp, f), dtype=f["t"].dtype)
 

@@ -108,7 +108,7 @@ _BINOPS = {
     ast.Mult: ("*", lambda xp, a, b: a * b),
     ast.Div: ("/", lambda xp, a, b: a / _guard(xp, b)),
 }
-_COMPARE = {
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Lt: lambda a, b: a < b,
     ast.LtE: lambda a, b: a <= b,
     ast.Gt: lambda a, b: a > b,
@@ -228,7 +228,7 @@ class _Compiler:
         Large but representable numbers (1e300) pass here: the smoke test bounds what a term gives.
         """
         try:
-            return float(node.value)
+            return float(node.value)  # type: ignore[arg-type]  # only called on int/float constants
         except OverflowError:
             raise ExpressionError(
                 f"number '{_describe(node, self.source)}' is too large: a reward expression's "

@@ -245,7 +245,7 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
     # Which actuator drives each joint (-1: none).
     joint_actuator = np.full(spec.n_joints, -1, dtype=np.int64)
     for a, qv in enumerate(spec.actuator_qvel_adr):
-        hits = np.flatnonzero(spec.joint_qvel_adr == qv) if qv >= 0 else []
+        hits = np.flatnonzero(spec.joint_qvel_adr == qv) if qv >= 0 else np.zeros(0, np.int64)
         if len(hits):
             joint_actuator[hits[0]] = a
     anchors = (
@@ -287,12 +287,12 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
         lows[joints] += ends.min(axis=0)
         highs[joints] += ends.max(axis=0)
         if part.amplitude > 0:
-            a = np.zeros(nu)
+            amp = np.zeros(nu)
             ph = np.zeros(nu)
-            a[acts] = scale * part.amplitude
+            amp[acts] = scale * part.amplitude
             ph[acts] = 2 * np.pi * (part.phase + _pattern_offsets(part.pattern, anchors[joints]))
             omegas.append(2 * np.pi * part.frequency_hz)
-            amps.append(a)
+            amps.append(amp)
             phases.append(ph)
         for j in joints:  # the reference (with every part so far) must stay inside the joint's range
             # (a default pose outside the range is held at the range's edge by the actuator)

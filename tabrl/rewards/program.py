@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from tabrl.rewards import checks, expressions
 from tabrl.rewards.features import FEATURES, GROUP_FEATURES
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS, MAX_WEIGHT
 from tabrl.rewards.motion import Motion
-from tabrl.rewards.terms import TERMS
+from tabrl.rewards.terms import TERMS, Params
 
 
 class ProgramError(ValueError):
@@ -46,6 +46,13 @@ class _TermBase(BaseModel):
         return _check_weight(v)
 
 
+class PrimitiveTerm(_TermBase):
+    """What every primitive term's model has (each one is made from the term table below)."""
+
+    term: str
+    params: Params
+
+
 class ExprTerm(_TermBase):
     """A safe expression over feature names, giving one value per state (vectors are averaged).
 
@@ -72,30 +79,32 @@ class ExprTerm(_TermBase):
 
     @field_validator("params")
     @classmethod
-    def _no_params(cls, value: dict) -> dict:
+    def _no_params(cls, value: dict[str, Any]) -> dict[str, Any]:
         if value:
             raise ValueError("an expr term takes no params")
         return value
 
 
-def _primitive_model(name: str) -> type[BaseModel]:
+def _primitive_model(name: str) -> type[PrimitiveTerm]:
     definition = TERMS[name]
     return create_model(
         f"{''.join(w.title() for w in name.split('_'))}Term",
-        __base__=_TermBase,
+        __base__=PrimitiveTerm,
         __doc__=definition.description,
-        term=(Literal[name], name),  # type: ignore[valid-type]
+        term=(Literal[name], name),  # type: ignore[arg-type]  # a Literal of a name known at run time
         # Validated default: a missing 'params' reports the term's missing required params.
         params=(definition.params, Field(default_factory=dict, validate_default=True)),
     )
 
 
 PRIMITIVE_MODELS = {name: _primitive_model(name) for name in TERMS}
-# A Union built from the primitive table, so a new primitive is one table entry.
-Term = Annotated[  # type: ignore[misc]
-    Union[tuple(PRIMITIVE_MODELS.values()) + (ExprTerm,)],  # noqa: UP007
-    Field(discriminator="term"),
-]
+if TYPE_CHECKING:  # what a term is to a type checker; the models themselves are made at import
+    Term = PrimitiveTerm | ExprTerm
+else:  # a Union built from the primitive table, so a new primitive is one table entry
+    Term = Annotated[
+        Union[tuple(PRIMITIVE_MODELS.values()) + (ExprTerm,)],  # noqa: UP007
+        Field(discriminator="term"),
+    ]
 
 
 class RewardProgram(BaseModel):
@@ -170,7 +179,7 @@ class RewardProgram(BaseModel):
         return schema
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: tuple[int | str, ...]) -> str:
     """'term 2 (joint_sine) params.amplitude' from pydantic's ('terms', 1, 'joint_sine', 'params', 'amplitude')."""
     parts = list(loc)
     if len(parts) >= 2 and parts[0] == "success" and isinstance(parts[1], int):
@@ -220,6 +229,3 @@ def describe_validation_error(error: ValidationError) -> str:
 
 def schema_json() -> str:
     return json.dumps(RewardProgram.json_schema(), indent=2)
-
-
-TermAdapter = TypeAdapter(Term)

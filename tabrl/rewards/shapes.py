@@ -539,7 +539,7 @@ def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None
             main.append(_cond(f"{part.group}_amplitude", ">=", 0.5 * part.amplitude))
     if not main:
         return []
-    extra = []
+    extra: list[dict[str, Any]] = []
     names = {getattr(t, "term", "") for t in terms}
     if spec.floating_base:
         extra.append(_cond("falls", "<", 1))
@@ -548,9 +548,10 @@ def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None
         extra.append(_cond("drift", "<=", max(0.5, 2.0 * float(_params(stay).radius))))
     if "upright" in names and spec.floating_base and "base_orientation" not in kinds:
         extra.append(_cond("upright", ">=", 0.8))
-    seen: set[str] = set()
-    unique = [c for c in main + extra if not (c["metric"] in seen or seen.add(c["metric"]))]
-    return [Condition.model_validate(c) for c in unique[:6]]
+    first: dict[str, dict[str, Any]] = {}  # the first condition on each metric
+    for c in main + extra:
+        first.setdefault(c["metric"], c)
+    return [Condition.model_validate(c) for c in list(first.values())[:6]]
 
 
 def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
@@ -645,7 +646,7 @@ def reach_motion(
         data.qpos[:] = spec.default_qpos
         data.qpos[spec.joint_qpos_adr[driven]] = q
         mujoco.mj_forward(model, data)
-        return data.sensordata[adr].copy()
+        return np.array(data.sensordata[adr])
 
     start = ee_at(home)
     goal = start.copy()

@@ -13,6 +13,8 @@ squared value errors) or drowns every other term; such a program is refused nami
 
 from __future__ import annotations
 
+from typing import Any
+
 import mujoco
 import numpy as np
 
@@ -200,7 +202,7 @@ def _check_magnitude(
                 )
 
 
-def smoke_test(program: RewardProgram | dict, robot: Robot) -> dict[str, float]:
+def smoke_test(program: RewardProgram | dict[str, Any], robot: Robot) -> dict[str, float]:
     """Raises ProgramError unless the program gives finite, bounded, per-state, non-constant rewards."""
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
     compiled = compile_program(program, robot.spec, np)

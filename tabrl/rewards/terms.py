@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tabrl.robots.model import RobotSpec
 
+Features = dict[str, Any]  # feature name -> one array per state (numpy or jax)
+# fn(xp, features, params, spec) -> one value per state; params is the term's own Params model.
+TermFn = Callable[[Any, Features, Any, RobotSpec], Any]
+
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -29,7 +33,7 @@ class TermDef:
     category: str
     description: str
     params: type[Params]
-    fn: Callable[[Any, dict[str, Any], Any, RobotSpec], Any]
+    fn: TermFn
     needs: tuple[str, ...] = ()  # "feet", "ee", "floating_base"
     group_param: str | None = None  # the params field naming a joint group
 
@@ -43,8 +47,8 @@ def term(
     params: type[Params],
     needs: tuple[str, ...] = (),
     group_param: str | None = None,
-):
-    def register(fn):
+) -> Callable[[TermFn], TermFn]:
+    def register(fn: TermFn) -> TermFn:
         TERMS[name] = TermDef(name, category, (fn.__doc__ or "").strip(), params, fn, needs, group_param)
         return fn
 
@@ -79,7 +83,7 @@ class UprightParams(Params):
 
 
 @term("upright", "posture", UprightParams)
-def upright(xp, f, p, spec):
+def upright(xp: Any, f: Features, p: UprightParams, spec: RobotSpec) -> Any:
     """Keep the base upright: 1 when level, falling to 0 upside down."""
     up = -f["gravity"][..., 2]
     if p.sigma is None:
@@ -97,7 +101,7 @@ class BaseHeightParams(Params):
 
 
 @term("base_height", "posture", BaseHeightParams)
-def base_height(xp, f, p, spec):
+def base_height(xp: Any, f: Features, p: BaseHeightParams, spec: RobotSpec) -> Any:
     """Hold the base at a height: standing tall, crouching, lying down."""
     target = p.target if p.target is not None else p.ratio * spec.standing_height
     return _kernel(xp, (f["base_height"] - target) ** 2, p.sigma)
@@ -114,7 +118,7 @@ class OrientationParams(Params):
 
 
 @term("base_orientation", "posture", OrientationParams)
-def base_orientation(xp, f, p, spec):
+def base_orientation(xp: Any, f: Features, p: OrientationParams, spec: RobotSpec) -> Any:
     """Hold the base at a roll and pitch: leaning, bowing, rearing up."""
     return _kernel(xp, (f["roll"] - p.roll) ** 2 + (f["pitch"] - p.pitch) ** 2, p.sigma)
 
@@ -131,7 +135,7 @@ class JointPoseParams(Params):
 
 
 @term("joint_pose", "posture", JointPoseParams, group_param="group")
-def joint_pose(xp, f, p, spec):
+def joint_pose(xp: Any, f: Features, p: JointPoseParams, spec: RobotSpec) -> Any:
     """Hold a joint group at a pose (the default pose plus an offset, or explicit targets)."""
     idx = _group_idx(spec, p.group)
     if p.targets is not None:
@@ -155,7 +159,7 @@ class TrackVelocityParams(Params):
 
 
 @term("track_velocity", "motion", TrackVelocityParams)
-def track_velocity(xp, f, p, spec):
+def track_velocity(xp: Any, f: Features, p: TrackVelocityParams, spec: RobotSpec) -> Any:
     """Track a commanded forward, sideways and turning velocity (like a joystick)."""
     err = (
         (f["forward_speed"] - p.vx) ** 2
@@ -172,7 +176,7 @@ class ForwardSpeedParams(Params):
 
 
 @term("forward_speed", "motion", ForwardSpeedParams)
-def forward_speed(xp, f, p, spec):
+def forward_speed(xp: Any, f: Features, p: ForwardSpeedParams, spec: RobotSpec) -> Any:
     """Move along the heading: rises linearly to 1 at the target speed (negative target: backwards)."""
     scale = p.target if abs(p.target) > 1e-3 else 1e-3
     return xp.clip(f["forward_speed"] / scale, -1.0, 1.0)
@@ -192,7 +196,7 @@ class SpinParams(Params):
 
 
 @term("spin", "motion", SpinParams)
-def spin(xp, f, p, spec):
+def spin(xp: Any, f: Features, p: SpinParams, spec: RobotSpec) -> Any:
     """Turn about the vertical at a signed rate (spinning in place, turning on the spot)."""
     if p.sigma is not None:
         return _kernel(xp, (f["yaw_rate"] - p.yaw_rate) ** 2, p.sigma)
@@ -205,7 +209,7 @@ class StayParams(Params):
 
 
 @term("stay_in_place", "motion", StayParams)
-def stay_in_place(xp, f, p, spec):
+def stay_in_place(xp: Any, f: Features, p: StayParams, spec: RobotSpec) -> Any:
     """Stay near the start: full reward within the radius, plus a bonus for not sliding."""
     outside = xp.maximum(f["drift"] - p.radius, 0.0)
     speed2 = f["base_vel_world"][..., 0] ** 2 + f["base_vel_world"][..., 1] ** 2
@@ -243,7 +247,7 @@ def _sine_centre(spec: RobotSpec, group: str, amplitude: float) -> tuple[np.ndar
 
 
 @term("joint_sine", "rhythm", JointSineParams, group_param="group")
-def joint_sine(xp, f, p, spec):
+def joint_sine(xp: Any, f: Features, p: JointSineParams, spec: RobotSpec) -> Any:
     """Swing a joint group sinusoidally around the default pose (shaking, wagging, dancing).
 
     On arms and hands a joint whose default pose sits at an edge of its range swings around a point
@@ -267,7 +271,7 @@ class BaseOscillationParams(Params):
 
 
 @term("base_oscillation", "rhythm", BaseOscillationParams, needs=("floating_base",))
-def base_oscillation(xp, f, p, spec):
+def base_oscillation(xp: Any, f: Features, p: BaseOscillationParams, spec: RobotSpec) -> Any:
     """Oscillate the body: bob up and down, rock side to side, nod, or twist."""
     wave = p.amplitude * xp.sin(_phase(f, p.frequency_hz))
     value = {
@@ -285,7 +289,7 @@ class JumpParams(Params):
 
 
 @term("jump", "jumping", JumpParams, needs=("floating_base",))
-def jump(xp, f, p, spec):
+def jump(xp: Any, f: Features, p: JumpParams, spec: RobotSpec) -> Any:
     """Rise above standing height (and move upward fast): rewards leaving the ground."""
     rise = xp.clip((f["base_height"] - spec.standing_height) / p.height, 0.0, 1.5)
     return rise + 0.25 * xp.clip(f["vertical_speed"], 0.0, 2.0)
@@ -296,7 +300,7 @@ class AirTimeParams(Params):
 
 
 @term("air_time", "jumping", AirTimeParams, needs=("feet",))
-def air_time(xp, f, p, spec):
+def air_time(xp: Any, f: Features, p: AirTimeParams, spec: RobotSpec) -> Any:
     """Keep feet off the ground: the fraction of feet in the air, or 1 when all are."""
     air = 1.0 - f["feet_contact"]
     return xp.prod(air, axis=-1) if p.all_feet else xp.mean(air, axis=-1)
@@ -333,7 +337,7 @@ def _gait_offsets(spec: RobotSpec, pattern: str) -> tuple[np.ndarray, float]:
 
 
 @term("foot_contact_pattern", "jumping", ContactPatternParams, needs=("feet",))
-def foot_contact_pattern(xp, f, p, spec):
+def foot_contact_pattern(xp: Any, f: Features, p: ContactPatternParams, spec: RobotSpec) -> Any:
     """Follow a gait's foot-contact timing: trot, pace, bound, pronk (all together), walk, stand."""
     offsets, duty = _gait_offsets(spec, p.pattern)
     cycle = p.frequency_hz * f["t"][..., None] + offsets
@@ -349,7 +353,7 @@ class EETargetParams(Params):
 
 
 @term("ee_target", "arms", EETargetParams, needs=("ee",))
-def ee_target(xp, f, p, spec):
+def ee_target(xp: Any, f: Features, p: EETargetParams, spec: RobotSpec) -> Any:
     """Bring an end effector (or fingertip) to a point in space."""
     err = xp.sum((f["ee_pos"][..., p.index, :] - np.asarray(p.target)) ** 2, axis=-1)
     return _kernel(xp, err, p.sigma)
@@ -379,7 +383,7 @@ class EEPathParams(Params):
 
 
 @term("ee_path", "arms", EEPathParams, needs=("ee",))
-def ee_path(xp, f, p, spec):
+def ee_path(xp: Any, f: Features, p: EEPathParams, spec: RobotSpec) -> Any:
     """Trace a moving target with an end effector: a circle, a line back and forth, a figure eight."""
     axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
     if p.center is not None:
@@ -404,13 +408,13 @@ def ee_path(xp, f, p, spec):
 
 # -- regularisers (positive magnitudes: give them a negative weight) ---------------------------
 @term("action_rate", "regulariser", NoParams)
-def action_rate(xp, f, p, spec):
+def action_rate(xp: Any, f: Features, p: NoParams, spec: RobotSpec) -> Any:
     """How much the action changed since the last step (squared). Use a negative weight."""
     return xp.sum((f["action"] - f["last_action"]) ** 2, axis=-1)
 
 
 @term("torque", "regulariser", NoParams)
-def torque(xp, f, p, spec):
+def torque(xp: Any, f: Features, p: NoParams, spec: RobotSpec) -> Any:
     """Squared actuator forces. Use a negative weight."""
     return xp.sum(f["torque"] ** 2, axis=-1)
 
@@ -426,7 +430,7 @@ def _soft_limits(spec: RobotSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @term("joint_limits", "regulariser", NoParams)
-def joint_limits(xp, f, p, spec):
+def joint_limits(xp: Any, f: Features, p: NoParams, spec: RobotSpec) -> Any:
     """How far joints go beyond 95 % of their range. Use a negative weight."""
     finite, mid, half = _soft_limits(spec)
     over = xp.maximum(xp.abs(f["q"] - mid) - half, 0.0)
@@ -443,7 +447,7 @@ def _actuator_joints(spec: RobotSpec) -> tuple[np.ndarray, np.ndarray]:
 
 
 @term("energy", "regulariser", NoParams)
-def energy(xp, f, p, spec):
+def energy(xp: Any, f: Features, p: NoParams, spec: RobotSpec) -> Any:
     """Mechanical power |torque x joint speed| summed over actuators. Use a negative weight."""
     if len(spec.actuator_qvel_adr) == 0:
         return 0.0 * f["t"]
@@ -453,7 +457,7 @@ def energy(xp, f, p, spec):
 
 
 @term("alive", "regulariser", NoParams)
-def alive(xp, f, p, spec):
+def alive(xp: Any, f: Features, p: NoParams, spec: RobotSpec) -> Any:
     """A constant 1 each step the episode goes on: worth it where falling ends the episode."""
     return xp.ones_like(f["t"])
 

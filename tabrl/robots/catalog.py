@@ -20,7 +20,7 @@ import shutil
 import threading
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
 
@@ -143,7 +143,7 @@ class UnknownModel(KeyError):
         return self.args[0]
 
 
-def playground_registry():
+def playground_registry() -> Any:
     """Playground's registry, pointed at our Menagerie folder (this is the slow import)."""
     menagerie.point_playground_at_menagerie()
     from mujoco_playground import registry
@@ -158,18 +158,20 @@ def _playground_suite(env_id: str) -> tuple[Suite, str]:
     """(suite, robot key) of a Playground env: from the index cache when there is one."""
     known = _index().get(env_id)
     if known is not None and known["suite"] != "menagerie":
-        return known["suite"], known["robot"]
+        # The index holds what _playground_suite_live found.
+        return cast(Suite, known["suite"]), known["robot"]
     return _playground_suite_live(env_id)
 
 
 def _playground_suite_live(env_id: str) -> tuple[Suite, str]:
     from mujoco_playground._src import dm_control_suite, locomotion, manipulation
 
-    for suite, module in (
+    suites: tuple[tuple[Suite, Any], ...] = (
         ("dm_control", dm_control_suite),
         ("locomotion", locomotion),
         ("manipulation", manipulation),
-    ):
+    )
+    for suite, module in suites:
         envs = module._envs
         if env_id in envs:
             cls = envs[env_id]
@@ -254,7 +256,7 @@ def _compile_catalog_robot(model_id: str) -> Robot:
             present, reason = menagerie.robot_folder_status(m.folder)
             if not present:
                 raise FileNotFoundError(reason)
-            profile = get_profile(m.robot)
+            profile = _menagerie_profile(m.robot)
             spec = mujoco.MjSpec.from_file(str(menagerie.menagerie_path() / m.folder / m.scene))
             return compile_robot(model_id, spec, profile, ctrl_dt=m.ctrl_dt, sim_dt=m.sim_dt)
     registry = _playground()
@@ -633,11 +635,18 @@ def list_models() -> list[CatalogEntry]:
     return entries
 
 
+def _menagerie_profile(robot: str) -> RobotProfile:
+    profile = get_profile(robot)
+    if profile is None:  # every Menagerie robot of the catalog comes with its profile
+        raise KeyError(f"no robot profile '{robot}' (tabrl/robots/profiles/)")
+    return profile
+
+
 def profile_for(model_id: str) -> RobotProfile:
     """The robot profile for a catalog id, without compiling anything."""
     for m in MENAGERIE_ROBOTS:
         if m.id == model_id:
-            return get_profile(m.robot)
+            return _menagerie_profile(m.robot)
     if model_id not in _index():
         raise UnknownModel(model_id, all_ids())
     suite, robot = _playground_suite(model_id)

@@ -20,6 +20,8 @@ PROFILE_DIR = Path(__file__).parent / "profiles"
 
 Category = Literal["quadruped", "humanoid", "arm", "hand", "classic"]
 Leg = Literal["FR", "FL", "RR", "RL"]
+LegJoint = Literal["abduction", "thigh", "calf"]
+_LEG_JOINTS: dict[LegJoint, int] = {"abduction": 0, "thigh": 1, "calf": 2}
 
 
 class LegRhythm(BaseModel):
@@ -40,8 +42,8 @@ class GaitRig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     legs: dict[Leg, str] = Field(description="FR/FL/RR/RL -> the joint group of that leg.")
-    joints: dict[Literal["abduction", "thigh", "calf"], int] = Field(
-        default_factory=lambda: {"abduction": 0, "thigh": 1, "calf": 2},
+    joints: dict[LegJoint, int] = Field(
+        default_factory=lambda: dict(_LEG_JOINTS),
         description="Index of each joint within a leg group.",
     )
     pace_group: str = Field(

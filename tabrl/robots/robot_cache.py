@@ -71,7 +71,7 @@ def save(folder: Path, robot: Robot) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         mujoco.mj_saveModel(robot.mj_model, str(tmp / _MODEL), None)
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, Any] = {}  # name -> array (Any: numpy's savez stub types **kwargs oddly)
         facts = {
             "format": FORMAT,
             "robot": _split(robot, "robot:", arrays),

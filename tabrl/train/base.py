@@ -172,7 +172,7 @@ def env_config(recipe: Recipe, robot: Robot):
     if recipe.action_scale_factor != 1.0:
         if not np.isscalar(robot.action_scale):
             raise BaseError(f"{robot.model_id} has one action scale per actuator; recipes scale a single one")
-        cfg.action_scale = float(robot.action_scale) * recipe.action_scale_factor
+        cfg.action_scale = float(np.asarray(robot.action_scale)) * recipe.action_scale_factor
     return cfg
 
 

@@ -58,7 +58,7 @@ class PhysicsBatch:
     def step(self, actions: Sequence[np.ndarray | None]) -> list[tuple | None]:
         """Steps env k with ``actions[k]`` (None: env k sits this step out); each env's ``step`` result."""
         active = [k for k, a in enumerate(actions) if a is not None]
-        clipped = {k: self.envs[k].begin_step(actions[k]) for k in active}
+        clipped = {k: self.envs[k].begin_step(a) for k, a in enumerate(actions) if a is not None}
         spans, row = {}, 0
         for k in active:  # gather the active envs' states and controls into one contiguous batch
             env = self.envs[k]
@@ -146,12 +146,12 @@ def train_batch(
     networks = ppo.make_networks(
         first.observation_size, first.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std
     )
-    states, keys = [], []
+    states, key_list = [], []
     for seed, init in zip(seeds, init_params, strict=True):  # as ppo.train does for one
         key, kinit = jax.random.split(jax.random.PRNGKey(seed))
         states.append(ppo.init_state(networks, first.observation_size, cfg, kinit, init))
-        keys.append(key)
-    state, keys = _stack(states), jnp.stack(keys)
+        key_list.append(key)
+    state, keys = _stack(states), jnp.stack(key_list)
     act, update, split = make_batched_functions(networks, cfg)
     physics = PhysicsBatch(envs, nthread)
     B, T = cfg.num_envs, cfg.unroll_length
@@ -210,11 +210,11 @@ def train_batch(
         elapsed = time.perf_counter() - start
         for k in range(K):
             if active[k]:
-                progress[k] = tallies[k].progress(
+                progress[k] = now = tallies[k].progress(
                     (it + 1) * steps_per_iter, total, elapsed, float(buf.rew[k].mean())
                 )
                 if on_progress is not None:
-                    on_progress(k, progress[k])
+                    on_progress(k, now)
     poll()
     host = jax.device_get((state.normalizer, state.params.policy, state.params.value))
-    return [(_slice(host, k), progress[k]) if active[k] else None for k in range(K)]
+    return [(_slice(host, k), p) if active[k] and (p := progress[k]) is not None else None for k in range(K)]

@@ -47,7 +47,7 @@ def _to_state_dict(params: Any) -> dict:
 
 
 def save(
-    directory: Path, params: Any, meta: dict[str, Any], write_extra: Callable[[Path], None] | None = None
+    directory: Path, params: Any, meta: dict[str, Any], write_extra: Callable[[Path], object] | None = None
 ) -> Path:
     """Writes params + metadata to ``directory`` atomically (replacing an existing one).
 

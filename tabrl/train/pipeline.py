@@ -7,6 +7,7 @@ iterations (or render steps) raises ``Cancelled`` and leaves no half-written art
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -298,6 +299,12 @@ def _save_and_render(
     return result
 
 
+def _settled(outcomes: list[dict[str, Any] | BaseException | None]) -> list[dict[str, Any] | BaseException]:
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(outcomes), "every approach of a batch ends with a result or an error"
+    return done
+
+
 def run_training_batch(
     model_id: str,
     programs: list[RewardProgram | dict],
@@ -356,14 +363,14 @@ def run_training_batch(
                             backend=backend,
                             from_base=from_base,
                             render_seconds=render_seconds,
-                            on_event=lambda e, k=k: on_event(k, e),
-                            should_stop=lambda k=k: should_stop(k),
+                            on_event=functools.partial(on_event, k),
+                            should_stop=functools.partial(should_stop, k),
                         ),
                     )
                 except Exception as exc:
                     settle(k, exc)
             poll()
-        return list(outcomes)
+        return _settled(outcomes)
 
     robot = load_robot(model_id)
     cfg = _ppo_config_for(steps, robot.spec.category)
@@ -381,7 +388,7 @@ def run_training_batch(
     reporters = {}
     for k, _, compiled, _, note, _ in slices:
         on_event(k, {"type": "started", "backend": "native", "total_steps": steps, "init": note, "batch": K})
-        reporters[k] = _progress_reporter(curve[k], compiled, lambda e, k=k: on_event(k, e))
+        reporters[k] = _progress_reporter(curve[k], compiled, functools.partial(on_event, k))
     ks = [k for k, *_ in slices]
     envs = [
         NativeBatchEnv(
@@ -444,7 +451,7 @@ def run_training_batch(
                     batch=K,
                 ),
                 render_seconds=render_seconds,
-                on_event=lambda e, k=k: on_event(k, e),
+                on_event=functools.partial(on_event, k),
                 should_stop=stop_k,
             )
             out.update(
@@ -462,7 +469,7 @@ def run_training_batch(
             settle(k, out)
         except Exception as exc:  # Cancelled (stopped while filmed) or a failure of this approach alone
             settle(k, exc)
-    return list(outcomes)
+    return _settled(outcomes)
 
 
 def _clipped_report(clipped: dict[str, float]) -> dict[str, Any]:

@@ -350,4 +350,5 @@ def train(
         if on_progress is not None:
             on_progress(progress)
     params = jax.device_get((state.normalizer, state.params.policy, state.params.value))
+    assert progress is not None  # iterations >= 1
     return params, progress

@@ -523,6 +523,47 @@ def test_cli_refine_job_dir(tmp_path, monkeypatch):
     assert missing.exit_code == 2 and "no finished run" in missing.output
 
 
+@pytest.mark.usefixtures("env")
+def test_cli_refine_finds_a_studio_job_by_its_id_and_by_its_folder(monkeypatch):
+    """`tabrl refine 1` reads job 1 from the studio's database; its folder gives the same run."""
+    from tabrl.jobs.db import open_database
+    from tabrl.jobs.models import Approach, Job, StudioSession
+    from tabrl.jobs.states import JobStatus
+
+    monkeypatch.delenv("TABRL_LLM_PROVIDERS")
+    get_settings.cache_clear()
+    settings = get_settings()
+    run = settings.data_dir / "sessions" / "s1" / "job-1" / "a1"  # the executor's layout
+    (run / "policy").mkdir(parents=True)
+    (run / "policy" / "metadata.json").write_text(
+        json.dumps({"model_id": MODEL_ID, "program": SWAY, "final_metrics": {"term_shares": SHARES}})
+    )
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    with open_database(settings.resolved_database_url)() as db:
+        session = StudioSession(id="s1", model_id=MODEL_ID, prompt="sway", num_steps=2000)
+        session.approaches.append(Approach(design=0, index=0, program=SWAY))
+        db.add(session)
+        db.flush()
+        policy = str((run / "policy").relative_to(settings.data_dir))
+        db.add(
+            Job(
+                session_id="s1",
+                approach_id=session.approaches[0].id,
+                total_steps=2000,
+                status=JobStatus.DONE,
+                artifacts={"policy": policy},
+            )
+        )
+        db.commit()
+    by_id = CliRunner().invoke(app, ["refine", "1", "--say", "more hips", "--json"])
+    by_folder = CliRunner().invoke(app, ["refine", str(run), "--say", "more hips", "--json"])
+    assert by_id.exit_code == 0 and by_folder.exit_code == 0, by_id.output + by_folder.output
+    approaches = json.loads(by_id.output)["approaches"]
+    assert len(approaches) == 3 and approaches == json.loads(by_folder.output)["approaches"]
+    missing = CliRunner().invoke(app, ["refine", "2"])
+    assert missing.exit_code == 2 and "no job 2" in missing.output
+
+
 def test_reply_schema_has_no_dangling_refs():
     text = json.dumps(prompting.reply_schema())
     assert '"$ref"' not in text or '"$defs"' in text

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.helpers.studio import free_port
+from tabrl.api.served import free_port
 
 RAY = str(Path(sys.executable).with_name("ray"))
 

@@ -17,6 +17,7 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="the Ray executor needs the 'ray' extra: pip install -e '.[ray]'")
 
+from tabrl.api.served import free_port  # noqa: E402
 from tabrl.config import Settings  # noqa: E402
 from tabrl.jobs import store  # noqa: E402
 from tabrl.jobs.db import open_database  # noqa: E402
@@ -24,7 +25,7 @@ from tabrl.jobs.models import Job  # noqa: E402
 from tabrl.jobs.ray_executor import ClusterUnreachable, job_resources  # noqa: E402
 from tabrl.jobs.ray_remote import pack_folder, unpack_folder  # noqa: E402
 from tabrl.jobs.states import ACTIVE  # noqa: E402
-from tests.helpers.studio import ENDED, configure, free_port, studio, train, wait_job  # noqa: E402
+from tests.helpers.studio import ENDED, configure, studio, train, wait_job  # noqa: E402
 
 
 def ray_settings(cluster, **extra) -> dict:

@@ -161,3 +161,17 @@ def test_served_events_keep_the_stored_keys_and_type_the_payload(db):
     assert served[2]["data"] == {"gpu": "H100"}
     assert served[0]["data"] == {} and served[0]["job"]["status"] == "queued"
     assert set(served[0]) == {"id", "job_id", "session_id", "type", "data", "created_at", "job"}
+
+
+def test_runs_of_an_old_attempt_or_an_ended_job_are_stale(db):
+    job = _job(db)
+    store.record_event(db, job, EventType.QUEUED, {})
+    store.record_event(db, job, EventType.STARTED, {})
+    assert store.stale_attempts(db, [(job.id, 1)]) == {}
+    store.record_event(db, job, EventType.QUEUED, {"restart": True})  # attempt 2 replaces attempt 1
+    assert store.stale_attempts(db, [(job.id, 1), (job.id, 2)]) == {(job.id, 1): (2, JobStatus.QUEUED)}
+    store.record_event(db, job, EventType.CANCELLED, {"reason": "by the user"})
+    assert store.stale_attempts(db, [(job.id, 2), (999, 1)]) == {
+        (job.id, 2): (2, JobStatus.CANCELLED),
+        (999, 1): (None, None),  # no such job
+    }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.api.schemas import MAX_ID, event_out
 from tabrl.jobs import store
@@ -22,12 +24,12 @@ def _parse_after(text: str | None) -> int | None:
     return int(text)
 
 
-def _newest(sessions) -> int:
+def _newest(sessions: sessionmaker[Session]) -> int:
     with sessions() as db:
         return store.newest_event_id(db)
 
 
-def _batch(sessions, after: int, session_id: str | None) -> list[dict]:
+def _batch(sessions: sessionmaker[Session], after: int, session_id: str | None) -> list[dict[str, Any]]:
     with sessions() as db:
         events = store.events_after(db, after, session_id)
         jobs = (
@@ -41,7 +43,7 @@ async def job_events(
     websocket: WebSocket,
     session_id: str | None = Query(None, max_length=32),
     after: str | None = Query(None, description="The last event id seen (a whole number)"),
-):
+) -> None:
     """Sends the stored events of one session with id > ``after``, then new ones as they happen.
 
     Each message: ``{id, job_id, session_id, type, data, created_at, job}`` where ``job`` is the job's
@@ -57,7 +59,7 @@ async def job_events(
     await websocket.accept()  # before any refusal: a close before it reaches the client as a bare 403
     if last is None:
         await websocket.close(
-            code=1008, reason=f"after must be a whole number from 0 to {MAX_ID}, not {after[:20]!r}"
+            code=1008, reason=f"after must be a whole number from 0 to {MAX_ID}, not {(after or '')[:20]!r}"
         )
         return
     state = websocket.app.state

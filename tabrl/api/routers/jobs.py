@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy.orm import Session
 
 from tabrl.api import limits
 from tabrl.api.artifacts import FILES, job_file, job_folder_name, policy_zip
@@ -23,7 +24,7 @@ MEDIA = {
 }
 
 
-def _get(db, job_id: int) -> Job:
+def _get(db: Session, job_id: int) -> Job:
     return get_or_404(db, Job, job_id, "job")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tabrl.api.artifacts import session_zip, slug
 from tabrl.api.deps import DbDep, SettingsDep, get_or_404
@@ -33,7 +34,7 @@ def list_sessions(db: DbDep, limit: int = Query(50, ge=1, le=500)) -> list[Sessi
     ]
 
 
-def _get(db, session_id: str) -> StudioSession:
+def _get(db: Session, session_id: str) -> StudioSession:
     return get_or_404(db, StudioSession, session_id, "session")
 
 

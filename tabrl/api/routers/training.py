@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
+from sqlalchemy.orm import Session
 
 from tabrl.api import limits
 from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
@@ -134,7 +135,7 @@ def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
     session.designs = stored
 
 
-def _get_done_training_job(db, job_id: int) -> Job:
+def _get_done_training_job(db: Session, job_id: int) -> Job:
     job = get_or_404(db, Job, job_id, "job")
     if job.status != JobStatus.DONE or not (job.artifacts or {}).get("policy"):
         raise HTTPException(409, f"job {job_id} is {job.status}; only a finished job has a policy to use")
@@ -191,7 +192,7 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
             total_steps=source.steps_done,
             video_seconds=req.seconds,
             source_job_id=source.id,
-            artifacts={"policy": source.artifacts["policy"]},
+            artifacts={"policy": (source.artifacts or {})["policy"]},
         )
         db.add(job)
         db.flush()
@@ -208,7 +209,7 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
 
     job = _get_done_training_job(db, req.job_id)
     limits.check_design_room(job.session, settings)
-    policy_dir = settings.data_dir / job.artifacts["policy"]
+    policy_dir = settings.data_dir / (job.artifacts or {})["policy"]
     try:
         result = refine_run(policy_dir.parent, req.words, provider=req.provider, settings=settings)
     except ProviderConfigError as exc:

@@ -156,6 +156,7 @@ def _build(
     base_url = get("BASE_URL") or (same_kind_preset.base_url if same_kind_preset else None)
     model = get("MODEL") or (same_kind_preset.model if same_kind_preset else None)
     mode = get("MODE") or (same_kind_preset.mode if same_kind_preset else None)
+    key_source: str | None
     key, key_source = get("API_KEY"), prefix + "API_KEY"
     if key is None and same_kind_preset and same_kind_preset.key_env and env.get(same_kind_preset.key_env):
         key, key_source = env[same_kind_preset.key_env].strip(), same_kind_preset.key_env

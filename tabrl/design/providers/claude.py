@@ -45,8 +45,9 @@ class AnthropicProvider(Provider):
         self._client.close()
 
     @staticmethod
-    def _messages(turns: list[Turn]) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
+    def _messages(turns: list[Turn]) -> list[Any]:
+        """The conversation as the SDK's MessageParam dicts."""
+        messages: list[Any] = []
         open_call: str | None = None
         for turn in turns:
             if turn.role == "assistant" and turn.reply is not None:
@@ -85,11 +86,10 @@ class AnthropicProvider(Provider):
         texts: list[str] = []
         tool: Reply | None = None
         for block in response.content:
-            kind = getattr(block, "type", None)
-            if kind == "text":
+            if block.type == "text":
                 raw.append({"type": "text", "text": block.text})
                 texts.append(block.text)
-            elif kind == "tool_use":
+            elif block.type == "tool_use":
                 raw.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
                 if tool is None and block.name == output.tool_name:
                     tool = Reply(text=json.dumps(block.input), data=block.input, call_id=block.id)

@@ -7,6 +7,7 @@ Structured output modes, best first: ``json_schema`` (response_format with the r
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -50,8 +51,9 @@ class OpenAICompatProvider(Provider):
     def close(self) -> None:
         self._client.close()
 
-    def _messages(self, system: str, turns: list[Turn], output: OutputSpec) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
+    def _messages(self, system: str, turns: list[Turn], output: OutputSpec) -> list[Any]:
+        """The conversation as the SDK's ChatCompletionMessageParam dicts."""
+        messages: list[Any] = [{"role": "system", "content": system}]
         open_call: str | None = None
         for turn in turns:
             if turn.role == "assistant" and turn.reply is not None:
@@ -137,7 +139,7 @@ class OpenAICompatProvider(Provider):
             try:
                 return with_retries(
                     self.config,
-                    lambda mode=mode: self._once(system, turns, output, mode),
+                    functools.partial(self._once, system, turns, output, mode),
                     lambda exc: classify_sdk_error(self.config, exc, self._sdk),
                 )
             except ProviderRequestError as exc:

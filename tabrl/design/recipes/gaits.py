@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tabrl.design.drafting import RATE, Ctx, Draft, E, T
-from tabrl.robots.profiles import GaitRig, LegRhythm
+from tabrl.robots.profiles import GaitRig, LegJoint, LegRhythm
 
 _PI = math.pi
 # Phases in radians per leg. Trot and pronk match foot_contact_pattern's timing (measured), so the
@@ -104,7 +104,7 @@ def _track_expr(targets: list[tuple[str, int, float, float]], hz: float, sigma2:
 
 def _leg_rhythm(
     rig: GaitRig,
-    joint: str,
+    joint: LegJoint,
     phases: dict[str, float],
     amp: Callable[[str], float],
     hz: float,
@@ -259,7 +259,7 @@ def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = Non
 def rig_pronk(rig: GaitRig, height: float, travel: list[dict[str, Any]], moves: bool) -> Draft:
     """A pronking scaffold: all legs flex and extend together."""
     p = rig.pronk
-    together = {leg: 0.0 for leg in rig.legs}
+    together: dict[str, float] = {leg: 0.0 for leg in rig.legs}
     return Draft(
         "Pronk Rhythm",
         f"Track a measured pronk at {p.hz:g} Hz: all legs flex and extend together so every foot "

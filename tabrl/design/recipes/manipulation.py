@@ -563,7 +563,7 @@ def _grip_cycle(ctx: Ctx, support: list[dict[str, Any]]) -> list[Draft]:
         flex = [1.0 if bends else 0.0 for bends in ctx.flexion(fingers)]  # spreading joints stay still
         mid, amp = 0.6, clamp(0.5 * ctx.mods.size, 0.2, 0.55)
         target = f"({mid:g} + {amp:g} * sin({w} * t))"
-        prior = {
+        prior: dict[str, Any] = {
             "parts": [
                 {
                     "group": fingers,
