@@ -304,12 +304,12 @@ def train(
         for bar in bars:
             bar.close()
         errors = []
-        for (i, program), result in zip(chosen, results, strict=True):
-            if isinstance(result, BaseException):  # a refused program fails its own approach only
-                errors.append(f"approach {i}: {result}")
+        for (i, program), outcome in zip(chosen, results, strict=True):
+            if isinstance(outcome, BaseException):  # a refused program fails its own approach only
+                errors.append(f"approach {i}: {outcome}")
             else:
                 console.print(f"[bold]Approach {i}: {program.name}[/]")
-                _print_train_result(result)
+                _print_train_result(outcome)
         if errors:
             fail("; ".join(errors))
         console.print(f"Artifacts in {root}")

@@ -75,7 +75,9 @@ def _document_event_messages(app: FastAPI) -> None:
             for name, definition in message.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components["EventOut"] = message
-        return app.openapi_schema
+        built = app.openapi_schema
+        assert built is not None  # build() stored it
+        return built
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
-from typing import Literal
+from typing import Any, Literal
 
 import mujoco
 import numpy as np
@@ -202,7 +202,7 @@ class Shot:
     suite_camera: int = -1
 
 
-_searched_shots: dict[tuple, Shot] = {}
+_searched_shots: dict[tuple[Any, ...], tuple[Shot, np.ndarray]] = {}
 _search_lock = threading.Lock()
 
 
@@ -267,6 +267,8 @@ class CameraRig:
             self.geoms = (model.geom_group <= 2) & (model.geom_bodyid > 0)
         fill = self.override.fill or FILL[view]
         poses: list[np.ndarray] = []
+        azimuths: tuple[float, ...]
+        elevations: tuple[float, ...]
         if view == "follow":
             points = robot_points(model, data, self.geoms)
             azimuths, elevations = FOLLOW_AZIMUTHS, FOLLOW_ELEVATIONS
@@ -353,6 +355,7 @@ class CameraRig:
                     score = float(np.mean(covers)) * (1.0 if shown == 1.0 else 0.1 * shown)
                     if best is None or score > best[0]:
                         best = (score, Shot(view, lookat, float(az), float(el), cam.distance))
+            assert best is not None  # every candidate view is scored
             shot = best[1]
             if view == "follow":
                 data.qpos[:] = starts[0]

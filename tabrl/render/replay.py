@@ -22,7 +22,7 @@ from tabrl.robots.model import Robot
 
 
 class Frame(NamedTuple):
-    index: int
+    number: int  # the frame's index in the video
     data: mujoco.MjData  # the scene at this frame (reused: read it before the next frame)
     camera: mujoco.MjvCamera
     rig: CameraRig

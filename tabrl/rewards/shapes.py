@@ -396,7 +396,7 @@ def ee_jacobian(robot: Any, index: int, driven: list[int], q: np.ndarray) -> tup
         data.qpos[:] = spec.default_qpos
         data.qpos[spec.joint_qpos_adr[driven]] = x
         mujoco.mj_forward(model, data)
-        return data.sensordata[adr].copy()
+        return np.array(data.sensordata[adr])
 
     base = ee_at(q)
     jac = np.stack([(ee_at(q + 1e-4 * np.eye(len(q))[k]) - base) / 1e-4 for k in range(len(q))], axis=1)
@@ -444,7 +444,7 @@ def _solved_path(b: _Builder, robot: Any, p: Any) -> bool:
     double = 0.5 * r * eb if p.shape == "figure8" else np.zeros(3)
     gram = jac @ jac.T
     pinv = jac.T @ np.linalg.inv(gram + (1e-4 + 1e-3 * np.trace(gram) / 3) * np.eye(3))
-    reach = np.linalg.norm(jac @ pinv @ sin_part) / max(np.linalg.norm(sin_part), 1e-9)
+    reach = np.linalg.norm(jac @ pinv @ sin_part) / max(float(np.linalg.norm(sin_part)), 1e-9)
     if reach < 0.5:  # the free joints cannot move the end effector that way
         return False
     o, c, s, d2 = (pinv @ v for v in (centre - start, cos_part, sin_part, double))

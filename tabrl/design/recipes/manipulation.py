@@ -708,9 +708,11 @@ def hand_gesture(ctx: Ctx, intent: Intent, extended: list[str], label: str) -> l
     if not fingers or ctx.spec is None:
         return _hand_grip(ctx, intent, {}, True, support)
     curled = [f for f in fingers if f not in extended]
-    poses = {
-        f: _finger_pose(ctx, f, 0.0 if f in extended else (0.45 if f == "thumb" else 0.6)) for f in fingers
-    }
+    poses: dict[str, list[float]] = {}
+    for f in fingers:
+        pose = _finger_pose(ctx, f, 0.0 if f in extended else (0.45 if f == "thumb" else 0.6))
+        assert pose is not None  # None only without the compiled robot (ctx.spec), handled above
+        poses[f] = pose
     rel = {
         f: sum(t - d for t, (_, _, d) in zip(poses[f], ctx.joint_limits(f), strict=True)) / len(poses[f])
         for f in fingers
