@@ -47,6 +47,7 @@ def server(tmp_path_factory):
     with ServerProcess(
         data_dir, TABRL_STEPS_MIN=steps, TABRL_MAX_WORKERS="2", TABRL_VIDEO_SECONDS="4"
     ) as srv:
+        srv.wait_catalog()
         yield srv
 
 

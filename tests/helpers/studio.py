@@ -112,6 +112,16 @@ class ServerProcess:
                     ) from None
                 time.sleep(0.3)
 
+    def wait_catalog(self, timeout: float = 1200) -> list[dict]:
+        """The model list, once the server has it: its first request builds (or reads) the catalog,
+        which on a loaded machine takes minutes, so page tests wait for it here rather than letting
+        the page's first gallery load race their own timeouts."""
+        import httpx
+
+        response = httpx.get(f"{self.url}/api/models/playground", timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
     def kill(self) -> None:
         import signal
 
