@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from tabrl.api.app import create_app
+from tabrl.api.served import ServedStudio
 from tabrl.config import Settings
 from tabrl.jobs.states import ENDED
 
@@ -60,57 +61,14 @@ def wait_job(
     raise AssertionError(f"job {job_id} still {job and job['status']} after {timeout} s")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """``tabrl serve`` in its own process, as a person starts it; ``kill()`` is a crash."""
+class ServerProcess(ServedStudio):
+    """``tabrl serve`` with the tests' small limits on a private data dir; ``kill()`` is a crash."""
 
     def __init__(self, data_dir: Path, **env: str):
-        import os
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "TABRL_DATA_DIR": str(data_dir),
-            "TABRL_STEPS_MIN": "1000",
-            "TABRL_MAX_WORKERS": "1",
-            "TABRL_VIDEO_SECONDS": "1",
-            **env,
-        }
-        self.log = Path(data_dir).parent / f"serve-{self.port}.log"
-        self.process = None
-
-    def __enter__(self) -> ServerProcess:
-        import subprocess
-        import sys
-
-        import httpx
-
-        Path(self.log).parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tabrl.cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=open(self.log, "wb"),
-            stderr=subprocess.STDOUT,
+        limits = {"TABRL_STEPS_MIN": "1000", "TABRL_MAX_WORKERS": "1", "TABRL_VIDEO_SECONDS": "1"}
+        super().__init__(
+            {"TABRL_DATA_DIR": str(data_dir), **limits, **env}, Path(data_dir).parent, ready_s=120
         )
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{self.url}/api/info", timeout=2).raise_for_status()
-                return self
-            except httpx.HTTPError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"tabrl serve did not start:\n{self.log.read_text()[-3000:]}"
-                    ) from None
-                time.sleep(0.3)
 
     def wait_catalog(self, timeout: float = 1200) -> list[dict]:
         """The model list, once the server has it: its first request builds (or reads) the catalog,
@@ -121,17 +79,3 @@ class ServerProcess:
         response = httpx.get(f"{self.url}/api/models/playground", timeout=timeout)
         response.raise_for_status()
         return response.json()
-
-    def kill(self) -> None:
-        import signal
-
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def __exit__(self, *exc) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # uvicorn's clean shutdown
-            try:
-                self.process.wait(timeout=30)
-            except Exception:
-                self.kill()
