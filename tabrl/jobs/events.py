@@ -65,8 +65,10 @@ class ProgressData(Payload):
     terms: dict[str, float | None] | None = Field(None, description="Each term's share of the reward.")
     steps_per_s: float | None = None
     eta_s: float | None = None
-    reward_clipped: dict[str, int] | None = Field(
-        None, description="Reward values the run-time guard clipped (beyond ±1e8 or not finite), per term."
+    reward_clipped: dict[str, float] | None = Field(
+        None,
+        description="Reward values the run-time guard clipped (beyond ±1e8 or not finite), per term: "
+        "a count so far on the native backend, a mean per evaluation episode on MJX.",
     )
     reward_warning: str | None = None
 

@@ -977,7 +977,7 @@ export interface components {
             eta_s?: number | null;
             /**
              * Reward Clipped
-             * @description Reward values the run-time guard clipped (beyond ±1e8 or not finite), per term.
+             * @description Reward values the run-time guard clipped (beyond ±1e8 or not finite), per term: a count so far on the native backend, a mean per evaluation episode on MJX.
              * @default null
              */
             reward_clipped?: {
