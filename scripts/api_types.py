@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO))  # this checkout's tabrl, also when run as a plain
 
 from tabrl.api.app import create_app  # noqa: E402
 from tabrl.config import Settings  # noqa: E402
+from tabrl.jobs import states  # noqa: E402
 
 OUT = REPO / "web" / "src" / "api-schema.ts"
 GENERATOR = REPO / "web" / "node_modules" / ".bin" / "openapi-typescript"
@@ -45,7 +46,16 @@ def generate() -> str:
             check=True,
             capture_output=True,
         )
-        return HEADER + target.read_text()
+        return HEADER + target.read_text() + state_groups()
+
+
+def state_groups() -> str:
+    """The job state groups of tabrl/jobs/states.py, so the page never lists states by hand."""
+    lines = ["", "// The job state groups (tabrl/jobs/states.py)."]
+    for name, group in (("ACTIVE_STATUSES", states.ACTIVE), ("RESTARTABLE_STATUSES", states.RESTARTABLE)):
+        values = ", ".join(f'"{s.value}"' for s in group)
+        lines.append(f'export const {name}: readonly components["schemas"]["JobStatus"][] = [{values}];')
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:

@@ -1744,3 +1744,7 @@ export interface operations {
         };
     };
 }
+
+// The job state groups (tabrl/jobs/states.py).
+export const ACTIVE_STATUSES: readonly components["schemas"]["JobStatus"][] = ["queued", "running", "rendering"];
+export const RESTARTABLE_STATUSES: readonly components["schemas"]["JobStatus"][] = ["failed", "cancelled", "interrupted"];

@@ -31,8 +31,8 @@ export type BatchRequest = Schemas["BatchRequest"];
 export type RefineRequest = Schemas["RefineRequest"];
 export type JobsResponse = Schemas["JobsOut"];
 
-export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "running", "rendering"];
-export const RESTARTABLE_STATUSES: readonly JobStatus[] = ["interrupted", "failed", "cancelled"];
+// Generated with the types from tabrl/jobs/states.py.
+export { ACTIVE_STATUSES, RESTARTABLE_STATUSES } from "./api-schema";
 
 // ----------------------------------------------------------------------------- token
 
