@@ -69,14 +69,15 @@ describe("App", () => {
     await waitFor(() => expect(screen.getAllByRole("progressbar")).toHaveLength(3));
     expect(batch).toHaveBeenCalledWith({ session_id: "s1", approach_ids: [1, 2, 3], num_steps: 50_000, from_base: true });
 
+    // Server data goes through TanStack Query, which tells the page about a change in a later task: wait.
     send(ev(1, "progress", job(20, 1, { status: "running", progress: 0.42 })));
-    expect(screen.getAllByRole("progressbar")[0]).toHaveAttribute("aria-valuenow", "42");
+    await waitFor(() => expect(screen.getAllByRole("progressbar")[0]).toHaveAttribute("aria-valuenow", "42"));
 
     send(ev(2, "done", doneJob(20, 1)));
     send(ev(3, "done", doneJob(21, 2)));
-    expect(screen.getAllByTestId("comparison-video")).toHaveLength(2);
+    await waitFor(() => expect(screen.getAllByTestId("comparison-video")).toHaveLength(2));
     send(ev(4, "done", doneJob(22, 3)));
-    expect(screen.getAllByTestId("comparison-video")).toHaveLength(3);
+    await waitFor(() => expect(screen.getAllByTestId("comparison-video")).toHaveLength(3));
     await waitFor(() => expect(vi.mocked(proto.play)).toHaveBeenCalledTimes(3));
     expect(screen.getAllByRole("progressbar").map((b) => b.getAttribute("aria-valuenow"))).toEqual(["100", "100", "100"]);
   });
