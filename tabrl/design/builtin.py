@@ -27,7 +27,7 @@ from typing import Any
 from tabrl.design import planner
 from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import Interpretation, interpret
-from tabrl.rewards import checks, shapes
+from tabrl.rewards import checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.motion import describe as describe_motion
@@ -111,7 +111,7 @@ def _reach_shape(
     motion = shapes.reach_motion(robot, reach["index"], reach["axis"], reach["sign"], reach["distance"])
     if motion is None:
         return None, []
-    check = shapes.reach_success(reach["axis"], reach["sign"], reach["distance"])
+    check = shape_checks.reach_success(reach["axis"], reach["sign"], reach["distance"])
     return motion.model_dump(mode="json"), [c.model_dump(mode="json") for c in check]
 
 
@@ -152,7 +152,7 @@ def with_shape(
         else (program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot, model=model))
     )
     check = program.success or (
-        checks.coerce(success) if success else shapes.success_from_terms(program.terms, spec, prior)
+        checks.coerce(success) if success else shape_checks.success_from_terms(program.terms, spec, prior)
     )
     notes = list(program.notes)
     if prior is not None and program.motion is None and explain:
@@ -226,7 +226,7 @@ def design(model_id: str, prompt: str) -> Design:
             if motion is not None:  # the other behaviors' shapes ride along ("grab it and lift it")
                 motion = _merged(motion, shapes.motion_from_terms(program.terms, spec, model=robot))
             if success is None and reach_check:
-                own = shapes.success_from_terms(program.terms, spec) if spec is not None else []
+                own = shape_checks.success_from_terms(program.terms, spec) if spec is not None else []
                 merged = reach_check + [
                     c.model_dump(mode="json")
                     for c in own

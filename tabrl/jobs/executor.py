@@ -30,7 +30,6 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,8 +37,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
-from tabrl.jobs import estimate, store
+from tabrl.jobs import pool, store
 from tabrl.jobs.models import Job
+from tabrl.jobs.pool import CANCEL_SLOTS, ENDED_TYPES, Group, Run, Worker, WorkerMessage
+from tabrl.jobs.specs import job_dir, job_root, job_spec, take_batch
 from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 from tabrl.jobs.worker import remove_attempt_dir, worker_main
 from tabrl.rewards.limits import N_APPROACHES
@@ -48,12 +49,6 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
 INTERRUPTED_REASON = "the server stopped while this job ran; restart it to train again"
-# (job id, attempt, type, data) from a worker's pipe; job id and attempt are None for the worker's own
-# messages (ready, idle, calibration, broken).
-WorkerMessage = tuple[int | None, int | None, str, dict[str, Any]]
-ENDED_TYPES = (EventType.DONE, EventType.FAILED, EventType.CANCELLED)  # what a worker may end a run with
-# A worker's cancel flags: one shared int per job it runs at once (a batch's jobs), holding the run id to stop.
-CANCEL_SLOTS = 8
 
 
 class Executor(Protocol):
@@ -64,73 +59,6 @@ class Executor(Protocol):
     def cancel(self, job_id: int) -> None: ...
     def add_listener(self, listener: Listener) -> None: ...
     def shutdown(self) -> None: ...
-
-
-def job_root(settings: Settings, job: Job) -> Path:
-    """The job's folder; each attempt writes into its own subfolder of it."""
-    return settings.data_dir / "sessions" / job.session_id / f"job-{job.id}"
-
-
-def job_dir(settings: Settings, job: Job, attempt: int | None = None) -> Path:
-    """Where one attempt of a job writes its files (the job's current attempt by default)."""
-    return job_root(settings, job) / f"a{attempt if attempt is not None else job.attempt}"
-
-
-@dataclass
-class _Group:
-    """The jobs handed to one worker as one batch: what the time estimate learns from it."""
-
-    size: int
-    model_id: str
-    seconds: float  # video length of each
-    handed_at: float = field(default_factory=time.monotonic)
-    first_progress: tuple[float, int] | None = None  # (time, steps of one slice)
-    train_end: float | None = None  # when the first video began
-    done: list[dict[str, Any]] = field(default_factory=list)  # the "done" data of each finished job
-
-
-@dataclass
-class _Run:
-    """One attempt of one job on one worker."""
-
-    run_id: int
-    job_id: int
-    attempt: int
-    model_id: str
-    out_dir: Path
-    kind: str = "train"
-    slot: int = 0  # its cancel flag on the worker (its place in a batch)
-    batch: int = 1  # how many jobs were handed to the worker with it
-    group: _Group | None = None  # the batch it trains in
-    seconds: float = 10.0  # video length
-    handed_at: float = field(default_factory=time.monotonic)
-    concurrency: int = 1  # most jobs running at once while this one ran (for the time estimate)
-    first_progress: tuple[float, int] | None = None  # (time, steps) of its first progress event
-    render_start: float | None = None  # when training ended and filming began
-    cancel_at: float | None = None
-    outcome: str | None = None  # the terminal event type the worker sent
-
-
-@dataclass
-class _Worker:
-    wid: int
-    process: Any
-    conn: Any
-    cancel: Any  # shared ints (CANCEL_SLOTS): the run ids the worker must stop
-    spawned_at: float = field(default_factory=time.monotonic)
-    ready: bool = False
-    pid: int | None = None
-    runs: list[_Run] = field(default_factory=list)  # its jobs not yet ended (several for a batch)
-    busy: bool = False  # handed work, and not yet reported idle
-    jobs: int = 0
-    rss_mb: float | None = None
-    warm_s: float | None = None
-    models: list[str] = field(default_factory=list)
-    retiring_at: float | None = None  # asked to exit (recycled or shutting down)
-    calibrating: bool = False
-    killed: bool = False
-    broken: str | None = None  # why its warm-up failed
-    closed: bool = False  # its pipe is at EOF
 
 
 class LocalExecutor:
@@ -145,7 +73,7 @@ class LocalExecutor:
         self.settings, self.sessions = settings, sessions
         self.slots = max(1, settings.max_workers)
         self._ctx = mp.get_context("spawn")  # never fork a process that holds JAX, EGL or threads
-        self._workers: dict[int, _Worker] = {}
+        self._workers: dict[int, Worker] = {}
         self._next_wid = 0
         self._next_run = 0
         self._lock = threading.RLock()
@@ -208,20 +136,7 @@ class LocalExecutor:
     def workers(self) -> list[dict[str, Any]]:
         """The pool as it is now (pid, state, jobs run, memory): for /api/info, the bench and tests."""
         with self._lock:
-            return [
-                {
-                    "pid": w.pid,
-                    "ready": w.ready,
-                    "busy": w.busy,
-                    "jobs": w.jobs,
-                    "rss_mb": w.rss_mb,
-                    "warm_s": w.warm_s,
-                    "job_id": w.runs[0].job_id if w.runs else None,
-                    "job_ids": [r.job_id for r in w.runs],
-                }
-                for w in self._workers.values()
-                if not w.killed and w.retiring_at is None
-            ]
+            return [pool.summary(w) for w in self._workers.values() if not w.killed and w.retiring_at is None]
 
     def shutdown(self) -> None:
         self._stop.set()
@@ -279,7 +194,7 @@ class LocalExecutor:
                 log.exception("dispatcher error (continuing)")
                 time.sleep(0.5)
 
-    def _run_of(self, job_id: int, attempt: int) -> _Run | None:
+    def _run_of(self, job_id: int, attempt: int) -> Run | None:
         """The run of this attempt of the job on a worker (None when it is not on one)."""
         return next(
             (
@@ -292,17 +207,17 @@ class LocalExecutor:
             None,
         )
 
-    def _worker_of(self, run: _Run) -> _Worker | None:
+    def _worker_of(self, run: Run) -> Worker | None:
         return next((w for w in self._workers.values() if run in w.runs), None)
 
-    def _stop_run(self, run: _Run, worker: _Worker | None = None) -> None:
+    def _stop_run(self, run: Run, worker: Worker | None = None) -> None:
         worker = worker or self._worker_of(run)
         if worker is None:
             return
         worker.cancel[run.slot] = run.run_id
         run.cancel_at = run.cancel_at or time.monotonic()
 
-    def _send(self, w: _Worker, message: Any) -> bool:
+    def _send(self, w: Worker, message: Any) -> bool:
         try:
             w.conn.send(message)
             return True
@@ -310,13 +225,13 @@ class LocalExecutor:
             w.closed = True
             return False
 
-    def _kill(self, w: _Worker) -> None:
+    def _kill(self, w: Worker) -> None:
         w.killed = True
         if w.process.is_alive():
             w.process.kill()
 
     @staticmethod
-    def _close(w: _Worker) -> None:
+    def _close(w: Worker) -> None:
         try:
             w.conn.close()
         except OSError:
@@ -337,7 +252,7 @@ class LocalExecutor:
             ready = []
         if not waitables and timeout:
             time.sleep(min(timeout, 0.05))
-        messages: list[tuple[_Worker, WorkerMessage]] = []
+        messages: list[tuple[Worker, WorkerMessage]] = []
         for conn in ready:
             if conn == self._wake_r:
                 try:
@@ -350,8 +265,8 @@ class LocalExecutor:
         if messages:
             self._handle(messages)
 
-    def _read(self, w: _Worker, limit: int = 500) -> list[tuple[_Worker, WorkerMessage]]:
-        out: list[tuple[_Worker, WorkerMessage]] = []
+    def _read(self, w: Worker, limit: int = 500) -> list[tuple[Worker, WorkerMessage]]:
+        out: list[tuple[Worker, WorkerMessage]] = []
         try:
             while len(out) < limit and w.conn.poll():
                 out.append((w, w.conn.recv()))
@@ -362,7 +277,7 @@ class LocalExecutor:
             w.closed = True
         return out
 
-    def _handle(self, messages: list[tuple[_Worker, WorkerMessage]]) -> None:
+    def _handle(self, messages: list[tuple[Worker, WorkerMessage]]) -> None:
         job_messages = [(w, m) for w, m in messages if m[0] is not None]
         if job_messages:
             with self.sessions() as db:
@@ -378,8 +293,8 @@ class LocalExecutor:
                         log.warning("job %s failed:\n%s", job_id, trace)
                     store.record_event(db, job, type_, data)
                 db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
-        finished: list[tuple[_Run | None, dict[str, Any]]] = []  # run None: a calibration
-        batches: list[_Group] = []
+        finished: list[tuple[Run | None, dict[str, Any]]] = []  # run None: a calibration
+        batches: list[Group] = []
         with self._lock:
             for w, (job_id, attempt, type_, data) in messages:
                 if job_id is not None:
@@ -430,68 +345,12 @@ class LocalExecutor:
                     w.broken = data.get("reason")
                     log.error("worker could not warm up: %s\n%s", w.broken, data.get("trace", ""))
         for run, data in finished:
-            self._measured(run, data)
+            pool.record_run(self.settings, run, data)
         for group in batches:
-            self._measured_batch(group)
+            pool.record_group(self.settings, group)
         self._notify()
 
-    def _measured(self, run: _Run | None, data: dict[str, Any]) -> None:
-        """Feeds the time estimate: a calibration (run None) or a finished training job."""
-        try:
-            if run is None:
-                estimate.record_calibration(self.settings.data_dir, data)
-                log.info("calibrated: %s", data)
-                return
-            if run.batch > 1:
-                return  # a batch's jobs share their training: _measured_batch
-            wall, train, steps = data.get("wall_s"), data.get("train_wall_s"), data.get("steps")
-            if not wall or not train or not steps or run.first_progress is None or run.render_start is None:
-                return
-            # Training speed from the first progress on (a compile before it is overhead, not speed).
-            t0, s0 = run.first_progress
-            if run.render_start - t0 <= 0 or int(steps) <= s0:
-                return
-            rate = (int(steps) - s0) / (run.render_start - t0)
-            video = float(wall) - float(train)
-            total = time.monotonic() - run.handed_at
-            estimate.record_job(
-                self.settings.data_dir,
-                run.model_id,
-                concurrency=run.concurrency,
-                steps=int(steps),
-                train_s=int(steps) / rate,
-                video_s=video,
-                frames=int(round(run.seconds * estimate.FPS)),
-                overhead_s=total - int(steps) / rate - video,
-            )
-        except Exception:  # the estimate is a nicety: never let it stop the dispatcher
-            log.exception("could not record a measurement for the estimate")
-
-    def _measured_batch(self, group: _Group) -> None:
-        """Feeds the time estimate with a batch whose jobs all finished."""
-        try:
-            steps = min(int(d.get("steps") or 0) for d in group.done)
-            if group.first_progress is None or group.train_end is None or steps <= 0:
-                return
-            t0, s0 = group.first_progress
-            if group.train_end - t0 <= 0 or steps <= s0:
-                return
-            train_s = steps * (group.train_end - t0) / (steps - s0)  # its speed from the first progress on
-            video_s = time.monotonic() - group.train_end
-            estimate.record_batch(
-                self.settings.data_dir,
-                group.model_id,
-                size=group.size,
-                steps=steps,
-                train_s=train_s,
-                video_s=video_s,
-                frames=int(round(group.seconds * estimate.FPS)),
-                overhead_s=(time.monotonic() - group.handed_at) - train_s - video_s,
-            )
-        except Exception:  # the estimate is a nicety: never let it stop the dispatcher
-            log.exception("could not record a batch for the estimate")
-
-    def _maybe_recycle(self, w: _Worker) -> None:
+    def _maybe_recycle(self, w: Worker) -> None:
         """A worker that ran many jobs or grew large exits; a fresh one takes its place."""
         too_many = w.jobs >= self.settings.worker_max_jobs
         too_big = w.rss_mb is not None and w.rss_mb > self.settings.worker_max_rss_mb
@@ -530,7 +389,7 @@ class LocalExecutor:
             self._reconcile()
         self._fill_pool(now)
 
-    def _settle_late_cancels(self, w: _Worker, runs: list[_Run]) -> None:
+    def _settle_late_cancels(self, w: Worker, runs: list[Run]) -> None:
         """Cancelled jobs of a batch whose worker has not confirmed in time (it may be compiling): they are
         cancelled now, and whatever the worker still sends for them is dropped as stale; it stops their
         slices at its next check and removes their folders."""
@@ -546,7 +405,7 @@ class LocalExecutor:
             db.commit()
         self._notify()
 
-    def _bury(self, w: _Worker) -> None:
+    def _bury(self, w: Worker) -> None:
         """A worker process has exited: store its last words, settle its runs, forget it."""
         last = self._read(w)
         if last:
@@ -629,7 +488,7 @@ class LocalExecutor:
                         self._fail_queued(f"could not start a worker process: {exc}")
                     return
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> Worker:
         self._next_wid += 1
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         # Raw shared ints: nothing to lock, so a worker killed mid-read cannot wedge the executor.
@@ -651,7 +510,7 @@ class LocalExecutor:
         )
         process.start()
         child_conn.close()
-        w = _Worker(self._next_wid, process, parent_conn, cancel, pid=process.pid)
+        w = Worker(self._next_wid, process, parent_conn, cancel, pid=process.pid)
         self._workers[w.wid] = w
         log.info("worker %s spawned (warming up)", process.pid)
         return w
@@ -683,14 +542,14 @@ class LocalExecutor:
                     # A worker that has this robot compiled already starts faster.
                     w = next((w for w in idle if model_id in w.models), idle[0])
                     runs, specs = [], []
-                    shared = _Group(len(group), model_id, group[0].video_seconds) if len(group) > 1 else None
+                    shared = Group(len(group), model_id, group[0].video_seconds) if len(group) > 1 else None
                     for slot, job in enumerate(group):
                         self._next_run += 1
                         out_dir = job_dir(self.settings, job)
                         self._remove_old_attempts(job)
                         specs.append(self._spec(db, job, self._next_run, out_dir))
                         runs.append(
-                            _Run(
+                            Run(
                                 self._next_run,
                                 job.id,
                                 job.attempt,
@@ -735,48 +594,3 @@ class LocalExecutor:
 
     def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
         return job_spec(self.settings, db, job, run_id, out_dir)
-
-
-def batch_key(job: Job) -> tuple[str, int, bool, float] | None:
-    """Jobs with equal keys can train as one batch: training jobs of one session (so one robot) with the same
-    steps (so the same PPO settings and networks), start (base or scratch) and video length. None: never."""
-    if job.kind != "train":
-        return None
-    return (job.session_id, job.total_steps, bool(job.from_base), float(job.video_seconds))
-
-
-def take_batch(pending: list[Job], most: int) -> list[Job]:
-    """Takes the first pending job and up to ``most - 1`` later ones it can train with out of ``pending``."""
-    first = pending.pop(0)
-    group, key = [first], batch_key(first)
-    if key is not None:
-        for job in list(pending):
-            if len(group) >= most:
-                break
-            if batch_key(job) == key:
-                group.append(job)
-                pending.remove(job)
-    return group
-
-
-def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
-    """What a worker needs to run one attempt of a job (the local pool and the Ray executor alike)."""
-    spec: dict[str, Any] = {
-        "run_id": run_id,
-        "job_id": job.id,
-        "attempt": job.attempt,
-        "kind": job.kind,
-        "model_id": job.session.model_id,
-        "program": job.approach.program,
-        "steps": job.total_steps,
-        "out_dir": str(out_dir),
-        "seconds": job.video_seconds,
-        "data_dir": str(settings.data_dir),
-        "dequeued_at": time.time(),
-        "from_base": job.from_base,
-    }
-    if job.kind == "render":
-        source = db.get(Job, job.source_job_id)
-        assert source is not None and source.artifacts, "render jobs are made from finished training jobs"
-        spec["checkpoint"] = str(settings.data_dir / source.artifacts["policy"])
-    return spec

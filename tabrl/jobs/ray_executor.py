@@ -35,9 +35,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
 from tabrl.jobs import store
-from tabrl.jobs.executor import INTERRUPTED_REASON, Listener, job_dir, job_root, job_spec
+from tabrl.jobs.executor import INTERRUPTED_REASON, Listener
 from tabrl.jobs.models import Event, Job
 from tabrl.jobs.ray_remote import NAMESPACE, JobSupervisor, pack_folder, run_key, unpack_folder
+from tabrl.jobs.specs import job_dir, job_root, job_spec
 from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 
 log = logging.getLogger(__name__)

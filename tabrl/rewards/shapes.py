@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centre
 
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
@@ -131,11 +130,11 @@ def _centred_sine(b: _Builder, p: Any, joints: np.ndarray) -> bool:
     return True
 
 
-def _group_joints(spec: Any, group: str) -> np.ndarray:
+def group_joints(spec: Any, group: str) -> np.ndarray:
     return np.asarray(spec.groups.get(group, []), dtype=np.int64)
 
 
-def _params(term: Any) -> Any:
+def term_params(term: Any) -> Any:
     return getattr(term, "params", None)
 
 
@@ -150,7 +149,7 @@ def _leg_groups(spec: Any) -> tuple[str, str] | None:
 
 def _flex(spec: Any, group: str) -> list[float]:
     """+1 where bending a joint of the group increases its angle: the sign of its default pose."""
-    d = spec.default_joint_pos[_group_joints(spec, group)]
+    d = spec.default_joint_pos[group_joints(spec, group)]
     return [float(v) if v != 0 else 1.0 for v in np.sign(d)]
 
 
@@ -184,9 +183,9 @@ def motion_from_terms(
     support = set(int(j) for g in legs for j in spec.groups[g]) if legs is not None else set()
     # 1. Joint rhythms and poses the program rewards directly.
     for t in ranked:
-        p = _params(t)
+        p = term_params(t)
         if t.term == "joint_sine" and p.group in spec.groups:
-            joints = _group_joints(spec, p.group)
+            joints = group_joints(spec, p.group)
             amp = float(p.amplitude)
             if support and support & set(int(j) for j in joints):
                 amp *= SUPPORT_SHARE  # legs that carry the body: the prior leads, the policy adds the rest
@@ -202,7 +201,7 @@ def motion_from_terms(
                 joints,
             )
         elif t.term == "joint_pose" and p.group in spec.groups and float(getattr(t, "weight", 1.0)) > 0:
-            joints = _group_joints(spec, p.group)
+            joints = group_joints(spec, p.group)
             if p.targets is not None:
                 delta = np.asarray(p.targets, dtype=np.float64) - spec.default_joint_pos[joints]
                 size = float(np.max(np.abs(delta))) if len(delta) else 0.0
@@ -220,19 +219,19 @@ def motion_from_terms(
     # 2. Quadruped gaits, postures and body rhythms from what the terms ask of the base.
     if legs is not None:
         thigh, knee = legs
-        th, kn = _group_joints(spec, thigh), _group_joints(spec, knee)
+        th, kn = group_joints(spec, thigh), group_joints(spec, knee)
         knee_scale = [-v for v in _flex(spec, knee)]  # Go1's knees bend negative: the measured rhythm's sign
         vx, yaw, hz, pattern = _locomotion(kinds)
         height = kinds.get("base_height")
         ratio = None
         if height is not None:
-            hp = _params(height)
+            hp = term_params(height)
             ratio = hp.target / max(spec.standing_height, 1e-6) if hp.target is not None else hp.ratio
         orient = kinds.get("base_orientation")
-        pitch = float(_params(orient).pitch) if orient is not None else 0.0
+        pitch = float(term_params(orient).pitch) if orient is not None else 0.0
         jumping = (
             "jump" in kinds
-            or ("air_time" in kinds and _params(kinds["air_time"]).all_feet)
+            or ("air_time" in kinds and term_params(kinds["air_time"]).all_feet)
             or pattern == "pronk"
         )
         bounce = kinds.get("base_oscillation")
@@ -301,7 +300,7 @@ def motion_from_terms(
                             "pattern": "left_right",
                             "phase": cw if yaw < 0 else (cw + 0.5) % 1.0,
                         },
-                        _group_joints(spec, "hip_abduction"),
+                        group_joints(spec, "hip_abduction"),
                     )
             # Go1 walk at 50k steps, same program and seed: residual 0.6 walked 0.16 m/s and fell (7 of 16
             # noisy starts fell in 10 s); 0.4 walked 0.43 m/s without a fall (2 of 16).
@@ -326,8 +325,8 @@ def motion_from_terms(
             tscale = [round(k * s, 3) for k, s in zip(knee_scale, share, strict=True)]
             b.add({"group": knee, "offset": flex, "joint_scale": kscale}, kn)
             b.add({"group": thigh, "offset": 0.5 * flex, "joint_scale": tscale}, th)
-        elif bounce is not None and _params(bounce).axis in ("height", "roll", "pitch") and not b.parts:
-            bp = _params(bounce)
+        elif bounce is not None and term_params(bounce).axis in ("height", "roll", "pitch") and not b.parts:
+            bp = term_params(bounce)
             pat = {"height": "sync", "roll": "left_right", "pitch": "front_back"}[bp.axis]
             amp = 0.12 if bp.axis != "height" else min(0.25, 3.0 * bp.amplitude)
             b.add(
@@ -343,9 +342,9 @@ def motion_from_terms(
     # 3. Arms: an end-effector path becomes shoulder sines (a quarter cycle apart for a circle).
     path = kinds.get("ee_path")
     if path is not None:
-        solved = model is not None and not spec.floating_base and _solved_path(b, model, _params(path))
+        solved = model is not None and not spec.floating_base and _solved_path(b, model, term_params(path))
         if not solved and spec.category in ("arm", "humanoid"):
-            _arm_path(b, spec, _params(path))
+            _arm_path(b, spec, term_params(path))
     if not b.parts:
         return None
     # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:
@@ -365,17 +364,17 @@ def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str 
     """(forward speed, yaw rate, gait Hz, gait pattern) the terms ask for (sideways counts as stepping)."""
     vx = yaw = 0.0
     if "track_velocity" in kinds:
-        p = _params(kinds["track_velocity"])
+        p = term_params(kinds["track_velocity"])
         vx, yaw = float(p.vx), float(p.yaw_rate)
         if abs(p.vy) > 0.05 and not vx and not yaw:
             yaw = 1e-3 * math.copysign(1.0, float(p.vy))  # step in place; the policy learns the sideways push
     if "forward_speed" in kinds:
-        vx = float(_params(kinds["forward_speed"]).target)
+        vx = float(term_params(kinds["forward_speed"]).target)
     if "spin" in kinds:
-        yaw = float(_params(kinds["spin"]).yaw_rate)
+        yaw = float(term_params(kinds["spin"]).yaw_rate)
     hz = pattern = None
     if "foot_contact_pattern" in kinds:
-        p = _params(kinds["foot_contact_pattern"])
+        p = term_params(kinds["foot_contact_pattern"])
         pattern = p.pattern
         if p.pattern != "stand":
             hz = float(min(p.frequency_hz, 3.0))
@@ -513,102 +512,6 @@ def _arm_path(b: _Builder, spec: Any, p: Any) -> None:
         b.add({"joint": names[j1], "amplitude": 0.5 * amp, "frequency_hz": min(2 * f, 5.0)}, np.array([j1]))
 
 
-def _cond(subject: str, op: str, value: float) -> dict[str, Any]:
-    return {"metric": subject, "op": op, "value": float(f"{value:.3g}")}
-
-
-def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None) -> list[Condition]:
-    """A success check for the behavior the main terms describe, plus no falls / staying in place."""
-    ranked = sorted(
-        (t for t in terms if float(getattr(t, "weight", 1.0)) > 0),
-        key=lambda t: -abs(float(getattr(t, "weight", 1.0))),
-    )
-    main: list[dict[str, Any]] = []
-    kinds: set[str] = set()
-    for t in ranked:
-        if len(main) >= 2:
-            break
-        p = _params(t)
-        got = _term_conditions(t.term, p, spec)
-        if got and t.term not in kinds:
-            kinds.add(t.term)
-            main.extend(got)
-    if not main and motion is not None:  # the prior's first rhythm still says what should be seen
-        part = next((q for q in motion.parts if q.amplitude > 0 and q.group), None)
-        if part is not None:
-            main.append(_cond(f"{part.group}_amplitude", ">=", 0.5 * part.amplitude))
-    if not main:
-        return []
-    extra: list[dict[str, Any]] = []
-    names = {getattr(t, "term", "") for t in terms}
-    if spec.floating_base:
-        extra.append(_cond("falls", "<", 1))
-    stay = next((t for t in terms if t.term == "stay_in_place"), None)
-    if stay is not None and spec.floating_base:
-        extra.append(_cond("drift", "<=", max(0.5, 2.0 * float(_params(stay).radius))))
-    if "upright" in names and spec.floating_base and "base_orientation" not in kinds:
-        extra.append(_cond("upright", ">=", 0.8))
-    first: dict[str, dict[str, Any]] = {}  # the first condition on each metric
-    for c in main + extra:
-        first.setdefault(c["metric"], c)
-    return [Condition.model_validate(c) for c in list(first.values())[:6]]
-
-
-def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
-    if term == "joint_sine" and p.group in spec.groups:
-        return [_cond(f"{p.group}_amplitude", ">=", 0.5 * p.amplitude)]
-    if term == "joint_pose" and p.group in spec.groups and p.targets is None and abs(p.offset) > 0.05:
-        return [_cond(f"{p.group}_offset", ">=" if p.offset > 0 else "<=", 0.5 * p.offset)]
-    if term == "joint_pose" and p.group in spec.groups and p.targets is not None:
-        # explicit targets: the group's mean offset, where it is a real part of the joints' travel
-        # (a parallel gripper closing moves 0.04 m of a 0.04 m range)
-        joints = _group_joints(spec, p.group)
-        if len(p.targets) == len(joints):
-            delta = float(np.mean(np.asarray(p.targets) - spec.default_joint_pos[joints]))
-            width = float(np.mean(spec.joint_range[joints, 1] - spec.joint_range[joints, 0]))
-            if abs(delta) > max(0.005, 0.15 * width) or abs(delta) > 0.3:
-                return [_cond(f"{p.group}_offset", ">=" if delta > 0 else "<=", 0.5 * delta)]
-    if term == "forward_speed" and abs(p.target) > 0.05 and spec.floating_base:
-        return [_cond("forward_speed", ">=" if p.target > 0 else "<=", 0.5 * p.target)]
-    if term == "track_velocity" and spec.floating_base:
-        out = []
-        if abs(p.vx) > 0.05:
-            out.append(_cond("forward_speed", ">=" if p.vx > 0 else "<=", 0.5 * p.vx))
-        if abs(p.vy) > 0.05:
-            out.append(_cond("lateral_speed", ">=" if p.vy > 0 else "<=", 0.5 * p.vy))
-        if abs(p.yaw_rate) > 0.1:
-            out.append(_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate))
-        return out
-    if term == "spin" and spec.floating_base and abs(p.yaw_rate) > 0.1:
-        return [_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate)]
-    if term in ("jump", "air_time") and spec.floating_base and spec.feet:
-        return [_cond("airborne_moments", ">=", 3)]
-    if term == "base_oscillation" and spec.floating_base:
-        if p.axis == "height":
-            return [_cond("base_height_std", ">=", max(0.01, 0.35 * p.amplitude))]
-        if p.axis in ("roll", "pitch"):
-            return [_cond(p.axis, ">=", 0.3 * p.amplitude)]
-    if term == "base_height" and spec.floating_base:
-        ratio = p.target / max(spec.standing_height, 1e-6) if p.target is not None else p.ratio
-        if ratio < 0.95:
-            return [_cond("height_ratio", "<=", min(0.95, ratio + 0.15))]
-        if ratio > 1.03:
-            return [_cond("height_ratio", ">=", 1.0 + 0.5 * (ratio - 1.0))]
-    if term == "base_orientation" and spec.floating_base:
-        out = []
-        for axis in ("roll", "pitch"):
-            v = float(getattr(p, axis))
-            if abs(v) > 0.1:
-                out.append(_cond(axis, ">=", 0.5 * abs(v)))
-        return out
-    if term == "ee_path" and spec.ee:
-        out = [_cond("ee_extent", ">=", 0.8 * p.radius)]
-        if p.shape == "circle":
-            out.append(_cond("ee_extent2", ">=", 0.5 * p.radius))
-        return out
-    return []
-
-
 def reach_motion(
     robot: Any,
     index: int,
@@ -678,8 +581,3 @@ def reach_motion(
     except (MotionError, ValueError):
         return None
     return motion
-
-
-def reach_success(axis: str, sign: int, distance: float) -> list[Condition]:
-    op = ">=" if sign > 0 else "<="
-    return [Condition.model_validate(_cond(f"ee_d{axis}", op, 0.5 * sign * distance))]

@@ -27,6 +27,8 @@ from pydantic import BaseModel
 from tabrl import __version__
 from tabrl.config import get_settings
 from tabrl.robots import menagerie
+from tabrl.robots.base_policies import BasePolicy, base_policy_status
+from tabrl.robots.cache_lock import CacheFileLock
 from tabrl.robots.profiles import Category, RobotProfile, get_profile
 
 if TYPE_CHECKING:
@@ -93,13 +95,6 @@ MENAGERIE_ROBOTS = (
         id="AllegroHand", robot="allegro", folder="wonik_allegro", scene="scene_right.xml", sim_dt=0.002
     ),
 )
-
-
-class BasePolicy(BaseModel):
-    available: bool
-    path: str | None = None
-    steps: int | None = None
-    note: str = ""
 
 
 class CatalogEntry(BaseModel):
@@ -374,7 +369,7 @@ def _index() -> dict[str, dict[str, str]]:
             return _index_memo[1]
         index = _read_cache(_index_path(), key)
         if not isinstance(index, dict) or not index:
-            with _cache_file_lock():  # another process may be building it right now
+            with CacheFileLock(_cache_dir()):  # another process may be building it right now
                 index = _read_cache(_index_path(), key)
                 if not isinstance(index, dict) or not index:
                     index = _compute_index()
@@ -436,7 +431,7 @@ def _load_or_compute_facts() -> dict[str, dict]:
     facts = _cached_facts(key)
     if facts is not None:
         return facts
-    with _cache_file_lock():
+    with CacheFileLock(_cache_dir()):
         facts = _cached_facts(key)
         if facts is not None:
             return facts
@@ -512,81 +507,6 @@ def _build_in_child() -> bool:
     _write_cache(_index_path(), key, index)
     _write_cache(_cache_path(), key, facts)
     return True
-
-
-class _cache_file_lock:
-    """An exclusive lock on the cache folder across processes (web server, workers, CLI)."""
-
-    def __enter__(self):
-        import fcntl
-
-        self._file = None
-        if os.environ.get("TABRL_CATALOG_CHILD"):
-            return self  # the child builds while its parent holds the lock
-        path = _cache_dir() / "catalog.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "w")
-        fcntl.flock(self._file, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import fcntl
-
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-
-
-# Base policies ship in the package (tabrl/train/base.py trains them); read here without importing JAX.
-BASE_POLICY_DIR = Path(__file__).resolve().parents[1] / "train" / "base_policies"
-
-
-def _base_meta(folder: Path) -> dict | None:
-    try:
-        meta = json.loads((folder / "metadata.json").read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return meta if isinstance(meta, dict) else None
-
-
-def base_policy_status(
-    model_id: str,
-    robot: str | None = None,
-    observation_size: int | None = None,
-    action_size: int | None = None,
-) -> BasePolicy:
-    """The packaged base for ``model_id``, else one of the same robot with the same observation/action layout."""
-    own = BASE_POLICY_DIR / model_id
-    if (own / "metadata.json").exists():
-        meta = _base_meta(own)
-        if meta is None:
-            return BasePolicy(available=False, note="base policy metadata is unreadable")
-        judged = meta.get("base") or {}
-        if not judged.get("usable", True):  # trained, but it does not beat holding the default pose
-            return BasePolicy(
-                available=False,
-                path=str(own),
-                steps=meta.get("steps"),
-                note=f"the one trained for {meta.get('steps'):,} steps {judged.get('verdict', '')}; not used",
-            )
-        return BasePolicy(available=True, path=str(own), steps=meta.get("steps"))
-    if robot is not None and BASE_POLICY_DIR.is_dir():
-        for folder in sorted(BASE_POLICY_DIR.iterdir()):
-            meta = _base_meta(folder)
-            if (
-                meta
-                and meta.get("robot") == robot
-                and meta.get("observation_size") == observation_size
-                and meta.get("action_size") == action_size
-                and (meta.get("base") or {}).get("usable", True)
-            ):
-                return BasePolicy(
-                    available=True,
-                    path=str(folder),
-                    steps=meta.get("steps"),
-                    note=f"the {folder.name} base (same robot and layout)",
-                )
-    return BasePolicy(available=False, note="no base policy trained yet")
 
 
 def thumbnail_path(model_id: str) -> Path:

@@ -100,6 +100,17 @@ _HOLD = {
 }
 
 # Per robot category (the profile's): the program, the perturbations and the default budget.
+# Arms and hands hold their default pose from large random start offsets under random joint kicks.
+_HOLD_RECIPE = Recipe(
+    "hold a pose under random offsets and joint kicks",
+    _HOLD,
+    dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3),
+    None,
+    40_000,
+    dict(init_noise_std=0.3),
+    quiet_start=True,
+)
+
 RECIPES: dict[str, Recipe] = {
     "quadruped": Recipe(
         "stand and balance under pushes and random reference motions",
@@ -118,24 +129,8 @@ RECIPES: dict[str, Recipe] = {
         action_scale_factor=0.3,
         quiet_start=True,
     ),
-    "arm": Recipe(
-        "hold a pose under random offsets and joint kicks",
-        _HOLD,
-        dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3),
-        None,
-        40_000,
-        dict(init_noise_std=0.3),
-        quiet_start=True,
-    ),
-    "hand": Recipe(
-        "hold a finger pose under random offsets and joint kicks",
-        _HOLD,
-        dict(push_interval_s=2.0, push_joint_speed=1.0, reset_noise_qpos=0.3),
-        None,
-        40_000,
-        dict(init_noise_std=0.3),
-        quiet_start=True,
-    ),
+    "arm": _HOLD_RECIPE,
+    "hand": dataclasses.replace(_HOLD_RECIPE, goal="hold a finger pose under random offsets and joint kicks"),
 }
 
 

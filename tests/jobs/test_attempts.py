@@ -14,8 +14,10 @@ import pytest
 from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.db import open_database
-from tabrl.jobs.executor import CANCEL_SLOTS, LocalExecutor, _Run, _Worker, job_dir
+from tabrl.jobs.executor import LocalExecutor
 from tabrl.jobs.models import Approach, Event, Job, StudioSession
+from tabrl.jobs.pool import CANCEL_SLOTS, Run, Worker
+from tabrl.jobs.specs import job_dir
 
 PROGRAM = {"name": "Upright", "summary": "stay up", "terms": [{"term": "upright", "weight": 1.0}]}
 
@@ -52,12 +54,12 @@ def _restart(sessions, job_id) -> None:
         db.commit()
 
 
-def _worker(ctx, run: _Run | None = None, target=None) -> _Worker:
+def _worker(ctx, run: Run | None = None, target=None) -> Worker:
     """A real process and pipe standing where a warm worker would (it exits at once)."""
     parent, child = ctx.Pipe()
     process = ctx.Process(target=target or time.sleep, args=(0,), daemon=True)
     process.start()
-    w = _Worker(
+    w = Worker(
         1,
         process,
         parent,
@@ -119,7 +121,7 @@ def test_reaping_an_old_attempt_leaves_the_restarted_job_and_its_folder_alone(en
     old_dir = job_dir(settings, job)  # job-<id>/a1
     old_dir.mkdir(parents=True)
     (old_dir / "half-written.bin").write_bytes(b"x")
-    run = _Run(1, job_id, 1, "CartpoleBalance", old_dir, cancel_at=time.monotonic() - 10)
+    run = Run(1, job_id, 1, "CartpoleBalance", old_dir, cancel_at=time.monotonic() - 10)
     w = _worker(ctx, run)
     executor._workers[w.wid] = w
     with sessions() as db:
@@ -142,7 +144,7 @@ def test_a_dead_worker_fails_or_cancels_only_its_current_attempt(env):
     out = job_dir(settings, _job(sessions, job_id))
     out.mkdir(parents=True)
     executor._handle([(_worker(ctx), (job_id, 1, "started", {}))])
-    w = _worker(ctx, _Run(1, job_id, 1, "CartpoleBalance", out))  # crashes mid-run
+    w = _worker(ctx, Run(1, job_id, 1, "CartpoleBalance", out))  # crashes mid-run
     executor._workers[w.wid] = w
     w.process.join()
     executor._supervise()
@@ -159,7 +161,7 @@ def test_cancel_of_a_queued_job_is_final_and_it_is_never_handed_out(env):
     executor.cancel(job_id)
     assert _job(sessions, job_id).status == "cancelled"
     parent, child = ctx.Pipe()
-    idle = _Worker(2, w.process, parent, ctx.RawArray("q", CANCEL_SLOTS), ready=True)
+    idle = Worker(2, w.process, parent, ctx.RawArray("q", CANCEL_SLOTS), ready=True)
     executor._workers[idle.wid] = idle
     executor._launch()
     assert not idle.runs and not idle.busy and not child.poll()
@@ -170,7 +172,7 @@ def test_a_run_whose_job_moved_on_is_told_to_stop(env):
     settings, sessions, executor, job_id = env
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    idle = _Worker(
+    idle = Worker(
         1,
         mp.get_context("spawn").Process(target=time.sleep, args=(5,), daemon=True),
         parent,

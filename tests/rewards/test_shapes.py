@@ -8,7 +8,8 @@ import pytest
 from tabrl.render.metrics import behavior_metrics, evaluate_success
 from tabrl.render.rollout import rollout
 from tabrl.rewards.program import RewardProgram
-from tabrl.rewards.shapes import motion_from_terms, success_from_terms
+from tabrl.rewards.shape_checks import success_from_terms
+from tabrl.rewards.shapes import motion_from_terms
 from tabrl.robots.catalog import load_robot
 
 

@@ -1,0 +1,80 @@
+"""`tabrl base …`: training and listing the base policies the package ships (tabrl/train/base.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from tabrl.terminal import console, fail
+
+base_app = typer.Typer(
+    help="Base policies: robust starting points per robot, shipped in the package.", no_args_is_help=True
+)
+
+
+@base_app.command("train")
+def base_train(
+    model: str = typer.Argument(..., help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
+    steps: int | None = typer.Option(
+        None, "--steps", min=1_000, max=100_000_000, help="Environment steps (default: the recipe's)."
+    ),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path | None = typer.Option(
+        None, "--out", help="Parent folder (default: the package's base_policies)."
+    ),
+    video: Path | None = typer.Option(
+        None, "--video", help="Also render a 10 s video of the base into this folder."
+    ),
+) -> None:
+    """Train MODEL's base policy (balance under pushes / hold a pose) and write it with its evaluation."""
+    from tqdm import tqdm
+
+    from tabrl.robots.catalog import UnknownModel, load_robot
+    from tabrl.train import base
+
+    try:
+        robot = load_robot(model)
+        recipe = base.recipe_for(robot)
+    except (UnknownModel, base.BaseError) as e:
+        fail(str(e))
+    total = steps or recipe.steps
+    console.print(f"[bold]{model}[/]: {recipe.goal}, {total:,} steps, seed {seed}")
+    bar = tqdm(total=total, unit="step", unit_scale=True, desc="base")
+
+    def on_progress(p) -> None:
+        bar.total, bar.n = p.total_steps, p.steps
+        bar.set_postfix(reward=f"{p.mean_episode_reward:.1f}", sps=f"{p.steps_per_s:.0f}")
+        bar.refresh()
+
+    folder, meta = base.train_base(robot, total, seed=seed, out_dir=out, on_progress=on_progress)
+    bar.close()
+    console.print(f"  base:   {folder}\n  time:   {meta['wall_time_s']:.0f} s for {meta['steps']:,} steps")
+    console.print_json(json.dumps(meta["base"]["evaluation"]))
+    if video is not None:
+        from tabrl.render.artifacts import render_policy
+        from tabrl.train.pipeline import load_policy
+
+        policy, _ = load_policy(folder)
+        res = render_policy(robot, policy, video, seconds=10.0)
+        console.print(f"  video:  {res['video']}")
+
+
+@base_app.command("list")
+def base_list() -> None:
+    """The base policies the package ships, with their steps and evaluation."""
+    from tabrl.train import base
+
+    for model_id in base.SEED_MODELS:
+        folder = base.find_base(model_id)
+        if folder is None:
+            console.print(f"{model_id}: none")
+            continue
+        meta = base.checkpoint.load_metadata(folder)
+        ev = meta["base"]["evaluation"]["perturbed"]
+        console.print(
+            f"{model_id}: {meta['steps']:,} steps, {meta['wall_time_s']:.0f} s, "
+            + ", ".join(f"{k} {v:.3g}" for k, v in ev.items()),
+            highlight=False,
+        )
