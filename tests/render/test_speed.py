@@ -50,7 +50,10 @@ def test_flat_shaded_meshes_are_welded_before_decimating():
     drawn = video.render_model(robot)
     assert drawn.mesh_facenum.sum() < 0.5 * robot.mj_model.mesh_facenum.sum()
     data, camera, frames, diff = _full_vs_drawn(robot)
-    assert diff.mean() < 1.5 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
+    # Fallen-apart meshes show as many strongly wrong pixels (> 32 of 255), which is the defect; the mean
+    # grows with how much of the frame the arm fills: 1.55 measured with the coverage-chosen view (moving
+    # parts 25 % of a frame on average, README); the old bound of 1.5 was set under the fixed view (15 %).
+    assert diff.mean() < 2.0 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
 
 
 def test_video_writer_encodes_from_its_thread_and_cleans_up_on_abort(tmp_path):
