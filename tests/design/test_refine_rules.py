@@ -7,22 +7,9 @@ import json
 import pytest
 
 from tabrl.design.refine import load_run, parse_wishes, rule_based_programs, shares_by_index
+from tests.helpers.programs import HIP_OSCILLATOR
 
-HIPS = {
-    "name": "Hip Oscillator",
-    "summary": "Sway the hips",
-    "notes": [],
-    "terms": [
-        {
-            "term": "joint_sine",
-            "weight": 2.0,
-            "params": {"group": "hip_abduction", "amplitude": 0.3, "frequency_hz": 1.5},
-        },
-        {"term": "upright", "weight": 1.0},
-        {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
-        {"term": "action_rate", "weight": -0.01},
-    ],
-}
+HIPS = HIP_OSCILLATOR
 
 
 def test_parse_wishes():

@@ -16,28 +16,7 @@ from tabrl.rewards.program import ProgramError, RewardProgram
 from tabrl.rewards.smoke import sample_states, smoke_test
 from tabrl.rewards.terms import TERMS
 from tabrl.robots.catalog import load_robot
-
-HIP_OSCILLATOR = {
-    "name": "Hip Oscillator",
-    "summary": "Focus on hip joint swaying",
-    "terms": [
-        {
-            "term": "joint_sine",
-            "weight": 2.0,
-            "params": {
-                "group": "hip_abduction",
-                "amplitude": 0.3,
-                "frequency_hz": 1.5,
-                "pattern": "alternate",
-            },
-        },
-        {"term": "upright", "weight": 1.0},
-        {"term": "stay_in_place", "weight": 0.5, "params": {"radius": 0.3}},
-        {"term": "expr", "weight": 0.3, "expr": "-abs(base_lin_vel[0])"},
-        {"term": "action_rate", "weight": -0.01},
-    ],
-    "notes": ["hips swing in opposition"],
-}
+from tests.helpers.programs import HIP_OSCILLATOR
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +32,6 @@ def test_design_example_parses_round_trips_and_compiles(go1):
     assert list(terms) == [
         "joint_sine:hip_abduction",
         "upright",
-        "stay_in_place",
         "expr:-abs(base_lin_vel[0])",
         "action_rate",
     ]

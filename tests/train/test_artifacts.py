@@ -10,25 +10,9 @@ import pytest
 
 from tabrl.train import checkpoint
 from tabrl.train.pipeline import load_policy, run_training_job
+from tests.helpers.programs import HIP_OSCILLATOR
 
-PROGRAM = {
-    "name": "Hip Oscillator",
-    "summary": "Focus on hip joint swaying",
-    "terms": [
-        {
-            "term": "joint_sine",
-            "weight": 2.0,
-            "params": {
-                "group": "hip_abduction",
-                "amplitude": 0.3,
-                "frequency_hz": 1.5,
-                "pattern": "alternate",
-            },
-        },
-        {"term": "upright", "weight": 1.0},
-        {"term": "action_rate", "weight": -0.01},
-    ],
-}
+PROGRAM = HIP_OSCILLATOR
 
 
 @pytest.fixture(scope="module")
