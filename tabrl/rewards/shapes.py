@@ -29,16 +29,40 @@ from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centr
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
 # forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
 # (0.5 later turns counter-clockwise).
-# Go1: trot 2 Hz thigh 0.35 / knee 0.3 walks 0.37 m/s open-loop for 10 s; ANYmal C (0.3 / 0.3) 0.28 m/s.
-# ANYmal C's abduction joints are mirrored left/right (ranges [-0.72, 0.49] and [-0.49, 0.72]), so its
-# clockwise phase is Go1's counter-clockwise one: measured open-loop at 2.5 Hz, phase 0.75 turns -0.49 rad/s
-# and 0.25 turns +0.11 (+0.99 at 1.5x the amplitudes); with 0.25 as "clockwise" the spin prior turned
-# against the reward and the suite's spin reached 0.34 rad/s.
+# Go1: trot 2 Hz thigh 0.35 / knee 0.3 walks 0.37 m/s open-loop for 10 s.
+# The turn's amplitudes (turn_thigh, turn_knee, turn_abduction) are for turn_hz and shrink for faster rhythms;
+# walk_hz / turn_hz are the frequencies used when the program names none.
+# ANYmal C, re-measured with scripts/gait_search.py (its profile's gait rig, which these repeat): its hind knees
+# bend the other way (the knee part's joint_scale, from the default pose's signs, already says so), and its soft
+# actuators tip it over at slow rhythms (2 Hz trots fell within 3-5 s): trot 4.5 Hz, thigh 0.2 / knee 0.35,
+# knees in phase walks 0.60 m/s for 10 s without a fall; the turn at 4 Hz (abduction 0.2 on the left/right
+# pattern, thigh 0.1, knee 0.3 a quarter-cycle ahead) turns -1.62 / +1.61 rad/s.
 LEG_RHYTHMS: dict[str, dict[str, float]] = {
     "go1": {"walk_lead": 0.25, "walk_thigh": 0.35, "turn_phase_cw": 0.25},
-    "anymal_c": {"walk_lead": 0.75, "walk_thigh": 0.3, "turn_phase_cw": 0.75},
+    "anymal_c": {
+        "walk_lead": 0.0,
+        "walk_thigh": 0.2,
+        "walk_knee": 0.35,
+        "walk_hz": 4.5,
+        "turn_hz": 4.0,
+        "turn_thigh": 0.1,
+        "turn_knee": 0.3,
+        "turn_abduction": 0.2,
+        "turn_lead": 0.25,
+        "turn_phase_cw": 0.25,
+    },
 }
-_DEFAULT_RHYTHM = {"walk_lead": 0.25, "walk_thigh": 0.3, "turn_phase_cw": 0.25}
+_DEFAULT_RHYTHM = {
+    "walk_lead": 0.25,
+    "walk_thigh": 0.3,
+    "walk_knee": 0.3,
+    "walk_hz": 2.0,
+    "turn_hz": 2.5,
+    "turn_thigh": 0.2,
+    "turn_knee": 0.2,
+    "turn_abduction": 0.15,
+    "turn_phase_cw": 0.25,
+}
 OTHER_RESIDUAL_LEGGED = 0.3
 GAIT_RESIDUAL = 0.4
 SUPPORT_SHARE = 0.6  # of a rewarded rhythm's amplitude, on the joints a legged robot stands on
@@ -154,7 +178,9 @@ def _flex(spec: Any, group: str) -> list[float]:
 
 
 def _rhythm(robot: str | None) -> dict[str, float]:
-    return LEG_RHYTHMS.get(robot or "", _DEFAULT_RHYTHM)
+    rhythm = _DEFAULT_RHYTHM | LEG_RHYTHMS.get(robot or "", {})
+    rhythm.setdefault("turn_lead", rhythm["walk_lead"])  # the turn's knees lead as the walk's do
+    return rhythm
 
 
 def motion_from_terms(
@@ -254,7 +280,7 @@ def motion_from_terms(
             )
             gait_residual = 0.5
         elif vx or yaw:
-            f = hz or 2.0
+            f = hz or rhythm["walk_hz"]
             if (
                 abs(vx) >= abs(yaw) * 0.3
             ):  # mostly travelling: a trot that walks (backwards: knees lag instead)
@@ -266,7 +292,7 @@ def motion_from_terms(
                 b.add(
                     {
                         "group": knee,
-                        "amplitude": 0.3,
+                        "amplitude": rhythm["walk_knee"],
                         "frequency_hz": f,
                         "pattern": gait,
                         "phase": lead,
@@ -276,16 +302,25 @@ def motion_from_terms(
                 )
             else:  # turning on the spot: short trotting steps, abduction pushing the two sides apart
                 # (Go1 at 2.5 Hz: 0.6 rad/s open-loop, upright; faster rhythms need smaller swings)
-                f = hz or 2.5
-                k = min(1.0, 2.5 / f)
-                b.add({"group": thigh, "amplitude": 0.2 * k, "frequency_hz": f, "pattern": "trot"}, th)
+                f = hz or rhythm["turn_hz"]
+                k = min(1.0, rhythm["turn_hz"] / f)
+                if rhythm["turn_thigh"] > 0:
+                    b.add(
+                        {
+                            "group": thigh,
+                            "amplitude": rhythm["turn_thigh"] * k,
+                            "frequency_hz": f,
+                            "pattern": "trot",
+                        },
+                        th,
+                    )
                 b.add(
                     {
                         "group": knee,
-                        "amplitude": 0.2 * k,
+                        "amplitude": rhythm["turn_knee"] * k,
                         "frequency_hz": f,
                         "pattern": "trot",
-                        "phase": rhythm["walk_lead"],
+                        "phase": rhythm["turn_lead"],
                         "joint_scale": knee_scale,
                     },
                     kn,
@@ -295,7 +330,7 @@ def motion_from_terms(
                     b.add(
                         {
                             "group": "hip_abduction",
-                            "amplitude": 0.15 * k,
+                            "amplitude": rhythm["turn_abduction"] * k,
                             "frequency_hz": f,
                             "pattern": "left_right",
                             "phase": cw if yaw < 0 else (cw + 0.5) % 1.0,

@@ -25,7 +25,11 @@ _LEG_JOINTS: dict[LegJoint, int] = {"abduction": 0, "thigh": 1, "calf": 2}
 
 
 class LegRhythm(BaseModel):
-    """One measured rhythm: a frequency and per-joint amplitudes (rad) for every leg."""
+    """One measured rhythm: a frequency and per-joint amplitudes (rad) for every leg.
+
+    ``calf_lead_deg`` is added to the calves' phase the gait itself sets (for a turn, a quarter-cycle
+    behind the abduction or ahead of the thighs).
+    """
 
     model_config = ConfigDict(extra="forbid")
     hz: float = Field(gt=0)
@@ -34,6 +38,10 @@ class LegRhythm(BaseModel):
     calf: float = 0.0
     calf_lead_deg: float = Field(
         0.0, description="How far the calves run ahead of the thighs (degrees of phase)."
+    )
+    signs: dict[LegJoint, dict[Leg, Literal[-1, 1]]] | None = Field(
+        None,
+        description="This rhythm's own per-leg signs (see GaitRig.signs), where it was measured with others.",
     )
 
 
@@ -49,12 +57,27 @@ class GaitRig(BaseModel):
     pace_group: str = Field(
         description="A thigh group whose 'alternate' joint_sine pattern pairs one side's legs."
     )
+    signs: dict[LegJoint, dict[Leg, Literal[-1, 1]]] = Field(
+        default_factory=dict,
+        description="-1 for a leg whose joint must turn the other way to move its foot as the rhythm means: "
+        "ANYmal's front knees bend backwards and its hind knees forwards, so the same knee angle lifts a front "
+        "foot and lowers a hind one. The rhythms' amplitudes are multiplied by it; a leg or joint left out is +1.",
+    )
     trot: LegRhythm
     run: LegRhythm
     pace: LegRhythm
     trot_turn: LegRhythm
     wave_turn: LegRhythm
     pronk: LegRhythm
+    wave_turn_mirrors: bool = Field(
+        False,
+        description="The wave turn's mirror image was measured to turn the other way (counter-clockwise); "
+        "otherwise only the measured clockwise wave is played as a prior.",
+    )
+
+    def sign(self, joint: LegJoint, leg: Leg, rhythm: LegRhythm | None = None) -> int:
+        signs = rhythm.signs if rhythm is not None and rhythm.signs is not None else self.signs
+        return signs.get(joint, {}).get(leg, 1)
 
 
 class CameraView(BaseModel):

@@ -247,11 +247,19 @@ def test_multi_intent_prompts_combine():
 
 
 def test_measured_rhythms_only_where_measured():
-    """Gait rigs are Go1 data; other quadrupeds get the generic recipes (no leg-group rhythm expressions)."""
+    """Gait rigs are measured robot data (Go1, ANYmal C); other quadrupeds get the generic recipes (no
+    leg-group rhythm expressions)."""
     for prompt in ("walk forward", "spin in place", "jump up and down"):
-        for p in design_approaches("AnymalC", prompt):
+        for p in design_approaches("BarkourJoystick", prompt):
             assert not any(t.term == "expr" and "_leg[" in t.expr for t in p.terms)
     assert any(p.name == "Trot Rhythm" for p in design_approaches("Go1JoystickRoughTerrain", "walk forward"))
+    walk = design_approaches("AnymalC", "walk forward")
+    assert [p.name for p in walk] == ["Trot Rhythm", "Pace Rhythm", "Velocity Tracker"]
+    # ANYmal's hind knees bend the other way: their calf targets carry the opposite sign (rig signs)
+    calves = next(t.expr for t in walk[0].terms if t.term == "expr" and "q_rear_left_leg[2]" in t.expr)
+    assert (
+        "square(q_front_left_leg[2] - 0.35 * sin(" in calves and "square(q_rear_left_leg[2] + 0.35" in calves
+    )
 
 
 def test_word_matching_is_robust():

@@ -36,6 +36,7 @@ def _rhythm_parts(
     hz: float,
     lead: float,
     mirror: bool = False,
+    rhythm: LegRhythm | None = None,
 ) -> list[dict[str, Any]]:
     """The same rhythm as :func:`_leg_rhythm`, as motion-prior parts (one per leg joint).
 
@@ -47,6 +48,7 @@ def _rhythm_parts(
         a = amp(leg)
         if mirror:
             leg, a = _MIRROR[leg], (-a if joint == "abduction" else a)
+        a *= rig.sign(joint, leg, rhythm)  # type: ignore[arg-type]
         names = groups.get(rig.legs[leg], [])  # type: ignore[index]
         if index >= len(names) or abs(a) < 1e-6:
             continue
@@ -112,14 +114,20 @@ def _leg_rhythm(
     weight: float,
     sigma2: float,
     mirror: bool = False,
+    rhythm: LegRhythm | None = None,
 ) -> dict[str, Any]:
-    """An expression tracking one joint of every leg; ``mirror`` swaps left and right (and abduction sign)."""
+    """An expression tracking one joint of every leg; ``mirror`` swaps left and right (and abduction sign).
+
+    Each leg's amplitude carries the rig's sign for that leg and joint (``GaitRig.signs``, or the
+    ``rhythm``'s own where it has them).
+    """
     index = rig.joints[joint]
     targets = []
     for leg, phase in phases.items():
         a = amp(leg)
         if mirror:
             leg, a = _MIRROR[leg], (-a if joint == "abduction" else a)
+        a *= rig.sign(joint, leg, rhythm)  # type: ignore[arg-type]
         targets.append((rig.legs[leg], index, a, phase + lead))  # type: ignore[index]
     return E(_track_expr(targets, hz, sigma2), weight)
 
@@ -153,35 +161,74 @@ def rig_walk(
         else None,
     )
     p = rig.pace
+    if _pace_by_joint_sine(rig, g):
+        thighs = T(
+            "joint_sine",
+            2.0,
+            group=rig.pace_group,
+            amplitude=p.thigh,
+            frequency_hz=p.hz,
+            pattern="alternate",
+            sigma=0.2,
+        )
+        thigh_parts = [
+            {"group": rig.pace_group, "amplitude": p.thigh, "frequency_hz": p.hz, "pattern": "alternate"}
+        ]
+        how = "joint_sine on the thighs (alternate = one side, then the other)"
+    else:
+        thighs = _leg_rhythm(rig, "thigh", _PACE, lambda _leg: p.thigh, p.hz, 0.0, 2.0, 0.16)
+        thigh_parts = _rhythm_parts(rig, g, "thigh", _PACE, lambda _leg: p.thigh, p.hz, 0.0)
+        how = "an expression tracking the thighs of each side together"
     pace = Draft(
         "Pace Rhythm",
-        f"Swing the legs of each side together (a pace) at {p.hz:g} Hz, calves a quarter-cycle ahead, "
+        f"Swing the legs of each side together (a pace) at {p.hz:g} Hz, calves {_ahead(p.calf_lead_deg)}, "
         f"with a speed reward toward {vx:.2g} m/s",
         [
-            T(
-                "joint_sine",
-                2.0,
-                group=rig.pace_group,
-                amplitude=p.thigh,
-                frequency_hz=p.hz,
-                pattern="alternate",
-                sigma=0.2,
-            ),
+            thighs,
             _leg_rhythm(rig, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p), 1.5, 0.16),
             T("forward_speed", 1.5, target=vx),
         ],
         [T("upright", 1.0), T("base_height", 0.3, ratio=height, sigma=0.1), T("action_rate", RATE)],
         moves=True,
-        note="Main terms: joint_sine on the thighs (alternate = one side, then the other), an expression for the "
-        "calves, and forward_speed. " + _RIG_NOTE.format(what="walk"),
+        note=f"Main terms: {how}, an expression for the calves, and forward_speed. "
+        + _RIG_NOTE.format(what="walk"),
         motion=_prior(
-            [{"group": rig.pace_group, "amplitude": p.thigh, "frequency_hz": p.hz, "pattern": "alternate"}],
+            thigh_parts,
             _rhythm_parts(rig, g, "calf", _PACE, lambda _leg: p.calf, p.hz, _lead(p)),
         )
         if g
         else None,
     )
     return [trot, pace]
+
+
+def _ahead(lead_deg: float) -> str:
+    return "a quarter-cycle ahead" if lead_deg == 90 else f"{lead_deg:g}° of phase ahead"
+
+
+def _pace_by_joint_sine(rig: GaitRig, groups: dict[str, list[str]]) -> bool:
+    """Whether joint_sine's 'alternate' pattern over the pace group plays the pace's thigh phases exactly.
+
+    True for Go1 (its thigh group runs FR, FL, RR, RL). A group in another order (ANYmal's starts with the
+    front left leg, half a cycle from the front right) or a thigh the rig turns the other way needs one
+    target per leg instead. Without the robot's groups the rig is taken at its word.
+    """
+    names = groups.get(rig.pace_group)
+    if not names:
+        return True
+    index = rig.joints["thigh"]
+    for k, name in enumerate(names):
+        leg = next(
+            (
+                leg
+                for leg, g in rig.legs.items()
+                if index < len(groups.get(g, [])) and groups[g][index] == name
+            ),
+            None,
+        )
+        if leg is None or rig.sign("thigh", leg) != 1 or abs(_PI * (k % 2) - _PACE[leg]) > 1e-9:
+            return False
+    return True
 
 
 def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = None) -> list[Draft]:
@@ -196,21 +243,17 @@ def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = Non
         f"that turns the body {way} on the spot",
         [
             T("foot_contact_pattern", 0.3, pattern="trot", frequency_hz=w.hz),
-            _leg_rhythm(rig, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, 2.0, 0.16, mirror=ccw),
-            _leg_rhythm(rig, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2, 1.5, 0.12, mirror=ccw),
+            _leg_rhythm(rig, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, 2.0, 0.16, ccw, w),
+            _leg_rhythm(rig, "calf", _WAVE, lambda _leg: w.calf, w.hz, _lead(w) - _PI / 2, 1.5, 0.12, ccw, w),
             T("spin", 1.5, yaw_rate=yaw),
         ],
         [T("stay_in_place", 1.0, radius=0.3), T("upright", 0.5), T("action_rate", RATE)],
         note="Main terms: expressions tracking an abduction/calf wave, and spin. "
         + _RIG_NOTE.format(what="turn"),
         # Played back open-loop on Go1 the measured (clockwise) wave turns 0.7 rad/s; its mirror image tumbles,
-        # so a counter-clockwise turn takes the generic turning prior (rewards.shapes) instead.
-        motion=_prior(
-            _rhythm_parts(rig, g, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0),
-            _rhythm_parts(rig, g, "calf", _WAVE, lambda _leg: w.calf, w.hz, -_PI / 2),
-        )
-        if g and not ccw
-        else None,
+        # so unless the rig measured its mirror (wave_turn_mirrors) a counter-clockwise turn takes the
+        # generic turning prior (rewards.shapes) instead.
+        motion=_prior(*wave_parts(rig, g, mirror=ccw)) if g and (rig.wave_turn_mirrors or not ccw) else None,
     )
     t = rig.trot_turn
     lead = -_PI / 2 if yaw > 0 else _PI / 2  # the abduction rhythm's phase sets the direction
@@ -254,6 +297,18 @@ def rig_spin(rig: GaitRig, yaw: float, groups: dict[str, list[str]] | None = Non
         else None,
     )
     return [wave, trot]
+
+
+def wave_parts(
+    rig: GaitRig, groups: dict[str, list[str]], mirror: bool = False
+) -> list[list[dict[str, Any]]]:
+    """The stepping turn's prior parts (abduction, calves): the measured clockwise wave or its mirror image
+    (the same rhythm its reward tracks)."""
+    w = rig.wave_turn
+    return [
+        _rhythm_parts(rig, groups, "abduction", _WAVE, lambda _leg: w.abduction, w.hz, 0.0, mirror, w),
+        _rhythm_parts(rig, groups, "calf", _WAVE, lambda _leg: w.calf, w.hz, _lead(w) - _PI / 2, mirror, w),
+    ]
 
 
 def rig_pronk(rig: GaitRig, height: float, travel: list[dict[str, Any]], moves: bool) -> Draft:
