@@ -38,6 +38,18 @@ def test_anymal_rig_turns_the_asked_way_on_the_spot(anymal, prompt, sign):
     assert sign * m["yaw_rate_radps"] >= 1.0 and m["falls"] == 0 and m["drift_m"] < 1.0, m
 
 
+def test_anymal_generic_priors_walk_backwards_and_turn(anymal):
+    """Approaches without a rig prior get the generic one (rewards.shapes), measured for ANYmal too."""
+    back = design_approaches("AnymalC", "trot backwards")[0]
+    m = _play(anymal, back)
+    assert m["forward_speed_mps"] <= -0.3 and m["falls"] == 0, (
+        m
+    )  # the walk's 4.5 Hz with lagging knees: +0.10 m/s, fell
+    spin = next(p for p in design_approaches("AnymalC", "spin in place") if p.name == "Spin Tracker")
+    m = _play(anymal, spin)
+    assert m["yaw_rate_radps"] >= 1.0 and m["falls"] == 0, m
+
+
 def test_rig_signs_flip_only_the_named_legs_and_are_validated():
     anymal = get_profile("anymal_c").gait_rig
     assert anymal.sign("calf", "RR") == anymal.sign("calf", "RL") == -1
