@@ -50,6 +50,13 @@ def test_anymal_generic_priors_walk_backwards_and_turn(anymal):
     assert m["yaw_rate_radps"] >= 1.0 and m["falls"] == 0, m
 
 
+def test_anymal_pronk_prior_hops_without_falling(anymal):
+    pronk = design_approaches("AnymalC", "jump up and down")[0]
+    m = _play(anymal, pronk)
+    # Go1's pronk prior (knees 0.25, thighs 0.1 at 3 Hz) tipped ANYmal over
+    assert m["feet"]["all_feet_off_moments"] >= 10 and m["falls"] == 0, m
+
+
 def test_rig_signs_flip_only_the_named_legs_and_are_validated():
     anymal = get_profile("anymal_c").gait_rig
     assert anymal.sign("calf", "RR") == anymal.sign("calf", "RL") == -1
