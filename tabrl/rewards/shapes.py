@@ -261,7 +261,7 @@ def motion_from_terms(
         thigh, knee = legs
         th, kn = group_joints(spec, thigh), group_joints(spec, knee)
         knee_scale = [-v for v in _flex(spec, knee)]  # Go1's knees bend negative: the measured rhythm's sign
-        vx, yaw, hz, pattern = _locomotion(kinds)
+        vx, yaw, hz, pattern = _locomotion(kinds, max(3.0, rhythm["walk_hz"]))
         height = kinds.get("base_height")
         ratio = None
         if height is not None:
@@ -420,8 +420,11 @@ def motion_from_terms(
     return motion
 
 
-def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str | None]:
-    """(forward speed, yaw rate, gait Hz, gait pattern) the terms ask for (sideways counts as stepping)."""
+def _locomotion(kinds: dict[str, Any], max_hz: float = 3.0) -> tuple[float, float, float | None, str | None]:
+    """(forward speed, yaw rate, gait Hz, gait pattern) the terms ask for (sideways counts as stepping).
+
+    The gait's frequency is capped at ``max_hz``: 3 Hz, or the robot's measured walking rhythm where that
+    is faster (ANYmal C steps at 4.5 Hz)."""
     vx = yaw = 0.0
     if "track_velocity" in kinds:
         p = term_params(kinds["track_velocity"])
@@ -437,7 +440,7 @@ def _locomotion(kinds: dict[str, Any]) -> tuple[float, float, float | None, str 
         p = term_params(kinds["foot_contact_pattern"])
         pattern = p.pattern
         if p.pattern != "stand":
-            hz = float(min(p.frequency_hz, 3.0))
+            hz = float(min(p.frequency_hz, max_hz))
     return vx, yaw, hz, pattern
 
 

@@ -50,6 +50,18 @@ def test_anymal_generic_priors_walk_backwards_and_turn(anymal):
     assert m["yaw_rate_radps"] >= 1.0 and m["falls"] == 0, m
 
 
+def test_gait_frequencies_follow_the_robots_measured_trot(anymal):
+    def contact_hz(model, prompt):
+        gait = next(p for p in design_approaches(model, prompt) if p.name == "Trotting Gait")
+        return gait, next(t.params.frequency_hz for t in gait.terms if t.term == "foot_contact_pattern")
+
+    assert contact_hz("Go1JoystickFlatTerrain", "walk forward and turn left")[1] == 2.0
+    gait, hz = contact_hz("AnymalC", "walk forward and turn left")
+    assert hz == 4.5 and gait.motion.first_frequency() == 4.5  # one clock for the reward and the prior
+    m = _play(anymal, gait)
+    assert m["forward_speed_mps"] >= 0.3 and m["falls"] == 0, m  # at 2 Hz: -0.31 m/s, fell
+
+
 def test_anymal_pronk_prior_hops_without_falling(anymal):
     pronk = design_approaches("AnymalC", "jump up and down")[0]
     m = _play(anymal, pronk)

@@ -41,13 +41,19 @@ class Command:
 def merge_command(ctx: Ctx, hits: list[tuple[Intent, Recipe]]) -> Command:
     """One velocity command from every locomotion / turning intent of the prompt."""
     cmd = Command()
+    # The vocabulary's gait frequencies are for a 2 Hz trot; a robot with a measured one steps at its pace
+    # (Go1 2 Hz: unchanged; ANYmal C 4.5 Hz: its soft actuators tip it over at 2 Hz).
+    rig = rig_for(ctx)
+    nominal = rig.trot.hz if rig is not None else 2.0
+    cmd.gait_hz = nominal
     strong = [(i, r) for i, r in hits if r.family == "locomote" and not i.weak]
     chosen = strong[0] if strong else next(((i, r) for i, r in hits if r.family == "locomote"), None)
     base = 0.0
     if chosen is not None:
         intent, recipe = chosen
         p = recipe.params
-        cmd.label, cmd.gait, cmd.gait_hz = intent.label, p.get("gait", "trot"), p.get("gait_hz", 2.0)
+        cmd.label, cmd.gait = intent.label, p.get("gait", "trot")
+        cmd.gait_hz = p.get("gait_hz", 2.0) * nominal / 2.0
         cmd.height, cmd.high_steps, cmd.roll_sway = (
             p.get("height", 1.0),
             p.get("high_steps", False),
@@ -82,7 +88,7 @@ def merge_command(ctx: Ctx, hits: list[tuple[Intent, Recipe]]) -> Command:
         cmd.height = min(cmd.height, 0.8)
     elif ctx.mods.level == "high":
         cmd.height = max(cmd.height, 1.05)
-    cmd.gait_hz = round(clamp(cmd.gait_hz * (ctx.mods.speed**0.5), 1.0, 4.0), 2)
+    cmd.gait_hz = round(clamp(cmd.gait_hz * (ctx.mods.speed**0.5), 1.0, max(4.0, 1.1 * nominal)), 2)
     if ctx.biped and cmd.gait in ("trot", "pace", "bound"):
         cmd.gait = "walk"
     return cmd
