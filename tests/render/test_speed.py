@@ -71,3 +71,29 @@ def test_video_writer_encodes_from_its_thread_and_cleans_up_on_abort(tmp_path):
     aborted.write(frames[0])
     aborted.abort()
     assert not (tmp_path / "w.mp4").exists() and not aborted.tmp.exists()
+
+
+def test_threads_asking_at_once_get_one_drawing_model_the_same_as_built_alone(monkeypatch):
+    """A batch's videos are filmed in threads: the drawing model they ask for together is built once, and
+    is the model built alone (two threads simplifying Go1's meshes at once once drew its calves out of place)."""
+    import collections
+    import threading
+
+    robot = load_robot("Go1JoystickFlatTerrain")
+    monkeypatch.setattr(video, "_render_models", collections.OrderedDict())
+    alone = video.render_model(robot)
+    monkeypatch.setattr(video, "_render_models", collections.OrderedDict())
+    start, built = threading.Barrier(3), []
+
+    def build() -> None:
+        start.wait()
+        built.append(video.render_model(robot))
+
+    threads = [threading.Thread(target=build) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 3 and all(m is built[0] for m in built)
+    np.testing.assert_array_equal(built[0].mesh_vert, alone.mesh_vert)
+    np.testing.assert_array_equal(built[0].mesh_face, alone.mesh_face)
