@@ -531,6 +531,12 @@ def eval_behaviors(
         help="Start every approach from the base policy, or from scratch "
         "(default: the robot category's default).",
     ),
+    one_by_one: bool = typer.Option(
+        False,
+        "--one-by-one",
+        help="Train each approach as its own job (as 'Train This'); default: the three as one batch, "
+        "as the page's Train All.",
+    ),
 ) -> None:
     """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
     from tabrl.bench.behaviors import run_suite, suite_for
@@ -550,6 +556,7 @@ def eval_behaviors(
         prompts=prompt,
         model=model,
         from_base=from_base,
+        batch=not one_by_one,
         on_result=lambda r: console.print(
             f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
             f"{r.detail} ({r.wall_s:.0f} s); own check: {r.own_check or 'none'}",

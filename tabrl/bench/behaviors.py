@@ -95,10 +95,13 @@ def run_suite(
     model: str = MODEL,
     on_result: Callable[[ApproachResult], None] | None = None,
     from_base: bool | None = None,
+    batch: bool = True,
 ) -> dict[str, Any]:
+    """Trains each prompt's three approaches and checks them. ``batch``: as the page's Train All does
+    (one physics batch, ``pipeline.run_training_batch``); else one job after another, as "Train This"."""
     from tabrl.design.builtin import design_approaches
     from tabrl.robots.catalog import load_robot
-    from tabrl.train.pipeline import run_training_job
+    from tabrl.train.pipeline import run_training_batch, run_training_job
 
     suite = suite_for(model)
     spec = load_robot(model).spec
@@ -109,10 +112,24 @@ def run_suite(
     results: list[ApproachResult] = []
     start = time.perf_counter()
     for prompt in chosen:
-        for i, program in enumerate(design_approaches(model, prompt), start=1):
-            out = Path(out_root) / model / prompt.replace(" ", "_").strip("!") / f"approach-{i}"
-            t0 = time.perf_counter()
-            res = run_training_job(model, program, steps, out, seed=seed, from_base=from_base)
+        programs = design_approaches(model, prompt)
+        outs = [
+            Path(out_root) / model / prompt.replace(" ", "_").strip("!") / f"approach-{i}"
+            for i in range(1, len(programs) + 1)
+        ]
+        t0 = time.perf_counter()
+        if batch:
+            trained = run_training_batch(
+                model, programs, steps, outs, seeds=[seed] * len(programs), from_base=from_base
+            )
+        for i, (program, out) in enumerate(zip(programs, outs, strict=True), start=1):
+            if batch:
+                res = trained[i - 1]
+                if isinstance(res, BaseException):
+                    raise res
+            else:
+                t0 = time.perf_counter()
+                res = run_training_job(model, program, steps, out, seed=seed, from_base=from_base)
             ok, detail = check_metrics(spec, suite[prompt], res["metrics"])
             own = res["metrics"].get("verdict")
             r = ApproachResult(
@@ -121,7 +138,7 @@ def run_suite(
                 program.name,
                 ok,
                 detail,
-                time.perf_counter() - t0,
+                time.perf_counter() - t0,  # batched: the batch's wall time so far
                 str(out),
                 own_check=own["summary"] if own else "",
                 own_passed=own["passed"] if own else None,
@@ -135,6 +152,7 @@ def run_suite(
         "steps": steps,
         "seed": seed,
         "from_base": from_base,
+        "batch": batch,
         "wall_s": time.perf_counter() - start,
         "passed": sum(by_prompt.values()),
         "prompts": len(by_prompt),

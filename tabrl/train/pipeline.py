@@ -11,7 +11,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -349,7 +349,7 @@ def _one_at_a_time(lock: threading.RLock, fn: Callable[..., Any]) -> Callable[..
 
 def run_training_batch(
     model_id: str,
-    programs: list[RewardProgram | dict],
+    programs: Sequence[RewardProgram | dict],
     steps: int,
     out_dirs: list[Path],
     *,
