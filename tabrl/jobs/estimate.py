@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tabrl.render import film
+
 FPS = 30
 ALPHA = 0.5  # weight of the newest job in the running averages
 # Before any job has finished, from this project's measurements (2-core machine, Go1):
@@ -166,10 +168,12 @@ def batch_seconds(
     else:
         one, basis, scale = _job_slot(data, model_id, 1, fallback_steps_per_s)
         factor = (data.get("ratios") or {}).get("batch_to_single", DEFAULT_BATCH_TO_SINGLE)
-        slot = {  # one job alone, its training sped up by the batch; its videos filmed one after another
+        # Its videos are filmed side by side where the worker films them so (render.film).
+        side_by_side = film.SIDE_BY_SIDE_COST if film.film_threads(size) > 1 else 1.0
+        slot = {  # one job alone, its training sped up by the batch
             "overhead_s": one["overhead_s"] * scale,
             "train_steps_per_s": one["train_steps_per_s"] / scale * factor,
-            "video_ms_per_frame": one["video_ms_per_frame"] * scale,
+            "video_ms_per_frame": one["video_ms_per_frame"] * scale * side_by_side,
         }
         basis = f"{basis}; one batch of {size} (x{factor:.2f} training speed)"
     seconds = (

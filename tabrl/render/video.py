@@ -125,7 +125,7 @@ def make_renderer(robot: Robot, width: int, height: int, *, full_meshes: bool = 
 
 
 # Kept renderers, per thread: a GL context is current in one thread at a time, so a batch's videos
-# filmed side by side (tabrl.train.pipeline.film_threads) each keep their own.
+# filmed side by side (tabrl.render.film.film_threads) each keep their own.
 _kept = threading.local()
 _every_kept: list[mujoco.Renderer] = []  # all threads' kept renderers, closed at exit
 _KEPT_RENDERERS = 2

@@ -8,7 +8,6 @@ iterations (or render steps) raises ``Cancelled`` and leaves no half-written art
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ import numpy as np
 
 from tabrl.export import onnx as onnx_export
 from tabrl.render.artifacts import RenderCancelled, render_policy
+from tabrl.render.film import film_threads
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import RewardProgram
 from tabrl.rewards.validate import validate_program
@@ -41,23 +41,6 @@ __all__ = [
 
 EventFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
-
-
-def film_threads(videos: int) -> int:
-    """How many of a batch's videos are filmed at once.
-
-    Filming one frame is partly serial (scene update, pixel read-back, the policy, encoding), so two
-    renderers side by side keep llvmpipe's rasteriser busier: measured on 2 cores, two threads drew
-    a frame each in 22.6 ms where one drew it in 32.6 (``tabrl bench`` reports the batch's own figure).
-    Headless GL only (EGL, OSMesa): a windowed context (GLFW) is tied to the main thread on some
-    systems. ``TABRL_FILM_THREADS`` overrides (1: one video after the other).
-    """
-    setting = os.environ.get("TABRL_FILM_THREADS")
-    if setting:
-        return max(1, min(videos, int(setting)))
-    if os.environ.get("MUJOCO_GL", "").lower() not in ("egl", "osmesa"):
-        return 1
-    return max(1, min(videos, os.cpu_count() or 1))
 
 
 def _noop_event(event: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tabrl.jobs import estimate
+from tabrl.render import film
 
 
 def test_uncalibrated_estimate_says_so_and_grows_with_steps(tmp_path):
@@ -49,7 +50,7 @@ def test_calibration_then_finished_jobs_drive_the_estimate(tmp_path):
     assert batch["seconds"] == pytest.approx((16 + 18 + 1) + (10 + 12 + 1), rel=0.01)
 
 
-def test_a_train_all_batch_is_estimated_from_single_jobs_then_from_finished_batches(tmp_path):
+def test_a_train_all_batch_is_estimated_from_single_jobs_then_from_finished_batches(tmp_path, monkeypatch):
     model = "Go1JoystickFlatTerrain"
     # One job alone: 5,000 steps/s, 40 ms a frame, 1 s besides.
     estimate.record_job(
@@ -57,9 +58,18 @@ def test_a_train_all_batch_is_estimated_from_single_jobs_then_from_finished_batc
     )
     before = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10, batch_max=3)
     assert [w["batches"] for w in before["waves"]] == [[3]] and "one batch of 3" in before["basis"]
-    # Training 150k steps at 1.2 x 5,000/s, then three videos one after another.
+    # Training 150k steps at 1.2 x 5,000/s, then three videos, filmed side by side on a machine with cores to
+    # spare (render.film), one after another on one core.
     speedup = estimate.DEFAULT_BATCH_TO_SINGLE
-    assert before["seconds"] == pytest.approx(1.0 + 150_000 / (5_000 * speedup) + 3 * 12.0, rel=0.01)
+    monkeypatch.setenv("TABRL_FILM_THREADS", "2")
+    before = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10, batch_max=3)
+    filming = film.SIDE_BY_SIDE_COST
+    assert before["seconds"] == pytest.approx(
+        1.0 + 150_000 / (5_000 * speedup) + 3 * 12.0 * filming, rel=0.01
+    )
+    monkeypatch.setenv("TABRL_FILM_THREADS", "1")
+    one_by_one = estimate.estimate_batch(tmp_path, model, 50_000, 3, workers=2, video_seconds=10, batch_max=3)
+    assert one_by_one["seconds"] == pytest.approx(1.0 + 150_000 / (5_000 * speedup) + 3 * 12.0, rel=0.01)
 
     # A finished batch: 150k steps in 20 s (7,500/s, 1.5x one job), 900 frames in 30 s, 2 s besides.
     estimate.record_batch(

@@ -267,7 +267,7 @@ def test_cli_train_all_trains_the_three_approaches_as_one_batch(tmp_path):
 
 @pytest.mark.slow
 def test_videos_filmed_side_by_side_match_those_filmed_one_by_one(tmp_path, monkeypatch):
-    """A batch's videos are filmed in threads (pipeline.film_threads): each must show exactly what filming its
+    """A batch's videos are filmed in threads (render.film.film_threads): each must show exactly what filming its
     policy alone shows. Go1's drawing model is built afresh, by the threads at once (it once came out broken)."""
     import collections
 
