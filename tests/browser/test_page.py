@@ -22,17 +22,6 @@ from tests.helpers.studio import FAST_MODEL, ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 REPO = Path(__file__).resolve().parents[2]
 MODEL = os.environ.get("TABRL_E2E_MODEL", FAST_MODEL)
 SCREENSHOT = Path(os.environ.get("TABRL_E2E_SCREENSHOT", REPO / "artifacts" / "e2e-studio.png"))
@@ -49,16 +38,6 @@ def server(tmp_path_factory):
     ) as srv:
         srv.wait_catalog()
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def video_times(page) -> list[float]:

@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 
 from tabrl.api.app import STATIC
-from tests.browser.test_page import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.studio import ENDED, ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -84,16 +83,6 @@ def finished(tmp_path_factory):
             time.sleep(1.0)
         yield srv, data_dir, {m: (s, a, jobs[m]) for m, (s, a, _) in runs.items()}
         http.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _decoded(data: bytes) -> list[np.ndarray]:
