@@ -26,7 +26,7 @@ from typing import Any
 
 from tabrl.design import planner
 from tabrl.design.drafting import Ctx, read_mods, term_signature
-from tabrl.design.vocabulary import Interpretation, interpret
+from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
 from tabrl.rewards import checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards.motion import Motion
@@ -292,3 +292,26 @@ def design(model_id: str, prompt: str) -> Design:
 def design_approaches(model_id: str, prompt: str) -> list[RewardProgram]:
     """Exactly three RewardPrograms for ``prompt`` on ``model_id`` (the interface services call)."""
     return design(model_id, prompt).programs
+
+
+# Direction words the pool below adds to each behavior: a turn to the left and to the right, or a walk backwards,
+# get priors of their own (mirrored rhythms), which a base should know too.
+_POOL_DIRECTIONS = ("", " left", " right", " backward")
+
+
+def motion_priors(model_id: str) -> list[Motion]:
+    """Every distinct motion prior the built-in designer writes for ``model_id``, over its whole vocabulary.
+
+    A base policy learns to balance under these (tabrl.train.base), so a fine-tune starts from a policy
+    that already stands under the rhythm or pose it is given.
+    """
+    legged = _robot_profile(model_id)[0].category in ("quadruped", "humanoid")
+    seen: dict[str, Motion] = {}
+    for intent in INTENTS.values():
+        if (intent.legged if legged else intent.manip) is None:
+            continue
+        for direction in _POOL_DIRECTIONS:
+            for program in design_approaches(model_id, intent.label + direction):
+                if program.motion is not None:
+                    seen.setdefault(program.motion.model_dump_json(), program.motion)
+    return list(seen.values())

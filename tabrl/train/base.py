@@ -50,12 +50,17 @@ SEED_MODELS = (
 
 @dataclasses.dataclass(frozen=True)
 class RandomMotion:
-    """Random small reference motions under the policy: one sine on a random joint group per env."""
+    """Reference motions under the policy, one per env: a random sine on a random joint group, or one of the
+    priors the built-in designer writes for this robot (its gaits, turns, hops, sways and poses)."""
 
     share: float = 0.75  # fraction of the batch that moves (the rest holds still)
     max_amplitude: float = 0.15  # rad
     frequencies: tuple[float, float] = (0.5, 2.5)  # Hz, drawn uniformly
     resample_every: int = 8  # PPO iterations between new draws
+    # Of the moving envs, the fraction given a designer prior (at a random fraction of its amplitude): a
+    # fine-tune then starts from a policy that already balances under the rhythm it will be given.
+    designer_share: float = 0.0
+    designer_scale: tuple[float, float] = (0.7, 1.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,14 +176,52 @@ def env_config(recipe: Recipe, robot: Robot):
     return cfg
 
 
-def _random_motions(robot: Robot, rm: RandomMotion, n: int, rng: np.random.Generator) -> CompiledMotion:
-    """``n`` random priors stacked over the batch (the motion arrays broadcast per env)."""
+def _one_sine(c: CompiledMotion) -> CompiledMotion | None:
+    """``c`` as a single sine per actuator (a sum of same-frequency sines is one sine), None if it has two
+    frequencies: the batch stacks one sine per env."""
+    nu = len(c.offset)
+    if not len(c.omega):
+        return dataclasses.replace(c, omega=np.zeros(1), amplitude=np.zeros((1, nu)), phase=np.zeros((1, nu)))
+    if not np.allclose(c.omega, c.omega[0]):
+        return None
+    z = np.sum(c.amplitude * np.exp(1j * c.phase), axis=0)
+    return dataclasses.replace(c, omega=c.omega[:1], amplitude=np.abs(z)[None], phase=np.angle(z)[None])
+
+
+def designer_pool(robot: Robot) -> list[CompiledMotion]:
+    """The built-in designer's priors for ``robot``, compiled, one sine each (see RandomMotion.designer_share)."""
+    from tabrl.design.builtin import motion_priors
+
+    pool = []
+    for motion in motion_priors(robot.model_id):
+        try:
+            one = _one_sine(compile_motion(motion, robot.spec))
+        except MotionError:
+            continue
+        if one is not None:
+            pool.append(one)
+    return pool
+
+
+def _random_motions(
+    robot: Robot, rm: RandomMotion, n: int, rng: np.random.Generator, pool: list[CompiledMotion] = ()
+) -> tuple[CompiledMotion, np.ndarray]:
+    """``n`` random priors stacked over the batch (the motion arrays broadcast per env), and the phase clock
+    each env's policy observes: its prior's frequency, as a fine-tune under that prior sees it."""
     spec, nu = robot.spec, robot.action_size
     groups = [g for g in spec.groups if g != "all"] or list(spec.groups)
     offset, residual = np.zeros((n, nu)), np.ones((n, nu))
     omega, amp, phase = np.zeros((n, 1)), np.zeros((n, 1, nu)), np.zeros((n, 1, nu))
+    clock = np.full(n, observations.PHASE_CLOCK_HZ)
     for i in range(n):
         if rng.random() >= rm.share:
+            continue
+        if pool and rng.random() < rm.designer_share:
+            c = pool[int(rng.integers(len(pool)))]
+            k = rng.uniform(*rm.designer_scale)
+            offset[i], omega[i], amp[i], phase[i] = k * c.offset, c.omega, k * c.amplitude, c.phase
+            if c.omega[0] > 0:
+                clock[i] = c.omega[0] / (2 * np.pi)
             continue
         a = rng.uniform(0.3, 1.0) * rm.max_amplitude
         part = dict(
@@ -197,14 +240,18 @@ def _random_motions(robot: Robot, rm: RandomMotion, n: int, rng: np.random.Gener
         else:
             continue
         omega[i], amp[i], phase[i] = c.omega, c.amplitude, c.phase
-    return CompiledMotion(
+        clock[i] = part["frequency_hz"]
+    motion = CompiledMotion(
         offset=offset, omega=omega, amplitude=amp, phase=phase, residual=residual, ramp_s=0.5
     )
+    return motion, clock
 
 
-def _set_motion(env, robot: Robot, motion: CompiledMotion | None) -> None:
+def _set_motion(env, robot: Robot, drawn: tuple[CompiledMotion, np.ndarray]) -> None:
+    motion, clock = drawn
     am = behavior.ActionMap.for_robot(robot, env.config.action_scale)
     env._action_map = dataclasses.replace(am, motion=motion)
+    env.clock_hz = clock
 
 
 def action_scale(robot: Robot, motion: Motion | None = None) -> np.ndarray:
@@ -245,12 +292,13 @@ def train_base(
     def progress(p: ppo.Progress) -> None:
         iteration[0] += 1
         if recipe.random_motion is not None and iteration[0] % recipe.random_motion.resample_every == 0:
-            _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng))
+            _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
         if on_progress is not None:
             on_progress(p)
 
+    pool = designer_pool(robot) if recipe.random_motion and recipe.random_motion.designer_share else []
     if recipe.random_motion is not None:
-        _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng))
+        _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
     init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
     start = time.perf_counter()
     params, final = ppo.train(env, steps, cfg, seed=seed, init_params=init, on_progress=progress)
@@ -328,6 +376,7 @@ def evaluate(
     )
     act = ppo.make_deterministic_policy(networks)
     compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
+    pool = designer_pool(robot) if recipe.random_motion and recipe.random_motion.designer_share else []
     out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
 
     def zero(_params: Any, obs: np.ndarray) -> np.ndarray:
@@ -346,7 +395,9 @@ def evaluate(
         env = NativeBatchEnv(robot, compiled, envs, seed=seed, config=cfg_env)
         if perturbed and recipe.random_motion is not None:
             _set_motion(
-                env, robot, _random_motions(robot, recipe.random_motion, envs, np.random.default_rng(seed))
+                env,
+                robot,
+                _random_motions(robot, recipe.random_motion, envs, np.random.default_rng(seed), pool),
             )
         obs = env.reset()
         n = int(round(seconds / robot.ctrl_dt))

@@ -123,6 +123,36 @@ def test_adapted_base_moves_the_robot_as_before(go1, cfg):
     assert np.abs(effect_new - effect_base).max() < 0.1 * np.abs(effect_base).max() + 1e-3
 
 
+def test_designer_priors_become_one_sine_per_env_with_their_own_clock(go1):
+    """The base balances under the designer's own priors: each collapses exactly to one sine per actuator,
+    and an env under a prior observes a clock at that prior's frequency (as the fine-tune will)."""
+    from tabrl.design.builtin import design_approaches
+
+    trot = next(p.motion for p in design_approaches(GO1, "walk forward") if p.name == "Trot Rhythm")
+    compiled = base.compile_motion(trot, go1.spec)
+    assert len(compiled.omega) > 1  # a part per leg joint, summed into one sine below
+    one = base._one_sine(compiled)
+    t = np.linspace(0.0, 3.0, 151)
+    np.testing.assert_allclose(one.reference(np, t), compiled.reference(np, t), atol=1e-12)
+    pool = base.designer_pool(go1)
+    assert len(pool) >= 20 and any(np.abs(c.offset).max() > 0.1 for c in pool)  # rhythms and poses
+    rm = base.RandomMotion(share=1.0, designer_share=1.0)
+    motion, clock = base._random_motions(go1, rm, 32, np.random.default_rng(0), pool)
+    rhythmic = motion.omega[:, 0] > 0
+    assert rhythmic.any() and (~rhythmic).any()
+    np.testing.assert_allclose(clock[rhythmic], motion.omega[rhythmic, 0] / (2 * np.pi))
+    program = RewardProgram.parse(
+        {"name": "Stand", "summary": "s", "terms": [{"term": "upright", "weight": 1.0}]}
+    )
+    env = NativeBatchEnv(go1, compile_program(program, go1.spec, np), 32, seed=0)
+    base._set_motion(env, go1, (motion, clock))
+    env.reset()
+    for _ in range(5):
+        obs, *_ = env.step(np.zeros((32, go1.action_size)))
+    phase = 2 * np.pi * clock * 5 * go1.ctrl_dt
+    np.testing.assert_allclose(obs[:, -2], np.sin(phase), atol=1e-5)
+
+
 def _corrupt_copy(tmp_path, model_id):
     folder = tmp_path / model_id
     shutil.copytree(base.find_base(GO1), folder)
