@@ -537,6 +537,7 @@ def eval_behaviors(
         help="Train each approach as its own job (as 'Train This'); default: the three as one batch, "
         "as the page's Train All.",
     ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Training seed of every approach."),
 ) -> None:
     """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
     from tabrl.bench.behaviors import run_suite, suite_for
@@ -554,6 +555,7 @@ def eval_behaviors(
         steps,
         root,
         prompts=prompt,
+        seed=seed,
         model=model,
         from_base=from_base,
         batch=not one_by_one,

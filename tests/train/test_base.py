@@ -120,7 +120,13 @@ def test_adapted_base_moves_the_robot_as_before(go1, cfg):
     obs_new[:, base.action_obs_slice(go1)] *= ratio  # the fine-tune observes its own (rescaled) last action
     a_new = np.asarray(act(adapted, obs_new))
     effect_base, effect_new = a_base * base.action_scale(go1), a_new * base.action_scale(go1, motion)
-    assert np.abs(effect_new - effect_base).max() < 0.1 * np.abs(effect_base).max() + 1e-3
+    # A residual of 0.5 reaches half as far: where the base asks for more, the adapted policy goes to the limit.
+    reachable = np.abs(a_base * ratio) < 0.8
+    assert reachable.mean() > 0.5
+    gap = np.abs(effect_new - effect_base)[reachable]
+    assert gap.max() < 0.1 * np.abs(effect_base).max() + 1e-3
+    beyond = ~reachable
+    assert np.all(np.sign(a_new[beyond]) == np.sign(a_base[beyond])) and np.all(np.abs(a_new[beyond]) > 0.7)
 
 
 def test_designer_priors_become_one_sine_per_env_with_their_own_clock(go1):
