@@ -244,3 +244,19 @@ def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
     assert result["init"] == started["init"]
     meta = json.loads((tmp_path / "job" / "policy" / checkpoint.METADATA_FILE).read_text())
     assert "training from scratch" in meta["init"] and meta["steps"] >= 1_000
+
+
+@pytest.mark.slow
+def test_base_train_writes_a_loadable_evaluated_base(go1, tmp_path):
+    """`tabrl base train` end to end at a tiny budget: the recipe (with the designer's priors) is recorded,
+    the evaluation ran under pushes and priors, and the folder loads as a base for a fine-tune."""
+    folder, meta = base.train_base(go1, 2_048, seed=3, out_dir=tmp_path)
+    assert folder == tmp_path / GO1 and meta["steps"] >= 2_048
+    recipe = meta["base"]
+    assert recipe["random_motion"]["designer_share"] > 0 and recipe["command"].endswith("--seed 3")
+    perturbed = recipe["evaluation"]["perturbed"]
+    assert perturbed["pushes"] > 0 and 0.0 <= perturbed["fall_rate"] <= 1.0
+    assert isinstance(recipe["usable"], bool) and "zero action" in recipe["verdict"]
+    cfg = ppo.ppo_config_for(2_048, "quadruped")
+    params, loaded = base.load_base(folder, go1, cfg)
+    assert loaded["steps"] == meta["steps"] and int(params[0].count.to_numpy()) > 0
