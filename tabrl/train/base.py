@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +207,7 @@ def designer_pool(robot: Robot) -> list[CompiledMotion]:
 
 
 def _random_motions(
-    robot: Robot, rm: RandomMotion, n: int, rng: np.random.Generator, pool: list[CompiledMotion] = ()
+    robot: Robot, rm: RandomMotion, n: int, rng: np.random.Generator, pool: Sequence[CompiledMotion] = ()
 ) -> tuple[CompiledMotion, np.ndarray]:
     """``n`` random priors stacked over the batch (the motion arrays broadcast per env), and the phase clock
     each env's policy observes: its prior's frequency, as a fine-tune under that prior sees it."""
