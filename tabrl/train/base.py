@@ -1,9 +1,11 @@
 """Base policies: a robust starting point per robot, trained by this project and shipped in the package.
 
 ``tabrl base train MODEL`` trains one with the native engine from a small per-category recipe:
-legged robots stand and balance while random pushes hit the base and random small reference
-motions (motion priors) move their joints; arms and hands hold their pose against random joint
-kicks and large random start offsets. The recipe's reward is a RewardProgram (data, never code).
+legged robots stand and balance while random pushes hit the base and reference motions (motion
+priors) move their joints — random sines and, for quadrupeds, the very priors the built-in designer
+writes for that robot (``designer_pool``; a change to the designer's vocabulary or gait rigs is a
+reason to retrain the base); arms and hands hold their pose against random joint kicks and large
+random start offsets. The recipe's reward is a RewardProgram (data, never code).
 Each base is evaluated against the zero action under the same pushes (``judge``); one that does
 not beat it is kept with its figures but never used.
 
