@@ -18,7 +18,11 @@ base_app = typer.Typer(
 def base_train(
     model: str = typer.Argument(..., help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
     steps: int | None = typer.Option(
-        None, "--steps", min=1_000, max=100_000_000, help="Environment steps (default: the recipe's)."
+        None,
+        "--steps",
+        min=1_000,
+        max=100_000_000,
+        help="Environment steps (default: the packaged base's budget for MODEL).",
     ),
     seed: int = typer.Option(0, "--seed"),
     out: Path | None = typer.Option(
@@ -39,7 +43,7 @@ def base_train(
         recipe = base.recipe_for(robot)
     except (UnknownModel, base.BaseError) as e:
         fail(str(e))
-    total = steps or recipe.steps
+    total = steps or base.default_steps(robot)
     console.print(f"[bold]{model}[/]: {recipe.goal}, {total:,} steps, seed {seed}")
     bar = tqdm(total=total, unit="step", unit_scale=True, desc="base")
 

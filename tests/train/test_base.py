@@ -62,7 +62,9 @@ def test_every_seed_robot_ships_a_small_evaluated_base():
         meta = checkpoint.load_metadata(folder)
         assert (folder / checkpoint.PARAMS_FILE).stat().st_size < 1_000_000
         assert meta["steps"] >= 10_000 and meta["wall_time_s"] > 0 and "seed" in meta
-        assert meta["base"]["command"].startswith(f"tabrl base train {model_id} ")
+        # `tabrl base train MODEL` without --steps reproduces the packaged base's budget
+        steps = base.default_steps(load_robot(model_id))
+        assert meta["base"]["command"] == f"tabrl base train {model_id} --steps {steps} --seed 0"
         ev = meta["base"]["evaluation"]["perturbed"]
         assert ev["pushes"] > 0 and np.isfinite(ev["mean_step_reward"])
         assert isinstance(meta["base"]["usable"], bool) and meta["base"]["verdict"]
