@@ -13,8 +13,8 @@ def film_threads(videos: int) -> int:
     """How many of a batch's videos are filmed at once.
 
     Filming one frame is partly serial (scene update, pixel read-back, the policy, encoding), so two
-    renderers side by side keep llvmpipe's rasteriser busier: measured on 2 cores, two threads drew
-    a frame each in 22.6 ms where one drew it in 32.6 (``tabrl bench`` reports the batch's own figure).
+    renderers side by side keep llvmpipe's rasteriser busier (SIDE_BY_SIDE_COST; ``tabrl bench`` reports
+    the batch's own figure).
     Headless GL only (EGL, OSMesa): a windowed context (GLFW) is tied to the main thread on some
     systems. ``TABRL_FILM_THREADS`` overrides (1: one video after the other).
     """

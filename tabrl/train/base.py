@@ -203,10 +203,13 @@ def _one_sine(c: CompiledMotion) -> CompiledMotion | None:
     return dataclasses.replace(c, omega=c.omega[:1], amplitude=np.abs(z)[None], phase=np.angle(z)[None])
 
 
-def designer_pool(robot: Robot) -> list[CompiledMotion]:
-    """The built-in designer's priors for ``robot``, compiled, one sine each (see RandomMotion.designer_share)."""
+def designer_pool(robot: Robot, recipe: Recipe) -> list[CompiledMotion]:
+    """The built-in designer's priors for ``robot``, compiled, one sine each, where ``recipe`` draws from them
+    (RandomMotion.designer_share); else none."""
     from tabrl.design.builtin import motion_priors
 
+    if recipe.random_motion is None or not recipe.random_motion.designer_share:
+        return []
     pool = []
     for motion in motion_priors(robot.model_id):
         try:
@@ -220,14 +223,12 @@ def designer_pool(robot: Robot) -> list[CompiledMotion]:
 
 def _random_motions(
     robot: Robot, rm: RandomMotion, n: int, rng: np.random.Generator, pool: Sequence[CompiledMotion] = ()
-) -> tuple[CompiledMotion, np.ndarray]:
-    """``n`` random priors stacked over the batch (the motion arrays broadcast per env), and the phase clock
-    each env's policy observes: its prior's frequency, as a fine-tune under that prior sees it."""
+) -> CompiledMotion:
+    """``n`` random priors stacked over the batch (the motion arrays broadcast per env)."""
     spec, nu = robot.spec, robot.action_size
     groups = [g for g in spec.groups if g != "all"] or list(spec.groups)
     offset, residual = np.zeros((n, nu)), np.ones((n, nu))
     omega, amp, phase = np.zeros((n, 1)), np.zeros((n, 1, nu)), np.zeros((n, 1, nu))
-    clock = np.full(n, observations.PHASE_CLOCK_HZ)
     for i in range(n):
         if rng.random() >= rm.share:
             continue
@@ -235,8 +236,6 @@ def _random_motions(
             c = pool[int(rng.integers(len(pool)))]
             k = rng.uniform(*rm.designer_scale)
             offset[i], omega[i], amp[i], phase[i] = k * c.offset, c.omega, k * c.amplitude, c.phase
-            if c.omega[0] > 0:
-                clock[i] = c.omega[0] / (2 * np.pi)
             continue
         a = rng.uniform(0.3, 1.0) * rm.max_amplitude
         part = dict(
@@ -255,18 +254,18 @@ def _random_motions(
         else:
             continue
         omega[i], amp[i], phase[i] = c.omega, c.amplitude, c.phase
-        clock[i] = part["frequency_hz"]
-    motion = CompiledMotion(
+    return CompiledMotion(
         offset=offset, omega=omega, amplitude=amp, phase=phase, residual=residual, ramp_s=0.5
     )
-    return motion, clock
 
 
-def _set_motion(env, robot: Robot, drawn: tuple[CompiledMotion, np.ndarray]) -> None:
-    motion, clock = drawn
+def _set_motion(env, robot: Robot, motion: CompiledMotion) -> None:
+    """Puts the stacked priors under ``env``'s policy; each env observes a clock at its prior's frequency, as
+    a fine-tune under that prior does (the default clock where it holds still or a pose)."""
     am = behavior.ActionMap.for_robot(robot, env.config.action_scale)
     env._action_map = dataclasses.replace(am, motion=motion)
-    env.clock_hz = clock
+    hz = motion.omega[:, 0] / (2 * np.pi)
+    env.clock_hz = np.where(hz > 0, hz, observations.PHASE_CLOCK_HZ)
 
 
 def action_scale(robot: Robot, motion: Motion | None = None) -> np.ndarray:
@@ -311,14 +310,14 @@ def train_base(
         if on_progress is not None:
             on_progress(p)
 
-    pool = designer_pool(robot) if recipe.random_motion and recipe.random_motion.designer_share else []
+    pool = designer_pool(robot, recipe)
     if recipe.random_motion is not None:
         _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
     init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
     start = time.perf_counter()
     params, final = ppo.train(env, steps, cfg, seed=seed, init_params=init, on_progress=progress)
     wall = time.perf_counter() - start
-    evaluation = evaluate(robot, params, cfg, recipe, seed=seed + 100)
+    evaluation = evaluate(robot, params, cfg, recipe, seed=seed + 100, pool=pool)
     usable, verdict = judge(robot, evaluation)
     meta = {
         "model_id": robot.model_id,
@@ -381,9 +380,11 @@ def evaluate(
     seed: int = 100,
     envs: int = 16,
     seconds: float = 10.0,
+    pool: Sequence[CompiledMotion] | None = None,
 ) -> dict[str, Any]:
     """The base's own figures: deterministic policy, ``envs`` episodes of ``seconds``, with the recipe's pushes
-    (and, for legged robots, random reference motions), and the same without any perturbation."""
+    (and, for legged robots, random reference motions), and the same without any perturbation. ``pool``: the
+    designer's priors as training drew them (computed here when not given)."""
     from tabrl.sim.native import NativeBatchEnv
 
     networks = ppo.make_networks(
@@ -391,7 +392,7 @@ def evaluate(
     )
     act = ppo.make_deterministic_policy(networks)
     compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
-    pool = designer_pool(robot) if recipe.random_motion and recipe.random_motion.designer_share else []
+    pool = designer_pool(robot, recipe) if pool is None else pool
     out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
 
     def zero(_params: Any, obs: np.ndarray) -> np.ndarray:

@@ -142,18 +142,19 @@ def test_designer_priors_become_one_sine_per_env_with_their_own_clock(go1):
     one = base._one_sine(compiled)
     t = np.linspace(0.0, 3.0, 151)
     np.testing.assert_allclose(one.reference(np, t), compiled.reference(np, t), atol=1e-12)
-    pool = base.designer_pool(go1)
+    pool = base.designer_pool(go1, base.recipe_for(go1))
     assert len(pool) >= 20 and any(np.abs(c.offset).max() > 0.1 for c in pool)  # rhythms and poses
     rm = base.RandomMotion(share=1.0, designer_share=1.0)
-    motion, clock = base._random_motions(go1, rm, 32, np.random.default_rng(0), pool)
+    motion = base._random_motions(go1, rm, 32, np.random.default_rng(0), pool)
     rhythmic = motion.omega[:, 0] > 0
     assert rhythmic.any() and (~rhythmic).any()
-    np.testing.assert_allclose(clock[rhythmic], motion.omega[rhythmic, 0] / (2 * np.pi))
     program = RewardProgram.parse(
         {"name": "Stand", "summary": "s", "terms": [{"term": "upright", "weight": 1.0}]}
     )
     env = NativeBatchEnv(go1, compile_program(program, go1.spec, np), 32, seed=0)
-    base._set_motion(env, go1, (motion, clock))
+    base._set_motion(env, go1, motion)
+    clock = env.clock_hz
+    np.testing.assert_allclose(clock[rhythmic], motion.omega[rhythmic, 0] / (2 * np.pi))
     env.reset()
     for _ in range(5):
         obs, *_ = env.step(np.zeros((32, go1.action_size)))
