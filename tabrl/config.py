@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         default_factory=lambda: max(2, (os.cpu_count() or 2) // 2),
         description="Jobs trained at once (one worker process each); the rest queue.",
     )
+    # Learning outcomes differ at solver tolerance with mujoco.rollout's thread split; pinning the count
+    # makes runs comparable across machines (and `make test` is checked on 1 and 2).
+    physics_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Threads that step one physics batch (default: the machine's cores, at most one per env).",
+    )
     prewarm_workers: bool = Field(
         True, description="Start the warm worker processes with the server (else on the first job)."
     )

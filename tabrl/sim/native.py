@@ -16,6 +16,7 @@ import numpy as np
 from ml_collections import config_dict
 from mujoco import rollout
 
+from tabrl.config import get_settings
 from tabrl.rewards.features import compute_features
 from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
@@ -30,6 +31,13 @@ def _state_slices(model: mujoco.MjModel) -> tuple[slice, slice]:
     nq = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_QPOS)
     nv = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_QVEL)
     return slice(t, t + nq), slice(t + nq, t + nq + nv)
+
+
+def physics_threads(rows: int) -> int:
+    """Threads for stepping ``rows`` envs: ``TABRL_PHYSICS_THREADS`` if set, else one per core, never more
+    than the rows."""
+    wanted = get_settings().physics_threads or os.cpu_count() or 1
+    return max(1, min(wanted, rows))
 
 
 class NativeBatchEnv:
@@ -56,7 +64,7 @@ class NativeBatchEnv:
         self.config = config or behavior.default_config()
         self.num_envs = num_envs
         self.model = robot.mj_model
-        self.nthread = nthread or min(os.cpu_count() or 1, num_envs)
+        self.nthread = nthread or physics_threads(num_envs)
         self._rollout = rollout.Rollout(nthread=self.nthread if self.nthread > 1 else 0)
         self._datas = [mujoco.MjData(self.model) for _ in range(max(1, self.nthread))]
         self._reward_fn = reward_fn

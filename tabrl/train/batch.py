@@ -15,7 +15,6 @@ its parameters stop changing (the update's result is masked out) while the other
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,7 +25,7 @@ import mujoco
 import numpy as np
 from mujoco import rollout
 
-from tabrl.sim.native import NativeBatchEnv
+from tabrl.sim.native import NativeBatchEnv, physics_threads
 from tabrl.train import ppo
 from tabrl.train.ppo import Cancelled, Params, PPOConfig, Progress
 
@@ -44,7 +43,7 @@ class PhysicsBatch:
             raise ValueError("every env of a physics batch must step the same compiled robot model")
         self.envs = list(envs)
         rows = sum(e.num_envs for e in envs)
-        self.nthread = nthread or min(os.cpu_count() or 1, rows)
+        self.nthread = nthread or physics_threads(rows)
         self._rollout = rollout.Rollout(nthread=self.nthread if self.nthread > 1 else 0)
         self._datas = [mujoco.MjData(model) for _ in range(max(1, self.nthread))]
         self._models = [model] * rows

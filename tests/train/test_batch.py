@@ -25,9 +25,11 @@ def _program(name: str, expr: str) -> RewardProgram:
     )
 
 
-# Three CartpoleBalance behaviors PPO learns within a few thousand steps, each scoring the others poorly:
-# the cart to the right end, to the left end, and held at +0.5 m.
-RIGHT, LEFT, HOLD = _program("right", "q[0]"), _program("left", "-q[0]"), _program("hold", "-abs(q[0] - 0.5)")
+# Two CartpoleBalance behaviors PPO learns within a few thousand steps on every machine, each scoring the
+# other poorly: the cart to the right end and to the left end. (A cart held at +0.5 m or at the centre was
+# learnt by some seeds and thread splits only: at 8k steps PPO finds "push one way", nothing finer.)
+RIGHT, LEFT = _program("right", "q[0]"), _program("left", "-q[0]")
+HOLD = _program("hold", "-abs(q[0] - 0.5)")  # a third program for the physics batch (not learnt)
 CFG = ppo.PPOConfig(num_envs=32, unroll_length=8)
 
 
@@ -122,24 +124,28 @@ def test_a_batch_of_one_tracks_the_single_trainer(cartpole, left_alone):
 
 @pytest.mark.slow
 def test_a_batch_of_three_programs_trains_three_different_policies(cartpole):
-    programs = (RIGHT, LEFT, HOLD)
-    envs = [_env(cartpole, p, nthread=1) for p in programs]
+    # Right, left, right: slices 0 and 2 share a program but not a seed, so a slice that trained on its
+    # neighbour's reward goes the wrong way, whichever neighbour it is.
+    programs, seeds = (RIGHT, LEFT, RIGHT), [0, 1, 2]
+    envs = [_env(cartpole, p, seed=s, nthread=1) for p, s in zip(programs, seeds, strict=True)]
     seen = {k: [] for k in range(3)}
     results = batch.train_batch(
-        envs, 8192, CFG, seeds=[0, 0, 0], on_progress=lambda k, p: seen[k].append(p.steps)
+        envs, 8192, CFG, seeds=seeds, on_progress=lambda k, p: seen[k].append(p.steps)
     )
     assert all(s[-1] == 8192 for s in seen.values())  # progress per approach, every iteration
     policies = [r[0] for r in results]
     for i in range(3):
         for j in range(i + 1, 3):
             assert not np.allclose(_flat(policies[i][1]), _flat(policies[j][1]), atol=1e-3)
-    for k, program in enumerate(programs):
+    for program in (RIGHT, LEFT):
         scores = [_score(cartpole, p, program) for p in policies]
         random = _score(cartpole, None, program)
-        # Each improves its own reward over random, and scores it better than the other two policies do:
-        # no slice trained on another slice's reward.
-        assert scores[k] > random + 0.1, (program.name, scores, random)  # measured: hold -0.60 vs -0.79
-        assert scores[k] == max(scores) and scores[k] > sorted(scores)[-2] + 0.3, (program.name, scores)
+        own = [s for s, p in zip(scores, programs, strict=True) if p is program]
+        other = [s for s, p in zip(scores, programs, strict=True) if p is not program]
+        # The direction of the effect, not a margin: every policy improves its own reward over random
+        # actions and scores it above every policy trained on the opposite reward (each ends at a rail
+        # end, ~±1.6 here with 1 or 2 physics threads, seeds 0-8; random ±0.24).
+        assert min(own) > random and min(own) > max(other), (program.name, scores, random)
 
 
 @pytest.mark.slow
