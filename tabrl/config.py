@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     steps_default: int = 50_000
     video_seconds: float = Field(10.0, description="Length of each approach's video.")
     max_body_bytes: int = Field(256 * 1024, description="Largest request body the service accepts.")
-    # Caps against a runaway client (429 when reached; see README "Security and limits").
+    # Caps against a runaway client (429 when reached; see docs/security.md).
     max_active_jobs_per_session: int = Field(
         12, ge=1, description="Jobs of one session queued or running at once."
     )

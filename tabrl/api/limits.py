@@ -1,6 +1,6 @@
 """Caps on what clients may pile up (jobs, designs, sessions) and the event-log compaction.
 
-Each cap is a setting (see tabrl/config.py, README "Security and limits"); reaching one is a 429
+Each cap is a setting (see tabrl/config.py, docs/security.md); reaching one is a 429
 whose message says which limit, its value, and what to do. The checks and the inserts they guard
 run under one lock, so concurrent calls cannot slip past a cap together.
 """

@@ -121,7 +121,7 @@ _HOLD_RECIPE = Recipe(
 RECIPES: dict[str, Recipe] = {
     # Half the moving envs play one of the designer's own priors (gaits, turns, hops, sways, poses): from a base
     # that balances under them, the Go1 suite passes 4 of 5 prompts at 10k steps where a base that knew only
-    # small random sines passed 1 (README, "Base policies").
+    # small random sines passed 1 (docs/base-policies.md).
     "quadruped": Recipe(
         "stand and balance under pushes, random reference motions and the designer's motion priors",
         _BALANCE,
@@ -145,7 +145,7 @@ RECIPES: dict[str, Recipe] = {
 
 
 # Budgets that differ from the category recipe's, per model (measured): ANYmal C's suite passed 3 / 4 at 50k
-# from a 600k-step base (its spin drifted 0.50 m) and 4 / 4 from a 1.2M one (README, "Behavior suite").
+# from a 600k-step base (its spin drifted 0.50 m) and 4 / 4 from a 1.2M one (docs/behaviors.md, "ANYmal C").
 STEPS_FOR_MODEL: dict[str, int] = {"AnymalC": 1_200_000}
 
 
@@ -154,7 +154,7 @@ def default_steps(robot: Robot) -> int:
     return STEPS_FOR_MODEL.get(robot.model_id, recipe_for(robot).steps)
 
 
-# Whether training starts from the base by default, per robot category (README, "Base policies"): measured
+# Whether training starts from the base by default, per robot category (docs/base-policies.md): measured
 # on the Go1 suite for quadrupeds; humanoid bases are used where they beat the zero action (no humanoid suite
 # yet); the arm and hand bases trained so far do not beat the zero action, so `judge` keeps them unused.
 FROM_BASE_DEFAULT: dict[str, bool] = {"quadruped": True, "humanoid": True, "arm": True, "hand": True}

@@ -47,7 +47,7 @@ class PPOConfig:
 
 Params = tuple[Any, Any, Any]  # (normalizer_params, policy_params, value_params), as Brax PPO
 
-# Settings per training budget and robot category, from measurements (README, "PPO settings"):
+# Settings per training budget and robot category, from measurements (docs/how-it-works.md, "PPO settings"):
 # the studio's budgets (10k-100k steps) are tiny by RL standards, so what matters most is the
 # number of PPO iterations the budget buys. 64 envs x 16 steps gives only 10 updates in 10k
 # steps; 32 x 8 gives 40 and learned the Go1 walk at 10k where the former did not (and reached a

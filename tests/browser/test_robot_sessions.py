@@ -199,7 +199,7 @@ def test_finished_session_frames_the_robot(finished, browser, model_id):
         "refilm_vs_video_max": round(max(same), 3),
         "trace_px": trace_px,
     }
-    (SHOTS / f"{model_id}.json").write_text(json.dumps(figures, indent=2))  # the README's figures
+    (SHOTS / f"{model_id}.json").write_text(json.dumps(figures, indent=2))  # the figures in docs/videos.md
     # Filmed again along the same camera path: the decoded video shows the same pictures.
     assert max(same) < 1.5, same
     assert len(shares) == job["metrics"]["video_frames"]

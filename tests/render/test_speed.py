@@ -52,7 +52,7 @@ def test_flat_shaded_meshes_are_welded_before_decimating():
     data, camera, frames, diff = _full_vs_drawn(robot)
     # Fallen-apart meshes show as many strongly wrong pixels (> 32 of 255), which is the defect; the mean
     # grows with how much of the frame the arm fills: 1.55 measured with the coverage-chosen view (moving
-    # parts 25 % of a frame on average, README); the old bound of 1.5 was set under the fixed view (15 %).
+    # parts 25 % of a frame on average, docs/videos.md); the old bound of 1.5 was set under the fixed view (15 %).
     assert diff.mean() < 2.0 and (diff > 32).mean() < 0.01, (diff.mean(), (diff > 32).mean())
 
 
