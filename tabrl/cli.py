@@ -31,7 +31,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
         print(json.dumps([e.model_dump() for e in entries], indent=2))
         return
     table = Table(title=f"{len(entries)} models ({sum(e.assets_available for e in entries)} with assets)")
-    for col in ("id", "robot", "category", "suite", "act", "obs", "ctrl dt"):
+    for col in ("id", "robot", "category", "body", "suite", "act", "obs", "ctrl dt"):
         table.add_column(col, no_wrap=col == "id")
     table.add_column("base policy", no_wrap=True)
     table.add_column("assets", overflow="fold", min_width=10)
@@ -45,6 +45,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
             e.id,
             e.robot_name,
             e.category,
+            e.body_plan.summary() if e.body_plan else "-",
             e.suite,
             str(e.action_size or "-"),
             str(e.observation_size or "-"),

@@ -101,6 +101,8 @@ class ModelOut(BaseModel):
     assets_source: str | None = None
     base_policy: BasePolicyOut
     thumbnail_url: str | None
+    body: str | None = Field(None, description='The body plan in a few words: "2 legs, 2 arms, no head".')
+    lacks: list[str] = Field(default_factory=list, description="Parts a person may name that it lacks.")
 
 
 class TermOut(BaseModel):

@@ -28,6 +28,7 @@ from tabrl import __version__
 from tabrl.config import get_settings
 from tabrl.robots import menagerie
 from tabrl.robots.base_policies import BasePolicy, base_policy_status
+from tabrl.robots.body_plan import BodyPlan
 from tabrl.robots.cache_lock import CacheFileLock
 from tabrl.robots.profiles import Category, RobotProfile, get_profile
 
@@ -114,6 +115,7 @@ class CatalogEntry(BaseModel):
     has_profile: bool
     base_policy: BasePolicy
     thumbnail: str | None = None
+    body_plan: BodyPlan | None = None  # read from the compiled model (None without assets)
 
     @property
     def label(self) -> str:
@@ -324,6 +326,9 @@ def _version(package: str) -> str | None:
         return None
 
 
+FACTS_VERSION = 2
+
+
 def _cache_key() -> str:
     """What the cached catalog depends on: package versions, profiles, the Menagerie folder and its robots."""
     from tabrl.robots.profiles import PROFILE_DIR
@@ -336,7 +341,10 @@ def _cache_key() -> str:
         except OSError:
             robots = []
         where.append([source.label, str(source.path), robots])
-    return json.dumps([__version__, _version("playground"), _version("mujoco"), where, profiles])
+    # FACTS_VERSION: what a model's cached facts hold (bumped when a fact is added, e.g. the body plan).
+    return json.dumps(
+        [__version__, FACTS_VERSION, _version("playground"), _version("mujoco"), where, profiles]
+    )
 
 
 def _read_cache(path: Path, key: str) -> Any | None:
@@ -390,6 +398,7 @@ def _compute_index() -> dict[str, dict[str, str]]:
 
 
 def _entry_facts(model_id: str) -> dict:
+    from tabrl.robots.anatomy import read_body_plan  # imports MuJoCo: kept out of the catalog's start-up
     from tabrl.sim.observations import observation_size
 
     kept = set(loaded_models())
@@ -405,6 +414,7 @@ def _entry_facts(model_id: str) -> dict:
                 _robots.pop(extra, None)
     return {
         "assets_available": True,
+        "body_plan": read_body_plan(robot).model_dump(),
         "action_size": robot.action_size,
         "observation_size": observation_size(robot.spec, robot.action_size),
         "ctrl_dt": robot.ctrl_dt,
@@ -550,6 +560,7 @@ def list_models() -> list[CatalogEntry]:
                     model_id, robot, f.get("observation_size"), f.get("action_size")
                 ),
                 thumbnail=str(thumb) if thumb.exists() else None,
+                body_plan=f.get("body_plan"),
             )
         )
     return entries

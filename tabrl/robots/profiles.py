@@ -126,6 +126,10 @@ class RobotProfile(BaseModel):
         "feet only, so a robot asked to lie down or sit would sink through the floor.",
     )
     gait_rig: GaitRig | None = Field(None, description="Measured joint rhythms (quadrupeds measured here).")
+    joint_roles: dict[str, Literal["flexion", "abduction", "rotation", "slide"]] = Field(
+        default_factory=dict,
+        description="Corrections to the body plan's joint roles where the axis misleads (a tilted hip).",
+    )
 
 
 @functools.cache

@@ -610,6 +610,16 @@ export interface components {
             base_policy: components["schemas"]["BasePolicyOut"];
             /** Thumbnail Url */
             thumbnail_url: string | null;
+            /**
+             * Body
+             * @description The body plan in a few words: "2 legs, 2 arms, no head".
+             */
+            body?: string | null;
+            /**
+             * Lacks
+             * @description Parts a person may name that it lacks.
+             */
+            lacks?: string[];
         };
         /**
          * ProviderInfo

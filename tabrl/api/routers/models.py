@@ -34,6 +34,8 @@ def list_playground_models() -> list[ModelOut]:
                 available=e.base_policy.available, steps=e.base_policy.steps, note=e.base_policy.note
             ),
             thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None,
+            body=e.body_plan.summary() if e.body_plan else None,
+            lacks=e.body_plan.lacks if e.body_plan else [],
         )
         for e in list_models()
     ]

@@ -39,6 +39,12 @@ describe("ModelGallery", () => {
     renderGallery("Go1JoystickFlatTerrain");
     expect(screen.getByText("Go1JoystickFlatTerrain (Quadruped Robot)")).toBeInTheDocument();
     expect(screen.getByText(/✓ Available \(trained for 100k steps\)/)).toBeInTheDocument();
+    expect(screen.getByTestId("model-body")).toHaveTextContent("Body: 4 legs, no head");
+  });
+
+  it("says nothing of the body where the catalog has no plan", () => {
+    renderGallery("CartpoleBalance");
+    expect(screen.queryByTestId("model-body")).toBeNull();
   });
 
   it("says when there is no base policy", () => {

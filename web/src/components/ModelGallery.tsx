@@ -143,6 +143,11 @@ export function ModelGallery({ models, loading, error, onRetry, selectedId, onSe
             <p>
               <strong>Model:</strong> {selected.label}
             </p>
+            {selected.body && (
+              <p data-testid="model-body">
+                <strong>Body:</strong> {selected.body}
+              </p>
+            )}
             <p>
               <strong>Base Policy:</strong>{" "}
               {selected.base_policy.available ? (

@@ -50,6 +50,8 @@ export const models: Model[] = [
     category: "quadruped",
     label: "Go1JoystickFlatTerrain (Quadruped Robot)",
     base_policy: { available: true, steps: 100_000, note: "" },
+    body: "4 legs, no head",
+    lacks: ["head", "arms", "waist"],
   }),
   model("G1JoystickFlatTerrain", {
     category: "humanoid",
