@@ -25,6 +25,7 @@ import dataclasses
 from typing import Any
 
 from tabrl.design import planner
+from tabrl.design.body_words import substitute_missing_parts
 from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
 from tabrl.rewards import checks, shape_checks, shapes
@@ -32,6 +33,7 @@ from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.program import RewardProgram
+from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.profiles import RobotProfile, get_profile
 
 MAX_PROMPT_CHARS = 2000
@@ -108,9 +110,22 @@ def _reach_shape(
     """A recipe's reach goal as a solved pose prior and its check (none when it cannot be solved)."""
     if robot is None or not reach:
         return None, []
-    motion = shapes.reach_motion(robot, reach["index"], reach["axis"], reach["sign"], reach["distance"])
-    if motion is None:
+    indices = range(len(robot.spec.ee)) if reach.get("both") else [reach["index"]]
+    solved = [shapes.reach_motion(robot, i, reach["axis"], reach["sign"], reach["distance"]) for i in indices]
+    if any(m is None for m in solved):
         return None, []
+    # Each arm poses its own joints, so the poses add up; a prior holds at most 12 parts, shared fairly
+    # (each arm keeps its largest offsets).
+    share = 12 // len(solved)
+    parts = [
+        part
+        for m in solved
+        if m is not None
+        for part in sorted(m.parts, key=lambda q: -abs(q.offset))[:share]
+    ]
+    motion = solved[0]
+    assert motion is not None
+    motion = motion.model_copy(update={"parts": parts})
     check = shape_checks.reach_success(reach["axis"], reach["sign"], reach["distance"])
     return motion.model_dump(mode="json"), [c.model_dump(mode="json") for c in check]
 
@@ -192,7 +207,9 @@ def design(model_id: str, prompt: str) -> Design:
         mods=read_mods(interp),
         parts=list(dict.fromkeys(interp.parts)),
         spec=None if derived else spec,
+        body=body_plan_of(robot) if robot is not None and not derived else None,
     )
+    substitute_missing_parts(ctx)
     hits = planner.intent_recipes(ctx, interp)
     drafts = planner.draft_approaches(ctx, hits)
     shared: list[str] = []

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from tabrl.design.vocabulary import Interpretation
+from tabrl.robots.body_plan import BodyPlan
 from tabrl.robots.profiles import RobotProfile
 
 RATE = -0.01  # the action_rate weight most approaches use
@@ -97,6 +98,7 @@ class Mods:
     stay: bool = False
     around: bool = False
     count: int | None = None  # "count to three": a number said in the prompt
+    both: bool = False  # "both arms", "each hand": the two sides together
 
 
 def read_mods(interp: Interpretation) -> Mods:
@@ -128,6 +130,8 @@ def read_mods(interp: Interpretation) -> Mods:
             m.around = True
         elif kind == "count":
             m.count = int(value)
+        elif kind == "both":
+            m.both = True
     if speed == "fast":
         m.speed = 1.5 * intensity
     elif speed == "slow":
@@ -150,6 +154,7 @@ class Ctx:
     parts: list[str]
     notes: list[str] = dataclasses.field(default_factory=list)
     spec: Any = None  # the compiled robot's spec (joint ranges, default pose), None without its assets
+    body: BodyPlan | None = None  # the body plan read from the compiled model, None without its assets
 
     @property
     def category(self) -> str:

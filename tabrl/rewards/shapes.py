@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centre
+from tabrl.robots.anatomy import ee_limb_joints, side_of_name
 
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
 # forward; turn_phase_cw: the phase of the abduction's left/right pattern that turns clockwise
@@ -465,10 +466,16 @@ def ee_jacobian(robot: Any, index: int, driven: list[int], q: np.ndarray) -> tup
     return jac, ee_at
 
 
-def _driven_joints(spec: Any) -> list[int]:
-    """Joints with a position actuator of their own (the ones a prior can move)."""
+def _driven_joints(spec: Any, robot: Any = None, ee_index: int | None = None) -> list[int]:
+    """Joints with a position actuator of their own (the ones a prior can move); for an end effector of a
+    body with legs, only those of its own arm (the body plan's), so a hand's path never bends the waist."""
     actuated = set(int(a) for a in spec.actuator_qvel_adr)
-    return [j for j in range(spec.n_joints) if spec.joint_qvel_adr[j] in actuated]
+    driven = [j for j in range(spec.n_joints) if spec.joint_qvel_adr[j] in actuated]
+    if robot is not None and ee_index is not None:
+        arm = ee_limb_joints(robot, ee_index)
+        if arm is not None:
+            driven = [j for j in driven if j in arm]
+    return driven
 
 
 def _solved_path(b: _Builder, robot: Any, p: Any) -> bool:
@@ -484,7 +491,7 @@ def _solved_path(b: _Builder, robot: Any, p: Any) -> bool:
     spec = b.spec
     if robot is None or not len(spec.ee) or p.index >= len(spec.ee):
         return False
-    driven = [j for j in _driven_joints(spec) if j not in b.used]
+    driven = [j for j in _driven_joints(spec, robot, p.index) if j not in b.used]
     if not driven:
         return False
     lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
@@ -555,9 +562,12 @@ MAX_AMPLITUDE_PRIOR = 0.6  # rad: a path that needs more than this of one joint 
 
 
 def _arm_path(b: _Builder, spec: Any, p: Any) -> None:
-    group = next(
-        (g for g in ("shoulder", "arm", "all") if g in spec.groups and len(spec.groups[g]) >= 2), None
-    )
+    # The arm on the end effector's side first ("right_wrist" -> right_arm); a body with legs never
+    # falls back to every joint (that put a hand's wave on a hip).
+    side = side_of_name(spec.ee[p.index]) if p.index < len(spec.ee) else None
+    legged = spec.category in ("humanoid", "quadruped")
+    candidates = ([f"{side}_arm"] if side else []) + ["shoulder", "arm"] + ([] if legged else ["all"])
+    group = next((g for g in candidates if g in spec.groups and len(spec.groups[g]) >= 2), None)
     if group is None:
         return
     j0, j1 = (int(j) for j in spec.groups[group][:2])
@@ -597,15 +607,13 @@ def reach_motion(
         return None
     model = robot.mj_model
     data = mujoco.MjData(model)
-    driven = [
-        j
-        for j in range(spec.n_joints)
-        if spec.joint_qvel_adr[j] in set(int(a) for a in spec.actuator_qvel_adr)
-    ]
+    driven = _driven_joints(spec, robot, index)
     if not driven:
         return None
     adr = spec.ee_pos_adr[index]
-    lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
+    # An unlimited joint (OP3's arms) is kept within a turn either way: its range is inf.
+    lo = np.maximum(spec.joint_range[driven, 0], -math.pi)
+    hi = np.minimum(spec.joint_range[driven, 1], math.pi)
     home = np.clip(spec.default_joint_pos[driven], lo, hi)
 
     def ee_at(q: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ slide) from its axis. Profiles correct the plan only where the geometry misleads
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -36,11 +37,12 @@ def _name(model: mujoco.MjModel, obj: mujoco.mjtObj, i: int) -> str:
     return mujoco.mj_id2name(model, obj, i) or f"{obj.name.lower().removeprefix('mjobj_')}{i}"
 
 
-_LEFT = re.compile(r"(^|[^a-z])(left|l)([^a-z]|$)|^l(?=[A-Z_])", re.IGNORECASE)
-_RIGHT = re.compile(r"(^|[^a-z])(right|r)([^a-z]|$)|^r(?=[A-Z_])", re.IGNORECASE)
+_LEFT = re.compile(r"(^|[^a-z])(left|l)([^a-z]|$)", re.IGNORECASE)
+_RIGHT = re.compile(r"(^|[^a-z])(right|r)([^a-z]|$)", re.IGNORECASE)
 
 
-def _side_from_name(name: str) -> Side | None:
+def side_of_name(name: str) -> Side | None:
+    """'left' or 'right' where a name says so ('right_wrist', 'l_hip', 'LL_HFE' does not), else None."""
     left, right = bool(_LEFT.search(name)), bool(_RIGHT.search(name))
     if left == right:
         return None
@@ -236,7 +238,7 @@ def _limb(
     y = tip[1]
     side: Side = "center" if abs(y) < MIDLINE * width else ("left" if y > 0 else "right")
     start_body = int(tree.model.jnt_bodyid[joints[0]]) if joints else end_body
-    named = _side_from_name(f"{jname[joints[0]] if joints else ''} {tree.names[start_body]}")
+    named = side_of_name(f"{jname[joints[0]] if joints else ''} {tree.names[start_body]}")
     if named and (side == "center" or tree.root == 0):  # planar twins, or arms placed on a world frame
         side = named
     x = tip[0]
@@ -367,3 +369,27 @@ def _name_fingers(tree: _Tree, fingers: list[Limb]) -> None:
     others.sort(key=lambda k: -float((base_arr[k] - centre) @ along))
     for name, k in zip(_FINGER_NAMES, others, strict=False):
         fingers[k].name = name
+
+
+@functools.lru_cache(maxsize=64)
+def body_plan_of(robot: Robot) -> BodyPlan:
+    """``read_body_plan``, once per compiled robot."""
+    return read_body_plan(robot)
+
+
+def ee_limb_joints(robot: Robot, index: int) -> list[int] | None:
+    """Indices (into ``robot.spec.joint_names``) of the limb that carries end effector ``index``: on a
+    body with legs, the arm on the end effector's side, so a hand's prior never moves a leg or the waist.
+    None where the body has no such arm (a fixed arm's joints all serve its one end effector)."""
+    plan = body_plan_of(robot)
+    arms = plan.of_kind("arm")
+    if not plan.of_kind("leg") or not arms or index >= len(robot.spec.ee):
+        return None
+    side = side_of_name(robot.spec.ee[index])
+    limb = (
+        next((lb for lb in arms if lb.side == side), None) if side else (arms[0] if len(arms) == 1 else None)
+    )
+    if limb is None:
+        return None
+    names = robot.spec.joint_names
+    return [names.index(j) for j in limb.joints + limb.fingers if j in names]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tabrl.design.body_words import lacks_arms
 from tabrl.design.drafting import (
     PART_LABEL,
     RATE,
@@ -75,6 +76,9 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         (q for q in ctx.parts if q in ("hips", "rear", "head", "body", "all", "leg", "knee", "arm", "hand")),
         p.get("part", "hips"),
     )
+    if part == "head" and ctx.body is not None and not ctx.body.has("head"):
+        ctx.note(f"{ctx.robot} has no movable head: the whole body pitches and turns instead.")
+        part = "body"
     amp = clamp(p.get("amp", 0.3) * ctx.mods.size, 0.05, 0.8)
     hz = clamp(p.get("hz", 1.5) * ctx.mods.speed, 0.4, 5.0)
     axis = p.get("axis", "roll")
@@ -352,13 +356,19 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     hz = clamp(p.get("hz", 1.0) * ctx.mods.speed, 0.3, 4.0)
     hold = bool(p.get("hold"))
     verb = title_case(intent.label)
+    if ctx.biped and lacks_arms(ctx) and limb == "arm_or_front" and "leg" not in ctx.parts:
+        # An arm gesture on a body without arms: the body sways to its rhythm, and the card says so.
+        ctx.note(f"{ctx.robot} has no arms: the body sways instead.")
+        return legged_rhythm(
+            ctx, intent, Recipe("rhythm", {"part": "body", "amp": amp, "hz": hz, "axis": "roll"})
+        )
     if (
         ctx.biped
         and ctx.ee
         and (limb == "arm_or_front" or {"arm", "hand"} & set(ctx.parts))
         and "leg" not in ctx.parts
     ):
-        return _humanoid_arm(ctx, intent, amp, hz)
+        return _humanoid_arm(ctx, intent, amp, hz, both=ctx.mods.both or bool(p.get("both")))
     if ctx.biped:
         side = ctx.side("right", "using the right leg")
         group = ctx.group(f"{side}_leg", "legs", "hip") or "all"
@@ -429,11 +439,14 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     return [v1, v2, v3]
 
 
-def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float) -> list[Draft]:
-    side = ctx.side("right", "using the right arm")
-    group = ctx.group(f"{side}_arm", "arms", "all") or "all"
+def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float, *, both: bool = False) -> list[Draft]:
+    both = both and len(ctx.ee) >= 2 and ctx.group("arms") is not None
+    side = "both" if both else ctx.side("right", "using the right arm")
+    group = (ctx.group("arms") if both else ctx.group(f"{side}_arm", "arms")) or "all"
     idx = index_of(ctx.ee, None, side == "left")
     idx = 0 if idx is None else idx
+    hands = [index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)] if both else [idx]
+    hands = [0 if h is None else h for h in hands]
     support = [
         T("upright", 1.0),
         T("base_height", 0.5, ratio=1.0, sigma=0.1),
@@ -442,37 +455,57 @@ def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float) -> list[Draft
         T("action_rate", RATE),
     ]
     verb = title_case(intent.label)
+    arm_words, hand_words = ("both arms", "both hands") if both else (f"the {side} arm", f"the {side} hand")
     v1 = Draft(
         f"Arm {verb}",
-        f"Swing the {side} arm ({group}) at {hz:.2g} Hz, legs steady",
+        f"Swing {arm_words} ({group}) at {hz:.2g} Hz, legs steady",
         [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.3)],
         support,
         note=f"Main term: joint_sine on {group}.",
     )
-    v2 = Draft(
-        f"Hand Path {verb}",
-        f"Move the {side} hand side to side in front of the body",
-        [
-            T(
-                "ee_path",
-                2.0,
-                shape="line",
-                plane="yz",
-                radius=0.12 * ctx.mods.size,
-                frequency_hz=min(hz, 3.0),
-                index=idx,
-                sigma=0.1,
-            )
-        ],
-        support,
-        note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).",
-    )
-    reach = E(f"clip(ee_pos[{idx}, 2] - base_height, -1, 1)", 1.0)
+    if both:  # one path term per program: both hands move through their arms' rhythm, in turn
+        v2 = Draft(
+            f"Alternating {verb}",
+            f"Swing both arms in turn ({group}) at {hz:.2g} Hz, legs steady",
+            [
+                T(
+                    "joint_sine",
+                    2.0,
+                    group=group,
+                    amplitude=amp,
+                    frequency_hz=hz,
+                    pattern="alternate",
+                    sigma=0.3,
+                )
+            ],
+            support,
+            note=f"Main term: joint_sine on {group}, left and right half a cycle apart.",
+        )
+    else:
+        v2 = Draft(
+            f"Hand Path {verb}",
+            f"Move {hand_words} side to side in front of the body",
+            [
+                T(
+                    "ee_path",
+                    2.0,
+                    shape="line",
+                    plane="yz",
+                    radius=0.12 * ctx.mods.size,
+                    frequency_hz=min(hz, 3.0),
+                    index=idx,
+                    sigma=0.1,
+                )
+            ],
+            support,
+            note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).",
+        )
+    raised = [E(f"clip(ee_pos[{h}, 2] - base_height, -1, 1)", 1.0 / len(hands)) for h in hands]
     v3 = Draft(
         f"Raised Hand {verb}",
-        f"Raise the {side} hand and move the arm joints in a wave",
+        f"Raise {hand_words} and move the arm joints in a wave",
         [
-            reach,
+            *raised,
             T(
                 "joint_sine",
                 1.0,

@@ -19,7 +19,8 @@ def manip_ee(ctx: Ctx) -> int:
         i = finger_index(ctx.ee, "thumb" if "thumb" in ctx.parts else "index")
         return 0 if i is None else i
     if ctx.biped:
-        i = index_of(ctx.ee, None, ctx.side("right", "using the right hand") == "left")
+        side = ctx.side("right", "" if ctx.mods.both else "using the right hand")
+        i = index_of(ctx.ee, None, side == "left")
         return 0 if i is None else i
     return 0
 

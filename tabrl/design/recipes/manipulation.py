@@ -376,7 +376,14 @@ def manip_reach(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     # A pose prior toward the goal (solved on the compiled robot): arms with small action scales
     # cannot get far by a residual alone.
     goal = (
-        {"index": idx, "axis": axis, "sign": sign, "distance": clamp(0.25 * ctx.mods.size * scale, 0.02, 0.4)}
+        {
+            "index": idx,
+            "axis": axis,
+            "sign": sign,
+            "distance": clamp(0.25 * ctx.mods.size * scale, 0.02, 0.4),
+            # "both arms": each end effector reaches, its own arm posed (a humanoid's two hands)
+            "both": ctx.mods.both and ctx.biped and len(ctx.ee) >= 2,
+        }
         if axis in ("x", "y", "z")
         else None
     )

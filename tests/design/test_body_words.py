@@ -1,0 +1,93 @@
+"""Body-part words land on the body the robot has (issue 21): a hand's gesture moves that hand's arm on
+every humanoid, and a part the robot lacks is said, never replaced by a silent sine on another limb."""
+
+from __future__ import annotations
+
+import pytest
+
+from tabrl.design import design
+from tabrl.robots import catalog
+from tabrl.robots.anatomy import body_plan_of
+
+HUMANOIDS_WITH_ARMS = [
+    "H1JoystickGaitTracking",
+    "G1JoystickFlatTerrain",
+    "T1JoystickFlatTerrain",
+    "Op3Joystick",
+    "ApolloJoystickFlatTerrain",
+]
+
+
+def _moved_joints(model_id: str, program) -> set[str]:
+    """The joints a program's motion prior moves (its groups expanded on the compiled robot)."""
+    spec = catalog.load_robot(model_id).spec
+    joints: set[str] = set()
+    for part in program.motion.parts if program.motion else []:
+        if part.joint:
+            joints.add(part.joint)
+        elif part.group:
+            joints |= {spec.joint_names[int(j)] for j in spec.groups[part.group]}
+    return joints
+
+
+@pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_a_hand_gesture_moves_only_that_arm(model_id, side):
+    plan = body_plan_of(catalog.load_robot(model_id))
+    (arm,) = plan.of_kind("arm", side)
+    allowed = set(arm.joints) | set(arm.fingers) | set(plan.trunk)
+    for prompt in (f"wave your {side} hand", f"raise your {side} hand"):
+        programs = design(model_id, prompt).programs
+        assert len(programs) == 3
+        for p in programs:
+            moved = _moved_joints(model_id, p)
+            assert moved, (prompt, p.name)  # each approach moves the arm
+            assert moved <= allowed, (model_id, prompt, p.name, sorted(moved - allowed))
+            assert moved & set(arm.joints), (prompt, p.name)
+
+
+@pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)
+@pytest.mark.parametrize("prompt", ["raise both arms", "flap your arms like a bird", "clap your hands"])
+def test_both_arms_move_both_arms_and_no_leg(model_id, prompt):
+    plan = body_plan_of(catalog.load_robot(model_id))
+    arms = {lb.side: set(lb.joints) for lb in plan.of_kind("arm")}
+    legs = {j for lb in plan.of_kind("leg") for j in lb.joints}
+    result = design(model_id, prompt)
+    assert not any("not understood" in n.lower() for n in result.notes), result.notes
+    for p in result.programs:
+        moved = _moved_joints(model_id, p)
+        assert moved & arms["left"] and moved & arms["right"], (model_id, prompt, p.name, sorted(moved))
+        assert not moved & legs, (model_id, prompt, p.name, sorted(moved & legs))
+
+
+@pytest.mark.parametrize(
+    ("model_id", "prompt", "said"),
+    [
+        ("H1JoystickGaitTracking", "nod your head", "has no movable head: the whole body pitches"),
+        ("G1JoystickFlatTerrain", "nod your head", "has no movable head"),
+        ("BerkeleyHumanoidJoystickFlatTerrain", "wave your right hand", "has no arms: the body sways instead"),
+        ("BerkeleyHumanoidJoystickFlatTerrain", "flap your arms", "has no arms"),
+        ("Go1JoystickFlatTerrain", "wave your left hand", "has no arms: its front left leg does it instead"),
+    ],
+)
+def test_a_missing_part_is_said_on_every_card(model_id, prompt, said):
+    result = design(model_id, prompt)
+    for p in result.programs:
+        assert any(said in n for n in p.notes), (prompt, p.name, p.notes)
+
+
+def test_an_arm_gesture_on_an_armless_biped_moves_no_single_leg():
+    """Berkeley Humanoid has no arms: its approaches sway the body through both legs, never one leg alone."""
+    plan = body_plan_of(catalog.load_robot("BerkeleyHumanoidJoystickFlatTerrain"))
+    left, right = ({*lb.joints} for lb in sorted(plan.of_kind("leg"), key=lambda lb: lb.side))
+    for p in design("BerkeleyHumanoidJoystickFlatTerrain", "wave your right hand").programs:
+        moved = _moved_joints("BerkeleyHumanoidJoystickFlatTerrain", p)
+        assert not moved or (moved & left and moved & right), (p.name, sorted(moved))
+
+
+def test_a_head_gesture_moves_the_head_where_there_is_one():
+    plan = body_plan_of(catalog.load_robot("T1JoystickFlatTerrain"))
+    (head,) = plan.of_kind("head")
+    result = design("T1JoystickFlatTerrain", "nod your head")
+    assert not any("no movable head" in n for n in result.notes)
+    assert any(_moved_joints("T1JoystickFlatTerrain", p) & set(head.joints) for p in result.programs)
