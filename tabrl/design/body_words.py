@@ -7,7 +7,14 @@ sentence, instead of a silent rhythm on an unrelated limb.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from tabrl.design.drafting import Ctx
+from tabrl.design.vocabulary import interpret
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.model import Robot
 
 # part word -> (the plan part it needs, what it becomes where that is missing, the sentence's words)
 _NEEDS: dict[str, tuple[str, str]] = {
@@ -48,3 +55,46 @@ def substitute_missing_parts(ctx: Ctx) -> None:
 
 def lacks_arms(ctx: Ctx) -> bool:
     return ctx.body is not None and not ctx.body.has("arms") and ctx.category == "humanoid"
+
+
+_ARM_PARTS = {"arm", "hand", "elbow", "shoulder", "wrist"}
+
+
+def words_check(prompt: str) -> Callable[[Any, Robot], RewardProgram]:
+    """The repair loop's candidate check for ``prompt``: the reward language's own, then the body plan's
+    (a prior on the legs for an arm gesture is sent back with the arm it should move)."""
+
+    def check(data: Any, robot: Robot) -> RewardProgram:
+        from tabrl.design.repair import check_candidate  # the repair loop imports this module
+
+        program = check_candidate(data, robot)
+        problem = prior_off_named_limb(program, robot, prompt)
+        if problem:
+            raise ValueError(problem)
+        return program
+
+    return check
+
+
+def prior_off_named_limb(program: RewardProgram, robot: Robot, prompt: str) -> str | None:
+    """Why ``program``'s motion prior misses the limb the words name (None when it does not)."""
+    plan = body_plan_of(robot)
+    arms = [lb for lb in plan.of_kind("arm")]
+    if program.motion is None or not arms or not (set(interpret(prompt).parts) & _ARM_PARTS):
+        return None
+    spec = robot.spec
+    moved: set[str] = set()
+    for part in program.motion.parts:
+        if part.joint:
+            moved.add(part.joint)
+        elif part.group and part.group in spec.groups:
+            moved |= {spec.joint_names[int(j)] for j in spec.groups[part.group]}
+    arm_joints = {j for lb in arms for j in lb.joints + lb.fingers}
+    legs = {j for lb in plan.of_kind("leg") for j in lb.joints}
+    if moved & arm_joints or not moved & legs:
+        return None
+    names = ", ".join(lb.name for lb in arms)
+    return (
+        f"the words name an arm or a hand, but the motion prior moves only leg joints "
+        f"({', '.join(sorted(moved & legs)[:4])}): put the prior on the arm the words name ({names})"
+    )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from tabrl.config import Settings, get_settings
+from tabrl.design.body_words import words_check
 from tabrl.design.cache import ApproachCache, cache_key, normalize_prompt
 from tabrl.design.prompting import PROMPT_VERSION, system_prompt, user_prompt
 from tabrl.design.providers import (
@@ -129,6 +130,7 @@ def design_with_config(
         user_prompt(robot, prompt),
         settings=settings,
         fallback=lambda: builtin_programs(model_id, prompt),
+        check=words_check(prompt),
     )
     result.elapsed_s = time.perf_counter() - start
     if cache is not None and result.fallbacks < len(result.approaches):

@@ -14,6 +14,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from tabrl.rewards.limits import N_APPROACHES
+from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.body_plan import BodyPlan
 
 if TYPE_CHECKING:
     from tabrl.robots.model import Robot
@@ -115,7 +117,24 @@ def robot_text(robot: Robot) -> str:
             ),
             "feet: " + (", ".join(spec.feet) or "none"),
             "end effectors: " + (", ".join(spec.ee) or "none"),
+            body_plan_text(body_plan_of(robot)),
         ]
+    )
+
+
+def body_plan_text(plan: BodyPlan) -> str:
+    """The body plan for the model: each limb's joints with their roles, and what the body lacks, so a
+    gesture's prior goes on the limb the words name (and a missing part is said, not faked)."""
+    limbs = "\n".join(
+        f"  {lb.name} ({lb.kind}, {lb.side}): " + ", ".join(f"{j} [{lb.roles[j]}]" for j in lb.joints)
+        for lb in plan.limbs
+    )
+    lacks = ", ".join(plan.lacks) or "nothing"
+    return (
+        f"body plan: {plan.summary()}; it lacks {lacks} (for a part it lacks, use the nearest part and say "
+        "so in the summary; never put a prior on an unrelated limb)\n"
+        + (f"  waist: {', '.join(plan.trunk)}\n" if plan.trunk else "")
+        + limbs
     )
 
 

@@ -91,3 +91,27 @@ def test_a_head_gesture_moves_the_head_where_there_is_one():
     result = design("T1JoystickFlatTerrain", "nod your head")
     assert not any("no movable head" in n for n in result.notes)
     assert any(_moved_joints("T1JoystickFlatTerrain", p) & set(head.joints) for p in result.programs)
+
+
+def _program_with_prior(group: str) -> dict:
+    return {
+        "name": "Wave",
+        "summary": "wave",
+        "terms": [{"term": "upright", "weight": 1.0}],
+        "motion": {"parts": [{"group": group, "amplitude": 0.3, "frequency_hz": 1.0}]},
+    }
+
+
+def test_an_llm_prior_on_the_legs_for_an_arm_gesture_is_sent_back():
+    from tabrl.design.body_words import words_check
+    from tabrl.design.prompting import robot_text
+
+    robot = catalog.load_robot("H1JoystickGaitTracking")
+    check = words_check("wave your right hand")
+    with pytest.raises(ValueError, match=r"moves only leg joints .*right_arm"):
+        check(_program_with_prior("legs"), robot)
+    assert check(_program_with_prior("right_arm"), robot).motion is not None
+    # Words that name no arm leave a leg prior alone; the provider's prompt carries the plan.
+    assert words_check("march in place")(_program_with_prior("legs"), robot).motion is not None
+    assert "right_arm (arm, right): right_shoulder_pitch [flexion]" in robot_text(robot)
+    assert "it lacks head, hands" in robot_text(robot)
