@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from tabrl.rewards import checks, expressions
 from tabrl.rewards.features import FEATURES, GROUP_FEATURES
@@ -107,6 +108,21 @@ else:  # a Union built from the primitive table, so a new primitive is one table
     ]
 
 
+class Rehearsal(BaseModel):
+    """The motion prior played before training (``tabrl.render.rehearsal``): the studio writes it, never a
+    designer, and it is the start a trained policy must beat."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: str = Field(description="The starting policy: 'base policy' or 'zero action'.")
+    copies: int = Field(ge=1, description="Noisy starts played.")
+    upright: int = Field(ge=0, description="Starts that stayed upright for the whole length.")
+    share: float = Field(gt=0, le=1, description="Share of the prior's amplitude kept (1: as designed).")
+    tries: int = Field(ge=1)
+    stands: bool
+    figures: dict[str, float] = Field(default_factory=dict)
+    note: str = Field(max_length=500, description="What the approach card says of it.")
+
+
 class RewardProgram(BaseModel):
     """Three of these make the approaches for one prompt."""
 
@@ -147,6 +163,9 @@ class RewardProgram(BaseModel):
         + "; ".join(f"G_{k} [{u}]: {d}" for k, (u, d) in checks.GROUP_METRICS.items())
         + ".",
     )
+
+    # Written by the studio after designing (a rehearsal of the prior), not part of what a designer writes.
+    rehearsal: SkipJsonSchema[Rehearsal | None] = None
 
     @field_validator("success", mode="before")
     @classmethod
