@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
     steps_default: int = 50_000
     video_seconds: float = Field(10.0, description="Length of each approach's video.")
+    rehearse: bool = Field(
+        True,
+        description="Play each designed approach's motion prior before training (about a second each) and "
+        "scale it down where the robot cannot stand under it.",
+    )
     max_body_bytes: int = Field(256 * 1024, description="Largest request body the service accepts.")
     # Caps against a runaway client (429 when reached; see docs/security.md).
     max_active_jobs_per_session: int = Field(

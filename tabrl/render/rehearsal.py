@@ -171,3 +171,19 @@ def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, see
     )
     notes = [n for n in kept.notes if not n.startswith("Rehearsed")][:15] + [note]
     return kept.model_copy(update={"rehearsal": rehearsal, "notes": notes})
+
+
+def rehearse_all(model_id: str, programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Programs as stored (JSON) rehearsed on catalog model ``model_id``; one that cannot be rehearsed
+    (a program the robot cannot run) is kept as it was, for validation to refuse with its own words."""
+    from tabrl.robots.catalog import load_robot
+
+    robot = load_robot(model_id)
+    out = []
+    for data in programs:
+        try:
+            program = RewardProgram.parse(data)
+            out.append(rehearse(robot, program).model_dump(mode="json"))
+        except (ValueError, KeyError):
+            out.append(data)
+    return out

@@ -65,7 +65,11 @@ def test_both_arms_move_both_arms_and_no_leg(model_id, prompt):
     [
         ("H1JoystickGaitTracking", "nod your head", "has no movable head: the whole body pitches"),
         ("G1JoystickFlatTerrain", "nod your head", "has no movable head"),
-        ("BerkeleyHumanoidJoystickFlatTerrain", "wave your right hand", "has no arms: the body sways instead"),
+        (
+            "BerkeleyHumanoidJoystickFlatTerrain",
+            "wave your right hand",
+            "has no arms: the body sways instead",
+        ),
         ("BerkeleyHumanoidJoystickFlatTerrain", "flap your arms", "has no arms"),
         ("Go1JoystickFlatTerrain", "wave your left hand", "has no arms: its front left leg does it instead"),
     ],

@@ -21,7 +21,7 @@ from tabrl.api.schemas import (
     job_out,
     session_out,
 )
-from tabrl.config import Settings
+from tabrl.config import Settings, get_settings
 from tabrl.jobs import store
 from tabrl.jobs.models import Approach, Job, StudioSession
 from tabrl.jobs.states import EventType, JobStatus
@@ -122,6 +122,15 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
 
 
 def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
+    """Stores ``designs`` on ``session``, each approach rehearsed first (its prior played with the
+    starting policy, scaled down where the robot cannot stand under it; ``tabrl.render.rehearsal``)."""
+    if get_settings().rehearse:
+        from tabrl.render.rehearsal import rehearse_all  # MuJoCo and the base policy: only when designing
+
+        for design in designs:
+            programs = rehearse_all(session.model_id, [a.program for a in design["approaches"]])
+            for a, program in zip(design["approaches"], programs, strict=True):
+                a.program = program
     first = len(session.designs or [])
     stored = list(session.designs or [])
     for offset, design in enumerate(designs):
