@@ -1,32 +1,20 @@
 """Serving job artifacts: every file resolved (symlinks included) and confined to its own job's
-folder; policies and sessions as zip files."""
+folder; policies and sessions as zip files. Folders, file names and download names are
+``tabrl/jobs/layout.py``'s."""
 
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import zipfile
 from pathlib import Path
 
 from fastapi import HTTPException
 
+from tabrl.jobs import layout
+from tabrl.jobs.layout import Artifact
 from tabrl.jobs.models import Job, StudioSession
 from tabrl.jobs.states import JobStatus
-
-# What a job folder offers for download: URL name -> artifacts key.
-FILES = {
-    "video.mp4": "video",
-    "poster.jpg": "poster",
-    "metrics.json": "metrics",
-    "curves.csv": "curves",
-    "sheet.jpg": "sheet",
-}
-
-
-def job_root(data_dir: Path, session_id: str, job_id: int) -> Path:
-    """A job's folder, where every attempt of it writes (the executor's layout)."""
-    return data_dir / "sessions" / session_id / f"job-{job_id}"
 
 
 def confined_to(roots: list[Path], data_dir: Path, relative: str | None) -> Path:
@@ -46,20 +34,12 @@ def confined_to(roots: list[Path], data_dir: Path, relative: str | None) -> Path
     return path
 
 
-def job_file(data_dir: Path, job: Job, key: str) -> Path:
-    """A job's artifact ``key``: in the job's own folder, or (a render job's policy) its source job's."""
-    roots = [job_root(data_dir, job.session_id, job.id)]
-    if key == "policy" and job.source_job_id is not None:
-        roots.append(job_root(data_dir, job.session_id, job.source_job_id))
-    return confined_to(roots, data_dir, (job.artifacts or {}).get(key))
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "approach"
-
-
-def job_folder_name(job: Job) -> str:
-    return f"approach-{job.approach.index + 1}-{slug(job.approach.program.get('name', ''))}-job{job.id}"
+def job_file(data_dir: Path, job: Job, artifact: Artifact) -> Path:
+    """A job's artifact: in the job's own folder, or (a render job's policy) its source job's."""
+    roots = [layout.job_root(data_dir, job.session_id, job.id)]
+    if artifact == layout.POLICY and job.source_job_id is not None:
+        roots.append(layout.job_root(data_dir, job.session_id, job.source_job_id))
+    return confined_to(roots, data_dir, (job.artifacts or {}).get(artifact.key))
 
 
 def _add_tree(zf: zipfile.ZipFile, folder: Path, arcname: str) -> None:
@@ -75,10 +55,10 @@ def spooled_zip() -> tempfile.SpooledTemporaryFile[bytes]:
 
 
 def policy_zip(data_dir: Path, job: Job) -> tempfile.SpooledTemporaryFile[bytes]:
-    policy = job_file(data_dir, job, "policy")
+    policy = job_file(data_dir, job, layout.POLICY)
     out = spooled_zip()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        _add_tree(zf, policy, "policy")
+        _add_tree(zf, policy, layout.POLICY.name)
         zf.writestr("program.json", _program_json(job))
     out.seek(0)
     return out
@@ -110,19 +90,19 @@ def session_zip(data_dir: Path, session: StudioSession) -> tempfile.SpooledTempo
         for job in session.jobs:
             if job.status != JobStatus.DONE:
                 continue
-            name = job_folder_name(job)
+            name = layout.job_folder_name(job)
             art = job.artifacts or {}
-            wanted = [(url_name, key) for url_name, key in FILES.items() if art.get(key)]
-            if art.get("policy"):
-                wanted.append(("policy", "policy"))
-            for url_name, key in wanted:
-                arcname = f"{name}/{url_name}"
+            wanted = [(url_name, a) for url_name, a in layout.FILES.items() if art.get(a.key)]
+            if art.get(layout.POLICY.key):
+                wanted.append((layout.POLICY.name, layout.POLICY))
+            for file_name, artifact in wanted:
+                arcname = f"{name}/{file_name}"
                 try:
-                    path = job_file(data_dir, job, key)
+                    path = job_file(data_dir, job, artifact)
                 except HTTPException as exc:
                     skipped.append({"file": arcname, "job_id": str(job.id), "reason": str(exc.detail)})
                     continue
-                if key == "policy":
+                if artifact == layout.POLICY:
                     _add_tree(zf, path, arcname)
                 else:
                     zf.write(path, arcname)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from tabrl.design.providers import ProviderInfo
-from tabrl.jobs import events
+from tabrl.jobs import events, layout
 from tabrl.jobs import models as db
 from tabrl.jobs.states import EventType as EventType  # re-exported: the API's contract names it
 from tabrl.jobs.states import JobStatus
@@ -364,6 +364,10 @@ def approach_out(a: db.Approach) -> ApproachOut:
 def job_out(job: db.Job) -> JobOut:
     art = job.artifacts or {}
     done = job.status == JobStatus.DONE
+
+    def url(artifact: layout.Artifact) -> str | None:  # a finished job's files only
+        return layout.url(job.id, artifact) if done and art.get(artifact.key) else None
+
     return JobOut(
         id=job.id,
         session_id=job.session_id,
@@ -379,11 +383,11 @@ def job_out(job: db.Job) -> JobOut:
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        video_url=f"/api/jobs/{job.id}/video.mp4" if done and art.get("video") else None,
-        poster_url=f"/api/jobs/{job.id}/poster.jpg" if done and art.get("poster") else None,
-        sheet_url=f"/api/jobs/{job.id}/sheet.jpg" if done and art.get("sheet") else None,
-        curves_url=f"/api/jobs/{job.id}/curves.csv" if done and art.get("curves") else None,
-        policy_url=f"/api/jobs/{job.id}/policy.zip" if done and art.get("policy") else None,
+        video_url=url(layout.VIDEO),
+        poster_url=url(layout.POSTER),
+        sheet_url=url(layout.SHEET),
+        curves_url=url(layout.CURVES),
+        policy_url=url(layout.POLICY),
         metrics=job.metrics,
         verdict=(job.metrics or {}).get("verdict"),
     )

@@ -9,7 +9,8 @@ that died, were killed or grew too big, and notices runs whose job has moved on.
 
 A job runs as numbered *attempts* (``Job.attempt`` grows with every "queued" event: creation and
 each restart). A run is keyed by (job id, attempt): its events are dropped once the job is on a
-newer attempt or has ended, and its folder ``job-<id>/a<attempt>`` is its own, so cleaning up after
+newer attempt or has ended (``store.is_current``), and its folder ``job-<id>/a<attempt>`` is its own
+(``layout.attempt_dir``), so cleaning up after
 an old attempt (a cancel that is still being reaped, an orphaned worker of a crashed server)
 never touches a newer one.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import re
 import shutil
 import threading
 import time
@@ -37,12 +37,12 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
-from tabrl.jobs import pool, store
+from tabrl.jobs import layout, pool, store
 from tabrl.jobs.models import Job
 from tabrl.jobs.pool import CANCEL_SLOTS, ENDED_TYPES, Group, Run, Worker, WorkerMessage
-from tabrl.jobs.specs import job_dir, job_root, job_spec, take_batch
-from tabrl.jobs.states import ACTIVE, EventType, JobStatus
-from tabrl.jobs.worker import remove_attempt_dir, worker_main
+from tabrl.jobs.specs import job_spec, take_batch
+from tabrl.jobs.states import EventType, JobStatus
+from tabrl.jobs.worker import worker_main
 from tabrl.rewards.limits import N_APPROACHES
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ class LocalExecutor:
             with self.sessions() as db:
                 for _, (job_id, attempt, type_, data) in job_messages:
                     job = db.get(Job, job_id)
-                    if job is None or job.attempt != attempt or job.status not in ACTIVE:
+                    if not store.is_current(job, attempt):
                         # A late event of an attempt that was cancelled, restarted or interrupted since.
                         log.debug("dropped stale %s event of job %s attempt %s", type_, job_id, attempt)
                         continue
@@ -400,7 +400,7 @@ class LocalExecutor:
         with self.sessions() as db:
             for run in runs:
                 job = db.get(Job, run.job_id)
-                if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
+                if store.is_current(job, run.attempt):
                     store.record_event(db, job, EventType.CANCELLED, {"reason": "cancelled by the user"})
             db.commit()
         self._notify()
@@ -422,7 +422,7 @@ class LocalExecutor:
                 continue
             with self.sessions() as db:
                 job = db.get(Job, run.job_id)
-                if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
+                if store.is_current(job, run.attempt):
                     if run.cancel_at is not None:
                         store.record_event(db, job, EventType.CANCELLED, {"reason": "cancelled by the user"})
                     else:
@@ -435,7 +435,7 @@ class LocalExecutor:
                             },
                         )
                 db.commit()
-            remove_attempt_dir(run.out_dir)  # this attempt's folder only
+            layout.remove_attempt_dir(run.out_dir)  # this attempt's folder only
         if runs:
             self._notify()
         if not w.ready and not w.killed and w.retiring_at is None:
@@ -545,7 +545,7 @@ class LocalExecutor:
                     shared = Group(len(group), model_id, group[0].video_seconds) if len(group) > 1 else None
                     for slot, job in enumerate(group):
                         self._next_run += 1
-                        out_dir = job_dir(self.settings, job)
+                        out_dir = layout.attempt_dir(self.settings.data_dir, job)
                         self._remove_old_attempts(job)
                         specs.append(self._spec(db, job, self._next_run, out_dir))
                         runs.append(
@@ -583,14 +583,11 @@ class LocalExecutor:
 
     def _remove_old_attempts(self, job: Job) -> None:
         """Folders of earlier attempts (an interrupted run's leftovers) that no live run writes to."""
-        root = job_root(self.settings, job)
-        if not root.is_dir():
-            return
+        root = layout.job_root(self.settings.data_dir, job.session_id, job.id)
         live = {r.attempt for w in self._workers.values() for r in w.runs if r.job_id == job.id}
-        for child in root.iterdir():
-            m = re.fullmatch(r"a(\d+)", child.name)
-            if m and int(m.group(1)) < job.attempt and int(m.group(1)) not in live:
-                shutil.rmtree(child, ignore_errors=True)
+        for attempt, folder in layout.attempt_folders(root):
+            if attempt < job.attempt and attempt not in live:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
         return job_spec(self.settings, db, job, run_id, out_dir)

@@ -6,7 +6,7 @@ dispatcher thread polls the supervisor for new events, stores them through ``sto
 in the order the task sent them (so the WebSocket cannot tell the executors apart), and when a run
 has finished, fetches its folder from the object store and unpacks it into the data directory in
 one rename before it writes ``done``. Runs are keyed by (job id, attempt) as in the local
-executor: events of an attempt that is no longer the job's current one are dropped.
+executor: events of an attempt that is no longer the job's current one are dropped (``store.is_current``).
 
 Faults: Ray runs a task again once when its worker or node dies; after that the job fails with the
 reason. A stopping server leaves cluster runs going; the next start re-attaches those that the
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import shutil
 import socket
 import tarfile
@@ -34,11 +33,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
-from tabrl.jobs import store
+from tabrl.jobs import layout, store
 from tabrl.jobs.executor import INTERRUPTED_REASON, Listener
 from tabrl.jobs.models import Event, Job
 from tabrl.jobs.ray_remote import NAMESPACE, JobSupervisor, pack_folder, run_key, unpack_folder
-from tabrl.jobs.specs import job_dir, job_root, job_spec
+from tabrl.jobs.specs import job_spec
 from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 
 log = logging.getLogger(__name__)
@@ -318,7 +317,7 @@ class RayExecutor:
                     room -= 1
 
     def _submit(self, db: Session, job: Job) -> None:
-        out_dir = job_dir(self.settings, job)
+        out_dir = layout.attempt_dir(self.settings.data_dir, job)
         spec = job_spec(self.settings, db, job, 0, out_dir)
         spec["out_rel"] = str(out_dir.relative_to(self.settings.data_dir))
         if self.settings.menagerie_path:
@@ -375,7 +374,7 @@ class RayExecutor:
                 continue
             with self.sessions() as db:
                 found = db.get(Job, job_id)
-                current = found if found and found.attempt == attempt and found.status in ACTIVE else None
+                current = found if store.is_current(found, attempt) else None
                 for seq, type_, data in info["events"]:
                     if seq <= run.cursor:
                         continue
@@ -407,7 +406,7 @@ class RayExecutor:
                 )
                 return
             try:
-                unpack_folder(blob, job_dir(self.settings, job, run.attempt))
+                unpack_folder(blob, layout.attempt_dir(self.settings.data_dir, job, run.attempt))
             except (
                 OSError,
                 tarfile.TarError,
@@ -424,11 +423,10 @@ class RayExecutor:
             store.record_event(db, job, EventType.INTERRUPTED, {"reason": LOST_REASON})
 
     def _remove_old_attempts(self, job: Job) -> None:
-        root = job_root(self.settings, job)
-        for child in root.iterdir():
-            m = re.fullmatch(r"a(\d+)", child.name)
-            if m and int(m.group(1)) != job.attempt:
-                shutil.rmtree(child, ignore_errors=True)
+        root = layout.job_root(self.settings.data_dir, job.session_id, job.id)
+        for attempt, folder in layout.attempt_folders(root):
+            if attempt != job.attempt:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _forget(self, run: _RayRun) -> None:
         with self._lock:
@@ -461,7 +459,7 @@ class RayExecutor:
             with self.sessions() as db:
                 for run in runs:
                     job = db.get(Job, run.job_id)
-                    if job is not None and job.attempt == run.attempt and job.status in ACTIVE:
+                    if store.is_current(job, run.attempt):
                         store.record_event(db, job, EventType.INTERRUPTED, {"reason": LOST_REASON})
                 db.commit()
         self._notify()

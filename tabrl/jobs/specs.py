@@ -1,5 +1,5 @@
-"""What a worker is handed: a job's folders, its spec, and which queued jobs may train as one batch
-(the local pool and the Ray executor alike)."""
+"""What a worker is handed: a job's spec, and which queued jobs may train as one batch (the local pool
+and the Ray executor alike). The job's folders are ``tabrl/jobs/layout.py``'s."""
 
 from __future__ import annotations
 
@@ -10,17 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tabrl.config import Settings
+from tabrl.jobs import layout
 from tabrl.jobs.models import Job
-
-
-def job_root(settings: Settings, job: Job) -> Path:
-    """The job's folder; each attempt writes into its own subfolder of it."""
-    return settings.data_dir / "sessions" / job.session_id / f"job-{job.id}"
-
-
-def job_dir(settings: Settings, job: Job, attempt: int | None = None) -> Path:
-    """Where one attempt of a job writes its files (the job's current attempt by default)."""
-    return job_root(settings, job) / f"a{attempt if attempt is not None else job.attempt}"
 
 
 def batch_key(job: Job) -> tuple[str, int, bool, float] | None:
@@ -64,5 +55,5 @@ def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Pa
     if job.kind == "render":
         source = db.get(Job, job.source_job_id)
         assert source is not None and source.artifacts, "render jobs are made from finished training jobs"
-        spec["checkpoint"] = str(settings.data_dir / source.artifacts["policy"])
+        spec["checkpoint"] = str(settings.data_dir / source.artifacts[layout.POLICY.key])
     return spec

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, Protocol, TypeGuard, TypeVar, cast
 
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
-from tabrl.jobs import events
+from tabrl.jobs import events, layout
 from tabrl.jobs.models import Event, Job, utcnow
 from tabrl.jobs.states import ACTIVE, ENDING_EVENTS, EventType, JobStatus
 
@@ -69,7 +69,7 @@ def apply(job: Job, event: events.JobEvent) -> None:
             job.progress = fraction if render_only else TRAIN_SHARE + (1 - TRAIN_SHARE) * fraction
             job.eta_s = _finite(d.eta_s)
         case events.Checkpoint(data=d):
-            job.artifacts = {**(job.artifacts or {}), "policy": d.path}
+            job.artifacts = {**(job.artifacts or {}), layout.POLICY.key: d.path}
         case events.Done(data=d):
             job.status, job.progress, job.eta_s, job.finished_at = JobStatus.DONE, 1.0, 0.0, utcnow()
             job.artifacts = {**(job.artifacts or {}), **d.artifacts}
@@ -98,22 +98,41 @@ def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None 
     return row
 
 
+class AttemptState(Protocol):
+    """What the stale-attempt rule reads of a job: a ``Job`` or a row of its attempt and status."""
+
+    @property
+    def attempt(self) -> int: ...
+    @property
+    def status(self) -> JobStatus: ...
+
+
+_J = TypeVar("_J", bound=AttemptState)
+
+
+def is_current(job: _J | None, attempt: int | None) -> TypeGuard[_J]:
+    """The stale-attempt rule, the one place it is written: whatever a run of (job, ``attempt``) sends
+    or leaves behind counts only while the job exists, is still on that attempt and is still active.
+    Otherwise (the job was deleted, restarted, cancelled, interrupted or has ended) it is dropped."""
+    return job is not None and job.attempt == attempt and job.status in ACTIVE
+
+
 def stale_attempts(
     db: Session, runs: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], tuple[int | None, JobStatus | None]]:
-    """Of the (job id, attempt) runs an executor holds, those whose job is gone, on a newer attempt or
-    no longer active, each with the job's (attempt, status) now (None, None: gone)."""
+    """Of the (job id, attempt) runs an executor holds, those that are no longer current (``is_current``),
+    each with the job's (attempt, status) now (None, None: gone)."""
     held = set(runs)
     rows = {
-        r.id: (r.attempt, r.status)
+        r.id: r
         for r in db.execute(select(Job.id, Job.attempt, Job.status).where(Job.id.in_({j for j, _ in held})))
     }
-    now = {(j, a): rows.get(j, (None, None)) for j, a in held}
-    return {
-        run: (attempt, status)
-        for run, (attempt, status) in now.items()
-        if attempt != run[1] or status not in ACTIVE
-    }
+    stale: dict[tuple[int, int], tuple[int | None, JobStatus | None]] = {}
+    for job_id, attempt in held:
+        row = rows.get(job_id)
+        if not is_current(row, attempt):
+            stale[job_id, attempt] = (row.attempt, row.status) if row is not None else (None, None)
+    return stale
 
 
 def next_queued(db: Session, exclude: set[int], limit: int) -> list[Job]:

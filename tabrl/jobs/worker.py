@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from tabrl.jobs import layout
 from tabrl.jobs.states import EventType
 
 # How long an idle worker waits on its pipe before checking that the server is still alive.
@@ -267,17 +268,21 @@ def _fresh_dir(out_dir: Path) -> None:
 
 
 def _done(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """The "done" event of a finished job: its files (relative to the data dir), metrics and timings."""
+    """The "done" event of a finished job: its files (relative to the data dir), metrics and timings.
+    The pipeline's result names each file by its artifact key (``layout.Artifact.key``)."""
     out_dir, data_dir = Path(spec["out_dir"]), Path(spec["data_dir"])
-    artifacts = {name: _relative(Path(result[name]), data_dir) for name in ("video", "poster", "trajectory")}
-    artifacts["metrics"] = _relative(out_dir / "metrics.json", data_dir)
-    if result.get("sheet"):  # ten frames in one image, beside the poster
-        artifacts["sheet"] = _relative(Path(result["sheet"]), data_dir)
+    artifacts = {
+        a.key: _relative(Path(result[a.key]), data_dir)
+        for a in (layout.VIDEO, layout.POSTER, layout.TRAJECTORY)
+    }
+    artifacts[layout.METRICS.key] = _relative(out_dir / layout.METRICS.name, data_dir)
+    if result.get(layout.SHEET.key):  # ten frames in one image, beside the poster
+        artifacts[layout.SHEET.key] = _relative(Path(result[layout.SHEET.key]), data_dir)
     if spec["kind"] == "train":
-        artifacts["policy"] = _relative(Path(result["checkpoint"]), data_dir)
-        artifacts["curves"] = _relative(Path(result["curves"]), data_dir)
+        artifacts[layout.POLICY.key] = _relative(Path(result["checkpoint"]), data_dir)
+        artifacts[layout.CURVES.key] = _relative(Path(result[layout.CURVES.key]), data_dir)
     else:  # a new video of the same policy: it still offers that policy for download
-        artifacts["policy"] = _relative(Path(spec["checkpoint"]), data_dir)
+        artifacts[layout.POLICY.key] = _relative(Path(spec["checkpoint"]), data_dir)
     metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
     metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
     done = {
@@ -336,13 +341,13 @@ def run_job(
                 should_stop=should_stop,
             )
     except Cancelled:
-        remove_attempt_dir(out_dir)
+        layout.remove_attempt_dir(out_dir)
         send(EventType.CANCELLED, {"reason": "cancelled by the user"})
         return
     except (BrokenPipeError, EOFError):
         raise
     except Exception as exc:  # the reason goes to the page; the trace to the server log
-        remove_attempt_dir(out_dir)
+        layout.remove_attempt_dir(out_dir)
         send(EventType.FAILED, _failed(exc))
         return
     send(EventType.DONE, _done(spec, result))
@@ -368,10 +373,10 @@ def run_batch(
         spec = specs[k]
         ended[k] = True
         if isinstance(outcome, Cancelled):
-            remove_attempt_dir(Path(spec["out_dir"]))
+            layout.remove_attempt_dir(Path(spec["out_dir"]))
             send(spec, EventType.CANCELLED, {"reason": "cancelled by the user"})
         elif isinstance(outcome, BaseException):
-            remove_attempt_dir(Path(spec["out_dir"]))
+            layout.remove_attempt_dir(Path(spec["out_dir"]))
             send(spec, EventType.FAILED, _failed(outcome))
         else:
             send(spec, EventType.DONE, _done(spec, outcome))
@@ -396,17 +401,8 @@ def run_batch(
         for k, spec in enumerate(specs):
             if not ended[k]:
                 ended[k] = True
-                remove_attempt_dir(Path(spec["out_dir"]))
+                layout.remove_attempt_dir(Path(spec["out_dir"]))
                 send(spec, EventType.FAILED, _failed(exc))
-
-
-def remove_attempt_dir(path: Path) -> None:
-    """Removes one attempt's folder, and the job's folder if no other attempt is left in it."""
-    shutil.rmtree(path, ignore_errors=True)
-    try:
-        path.parent.rmdir()  # only succeeds when empty: a newer attempt's folder is never touched
-    except OSError:
-        pass
 
 
 def _relative(path: Path, root: Path) -> str:

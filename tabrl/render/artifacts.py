@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from tabrl.render import camera as camera_mod
+from tabrl.render import files, video
 from tabrl.render import metrics as behavior_metrics_mod
 from tabrl.render import rollout as rollout_mod
 from tabrl.render import sheet as sheet_mod
 from tabrl.render import trace as trace_mod
-from tabrl.render import video
 from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
@@ -70,7 +70,7 @@ def render_policy(
     out_dir.mkdir(parents=True, exist_ok=True)
     renderer = video.shared_renderer(robot, width, height)  # kept for the next video (a warm worker's)
     rig, trace = video_rig(robot, width, height, fps, terms)
-    writer = video.VideoWriter(out_dir / "video.mp4", width, height, fps)
+    writer = video.VideoWriter(out_dir / files.VIDEO, width, height, fps)
     total_frames = int(round(seconds * fps))
     poster_frame = total_frames // 3
     sheet = sheet_mod.ContactSheet(total_frames, fps)
@@ -110,24 +110,24 @@ def render_policy(
         writer.abort()
         raise
     poster = state["poster"] if state["poster"] is not None else np.zeros((height, width, 3), np.uint8)
-    poster_path = video.save_poster(poster, out_dir / "poster.jpg")
-    sheet_path = sheet.save(out_dir / "sheet.jpg")
+    poster_path = video.save_poster(poster, out_dir / files.POSTER)
+    sheet_path = sheet.save(out_dir / files.SHEET)
     traj_tmp = out_dir / ".trajectory.part.npz"
     traj.save_npz(traj_tmp)
-    os.replace(traj_tmp, out_dir / "trajectory.npz")
+    os.replace(traj_tmp, out_dir / files.TRAJECTORY)
     metrics = behavior_metrics_mod.behavior_metrics(robot, traj)
     metrics.update({"video_frames": writer.frames, "fps": fps, "width": width, "height": height})
     # The approach's own success check, measured on this rollout: the verdict under its video.
     metrics["verdict"] = behavior_metrics_mod.evaluate_success(robot.spec, metrics, success)
-    tmp = out_dir / ".metrics.json.part"
+    tmp = out_dir / f".{files.METRICS}.part"
     tmp.write_text(json.dumps(metrics, indent=2))
-    os.replace(tmp, out_dir / "metrics.json")
+    os.replace(tmp, out_dir / files.METRICS)
     if on_progress is not None:
         on_progress(1.0)
     return {
         "video": str(video_path),
         "poster": str(poster_path),
         "sheet": str(sheet_path) if sheet_path else None,
-        "trajectory": str(out_dir / "trajectory.npz"),
+        "trajectory": str(out_dir / files.TRAJECTORY),
         "metrics": metrics,
     }

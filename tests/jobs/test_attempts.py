@@ -15,9 +15,9 @@ from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.db import open_database
 from tabrl.jobs.executor import LocalExecutor
+from tabrl.jobs.layout import attempt_dir
 from tabrl.jobs.models import Approach, Event, Job, StudioSession
 from tabrl.jobs.pool import CANCEL_SLOTS, Run, Worker
-from tabrl.jobs.specs import job_dir
 
 PROGRAM = {"name": "Upright", "summary": "stay up", "terms": [{"term": "upright", "weight": 1.0}]}
 
@@ -118,7 +118,7 @@ def test_reaping_an_old_attempt_leaves_the_restarted_job_and_its_folder_alone(en
     settings, sessions, executor, job_id = env
     ctx = mp.get_context("spawn")
     job = _job(sessions, job_id)
-    old_dir = job_dir(settings, job)  # job-<id>/a1
+    old_dir = attempt_dir(settings.data_dir, job)  # job-<id>/a1
     old_dir.mkdir(parents=True)
     (old_dir / "half-written.bin").write_bytes(b"x")
     run = Run(1, job_id, 1, "CartpoleBalance", old_dir, cancel_at=time.monotonic() - 10)
@@ -128,7 +128,7 @@ def test_reaping_an_old_attempt_leaves_the_restarted_job_and_its_folder_alone(en
         store.record_event(db, db.get(Job, job_id), "cancelled", {"reason": "by the user"})
         db.commit()
     _restart(sessions, job_id)
-    new_dir = job_dir(settings, _job(sessions, job_id))
+    new_dir = attempt_dir(settings.data_dir, _job(sessions, job_id))
     new_dir.mkdir(parents=True)  # the new attempt has started writing
     w.process.join()
     executor._supervise()  # the dead worker is buried: its run was attempt 1
@@ -141,7 +141,7 @@ def test_reaping_an_old_attempt_leaves_the_restarted_job_and_its_folder_alone(en
 def test_a_dead_worker_fails_or_cancels_only_its_current_attempt(env):
     settings, sessions, executor, job_id = env
     ctx = mp.get_context("spawn")
-    out = job_dir(settings, _job(sessions, job_id))
+    out = attempt_dir(settings.data_dir, _job(sessions, job_id))
     out.mkdir(parents=True)
     executor._handle([(_worker(ctx), (job_id, 1, "started", {}))])
     w = _worker(ctx, Run(1, job_id, 1, "CartpoleBalance", out))  # crashes mid-run

@@ -7,21 +7,14 @@ from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from tabrl.api import limits
-from tabrl.api.artifacts import FILES, job_file, job_folder_name, policy_zip
+from tabrl.api.artifacts import job_file, policy_zip
 from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
 from tabrl.api.schemas import JobOut, job_out
-from tabrl.jobs import store
+from tabrl.jobs import layout, store
 from tabrl.jobs.models import Job
 from tabrl.jobs.states import ACTIVE, RESTARTABLE, EventType
 
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-MEDIA = {
-    "video.mp4": "video/mp4",
-    "poster.jpg": "image/jpeg",
-    "metrics.json": "application/json",
-    "curves.csv": "text/csv",
-    "sheet.jpg": "image/jpeg",
-}
+router = APIRouter(prefix=layout.JOBS_URL, tags=["jobs"])
 
 
 def _get(db: Session, job_id: int) -> Job:
@@ -68,7 +61,8 @@ def restart_job(job_id: int, db: DbDep, settings: SettingsDep, executor: Executo
     _require_status(job, RESTARTABLE, "restarted")
     with limits.admission:
         limits.check_job_room(db, settings, job.session_id, 1)
-        keep = {"policy": job.artifacts["policy"]} if job.kind == "render" and job.artifacts else None
+        policy = layout.POLICY.key
+        keep = {policy: job.artifacts[policy]} if job.kind == "render" and job.artifacts else None
         job.artifacts, job.metrics = keep, None
         store.record_event(db, job, EventType.QUEUED, {"restart": True})
         db.commit()
@@ -77,16 +71,16 @@ def restart_job(job_id: int, db: DbDep, settings: SettingsDep, executor: Executo
 
 
 @router.get(
-    "/{job_id}/policy.zip",
+    f"/{{job_id}}/{layout.POLICY.url_name}",
     summary="The trained policy (checkpoint + program) as a zip",
     responses={200: {"content": {"application/zip": {}}}},
 )
 def download_policy(job_id: int, db: DbDep, settings: SettingsDep) -> StreamingResponse:
     job = _get(db, job_id)
-    name = f"{job_folder_name(job)}-policy.zip"
+    name = layout.download_name(job, layout.POLICY)
     return StreamingResponse(
         policy_zip(settings.data_dir, job),
-        media_type="application/zip",
+        media_type=layout.POLICY.media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -99,14 +93,17 @@ def download_policy(job_id: int, db: DbDep, settings: SettingsDep) -> StreamingR
 def download_file(
     job_id: int, name: str, db: DbDep, settings: SettingsDep, download: bool = False
 ) -> FileResponse:
-    if name not in FILES:
-        raise HTTPException(404, f"no file '{name}'; a job offers {', '.join(FILES)} and policy.zip")
+    artifact = layout.FILES.get(name)
+    if artifact is None:
+        raise HTTPException(
+            404, f"no file '{name}'; a job offers {', '.join(layout.FILES)} and {layout.POLICY.url_name}"
+        )
     job = _get(db, job_id)
-    path = job_file(settings.data_dir, job, FILES[name])
-    filename = f"{job_folder_name(job)}-{name}"
+    path = job_file(settings.data_dir, job, artifact)
+    filename = layout.download_name(job, artifact)
     return FileResponse(
         path,
-        media_type=MEDIA[name],
+        media_type=artifact.media_type,
         filename=filename if download else None,
         content_disposition_type="attachment" if download else "inline",
     )

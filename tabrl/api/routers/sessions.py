@@ -7,10 +7,11 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tabrl.api.artifacts import session_zip, slug
+from tabrl.api.artifacts import session_zip
 from tabrl.api.deps import DbDep, SettingsDep, get_or_404
 from tabrl.api.routers.training import session_model_label
 from tabrl.api.schemas import SessionOut, SessionSummary, session_out
+from tabrl.jobs import layout
 from tabrl.jobs.models import StudioSession
 from tabrl.jobs.states import JobStatus
 
@@ -53,7 +54,7 @@ def download_session(session_id: str, db: DbDep, settings: SettingsDep) -> Strea
     session = _get(db, session_id)
     if not any(j.status == JobStatus.DONE for j in session.jobs):
         raise HTTPException(409, "nothing to download yet: no job of this session has finished")
-    name = f"tabrl-{session.model_id}-{slug(session.prompt)}-{session.id}.zip"
+    name = layout.session_zip_name(session)
     return StreamingResponse(
         session_zip(settings.data_dir, session),
         media_type="application/zip",

@@ -22,7 +22,7 @@ from tabrl.api.schemas import (
     session_out,
 )
 from tabrl.config import Settings, get_settings
-from tabrl.jobs import store
+from tabrl.jobs import layout, store
 from tabrl.jobs.models import Approach, Job, StudioSession
 from tabrl.jobs.states import EventType, JobStatus
 
@@ -146,7 +146,7 @@ def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
 
 def _get_done_training_job(db: Session, job_id: int) -> Job:
     job = get_or_404(db, Job, job_id, "job")
-    if job.status != JobStatus.DONE or not (job.artifacts or {}).get("policy"):
+    if job.status != JobStatus.DONE or not (job.artifacts or {}).get(layout.POLICY.key):
         raise HTTPException(409, f"job {job_id} is {job.status}; only a finished job has a policy to use")
     return job
 
@@ -201,7 +201,7 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
             total_steps=source.steps_done,
             video_seconds=req.seconds,
             source_job_id=source.id,
-            artifacts={"policy": (source.artifacts or {})["policy"]},
+            artifacts={layout.POLICY.key: (source.artifacts or {})[layout.POLICY.key]},
         )
         db.add(job)
         db.flush()
@@ -218,7 +218,7 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
 
     job = _get_done_training_job(db, req.job_id)
     limits.check_design_room(job.session, settings)
-    policy_dir = settings.data_dir / (job.artifacts or {})["policy"]
+    policy_dir = settings.data_dir / (job.artifacts or {})[layout.POLICY.key]
     try:
         result = refine_run(policy_dir.parent, req.words, provider=req.provider, settings=settings)
     except ProviderConfigError as exc:
