@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
+from tabrl.design.body_words import is_body_note
 from tabrl.design.providers import ProviderInfo
 from tabrl.jobs import events, layout
 from tabrl.jobs import models as db
@@ -144,6 +145,18 @@ class ApproachOut(BaseModel):
     program: dict[str, Any] = Field(description="The RewardProgram as stored (JSON data).")
     motion: list[str] = Field(default_factory=list, description="The motion prior, one line per part.")
     success: list[str] = Field(default_factory=list, description="The success check's conditions as text.")
+    body: list[str] = Field(
+        default_factory=list, description="What the approach does for a part the robot lacks, in a sentence."
+    )
+    rehearsal: RehearsalOut | None = Field(None, description="The prior played before training.")
+
+
+class RehearsalOut(BaseModel):
+    note: str = Field(description='e.g. "Rehearsed with the base policy: upright 3/3, prior swing 0.31 rad."')
+    stands: bool
+    upright: int
+    copies: int
+    share: float = Field(description="Share of the designed prior kept (1: as designed).")
 
 
 class DesignOut(BaseModel):
@@ -358,6 +371,8 @@ def approach_out(a: db.Approach) -> ApproachOut:
         program=program,
         motion=motion_lines(program),
         success=success_lines(program),
+        body=[n for n in program.get("notes") or [] if is_body_note(n)],
+        rehearsal=RehearsalOut.model_validate(program["rehearsal"]) if program.get("rehearsal") else None,
     )
 
 

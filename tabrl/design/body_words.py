@@ -7,6 +7,7 @@ sentence, instead of a silent rhythm on an unrelated limb.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,15 @@ _NEEDS: dict[str, tuple[str, str]] = {
     "shoulder": ("arms", "arms"),
     "wrist": ("arms", "arms"),
 }
+
+
+# Every sentence this module writes reads "<robot> has no <part>: <what it does instead>."
+_BODY_NOTE = re.compile(r" has no [^:]{1,40}: ")
+
+
+def is_body_note(note: str) -> bool:
+    """Whether ``note`` is a missing-part sentence (the card shows these)."""
+    return bool(_BODY_NOTE.search(note))
 
 
 def substitute_missing_parts(ctx: Ctx) -> None:

@@ -335,6 +335,13 @@ export interface components {
              * @description The success check's conditions as text.
              */
             success?: string[];
+            /**
+             * Body
+             * @description What the approach does for a part the robot lacks, in a sentence.
+             */
+            body?: string[];
+            /** @description The prior played before training. */
+            rehearsal?: components["schemas"]["RehearsalOut"] | null;
         };
         /** BasePolicyOut */
         BasePolicyOut: {
@@ -679,6 +686,25 @@ export interface components {
              * @description An LLM provider; none: the built-in rules.
              */
             provider?: string | null;
+        };
+        /** RehearsalOut */
+        RehearsalOut: {
+            /**
+             * Note
+             * @description e.g. "Rehearsed with the base policy: upright 3/3, prior swing 0.31 rad."
+             */
+            note: string;
+            /** Stands */
+            stands: boolean;
+            /** Upright */
+            upright: number;
+            /** Copies */
+            copies: number;
+            /**
+             * Share
+             * @description Share of the designed prior kept (1: as designed).
+             */
+            share: number;
         };
         /** RenderRequest */
         RenderRequest: {

@@ -59,6 +59,29 @@ describe("ApproachCards", () => {
     expect(within(second!).queryByText("Motion prior")).toBeNull();
   });
 
+  it("says what the body lacks and how the rehearsal went", () => {
+    const rehearsed = approach(1, 0, {
+      body: ["Unitree H1 has no movable head: the whole body pitches and turns instead."],
+      rehearsal: {
+        note: "Rehearsed with the base policy: upright 3/3, prior swing 0.23 rad.",
+        stands: true,
+        upright: 3,
+        copies: 3,
+        share: 1,
+      },
+    });
+    const falling = approach(2, 1, {
+      rehearsal: { note: "Rehearsed with the zero action: it falls.", stands: false, upright: 0, copies: 3, share: 1 },
+    });
+    renderCards({ designs: [{ ...session.designs[0]!, approaches: [rehearsed, falling] }] });
+    const [first, second] = screen.getAllByRole("article");
+    expect(within(first!).getByTestId("body-notes")).toHaveTextContent("has no movable head");
+    expect(within(first!).getByTestId("rehearsal")).toHaveTextContent("upright 3/3");
+    expect(within(first!).getByTestId("rehearsal")).toHaveClass("ok");
+    expect(within(second!).getByTestId("rehearsal")).toHaveClass("warn");
+    expect(within(second!).queryByTestId("body-notes")).toBeNull();
+  });
+
   it("marks fallback approaches and shows their notes", () => {
     renderCards();
     const third = screen.getAllByRole("article")[2]!;

@@ -182,6 +182,18 @@ function ApproachCard({ approach: a, job, training, refining, onTrain, onRefine,
       </div>
       <h3 id={`${ids}-name`}>{a.name}</h3>
       <p className="summary">{a.summary}</p>
+      {(a.body ?? []).length > 0 && (
+        <ul className="body-notes small" data-testid="body-notes">
+          {(a.body ?? []).map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+      {a.rehearsal && (
+        <p className={`rehearsal small ${a.rehearsal.stands ? "ok" : "warn"}`} data-testid="rehearsal">
+          {a.rehearsal.note}
+        </p>
+      )}
       {a.fallback && a.notes.length > 0 && (
         <ul className="notes small">
           {a.notes.map((n, i) => (
