@@ -104,6 +104,10 @@ def test_configure_stores_a_session_with_three_approaches(client):
     assert design["provider"] == "builtin" and len(design["approaches"]) == 3
     assert len({a["name"] for a in design["approaches"]}) == 3
     assert all(a["terms"] for a in design["approaches"])
+    # Each approach was rehearsed before it was stored: the card's line and the program's record agree.
+    for a in design["approaches"]:
+        assert a["rehearsal"]["note"].startswith("Rehearsed with the zero action")
+        assert a["program"]["rehearsal"]["note"] == a["rehearsal"]["note"]
     again = client.get(f"/api/sessions/{session['id']}").json()
     assert again["designs"] == session["designs"] and again["jobs"] == []
     listed = client.get("/api/sessions").json()

@@ -1,0 +1,67 @@
+"""Rehearsal before training (issue 21): each approach's prior played with the starting policy in MuJoCo,
+scaled down where the robot cannot stand under it, and recorded with the approach."""
+
+from __future__ import annotations
+
+import pytest
+
+from tabrl.design import design
+from tabrl.render import rehearsal
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots import catalog
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_prior_the_base_stands_under_is_kept_and_its_figures_recorded():
+    robot = catalog.load_robot("Go1JoystickFlatTerrain")
+    program = design("Go1JoystickFlatTerrain", "keep shaking your hips").programs[0]
+    done = rehearsal.rehearse(robot, program)
+    r = done.rehearsal
+    assert r is not None and r.start == "base policy"
+    assert r.stands and r.upright == r.copies == 3 and r.share == 1.0
+    assert done.motion == program.motion  # unchanged
+    assert r.figures["prior_swing_rad"] > 0.1  # the hips swing under the base
+    assert done.notes[-1] == r.note and r.note.startswith("Rehearsed with the base policy: upright 3/3")
+
+
+def test_a_prior_the_robot_falls_under_is_scaled_down_or_flagged():
+    robot = catalog.load_robot("Go1JoystickFlatTerrain")
+    wild = RewardProgram.parse(
+        {
+            "name": "Wild",
+            "summary": "every joint thrown about",
+            "terms": [{"term": "upright", "weight": 1.0}],
+            "motion": {"parts": [{"group": "all", "amplitude": 0.5, "frequency_hz": 3.0}], "residual": 0.5},
+        }
+    )
+    start, policy = rehearsal._starting_policy(robot, wild)
+    falls, _ = rehearsal._play(robot, wild, policy, 10.0, 0)
+    assert falls >= 1  # the full prior topples the robot
+    done = rehearsal.rehearse(robot, wild)
+    r = done.rehearsal
+    assert r is not None and r.tries >= 2
+    if r.stands:  # scaled to a share it stands under: the kept prior is that share of the design
+        assert r.share < 1.0 and "reduced to" in r.note
+        assert done.motion is not None and done.motion.parts[0].amplitude == pytest.approx(r.share * 0.5)
+        assert r.upright == 3
+    else:  # shown as such, with the prior as designed
+        assert "unlikely to stand" in r.note and done.motion == wild.motion
+
+
+def test_a_start_that_cannot_stand_by_itself_is_said():
+    """G1 has no base policy yet, and the zero action does not hold it up: no smaller prior can help."""
+    robot = catalog.load_robot("G1JoystickFlatTerrain")
+    program = design("G1JoystickFlatTerrain", "wave your right hand").programs[0]
+    r = rehearsal.rehearse(robot, program).rehearsal
+    assert r is not None and r.start == "zero action" and not r.stands
+    assert "the zero action alone does not keep Unitree G1 upright" in r.note
+    assert r.tries == 1  # the full prior, then the prior off: no scaled tries
+
+
+def test_a_fixed_arm_is_rehearsed_without_falls():
+    robot = catalog.load_robot("UR5e")
+    program = design("UR5e", "draw a circle").programs[0]
+    r = rehearsal.rehearse(robot, program).rehearsal
+    assert r is not None and r.stands and r.share == 1.0 and r.tries == 1
+    assert "prior_swing_rad" in r.figures
