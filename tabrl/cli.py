@@ -506,11 +506,17 @@ def bench(
         "--camera-trace",
         help="Only the arms' per-frame drawing cost: fixed camera, video camera, video camera + trace.",
     ),
+    rehearsal: bool = typer.Option(
+        False, "--rehearsal", help="Only the rehearsal's cost per approach (Go1 and H1), beside raw physics."
+    ),
 ) -> None:
     """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
     a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
-    from tabrl.bench.perf import camera_trace_all, run_all
+    from tabrl.bench.perf import camera_trace_all, rehearsal_cost, run_all
 
+    if rehearsal:
+        print(json.dumps(rehearsal_cost(), indent=2))
+        return
     if camera_trace:
         print(json.dumps(camera_trace_all(seconds=2.0 if quick else 4.0), indent=2))
         return

@@ -511,6 +511,64 @@ def studio(
     return out
 
 
+REHEARSAL_CASES = (
+    ("Go1JoystickFlatTerrain", "keep shaking your hips aloha dude!"),
+    ("H1JoystickGaitTracking", "wave your right hand"),
+)
+
+
+def rehearsal_cost(cases: tuple[tuple[str, str], ...] = REHEARSAL_CASES) -> list[dict[str, Any]]:
+    """Seconds to rehearse each approach of a design (its prior played for 10 s in 3 noisy starts, with any
+    scaled retries), after a warm-up rehearsal that compiles the base policy; beside it, the raw physics
+    of the same model stepping the same number of control steps on one thread (``mujoco.rollout``)."""
+    from mujoco import rollout
+
+    from tabrl.design.builtin import design
+    from tabrl.render.rehearsal import COPIES, rehearse
+    from tabrl.robots.catalog import load_robot
+
+    out: list[dict[str, Any]] = []
+    for model_id, prompt in cases:
+        robot = load_robot(model_id)
+        programs = design(model_id, prompt).programs
+        rehearse(robot, programs[0])  # warm: the policy's compile, the robot's caches
+        steps = int(round(10.0 / robot.ctrl_dt))
+        for k, program in enumerate(programs, 1):
+            t = time.perf_counter()
+            done = rehearse(robot, program)
+            seconds = time.perf_counter() - t
+            r = done.rehearsal
+            assert r is not None
+            out.append(
+                {
+                    "model": model_id,
+                    "approach": k,
+                    "seconds": round(seconds, 3),
+                    "plays": r.plays,
+                    "seconds_per_play": round(seconds / r.plays, 3),
+                    "note": r.note,
+                }
+            )
+        model, data = robot.mj_model, mujoco.MjData(robot.mj_model)
+        state = np.tile(_full_state(model, data), (COPIES, 1))
+        ctrl = np.zeros((COPIES, steps * robot.n_substeps, model.nu))
+        t = time.perf_counter()
+        rollout.rollout(model, data, state, ctrl)
+        raw = time.perf_counter() - t
+        for row in out:
+            if row["model"] == model_id:
+                row["raw_physics_same_steps_s"] = round(raw, 3)
+                row["ratio_play_to_raw_physics"] = round(float(row["seconds_per_play"]) / raw, 2)
+    return out
+
+
+def _full_state(model: Any, data: Any) -> np.ndarray:
+    size = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_FULLPHYSICS)
+    state = np.empty(size)
+    mujoco.mj_getState(model, data, state, mujoco.mjtState.mjSTATE_FULLPHYSICS)
+    return state
+
+
 def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = True) -> dict[str, Any]:
     """Every figure in one run; each ratio's two sides are measured one right after the other."""
     out: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
@@ -540,6 +598,7 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
                 )
             }
     out["camera_trace"] = camera_trace_all(seconds=2.0 if quick else 4.0)
+    out["rehearsal"] = rehearsal_cost()
     out["envpool"] = envpool_throughput(seconds=1.0 if quick else 3.0)
     if studio_jobs and not quick:
         out["studio"] = studio(

@@ -43,8 +43,6 @@ def scaled(program: RewardProgram, share: float) -> RewardProgram:
     """``program`` with its motion prior's amplitudes and pose offsets times ``share``."""
     if program.motion is None or share == 1.0:
         return program
-    if share == 0.0:  # the prior off: the same program without it
-        return program.model_copy(update={"motion": None})
     parts = [
         p.model_copy(update={"amplitude": p.amplitude * share, "offset": p.offset * share})
         for p in program.motion.parts
@@ -127,15 +125,18 @@ def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, see
     falls, kept = COPIES, program
     figures: dict[str, float] = {}
     still_falls = 0  # falls with the prior off (played only when the full prior falls)
+    plays = 0
     for share in SCALES if can_fall else (1.0,):
         candidate = scaled(program, share)
         falls, figures = _play(robot, candidate, policy, seconds, seed)
+        plays += 1
         tried.append(share)
         kept = candidate
         if not can_fall or falls <= MAX_FALLS:
             break
         if share == 1.0:
             still_falls, _ = _play(robot, scaled(program, 0.0), policy, seconds, seed)
+            plays += 1
             if still_falls:  # no smaller prior can help a start that cannot stand by itself
                 break
     stands = not robot.spec.floating_base or falls <= MAX_FALLS
@@ -165,6 +166,7 @@ def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, see
         upright=upright if robot.spec.floating_base else COPIES,
         share=tried[-1] if stands else 1.0,
         tries=len(tried),
+        plays=plays,
         stands=stands,
         figures=figures,
         note=note,

@@ -117,7 +117,8 @@ class Rehearsal(BaseModel):
     copies: int = Field(ge=1, description="Noisy starts played.")
     upright: int = Field(ge=0, description="Starts that stayed upright for the whole length.")
     share: float = Field(gt=0, le=1, description="Share of the prior's amplitude kept (1: as designed).")
-    tries: int = Field(ge=1)
+    tries: int = Field(ge=1, description="Shares of the prior tried.")
+    plays: int = Field(ge=1, description="Plays in all (the tries, and the prior off where it fell).")
     stands: bool
     figures: dict[str, float] = Field(default_factory=dict)
     note: str = Field(max_length=500, description="What the approach card says of it.")
