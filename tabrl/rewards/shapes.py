@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centre
+from tabrl.rewards.postures import squat_offsets
 from tabrl.robots.anatomy import ee_limb_joints, side_of_name
 
 # Measured leg rhythms (cycles). walk_lead: how far the knees lead the thighs in a trot that walks
@@ -400,6 +401,14 @@ def motion_from_terms(
                 },
                 kn,
             )
+    # 2b. A biped's lower stance (squat, crouch): leg flexion solved on its body plan (rewards/postures.py).
+    if legs is None and model is not None and spec.floating_base and "base_height" in kinds:
+        hp = term_params(kinds["base_height"])
+        low = hp.target / max(spec.standing_height, 1e-6) if hp.target is not None else hp.ratio
+        if low is not None and low < 0.95:
+            names = list(spec.joint_names)
+            for joint, offset in squat_offsets(model, (1.0 - low) * float(spec.standing_height)).items():
+                b.add({"joint": joint, "offset": offset, "residual": 1.0}, np.array([names.index(joint)]))
     # 3. Arms: an end-effector path becomes shoulder sines (a quarter cycle apart for a circle).
     path = kinds.get("ee_path")
     if path is not None:
