@@ -119,3 +119,51 @@ def test_an_llm_prior_on_the_legs_for_an_arm_gesture_is_sent_back():
     assert words_check("march in place")(_program_with_prior("legs"), robot).motion is not None
     assert "right_arm (arm, right): right_shoulder_pitch [flexion]" in robot_text(robot)
     assert "it lacks head, hands" in robot_text(robot)
+
+
+@pytest.mark.parametrize(
+    "model_id", ["G1JoystickFlatTerrain", "T1JoystickFlatTerrain", "ApolloJoystickFlatTerrain"]
+)
+def test_a_posture_composes_under_a_gait(model_id):
+    """'sneak forward, low to the ground': every approach asks for forward motion and carries the lowered
+    stance (the legs' flexion joints bent together, the same on both sides) as its prior."""
+    plan = body_plan_of(catalog.load_robot(model_id))
+    flexion = {j for lb in plan.of_kind("leg") for j in lb.with_role("flexion")}
+    for p in design(model_id, "sneak forward, low to the ground").programs:
+        terms = {t.term for t in p.terms}
+        assert terms & {"forward_speed", "track_velocity", "expr"}, (p.name, terms)
+        assert any(t.term == "base_height" for t in p.terms), p.name
+        offsets = {part.joint: part.offset for part in p.motion.parts if part.joint} if p.motion else {}
+        bent = {j for j, o in offsets.items() if abs(o) > 0.1}
+        assert len(bent & flexion) >= 4, (p.name, sorted(bent))  # hips, knees (and ankles) of both legs
+
+
+def test_a_squat_lowers_the_pelvis_with_the_feet_flat():
+    """The solved posture, checked on the compiled model: pelvis-to-foot height shrinks by the drop, the
+    foot stays under the hip and nearly level."""
+    import mujoco
+    import numpy as np
+
+    from tabrl.rewards.postures import squat_offsets
+
+    robot = catalog.load_robot("G1JoystickFlatTerrain")
+    spec, model = robot.spec, robot.mj_model
+    drop = 0.15
+    offsets = squat_offsets(robot, drop)
+    assert offsets, "no squat solved"
+    data = mujoco.MjData(model)
+
+    def foot_below_pelvis(q_offsets):
+        data.qpos[:] = spec.default_qpos
+        for name, d in q_offsets.items():
+            data.qpos[spec.joint_qpos_adr[list(spec.joint_names).index(name)]] += d
+        mujoco.mj_kinematics(model, data)
+        foot = data.xpos[model.body("left_ankle_roll_link").id]
+        pelvis = data.xpos[model.body("pelvis").id]
+        return pelvis - foot, data.xmat[model.body("left_ankle_roll_link").id].reshape(3, 3)
+
+    (rel0, rot0), (rel1, rot1) = foot_below_pelvis({}), foot_below_pelvis(offsets)
+    assert rel0[2] - rel1[2] == pytest.approx(drop, abs=0.01)
+    assert abs(rel1[0] - rel0[0]) < 0.02
+    tilt = np.degrees(np.arccos(np.clip(np.trace(rot0.T @ rot1) / 2 - 0.5, -1, 1)))
+    assert tilt < 5.0
