@@ -367,6 +367,8 @@ def motion_from_terms(
             # Go1 walk at 50k steps, same program and seed: residual 0.6 walked 0.16 m/s and fell (7 of 16
             # noisy starts fell in 10 s); 0.4 walked 0.43 m/s without a fall (2 of 16).
             gait_residual = GAIT_RESIDUAL
+            if ratio is not None and ratio < 0.92:  # a lowered stance under the gait ("sneak forward, low")
+                _crouch_under_gait(b, thigh, knee, knee_scale, min(CROUCH_PER_RATIO * (1.0 - ratio), 0.8))
         elif ratio is not None and ratio < 0.97 and (ratio < 0.92 or abs(pitch) > 0.15):
             # Lowered (crouch, lie down), nose-up and low (sit) or nose-down (bow): bend the legs; for a
             # sit the rear ones, for a bow the front ones.
@@ -428,6 +430,21 @@ def motion_from_terms(
     except MotionError:
         return None
     return motion
+
+
+def _crouch_under_gait(b: _Builder, thigh: str, knee: str, knee_scale: list[float], flex: float) -> None:
+    """Composes a crouch with the gait's rhythm: the gait's knee and thigh sines swing around bent legs
+    (the offsets a standing crouch would hold), so the posture is in the prior, not lost under the gait.
+    Where the knees bend in different directions (a thigh sine has one offset for all legs) the thighs
+    keep their default and only the knees bend."""
+    uniform = len(set(knee_scale)) == 1
+    for part in b.parts:
+        if part.get("group") == knee and part.get("amplitude"):
+            part["offset"] = -flex  # times the part's joint_scale (knee_scale): each knee bends its own way
+        elif part.get("group") == thigh and part.get("amplitude") and uniform:
+            scale = part.get("joint_scale")
+            sign = float(np.sign(scale[0])) if scale else 1.0
+            part["offset"] = 0.5 * flex * knee_scale[0] * sign
 
 
 def _locomotion(kinds: dict[str, Any], max_hz: float = 3.0) -> tuple[float, float, float | None, str | None]:

@@ -65,3 +65,42 @@ def test_a_fixed_arm_is_rehearsed_without_falls():
     r = rehearsal.rehearse(robot, program).rehearsal
     assert r is not None and r.stands and r.share == 1.0 and r.tries == 1
     assert "prior_swing_rad" in r.figures
+
+
+def _height_ratio_under(robot, program) -> float:
+    """Mean base height (share of standing) over the second half of 10 s, base policy, 3 noisy starts."""
+    import numpy as np
+
+    from tabrl.rewards.compiler import compile_program
+    from tabrl.sim import behavior
+    from tabrl.sim.native import NativeBatchEnv
+
+    _start, policy = rehearsal._starting_policy(robot, program)
+    cfg = behavior.default_config()
+    cfg.terminate_on_fall = False
+    env = NativeBatchEnv(
+        robot,
+        compile_program(program, robot.spec, np),
+        3,
+        seed=0,
+        config=cfg,
+        clock_hz=behavior.program_clock_hz(program),
+        motion=program.motion,
+        nthread=1,
+    )
+    obs, heights = env.reset(), []
+    for _ in range(int(round(10.0 / robot.ctrl_dt))):
+        obs, _, _, _, info = env.step(policy(obs))
+        heights.append(np.asarray(info["features"]["base_height"]))
+    return float(np.mean(heights[len(heights) // 2 :]) / robot.spec.standing_height)
+
+
+def test_a_crouch_composes_under_a_quadruped_gait():
+    """'sneak forward, low to the ground': the gait's prior swings around bent legs, so before any
+    training Go1 walks lower than under the plain walk's prior (the crouch was lost under the gait)."""
+    robot = catalog.load_robot("Go1JoystickFlatTerrain")
+    low = design("Go1JoystickFlatTerrain", "sneak forward, low to the ground").programs[2]
+    plain = design("Go1JoystickFlatTerrain", "walk forward").programs[2]
+    knee = next(p for p in low.motion.parts if p.group == "knee")
+    assert knee.amplitude > 0 and knee.offset != 0  # one part: the rhythm around the bent pose
+    assert _height_ratio_under(robot, low) < _height_ratio_under(robot, plain) - 0.05
