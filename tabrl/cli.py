@@ -121,6 +121,12 @@ def approaches(
     fresh: bool = typer.Option(
         False, "--fresh", help="With --provider: ask again instead of using stored approaches."
     ),
+    rehearse: bool = typer.Option(
+        False,
+        "--rehearse",
+        help="Play each approach's motion prior in MuJoCo first (as the studio does), scaled down where the "
+        "robot cannot stand under it.",
+    ),
 ) -> None:
     """Design three reward approaches for PROMPT (built-in offline designer unless --provider is given)."""
     from rich.markup import escape
@@ -148,6 +154,12 @@ def approaches(
         found = design(model, prompt)
     except (UnknownModel, DesignError) as e:
         fail(str(e))
+    if rehearse:
+        from tabrl.render.rehearsal import rehearse as rehearse_program
+        from tabrl.robots.catalog import load_robot
+
+        robot = load_robot(model)
+        found.programs = [rehearse_program(robot, p) for p in found.programs]
     if as_json:
         print(json.dumps([p.model_dump(mode="json", exclude_none=True) for p in found.programs], indent=2))
         return
@@ -169,6 +181,8 @@ def approaches(
             lines += ["motion: " + m for m in describe(p.motion)]
         if p.success:
             lines.append("success: " + " and ".join(c.label() for c in p.success))
+        if p.rehearsal is not None:
+            lines.append(p.rehearsal.note)
         table.add_row(str(i), escape(p.name), escape(p.summary), escape("\n".join(lines)))
     console.print(table)
     for note in found.notes:
