@@ -116,11 +116,22 @@ describe("ModelGallery", () => {
     const { container } = render(
       <ModelGallery models={[model("CartpoleBalance")]} loading={false} error={null} onRetry={vi.fn()} selectedId={null} onSelect={vi.fn()} />,
     );
-    const img = container.querySelector("img[loading=lazy]")!;
+    const img = container.querySelector(".thumb img")!;
     expect(img).toHaveAttribute("src", "/api/models/CartpoleBalance/thumbnail.png");
     fireEvent.error(img);
-    expect(container.querySelector("img[loading=lazy]")).toBeNull();
+    expect(container.querySelector(".thumb img")).toBeNull();
     expect(container.querySelector(".letter-tile")).toHaveTextContent("C");
+  });
+
+  it("loads thumbnails two at a time, in the grid's order, so the page's own calls are not kept waiting", () => {
+    const { container } = render(
+      <ModelGallery models={models} loading={false} error={null} onRetry={vi.fn()} selectedId={null} onSelect={vi.fn()} />,
+    );
+    const loading = () => [...container.querySelectorAll(".thumb img")].map((i) => i.getAttribute("src"));
+    expect(loading()).toEqual(["/api/models/Go1JoystickFlatTerrain/thumbnail.png", "/api/models/AnymalC/thumbnail.png"]);
+    fireEvent.load(container.querySelector(".thumb img")!);
+    expect(loading()).toHaveLength(3);
+    expect(loading()[2]).toBe("/api/models/CartpoleBalance/thumbnail.png");
   });
 
   it("filters robots by search text, category and readiness; a search for a variant shows that variant", () => {

@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
+import { Fragment, useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { mediaUrl, type Model } from "../api";
 import { formatCompact } from "../format";
 import { defaultVariant, groupModels, type RobotGroup } from "../gallery";
@@ -232,13 +232,68 @@ export function ModelGallery({ models, loading, error, onRetry, selectedId, onSe
   );
 }
 
+/**
+ * Thumbnails load a few at a time, in the grid's order (featured first). The server renders a
+ * missing one on request, seconds each on a busy machine, and a browser opens about six connections
+ * per host: unthrottled, thirty thumbnails would hold every one of them and the page's own calls
+ * (estimate, Generate) would wait behind the pictures.
+ */
+const THUMBNAILS_AT_ONCE = 2;
+const thumbnailQueue = {
+  active: 0,
+  waiting: [] as (() => void)[],
+  request(start: () => void) {
+    if (this.active < THUMBNAILS_AT_ONCE) {
+      this.active += 1;
+      start();
+    } else this.waiting.push(start);
+  },
+  cancel(start: () => void) {
+    this.waiting = this.waiting.filter((w) => w !== start);
+  },
+  release() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active = Math.max(0, this.active - 1);
+  },
+};
+
+/** Whether this card's thumbnail may load now, and what to call when it has loaded or failed. */
+function useThumbnailTurn(url: string | null): [boolean, () => void] {
+  const [turn, setTurn] = useState<string | null>(null);
+  const held = useRef(false);
+  useEffect(() => {
+    if (!url) return;
+    const start = () => {
+      held.current = true;
+      setTurn(url);
+    };
+    thumbnailQueue.request(start);
+    return () => {
+      thumbnailQueue.cancel(start);
+      if (held.current) {
+        held.current = false;
+        thumbnailQueue.release();
+      }
+    };
+  }, [url]);
+  const done = useCallback(() => {
+    if (held.current) {
+      held.current = false;
+      thumbnailQueue.release();
+    }
+  }, []);
+  return [url !== null && turn === url, done];
+}
+
 type ButtonProps = { group: RobotGroup; model: Model; selected: boolean; onSelect: (m: Model) => void };
 
 function ModelButton({ group, model, selected, onSelect }: ButtonProps) {
   const [broken, setBroken] = useState<string | null>(null);
   const descId = useId();
   const unavailable = !model.assets_available;
-  const showThumb = model.thumbnail_url && broken !== model.id;
+  const wanted = model.thumbnail_url && broken !== model.id ? model.thumbnail_url : null;
+  const [showThumb, thumbnailDone] = useThumbnailTurn(wanted);
   const others = group.variants.length - 1;
   return (
     <button
@@ -257,12 +312,16 @@ function ModelButton({ group, model, selected, onSelect }: ButtonProps) {
       <span className="thumb">
         {showThumb ? (
           <img
-            loading="lazy"
-            src={mediaUrl(model.thumbnail_url!)}
+            src={mediaUrl(wanted!)}
             alt=""
             width={160}
             height={120}
-            onError={() => setBroken(model.id)}
+            decoding="async"
+            onLoad={thumbnailDone}
+            onError={() => {
+              thumbnailDone();
+              setBroken(model.id);
+            }}
           />
         ) : (
           <span className="letter-tile" aria-hidden="true">
