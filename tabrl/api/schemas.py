@@ -90,9 +90,20 @@ class BasePolicyOut(BaseModel):
 
 
 class ModelOut(BaseModel):
+    """One catalog environment. The list comes featured first; the page groups it by ``group``."""
+
     id: str
-    name: str
+    name: str = Field(description='Friendly: "Unitree Go1 · joystick, flat terrain" (the id is `id`).')
     robot_name: str
+    group: str = Field(description='The robot (e.g. "go1"): the environments of one robot share it.')
+    variant: str | None = Field(
+        None, description='What this environment is beyond its robot: "joystick, flat terrain".'
+    )
+    featured: bool = Field(
+        False,
+        description="One of the product's own robots, listed first; the first is selected on a first "
+        "visit, and each is its robot's default variant.",
+    )
     category: str
     label: str = Field(description='e.g. "Go1JoystickFlatTerrain (Quadruped Robot)"')
     suite: str

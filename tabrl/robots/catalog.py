@@ -98,9 +98,66 @@ MENAGERIE_ROBOTS = (
 )
 
 
+# The product's own robots, first in the gallery in this order; the first is selected on a first visit.
+# Each is the variant of its robot the gallery shows by default.
+FEATURED = ("Go1JoystickFlatTerrain", "AnymalC", "UR5e", "PandaPickCube", "AllegroHand")
+
+# How a variant reads where the words of its id (after the robot's) read badly.
+_VARIANT_READS = {
+    "InplaceGaitTracking": "gait tracking in place",
+    "CubeReorient": "reorient a cube",
+    "CubeRotateZAxis": "rotate a cube about z",
+    "PickCube": "pick up a cube",
+    "PickCubeOrientation": "pick up a cube, oriented",
+    "PickCubeCartesian": "pick up a cube, Cartesian control",
+    "PushCube": "push a cube",
+    "OpenCabinet": "open a cabinet",
+    "Swimmer6": "6 links",
+}
+_WORD_READS = {
+    "Getup": "get up",
+    "Swingup": "swing-up",
+    "Sparse": "sparse reward",
+}
+# Words that stand as a phrase of their own: "JoystickFlatTerrain" reads "joystick, flat terrain".
+_OWN_PHRASE = {"Joystick", "Sparse", "Easy", "Hard"}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def variant_words(model_id: str, robot: str) -> str | None:
+    """What a Playground id says beyond its robot: "Go1JoystickFlatTerrain" -> "joystick, flat terrain".
+
+    None where it says nothing more (``BallInCup``)."""
+    words = _CAMEL.split(model_id)
+    key, seen = robot.replace("_", "").lower(), ""
+    for n, word in enumerate(words):
+        seen += word.lower()
+        if seen == key:
+            words = words[n + 1 :]
+            break
+    if not words:
+        return None
+    rest = "".join(words)
+    if rest in _VARIANT_READS:
+        return _VARIANT_READS[rest]
+    phrases: list[list[str]] = []
+    for n, word in enumerate(words):
+        read = _WORD_READS.get(word, word.lower())
+        if n == 0 or word in _OWN_PHRASE or words[n - 1] in _OWN_PHRASE:
+            phrases.append([read])
+        else:
+            phrases[-1].append(read)
+    return ", ".join(" ".join(p) for p in phrases)
+
+
+def friendly_name(robot_name: str, variant: str | None) -> str:
+    """How the gallery names a model: "Unitree Go1 · joystick, flat terrain"."""
+    return f"{robot_name} · {variant}" if variant else robot_name
+
+
 class CatalogEntry(BaseModel):
     id: str
-    name: str
+    name: str  # friendly: "Unitree Go1 · joystick, flat terrain"
     robot: str
     robot_name: str
     category: Category
@@ -116,6 +173,8 @@ class CatalogEntry(BaseModel):
     base_policy: BasePolicy
     thumbnail: str | None = None
     body_plan: BodyPlan | None = None  # read from the compiled model (None without assets)
+    variant: str | None = None  # what this environment is beyond its robot: "joystick, flat terrain"
+    featured: bool = False  # one of FEATURED: the product's own robots
 
     @property
     def label(self) -> str:
@@ -540,10 +599,11 @@ def list_models() -> list[CatalogEntry]:
         shown = profile or _derived_profile(robot, suite)
         f = facts.get(model_id, {})
         thumb = thumbnail_path(model_id)
+        variant = None if suite == "menagerie" else variant_words(model_id, robot)
         entries.append(
             CatalogEntry(
                 id=model_id,
-                name=shown.name if suite == "menagerie" else model_id,
+                name=friendly_name(shown.name, variant),
                 robot=robot,
                 robot_name=shown.name,
                 category=shown.category,
@@ -561,9 +621,16 @@ def list_models() -> list[CatalogEntry]:
                 ),
                 thumbnail=str(thumb) if thumb.exists() else None,
                 body_plan=f.get("body_plan"),
+                variant=variant,
+                featured=model_id in FEATURED,
             )
         )
     return entries
+
+
+def gallery_order(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """The featured models first, in FEATURED's order, then the rest in the catalog's order."""
+    return sorted(entries, key=lambda e: FEATURED.index(e.id) if e.featured else len(FEATURED))
 
 
 def _menagerie_profile(robot: str) -> RobotProfile:

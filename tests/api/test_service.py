@@ -84,6 +84,25 @@ def test_models_list_every_catalog_model_with_labels(client):
     assert {"Go1JoystickFlatTerrain", FAST_MODEL} <= ids and len(models) >= 40
     go1 = next(m for m in models if m["id"] == "Go1JoystickFlatTerrain")
     assert go1["label"] == "Go1JoystickFlatTerrain (Quadruped Robot)"
+    # The gallery's order and groups: the featured robots first, Go1 leading; variants share a group.
+    assert [m["id"] for m in models[:5]] == [
+        "Go1JoystickFlatTerrain",
+        "AnymalC",
+        "UR5e",
+        "PandaPickCube",
+        "AllegroHand",
+    ]
+    assert all(m["featured"] for m in models[:5]) and not any(m["featured"] for m in models[5:])
+    assert (
+        go1["name"] == "Unitree Go1 · joystick, flat terrain" and go1["variant"] == "joystick, flat terrain"
+    )
+    assert {m["id"] for m in models if m["group"] == "go1"} == {
+        "Go1JoystickFlatTerrain",
+        "Go1JoystickRoughTerrain",
+        "Go1Getup",
+        "Go1Handstand",
+        "Go1Footstand",
+    }
     for m in models:
         assert (m["thumbnail_url"] is None) == (not m["assets_available"])
         if not m["assets_available"]:

@@ -57,7 +57,7 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     expect(model_button).to_be_visible(timeout=120_000)
     model_button.click()
     expect(model_button).to_have_attribute("aria-pressed", "true")
-    expect(page.get_by_text(re.compile(rf"Model: {MODEL} \("))).to_be_visible()
+    expect(page.get_by_test_id("model-line")).to_contain_text(f"{MODEL} (")
 
     # 2. The behavior: a prompt and the smallest step count (Home on the slider).
     page.get_by_label("Describe the behavior you want").fill(PROMPT)
@@ -146,6 +146,69 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     )
     page.mouse.move(0, 0)
     expect(sheet).to_have_count(0)
+    assert errors == [], errors
+
+
+def test_gallery_opens_on_go1_with_the_featured_robots_first(server, browser):
+    """A first visit at 1280 px: the product's own robots lead the grid, Go1 is selected, one card per robot."""
+    from playwright.sync_api import expect
+
+    from tabrl.robots.catalog import FEATURED
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url + "/")
+    go1 = page.get_by_role("button", name="Go1JoystickFlatTerrain", exact=True)
+    expect(go1).to_have_attribute("aria-pressed", "true", timeout=120_000)
+    expect(page.get_by_test_id("featured-heading")).to_be_visible()
+
+    cards = page.locator(".model-grid .model-card")
+    labels = cards.evaluate_all("cs => cs.map(c => c.getAttribute('aria-label'))")
+    assert labels[: len(FEATURED)] == list(FEATURED), labels
+    models = server.wait_catalog()
+    assert len(labels) == len({m["group"] for m in models}) < len(models)  # robots, not ids
+    assert "Go1Getup" not in labels and "Go1Handstand" not in labels
+
+    # The featured row is in view without scrolling the grid, and their thumbnails are real pictures.
+    grid = page.locator(".model-grid").bounding_box()
+    for i in range(len(FEATURED)):
+        box = cards.nth(i).bounding_box()
+        assert (
+            box and grid and grid["y"] <= box["y"] and box["y"] + box["height"] <= grid["y"] + grid["height"]
+        ), (
+            FEATURED[i],
+            box,
+            grid,
+        )
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll('.model-grid .model-card')].slice(0, {len(FEATURED)})
+                  .every(c => {{ const img = c.querySelector('img'); return img && img.complete && img.naturalWidth > 0; }})""",
+        timeout=180_000,
+    )
+
+    line = page.get_by_test_id("model-line")
+    expect(line).to_contain_text("Unitree Go1 · joystick, flat terrain")
+    expect(line).to_contain_text("Go1JoystickFlatTerrain (Quadruped Robot)")
+    expect(go1).to_contain_text("+4 variants")
+    variant = page.get_by_role("combobox", name="Variant")
+    assert variant.locator("option").count() == 5
+    expect(page.get_by_test_id("model-body")).to_be_visible()
+
+    shot = SCREENSHOT.parent / "gallery-1280.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+
+    # Picking another variant moves the selection within the card; the next visit keeps it.
+    variant.select_option("Go1Handstand")
+    handstand = page.get_by_role("button", name="Go1Handstand", exact=True)
+    expect(handstand).to_have_attribute("aria-pressed", "true")
+    expect(go1).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("button", name="Go1Handstand", exact=True)).to_have_attribute(
+        "aria-pressed", "true", timeout=120_000
+    )
     assert errors == [], errors
 
 

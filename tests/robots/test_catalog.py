@@ -32,6 +32,42 @@ def test_catalog_lists_every_playground_env_and_the_menagerie_robots(entries):
         assert entries[robot_id].assets_available, entries[robot_id].assets_reason
 
 
+def test_featured_robots_are_ready_one_per_robot_and_named_as_a_person_reads_them(entries):
+    featured = [e for e in catalog.gallery_order(list(entries.values())) if e.featured]
+    assert [e.id for e in featured] == list(catalog.FEATURED)
+    assert [e.robot for e in featured] == ["go1", "anymal_c", "ur5e", "panda", "allegro"]
+    assert all(e.assets_available for e in featured)
+    go1 = entries["Go1JoystickFlatTerrain"]
+    assert go1.name == "Unitree Go1 · joystick, flat terrain" and go1.variant == "joystick, flat terrain"
+    assert sorted(e.id for e in entries.values() if e.robot == "go1") == sorted(
+        ["Go1JoystickFlatTerrain", "Go1JoystickRoughTerrain", "Go1Getup", "Go1Handstand", "Go1Footstand"]
+    )
+    assert entries["AnymalC"].name == "ANYbotics ANYmal C" and entries["AnymalC"].variant is None
+    assert entries["AllegroHand"].variant is None  # a Menagerie robot is its own only environment
+    # Every Playground id says something beyond its robot, except the dm_control robots named as one.
+    unnamed = {e.id for e in entries.values() if e.variant is None and e.suite != "menagerie"}
+    assert unnamed == {"BallInCup", "PointMass"}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "robot", "words"),
+    [
+        ("Go1JoystickFlatTerrain", "go1", "joystick, flat terrain"),
+        ("Go1Getup", "go1", "get up"),
+        ("SpotFlatTerrainJoystick", "spot", "flat terrain, joystick"),
+        ("BerkeleyHumanoidJoystickRoughTerrain", "berkeley_humanoid", "joystick, rough terrain"),
+        ("CartpoleSwingupSparse", "cartpole", "swing-up, sparse reward"),
+        ("FingerTurnHard", "finger", "turn, hard"),
+        ("PandaRobotiqPushCube", "panda_robotiq", "push a cube"),
+        ("LeapCubeRotateZAxis", "leap", "rotate a cube about z"),
+        ("H1InplaceGaitTracking", "h1", "gait tracking in place"),
+        ("BallInCup", "ball_in_cup", None),
+    ],
+)
+def test_variant_words_read_the_id_after_its_robot(model_id, robot, words):
+    assert catalog.variant_words(model_id, robot) == words
+
+
 def test_missing_assets_are_reported_not_fatal(monkeypatch, tmp_path):
     """Without the asset wheels, Spot's folder is nowhere: listed as unavailable, with the reason."""
     from tabrl.config import get_settings

@@ -94,6 +94,22 @@ describe("App", () => {
     expect(await screen.findByText("the prompt is empty after trimming")).toBeInTheDocument();
   });
 
+  it("opens with Go1 selected on a first visit, and remembers a person's pick for the next", async () => {
+    mockFetch(baseRoutes);
+    const first = renderApp();
+    const go1 = await screen.findByRole("button", { name: "Go1JoystickFlatTerrain" });
+    await waitFor(() => expect(go1).toHaveAttribute("aria-pressed", "true"));
+    expect(screen.getByTestId("model-line")).toHaveTextContent("Unitree Go1 · joystick, flat terrain");
+    fireEvent.change(screen.getByRole("combobox", { name: "Variant" }), { target: { value: "Go1Getup" } });
+    expect(screen.getByRole("button", { name: "Go1Getup" })).toHaveAttribute("aria-pressed", "true");
+    first.unmount();
+
+    renderApp(); // the next visit: the stored pick, not the featured default
+    const getup = await screen.findByRole("button", { name: "Go1Getup" });
+    await waitFor(() => expect(getup).toHaveAttribute("aria-pressed", "true"));
+    expect(screen.queryByRole("button", { name: "Go1JoystickFlatTerrain" })).toBeNull();
+  });
+
   it("reopens the session named in the address", async () => {
     window.history.replaceState(null, "", "/#session=s1");
     const reopened: Session = { ...session, num_steps: 30_000, jobs: [doneJob(20, 1), job(21, 2, { status: "interrupted" })] };

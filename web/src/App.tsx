@@ -12,7 +12,8 @@ import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
 import { useEstimate, useInfo, useModels, useProviders, useSessionList } from "./queries";
-import { useStudioSession } from "./useStudioSession";
+import { initialModelId, storedModelId, storeModelId } from "./gallery";
+import { sessionIdFromHash, useStudioSession } from "./useStudioSession";
 
 const VIDEOS_PER_DESIGN = 3;
 
@@ -51,7 +52,20 @@ export function App() {
   const needToken = refused !== "no" || (info.data?.token_required === true && !getToken());
 
   // -- the form
-  const [modelId, setModelId] = useState<string | null>(null);
+  // Until someone picks (or a session is opened): the stored choice, else the first featured robot
+  // (Go1). A page opened on a session's address waits for the session's model instead.
+  const [chosenModelId, setChosenModelId] = useState<string | null>(null);
+  const [openedOnSession] = useState(() => sessionIdFromHash(window.location.hash) !== null);
+  const modelList = models.data;
+  const firstModelId = useMemo(
+    () => (modelList && !openedOnSession ? initialModelId(modelList, storedModelId()) : null),
+    [modelList, openedOnSession],
+  );
+  const modelId = chosenModelId ?? firstModelId;
+  const setModelId = (id: string | null) => {
+    setChosenModelId(id);
+    storeModelId(id);
+  };
   const [prompt, setPrompt] = useState("");
   const [chosenSteps, setChosenSteps] = useState<number | null>(null);
   const [chosenProviders, setChosenProviders] = useState<string[] | null>(null);

@@ -63,7 +63,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every trainable model */
+        /** Every trainable model, featured first */
         get: operations["list_playground_models_api_models_playground_get"];
         put?: never;
         post?: never;
@@ -589,14 +589,36 @@ export interface components {
             /** Jobs */
             jobs: components["schemas"]["JobOut"][];
         };
-        /** ModelOut */
+        /**
+         * ModelOut
+         * @description One catalog environment. The list comes featured first; the page groups it by ``group``.
+         */
         ModelOut: {
             /** Id */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description Friendly: "Unitree Go1 · joystick, flat terrain" (the id is `id`).
+             */
             name: string;
             /** Robot Name */
             robot_name: string;
+            /**
+             * Group
+             * @description The robot (e.g. "go1"): the environments of one robot share it.
+             */
+            group: string;
+            /**
+             * Variant
+             * @description What this environment is beyond its robot: "joystick, flat terrain".
+             */
+            variant?: string | null;
+            /**
+             * Featured
+             * @description One of the product's own robots, listed first; the first is selected on a first visit, and each is its robot's default variant.
+             * @default false
+             */
+            featured?: boolean;
             /** Category */
             category: string;
             /**

@@ -14,15 +14,18 @@ router = APIRouter(prefix="/api/models", tags=["models"])
 _render_lock = threading.Lock()  # one GL renderer at a time in the web process
 
 
-@router.get("/playground", response_model=list[ModelOut], summary="Every trainable model")
+@router.get("/playground", response_model=list[ModelOut], summary="Every trainable model, featured first")
 def list_playground_models() -> list[ModelOut]:
-    from tabrl.robots.catalog import list_models
+    from tabrl.robots.catalog import gallery_order, list_models
 
     return [
         ModelOut(
             id=e.id,
             name=e.name,
             robot_name=e.robot_name,
+            group=e.robot,
+            variant=e.variant,
+            featured=e.featured,
             category=e.category,
             label=e.label,
             suite=e.suite,
@@ -37,7 +40,7 @@ def list_playground_models() -> list[ModelOut]:
             body=e.body_plan.summary() if e.body_plan else None,
             lacks=e.body_plan.lacks if e.body_plan else [],
         )
-        for e in list_models()
+        for e in gallery_order(list_models())
     ]
 
 

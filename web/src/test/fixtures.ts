@@ -32,6 +32,9 @@ export function model(id: string, extra: Partial<Model> = {}): Model {
     id,
     name: id,
     robot_name: id.slice(0, 4),
+    group: id.toLowerCase(),
+    variant: null,
+    featured: false,
     category: "classic",
     label: `${id} (Classic Control)`,
     suite: "dm_control",
@@ -44,21 +47,40 @@ export function model(id: string, extra: Partial<Model> = {}): Model {
   };
 }
 
+/** A variant of a robot, as the server describes it (friendly name, group, variant words). */
+export function variantOf(id: string, group: string, robotName: string, variant: string | null, extra: Partial<Model> = {}) {
+  return model(id, {
+    name: variant ? `${robotName} · ${variant}` : robotName,
+    robot_name: robotName,
+    group,
+    variant,
+    ...extra,
+  });
+}
+
+const go1 = { category: "quadruped", body: "4 legs, no head", lacks: ["head", "arms", "waist"] };
+
+/** In the server's order: the featured models first (Go1, then ANYmal C), then the catalog's. */
 export const models: Model[] = [
-  model("CartpoleBalance"),
-  model("Go1JoystickFlatTerrain", {
-    category: "quadruped",
+  variantOf("Go1JoystickFlatTerrain", "go1", "Unitree Go1", "joystick, flat terrain", {
+    ...go1,
+    featured: true,
     label: "Go1JoystickFlatTerrain (Quadruped Robot)",
     base_policy: { available: true, steps: 100_000, note: "" },
-    body: "4 legs, no head",
-    lacks: ["head", "arms", "waist"],
   }),
-  model("G1JoystickFlatTerrain", {
+  variantOf("AnymalC", "anymal_c", "ANYbotics ANYmal C", null, { category: "quadruped", featured: true }),
+  variantOf("CartpoleBalance", "cartpole", "Cart-pole", "balance"),
+  variantOf("CartpoleSwingup", "cartpole", "Cart-pole", "swing-up"),
+  variantOf("G1JoystickFlatTerrain", "g1", "Unitree G1", "joystick, flat terrain", {
     category: "humanoid",
     assets_available: false,
     assets_reason: "Menagerie robot 'unitree_g1' is not in /menagerie",
     thumbnail_url: null,
   }),
+  variantOf("Go1JoystickRoughTerrain", "go1", "Unitree Go1", "joystick, rough terrain", go1),
+  variantOf("Go1Getup", "go1", "Unitree Go1", "get up", go1),
+  variantOf("Go1Handstand", "go1", "Unitree Go1", "handstand", go1),
+  variantOf("Go1Footstand", "go1", "Unitree Go1", "footstand", go1),
 ];
 
 export function approach(id: number, index: number, extra: Partial<Approach> = {}): Approach {
