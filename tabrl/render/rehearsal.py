@@ -117,7 +117,7 @@ def _play(
 
 def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, seed: int = 0) -> RewardProgram:
     """``program`` rehearsed: its prior scaled down if the robot cannot stand under it, with the rehearsal
-    (and a line for the card) recorded on it. Programs without a prior, or on a robot that cannot fall,
+    (and its line for the card) recorded on it. Programs without a prior, or on a robot that cannot fall,
     are rehearsed as they are (the figures are still the start to beat)."""
     start, policy = _starting_policy(robot, program)
     can_fall = robot.spec.floating_base and program.motion is not None
@@ -171,8 +171,7 @@ def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, see
         figures=figures,
         note=note,
     )
-    notes = [n for n in kept.notes if not n.startswith("Rehearsed")][:15] + [note]
-    return kept.model_copy(update={"rehearsal": rehearsal, "notes": notes})
+    return kept.model_copy(update={"rehearsal": rehearsal})  # the card shows its note (ApproachOut.rehearsal)
 
 
 def rehearse_all(model_id: str, programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
