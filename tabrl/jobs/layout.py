@@ -17,7 +17,7 @@ Where the names come from: the layers only import downward (… → train → re
 the layer that writes a file names it and this module reads the name from there: the video,
 poster, contact sheet, trajectory and metrics from ``tabrl/render/files.py`` (what
 ``render_policy`` writes), the curve from ``tabrl/train/curves.py``. The policy folder's name is
-spelt here and by ``train/pipeline.py``, which writes it. Nothing in jobs/ or api/ spells a file
+spelt here and by ``tabrl/pipeline.py``, which writes it. Nothing in jobs/ or api/ spells a file
 name, a folder name or an artifact URL anywhere else.
 """
 
