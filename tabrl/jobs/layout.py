@@ -13,7 +13,7 @@ Under the data directory::
 A job's ``artifacts`` column maps each ``Artifact.key`` to its path relative to the data
 directory; the page downloads it as ``/api/jobs/<id>/<url_name>`` (``url``).
 
-Where the names come from: the layers only import downward (… → train → render → jobs → api), so
+Where the names come from: the layers only import downward (… → train → render → pipeline → jobs), so
 the layer that writes a file names it and this module reads the name from there: the video,
 poster, contact sheet, trajectory and metrics from ``tabrl/render/files.py`` (what
 ``render_policy`` writes), the curve from ``tabrl/train/curves.py``. The policy folder's name is
