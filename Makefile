@@ -40,6 +40,7 @@ test: setup web
 	$(BIN)/ruff check tabrl tests scripts
 	$(BIN)/ruff format --check tabrl tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	@if [ -f web/package.json ]; then $(BIN)/python scripts/api_types.py --check; fi
 	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
 	$(BIN)/python -m pytest -q

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tabrl import pipeline
 from tabrl.design.builtin import design_approaches
-from tabrl.train import base, pipeline, ppo
+from tabrl.train import base, ppo
 
 
 def _scale_start_noise(factor: float) -> None:

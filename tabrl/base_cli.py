@@ -35,6 +35,7 @@ def base_train(
     """Train MODEL's base policy (balance under pushes / hold a pose) and write it with its evaluation."""
     from tqdm import tqdm
 
+    from tabrl.design.builtin import motion_priors
     from tabrl.robots.catalog import UnknownModel, load_robot
     from tabrl.train import base
 
@@ -43,6 +44,8 @@ def base_train(
         recipe = base.recipe_for(robot)
     except (UnknownModel, base.BaseError) as e:
         fail(str(e))
+    # The designer's own priors: the base learns to balance under the motions fine-tunes will play.
+    priors = motion_priors(robot.model_id)
     total = steps or base.default_steps(robot)
     console.print(f"[bold]{model}[/]: {recipe.goal}, {total:,} steps, seed {seed}")
     bar = tqdm(total=total, unit="step", unit_scale=True, desc="base")
@@ -52,13 +55,15 @@ def base_train(
         bar.set_postfix(reward=f"{p.mean_episode_reward:.1f}", sps=f"{p.steps_per_s:.0f}")
         bar.refresh()
 
-    folder, meta = base.train_base(robot, total, seed=seed, out_dir=out, on_progress=on_progress)
+    folder, meta = base.train_base(
+        robot, total, seed=seed, out_dir=out, on_progress=on_progress, priors=priors
+    )
     bar.close()
     console.print(f"  base:   {folder}\n  time:   {meta['wall_time_s']:.0f} s for {meta['steps']:,} steps")
     console.print_json(json.dumps(meta["base"]["evaluation"]))
     if video is not None:
         from tabrl.render.artifacts import render_policy
-        from tabrl.train.pipeline import load_policy
+        from tabrl.train.checkpoint import load_policy
 
         policy, _ = load_policy(folder)
         res = render_policy(robot, policy, video, seconds=10.0)

@@ -204,10 +204,11 @@ def refine(
     """Propose three improved programs for a finished run (LLM if configured, else built-in rules)."""
     from tabrl.design.providers import ProviderConfigError
     from tabrl.design.refine import RunNotFound, load_run, refine_approaches
+    from tabrl.jobs.runs import run_dir
     from tabrl.robots.catalog import UnknownModel
 
     try:
-        run = load_run(job)
+        run = load_run(job, studio_job_dir=run_dir)
         result = refine_approaches(
             run.model_id, run.program, run.term_shares, run.metrics, say, provider=provider, model=model
         )
@@ -271,8 +272,8 @@ def train(
     from tqdm import tqdm
 
     from tabrl.design.builtin import design_approaches
+    from tabrl.pipeline import run_training_job
     from tabrl.robots.catalog import UnknownModel
-    from tabrl.train.pipeline import run_training_job
 
     if approach not in ("1", "2", "3", "all"):
         fail(f"--approach must be 1, 2, 3 or all (got '{approach}')")
@@ -292,7 +293,7 @@ def train(
     root = out or _runs_dir(model, prompt)
     if approach == "all" and init is None and len(chosen) > 1:
         # As the studio's Train All: one physics batch and one vmapped PPO update for the three, then the videos.
-        from tabrl.train.pipeline import run_training_batch
+        from tabrl.pipeline import run_training_batch
 
         for i, program in chosen:
             console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
@@ -388,8 +389,8 @@ def render(
     seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0),
 ) -> None:
     """Render a trained policy's video, poster, trajectory and metrics."""
+    from tabrl.pipeline import run_render_job
     from tabrl.train.checkpoint import CheckpointError
-    from tabrl.train.pipeline import run_render_job
 
     try:
         result = run_render_job(checkpoint, out or checkpoint.parent / "render", seconds=seconds)

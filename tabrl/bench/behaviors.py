@@ -100,8 +100,8 @@ def run_suite(
     """Trains each prompt's three approaches and checks them. ``batch``: as the page's Train All does
     (one physics batch, ``pipeline.run_training_batch``); else one job after another, as "Train This"."""
     from tabrl.design.builtin import design_approaches
+    from tabrl.pipeline import run_training_batch, run_training_job
     from tabrl.robots.catalog import load_robot
-    from tabrl.train.pipeline import run_training_batch, run_training_job
 
     suite = suite_for(model)
     spec = load_robot(model).spec

@@ -140,9 +140,10 @@ def bare_render_ms(
 ) -> float:
     """A bare ``mujoco.Renderer`` (same scene options as ours) drawing ``frames`` recorded poses."""
     from tabrl.render import video
+    from tabrl.render.camera import make_camera
 
     renderer = video.make_renderer(robot, width, height, full_meshes=full_meshes)
-    camera = video.make_camera(robot)
+    camera = make_camera(robot)
     data = mujoco.MjData(robot.mj_model)
     poses = [qpos[min(i * len(qpos) // frames, len(qpos) - 1)] for i in range(frames)]
     data.qpos[:] = poses[0]
@@ -212,6 +213,7 @@ def camera_trace_ms_per_frame(
     ways, interleaved frame by frame — a fixed camera alone, the video's rig, the rig plus the trace."""
     from tabrl.render import replay, video
     from tabrl.render.artifacts import render_policy, video_rig
+    from tabrl.render.camera import make_camera
     from tabrl.robots.catalog import load_robot
 
     robot = load_robot(model_id)
@@ -224,7 +226,7 @@ def camera_trace_ms_per_frame(
         )
         trajectory = dict(np.load(Path(tmp) / "trajectory.npz"))
     renderer = video.make_renderer(robot, width, height)
-    fixed = video.make_camera(robot, width, height)
+    fixed = make_camera(robot, width, height)
     rig_only, _ = video_rig(robot, width, height, 30, None)
     rig, trace = video_rig(robot, width, height, 30, program.terms)
     totals = {"fixed_camera": 0.0, "video_camera": 0.0, "video_camera_and_trace": 0.0}
@@ -296,7 +298,7 @@ def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.
 
 
 def end_to_end(model_id: str = BENCH_MODEL, steps: int = 50_000) -> dict[str, Any]:
-    from tabrl.train.pipeline import run_training_job
+    from tabrl.pipeline import run_training_job
 
     program = _program(model_id, BENCH_PROMPT)
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,7 +32,7 @@ from tabrl.design.llm import BUILTIN
 from tabrl.design.prompting import refine_prompt, system_prompt
 from tabrl.design.providers import provider_config, provider_infos
 from tabrl.design.repair import Approach, DesignResult, check_candidate, run_session
-from tabrl.design.runs import RunNotFound, RunSummary, load_run
+from tabrl.design.runs import RunNotFound, RunSummary, StudioJobDir, load_run
 from tabrl.design.vocabulary import LEXICON, base_forms
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS
 
@@ -506,9 +506,10 @@ def refine_run(
     provider: str | None = None,
     model: str | None = None,
     settings: Settings | None = None,
+    studio_job_dir: StudioJobDir | None = None,
 ) -> DesignResult:
     """``load_run`` + ``refine_approaches``: three improved programs for a finished job (directory or id)."""
-    run = load_run(job, settings)
+    run = load_run(job, settings, studio_job_dir=studio_job_dir)
     return refine_approaches(
         run.model_id,
         run.program,

@@ -8,6 +8,7 @@ numeric id (looked up in the configured data dir's database), or by a run folder
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ class RunNotFound(FileNotFoundError):
     """No finished run matches the given directory or id."""
 
 
+# A studio job id -> its run folder (raises RunNotFound); the jobs layer's ``tabrl.jobs.runs.run_dir``.
+StudioJobDir = Callable[[int, Settings], Path]
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         value = json.loads(path.read_text())
@@ -38,34 +43,13 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _studio_job_dir(job_id: int, settings: Settings) -> Path:
-    """A studio job's run folder (where its policy lives), from the studio database."""
-    from tabrl.jobs.db import open_database
-    from tabrl.jobs.models import Job
-    from tabrl.jobs.states import JobStatus
-
-    if not settings.sqlite_path.exists() and settings.database_url is None:
-        raise RunNotFound(f"no studio database at {settings.sqlite_path}, so there is no job {job_id}")
-    with open_database(settings.resolved_database_url)() as db:
-        found = db.get(Job, job_id)
-        if found is None:
-            raise RunNotFound(f"the studio has no job {job_id} (database {settings.resolved_database_url})")
-        policy = (found.artifacts or {}).get("policy")
-        if found.kind != "train" or found.status != JobStatus.DONE or not policy:
-            raise RunNotFound(
-                f"job {job_id} is a {found.kind} job that is {found.status}; only a finished "
-                "training job has a policy to refine"
-            )
-    return (settings.data_dir / policy).parent
-
-
-def _candidates(job: str, settings: Settings) -> list[Path]:
+def _candidates(job: str, settings: Settings, studio_job_dir: StudioJobDir | None) -> list[Path]:
     """Where ``job`` may be: a folder, a studio job id (in the database), or a run under the data dir."""
     path = Path(job).expanduser()
     if path.exists():
         return [path]
-    if job.isdigit():
-        return [_studio_job_dir(int(job), settings)]
+    if job.isdigit() and studio_job_dir is not None:
+        return [studio_job_dir(int(job), settings)]
     return [settings.data_dir / "runs" / job]
 
 
@@ -101,10 +85,14 @@ def _run_files(directory: Path) -> tuple[Path | None, Path | None]:
     return metadata, metrics
 
 
-def load_run(job: str | Path, settings: Settings | None = None) -> RunSummary:
-    """Reads a finished run: a job directory (or its checkpoint directory), a studio job id, or a run name."""
+def load_run(
+    job: str | Path, settings: Settings | None = None, *, studio_job_dir: StudioJobDir | None = None
+) -> RunSummary:
+    """Reads a finished run: a job directory (or its checkpoint directory), a studio job id, or a run name.
+    A studio job id is looked up by ``studio_job_dir`` (``tabrl.jobs.runs.run_dir``: the database is the
+    jobs layer's, above this one); without it a number is read as a run name."""
     settings = settings or get_settings()
-    for directory in _candidates(str(job), settings):
+    for directory in _candidates(str(job), settings, studio_job_dir):
         if not directory.is_dir():
             continue
         metadata_path, metrics_path = _run_files(directory)

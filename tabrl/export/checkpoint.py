@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tabrl.export import onnx as onnx_export
 from tabrl.robots.catalog import load_robot
-from tabrl.train.pipeline import load_params
+from tabrl.train.checkpoint import load_params
 
 
 def export_checkpoint(checkpoint_dir: Path, out_dir: Path | None = None) -> dict[str, Path]:

@@ -301,6 +301,7 @@ def calibrate(model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: i
     from mujoco import rollout
 
     from tabrl.render import video
+    from tabrl.render.camera import make_camera
     from tabrl.robots.catalog import load_robot
 
     robot = load_robot(model_id)
@@ -322,7 +323,7 @@ def calibrate(model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: i
         n += num_envs * 8
     physics = n / (time.perf_counter() - start)
     renderer = video.make_renderer(robot, 640, 360, full_meshes=True)
-    camera = video.make_camera(robot)
+    camera = make_camera(robot)
     renderer.update_scene(data, camera)
     renderer.render()
     start = time.perf_counter()

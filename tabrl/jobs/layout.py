@@ -13,11 +13,11 @@ Under the data directory::
 A job's ``artifacts`` column maps each ``Artifact.key`` to its path relative to the data
 directory; the page downloads it as ``/api/jobs/<id>/<url_name>`` (``url``).
 
-Where the names come from: the layers only import downward (… → train → render → jobs → api), so
+Where the names come from: the layers only import downward (… → train → render → pipeline → jobs), so
 the layer that writes a file names it and this module reads the name from there: the video,
 poster, contact sheet, trajectory and metrics from ``tabrl/render/files.py`` (what
 ``render_policy`` writes), the curve from ``tabrl/train/curves.py``. The policy folder's name is
-spelt here and by ``train/pipeline.py``, which writes it. Nothing in jobs/ or api/ spells a file
+spelt here and by ``tabrl/pipeline.py``, which writes it. Nothing in jobs/ or api/ spells a file
 name, a folder name or an artifact URL anywhere else.
 """
 

@@ -111,7 +111,7 @@ def supervisor_name(settings: Settings) -> str:
 
 def job_resources(settings: Settings, kind: str, cluster_gpus: float) -> dict[str, float]:
     """What one job asks Ray for. Training takes a GPU when the cluster has one: that is where the
-    ``auto`` backend rule (tabrl.train.pipeline.choose_backend) picks MJX; else it trains natively
+    ``auto`` backend rule (tabrl.pipeline.choose_backend) picks MJX; else it trains natively
     on CPUs. Rendering films on CPUs."""
     gpus = 1.0 if kind == "train" and cluster_gpus >= 1 else 0.0
     return {"num_cpus": settings.ray_cpus_per_job, "num_gpus": gpus}

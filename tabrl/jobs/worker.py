@@ -105,7 +105,7 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any
 
     start = time.perf_counter()
     configure_jax_cache(cache_dir)
-    import tabrl.train.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
+    import tabrl.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
     from tabrl.robots import catalog
 
     catalog.playground_registry()  # Playground itself: the slowest import of all
@@ -114,11 +114,11 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any
     for model_id in models:
         try:
             with tempfile.TemporaryDirectory(prefix="tabrl-warm-") as tmp:
-                tabrl.train.pipeline.run_training_job(
+                tabrl.pipeline.run_training_job(
                     model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job", render_seconds=0.5
                 )
                 if batch > 1:
-                    tabrl.train.pipeline.run_training_batch(
+                    tabrl.pipeline.run_training_batch(
                         model_id,
                         [_WARM_PROGRAM] * batch,
                         1024,
@@ -315,7 +315,7 @@ def run_job(
     out_dir = Path(spec["out_dir"])
     on_event = _event_handler(spec, send, worker or {})
     try:
-        from tabrl.train.pipeline import Cancelled, run_render_job, run_training_job
+        from tabrl.pipeline import Cancelled, run_render_job, run_training_job
 
         _fresh_dir(out_dir)
         if should_stop():  # cancelled while it was being handed over
@@ -363,7 +363,7 @@ def run_batch(
     each reported as its own job through ``send(spec, type, data)``: its events, and its own end (done,
     failed, or cancelled at once while the others go on). The executor groups only jobs whose settings
     match (``executor.batch_key``)."""
-    from tabrl.train.pipeline import Cancelled, run_training_batch
+    from tabrl.pipeline import Cancelled, run_training_batch
 
     first = specs[0]
     handlers = [_event_handler(spec, functools.partial(send, spec), worker or {}) for spec in specs]

@@ -24,6 +24,7 @@ import mujoco
 import numpy as np
 
 from tabrl.render import segment
+from tabrl.render.video import make_renderer
 from tabrl.robots.model import Robot
 
 View = Literal["follow", "fixed", "hand", "suite"]
@@ -327,8 +328,6 @@ class CameraRig:
         moving = segment.robot_geoms(robot, moving_only=True)
         h = 72
         w = max(1, round(h * self.aspect))
-        from tabrl.render.video import make_renderer
-
         renderer = make_renderer(robot, w, h)
         cam = mujoco.MjvCamera()
         cam.type = mujoco.mjtCamera.mjCAMERA_FREE
@@ -432,6 +431,11 @@ class CameraRig:
         self._state = (p, v, vs, dvs, x)
         lead = np.array([2 / w[0] * vs[0], 2 / w[1] * vs[1], 0.0])  # cancels the spring's lag at steady speed
         self.camera.lookat[:] = p + lead + (self.shot.lookat - self._base0)
+
+
+def make_camera(robot: Robot, width: int = 640, height: int = 360) -> mujoco.MjvCamera:
+    """The first frame's camera of the robot's rig (framing from its geometry)."""
+    return CameraRig(robot, width, height).camera
 
 
 def _dm_control_ids() -> set[str]:

@@ -165,13 +165,6 @@ def close_shared_renderers() -> None:
                 pass
 
 
-def make_camera(robot: Robot, width: int = 640, height: int = 360) -> mujoco.MjvCamera:
-    """The first frame's camera of the robot's rig (tabrl.render.camera: framing from its geometry)."""
-    from tabrl.render.camera import CameraRig
-
-    return CameraRig(robot, width, height).camera
-
-
 class VideoWriter:
     """Streams RGB frames to an MP4 written under a temporary name, renamed on close.
 

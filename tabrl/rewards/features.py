@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from tabrl.robots.model import RobotSpec
-from tabrl.sim.observations import PHASE_CLOCK_HZ
 
+# The clock rhythmic rewards and the policy share when a term names none (the phase features below; the
+# policy observes it through tabrl/sim/observations.py).
+PHASE_CLOCK_HZ = 1.0
 CONTACT_MARGIN = 0.01  # a foot within this of the ground (beyond its radius) is in contact
 
 # name -> (shape, description). Shapes: "" scalar per state, "3", "nj" joints, "nu" actuators,

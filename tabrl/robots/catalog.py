@@ -458,7 +458,7 @@ def _compute_index() -> dict[str, dict[str, str]]:
 
 def _entry_facts(model_id: str) -> dict:
     from tabrl.robots.anatomy import read_body_plan  # imports MuJoCo: kept out of the catalog's start-up
-    from tabrl.sim.observations import observation_size
+    from tabrl.robots.model import observation_size
 
     kept = set(loaded_models())
     try:

@@ -90,6 +90,13 @@ class Robot:
         return self.mj_model.nu
 
 
+def observation_size(spec: RobotSpec, action_size: int) -> int:
+    """The length of the policy's observation for a robot, as ``tabrl/sim/observations.py`` lays it out:
+    projected gravity (3), base angular velocity (3), joint positions and velocities (nj each), the last
+    action (nu) and the phase clock (2). Here, with the robot, because the catalog lists it for every model."""
+    return 3 + 3 + 2 * spec.n_joints + action_size + 2
+
+
 class ProfileMismatch(ValueError):
     """A profile names something the compiled model lacks."""
 

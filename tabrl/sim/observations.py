@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tabrl.robots.model import RobotSpec
+# Defined below the simulation: the phase features (rewards/features.py) read the same default clock, and
+# the catalog (robots/catalog.py) lists every model's observation size.
+from tabrl.rewards.features import PHASE_CLOCK_HZ
+from tabrl.robots.model import observation_size
 
-PHASE_CLOCK_HZ = 1.0  # the clock rhythmic rewards and the policy share when a term names none
-
-
-def observation_size(spec: RobotSpec, action_size: int) -> int:
-    return 3 + 3 + 2 * spec.n_joints + action_size + 2
+__all__ = ["PHASE_CLOCK_HZ", "observation_size", "observe"]
 
 
 def observe(xp: Any, features: dict[str, Any], clock_hz: float = PHASE_CLOCK_HZ) -> Any:

@@ -3,8 +3,9 @@
 ``tabrl base train MODEL`` trains one with the native engine from a small per-category recipe:
 legged robots stand and balance while random pushes hit the base and reference motions (motion
 priors) move their joints — random sines and, for quadrupeds, the very priors the built-in designer
-writes for that robot (``designer_pool``; a change to the designer's vocabulary or gait rigs is a
-reason to retrain the base); arms and hands hold their pose against random joint kicks and large
+writes for that robot (``designer_pool``; the caller hands them in, from
+``tabrl.design.builtin.motion_priors``: training knows nothing of the designer; a change to the
+designer's vocabulary or gait rigs is a reason to retrain the base); arms and hands hold their pose against random joint kicks and large
 random start offsets. The recipe's reward is a RewardProgram (data, never code).
 Each base is evaluated against the zero action under the same pushes (``judge``); one that does
 not beat it is kept with its figures but never used.
@@ -203,15 +204,13 @@ def _one_sine(c: CompiledMotion) -> CompiledMotion | None:
     return dataclasses.replace(c, omega=c.omega[:1], amplitude=np.abs(z)[None], phase=np.angle(z)[None])
 
 
-def designer_pool(robot: Robot, recipe: Recipe) -> list[CompiledMotion]:
-    """The built-in designer's priors for ``robot``, compiled, one sine each, where ``recipe`` draws from them
-    (RandomMotion.designer_share); else none."""
-    from tabrl.design.builtin import motion_priors
-
+def designer_pool(robot: Robot, recipe: Recipe, priors: Sequence[Motion]) -> list[CompiledMotion]:
+    """The built-in designer's priors for ``robot`` (``priors``: ``tabrl.design.builtin.motion_priors``),
+    compiled, one sine each, where ``recipe`` draws from them (RandomMotion.designer_share); else none."""
     if recipe.random_motion is None or not recipe.random_motion.designer_share:
         return []
     pool = []
-    for motion in motion_priors(robot.model_id):
+    for motion in priors:
         try:
             one = _one_sine(compile_motion(motion, robot.spec))
         except MotionError:
@@ -290,8 +289,11 @@ def train_base(
     seed: int = 0,
     out_dir: Path | None = None,
     on_progress: Callable[[ppo.Progress], None] | None = None,
+    priors: Sequence[Motion],
 ) -> tuple[Path, dict[str, Any]]:
-    """Trains, evaluates and saves ``robot``'s base policy; returns its folder and metadata."""
+    """Trains, evaluates and saves ``robot``'s base policy; returns its folder and metadata. ``priors``: the
+    built-in designer's motion priors for the robot (``tabrl.design.builtin.motion_priors(model_id)``), the
+    reference motions a legged base learns to balance under."""
     from tabrl.sim.native import NativeBatchEnv
 
     recipe = recipe_for(robot)
@@ -310,7 +312,7 @@ def train_base(
         if on_progress is not None:
             on_progress(p)
 
-    pool = designer_pool(robot, recipe)
+    pool = designer_pool(robot, recipe, priors)
     if recipe.random_motion is not None:
         _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
     init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
@@ -380,11 +382,11 @@ def evaluate(
     seed: int = 100,
     envs: int = 16,
     seconds: float = 10.0,
-    pool: Sequence[CompiledMotion] | None = None,
+    pool: Sequence[CompiledMotion],
 ) -> dict[str, Any]:
     """The base's own figures: deterministic policy, ``envs`` episodes of ``seconds``, with the recipe's pushes
     (and, for legged robots, random reference motions), and the same without any perturbation. ``pool``: the
-    designer's priors as training drew them (computed here when not given)."""
+    designer's priors as training drew them (``designer_pool``)."""
     from tabrl.sim.native import NativeBatchEnv
 
     networks = ppo.make_networks(
@@ -392,7 +394,6 @@ def evaluate(
     )
     act = ppo.make_deterministic_policy(networks)
     compiled = compile_program(RewardProgram.parse(recipe.program), robot.spec, np)
-    pool = designer_pool(robot, recipe) if pool is None else pool
     out: dict[str, Any] = {"episodes": envs, "seconds": seconds}
 
     def zero(_params: Any, obs: np.ndarray) -> np.ndarray:

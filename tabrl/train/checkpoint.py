@@ -23,6 +23,8 @@ import jax
 import numpy as np
 from flax import serialization, traverse_util
 
+from tabrl.train import ppo
+
 FORMAT_VERSION = 1
 PARAMS_FILE = "params.msgpack"
 METADATA_FILE = "metadata.json"
@@ -138,3 +140,22 @@ def load(directory: Path, template: Any) -> tuple[Any, dict[str, Any]]:
             )
     params = (restored["normalizer"], restored["policy"], restored["value"])
     return params, meta
+
+
+def load_params(checkpoint_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """A checkpoint's networks, parameters ``(normalizer, policy, value)`` and metadata."""
+    meta = load_metadata(checkpoint_dir)
+    net = meta["network"]
+    networks = ppo.make_networks(
+        meta["observation_size"], meta["action_size"], net["policy_hidden"], net["value_hidden"]
+    )
+    template = ppo.init_state(networks, meta["observation_size"], ppo.PPOConfig(), jax.random.PRNGKey(0))
+    params, meta = load(checkpoint_dir, (template.normalizer, template.params.policy, template.params.value))
+    return networks, params, meta
+
+
+def load_policy(checkpoint_dir: Path) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
+    """A deterministic numpy-in/numpy-out policy from a checkpoint, and its metadata."""
+    networks, params, meta = load_params(checkpoint_dir)
+    act = ppo.make_deterministic_policy(networks)
+    return (lambda obs: np.asarray(act(params, obs))), meta

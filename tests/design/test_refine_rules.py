@@ -117,10 +117,11 @@ def test_load_run_finds_a_studio_job_by_its_id(tmp_path):
     from tabrl.design.refine import RunNotFound
     from tabrl.jobs.db import open_database
     from tabrl.jobs.models import Approach, Job, StudioSession
+    from tabrl.jobs.runs import run_dir as studio_job_dir
 
     settings = Settings(data_dir=tmp_path)
     with pytest.raises(RunNotFound, match="no studio database"):
-        load_run("1", settings)
+        load_run("1", settings, studio_job_dir=studio_job_dir)
     run_dir = tmp_path / "sessions" / "s1" / "job-1" / "a0"
     (run_dir / "policy").mkdir(parents=True)
     (run_dir / "policy" / "metadata.json").write_text(
@@ -146,12 +147,12 @@ def test_load_run_finds_a_studio_job_by_its_id(tmp_path):
             ]
         )
         db.commit()
-    run = load_run("1", settings)
+    run = load_run("1", settings, studio_job_dir=studio_job_dir)
     assert run.model_id == "Go1JoystickFlatTerrain" and run.program == HIPS and run.path == str(run_dir)
     with pytest.raises(RunNotFound, match="only a finished training job"):
-        load_run("2", settings)
+        load_run("2", settings, studio_job_dir=studio_job_dir)
     with pytest.raises(RunNotFound, match="no job 3"):
-        load_run("3", settings)
+        load_run("3", settings, studio_job_dir=studio_job_dir)
 
 
 SHAKE = {

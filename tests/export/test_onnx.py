@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from tabrl.export import onnx as onnx_export
 from tabrl.export.onnx import ExportError
+from tabrl.pipeline import load_params, load_policy
 from tabrl.render.rollout import rollout
 from tabrl.rewards.motion import Motion
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.train import checkpoint, ppo
-from tabrl.train.pipeline import load_params, load_policy
 
 MODEL = "Go1JoystickFlatTerrain"
 CLOCK_HZ = 1.5

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tabrl.render import segment, video
+from tabrl.render.camera import make_camera
 from tabrl.robots.catalog import load_robot
 
 pytestmark = pytest.mark.slow  # renders frames on software GL
@@ -17,7 +18,7 @@ def _full_vs_drawn(robot):
     data = mujoco.MjData(robot.mj_model)
     data.qpos[:] = robot.spec.default_qpos
     mujoco.mj_forward(robot.mj_model, data)
-    camera = video.make_camera(robot)
+    camera = make_camera(robot)
     frames = []
     for full in (True, False):
         renderer = video.make_renderer(robot, 320, 180, full_meshes=full)

@@ -275,7 +275,7 @@ def test_schema_describes_motion_priors():
 
 @pytest.mark.slow
 def test_training_rollout_checkpoint_and_rerender_carry_the_prior(tmp_path):
-    from tabrl.train.pipeline import load_policy, run_render_job, run_training_job
+    from tabrl.pipeline import load_policy, run_render_job, run_training_job
 
     result = run_training_job("Go1JoystickFlatTerrain", SHAKE, 2_048, tmp_path / "job", render_seconds=3.0)
     hips = result["metrics"]["joint_groups"]["hip_abduction"]

@@ -75,7 +75,7 @@ def test_model_compiles_steps_and_renders_a_thumbnail(model_id):
 
 @pytest.mark.parametrize("model_id", FROM_WHEELS)
 def test_models_from_the_asset_wheels_train_a_short_run(model_id, tmp_path):
-    from tabrl.train.pipeline import run_training_job
+    from tabrl.pipeline import run_training_job
 
     program = design_approaches(model_id, "wave hello")[0]
     result = run_training_job(model_id, program, 1000, tmp_path / "job", render_seconds=0.5)

@@ -12,13 +12,13 @@ import builtins
 import numpy as np
 import pytest
 
+from tabrl.pipeline import prepare
 from tabrl.rewards.compiler import MAX_REWARD, compile_program
 from tabrl.rewards.expressions import ExpressionError, check_syntax, compile_expression
 from tabrl.rewards.features import feature_ranks
 from tabrl.rewards.program import ProgramError, RewardProgram
 from tabrl.rewards.smoke import extreme_states, sample_states, smoke_test
 from tabrl.robots.catalog import load_robot
-from tabrl.train.pipeline import prepare
 
 GO1, PANDA, CARTPOLE = "Go1JoystickFlatTerrain", "PandaPickCube", "CartpoleBalance"
 
@@ -238,8 +238,8 @@ def test_a_400_digit_integer_is_an_expression_error_not_an_overflow():
 def test_run_time_guard_clips_and_counts_in_the_native_env(robots):
     """A program that got past the smoke test (here: compiled without it) still never gives training a
     non-finite or float32-overflowing reward: the guard clips, and counts what it clipped."""
+    from tabrl.pipeline import _clipped_report
     from tabrl.sim.native import NativeBatchEnv
-    from tabrl.train.pipeline import _clipped_report
 
     robot = robots(CARTPOLE)
     compiled = compile_program(program(expr("1e38*qd[0]**8"), expr("1e300*q[0]")), robot.spec, np)
@@ -275,9 +275,9 @@ def test_run_time_guard_reports_what_it_clipped_in_the_mjx_env(robots):
     sums per episode and the job's progress events carry), so clipping is never silent there either."""
     import jax
 
+    from tabrl.pipeline import _clipped_report
     from tabrl.sim.mjx_env import CLIPPED_METRIC, BehaviorMjxEnv
     from tabrl.train.mjx_ppo import clipped_from_metrics
-    from tabrl.train.pipeline import _clipped_report
 
     robot = robots(CARTPOLE)
     env = BehaviorMjxEnv(robot, RewardProgram.parse(program(expr("1e300*q[0]"), {"term": "upright"})))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tabrl.pipeline import Cancelled, load_policy, run_training_job
 from tabrl.render.rollout import rollout
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import RewardProgram
@@ -12,7 +13,6 @@ from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
 from tabrl.train import ppo
-from tabrl.train.pipeline import Cancelled, load_policy, run_training_job
 
 # Sway the cart left and right in time with the clock: a behavior PPO learns on CartpoleBalance
 # within a few tens of thousands of steps, where a random policy scores poorly.

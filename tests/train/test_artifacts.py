@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
+from tabrl.pipeline import load_policy, run_training_job
 from tabrl.train import checkpoint
-from tabrl.train.pipeline import load_policy, run_training_job
 from tests.helpers.programs import HIP_OSCILLATOR
 
 PROGRAM = HIP_OSCILLATOR

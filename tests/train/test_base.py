@@ -9,6 +9,7 @@ import jax
 import numpy as np
 import pytest
 
+from tabrl.design.builtin import motion_priors
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.program import RewardProgram
@@ -142,7 +143,7 @@ def test_designer_priors_become_one_sine_per_env_with_their_own_clock(go1):
     one = base._one_sine(compiled)
     t = np.linspace(0.0, 3.0, 151)
     np.testing.assert_allclose(one.reference(np, t), compiled.reference(np, t), atol=1e-12)
-    pool = base.designer_pool(go1, base.recipe_for(go1))
+    pool = base.designer_pool(go1, base.recipe_for(go1), motion_priors(GO1))
     assert len(pool) >= 20 and any(np.abs(c.offset).max() > 0.1 for c in pool)  # rhythms and poses
     rm = base.RandomMotion(share=1.0, designer_share=1.0)
     motion = base._random_motions(go1, rm, 32, np.random.default_rng(0), pool)
@@ -231,7 +232,7 @@ def test_fine_tune_starts_from_the_base_and_keeps_its_balance(go1, cfg):
 
 @pytest.mark.slow
 def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
-    from tabrl.train.pipeline import run_training_job
+    from tabrl.pipeline import run_training_job
 
     packaged = tmp_path / "bases"
     packaged.mkdir()
@@ -253,7 +254,7 @@ def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
 def test_base_train_writes_a_loadable_evaluated_base(go1, tmp_path):
     """`tabrl base train` end to end at a tiny budget: the recipe (with the designer's priors) is recorded,
     the evaluation ran under pushes and priors, and the folder loads as a base for a fine-tune."""
-    folder, meta = base.train_base(go1, 2_048, seed=3, out_dir=tmp_path)
+    folder, meta = base.train_base(go1, 2_048, seed=3, out_dir=tmp_path, priors=motion_priors(GO1))
     assert folder == tmp_path / GO1 and meta["steps"] >= 2_048
     recipe = meta["base"]
     assert recipe["random_motion"]["designer_share"] > 0 and recipe["command"].endswith("--seed 3")

@@ -9,6 +9,7 @@ import jax
 import numpy as np
 import pytest
 
+from tabrl.pipeline import Cancelled, run_training_batch
 from tabrl.render.rollout import rollout
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import RewardProgram
@@ -16,7 +17,6 @@ from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
 from tabrl.train import base, batch, ppo
-from tabrl.train.pipeline import Cancelled, run_training_batch
 
 
 def _program(name: str, expr: str) -> RewardProgram:
@@ -234,7 +234,7 @@ def test_each_slice_starts_from_the_base_adapted_to_its_own_prior(tmp_path):
         render_seconds=0.5,
         on_event=lambda k, e: started.setdefault(k, e) if e["type"] == "started" else None,
     )
-    from tabrl.train.pipeline import load_params
+    from tabrl.pipeline import load_params
 
     starts = []
     for k, program in enumerate(programs):
@@ -280,8 +280,8 @@ def test_videos_filmed_side_by_side_match_those_filmed_one_by_one(tmp_path, monk
     import av
 
     from tabrl.design.builtin import design_approaches
+    from tabrl.pipeline import run_render_job
     from tabrl.render import video
-    from tabrl.train.pipeline import run_render_job
 
     def frames(path: Path) -> np.ndarray:
         with av.open(str(path)) as container:

@@ -1,6 +1,8 @@
 """One job, end to end: a RewardProgram on a catalog robot → trained policy → video and metrics.
 
-This is what the CLI's ``tabrl train`` and the studio's worker processes call. A program is
+This is what the CLI's ``tabrl train`` and the studio's worker processes call: the one layer that
+combines training (``tabrl.train``), filming (``tabrl.render``) and the ONNX export
+(``tabrl.export``), above all three (docs/architecture.md, "Layers"). A program is
 validated, compiled and smoke-tested before any training starts; cancellation between
 iterations (or render steps) raises ``Cancelled`` and leaves no half-written artifact.
 """
@@ -28,6 +30,7 @@ from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 from tabrl.train import base, checkpoint, curves, ppo
+from tabrl.train.checkpoint import load_params, load_policy
 from tabrl.train.ppo import Cancelled, PPOConfig
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "run_training_job",
     "run_training_batch",
     "run_render_job",
+    "load_params",
     "load_policy",
     "choose_backend",
 ]
@@ -70,27 +74,6 @@ def prepare(model_id: str, program: RewardProgram | dict) -> tuple[Robot, Reward
 
 def _ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:
     return ppo.ppo_config_for(steps, category)
-
-
-def load_params(checkpoint_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """A checkpoint's networks, parameters ``(normalizer, policy, value)`` and metadata."""
-    meta = checkpoint.load_metadata(checkpoint_dir)
-    net = meta["network"]
-    networks = ppo.make_networks(
-        meta["observation_size"], meta["action_size"], net["policy_hidden"], net["value_hidden"]
-    )
-    template = ppo.init_state(networks, meta["observation_size"], PPOConfig(), jax.random.PRNGKey(0))
-    params, meta = checkpoint.load(
-        checkpoint_dir, (template.normalizer, template.params.policy, template.params.value)
-    )
-    return networks, params, meta
-
-
-def load_policy(checkpoint_dir: Path) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
-    """A deterministic numpy-in/numpy-out policy from a checkpoint, and its metadata."""
-    networks, params, meta = load_params(checkpoint_dir)
-    act = ppo.make_deterministic_policy(networks)
-    return (lambda obs: np.asarray(act(params, obs))), meta
 
 
 def run_training_job(
