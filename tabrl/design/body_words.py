@@ -8,8 +8,6 @@ sentence, instead of a silent rhythm on an unrelated limb.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 from tabrl.design.drafting import Ctx
 from tabrl.design.vocabulary import interpret
@@ -68,22 +66,6 @@ def lacks_arms(ctx: Ctx) -> bool:
 
 
 _ARM_PARTS = {"arm", "hand", "elbow", "shoulder", "wrist"}
-
-
-def words_check(prompt: str) -> Callable[[Any, Robot], RewardProgram]:
-    """The repair loop's candidate check for ``prompt``: the reward language's own, then the body plan's
-    (a prior on the legs for an arm gesture is sent back with the arm it should move)."""
-
-    def check(data: Any, robot: Robot) -> RewardProgram:
-        from tabrl.design.repair import check_candidate  # the repair loop imports this module
-
-        program = check_candidate(data, robot)
-        problem = prior_off_named_limb(program, robot, prompt)
-        if problem:
-            raise ValueError(problem)
-        return program
-
-    return check
 
 
 def prior_off_named_limb(program: RewardProgram, robot: Robot, prompt: str) -> str | None:

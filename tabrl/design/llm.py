@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from tabrl.config import Settings, get_settings
-from tabrl.design.body_words import words_check
 from tabrl.design.cache import ApproachCache, cache_key, normalize_prompt
 from tabrl.design.prompting import PROMPT_VERSION, system_prompt, user_prompt
 from tabrl.design.providers import (
@@ -31,7 +30,7 @@ from tabrl.design.providers import (
     provider_config,
     provider_infos,
 )
-from tabrl.design.repair import Approach, DesignResult, run_session
+from tabrl.design.repair import Approach, DesignResult, run_session, words_check
 
 if TYPE_CHECKING:
     from tabrl.rewards.program import RewardProgram

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, computed_field
 
 from tabrl.config import Settings
+from tabrl.design.body_words import prior_off_named_limb
 from tabrl.design.prompting import reply_schema
 from tabrl.design.providers import (
     OutputSpec,
@@ -168,6 +169,20 @@ def check_candidate(data: Any, robot: Robot) -> RewardProgram:
         program = with_shape(program, robot.spec, robot.profile.robot, explain=False, model=robot)
         compile_program(program, robot.spec, np)
     return program
+
+
+def words_check(prompt: str) -> Callable[[Any, Robot], RewardProgram]:
+    """The repair loop's candidate check for ``prompt``: the reward language's own, then the body plan's
+    (a prior on the legs for an arm gesture is sent back with the arm it should move)."""
+
+    def check(data: Any, robot: Robot) -> RewardProgram:
+        program = check_candidate(data, robot)
+        problem = prior_off_named_limb(program, robot, prompt)
+        if problem:
+            raise ValueError(problem)
+        return program
+
+    return check
 
 
 def _exception_text(exc: BaseException) -> str:

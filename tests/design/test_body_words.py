@@ -107,8 +107,8 @@ def _program_with_prior(group: str) -> dict:
 
 
 def test_an_llm_prior_on_the_legs_for_an_arm_gesture_is_sent_back():
-    from tabrl.design.body_words import words_check
     from tabrl.design.prompting import robot_text
+    from tabrl.design.repair import words_check
 
     robot = catalog.load_robot("H1JoystickGaitTracking")
     check = words_check("wave your right hand")
