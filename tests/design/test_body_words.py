@@ -167,3 +167,26 @@ def test_a_squat_lowers_the_pelvis_with_the_feet_flat():
     assert abs(rel1[0] - rel0[0]) < 0.02
     tilt = np.degrees(np.arccos(np.clip(np.trace(rot0.T @ rot1) / 2 - 0.5, -1, 1)))
     assert tilt < 5.0
+
+
+def test_an_unknown_verb_on_a_named_part_moves_that_part():
+    """Words the designer does not know, with a body part it does: the gentle default rhythm goes on the
+    named part (the arms), not on the hips, and the card says the verb was not understood."""
+    model_id = "H1JoystickGaitTracking"
+    plan = body_plan_of(catalog.load_robot(model_id))
+    arms = {j for lb in plan.of_kind("arm") for j in lb.joints}
+    result = design(model_id, "frobnicate your arms")
+    assert result.default_used and any("frobnicate" in n for n in result.notes)
+    for p in result.programs:
+        moved = _moved_joints(model_id, p)
+        assert moved and moved <= arms, (p.name, sorted(moved))
+
+
+@pytest.mark.parametrize(
+    "prompt", ["salute with your right hand", "give me a high five", "shrug your shoulders", "look around"]
+)
+def test_everyday_gesture_words_are_understood(prompt):
+    result = design("T1JoystickFlatTerrain", prompt)
+    assert not result.default_used and not any("not understood" in n.lower() for n in result.notes), (
+        result.notes
+    )

@@ -79,6 +79,9 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     if part == "head" and ctx.body is not None and not ctx.body.has("head"):
         ctx.note(f"{ctx.robot} has no movable head: the whole body pitches and turns instead.")
         part = "body"
+    elif part in ("shoulder", "arm", "hand", "elbow", "wrist") and lacks_arms(ctx):
+        ctx.note(f"{ctx.robot} has no arms: the body moves to the rhythm instead.")
+        part = "body"
     amp = clamp(p.get("amp", 0.3) * ctx.mods.size, 0.05, 0.8)
     hz = clamp(p.get("hz", 1.5) * ctx.mods.speed, 0.4, 5.0)
     axis = p.get("axis", "roll")
@@ -523,7 +526,10 @@ def _humanoid_arm(ctx: Ctx, intent: Intent, amp: float, hz: float, *, both: bool
 
 
 def legged_default(ctx: Ctx) -> list[Draft]:
-    hips = part_group(ctx, "hips") or "all"
+    # Words not understood but a body part named ("shrug your shoulders" before 'shrug' was a word): the
+    # gentle rhythm goes on that part, never on the hips.
+    named = next((g for g in (part_group(ctx, q) for q in ctx.parts) if g and g != "all"), None)
+    hips = named or part_group(ctx, "hips") or "all"
     v1 = Draft(
         "Stand Tall",
         "A stable, tall stance with level body",
