@@ -133,7 +133,7 @@ export function App() {
             {session && <ConnectionIndicator state={studio.connection} announce />}
             <button
               type="button"
-              className="btn small narrow-only"
+              className="btn small"
               onClick={() => {
                 const panel = document.getElementById("past-sessions");
                 panel?.scrollIntoView({ behavior: "smooth", block: "start" });
@@ -237,7 +237,7 @@ export function App() {
 
           {session && groups.length > 0 && (
             <ErrorBoundary title="The video comparison failed">
-              <section className="panel" aria-labelledby="comparison-title">
+              <section className="panel comparison-panel" aria-labelledby="comparison-title">
                 <div className="panel-head">
                   <h2 id="comparison-title">Side-by-Side Comparison</h2>
                 </div>
@@ -255,6 +255,7 @@ export function App() {
           )}
         </div>
 
+        {/* Below the work, not beside it: the comparison gets the page's full width. */}
         <aside className="side-col">
           <ErrorBoundary title="The session list failed">
             <PastSessions

@@ -174,4 +174,44 @@ describe("VideoComparison", () => {
     fireEvent.click(screen.getByRole("button", { name: "Full screen: Hip Oscillator" }));
     expect(request).toHaveBeenCalled();
   });
+
+  it("enlarges one video at a click, keeps the same playing elements, and goes back", async () => {
+    render(
+      <VideoComparison sessionId="s1" items={items([doneJob(11, 1), doneJob(12, 2), doneJob(13, 3)])} expected={3} />,
+    );
+    await waitFor(() => expect(videos().every((v) => !v.paused)).toBe(true));
+    const before = videos();
+    const cards = screen.getAllByTestId("video-card");
+    expect(cards.every((c) => c.dataset.enlarged === "false")).toBe(true);
+
+    const enlarge = screen.getByRole("button", { name: "Enlarge: Dance Rhythm" });
+    expect(enlarge).toHaveAttribute("aria-pressed", "false");
+    fireEvent.click(enlarge);
+    expect(cards[1]).toHaveAttribute("data-enlarged", "true");
+    expect(cards[1]).toHaveClass("enlarged");
+    expect(cards[0]).toHaveAttribute("data-enlarged", "false");
+    expect(cards[0]!.parentElement).toHaveClass("has-enlarged");
+    // The same video elements, in the same order, still playing: nothing is remounted or paused.
+    expect(videos()).toEqual(before);
+    expect(videos().every((v) => !v.paused)).toBe(true);
+
+    // Another one takes its place; pressing it again (or Escape) goes back to side by side.
+    fireEvent.click(screen.getByRole("button", { name: /^Enlarge: Hip Oscillator/ }));
+    expect(cards[0]).toHaveAttribute("data-enlarged", "true");
+    expect(cards[1]).toHaveAttribute("data-enlarged", "false");
+    const back = screen.getByRole("button", { name: "Back to side by side: Hip Oscillator" });
+    expect(back).toHaveAttribute("aria-pressed", "true");
+    fireEvent.click(back);
+    expect(cards.every((c) => c.dataset.enlarged === "false")).toBe(true);
+    expect(cards[0]!.parentElement).not.toHaveClass("has-enlarged");
+
+    fireEvent.click(screen.getByRole("button", { name: "Enlarge: Dance Rhythm" }));
+    fireEvent.keyDown(videos()[1]!, { key: "Escape" });
+    expect(cards.every((c) => c.dataset.enlarged === "false")).toBe(true);
+  });
+
+  it("offers no enlarging for a single video", () => {
+    render(<VideoComparison sessionId="s1" items={items([doneJob(11, 1)])} expected={3} />);
+    expect(screen.queryByRole("button", { name: /^Enlarge/ })).toBeNull();
+  });
 });

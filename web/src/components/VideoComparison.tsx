@@ -93,6 +93,16 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
       return next;
     });
   const endPreview = (jobId: number) => setPreviewed((p) => (p === jobId ? null : p));
+  // One video can be enlarged to the section's full width; the others stay below it, still in step
+  // (the same video elements: only their layout changes, so playback is never interrupted).
+  const [enlargedId, setEnlargedId] = useState<number | null>(null);
+  const enlarged = items.some((i) => i.job.id === enlargedId) ? enlargedId : null;
+  const toggleEnlarged = (jobId: number) => {
+    const next = enlarged === jobId ? null : jobId;
+    setEnlargedId(next);
+    const card = videos.current.get(next ?? jobId)?.closest("figure");
+    requestAnimationFrame(() => card?.scrollIntoView?.({ block: "nearest", behavior: "smooth" }));
+  };
 
   const ordered = useCallback(
     () => items.map((i) => videos.current.get(i.job.id)).filter((v): v is HTMLVideoElement => !!v),
@@ -224,13 +234,20 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
   if (items.length === 0) return null;
 
   return (
-    <div className="comparison" aria-labelledby={`${ids}-title`} role="group">
+    <div
+      className="comparison"
+      aria-labelledby={`${ids}-title`}
+      role="group"
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && enlarged !== null) setEnlargedId(null);
+      }}
+    >
       {title && (
         <h3 id={`${ids}-title`} className="comparison-title">
           {title}
         </h3>
       )}
-      <div className={`video-grid n${items.length}`}>
+      <div className={`video-grid n${items.length}${enlarged !== null ? " has-enlarged" : ""}`}>
         {items.map(({ job, approach, curve }) => {
           const metrics = scalarMetrics(job.metrics);
           const shown = PREFERRED_METRICS.flatMap((k) => metrics.filter(([m]) => m === k)).slice(0, 6);
@@ -241,7 +258,12 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
             : undefined;
           const sheetAlt = `Ten frames of the video of approach ${approach.index + 1}, ${approach.name}, in order`;
           return (
-            <figure key={job.id} className="card video-card">
+            <figure
+              key={job.id}
+              className={`card video-card${enlarged === job.id ? " enlarged" : ""}`}
+              data-testid="video-card"
+              data-enlarged={enlarged === job.id}
+            >
               <div
                 className="video-frame"
                 style={aspect ? { aspectRatio: aspect } : undefined}
@@ -328,6 +350,19 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                       aria-label={`Frames of ${approach.name}: ten stills of its video`}
                     >
                       Frames
+                    </button>
+                  )}
+                  {items.length > 1 && (
+                    <button
+                      type="button"
+                      className="btn small"
+                      aria-pressed={enlarged === job.id}
+                      onClick={() => toggleEnlarged(job.id)}
+                      aria-label={
+                        enlarged === job.id ? `Back to side by side: ${approach.name}` : `Enlarge: ${approach.name}`
+                      }
+                    >
+                      {enlarged === job.id ? "Side by side" : "Enlarge"}
                     </button>
                   )}
                   <button
