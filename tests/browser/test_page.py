@@ -9,6 +9,7 @@ step count, watches progress reach 100 % and checks that the three videos play t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -146,7 +147,91 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
     )
     page.mouse.move(0, 0)
     expect(sheet).to_have_count(0)
+
+    # 8. The layout for comparing: the comparison has the page's width (Past Sessions is below it,
+    # not beside it), one video can be enlarged and back, and at 768 px the videos stack.
+    check_comparison_layout(page, videos)
     assert errors == [], errors
+
+
+def shoot_from(page, locator, path: Path) -> None:
+    """A window-sized picture that starts at the element, just under the sticky header."""
+    locator.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 64)")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 20_000
+
+
+def video_boxes(videos) -> list[dict]:
+    return [v.bounding_box() for v in videos.all()]
+
+
+def check_comparison_layout(page, videos) -> None:
+    from playwright.sync_api import expect
+
+    shots = SCREENSHOT.parent
+    comparison = page.locator("section.comparison-panel")
+    sessions = page.locator("#past-sessions")
+    comparison.scroll_into_view_if_needed()
+
+    boxes = video_boxes(videos)
+    widths = [round(b["width"]) for b in boxes]
+    measured: dict = {"widths_1280": widths}
+    assert all(w >= 400 for w in widths), f"videos narrower than 400 px at 1280 px: {widths}"
+    assert len({round(b["y"]) for b in boxes}) == 1, f"the three videos are not in one row: {boxes}"
+    section, past = comparison.bounding_box(), sessions.bounding_box()
+    assert past["y"] >= section["y"] + section["height"], f"Past Sessions shares the row: {past} {section}"
+    shoot_from(page, comparison, shots / "compare-1280.png")
+
+    # A click enlarges one video; the others stay below it, and they all keep playing in step.
+    page.get_by_role("button", name=re.compile("^Enlarge: ")).nth(1).click()
+    card = page.locator('[data-testid="video-card"][data-enlarged="true"]')
+    expect(card).to_have_count(1)
+    page.wait_for_timeout(500)  # the layout settles and the videos play on
+    boxes = video_boxes(videos)
+    big, others = boxes[1], boxes[:1] + boxes[2:]
+    assert card.locator("video").get_attribute("data-job-id") == videos.nth(1).get_attribute("data-job-id")
+    measured["enlarged_1280"] = [round(big["width"]), round(big["height"])]
+    assert big["width"] >= 1000, big
+    assert all(o["y"] >= big["y"] + big["height"] for o in others), (big, others)
+    times = video_times(page)
+    assert max(times) - min(times) < 0.3, f"videos drifted apart after enlarging: {times}"
+    assert page.eval_on_selector_all('[data-testid="comparison-video"]', "vs => vs.every(v => !v.paused)")
+    page.mouse.move(0, 0)  # no contact sheet over the enlarged video (the pointer was left over it)
+    shoot_from(page, comparison, shots / "compare-1280-enlarged.png")
+    page.get_by_role("button", name=re.compile("^Back to side by side: ")).click()
+    expect(card).to_have_count(0)
+    assert [round(b["width"]) for b in video_boxes(videos)] == widths
+
+    # 768 px: one column, each video with its own controls under it, the set's buttons reachable.
+    page.set_viewport_size({"width": 768, "height": 1000})
+    page.wait_for_timeout(300)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a 768 px window"
+    boxes = video_boxes(videos)
+    measured["boxes_768"] = [[round(b[k]) for k in ("x", "y", "width", "height")] for b in boxes]
+    assert all(b["width"] >= 600 for b in boxes), boxes
+    assert len({round(b["x"]) for b in boxes}) == 1, f"not stacked: {boxes}"
+    assert all(a["y"] + a["height"] <= b["y"] for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    for control in (
+        comparison.get_by_role("button", name="Play All"),
+        comparison.get_by_role("button", name="Pause"),
+        comparison.get_by_role("button", name=re.compile("^Enlarge: ")).last,
+        comparison.get_by_role("button", name=re.compile("^Full screen: ")).last,
+    ):
+        control.scroll_into_view_if_needed()
+        expect(control).to_be_visible()
+        assert control.bounding_box()["x"] + control.bounding_box()["width"] <= 768
+    comparison.get_by_role("button", name="Pause").click()
+    comparison.get_by_role("button", name="Play All").click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="comparison-video"]')].every(v => !v.paused)""",
+        timeout=30_000,
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "compare-768.png"), full_page=True)
+    shoot_from(page, comparison, shots / "compare-768-top.png")
+    (shots / "compare-layout.json").write_text(json.dumps(measured) + "\n")
 
 
 def test_gallery_opens_on_go1_with_the_featured_robots_first(server, browser):
