@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tabrl.base_cli import base_app
+from tabrl.sessions_cli import sessions_app
 from tabrl.terminal import console, err_console, fail
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -19,6 +20,7 @@ app = typer.Typer(
     help="TabRL Training Studio: a sentence in, trained robot behaviors out.", no_args_is_help=True
 )
 app.add_typer(base_app, name="base")
+app.add_typer(sessions_app, name="sessions")
 
 
 @app.command()

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 
 @dataclasses.dataclass
@@ -125,9 +126,62 @@ def _chromium() -> Check:
     )
 
 
+def _database_size(url: str, sqlite_path: Path) -> str:
+    """The database's size: the SQLite file with its write-ahead log, or what PostgreSQL says."""
+    from tabrl.jobs.retention import human_size
+
+    if url == f"sqlite:///{sqlite_path}":
+        parts = [sqlite_path, sqlite_path.with_name(sqlite_path.name + "-wal")]
+        size = sum(p.stat().st_size for p in parts if p.exists())
+        return f"database {human_size(size)}" if sqlite_path.exists() else "database not created yet"
+    try:
+        from sqlalchemy import create_engine, make_url, text
+
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                if engine.dialect.name == "postgresql":
+                    size = connection.scalar(text("SELECT pg_database_size(current_database())"))
+                    return f"database ({engine.dialect.name}) {human_size(size or 0)}"
+        finally:
+            engine.dispose()
+        return f"database ({make_url(url).get_backend_name()}) size not measured"
+    except Exception as e:  # an unreachable database is its own finding, not a crash of the doctor
+        return f"database size unknown ({type(e).__name__}: {e})"
+
+
+def _data_dir() -> Check:
+    """How much the data directory holds (sessions, caches, database) and how much its disk has left."""
+    from tabrl.config import get_settings
+    from tabrl.jobs import layout
+    from tabrl.jobs.retention import human_size, tree_size
+
+    settings = get_settings()
+    root = settings.data_dir
+    database = _database_size(settings.resolved_database_url, settings.sqlite_path)
+    if not root.exists():
+        return Check("data directory", True, f"{root}: not created yet; {database}")
+    sessions = root / layout.SESSIONS
+    count = sum(1 for p in sessions.iterdir() if p.is_dir()) if sessions.is_dir() else 0
+    cache = settings.resolved_cache_dir
+    cache_part = f", cache {human_size(tree_size(cache))}" if cache.is_relative_to(root) else ""
+    disk = shutil.disk_usage(root)
+    detail = (
+        f"{root}: {human_size(tree_size(root))} (sessions {human_size(tree_size(sessions))} in {count} "
+        f"folders{cache_part}; {database}); {human_size(disk.free)} free on its disk"
+    )
+    low = disk.free < 1e9  # under 1 GB a Train All (about 150 MB) or a catalog build may not fit
+    return Check(
+        "data directory",
+        not low,
+        detail,
+        "free disk space: delete old sessions (tabrl sessions ls, tabrl sessions rm ID)" if low else "",
+    )
+
+
 def run_checks() -> list[Check]:
     checks = _packages()
-    for fn in (_gl, _ffmpeg, _menagerie, _chromium):
+    for fn in (_gl, _ffmpeg, _menagerie, _chromium, _data_dir):
         checks.append(fn())
     try:
         importlib.import_module("mujoco_playground")

@@ -225,6 +225,19 @@ class SessionSummary(BaseModel):
     jobs_done: int
 
 
+class SessionDeleted(BaseModel):
+    """What ``DELETE /api/sessions/{id}`` removed."""
+
+    id: str
+    jobs: list[int] = Field(description="The ids of the jobs deleted with the session.")
+    approaches: int
+    events: int = Field(description="Event-log rows deleted.")
+    bytes_freed: int = Field(description="What the session's folder held on disk.")
+    folders_not_removed: list[str] = Field(
+        description="Files or folders that could not be removed (logged; the rows are gone regardless)."
+    )
+
+
 class _EventEnvelope(BaseModel):
     """What every event message carries beside its ``type`` and ``data`` (``tabrl.jobs.events``)."""
 

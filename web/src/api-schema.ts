@@ -186,7 +186,8 @@ export interface paths {
         get: operations["get_session_api_sessions__session_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a session: its approaches, jobs, event log and files */
+        delete: operations["delete_session_api_sessions__session_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -740,6 +741,36 @@ export interface components {
              * @default 10
              */
             seconds?: number;
+        };
+        /**
+         * SessionDeleted
+         * @description What ``DELETE /api/sessions/{id}`` removed.
+         */
+        SessionDeleted: {
+            /** Id */
+            id: string;
+            /**
+             * Jobs
+             * @description The ids of the jobs deleted with the session.
+             */
+            jobs: number[];
+            /** Approaches */
+            approaches: number;
+            /**
+             * Events
+             * @description Event-log rows deleted.
+             */
+            events: number;
+            /**
+             * Bytes Freed
+             * @description What the session's folder held on disk.
+             */
+            bytes_freed: number;
+            /**
+             * Folders Not Removed
+             * @description Files or folders that could not be removed (logged; the rows are gone regardless).
+             */
+            folders_not_removed: string[];
         };
         /** SessionOut */
         SessionOut: {
@@ -1574,6 +1605,51 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SessionOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_session_api_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDeleted"];
+                };
+            };
+            /** @description no such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a job of the session is queued or running (the message names them) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -1,4 +1,4 @@
-"""Past sessions: list, reopen, download everything."""
+"""Past sessions: list, reopen, download everything, delete."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tabrl.api import limits
 from tabrl.api.artifacts import session_zip
 from tabrl.api.deps import DbDep, SettingsDep, get_or_404
 from tabrl.api.routers.training import session_model_label
-from tabrl.api.schemas import SessionOut, SessionSummary, session_out
-from tabrl.jobs import layout
+from tabrl.api.schemas import SessionDeleted, SessionOut, SessionSummary, session_out
+from tabrl.jobs import layout, retention
 from tabrl.jobs.models import StudioSession
 from tabrl.jobs.states import JobStatus
 
@@ -59,4 +60,34 @@ def download_session(session_id: str, db: DbDep, settings: SettingsDep) -> Strea
         session_zip(settings.data_dir, session),
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.delete(
+    "/{session_id}",
+    response_model=SessionDeleted,
+    summary="Delete a session: its approaches, jobs, event log and files",
+    responses={
+        404: {"description": "no such session"},
+        409: {"description": "a job of the session is queued or running (the message names them)"},
+    },
+)
+def delete_session(session_id: str, db: DbDep, settings: SettingsDep) -> SessionDeleted:
+    # Under the admission lock: no job of this server is created or restarted while the check runs.
+    with limits.admission:
+        try:
+            deleted = retention.delete_session(db, settings.data_dir, session_id)
+        except retention.SessionNotFound as e:
+            raise HTTPException(404, str(e)) from None
+        except retention.SessionBusy as e:
+            raise HTTPException(409, str(e)) from None
+        except ValueError as e:  # an id that is no folder name cannot be a session's
+            raise HTTPException(404, f"no session {session_id!r}: {e}") from None
+    return SessionDeleted(
+        id=deleted.session_id,
+        jobs=deleted.jobs,
+        approaches=deleted.approaches,
+        events=deleted.events,
+        bytes_freed=deleted.bytes_freed,
+        folders_not_removed=deleted.folder_errors,
     )
