@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { errorMessage, getToken, onUnauthorized, setToken, type Approach, type Job, type Session } from "./api";
+import { api, errorMessage, getToken, onUnauthorized, setToken, type Approach, type Job, type Session } from "./api";
 import { ApproachCards } from "./components/ApproachCards";
 import { BehaviorForm, DEFAULT_STEPS } from "./components/BehaviorForm";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
@@ -11,7 +11,7 @@ import { PastSessions } from "./components/PastSessions";
 import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
-import { useEstimate, useInfo, useModels, useProviders, useSessionList } from "./queries";
+import { keys, useEstimate, useInfo, useModels, useProviders, useSessionList } from "./queries";
 import { initialModelId, storedModelId, storeModelId } from "./gallery";
 import { sessionIdFromHash, useStudioSession } from "./useStudioSession";
 
@@ -266,6 +266,12 @@ export function App() {
               onOpen={studio.open}
               onRefresh={() => void sessions.refetch()}
               onNew={studio.newSession}
+              onDelete={async (id) => {
+                await api.deleteSession(id);
+                if (id === session?.id) studio.newSession();
+                queryClient.removeQueries({ queryKey: keys.session(id) });
+                await sessions.refetch();
+              }}
             />
           </ErrorBoundary>
         </aside>

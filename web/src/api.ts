@@ -22,6 +22,7 @@ export type Job = Schemas["JobOut"];
 export type JobStatus = Job["status"];
 export type Session = Schemas["SessionOut"];
 export type SessionSummary = Schemas["SessionSummary"];
+export type SessionDeleted = Schemas["SessionDeleted"];
 /** A message on /api/ws. */
 export type JobEvent = Schemas["EventOut"];
 export type EventType = JobEvent["type"];
@@ -213,6 +214,8 @@ export const api = {
   refine: (body: RefineRequest) => post<Session>("/api/training/refine", body),
   sessions: () => request<SessionSummary[]>("/api/sessions"),
   session: (id: string) => request<Session>(`/api/sessions/${encodeURIComponent(id)}`),
+  deleteSession: (id: string) =>
+    request<SessionDeleted>(`/api/sessions/${encodeURIComponent(id)}`, { method: "DELETE" }),
   job: (id: number) => request<Job>(`/api/jobs/${id}`),
   cancel: (id: number) => post<Job>(`/api/jobs/${id}/cancel`),
   restart: (id: number) => post<Job>(`/api/jobs/${id}/restart`),
