@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     max_sessions_per_hour: int = Field(
         120, ge=1, description="Sessions (configure calls) created in any one hour."
     )
+    keep_sessions: int | None = Field(
+        None,
+        ge=0,
+        description="Keep only the newest N finished sessions (none of their jobs queued or running): "
+        "creating a session deletes older finished ones with their jobs and files, oldest first. "
+        "A session with a running job is never deleted. Unset: keep every session.",
+    )
     events_keep_progress: int = Field(
         20,
         ge=1,

@@ -135,7 +135,9 @@ def delete_session(db: Session, data_dir: Path, session_id: str) -> DeletedSessi
     except BaseException:
         db.rollback()
         raise
-    db.expunge_all()  # the rows are gone: nothing of theirs stays in this session's identity map
+    for row in list(db.identity_map.values()):  # the rows are gone: none of them stays in the identity map
+        if (row.id if isinstance(row, StudioSession) else getattr(row, "session_id", None)) == session_id:
+            db.expunge(row)
 
     size = tree_size(folder)
     errors: list[str] = []
@@ -156,6 +158,26 @@ def delete_session(db: Session, data_dir: Path, session_id: str) -> DeletedSessi
         folder=folder,
         folder_errors=errors,
     )
+
+
+def prune_sessions(db: Session, data_dir: Path, keep: int, spare: str | None = None) -> list[DeletedSession]:
+    """Deletes finished sessions (none of their jobs queued or running) beyond the newest ``keep``,
+    oldest first. A session with an active job is never removed and does not count; nor does ``spare``
+    (the session just created), which is never removed either. Returns what was deleted."""
+    busy = set(db.scalars(select(Job.session_id).where(Job.status.in_(ACTIVE)).distinct()))
+    newest_first = db.scalars(
+        select(StudioSession.id).order_by(StudioSession.created_at.desc(), StudioSession.id.desc())
+    )
+    finished = [sid for sid in newest_first if sid not in busy and sid != spare]
+    db.rollback()  # end the read: each delete below is its own transaction
+    deleted = []
+    for session_id in reversed(finished[keep:]):  # the oldest first
+        try:
+            deleted.append(delete_session(db, data_dir, session_id))
+        except (SessionBusy, SessionNotFound):  # a job started meanwhile, or someone else deleted it
+            continue
+        log.info("TABRL_KEEP_SESSIONS=%d: deleted session %s", keep, session_id)
+    return deleted
 
 
 def human_size(n: float) -> str:

@@ -7,7 +7,9 @@ One slow test trains a real CartpoleBalance job and tries to delete its session 
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 
 import pytest
 from sqlalchemy import func, select
@@ -197,9 +199,9 @@ def test_tabrl_sessions_rm_on_a_real_data_dir(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_a_really_running_job_blocks_the_delete_until_it_is_cancelled(tmp_path):
     data_dir = tmp_path / "data"
-    with studio(data_dir, **QUIET) as client:
+    with studio(data_dir, steps_max=5_000_000, train_batch_max=1, **QUIET) as client:
         session = configure(client)
-        (job,) = train(client, session, steps=200_000)
+        (job,) = train(client, session, steps=5_000_000)  # minutes: it runs until cancelled
         wait_job(client, job["id"], {"running"}, predicate=lambda j: j["steps_done"] > 0)
         r = client.delete(f"/api/sessions/{session['id']}")
         assert r.status_code == 409 and f"job {job['id']} (running)" in r.json()["detail"]
@@ -212,3 +214,43 @@ def test_a_really_running_job_blocks_the_delete_until_it_is_cancelled(tmp_path):
         assert r.json()["jobs"] == [job["id"]]
         assert not (data_dir / layout.SESSIONS / session["id"]).exists()
         assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+
+
+def test_a_folder_that_will_not_go_is_reported_and_the_rows_go_anyway(tmp_path, caplog):
+    """Root removes anything, so the folder that fails is a file where the session's folder should be."""
+    data_dir = tmp_path / "data"
+    with studio(data_dir, **QUIET) as client:
+        session = configure(client)
+    sessions = open_database(f"sqlite:///{data_dir / 'tabrl.db'}")
+    job = add_job(sessions, data_dir, session, 0)
+    folder = data_dir / layout.SESSIONS / session["id"]
+    shutil.rmtree(folder)
+    folder.write_bytes(b"not a folder")
+    with sessions() as db, caplog.at_level(logging.WARNING, logger="tabrl.jobs.retention"):
+        deleted = retention.delete_session(db, data_dir, session["id"])
+    assert deleted.folder_errors and str(folder) in deleted.folder_errors[0]
+    assert any(session["id"] in r.getMessage() and "stays on disk" in r.getMessage() for r in caplog.records)
+    assert counts(sessions, session["id"], [job]) == {"sessions": 0, "approaches": 0, "jobs": 0, "events": 0}
+
+
+def test_keep_sessions_deletes_the_oldest_finished_sessions_when_one_is_created(tmp_path):
+    data_dir = tmp_path / "data"
+    with studio(data_dir, **QUIET) as client:  # four sessions, oldest first
+        made = [configure(client, prompt=f"balance the pole {n}") for n in range(4)]
+    sessions = open_database(f"sqlite:///{data_dir / 'tabrl.db'}")
+    jobs = [add_job(sessions, data_dir, s, 0) for s in made[1:]]
+
+    with studio(data_dir, keep_sessions=1, **QUIET) as client:
+        # The oldest has a running job (added now: a server's start interrupts what an earlier one left
+        # running): it is never deleted and does not count.
+        jobs.insert(0, add_job(sessions, data_dir, made[0], 0, end=None))
+        new = configure(client, prompt="keep the pole up")
+        left = {s["id"] for s in client.get("/api/sessions").json()}
+        # The new session, the newest finished one (made[3]) and the running one stay.
+        assert left == {new["id"], made[3]["id"], made[0]["id"]}
+        for gone, job in zip(made[1:3], jobs[1:3], strict=True):
+            assert not (data_dir / layout.SESSIONS / gone["id"]).exists()
+            assert client.get(f"/api/jobs/{job}").status_code == 404
+        assert (data_dir / layout.SESSIONS / made[0]["id"] / f"job-{jobs[0]}").is_dir()
+        assert client.get(f"/api/jobs/{jobs[3]}").json()["status"] == "done"
+        assert new["designs"][0]["approaches"]  # the answer itself is whole

@@ -22,7 +22,7 @@ from tabrl.api.schemas import (
     session_out,
 )
 from tabrl.config import Settings, get_settings
-from tabrl.jobs import layout, store
+from tabrl.jobs import layout, retention, store
 from tabrl.jobs.models import Approach, Job, StudioSession
 from tabrl.jobs.states import EventType, JobStatus
 
@@ -118,6 +118,8 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         limits.check_session_room(db, settings)
         db.add(session)
         db.commit()
+        if settings.keep_sessions is not None:  # retention: older finished sessions make room
+            retention.prune_sessions(db, settings.data_dir, settings.keep_sessions, spare=session.id)
     return session_out(session, session_model_label(session.model_id))
 
 
