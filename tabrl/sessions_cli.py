@@ -34,8 +34,10 @@ def sessions_ls() -> None:
 
 @sessions_app.command("rm")
 def sessions_rm(session_id: str = typer.Argument(..., metavar="ID", help="The session's id.")) -> None:
-    """Delete session ID: its approaches, jobs, event log and folder. Refused while a job of it is
-    queued or running (cancel those first)."""
+    """Delete session ID with its approaches, jobs, event log and folder (refused while one runs).
+
+    A session with a queued or running job is refused: cancel those first.
+    """
     from tabrl.config import get_settings
     from tabrl.jobs.db import open_database
     from tabrl.jobs.retention import SessionBusy, SessionNotFound, delete_session, human_size
