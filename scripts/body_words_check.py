@@ -12,6 +12,7 @@ import re
 import sys
 
 from tabrl.design import design
+from tabrl.rewards.motion import moved_joints
 from tabrl.robots import catalog
 from tabrl.robots.anatomy import body_plan_of
 
@@ -84,12 +85,7 @@ def main() -> None:
                     misses.append(f"missing arms unsaid: {model_id}: {prompt}")
                 continue
             for p in result.programs:
-                moved: set[str] = set()
-                for part in p.motion.parts if p.motion else []:
-                    if part.joint:
-                        moved.add(part.joint)
-                    else:
-                        moved |= {spec.joint_names[int(j)] for j in spec.groups[part.group]}
+                moved = moved_joints(p.motion, spec)
                 if moved and not moved & arms and moved & legs:
                     counts["arm_words_prior_on_legs_only"] += 1
                     misses.append(f"legs only: {model_id}: {prompt}: {p.name}")

@@ -11,13 +11,14 @@ import re
 
 from tabrl.design.drafting import Ctx
 from tabrl.design.vocabulary import interpret
+from tabrl.rewards.motion import moved_joints
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 
-# part word -> (the plan part it needs, what it becomes where that is missing, the sentence's words)
+# part word -> (the plan part it needs, how the sentence names that part)
 _NEEDS: dict[str, tuple[str, str]] = {
-    "head": ("head", "a movable head"),
+    "head": ("head", "movable head"),
     "arm": ("arms", "arms"),
     "hand": ("arms", "arms"),
     "elbow": ("arms", "arms"),
@@ -35,52 +36,43 @@ def is_body_note(note: str) -> bool:
     return bool(_BODY_NOTE.search(note))
 
 
+def substitute_part(ctx: Ctx, word: str) -> str:
+    """The part to use for body-part ``word`` on this legged body: the word itself where the body has the
+    part, else the nearest part it has ("paw" on a quadruped for an arm, "body" otherwise), said in one
+    sentence on the approach cards."""
+    need = _NEEDS.get(word)
+    if ctx.body is None or ctx.category not in ("humanoid", "quadruped") or need is None:
+        return word
+    part, what = need
+    if ctx.body.has(part):
+        return word
+    if ctx.category == "quadruped" and part == "arms":
+        ctx.note(f"{ctx.robot} has no {what}: its front {ctx.mods.side or 'right'} leg does it instead.")
+        return "paw"
+    instead = "the whole body pitches and turns instead" if part == "head" else "the body sways instead"
+    ctx.note(f"{ctx.robot} has no {what}: {instead}.")
+    return "body"
+
+
 def substitute_missing_parts(ctx: Ctx) -> None:
-    """Replaces, in ``ctx.parts``, each named part a legged robot's body lacks by the nearest part it has,
-    and notes the substitution on the approach cards."""
-    body = ctx.body
-    if body is None or ctx.category not in ("humanoid", "quadruped"):
-        return
-    parts = []
-    for word in ctx.parts:
-        need = _NEEDS.get(word)
-        if need is None or body.has(need[0]):
-            parts.append(word)
-            continue
-        what = need[1]
-        if ctx.category == "quadruped" and need[0] == "arms":
-            side = ctx.mods.side or "right"
-            ctx.note(f"{ctx.robot} has no {what}: its front {side} leg does it instead.")
-            parts.append("paw")
-        elif need[0] == "head":
-            ctx.note(f"{ctx.robot} has no {what}: the whole body pitches and turns instead.")
-            parts.append("body")
-        else:
-            ctx.note(f"{ctx.robot} has no {what}: the body sways instead.")
-            parts.append("body")
-    ctx.parts = list(dict.fromkeys(parts))
+    """Replaces, in ``ctx.parts``, each named part the body lacks by the nearest part it has."""
+    ctx.parts = list(dict.fromkeys(substitute_part(ctx, word) for word in ctx.parts))
 
 
 def lacks_arms(ctx: Ctx) -> bool:
     return ctx.body is not None and not ctx.body.has("arms") and ctx.category == "humanoid"
 
 
-_ARM_PARTS = {"arm", "hand", "elbow", "shoulder", "wrist"}
+_ARM_PARTS = {word for word, (part, _) in _NEEDS.items() if part == "arms"}
 
 
 def prior_off_named_limb(program: RewardProgram, robot: Robot, prompt: str) -> str | None:
     """Why ``program``'s motion prior misses the limb the words name (None when it does not)."""
     plan = body_plan_of(robot)
-    arms = [lb for lb in plan.of_kind("arm")]
+    arms = plan.of_kind("arm")
     if program.motion is None or not arms or not (set(interpret(prompt).parts) & _ARM_PARTS):
         return None
-    spec = robot.spec
-    moved: set[str] = set()
-    for part in program.motion.parts:
-        if part.joint:
-            moved.add(part.joint)
-        elif part.group and part.group in spec.groups:
-            moved |= {spec.joint_names[int(j)] for j in spec.groups[part.group]}
+    moved = moved_joints(program.motion, robot.spec)
     arm_joints = {j for lb in arms for j in lb.joints + lb.fingers}
     legs = {j for lb in plan.of_kind("leg") for j in lb.joints}
     if moved & arm_joints or not moved & legs:

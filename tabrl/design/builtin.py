@@ -30,7 +30,7 @@ from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
 from tabrl.rewards import checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
-from tabrl.rewards.motion import Motion
+from tabrl.rewards.motion import MAX_PARTS, Motion
 from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
@@ -114,9 +114,9 @@ def _reach_shape(
     solved = [shapes.reach_motion(robot, i, reach["axis"], reach["sign"], reach["distance"]) for i in indices]
     if any(m is None for m in solved):
         return None, []
-    # Each arm poses its own joints, so the poses add up; a prior holds at most 12 parts, shared fairly
+    # Each arm poses its own joints, so the poses add up; a prior holds at most MAX_PARTS parts, shared fairly
     # (each arm keeps its largest offsets).
-    share = 12 // len(solved)
+    share = MAX_PARTS // len(solved)
     parts = [
         part
         for m in solved

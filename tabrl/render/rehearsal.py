@@ -77,14 +77,23 @@ def _starting_policy(robot: Robot, program: RewardProgram) -> tuple[str, Any]:
 
 
 def _play(
-    robot: Robot, program: RewardProgram, policy: Any, seconds: float, seed: int
+    robot: Robot,
+    program: RewardProgram,
+    policy: Any,
+    seconds: float,
+    seed: int,
+    *,
+    reward: Any = None,
+    moved: np.ndarray | None = None,
 ) -> tuple[int, dict[str, float]]:
-    """(copies that fell, figures) for one play of ``program``'s prior under ``policy``."""
+    """(copies that fell, figures) for one play of ``program``'s prior under ``policy``. ``reward`` (the
+    compiled terms) and ``moved`` (the prior's swinging joints) stay the same when only the prior's scale
+    changes: a rehearsal computes them once for all its plays."""
     cfg = behavior.default_config()
     cfg.terminate_on_fall = False  # count falls, keep going
     env = NativeBatchEnv(
         robot,
-        compile_program(program, robot.spec, np),
+        compile_program(program, robot.spec, np) if reward is None else reward,
         COPIES,
         seed=seed,
         config=cfg,
@@ -95,7 +104,7 @@ def _play(
     obs = env.reset()
     n = int(round(seconds / robot.ctrl_dt))
     fell = np.zeros(COPIES, bool)
-    moved = _moved_joints(robot, program)
+    moved = _moved_joints(robot, program) if moved is None else moved
     q, xy, rewards = [], [], []
     for _ in range(n):
         obs, reward, _, _, info = env.step(policy(obs))
@@ -120,6 +129,7 @@ def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, see
     (and its line for the card) recorded on it. Programs without a prior, or on a robot that cannot fall,
     are rehearsed as they are (the figures are still the start to beat)."""
     start, policy = _starting_policy(robot, program)
+    reward, moved = compile_program(program, robot.spec, np), _moved_joints(robot, program)  # for every play
     can_fall = robot.spec.floating_base and program.motion is not None
     tried: list[float] = []
     falls, kept = COPIES, program
@@ -128,14 +138,16 @@ def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, see
     plays = 0
     for share in SCALES if can_fall else (1.0,):
         candidate = scaled(program, share)
-        falls, figures = _play(robot, candidate, policy, seconds, seed)
+        falls, figures = _play(robot, candidate, policy, seconds, seed, reward=reward, moved=moved)
         plays += 1
         tried.append(share)
         kept = candidate
         if not can_fall or falls <= MAX_FALLS:
             break
         if share == 1.0:
-            still_falls, _ = _play(robot, scaled(program, 0.0), policy, seconds, seed)
+            still_falls, _ = _play(
+                robot, scaled(program, 0.0), policy, seconds, seed, reward=reward, moved=moved
+            )
             plays += 1
             if still_falls:  # no smaller prior can help a start that cannot stand by itself
                 break

@@ -177,6 +177,17 @@ def _part_joints(part: MotionPart, spec: Any, where: str) -> np.ndarray:
     return np.array([spec.joint_names.index(part.joint)], dtype=np.int64)
 
 
+def moved_joints(motion: Motion | None, spec: Any) -> set[str]:
+    """Names of the joints a prior's parts name (groups expanded on the robot)."""
+    if motion is None:
+        return set()
+    return {
+        spec.joint_names[int(j)]
+        for i, part in enumerate(motion.parts)
+        for j in _part_joints(part, spec, f"motion part {i + 1}")
+    }
+
+
 def sine_centre(spec: Any, joints: Any, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
     """(centre shift, amplitude) per joint of a swing of ``amplitude`` around the default pose.
 

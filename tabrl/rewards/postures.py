@@ -14,6 +14,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from tabrl.rewards.kinematics import solve_damped
 from tabrl.robots.anatomy import body_plan_of
 
 MAX_DROP_SHARE = 0.35  # of the standing height: deeper squats tip the robots measured here
@@ -80,17 +81,17 @@ def _squat(robot: Any, drop: float) -> dict[str, float]:
 
         start = pose(home)
         goal = start + np.array([0.0, drop, 0.0])  # the foot rises towards the pelvis: the pelvis lowers
-        q = home.copy()
-        for _ in range(ITERATIONS):
-            err = goal - pose(q)
-            if np.linalg.norm(err[:2]) < 0.003 and abs(err[2]) < 0.02:
-                break
-            here = pose(q)
-            jac = np.stack(
-                [(pose(q + 1e-4 * np.eye(len(q))[k]) - here) / 1e-4 for k in range(len(q))], axis=1
-            )
-            step = jac.T @ np.linalg.solve(jac @ jac.T + 1e-4 * np.eye(3), err)
-            q = np.clip(q + np.clip(step, -0.2, 0.2), lo + 0.02 * (hi - lo), hi - 0.02 * (hi - lo))
+        q = solve_damped(
+            pose,
+            home,
+            goal,
+            lo,
+            hi,
+            iterations=ITERATIONS,
+            max_step=0.2,
+            damping=1e-4,
+            reached=lambda err: bool(np.linalg.norm(err[:2]) < 0.003 and abs(err[2]) < 0.02),
+        )
         reached = pose(q)
         # A foot that cannot stay quite flat (H1's ankle stops at 0.3 rad) is left to the policy's residual.
         if abs(reached[1] - start[1]) < 0.5 * drop or abs(reached[2] - start[2]) > MAX_FOOT_PITCH:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tabrl.rewards.kinematics import fd_jacobian, solve_damped
 from tabrl.rewards.motion import Motion, MotionError, compile_motion, sine_centre
 from tabrl.rewards.postures import squat_offsets
 from tabrl.robots.anatomy import ee_limb_joints, side_of_name
@@ -487,9 +488,7 @@ def ee_jacobian(robot: Any, index: int, driven: list[int], q: np.ndarray) -> tup
         mujoco.mj_forward(model, data)
         return np.array(data.sensordata[adr])
 
-    base = ee_at(q)
-    jac = np.stack([(ee_at(q + 1e-4 * np.eye(len(q))[k]) - base) / 1e-4 for k in range(len(q))], axis=1)
-    return jac, ee_at
+    return fd_jacobian(ee_at, q), ee_at
 
 
 def _driven_joints(spec: Any, robot: Any = None, ee_index: int | None = None) -> list[int]:
@@ -651,15 +650,17 @@ def reach_motion(
     start = ee_at(home)
     goal = start.copy()
     goal["xyz".index(axis)] += sign * distance
-    q = home.copy()
-    for _ in range(12):
-        err = goal - ee_at(q)
-        if np.linalg.norm(err) < 0.005:
-            break
-        base = ee_at(q)
-        jac = np.stack([(ee_at(q + 1e-4 * np.eye(len(q))[k]) - base) / 1e-4 for k in range(len(q))], axis=1)
-        step = jac.T @ np.linalg.solve(jac @ jac.T + 1e-3 * np.eye(3), err)
-        q = np.clip(q + np.clip(step, -0.3, 0.3), lo + 0.02 * (hi - lo), hi - 0.02 * (hi - lo))
+    q = solve_damped(
+        ee_at,
+        home,
+        goal,
+        lo,
+        hi,
+        iterations=12,
+        max_step=0.3,
+        damping=1e-3,
+        reached=lambda err: bool(np.linalg.norm(err) < 0.005),
+    )
     delta = q - home
     size = float(np.max(np.abs(delta)))
     if size < 0.02 or np.linalg.norm(ee_at(q) - start) < 0.3 * distance:

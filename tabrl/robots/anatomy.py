@@ -180,7 +180,7 @@ def read_body_plan(robot: Robot) -> BodyPlan:
     else:
         walk(tree.root)
     limbs = [_limb(tree, robot, jname, c, f, e, floating, (size, width)) for c, f, e in chains]
-    _name_limbs(tree, limbs, robot)
+    _name_limbs(tree, limbs)
     lacks = []
     kinds = {lb.kind for lb in limbs}
     if robot.profile.category in ("humanoid", "quadruped") or (floating and "leg" in kinds):
@@ -320,7 +320,7 @@ def _roles(
     return roles
 
 
-def _name_limbs(tree: _Tree, limbs: list[Limb], robot: Robot) -> None:
+def _name_limbs(tree: _Tree, limbs: list[Limb]) -> None:
     """Names each limb by kind, end and side: 'front_left_leg', 'right_arm', 'thumb', 'index'."""
     fingers = [lb for lb in limbs if lb.kind == "finger"]
     if len(fingers) >= 4:
@@ -342,7 +342,6 @@ def _name_limbs(tree: _Tree, limbs: list[Limb], robot: Robot) -> None:
         for i, lb in enumerate(same):
             if names.count(lb.name) > 1:
                 lb.name = f"{lb.name}_{i + 1}"
-    del robot
 
 
 def _name_fingers(tree: _Tree, fingers: list[Limb]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tabrl.design import design
+from tabrl.rewards.motion import moved_joints
 from tabrl.robots import catalog
 from tabrl.robots.anatomy import body_plan_of
 
@@ -20,14 +21,7 @@ HUMANOIDS_WITH_ARMS = [
 
 def _moved_joints(model_id: str, program) -> set[str]:
     """The joints a program's motion prior moves (its groups expanded on the compiled robot)."""
-    spec = catalog.load_robot(model_id).spec
-    joints: set[str] = set()
-    for part in program.motion.parts if program.motion else []:
-        if part.joint:
-            joints.add(part.joint)
-        elif part.group:
-            joints |= {spec.joint_names[int(j)] for j in spec.groups[part.group]}
-    return joints
+    return moved_joints(program.motion, catalog.load_robot(model_id).spec)
 
 
 @pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tabrl.design.body_words import lacks_arms
+from tabrl.design.body_words import lacks_arms, substitute_part
 from tabrl.design.drafting import (
     PART_LABEL,
     RATE,
@@ -76,12 +76,8 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         (q for q in ctx.parts if q in ("hips", "rear", "head", "body", "all", "leg", "knee", "arm", "hand")),
         p.get("part", "hips"),
     )
-    if part == "head" and ctx.body is not None and not ctx.body.has("head"):
-        ctx.note(f"{ctx.robot} has no movable head: the whole body pitches and turns instead.")
-        part = "body"
-    elif part in ("shoulder", "arm", "hand", "elbow", "wrist") and lacks_arms(ctx):
-        ctx.note(f"{ctx.robot} has no arms: the body moves to the rhythm instead.")
-        part = "body"
+    if part == "head" or lacks_arms(ctx):  # the recipe's own part ("nod" is the head's) against the body
+        part = substitute_part(ctx, part)
     amp = clamp(p.get("amp", 0.3) * ctx.mods.size, 0.05, 0.8)
     hz = clamp(p.get("hz", 1.5) * ctx.mods.speed, 0.4, 5.0)
     axis = p.get("axis", "roll")
@@ -360,8 +356,9 @@ def legged_limb(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     hold = bool(p.get("hold"))
     verb = title_case(intent.label)
     if ctx.biped and lacks_arms(ctx) and limb == "arm_or_front" and "leg" not in ctx.parts:
-        # An arm gesture on a body without arms: the body sways to its rhythm, and the card says so.
-        ctx.note(f"{ctx.robot} has no arms: the body sways instead.")
+        substitute_part(
+            ctx, "arm"
+        )  # an arm gesture on a body without arms: the body sways (said on the card)
         return legged_rhythm(
             ctx, intent, Recipe("rhythm", {"part": "body", "amp": amp, "hz": hz, "axis": "roll"})
         )
