@@ -25,13 +25,15 @@ import dataclasses
 from typing import Any
 
 from tabrl.design import planner
+from tabrl.design.asks import ask_of
 from tabrl.design.body_words import substitute_missing_parts
 from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
-from tabrl.rewards import checks, shape_checks, shapes
+from tabrl.rewards import checks, outcome_checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards.motion import MAX_PARTS, Motion
 from tabrl.rewards.motion import describe as describe_motion
+from tabrl.rewards.outcome_checks import Ask
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.profiles import RobotProfile, get_profile
@@ -152,6 +154,7 @@ def with_shape(
     *,
     explain: bool = True,
     model: Any = None,
+    ask: Ask | None = None,
 ) -> RewardProgram:
     """The program with a motion prior and a success check: the given ones, else read from its terms.
 
@@ -169,6 +172,11 @@ def with_shape(
     check = program.success or (
         checks.coerce(success) if success else shape_checks.success_from_terms(program.terms, spec, prior)
     )
+    if model is not None and (program.success is None or ask is not None):
+        # what the words ask to see, measured on the video: a named limb's tip, an object, the feet
+        check = outcome_checks.complete(
+            [checks.Condition.model_validate(c) for c in check], prior, model, ask or Ask()
+        )
     notes = list(program.notes)
     if prior is not None and program.motion is None and explain:
         notes.append(
@@ -210,6 +218,7 @@ def design(model_id: str, prompt: str) -> Design:
         body=body_plan_of(robot) if robot is not None and not derived else None,
     )
     substitute_missing_parts(ctx)
+    ask = ask_of(ctx, text)
     hits = planner.intent_recipes(ctx, interp)
     drafts = planner.draft_approaches(ctx, hits)
     shared: list[str] = []
@@ -252,7 +261,7 @@ def design(model_id: str, prompt: str) -> Design:
                 program = program.model_copy(
                     update={"success": [checks.Condition.model_validate(c) for c in merged[:6]]}
                 )
-        programs.append(with_shape(program, spec, profile.robot, motion, success, model=robot))
+        programs.append(with_shape(program, spec, profile.robot, motion, success, model=robot, ask=ask))
     # One behavior, one verdict: an approach whose terms name no measurable figure (expressions
     # only) is judged by a sibling's check.
     # Likewise an approach of expressions only (no rhythm, pose or gait the prior could be read from)

@@ -138,6 +138,19 @@ def body_plan_text(plan: BodyPlan) -> str:
     )
 
 
+def success_metrics_text(robot: Robot) -> str:
+    """Every metric a success check may name on this robot, outcomes first."""
+    from tabrl.rewards import checks
+    from tabrl.robots.observables import observables_of
+
+    names = checks.metric_names(robot.spec, observables_of(robot))
+    ordered = sorted(
+        names,
+        key=lambda n: (not checks.is_outcome_name(n), n.endswith(("_amplitude", "_frequency", "_offset"))),
+    )
+    return "\n".join(f"- {n} [{names[n][0] or '-'}]: {names[n][1]}" for n in ordered)
+
+
 def _features_text(robot: Robot) -> str:
     """One line per feature this robot has, with its shape in this robot's sizes."""
     from tabrl.rewards import features as features_mod
@@ -375,10 +388,16 @@ the prior's frequency (the policy's clock follows the first sine). Leave "motion
 motor-driven robots. "residual" 0.3-0.7: lower keeps the prior's shape, higher lets the policy
 balance; "other_residual" (default 1.0) is the policy's share on joints no part names: 0.3 keeps a
 legged robot standing while it learns.
-"success" says how to tell the behavior worked, measured on the 10 s video's trajectory, e.g.
-"abs_yaw_rate >= 1.0 and drift <= 0.5 and falls < 1" or "hip_abduction_amplitude >= 0.15 and
-upright >= 0.9"; use the metric names of the schema (joint-group metrics are <group>_amplitude,
-<group>_frequency, <group>_offset) and thresholds a clearly visible behavior reaches."""
+"success" says how a person watching the 10 s video would tell the behavior worked, measured on its
+trajectory. Check the OUTCOME the words ask for, never only the joints your own prior drives (they move
+because the prior moves them; such a check is refused): a named hand or foot's tip ("right_arm_sweep >=
+0.1", "left_leg_rise >= 0.05", "<limb>_reach"), the base's speed, turning, height or tilt (with an upper
+bound for "slowly" or "a little": "yaw_rate >= 0.3 and yaw_rate <= 0.8"), the feet's stepping
+("least_foot_air >= 0.1 and feet_alternation >= 0.7"), an object's state ("object_rise >= 0.05",
+"object_turn >= 1.5", "opening >= 0.05"); and, for a body that can fall, "falls < 1" unless the words
+ask it to lie down. Joint-group figures (<group>_amplitude, <group>_frequency, <group>_offset) may stand
+beside an outcome. Use the metric names listed under "Success metrics" and thresholds a clearly visible
+behavior reaches."""
 
 
 def system_prompt(robot: Robot, *, task: str = "design") -> str:
@@ -404,6 +423,7 @@ def system_prompt(robot: Robot, *, task: str = "design") -> str:
         + _terms_text(robot)
     )
     parts.append(MOTION_AND_CHECKS)
+    parts.append("## Success metrics of this robot (name [unit]: meaning)\n" + success_metrics_text(robot))
     schema = {k: v for k, v in program_schema().items() if k != "description"}  # features are listed above
     parts.append("## Reward program JSON Schema\n" + json.dumps(schema, separators=(",", ":")))
     for i, (prompt, programs) in enumerate(EXAMPLES, 1):

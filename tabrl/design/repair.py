@@ -163,6 +163,11 @@ def check_candidate(data: Any, robot: Robot) -> RewardProgram:
     from tabrl.rewards.validate import validate_program
 
     program = validate_program(data, robot)
+    if program.success is not None:  # outcome names against this robot's limbs and objects
+        from tabrl.rewards import checks
+        from tabrl.robots.observables import observables_of
+
+        checks.check_conditions(program.success, robot.spec, observables_of(robot))
     if program.motion is None or program.success is None:
         from tabrl.design.builtin import with_shape
 

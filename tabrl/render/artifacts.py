@@ -19,6 +19,7 @@ from tabrl.render import trace as trace_mod
 from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
+from tabrl.robots.observables import observables_of
 from tabrl.sim import behavior
 
 
@@ -118,7 +119,9 @@ def render_policy(
     metrics = behavior_metrics_mod.behavior_metrics(robot, traj)
     metrics.update({"video_frames": writer.frames, "fps": fps, "width": width, "height": height})
     # The approach's own success check, measured on this rollout: the verdict under its video.
-    metrics["verdict"] = behavior_metrics_mod.evaluate_success(robot.spec, metrics, success)
+    metrics["verdict"] = behavior_metrics_mod.evaluate_success(
+        robot.spec, metrics, success, observables_of(robot)
+    )
     tmp = out_dir / f".{files.METRICS}.part"
     tmp.write_text(json.dumps(metrics, indent=2))
     os.replace(tmp, out_dir / files.METRICS)

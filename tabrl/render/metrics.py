@@ -9,11 +9,17 @@ from typing import Any
 
 import numpy as np
 
+from tabrl.render.outcomes import outcome_metrics, outcome_values
 from tabrl.render.rollout import Trajectory
 from tabrl.rewards import checks
 from tabrl.robots.model import Robot
+from tabrl.robots.observables import observables_of
 
 SETTLE_S = 1.0  # ignore the first second (getting started) for rhythm statistics
+# A planar body (hopper, walker, cheetah) has no fall height of its own: its torso below this share of
+# its standing height, or tilted past this angle, is down.
+PLANAR_FALL_RATIO = 0.5
+PLANAR_FALL_TILT = 1.0
 
 
 def _dominant_frequency(signal: np.ndarray, dt: float) -> tuple[float, float]:
@@ -70,6 +76,10 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
     fallen_mask = np.zeros(len(up), dtype=bool)
     if spec.floating_base:
         fallen_mask = (up < np.cos(min(spec.fall_tilt, np.pi))) | (f["base_height"] < spec.fall_height)
+    elif observables_of(robot).planar and spec.standing_height > 0.1:
+        fallen_mask = (up < np.cos(PLANAR_FALL_TILT)) | (
+            f["base_height"] < PLANAR_FALL_RATIO * spec.standing_height
+        )
     groups = {}
     q_rel = f["q_rel"][settle:]
     for name, idx in spec.groups.items():
@@ -103,12 +113,18 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
     if spec.feet:
         contact = f["feet_contact"] > 0.5
         all_off = ~np.any(contact, axis=1)
+        later_air = ~contact[settle:]
+        some_air = np.any(later_air, axis=1)
         air_runs = [r * dt for j in range(contact.shape[1]) for r in _run_lengths(~contact[:, j])]
         out["feet"] = {
             "contact_fraction": [float(c) for c in contact.mean(axis=0)],
             "mean_air_time_s": float(np.mean(air_runs)) if air_runs else 0.0,
             "all_feet_off_moments": _airborne_moments(all_off),
             "all_feet_off_fraction": float(all_off.mean()),
+            # each foot's share of time in the air, and of the time some foot is up, the share in which
+            # another stands (stepping alternates; hopping lifts them all at once)
+            "air_fraction": [float(a) for a in later_air.mean(axis=0)],
+            "alternation": float(np.mean(~np.all(later_air[some_air], axis=1))) if some_air.any() else 0.0,
         }
     if spec.ee:
         ee = f["ee_pos"]
@@ -120,6 +136,7 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
             }
             for i in range(ee.shape[1])
         ]
+    out.update(outcome_metrics(robot, traj, settle))
     if traj.terms:
         out["reward_terms"] = {k: float(np.mean(v)) for k, v in traj.terms.items()}
     return out
@@ -152,6 +169,8 @@ def metric_values(m: dict[str, Any]) -> dict[str, float]:
             airborne_moments=float(feet["all_feet_off_moments"]),
             airborne_fraction=feet["all_feet_off_fraction"],
         )
+        if "air_fraction" in feet:
+            v.update(least_foot_air=float(min(feet["air_fraction"])), feet_alternation=feet["alternation"])
     if m.get("end_effectors"):
         ees = m["end_effectors"]
         disp = np.mean([e.get("mean_displacement_m", [0.0, 0.0, 0.0]) for e in ees], axis=0)
@@ -163,6 +182,7 @@ def metric_values(m: dict[str, Any]) -> dict[str, float]:
             ee_dy=float(disp[1]),
             ee_dz=float(disp[2]),
         )
+    v.update(outcome_values(m))
     for group, g in m.get("joint_groups", {}).items():
         v[f"{group}_amplitude"] = g["amplitude_rad"]
         v[f"{group}_frequency"] = g["frequency_hz"]
@@ -171,10 +191,10 @@ def metric_values(m: dict[str, Any]) -> dict[str, float]:
 
 
 def evaluate_success(
-    spec: Any, m: dict[str, Any], conditions: list[checks.Condition] | None
+    spec: Any, m: dict[str, Any], conditions: list[checks.Condition] | None, observables: Any = None
 ) -> dict[str, Any] | None:
     """The verdict of an approach's success check on these metrics (None when it has none)."""
     if not conditions:
         return None
-    units = {k: unit for k, (unit, _) in checks.metric_names(spec).items()}
+    units = {k: unit for k, (unit, _) in checks.metric_names(spec, observables).items()}
     return checks.verdict(conditions, metric_values(m), units)

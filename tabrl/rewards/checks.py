@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tabrl.rewards import expressions
+from tabrl.robots.observables import Observables
 
 MAX_CONDITIONS = 8
 MAX_TEXT = 400
@@ -48,6 +49,52 @@ FEET_METRICS: dict[str, tuple[str, str]] = {
     "air_time": ("s", "mean length of a foot's time in the air"),
     "airborne_moments": ("", "number of separate moments with every foot off the ground"),
     "airborne_fraction": ("", "fraction of the time with every foot off the ground"),
+    "least_foot_air": ("", "the least-lifted foot's share of the time in the air (every foot steps)"),
+    "feet_alternation": (
+        "",
+        "while some foot is up, the share of the time another stands (1: stepping, 0: hopping)",
+    ),
+}
+# Outcomes: what the video shows, measured on the rollout (render/outcomes.py). Every limb of the body
+# plan has the three limb figures; task scenes have their objects and passive joints.
+LIMB_METRICS: dict[str, tuple[str, str]] = {
+    "sweep": ("m", "largest extent of the tip's path relative to the body (a wave, a kick, a circle)"),
+    "rise": (
+        "m",
+        "how far the tip rose above where it started, relative to the body (a raised hand or foot)",
+    ),
+    "reach": ("m", "how far the tip moved forward of where it started (a punch, a kick, a reach)"),
+}
+OBJECT_METRICS: dict[str, tuple[str, str]] = {
+    "object_rise": ("m", "how far an object rose above where it started (picked up, lifted)"),
+    "object_moved": ("m", "an object's horizontal distance from its start at the end (pushed, carried)"),
+    "object_turn": ("rad", "how far an object turned in all (reoriented, spun)"),
+}
+PASSIVE_METRICS: dict[str, tuple[str, str]] = {
+    "opening": ("", "how far the scene's passive joint moved from its start (m or rad: a drawer, a door)"),
+}
+# Conditions that guard a behavior but do not show it: a check needs something beside them. Staying
+# near the start is a guard too (an upper bound on drift); moving away from it is an outcome.
+GUARDS = frozenset({"falls", "fallen_fraction", "upright", "mean_reward"})
+UPPER_GUARDS = frozenset({"drift", "max_drift", "roll", "pitch", "airborne_fraction"})
+_WORDS = {  # metric -> (what it says on the page, scale, unit shown)
+    "object_rise": ("the object rose", 100.0, "cm"),
+    "object_moved": ("the object moved", 100.0, "cm"),
+    "object_turn": ("the object turned", 180.0 / math.pi, "°"),
+    "falls": ("falls", 1.0, ""),
+    "forward_speed": ("forward speed", 1.0, "m/s"),
+    "lateral_speed": ("sideways speed", 1.0, "m/s"),
+    "yaw_rate": ("turning rate", 1.0, "rad/s"),
+    "height_ratio": ("height", 100.0, "% of standing"),
+    "upright": ("upright", 100.0, "% of the time"),
+    "least_foot_air": ("the least-lifted foot was up", 100.0, "% of the time"),
+    "feet_alternation": ("feet alternating", 100.0, "% of the time"),
+    "drift": ("drifted", 100.0, "cm"),
+}
+_LIMB_WORDS = {
+    "sweep": ("swept", 100.0, "cm"),
+    "rise": ("rose", 100.0, "cm"),
+    "reach": ("reached forward", 100.0, "cm"),
 }
 EE_METRICS: dict[str, tuple[str, str]] = {
     "ee_path_length": ("m", "distance travelled by the end effectors (mean over them)"),
@@ -64,8 +111,9 @@ GROUP_METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-def metric_names(spec: Any) -> dict[str, tuple[str, str]]:
-    """The metrics a check may name on this robot: name -> (unit, description)."""
+def metric_names(spec: Any, observables: Observables | None = None) -> dict[str, tuple[str, str]]:
+    """The metrics a check may name on this robot: name -> (unit, description). Without ``observables``
+    (robots/observables.py) only the base, feet, end-effector and joint-group metrics are known."""
     names = dict(BASE_METRICS)
     if getattr(spec, "feet", ()):
         names.update(FEET_METRICS)
@@ -74,7 +122,44 @@ def metric_names(spec: Any) -> dict[str, tuple[str, str]]:
     for group in getattr(spec, "groups", {}):
         for suffix, (unit, doc) in GROUP_METRICS.items():
             names[f"{group}_{suffix}"] = (unit, f"{doc} ('{group}')")
+    if observables is not None:
+        for limb in observables.limbs:
+            for suffix, (unit, doc) in LIMB_METRICS.items():
+                names[f"{limb}_{suffix}"] = (unit, f"{doc} ('{limb}')")
+        if observables.has_objects:
+            names.update(OBJECT_METRICS)
+        if observables.has_passive:
+            names.update(PASSIVE_METRICS)
     return names
+
+
+def is_outcome_name(name: str) -> bool:
+    """A name of the outcome families, checkable before the robot's observables are known."""
+    return (
+        name in OBJECT_METRICS or name in PASSIVE_METRICS or any(name.endswith("_" + s) for s in LIMB_METRICS)
+    )
+
+
+def words(metric: str, value: float, unit: str = "") -> str:
+    """'the object rose 0.0 cm', 'the right arm's tip swept 23 cm': a measured figure as a person says it."""
+    for suffix, (verb, scale, shown) in _LIMB_WORDS.items():
+        if metric.endswith("_" + suffix) and metric not in _WORDS and metric[: -len(suffix) - 1]:
+            limb = metric[: -len(suffix) - 1].replace("_", " ")
+            return f"the {limb}'s tip {verb} {value * scale:.3g} {shown}"
+    if metric in _WORDS:
+        text, scale, shown = _WORDS[metric]
+        return f"{text} {value * scale:.3g}{(' ' + shown) if shown else ''}".rstrip()
+    return f"{metric} {value:.3g}{(' ' + unit) if unit else ''}"
+
+
+def _threshold_words(metric: str, value: float, unit: str) -> str:
+    for suffix, (_verb, scale, shown) in _LIMB_WORDS.items():
+        if metric.endswith("_" + suffix) and metric not in _WORDS:
+            return f"{value * scale:g} {shown}"
+    if metric in _WORDS:
+        _text, scale, shown = _WORDS[metric]
+        return f"{value * scale:.3g}{(' ' + shown) if shown else ''}".rstrip()
+    return f"{value:g}{(' ' + unit) if unit else ''}"
 
 
 class CheckError(ValueError):
@@ -175,13 +260,16 @@ def coerce(value: Any) -> Any:
     return parse_text(value) if isinstance(value, str) else value
 
 
-def check_conditions(conditions: list[Condition], spec: Any) -> None:
-    """Raises CheckError naming the condition when a name is not a metric of this robot."""
-    names = metric_names(spec)
+def check_conditions(conditions: list[Condition], spec: Any, observables: Observables | None = None) -> None:
+    """Raises CheckError naming the condition when a name is not a metric of this robot. Without the
+    robot's ``observables`` an outcome name (``<limb>_sweep``, ``object_rise``) is taken on trust and
+    measured as missing (a failed check) where the robot lacks it."""
+    names = metric_names(spec, observables)
     ranks = {n: 0 for n in names}
     for i, c in enumerate(conditions):
         where = f"success check {i + 1} ('{c.label()}')"
-        if c.metric is not None and c.metric not in names:
+        known = c.metric in names or (observables is None and is_outcome_name(c.metric or ""))
+        if c.metric is not None and not known:
             raise CheckError(f"{where}: unknown metric '{c.metric}'; allowed: {', '.join(names)}")
         if c.expr is not None:
             try:
@@ -192,11 +280,56 @@ def check_conditions(conditions: list[Condition], spec: Any) -> None:
                 ) from None
 
 
-def measure(condition: Condition, values: dict[str, float]) -> float:
+def subjects(condition: Condition) -> set[str]:
+    """The metric names a condition reads."""
     if condition.metric is not None:
-        return float(values[condition.metric])
+        return {condition.metric}
+    tree = ast.parse(condition.expr or "0", mode="eval")
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def own_prior(name: str, spec: Any, driven: set[str]) -> bool:
+    """A joint-group figure of joints the motion prior itself drives (or a guard metric)."""
+    if name in GUARDS:
+        return True
+    for suffix in GROUP_METRICS:
+        group = name[: -len(suffix) - 1] if name.endswith("_" + suffix) else None
+        if group and group in getattr(spec, "groups", {}):
+            joints = {spec.joint_names[int(j)] for j in spec.groups[group]}
+            return joints <= driven
+    return False
+
+
+def is_guard(condition: Condition) -> bool:
+    return condition.metric in GUARDS or (condition.metric in UPPER_GUARDS and condition.op in ("<=", "<"))
+
+
+def is_outcome(condition: Condition, spec: Any, driven: set[str]) -> bool:
+    """Whether the condition shows the behavior: neither a guard nor only the prior's own joints."""
+    return not is_guard(condition) and not all(own_prior(n, spec, driven) for n in subjects(condition))
+
+
+def require_outcome(conditions: list[Condition] | None, spec: Any, driven: set[str]) -> None:
+    """Refuses a check made only of guards and figures of the joints its own prior drives (``driven``):
+    such a joint moves because the prior moves it, so it cannot say the behavior happened."""
+    if not conditions or any(is_outcome(c, spec, driven) for c in conditions):
+        return
+    labels = " and ".join(c.label() for c in conditions)
+    raise CheckError(
+        f"success check '{labels}' measures only guards (falls, upright, drift) and joints the motion "
+        "prior itself drives: add a condition on the outcome the words ask for (a limb's sweep, rise or "
+        "reach, the base's speed, height or tilt, the feet's air time, an object's rise or turn)"
+    )
+
+
+def measure(condition: Condition, values: dict[str, float]) -> float:
+    """The condition's measured figure; NaN where the rollout lacks a name it reads (a failed check)."""
+    if condition.metric is not None:
+        return float(values.get(condition.metric, math.nan))
     import numpy as np
 
+    if not subjects(condition) <= set(values):
+        return math.nan
     compiled = expressions.compile_expression(condition.expr or "", {n: 0 for n in values})
     with np.errstate(all="ignore"):
         return float(np.asarray(compiled(np, {k: np.float64(v) for k, v in values.items()})))
@@ -216,9 +349,12 @@ def verdict(
             "<": measured < c.value,
         }[c.op] and math.isfinite(measured)
         unit = (units or {}).get(c.metric or "", "")
+        said = words(c.subject, measured, unit) if math.isfinite(measured) else f"{c.subject} not measured"
+        need = f"{_SHOW[c.op]} {_threshold_words(c.subject, c.value, unit)}"
         rows.append(
             {
                 "check": c.label(),
+                "text": f"{said} ({'ok' if ok else 'need'} {need})",
                 "subject": c.subject,
                 "op": c.op,
                 "value": c.value,
@@ -228,9 +364,5 @@ def verdict(
             }
         )
     passed = bool(rows) and all(r["passed"] for r in rows)
-    summary = ", ".join(
-        f"{r['subject']} {r['measured']:.3g}{(' ' + r['unit']) if r['unit'] else ''} "
-        f"({'need' if not r['passed'] else 'ok'} {_SHOW[r['op']]} {r['value']:g})"
-        for r in rows
-    )
+    summary = ", ".join(r["text"] for r in rows)
     return {"passed": passed, "checks": rows, "summary": ("✓ " if passed else "✗ ") + summary}

@@ -94,6 +94,7 @@ def check_fits(program: RewardProgram, spec: RobotSpec) -> None:
     if program.success is not None:
         try:
             checks.check_conditions(program.success, spec)
+            checks.require_outcome(program.success, spec, motion.moved_joints(program.motion, spec))
         except checks.CheckError as e:
             raise ProgramError(str(e)) from None
     ranks = feature_ranks(spec)

@@ -76,6 +76,8 @@ class _Tree:
         self.geom_height = data.geom_xpos[:, 2] - model.geom_rbound  # world heights of geoms' lowest reach
         self.base_height = float(data.xpos[self.root][2]) if self.root else 0.0
         self.up = frame[2]  # world up in the base frame
+        self.frame, self.origin = frame, origin
+        self.body_xpos, self.body_xmat = data.xpos.copy(), data.xmat.reshape(-1, 3, 3).copy()
 
     def lowest(self, body: int) -> float:
         """The lowest world height a geom of ``body``'s subtree (a foot reaches the floor)."""
@@ -374,6 +376,20 @@ def _name_fingers(tree: _Tree, fingers: list[Limb]) -> None:
 def body_plan_of(robot: Robot) -> BodyPlan:
     """``read_body_plan``, once per compiled robot."""
     return read_body_plan(robot)
+
+
+def limb_tips(robot: Robot) -> dict[str, tuple[int, np.ndarray]]:
+    """Each limb's tip (a hand, a foot, a fingertip, the head's far end) as (end body id, offset in that
+    body's frame): where a success check looks for what the limb did."""
+    tree = _Tree(robot)
+    out = {}
+    for limb in body_plan_of(robot).limbs:
+        body = mujoco.mj_name2id(tree.model, mujoco.mjtObj.mjOBJ_BODY, limb.end_body)
+        if body < 0:
+            continue
+        world = tree.origin + tree.frame @ tree.tip(body)
+        out[limb.name] = (body, tree.body_xmat[body].T @ (world - tree.body_xpos[body]))
+    return out
 
 
 def ee_limb_joints(robot: Robot, index: int) -> list[int] | None:

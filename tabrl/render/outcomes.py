@@ -1,0 +1,104 @@
+"""What a person sees in the video, measured on the recorded rollout: where each limb's tip went, what
+happened to the objects and the scene's passive joints (a cube lifted, a drawer opened), and how the
+feet left the ground. Success checks compare these, not the joints the motion prior itself drives.
+
+Tips are replayed from the recorded ``qpos`` by forward kinematics and measured in the base's heading
+frame, so a walking robot's hand sweep counts the hand, not the walk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mujoco
+import numpy as np
+
+from tabrl.render.rollout import Trajectory
+from tabrl.robots.model import Robot
+from tabrl.robots.observables import observables_of, tip_offsets
+
+TURN_SAMPLE_S = 0.1  # an object's turning is summed over steps this long (noise stays out of it)
+LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
+
+
+def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
+    """(T, limbs, 3) tip positions in the base's heading frame, relative to the base."""
+    obs = observables_of(robot)
+    model = robot.mj_model
+    data = mujoco.MjData(model)
+    bodies = np.asarray([b for b, _ in obs.tips], dtype=np.int64)
+    offsets = tip_offsets(obs)
+    out = np.zeros((len(traj.qpos), len(bodies), 3))
+    for t, q in enumerate(traj.qpos):
+        data.qpos[:] = q
+        mujoco.mj_kinematics(model, data)
+        rot = data.xmat[bodies].reshape(-1, 3, 3)
+        out[t] = data.xpos[bodies] + np.einsum("lij,lj->li", rot, offsets)
+    yaw = traj.features["yaw"] if "yaw" in traj.features else np.zeros(len(out))
+    rel = out - traj.base_pos[:, None, :]
+    c, s = np.cos(-yaw)[:, None], np.sin(-yaw)[:, None]
+    x, y = c * rel[..., 0] - s * rel[..., 1], s * rel[..., 0] + c * rel[..., 1]
+    return np.stack([x, y, rel[..., 2]], -1)
+
+
+def _quat_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rotation angle (rad) between unit quaternions, row by row."""
+    dot = np.abs(np.sum(a * b, axis=-1)) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
+    return 2.0 * np.arccos(np.clip(dot, 0.0, 1.0))
+
+
+def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, Any]:
+    """Limb tips, objects and passive joints: the nested figures ``metric_values`` flattens."""
+    obs = observables_of(robot)
+    out: dict[str, Any] = {}
+    if len(traj.qpos) == 0:
+        return out
+    if obs.limbs:
+        tips = _tips(robot, traj)
+        later = tips[settle:]
+        lo, hi = np.percentile(later, LOW, axis=0), np.percentile(later, HIGH, axis=0)
+        out["limbs"] = {
+            name: {
+                "sweep_m": float(np.max(hi[i] - lo[i])),
+                "rise_m": float(hi[i, 2] - tips[0, i, 2]),
+                "reach_m": float(hi[i, 0] - tips[0, i, 0]),
+            }
+            for i, name in enumerate(obs.limbs)
+        }
+    if obs.objects:
+        step = max(1, int(round(TURN_SAMPLE_S / robot.ctrl_dt)))
+        rows = []
+        for adr in obs.objects:
+            pos, quat = traj.qpos[:, adr : adr + 3], traj.qpos[:, adr + 3 : adr + 7]
+            sampled = quat[::step]
+            rows.append(
+                {
+                    "rise_m": float(np.percentile(pos[:, 2], HIGH) - pos[0, 2]),
+                    "moved_m": float(np.linalg.norm(pos[-1, :2] - pos[0, :2])),
+                    "turn_rad": float(np.sum(_quat_angle(sampled[1:], sampled[:-1])))
+                    if len(sampled) > 1
+                    else 0.0,
+                }
+            )
+        out["objects"] = rows
+    if obs.passive:
+        q = traj.qpos[:, list(obs.passive)]
+        out["opening"] = float(np.max(np.percentile(np.abs(q - q[0]), HIGH, axis=0)))
+    return out
+
+
+def outcome_values(m: dict[str, Any]) -> dict[str, float]:
+    """The flat names a success check reads (``checks.metric_names``)."""
+    v: dict[str, float] = {}
+    for name, limb in m.get("limbs", {}).items():
+        v[f"{name}_sweep"] = limb["sweep_m"]
+        v[f"{name}_rise"] = limb["rise_m"]
+        v[f"{name}_reach"] = limb["reach_m"]
+    if m.get("objects"):
+        objects = m["objects"]
+        v["object_rise"] = max(o["rise_m"] for o in objects)
+        v["object_moved"] = max(o["moved_m"] for o in objects)
+        v["object_turn"] = max(o["turn_rad"] for o in objects)
+    if "opening" in m:
+        v["opening"] = m["opening"]
+    return v

@@ -1,0 +1,184 @@
+"""The outcome conditions of a success check: what a person would look for in the video.
+
+A motion prior drives joints with sines, so "did that joint move" is nearly always yes and says nothing.
+A check therefore states the outcome the words ask for, measured on the rollout
+(``tabrl/render/outcomes.py``): the named hand's or foot's tip sweeping and rising, an object lifted or
+turned, a drawer opened, the feet stepping; and the robot still up. Conditions on the prior's own joints
+may stand beside these, never alone (``checks.require_outcome``).
+
+How far a tip should move is read from the prior itself, by kinematics (no physics): the tip's path
+while the joints follow the prior exactly. A rollout tracks it with lag and a smaller swing, so the check
+asks for a share of it, and never less than a part's visible minimum.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mujoco
+import numpy as np
+
+from tabrl.rewards import checks
+from tabrl.rewards.checks import Condition
+from tabrl.rewards.motion import Motion, compile_motion, moved_joints
+from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.model import Robot
+from tabrl.robots.observables import observables_of, tip_offsets
+
+SHARE = 0.3  # of the prior's kinematic sweep / rise that a rollout must show
+FLOOR = {"finger": 0.01, "arm": 0.04, "leg": 0.04, "head": 0.03, "chain": 0.04}  # m: a visible move
+RISE_SHARE = 0.5  # a prior whose tip rises by this share of its sweep (and FLOOR) is a raise: check the rise
+SAMPLES = 48
+# Task outcomes, with the figure a person would call done: a cube off the table, turned a quarter, a
+# drawer or door opened a little, an object pushed a hand's width.
+TASKS: dict[str, tuple[str, float]] = {
+    "lift": ("object_rise", 0.05),
+    "push": ("object_moved", 0.05),
+    "turn": ("object_turn", 1.57),
+    "open": ("opening", 0.05),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Ask:
+    """What the words ask to see, beyond the terms: a named limb, a task on an object, the pace."""
+
+    limb_kind: str | None = None  # 'arm' | 'leg' | 'head' | 'finger'
+    side: str | None = None  # 'left' | 'right'
+    task: str | None = None  # a key of TASKS
+    both: bool = False  # "both arms": each limb of the kind
+    fast: bool = False  # "fast": no upper bound on speeds
+
+
+def _cond(metric: str, op: str, value: float) -> Condition:
+    return Condition.model_validate({"metric": metric, "op": op, "value": float(f"{value:.3g}")})
+
+
+def prior_tip_paths(robot: Robot, motion: Motion | None) -> dict[str, tuple[float, float, float]]:
+    """limb -> (sweep, rise, reach) in metres of its tip while the joints follow ``motion`` exactly, over
+    two of its slowest cycles after the ramp (the base held at its default pose)."""
+    obs = observables_of(robot)
+    if motion is None or not obs.limbs:
+        return {}
+    spec = robot.spec
+    try:
+        compiled = compile_motion(motion, spec)
+    except ValueError:
+        return {}
+    model = robot.mj_model
+    data = mujoco.MjData(model)
+    slowest = float(compiled.omega.min()) if len(compiled.omega) else 2 * np.pi
+    times = compiled.ramp_s + np.linspace(0.0, 2 * (2 * np.pi) / max(slowest, 1e-3), SAMPLES)
+    reference = compiled.reference(np, np.concatenate([[0.0], times]))  # (S+1, nu)
+    joints = np.asarray(robot.actuator_joint)
+    driven = joints >= 0
+    adr = np.asarray(spec.joint_qpos_adr)[joints[driven]]
+    lo, hi = spec.joint_range[joints[driven], 0], spec.joint_range[joints[driven], 1]
+    home = spec.default_joint_pos[joints[driven]]
+    bodies = np.asarray([b for b, _ in obs.tips], dtype=np.int64)
+    offsets = tip_offsets(obs)
+    tips = np.zeros((len(reference), len(bodies), 3))
+    for k, ref in enumerate(reference):
+        data.qpos[:] = spec.default_qpos
+        data.qpos[adr] = np.clip(home + ref[driven], lo, hi)
+        mujoco.mj_kinematics(model, data)
+        rot = data.xmat[bodies].reshape(-1, 3, 3)
+        tips[k] = data.xpos[bodies] + np.einsum("lij,lj->li", rot, offsets)
+    start, later = tips[0], tips[1:]
+    sweep = (later.max(axis=0) - later.min(axis=0)).max(axis=-1)
+    rise = later[..., 2].max(axis=0) - start[:, 2]
+    reach = later[..., 0].max(axis=0) - start[:, 0]
+    return {name: (float(sweep[i]), float(rise[i]), float(reach[i])) for i, name in enumerate(obs.limbs)}
+
+
+def _limb_kind(robot: Robot, limb: str) -> str:
+    found = body_plan_of(robot).limb(limb)
+    return found.kind if found is not None else "chain"
+
+
+def _target_limbs(robot: Robot, paths: dict[str, tuple[float, float, float]], ask: Ask) -> list[str]:
+    """The limbs the words name (on their side; both for "both"), else the one the prior moves most."""
+    plan = body_plan_of(robot)
+
+    def shown(name: str) -> float:
+        return max(paths.get(name, (0.0, 0.0, 0.0)))
+
+    if ask.limb_kind:
+        kind = ask.limb_kind
+        named = plan.of_kind(kind, ask.side) or plan.of_kind(kind)  # type: ignore[arg-type]
+        ranked = sorted((lb.name for lb in named), key=shown, reverse=True)
+        return ranked[:2] if ask.both else ranked[:1]
+    moving = [name for name in paths if shown(name) >= FLOOR.get(_limb_kind(robot, name), 0.04)]
+    return sorted(moving, key=shown, reverse=True)[:1]
+
+
+def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condition]:
+    """The named (or most moved) limb's tip: its sweep where the prior swings it, its rise or reach
+    where the prior holds it raised or forward, and a sweep at least where the prior does neither."""
+    paths = prior_tip_paths(robot, motion)
+    out = []
+    for limb in _target_limbs(robot, paths, ask):
+        floor = FLOOR.get(_limb_kind(robot, limb), 0.04)
+        sweep, rise, reach = paths.get(limb, (0.0, 0.0, 0.0))
+        mine = []
+        if sweep >= floor:
+            mine.append(_cond(f"{limb}_sweep", ">=", max(floor, SHARE * sweep)))
+        if rise >= floor and rise >= RISE_SHARE * sweep:
+            mine.append(_cond(f"{limb}_rise", ">=", max(floor, SHARE * rise)))
+        elif reach >= floor and reach >= RISE_SHARE * sweep and sweep < floor:
+            mine.append(_cond(f"{limb}_reach", ">=", max(floor, SHARE * reach)))
+        out += mine or [_cond(f"{limb}_sweep", ">=", floor)]
+    return out
+
+
+def task_conditions(robot: Robot, ask: Ask) -> list[Condition]:
+    if ask.task not in TASKS:
+        return []
+    metric, value = TASKS[ask.task]
+    obs = observables_of(robot)
+    have = obs.has_passive if metric == "opening" else obs.has_objects
+    return [_cond(metric, ">=", value)] if have else []
+
+
+def speed_bounds(conditions: list[Condition], ask: Ask) -> list[Condition]:
+    """An upper bound beside each speed's lower bound: "slowly" is not "as fast as it can"."""
+    if ask.fast:
+        return []
+    out = []
+    for c in conditions:
+        if c.metric in ("forward_speed", "lateral_speed", "yaw_rate") and c.value != 0:
+            # a lower bound of half (speeds) or 0.6 (turns) of the target: the target is about twice it
+            upper = 2.0 * abs(c.value) / (0.5 if c.metric != "yaw_rate" else 0.6)
+            if c.op in (">=", ">") and c.value > 0:
+                out.append(_cond(c.metric, "<=", upper))
+            elif c.op in ("<=", "<") and c.value < 0:
+                out.append(_cond(c.metric, ">=", -upper))
+    return out
+
+
+def guards(robot: Robot, conditions: list[Condition]) -> list[Condition]:
+    """Every robot that can fall is checked for it (free bases and planar walkers alike)."""
+    spec = robot.spec
+    can_fall = spec.floating_base or (observables_of(robot).planar and spec.standing_height > 0.1)
+    if not can_fall or any(c.metric in ("falls", "fallen_fraction") for c in conditions):
+        return []
+    return [_cond("falls", "<", 1)]
+
+
+def complete(
+    conditions: list[Condition] | None, motion: Motion | None, robot: Robot, ask: Ask
+) -> list[Condition]:
+    """``conditions`` with the outcome the words ask for, speed bounds and a fall guard added; an outcome
+    of the task or the named limb comes first, so it is what the page and refine read first."""
+    own = list(conditions or [])
+    spec = robot.spec
+    driven = moved_joints(motion, spec)
+    has_outcome = any(checks.is_outcome(c, spec, driven) for c in own)
+    outcome = task_conditions(robot, ask)
+    if ask.limb_kind or not has_outcome:
+        outcome += limb_conditions(robot, motion, ask)
+    merged: list[Condition] = []
+    for c in outcome + own + speed_bounds(own, ask) + guards(robot, own):
+        if not any(m.metric == c.metric and m.op == c.op and c.metric for m in merged):
+            merged.append(c)
+    return merged[: checks.MAX_CONDITIONS]
