@@ -178,7 +178,10 @@ def complete(
     if ask.limb_kind or not has_outcome:
         outcome += limb_conditions(robot, motion, ask)
     merged: list[Condition] = []
-    for c in outcome + own + speed_bounds(own, ask) + guards(robot, own):
+    bounded: list[Condition] = []
+    for c in own:  # each speed's upper bound right after its lower bound: one band on the page
+        bounded += [c, *speed_bounds([c], ask)]
+    for c in outcome + bounded + guards(robot, own):
         if not any(m.metric == c.metric and m.op == c.op and c.metric for m in merged):
             merged.append(c)
     return merged[: checks.MAX_CONDITIONS]

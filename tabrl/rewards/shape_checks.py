@@ -81,8 +81,16 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
         return out
     if term == "spin" and spec.floating_base and abs(p.yaw_rate) > 0.1:
         return [_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate)]
-    if term in ("jump", "air_time") and spec.floating_base and spec.feet:
+    if term == "jump" and spec.floating_base and spec.feet:
         return [_cond("airborne_moments", ">=", 3)]
+    if term == "air_time" and spec.floating_base and spec.feet:
+        # feet that leave the ground one after another (stepping), not all at once
+        return [_cond("least_foot_air", ">=", 0.1), _cond("feet_alternation", ">=", 0.6)]
+    if term == "foot_contact_pattern" and spec.floating_base and spec.feet:
+        if p.pattern == "pronk":
+            return [_cond("airborne_moments", ">=", 3)]
+        if p.pattern != "stand":
+            return [_cond("least_foot_air", ">=", 0.1), _cond("feet_alternation", ">=", 0.6)]
     if term == "base_oscillation" and spec.floating_base:
         if p.axis == "height":
             return [_cond("base_height_std", ">=", max(0.01, 0.35 * p.amplitude))]
