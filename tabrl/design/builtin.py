@@ -31,7 +31,7 @@ from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
 from tabrl.rewards import checks, outcome_checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
-from tabrl.rewards.motion import MAX_PARTS, Motion
+from tabrl.rewards.motion import MAX_PARTS, Motion, moved_joints
 from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.outcome_checks import Ask
 from tabrl.rewards.program import RewardProgram
@@ -301,6 +301,13 @@ def design(model_id: str, prompt: str) -> Design:
                     ],
                 }
             )
+            for p in programs
+        ]
+    if robot is not None and not derived:  # a still behavior, with no prior and no figure: it must not fall
+        programs = [
+            p
+            if p.success or moved_joints(p.motion, spec)
+            else p.model_copy(update={"success": outcome_checks.guards(robot, []) or None})
             for p in programs
         ]
     return Design(

@@ -62,6 +62,7 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
                 "sweep_m": float(np.max(hi[i] - lo[i])),
                 "rise_m": float(hi[i, 2] - tips[0, i, 2]),
                 "reach_m": float(hi[i, 0] - tips[0, i, 0]),
+                "shift_m": float(np.linalg.norm(later[:, i].mean(axis=0) - tips[0, i])),
             }
             for i, name in enumerate(obs.limbs)
         }
@@ -94,6 +95,7 @@ def outcome_values(m: dict[str, Any]) -> dict[str, float]:
         v[f"{name}_sweep"] = limb["sweep_m"]
         v[f"{name}_rise"] = limb["rise_m"]
         v[f"{name}_reach"] = limb["reach_m"]
+        v[f"{name}_shift"] = limb.get("shift_m", 0.0)
     if m.get("objects"):
         objects = m["objects"]
         v["object_rise"] = max(o["rise_m"] for o in objects)

@@ -64,6 +64,7 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
         "how far the tip rose above where it started, relative to the body (a raised hand or foot)",
     ),
     "reach": ("m", "how far the tip moved forward of where it started (a punch, a kick, a reach)"),
+    "shift": ("m", "how far the tip's mean position is from where it started (a held pose: a hand opened)"),
 }
 OBJECT_METRICS: dict[str, tuple[str, str]] = {
     "object_rise": ("m", "how far an object rose above where it started (picked up, lifted)"),
@@ -312,8 +313,8 @@ def is_outcome(condition: Condition, spec: Any, driven: set[str]) -> bool:
 def require_outcome(conditions: list[Condition] | None, spec: Any, driven: set[str]) -> None:
     """Refuses a check made only of guards and figures of the joints its own prior drives (``driven``):
     such a joint moves because the prior moves it, so it cannot say the behavior happened."""
-    if not conditions or any(is_outcome(c, spec, driven) for c in conditions):
-        return
+    if not conditions or not driven or any(is_outcome(c, spec, driven) for c in conditions):
+        return  # without a prior, guards alone (stand still, do not fall) are the behavior
     labels = " and ".join(c.label() for c in conditions)
     raise CheckError(
         f"success check '{labels}' measures only guards (falls, upright, drift) and joints the motion "

@@ -55,7 +55,7 @@ def _cond(metric: str, op: str, value: float) -> Condition:
 
 
 def prior_tip_paths(robot: Robot, motion: Motion | None) -> dict[str, tuple[float, float, float]]:
-    """limb -> (sweep, rise, reach) in metres of its tip while the joints follow ``motion`` exactly, over
+    """limb -> (sweep, rise, shift) in metres of its tip while the joints follow ``motion`` exactly, over
     two of its slowest cycles after the ramp (the base held at its default pose)."""
     obs = observables_of(robot)
     if motion is None or not obs.limbs:
@@ -87,8 +87,8 @@ def prior_tip_paths(robot: Robot, motion: Motion | None) -> dict[str, tuple[floa
     start, later = tips[0], tips[1:]
     sweep = (later.max(axis=0) - later.min(axis=0)).max(axis=-1)
     rise = later[..., 2].max(axis=0) - start[:, 2]
-    reach = later[..., 0].max(axis=0) - start[:, 0]
-    return {name: (float(sweep[i]), float(rise[i]), float(reach[i])) for i, name in enumerate(obs.limbs)}
+    shift = np.linalg.norm(later.mean(axis=0) - start, axis=-1)
+    return {name: (float(sweep[i]), float(rise[i]), float(shift[i])) for i, name in enumerate(obs.limbs)}
 
 
 def _limb_kind(robot: Robot, limb: str) -> str:
@@ -107,7 +107,8 @@ def _target_limbs(robot: Robot, paths: dict[str, tuple[float, float, float]], as
         kind = ask.limb_kind
         named = plan.of_kind(kind, ask.side) or plan.of_kind(kind)  # type: ignore[arg-type]
         ranked = sorted((lb.name for lb in named), key=shown, reverse=True)
-        return ranked[:2] if ask.both else ranked[:1]
+        if ranked:
+            return ranked[:2] if ask.both else ranked[:1]
     moving = [name for name in paths if shown(name) >= FLOOR.get(_limb_kind(robot, name), 0.04)]
     return sorted(moving, key=shown, reverse=True)[:1]
 
@@ -119,14 +120,14 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     out = []
     for limb in _target_limbs(robot, paths, ask):
         floor = FLOOR.get(_limb_kind(robot, limb), 0.04)
-        sweep, rise, reach = paths.get(limb, (0.0, 0.0, 0.0))
+        sweep, rise, shift = paths.get(limb, (0.0, 0.0, 0.0))
         mine = []
         if sweep >= floor:
             mine.append(_cond(f"{limb}_sweep", ">=", max(floor, SHARE * sweep)))
         if rise >= floor and rise >= RISE_SHARE * sweep:
             mine.append(_cond(f"{limb}_rise", ">=", max(floor, SHARE * rise)))
-        elif reach >= floor and reach >= RISE_SHARE * sweep and sweep < floor:
-            mine.append(_cond(f"{limb}_reach", ">=", max(floor, SHARE * reach)))
+        elif shift >= floor and sweep < floor:  # a held pose: the tip is somewhere else
+            mine.append(_cond(f"{limb}_shift", ">=", max(floor, SHARE * shift)))
         out += mine or [_cond(f"{limb}_sweep", ">=", floor)]
     return out
 
@@ -177,6 +178,8 @@ def complete(
     outcome = task_conditions(robot, ask)
     if ask.limb_kind or not has_outcome:
         outcome += limb_conditions(robot, motion, ask)
+    if not any(checks.is_outcome(c, spec, driven) for c in outcome + own):
+        return []  # nothing shows the behavior: a sibling's check, or guards alone, judge it
     merged: list[Condition] = []
     bounded: list[Condition] = []
     for c in own:  # each speed's upper bound right after its lower bound: one band on the page

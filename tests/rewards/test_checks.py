@@ -11,6 +11,7 @@ from tabrl.rewards import checks
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import ProgramError, RewardProgram
 from tabrl.robots.catalog import load_robot
+from tabrl.robots.observables import observables_of
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def test_text_and_list_forms_are_the_same_check(go1):
 
 def test_every_named_metric_is_measured(go1, standing):
     values = metric_values(standing)
-    assert set(checks.metric_names(go1.spec)) == set(values)
+    assert set(checks.metric_names(go1.spec, observables_of(go1))) == set(values)
     arm = load_robot("PandaPickCube")
     assert {"ee_path_length", "ee_dz", "gripper_amplitude"} <= set(checks.metric_names(arm.spec))
     assert "airborne_moments" not in checks.metric_names(arm.spec)
