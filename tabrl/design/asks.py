@@ -38,16 +38,22 @@ def task_of(prompt: str) -> str | None:
     return next((task for task, pattern in _TASKS if pattern.search(text)), None)
 
 
-def ask_of(ctx: Ctx, prompt: str) -> Ask:
+# intents whose named tip goes up (a hand waved or saluted, a paw given, a foot kicked)
+_RAISED = {"wave", "salute", "raise", "give_paw", "kick"}
+
+
+def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
     """The outcome the words ask for, on this body (``ctx.parts`` after missing parts were replaced)."""
     kinds = [_LIMB_OF_PART[p] for p in ctx.parts if p in _LIMB_OF_PART]
     kind = kinds[0] if kinds else None
-    if "paw" in ctx.parts:
+    if "paw" in ctx.parts or "give_paw" in (intents or []):
         kind = "leg"
     return Ask(
         limb_kind=kind,
         side=ctx.mods.side,
         task=task_of(prompt),
         both=ctx.mods.both,
+        raised=bool(_RAISED & set(intents or [])),
+        in_place=ctx.mods.stay,
         fast=(ctx.mods.speed or 1.0) > 1.0,
     )

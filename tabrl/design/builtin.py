@@ -218,7 +218,7 @@ def design(model_id: str, prompt: str) -> Design:
         body=body_plan_of(robot) if robot is not None and not derived else None,
     )
     substitute_missing_parts(ctx)
-    ask = ask_of(ctx, text)
+    ask = ask_of(ctx, text, [m.value for m in interp.intents])
     hits = planner.intent_recipes(ctx, interp)
     drafts = planner.draft_approaches(ctx, hits)
     shared: list[str] = []

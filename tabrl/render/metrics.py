@@ -102,6 +102,11 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
         "standing_height_m": spec.standing_height,
         "roll_mean_abs_rad": float(np.mean(np.abs(f["roll"][settle:]))),
         "pitch_mean_abs_rad": float(np.mean(np.abs(f["pitch"][settle:]))),
+        # how far the body rocks to and fro (half the 5-95 % range of roll or pitch, the larger)
+        "rock_rad": float(
+            max(np.percentile(f[a][settle:], 95) - np.percentile(f[a][settle:], 5) for a in ("roll", "pitch"))
+            / 2
+        ),
         "upright_fraction": float(np.mean(up > np.cos(0.5))),
         "drift_m": float(drift[-1]),
         "max_drift_m": float(drift.max()),
@@ -154,6 +159,7 @@ def metric_values(m: dict[str, Any]) -> dict[str, float]:
         "base_height_std": m["base_height_std_m"],
         "roll": m["roll_mean_abs_rad"],
         "pitch": m["pitch_mean_abs_rad"],
+        "rock": m.get("rock_rad", 0.0),
         "upright": m["upright_fraction"],
         "drift": m["drift_m"],
         "max_drift": m["max_drift_m"],

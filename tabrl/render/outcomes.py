@@ -2,8 +2,8 @@
 happened to the objects and the scene's passive joints (a cube lifted, a drawer opened), and how the
 feet left the ground. Success checks compare these, not the joints the motion prior itself drives.
 
-Tips are replayed from the recorded ``qpos`` by forward kinematics and measured in the base's heading
-frame, so a walking robot's hand sweep counts the hand, not the walk.
+Tips are replayed from the recorded ``qpos`` by forward kinematics and measured in the base's own frame,
+so a walking or falling robot's hand sweep counts the hand, not the walk or the fall.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
 
 def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
-    """(T, limbs, 3) tip positions in the base's heading frame, relative to the base."""
+    """(T, limbs, 3) tip positions in the base's frame, relative to the base."""
     obs = observables_of(robot)
     model = robot.mj_model
     data = mujoco.MjData(model)
@@ -34,11 +34,17 @@ def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
         mujoco.mj_kinematics(model, data)
         rot = data.xmat[bodies].reshape(-1, 3, 3)
         out[t] = data.xpos[bodies] + np.einsum("lij,lj->li", rot, offsets)
-    yaw = traj.features["yaw"] if "yaw" in traj.features else np.zeros(len(out))
     rel = out - traj.base_pos[:, None, :]
-    c, s = np.cos(-yaw)[:, None], np.sin(-yaw)[:, None]
-    x, y = c * rel[..., 0] - s * rel[..., 1], s * rel[..., 0] + c * rel[..., 1]
-    return np.stack([x, y, rel[..., 2]], -1)
+    # into the base's own frame (its full orientation): a limb's motion, not the body's tilt or fall
+    rot = np.stack([_rotation(q) for q in traj.base_quat]) if len(traj.base_quat) else np.eye(3)[None]
+    return np.einsum("tji,tlj->tli", rot, rel)
+
+
+def _rotation(quat: np.ndarray) -> np.ndarray:
+    mat = np.zeros(9)
+    norm = float(np.linalg.norm(quat))
+    mujoco.mju_quat2Mat(mat, quat / norm if norm > 0 else np.array([1.0, 0.0, 0.0, 0.0]))
+    return mat.reshape(3, 3)
 
 
 def _quat_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -117,3 +117,38 @@ def rollout(
         reward=np.asarray(rec["reward"]) if rec["reward"] else np.zeros(n),
         terms={k: np.asarray(v) for k, v in terms.items()},
     )
+
+
+def load_trajectory(robot: Robot, path) -> Trajectory:
+    """A saved ``trajectory.npz`` as a Trajectory again: the features recomputed from each recorded state
+    (positions and velocities through ``mj_forward``, so sensors read as they did), for metrics and
+    verdicts measured after the fact."""
+    with np.load(path) as saved:
+        time, qpos, qvel = saved["time"], saved["qpos"], saved["qvel"]
+        actions = saved["actions"] if "actions" in saved else np.zeros((len(time), robot.action_size))
+        reward = saved["reward"] if "reward" in saved else np.zeros(len(time))
+    model, spec = robot.mj_model, robot.spec
+    data = mujoco.MjData(model)
+    feats: dict[str, list] = {}
+    quats = []
+    last = np.zeros(robot.action_size)
+    for t, q, v, a in zip(time, qpos, qvel, actions, strict=True):
+        data.qpos[:], data.qvel[:] = q, v
+        mujoco.mj_forward(model, data)
+        features = compute_features(np, spec, data.qpos, data.qvel, data.sensordata, float(t), a, last)
+        last = a
+        quats.append(data.sensordata[spec.base_quat_adr].copy())
+        for k, value in features.items():
+            feats.setdefault(k, []).append(np.array(value, dtype=np.float64))
+    arrays = {k: np.stack(v) for k, v in feats.items()}
+    return Trajectory(
+        time=np.asarray(time),
+        qpos=np.asarray(qpos),
+        qvel=np.asarray(qvel),
+        base_pos=arrays["base_pos"],
+        base_quat=np.asarray(quats),
+        actions=np.asarray(actions),
+        features=arrays,
+        reward=np.asarray(reward),
+        terms={},
+    )

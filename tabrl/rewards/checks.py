@@ -37,6 +37,10 @@ BASE_METRICS: dict[str, tuple[str, str]] = {
     "base_height_std": ("m", "standard deviation of the base height (bobbing, jumping)"),
     "roll": ("rad", "mean |roll|"),
     "pitch": ("rad", "mean |pitch|"),
+    "rock": (
+        "rad",
+        "how far the body rocks to and fro: half the range of roll or pitch, the larger (hips shaking)",
+    ),
     "upright": ("", "fraction of the time the base is within 0.5 rad of upright"),
     "drift": ("m", "horizontal distance from the start at the end"),
     "max_drift": ("m", "largest horizontal distance from the start"),
@@ -91,6 +95,7 @@ _WORDS = {  # metric -> (what it says on the page, scale, unit shown)
     "least_foot_air": ("the least-lifted foot was up", 100.0, "% of the time"),
     "feet_alternation": ("feet alternating", 100.0, "% of the time"),
     "drift": ("drifted", 100.0, "cm"),
+    "rock": ("the body rocked", 180.0 / math.pi, "°"),
 }
 _LIMB_WORDS = {
     "sweep": ("swept", 100.0, "cm"),

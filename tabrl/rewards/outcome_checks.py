@@ -21,6 +21,7 @@ import numpy as np
 from tabrl.rewards import checks
 from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion, compile_motion, moved_joints
+from tabrl.rewards.shape_checks import SPEED_SHARE, TURN_SHARE
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.robots.observables import observables_of, tip_offsets
@@ -28,6 +29,9 @@ from tabrl.robots.observables import observables_of, tip_offsets
 SHARE = 0.3  # of the prior's kinematic sweep / rise that a rollout must show
 FLOOR = {"finger": 0.01, "arm": 0.04, "leg": 0.04, "head": 0.03, "chain": 0.04}  # m: a visible move
 RISE_SHARE = 0.5  # a prior whose tip rises by this share of its sweep (and FLOOR) is a raise: check the rise
+RAISED = 0.1  # m: a hand or paw the words raise (a wave, a salute, a paw) goes up at least this far
+ROCK = 0.05  # rad: a standing body whose legs the prior swings visibly rocks (hips shaking, swaying)
+IN_PLACE = 0.5  # m: "in place" ends within this of the start
 SAMPLES = 48
 # Task outcomes, with the figure a person would call done: a cube off the table, turned a quarter, a
 # drawer or door opened a little, an object pushed a hand's width.
@@ -47,6 +51,8 @@ class Ask:
     side: str | None = None  # 'left' | 'right'
     task: str | None = None  # a key of TASKS
     both: bool = False  # "both arms": each limb of the kind
+    raised: bool = False  # a wave, a salute, a paw, a kick: the named tip goes up (on a body that stands)
+    in_place: bool = False  # "in place", "on the spot": the body stays where it started
     fast: bool = False  # "fast": no upper bound on speeds
 
 
@@ -128,8 +134,23 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
             mine.append(_cond(f"{limb}_rise", ">=", max(floor, SHARE * rise)))
         elif shift >= floor and sweep < floor:  # a held pose: the tip is somewhere else
             mine.append(_cond(f"{limb}_shift", ">=", max(floor, SHARE * shift)))
+        if ask.raised and robot.spec.floating_base and not any(c.metric == f"{limb}_rise" for c in mine):
+            mine.append(_cond(f"{limb}_rise", ">=", max(RAISED, SHARE * rise)))
         out += mine or [_cond(f"{limb}_sweep", ">=", floor)]
     return out
+
+
+def body_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condition]:
+    """A standing body whose prior swings only its legs, with no limb named: the body rocks (the hips a
+    person sees shaking), since the feet stay planted."""
+    plan = body_plan_of(robot)
+    driven = moved_joints(motion, robot.spec)
+    legs = {j for lb in plan.of_kind("leg") for j in lb.joints}
+    if ask.limb_kind or not robot.spec.floating_base or not driven or not driven <= legs:
+        return []
+    if motion is None or not any(p.amplitude > 0 for p in motion.parts):
+        return []
+    return [_cond("rock", ">=", ROCK)]
 
 
 def task_conditions(robot: Robot, ask: Ask) -> list[Condition]:
@@ -148,8 +169,8 @@ def speed_bounds(conditions: list[Condition], ask: Ask) -> list[Condition]:
     out = []
     for c in conditions:
         if c.metric in ("forward_speed", "lateral_speed", "yaw_rate") and c.value != 0:
-            # a lower bound of half (speeds) or 0.6 (turns) of the target: the target is about twice it
-            upper = 2.0 * abs(c.value) / (0.5 if c.metric != "yaw_rate" else 0.6)
+            # the lower bound is a share of the term's target; allow up to twice the target
+            upper = 2.0 * abs(c.value) / (SPEED_SHARE if c.metric != "yaw_rate" else TURN_SHARE)
             if c.op in (">=", ">") and c.value > 0:
                 out.append(_cond(c.metric, "<=", upper))
             elif c.op in ("<=", "<") and c.value < 0:
@@ -177,7 +198,9 @@ def complete(
     has_outcome = any(checks.is_outcome(c, spec, driven) for c in own)
     outcome = task_conditions(robot, ask)
     if ask.limb_kind or not has_outcome:
-        outcome += limb_conditions(robot, motion, ask)
+        outcome += body_conditions(robot, motion, ask) or limb_conditions(robot, motion, ask)
+    if ask.in_place and spec.floating_base and not any(c.metric == "drift" for c in own):
+        outcome.append(_cond("drift", "<=", IN_PLACE))
     if not any(checks.is_outcome(c, spec, driven) for c in outcome + own):
         return []  # nothing shows the behavior: a sibling's check, or guards alone, judge it
     merged: list[Condition] = []

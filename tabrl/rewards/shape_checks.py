@@ -12,6 +12,12 @@ from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
 from tabrl.rewards.shapes import group_joints, term_params
 
+# A speed or turn shows when the rollout reaches this share of the term's target (the bounds'
+# upper side is set from the same share: outcome_checks.speed_bounds).
+SPEED_SHARE = 0.5
+TURN_SHARE = 0.4
+FOOT_AIR = 0.05  # every foot in the air at least this share of the time: it steps
+
 
 def _cond(subject: str, op: str, value: float) -> dict[str, Any]:
     return {"metric": subject, "op": op, "value": float(f"{value:.3g}")}
@@ -69,28 +75,28 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
             if abs(delta) > max(0.005, 0.15 * width) or abs(delta) > 0.3:
                 return [_cond(f"{p.group}_offset", ">=" if delta > 0 else "<=", 0.5 * delta)]
     if term == "forward_speed" and abs(p.target) > 0.05 and spec.floating_base:
-        return [_cond("forward_speed", ">=" if p.target > 0 else "<=", 0.5 * p.target)]
+        return [_cond("forward_speed", ">=" if p.target > 0 else "<=", SPEED_SHARE * p.target)]
     if term == "track_velocity" and spec.floating_base:
         out = []
         if abs(p.vx) > 0.05:
-            out.append(_cond("forward_speed", ">=" if p.vx > 0 else "<=", 0.5 * p.vx))
+            out.append(_cond("forward_speed", ">=" if p.vx > 0 else "<=", SPEED_SHARE * p.vx))
         if abs(p.vy) > 0.05:
-            out.append(_cond("lateral_speed", ">=" if p.vy > 0 else "<=", 0.5 * p.vy))
+            out.append(_cond("lateral_speed", ">=" if p.vy > 0 else "<=", SPEED_SHARE * p.vy))
         if abs(p.yaw_rate) > 0.1:
-            out.append(_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate))
+            out.append(_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", TURN_SHARE * p.yaw_rate))
         return out
     if term == "spin" and spec.floating_base and abs(p.yaw_rate) > 0.1:
-        return [_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", 0.6 * p.yaw_rate)]
+        return [_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", TURN_SHARE * p.yaw_rate)]
     if term == "jump" and spec.floating_base and spec.feet:
         return [_cond("airborne_moments", ">=", 3)]
     if term == "air_time" and spec.floating_base and spec.feet:
         # feet that leave the ground one after another (stepping), not all at once
-        return [_cond("least_foot_air", ">=", 0.1), _cond("feet_alternation", ">=", 0.6)]
+        return [_cond("least_foot_air", ">=", FOOT_AIR), _cond("feet_alternation", ">=", 0.6)]
     if term == "foot_contact_pattern" and spec.floating_base and spec.feet:
         if p.pattern == "pronk":
             return [_cond("airborne_moments", ">=", 3)]
         if p.pattern != "stand":
-            return [_cond("least_foot_air", ">=", 0.1), _cond("feet_alternation", ">=", 0.6)]
+            return [_cond("least_foot_air", ">=", FOOT_AIR), _cond("feet_alternation", ">=", 0.6)]
     if term == "base_oscillation" and spec.floating_base:
         if p.axis == "height":
             return [_cond("base_height_std", ">=", max(0.01, 0.35 * p.amplitude))]

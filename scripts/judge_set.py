@@ -1,0 +1,145 @@
+"""The labelled judge set (tests/rewards/data/judge): real rollouts of everyday prompts across the gallery,
+each labelled by a person who looked at its frames: did the video show what the words asked?
+
+    python scripts/judge_set.py make [--only NAME]   # roll out every case: rollout .npz + a contact sheet
+    python scripts/judge_set.py report               # the designer's verdict on each against its label
+
+A case is a robot, a prompt, which of the designer's three approaches, and the policy that moved it:
+'prior' (the approach's motion prior, zero residual), 'start' (the policy training would start from:
+the base where there is one, with the prior), 'still' (the zero action, no prior) or 'flail' (a random
+action held for 0.2 s, with the prior). Labels are written by hand into labels.json after looking at
+the sheets; `make` never writes a label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "rewards" / "data" / "judge"
+SHEETS = Path("/tmp/judge-sheets")
+SECONDS = 6.0
+
+CASES: dict[str, tuple[str, str, int, str]] = {  # name -> (model, prompt, approach, policy)
+    "go1_walk_prior": ("Go1JoystickFlatTerrain", "walk forward", 0, "prior"),
+    "go1_walk_still": ("Go1JoystickFlatTerrain", "walk forward", 0, "still"),
+    "go1_turn_left_start": ("Go1JoystickFlatTerrain", "turn left", 2, "start"),
+    "go1_shake_hips_start": ("Go1JoystickFlatTerrain", "shake your hips", 0, "start"),
+    "go1_jump_flail": ("Go1JoystickFlatTerrain", "jump up and down", 0, "flail"),
+    "go1_sit_prior": ("Go1JoystickFlatTerrain", "sit down", 0, "prior"),
+    "go1_step_in_place_start": ("Go1JoystickFlatTerrain", "march on the spot", 0, "start"),
+    "go1_paw_start": ("Go1JoystickFlatTerrain", "give me your paw", 0, "start"),
+    "go1_slow_turn_flail": ("Go1JoystickFlatTerrain", "turn right slowly", 1, "flail"),
+    "anymal_trot_start": ("AnymalC", "trot in place", 0, "start"),
+    "h1_wave_prior": ("H1JoystickGaitTracking", "wave your right hand", 1, "prior"),
+    "h1_wave_still": ("H1JoystickGaitTracking", "wave your right hand", 1, "still"),
+    "h1_raise_arms_prior": ("H1JoystickGaitTracking", "raise both arms", 0, "prior"),
+    "h1_nod_prior": ("H1JoystickGaitTracking", "nod your head", 0, "prior"),
+    "g1_flap_prior": ("G1JoystickFlatTerrain", "flap your arms like a bird", 0, "prior"),
+    "t1_nod_prior": ("T1JoystickFlatTerrain", "nod your head", 0, "prior"),
+    "op3_flap_prior": ("Op3Joystick", "flap your arms like a bird", 0, "prior"),
+    "berkeley_wave_prior": ("BerkeleyHumanoidJoystickFlatTerrain", "wave your right hand", 0, "prior"),
+    "ur5e_wave_prior": ("UR5e", "wave hello", 0, "prior"),
+    "ur5e_circle_still": ("UR5e", "draw a circle in the air", 0, "still"),
+    "panda_pick_prior": ("PandaPickCube", "pick up the cube", 0, "prior"),
+    "panda_circle_prior": ("PandaPickCube", "draw a circle in the air", 0, "prior"),
+    "panda_drawer_prior": ("PandaOpenCabinet", "open the drawer", 0, "prior"),
+    "allegro_open_close_prior": ("AllegroHand", "open and close your hand", 0, "prior"),
+    "allegro_open_close_still": ("AllegroHand", "open and close your hand", 0, "still"),
+    "leap_spin_cube_prior": ("LeapCubeReorient", "spin the cube around", 0, "prior"),
+    "leap_wiggle_prior": ("LeapCubeReorient", "wiggle your fingers", 0, "prior"),
+    "hopper_hop_still": ("HopperHop", "hop forward", 0, "still"),
+    "hopper_hop_prior": ("HopperHop", "hop forward", 0, "prior"),
+    "walker_walk_prior": ("WalkerWalk", "walk forward", 0, "prior"),
+    "cheetah_run_flail": ("CheetahRun", "run forward", 0, "flail"),
+}
+
+
+def _policy(robot, program, kind: str):
+    zero = np.zeros(robot.action_size)
+    if kind in ("prior", "still"):
+        return lambda _obs: zero
+    if kind == "flail":
+        rng = np.random.default_rng(0)
+        hold = max(1, int(round(0.2 / robot.ctrl_dt)))
+        state = {"n": 0, "a": zero}
+
+        def flail(_obs):
+            if state["n"] % hold == 0:
+                state["a"] = rng.uniform(-1.0, 1.0, robot.action_size)
+            state["n"] += 1
+            return state["a"]
+
+        return flail
+    from tabrl.render.rehearsal import _starting_policy
+
+    _name, act = _starting_policy(robot, program)
+    return lambda obs: np.asarray(act(np.asarray(obs)[None]))[0]
+
+
+def make(only: str | None) -> None:
+    from tabrl.design import design_approaches
+    from tabrl.render.artifacts import render_policy
+    from tabrl.render.rollout import load_trajectory
+    from tabrl.robots.catalog import load_robot
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    for name, (model_id, prompt, index, kind) in CASES.items():
+        if only and name != only:
+            continue
+        robot = load_robot(model_id)
+        program = design_approaches(model_id, prompt)[index]
+        motion = None if kind == "still" else program.motion
+        out = SHEETS / name
+        render_policy(
+            robot,
+            _policy(robot, program, kind),
+            out,
+            seconds=SECONDS,
+            width=320,
+            height=180,
+            motion=motion,
+            success=program.success,
+            terms=program.terms,
+        )
+        with np.load(out / "trajectory.npz") as saved:
+            np.savez_compressed(
+                DATA / f"{name}.npz",
+                time=saved["time"].astype(np.float32),
+                qpos=saved["qpos"].astype(np.float32),
+                qvel=saved["qvel"].astype(np.float32),
+                actions=saved["actions"].astype(np.float32),
+                motion=json.dumps(motion.model_dump(mode="json") if motion else None),
+            )
+        load_trajectory(robot, DATA / f"{name}.npz")  # reads back
+        verdict = json.loads((out / "metrics.json").read_text())["verdict"]
+        print(f"{name}: {verdict and verdict['summary']}  [sheet: {out / 'sheet.jpg'}]")
+
+
+def report() -> None:
+    from tests.rewards.judge import judge_all
+
+    rows = judge_all()
+    agree = sum(r["agree"] for r in rows)
+    false_pass = sum(r["passed"] and not r["label"] for r in rows)
+    for r in rows:
+        mark = "  " if r["agree"] else "XX"
+        print(f"{mark} {r['name']:28s} label {'pass' if r['label'] else 'fail'}  verdict {r['summary']}")
+    print(f"agreement {agree}/{len(rows)}; verdict ✓ where the label says fail: {false_pass}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["make", "report"])
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    make(args.only) if args.command == "make" else report()
+
+
+if __name__ == "__main__":
+    main()
