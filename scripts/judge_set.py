@@ -52,7 +52,6 @@ CASES: dict[str, tuple[str, str, int, str]] = {  # name -> (model, prompt, appro
     "leap_spin_cube_prior": ("LeapCubeReorient", "spin the cube around", 0, "prior"),
     "leap_wiggle_prior": ("LeapCubeReorient", "wiggle your fingers", 0, "prior"),
     "hopper_hop_still": ("HopperHop", "hop forward", 0, "still"),
-    "hopper_hop_prior": ("HopperHop", "hop forward", 0, "prior"),
     "walker_walk_prior": ("WalkerWalk", "walk forward", 0, "prior"),
     "cheetah_run_flail": ("CheetahRun", "run forward", 0, "flail"),
 }

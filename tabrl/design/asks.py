@@ -53,7 +53,7 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
         side=ctx.mods.side,
         task=task_of(prompt),
         both=ctx.mods.both,
-        raised=bool(_RAISED & set(intents or [])),
+        raised=bool(_RAISED & set(intents or [])) or "paw" in ctx.parts,
         in_place=ctx.mods.stay,
         fast=(ctx.mods.speed or 1.0) > 1.0,
     )

@@ -36,6 +36,7 @@ from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.outcome_checks import Ask
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.observables import observables_of
 from tabrl.robots.profiles import RobotProfile, get_profile
 
 MAX_PROMPT_CHARS = 2000
@@ -145,6 +146,11 @@ def _merged(first: dict[str, Any], other: Motion | None) -> dict[str, Any]:
     return {**first, "parts": (first["parts"] + extra)[:12]}
 
 
+def _mobile(spec: Any, model: Any) -> bool:
+    """The base moves: a free base, or a planar walker's root joints (hopper, walker, cheetah)."""
+    return bool(spec.floating_base or (model is not None and observables_of(model).planar))
+
+
 def with_shape(
     program: RewardProgram,
     spec: Any,
@@ -170,7 +176,9 @@ def with_shape(
         else (program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot, model=model))
     )
     check = program.success or (
-        checks.coerce(success) if success else shape_checks.success_from_terms(program.terms, spec, prior)
+        checks.coerce(success)
+        if success
+        else shape_checks.success_from_terms(program.terms, spec, prior, mobile=_mobile(spec, model))
     )
     if model is not None and (program.success is None or ask is not None):
         # what the words ask to see, measured on the video: a named limb's tip, an object, the feet

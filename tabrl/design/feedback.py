@@ -106,10 +106,20 @@ _CHECK_TERMS: dict[str, tuple[str, ...]] = {
     "ee_dx": ("ee_target",),
     "ee_dy": ("ee_target",),
     "ee_dz": ("ee_target",),
+    "rock": ("joint_sine", "base_oscillation"),
+    "least_foot_air": ("air_time", "foot_contact_pattern"),
+    "feet_alternation": ("foot_contact_pattern", "air_time"),
 }
+# A limb's tip (``<limb>_sweep`` ...): the shape terms and the prior move it.
+_LIMB_SUFFIXES = ("sweep", "rise", "reach", "shift")
+_LIMB_TERMS = ("joint_sine", "joint_pose", "ee_path", "ee_target")
 _GROUP_TERMS = {"amplitude": ("joint_sine",), "frequency": ("joint_sine",), "offset": ("joint_pose",)}
 _SAFETY = {"falls", "fallen_fraction", "upright"}
 _STAYING = {"drift", "max_drift"}
+
+
+def _limb_metric(subject: str) -> bool:
+    return not subject.startswith("object_") and any(subject.endswith("_" + x) for x in _LIMB_SUFFIXES)
 
 
 def failed_checks(metrics: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -138,6 +148,8 @@ def _driving_terms(program: dict[str, Any], subject: str) -> list[int]:
     """Indices of the positive terms that move a metric (by name; expressions that mention it)."""
     terms = program.get("terms") or []
     names: tuple[str, ...] = _CHECK_TERMS.get(subject, ())
+    if not names and _limb_metric(subject):
+        names = _LIMB_TERMS
     group = None
     for suffix, kinds in _GROUP_TERMS.items():
         if subject.endswith("_" + suffix) and subject not in _CHECK_TERMS:
@@ -172,6 +184,8 @@ def _scale_prior(
         return False
     group = next((subject[: -len(s) - 1] for s in _GROUP_TERMS if subject.endswith("_" + s)), None)
     key = "offset" if subject.endswith("_offset") or subject.startswith("ee_d") else "amplitude"
+    if _limb_metric(subject) and not subject.endswith("_sweep"):  # a held pose: its offsets
+        key = "offset" if any(float(p.get("offset") or 0.0) for p in motion["parts"]) else "amplitude"
     picked = [
         k
         for k, part in enumerate(motion["parts"])
@@ -251,7 +265,11 @@ def apply_failed_checks(
             scale_term(program, i, strength, why, notes)
         touched.update(drivers)
         measured, value = row.get("measured"), float(row.get("value") or 0.0)
-        shaped = subject.startswith("ee_") or any(subject.endswith("_" + x) for x in _GROUP_TERMS)
+        shaped = (
+            subject.startswith("ee_")
+            or any(subject.endswith("_" + x) for x in _GROUP_TERMS)
+            or _limb_metric(subject)
+        )
         if shaped and op in (">=", ">") and isinstance(measured, (int, float)) and value > 0:
             need = value / max(float(measured), 0.25 * value) if measured > 0 else strength
             _scale_prior(program, subject, min(max(need, 1.1), strength), notes, why, robot)

@@ -17,7 +17,6 @@ from tabrl.render.rollout import Trajectory
 from tabrl.robots.model import Robot
 from tabrl.robots.observables import observables_of, tip_offsets
 
-TURN_SAMPLE_S = 0.1  # an object's turning is summed over steps this long (noise stays out of it)
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
 
@@ -73,18 +72,15 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
             for i, name in enumerate(obs.limbs)
         }
     if obs.objects:
-        step = max(1, int(round(TURN_SAMPLE_S / robot.ctrl_dt)))
         rows = []
         for adr in obs.objects:
             pos, quat = traj.qpos[:, adr : adr + 3], traj.qpos[:, adr + 3 : adr + 7]
-            sampled = quat[::step]
             rows.append(
                 {
                     "rise_m": float(np.percentile(pos[:, 2], HIGH) - pos[0, 2]),
                     "moved_m": float(np.linalg.norm(pos[-1, :2] - pos[0, :2])),
-                    "turn_rad": float(np.sum(_quat_angle(sampled[1:], sampled[:-1])))
-                    if len(sampled) > 1
-                    else 0.0,
+                    # the largest angle from the start orientation: a wobble stays small, a turn shows
+                    "turn_rad": float(np.max(_quat_angle(quat, np.broadcast_to(quat[0], quat.shape)))),
                 }
             )
         out["objects"] = rows

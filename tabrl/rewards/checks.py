@@ -73,7 +73,10 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
 OBJECT_METRICS: dict[str, tuple[str, str]] = {
     "object_rise": ("m", "how far an object rose above where it started (picked up, lifted)"),
     "object_moved": ("m", "an object's horizontal distance from its start at the end (pushed, carried)"),
-    "object_turn": ("rad", "how far an object turned in all (reoriented, spun)"),
+    "object_turn": (
+        "rad",
+        "the largest angle an object turned from its start orientation (reoriented, spun)",
+    ),
 }
 PASSIVE_METRICS: dict[str, tuple[str, str]] = {
     "opening": ("", "how far the scene's passive joint moved from its start (m or rad: a drawer, a door)"),

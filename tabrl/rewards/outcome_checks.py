@@ -210,4 +210,7 @@ def complete(
     for c in outcome + bounded + guards(robot, own):
         if not any(m.metric == c.metric and m.op == c.op and c.metric for m in merged):
             merged.append(c)
-    return merged[: checks.MAX_CONDITIONS]
+    # The prior's own joints beside an outcome add nothing a person sees (a joint the prior drives moves
+    # less under load while the tip still shows the motion): the outcome and the guards judge.
+    shown = [c for c in merged if checks.is_outcome(c, spec, driven) or checks.is_guard(c)]
+    return shown[: checks.MAX_CONDITIONS]

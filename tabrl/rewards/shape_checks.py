@@ -23,8 +23,12 @@ def _cond(subject: str, op: str, value: float) -> dict[str, Any]:
     return {"metric": subject, "op": op, "value": float(f"{value:.3g}")}
 
 
-def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None) -> list[Condition]:
-    """A success check for the behavior the main terms describe, plus no falls / staying in place."""
+def success_from_terms(
+    terms: list[Any], spec: Any, motion: Motion | None = None, *, mobile: bool | None = None
+) -> list[Condition]:
+    """A success check for the behavior the main terms describe, plus no falls / staying in place.
+    ``mobile``: the base moves (a free base, or a planar walker's root joints); default: a free base."""
+    mobile = spec.floating_base if mobile is None else mobile
     ranked = sorted(
         (t for t in terms if float(getattr(t, "weight", 1.0)) > 0),
         key=lambda t: -abs(float(getattr(t, "weight", 1.0))),
@@ -35,7 +39,7 @@ def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None
         if len(main) >= 2:
             break
         p = term_params(t)
-        got = _term_conditions(t.term, p, spec)
+        got = _term_conditions(t.term, p, spec, mobile)
         if got and t.term not in kinds:
             kinds.add(t.term)
             main.extend(got)
@@ -47,12 +51,12 @@ def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None
         return []
     extra: list[dict[str, Any]] = []
     names = {getattr(t, "term", "") for t in terms}
-    if spec.floating_base:
+    if mobile:
         extra.append(_cond("falls", "<", 1))
     stay = next((t for t in terms if t.term == "stay_in_place"), None)
-    if stay is not None and spec.floating_base:
+    if stay is not None and mobile:
         extra.append(_cond("drift", "<=", max(0.5, 2.0 * float(term_params(stay).radius))))
-    if "upright" in names and spec.floating_base and "base_orientation" not in kinds:
+    if "upright" in names and mobile and "base_orientation" not in kinds:
         extra.append(_cond("upright", ">=", 0.8))
     first: dict[str, dict[str, Any]] = {}  # the first condition on each metric
     for c in main + extra:
@@ -60,7 +64,7 @@ def success_from_terms(terms: list[Any], spec: Any, motion: Motion | None = None
     return [Condition.model_validate(c) for c in list(first.values())[:6]]
 
 
-def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
+def _term_conditions(term: str, p: Any, spec: Any, mobile: bool) -> list[dict[str, Any]]:
     if term == "joint_sine" and p.group in spec.groups:
         return [_cond(f"{p.group}_amplitude", ">=", 0.5 * p.amplitude)]
     if term == "joint_pose" and p.group in spec.groups and p.targets is None and abs(p.offset) > 0.05:
@@ -74,9 +78,9 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
             width = float(np.mean(spec.joint_range[joints, 1] - spec.joint_range[joints, 0]))
             if abs(delta) > max(0.005, 0.15 * width) or abs(delta) > 0.3:
                 return [_cond(f"{p.group}_offset", ">=" if delta > 0 else "<=", 0.5 * delta)]
-    if term == "forward_speed" and abs(p.target) > 0.05 and spec.floating_base:
+    if term == "forward_speed" and abs(p.target) > 0.05 and mobile:
         return [_cond("forward_speed", ">=" if p.target > 0 else "<=", SPEED_SHARE * p.target)]
-    if term == "track_velocity" and spec.floating_base:
+    if term == "track_velocity" and mobile:
         out = []
         if abs(p.vx) > 0.05:
             out.append(_cond("forward_speed", ">=" if p.vx > 0 else "<=", SPEED_SHARE * p.vx))
@@ -85,30 +89,30 @@ def _term_conditions(term: str, p: Any, spec: Any) -> list[dict[str, Any]]:
         if abs(p.yaw_rate) > 0.1:
             out.append(_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", TURN_SHARE * p.yaw_rate))
         return out
-    if term == "spin" and spec.floating_base and abs(p.yaw_rate) > 0.1:
+    if term == "spin" and mobile and abs(p.yaw_rate) > 0.1:
         return [_cond("yaw_rate", ">=" if p.yaw_rate > 0 else "<=", TURN_SHARE * p.yaw_rate)]
-    if term == "jump" and spec.floating_base and spec.feet:
+    if term == "jump" and mobile and spec.feet:
         return [_cond("airborne_moments", ">=", 3)]
-    if term == "air_time" and spec.floating_base and spec.feet:
+    if term == "air_time" and mobile and spec.feet:
         # feet that leave the ground one after another (stepping), not all at once
         return [_cond("least_foot_air", ">=", FOOT_AIR), _cond("feet_alternation", ">=", 0.6)]
-    if term == "foot_contact_pattern" and spec.floating_base and spec.feet:
+    if term == "foot_contact_pattern" and mobile and spec.feet:
         if p.pattern == "pronk":
             return [_cond("airborne_moments", ">=", 3)]
         if p.pattern != "stand":
             return [_cond("least_foot_air", ">=", FOOT_AIR), _cond("feet_alternation", ">=", 0.6)]
-    if term == "base_oscillation" and spec.floating_base:
+    if term == "base_oscillation" and mobile:
         if p.axis == "height":
             return [_cond("base_height_std", ">=", max(0.01, 0.35 * p.amplitude))]
         if p.axis in ("roll", "pitch"):
             return [_cond(p.axis, ">=", 0.3 * p.amplitude)]
-    if term == "base_height" and spec.floating_base:
+    if term == "base_height" and mobile:
         ratio = p.target / max(spec.standing_height, 1e-6) if p.target is not None else p.ratio
         if ratio < 0.95:
             return [_cond("height_ratio", "<=", min(0.95, ratio + 0.15))]
         if ratio > 1.03:
             return [_cond("height_ratio", ">=", 1.0 + 0.5 * (ratio - 1.0))]
-    if term == "base_orientation" and spec.floating_base:
+    if term == "base_orientation" and mobile:
         out = []
         for axis in ("roll", "pitch"):
             v = float(getattr(p, axis))
