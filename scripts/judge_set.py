@@ -118,10 +118,13 @@ def make(only: str | None) -> None:
         print(f"{name}: {verdict and verdict['summary']}  [sheet: {out / 'sheet.jpg'}]")
 
 
-def report() -> None:
+def report(which: str | None) -> None:
+    import sys
+
+    sys.path.insert(0, str(DATA.parents[3]))
     from tests.rewards.judge import judge_all
 
-    rows = judge_all()
+    rows = judge_all(which)
     agree = sum(r["agree"] for r in rows)
     false_pass = sum(r["passed"] and not r["label"] for r in rows)
     for r in rows:
@@ -135,9 +138,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("command", choices=["make", "report"])
-    parser.add_argument("--only")
+    parser.add_argument("--only", help="make: one case by name")
+    parser.add_argument("--set", choices=["tune", "held_out"], help="report: one part of the set")
     args = parser.parse_args()
-    make(args.only) if args.command == "make" else report()
+    make(args.only) if args.command == "make" else report(args.set)
 
 
 if __name__ == "__main__":

@@ -154,6 +154,7 @@ def words(metric: str, value: float, unit: str = "") -> str:
     for suffix, (verb, scale, shown) in _LIMB_WORDS.items():
         if metric.endswith("_" + suffix) and metric not in _WORDS and metric[: -len(suffix) - 1]:
             limb = metric[: -len(suffix) - 1].replace("_", " ")
+            limb += " finger" if limb in ("index", "middle", "ring", "little", "pinky") else ""
             return f"the {limb}'s tip {verb} {value * scale:.3g} {shown}"
     if metric in _WORDS:
         text, scale, shown = _WORDS[metric]

@@ -125,12 +125,15 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     paths = prior_tip_paths(robot, motion)
     out = []
     for limb in _target_limbs(robot, paths, ask):
-        floor = FLOOR.get(_limb_kind(robot, limb), 0.04)
+        kind = _limb_kind(robot, limb)
+        floor = FLOOR.get(kind, 0.04)
         sweep, rise, shift = paths.get(limb, (0.0, 0.0, 0.0))
         mine = []
         if sweep >= floor:
             mine.append(_cond(f"{limb}_sweep", ">=", max(floor, SHARE * sweep)))
-        if rise >= floor and rise >= RISE_SHARE * sweep:
+        # "up" is the world's up for a limb of a body (a raised arm, a lifted paw); a finger curls every
+        # way as the hand is turned, so its sweep or shift says it all
+        if kind != "finger" and rise >= floor and rise >= RISE_SHARE * sweep:
             mine.append(_cond(f"{limb}_rise", ">=", max(floor, SHARE * rise)))
         elif shift >= floor and sweep < floor:  # a held pose: the tip is somewhere else
             mine.append(_cond(f"{limb}_shift", ">=", max(floor, SHARE * shift)))
