@@ -54,6 +54,31 @@ CASES: dict[str, tuple[str, str, int, str]] = {  # name -> (model, prompt, appro
     "hopper_hop_still": ("HopperHop", "hop forward", 0, "still"),
     "walker_walk_prior": ("WalkerWalk", "walk forward", 0, "prior"),
     "cheetah_run_flail": ("CheetahRun", "run forward", 0, "flail"),
+    # held out: rolled out and labelled after the checks above were frozen
+    "go1_trot_fast_start": ("Go1JoystickFlatTerrain", "trot forward quickly", 0, "start"),
+    "go1_lie_down_prior": ("Go1JoystickFlatTerrain", "lie down", 0, "prior"),
+    "go1_wag_tail_start": ("Go1JoystickFlatTerrain", "wag your tail", 0, "start"),
+    "go1_turn_left_still": ("Go1JoystickFlatTerrain", "turn left", 0, "still"),
+    "go1_spin_start": ("Go1JoystickFlatTerrain", "spin around in a circle", 1, "start"),
+    "anymal_backwards_start": ("AnymalC", "walk backwards", 0, "start"),
+    "anymal_sit_prior": ("AnymalC", "sit down", 0, "prior"),
+    "spot_walk_prior": ("SpotFlatTerrainJoystick", "walk forward", 0, "prior"),
+    "barkour_walk_start": ("BarkourJoystick", "walk forward", 0, "start"),
+    "h1_punch_prior": ("H1JoystickGaitTracking", "punch with your left hand", 0, "prior"),
+    "h1_squat_prior": ("H1JoystickGaitTracking", "squat down", 0, "prior"),
+    "op3_wave_prior": ("Op3Joystick", "wave your right hand", 0, "prior"),
+    "g1_raise_arm_prior": ("G1JoystickFlatTerrain", "raise your right arm", 0, "prior"),
+    "apollo_clap_prior": ("ApolloJoystickFlatTerrain", "clap your hands", 0, "prior"),
+    "ur5e_circle_prior": ("UR5e", "draw a circle", 1, "prior"),
+    "ur5e_reach_prior": ("UR5e", "reach forward", 0, "prior"),
+    "panda_push_prior": ("PandaRobotiqPushCube", "push the cube", 0, "prior"),
+    "panda_lift_flail": ("PandaPickCube", "lift the cube", 0, "flail"),
+    "allegro_fist_prior": ("AllegroHand", "make a fist", 0, "prior"),
+    "leap_spin_flail": ("LeapCubeReorient", "spin the cube around", 0, "flail"),
+    "aloha_wave_prior": ("AlohaHandOver", "wave both arms", 0, "prior"),
+    "walker_stand_prior": ("WalkerStand", "stand still", 0, "prior"),
+    "cheetah_run_still": ("CheetahRun", "run forward", 0, "still"),
+    "humanoid_walk_still": ("HumanoidWalk", "walk forward", 0, "still"),
 }
 
 
@@ -79,7 +104,7 @@ def _policy(robot, program, kind: str):
     return lambda obs: np.asarray(act(np.asarray(obs)[None]))[0]
 
 
-def make(only: str | None) -> None:
+def make(only: str | None, start: str | None = None) -> None:
     from tabrl.design import design_approaches
     from tabrl.render.artifacts import render_policy
     from tabrl.render.rollout import load_trajectory
@@ -88,6 +113,8 @@ def make(only: str | None) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     for name, (model_id, prompt, index, kind) in CASES.items():
         if only and name != only:
+            continue
+        if start and list(CASES).index(name) < list(CASES).index(start):
             continue
         robot = load_robot(model_id)
         program = design_approaches(model_id, prompt)[index]
@@ -139,9 +166,10 @@ def main() -> None:
     )
     parser.add_argument("command", choices=["make", "report"])
     parser.add_argument("--only", help="make: one case by name")
+    parser.add_argument("--from", dest="start", help="make: this case and the ones after it")
     parser.add_argument("--set", choices=["tune", "held_out"], help="report: one part of the set")
     args = parser.parse_args()
-    make(args.only) if args.command == "make" else report(args.set)
+    make(args.only, args.start) if args.command == "make" else report(args.set)
 
 
 if __name__ == "__main__":
