@@ -133,6 +133,7 @@ class CheckOut(BaseModel):
     measured: float
     unit: str
     passed: bool
+    text: str = Field("", description="What was checked, in words: 'the object rose 0.0 cm (need ≥ 5 cm)'.")
 
 
 class VerdictOut(BaseModel):

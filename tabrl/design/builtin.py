@@ -283,6 +283,12 @@ def design(model_id: str, prompt: str) -> Design:
             else p.model_copy(
                 update={
                     "motion": lead_motion,
+                    # its check is judged again under the prior it now moves with
+                    "success": (
+                        outcome_checks.complete(p.success, lead_motion, robot, ask) or None
+                        if robot is not None and p.success
+                        else p.success
+                    ),
                     "notes": [
                         *p.notes,
                         f"Motion prior (as approach {lead + 1}): "

@@ -426,6 +426,12 @@ export interface components {
             unit: string;
             /** Passed */
             passed: boolean;
+            /**
+             * Text
+             * @description What was checked, in words: 'the object rose 0.0 cm (need ≥ 5 cm)'.
+             * @default
+             */
+            text?: string;
         };
         /** ConfigureRequest */
         ConfigureRequest: {

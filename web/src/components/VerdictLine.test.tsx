@@ -14,6 +14,29 @@ const failed: Verdict = {
 };
 
 describe("VerdictLine", () => {
+  it("says what was checked in words where the check carries them", () => {
+    const worded: Verdict = {
+      passed: false,
+      summary: "✗ the object rose 0.02 cm (need ≥ 5 cm)",
+      checks: [
+        {
+          check: "object_rise ≥ 0.05",
+          subject: "object_rise",
+          op: ">=",
+          value: 0.05,
+          measured: 0.0002,
+          unit: "m",
+          passed: false,
+          text: "the object rose 0.02 cm (need ≥ 5 cm)",
+        },
+      ],
+    };
+    render(<VerdictLine verdict={worded} />);
+    const v = screen.getByTestId("verdict");
+    expect(v).toHaveTextContent("the object rose 0.02 cm (need ≥ 5 cm)");
+    expect(v).not.toHaveTextContent("object_rise");
+  });
+
   it("shows ✗ with each measured figure and what was needed", () => {
     render(<VerdictLine verdict={failed} />);
     const v = screen.getByTestId("verdict");

@@ -13,19 +13,32 @@ export function VerdictLine({ verdict }: { verdict: Verdict | null | undefined }
       <ul className="verdict-checks">
         {verdict.checks.map((c) => (
           <li key={c.check} className={c.passed ? "pass" : "fail"}>
-            <span className="verdict-subject">{c.subject}</span>{" "}
-            <strong>
-              {formatNumber(c.measured)}
-              {c.unit ? ` ${c.unit}` : ""}
-            </strong>{" "}
-            <span className="muted">
-              ({c.passed ? "" : "need "}
-              {c.op.replace(">=", "≥").replace("<=", "≤")} {formatNumber(c.value)})
-            </span>
+            {c.text ? (
+              <span className="verdict-text">{c.text}</span>
+            ) : (
+              <FigureWords check={c} />
+            )}
             <span className="sr-only">{c.passed ? " passed" : " failed"}</span>
           </li>
         ))}
       </ul>
     </div>
+  );
+}
+
+/** A check without its words (a run measured before they existed): the metric's name and figures. */
+function FigureWords({ check: c }: { check: Verdict["checks"][number] }) {
+  return (
+    <>
+      <span className="verdict-subject">{c.subject}</span>{" "}
+      <strong>
+        {formatNumber(c.measured)}
+        {c.unit ? ` ${c.unit}` : ""}
+      </strong>{" "}
+      <span className="muted">
+        ({c.passed ? "" : "need "}
+        {c.op.replace(">=", "≥").replace("<=", "≤")} {formatNumber(c.value)})
+      </span>
+    </>
   );
 }
