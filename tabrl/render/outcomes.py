@@ -15,7 +15,7 @@ import numpy as np
 
 from tabrl.render.rollout import Trajectory
 from tabrl.robots.model import Robot
-from tabrl.robots.observables import observables_of, tip_offsets
+from tabrl.robots.observables import fingertip_spread, observables_of, tip_offsets
 
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
@@ -46,6 +46,19 @@ def _rotation(quat: np.ndarray) -> np.ndarray:
     return mat.reshape(3, 3)
 
 
+def _grips(robot: Robot, traj: Trajectory, settle: int) -> dict[str, float]:
+    """Per hand or gripper: its fingertips' mean spread after the first second minus at the start (m);
+    negative when it closed, positive when it opened."""
+    obs = observables_of(robot)
+    model, data = robot.mj_model, mujoco.MjData(robot.mj_model)
+    spreads = np.zeros((len(traj.qpos), len(obs.grips)))
+    for t, q in enumerate(traj.qpos):
+        data.qpos[:] = q
+        mujoco.mj_kinematics(model, data)
+        spreads[t] = [fingertip_spread(data, tips) for _, tips in obs.grips]
+    return {limb: float(spreads[settle:, i].mean() - spreads[0, i]) for i, (limb, _) in enumerate(obs.grips)}
+
+
 def _quat_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Rotation angle (rad) between unit quaternions, row by row."""
     dot = np.abs(np.sum(a * b, axis=-1)) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
@@ -71,6 +84,8 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
             }
             for i, name in enumerate(obs.limbs)
         }
+    if obs.grips:
+        out["grips"] = _grips(robot, traj, settle)
     if obs.objects:
         rows = []
         for adr in obs.objects:
@@ -98,6 +113,8 @@ def outcome_values(m: dict[str, Any]) -> dict[str, float]:
         v[f"{name}_rise"] = limb["rise_m"]
         v[f"{name}_reach"] = limb["reach_m"]
         v[f"{name}_shift"] = limb.get("shift_m", 0.0)
+    for limb, change in m.get("grips", {}).items():
+        v[f"{limb}_grip"] = change
     if m.get("objects"):
         objects = m["objects"]
         v["object_rise"] = max(o["rise_m"] for o in objects)

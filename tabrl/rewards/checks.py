@@ -101,6 +101,7 @@ _WORDS = {  # metric -> (what it says on the page, scale, unit shown)
     "rock": ("the body rocked", 180.0 / math.pi, "°"),
 }
 _LIMB_WORDS = {
+    "grip": ("spread changed by", 100.0, "cm"),
     "sweep": ("swept", 100.0, "cm"),
     "rise": ("rose", 100.0, "cm"),
     "reach": ("reached forward", 100.0, "cm"),
@@ -135,6 +136,11 @@ def metric_names(spec: Any, observables: Observables | None = None) -> dict[str,
         for limb in observables.limbs:
             for suffix, (unit, doc) in LIMB_METRICS.items():
                 names[f"{limb}_{suffix}"] = (unit, f"{doc} ('{limb}')")
+        for limb, _tips in observables.grips:
+            names[f"{limb}_grip"] = (
+                "m",
+                f"change of the fingertips' spread from the start: < 0 closed, > 0 opened ('{limb}')",
+            )
         if observables.has_objects:
             names.update(OBJECT_METRICS)
         if observables.has_passive:

@@ -24,7 +24,7 @@ from tabrl.rewards.motion import Motion, compile_motion, moved_joints
 from tabrl.rewards.shape_checks import SPEED_SHARE, TURN_SHARE
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
-from tabrl.robots.observables import observables_of, tip_offsets
+from tabrl.robots.observables import fingertip_spread, observables_of, tip_offsets
 
 SHARE = 0.3  # of the prior's kinematic sweep / rise that a rollout must show
 FLOOR = {"finger": 0.01, "arm": 0.04, "leg": 0.04, "head": 0.03, "chain": 0.04}  # m: a visible move
@@ -95,6 +95,48 @@ def prior_tip_paths(robot: Robot, motion: Motion | None) -> dict[str, tuple[floa
     rise = later[..., 2].max(axis=0) - start[:, 2]
     shift = np.linalg.norm(later.mean(axis=0) - start, axis=-1)
     return {name: (float(sweep[i]), float(rise[i]), float(shift[i])) for i, name in enumerate(obs.limbs)}
+
+
+GRIP = 0.005  # m: fingertips that close or open by this much on average are seen to
+
+
+def prior_grips(robot: Robot, motion: Motion | None) -> dict[str, float]:
+    """limb -> the change of its fingertips' spread when the joints hold the prior's mean pose (m)."""
+    obs = observables_of(robot)
+    if motion is None or not obs.grips:
+        return {}
+    spec = robot.spec
+    try:
+        compiled = compile_motion(motion, spec)
+    except ValueError:
+        return {}
+    model, data = robot.mj_model, mujoco.MjData(robot.mj_model)
+    joints = np.asarray(robot.actuator_joint)
+    driven = joints >= 0
+    adr = np.asarray(spec.joint_qpos_adr)[joints[driven]]
+    lo, hi = spec.joint_range[joints[driven], 0], spec.joint_range[joints[driven], 1]
+    home = spec.default_joint_pos[joints[driven]]
+    out = {}
+    spreads = []
+    for offset in (np.zeros_like(compiled.offset), compiled.offset):
+        data.qpos[:] = spec.default_qpos
+        data.qpos[adr] = np.clip(home + offset[driven], lo, hi)
+        mujoco.mj_kinematics(model, data)
+        spreads.append([fingertip_spread(data, tips) for _, tips in obs.grips])
+    for i, (limb, _) in enumerate(obs.grips):
+        out[limb] = float(spreads[1][i] - spreads[0][i])
+    return out
+
+
+def grip_conditions(robot: Robot, motion: Motion | None) -> list[Condition]:
+    """A hand or gripper the prior closes or opens: its fingertips' spread, closing or opening."""
+    out = []
+    for limb, change in prior_grips(robot, motion).items():
+        if change <= -GRIP:
+            out.append(_cond(f"{limb}_grip", "<=", 0.5 * change))
+        elif change >= GRIP:
+            out.append(_cond(f"{limb}_grip", ">=", 0.5 * change))
+    return out
 
 
 def _limb_kind(robot: Robot, limb: str) -> str:
@@ -201,7 +243,11 @@ def complete(
     has_outcome = any(checks.is_outcome(c, spec, driven) for c in own)
     outcome = task_conditions(robot, ask)
     if ask.limb_kind or not has_outcome:
-        outcome += body_conditions(robot, motion, ask) or limb_conditions(robot, motion, ask)
+        outcome += (
+            body_conditions(robot, motion, ask)
+            or grip_conditions(robot, motion)
+            or limb_conditions(robot, motion, ask)
+        )
     if ask.in_place and spec.floating_base and not any(c.metric == "drift" for c in own):
         outcome.append(_cond("drift", "<=", IN_PLACE))
     if not any(checks.is_outcome(c, spec, driven) for c in outcome + own):

@@ -89,19 +89,18 @@ class _Tree:
         ]
         return min(heights, default=float("inf"))
 
-    def tip(self, body: int) -> np.ndarray:
-        """Where a limb ending at ``body`` ends: over its leaves, the geom farthest from the leaf's joint
-        (a foot, a fingertip), else the leaf's centre of mass."""
+    def leaf_tip(self, leaf: int) -> np.ndarray:
+        """The geom of ``leaf`` farthest from its joint (a foot, a fingertip), else its centre of mass."""
         m = self.model
-        points = []
-        for leaf in self.leaves(body):
-            geoms = range(int(m.body_geomadr[leaf]), int(m.body_geomadr[leaf] + m.body_geomnum[leaf]))
-            at = self.pos[leaf] if not len(geoms) else None
-            if at is None:
-                anchor = self.body_origin[leaf]
-                at = max((self.geom_pos[g] for g in geoms), key=lambda p: float(np.linalg.norm(p - anchor)))
-            points.append(at)
-        return np.mean(points, axis=0)
+        geoms = range(int(m.body_geomadr[leaf]), int(m.body_geomadr[leaf] + m.body_geomnum[leaf]))
+        if not len(geoms):
+            return self.pos[leaf]
+        anchor = self.body_origin[leaf]
+        return max((self.geom_pos[g] for g in geoms), key=lambda p: float(np.linalg.norm(p - anchor)))
+
+    def tip(self, body: int) -> np.ndarray:
+        """Where a limb ending at ``body`` ends: the mean of its leaves' tips."""
+        return np.mean([self.leaf_tip(leaf) for leaf in self.leaves(body)], axis=0)
 
     def joints(self, body: int) -> list[int]:
         """The joints on ``body`` that bend the robot (free joints excluded; passive ones included, so a
@@ -389,6 +388,27 @@ def limb_tips(robot: Robot) -> dict[str, tuple[int, np.ndarray]]:
             continue
         world = tree.origin + tree.frame @ tree.tip(body)
         out[limb.name] = (body, tree.body_xmat[body].T @ (world - tree.body_xpos[body]))
+    return out
+
+
+def finger_tips(robot: Robot) -> dict[str, list[tuple[int, np.ndarray]]]:
+    """For each limb ending in a hand or gripper with fingers: each fingertip as (body id, offset in that
+    body's frame). How far apart they are says whether the hand is open or closed."""
+    tree = _Tree(robot)
+    out = {}
+    for limb in body_plan_of(robot).limbs:
+        body = mujoco.mj_name2id(tree.model, mujoco.mjtObj.mjOBJ_BODY, limb.end_body)
+        leaves = tree.leaves(body) if body >= 0 and limb.fingers else []
+        if len(leaves) < 2:
+            continue
+        out[limb.name] = [
+            (
+                leaf,
+                tree.body_xmat[leaf].T
+                @ (tree.origin + tree.frame @ tree.leaf_tip(leaf) - tree.body_xpos[leaf]),
+            )
+            for leaf in leaves
+        ]
     return out
 
 

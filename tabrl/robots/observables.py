@@ -10,7 +10,7 @@ import functools
 import mujoco
 import numpy as np
 
-from tabrl.robots.anatomy import body_plan_of, limb_tips
+from tabrl.robots.anatomy import body_plan_of, finger_tips, limb_tips
 from tabrl.robots.model import Robot
 
 
@@ -21,6 +21,8 @@ class Observables:
     objects: tuple[int, ...]  # qpos addresses of free objects' joints (not the robot's own base)
     passive: tuple[int, ...]  # qpos addresses of unactuated scene hinges/slides (a door, a drawer)
     planar: bool  # the base moves through unactuated planar root joints (hopper, walker, cheetah)
+    # limbs ending in a hand or gripper: (limb, ((fingertip body, offset), ...)); their spread is its grip
+    grips: tuple[tuple[str, tuple[tuple[int, tuple[float, float, float]], ...]], ...] = ()
 
     @property
     def has_objects(self) -> bool:
@@ -31,7 +33,7 @@ class Observables:
         return bool(self.passive)
 
 
-NONE = Observables((), (), (), (), False)
+NONE = Observables((), (), (), (), False, ())
 
 
 @functools.lru_cache(maxsize=64)
@@ -73,8 +75,20 @@ def observables_of(robot: Robot) -> Observables:
         objects=tuple(objects),
         passive=tuple(passive),
         planar=bool(plan.root_joints),
+        grips=tuple(
+            (limb, tuple((body, (float(o[0]), float(o[1]), float(o[2]))) for body, o in tips))
+            for limb, tips in finger_tips(robot).items()
+        ),
     )
 
 
 def tip_offsets(obs: Observables) -> np.ndarray:
     return np.asarray([o for _, o in obs.tips], dtype=np.float64).reshape(-1, 3)
+
+
+def fingertip_spread(data: mujoco.MjData, tips: tuple[tuple[int, tuple[float, float, float]], ...]) -> float:
+    """Mean distance of the fingertips from their centre (m), in a posed ``MjData``: open hands spread."""
+    bodies = np.asarray([b for b, _ in tips], dtype=np.int64)
+    offsets = np.asarray([o for _, o in tips], dtype=np.float64)
+    points = data.xpos[bodies] + np.einsum("lij,lj->li", data.xmat[bodies].reshape(-1, 3, 3), offsets)
+    return float(np.mean(np.linalg.norm(points - points.mean(axis=0), axis=-1)))
