@@ -40,6 +40,8 @@ def task_of(prompt: str) -> str | None:
 
 # intents whose named tip goes up (a hand waved or saluted, a paw given, a foot kicked)
 _RAISED = {"wave", "salute", "raise", "give_paw", "kick"}
+_THRUST = {"punch", "point", "reach"}  # the named hand goes forward
+_LOOP = {"circle"}  # the tip goes round
 
 
 def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
@@ -54,6 +56,8 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
         task=task_of(prompt),
         both=ctx.mods.both,
         raised=bool(_RAISED & set(intents or [])) or "paw" in ctx.parts,
+        thrust=bool(_THRUST & set(intents or [])),
+        loop=bool(_LOOP & set(intents or [])),
         in_place=ctx.mods.stay,
         fast=(ctx.mods.speed or 1.0) > 1.0,
     )

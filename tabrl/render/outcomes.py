@@ -39,6 +39,19 @@ def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
     return np.einsum("tji,tlj->tli", rot, rel)
 
 
+def turns(path: np.ndarray) -> float:
+    """How many times a tip's path (T, 3) went round: the net angle it swept about its own centre, in
+    the plane of its two widest directions, over a full turn. A circle counts up; a swing to and fro
+    along an arc goes back over its angle and counts about zero."""
+    if len(path) < 3:
+        return 0.0
+    centred = path - path.mean(axis=0)
+    _, _, axes = np.linalg.svd(centred, full_matrices=False)
+    flat = centred @ axes[:2].T
+    angle = np.unwrap(np.arctan2(flat[:, 1], flat[:, 0]))
+    return float(abs(angle[-1] - angle[0]) / (2 * np.pi))
+
+
 def _rotation(quat: np.ndarray) -> np.ndarray:
     mat = np.zeros(9)
     norm = float(np.linalg.norm(quat))
@@ -78,6 +91,8 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
         out["limbs"] = {
             name: {
                 "sweep_m": float(np.max(hi[i] - lo[i])),
+                "loop_m": float(np.sort(hi[i] - lo[i])[-2]),
+                "turns": turns(later[:, i]),
                 "rise_m": float(hi[i, 2] - tips[0, i, 2]),
                 "reach_m": float(hi[i, 0] - tips[0, i, 0]),
                 "shift_m": float(np.linalg.norm(later[:, i].mean(axis=0) - tips[0, i])),
@@ -113,6 +128,8 @@ def outcome_values(m: dict[str, Any]) -> dict[str, float]:
         v[f"{name}_rise"] = limb["rise_m"]
         v[f"{name}_reach"] = limb["reach_m"]
         v[f"{name}_shift"] = limb.get("shift_m", 0.0)
+        v[f"{name}_loop"] = limb.get("loop_m", 0.0)
+        v[f"{name}_turns"] = limb.get("turns", 0.0)
     for limb, change in m.get("grips", {}).items():
         v[f"{limb}_grip"] = change
     if m.get("objects"):

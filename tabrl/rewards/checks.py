@@ -69,6 +69,8 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
     ),
     "reach": ("m", "how far the tip moved forward of where it started (a punch, a kick, a reach)"),
     "shift": ("m", "how far the tip's mean position is from where it started (a held pose: a hand opened)"),
+    "loop": ("m", "second-largest extent of the tip's path: a circle spans two directions, a swing one"),
+    "turns": ("", "how many times the tip went round (a circle counts up, a swing to and fro about zero)"),
 }
 OBJECT_METRICS: dict[str, tuple[str, str]] = {
     "object_rise": ("m", "how far an object rose above where it started (picked up, lifted)"),
@@ -105,6 +107,9 @@ _LIMB_WORDS = {
     "sweep": ("swept", 100.0, "cm"),
     "rise": ("rose", 100.0, "cm"),
     "reach": ("reached forward", 100.0, "cm"),
+    "shift": ("moved", 100.0, "cm"),
+    "loop": ("went round a loop", 100.0, "cm wide"),
+    "turns": ("went round", 1.0, "times"),
 }
 EE_METRICS: dict[str, tuple[str, str]] = {
     "ee_path_length": ("m", "distance travelled by the end effectors (mean over them)"),

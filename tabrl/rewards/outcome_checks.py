@@ -30,6 +30,8 @@ SHARE = 0.3  # of the prior's kinematic sweep / rise that a rollout must show
 FLOOR = {"finger": 0.01, "arm": 0.04, "leg": 0.04, "head": 0.03, "chain": 0.04}  # m: a visible move
 RISE_SHARE = 0.5  # a prior whose tip rises by this share of its sweep (and FLOOR) is a raise: check the rise
 RAISED = 0.1  # m: a hand or paw the words raise (a wave, a salute, a paw) goes up at least this far
+THRUST = 0.4  # of the arm's length: a punch or a point moves the hand forward at least this far
+TURNS = 1.0  # a circle the words ask for goes round at least once in the video
 ROCK = 0.05  # rad: a standing body whose legs the prior swings visibly rocks (hips shaking, swaying)
 IN_PLACE = 0.5  # m: "in place" ends within this of the start
 SAMPLES = 48
@@ -52,6 +54,8 @@ class Ask:
     task: str | None = None  # a key of TASKS
     both: bool = False  # "both arms": each limb of the kind
     raised: bool = False  # a wave, a salute, a paw, a kick: the named tip goes up (on a body that stands)
+    thrust: bool = False  # a punch, a point, a reach: the named tip goes forward
+    loop: bool = False  # a circle, a figure eight: the tip's path spans two directions
     in_place: bool = False  # "in place", "on the spot": the body stays where it started
     fast: bool = False  # "fast": no upper bound on speeds
 
@@ -60,8 +64,10 @@ def _cond(metric: str, op: str, value: float) -> Condition:
     return Condition.model_validate({"metric": metric, "op": op, "value": float(f"{value:.3g}")})
 
 
-def prior_tip_paths(robot: Robot, motion: Motion | None) -> dict[str, tuple[float, float, float]]:
-    """limb -> (sweep, rise, shift) in metres of its tip while the joints follow ``motion`` exactly, over
+def prior_tip_paths(
+    robot: Robot, motion: Motion | None
+) -> dict[str, tuple[float, float, float, float, float]]:
+    """limb -> (sweep, rise, shift, loop, reach) in metres of its tip while the joints follow ``motion`` exactly, over
     two of its slowest cycles after the ramp (the base held at its default pose)."""
     obs = observables_of(robot)
     if motion is None or not obs.limbs:
@@ -91,10 +97,14 @@ def prior_tip_paths(robot: Robot, motion: Motion | None) -> dict[str, tuple[floa
         rot = data.xmat[bodies].reshape(-1, 3, 3)
         tips[k] = data.xpos[bodies] + np.einsum("lij,lj->li", rot, offsets)
     start, later = tips[0], tips[1:]
-    sweep = (later.max(axis=0) - later.min(axis=0)).max(axis=-1)
+    extents = np.sort(later.max(axis=0) - later.min(axis=0), axis=-1)  # (limbs, 3), smallest first
     rise = later[..., 2].max(axis=0) - start[:, 2]
     shift = np.linalg.norm(later.mean(axis=0) - start, axis=-1)
-    return {name: (float(sweep[i]), float(rise[i]), float(shift[i])) for i, name in enumerate(obs.limbs)}
+    reach = later[..., 0].max(axis=0) - start[:, 0]
+    return {
+        name: (float(extents[i, 2]), float(rise[i]), float(shift[i]), float(extents[i, 1]), float(reach[i]))
+        for i, name in enumerate(obs.limbs)
+    }
 
 
 GRIP = 0.005  # m: fingertips that close or open by this much on average are seen to
@@ -139,17 +149,33 @@ def grip_conditions(robot: Robot, motion: Motion | None) -> list[Condition]:
     return out
 
 
+def limb_length(robot: Robot, limb: str) -> float:
+    """From the limb's first joint to its tip, at the default pose (m)."""
+    found = body_plan_of(robot).limb(limb)
+    obs = observables_of(robot)
+    if found is None or limb not in obs.limbs or not found.joints:
+        return 0.0
+    model, data = robot.mj_model, mujoco.MjData(robot.mj_model)
+    data.qpos[:] = robot.spec.default_qpos
+    mujoco.mj_kinematics(model, data)
+    body, offset = obs.tips[obs.limbs.index(limb)]
+    tip = data.xpos[body] + data.xmat[body].reshape(3, 3) @ np.asarray(offset)
+    root = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, found.joints[0])
+    anchor = data.xanchor[root] if root >= 0 else data.xpos[body]
+    return float(np.linalg.norm(tip - anchor))
+
+
 def _limb_kind(robot: Robot, limb: str) -> str:
     found = body_plan_of(robot).limb(limb)
     return found.kind if found is not None else "chain"
 
 
-def _target_limbs(robot: Robot, paths: dict[str, tuple[float, float, float]], ask: Ask) -> list[str]:
+def _target_limbs(robot: Robot, paths: dict[str, tuple[float, ...]], ask: Ask) -> list[str]:
     """The limbs the words name (on their side; both for "both"), else the one the prior moves most."""
     plan = body_plan_of(robot)
 
     def shown(name: str) -> float:
-        return max(paths.get(name, (0.0, 0.0, 0.0)))
+        return max(paths.get(name, (0.0,))[:3])
 
     if ask.limb_kind:
         kind = ask.limb_kind
@@ -169,7 +195,7 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     for limb in _target_limbs(robot, paths, ask):
         kind = _limb_kind(robot, limb)
         floor = FLOOR.get(kind, 0.04)
-        sweep, rise, shift = paths.get(limb, (0.0, 0.0, 0.0))
+        sweep, rise, shift, loop, reach = paths.get(limb, (0.0, 0.0, 0.0, 0.0, 0.0))
         mine = []
         if sweep >= floor:
             mine.append(_cond(f"{limb}_sweep", ">=", max(floor, SHARE * sweep)))
@@ -181,6 +207,11 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
             mine.append(_cond(f"{limb}_shift", ">=", max(floor, SHARE * shift)))
         if ask.raised and robot.spec.floating_base and not any(c.metric == f"{limb}_rise" for c in mine):
             mine.append(_cond(f"{limb}_rise", ">=", max(RAISED, SHARE * rise)))
+        if ask.thrust and kind == "arm":
+            mine.append(_cond(f"{limb}_reach", ">=", max(THRUST * limb_length(robot, limb), SHARE * reach)))
+        if ask.loop:
+            mine.append(_cond(f"{limb}_loop", ">=", max(floor, SHARE * loop)))
+            mine.append(_cond(f"{limb}_turns", ">=", TURNS))
         out += mine or [_cond(f"{limb}_sweep", ">=", floor)]
     return out
 
