@@ -31,7 +31,7 @@ from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
 from tabrl.rewards import checks, outcome_checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
-from tabrl.rewards.motion import MAX_PARTS, Motion, moved_joints
+from tabrl.rewards.motion import MAX_PARTS, Motion, fitted, moved_joints
 from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.outcome_checks import Ask
 from tabrl.rewards.program import RewardProgram
@@ -175,6 +175,8 @@ def with_shape(
         if motion is not None
         else (program.motion or shapes.motion_from_terms(program.terms, spec, robot=robot, model=model))
     )
+    if prior is not None and program.motion is None and getattr(spec, "position_control", False):
+        prior = fitted(prior, spec)  # inside this robot's joint ranges
     check = program.success or (
         checks.coerce(success)
         if success

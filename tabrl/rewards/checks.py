@@ -156,7 +156,9 @@ def metric_names(spec: Any, observables: Observables | None = None) -> dict[str,
 def is_outcome_name(name: str) -> bool:
     """A name of the outcome families, checkable before the robot's observables are known."""
     return (
-        name in OBJECT_METRICS or name in PASSIVE_METRICS or any(name.endswith("_" + s) for s in LIMB_METRICS)
+        name in OBJECT_METRICS
+        or name in PASSIVE_METRICS
+        or any(name.endswith("_" + s) for s in (*LIMB_METRICS, "grip"))
     )
 
 

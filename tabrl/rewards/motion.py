@@ -327,6 +327,30 @@ def compile_motion(motion: Motion, spec: Any) -> CompiledMotion:
     )
 
 
+def fitted(motion: Motion, spec: Any, shrink: float = 0.7, tries: int = 6) -> Motion | None:
+    """``motion`` as is where it fits the robot's joint ranges, else with every part's offset and
+    amplitude shrunk together until it does (a prior a recipe sized for another hand); None when even
+    the smallest does not fit (a joint the prior cannot drive)."""
+    for k in range(tries):
+        scale = shrink**k
+        candidate = motion.model_copy(
+            update={
+                "parts": [
+                    p.model_copy(update={"offset": p.offset * scale, "amplitude": p.amplitude * scale})
+                    for p in motion.parts
+                ]
+            }
+        )
+        try:
+            compile_motion(candidate, spec)
+        except MotionError as e:
+            if "outside its range" not in str(e):
+                return None
+            continue
+        return candidate
+    return None
+
+
 def describe(motion: Motion) -> list[str]:
     """One readable line per part (the page's approach card and the CLI show these)."""
     lines = []

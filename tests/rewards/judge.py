@@ -26,7 +26,7 @@ def cases() -> dict[str, tuple[str, str, int, str]]:
     return module.CASES
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _robot(model_id: str) -> Any:
     from tabrl.robots.catalog import load_robot
 
@@ -43,7 +43,10 @@ def judge(name: str, model_id: str, prompt: str, approach: int) -> dict[str, Any
     program = design_approaches(model_id, prompt)[approach]
     metrics = behavior_metrics(robot, load_trajectory(robot, DATA / f"{name}.npz"))
     verdict = evaluate_success(robot.spec, metrics, program.success, observables_of(robot))
-    return {"passed": bool(verdict and verdict["passed"]), "summary": verdict["summary"] if verdict else "(no check)"}
+    return {
+        "passed": bool(verdict and verdict["passed"]),
+        "summary": verdict["summary"] if verdict else "(no check)",
+    }
 
 
 def judge_all(which: str | None = None) -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ SHAKE = {
         "residual": 0.5,
         "ramp_s": 0.4,
     },
-    "success": "hip_abduction_amplitude >= 0.15 and upright >= 0.9",
+    "success": "rock >= 0.05 and hip_abduction_amplitude >= 0.15 and upright >= 0.9",
 }
 
 
@@ -284,7 +284,7 @@ def test_training_rollout_checkpoint_and_rerender_carry_the_prior(tmp_path):
     assert meta["program"]["motion"]["parts"][0]["amplitude"] == 0.3 and meta["clock_hz"] == 2.0
     stored = json.loads((tmp_path / "job" / "metrics.json").read_text())["verdict"]
     assert (
-        stored["checks"][0]["measured"] == pytest.approx(hips["amplitude_rad"])
+        stored["checks"][1]["measured"] == pytest.approx(hips["amplitude_rad"])
         and stored["checks"][0]["passed"]
     )
     again = run_render_job(result["checkpoint"], tmp_path / "again", seconds=3.0)
