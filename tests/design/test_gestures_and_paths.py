@@ -89,7 +89,7 @@ def test_a_reach_combined_with_a_grip_keeps_both_shapes_and_both_checks():
     panda = load_robot("PandaPickCube")
     first = design("PandaPickCube", "grab the cube and lift it").programs[0]
     compile_program(first, panda.spec, np)
-    assert {c.metric for c in first.success} >= {"ee_dz", "gripper_offset"}
+    assert {c.metric for c in first.success} >= {"ee_dz", "object_rise"}  # the reach, and the cube lifted
     moved = {p.group or p.joint for p in first.motion.parts}
     assert "gripper" in moved and moved & {"joint2", "joint4", "joint6"}  # the grip and the solved lift
     # "reach and return" along x runs its line out the asked way: the end effector is out there on average
