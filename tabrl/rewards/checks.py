@@ -324,7 +324,11 @@ def own_prior(name: str, spec: Any, driven: set[str]) -> bool:
 
 
 def is_guard(condition: Condition) -> bool:
-    return condition.metric in GUARDS or (condition.metric in UPPER_GUARDS and condition.op in ("<=", "<"))
+    """Falls, uprightness, staying near the start, and joints held within a bound ("keep the other
+    fingers straight"): conditions a behavior keeps, not what shows it."""
+    upper = condition.op in ("<=", "<")
+    held = upper and any((condition.metric or "").endswith("_" + s) for s in ("amplitude", "offset"))
+    return condition.metric in GUARDS or (upper and condition.metric in UPPER_GUARDS) or held
 
 
 def is_outcome(condition: Condition, spec: Any, driven: set[str]) -> bool:

@@ -191,6 +191,8 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     """The named (or most moved) limb's tip: its sweep where the prior swings it, its rise or reach
     where the prior holds it raised or forward, and a sweep at least where the prior does neither."""
     paths = prior_tip_paths(robot, motion)
+    if not paths:  # no prior: nothing says how far a tip should go
+        return []
     out = []
     for limb in _target_limbs(robot, paths, ask):
         kind = _limb_kind(robot, limb)

@@ -64,8 +64,8 @@ def test_everyday_words_mean_what_people_mean():
     assert any(c.startswith("object_rise ≥") for c in _checks("PandaPickCube", "pick up the cube"))
     three = _checks("AllegroHand", "count to three")  # index, middle and ring up; the thumb curled
     assert {c.split()[0] for c in three if "≤" in c} == {"index_offset", "middle_offset", "ring_offset"}
-    assert any(c.startswith("thumb_offset ≥") for c in three)
+    assert any(c.startswith("thumb_shift ≥") for c in three)  # the thumb's tip curled away
     peace = _checks("AllegroHand", "make a peace sign")
-    assert {c.split()[0] for c in peace if "≥" in c} >= {"ring_offset"}
+    assert {c.split()[0] for c in peace if "≥" in c} >= {"ring_shift"}  # the ring finger curled down
     assert _checks("AnymalC", "trot backwards") >= {"falls < 1"}
     assert any(c.startswith("forward_speed ≤") for c in _checks("AnymalC", "trot backwards"))
