@@ -330,6 +330,7 @@ def run_job(
                 on_event=on_event,
                 should_stop=should_stop,
                 from_base=None if spec.get("from_base", True) else False,
+                model_store_dir=_model_store(spec),
             )
         else:
             on_event({"type": EventType.STARTED, "total_steps": spec["steps"]})
@@ -394,6 +395,7 @@ def run_batch(
             on_event=lambda k, e: handlers[k](e),
             should_stop=lambda k: should_stop(specs[k]),
             on_outcome=on_outcome,
+            model_store_dir=_model_store(first),
         )
     except (BrokenPipeError, EOFError):
         raise
@@ -403,6 +405,11 @@ def run_batch(
                 ended[k] = True
                 layout.remove_attempt_dir(Path(spec["out_dir"]))
                 send(spec, EventType.FAILED, _failed(exc))
+
+
+def _model_store(spec: dict[str, Any]) -> Path | None:
+    """Where the policy's MuJoCo model is stored once per robot build (None: in the policy folder)."""
+    return Path(spec["model_store"]) if spec.get("model_store") else None
 
 
 def _relative(path: Path, root: Path) -> str:
