@@ -161,7 +161,10 @@ def test_a_studio_export_names_its_shared_model_and_runs_when_put_back(exported,
     _, params, meta = load_params(own)
     store, folder = tmp_path / "models", tmp_path / "policy"
     checkpoint.save(
-        folder, params, meta, write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta, store)
+        folder,
+        params,
+        meta,
+        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta, store),
     )
     assert not (folder / "model.mjb").exists() and model_store.shares_model(folder)
     sha = json.loads((folder / "policy.json").read_text())["model_sha256"]
