@@ -444,7 +444,15 @@ def play(
         from tabrl.export.checkpoint import export_checkpoint
 
         export_checkpoint(checkpoint)
-    run_policy.run(checkpoint, seconds, viewer=True)
+    from tabrl.config import get_settings
+    from tabrl.export.model_store import ModelStoreError, standalone_folder
+    from tabrl.jobs.layout import model_store_dir
+
+    try:  # a studio policy's model is in the data directory's shared store
+        with standalone_folder(checkpoint, model_store_dir(get_settings().data_dir)) as folder:
+            run_policy.run(folder, seconds, viewer=True)
+    except ModelStoreError as e:
+        fail(str(e))
 
 
 @app.command()

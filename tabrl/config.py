@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         "creating a session deletes older finished ones with their jobs and files, oldest first. "
         "A session with a running job is never deleted. Unset: keep every session.",
     )
+    max_data_gb: float | None = Field(
+        None,
+        gt=0,
+        description="Cap on the data directory's size in GB (database, sessions, shared models, caches): "
+        "creating a session deletes the oldest finished sessions until it fits. A session with a queued "
+        "or running job is never deleted. Unset: no cap.",
+    )
     events_keep_progress: int = Field(
         20,
         ge=1,

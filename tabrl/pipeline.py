@@ -89,8 +89,12 @@ def run_training_job(
     render_seconds: float = 10.0,
     on_event: EventFn = _noop_event,
     should_stop: StopFn = _never,
+    model_store_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Trains ``program`` on ``model_id`` and renders it.
+
+    ``model_store_dir``: the shared store the policy's MuJoCo model goes to (the studio's
+    ``models/``; ``tabrl/export/model_store.py``); None: into the policy folder itself.
 
     Starts from ``init_checkpoint`` when given, else from the robot's packaged base policy when
     ``from_base`` (None: the robot category's default, ``base.FROM_BASE_DEFAULT``) and the layout
@@ -164,6 +168,7 @@ def run_training_job(
         ),
         render_seconds=render_seconds,
         on_event=on_event,
+        model_store_dir=model_store_dir,
         should_stop=should_stop,
     )
     result.update(
@@ -251,6 +256,7 @@ def _save_and_render(
     render_seconds: float,
     on_event: EventFn,
     should_stop: StopFn,
+    model_store_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Writes the policy (with its export) and films it; ``meta``: backend, steps, seed, wall time, init."""
     meta = {
@@ -277,7 +283,7 @@ def _save_and_render(
         out_dir / "policy",
         params,
         meta,
-        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta),
+        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta, model_store_dir),
     )
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
@@ -326,6 +332,7 @@ def run_training_batch(
     on_event: Callable[[int, dict[str, Any]], None] | None = None,
     should_stop: Callable[[int], bool] | None = None,
     on_outcome: Callable[[int, dict[str, Any] | BaseException], None] | None = None,
+    model_store_dir: Path | None = None,
 ) -> list[dict[str, Any] | BaseException]:
     """Trains several programs on one robot as one batch (``tabrl/train/batch.py``), then films each.
 
@@ -377,6 +384,7 @@ def run_training_batch(
                             render_seconds=render_seconds,
                             on_event=functools.partial(on_event, k),
                             should_stop=functools.partial(should_stop, k),
+                            model_store_dir=model_store_dir,
                         ),
                     )
                 except Exception as exc:
@@ -463,6 +471,7 @@ def run_training_batch(
                 render_seconds=render_seconds,
                 on_event=functools.partial(on_event, k),
                 should_stop=stop_k,
+                model_store_dir=model_store_dir,
             )
             out.update(
                 {

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from tabrl.design.body_words import is_body_note
 from tabrl.design.providers import ProviderInfo
-from tabrl.jobs import events, layout
+from tabrl.jobs import events, layout, retention
 from tabrl.jobs import models as db
 from tabrl.jobs.states import EventType as EventType  # re-exported: the API's contract names it
 from tabrl.jobs.states import JobStatus
@@ -213,6 +213,9 @@ class SessionOut(BaseModel):
     created_at: UtcDatetime
     designs: list[DesignOut]
     jobs: list[JobOut]
+    retention: RetentionOut | None = Field(
+        None, description="Only in the answer that created the session: what retention removed to make room."
+    )
 
 
 class SessionSummary(BaseModel):
@@ -236,6 +239,19 @@ class SessionDeleted(BaseModel):
     folders_not_removed: list[str] = Field(
         description="Files or folders that could not be removed (logged; the rows are gone regardless)."
     )
+
+
+class RetentionOut(BaseModel):
+    """What the retention caps removed when a session was created (TABRL_KEEP_SESSIONS, TABRL_MAX_DATA_GB)."""
+
+    sessions: list[SessionDeleted] = Field(description="Finished sessions deleted, oldest first.")
+    attempt_folders: int = Field(description="Folders of job attempts no longer current that were removed.")
+    model_files: int = Field(description="Shared model files no policy named any more that were removed.")
+    bytes_freed: int
+    data_bytes: int | None = Field(
+        None, description="The data directory's size after (measured only under TABRL_MAX_DATA_GB)."
+    )
+    max_bytes: int | None = Field(None, description="TABRL_MAX_DATA_GB in bytes, when set.")
 
 
 class _EventEnvelope(BaseModel):
@@ -429,6 +445,31 @@ def job_out(job: db.Job) -> JobOut:
         policy_url=url(layout.POLICY),
         metrics=job.metrics,
         verdict=(job.metrics or {}).get("verdict"),
+    )
+
+
+def session_deleted(d: retention.DeletedSession) -> SessionDeleted:
+    return SessionDeleted(
+        id=d.session_id,
+        jobs=d.jobs,
+        approaches=d.approaches,
+        events=d.events,
+        bytes_freed=d.bytes_freed,
+        folders_not_removed=d.folder_errors,
+    )
+
+
+def retention_out(r: retention.RetentionReport) -> RetentionOut | None:
+    """What retention removed (None: nothing)."""
+    if not r.removed_anything:
+        return None
+    return RetentionOut(
+        sessions=[session_deleted(d) for d in r.sessions],
+        attempt_folders=len(r.attempt_folders),
+        model_files=len(r.model_files),
+        bytes_freed=r.bytes_freed,
+        data_bytes=r.data_bytes,
+        max_bytes=r.max_bytes,
     )
 
 

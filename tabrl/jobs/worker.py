@@ -17,6 +17,7 @@ on the same robot starts training within a second or two of being handed over.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import shutil
@@ -297,9 +298,30 @@ def _done(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     return done
 
 
+DISK_FULL = (
+    "the data directory's disk is full ({error}); nothing of this attempt is kept. Free space "
+    "(delete old sessions: the page, tabrl sessions rm, or TABRL_MAX_DATA_GB) and restart the job"
+)
+
+
+def _disk_full(exc: BaseException) -> BaseException | None:
+    """The error (in ``exc``'s chain) that says the disk is full; a writer such as ffmpeg only says it in words."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return current
+        if "No space left on device" in str(current):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _failed(exc: BaseException) -> dict[str, Any]:
+    full = _disk_full(exc)
     return {
-        "reason": f"{type(exc).__name__}: {exc}",
+        "reason": DISK_FULL.format(error=full) if full is not None else f"{type(exc).__name__}: {exc}",
         "trace": "".join(traceback.format_exception(exc, limit=8)),
     }
 
@@ -330,6 +352,7 @@ def run_job(
                 on_event=on_event,
                 should_stop=should_stop,
                 from_base=None if spec.get("from_base", True) else False,
+                model_store_dir=_model_store(spec),
             )
         else:
             on_event({"type": EventType.STARTED, "total_steps": spec["steps"]})
@@ -394,6 +417,7 @@ def run_batch(
             on_event=lambda k, e: handlers[k](e),
             should_stop=lambda k: should_stop(specs[k]),
             on_outcome=on_outcome,
+            model_store_dir=_model_store(first),
         )
     except (BrokenPipeError, EOFError):
         raise
@@ -403,6 +427,11 @@ def run_batch(
                 ended[k] = True
                 layout.remove_attempt_dir(Path(spec["out_dir"]))
                 send(spec, EventType.FAILED, _failed(exc))
+
+
+def _model_store(spec: dict[str, Any]) -> Path | None:
+    """Where the policy's MuJoCo model is stored once per robot build (None: in the policy folder)."""
+    return Path(spec["model_store"]) if spec.get("model_store") else None
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -743,6 +743,39 @@ export interface components {
             seconds?: number;
         };
         /**
+         * RetentionOut
+         * @description What the retention caps removed when a session was created (TABRL_KEEP_SESSIONS, TABRL_MAX_DATA_GB).
+         */
+        RetentionOut: {
+            /**
+             * Sessions
+             * @description Finished sessions deleted, oldest first.
+             */
+            sessions: components["schemas"]["SessionDeleted"][];
+            /**
+             * Attempt Folders
+             * @description Folders of job attempts no longer current that were removed.
+             */
+            attempt_folders: number;
+            /**
+             * Model Files
+             * @description Shared model files no policy named any more that were removed.
+             */
+            model_files: number;
+            /** Bytes Freed */
+            bytes_freed: number;
+            /**
+             * Data Bytes
+             * @description The data directory's size after (measured only under TABRL_MAX_DATA_GB).
+             */
+            data_bytes?: number | null;
+            /**
+             * Max Bytes
+             * @description TABRL_MAX_DATA_GB in bytes, when set.
+             */
+            max_bytes?: number | null;
+        };
+        /**
          * SessionDeleted
          * @description What ``DELETE /api/sessions/{id}`` removed.
          */
@@ -793,6 +826,8 @@ export interface components {
             designs: components["schemas"]["DesignOut"][];
             /** Jobs */
             jobs: components["schemas"]["JobOut"][];
+            /** @description Only in the answer that created the session: what retention removed to make room. */
+            retention?: components["schemas"]["RetentionOut"] | null;
         };
         /** SessionSummary */
         SessionSummary: {

@@ -19,6 +19,7 @@ from tabrl.api.schemas import (
     RenderRequest,
     SessionOut,
     job_out,
+    retention_out,
     session_out,
 )
 from tabrl.config import Settings, get_settings
@@ -118,9 +119,12 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         limits.check_session_room(db, settings)
         db.add(session)
         db.commit()
-        if settings.keep_sessions is not None:  # retention: older finished sessions make room
-            retention.prune_sessions(db, settings.data_dir, settings.keep_sessions, spare=session.id)
-    return session_out(session, session_model_label(session.model_id))
+        # Retention: older finished sessions make room; stale attempts and unnamed shared models go.
+        max_bytes = int(settings.max_data_gb * 1e9) if settings.max_data_gb is not None else None
+        report = retention.enforce(db, settings.data_dir, settings.keep_sessions, max_bytes, spare=session.id)
+    out = session_out(session, session_model_label(session.model_id))
+    out.retention = retention_out(report)
+    return out
 
 
 def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
