@@ -38,7 +38,9 @@ def test_a_term_is_labelled_by_what_it_rewards(term, label):
 
 def test_every_primitive_has_a_short_label_without_underscores_or_commas():
     for name in TERMS:
-        label = term_label({"term": name, "params": {"group": "left_arm", "axis": "pitch", "shape": "circle"}})
+        label = term_label(
+            {"term": name, "params": {"group": "left_arm", "axis": "pitch", "shape": "circle"}}
+        )
         assert label and "_" not in label and "," not in label and len(label) <= MAX_LABEL_CHARS, name
 
 

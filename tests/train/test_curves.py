@@ -11,7 +11,9 @@ from tabrl.train.curves import Curve
 from tabrl.train.ppo import Progress, Tally
 
 
-def _progress(steps: int, reward: float | None, shares: dict[str, float], step_reward: float = 0.5) -> Progress:
+def _progress(
+    steps: int, reward: float | None, shares: dict[str, float], step_reward: float = 0.5
+) -> Progress:
     return Progress(
         steps=steps,
         total_steps=3000,
@@ -33,7 +35,10 @@ def test_curve_csv_has_a_row_per_iteration_and_a_column_per_term_named_by_its_la
     assert [int(r["steps"]) for r in rows] == [1024, 2048]
     assert rows[0]["mean_episode_reward"] == "" and float(rows[1]["mean_episode_reward"]) == 5.0
     assert float(rows[0]["mean_step_reward"]) == -0.006 and [r["episodes"] for r in rows] == ["0", "3"]
-    assert float(rows[0]["share:hip abduction swing"]) == 0.0 and float(rows[1]["share:hip abduction swing"]) == 0.4
+    assert (
+        float(rows[0]["share:hip abduction swing"]) == 0.0
+        and float(rows[1]["share:hip abduction swing"]) == 0.4
+    )
     assert float(rows[1]["share:upright"]) == 0.5  # a term without a label keeps its key
     assert not list(tmp_path.glob(".*")), "no temporary file left behind"
 
