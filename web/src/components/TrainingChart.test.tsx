@@ -12,15 +12,15 @@ describe("TrainingChart", () => {
     const { terms, data } = chartData(points);
     expect(terms).toEqual(["upright", "action rate", "hip swing"]);
     expect(data[0]).toEqual([1000, 2000]);
-    expect(data[1]).toEqual([1, 4]);
-    expect(data[2]).toEqual([0.6, 0.5]);
-    expect(data[3]).toEqual([1.0, 0.7]);
-    expect(data[4]![1]).toBeCloseTo(1.0);
+    expect(data[1]).toEqual([0.6, 0.5]);
+    expect(data[2]).toEqual([1.0, 0.7]);
+    expect(data[3]![1]).toBeCloseTo(1.0);
+    expect(data[4]).toEqual([1, 4]); // the line, drawn last
   });
 
   it("draws an older curve's episode reward when it has no per-step reward", () => {
     const { data } = chartData([{ steps: 5, stepReward: null, episodeReward: 7, shares: {} }]);
-    expect(data[1]).toEqual([7]);
+    expect(data[1]).toEqual([7]);  // no terms: the line is the only series
   });
 
   it("says both rewards in text and how many points it has", () => {

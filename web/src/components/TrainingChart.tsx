@@ -24,7 +24,10 @@ export function lineReward(points: CurvePoint[]): "step" | "episode" {
   return points.some((p) => p.stepReward !== null) ? "step" : "episode";
 }
 
-/** x, reward, then the cumulative |share| of each term (so consecutive series bound one band). */
+/**
+ * x, the cumulative |share| of each term (so consecutive series bound one band), then the reward: the
+ * line is drawn last, over the shares' areas.
+ */
 export function chartData(points: CurvePoint[]): { terms: string[]; data: uPlot.AlignedData } {
   const terms = [...new Set(points.flatMap((p) => Object.keys(p.shares)))];
   const x = points.map((p) => p.steps);
@@ -36,7 +39,7 @@ export function chartData(points: CurvePoint[]): { terms: string[]; data: uPlot.
     points.forEach((p, i) => (running[i]! += Math.abs(p.shares[term] ?? 0)));
     stacked.push([...running]);
   }
-  return { terms, data: [x, reward, ...stacked] };
+  return { terms, data: [x, ...stacked, reward] };
 }
 
 function colour(i: number): string {
@@ -68,13 +71,18 @@ function options(terms: string[], rewardLabel: string, width: number, height: nu
     ],
     series: [
       { label: "steps" },
+      // The first term fills down to 0%; each next one fills down to the one below it (a band).
+      ...terms.map((t, i) => ({
+        label: t,
+        scale: "share",
+        stroke: colour(i),
+        width: 1,
+        points: { show: false },
+        ...(i === 0 ? { fill: `${colour(i)}44` } : {}),
+      })),
       { label: rewardLabel, scale: "y", stroke: "#111", width: 2, spanGaps: false },
-      ...terms.map((t, i) => ({ label: t, scale: "share", stroke: colour(i), width: 1 })),
     ],
-    bands: terms.map((_, i) => ({
-      series: i === 0 ? [2, 2] : [i + 2, i + 1],
-      fill: `${colour(i)}44`,
-    })),
+    bands: terms.slice(1).map((_, j) => ({ series: [j + 2, j + 1] as uPlot.Band.Bounds, fill: `${colour(j + 1)}44` })),
   };
 }
 
