@@ -112,12 +112,18 @@ class Curve:
         )
         whole = [p for p in self.points if p.mean_episode_reward is not None]
         if whole:
+            # The counts say how thin the first figure is: the first episodes to end are often falls.
+            first, end = whole[0], whole[-1]
             line += (
-                f"; per whole episode {whole[0].mean_episode_reward:.3g} (at {whole[0].steps:,} steps) → "
-                f"{whole[-1].mean_episode_reward:.3g}"
+                f"; per whole episode {first.mean_episode_reward:.3g} ({_episodes(first.episodes)} by "
+                f"{first.steps:,} steps) → {end.mean_episode_reward:.3g} ({_episodes(end.episodes)} ended)"
             )
         else:
             line += "; no whole episode ended in training"
         top = sorted(last.term_shares.items(), key=lambda kv: -abs(kv[1]))[:3]
         shares = ", ".join(f"{self.label(name)} {share:+.0%}" for name, share in top)
         return line + (f"; terms at the end: {shares}" if shares else "")
+
+
+def _episodes(n: int) -> str:
+    return f"{n} episode" if n == 1 else f"{n} episodes"

@@ -49,7 +49,7 @@ def test_summary_names_start_end_best_per_step_the_episodes_and_the_leading_term
         curve.add(_progress(steps, episode, {"joint_sine": 0.6, "upright": 0.3, "action_rate": -0.1}, step))
     line = curve.summary()
     assert "reward per step 1 → 2.5 over 3 updates (best 3 at 2,000 steps)" in line
-    assert "per whole episode 900 (at 2,000 steps) → 700" in line
+    assert "per whole episode 900 (3 episodes by 2,000 steps) → 700 (3 episodes ended)" in line
     assert line.index("hip swing") < line.index("upright") and "joint_sine" not in line
     assert Curve().summary() == "no training iterations"
     early = Curve()

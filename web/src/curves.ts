@@ -10,6 +10,8 @@ export type CurvePoint = {
   steps: number;
   stepReward: number | null;
   episodeReward: number | null;
+  /** Whole episodes ended so far (null where the server did not say). */
+  episodes?: number | null;
   shares: Record<string, number>;
 };
 export type Curves = Record<number, CurvePoint[]>;
@@ -36,7 +38,7 @@ export function pointFromEvent(event: JobEvent): CurvePoint | null {
       if (v !== null) shares[typeof label === "string" && label ? label : key] = v;
     }
   }
-  return { steps, stepReward, episodeReward, shares };
+  return { steps, stepReward, episodeReward, episodes: finite(event.data["episodes"]), shares };
 }
 
 /** Curves after one event: progress adds a point (in step order, once), a new queueing starts over. */
@@ -60,6 +62,7 @@ export function parseCurvesCsv(text: string): CurvePoint[] {
   const stepsAt = columns.indexOf("steps");
   const episodeAt = columns.indexOf("mean_episode_reward");
   const stepAt = columns.indexOf("mean_step_reward");
+  const episodesAt = columns.indexOf("episodes");
   if (stepsAt < 0 || (episodeAt < 0 && stepAt < 0)) return [];
   // An empty cell is "no figure" (no whole episode yet), not zero.
   const cell = (cells: string[], at: number) => (at < 0 || !cells[at]?.trim() ? null : finite(Number(cells[at])));
@@ -70,6 +73,7 @@ export function parseCurvesCsv(text: string): CurvePoint[] {
       steps: Number(cells[stepsAt]),
       stepReward: cell(cells, stepAt),
       episodeReward: cell(cells, episodeAt),
+      episodes: cell(cells, episodesAt),
       shares: Object.fromEntries(shareCols.map(([c, i]) => [c.slice("share:".length), Number(cells[i])])),
     }))
     .filter((p) => Number.isFinite(p.steps) && (p.stepReward !== null || p.episodeReward !== null));
@@ -83,6 +87,15 @@ function fmt(v: number): string {
 function updates(points: CurvePoint[]): string {
   const last = points[points.length - 1]!;
   return `over ${points.length} update${points.length === 1 ? "" : "s"} (${last.steps.toLocaleString("en-US")} steps)`;
+}
+
+/** How many whole episodes the figures stand on: the first to end are often falls, so the first is thin. */
+function episodesNote(whole: CurvePoint[]): string {
+  const first = whole[0]!;
+  const ended = whole[whole.length - 1]!.episodes;
+  const by = `by ${first.steps.toLocaleString("en-US")} steps`;
+  if (ended == null) return `(the first ended ${by})`;
+  return `(${ended.toLocaleString("en-US")} episode${ended === 1 ? "" : "s"} ended, the first ${by})`;
 }
 
 /**
@@ -99,7 +112,7 @@ export function describeCurve(points: CurvePoint[]): string {
     sentences.push(`Reward per step ${fmt(perStep[0]!.stepReward!)} → ${fmt(perStep[perStep.length - 1]!.stepReward!)} ${updates(points)}.`);
     sentences.push(
       whole.length
-        ? `Per whole episode ${fmt(whole[0]!.episodeReward!)} → ${fmt(whole[whole.length - 1]!.episodeReward!)} (first ended by ${whole[0]!.steps.toLocaleString("en-US")} steps).`
+        ? `Per whole episode ${fmt(whole[0]!.episodeReward!)} → ${fmt(whole[whole.length - 1]!.episodeReward!)} ${episodesNote(whole)}.`
         : "No whole episode has ended yet.",
     );
   } else {

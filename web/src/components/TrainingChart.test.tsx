@@ -28,7 +28,7 @@ describe("TrainingChart", () => {
     const figure = screen.getByRole("figure", { name: "Approach 1: training curve" });
     expect(figure).toHaveAttribute("data-points", "2");
     expect(figure).toHaveTextContent(
-      "Reward per step 1.00 → 4.00 over 2 updates (2,000 steps). Per whole episode 1800 → 1800 (first ended by 2,000 steps).",
+      "Reward per step 1.00 → 4.00 over 2 updates (2,000 steps). Per whole episode 1800 → 1800 (the first ended by 2,000 steps).",
     );
   });
 

@@ -61,7 +61,7 @@ function options(terms: string[], rewardLabel: string, width: number, height: nu
       {
         side: 1,
         scale: "share",
-        size: 32,
+        size: 38,
         font: AXIS_FONT,
         ticks: { size: 3 },
         splits: () => [0, 0.5, 1],
