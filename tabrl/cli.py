@@ -359,7 +359,9 @@ def _train_events(bar, i: int):
         if event["type"] == "progress":
             bar.total = event["total_steps"]
             bar.n = event["steps"]
-            bar.set_postfix(reward=f"{event['mean_reward']:.2f}", sps=f"{event['steps_per_s']:.0f}")
+            bar.set_postfix(
+                reward_per_step=f"{event['mean_step_reward']:.3g}", sps=f"{event['steps_per_s']:.0f}"
+            )
             bar.refresh()
         elif event["type"] == "started" and event.get("init"):
             bar.write(f"  approach {i} start: {event['init']}")

@@ -108,7 +108,7 @@ def run_training_job(
 
     start = time.perf_counter()
     on_event({"type": "started", "backend": backend, "total_steps": steps, "init": init_note})
-    curve = curves.Curve()
+    curve = curves.Curve(labels=compiled.labels)
     on_progress = _progress_reporter(curve, compiled, on_event)
 
     if backend == "native":
@@ -225,8 +225,11 @@ def _progress_reporter(curve: curves.Curve, compiled, on_event: EventFn) -> Call
                 "steps": p.steps,
                 "total_steps": p.total_steps,
                 "fraction": p.steps / p.total_steps,
-                "mean_reward": p.mean_episode_reward,
+                "mean_reward": p.mean_episode_reward,  # None until a whole episode has ended
+                "mean_step_reward": p.mean_step_reward,
+                "episodes": p.episodes,
                 "terms": p.term_shares,
+                "term_labels": compiled.labels,
                 "steps_per_s": p.steps_per_s,
                 "eta_s": p.eta_s,
                 **_clipped_report(compiled.clipped or p.reward_clipped),
@@ -404,7 +407,7 @@ def run_training_batch(
         except Exception as exc:
             settle(k, exc)
     start = time.perf_counter()
-    curve = {k: curves.Curve() for k, *_ in slices}
+    curve = {k: curves.Curve(labels=compiled.labels) for k, _, compiled, *_ in slices}
     reporters = {}
     for k, _, compiled, _, note, _ in slices:
         on_event(k, {"type": "started", "backend": "native", "total_steps": steps, "init": note, "batch": K})

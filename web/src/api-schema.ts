@@ -1078,9 +1078,22 @@ export interface components {
             fraction?: number | null;
             /**
              * Mean Reward
+             * @description Mean reward of recent whole episodes; null until one has ended (never an estimate).
              * @default null
              */
             mean_reward?: number | null;
+            /**
+             * Mean Step Reward
+             * @description Mean reward per control step of this update.
+             * @default null
+             */
+            mean_step_reward?: number | null;
+            /**
+             * Episodes
+             * @description Whole episodes ended so far.
+             * @default null
+             */
+            episodes?: number | null;
             /**
              * Terms
              * @description Each term's share of the reward.
@@ -1088,6 +1101,14 @@ export interface components {
              */
             terms?: {
                 [key: string]: number | null;
+            } | null;
+            /**
+             * Term Labels
+             * @description Each term's readable label (e.g. 'hip abduction swing'), by its key in terms.
+             * @default null
+             */
+            term_labels?: {
+                [key: string]: string;
             } | null;
             /**
              * Steps Per S
