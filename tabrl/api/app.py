@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,15 +33,6 @@ log = logging.getLogger(__name__)
 _NOT_BUILT = """<!doctype html><title>TabRL Training Studio</title>
 <h1>TabRL Training Studio</h1><p>The page is not built yet: run <code>make web</code> (needs Node.js and npm),
 then reload. The API is up: see <a href="/docs">/docs</a>.</p>"""
-
-
-def _warm_catalog() -> None:
-    try:
-        from tabrl.robots.catalog import list_models
-
-        list_models()
-    except Exception:  # the gallery request will report it
-        log.exception("could not build the model catalog")
 
 
 def _json_safe(value: Any) -> Any:
@@ -97,9 +87,11 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         await asyncio.to_thread(compactor)  # jobs that ended before this start
         app.state.executor.add_listener(compactor)
         app.state.executor.start()
-        # The first look at a fresh data directory builds the model catalog (seconds per model):
-        # start it now so the gallery is ready when the page asks.
-        threading.Thread(target=_warm_catalog, name="tabrl-warm-catalog", daemon=True).start()
+        # The machine's catalog cache is usually complete; when it is not (a new install), whatever is
+        # missing is built in the background now, featured robots first, its progress at /api/warm-up.
+        from tabrl.robots.catalog import start_building
+
+        start_building()
         try:
             yield
         finally:
