@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,30 @@ log = logging.getLogger(__name__)
 _NOT_BUILT = """<!doctype html><title>TabRL Training Studio</title>
 <h1>TabRL Training Studio</h1><p>The page is not built yet: run <code>make web</code> (needs Node.js and npm),
 then reload. The API is up: see <a href="/docs">/docs</a>.</p>"""
+
+
+def _warm_web_process(settings: Settings, done: threading.Event) -> None:
+    """What a first configure does in this process, done once at start on the first warm model: JAX's
+    persistent compilation cache turned on (the rehearsal's policy then loads instead of compiling), the
+    robot loaded, and one designed approach rehearsed."""
+    try:
+        models = [m.strip() for m in settings.warm_models.split(",") if m.strip()]
+        if not models:
+            return
+        from tabrl.jobs.worker import configure_jax_cache
+
+        configure_jax_cache(settings.resolved_cache_dir)
+        if settings.rehearse:
+            from tabrl.api.routers.meta import EXAMPLE_PROMPTS
+            from tabrl.design.builtin import design
+            from tabrl.render.rehearsal import rehearse
+            from tabrl.robots.catalog import load_robot
+
+            rehearse(load_robot(models[0]), design(models[0], EXAMPLE_PROMPTS[0]).programs[0])
+    except Exception:  # the first configure does it instead
+        log.exception("could not warm the web process")
+    finally:
+        done.set()
 
 
 def _json_safe(value: Any) -> Any:
@@ -92,6 +117,9 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         from tabrl.robots.catalog import start_building
 
         start_building()
+        threading.Thread(
+            target=_warm_web_process, args=(settings, app.state.web_warm), name="tabrl-warm-web", daemon=True
+        ).start()
         try:
             yield
         finally:
@@ -106,6 +134,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     )
     app.state.settings = settings
     app.state.hub = EventHub()
+    app.state.web_warm = threading.Event()  # set once _warm_web_process is done
     app.exception_handler(RequestValidationError)(_validation_error)
     for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
         app.include_router(router)

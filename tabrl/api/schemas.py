@@ -72,7 +72,9 @@ class CatalogBuildOut(BaseModel):
 class WarmUpOut(BaseModel):
     """``GET /api/warm-up``: what the server still prepares after its start (the page shows it)."""
 
-    ready: bool = Field(description="The catalog is complete and at least one worker is warm.")
+    ready: bool = Field(
+        description="The catalog is complete, the web process warm (a first design) and a worker warm."
+    )
     catalog: CatalogBuildOut
     workers: int = Field(description="Warm worker processes the executor keeps (0 for a Ray cluster).")
     workers_ready: int = Field(description="Of those, how many finished their warm-up.")

@@ -479,6 +479,9 @@ def first_and_warm_train_all(
             warm = _wait_warm(http)
             out["start_to_warm_s"] = time.perf_counter() - start
             out["catalog_build_s"] = warm["catalog"]["seconds"]
+            t = time.perf_counter()
+            http.post("/api/training/configure", json=configure).raise_for_status()
+            out["configure_when_warm_s"] = time.perf_counter() - t
             approaches = [a["id"] for a in session["designs"][0]["approaches"]]
             out["first"] = _train_all(http, session, approaches, floor_rates)
             out["warm"] = _train_all(http, session, approaches, floor_rates)

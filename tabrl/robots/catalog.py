@@ -702,7 +702,7 @@ def _child_env() -> dict[str, str]:
 
 
 def _run_child(args: list[str], on_line: Callable[[str], None], timeout: float) -> None:
-    """``python -m tabrl.robots.catalog ARGS`` at a lower priority (a Train All comes first), each stdout
+    """``python -m tabrl.robots.catalog ARGS`` (it lowers its own priority), each stdout
     line handed to ``on_line``; CalledProcessError (with its stderr) when it fails or overruns."""
     import subprocess
     import sys
@@ -715,7 +715,6 @@ def _run_child(args: list[str], on_line: Callable[[str], None], timeout: float) 
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
-            preexec_fn=lambda: os.nice(10),
         )
         timer = threading.Timer(timeout, process.kill)
         timer.start()
@@ -909,6 +908,7 @@ def _report(value: Any) -> None:
 if __name__ == "__main__":  # a child process building part of the caches (see _build_in_child)
     import sys
 
+    os.nice(10)  # a lower priority than the studio's own work: a Train All comes first
     what, *model_ids = sys.argv[1:]
     if what == "index":
         _report(_compute_index())
