@@ -552,8 +552,11 @@ def bench(
         return
     if load:
         from tabrl.bench.load import run_load
+        from tabrl.bench.perf import native_env_throughput
 
-        print(json.dumps(run_load(reads=reads, clients=ws_clients), indent=2))
+        raw = native_env_throughput(seconds=3.0)["raw_rollout_steps_per_s"]
+        result = run_load(reads=reads, clients=ws_clients)
+        print(json.dumps({"raw_go1_physics_steps_per_s": raw, **result}, indent=2))
         return
     if first_train_all:
         from tabrl.bench.perf import first_and_warm_train_all, native_env_throughput

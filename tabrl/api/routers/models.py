@@ -7,8 +7,10 @@ machine's cache once and kept too. Both answer ``If-None-Match`` with 304.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,9 +98,24 @@ def _model_out(e: CatalogEntry) -> ModelOut:
     summary="Every trainable model, featured first (ETag; 304 on If-None-Match)",
     responses={304: {"description": "the list the ETag names is still current"}},
 )
-def list_playground_models(request: Request) -> Response:
-    body, etag = _gallery_body()
+async def list_playground_models(request: Request) -> Response:
+    # On the event loop when the kept list is current (no thread hop: hundreds of reads at once stay
+    # cheap); in a thread when it must be (re)built.
+    kept = _current_gallery()
+    body, etag = kept if kept is not None else await asyncio.to_thread(_gallery_body)
     return _cached(request, body, etag, "application/json", _LIST_CACHE)
+
+
+def _current_gallery() -> tuple[bytes, str] | None:
+    """The kept list if it is of the complete catalog and the install's key was checked recently."""
+    from tabrl.robots import catalog
+
+    memo, key = _gallery, catalog._key_memo
+    if memo is None or key is None or memo[0][1] != "ready" or memo[0][0] != key[1]:
+        return None
+    if time.monotonic() - key[0] >= catalog._KEY_RECHECK_S:
+        return None
+    return memo[1], memo[2]
 
 
 @router.get(
@@ -111,13 +128,13 @@ def list_playground_models(request: Request) -> Response:
         503: {"description": "the catalog is still being prepared"},
     },
 )
-def thumbnail(model_id: str, request: Request) -> Response:
+async def thumbnail(model_id: str, request: Request) -> Response:
     from tabrl.robots import catalog
 
-    key = (catalog._current_key(), model_id)
+    key = (await asyncio.to_thread(catalog._current_key), model_id)
     kept = _thumbs.get(key)
     if kept is None:
-        kept = _load_thumbnail(model_id)
+        kept = await asyncio.to_thread(_load_thumbnail, model_id)
         _thumbs[key] = kept
     return _cached(request, kept[0], kept[1], "image/png", _THUMB_CACHE)
 
