@@ -58,6 +58,29 @@ class Info(BaseModel):
     token_required: bool
 
 
+class CatalogBuildOut(BaseModel):
+    """The model catalog's build: complete on a machine that built it once for this install."""
+
+    state: str = Field(description="idle, indexing, building, ready or failed")
+    done: int = Field(description="Models whose facts are known (listed as available or not).")
+    total: int = Field(description="Models in the catalog (0 while Playground's registry is read).")
+    current: list[str] = Field(default_factory=list, description="Models being compiled now.")
+    error: str | None = None
+    seconds: float | None = Field(None, description="Since the build began, or what it took.")
+
+
+class WarmUpOut(BaseModel):
+    """``GET /api/warm-up``: what the server still prepares after its start (the page shows it)."""
+
+    ready: bool = Field(
+        description="The catalog is complete, the web process warm (a first design) and a worker warm."
+    )
+    catalog: CatalogBuildOut
+    workers: int = Field(description="Warm worker processes the executor keeps (0 for a Ray cluster).")
+    workers_ready: int = Field(description="Of those, how many finished their warm-up.")
+    note: str = Field(description='In words: "Preparing robots: 12 of 57 compiled".')
+
+
 class EstimateWave(BaseModel):
     jobs: int
     seconds: float

@@ -506,6 +506,15 @@ class LocalExecutor:
                         self._fail_queued(f"could not start a worker process: {exc}")
                     return
 
+    def _idle_warm_models(self) -> list[str]:
+        """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
+        from tabrl.robots.catalog import FEATURED
+
+        if not self.settings.warm_featured:
+            return []
+        warm = {m.strip() for m in self.settings.warm_models.split(",")}
+        return [m for m in FEATURED if m not in warm]
+
     def _spawn(self) -> Worker:
         self._next_wid += 1
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
@@ -517,6 +526,7 @@ class LocalExecutor:
             "TABRL_WARM_MODELS": self.settings.warm_models,
             # A Train All is usually one batch of three approaches: warm its vmapped steps too.
             "TABRL_WARM_BATCH": str(min(self.settings.train_batch_max, N_APPROACHES)),
+            "TABRL_WARM_IDLE_MODELS": ",".join(self._idle_warm_models()),
         }
         if self.settings.menagerie_path:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)

@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/warm-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the server still prepares after its start */
+        get: operations["warm_up_api_warm_up_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/estimate": {
         parameters: {
             query?: never;
@@ -63,7 +80,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every trainable model, featured first */
+        /** Every trainable model, featured first (ETag; 304 on If-None-Match) */
         get: operations["list_playground_models_api_models_playground_get"];
         put?: never;
         post?: never;
@@ -80,7 +97,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A still of the model in its default pose (rendered once) */
+        /** A still of the model in its default pose (rendered once per install; ETag) */
         get: operations["thumbnail_api_models__model_id__thumbnail_png_get"];
         put?: never;
         post?: never;
@@ -406,6 +423,39 @@ export interface components {
              * @default true
              */
             from_base?: boolean;
+        };
+        /**
+         * CatalogBuildOut
+         * @description The model catalog's build: complete on a machine that built it once for this install.
+         */
+        CatalogBuildOut: {
+            /**
+             * State
+             * @description idle, indexing, building, ready or failed
+             */
+            state: string;
+            /**
+             * Done
+             * @description Models whose facts are known (listed as available or not).
+             */
+            done: number;
+            /**
+             * Total
+             * @description Models in the catalog (0 while Playground's registry is read).
+             */
+            total: number;
+            /**
+             * Current
+             * @description Models being compiled now.
+             */
+            current?: string[];
+            /** Error */
+            error?: string | null;
+            /**
+             * Seconds
+             * @description Since the build began, or what it took.
+             */
+            seconds?: number | null;
         };
         /** CheckOut */
         CheckOut: {
@@ -898,6 +948,33 @@ export interface components {
             /** Summary */
             summary: string;
         };
+        /**
+         * WarmUpOut
+         * @description ``GET /api/warm-up``: what the server still prepares after its start (the page shows it).
+         */
+        WarmUpOut: {
+            /**
+             * Ready
+             * @description The catalog is complete, the web process warm (a first design) and a worker warm.
+             */
+            ready: boolean;
+            catalog: components["schemas"]["CatalogBuildOut"];
+            /**
+             * Workers
+             * @description Warm worker processes the executor keeps (0 for a Ray cluster).
+             */
+            workers: number;
+            /**
+             * Workers Ready
+             * @description Of those, how many finished their warm-up.
+             */
+            workers_ready: number;
+            /**
+             * Note
+             * @description In words: "Preparing robots: 12 of 57 compiled".
+             */
+            note: string;
+        };
         /** CancelledEventOut */
         CancelledEventOut: {
             /**
@@ -1369,6 +1446,26 @@ export interface operations {
             };
         };
     };
+    warm_up_api_warm_up_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarmUpOut"];
+                };
+            };
+        };
+    };
     estimate_api_estimate_get: {
         parameters: {
             query: {
@@ -1440,6 +1537,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelOut"][];
                 };
             };
+            /** @description the list the ETag names is still current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     thumbnail_api_models__model_id__thumbnail_png_get: {
@@ -1463,6 +1567,13 @@ export interface operations {
                     "image/png": unknown;
                 };
             };
+            /** @description the thumbnail the ETag names is still current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description unknown model or no assets */
             404: {
                 headers: {
@@ -1478,6 +1589,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description the catalog is still being prepared */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

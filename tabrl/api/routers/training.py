@@ -51,13 +51,16 @@ def session_model_label(model_id: str) -> str:
 
 
 def check_model(model_id: str) -> None:
-    """422 for an unknown model (with the closest ids) or one whose assets are missing."""
-    from tabrl.robots.catalog import UnknownModel, get_entry
+    """422 for an unknown model (with the closest ids) or one whose assets are missing; 503 in the
+    seconds a new install reads Playground's registry. Never waits for the whole catalog."""
+    from tabrl.robots.catalog import CatalogNotReady, UnknownModel, get_entry
 
     try:
-        entry = get_entry(model_id)
+        entry = get_entry(model_id, wait=False)
     except UnknownModel as exc:
         raise HTTPException(422, str(exc)) from None
+    except CatalogNotReady as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from None
     if not entry.assets_available:
         raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
 
