@@ -52,7 +52,7 @@ def base_train(
 
     def on_progress(p) -> None:
         bar.total, bar.n = p.total_steps, p.steps
-        bar.set_postfix(reward=f"{p.mean_episode_reward:.1f}", sps=f"{p.steps_per_s:.0f}")
+        bar.set_postfix(reward_per_step=f"{p.mean_step_reward:.3g}", sps=f"{p.steps_per_s:.0f}")
         bar.refresh()
 
     folder, meta = base.train_base(

@@ -359,7 +359,9 @@ def _train_events(bar, i: int):
         if event["type"] == "progress":
             bar.total = event["total_steps"]
             bar.n = event["steps"]
-            bar.set_postfix(reward=f"{event['mean_reward']:.2f}", sps=f"{event['steps_per_s']:.0f}")
+            bar.set_postfix(
+                reward_per_step=f"{event['mean_step_reward']:.3g}", sps=f"{event['steps_per_s']:.0f}"
+            )
             bar.refresh()
         elif event["type"] == "started" and event.get("init"):
             bar.write(f"  approach {i} start: {event['init']}")
@@ -444,7 +446,15 @@ def play(
         from tabrl.export.checkpoint import export_checkpoint
 
         export_checkpoint(checkpoint)
-    run_policy.run(checkpoint, seconds, viewer=True)
+    from tabrl.config import get_settings
+    from tabrl.export.model_store import ModelStoreError, standalone_folder
+    from tabrl.jobs.layout import model_store_dir
+
+    try:  # a studio policy's model is in the data directory's shared store
+        with standalone_folder(checkpoint, model_store_dir(get_settings().data_dir)) as folder:
+            run_policy.run(folder, seconds, viewer=True)
+    except ModelStoreError as e:
+        fail(str(e))
 
 
 @app.command()
@@ -526,6 +536,19 @@ def bench(
     rehearsal: bool = typer.Option(
         False, "--rehearsal", help="Only the rehearsal's cost per approach (Go1 and H1), beside raw physics."
     ),
+    first_train_all: bool = typer.Option(
+        False,
+        "--first-train-all",
+        help="Only the first Train All after a fresh `tabrl serve` beside a warm one (and raw Go1 physics).",
+    ),
+    load: bool = typer.Option(
+        False,
+        "--load",
+        help="Only the load test: catalog reads idle, then --reads concurrent reads and --ws-clients "
+        "WebSocket clients beside a Train All.",
+    ),
+    reads: int = typer.Option(300, "--reads", min=1, max=2000, help="Concurrent catalog reads (--load)."),
+    ws_clients: int = typer.Option(10, "--ws-clients", min=1, max=200, help="WebSocket clients (--load)."),
 ) -> None:
     """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
     a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
@@ -536,6 +559,21 @@ def bench(
         return
     if camera_trace:
         print(json.dumps(camera_trace_all(seconds=2.0 if quick else 4.0), indent=2))
+        return
+    if load:
+        from tabrl.bench.load import run_load
+        from tabrl.bench.perf import native_env_throughput
+
+        raw = native_env_throughput(seconds=3.0)["raw_rollout_steps_per_s"]
+        result = run_load(reads=reads, clients=ws_clients)
+        print(json.dumps({"raw_go1_physics_steps_per_s": raw, **result}, indent=2))
+        return
+    if first_train_all:
+        from tabrl.bench.perf import first_and_warm_train_all, native_env_throughput
+
+        raw = native_env_throughput(seconds=3.0)["raw_rollout_steps_per_s"]
+        result = first_and_warm_train_all(raw, None)
+        print(json.dumps({"raw_go1_physics_steps_per_s": raw, **result}, indent=2))
         return
     print(json.dumps(run_all(quick=quick, train_all=train_all, studio_jobs=not no_studio), indent=2))
 

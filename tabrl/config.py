@@ -15,6 +15,12 @@ def _default_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.cwd())) / ".tabrl"
 
 
+def _default_cache_dir() -> Path:
+    # Per machine, not per data directory: a new data dir, a container or a second studio reuses the
+    # compiled robots, the catalog and the XLA programs (each keyed by the package versions inside).
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tabrl"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TABRL_", env_file=".env", extra="ignore")
 
@@ -22,7 +28,9 @@ class Settings(BaseSettings):
         default_factory=_default_data_dir, description="Where the database, jobs and artifacts live."
     )
     cache_dir: Path | None = Field(
-        default=None, description="Caches (model catalog, compiled XLA programs); default data_dir/cache."
+        default=None,
+        description="Caches kept per machine and package versions (model catalog, compiled robots, "
+        "thumbnails, compiled XLA programs); default $XDG_CACHE_HOME/tabrl or ~/.cache/tabrl.",
     )
     menagerie_path: Path | None = Field(
         default=None, description="MuJoCo Menagerie checkout; else Playground's own location."
@@ -54,6 +62,11 @@ class Settings(BaseSettings):
         "Go1JoystickFlatTerrain",
         description="Comma-separated models each warm worker trains "
         "a tiny job on at start, so their first real job starts at once ('' for none).",
+    )
+    warm_featured: bool = Field(
+        True,
+        description="Idle warm workers train a tiny job on each featured robot once per machine and "
+        "versions, so the compilation cache holds what their first Train All needs.",
     )
     # Issue 11: the approaches of one Train All train in one worker as one physics batch and one vmapped
     # PPO update (tabrl/train/batch.py). 1 turns batching off (each job on its own worker, as before).
@@ -123,6 +136,13 @@ class Settings(BaseSettings):
         "creating a session deletes older finished ones with their jobs and files, oldest first. "
         "A session with a running job is never deleted. Unset: keep every session.",
     )
+    max_data_gb: float | None = Field(
+        None,
+        gt=0,
+        description="Cap on the data directory's size in GB (database, sessions, shared models, caches): "
+        "creating a session deletes the oldest finished sessions until it fits. A session with a queued "
+        "or running job is never deleted. Unset: no cap.",
+    )
     events_keep_progress: int = Field(
         20,
         ge=1,
@@ -160,7 +180,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_cache_dir(self) -> Path:
-        return self.cache_dir or self.data_dir / "cache"
+        return self.cache_dir or _default_cache_dir()
 
     @property
     def sqlite_path(self) -> Path:

@@ -165,17 +165,23 @@ def _data_dir() -> Check:
     count = sum(1 for p in sessions.iterdir() if p.is_dir()) if sessions.is_dir() else 0
     cache = settings.resolved_cache_dir
     cache_part = f", cache {human_size(tree_size(cache))}" if cache.is_relative_to(root) else ""
+    models = layout.model_store_dir(root)
+    models_part = f", shared models {human_size(tree_size(models))}" if models.is_dir() else ""
+    cap = settings.max_data_gb
+    cap_part = f"; TABRL_MAX_DATA_GB={cap:g}" if cap is not None else ""
     disk = shutil.disk_usage(root)
     detail = (
         f"{root}: {human_size(tree_size(root))} (sessions {human_size(tree_size(sessions))} in {count} "
-        f"folders{cache_part}; {database}); {human_size(disk.free)} free on its disk"
+        f"folders{models_part}{cache_part}; {database}){cap_part}; {human_size(disk.free)} free on its disk"
     )
-    low = disk.free < 1e9  # under 1 GB a Train All (about 150 MB) or a catalog build may not fit
+    low = disk.free < 1e9  # under 1 GB a catalog build or a new robot's shared model may not fit
     return Check(
         "data directory",
         not low,
         detail,
-        "free disk space: delete old sessions (tabrl sessions ls, tabrl sessions rm ID)" if low else "",
+        "free disk space: delete old sessions (tabrl sessions ls, tabrl sessions rm ID) or set TABRL_MAX_DATA_GB"
+        if low
+        else "",
     )
 
 

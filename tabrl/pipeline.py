@@ -89,8 +89,12 @@ def run_training_job(
     render_seconds: float = 10.0,
     on_event: EventFn = _noop_event,
     should_stop: StopFn = _never,
+    model_store_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Trains ``program`` on ``model_id`` and renders it.
+
+    ``model_store_dir``: the shared store the policy's MuJoCo model goes to (the studio's
+    ``models/``; ``tabrl/export/model_store.py``); None: into the policy folder itself.
 
     Starts from ``init_checkpoint`` when given, else from the robot's packaged base policy when
     ``from_base`` (None: the robot category's default, ``base.FROM_BASE_DEFAULT``) and the layout
@@ -104,7 +108,7 @@ def run_training_job(
 
     start = time.perf_counter()
     on_event({"type": "started", "backend": backend, "total_steps": steps, "init": init_note})
-    curve = curves.Curve()
+    curve = curves.Curve(labels=compiled.labels)
     on_progress = _progress_reporter(curve, compiled, on_event)
 
     if backend == "native":
@@ -164,6 +168,7 @@ def run_training_job(
         ),
         render_seconds=render_seconds,
         on_event=on_event,
+        model_store_dir=model_store_dir,
         should_stop=should_stop,
     )
     result.update(
@@ -220,8 +225,11 @@ def _progress_reporter(curve: curves.Curve, compiled, on_event: EventFn) -> Call
                 "steps": p.steps,
                 "total_steps": p.total_steps,
                 "fraction": p.steps / p.total_steps,
-                "mean_reward": p.mean_episode_reward,
+                "mean_reward": p.mean_episode_reward,  # None until a whole episode has ended
+                "mean_step_reward": p.mean_step_reward,
+                "episodes": p.episodes,
                 "terms": p.term_shares,
+                "term_labels": compiled.labels,
                 "steps_per_s": p.steps_per_s,
                 "eta_s": p.eta_s,
                 **_clipped_report(compiled.clipped or p.reward_clipped),
@@ -251,6 +259,7 @@ def _save_and_render(
     render_seconds: float,
     on_event: EventFn,
     should_stop: StopFn,
+    model_store_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Writes the policy (with its export) and films it; ``meta``: backend, steps, seed, wall time, init."""
     meta = {
@@ -277,7 +286,7 @@ def _save_and_render(
         out_dir / "policy",
         params,
         meta,
-        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta),
+        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta, model_store_dir),
     )
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
@@ -326,6 +335,7 @@ def run_training_batch(
     on_event: Callable[[int, dict[str, Any]], None] | None = None,
     should_stop: Callable[[int], bool] | None = None,
     on_outcome: Callable[[int, dict[str, Any] | BaseException], None] | None = None,
+    model_store_dir: Path | None = None,
 ) -> list[dict[str, Any] | BaseException]:
     """Trains several programs on one robot as one batch (``tabrl/train/batch.py``), then films each.
 
@@ -377,6 +387,7 @@ def run_training_batch(
                             render_seconds=render_seconds,
                             on_event=functools.partial(on_event, k),
                             should_stop=functools.partial(should_stop, k),
+                            model_store_dir=model_store_dir,
                         ),
                     )
                 except Exception as exc:
@@ -396,7 +407,7 @@ def run_training_batch(
         except Exception as exc:
             settle(k, exc)
     start = time.perf_counter()
-    curve = {k: curves.Curve() for k, *_ in slices}
+    curve = {k: curves.Curve(labels=compiled.labels) for k, _, compiled, *_ in slices}
     reporters = {}
     for k, _, compiled, _, note, _ in slices:
         on_event(k, {"type": "started", "backend": "native", "total_steps": steps, "init": note, "batch": K})
@@ -463,6 +474,7 @@ def run_training_batch(
                 render_seconds=render_seconds,
                 on_event=functools.partial(on_event, k),
                 should_stop=stop_k,
+                model_store_dir=model_store_dir,
             )
             out.update(
                 {

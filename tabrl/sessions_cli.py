@@ -40,7 +40,7 @@ def sessions_rm(session_id: str = typer.Argument(..., metavar="ID", help="The se
     """
     from tabrl.config import get_settings
     from tabrl.jobs.db import open_database
-    from tabrl.jobs.retention import SessionBusy, SessionNotFound, delete_session, human_size
+    from tabrl.jobs.retention import SessionBusy, SessionNotFound, collect_models, delete_session, human_size
 
     settings = get_settings()
     try:
@@ -52,6 +52,7 @@ def sessions_rm(session_id: str = typer.Argument(..., metavar="ID", help="The se
         fail(
             str(e).replace("POST /api/jobs/<id>/cancel", "on the page or POST /api/jobs/<id>/cancel"), code=1
         )
+    collect_models(settings.data_dir)  # the shared models only this session's policies named
     jobs = ", ".join(map(str, deleted.jobs)) or "none"
     console.print(
         f"deleted session {deleted.session_id}: jobs {jobs}, {deleted.approaches} approaches, "

@@ -37,6 +37,7 @@ def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("TABRL_CACHE_DIR", str(Path(os.environ["TABRL_DATA_DIR"]) / "cache"))
     # Workers do not pre-train Go1 in tests (most train CartpoleBalance): that CPU goes to the tests.
     os.environ.setdefault("TABRL_WARM_MODELS", "")
+    os.environ.setdefault("TABRL_WARM_FEATURED", "0")  # nor the featured robots between jobs
     get_settings.cache_clear()
     return Path(os.environ["TABRL_DATA_DIR"])
 

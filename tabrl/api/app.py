@@ -36,13 +36,28 @@ _NOT_BUILT = """<!doctype html><title>TabRL Training Studio</title>
 then reload. The API is up: see <a href="/docs">/docs</a>.</p>"""
 
 
-def _warm_catalog() -> None:
+def _warm_web_process(settings: Settings, done: threading.Event) -> None:
+    """What a first configure does in this process, done once at start on the first warm model: JAX's
+    persistent compilation cache turned on (the rehearsal's policy then loads instead of compiling), the
+    robot loaded, and one designed approach rehearsed."""
     try:
-        from tabrl.robots.catalog import list_models
+        models = [m.strip() for m in settings.warm_models.split(",") if m.strip()]
+        if not models:
+            return
+        from tabrl.jobs.worker import configure_jax_cache
 
-        list_models()
-    except Exception:  # the gallery request will report it
-        log.exception("could not build the model catalog")
+        configure_jax_cache(settings.resolved_cache_dir)
+        if settings.rehearse:
+            from tabrl.api.routers.meta import EXAMPLE_PROMPTS
+            from tabrl.design.builtin import design
+            from tabrl.render.rehearsal import rehearse
+            from tabrl.robots.catalog import load_robot
+
+            rehearse(load_robot(models[0]), design(models[0], EXAMPLE_PROMPTS[0]).programs[0])
+    except Exception:  # the first configure does it instead
+        log.exception("could not warm the web process")
+    finally:
+        done.set()
 
 
 def _json_safe(value: Any) -> Any:
@@ -97,9 +112,14 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         await asyncio.to_thread(compactor)  # jobs that ended before this start
         app.state.executor.add_listener(compactor)
         app.state.executor.start()
-        # The first look at a fresh data directory builds the model catalog (seconds per model):
-        # start it now so the gallery is ready when the page asks.
-        threading.Thread(target=_warm_catalog, name="tabrl-warm-catalog", daemon=True).start()
+        # The machine's catalog cache is usually complete; when it is not (a new install), whatever is
+        # missing is built in the background now, featured robots first, its progress at /api/warm-up.
+        from tabrl.robots.catalog import start_building
+
+        start_building()
+        threading.Thread(
+            target=_warm_web_process, args=(settings, app.state.web_warm), name="tabrl-warm-web", daemon=True
+        ).start()
         try:
             yield
         finally:
@@ -114,6 +134,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     )
     app.state.settings = settings
     app.state.hub = EventHub()
+    app.state.web_warm = threading.Event()  # set once _warm_web_process is done
     app.exception_handler(RequestValidationError)(_validation_error)
     for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
         app.include_router(router)

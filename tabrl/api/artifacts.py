@@ -1,6 +1,8 @@
 """Serving job artifacts: every file resolved (symlinks included) and confined to its own job's
 folder; policies and sessions as zip files. Folders, file names and download names are
-``tabrl/jobs/layout.py``'s."""
+``tabrl/jobs/layout.py``'s. A policy folder's MuJoCo model lives in the shared store
+(``tabrl/export/model_store.py``); every zip carries it as ``policy/model.mjb``, so a download
+runs on its own."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from pathlib import Path
 
 from fastapi import HTTPException
 
+from tabrl.export import model_store
+from tabrl.export.model_store import ModelStoreError
 from tabrl.jobs import layout
 from tabrl.jobs.layout import Artifact
 from tabrl.jobs.models import Job, StudioSession
@@ -50,6 +54,14 @@ def _add_tree(zf: zipfile.ZipFile, folder: Path, arcname: str) -> None:
             zf.write(item, f"{arcname}/{item.relative_to(folder)}")
 
 
+def _add_policy(zf: zipfile.ZipFile, data_dir: Path, policy: Path, arcname: str) -> None:
+    """A policy folder's files, and its shared model as ``model.mjb`` beside them."""
+    _add_tree(zf, policy, arcname)
+    if model_store.shares_model(policy):
+        mjb = model_store.model_of(policy, layout.model_store_dir(data_dir))
+        zf.writestr(f"{arcname}/{model_store.MODEL_FILE}", mjb)
+
+
 def spooled_zip() -> tempfile.SpooledTemporaryFile[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
 
@@ -57,9 +69,13 @@ def spooled_zip() -> tempfile.SpooledTemporaryFile[bytes]:
 def policy_zip(data_dir: Path, job: Job) -> tempfile.SpooledTemporaryFile[bytes]:
     policy = job_file(data_dir, job, layout.POLICY)
     out = spooled_zip()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        _add_tree(zf, policy, layout.POLICY.name)
-        zf.writestr("program.json", _program_json(job))
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            _add_policy(zf, data_dir, policy, layout.POLICY.name)
+            zf.writestr("program.json", _program_json(job))
+    except ModelStoreError as e:
+        out.close()
+        raise HTTPException(404, f"the policy cannot be downloaded whole: {e}") from None
     out.seek(0)
     return out
 
@@ -103,7 +119,17 @@ def session_zip(data_dir: Path, session: StudioSession) -> tempfile.SpooledTempo
                     skipped.append({"file": arcname, "job_id": str(job.id), "reason": str(exc.detail)})
                     continue
                 if artifact == layout.POLICY:
-                    _add_tree(zf, path, arcname)
+                    try:
+                        _add_policy(zf, data_dir, path, arcname)
+                    except ModelStoreError as exc:  # the rest of the policy is in; say what is missing
+                        skipped.append(
+                            {
+                                "file": f"{arcname}/{model_store.MODEL_FILE}",
+                                "job_id": str(job.id),
+                                "reason": str(exc),
+                            }
+                        )
+                        continue
                 else:
                     zf.write(path, arcname)
                 included.append(arcname)

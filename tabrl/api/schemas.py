@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from tabrl.design.body_words import is_body_note
 from tabrl.design.providers import ProviderInfo
-from tabrl.jobs import events, layout
+from tabrl.jobs import events, layout, retention
 from tabrl.jobs import models as db
 from tabrl.jobs.states import EventType as EventType  # re-exported: the API's contract names it
 from tabrl.jobs.states import JobStatus
@@ -56,6 +56,29 @@ class Info(BaseModel):
     max_prompt_chars: int
     max_refine_chars: int = Field(description="The longest `words` a refine request may carry.")
     token_required: bool
+
+
+class CatalogBuildOut(BaseModel):
+    """The model catalog's build: complete on a machine that built it once for this install."""
+
+    state: str = Field(description="idle, indexing, building, ready or failed")
+    done: int = Field(description="Models whose facts are known (listed as available or not).")
+    total: int = Field(description="Models in the catalog (0 while Playground's registry is read).")
+    current: list[str] = Field(default_factory=list, description="Models being compiled now.")
+    error: str | None = None
+    seconds: float | None = Field(None, description="Since the build began, or what it took.")
+
+
+class WarmUpOut(BaseModel):
+    """``GET /api/warm-up``: what the server still prepares after its start (the page shows it)."""
+
+    ready: bool = Field(
+        description="The catalog is complete, the web process warm (a first design) and a worker warm."
+    )
+    catalog: CatalogBuildOut
+    workers: int = Field(description="Warm worker processes the executor keeps (0 for a Ray cluster).")
+    workers_ready: int = Field(description="Of those, how many finished their warm-up.")
+    note: str = Field(description='In words: "Preparing robots: 12 of 57 compiled".')
 
 
 class EstimateWave(BaseModel):
@@ -214,6 +237,9 @@ class SessionOut(BaseModel):
     created_at: UtcDatetime
     designs: list[DesignOut]
     jobs: list[JobOut]
+    retention: RetentionOut | None = Field(
+        None, description="Only in the answer that created the session: what retention removed to make room."
+    )
 
 
 class SessionSummary(BaseModel):
@@ -237,6 +263,19 @@ class SessionDeleted(BaseModel):
     folders_not_removed: list[str] = Field(
         description="Files or folders that could not be removed (logged; the rows are gone regardless)."
     )
+
+
+class RetentionOut(BaseModel):
+    """What the retention caps removed when a session was created (TABRL_KEEP_SESSIONS, TABRL_MAX_DATA_GB)."""
+
+    sessions: list[SessionDeleted] = Field(description="Finished sessions deleted, oldest first.")
+    attempt_folders: int = Field(description="Folders of job attempts no longer current that were removed.")
+    model_files: int = Field(description="Shared model files no policy named any more that were removed.")
+    bytes_freed: int
+    data_bytes: int | None = Field(
+        None, description="The data directory's size after (measured only under TABRL_MAX_DATA_GB)."
+    )
+    max_bytes: int | None = Field(None, description="TABRL_MAX_DATA_GB in bytes, when set.")
 
 
 class _EventEnvelope(BaseModel):
@@ -430,6 +469,31 @@ def job_out(job: db.Job) -> JobOut:
         policy_url=url(layout.POLICY),
         metrics=job.metrics,
         verdict=(job.metrics or {}).get("verdict"),
+    )
+
+
+def session_deleted(d: retention.DeletedSession) -> SessionDeleted:
+    return SessionDeleted(
+        id=d.session_id,
+        jobs=d.jobs,
+        approaches=d.approaches,
+        events=d.events,
+        bytes_freed=d.bytes_freed,
+        folders_not_removed=d.folder_errors,
+    )
+
+
+def retention_out(r: retention.RetentionReport) -> RetentionOut | None:
+    """What retention removed (None: nothing)."""
+    if not r.removed_anything:
+        return None
+    return RetentionOut(
+        sessions=[session_deleted(d) for d in r.sessions],
+        attempt_folders=len(r.attempt_folders),
+        model_files=len(r.model_files),
+        bytes_freed=r.bytes_freed,
+        data_bytes=r.data_bytes,
+        max_bytes=r.max_bytes,
     )
 
 

@@ -7,7 +7,10 @@ its tanh-normal distribution. ``policy.json`` says everything else a controller 
 the observation is read from MuJoCo's ``qpos``/``qvel``/``sensordata``, how an action becomes
 actuator controls, the control step and the phase clock. ``model.mjb`` is the exact compiled
 MuJoCo model the policy was trained on (meshes included), loadable with
-``mujoco.MjModel.from_binary_path`` and nothing from TabRL.
+``mujoco.MjModel.from_binary_path`` and nothing from TabRL; ``policy.json`` names it by its SHA-256
+(``model_sha256``). In the studio's data directory a policy folder holds no ``model.mjb``: the model
+is stored once per robot build (``model_store``) and put back into every download
+(``model_store.model_of``, ``model_store.standalone_folder``).
 """
 
 from __future__ import annotations
@@ -19,18 +22,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import mujoco
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from tabrl.export import model_store
 from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 
 ONNX_FILE = "policy.onnx"
-SIDECAR_FILE = "policy.json"
-MODEL_FILE = "model.mjb"
+SIDECAR_FILE = model_store.SIDECAR_FILE
+MODEL_FILE = model_store.MODEL_FILE
 RUNNER_FILE = "run_policy.py"  # a plain-MuJoCo reference controller, copied from this package
 SIDECAR_FORMAT = 1
 OPSET = 17
@@ -121,7 +124,7 @@ def policy_graph(
     return model
 
 
-def sidecar(robot: Robot, meta: dict[str, Any]) -> dict[str, Any]:
+def sidecar(robot: Robot, meta: dict[str, Any], model_sha256: str | None = None) -> dict[str, Any]:
     """What a controller needs besides the graph: observation layout, action map, timing."""
     spec = robot.spec
     program = meta.get("program") or {}
@@ -140,6 +143,7 @@ def sidecar(robot: Robot, meta: dict[str, Any]) -> dict[str, Any]:
         "model_id": meta["model_id"],
         "program_name": (meta.get("program") or {}).get("name"),
         "model_file": MODEL_FILE,
+        "model_sha256": model_sha256,  # the .mjb's hash: names it in the studio's shared store
         "onnx_file": ONNX_FILE,
         "ctrl_dt": float(robot.ctrl_dt),
         "n_substeps": int(robot.n_substeps),
@@ -219,8 +223,14 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_export(out_dir: Path, robot: Robot, params: Any, meta: dict[str, Any]) -> dict[str, Path]:
-    """Writes policy.onnx, policy.json and model.mjb into ``out_dir`` (each file atomically)."""
+def write_export(
+    out_dir: Path, robot: Robot, params: Any, meta: dict[str, Any], model_store_dir: Path | None = None
+) -> dict[str, Path]:
+    """Writes policy.onnx, policy.json and the MuJoCo model for ``out_dir`` (each file atomically).
+
+    The model goes into ``out_dir`` as model.mjb, or with ``model_store_dir`` into that shared store
+    (once per robot build), before ``out_dir`` refers to it.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model = policy_graph(
@@ -230,17 +240,21 @@ def write_export(out_dir: Path, robot: Robot, params: Any, meta: dict[str, Any])
         int(meta["action_size"]),
         name=f"{meta['model_id']}_policy",
     )
+    mjb = model_store.model_bytes(robot.mj_model)
+    if model_store_dir is not None:
+        sha256 = model_store.put(Path(model_store_dir), mjb)
+        model_path = model_store.stored_path(Path(model_store_dir), sha256)
+    else:
+        sha256 = model_store.digest(mjb)
+        model_path = out_dir / MODEL_FILE
+        _write_atomic(model_path, mjb)
     paths = {
         "onnx": out_dir / ONNX_FILE,
         "sidecar": out_dir / SIDECAR_FILE,
-        "model": out_dir / MODEL_FILE,
+        "model": model_path,
         "runner": out_dir / RUNNER_FILE,
     }
     _write_atomic(paths["onnx"], model.SerializeToString())
-    _write_atomic(paths["sidecar"], json.dumps(sidecar(robot, meta), indent=2).encode())
+    _write_atomic(paths["sidecar"], json.dumps(sidecar(robot, meta, sha256), indent=2).encode())
     _write_atomic(paths["runner"], (Path(__file__).parent / RUNNER_FILE).read_bytes())
-    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:  # mj_saveModel writes to a path
-        mjb = Path(tmp) / MODEL_FILE
-        mujoco.mj_saveModel(robot.mj_model, str(mjb), None)
-        os.replace(mjb, paths["model"])
     return paths

@@ -61,8 +61,16 @@ class ProgressData(Payload):
     steps: int
     total_steps: int | None = None
     fraction: float | None = None
-    mean_reward: float | None = None
+    mean_reward: float | None = Field(
+        None,
+        description="Mean reward of recent whole episodes; null until one has ended (never an estimate).",
+    )
+    mean_step_reward: float | None = Field(None, description="Mean reward per control step of this update.")
+    episodes: int | None = Field(None, description="Whole episodes ended so far.")
     terms: dict[str, float | None] | None = Field(None, description="Each term's share of the reward.")
+    term_labels: dict[str, str] | None = Field(
+        None, description="Each term's readable label (e.g. 'hip abduction swing'), by its key in terms."
+    )
     steps_per_s: float | None = None
     eta_s: float | None = None
     reward_clipped: dict[str, float] | None = Field(

@@ -34,6 +34,7 @@ from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
@@ -77,6 +78,8 @@ class LocalExecutor:
         self._next_wid = 0
         self._next_run = 0
         self._lock = threading.RLock()
+        # Worker messages the database could not store (a full disk): stored first on the next round.
+        self._unstored: list[tuple[Worker, WorkerMessage]] = []
         self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
@@ -262,6 +265,7 @@ class LocalExecutor:
                     pass
                 continue
             messages.extend(self._read(conns[conn]))
+        messages, self._unstored = self._unstored + messages, []
         if messages:
             self._handle(messages)
 
@@ -280,6 +284,18 @@ class LocalExecutor:
     def _handle(self, messages: list[tuple[Worker, WorkerMessage]]) -> None:
         job_messages = [(w, m) for w, m in messages if m[0] is not None]
         if job_messages:
+            try:
+                self._store(job_messages)
+            except OperationalError as exc:  # e.g. a full disk: keep them in order (a job's end included)
+                log.error("could not store %d worker events (kept to retry): %s", len(job_messages), exc.orig)
+                self._unstored = messages
+                time.sleep(0.5)
+                return
+        self._after_stored(messages)
+
+    def _store(self, job_messages: list[tuple[Worker, WorkerMessage]]) -> None:
+        """Records the workers' job events in one transaction (nothing of them when it fails)."""
+        if job_messages:
             with self.sessions() as db:
                 for _, (job_id, attempt, type_, data) in job_messages:
                     job = db.get(Job, job_id)
@@ -293,6 +309,8 @@ class LocalExecutor:
                         log.warning("job %s failed:\n%s", job_id, trace)
                     store.record_event(db, job, type_, data)
                 db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
+
+    def _after_stored(self, messages: list[tuple[Worker, WorkerMessage]]) -> None:
         finished: list[tuple[Run | None, dict[str, Any]]] = []  # run None: a calibration
         batches: list[Group] = []
         with self._lock:
@@ -488,6 +506,15 @@ class LocalExecutor:
                         self._fail_queued(f"could not start a worker process: {exc}")
                     return
 
+    def _idle_warm_models(self) -> list[str]:
+        """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
+        from tabrl.robots.catalog import FEATURED
+
+        if not self.settings.warm_featured:
+            return []
+        warm = {m.strip() for m in self.settings.warm_models.split(",")}
+        return [m for m in FEATURED if m not in warm]
+
     def _spawn(self) -> Worker:
         self._next_wid += 1
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
@@ -499,6 +526,7 @@ class LocalExecutor:
             "TABRL_WARM_MODELS": self.settings.warm_models,
             # A Train All is usually one batch of three approaches: warm its vmapped steps too.
             "TABRL_WARM_BATCH": str(min(self.settings.train_batch_max, N_APPROACHES)),
+            "TABRL_WARM_IDLE_MODELS": ",".join(self._idle_warm_models()),
         }
         if self.settings.menagerie_path:
             env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)

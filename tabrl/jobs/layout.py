@@ -8,7 +8,10 @@ Under the data directory::
             video.mp4  poster.jpg  sheet.jpg     after an old attempt never touches a newer one
             trajectory.npz  metrics.json
             curves.csv                       (training jobs)
-            policy/                          (training jobs: the checkpoint)
+            policy/                          (training jobs: the checkpoint and its ONNX export)
+    models/<sha256>.mjb.gz                   the MuJoCo models the policies name (``model_sha256`` in
+                                             their policy.json), once per robot build
+                                             (``tabrl/export/model_store.py``)
 
 A job's ``artifacts`` column maps each ``Artifact.key`` to its path relative to the data
 directory; the page downloads it as ``/api/jobs/<id>/<url_name>`` (``url``).
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tabrl.export import model_store
 from tabrl.render import files
 from tabrl.train.curves import CURVES_FILE
 
@@ -44,6 +48,11 @@ _ATTEMPT = re.compile(r"a(\d+)")
 def job_root(data_dir: Path, session_id: str, job_id: int) -> Path:
     """A job's folder; each attempt writes into its own subfolder of it (``attempt_dir``)."""
     return data_dir / SESSIONS / session_id / f"job-{job_id}"
+
+
+def model_store_dir(data_dir: Path) -> Path:
+    """The shared store of compiled models the studio's policies run on."""
+    return model_store.store_dir(data_dir)
 
 
 def attempt_dir(data_dir: Path, job: Job, attempt: int | None = None) -> Path:

@@ -174,7 +174,8 @@ def run_job_on_node(spec: dict[str, Any], supervisor: Any, checkpoint_blob: byte
     key = run_key(spec["job_id"], spec["attempt"])
     token = uuid.uuid4().hex  # this execution: a retry by Ray gets a new one
     scratch = Path(tempfile.mkdtemp(prefix=f"run-{spec['job_id']}-a{spec['attempt']}-", dir=root))
-    local = {**spec, "data_dir": str(scratch), "out_dir": str(scratch / spec["out_rel"])}
+    # The attempt's folder travels back whole, so its policy keeps its own model.mjb (no shared store here).
+    local = {**spec, "data_dir": str(scratch), "out_dir": str(scratch / spec["out_rel"]), "model_store": None}
     if checkpoint_blob is not None:  # a render job films a policy trained elsewhere: bring it along
         unpack_folder(checkpoint_blob, scratch / spec["checkpoint_rel"])
         local["checkpoint"] = str(scratch / spec["checkpoint_rel"])

@@ -10,11 +10,19 @@ The check and the deletes share one transaction, and the session's rows are lock
 database can (PostgreSQL: a job created or restarted meanwhile waits for the delete, then finds its
 session gone). On SQLite the transaction's snapshot does the same: a writer that changed the session's
 jobs after the check makes the delete fail rather than remove an active job.
+
+Settings cap what is kept (``enforce``, run when a session is created): ``TABRL_KEEP_SESSIONS`` (the
+newest N finished sessions) and ``TABRL_MAX_DATA_GB`` (the data directory's size: the oldest finished
+sessions go first until it fits). A session with a queued or running job never goes. Each time, the
+folders of attempts that are no longer current (``store.is_current``; a finished job keeps the attempt
+its files came from) and the shared models no policy names any more (``model_store.collect_garbage``)
+go too. What was removed is returned, logged, and shown in the answer that created the session.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -24,9 +32,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Delete, delete, or_, select
 from sqlalchemy.orm import Session
 
-from tabrl.jobs import layout
+from tabrl.export import model_store
+from tabrl.jobs import layout, store
 from tabrl.jobs.models import Approach, Event, Job, StudioSession
-from tabrl.jobs.states import ACTIVE
+from tabrl.jobs.states import ACTIVE, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -160,24 +169,163 @@ def delete_session(db: Session, data_dir: Path, session_id: str) -> DeletedSessi
     )
 
 
-def prune_sessions(db: Session, data_dir: Path, keep: int, spare: str | None = None) -> list[DeletedSession]:
-    """Deletes finished sessions (none of their jobs queued or running) beyond the newest ``keep``,
-    oldest first. A session with an active job is never removed and does not count; nor does ``spare``
-    (the session just created), which is never removed either. Returns what was deleted."""
+def _finished_newest_first(db: Session, spare: str | None) -> list[str]:
+    """Sessions none of whose jobs is queued or running, newest first (never ``spare``)."""
     busy = set(db.scalars(select(Job.session_id).where(Job.status.in_(ACTIVE)).distinct()))
     newest_first = db.scalars(
         select(StudioSession.id).order_by(StudioSession.created_at.desc(), StudioSession.id.desc())
     )
     finished = [sid for sid in newest_first if sid not in busy and sid != spare]
-    db.rollback()  # end the read: each delete below is its own transaction
+    db.rollback()  # end the read: each delete after it is its own transaction
+    return finished
+
+
+def _try_delete(db: Session, data_dir: Path, session_id: str, why: str) -> DeletedSession | None:
+    try:
+        deleted = delete_session(db, data_dir, session_id)
+    except (SessionBusy, SessionNotFound):  # a job started meanwhile, or someone else deleted it
+        return None
+    log.info("%s: deleted session %s (%s)", why, session_id, human_size(deleted.bytes_freed))
+    return deleted
+
+
+def prune_sessions(db: Session, data_dir: Path, keep: int, spare: str | None = None) -> list[DeletedSession]:
+    """Deletes finished sessions (none of their jobs queued or running) beyond the newest ``keep``,
+    oldest first. A session with an active job is never removed and does not count; nor does ``spare``
+    (the session just created), which is never removed either. Returns what was deleted."""
+    finished = _finished_newest_first(db, spare)
     deleted = []
     for session_id in reversed(finished[keep:]):  # the oldest first
-        try:
-            deleted.append(delete_session(db, data_dir, session_id))
-        except (SessionBusy, SessionNotFound):  # a job started meanwhile, or someone else deleted it
-            continue
-        log.info("TABRL_KEEP_SESSIONS=%d: deleted session %s", keep, session_id)
+        if (gone := _try_delete(db, data_dir, session_id, f"TABRL_KEEP_SESSIONS={keep}")) is not None:
+            deleted.append(gone)
     return deleted
+
+
+def prune_to_size(
+    db: Session, data_dir: Path, max_bytes: int, spare: str | None = None
+) -> tuple[list[DeletedSession], int]:
+    """Deletes the oldest finished sessions until the data directory holds at most ``max_bytes`` (or
+    no finished session is left to delete); returns what was deleted and the size it measured after.
+
+    The size is the whole folder's (database, sessions, shared models, caches); the shared models a
+    deleted session alone used are collected afterwards (``enforce``), so this may delete one session
+    more than would have been needed."""
+    size = tree_size(data_dir)
+    deleted: list[DeletedSession] = []
+    for session_id in reversed(_finished_newest_first(db, spare)):  # the oldest first
+        if size <= max_bytes:
+            break
+        gone = _try_delete(db, data_dir, session_id, f"TABRL_MAX_DATA_GB={max_bytes / 1e9:g}")
+        if gone is not None:
+            deleted.append(gone)
+            size -= gone.bytes_freed
+    return deleted, size
+
+
+def _kept_attempt(job: Job | None, attempt: int) -> bool:
+    """An attempt's folder is kept while its run is current, and for a finished job whose files it holds."""
+    if job is None:
+        return False
+    return store.is_current(job, attempt) or (job.status == JobStatus.DONE and job.attempt == attempt)
+
+
+def sweep_attempts(db: Session, data_dir: Path) -> list[tuple[Path, int]]:
+    """Removes the folders of attempts that are no longer current: an interrupted or restarted run's
+    leftovers, and those of jobs that no longer exist. Returns each folder removed with its size."""
+    root = data_dir / layout.SESSIONS
+    if not root.is_dir():
+        return []
+    folders: dict[int, Path] = {}
+    for session in root.iterdir():
+        for job_folder in session.glob("job-*") if session.is_dir() else ():
+            if job_folder.name[4:].isdigit():
+                folders[int(job_folder.name[4:])] = job_folder
+    jobs = {job.id: job for job in db.scalars(select(Job).where(Job.id.in_(folders)))}
+    removed = []
+    for job_id, job_folder in sorted(folders.items()):
+        job = jobs.get(job_id)
+        for attempt, folder in layout.attempt_folders(job_folder):
+            if not _kept_attempt(job, attempt):
+                size = tree_size(folder)
+                layout.remove_attempt_dir(folder)
+                removed.append((folder, size))
+    db.rollback()
+    if removed:
+        log.info("removed %d folders of attempts no longer current", len(removed))
+    return removed
+
+
+def referenced_models(data_dir: Path) -> set[str]:
+    """The shared models the policies in the data directory name (``model_sha256``)."""
+    named = set()
+    for sidecar in (data_dir / layout.SESSIONS).glob(
+        f"*/job-*/a*/{layout.POLICY.name}/{model_store.SIDECAR_FILE}"
+    ):
+        try:
+            sha256 = json.loads(sidecar.read_text()).get("model_sha256")
+        except (OSError, ValueError):  # a folder being removed, or damaged: it names nothing we can read
+            continue
+        if isinstance(sha256, str):
+            named.add(sha256)
+    return named
+
+
+def collect_models(data_dir: Path) -> list[Path]:
+    """Removes the shared models no policy names (``model_store.collect_garbage``)."""
+    removed = model_store.collect_garbage(layout.model_store_dir(data_dir), referenced_models(data_dir))
+    if removed:
+        log.info("removed %d shared model files no policy names", len(removed))
+    return removed
+
+
+@dataclasses.dataclass
+class RetentionReport:
+    """What ``enforce`` removed."""
+
+    sessions: list[DeletedSession]
+    attempt_folders: list[Path]
+    model_files: list[Path]
+    bytes_freed: int
+    data_bytes: int | None  # the data directory's size after (measured only with a size cap)
+    max_bytes: int | None
+
+    @property
+    def removed_anything(self) -> bool:
+        return bool(self.sessions or self.attempt_folders or self.model_files)
+
+
+def enforce(
+    db: Session, data_dir: Path, keep: int | None, max_bytes: int | None, spare: str | None = None
+) -> RetentionReport:
+    """Applies the caps (``keep`` newest finished sessions, ``max_bytes`` for the data directory), then
+    removes stale attempt folders and unnamed shared models. ``spare``: never removed (the new session)."""
+    sessions = prune_sessions(db, data_dir, keep, spare) if keep is not None else []
+    stale = sweep_attempts(db, data_dir)
+    sizes = _sizes(layout.model_store_dir(data_dir))
+    data_bytes = None
+    if max_bytes is not None:
+        more, data_bytes = prune_to_size(db, data_dir, max_bytes, spare)
+        sessions += more
+    models = collect_models(data_dir)
+    freed = (
+        sum(s.bytes_freed for s in sessions) + sum(n for _, n in stale) + sum(sizes.get(p, 0) for p in models)
+    )
+    if data_bytes is not None:
+        data_bytes -= sum(sizes.get(p, 0) for p in models)
+        if data_bytes > max_bytes:  # type: ignore[operator]
+            log.warning(
+                "the data directory holds %s, over TABRL_MAX_DATA_GB (%s), with no finished session left to delete",
+                human_size(data_bytes),
+                human_size(max_bytes or 0),
+            )
+    return RetentionReport(sessions, [f for f, _ in stale], models, freed, data_bytes, max_bytes)
+
+
+def _sizes(folder: Path) -> dict[Path, int]:
+    try:
+        return {p: p.stat().st_size for p in folder.iterdir()}
+    except FileNotFoundError:
+        return {}
 
 
 def human_size(n: float) -> str:

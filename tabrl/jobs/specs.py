@@ -49,6 +49,7 @@ def job_spec(settings: Settings, db: Session, job: Job, run_id: int, out_dir: Pa
         "out_dir": str(out_dir),
         "seconds": job.video_seconds,
         "data_dir": str(settings.data_dir),
+        "model_store": str(layout.model_store_dir(settings.data_dir)),
         "dequeued_at": time.time(),
         "from_base": job.from_base,
     }

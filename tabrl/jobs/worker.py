@@ -17,7 +17,9 @@ on the same robot starts training within a second or two of being handed over.
 
 from __future__ import annotations
 
+import errno
 import functools
+import hashlib
 import os
 import shutil
 import time
@@ -101,8 +103,6 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any
     """The heavy imports a job needs, then one tiny job per warm model (robot compiled and kept, PPO's
     jitted steps traced and loaded, the drawing model made) and, with ``batch`` > 1, one tiny batch of
     that many (the vmapped steps a Train All uses): returns what it took."""
-    import tempfile
-
     start = time.perf_counter()
     configure_jax_cache(cache_dir)
     import tabrl.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
@@ -110,25 +110,73 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any
 
     catalog.playground_registry()  # Playground itself: the slowest import of all
     imported = time.perf_counter() - start
-    warmed = []
-    for model_id in models:
-        try:
-            with tempfile.TemporaryDirectory(prefix="tabrl-warm-") as tmp:
-                tabrl.pipeline.run_training_job(
-                    model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job", render_seconds=0.5
-                )
-                if batch > 1:
-                    tabrl.pipeline.run_training_batch(
-                        model_id,
-                        [_WARM_PROGRAM] * batch,
-                        1024,
-                        [Path(tmp) / f"batch-{k}" for k in range(batch)],
-                        render_seconds=0.1,
-                    )
-            warmed.append(model_id)
-        except Exception:  # a model that cannot warm up is compiled by its first job instead
-            traceback.print_exc()
+    warmed = [m for m in models if _warm_model(m, batch)]
     return {"warm_s": round(time.perf_counter() - start, 2), "import_s": round(imported, 2), "warmed": warmed}
+
+
+def _warm_model(model_id: str, batch: int) -> bool:
+    """One tiny job on ``model_id`` (and a tiny batch of ``batch``): robot compiled and kept, PPO's jitted
+    steps traced and stored in the compilation cache, the drawing model made. False if it failed."""
+    import tempfile
+
+    import tabrl.pipeline
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="tabrl-warm-") as tmp:
+            tabrl.pipeline.run_training_job(
+                model_id, _WARM_PROGRAM, 1024, Path(tmp) / "job", render_seconds=0.5
+            )
+            if batch > 1:
+                tabrl.pipeline.run_training_batch(
+                    model_id,
+                    [_WARM_PROGRAM] * batch,
+                    1024,
+                    [Path(tmp) / f"batch-{k}" for k in range(batch)],
+                    render_seconds=0.1,
+                )
+        return True
+    except Exception:  # a model that cannot warm up is compiled by its first job instead
+        traceback.print_exc()
+        return False
+
+
+def _warm_marker(cache_dir: Path, model_id: str, batch: int) -> Path:
+    """Where a finished idle warm-up of ``model_id`` is recorded: per machine cache and the versions of
+    what compiles it (JAX keys its own entries; this only says whether they were made)."""
+    from importlib import metadata
+
+    from tabrl import __version__
+
+    versions = [__version__, str(batch)]
+    for package in ("jax", "jaxlib", "brax", "mujoco", "playground"):
+        try:
+            versions.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            versions.append("-")
+    digest = hashlib.sha1("|".join(versions).encode()).hexdigest()[:12]
+    return Path(cache_dir) / "warmed" / f"{model_id}-{digest}"
+
+
+def warm_when_idle(cache_dir: Path, model_id: str, batch: int) -> bool:
+    """Fills the compilation cache for one more model while the worker has nothing to do, once per
+    machine and versions: skipped when done before, or while another process is doing it. True if
+    it trained the tiny job here."""
+    import fcntl
+
+    marker = _warm_marker(cache_dir, model_id, batch)
+    if marker.exists():
+        return False
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    with open(marker.with_suffix(".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # another worker or studio is warming it now
+        if marker.exists():
+            return False
+        if _warm_model(model_id, batch):
+            marker.write_text(model_id)
+        return True
 
 
 def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) -> None:
@@ -159,8 +207,15 @@ def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) ->
         return
     jobs = 0
     send(None, None, "ready", {"pid": os.getpid(), "rss_mb": rss_mb(), **info})
+    # The other featured robots: their programs go into the compilation cache between jobs, one tiny job
+    # at a time (a job handed meanwhile waits for at most one), so their first Train All compiles nothing.
+    idle_warm = [m for m in os.environ.get("TABRL_WARM_IDLE_MODELS", "").split(",") if m.strip()]
+    idle_batch = int(os.environ.get("TABRL_WARM_BATCH", "1"))
     while True:
         try:
+            if idle_warm and not conn.poll(0):
+                warm_when_idle(cache_dir, idle_warm.pop(0), idle_batch)
+                continue
             if not conn.poll(_PARENT_POLL_S):
                 if os.getppid() != parent:
                     return  # the server died without telling us: a worker never outlives it
@@ -297,9 +352,30 @@ def _done(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     return done
 
 
+DISK_FULL = (
+    "the data directory's disk is full ({error}); nothing of this attempt is kept. Free space "
+    "(delete old sessions: the page, tabrl sessions rm, or TABRL_MAX_DATA_GB) and restart the job"
+)
+
+
+def _disk_full(exc: BaseException) -> BaseException | None:
+    """The error (in ``exc``'s chain) that says the disk is full; a writer such as ffmpeg only says it in words."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return current
+        if "No space left on device" in str(current):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _failed(exc: BaseException) -> dict[str, Any]:
+    full = _disk_full(exc)
     return {
-        "reason": f"{type(exc).__name__}: {exc}",
+        "reason": DISK_FULL.format(error=full) if full is not None else f"{type(exc).__name__}: {exc}",
         "trace": "".join(traceback.format_exception(exc, limit=8)),
     }
 
@@ -330,6 +406,7 @@ def run_job(
                 on_event=on_event,
                 should_stop=should_stop,
                 from_base=None if spec.get("from_base", True) else False,
+                model_store_dir=_model_store(spec),
             )
         else:
             on_event({"type": EventType.STARTED, "total_steps": spec["steps"]})
@@ -394,6 +471,7 @@ def run_batch(
             on_event=lambda k, e: handlers[k](e),
             should_stop=lambda k: should_stop(specs[k]),
             on_outcome=on_outcome,
+            model_store_dir=_model_store(first),
         )
     except (BrokenPipeError, EOFError):
         raise
@@ -403,6 +481,11 @@ def run_batch(
                 ended[k] = True
                 layout.remove_attempt_dir(Path(spec["out_dir"]))
                 send(spec, EventType.FAILED, _failed(exc))
+
+
+def _model_store(spec: dict[str, Any]) -> Path | None:
+    """Where the policy's MuJoCo model is stored once per robot build (None: in the policy folder)."""
+    return Path(spec["model_store"]) if spec.get("model_store") else None
 
 
 def _relative(path: Path, root: Path) -> str:

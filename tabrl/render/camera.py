@@ -41,10 +41,15 @@ SEARCH_POSES, SEARCH_SHARE = 6, 1.0
 # A followed robot's silhouette rows narrower than this share of its widest row, above its body, are a
 # thin part sticking up (ANYmal's antenna: 16 cm of its 84 cm height) and do not set the frame's top.
 THIN_TOP = 0.03
-FILL = {"follow": 0.97, "fixed": 1.0, "hand": 1.0}  # share of the half-frame the robot's hull may reach
+# Share of the half-frame the robot's hull reaches in the first frame. A quadruped's height is then about 60 %
+# of the frame (issue 24: 40-60 %, room to step, roll and sway); a humanoid, tall and thin in a 16:9 frame,
+# about 80 % (at 60 % it would cover 3 % of the frame); an arm's or hand's hull already holds its reach poses.
+FILL = {"follow": 0.62, "follow_tall": 0.8, "fixed": 0.85, "hand": 0.85}
 FOLLOW_HZ, FOLLOW_Z_HZ, VELOCITY_HZ = 1.0, 1.0, 0.3  # filter bandwidths: far below a 2-3 Hz gait
-EDGE = 0.95  # a robot geom's centre projected past this share of the half-frame widens the view ...
-WIDEN_HZ = 3.0  # ... smoothly, at this rate, and never back in (no pumping zoom)
+# The robot's hull (as posed this frame) projected past this share of the half-frame widens the view, so its
+# silhouette stays inside the frame's central 90 % (segment.MARGIN) ...
+EDGE = 0.86
+WIDEN_HZ = 5.0  # ... smoothly, at this rate, and never back in (no pumping zoom)
 REACH_SAMPLES = 32  # random poses around the start pose that an arm's or hand's frame must hold
 # Of the action range: the start frame's poses; wider motion widens it (CameraRig.update). An arm starts
 # tighter (measured, UR5e waving: 33 % of the frame against 22 % at 0.5); a hand at 0.3 is filmed from
@@ -203,7 +208,7 @@ class Shot:
     suite_camera: int = -1
 
 
-_searched_shots: dict[tuple[Any, ...], tuple[Shot, np.ndarray]] = {}
+_searched_shots: dict[tuple[Any, ...], tuple[Shot, np.ndarray, np.ndarray]] = {}
 _search_lock = threading.Lock()
 
 
@@ -266,7 +271,7 @@ class CameraRig:
         robot, model = self.robot, self.robot.mj_model
         if not self.geoms.any():  # nothing drawn to frame: the whole model, as MuJoCo's viewer would
             self.geoms = (model.geom_group <= 2) & (model.geom_bodyid > 0)
-        fill = self.override.fill or FILL[view]
+        fill = self._fill(view)
         poses: list[np.ndarray] = []
         azimuths: tuple[float, ...]
         elevations: tuple[float, ...]
@@ -285,7 +290,7 @@ class CameraRig:
             azimuths = (self.override.azimuth,)
         if self.override.elevation is not None:
             elevations = (self.override.elevation,)
-        self._hull = points
+        self._hull, self.watched = points, self.geoms
         if len(azimuths) * len(elevations) == 1:
             az, el = azimuths[0], elevations[0]
             lookat, dist = frame_points(points, az, el, self.fovy, self.aspect, fill)
@@ -295,11 +300,18 @@ class CameraRig:
             with _search_lock:
                 if key not in _searched_shots:
                     _searched_shots[key] = self._search_shot(view, azimuths, elevations, points, poses, fill)
-                found, self._hull = _searched_shots[key]
+                found, self._hull, self.watched = _searched_shots[key]
             shot = dataclasses.replace(found, lookat=found.lookat.copy())
         if self.override.distance is not None:
             shot.distance = self.override.distance
         return shot
+
+    def _fill(self, view: View) -> float:
+        if self.override.fill:
+            return self.override.fill
+        if view == "follow" and self.robot.profile.category != "quadruped":
+            return FILL["follow_tall"]
+        return FILL[view]
 
     def _arm_azimuth(self, data: mujoco.MjData) -> float:
         """The base->end-effector direction (degrees): the side the arm works on."""
@@ -315,11 +327,13 @@ class CameraRig:
             reach = robot_points(self.robot.mj_model, data, self.geoms).mean(axis=0) - base
         return math.degrees(math.atan2(reach[1], reach[0])) if np.hypot(reach[0], reach[1]) > 1e-3 else 0.0
 
-    def _search_shot(self, view, azimuths, elevations, points, poses, fill) -> tuple[Shot, np.ndarray]:
+    def _search_shot(
+        self, view, azimuths, elevations, points, poses, fill
+    ) -> tuple[Shot, np.ndarray, np.ndarray]:
         """Among the candidate views framing ``points``, the one in which the moving parts cover most
         of the frame, averaged over the start pose and ``poses`` (segmentation renders at low
-        resolution), and the points it frames. A hand's view must also show every fingertip; a
-        followed robot's thin parts sticking up are left out of its framing (THIN_TOP)."""
+        resolution), the points it frames and the geoms watched per frame. A hand's view must also show
+        every fingertip; a followed robot's thin parts sticking up are left out of its framing (THIN_TOP)."""
         robot, model = self.robot, self.robot.mj_model
         data = _default_data(robot)
         starts = [np.array(data.qpos), *poses]
@@ -362,28 +376,38 @@ class CameraRig:
                 cam.azimuth, cam.elevation, cam.distance = shot.azimuth, shot.elevation, shot.distance
                 cam.lookat[:] = shot.lookat
                 rows = segment.segment(renderer, data, cam, self.geoms).sum(axis=1)
-                return self._without_thin_top(shot, points, rows, fill)
+                return self._without_thin_top(shot, points, rows, fill, data)
         finally:
             renderer.close()
-        return shot, points
+        return shot, points, self.geoms
 
-    def _without_thin_top(self, shot: Shot, points: np.ndarray, rows: np.ndarray, fill: float):
+    def _without_thin_top(self, shot: Shot, points: np.ndarray, rows: np.ndarray, fill: float, data):
         """``shot`` re-framed without the points above the silhouette's first row that is at least
-        THIN_TOP as wide as its widest (``rows``: robot pixels per image row, top first)."""
+        THIN_TOP as wide as its widest (``rows``: robot pixels per image row, top first), those points,
+        and the geoms the rig watches per frame (those with no point above that row; ``data``: the pose)."""
         if not rows.any():
-            return shot, points
+            return shot, points, self.geoms
         top = int(np.flatnonzero(rows >= THIN_TOP * rows.max())[0])
         if top - int(np.flatnonzero(rows)[0]) < 2:
-            return shot, points  # nothing thin on top
+            return shot, points, self.geoms  # nothing thin on top
         h = len(rows)
         top_tan = (h / 2 - top) / (h / 2) * math.tan(math.radians(self.fovy) / 2)
         forward, _, up = basis(shot.azimuth, shot.elevation)
-        rel = points - shot.lookat
-        keep = (rel @ up) / (shot.distance + rel @ forward) <= top_tan
+
+        def below(pts: np.ndarray) -> np.ndarray:
+            rel = pts - shot.lookat
+            return (rel @ up) / (shot.distance + rel @ forward) <= top_tan
+
+        keep = below(points)
         if keep.sum() < 8:
-            return shot, points
+            return shot, points, self.geoms
+        watched = self.geoms.copy()
+        for g in np.flatnonzero(self.geoms):
+            one = np.zeros_like(self.geoms)
+            one[g] = True
+            watched[g] = bool(below(robot_points(self.robot.mj_model, data, one)).all())
         lookat, dist = frame_points(points[keep], shot.azimuth, shot.elevation, self.fovy, self.aspect, fill)
-        return Shot(shot.view, lookat, shot.azimuth, shot.elevation, dist), points[keep]
+        return Shot(shot.view, lookat, shot.azimuth, shot.elevation, dist), points[keep], watched
 
     # -- per frame ---------------------------------------------------------------------------
     def update(self, data: mujoco.MjData) -> mujoco.MjvCamera:
@@ -398,13 +422,13 @@ class CameraRig:
         if self.shot.view == "follow":
             self._follow(data)
         cam = self.camera
-        centres = data.geom_xpos[self.geoms]  # centres: the framing hull's corners would widen it too soon
-        rel = centres - np.asarray(cam.lookat)
+        hull = robot_points(self.robot.mj_model, data, self.watched)
+        rel = hull - np.asarray(cam.lookat)
         if fit_distance(rel, cam.azimuth, cam.elevation, self.fovy, self.aspect, EDGE) > self._target[1]:
-            # Re-frame the start hull plus every part seen so far past the edge: the motion's own space.
+            # Re-frame the start hull plus every pose seen so far past the edge: the motion's own space.
             offset = self.shot.lookat - np.asarray(cam.lookat)  # a follow view frames relative to the base
-            self._seen = np.vstack([self._seen, centres + offset])
-            fill = self.override.fill or FILL[self.shot.view]
+            self._seen = np.vstack([self._seen, hull + offset])
+            fill = self._fill(self.shot.view)
             lookat, dist = frame_points(self._seen, cam.azimuth, cam.elevation, self.fovy, self.aspect, fill)
             self._target = (lookat, max(dist, self._target[1]))
         k = 1.0 - math.exp(-2 * math.pi * WIDEN_HZ * self.dt)

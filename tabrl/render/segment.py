@@ -61,3 +61,25 @@ def segment(renderer: mujoco.Renderer, data: mujoco.MjData, camera, geom_mask: n
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """Relative luma (Rec. 709 weights) of 8-bit sRGB pixels, 0-255."""
     return rgb[..., :3].astype(np.float32) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+MARGIN = 0.05  # of the frame's width and height, each side: a framed robot stays inside the central 90 %
+
+
+def silhouette_stats(mask: np.ndarray, margin: float = MARGIN) -> dict[str, float | bool]:
+    """How a robot sits in one frame, from its (H, W) pixel mask: ``touches`` the frame's border (any
+    pixel in the outermost row or column), ``outside`` the central box ``margin`` in from each side,
+    ``share`` of the frame it covers, ``box`` its bounding box covers (a thin robot's size in the
+    picture), ``height`` of its silhouette's rows as a share of the frame's."""
+    h, w = mask.shape
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return {"touches": False, "outside": False, "share": 0.0, "box": 0.0, "height": 0.0}
+    my, mx = int(round(margin * h)), int(round(margin * w))
+    return {
+        "touches": bool(rows[0] == 0 or rows[-1] == h - 1 or cols[0] == 0 or cols[-1] == w - 1),
+        "outside": bool(rows[0] < my or rows[-1] >= h - my or cols[0] < mx or cols[-1] >= w - mx),
+        "share": float(mask.mean()),
+        "box": float((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)) / (h * w),
+        "height": float(rows[-1] - rows[0] + 1) / h,
+    }

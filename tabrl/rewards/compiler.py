@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tabrl.rewards import checks, expressions, motion
+from tabrl.rewards import checks, expressions, labels, motion
 from tabrl.rewards.features import compute_features, feature_ranks
 from tabrl.rewards.program import ExprTerm, ProgramError, RewardProgram
 from tabrl.rewards.terms import TERMS, Features, Params, TermFn, term_key
@@ -26,16 +26,23 @@ MAX_REWARD = 1e8
 
 
 class CompiledReward:
-    """``reward(features) -> (total, {term: weighted value})``; ``keys`` lists the terms.
+    """``reward(features) -> (total, {term: weighted value})``; ``keys`` lists the terms and ``labels``
+    gives each key its readable label (``tabrl/rewards/labels.py``).
 
     Calling it gives guarded values (finite, within ±MAX_REWARD); ``raw`` gives them as computed.
     On numpy, ``clipped`` counts per term (and "total") the values the guard had to change.
     """
 
-    def __init__(self, xp: Any, parts: list[tuple[str, float, Callable[[dict[str, Any]], Any]]]):
+    def __init__(
+        self,
+        xp: Any,
+        parts: list[tuple[str, float, Callable[[dict[str, Any]], Any]]],
+        term_labels: list[str] | None = None,
+    ):
         self.xp = xp
         self.parts = parts
         self.keys = [k for k, _, _ in parts]
+        self.labels = dict(zip(self.keys, labels.unique_labels(term_labels or self.keys), strict=True))
         self.clipped: dict[str, int] = {}
 
     def raw(self, features: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -206,7 +213,7 @@ def compile_program(program: RewardProgram | dict[str, Any], spec: RobotSpec, xp
             key, n = f"{base_key}#{n}", n + 1
         taken.add(key)
         parts.append((key, float(t.weight), fn))
-    return CompiledReward(xp, parts)
+    return CompiledReward(xp, parts, [labels.term_label(t) for t in program.terms])
 
 
 def _term_fn(xp: Any, fn: TermFn, params: Params, spec: RobotSpec) -> Callable[[Features], Any]:

@@ -1,11 +1,16 @@
 """What can be trained: every MuJoCo Playground environment plus Menagerie-only robots.
 
-Two caches under the data directory (JSON), both keyed by the package versions (tabrl,
-playground, mujoco), the robot profiles and the Menagerie folder: the *index* (every id, its
+Two caches in the machine's cache folder (``Settings.resolved_cache_dir``, one subfolder per
+tabrl/playground/mujoco version, so a new data directory reuses them), JSON, both keyed by the
+package versions, the robot profiles and the Menagerie folder: the *index* (every id, its
 suite and robot: what ``tabrl approaches`` and the designer need, and what listing the catalog
 needs besides the facts) and the *facts* (sizes, time steps, whether assets load: these need
 each model compiled). With both in place nothing here imports Playground (about 3-10 s) unless
 a model is actually compiled.
+
+The web process builds what is missing in the background (``start_building``; featured models
+first) and lists what it has meanwhile (``list_models(wait=False)``), with ``build_status()`` saying
+how far it got: no request waits for the whole catalog.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import os
 import re
 import shutil
 import threading
+import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -367,7 +374,10 @@ def _asset_reason(message: str) -> str:
 
 
 def _cache_dir() -> Path:
-    return get_settings().resolved_cache_dir
+    """This installation's part of the machine cache: one folder per tabrl/playground/mujoco version
+    (what else the caches depend on is in their key), so installs on one machine do not evict each other."""
+    versions = f"tabrl-{__version__}_mujoco-{_version('mujoco')}_playground-{_version('playground')}"
+    return get_settings().resolved_cache_dir / f"catalog-{versions}-f{FACTS_VERSION}"
 
 
 def _cache_path() -> Path:
@@ -406,6 +416,23 @@ def _cache_key() -> str:
     )
 
 
+_KEY_RECHECK_S = 2.0  # how soon a changed install (a robot folder added, a profile edited) is noticed
+_key_memo: tuple[float, str] | None = None
+
+
+def _current_key() -> str:
+    """``_cache_key()``, recomputed at most every _KEY_RECHECK_S: it reads every profile and lists the
+    Menagerie folders (about 5 ms), which listing the catalog would otherwise do once per model."""
+    global _key_memo
+    now = time.monotonic()
+    memo = _key_memo
+    if memo is not None and now - memo[0] < _KEY_RECHECK_S:
+        return memo[1]
+    key = _cache_key()
+    _key_memo = (now, key)
+    return key
+
+
 def _read_cache(path: Path, key: str) -> Any | None:
     try:
         cached = json.loads(path.read_text())
@@ -431,7 +458,7 @@ def _index() -> dict[str, dict[str, str]]:
     """Every catalog id (Playground's order, then the Menagerie robots) -> {suite, robot}."""
     global _index_memo
     with _index_lock:
-        key = _cache_key()
+        key = _current_key()
         if _index_memo is not None and _index_memo[0] == key:
             return _index_memo[1]
         index = _read_cache(_index_path(), key)
@@ -481,13 +508,144 @@ def _entry_facts(model_id: str) -> dict:
     }
 
 
-_facts_lock = threading.Lock()  # the web process warms the catalog while the first requests arrive
+class BuildStatus(BaseModel):
+    """How far the catalog's facts are: what the page shows while the models compile."""
+
+    state: Literal["idle", "indexing", "building", "ready", "failed"]
+    done: int = 0  # models whose facts are known
+    total: int = 0  # models in the catalog (0 until the index is read)
+    current: list[str] = []  # the models being compiled now
+    error: str | None = None
+    seconds: float | None = None  # since the build began (while building) or what it took
+
+
+class _Build:
+    """The facts build's progress, shared by the thread that builds and the requests that read it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.state: str = "idle"
+        self.total = 0
+        self.partial: dict[str, dict] = {}  # facts known so far
+        self.current: list[str] = []
+        self.error: str | None = None
+        self.started: float | None = None
+        self.took: float | None = None
+        self.thread: threading.Thread | None = None
+
+    def begin(self, state: str, total: int = 0) -> None:
+        with self.lock:
+            if self.started is None or self.state in ("idle", "ready", "failed"):
+                self.started, self.took, self.error = time.monotonic(), None, None
+                self.partial = {}
+            self.state, self.total = state, total or self.total
+
+    def add(self, facts: dict[str, dict]) -> None:
+        with self.lock:
+            self.partial.update(facts)
+            self.current = [m for m in self.current if m not in facts]
+
+    def end(self, state: str, error: str | None = None) -> None:
+        with self.lock:
+            self.state, self.error, self.current = state, error, []
+            if self.started is not None:
+                self.took = round(time.monotonic() - self.started, 1)
+
+    def status(self) -> BuildStatus:
+        with self.lock:
+            seconds = self.took
+            if seconds is None and self.started is not None:
+                seconds = round(time.monotonic() - self.started, 1)
+            return BuildStatus(
+                state=cast(Any, self.state),
+                done=len(self.partial) if self.state != "ready" else self.total,
+                total=self.total,
+                current=list(self.current),
+                error=self.error,
+                seconds=seconds,
+            )
+
+
+_build = _Build()
+_facts_lock = threading.Lock()  # one build at a time in this process (the file lock: across processes)
+_facts_memo: tuple[str, dict[str, dict]] | None = None
 
 
 def _facts() -> dict[str, dict]:
     """Per-model facts, from the cache when it matches this installation (computed once at a time)."""
+    global _facts_memo
+    key = _current_key()
+    memo = _facts_memo
+    if memo is not None and memo[0] == key:
+        return memo[1]
     with _facts_lock:
-        return _load_or_compute_facts()
+        facts = _load_or_compute_facts(key)
+        _facts_memo = (key, facts)
+        return facts
+
+
+def _ready_facts() -> dict[str, dict] | None:
+    """The complete facts if they are known now (memory or the cache file), without building anything."""
+    global _facts_memo
+    key = _current_key()
+    memo = _facts_memo
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    index = _read_cache(_index_path(), key)
+    if not isinstance(index, dict) or not index:
+        return None
+    facts = _read_cache(_cache_path(), key)
+    if not isinstance(facts, dict) or set(facts) != set(index):
+        return None
+    _facts_memo = (key, facts)
+    return facts
+
+
+def start_building() -> None:
+    """Builds whatever of the catalog is missing in a background thread (no-op when it is complete or
+    a build is running): the server calls it at start, and a request that finds the catalog incomplete."""
+    with _build.lock:
+        if _build.thread is not None and _build.thread.is_alive():
+            return
+        _build.thread = threading.Thread(target=_build_in_background, name="tabrl-catalog-build", daemon=True)
+        _build.thread.start()
+
+
+def _build_in_background() -> None:
+    import logging
+
+    try:
+        facts = _facts()
+    except Exception as e:  # the status says why; a later request starts another try
+        logging.getLogger(__name__).exception("could not build the model catalog")
+        _build.end("failed", f"{type(e).__name__}: {e}")
+        return
+    with _build.lock:
+        _build.total = len(facts)
+    _build.end("ready")
+
+
+def build_status() -> BuildStatus:
+    """Where the catalog stands now: ready, or how many models of how many are known."""
+    status = _build.status()
+    if status.state in ("idle", "ready") and (facts := _ready_facts()) is not None:
+        return status.model_copy(update={"state": "ready", "done": len(facts), "total": len(facts)})
+    return status
+
+
+def _index_now() -> dict[str, dict[str, str]] | None:
+    """The index if it is known now (memory or file), without building it."""
+    global _index_memo
+    key = _current_key()
+    memo = _index_memo
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    index = _read_cache(_index_path(), key)
+    if not isinstance(index, dict) or not index:
+        return None
+    with _index_lock:
+        _index_memo = (key, index)
+    return index
 
 
 def _cached_facts(key: str) -> dict[str, dict] | None:
@@ -495,19 +653,30 @@ def _cached_facts(key: str) -> dict[str, dict] | None:
     return facts if isinstance(facts, dict) and set(facts) == set(all_ids()) else None
 
 
-def _load_or_compute_facts() -> dict[str, dict]:
-    key = _cache_key()
+def _build_order(ids: list[str]) -> list[str]:
+    """Featured models first: the page opens on them."""
+    return [m for m in FEATURED if m in ids] + [m for m in ids if m not in FEATURED]
+
+
+def _load_or_compute_facts(key: str) -> dict[str, dict]:
     facts = _cached_facts(key)
     if facts is not None:
         return facts
     with CacheFileLock(_cache_dir()):
-        facts = _cached_facts(key)
+        facts = _cached_facts(key)  # another process may have built it while we waited
         if facts is not None:
             return facts
-        # Compiling every model takes seconds each and leaves gigabytes behind (Playground, JAX): a
-        # child process does it and exits, so the server's own memory stays small.
-        if not _build_in_child():
-            facts = {model_id: _entry_facts(model_id) for model_id in all_ids()}
+        _build.begin("indexing")
+        # Compiling every model takes seconds each and leaves gigabytes behind (Playground, JAX): child
+        # processes do it and exit, so the server's own memory stays small.
+        if not _build_in_child(key):
+            ids = _build_order(all_ids())
+            _build.begin("building", len(ids))
+            facts = {}
+            for model_id in ids:
+                _build.current = [model_id]
+                facts[model_id] = _entry_facts(model_id)
+                _build.add({model_id: facts[model_id]})
             _write_cache(_cache_path(), key, facts)
         facts = _cached_facts(key)
         if facts is None:
@@ -516,116 +685,168 @@ def _load_or_compute_facts() -> dict[str, dict]:
 
 
 _CHILD_CHUNK = 12  # models per child process: each compiled model leaves memory behind until the child exits
+_FACT_LINE = "TABRL-FACT "  # how a child reports one model's facts on its stdout (the rest is ignored)
 
 
-def _build_in_child() -> bool:
-    """Builds both caches in ``python -m tabrl.robots.catalog`` children; False if they could not run."""
-    import logging
-    import subprocess
-    import sys
-    import tempfile
-
-    if os.environ.get("TABRL_CATALOG_CHILD"):
-        return False  # we are such a child
+def _child_env() -> dict[str, str]:
     settings = get_settings()
     env = {
         **os.environ,
         "TABRL_DATA_DIR": str(settings.data_dir),
-        "TABRL_CACHE_DIR": str(_cache_dir()),
+        "TABRL_CACHE_DIR": str(settings.resolved_cache_dir),
         "TABRL_CATALOG_CHILD": "1",
     }
     if settings.menagerie_path:
         env["TABRL_MENAGERIE_PATH"] = str(settings.menagerie_path)
+    return env
+
+
+def _run_child(args: list[str], on_line: Callable[[str], None], timeout: float) -> None:
+    """``python -m tabrl.robots.catalog ARGS`` (it lowers its own priority), each stdout
+    line handed to ``on_line``; CalledProcessError (with its stderr) when it fails or overruns."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tabrl.robots.catalog", *args],
+            env=_child_env(),
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                on_line(line)
+            code = process.wait()
+        finally:
+            timer.cancel()
+        if code != 0:
+            err.seek(0)
+            raise subprocess.CalledProcessError(code, args, stderr=err.read()[-4000:])
+
+
+def _build_in_child(key: str) -> bool:
+    """Builds both caches in ``python -m tabrl.robots.catalog`` children; False if they could not run."""
+    import logging
+    import subprocess
+
+    if os.environ.get("TABRL_CATALOG_CHILD"):
+        return False  # we are such a child
     log = logging.getLogger(__name__)
-    key = _cache_key()
+    index = _read_cache(_index_path(), key)
+    facts: dict[str, dict] = {}
+
+    def take(line: str) -> None:
+        if line.startswith(_FACT_LINE):
+            fact = json.loads(line[len(_FACT_LINE) :])
+            facts.update(fact)
+            _build.add(fact)
+
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            index_file = Path(tmp) / "index.json"
-            subprocess.run(
-                [sys.executable, "-m", "tabrl.robots.catalog", "index", str(index_file)],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            index = json.loads(index_file.read_text())
-            ids, facts = list(index), {}
-            for n in range(0, len(ids), _CHILD_CHUNK):
-                part = Path(tmp) / f"facts-{n}.json"
-                subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "tabrl.robots.catalog",
-                        "facts",
-                        str(part),
-                        *ids[n : n + _CHILD_CHUNK],
-                    ],
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    timeout=1800,
-                )
-                facts.update(json.loads(part.read_text()))
-    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        if not isinstance(index, dict) or not index:
+            lines: list[str] = []
+            _run_child(["index"], lines.append, timeout=600)
+            index = json.loads(next(x for x in lines if x.startswith(_FACT_LINE))[len(_FACT_LINE) :])
+            _write_cache(_index_path(), key, index)  # at once: listing the ids need not wait for the facts
+        ids = _build_order(list(index))
+        _build.begin("building", len(ids))
+        chunks = [ids[: len(FEATURED)]] + [
+            ids[n : n + _CHILD_CHUNK] for n in range(len(FEATURED), len(ids), _CHILD_CHUNK)
+        ]
+        for chunk in chunks:
+            _build.current = list(chunk)
+            _run_child(["facts", *chunk], take, timeout=1800)
+    except (OSError, ValueError, StopIteration, subprocess.SubprocessError) as e:
         detail = getattr(e, "stderr", None) or e
         log.warning("building the catalog in child processes failed; building here:\n%s", str(detail)[-2000:])
         return False
-    _write_cache(_index_path(), key, index)
     _write_cache(_cache_path(), key, facts)
     return True
 
 
+def thumbnail_folder() -> Path:
+    """Thumbnails are kept with the catalog (per machine and install), not per data directory."""
+    return _cache_dir() / "thumbnails"
+
+
 def thumbnail_path(model_id: str) -> Path:
-    return get_settings().data_dir / "thumbnails" / f"{model_id}.png"
+    return thumbnail_folder() / f"{model_id}.png"
 
 
-def list_models() -> list[CatalogEntry]:
-    facts = _facts()
-    entries = []
-    menagerie_ids = {m.id: m for m in MENAGERIE_ROBOTS}
-    for model_id in all_ids():
-        if model_id in menagerie_ids:
-            suite: Suite = "menagerie"
-            robot = menagerie_ids[model_id].robot
-            folder: str | None = menagerie_ids[model_id].folder
+class CatalogNotReady(RuntimeError):
+    """The catalog's index is still being read (the first start on this machine and install)."""
+
+
+def _not_yet(status: BuildStatus) -> dict[str, Any]:
+    where = (
+        f"{status.done} of {status.total} models compiled"
+        if status.total
+        else "reading Playground's registry"
+    )
+    return {"assets_available": False, "assets_reason": f"still being prepared ({where}); try again shortly"}
+
+
+def list_models(wait: bool = True) -> list[CatalogEntry]:
+    """Every catalog model. ``wait=False`` (the web process) never waits for a build: models not
+    compiled yet are listed as not available for now, and a build is started in the background."""
+    if wait:
+        facts, ids = _facts(), all_ids()
+    else:
+        index, ready = _index_now(), _ready_facts()
+        if ready is None:
+            start_building()
+        if index is None:
+            return []
+        ids = list(index)
+        if ready is None:
+            pending = _not_yet(build_status())
+            with _build.lock:
+                facts = {m: _build.partial.get(m, pending) for m in ids}
         else:
-            suite, robot = _playground_suite(model_id)
-            folder = _MENAGERIE_FOLDERS.get(robot)
-        source = menagerie.folder_source(folder) if folder else None
-        profile = get_profile(robot)
-        shown = profile or _derived_profile(robot, suite)
-        f = facts.get(model_id, {})
-        thumb = thumbnail_path(model_id)
-        variant = None if suite == "menagerie" else variant_words(model_id, robot)
-        entries.append(
-            CatalogEntry(
-                id=model_id,
-                name=friendly_name(shown.name, variant),
-                robot=robot,
-                robot_name=shown.name,
-                category=shown.category,
-                suite=suite,
-                action_size=f.get("action_size"),
-                observation_size=f.get("observation_size"),
-                ctrl_dt=f.get("ctrl_dt"),
-                sim_dt=f.get("sim_dt"),
-                assets_available=f.get("assets_available", False),
-                assets_reason=f.get("assets_reason"),
-                assets_source=source.label if source else None,
-                has_profile=profile is not None,
-                base_policy=base_policy_status(
-                    model_id, robot, f.get("observation_size"), f.get("action_size")
-                ),
-                thumbnail=str(thumb) if thumb.exists() else None,
-                body_plan=f.get("body_plan"),
-                variant=variant,
-                featured=model_id in FEATURED,
-            )
-        )
-    return entries
+            facts = ready
+    return [_entry(model_id, facts.get(model_id, {})) for model_id in ids]
+
+
+def _entry(model_id: str, f: dict[str, Any]) -> CatalogEntry:
+    menagerie_robot = next((m for m in MENAGERIE_ROBOTS if m.id == model_id), None)
+    if menagerie_robot is not None:
+        suite: Suite = "menagerie"
+        robot = menagerie_robot.robot
+        folder: str | None = menagerie_robot.folder
+    else:
+        suite, robot = _playground_suite(model_id)
+        folder = _MENAGERIE_FOLDERS.get(robot)
+    source = menagerie.folder_source(folder) if folder else None
+    profile = get_profile(robot)
+    shown = profile or _derived_profile(robot, suite)
+    thumb = thumbnail_path(model_id)
+    variant = None if suite == "menagerie" else variant_words(model_id, robot)
+    return CatalogEntry(
+        id=model_id,
+        name=friendly_name(shown.name, variant),
+        robot=robot,
+        robot_name=shown.name,
+        category=shown.category,
+        suite=suite,
+        action_size=f.get("action_size"),
+        observation_size=f.get("observation_size"),
+        ctrl_dt=f.get("ctrl_dt"),
+        sim_dt=f.get("sim_dt"),
+        assets_available=f.get("assets_available", False),
+        assets_reason=f.get("assets_reason"),
+        assets_source=source.label if source else None,
+        has_profile=profile is not None,
+        base_policy=base_policy_status(model_id, robot, f.get("observation_size"), f.get("action_size")),
+        thumbnail=str(thumb) if thumb.exists() else None,
+        body_plan=f.get("body_plan"),
+        variant=variant,
+        featured=model_id in FEATURED,
+    )
 
 
 def gallery_order(entries: list[CatalogEntry]) -> list[CatalogEntry]:
@@ -651,16 +872,45 @@ def profile_for(model_id: str) -> RobotProfile:
     return get_profile(robot) or _derived_profile(robot, suite)
 
 
-def get_entry(model_id: str) -> CatalogEntry:
-    for entry in list_models():
-        if entry.id == model_id:
-            return entry
-    raise UnknownModel(model_id, all_ids())
+def get_entry(model_id: str, wait: bool = True) -> CatalogEntry:
+    """One model's entry. ``wait=False``: never waits for the whole catalog; a model whose facts the
+    background build has not reached yet is compiled here (what designing for it needs anyway).
+    Raises UnknownModel, or CatalogNotReady while the index itself is being read."""
+    if wait:
+        for entry in list_models():
+            if entry.id == model_id:
+                return entry
+        raise UnknownModel(model_id, all_ids())
+    index = _index_now()
+    if index is None:
+        start_building()
+        raise CatalogNotReady(
+            f"the robot catalog is being prepared ({_not_yet(build_status())['assets_reason']})"
+        )
+    if model_id not in index:
+        raise UnknownModel(model_id, list(index))
+    ready = _ready_facts()
+    if ready is not None:
+        return _entry(model_id, ready.get(model_id, {}))
+    with _build.lock:
+        known = _build.partial.get(model_id)
+    return _entry(model_id, known if known is not None else _entry_facts(model_id))
+
+
+def _report(value: Any) -> None:
+    """A child's result line (on a line of its own, whatever a library printed before it)."""
+    import sys
+
+    sys.stdout.write(f"\n{_FACT_LINE}{json.dumps(value)}\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":  # a child process building part of the caches (see _build_in_child)
     import sys
 
-    what, out_file, *model_ids = sys.argv[1:]
-    result = _compute_index() if what == "index" else {m: _entry_facts(m) for m in model_ids}
-    Path(out_file).write_text(json.dumps(result))
+    os.nice(10)  # a lower priority than the studio's own work: a Train All comes first
+    what, *model_ids = sys.argv[1:]
+    if what == "index":
+        _report(_compute_index())
+    for model_id in model_ids:  # one line per model, as soon as it is known: the build's progress
+        _report({model_id: _entry_facts(model_id)})

@@ -159,7 +159,7 @@ def train_batch(
     total = iterations * steps_per_iter
 
     obs = np.stack([env.reset(stagger=True) for env in envs])
-    tallies = [ppo.Tally(B, env.config.episode_length) for env in envs]
+    tallies = [ppo.Tally(B, staggered=True) for _ in envs]  # the resets above stagger
     active = [True] * K
     progress: list[Progress | None] = [None] * K
 

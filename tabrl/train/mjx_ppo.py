@@ -47,15 +47,19 @@ def train_mjx(
         value_hidden_layer_sizes=cfg.value_hidden,
     )
     start = time.perf_counter()
-    last: dict[str, Any] = {"steps": 0, "reward": 0.0}
+    last: dict[str, Any] = {"steps": 0, "reward": 0.0, "episodes": 0}
+    num_eval_envs = min(num_envs, 16)
 
     def progress_fn(num_steps: int, metrics: dict[str, Any]) -> None:
         if should_stop is not None and should_stop():
             raise Cancelled()
         elapsed = time.perf_counter() - start
         sps = num_steps / max(elapsed, 1e-9)
+        # Brax's evaluation plays whole deterministic episodes from a reset: an honest episode figure.
         reward = float(metrics.get("eval/episode_reward", 0.0))
+        length = float(metrics.get("eval/avg_episode_length", env_cfg.episode_length)) or 1.0
         last.update(steps=int(num_steps), reward=reward, steps_per_s=sps)
+        last["episodes"] += num_eval_envs
         terms = {
             k.removeprefix("eval/episode_reward/"): float(v)
             for k, v in metrics.items()
@@ -69,11 +73,11 @@ def train_mjx(
                     steps=int(num_steps),
                     total_steps=steps,
                     mean_episode_reward=reward,
-                    mean_step_reward=reward / env_cfg.episode_length,
+                    mean_step_reward=reward / length,
                     term_shares={k: v / total for k, v in terms.items()},
                     steps_per_s=sps,
                     eta_s=max(0.0, steps - num_steps) / max(sps, 1e-9),
-                    episodes=0,
+                    episodes=last["episodes"],
                     reward_clipped=clipped,
                 )
             )
@@ -84,7 +88,7 @@ def train_mjx(
         episode_length=env_cfg.episode_length,
         wrap_env_fn=wrapper.wrap_for_brax_training,
         num_envs=num_envs,
-        num_eval_envs=min(num_envs, 16),
+        num_eval_envs=num_eval_envs,
         unroll_length=cfg.unroll_length,
         batch_size=num_envs // cfg.num_minibatches,  # one iteration = one unroll of every env, as natively
         num_minibatches=cfg.num_minibatches,

@@ -119,12 +119,14 @@ class Progress:
 
     steps: int
     total_steps: int
-    mean_episode_reward: float
+    # Mean return of recent whole episodes; None until a whole episode has ended (never an estimate).
+    mean_episode_reward: float | None
+    # Mean reward per control step over this iteration's rollout: there from the first iteration.
     mean_step_reward: float
     term_shares: dict[str, float]
     steps_per_s: float
     eta_s: float
-    episodes: int
+    episodes: int  # whole episodes ended so far (what mean_episode_reward is taken from)
     # Reward values the run-time guard clipped, per term (MJX: per evaluation episode, from its metrics).
     reward_clipped: dict[str, float] = dataclasses.field(default_factory=dict)
 
@@ -173,11 +175,17 @@ class Unroll:
 
 
 class Tally:
-    """Episode returns and reward-term sums of one env batch: what its progress reports are made of."""
+    """Episode returns and reward-term sums of one env batch: what its progress reports are made of.
 
-    def __init__(self, num_envs: int, episode_length: int):
-        self.num_envs, self.episode_length = num_envs, episode_length
+    Only whole episodes count towards the mean episode reward. A batch reset with ``stagger`` starts
+    each env at a random point of its first episode, so that first episode is partial and is left
+    out; until a whole episode has ended the report has no episode figure, only the per-step reward.
+    """
+
+    def __init__(self, num_envs: int, *, staggered: bool = True):
+        self.num_envs = num_envs
         self.ep_return = np.zeros(num_envs)
+        self.whole = np.full(num_envs, not staggered)  # whether each env's current episode began at a reset
         self.finished: list[float] = []
         self.term_sums: dict[str, float] = {}
 
@@ -189,8 +197,10 @@ class Tally:
             self.term_sums[name] = self.term_sums.get(name, 0.0) + float(np.mean(value))
         self.ep_return += reward
         if done.any():
-            self.finished.extend(self.ep_return[done > 0].tolist())
-            self.ep_return[done > 0] = 0.0
+            ended = done > 0
+            self.finished.extend(self.ep_return[ended & self.whole].tolist())
+            self.ep_return[ended] = 0.0
+            self.whole[ended] = True
 
     def progress(self, done_steps: int, total: int, elapsed: float, step_reward: float) -> Progress:
         sps = done_steps / max(elapsed, 1e-9)
@@ -199,7 +209,7 @@ class Tally:
         return Progress(
             steps=done_steps,
             total_steps=total,
-            mean_episode_reward=float(np.mean(recent)) if recent else step_reward * self.episode_length,
+            mean_episode_reward=float(np.mean(recent)) if recent else None,
             mean_step_reward=step_reward,
             term_shares={k: v / abs_total for k, v in self.term_sums.items()},
             steps_per_s=sps,
@@ -324,7 +334,7 @@ def train(
     total = iterations * steps_per_iter
 
     obs = env.reset(stagger=True)
-    tally = Tally(B, env.config.episode_length)
+    tally = Tally(B, staggered=True)  # the reset above staggers
     start = time.perf_counter()
     progress = None
     for it in range(iterations):

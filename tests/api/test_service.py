@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tabrl.config import get_settings
 from tabrl.jobs.models import Job
 from tests.helpers.llm_server import LLMServer, openai_json
-from tests.helpers.studio import FAST_MODEL, configure, studio
+from tests.helpers.studio import FAST_MODEL, catalog_models, configure, studio
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_openapi_documents_every_endpoint(client):
 
 
 def test_models_list_every_catalog_model_with_labels(client):
-    models = client.get("/api/models/playground").json()
+    models = catalog_models(client)
     ids = {m["id"] for m in models}
     assert {"Go1JoystickFlatTerrain", FAST_MODEL} <= ids and len(models) >= 40
     go1 = next(m for m in models if m["id"] == "Go1JoystickFlatTerrain")
@@ -154,7 +154,7 @@ def test_configure_refuses_bad_input_with_a_clear_message(client, body, status, 
 
 
 def test_model_without_assets_is_refused(client):
-    missing = [m for m in client.get("/api/models/playground").json() if not m["assets_available"]]
+    missing = [m for m in catalog_models(client) if not m["assets_available"]]
     if not missing:
         pytest.skip("every model has its assets on this machine")
     r = client.post(
@@ -326,3 +326,33 @@ def test_database_is_sqlite_in_wal_mode_migrated_to_head(client):
     assert {"sessions", "approaches", "jobs", "events"} <= tables
     head = ScriptDirectory.from_config(alembic_config(settings.resolved_database_url)).get_current_head()
     assert version == head
+
+
+def test_the_gallery_and_thumbnails_carry_an_etag_and_answer_304(client):
+    first = client.get("/api/models/playground")
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and etag and first.headers["cache-control"] == "no-cache"
+    same = client.get("/api/models/playground", headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == etag
+    other = client.get("/api/models/playground", headers={"If-None-Match": '"not-this-one"'})
+    assert other.status_code == 200 and other.json() == first.json()
+
+    thumb = client.get(f"/api/models/{FAST_MODEL}/thumbnail.png")
+    assert thumb.status_code == 200 and "max-age" in thumb.headers["cache-control"]
+    again = client.get(
+        f"/api/models/{FAST_MODEL}/thumbnail.png", headers={"If-None-Match": thumb.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_warm_up_says_what_is_still_being_prepared(client):
+    status = client.get("/api/warm-up").json()
+    assert set(status) == {"ready", "catalog", "workers", "workers_ready", "note"}
+    assert status["catalog"]["state"] in {"idle", "indexing", "building", "ready"}
+    catalog_models(client)  # waits for the catalog
+    ready = client.get("/api/warm-up").json()
+    assert (
+        ready["catalog"]["state"] == "ready" and ready["catalog"]["done"] == ready["catalog"]["total"] >= 40
+    )
+    assert 0 <= ready["workers_ready"] <= ready["workers"] <= 1  # this studio keeps one worker
+    assert ready["ready"] == (ready["workers_ready"] > 0 or ready["workers"] == 0) and ready["note"]

@@ -129,6 +129,19 @@ def test_pick_prompt_generate_train_all_and_watch_three_videos_in_sync(server, b
         for chart in charts.all():
             assert int(chart.get_attribute("data-points")) >= updates
             expect(chart.locator("canvas").first).to_be_visible(timeout=30_000)  # uPlot drew it
+            # Compact and honest: the line says the reward per step, the legend is folded until asked,
+            # names terms by their labels (no report keys), and is never taller than the chart.
+            expect(chart.locator(".training-chart-text")).to_contain_text("Reward per step")
+            expect(chart.locator(".training-chart-legend")).to_have_count(0)
+            chart.get_by_role("button", name=re.compile(r"^Terms \(\d+\)$")).click()
+            legend = chart.locator(".training-chart-legend")
+            expect(legend).to_be_visible()
+            labels = legend.locator("li").all_inner_texts()
+            assert labels and not any("_" in t or "expr:" in t for t in labels), labels
+            plot_box, legend_box = chart.locator(".training-chart-plot").bounding_box(), legend.bounding_box()
+            assert plot_box and legend_box and plot_box["height"] <= 130
+            assert legend_box["height"] <= plot_box["height"] + 1, (legend_box, plot_box)
+            chart.get_by_role("button", name="Hide terms").click()
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header then sits at the top of the picture

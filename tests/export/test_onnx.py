@@ -14,6 +14,7 @@ import onnxruntime
 import pytest
 from typer.testing import CliRunner
 
+from tabrl.export import model_store
 from tabrl.export import onnx as onnx_export
 from tabrl.export.onnx import ExportError
 from tabrl.pipeline import load_params, load_policy
@@ -151,6 +152,36 @@ def test_plain_mujoco_runner_reproduces_the_studio_rollout(exported, tmp_path):
     np.testing.assert_allclose(plain["qpos"], studio.qpos, atol=1e-6)
     moved = np.abs(studio.qpos[-1] - studio.qpos[0]).max()
     assert moved > 0.05, "the policy must move the robot for the comparison to mean anything"
+
+
+def test_a_studio_export_names_its_shared_model_and_runs_when_put_back(exported, tmp_path):
+    """With a store the policy folder holds no model.mjb: its policy.json names the stored one, which
+    is the same model the self-contained export carries, and the runner reads the folder made whole."""
+    robot, own = exported
+    _, params, meta = load_params(own)
+    store, folder = tmp_path / "models", tmp_path / "policy"
+    checkpoint.save(
+        folder,
+        params,
+        meta,
+        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta, store),
+    )
+    assert not (folder / "model.mjb").exists() and model_store.shares_model(folder)
+    sha = json.loads((folder / "policy.json").read_text())["model_sha256"]
+    assert sha == json.loads((own / "policy.json").read_text())["model_sha256"]
+    assert set(model_store.stored(store)) == {sha}
+    assert model_store.model_of(folder, store) == (own / "model.mjb").read_bytes()
+    with model_store.standalone_folder(folder, store) as whole:
+        done = subprocess.run(
+            [sys.executable, "-I", str(whole / "run_policy.py"), str(whole), "--seconds", "0.5"],
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "MUJOCO_GL": "egl"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    assert not whole.exists() and {p.name for p in folder.iterdir()} >= {"policy.onnx", "policy.json"}
 
 
 def test_cli_exports_a_checkpoint_and_refuses_a_bad_one(exported, tmp_path):

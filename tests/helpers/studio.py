@@ -26,6 +26,25 @@ def studio(data_dir: Path, **overrides) -> TestClient:
     return TestClient(create_app(studio_settings(data_dir, **overrides)))
 
 
+def wait_catalog_ready(get, timeout: float = 1200) -> dict:
+    """``/api/warm-up`` once the catalog is complete (built in the background at the server's start, or
+    read from the machine cache). ``get``: a TestClient's or httpx's ``get``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = get("/api/warm-up").json()
+        if status["catalog"]["state"] == "ready":
+            return status
+        assert status["catalog"]["state"] != "failed", status
+        assert time.monotonic() < deadline, f"the catalog was not ready after {timeout} s: {status}"
+        time.sleep(0.5)
+
+
+def catalog_models(client: TestClient) -> list[dict]:
+    """The whole model list (waits for the background build on a new machine cache)."""
+    wait_catalog_ready(client.get)
+    return client.get("/api/models/playground").json()
+
+
 def configure(client: TestClient, prompt: str = "balance the pole", steps: int = 2000, **extra) -> dict:
     r = client.post(
         "/api/training/configure",
@@ -71,11 +90,13 @@ class ServerProcess(ServedStudio):
         )
 
     def wait_catalog(self, timeout: float = 1200) -> list[dict]:
-        """The model list, once the server has it: its first request builds (or reads) the catalog,
-        which on a loaded machine takes minutes, so page tests wait for it here rather than letting
-        the page's first gallery load race their own timeouts."""
+        """The model list, once the server has all of it: on a new machine cache the server builds the
+        catalog in the background (minutes on a loaded machine), so page tests wait for it here rather
+        than letting the page's first gallery load race their own timeouts."""
         import httpx
 
-        response = httpx.get(f"{self.url}/api/models/playground", timeout=timeout)
+        with httpx.Client(base_url=self.url, timeout=60) as http:
+            wait_catalog_ready(http.get, timeout)
+        response = httpx.get(f"{self.url}/api/models/playground", timeout=60)
         response.raise_for_status()
         return response.json()

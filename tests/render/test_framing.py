@@ -15,8 +15,30 @@ from tabrl.robots.catalog import load_robot
 
 pytestmark = pytest.mark.slow  # renders frames on software GL
 
-MIN_SHARE = 0.15  # of every frame: the robot's moving parts (issue 16's bar)
 FPS = 30
+# Issue 24's bars over every frame: the whole robot touches the frame's border in at most 2 % of frames,
+# and covers 10-60 % of it on average. A thin robot cannot cover 10 % of a 16:9 frame and stay whole (H1
+# at 80 % of the frame's height: 5.6 %; dm_control's own cameras: cheetah 2.4 %), nor a quadruped that has
+# fallen and flails its legs wide (Go1: 9.5 %; ANYmal trotting: 8.4 %), so those floors are lower
+# (scripts/video_coverage.py, table in docs/videos.md).
+MAX_TOUCHING = 0.02
+MAX_SHARE = 0.60
+MIN_SHARE = {"quadruped": 0.06, "humanoid": 0.02, "arm": 0.10, "hand": 0.10, "classic": 0.015}
+LEGGED_HEIGHT = (0.35, 0.85)  # a followed robot's height in the frame, as it stumbles or stands
+
+
+def _flail(action_size, hold=10):
+    """An untrained policy: a random action held for ``hold`` control steps (stumbles, falls, rolls)."""
+    rng = np.random.default_rng(0)
+    state = {"n": 0, "a": np.zeros(action_size)}
+
+    def policy(_obs):
+        if state["n"] % hold == 0:
+            state["a"] = rng.uniform(-1.0, 1.0, action_size)
+        state["n"] += 1
+        return state["a"]
+
+    return policy
 
 
 def _film(robot, seconds, policy, *, every=6, width=320, height=180, motion=None, on_frame=None):
@@ -41,24 +63,29 @@ def _film(robot, seconds, policy, *, every=6, width=320, height=180, motion=None
 
 
 @pytest.mark.parametrize(
-    "model_id,prompt",
+    "model_id,prompt,flail",
     [
-        ("Go1JoystickFlatTerrain", "walk forward"),
-        ("AnymalC", "trot in place"),
-        ("UR5e", "wave hello"),
-        ("PandaPickCube", "draw a circle in the air"),
-        ("AllegroHand", "open and close your hand"),
-        ("LeapCubeReorient", "wiggle your fingers"),
+        ("Go1JoystickFlatTerrain", "walk forward", True),  # quadruped, stumbling and falling
+        ("SpotGetup", "lie down", False),  # quadruped lying (issue 24: cut in 57 of 60 frames)
+        ("AnymalC", "trot in place", False),
+        ("H1JoystickGaitTracking", "walk forward", True),  # humanoid, falling
+        ("UR5e", "wave hello", False),  # arm
+        ("PandaPickCube", "draw a circle in the air", True),
+        ("AllegroHand", "open and close your hand", False),  # hand
+        ("LeapCubeReorient", "wiggle your fingers", True),
+        ("CheetahRun", "run forward", True),  # classic (dm_control, its suite's camera)
     ],
 )
-def test_moving_parts_cover_every_frame(model_id, prompt):
-    """The designer's first approach played with a zero residual: its motion prior moves the robot as an
-    early policy does (legs trotting, an arm waving, fingers flexing); the camera is what is tested."""
+def test_robot_is_whole_in_every_frame(model_id, prompt, flail):
+    """The designer's first approach, its motion prior played with a zero residual (an early policy) or a
+    random one (an untrained policy): the whole robot stays in the frame at a readable size; the camera is
+    what is tested."""
     robot = load_robot(model_id)
     program = design_approaches(model_id, prompt)[0]
-    moving = segment.robot_geoms(robot, moving_only=True)
-    tips = camera.fingertip_bodies(robot) if robot.profile.category == "hand" else []
-    shares, hidden_tips = [], []
+    whole = segment.robot_geoms(robot)
+    category = robot.profile.category
+    tips = camera.fingertip_bodies(robot) if category == "hand" else []
+    stats, hidden_tips = [], []
 
     def on_frame(renderer, data, cam, _rig):
         renderer.enable_segmentation_rendering()
@@ -66,17 +93,29 @@ def test_moving_parts_cover_every_frame(model_id, prompt):
         seg = renderer.render()
         renderer.disable_segmentation_rendering()
         ids = np.where(seg[..., 1] == 5, seg[..., 0], -1)  # mjOBJ_GEOM
-        shares.append(float(moving[ids[ids >= 0]].sum()) / ids.size)
+        mask = np.zeros(ids.shape, bool)
+        mask[ids >= 0] = whole[ids[ids >= 0]]
+        stats.append(segment.silhouette_stats(mask))
         bodies = robot.mj_model.geom_bodyid[ids[ids >= 0]]
         hidden_tips.extend(robot.mj_model.body(b).name for b in tips if not (bodies == b).any())
 
-    rig = _film(
-        robot, 2.0, lambda _obs: np.zeros(robot.action_size), motion=program.motion, on_frame=on_frame
-    )
-    assert rig.shot.view == {"quadruped": "follow", "arm": "fixed", "hand": "hand"}[robot.profile.category]
-    assert len(shares) >= 8 and min(shares) >= MIN_SHARE, (
-        f"least {min(shares):.3f} of {[round(s, 3) for s in shares]}"
-    )
+    policy = _flail(robot.action_size) if flail else (lambda _obs: np.zeros(robot.action_size))
+    rig = _film(robot, 3.0, policy, every=3, motion=program.motion, on_frame=on_frame)
+    expected = {
+        "quadruped": "follow",
+        "humanoid": "follow",
+        "arm": "fixed",
+        "hand": "hand",
+        "classic": "suite",
+    }
+    assert rig.shot.view == expected[category]
+    touching = float(np.mean([s["touches"] for s in stats]))
+    shares = [s["share"] for s in stats]
+    assert len(stats) >= 25 and touching <= MAX_TOUCHING, f"touches the border in {touching:.0%} of frames"
+    assert MIN_SHARE[category] <= np.mean(shares) and max(shares) <= MAX_SHARE, [round(x, 3) for x in shares]
+    if rig.shot.view == "follow":
+        heights = [s["height"] for s in stats]
+        assert LEGGED_HEIGHT[0] <= np.mean(heights) <= LEGGED_HEIGHT[1], np.mean(heights)
     assert not hidden_tips, f"fingertips out of sight: {sorted(set(hidden_tips))}"
 
 

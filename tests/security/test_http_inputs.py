@@ -242,13 +242,16 @@ def test_a_symlink_inside_a_policy_folder_is_left_out_of_the_zip(client):
         assert sorted(zf.namelist()) == ["policy/params.msgpack", "program.json"]
 
 
-def test_a_thumbnail_symlinked_outside_the_data_dir_is_404(client, tmp_path, monkeypatch):
+def test_a_thumbnail_symlinked_outside_the_cache_dir_is_404(client, tmp_path, monkeypatch):
+    import shutil
+
+    from tabrl.api.routers import models
     from tabrl.config import get_settings
     from tabrl.robots import catalog
 
-    data = tmp_path / "thumbs-data"
-    monkeypatch.setenv("TABRL_DATA_DIR", str(data))
-    get_settings.cache_clear()
+    folder = get_settings().resolved_cache_dir / f"thumbs-{tmp_path.name}"  # a thumbnail folder of its own
+    monkeypatch.setattr(catalog, "thumbnail_path", lambda model_id: folder / f"{model_id}.png")
+    monkeypatch.setattr(models, "_thumbs", {})  # nothing kept in memory from an earlier test
     try:
         secret = tmp_path / "secret.png"
         secret.write_bytes(b"\x89PNG\r\n\x1a\nnot yours")
@@ -258,8 +261,7 @@ def test_a_thumbnail_symlinked_outside_the_data_dir_is_404(client, tmp_path, mon
         r = client.get(f"/api/models/{FAST_MODEL}/thumbnail.png")
         assert r.status_code == 404 and b"not yours" not in r.content
     finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- item 7: caps

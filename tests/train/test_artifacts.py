@@ -139,3 +139,26 @@ def test_training_curve_has_a_row_per_progress_event(go1_job):
     assert len(rows) == len(progress) >= 1
     assert [int(r["steps"]) for r in rows] == [e["steps"] for e in progress]
     assert any(k.startswith("share:") for k in rows[0]) and "reward" in result["curve_summary"]
+
+
+def test_progress_is_honest_before_any_episode_ends_and_names_terms_readably(go1_job):
+    import csv
+
+    result, events, _ = go1_job
+    progress = [e for e in events if e["type"] == "progress"]
+    # 2,048 steps over 32 envs is 64 control steps each, far short of a 500-step episode: the first
+    # report has no episode figure (it used to extrapolate step reward x 500), only the per-step reward.
+    first = progress[0]
+    assert first["mean_reward"] is None and first["episodes"] == 0
+    assert all(np.isfinite(e["mean_step_reward"]) for e in progress)
+    assert first["term_labels"] == {
+        "joint_sine:hip_abduction": "hip abduction swing",
+        "upright": "upright",
+        "expr:-abs(base_lin_vel[0])": "forward velocity",
+        "action_rate": "action rate",
+    }
+    assert set(first["terms"]) == set(first["term_labels"])
+    rows = list(csv.DictReader(open(result["curves"])))
+    assert rows[0]["mean_episode_reward"] == ""
+    assert float(rows[0]["mean_step_reward"]) == pytest.approx(first["mean_step_reward"], rel=1e-5)
+    assert "share:hip abduction swing" in rows[0] and "reward per step" in result["curve_summary"]

@@ -3,7 +3,18 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import { App } from "./App";
 import { createQueryClient } from "./queries";
 import type { JobEvent, Session } from "./api";
-import { doneJob, FakeSocket, info, job, jobEvent, jsonResponse, mockFetch, models, session } from "./test/fixtures";
+import {
+  doneJob,
+  FakeSocket,
+  info,
+  job,
+  jobEvent,
+  jsonResponse,
+  mockFetch,
+  models,
+  session,
+  warmUpReady,
+} from "./test/fixtures";
 
 const proto = HTMLMediaElement.prototype;
 const readyState = Object.getOwnPropertyDescriptor(proto, "readyState");
@@ -32,6 +43,7 @@ const baseRoutes = {
   "GET /api/models/playground": models,
   "GET /api/llm/providers": { providers: [], default: null, builtin: true },
   "GET /api/sessions": [],
+  "GET /api/warm-up": warmUpReady,
 };
 
 function send(event: JobEvent) {
@@ -42,6 +54,25 @@ function send(event: JobEvent) {
 const ev = (id: number, type: JobEvent["type"], j: JobEvent["job"]): JobEvent => jobEvent(id, type, j);
 
 describe("App", () => {
+  it("says what the server still prepares, and asks for the models again as robots become ready", async () => {
+    let done = 5;
+    const building = vi.fn(() => ({
+      ...warmUpReady,
+      ready: false,
+      catalog: { ...warmUpReady.catalog, state: "building", done },
+      note: `Preparing robots: ${done} of 57 compiled`,
+    }));
+    const list = vi.fn(() => models);
+    mockFetch({ ...baseRoutes, "GET /api/warm-up": building, "GET /api/models/playground": list });
+    renderApp();
+    expect(await screen.findByText("Preparing robots: 5 of 57 compiled…")).toBeInTheDocument();
+    const asked = list.mock.calls.length;
+    done = 17;
+    expect(await screen.findByText("Preparing robots: 17 of 57 compiled…", {}, { timeout: 4000 })).toBeInTheDocument();
+    await waitFor(() => expect(list.mock.calls.length).toBeGreaterThan(asked));
+  });
+
+
   it("goes from a prompt to approaches, training progress and videos", async () => {
     const configure = vi.fn(() => session);
     const batch = vi.fn((body: unknown) => ({

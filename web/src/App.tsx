@@ -11,7 +11,7 @@ import { PastSessions } from "./components/PastSessions";
 import { TokenForm } from "./components/TokenForm";
 import { TrainingProgress } from "./components/TrainingProgress";
 import { VideoComparison, type ComparisonItem } from "./components/VideoComparison";
-import { keys, useEstimate, useInfo, useModels, useProviders, useSessionList } from "./queries";
+import { keys, useEstimate, useInfo, useModels, useProviders, useSessionList, useWarmUp } from "./queries";
 import { initialModelId, storedModelId, storeModelId } from "./gallery";
 import { sessionIdFromHash, useStudioSession } from "./useStudioSession";
 
@@ -47,6 +47,7 @@ export function App() {
   // -- what the server offers
   const info = useInfo();
   const models = useModels();
+  const warmUp = useWarmUp();
   const providers = useProviders().data?.providers ?? [];
   const sessions = useSessionList();
   const needToken = refused !== "no" || (info.data?.token_required === true && !getToken());
@@ -163,6 +164,12 @@ export function App() {
           {studio.opening && (
             <p className="alert info" role="status">
               Opening session {studio.opening}…
+            </p>
+          )}
+
+          {warmUp && !warmUp.ready && (
+            <p className="alert info" role="status" data-testid="warm-up">
+              {warmUp.note}…
             </p>
           )}
 

@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/warm-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the server still prepares after its start */
+        get: operations["warm_up_api_warm_up_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/estimate": {
         parameters: {
             query?: never;
@@ -63,7 +80,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every trainable model, featured first */
+        /** Every trainable model, featured first (ETag; 304 on If-None-Match) */
         get: operations["list_playground_models_api_models_playground_get"];
         put?: never;
         post?: never;
@@ -80,7 +97,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A still of the model in its default pose (rendered once) */
+        /** A still of the model in its default pose (rendered once per install; ETag) */
         get: operations["thumbnail_api_models__model_id__thumbnail_png_get"];
         put?: never;
         post?: never;
@@ -406,6 +423,39 @@ export interface components {
              * @default true
              */
             from_base?: boolean;
+        };
+        /**
+         * CatalogBuildOut
+         * @description The model catalog's build: complete on a machine that built it once for this install.
+         */
+        CatalogBuildOut: {
+            /**
+             * State
+             * @description idle, indexing, building, ready or failed
+             */
+            state: string;
+            /**
+             * Done
+             * @description Models whose facts are known (listed as available or not).
+             */
+            done: number;
+            /**
+             * Total
+             * @description Models in the catalog (0 while Playground's registry is read).
+             */
+            total: number;
+            /**
+             * Current
+             * @description Models being compiled now.
+             */
+            current?: string[];
+            /** Error */
+            error?: string | null;
+            /**
+             * Seconds
+             * @description Since the build began, or what it took.
+             */
+            seconds?: number | null;
         };
         /** CheckOut */
         CheckOut: {
@@ -749,6 +799,39 @@ export interface components {
             seconds?: number;
         };
         /**
+         * RetentionOut
+         * @description What the retention caps removed when a session was created (TABRL_KEEP_SESSIONS, TABRL_MAX_DATA_GB).
+         */
+        RetentionOut: {
+            /**
+             * Sessions
+             * @description Finished sessions deleted, oldest first.
+             */
+            sessions: components["schemas"]["SessionDeleted"][];
+            /**
+             * Attempt Folders
+             * @description Folders of job attempts no longer current that were removed.
+             */
+            attempt_folders: number;
+            /**
+             * Model Files
+             * @description Shared model files no policy named any more that were removed.
+             */
+            model_files: number;
+            /** Bytes Freed */
+            bytes_freed: number;
+            /**
+             * Data Bytes
+             * @description The data directory's size after (measured only under TABRL_MAX_DATA_GB).
+             */
+            data_bytes?: number | null;
+            /**
+             * Max Bytes
+             * @description TABRL_MAX_DATA_GB in bytes, when set.
+             */
+            max_bytes?: number | null;
+        };
+        /**
          * SessionDeleted
          * @description What ``DELETE /api/sessions/{id}`` removed.
          */
@@ -799,6 +882,8 @@ export interface components {
             designs: components["schemas"]["DesignOut"][];
             /** Jobs */
             jobs: components["schemas"]["JobOut"][];
+            /** @description Only in the answer that created the session: what retention removed to make room. */
+            retention?: components["schemas"]["RetentionOut"] | null;
         };
         /** SessionSummary */
         SessionSummary: {
@@ -868,6 +953,33 @@ export interface components {
             checks: components["schemas"]["CheckOut"][];
             /** Summary */
             summary: string;
+        };
+        /**
+         * WarmUpOut
+         * @description ``GET /api/warm-up``: what the server still prepares after its start (the page shows it).
+         */
+        WarmUpOut: {
+            /**
+             * Ready
+             * @description The catalog is complete, the web process warm (a first design) and a worker warm.
+             */
+            ready: boolean;
+            catalog: components["schemas"]["CatalogBuildOut"];
+            /**
+             * Workers
+             * @description Warm worker processes the executor keeps (0 for a Ray cluster).
+             */
+            workers: number;
+            /**
+             * Workers Ready
+             * @description Of those, how many finished their warm-up.
+             */
+            workers_ready: number;
+            /**
+             * Note
+             * @description In words: "Preparing robots: 12 of 57 compiled".
+             */
+            note: string;
         };
         /** CancelledEventOut */
         CancelledEventOut: {
@@ -1049,9 +1161,22 @@ export interface components {
             fraction?: number | null;
             /**
              * Mean Reward
+             * @description Mean reward of recent whole episodes; null until one has ended (never an estimate).
              * @default null
              */
             mean_reward?: number | null;
+            /**
+             * Mean Step Reward
+             * @description Mean reward per control step of this update.
+             * @default null
+             */
+            mean_step_reward?: number | null;
+            /**
+             * Episodes
+             * @description Whole episodes ended so far.
+             * @default null
+             */
+            episodes?: number | null;
             /**
              * Terms
              * @description Each term's share of the reward.
@@ -1059,6 +1184,14 @@ export interface components {
              */
             terms?: {
                 [key: string]: number | null;
+            } | null;
+            /**
+             * Term Labels
+             * @description Each term's readable label (e.g. 'hip abduction swing'), by its key in terms.
+             * @default null
+             */
+            term_labels?: {
+                [key: string]: string;
             } | null;
             /**
              * Steps Per S
@@ -1319,6 +1452,26 @@ export interface operations {
             };
         };
     };
+    warm_up_api_warm_up_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarmUpOut"];
+                };
+            };
+        };
+    };
     estimate_api_estimate_get: {
         parameters: {
             query: {
@@ -1390,6 +1543,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelOut"][];
                 };
             };
+            /** @description the list the ETag names is still current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     thumbnail_api_models__model_id__thumbnail_png_get: {
@@ -1413,6 +1573,13 @@ export interface operations {
                     "image/png": unknown;
                 };
             };
+            /** @description the thumbnail the ETag names is still current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description unknown model or no assets */
             404: {
                 headers: {
@@ -1428,6 +1595,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description the catalog is still being prepared */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -10,6 +10,7 @@ export type Info = Schemas["Info"];
 export type Estimate = Schemas["BatchEstimate"];
 export type BasePolicy = Schemas["BasePolicyOut"];
 export type Model = Schemas["ModelOut"];
+export type WarmUp = Schemas["WarmUpOut"];
 export type Provider = Schemas["ProviderInfo"];
 export type ProvidersResponse = Schemas["ProvidersOut"];
 export type Term = Schemas["TermOut"];
@@ -206,6 +207,7 @@ export const api = {
       `/api/estimate?${new URLSearchParams({ model_id: modelId, steps: String(steps), approaches: String(approaches) })}`,
     ),
   models: () => request<Model[]>("/api/models/playground"),
+  warmUp: () => request<WarmUp>("/api/warm-up"),
   providers: () => request<ProvidersResponse>("/api/llm/providers"),
   configure: (body: ConfigureRequest) => post<Session>("/api/training/configure", body),
   batch: (body: BatchRequest) => post<JobsResponse>("/api/training/batch", body),

@@ -1,12 +1,13 @@
 // What the page reads from the server, through TanStack Query: one key and one hook per resource.
-import { keepPreviousData, QueryClient, useQueries, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { keepPreviousData, QueryClient, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { api, type Job, type Session } from "./api";
 import { parseCurvesCsv, type CurvePoint, type Curves } from "./curves";
 
 export const keys = {
   info: ["info"] as const,
   models: ["models"] as const,
+  warmUp: ["warm-up"] as const,
   providers: ["providers"] as const,
   sessions: ["sessions"] as const,
   session: (id: string | null) => ["session", id] as const,
@@ -29,6 +30,28 @@ export function createQueryClient(): QueryClient {
 
 export const useInfo = () => useQuery({ queryKey: keys.info, queryFn: api.info });
 export const useModels = () => useQuery({ queryKey: keys.models, queryFn: api.models });
+/**
+ * What the server still prepares after its start (a new install compiles its robot catalog in the
+ * background): asked every 2 s until it is ready; the model list is asked again as robots become ready.
+ */
+export function useWarmUp() {
+  const queryClient = useQueryClient();
+  const warmUp = useQuery({
+    queryKey: keys.warmUp,
+    queryFn: api.warmUp,
+    refetchInterval: (query) => (query.state.data?.ready || query.state.error ? false : 2000),
+  });
+  const done = warmUp.data?.catalog.done;
+  const seen = useRef(done);
+  useEffect(() => {
+    if (seen.current !== undefined && done !== seen.current) {
+      void queryClient.invalidateQueries({ queryKey: keys.models });
+    }
+    seen.current = done;
+  }, [done, queryClient]);
+  return warmUp.data ?? null;
+}
+
 export const useSessionList = () => useQuery({ queryKey: keys.sessions, queryFn: api.sessions });
 
 /** The configured LLM providers; none when the call fails (the built-in designer still works). */

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
 from tabrl import __version__
-from tabrl.api.deps import SettingsDep
-from tabrl.api.schemas import MAX_REFINE_CHARS, BatchEstimate, Estimate, Info, ProvidersOut, StepsRange
+from tabrl.api.deps import ExecutorDep, SettingsDep
+from tabrl.api.schemas import (
+    MAX_REFINE_CHARS,
+    BatchEstimate,
+    CatalogBuildOut,
+    Estimate,
+    Info,
+    ProvidersOut,
+    StepsRange,
+    WarmUpOut,
+)
 
 router = APIRouter(prefix="/api", tags=["studio"])
 
@@ -39,6 +48,34 @@ def info(settings: SettingsDep) -> Info:
         max_prompt_chars=MAX_PROMPT_CHARS,
         max_refine_chars=MAX_REFINE_CHARS,
         token_required=settings.token is not None,
+    )
+
+
+@router.get("/warm-up", response_model=WarmUpOut, summary="What the server still prepares after its start")
+def warm_up(request: Request, executor: ExecutorDep) -> WarmUpOut:
+    from tabrl.robots.catalog import build_status
+
+    status = build_status()
+    workers = executor.workers() if hasattr(executor, "workers") else []
+    ready = sum(1 for w in workers if w["ready"])
+    catalog_ready = status.state == "ready"
+    web_warm = request.app.state.web_warm.is_set()
+    if status.state == "failed":
+        note = f"The robot catalog could not be built: {status.error}"
+    elif not catalog_ready and status.total:
+        note = f"Preparing robots: {status.done} of {status.total} compiled"
+    elif not catalog_ready:
+        note = "Preparing robots: reading the catalog"
+    elif (workers and not ready) or not web_warm:
+        note = "Warming up the trainers"
+    else:
+        note = "Ready"
+    return WarmUpOut(
+        ready=catalog_ready and web_warm and (ready > 0 or not workers),
+        catalog=CatalogBuildOut(**status.model_dump()),
+        workers=len(workers),
+        workers_ready=ready,
+        note=note,
     )
 
 

@@ -1,61 +1,155 @@
-"""The model gallery: every catalog model, and its thumbnail."""
+"""The model gallery: every catalog model, and its thumbnail, served from memory.
+
+The list is built once per server start (again only when the install changes or the background
+catalog build makes progress) and kept as its JSON bytes with an ETag; thumbnails are read from the
+machine's cache once and kept too. Both answer ``If-None-Match`` with 304.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from tabrl.api.schemas import BasePolicyOut, ModelOut
 
+if TYPE_CHECKING:
+    from tabrl.robots.catalog import CatalogEntry
+
 router = APIRouter(prefix="/api/models", tags=["models"])
 _render_lock = threading.Lock()  # one GL renderer at a time in the web process
+_memo_lock = threading.Lock()
+# (what the list was built from, its JSON, its ETag): rebuilt only when that changes.
+_gallery: tuple[tuple[str, str, int], bytes, str] | None = None
+_thumbs: dict[tuple[str, str], tuple[bytes, str]] = {}  # (install key, model id) -> (PNG, ETag)
+# The list may change with the install (checked every few seconds), so the browser asks again each time
+# (a 304 costs nothing); a thumbnail changes only with the install.
+_LIST_CACHE = "no-cache"
+_THUMB_CACHE = "public, max-age=3600"
 
 
-@router.get("/playground", response_model=list[ModelOut], summary="Every trainable model, featured first")
-def list_playground_models() -> list[ModelOut]:
-    from tabrl.robots.catalog import gallery_order, list_models
+def _etag(body: bytes) -> str:
+    return f'"{hashlib.sha1(body).hexdigest()[:20]}"'
 
-    return [
-        ModelOut(
-            id=e.id,
-            name=e.name,
-            robot_name=e.robot_name,
-            group=e.robot,
-            variant=e.variant,
-            featured=e.featured,
-            category=e.category,
-            label=e.label,
-            suite=e.suite,
-            action_size=e.action_size,
-            assets_available=e.assets_available,
-            assets_reason=e.assets_reason,
-            assets_source=e.assets_source,
-            base_policy=BasePolicyOut(
-                available=e.base_policy.available, steps=e.base_policy.steps, note=e.base_policy.note
-            ),
-            thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None,
-            body=e.body_plan.summary() if e.body_plan else None,
-            lacks=e.body_plan.lacks if e.body_plan else [],
-        )
-        for e in gallery_order(list_models())
-    ]
+
+def _not_modified(request: Request, etag: str) -> bool:
+    sent = request.headers.get("if-none-match", "")
+    return etag in {tag.strip() for tag in sent.split(",")} or sent.strip() == "*"
+
+
+def _cached(request: Request, body: bytes, etag: str, media_type: str, cache: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": cache}
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def _gallery_body() -> tuple[bytes, str]:
+    """The list as JSON and its ETag, rebuilt only when the install or the catalog's progress changed."""
+    global _gallery
+    from tabrl.robots import catalog
+
+    status = catalog.build_status()
+    version = (catalog._current_key(), status.state, status.done)
+    memo = _gallery
+    if memo is not None and memo[0] == version:
+        return memo[1], memo[2]
+    with _memo_lock:
+        if _gallery is not None and _gallery[0] == version:
+            return _gallery[1], _gallery[2]
+        entries = catalog.gallery_order(catalog.list_models(wait=False))
+        body = b"[" + b",".join(_model_out(e).model_dump_json().encode() for e in entries) + b"]"
+        _gallery = (version, body, _etag(body))
+        return body, _gallery[2]
+
+
+def _model_out(e: CatalogEntry) -> ModelOut:
+    return ModelOut(
+        id=e.id,
+        name=e.name,
+        robot_name=e.robot_name,
+        group=e.robot,
+        variant=e.variant,
+        featured=e.featured,
+        category=e.category,
+        label=e.label,
+        suite=e.suite,
+        action_size=e.action_size,
+        assets_available=e.assets_available,
+        assets_reason=e.assets_reason,
+        assets_source=e.assets_source,
+        base_policy=BasePolicyOut(
+            available=e.base_policy.available, steps=e.base_policy.steps, note=e.base_policy.note
+        ),
+        thumbnail_url=f"/api/models/{e.id}/thumbnail.png" if e.assets_available else None,
+        body=e.body_plan.summary() if e.body_plan else None,
+        lacks=e.body_plan.lacks if e.body_plan else [],
+    )
+
+
+@router.get(
+    "/playground",
+    response_model=list[ModelOut],
+    summary="Every trainable model, featured first (ETag; 304 on If-None-Match)",
+    responses={304: {"description": "the list the ETag names is still current"}},
+)
+async def list_playground_models(request: Request) -> Response:
+    # On the event loop when the kept list is current (no thread hop: hundreds of reads at once stay
+    # cheap); in a thread when it must be (re)built.
+    kept = _current_gallery()
+    body, etag = kept if kept is not None else await asyncio.to_thread(_gallery_body)
+    return _cached(request, body, etag, "application/json", _LIST_CACHE)
+
+
+def _current_gallery() -> tuple[bytes, str] | None:
+    """The kept list if it is of the complete catalog and the install's key was checked recently."""
+    from tabrl.robots import catalog
+
+    memo, key = _gallery, catalog._key_memo
+    if memo is None or key is None or memo[0][1] != "ready" or memo[0][0] != key[1]:
+        return None
+    if time.monotonic() - key[0] >= catalog._KEY_RECHECK_S:
+        return None
+    return memo[1], memo[2]
 
 
 @router.get(
     "/{model_id}/thumbnail.png",
-    summary="A still of the model in its default pose (rendered once)",
-    responses={200: {"content": {"image/png": {}}}, 404: {"description": "unknown model or no assets"}},
+    summary="A still of the model in its default pose (rendered once per install; ETag)",
+    responses={
+        200: {"content": {"image/png": {}}},
+        304: {"description": "the thumbnail the ETag names is still current"},
+        404: {"description": "unknown model or no assets"},
+        503: {"description": "the catalog is still being prepared"},
+    },
 )
-def thumbnail(model_id: str) -> FileResponse:
+async def thumbnail(model_id: str, request: Request) -> Response:
+    from tabrl.robots import catalog
+
+    key = (await asyncio.to_thread(catalog._current_key), model_id)
+    kept = _thumbs.get(key)
+    if kept is None:
+        kept = await asyncio.to_thread(_load_thumbnail, model_id)
+        _thumbs[key] = kept
+    return _cached(request, kept[0], kept[1], "image/png", _THUMB_CACHE)
+
+
+def _load_thumbnail(model_id: str) -> tuple[bytes, str]:
     from tabrl.robots import catalog
 
     try:
-        entry = catalog.get_entry(model_id)  # also refuses odd ids before any path is made of them
+        entry = catalog.get_entry(
+            model_id, wait=False
+        )  # also refuses odd ids before any path is made of them
     except catalog.UnknownModel as exc:
         raise HTTPException(404, str(exc)) from None
+    except catalog.CatalogNotReady as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from None
     path = catalog.thumbnail_path(model_id)
     if path.is_symlink() or path.exists():
         _confine_thumbnail(path)
@@ -67,16 +161,17 @@ def thumbnail(model_id: str) -> FileResponse:
         with _render_lock:
             if not path.is_file():
                 render_thumbnail(model_id)
-    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+    body = path.read_bytes()
+    return body, _etag(body)
 
 
 def _confine_thumbnail(path: Path) -> None:
-    """404 unless the thumbnail really lies in the thumbnail folder, inside the data directory."""
+    """404 unless the thumbnail really lies in the thumbnail folder, inside the cache folder."""
     from tabrl.config import get_settings
 
     folder = path.parent.resolve()
     if not (
-        folder.is_relative_to(get_settings().data_dir.resolve())
+        folder.is_relative_to(get_settings().resolved_cache_dir.resolve())
         and path.resolve().is_relative_to(folder)
         and path.resolve().parent == folder
     ):

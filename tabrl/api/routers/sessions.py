@@ -11,7 +11,7 @@ from tabrl.api import limits
 from tabrl.api.artifacts import session_zip
 from tabrl.api.deps import DbDep, SettingsDep, get_or_404
 from tabrl.api.routers.training import session_model_label
-from tabrl.api.schemas import SessionDeleted, SessionOut, SessionSummary, session_out
+from tabrl.api.schemas import SessionDeleted, SessionOut, SessionSummary, session_deleted, session_out
 from tabrl.jobs import layout, retention
 from tabrl.jobs.models import StudioSession
 from tabrl.jobs.states import JobStatus
@@ -83,11 +83,5 @@ def delete_session(session_id: str, db: DbDep, settings: SettingsDep) -> Session
             raise HTTPException(409, str(e)) from None
         except ValueError as e:  # an id that is no folder name cannot be a session's
             raise HTTPException(404, f"no session {session_id!r}: {e}") from None
-    return SessionDeleted(
-        id=deleted.session_id,
-        jobs=deleted.jobs,
-        approaches=deleted.approaches,
-        events=deleted.events,
-        bytes_freed=deleted.bytes_freed,
-        folders_not_removed=deleted.folder_errors,
-    )
+    retention.collect_models(settings.data_dir)  # the shared models only this session's policies named
+    return session_deleted(deleted)

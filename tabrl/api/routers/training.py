@@ -19,6 +19,7 @@ from tabrl.api.schemas import (
     RenderRequest,
     SessionOut,
     job_out,
+    retention_out,
     session_out,
 )
 from tabrl.config import Settings, get_settings
@@ -50,13 +51,16 @@ def session_model_label(model_id: str) -> str:
 
 
 def check_model(model_id: str) -> None:
-    """422 for an unknown model (with the closest ids) or one whose assets are missing."""
-    from tabrl.robots.catalog import UnknownModel, get_entry
+    """422 for an unknown model (with the closest ids) or one whose assets are missing; 503 in the
+    seconds a new install reads Playground's registry. Never waits for the whole catalog."""
+    from tabrl.robots.catalog import CatalogNotReady, UnknownModel, get_entry
 
     try:
-        entry = get_entry(model_id)
+        entry = get_entry(model_id, wait=False)
     except UnknownModel as exc:
         raise HTTPException(422, str(exc)) from None
+    except CatalogNotReady as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from None
     if not entry.assets_available:
         raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
 
@@ -118,9 +122,12 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         limits.check_session_room(db, settings)
         db.add(session)
         db.commit()
-        if settings.keep_sessions is not None:  # retention: older finished sessions make room
-            retention.prune_sessions(db, settings.data_dir, settings.keep_sessions, spare=session.id)
-    return session_out(session, session_model_label(session.model_id))
+        # Retention: older finished sessions make room; stale attempts and unnamed shared models go.
+        max_bytes = int(settings.max_data_gb * 1e9) if settings.max_data_gb is not None else None
+        report = retention.enforce(db, settings.data_dir, settings.keep_sessions, max_bytes, spare=session.id)
+    out = session_out(session, session_model_label(session.model_id))
+    out.retention = retention_out(report)
+    return out
 
 
 def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:

@@ -39,7 +39,7 @@ describe("TrainingProgress", () => {
     expect(screen.getByText("Complete ✓")).toBeInTheDocument();
     expect(screen.getByText("Failed: NaN in the reward")).toBeInTheDocument();
     expect(screen.getByText("1 min 20 s left")).toBeInTheDocument();
-    expect(screen.getByText("mean reward 0.457")).toBeInTheDocument();
+    expect(screen.getByText("episode reward 0.457")).toBeInTheDocument();
     expect(screen.getByText("35,150 / 50,000 steps")).toBeInTheDocument();
     expect(screen.getByText("Approach 1: Hip Oscillator")).toBeInTheDocument();
   });

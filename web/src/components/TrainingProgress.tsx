@@ -16,7 +16,7 @@ type Props = {
   onRestart: (job: Job) => void;
   pending: Set<number>;
   errors: Map<number, string>;
-  /** Training curves by job id (mean reward and term shares per update). */
+  /** Training curves by job id (rewards and term shares per update). */
   curves?: Curves;
 };
 
@@ -106,7 +106,7 @@ function ProgressRow({ job, title, busy, error, onCancel, onRestart, curve }: Ro
           </span>
         )}
         {active && job.eta_s != null && job.eta_s > 0 && <span>{formatDuration(job.eta_s)} left</span>}
-        {job.mean_reward != null && <span>mean reward {formatNumber(job.mean_reward)}</span>}
+        {job.mean_reward != null && <span>episode reward {formatNumber(job.mean_reward)}</span>}
       </div>
       {job.kind === "train" && curve && curve.length > 0 && <TrainingChart points={curve} label={title} height={120} />}
       <div className="progress-actions">

@@ -172,6 +172,15 @@ export function jobEvent(id: number, type: EventType, job: Job, data: Record<str
 
 /** A fetch stub answering by "METHOD path" (query ignored); unknown routes answer 404. A route is the
  * JSON to answer, a Response, or a function of the request's JSON body giving either. */
+/** ``GET /api/warm-up`` of a server with everything prepared. */
+export const warmUpReady = {
+  ready: true,
+  catalog: { state: "ready", done: 57, total: 57, current: [], error: null, seconds: 0.1 },
+  workers: 2,
+  workers_ready: 2,
+  note: "Ready",
+};
+
 export function mockFetch(routes: Record<string, unknown>) {
   const answer = (input: RequestInfo | URL, init?: RequestInit): Response => {
     const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
