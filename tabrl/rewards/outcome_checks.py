@@ -14,6 +14,7 @@ asks for a share of it, and never less than a part's visible minimum.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import mujoco
 import numpy as np
@@ -170,7 +171,7 @@ def _limb_kind(robot: Robot, limb: str) -> str:
     return found.kind if found is not None else "chain"
 
 
-def _target_limbs(robot: Robot, paths: dict[str, tuple[float, ...]], ask: Ask) -> list[str]:
+def _target_limbs(robot: Robot, paths: Mapping[str, tuple[float, ...]], ask: Ask) -> list[str]:
     """The limbs the words name (on their side; both for "both"), else the one the prior moves most."""
     plan = body_plan_of(robot)
 

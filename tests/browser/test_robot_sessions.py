@@ -205,7 +205,9 @@ def test_finished_session_frames_the_robot(finished, browser, model_id):
     # Filmed again along the same camera path: the decoded video shows the same pictures.
     assert max(same) < 1.5, same
     assert len(shares) == job["metrics"]["video_frames"]
-    assert min(shares) >= MIN_SHARE[robot.profile.category], f"least {min(shares):.3f} of {[round(s, 3) for s in shares]}"
+    assert min(shares) >= MIN_SHARE[robot.profile.category], (
+        f"least {min(shares):.3f} of {[round(s, 3) for s in shares]}"
+    )
     if robot.profile.category == "arm":
         # The end effector's path (and the program's target) is drawn in every frame from 1 s on, and
         # the video shows it there (measured with the prior alone: 0.28-0.48; no trace would be 1).
