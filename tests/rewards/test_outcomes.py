@@ -152,3 +152,13 @@ def test_a_saved_rollout_reads_back_to_the_same_figures(tmp_path):
     a, b = metric_values(behavior_metrics(go1, traj)), metric_values(behavior_metrics(go1, again))
     for name in ("rock", "forward_speed", "front_left_leg_sweep", "least_foot_air", "falls"):
         assert b[name] == pytest.approx(a[name], rel=0.02, abs=1e-3), name
+
+
+def test_the_llm_prompt_teaches_outcome_checks_with_this_robots_names():
+    from tabrl.design.prompting import system_prompt
+
+    text = system_prompt(_robot("H1JoystickGaitTracking"))
+    assert "Check the OUTCOME the words ask for" in text
+    assert "- right_arm_sweep [m]" in text and "- rock [rad]" in text
+    panda = system_prompt(_robot("PandaPickCube"))
+    assert "- object_rise [m]" in panda and "- arm_grip [m]" in panda
