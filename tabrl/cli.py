@@ -562,9 +562,10 @@ def bench(
                 f"Train All {r['round']} ({r['robot']}): {r['wall_s']} s, "
                 f"{sorted(r['statuses'].values())}, {r['errors']} errors so far",
                 highlight=False,
+                soft_wrap=True,
             ),
         )
-        err_console.print(markdown_table(report), highlight=False)
+        err_console.print(markdown_table(report), highlight=False, soft_wrap=True)
         print(json.dumps(report, indent=2))
         return
     if camera_trace:

@@ -40,8 +40,18 @@ ROBOTS: tuple[tuple[str, str], ...] = (
 CANCEL_EVERY = 3  # every third Train All cancels one of its approaches
 ENDED = {"done", "failed", "cancelled", "interrupted"}
 # What the "flat" bar compares: growth over the rounds after the first five (issue 25: <= 5 %).
-WATCHED = ("server_rss_mb", "server_open_files", "worker_rss_mb", "worker_open_files", "db_mb", "event_rows")
+WATCHED = (
+    "server_rss_mb",
+    "server_open_files",
+    "worker_rss_mb",
+    "worker_open_files",
+    "data_mb",
+    "db_mb",
+    "wal_mb",
+    "event_rows",
+)
 SETTLE = 5
+LAST = 20
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -89,8 +99,11 @@ def workers(server_pid: int) -> list[dict[str, Any]]:
     ]
 
 
-def _db_bytes(data_dir: Path) -> int:
-    return sum(p.stat().st_size for p in data_dir.glob("tabrl.db*") if p.name in ("tabrl.db", "tabrl.db-wal"))
+def _file_mb(path: Path) -> float | None:
+    try:
+        return round(path.stat().st_size / 1e6, 3)
+    except OSError:
+        return None
 
 
 def _event_rows(data_dir: Path) -> int:
@@ -173,12 +186,17 @@ def run_soak(
     steps: int = 2_000,
     video_seconds: float = 1.0,
     robots: tuple[tuple[str, str], ...] = ROBOTS,
+    keep_sessions: int = 5,
     data_dir: Path | None = None,
     keep: bool = False,
     round_timeout_s: float = 1800.0,
     on_round: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Runs the soak and returns its rows (one per Train All) and the growth of each watched figure."""
+    """Runs the soak and returns its rows (one per Train All) and the growth of each watched figure.
+
+    The server keeps the newest ``keep_sessions`` finished sessions (``TABRL_KEEP_SESSIONS``), as a studio
+    meant to run for weeks would: without a cap its data and event log grow with every session by design.
+    ``keep``: leave the soak's folder (data and server log) in place."""
     if n < 1:
         raise ValueError(f"--soak needs at least 1 Train All (got {n})")
     cache = get_settings().resolved_cache_dir
@@ -189,6 +207,7 @@ def run_soak(
             "TABRL_CACHE_DIR": str(cache),
             "TABRL_STEPS_MIN": str(min(steps, 10_000)),
             "TABRL_VIDEO_SECONDS": str(video_seconds),
+            "TABRL_KEEP_SESSIONS": str(keep_sessions),
         }
         with ServedStudio(env, folder, ready_s=600) as server:
             assert server.process is not None
@@ -215,7 +234,9 @@ def run_soak(
                     "server_rss_mb": _rss_mb(server.process.pid),
                     "server_open_files": _open_files(server.process.pid),
                     "data_mb": round(retention.tree_size(data) / 1e6, 2),
-                    "db_mb": round(_db_bytes(data) / 1e6, 3),
+                    "db_mb": _file_mb(data / "tabrl.db"),
+                    # Grows to SQLite's checkpoint size (~4 MB) and is reused from its start after that.
+                    "wal_mb": _file_mb(data / "tabrl.db-wal"),
                     "event_rows": _event_rows(data),
                     "job_errors": outcome["errors"],
                     "errors": len(outcome["errors"]) + len(api.refused) + _log_errors(server.log),
@@ -227,15 +248,16 @@ def run_soak(
         "train_alls": n,
         "steps": steps,
         "video_seconds": video_seconds,
+        "keep_sessions": keep_sessions,
         "rows": rows,
         "refused": api.refused,
-        "growth_after_first_5": growth(rows),
+        "growth": growth(rows),
     }
 
 
 def growth(rows: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Each watched figure's change from the first round after the first five to the last, as a fraction."""
-    later = rows[SETTLE:]
+    """Each watched figure's change over the last 20 rounds (never the first five), as a fraction."""
+    later = rows[max(SETTLE, len(rows) - LAST) :]
     out: dict[str, float | None] = {}
     for key in WATCHED:
         values = [r[key] for r in later if r[key] is not None]
@@ -246,14 +268,14 @@ def growth(rows: list[dict[str, Any]]) -> dict[str, float | None]:
 def markdown_table(report: dict[str, Any]) -> str:
     head = (
         "| # | robot | jobs | worker RSS MB | worker open files | server RSS MB | server open files "
-        "| data MB | DB MB | event rows | errors |"
+        "| data MB | DB MB | WAL MB | event rows | errors |"
     )
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     for r in report["rows"]:
         jobs = ", ".join(sorted(r["statuses"].values()))
         lines.append(
             f"| {r['round']} | {r['robot']} | {jobs} | {r['worker_rss_mb']} | {r['worker_open_files']} "
-            f"| {r['server_rss_mb']} | {r['server_open_files']} | {r['data_mb']} | {r['db_mb']} "
+            f"| {r['server_rss_mb']} | {r['server_open_files']} | {r['data_mb']} | {r['db_mb']} | {r['wal_mb']} "
             f"| {r['event_rows']} | {r['errors']} |"
         )
     return "\n".join(lines)

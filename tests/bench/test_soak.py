@@ -27,7 +27,7 @@ def test_workers_are_the_spawned_children_with_their_memory_and_open_files():
     assert process.pid not in [w["pid"] for w in soak.workers(os.getpid())]
 
 
-def test_growth_is_measured_after_the_first_five_rounds():
+def test_growth_is_measured_over_the_last_rounds_after_the_first_five():
     rows = [
         {key: 100.0 + (50 if n < soak.SETTLE else n) for key in soak.WATCHED} | {"round": n + 1}
         for n in range(10)
