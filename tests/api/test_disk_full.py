@@ -31,13 +31,18 @@ from tabrl.export import model_store
 from tabrl.jobs import layout
 from tests.helpers.studio import configure, studio, train, wait_job
 
-STEPS = 1000  # the fewest these studios allow: a job only has to start training
+STEPS = 1000  # the fewest these studios allow: the first session's job and the restart
+# The job that meets the full disk: long enough (~5 s of training here) that its worker, paused once the job is seen
+# running, is still training. Paused too late, the test says so rather than passing without the point.
+FULL_STEPS = 30_000
+ENDLESS = 1_000_000  # the job the studio stops on: it trains until then
 DISK_MB = 24  # the database, two small sessions and one shared CartpoleBalance model (~2 MB) fit with room
 SETTINGS = {
     "calibrate_at_start": False,
     "rehearse": False,
     "train_batch_max": 1,
     "steps_min": STEPS,
+    "steps_max": ENDLESS,
     "video_seconds": 0.5,
 }
 URLS = ("video_url", "poster_url", "sheet_url", "curves_url", "policy_url")
@@ -121,12 +126,12 @@ def test_a_job_on_a_full_disk_fails_clearly_and_harms_nothing_else(small_disk):
         assert len(models) == 1
 
         second = configure(client, prompt="keep the pole up", steps=STEPS)
-        (job,) = train(client, second)
+        (job,) = train(client, second, steps=FULL_STEPS)
         attempt = layout.job_root(data_dir, second["id"], job["id"]) / "a1"
         wait_job(client, job["id"], {"running"})
         with contextlib.ExitStack() as filled:
             with paused_worker(client, job["id"]):
-                assert not (attempt / layout.POLICY.name).exists(), "paused too late: its policy is written"
+                assert attempt.is_dir() and not (attempt / layout.POLICY.name).exists(), "paused too late"
                 filled.enter_context(full(small_disk))
             # The studio keeps answering reads while nothing can be written.
             assert {s["id"] for s in client.get("/api/sessions").json()} == {first["id"], second["id"]}
@@ -161,7 +166,7 @@ def test_a_job_on_a_full_disk_fails_clearly_and_harms_nothing_else(small_disk):
         wait_job(client, job["id"], {"done"})
 
         # The studio stops while its disk is full and a job trains: the stop cannot record that job's end.
-        (last,) = train(client, first)
+        (last,) = train(client, first, steps=ENDLESS)
         wait_job(client, last["id"], {"running"})
         with paused_worker(client, last["id"]):
             disk_full.enter_context(full(small_disk))
