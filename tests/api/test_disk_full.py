@@ -31,9 +31,9 @@ from tabrl.export import model_store
 from tabrl.jobs import layout
 from tests.helpers.studio import configure, studio, train, wait_job
 
-STEPS = 1000  # the fewest these studios allow: the first session's job and the restart
-# The job that meets the full disk: long enough (~5 s of training here) that its worker, paused once the job is seen
-# running, is still training. Paused too late, the test says so rather than passing without the point.
+STEPS = 1000  # the fewest these studios allow: the first session's job
+# The job that meets the full disk (and its restart): long enough (~5 s of training here) that its worker,
+# paused once the job is seen running, is still training. Paused too late, the test says so.
 FULL_STEPS = 30_000
 ENDLESS = 1_000_000  # the job the studio stops on: it trains until then
 DISK_MB = 24  # the database, two small sessions and one shared CartpoleBalance model (~2 MB) fit with room
