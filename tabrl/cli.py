@@ -549,6 +549,16 @@ def bench(
     ),
     reads: int = typer.Option(300, "--reads", min=1, max=2000, help="Concurrent catalog reads (--load)."),
     ws_clients: int = typer.Option(10, "--ws-clients", min=1, max=200, help="WebSocket clients (--load)."),
+    soak: int = typer.Option(
+        0,
+        "--soak",
+        min=0,
+        help="Only a soak: N Train Alls back to back through `tabrl serve` (mixed robots, some cancels), "
+        "recording workers' and server's memory and open files, data and database size, event rows, errors.",
+    ),
+    soak_steps: int = typer.Option(
+        2_000, "--soak-steps", min=1_000, help="Training steps per soak approach."
+    ),
 ) -> None:
     """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
     a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
@@ -556,6 +566,22 @@ def bench(
 
     if rehearsal:
         print(json.dumps(rehearsal_cost(), indent=2))
+        return
+    if soak:
+        from tabrl.bench.soak import markdown_table, run_soak
+
+        report = run_soak(
+            soak,
+            steps=soak_steps,
+            on_round=lambda r: err_console.print(
+                f"Train All {r['round']} ({r['robot']}): {r['wall_s']} s, "
+                f"{sorted(r['statuses'].values())}, {r['errors']} errors so far",
+                highlight=False,
+                soft_wrap=True,
+            ),
+        )
+        err_console.print(markdown_table(report), highlight=False, soft_wrap=True)
+        print(json.dumps(report, indent=2))
         return
     if camera_trace:
         print(json.dumps(camera_trace_all(seconds=2.0 if quick else 4.0), indent=2))

@@ -165,10 +165,18 @@ class LocalExecutor:
         self._drain(timeout=0)
         for w in workers:
             self._close(w)
-        # Whatever did not finish is interrupted: the next start will not find it "running".
-        with self.sessions() as db:
-            store.interrupt_orphans(db, INTERRUPTED_REASON)
-            db.commit()
+        # Whatever did not finish is interrupted: the next start will not find it "running". A database
+        # that cannot be written now (a full disk) must not fail the stop: the next start marks them.
+        try:
+            with self.sessions() as db:
+                store.interrupt_orphans(db, INTERRUPTED_REASON)
+                db.commit()
+        except OperationalError as exc:
+            log.error("could not mark unfinished jobs interrupted (%s); the next start will", exc.orig)
+        if self._unstored:
+            log.error(
+                "%d worker events were never stored (the database could not be written)", len(self._unstored)
+            )
         wake_r, wake_w, self._wake_r, self._wake_w = self._wake_r, self._wake_w, -1, -1
         for fd in (wake_r, wake_w):  # a late wake() now writes to -1 (an error), never to a reused fd
             try:
@@ -265,8 +273,7 @@ class LocalExecutor:
                     pass
                 continue
             messages.extend(self._read(conns[conn]))
-        messages, self._unstored = self._unstored + messages, []
-        if messages:
+        if messages or self._unstored:
             self._handle(messages)
 
     def _read(self, w: Worker, limit: int = 500) -> list[tuple[Worker, WorkerMessage]]:
@@ -282,6 +289,8 @@ class LocalExecutor:
         return out
 
     def _handle(self, messages: list[tuple[Worker, WorkerMessage]]) -> None:
+        """Stores ``messages`` after any kept from an earlier round (in order), then acts on them."""
+        messages, self._unstored = self._unstored + messages, []
         job_messages = [(w, m) for w, m in messages if m[0] is not None]
         if job_messages:
             try:
@@ -415,13 +424,15 @@ class LocalExecutor:
             for run in runs:
                 if run in w.runs:
                     w.runs.remove(run)
-        with self.sessions() as db:
-            for run in runs:
-                job = db.get(Job, run.job_id)
-                if store.is_current(job, run.attempt):
-                    store.record_event(db, job, EventType.CANCELLED, {"reason": "cancelled by the user"})
-            db.commit()
-        self._notify()
+        self._record_ends(
+            w, [(run, EventType.CANCELLED, {"reason": "cancelled by the user"}) for run in runs]
+        )
+
+    def _record_ends(self, w: Worker, ends: list[tuple[Run, str, dict[str, Any]]]) -> None:
+        """Stores the ends of runs that the executor settles itself (their worker died or was too slow
+        to stop) like the workers' own events: a database that cannot be written now (a full disk)
+        keeps them for the next round, so no job is left "running" for want of its end."""
+        self._handle([(w, (run.job_id, run.attempt, type_, data)) for run, type_, data in ends])
 
     def _bury(self, w: Worker) -> None:
         """A worker process has exited: store its last words, settle its runs, forget it."""
@@ -435,27 +446,18 @@ class LocalExecutor:
             if not w.ready and not w.killed and w.retiring_at is None:
                 self._start_failures += 1
                 self._respawn_after = time.monotonic() + min(30.0, 2.0**self._start_failures)
+        ends: list[tuple[Run, str, dict[str, Any]]] = []
         for run in runs:
             if run.outcome == EventType.DONE:
                 continue
-            with self.sessions() as db:
-                job = db.get(Job, run.job_id)
-                if store.is_current(job, run.attempt):
-                    if run.cancel_at is not None:
-                        store.record_event(db, job, EventType.CANCELLED, {"reason": "cancelled by the user"})
-                    else:
-                        store.record_event(
-                            db,
-                            job,
-                            EventType.FAILED,
-                            {
-                                "reason": f"the worker process exited with code {w.process.exitcode} without a result"
-                            },
-                        )
-                db.commit()
+            if run.cancel_at is not None:
+                ends.append((run, EventType.CANCELLED, {"reason": "cancelled by the user"}))
+            else:
+                reason = f"the worker process exited with code {w.process.exitcode} without a result"
+                ends.append((run, EventType.FAILED, {"reason": reason}))
             layout.remove_attempt_dir(run.out_dir)  # this attempt's folder only
-        if runs:
-            self._notify()
+        if ends:
+            self._record_ends(w, ends)
         if not w.ready and not w.killed and w.retiring_at is None:
             reason = w.broken or f"the worker process exited with code {w.process.exitcode} while starting"
             log.error("worker died while warming up: %s", reason)
