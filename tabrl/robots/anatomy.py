@@ -10,7 +10,6 @@ slide) from its axis. Profiles correct the plan only where the geometry misleads
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ import mujoco
 import numpy as np
 
 from tabrl.robots.body_plan import BodyPlan, End, Limb, LimbKind, Role, Side
-from tabrl.robots.model import Robot
+from tabrl.robots.model import Robot, per_robot
 
 # Leaves closer together than this share of the robot's size end one limb (a hand's fingertips, a
 # gripper's two fingers); farther apart they are limbs of their own (a dexterous hand's fingers).
@@ -371,7 +370,7 @@ def _name_fingers(tree: _Tree, fingers: list[Limb]) -> None:
         fingers[k].name = name
 
 
-@functools.lru_cache(maxsize=64)
+@per_robot
 def body_plan_of(robot: Robot) -> BodyPlan:
     """``read_body_plan``, once per compiled robot."""
     return read_body_plan(robot)

@@ -9,11 +9,17 @@ the base, the feet and the end effectors, and actuator-force sensors for torques
 from __future__ import annotations
 
 import dataclasses
+import functools
+import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 import mujoco
 import numpy as np
 
 from tabrl.robots.profiles import RobotProfile
+
+T = TypeVar("T")
 
 _SENSOR_PREFIX = "tabrl_"
 
@@ -88,6 +94,20 @@ class Robot:
     @property
     def action_size(self) -> int:
         return self.mj_model.nu
+
+
+def per_robot(fn: Callable[[Robot], T]) -> Callable[[Robot], T]:
+    """Caches ``fn(robot)`` for as long as that compiled robot lives (a weak key: the cache never keeps a
+    robot, with its model, alive after the catalog let it go)."""
+    cache: weakref.WeakKeyDictionary[Robot, T] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(fn)
+    def cached(robot: Robot) -> T:
+        if robot not in cache:
+            cache[robot] = fn(robot)
+        return cache[robot]
+
+    return cached
 
 
 def observation_size(spec: RobotSpec, action_size: int) -> int:

@@ -5,13 +5,12 @@ limbs (from the body plan), the free objects it handles (a cube) and the passive
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import mujoco
 import numpy as np
 
 from tabrl.robots.anatomy import body_plan_of, finger_tips, limb_tips
-from tabrl.robots.model import Robot
+from tabrl.robots.model import Robot, per_robot
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Observables:
 NONE = Observables((), (), (), (), False, ())
 
 
-@functools.lru_cache(maxsize=64)
+@per_robot
 def observables_of(robot: Robot) -> Observables:
     m = robot.mj_model
     plan = body_plan_of(robot)
