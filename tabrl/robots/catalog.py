@@ -872,6 +872,11 @@ def profile_for(model_id: str) -> RobotProfile:
     return get_profile(robot) or _derived_profile(robot, suite)
 
 
+# How long a request for one model waits for the index (Playground's registry read once per install,
+# a few seconds; more on a busy machine) before answering 503 with Retry-After.
+INDEX_WAIT_S = 60.0
+
+
 def get_entry(model_id: str, wait: bool = True) -> CatalogEntry:
     """One model's entry. ``wait=False``: never waits for the whole catalog; a model whose facts the
     background build has not reached yet is compiled here (what designing for it needs anyway).
@@ -882,8 +887,13 @@ def get_entry(model_id: str, wait: bool = True) -> CatalogEntry:
                 return entry
         raise UnknownModel(model_id, all_ids())
     index = _index_now()
-    if index is None:
+    if index is None:  # a new install reads Playground's registry first: a request waits that out
         start_building()
+        deadline = time.monotonic() + INDEX_WAIT_S
+        while index is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            index = _index_now()
+    if index is None:
         raise CatalogNotReady(
             f"the robot catalog is being prepared ({_not_yet(build_status())['assets_reason']})"
         )

@@ -51,8 +51,9 @@ def session_model_label(model_id: str) -> str:
 
 
 def check_model(model_id: str) -> None:
-    """422 for an unknown model (with the closest ids) or one whose assets are missing; 503 in the
-    seconds a new install reads Playground's registry. Never waits for the whole catalog."""
+    """422 for an unknown model (with the closest ids) or one whose assets are missing; 503 only when a
+    new install's read of Playground's registry outlasts catalog.INDEX_WAIT_S. Never waits for the
+    whole catalog."""
     from tabrl.robots.catalog import CatalogNotReady, UnknownModel, get_entry
 
     try:
