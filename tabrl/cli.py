@@ -384,6 +384,11 @@ def _print_train_result(result: dict) -> None:
     if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
         v = m["verdict"]
         console.print(f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False)
+    if result.get("start_vs_trained"):  # the trained policy or, where training did not beat it, its start
+        c = result["start_vs_trained"]
+        console.print(
+            f"  start:    [{'yellow' if c['kept'] == 'start' else 'green'}]{c['note']}[/]", highlight=False
+        )
 
 
 @app.command()

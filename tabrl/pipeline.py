@@ -9,6 +9,7 @@ iterations (or render steps) raises ``Cancelled`` and leaves no half-written art
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -21,6 +22,7 @@ import jax
 import numpy as np
 
 from tabrl.export import onnx as onnx_export
+from tabrl.render import beat_start
 from tabrl.render.artifacts import RenderCancelled, render_policy
 from tabrl.render.film import film_threads
 from tabrl.rewards.compiler import compile_program
@@ -90,8 +92,12 @@ def run_training_job(
     on_event: EventFn = _noop_event,
     should_stop: StopFn = _never,
     model_store_dir: Path | None = None,
+    ppo_overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Trains ``program`` on ``model_id`` and renders it.
+    """Trains ``program`` on ``model_id`` and renders it (the trained policy, or its start where training
+    did not beat it: ``tabrl/render/beat_start.py``).
+
+    ``ppo_overrides``: PPO settings over the budget's (``PPOConfig`` fields; for experiments and tests).
 
     ``model_store_dir``: the shared store the policy's MuJoCo model goes to (the studio's
     ``models/``; ``tabrl/export/model_store.py``); None: into the policy folder itself.
@@ -103,7 +109,7 @@ def run_training_job(
     out_dir = Path(out_dir)
     robot, program, compiled = prepare(model_id, program)
     backend = choose_backend(backend)
-    cfg = _ppo_config_for(steps, robot.spec.category)
+    cfg = _with_overrides(_ppo_config_for(steps, robot.spec.category), ppo_overrides or {})
     init_params, init_note, warmup = _starting_point(robot, program, cfg, init_checkpoint, from_base)
 
     start = time.perf_counter()
@@ -157,6 +163,7 @@ def run_training_job(
         cfg,
         params,
         out_dir,
+        start=_start_policy(robot, cfg, init_params, init_checkpoint, seed),
         meta=dict(
             backend=backend,
             steps=trained_steps,
@@ -183,6 +190,14 @@ def run_training_job(
         }
     )
     return result
+
+
+def _with_overrides(cfg: PPOConfig, overrides: dict[str, Any]) -> PPOConfig:
+    allowed = [f.name for f in dataclasses.fields(PPOConfig)]
+    unknown = sorted(set(overrides) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown PPO setting(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    return dataclasses.replace(cfg, **overrides)
 
 
 def _starting_point(
@@ -214,6 +229,66 @@ def _starting_point(
         init_checkpoint, (template.normalizer, template.params.policy, template.params.value)
     )
     return init_params, f"fine-tuned from {init_checkpoint}", 0
+
+
+def _start_policy(
+    robot: Robot, cfg: PPOConfig, init_params: Any, init_checkpoint: Path | None, seed: int
+) -> tuple[Any, str]:
+    """(params, label) of the policy training started from: what the trained one must beat (beat_start)."""
+    if init_params is not None:
+        return init_params, "fine-tuned checkpoint" if init_checkpoint is not None else "base policy"
+    return _zero_action_params(robot, cfg, seed), "zero action"
+
+
+def _zero_action_params(robot: Robot, cfg: PPOConfig, seed: int) -> Any:
+    """The zero action as a policy in the studio's one format: fresh networks whose last layer's mean is
+    zero, so the deterministic action is tanh(0) = 0 whatever the observation. The export and ``tabrl
+    render`` run it like any trained policy (it is what a from-scratch start is kept as)."""
+    obs_size = behavior.observation_size(robot)
+    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+    state = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(seed))
+    policy = jax.device_get(state.params.policy)
+    layers = dict(policy["params"])
+    last = max(layers, key=lambda k: int(k.rsplit("_", 1)[-1]))  # Brax's MLP: hidden_0 ... hidden_N
+    kernel, bias = np.array(layers[last]["kernel"]), np.array(layers[last]["bias"])
+    kernel[:, : robot.action_size] = 0.0  # the mean; the second half (the noise scale) stays
+    bias[: robot.action_size] = 0.0
+    layers[last] = {**layers[last], "kernel": kernel, "bias": bias}
+    return state.normalizer, {**policy, "params": layers}, jax.device_get(state.params.value)
+
+
+def _compare_with_start(
+    robot: Robot,
+    program: RewardProgram,
+    compiled,
+    cfg: PPOConfig,
+    params,
+    start: tuple[Any, str],
+    seconds: float,
+    should_stop: StopFn,
+) -> dict[str, Any]:
+    """The start and the trained policy rolled out as the video would be, without filming (beat_start)."""
+    obs_size = behavior.observation_size(robot)
+    act = ppo.make_deterministic_policy(
+        ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+    )
+
+    def measured(p: Any) -> dict[str, Any]:
+        return beat_start.measure(
+            robot,
+            lambda obs: np.asarray(act(p, obs)),
+            seconds=seconds,
+            reward_fn=compiled,
+            clock_hz=behavior.program_clock_hz(program),
+            motion=program.motion,
+            success=program.success,
+            should_stop=should_stop,
+        )
+
+    try:
+        return beat_start.choose(measured(start[0]), measured(params), start[1])
+    except beat_start.MeasureCancelled:
+        raise Cancelled() from None
 
 
 def _progress_reporter(curve: curves.Curve, compiled, on_event: EventFn) -> Callable[[ppo.Progress], None]:
@@ -255,13 +330,20 @@ def _save_and_render(
     params,
     out_dir: Path,
     *,
+    start: tuple[Any, str],
     meta: dict[str, Any],
     render_seconds: float,
     on_event: EventFn,
     should_stop: StopFn,
     model_store_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Writes the policy (with its export) and films it; ``meta``: backend, steps, seed, wall time, init."""
+    """Keeps the better of the trained policy and its ``start`` (params, label), writes it (with its export)
+    and films it; ``meta``: backend, steps, seed, wall time, init."""
+    on_event({"type": "rendering", "fraction": 0.0})
+    comparison = _compare_with_start(
+        robot, program, compiled, cfg, params, start, render_seconds, should_stop
+    )
+    kept = start[0] if comparison["kept"] == beat_start.START else params
     meta = {
         "model_id": robot.model_id,
         "program": program.model_dump(),
@@ -280,17 +362,20 @@ def _save_and_render(
         # The policy acts as a residual around this prior: a render without it would show another behavior.
         "motion": program.motion.model_dump() if program.motion is not None else None,
         **meta,
+        # Which policy this folder holds (the trained one or its start) and why: the job's card says so.
+        "start_vs_trained": comparison,
     }
     # Every policy leaves the studio runnable without Brax: ONNX graph + sidecar + MuJoCo model.
     policy_dir = checkpoint.save(
         out_dir / "policy",
-        params,
+        kept,
         meta,
-        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, params, meta, model_store_dir),
+        write_extra=lambda tmp: onnx_export.write_export(tmp, robot, kept, meta, model_store_dir),
     )
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
     result["checkpoint"] = str(policy_dir)
+    result["start_vs_trained"] = comparison
     return result
 
 
@@ -446,7 +531,7 @@ def run_training_batch(
                 settle(k, exc)
     train_wall = time.perf_counter() - start
 
-    def film(k: int, program: RewardProgram, compiled, note: str | None, result) -> None:
+    def film(k: int, program: RewardProgram, compiled, note: str | None, init_params, result) -> None:
         params, progress = result
 
         def stop_k(k=k) -> bool:  # while k is filmed, a stop of another approach is settled at once too
@@ -461,6 +546,7 @@ def run_training_batch(
                 cfg,
                 params,
                 Path(out_dirs[k]),
+                start=_start_policy(robot, cfg, init_params, None, seeds[k]),
                 meta=dict(
                     backend="native",
                     steps=progress.steps,
@@ -494,8 +580,8 @@ def run_training_batch(
 
     poll()
     films = [
-        (k, program, compiled, note, result)
-        for (k, program, compiled, _, note, _), result in zip(slices, trained, strict=True)
+        (k, program, compiled, note, init_params, result)
+        for (k, program, compiled, init_params, note, _), result in zip(slices, trained, strict=True)
         if outcomes[k] is None and result is not None
     ]
     if len(films) > 1 and film_threads(len(films)) > 1:
@@ -571,4 +657,6 @@ def run_render_job(
         robot, program, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop
     )
     result["checkpoint"] = str(checkpoint_dir)
+    if meta.get("start_vs_trained"):  # a new video of a kept start is still the start
+        result["start_vs_trained"] = meta["start_vs_trained"]
     return result

@@ -167,6 +167,27 @@ class VerdictOut(BaseModel):
     summary: str
 
 
+class PolicyFiguresOut(BaseModel):
+    falls: int
+    passed: bool | None = Field(description="The success check's verdict; None without a check.")
+    mean_step_reward: float = Field(description="Mean reward per control step of the deterministic rollout.")
+
+
+class StartVsTrainedOut(BaseModel):
+    """The trained policy against the policy training started from (``tabrl/render/beat_start.py``)."""
+
+    kept: Literal["start", "trained"] = Field(
+        description="Which policy the video, metrics and download are of."
+    )
+    start_label: str = Field(description='What training started from: "base policy", "zero action", ...')
+    reason: str | None = Field(None, description="Why the start was kept; None when the trained one was.")
+    note: str = Field(
+        description='The card\'s line, e.g. "Kept the starting policy (base policy): training fell (start stood)."'
+    )
+    start: PolicyFiguresOut
+    trained: PolicyFiguresOut
+
+
 class ApproachOut(BaseModel):
     id: int
     index: int
@@ -226,6 +247,7 @@ class JobOut(BaseModel):
     policy_url: str | None
     metrics: dict[str, Any] | None
     verdict: VerdictOut | None = None
+    start_vs_trained: StartVsTrainedOut | None = None
 
 
 class SessionOut(BaseModel):
@@ -469,6 +491,7 @@ def job_out(job: db.Job) -> JobOut:
         policy_url=url(layout.POLICY),
         metrics=job.metrics,
         verdict=(job.metrics or {}).get("verdict"),
+        start_vs_trained=(job.metrics or {}).get("start_vs_trained"),
     )
 
 

@@ -340,6 +340,8 @@ def _done(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         artifacts[layout.POLICY.key] = _relative(Path(spec["checkpoint"]), data_dir)
     metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
     metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
+    if result.get("start_vs_trained"):  # whether the trained policy or its start was kept, and why
+        metrics["start_vs_trained"] = result["start_vs_trained"]
     done = {
         "artifacts": artifacts,
         "metrics": metrics,

@@ -242,7 +242,10 @@ def test_each_slice_starts_from_the_base_adapted_to_its_own_prior(tmp_path):
         expected, _ = base.init_from_base(robot, program.motion, cfg)
         _, trained, _ = load_params(Path(results[k]["checkpoint"]))
         np.testing.assert_allclose(_flat(trained[1]), _flat(expected[1]), atol=1e-6)
-        assert not np.allclose(_flat(trained[2]), _flat(expected[2]))  # the critic learned the new reward
+        if results[k]["start_vs_trained"]["kept"] == "trained":
+            assert not np.allclose(_flat(trained[2]), _flat(expected[2]))  # the critic learned the new reward
+        else:  # a policy still in its warm-up did not beat its start: the start is kept whole (beat_start)
+            np.testing.assert_allclose(_flat(trained[2]), _flat(expected[2]), atol=1e-6)
         starts.append(_flat(expected[1]))
     assert not (np.allclose(starts[0], starts[1]) and np.allclose(starts[1], starts[2]))  # per-slice priors
 

@@ -635,6 +635,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             verdict?: components["schemas"]["VerdictOut"] | null;
+            start_vs_trained?: components["schemas"]["StartVsTrainedOut"] | null;
         };
         /**
          * JobStatus
@@ -706,6 +707,21 @@ export interface components {
              * @description Parts a person may name that it lacks.
              */
             lacks?: string[];
+        };
+        /** PolicyFiguresOut */
+        PolicyFiguresOut: {
+            /** Falls */
+            falls: number;
+            /**
+             * Passed
+             * @description The success check's verdict; None without a check.
+             */
+            passed: boolean | null;
+            /**
+             * Mean Step Reward
+             * @description Mean reward per control step of the deterministic rollout.
+             */
+            mean_step_reward: number;
         };
         /**
          * ProviderInfo
@@ -904,6 +920,35 @@ export interface components {
             jobs_total: number;
             /** Jobs Done */
             jobs_done: number;
+        };
+        /**
+         * StartVsTrainedOut
+         * @description The trained policy against the policy training started from (``tabrl/render/beat_start.py``).
+         */
+        StartVsTrainedOut: {
+            /**
+             * Kept
+             * @description Which policy the video, metrics and download are of.
+             * @enum {string}
+             */
+            kept: "start" | "trained";
+            /**
+             * Start Label
+             * @description What training started from: "base policy", "zero action", ...
+             */
+            start_label: string;
+            /**
+             * Reason
+             * @description Why the start was kept; None when the trained one was.
+             */
+            reason?: string | null;
+            /**
+             * Note
+             * @description The card's line, e.g. "Kept the starting policy (base policy): training fell (start stood)."
+             */
+            note: string;
+            start: components["schemas"]["PolicyFiguresOut"];
+            trained: components["schemas"]["PolicyFiguresOut"];
         };
         /** StepsRange */
         StepsRange: {

@@ -19,6 +19,7 @@ export type Design = Schemas["DesignOut"];
 export type VerdictCheck = Schemas["CheckOut"];
 /** An approach's success check measured on its rendered rollout. */
 export type Verdict = Schemas["VerdictOut"];
+export type StartVsTrained = Schemas["StartVsTrainedOut"];
 export type Job = Schemas["JobOut"];
 export type JobStatus = Job["status"];
 export type Session = Schemas["SessionOut"];

@@ -3,6 +3,7 @@ import { mediaUrl, sessionZipUrl, type Approach, type Job, type Verdict } from "
 import type { CurvePoint } from "../curves";
 import { formatValue, humanizeKey } from "../format";
 import { TrainingChart } from "./TrainingChart";
+import { StartLine, startVsTrainedOf } from "./StartLine";
 import { VerdictLine } from "./VerdictLine";
 
 export type ComparisonItem = { job: Job; approach: Approach; curve?: CurvePoint[] };
@@ -314,6 +315,7 @@ export function VideoComparison({ sessionId, items, expected, title }: Props) {
                   {job.kind === "render" && <span className="badge subtle">re-rendered</span>}
                 </div>
                 <VerdictLine verdict={job.verdict ?? verdictOf(job.metrics)} />
+                <StartLine comparison={startVsTrainedOf(job)} />
                 {shown.length > 0 && <MetricList entries={shown} />}
                 {rest.length > 0 && (
                   <details className="more-metrics small">
