@@ -31,6 +31,7 @@ import numpy as np
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import CompiledMotion, Motion, MotionError, MotionPart, compile_motion
 from tabrl.rewards.program import RewardProgram
+from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 from tabrl.train import checkpoint, ppo, residual
@@ -183,7 +184,9 @@ class Finetune:
 
 
 FINETUNE_MODES = ("frozen", "anchored", "tuned")
-FINETUNE = Finetune()
+# Measured (docs/base-policies.md, "Keeping the base's balance"): no residual variant beat training the base's own
+# network (Go1 walk backward 20k: 3 / 6 passes against at most 1 / 6; H1 arm wave 10k: 3 / 6 falls against 2-6 / 6).
+FINETUNE = Finetune(mode="tuned")
 
 
 def wants_base(robot: Robot, from_base: bool | None) -> bool:
@@ -557,6 +560,31 @@ def _scale_policy_mean(policy, ratio: np.ndarray):
     kernel[:, :nu] *= ratio
     bias[:nu] *= ratio
     return {**policy, "params": {**layers, last: {**layers[last], "kernel": kernel, "bias": bias}}}
+
+
+def limb_shares(robot: Robot, motion: Motion) -> Motion:
+    """``motion`` with residual shares read from the body plan: the policy keeps full authority over the legs and
+    trunk (balance), and a part on any other limb (an arm, a head) gets the prior's own range as its share
+    ((|offset| + amplitude) / action scale, within [0.1, 1])."""
+    plan = body_plan_of(robot)
+    names = robot.spec.joint_names
+    balance = {j for limb in plan.of_kind("leg") for j in limb.joints} | set(plan.trunk)
+    scale = float(np.max(np.asarray(action_scale(robot))))
+    parts = []
+    for part in motion.parts:
+        joints = {names[j] for j in _part_joint_ids(robot, part)}
+        if joints <= balance:
+            share = 1.0
+        else:
+            share = float(np.clip((abs(part.offset) + part.amplitude) / scale, 0.1, 1.0))
+        parts.append(part.model_copy(update={"residual": share}))
+    return motion.model_copy(update={"parts": parts, "other_residual": 1.0})
+
+
+def _part_joint_ids(robot: Robot, part: MotionPart) -> list[int]:
+    if part.group is not None:
+        return [int(j) for j in robot.spec.groups.get(part.group, [])]
+    return [robot.spec.joint_names.index(part.joint)] if part.joint in robot.spec.joint_names else []
 
 
 def action_obs_slice(robot: Robot) -> slice:
