@@ -30,6 +30,7 @@ from tabrl.export import model_store
 from tabrl.rewards.motion import Motion
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
+from tabrl.train import residual
 
 ONNX_FILE = "policy.onnx"
 SIDECAR_FILE = model_store.SIDECAR_FILE
@@ -233,6 +234,7 @@ def write_export(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    params = residual.fold(params)  # a residual policy as the one plain MLP the checkpoint holds
     model = policy_graph(
         params[0],
         params[1],

@@ -31,9 +31,10 @@ import numpy as np
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import CompiledMotion, Motion, MotionError, MotionPart, compile_motion
 from tabrl.rewards.program import RewardProgram
+from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
-from tabrl.train import checkpoint, ppo
+from tabrl.train import checkpoint, ppo, residual
 
 BASE_DIR = Path(__file__).parent / "base_policies"
 
@@ -161,6 +162,31 @@ def default_steps(robot: Robot) -> int:
 FROM_BASE_DEFAULT: dict[str, bool] = {"quadruped": True, "humanoid": True, "arm": True, "hand": True}
 # Iterations that fit only the value function to a new reward before the base policy itself moves.
 CRITIC_WARMUP_ITERS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Finetune:
+    """How a fine-tune keeps its base (docs/base-policies.md, "Keeping the base's balance").
+
+    ``mode``: "frozen" (base action + a learned residual, the base never trained), "anchored" (the same over a
+    trainable copy of the base pulled back to it by PPOConfig.base_anchor_l2) or "tuned" (the base's own network
+    trained, as before residual policies). ``start_std``: a residual's initial spread (pre-tanh, in action units).
+    """
+
+    mode: str = "frozen"
+    start_std: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.mode not in FINETUNE_MODES:
+            raise ValueError(f"unknown fine-tune mode '{self.mode}'; allowed: {', '.join(FINETUNE_MODES)}")
+        if not 0.0 < self.start_std <= 2.0:
+            raise ValueError(f"start_std must be within (0, 2]; got {self.start_std}")
+
+
+FINETUNE_MODES = ("frozen", "anchored", "tuned")
+# Measured (docs/base-policies.md, "Keeping the base's balance"): no residual variant beat training the base's own
+# network (Go1 walk backward 20k: 3 / 6 passes against at most 1 / 6; H1 arm wave 10k: 3 / 6 falls against 2-6 / 6).
+FINETUNE = Finetune(mode="tuned")
 
 
 def wants_base(robot: Robot, from_base: bool | None) -> bool:
@@ -536,14 +562,52 @@ def _scale_policy_mean(policy, ratio: np.ndarray):
     return {**policy, "params": {**layers, last: {**layers[last], "kernel": kernel, "bias": bias}}}
 
 
+def limb_shares(robot: Robot, motion: Motion) -> Motion:
+    """``motion`` with residual shares read from the body plan: the policy keeps full authority over the legs and
+    trunk (balance), and a part on any other limb (an arm, a head) gets the prior's own range as its share
+    ((|offset| + amplitude) / action scale, within [0.1, 1])."""
+    plan = body_plan_of(robot)
+    names = robot.spec.joint_names
+    balance = {j for limb in plan.of_kind("leg") for j in limb.joints} | set(plan.trunk)
+    scale = float(np.max(np.asarray(action_scale(robot))))
+    parts = []
+    for part in motion.parts:
+        joints = {names[j] for j in _part_joint_ids(robot, part)}
+        if joints <= balance:
+            share = 1.0
+        else:
+            share = float(np.clip((abs(part.offset) + part.amplitude) / scale, 0.1, 1.0))
+        parts.append(part.model_copy(update={"residual": share}))
+    return motion.model_copy(update={"parts": parts, "other_residual": 1.0})
+
+
+def _part_joint_ids(robot: Robot, part: MotionPart) -> list[int]:
+    if part.group is not None:
+        return [int(j) for j in robot.spec.groups.get(part.group, [])]
+    return [robot.spec.joint_names.index(part.joint)] if part.joint in robot.spec.joint_names else []
+
+
 def action_obs_slice(robot: Robot) -> slice:
     """Where the last action sits in the observation (observations.observe's order)."""
     start = 3 + 3 + 2 * robot.spec.n_joints
     return slice(start, start + robot.action_size)
 
 
-def init_from_base(robot: Robot, motion: Motion | None, cfg: ppo.PPOConfig, folder: Path | None = None):
-    """(params, note) to start training ``robot`` from its base, or (None, why not) when there is none."""
+def init_from_base(
+    robot: Robot,
+    motion: Motion | None,
+    cfg: ppo.PPOConfig,
+    folder: Path | None = None,
+    *,
+    finetune: Finetune | None = None,
+    seed: int = 0,
+):
+    """(params, note) to start training ``robot`` from its base, or (None, why not) when there is none.
+
+    ``finetune`` (default ``FINETUNE``) says how the base is kept: as a residual policy over it (its first
+    action is the base's under ``motion``'s action map, exactly) or as the base's own network trained.
+    """
+    finetune = finetune or FINETUNE
     folder = folder or find_base(robot.model_id, robot)
     if folder is None:
         return None, f"no base policy for {robot.model_id}; training from scratch"
@@ -556,4 +620,14 @@ def init_from_base(robot: Robot, motion: Motion | None, cfg: ppo.PPOConfig, fold
     new_scale = action_scale(robot, motion)
     ratio = np.divide(base_scale, new_scale, out=np.ones_like(new_scale), where=new_scale > 0)
     params = adapt_to_action_scale(params, ratio, action_obs_slice(robot))
-    return params, f"started from the base policy {folder.name} (trained for {meta['steps']:,} steps)"
+    note = f"started from the base policy {folder.name} (trained for {meta['steps']:,} steps)"
+    if finetune.mode == "tuned":
+        return params, note
+    params = residual.make(
+        params,
+        jax.random.PRNGKey(seed),
+        hidden=cfg.policy_hidden,
+        start_std=finetune.start_std,
+        anchored=finetune.mode == "anchored",
+    )
+    return params, f"{note}, learning a residual over it ({finetune.mode} base)"

@@ -26,7 +26,7 @@ import numpy as np
 from mujoco import rollout
 
 from tabrl.sim.native import NativeBatchEnv, physics_threads
-from tabrl.train import ppo
+from tabrl.train import ppo, residual
 from tabrl.train.ppo import Cancelled, Params, PPOConfig, Progress
 
 __all__ = ["PhysicsBatch", "train_batch", "Cancelled"]
@@ -216,4 +216,7 @@ def train_batch(
                     on_progress(k, now)
     poll()
     host = jax.device_get((state.normalizer, state.params.policy, state.params.value))
-    return [(_slice(host, k), p) if active[k] and (p := progress[k]) is not None else None for k in range(K)]
+    return [
+        (residual.fold(_slice(host, k)), p) if active[k] and (p := progress[k]) is not None else None
+        for k in range(K)
+    ]

@@ -23,7 +23,7 @@ import jax
 import numpy as np
 from flax import serialization, traverse_util
 
-from tabrl.train import ppo
+from tabrl.train import ppo, residual
 
 FORMAT_VERSION = 1
 PARAMS_FILE = "params.msgpack"
@@ -53,8 +53,12 @@ def save(
 ) -> Path:
     """Writes params + metadata to ``directory`` atomically (replacing an existing one).
 
-    ``write_extra(tmp_dir)`` may add files (an ONNX export) before the folder appears.
+    ``write_extra(tmp_dir)`` may add files (an ONNX export) before the folder appears. A residual policy is
+    saved folded into one plain MLP (``residual.fold``); ``network`` in the metadata is read off the saved
+    params' layer widths, so it always describes what is in the file.
     """
+    params = residual.fold(params)
+    meta = {**meta, "network": network_of(params)}
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -81,6 +85,14 @@ def save(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return directory
+
+
+def network_of(params: Any) -> dict[str, list[int]]:
+    """The hidden layer widths of (normalizer, policy, value) params, as ``PPOConfig.network_kwargs``."""
+    return {
+        "policy_hidden": residual.layer_sizes(params[1])[:-1],
+        "value_hidden": residual.layer_sizes(params[2])[:-1],
+    }
 
 
 def _json_default(o: Any) -> Any:

@@ -14,6 +14,7 @@ from mujoco_playground import wrapper
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.model import Robot
 from tabrl.sim.mjx_env import CLIPPED_METRIC, BehaviorMjxEnv, default_config
+from tabrl.train import residual
 from tabrl.train.ppo import Cancelled, PPOConfig, Progress
 
 
@@ -41,9 +42,15 @@ def train_mjx(
     env_cfg = default_config(robot)
     env = BehaviorMjxEnv(robot, program, env_cfg)
     num_envs = num_envs or cfg.num_envs
+    policy_hidden = tuple(cfg.policy_hidden)
+    if init_params is not None and residual.is_residual(init_params[1]):
+        # Brax's trainer knows plain MLPs only: it fine-tunes the folded policy (same first action; the base is
+        # trained with the rest, not kept frozen).
+        init_params = residual.fold(init_params)
+        policy_hidden = tuple(residual.layer_sizes(init_params[1])[:-1])
     network_factory = functools.partial(
         ppo_networks.make_ppo_networks,
-        policy_hidden_layer_sizes=cfg.policy_hidden,
+        policy_hidden_layer_sizes=policy_hidden,
         value_hidden_layer_sizes=cfg.value_hidden,
     )
     start = time.perf_counter()

@@ -17,10 +17,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from brax.training import networks as brax_networks
 from brax.training import types
 from brax.training.acme import running_statistics, specs
 from brax.training.agents.ppo import losses as ppo_losses
 from brax.training.agents.ppo import networks as ppo_networks
+
+from tabrl.train import residual
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +41,12 @@ class PPOConfig:
     reward_scaling: float = 1.0
     policy_hidden: tuple[int, ...] = (128, 128, 128)
     value_hidden: tuple[int, ...] = (256, 256, 256)
+    # Unused by Brax's tanh-normal policy (its spread is a head of the network); a residual fine-tune's start
+    # spread is residual.make's start_std.
     init_noise_std: float = 1.0
+    # A residual policy over an anchored base (residual.make(anchored=True)): the L2 pull of the base's trainable
+    # copy back to the base, on the sum of squared parameter differences.
+    base_anchor_l2: float = 1.0
 
     def network_kwargs(self) -> dict[str, Any]:
         """What rebuilding the networks for inference needs (stored in checkpoints)."""
@@ -86,13 +94,29 @@ def make_networks(
     value_hidden=(256, 256, 256),
     init_noise_std: float = 1.0,
 ) -> ppo_networks.PPONetworks:
-    return ppo_networks.make_ppo_networks(
+    """Brax's PPO networks; the policy network also applies a residual policy's params (tabrl/train/residual.py)
+    and plain MLP params of any width, chosen by the params' structure, so one set of networks serves plain and
+    residual training and a folded residual policy."""
+    networks = ppo_networks.make_ppo_networks(
         observation_size,
         action_size,
         preprocess_observations_fn=running_statistics.normalize,
         policy_hidden_layer_sizes=tuple(policy_hidden),
         value_hidden_layer_sizes=tuple(value_hidden),
         init_noise_std=init_noise_std,
+    )
+    plain = networks.policy_network
+
+    def apply(normalizer: Any, policy: Any, obs: Any) -> Any:
+        if residual.is_residual(policy):
+            return residual.apply(normalizer, policy, obs)
+        # Brax's MLP at the widths of the params given (a folded residual policy is wider than policy_hidden)
+        return residual.mlp(policy, running_statistics.normalize(obs, normalizer))
+
+    return ppo_networks.PPONetworks(
+        policy_network=brax_networks.FeedForwardNetwork(init=plain.init, apply=apply),
+        value_network=networks.value_network,
+        parametric_action_distribution=networks.parametric_action_distribution,
     )
 
 
@@ -238,7 +262,7 @@ def make_functions(networks, cfg: PPOConfig):
     """The jitted pieces: sampling actions for a batch, and one PPO update on an unroll."""
     dist = networks.parametric_action_distribution
     optimizer = _optimizer(cfg)
-    loss_fn = functools.partial(
+    ppo_loss = functools.partial(
         ppo_losses.compute_ppo_loss,
         ppo_network=networks,
         entropy_cost=cfg.entropy_cost,
@@ -248,6 +272,12 @@ def make_functions(networks, cfg: PPOConfig):
         clipping_epsilon=cfg.clipping_epsilon,
         normalize_advantage=True,
     )
+
+    def loss_fn(params, normalizer, data, key):
+        loss, metrics = ppo_loss(params, normalizer, data, key)
+        if residual.is_anchored(params.policy):  # static: the params' structure
+            loss = loss + cfg.base_anchor_l2 * residual.anchor_distance(params.policy)
+        return loss, metrics
 
     @jax.jit
     def act(state: TrainState, obs, key):
@@ -261,7 +291,12 @@ def make_functions(networks, cfg: PPOConfig):
         (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, normalizer, batch, k)
         # Critic warm-up (train_policy 0): the policy's gradients are zeroed, so Adam's moments for it stay zero
         # and it does not move. A traced factor, not a static flag: one compiled update serves both.
-        grads = grads.replace(policy=jax.tree_util.tree_map(lambda g: g * train_policy, grads.policy))
+        # A residual policy's base is never trained (residual.trainable): its gradients are zeroed the same way.
+        grads = grads.replace(
+            policy=jax.tree_util.tree_map(
+                lambda g, m: g * (train_policy * m), grads.policy, residual.trainable(grads.policy)
+            )
+        )
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state, key), metrics
 
@@ -359,6 +394,7 @@ def train(
         )
         if on_progress is not None:
             on_progress(progress)
-    params = jax.device_get((state.normalizer, state.params.policy, state.params.value))
+    # A residual policy leaves as one plain MLP (residual.fold): what checkpoints, export and rendering read.
+    params = residual.fold(jax.device_get((state.normalizer, state.params.policy, state.params.value)))
     assert progress is not None  # iterations >= 1
     return params, progress
