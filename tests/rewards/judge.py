@@ -3,7 +3,6 @@ approach, measured on the stored rollout, against the label a person gave it (da
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ def cases() -> dict[str, tuple[str, str, int, str]]:
     return module.CASES
 
 
-@functools.cache
 def _robot(model_id: str) -> Any:
     from tabrl.robots.catalog import load_robot
 
@@ -52,7 +50,8 @@ def judge(name: str, model_id: str, prompt: str, approach: int) -> dict[str, Any
 def judge_all(which: str | None = None) -> list[dict[str, Any]]:
     table = cases()
     rows = []
-    for label in labels():
+    # one robot at a time: the catalog keeps the last few compiled, so memory stays flat
+    for label in sorted(labels(), key=lambda lb: table[lb["name"]][0]):
         if which and label["set"] != which:
             continue
         model_id, prompt, approach, _policy = table[label["name"]]

@@ -22,13 +22,9 @@ from tabrl.robots.observables import observables_of
 
 pytestmark = pytest.mark.slow  # real rollouts on several robots
 
-_ROBOTS: dict[str, object] = {}
-
 
 def _robot(model_id: str):
-    if model_id not in _ROBOTS:
-        _ROBOTS[model_id] = load_robot(model_id)
-    return _ROBOTS[model_id]
+    return load_robot(model_id)  # the catalog keeps the last few compiled robots; no test keeps them all
 
 
 def _still(robot, seconds=3.0, motion=None):

@@ -108,7 +108,15 @@ def test_incompatible_checkpoint_refused_for_fine_tuning(go1_job, tmp_path):
 
 
 def test_atomic_save_leaves_no_partial_directory(tmp_path):
-    params = ({"a": np.zeros(2)}, {"b": np.ones(3)}, {"c": np.ones(1)})
+    def mlp(*widths):  # a Brax MLP's params: the metadata reads the layer widths off them
+        return {
+            "params": {
+                f"hidden_{i}": {"kernel": np.zeros((a, b)), "bias": np.zeros(b)}
+                for i, (a, b) in enumerate(zip(widths, widths[1:], strict=False))
+            }
+        }
+
+    params = ({"a": np.zeros(2)}, mlp(3, 4, 2), mlp(3, 4, 1))
 
     class Boom:
         def model_dump(self):
