@@ -139,12 +139,21 @@ def check_fits(program: RewardProgram, spec: RobotSpec) -> None:
                 raise ProgramError(
                     f"{where}: {spec.model_id} has no end effector; use joint or base terms instead"
                 )
-            index = getattr(t.params, "index", 0)
+            index = getattr(t.params, "index", 0) or 0  # None: every end effector's centre
             if index >= len(spec.ee):
                 raise ProgramError(
                     f"{where}: end effector index {index} is out of range; {spec.model_id} has "
                     f"{len(spec.ee)} ({', '.join(spec.ee)})"
                 )
+        if "object" in definition.needs and not spec.has_objects:
+            raise ProgramError(
+                f"{where}: {spec.model_id}'s scene has no free object to act on; object terms need one "
+                "(e.g. PandaPickCube's cube)"
+            )
+        if "passive" in definition.needs and not spec.has_passive:
+            raise ProgramError(
+                f"{where}: {spec.model_id}'s scene has no drawer or door (a passive joint) to open"
+            )
         if "floating_base" in definition.needs and not spec.floating_base:
             raise ProgramError(
                 f"{where}: {spec.model_id} is fixed to the world, so its base cannot move that way"
