@@ -24,7 +24,6 @@ from tabrl.design.recipes.legged import (
     legged_stomp,
 )
 from tabrl.design.recipes.locomotion import legged_jump, legged_locomote, legged_spin, merge_command
-from tabrl.design.recipes.tasks import scene_task, task_drafts
 from tabrl.design.recipes.manipulation import (
     manip_default,
     manip_grip,
@@ -35,6 +34,7 @@ from tabrl.design.recipes.manipulation import (
     manip_swing,
     manip_twist,
 )
+from tabrl.design.recipes.tasks import scene_task, task_drafts
 from tabrl.design.vocabulary import DIRECTION_INTENTS, INTENTS, Intent, Interpretation, Recipe
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS, N_APPROACHES
 from tabrl.rewards.terms import rhythm_hz

@@ -28,7 +28,7 @@ from tabrl.rewards.motion import Motion, MotionError, compile_motion
 from tabrl.rewards.outcome_checks import TASKS
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
-from tabrl.robots.observables import observables_of
+from tabrl.robots.observables import fingertip_spread, observables_of
 
 __all__ = ["scene_task", "task_drafts"]
 
@@ -40,7 +40,7 @@ GRIP_S = 0.5
 RAMP_S = 1.0
 LIFT_M = 0.25  # how far the reference carries a lifted object (the check asks 0.05)
 PULL_M = 0.2  # how far it pulls a drawer
-PUSH_M = 0.2  # how far it pushes an object
+PUSH_M = 0.15  # how far it pushes an object
 BEHIND_M = 0.07  # a push starts this far behind the object's centre
 ARM_RESIDUAL = 0.3  # the policy's share around the staged reference
 GRIP_RESIDUAL = 0.5
@@ -122,19 +122,22 @@ def read_scene(robot: Robot) -> Scene:
 # --------------------------------------------------------------------------- the staged reference
 
 
-def _grip_limb(robot: Robot, target: np.ndarray) -> tuple[str, tuple[tuple[int, Any], ...]] | None:
-    """The hand or gripper (limb name, fingertips) whose fingertips start nearest to ``target``."""
+def _grip_limb(robot: Robot, target: np.ndarray) -> tuple[Any, tuple[tuple[int, Any], ...]] | None:
+    """The arm (body-plan limb) with a hand or gripper whose shoulder is nearest to ``target``, and its
+    fingertips: on a two-armed robot the arm on the object's side picks it up."""
     obs = observables_of(robot)
-    if not obs.grips:
-        return None
-    data = mujoco.MjData(robot.mj_model)
+    limbs = {limb.name: limb for limb in body_plan_of(robot).limbs}
+    model = robot.mj_model
+    data = mujoco.MjData(model)
     data.qpos[:] = robot.spec.default_qpos
-    mujoco.mj_kinematics(robot.mj_model, data)
+    mujoco.mj_kinematics(model, data)
 
-    def centre(tips: tuple[tuple[int, Any], ...]) -> np.ndarray:
-        return np.mean([data.xpos[b] + data.xmat[b].reshape(3, 3) @ np.asarray(o) for b, o in tips], axis=0)
+    def shoulder(name: str) -> float:
+        joint = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, limbs[name].joints[0])
+        return float(np.linalg.norm(data.xpos[model.jnt_bodyid[joint]] - target))
 
-    return min(obs.grips, key=lambda g: float(np.linalg.norm(centre(g[1]) - target)))
+    grips = [(limbs[name], tips) for name, tips in obs.grips if name in limbs and limbs[name].joints]
+    return min(grips, key=lambda g: shoulder(g[0].name)) if grips else None
 
 
 def _driven(robot: Robot, names: list[str]) -> list[int]:
@@ -167,10 +170,7 @@ def staged_motion(
     found = _grip_limb(robot, target)
     if found is None:
         return None
-    limb_name, tips = found
-    limb = next((limb for limb in body_plan_of(robot).limbs if limb.name == limb_name), None)
-    if limb is None:
-        return None
+    limb, tips = found
     arm, fingers = _driven(robot, list(limb.joints)), _driven(robot, list(limb.fingers))
     if not arm or not fingers:
         return None
@@ -216,7 +216,7 @@ def staged_motion(
             damping=1e-4,
             reached=lambda err: bool(np.linalg.norm(err) < 0.003),
         )
-        return q if np.linalg.norm(frame(q)[0] - goal_point) < 0.02 else None
+        return q if np.linalg.norm(frame(q)[0] - goal_point) < 0.03 else None
 
     at = solve(target, home)
     if at is None:
@@ -243,25 +243,37 @@ def staged_motion(
             }
         )
     for j in fingers:
-        low, high = spec.joint_range[j]
+        low, high = (float(v) for v in spec.joint_range[j])
         q0 = float(np.clip(spec.default_joint_pos[j], low, high))
-        shut = (low - q0) if abs(low - q0) >= abs(high - q0) else (high - q0)  # the far end: closed
-        half = 0.995 * shut / 2
-        sign = 1.0 if half >= 0 else -1.0
+        # which end of the finger's range shuts the hand: the one where the fingertips are closer together
+        spread = {}
+        for end in (low, high):
+            data.qpos[:] = spec.default_qpos
+            data.qpos[spec.joint_qpos_adr[j]] = end
+            mujoco.mj_kinematics(model, data)
+            spread[end] = fingertip_spread(data, tips)
+        shut, open_ = (low, high) if spread[low] <= spread[high] else (high, low)
+        span = 0.99 * (shut - open_)
+        sign = 1.0 if span >= 0 else -1.0
         part: dict[str, Any] = {
             "joint": spec.joint_names[j],
             "joint_scale": [sign],
             "residual": GRIP_RESIDUAL,
         }
-        if grip:  # open, then shut from GRIP_S + a quarter period on: (1 - cos) / 2 of the closing
+        if (
+            grip
+        ):  # open during the reach, shut from GRIP_S + a quarter period on: (1 - cos) / 2 of the closing
+            middle = (open_ + 0.005 * (shut - open_)) + span / 2 - q0
             part.update(
-                offset=round(abs(half), 5),
-                amplitude=round(abs(half), 5),
+                offset=round(middle * sign, 5),
+                amplitude=round(abs(span) / 2, 5),
                 frequency_hz=SWING_HZ,
                 phase=round(-SWING_HZ * GRIP_S - 0.25, 4),
             )
+        elif abs(shut - q0) > 1e-3:
+            part.update(offset=round((shut - q0) * 0.99 * sign, 5))
         else:
-            part.update(offset=round(2 * abs(half), 5))
+            continue
         parts.append(part)
     if len(parts) > 12:
         return None
@@ -278,7 +290,7 @@ def staged_motion(
 # --------------------------------------------------------------------------- approaches
 
 
-def _support(ctx: Ctx) -> list[dict[str, Any]]:
+def _support() -> list[dict[str, Any]]:
     return [T("action_rate", RATE), T("joint_limits", -0.1)]
 
 
@@ -325,7 +337,7 @@ def _lift(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
         "Reach, Grasp and Lift",
         f"Bring the gripper to the object, close on it and lift it {height * 100:.0f} cm",
         aim + [T("object_lift", 3.0, height=height)],
-        _support(ctx),
+        _support(),
         note="Main terms: object_reach (the gripper to the object) and object_lift (its height gained).",
     )
     dense = Draft(
@@ -337,7 +349,7 @@ def _lift(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             T("object_lift", 2.0, height=2 * height),
             E("exp(-norm(object_vel) ** 2 / 0.04)", 0.3),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: object_lift at two heights (a pull from the first centimetres on) and a calm object.",
     )
     near = "exp(-object_dist ** 2 / 0.01)" if len(spec.ee) else "1"
@@ -349,7 +361,7 @@ def _lift(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             E(f"{near} * clip(object_rise / 0.02, 0, 1)", 1.0),
             E("clip(object_up[2], 0, 1)", 0.3),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: expressions over object_rise, object_dist and object_up (kept upright).",
     )
     return [_with_prior(d, prior, "reach the object, close the gripper, lift") for d in (staged, dense, expr)]
@@ -377,7 +389,7 @@ def _push(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
         "Reach and Push",
         f"Come up behind the object and push it {distance * 100:.0f} cm away from the robot",
         aim + [T("object_push", 3.0, direction=direction, distance=distance)],
-        _support(ctx),
+        _support(),
         note="Main terms: object_reach and object_push (displacement along the push direction).",
     )
     dense = Draft(
@@ -388,7 +400,7 @@ def _push(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             E(f"clip(({num(way[0])} * object_vel[0] + {num(way[1])} * object_vel[1]) / 0.2, -1, 1)", 1.0),
             E("exp(-object_offset[2] ** 2 / 0.0004)", 0.3),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: object_push and an expression over the object's velocity (kept on the table).",
     )
     expr = Draft(
@@ -398,13 +410,13 @@ def _push(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             E(f"clip(object_moved / {num(distance)}, 0, 1)", 3.0),
             E("clip(1 - object_turn, 0, 1)", 0.3),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: expressions over object_moved and object_turn (slid, not tumbled).",
     )
     return [_with_prior(d, prior, "behind the object, then push through it") for d in (staged, dense, expr)]
 
 
-def _hand_over(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
+def _hand_over(_ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
     flat = scene.target[:2]
     toward = -flat / (np.linalg.norm(flat) + 1e-9)  # towards the middle of the table, between the arms
     carry = np.array([toward[0] * 0.15, toward[1] * 0.15, 0.12])
@@ -414,7 +426,7 @@ def _hand_over(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
         "Pick and Pass",
         "Pick the object up with the nearer gripper and carry it towards the other",
         [T("object_lift", 2.0, height=0.08), T("object_push", 2.0, direction=direction, distance=0.15)],
-        _support(ctx),
+        _support(),
         note="Main terms: object_lift and object_push towards the other arm.",
     )
     dense = Draft(
@@ -428,20 +440,20 @@ def _hand_over(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
                 0.5,
             ),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: object_lift, object_push and the object's velocity across.",
     )
     expr = Draft(
         "Carry Across",
         "Expressions over the object's features: how far it moved, while off the table",
         [E("clip(object_moved / 0.15, 0, 1) * (0.5 + 0.5 * clip(object_rise / 0.05, 0, 1))", 3.0)],
-        _support(ctx),
+        _support(),
         note="Main term: an expression over object_moved and object_rise.",
     )
     return [_with_prior(d, prior, "grasp with the nearer arm, carry across") for d in (staged, dense, expr)]
 
 
-def _turn(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
+def _turn(ctx: Ctx, robot: Robot, _scene: Scene) -> list[Draft]:
     sign = ctx.mods.rotation or 1
     rate = clamp(1.0 * ctx.mods.speed, 0.3, 4.0) * sign
     fingers = ctx.group("non_thumb", "fingers", "all") or "all"
@@ -449,11 +461,11 @@ def _turn(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
     hz = clamp(1.0 * ctx.mods.speed, 0.3, 3.0)
     # a finger gait: the fingers roll over the object in a travelling wave, the thumb pushing against them
     prior_parts: list[dict[str, Any]] = [
-        {"group": fingers, "amplitude": 0.35, "frequency_hz": hz, "pattern": "wave"}
+        {"group": fingers, "amplitude": 0.3, "frequency_hz": hz, "pattern": "wave"}
     ]
     if thumb:
         prior_parts.append(
-            {"group": thumb, "amplitude": 0.3, "frequency_hz": hz, "pattern": "wave", "phase": 0.5}
+            {"group": thumb, "amplitude": 0.25, "frequency_hz": hz, "pattern": "wave", "phase": 0.5}
         )
     motion: Motion | None = None
     if robot.spec.position_control:
@@ -471,7 +483,7 @@ def _turn(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
         "Spin the Object",
         f"Keep the object turning {way} about the vertical at {abs(rate):.2g} rad/s, held in the hand",
         [T("object_turn", 3.0, mode="yaw_rate", target=rate)] + near,
-        _support(ctx),
+        _support(),
         note="Main terms: object_turn (yaw rate) and object_reach (kept in the hand).",
     )
     angle = Draft(
@@ -481,7 +493,7 @@ def _turn(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             T("object_turn", 3.0, mode="angle", target=1.57),
             E("exp(-clip(-object_rise, 0, 1) ** 2 / 0.0004)", 1.0),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: object_turn (angle from the start) and an expression keeping it at its height.",
     )
     expr = Draft(
@@ -492,7 +504,7 @@ def _turn(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             E("clip(object_turn / 1.57, 0, 1)", 1.0),
             E("clip(1 + object_rise / 0.05, 0, 1)", 0.5),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: expressions over object_ang_vel, object_turn and object_rise.",
     )
     drafts = [spin, angle, expr]
@@ -514,7 +526,7 @@ def _open(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
         "Grasp and Pull",
         f"Grip the handle and pull the drawer {distance * 100:.0f} cm open",
         [T("joint_open", 3.0, distance=distance)],
-        _support(ctx),
+        _support(),
         note="Main term: joint_open (how far the drawer or door opened).",
     )
     dense = Draft(
@@ -524,14 +536,14 @@ def _open(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
             T("joint_open", 1.0, distance=0.02),
             T("joint_open", 2.0, distance=2 * distance),
         ],
-        _support(ctx),
+        _support(),
         note="Main terms: joint_open at two scales (a pull from the first millimetres on).",
     )
     expr = Draft(
         "Opening Expression",
         "Expressions over the scene's passive joint: how far it opened",
         [E(f"clip(opening / {num(distance)}, 0, 1) ** 0.5", 3.0)],
-        _support(ctx),
+        _support(),
         note="Main term: an expression over opening.",
     )
     return [_with_prior(d, prior, "grip the handle, pull") for d in (staged, dense, expr)]
