@@ -176,7 +176,8 @@ def _probe_features(spec: RobotSpec, n: int = 2) -> dict[str, np.ndarray]:
         spec.torque_adr,
     ]
     nsens = max((int(np.max(a)) + 1 for a in adrs if np.size(a)), default=0)
-    nv = int(np.max(spec.joint_qvel_adr)) + 1 if len(spec.joint_qvel_adr) else 0
+    qvel_adrs = [a for a in (spec.joint_qvel_adr, spec.object_qvel_adr) if np.size(a)]
+    nv = max((int(np.max(a)) + 1 for a in qvel_adrs), default=0)  # objects' velocities too
     nu = len(spec.torque_adr)
     sens = np.zeros((n, nsens))
     sens[:, spec.base_quat_adr[0]] = 1.0
