@@ -43,7 +43,7 @@ PULL_M = 0.2  # how far it pulls a drawer
 PUSH_M = 0.15  # how far it pushes an object
 BEHIND_M = 0.07  # a push starts this far behind the object's centre
 ARM_RESIDUAL = 0.3  # the policy's share around the staged reference
-GRIP_RESIDUAL = 0.5
+GRIP_RESIDUAL = 0.15  # small: a policy that opens the gripper mid-lift undoes the task (seen on the drawer)
 
 
 def scene_task(ctx: Ctx, task: str) -> str | None:
