@@ -94,3 +94,14 @@ def test_without_an_object_in_the_scene_the_words_keep_their_body_meaning():
 def test_object_nouns_are_understood_words():
     notes = design("PandaPickCube", "pick up the cube").programs[0].notes
     assert not any("'cube'" in n and "Not understood" in n for n in notes)
+
+
+def test_the_llm_prompt_lists_the_scene_features_and_terms_only_where_the_scene_has_them():
+    from tabrl.design.prompting import _features_text, _terms_text
+
+    pick, go1 = load_robot("PandaPickCube"), load_robot("Go1JoystickFlatTerrain")
+    assert "- object_rise (scalar)" in _features_text(pick) and "- ee_to_object [3]" in _features_text(pick)
+    assert "- object_lift [objects]" in _terms_text(pick) and "joint_open" not in _terms_text(pick)
+    assert "object_rise" not in _features_text(go1) and "object_lift" not in _terms_text(go1)
+    drawer = load_robot("PandaOpenCabinet")
+    assert "- passive_q [1]" in _features_text(drawer) and "- joint_open [objects]" in _terms_text(drawer)
