@@ -91,7 +91,9 @@ CASES = [(name, params) for name in sorted(TERMS) for params in PARAMS.get(name,
 
 @pytest.mark.parametrize("name,params", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_each_term_is_finite_and_numpy_equals_jax(name, params, go1, panda, cabinet, states):
-    robot, f = (panda, states["panda"]) if TERMS[name].category in ("arms", "objects") else (go1, states["go1"])
+    robot, f = (
+        (panda, states["panda"]) if TERMS[name].category in ("arms", "objects") else (go1, states["go1"])
+    )
     if "passive" in TERMS[name].needs:  # a drawer's terms need a scene with a drawer
         robot, f = cabinet, states["cabinet"]
     program = RewardProgram.parse({"name": name, "terms": [{"term": name, "params": params}]})

@@ -42,7 +42,9 @@ LIFT_M = 0.25  # how far the reference carries a lifted object (the check asks 0
 PULL_M = 0.2  # how far it pulls a drawer
 PUSH_M = 0.15  # how far it pushes an object
 BEHIND_M = 0.07  # a push starts this far behind the object's centre
-ARM_RESIDUAL = 0.2  # the policy's share around the staged reference (a 50k-step policy nudged off the handle at 0.3)
+ARM_RESIDUAL = (
+    0.2  # the policy's share around the staged reference (a 50k-step policy nudged off the handle at 0.3)
+)
 GRIP_RESIDUAL = 0.15  # small: a policy that opens the gripper mid-lift undoes the task (seen on the drawer)
 
 
