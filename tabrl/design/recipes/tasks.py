@@ -6,7 +6,7 @@ gripper is nearest to it, and a scripted reference solved on the compiled model 
 reference is staged in time with slow sines (a prior has no keyframes): the arm comes down to the object
 during the ramp, the gripper closes while the arm dwells at the bottom of its swing, then the arm carries
 the object (up, back, across) while the gripper stays shut. Played with the zero action, PandaPickCube's
-prior lifts the cube about 0.14 m. The three approaches differ in kind: staged terms (reach, then lift),
+prior lifts the cube about 0.13 m. The three approaches differ in kind: staged terms (reach, then lift),
 dense shaping of the whole task, and expressions over the object features; the success check is the
 task's outcome (``rewards.outcome_checks.TASKS``: object_rise, object_moved, object_turn, opening).
 """
@@ -373,7 +373,7 @@ def _push(ctx: Ctx, robot: Robot, scene: Scene) -> list[Draft]:
     spec = robot.spec
     way = scene.away
     distance = clamp(0.15 * ctx.mods.size, 0.05, 0.5)
-    across = ctx.robot.lower().startswith("aloha") or len(observables_of(robot).grips) > 1
+    across = len(observables_of(robot).grips) > 1  # two grippers: one hands the object to the other
     if across:
         # two arms: hand the object from one gripper towards the other, lifted on the way
         return _hand_over(ctx, robot, scene)
