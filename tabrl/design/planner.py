@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from tabrl.design.asks import task_of
 from tabrl.design.drafting import Ctx, Draft, T, term_signature, tidy, title_case
 from tabrl.design.recipes.classic import classic_drafts, generic_drafts
 from tabrl.design.recipes.legged import (
@@ -33,6 +34,7 @@ from tabrl.design.recipes.manipulation import (
     manip_swing,
     manip_twist,
 )
+from tabrl.design.recipes.tasks import scene_task, task_drafts
 from tabrl.design.vocabulary import DIRECTION_INTENTS, INTENTS, Intent, Interpretation, Recipe
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS, N_APPROACHES
 from tabrl.rewards.terms import rhythm_hz
@@ -70,6 +72,10 @@ WHOLE_PROMPT: dict[str, Callable[[Ctx, Hits], list[Draft]]] = {
 }
 
 
+# The behavior a task's words name when no verb of the vocabulary did ("hand the object over").
+_TASK_INTENT = Intent("task", "Task", "the scene's task on its object")
+
+
 def domain_of(ctx: Ctx) -> str:
     """legged, manip, classic or generic (a robot without a profile)."""
     if ctx.derived:
@@ -105,6 +111,13 @@ def _recipe_for(ctx: Ctx, intent: Intent, words: str, interp: Interpretation) ->
 def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
     """Usable (intent, recipe) pairs; weak intents become modifiers next to strong ones."""
     found = [(INTENTS[m.value], m) for m in interp.intents]
+    # A task environment's own task in its words ("pick up the cube" where there is a cube) is one
+    # behavior on the scene's object, whatever the verbs would mean on the body alone.
+    task = task_of(interp.prompt)
+    scene = scene_task(ctx, task) if task else None
+    if scene is not None:
+        intent = found[0][0] if found else _TASK_INTENT
+        return [(intent, Recipe("task", {"task": scene}))]
     strong = [(i, m) for i, m in found if not i.weak]
     out: Hits = []
     for intent, match in found:
@@ -159,6 +172,9 @@ def drafts_for(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
 def plan(ctx: Ctx, hits: Hits) -> tuple[list[Draft], list[list[Draft]], list[str]]:
     """(primary drafts, secondary drafts per extra intent, labels of the extras)."""
     domain = domain_of(ctx)
+    tasks = [(i, r) for i, r in hits if r.family == "task"]
+    if tasks:
+        return task_drafts(ctx, *tasks[0]), [], []
     if domain in WHOLE_PROMPT:
         return WHOLE_PROMPT[domain](ctx, hits), [], []
     if not hits:

@@ -157,7 +157,9 @@ def _features_text(robot: Robot) -> str:
 
     spec = robot.spec
     sizes = {"nj": spec.n_joints, "nu": robot.action_size, "nfeet": len(spec.feet), "nee": len(spec.ee)}
+    sizes["npassive"] = len(getattr(spec, "passive_qpos_adr", ()))
     docs: dict[str, Any] = dict(getattr(features_mod, "FEATURES", {}))
+    docs.update(features_mod.scene_features(spec))  # the object / drawer of a task scene
     for pattern, doc in getattr(features_mod, "GROUP_FEATURES", {}).items():
         text = doc[1] if isinstance(doc, tuple) and len(doc) == 2 else str(doc)
         if spec.groups:
@@ -183,6 +185,7 @@ def _terms_text(robot: Robot) -> str:
 
     spec = robot.spec
     has = {"feet": bool(spec.feet), "ee": bool(spec.ee), "floating_base": bool(spec.floating_base)}
+    has.update(object=spec.has_objects, passive=spec.has_passive)
     lines = []
     for name, definition in terms_mod.TERMS.items():
         needs = getattr(definition, "needs", ())

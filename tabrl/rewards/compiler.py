@@ -139,12 +139,21 @@ def check_fits(program: RewardProgram, spec: RobotSpec) -> None:
                 raise ProgramError(
                     f"{where}: {spec.model_id} has no end effector; use joint or base terms instead"
                 )
-            index = getattr(t.params, "index", 0)
+            index = getattr(t.params, "index", 0) or 0  # None: every end effector's centre
             if index >= len(spec.ee):
                 raise ProgramError(
                     f"{where}: end effector index {index} is out of range; {spec.model_id} has "
                     f"{len(spec.ee)} ({', '.join(spec.ee)})"
                 )
+        if "object" in definition.needs and not spec.has_objects:
+            raise ProgramError(
+                f"{where}: {spec.model_id}'s scene has no free object to act on; object terms need one "
+                "(e.g. PandaPickCube's cube)"
+            )
+        if "passive" in definition.needs and not spec.has_passive:
+            raise ProgramError(
+                f"{where}: {spec.model_id}'s scene has no drawer or door (a passive joint) to open"
+            )
         if "floating_base" in definition.needs and not spec.floating_base:
             raise ProgramError(
                 f"{where}: {spec.model_id} is fixed to the world, so its base cannot move that way"
@@ -167,7 +176,8 @@ def _probe_features(spec: RobotSpec, n: int = 2) -> dict[str, np.ndarray]:
         spec.torque_adr,
     ]
     nsens = max((int(np.max(a)) + 1 for a in adrs if np.size(a)), default=0)
-    nv = int(np.max(spec.joint_qvel_adr)) + 1 if len(spec.joint_qvel_adr) else 0
+    qvel_adrs = [a for a in (spec.joint_qvel_adr, spec.object_qvel_adr) if np.size(a)]
+    nv = max((int(np.max(a)) + 1 for a in qvel_adrs), default=0)  # objects' velocities too
     nu = len(spec.torque_adr)
     sens = np.zeros((n, nsens))
     sens[:, spec.base_quat_adr[0]] = 1.0

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from tabrl.robots.model import RobotSpec
 
 # The clock rhythmic rewards and the policy share when a term names none (the phase features below; the
@@ -19,7 +21,7 @@ PHASE_CLOCK_HZ = 1.0
 CONTACT_MARGIN = 0.01  # a foot within this of the ground (beyond its radius) is in contact
 
 # name -> (shape, description). Shapes: "" scalar per state, "3", "nj" joints, "nu" actuators,
-# "nfeet", "nfeet,3", "nee,3"; "group" the size of a joint group.
+# "nfeet", "nfeet,3", "nee,3", "npassive"; "group" the size of a joint group.
 FEATURES: dict[str, tuple[str, str]] = {
     "t": ("", "time since the episode started (s)"),
     "phase_sin": ("", f"sin of a {PHASE_CLOCK_HZ:g} Hz clock"),
@@ -50,14 +52,58 @@ FEATURES: dict[str, tuple[str, str]] = {
     "last_action": ("nu", "the previous action"),
     "torque": ("nu", "actuator forces (N or Nm)"),
 }
+# The scene's object (the first free one: a cube, a ball) and passive joints (a drawer, a door): present
+# only on robots whose scene has them (``RobotSpec.has_objects`` / ``has_passive``).
+OBJECT_FEATURES: dict[str, tuple[str, str]] = {
+    "object_pos": ("3", "the object's position in the world (m)"),
+    "object_start": ("3", "where the object started (m), a constant"),
+    "object_offset": ("3", "the object's displacement from its start (m): object_pos - object_start"),
+    "object_rise": ("", "the object's height above its start (m); > 0 when lifted"),
+    "object_moved": ("", "horizontal distance of the object from its start (m)"),
+    "object_vel": ("3", "the object's linear velocity in the world (m/s)"),
+    "object_ang_vel": ("3", "the object's angular velocity in the world (rad/s)"),
+    "object_quat": ("4", "the object's orientation as a unit quaternion (w, x, y, z)"),
+    "object_up": ("3", "the object's own z axis in the world; (0, 0, 1) while it sits as it started upright"),
+    "object_forward": ("3", "the object's own x axis in the world"),
+    "object_turn": ("", "angle (rad) the object has turned from its start orientation, in [0, pi]"),
+    "object_yaw_rate": (
+        "",
+        "the object's turning rate about the world vertical (rad/s), positive counter-clockwise",
+    ),
+}
+# Features relating the robot's end effectors to the object (robots with both).
+REACH_FEATURES: dict[str, tuple[str, str]] = {
+    "ee_center": ("3", "the centre of the end effectors / fingertips (m)"),
+    "ee_to_object": ("3", "vector from the end effectors' centre to the object (m)"),
+    "object_dist": ("", "distance from the end effectors' centre to the object (m)"),
+}
+PASSIVE_FEATURES: dict[str, tuple[str, str]] = {
+    "passive_q": (
+        "npassive",
+        "the scene's passive joints (drawer slides, door hinges) relative to their start",
+    ),
+    "opening": ("", "how far the scene's passive joints opened: the largest |passive_q| (m or rad)"),
+}
 GROUP_FEATURES = {
     "q_{group}": ("group", "positions of a joint group's joints relative to the default pose"),
     "qd_{group}": ("group", "velocities of a joint group's joints"),
 }
 
 
+def scene_features(spec: RobotSpec | None) -> dict[str, tuple[str, str]]:
+    """The object and passive-joint features this robot's scene has (all of them when ``spec`` is None)."""
+    out: dict[str, tuple[str, str]] = {}
+    if spec is None or spec.has_objects:
+        out.update(OBJECT_FEATURES)
+        if spec is None or len(spec.ee):
+            out.update(REACH_FEATURES)
+    if spec is None or spec.has_passive:
+        out.update(PASSIVE_FEATURES)
+    return out
+
+
 def feature_names(spec: RobotSpec) -> list[str]:
-    names = list(FEATURES)
+    names = list(FEATURES) + list(scene_features(spec))
     for group in spec.groups:
         names += [f"q_{group}", f"qd_{group}"]
     return names
@@ -74,6 +120,8 @@ def feature_ranks(spec: RobotSpec | None = None) -> dict[str, int]:
     numpy array ``(B, ...)`` and an unbatched jax array give the same result.
     """
     ranks = {name: _rank(shape) for name, (shape, _) in FEATURES.items()}
+    if spec is not None:
+        ranks.update({name: _rank(shape) for name, (shape, _) in scene_features(spec).items()})
     for group in spec.groups if spec is not None else ():
         ranks[f"q_{group}"] = ranks[f"qd_{group}"] = 1
     return ranks
@@ -83,6 +131,9 @@ def rank_of(name: str) -> int:
     """A feature's per-state rank from its name alone (group features are vectors)."""
     if name in FEATURES:
         return _rank(FEATURES[name][0])
+    scene = scene_features(None)
+    if name in scene:
+        return _rank(scene[name][0])
     return 1 if name.startswith(("q_", "qd_")) else 0
 
 
@@ -178,6 +229,50 @@ def compute_features(
     for group, idx in spec.groups.items():
         out[f"q_{group}"] = q_rel[..., idx]
         out[f"qd_{group}"] = qd[..., idx]
+    if spec.has_objects:
+        out.update(_object_features(xp, spec, qpos, qvel, out["ee_pos"]))
+    if spec.has_passive:
+        passive_q = qpos[..., spec.passive_qpos_adr] - spec.default_qpos[spec.passive_qpos_adr]
+        out["passive_q"] = passive_q
+        out["opening"] = xp.max(xp.abs(passive_q), axis=-1)
+    return out
+
+
+def _object_features(xp: Any, spec: RobotSpec, qpos: Any, qvel: Any, ee_pos: Any) -> dict[str, Any]:
+    """The first free object's features (its free joint's qpos and qvel; its start from the default pose)."""
+    adr, vadr = spec.object_qpos_adr[0], spec.object_qvel_adr[0]
+    batch = qpos.shape[:-1]
+    pos = qpos[..., adr[:3]]
+    start = spec.default_qpos[adr[:3]]
+    start_quat = spec.default_qpos[adr[3:]]
+    start_quat = start_quat / np.linalg.norm(start_quat)
+    quat = qpos[..., adr[3:]]
+    quat = quat / xp.sqrt(xp.sum(quat * quat, axis=-1, keepdims=True) + 1e-12)
+    rot = _rotation(xp, quat)
+    # A free joint's angular velocity is in the object's own frame: R w turns it into the world's.
+    ang_vel = xp.sum(rot * qvel[..., vadr[3:]][..., None, :], axis=-1)
+    offset = pos - start
+    cos_half = xp.clip(xp.abs(xp.sum(quat * start_quat, axis=-1)), 0.0, 1.0)
+    out = {
+        "object_pos": pos,
+        "object_start": xp.broadcast_to(xp.asarray(start, dtype=qpos.dtype), batch + (3,)),
+        "object_offset": offset,
+        "object_rise": offset[..., 2],
+        "object_moved": xp.sqrt(offset[..., 0] ** 2 + offset[..., 1] ** 2 + 1e-12),
+        "object_vel": qvel[..., vadr[:3]],
+        "object_ang_vel": ang_vel,
+        "object_quat": quat,
+        "object_up": rot[..., :, 2],
+        "object_forward": rot[..., :, 0],
+        "object_turn": 2.0 * xp.arccos(cos_half),
+        "object_yaw_rate": ang_vel[..., 2],
+    }
+    if len(spec.ee):
+        center = xp.mean(ee_pos, axis=-2)
+        gap = pos - center
+        out["ee_center"] = center
+        out["ee_to_object"] = gap
+        out["object_dist"] = xp.sqrt(xp.sum(gap * gap, axis=-1) + 1e-12)
     return out
 
 

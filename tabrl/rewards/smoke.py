@@ -76,6 +76,16 @@ def _random_base_pose(rng: np.random.Generator, qpos: np.ndarray, adr: int, i: i
     qpos[adr + 3 : adr + 7] = quat / np.linalg.norm(quat)
 
 
+def _move_objects(rng: np.random.Generator, qpos: np.ndarray, spec: Any, reach: float) -> None:
+    """Moves the scene's free objects: shifted up to ``reach`` m, raised, turned any way. Without it an
+    object term (a cube lifted) reads the same in every sampled state and looks constant."""
+    for adr in spec.object_qpos_adr:
+        qpos[adr[:2]] += rng.uniform(-reach, reach, 2)
+        qpos[adr[2]] += rng.uniform(0.0, reach)
+        quat = rng.normal(size=4)
+        qpos[adr[3:]] = quat / np.linalg.norm(quat)
+
+
 def _other_joints(robot: Robot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hinge and slide joints outside the robot's own (e.g. a planar cheetah's root): qpos address,
     noise scale (0.3 rad or 0.1 m) and range."""
@@ -115,6 +125,7 @@ def sample_states(robot: Robot, n: int = N_STATES, seed: int = 0) -> dict[str, n
         data.qpos[spec.joint_qpos_adr] = np.clip(q, lo, hi)
         if free is not None:
             _random_base_pose(rng, data.qpos, free, i)
+        _move_objects(rng, data.qpos, spec, 0.1)
         if len(other_adr):
             moved = data.qpos[other_adr] + rng.normal(0.0, 1.0, len(other_adr)) * other_scale
             data.qpos[other_adr] = np.clip(moved, other_range[:, 0], other_range[:, 1])
@@ -156,6 +167,7 @@ def extreme_states(robot: Robot, n: int = N_EXTREME, seed: int = 1) -> dict[str,
             data.qpos[free + 2] += rng.uniform(0.0, 2.0)
             vadr = int(model.jnt_dofadr[list(model.jnt_qposadr).index(free)])
             speed[vadr : vadr + 3], speed[vadr + 3 : vadr + 6] = EXTREME_BASE_SPEED, EXTREME_BASE_TURN
+        _move_objects(rng, data.qpos, spec, EXTREME_DRIFT)
         data.qvel[:] = speed * rng.choice([-1.0, 1.0], model.nv) * rng.uniform(0.5, 1.0, model.nv)
         data.ctrl[:] = np.where(rng.random(model.nu) < 0.5, ctrl_lo, ctrl_hi)
         mujoco.mj_forward(model, data)

@@ -34,7 +34,7 @@ class TermDef:
     description: str
     params: type[Params]
     fn: TermFn
-    needs: tuple[str, ...] = ()  # "feet", "ee", "floating_base"
+    needs: tuple[str, ...] = ()  # "feet", "ee", "floating_base", "object", "passive"
     group_param: str | None = None  # the params field naming a joint group
 
 
@@ -404,6 +404,102 @@ def ee_path(xp: Any, f: Features, p: EEPathParams, spec: RobotSpec) -> Any:
     target = xp.stack(offset, axis=-1) + center
     err = xp.sum((f["ee_pos"][..., p.index, :] - target) ** 2, axis=-1)
     return _kernel(xp, err, p.sigma)
+
+
+# -- objects and the scene ----------------------------------------------------------------------
+# Terms on the thing the robot acts on: the scene's first free object (a cube) or its passive joints (a
+# drawer, a door). Each is bounded in [0, 1] (or [-1, 1] where the wrong way counts against).
+class ObjectReachParams(Params):
+    index: int | None = Field(
+        None, ge=0, description="Which end effector / fingertip; omit for the centre of all of them."
+    )
+    above: float = Field(
+        0.0,
+        ge=-0.2,
+        le=0.3,
+        description="Aim this far above the object's centre (m), e.g. to come down on it.",
+    )
+    sigma: float = Field(0.1, gt=0.0, le=2.0, description="Distance scale (m): 1 - tanh(distance / sigma).")
+
+
+@term("object_reach", "objects", ObjectReachParams, needs=("ee", "object"))
+def object_reach(xp: Any, f: Features, p: ObjectReachParams, spec: RobotSpec) -> Any:
+    """Bring the end effector (or the fingertips' centre) to the object: 1 at it, falling with distance."""
+    hand = f["ee_pos"][..., p.index, :] if p.index is not None else f["ee_center"]
+    gap = f["object_pos"] - hand + np.array([0.0, 0.0, p.above])
+    return 1.0 - xp.tanh(xp.sqrt(xp.sum(gap * gap, axis=-1) + 1e-12) / p.sigma)
+
+
+class ObjectLiftParams(Params):
+    height: float = Field(
+        0.1, gt=0.0, le=1.0, description="Height above its start (m) that earns the full reward."
+    )
+
+
+@term("object_lift", "objects", ObjectLiftParams, needs=("object",))
+def object_lift(xp: Any, f: Features, p: ObjectLiftParams, spec: RobotSpec) -> Any:
+    """Lift the object: its height gained over its start, as a share of the target height (0 to 1)."""
+    return xp.clip(f["object_rise"] / p.height, 0.0, 1.0)
+
+
+class ObjectPushParams(Params):
+    direction: list[float] = Field(
+        [1.0, 0.0],
+        min_length=2,
+        max_length=2,
+        description="World horizontal direction [x, y] to push the object (normalised; [1, 0] is +x).",
+    )
+    distance: float = Field(0.1, gt=0.0, le=2.0, description="Displacement (m) that earns the full reward.")
+
+
+@term("object_push", "objects", ObjectPushParams, needs=("object",))
+def object_push(xp: Any, f: Features, p: ObjectPushParams, spec: RobotSpec) -> Any:
+    """Move the object along a horizontal direction: its displacement that way over the target distance
+    (-1 to 1: pushing it back counts against)."""
+    d = np.asarray(p.direction, dtype=np.float64)
+    d = d / max(float(np.linalg.norm(d)), 1e-9)
+    along = f["object_offset"][..., 0] * d[0] + f["object_offset"][..., 1] * d[1]
+    return xp.clip(along / p.distance, -1.0, 1.0)
+
+
+class ObjectTurnParams(Params):
+    mode: Literal["angle", "yaw_rate"] = Field(
+        "angle",
+        description="angle: turn the object away from its start orientation (any axis); yaw_rate: keep it "
+        "spinning about the vertical at a signed rate.",
+    )
+    target: float = Field(
+        1.57,
+        ge=-20.0,
+        le=20.0,
+        description="angle: the turn (rad, > 0) that earns the full reward; yaw_rate: the rate (rad/s), "
+        "positive counter-clockwise.",
+    )
+
+
+@term("object_turn", "objects", ObjectTurnParams, needs=("object",))
+def object_turn(xp: Any, f: Features, p: ObjectTurnParams, spec: RobotSpec) -> Any:
+    """Turn the object: its angle from the start orientation (0 to 1 at the target), or its turning rate
+    about the vertical (-1 to 1, negative when spinning the wrong way)."""
+    scale = p.target if abs(p.target) > 1e-3 else 1e-3
+    if p.mode == "yaw_rate":
+        return xp.clip(f["object_yaw_rate"] / scale, -1.0, 1.0)
+    return xp.clip(f["object_turn"] / abs(scale), 0.0, 1.0)
+
+
+class JointOpenParams(Params):
+    distance: float = Field(
+        0.1,
+        gt=0.0,
+        le=3.0,
+        description="Opening (m for a drawer, rad for a door) that earns the full reward.",
+    )
+
+
+@term("joint_open", "objects", JointOpenParams, needs=("passive",))
+def joint_open(xp: Any, f: Features, p: JointOpenParams, spec: RobotSpec) -> Any:
+    """Open the scene's drawer or door: how far its passive joint moved from the start (0 to 1)."""
+    return xp.clip(f["opening"] / p.distance, 0.0, 1.0)
 
 
 # -- regularisers (positive magnitudes: give them a negative weight) ---------------------------

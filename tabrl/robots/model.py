@@ -65,10 +65,30 @@ class RobotSpec:
     joint_anchor_rel: np.ndarray = dataclasses.field(
         default_factory=lambda: np.zeros((0, 3))
     )  # (nj, 3) base frame
+    # What of the scene the robot acts on (outside the robot's own kinematic trees), read from qpos and
+    # qvel so object features need no extra sensors: free objects (a cube) and unactuated hinges and
+    # slides (a drawer, a door). Their start is in default_qpos.
+    object_qpos_adr: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 7), dtype=np.int32)
+    )  # (nobj, 7): position xyz, quaternion wxyz
+    object_qvel_adr: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 6), dtype=np.int32)
+    )  # (nobj, 6): linear velocity (world), angular velocity (object frame)
+    passive_qpos_adr: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.int32)
+    )  # (npassive,)
 
     @property
     def n_joints(self) -> int:
         return len(self.joint_names)
+
+    @property
+    def has_objects(self) -> bool:
+        return len(self.object_qpos_adr) > 0
+
+    @property
+    def has_passive(self) -> bool:
+        return len(self.passive_qpos_adr) > 0
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -288,6 +308,7 @@ def compile_robot(
             default_ctrl[a] = default_qpos[joint_qpos_adr[actuator_joint[a]]]
     default_ctrl = np.clip(default_ctrl, ctrl_range[:, 0], ctrl_range[:, 1])
 
+    objects, passive = _scene_joints(model, joint_ids, base_id)
     robot_spec = RobotSpec(
         model_id=model_id,
         category=profile.category,
@@ -323,6 +344,13 @@ def compile_robot(
         joint_anchor_rel=(data.xanchor[joint_ids] - data.xpos[base_id]) @ base_rot
         if joint_ids
         else np.zeros((0, 3)),
+        object_qpos_adr=np.array(
+            [np.arange(model.jnt_qposadr[j], model.jnt_qposadr[j] + 7) for j in objects], dtype=np.int32
+        ).reshape(-1, 7),
+        object_qvel_adr=np.array(
+            [np.arange(model.jnt_dofadr[j], model.jnt_dofadr[j] + 6) for j in objects], dtype=np.int32
+        ).reshape(-1, 6),
+        passive_qpos_adr=np.array([model.jnt_qposadr[j] for j in passive], dtype=np.int32),
     )
     return Robot(
         model_id=model_id,
@@ -337,6 +365,27 @@ def compile_robot(
         ctrl_range=ctrl_range,
         default_ctrl=default_ctrl,
     )
+
+
+def _scene_joints(
+    model: mujoco.MjModel, robot_joints: list[int], base_id: int
+) -> tuple[list[int], list[int]]:
+    """(free objects' joints, passive scene joints): joints in kinematic trees that hold none of the robot's
+    joints. A tree is everything under one child of the world; a robot's own unactuated joints (a Robotiq
+    gripper's linkage, a walker's planar root) sit in its tree and are left out."""
+    roots = {int(model.body_rootid[model.jnt_bodyid[j]]) for j in robot_joints}
+    if base_id != 0:
+        roots.add(int(model.body_rootid[base_id]))
+    objects, passive = [], []
+    for j in range(model.njnt):
+        if int(model.body_rootid[model.jnt_bodyid[j]]) in roots or int(model.jnt_bodyid[j]) == 0:
+            continue
+        kind = int(model.jnt_type[j])
+        if kind == mujoco.mjtJoint.mjJNT_FREE:
+            objects.append(j)
+        elif kind in (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE)):
+            passive.append(j)
+    return objects, passive
 
 
 _TUNED_FIELDS = (

@@ -26,6 +26,9 @@ REQUIRED = {
 
 # Non-default params for each term (so the test exercises more than defaults).
 PARAMS = {
+    "object_reach": [{}, {"index": 0, "above": 0.05, "sigma": 0.05}],
+    "object_push": [{"direction": [0.0, -1.0], "distance": 0.05}],
+    "object_turn": [{}, {"mode": "yaw_rate", "target": -2.0}],
     "upright": [{}, {"sigma": 0.4}],
     "base_height": [{}, {"target": 0.2, "sigma": 0.1}, {"ratio": 0.6}],
     "base_orientation": [{"roll": 0.2, "pitch": -0.1}],
@@ -59,8 +62,17 @@ def panda():
 
 
 @pytest.fixture(scope="module")
-def states(go1, panda):
-    return {"go1": sample_states(go1, n=16, seed=3), "panda": sample_states(panda, n=16, seed=3)}
+def cabinet():
+    return load_robot("PandaOpenCabinet")
+
+
+@pytest.fixture(scope="module")
+def states(go1, panda, cabinet):
+    return {
+        "go1": sample_states(go1, n=16, seed=3),
+        "panda": sample_states(panda, n=16, seed=3),
+        "cabinet": sample_states(cabinet, n=16, seed=3),
+    }
 
 
 def test_the_twenty_primitives_exist_in_their_families():
@@ -78,8 +90,12 @@ CASES = [(name, params) for name in sorted(TERMS) for params in PARAMS.get(name,
 
 
 @pytest.mark.parametrize("name,params", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
-def test_each_term_is_finite_and_numpy_equals_jax(name, params, go1, panda, states):
-    robot, f = (panda, states["panda"]) if TERMS[name].category == "arms" else (go1, states["go1"])
+def test_each_term_is_finite_and_numpy_equals_jax(name, params, go1, panda, cabinet, states):
+    robot, f = (
+        (panda, states["panda"]) if TERMS[name].category in ("arms", "objects") else (go1, states["go1"])
+    )
+    if "passive" in TERMS[name].needs:  # a drawer's terms need a scene with a drawer
+        robot, f = cabinet, states["cabinet"]
     program = RewardProgram.parse({"name": name, "terms": [{"term": name, "params": params}]})
     total_np, terms_np = compile_program(program, robot.spec, np)(f)
     assert total_np.shape == (16,) and np.all(np.isfinite(total_np))
@@ -89,7 +105,8 @@ def test_each_term_is_finite_and_numpy_equals_jax(name, params, go1, panda, stat
     np.testing.assert_allclose(np.asarray(total_jit), total_np, rtol=2e-4, atol=2e-4)
     total_vmap, _ = jax.jit(jax.vmap(compiled))(jf)  # the MJX backend: one state under vmap
     np.testing.assert_allclose(np.asarray(total_vmap), total_np, rtol=2e-4, atol=2e-4)
-    if TERMS[name].category != "regulariser" and name not in ("forward_speed", "spin", "jump"):
+    signed = ("forward_speed", "spin", "jump", "object_push", "object_turn")  # the wrong way counts against
+    if TERMS[name].category != "regulariser" and name not in signed:
         assert np.all(total_np >= -1e-9) and np.all(total_np <= 1 + 1e-9), "tracking terms lie in [0, 1]"
     if TERMS[name].category == "regulariser":
         assert np.all(total_np >= 0), "regularisers are magnitudes"
