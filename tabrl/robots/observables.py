@@ -37,37 +37,12 @@ NONE = Observables((), (), (), (), False, ())
 
 @per_robot
 def observables_of(robot: Robot) -> Observables:
-    m = robot.mj_model
     plan = body_plan_of(robot)
     tips = limb_tips(robot)
-    robot_joints = set(robot.spec.joint_names) | set(plan.root_joints)
-    for limb in plan.limbs:
-        robot_joints.update(limb.joints + limb.fingers)
-    robot_joints.update(plan.trunk)
-    actuated = {int(m.actuator_trnid[a, 0]) for a in range(m.nu) if m.actuator_trntype[a] <= 1}
-    # Joints tied to another by an equality (a parallel gripper's second finger) belong to the robot.
-    coupled = {
-        int(j)
-        for e in range(m.neq)
-        if m.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT
-        for j in (m.eq_obj1id[e], m.eq_obj2id[e])
-    }
-    base_body = robot.profile.base_body
-    base = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, base_body) if base_body != "world" else 0
-    objects, passive = [], []
-    for j in range(m.njnt):
-        name = mujoco.mj_id2name(m, mujoco.mjtObj.mjOBJ_JOINT, j) or ""
-        kind = int(m.jnt_type[j])
-        if kind == mujoco.mjtJoint.mjJNT_FREE:
-            if int(m.jnt_bodyid[j]) != base:
-                objects.append(int(m.jnt_qposadr[j]))
-        elif (
-            kind in (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE))
-            and j not in actuated
-            and j not in coupled
-            and name not in robot_joints
-        ):
-            passive.append(int(m.jnt_qposadr[j]))
+    # the scene's free objects and passive joints, as the spec reads them (kinematic trees that hold
+    # none of the robot's joints: a cube, a drawer; not a gripper's own linkage)
+    objects = [int(row[0]) for row in np.asarray(robot.spec.object_qpos_adr).reshape(-1, 7)]
+    passive = [int(a) for a in np.asarray(robot.spec.passive_qpos_adr).reshape(-1)]
     return Observables(
         limbs=tuple(tips),
         tips=tuple((body, (float(o[0]), float(o[1]), float(o[2]))) for body, o in tips.values()),
