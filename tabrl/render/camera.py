@@ -15,6 +15,7 @@ the reward program: the three videos of a session are filmed alike.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import threading
@@ -83,13 +84,19 @@ _SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-
 
 # 26 directions (faces, edges and corners of a cube): a mesh's extreme vertices along them hug its hull.
 _DIRS = np.array([d for d in np.ndindex(3, 3, 3) if d != (1, 1, 1)], np.float64) - 1.0
-_extreme_cache: dict[int, tuple[mujoco.MjModel, dict[int, np.ndarray]]] = {}
+# Per drawn model (the last few: a long-running worker films robot after robot, and an unbounded cache
+# would keep every model it ever loaded alive).
+_extreme_cache: collections.OrderedDict[int, tuple[mujoco.MjModel, dict[int, np.ndarray]]] = (
+    collections.OrderedDict()
+)
+_EXTREMES_KEPT = 8
 
 
 def _mesh_extremes(model: mujoco.MjModel) -> dict[int, np.ndarray]:
     """Per mesh: its vertices (mesh frame = geom frame) farthest along each of the 26 directions."""
     hit = _extreme_cache.get(id(model))
     if hit is not None and hit[0] is model:
+        _extreme_cache.move_to_end(id(model))
         return hit[1]
     out = {}
     for m in range(model.nmesh):
@@ -97,6 +104,8 @@ def _mesh_extremes(model: mujoco.MjModel) -> dict[int, np.ndarray]:
         verts = np.asarray(model.mesh_vert[va : va + nv], np.float64)
         out[m] = np.unique(verts[np.argmax(verts @ _DIRS.T, axis=0)], axis=0)
     _extreme_cache[id(model)] = (model, out)
+    while len(_extreme_cache) > _EXTREMES_KEPT:
+        _extreme_cache.popitem(last=False)
     return out
 
 

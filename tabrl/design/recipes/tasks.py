@@ -14,7 +14,6 @@ task's outcome (``rewards.outcome_checks.TASKS``: object_rise, object_moved, obj
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from typing import Any
 
@@ -66,8 +65,7 @@ def _spec(ctx: Ctx) -> Any:
     return robot.spec if robot is not None else None
 
 
-@functools.lru_cache(maxsize=16)
-def _robot(model_id: str) -> Robot | None:
+def _robot(model_id: str) -> Robot | None:  # the catalog keeps the last few compiled
     from tabrl.robots.catalog import load_robot
 
     try:
