@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 
 import httpx
@@ -77,7 +78,11 @@ def test_events_arrive_live_in_order_and_end_done(trained):
 def test_finished_job_offers_video_poster_metrics_and_policy(trained):
     client, session, job, events = trained
     done = client.get(f"/api/jobs/{job['id']}").json()
-    assert done["status"] == "done" and done["steps_done"] >= 2000 and done["mean_reward"] is not None
+    assert done["status"] == "done" and done["steps_done"] >= 2000
+    # 2k steps end no whole episode, so the episode reward stays unknown (never an estimate); the
+    # rollout's per-step reward is measured
+    assert done["mean_reward"] is None or math.isfinite(done["mean_reward"])
+    assert math.isfinite(done["metrics"]["mean_reward"])
     assert done["metrics"]["duration_s"] == pytest.approx(1.0, abs=0.1)
     video = client.get(done["video_url"])
     assert (
