@@ -79,6 +79,18 @@ CASES: dict[str, tuple[str, str, int, str]] = {  # name -> (model, prompt, appro
     "walker_stand_prior": ("WalkerStand", "stand still", 0, "prior"),
     "cheetah_run_still": ("CheetahRun", "run forward", 0, "still"),
     "humanoid_walk_still": ("HumanoidWalk", "walk forward", 0, "still"),
+    # held out, a second batch: rolled out and labelled at the final commit, after every change above
+    "go1_hop_start": ("Go1JoystickFlatTerrain", "hop up and down", 0, "start"),
+    "go1_bow_prior": ("Go1JoystickFlatTerrain", "bow", 0, "prior"),
+    "anymal_turn_right_start": ("AnymalC", "turn right", 0, "start"),
+    "h1_raise_left_prior": ("H1JoystickGaitTracking", "raise your left arm", 0, "prior"),
+    "h1_wave_both_prior": ("H1JoystickGaitTracking", "wave both hands", 0, "prior"),
+    "op3_kick_prior": ("Op3Joystick", "kick with your right foot", 0, "prior"),
+    "t1_wave_left_prior": ("T1JoystickFlatTerrain", "wave your left hand", 0, "prior"),
+    "ur5e_eight_prior": ("UR5e", "draw a figure eight", 0, "prior"),
+    "allegro_wiggle_still": ("AllegroHand", "wiggle your fingers", 0, "still"),
+    "walker_walk_flail": ("WalkerWalk", "walk forward", 0, "flail"),
+    "g1_squat_prior": ("G1JoystickFlatTerrain", "squat down", 0, "prior"),
 }
 
 
