@@ -15,7 +15,7 @@ import numpy as np
 
 from tabrl.render.rollout import Trajectory
 from tabrl.robots.model import Robot
-from tabrl.robots.observables import fingertip_spread, observables_of, tip_offsets
+from tabrl.robots.observables import fingertip_spread, observables_of, tip_points
 
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
@@ -25,14 +25,11 @@ def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
     obs = observables_of(robot)
     model = robot.mj_model
     data = mujoco.MjData(model)
-    bodies = np.asarray([b for b, _ in obs.tips], dtype=np.int64)
-    offsets = tip_offsets(obs)
-    out = np.zeros((len(traj.qpos), len(bodies), 3))
+    out = np.zeros((len(traj.qpos), len(obs.tips), 3))
     for t, q in enumerate(traj.qpos):
         data.qpos[:] = q
         mujoco.mj_kinematics(model, data)
-        rot = data.xmat[bodies].reshape(-1, 3, 3)
-        out[t] = data.xpos[bodies] + np.einsum("lij,lj->li", rot, offsets)
+        out[t] = tip_points(data, obs.tips)
     rel = out - traj.base_pos[:, None, :]
     # into the base's own frame (its full orientation): a limb's motion, not the body's tilt or fall
     rot = np.stack([_rotation(q) for q in traj.base_quat]) if len(traj.base_quat) else np.eye(3)[None]

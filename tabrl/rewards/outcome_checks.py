@@ -14,18 +14,18 @@ asks for a share of it, and never less than a part's visible minimum.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import mujoco
 import numpy as np
 
 from tabrl.rewards import checks
 from tabrl.rewards.checks import Condition
-from tabrl.rewards.motion import Motion, compile_motion, moved_joints
+from tabrl.rewards.motion import CompiledMotion, Motion, compile_motion, moved_joints
 from tabrl.rewards.shape_checks import SPEED_SHARE, TURN_SHARE
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
-from tabrl.robots.observables import fingertip_spread, observables_of, tip_offsets
+from tabrl.robots.observables import fingertip_spread, observables_of, tip_points
 
 SHARE = 0.3  # of the prior's kinematic sweep / rise that a rollout must show
 FLOOR = {"finger": 0.01, "arm": 0.04, "leg": 0.04, "head": 0.03, "chain": 0.04}  # m: a visible move
@@ -65,38 +65,49 @@ def _cond(metric: str, op: str, value: float) -> Condition:
     return Condition.model_validate({"metric": metric, "op": op, "value": float(f"{value:.3g}")})
 
 
+def _poser(robot: Robot) -> Callable[[np.ndarray], mujoco.MjData]:
+    """Poses the robot kinematically with its driven joints at the default pose plus an actuator offset
+    (a prior's reference), clipped to their ranges, the base held at its default pose."""
+    spec, model = robot.spec, robot.mj_model
+    data = mujoco.MjData(model)
+    joints = np.asarray(robot.actuator_joint)
+    driven = joints >= 0
+    adr = np.asarray(spec.joint_qpos_adr)[joints[driven]]
+    lo, hi = spec.joint_range[joints[driven], 0], spec.joint_range[joints[driven], 1]
+    home = spec.default_joint_pos[joints[driven]]
+
+    def pose(offset: np.ndarray) -> mujoco.MjData:
+        data.qpos[:] = spec.default_qpos
+        data.qpos[adr] = np.clip(home + offset[driven], lo, hi)
+        mujoco.mj_kinematics(model, data)
+        return data
+
+    return pose
+
+
+def _compiled(robot: Robot, motion: Motion | None) -> CompiledMotion | None:
+    if motion is None:
+        return None
+    try:
+        return compile_motion(motion, robot.spec)
+    except ValueError:
+        return None
+
+
 def prior_tip_paths(
     robot: Robot, motion: Motion | None
 ) -> dict[str, tuple[float, float, float, float, float]]:
     """limb -> (sweep, rise, shift, loop, reach) in metres of its tip while the joints follow ``motion`` exactly, over
     two of its slowest cycles after the ramp (the base held at its default pose)."""
     obs = observables_of(robot)
-    if motion is None or not obs.limbs:
+    compiled = _compiled(robot, motion) if obs.limbs else None
+    if compiled is None:
         return {}
-    spec = robot.spec
-    try:
-        compiled = compile_motion(motion, spec)
-    except ValueError:
-        return {}
-    model = robot.mj_model
-    data = mujoco.MjData(model)
     slowest = float(compiled.omega.min()) if len(compiled.omega) else 2 * np.pi
     times = compiled.ramp_s + np.linspace(0.0, 2 * (2 * np.pi) / max(slowest, 1e-3), SAMPLES)
     reference = compiled.reference(np, np.concatenate([[0.0], times]))  # (S+1, nu)
-    joints = np.asarray(robot.actuator_joint)
-    driven = joints >= 0
-    adr = np.asarray(spec.joint_qpos_adr)[joints[driven]]
-    lo, hi = spec.joint_range[joints[driven], 0], spec.joint_range[joints[driven], 1]
-    home = spec.default_joint_pos[joints[driven]]
-    bodies = np.asarray([b for b, _ in obs.tips], dtype=np.int64)
-    offsets = tip_offsets(obs)
-    tips = np.zeros((len(reference), len(bodies), 3))
-    for k, ref in enumerate(reference):
-        data.qpos[:] = spec.default_qpos
-        data.qpos[adr] = np.clip(home + ref[driven], lo, hi)
-        mujoco.mj_kinematics(model, data)
-        rot = data.xmat[bodies].reshape(-1, 3, 3)
-        tips[k] = data.xpos[bodies] + np.einsum("lij,lj->li", rot, offsets)
+    pose = _poser(robot)
+    tips = np.stack([tip_points(pose(ref), obs.tips) for ref in reference])
     start, later = tips[0], tips[1:]
     extents = np.sort(later.max(axis=0) - later.min(axis=0), axis=-1)  # (limbs, 3), smallest first
     rise = later[..., 2].max(axis=0) - start[:, 2]
@@ -114,26 +125,15 @@ GRIP = 0.005  # m: fingertips that close or open by this much on average are see
 def prior_grips(robot: Robot, motion: Motion | None) -> dict[str, float]:
     """limb -> the change of its fingertips' spread when the joints hold the prior's mean pose (m)."""
     obs = observables_of(robot)
-    if motion is None or not obs.grips:
+    compiled = _compiled(robot, motion) if obs.grips else None
+    if compiled is None:
         return {}
-    spec = robot.spec
-    try:
-        compiled = compile_motion(motion, spec)
-    except ValueError:
-        return {}
-    model, data = robot.mj_model, mujoco.MjData(robot.mj_model)
-    joints = np.asarray(robot.actuator_joint)
-    driven = joints >= 0
-    adr = np.asarray(spec.joint_qpos_adr)[joints[driven]]
-    lo, hi = spec.joint_range[joints[driven], 0], spec.joint_range[joints[driven], 1]
-    home = spec.default_joint_pos[joints[driven]]
+    pose = _poser(robot)
+    spreads = [
+        [fingertip_spread(pose(offset), tips) for _, tips in obs.grips]
+        for offset in (np.zeros_like(compiled.offset), compiled.offset)
+    ]
     out = {}
-    spreads = []
-    for offset in (np.zeros_like(compiled.offset), compiled.offset):
-        data.qpos[:] = spec.default_qpos
-        data.qpos[adr] = np.clip(home + offset[driven], lo, hi)
-        mujoco.mj_kinematics(model, data)
-        spreads.append([fingertip_spread(data, tips) for _, tips in obs.grips])
     for i, (limb, _) in enumerate(obs.grips):
         out[limb] = float(spreads[1][i] - spreads[0][i])
     return out
@@ -160,7 +160,7 @@ def limb_length(robot: Robot, limb: str) -> float:
     data.qpos[:] = robot.spec.default_qpos
     mujoco.mj_kinematics(model, data)
     body, offset = obs.tips[obs.limbs.index(limb)]
-    tip = data.xpos[body] + data.xmat[body].reshape(3, 3) @ np.asarray(offset)
+    tip = tip_points(data, ((body, offset),))[0]
     root = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, found.joints[0])
     anchor = data.xanchor[root] if root >= 0 else data.xpos[body]
     return float(np.linalg.norm(tip - anchor))

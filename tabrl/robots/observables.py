@@ -56,13 +56,14 @@ def observables_of(robot: Robot) -> Observables:
     )
 
 
-def tip_offsets(obs: Observables) -> np.ndarray:
-    return np.asarray([o for _, o in obs.tips], dtype=np.float64).reshape(-1, 3)
+def tip_points(data: mujoco.MjData, tips: tuple[tuple[int, tuple[float, float, float]], ...]) -> np.ndarray:
+    """(n, 3) world positions of ``(body id, offset in that body's frame)`` tips in a posed ``MjData``."""
+    bodies = np.asarray([b for b, _ in tips], dtype=np.int64)
+    offsets = np.asarray([o for _, o in tips], dtype=np.float64).reshape(-1, 3)
+    return data.xpos[bodies] + np.einsum("lij,lj->li", data.xmat[bodies].reshape(-1, 3, 3), offsets)
 
 
 def fingertip_spread(data: mujoco.MjData, tips: tuple[tuple[int, tuple[float, float, float]], ...]) -> float:
     """Mean distance of the fingertips from their centre (m), in a posed ``MjData``: open hands spread."""
-    bodies = np.asarray([b for b, _ in tips], dtype=np.int64)
-    offsets = np.asarray([o for _, o in tips], dtype=np.float64)
-    points = data.xpos[bodies] + np.einsum("lij,lj->li", data.xmat[bodies].reshape(-1, 3, 3), offsets)
+    points = tip_points(data, tips)
     return float(np.mean(np.linalg.norm(points - points.mean(axis=0), axis=-1)))
