@@ -126,6 +126,11 @@ class RobotProfile(BaseModel):
         "feet only, so a robot asked to lie down or sit would sink through the floor.",
     )
     gait_rig: GaitRig | None = Field(None, description="Measured joint rhythms (quadrupeds measured here).")
+    hold_weight: bool = Field(
+        False,
+        description="Set the default controls off by the static torque that holds the standing pose (torque / kp), "
+        "so low-gain legs do not sag under the robot's weight (the zero action falls within a second without it).",
+    )
     joint_roles: dict[str, Literal["flexion", "abduction", "rotation", "slide"]] = Field(
         default_factory=dict,
         description="Corrections to the body plan's joint roles where the axis misleads (a tilted hip).",
