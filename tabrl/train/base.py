@@ -513,7 +513,9 @@ def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict
             f"base policy {folder} has networks {net}, but this training uses {cfg.network_kwargs()}"
         )
     networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
-    template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
+    # Only the structure and shapes: traced, never compiled (a real init compiled ~50 XLA programs, 10 s of a
+    # first configure's rehearsal under load).
+    template = jax.eval_shape(lambda: ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0)))
     try:
         params, meta = checkpoint.load(
             folder, (template.normalizer, template.params.policy, template.params.value)
