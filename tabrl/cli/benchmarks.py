@@ -118,13 +118,19 @@ def eval_behaviors(
         "as the page's Train All.",
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Training seed of every approach."),
+    suite_kind: str = typer.Option(
+        "own",
+        "--suite",
+        help="'own': the robot's own suite (a seed robot's; else its body's public suite); 'body': the public "
+        "suite of its body's kind (humanoid, quadruped, hand, arm, ...).",
+    ),
 ) -> None:
     """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
     from tabrl.bench.behaviors import run_suite, suite_for
     from tabrl.config import get_settings
 
     try:
-        suite = suite_for(model)
+        suite = suite_for(model, suite_kind)
     except ValueError as e:
         fail(str(e))
     for p in prompt or []:
@@ -139,6 +145,7 @@ def eval_behaviors(
         model=model,
         from_base=from_base,
         batch=not one_by_one,
+        suite_kind=suite_kind,
         on_result=lambda r: console.print(
             f"{'[green]PASS[/]' if r.passed else '[red]fail[/]'} {r.prompt!r} #{r.approach} {r.name}: "
             f"{r.detail} ({r.wall_s:.0f} s); own check: {r.own_check or 'none'}",

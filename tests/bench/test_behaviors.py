@@ -54,3 +54,18 @@ def test_a_standing_go1_passes_no_suite_prompt():
     assert detail.count(f"need ≥ {0.25 * go1.spec.standing_height * 100:.3g} cm") == 2, detail
     with pytest.raises(ValueError, match="no behavior suite for 'Nope'"):
         suite_for("Nope")
+
+
+def test_the_cli_names_suites_and_their_prompts():
+    from typer.testing import CliRunner
+
+    from tabrl.cli import app
+
+    runner = CliRunner()
+    bad = runner.invoke(app, ["eval-behaviors", "--model", "Go1JoystickFlatTerrain", "--suite", "mine"])
+    assert bad.exit_code != 0 and "unknown suite kind 'mine'; allowed: own, body" in bad.output
+    # the body suite's prompts are allowed only with --suite body
+    own = runner.invoke(
+        app, ["eval-behaviors", "--model", "Go1JoystickFlatTerrain", "--prompt", "give me your paw"]
+    )
+    assert own.exit_code != 0 and "unknown suite prompt 'give me your paw'" in own.output
