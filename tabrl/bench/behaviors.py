@@ -73,8 +73,9 @@ BODY_SUITES: dict[str, dict[str, str]] = {
         # the hips fold (the pelvis pitches) and the hands come down towards the feet
         "bend forward and touch your toes": "pitch >= 0.3 and ee_dz <= -0.15*h and falls < 1",
         "look left and right": "head_amplitude >= 0.3 and head_frequency >= 0.1 and falls < 1",
-        "punch like a boxer": "left_arm_reach >= 0.1*h and right_arm_reach >= 0.1*h and arms_frequency >= 0.5 "
-        "and falls < 1",
+        # a fist thrust forward again and again, with either arm (a boxer's jab is one arm)
+        "punch like a boxer": "left_arm_reach >= 0.1*h and arms_frequency >= 0.5 and falls < 1 or "
+        "right_arm_reach >= 0.1*h and arms_frequency >= 0.5 and falls < 1",
         "dance": "arms_amplitude >= 0.15 and legs_amplitude >= 0.05 and falls < 1",
     },
     "quadruped": {
