@@ -101,7 +101,7 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
     from tabrl.design.builtin import DesignError, check_prompt
     from tabrl.design.providers import ProviderConfigError, provider_config
 
-    check_steps(req.num_steps, settings)
+    steps = check_steps(req.num_steps if req.num_steps is not None else settings.steps_default, settings)
     try:
         prompt = check_prompt(req.prompt)
     except DesignError as exc:
@@ -115,9 +115,7 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         designs = _designs(req, prompt)
     except (DesignError, ProviderConfigError) as exc:
         raise HTTPException(422, str(exc)) from None
-    session = StudioSession(
-        id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=req.num_steps
-    )
+    session = StudioSession(id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=steps)
     add_designs(session, designs)
     with limits.admission:  # designing took a while: count again before storing
         limits.check_session_room(db, settings)
@@ -202,6 +200,7 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
 @router.post("/render", response_model=JobOut, summary="Film a finished job's policy again (a new video)")
 def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobOut:
     source = _get_done_training_job(db, req.job_id)
+    seconds = req.seconds if req.seconds is not None else settings.video_seconds
     with limits.admission:
         limits.check_job_room(db, settings, source.session_id, 1)
         job = Job(
@@ -209,13 +208,13 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
             approach_id=source.approach_id,
             kind="render",
             total_steps=source.steps_done,
-            video_seconds=req.seconds,
+            video_seconds=seconds,
             source_job_id=source.id,
             artifacts={layout.POLICY.key: (source.artifacts or {})[layout.POLICY.key]},
         )
         db.add(job)
         db.flush()
-        store.record_event(db, job, EventType.QUEUED, {"source_job": source.id, "seconds": req.seconds})
+        store.record_event(db, job, EventType.QUEUED, {"source_job": source.id, "seconds": seconds})
         db.commit()
     executor.wake()
     return job_out(job)
