@@ -90,9 +90,11 @@ describe("App", () => {
     expect(slider).toHaveAttribute("min", "20000");
     expect(slider).toHaveAttribute("max", "60000");
     await waitFor(() => expect(estimate).toHaveBeenCalled());
-    const asked = fetch.mock.calls.map(([input]) => String(input)).filter((u) => u.startsWith("/api/estimate"));
-    expect(asked.at(-1)).toContain("steps=40000");
-    expect(asked.at(-1)).toContain("approaches=2");
+    const asked = fetch.mock.calls
+      .map(([input]) => (typeof input === "string" ? input : input instanceof URL ? input.href : input.url))
+      .filter((u) => u.startsWith("/api/estimate"));
+    expect(asked[asked.length - 1]).toContain("steps=40000");
+    expect(asked[asked.length - 1]).toContain("approaches=2");
   });
 
   it("goes from a prompt to approaches, training progress and videos", async () => {
