@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.api.served import ServedStudio
+from tabrl.bench.studio_runs import wait_warm
 from tabrl.jobs.states import ENDED
 
 LOAD_MODEL = "Go1JoystickFlatTerrain"
@@ -211,10 +212,8 @@ def run_load(reads: int = 300, clients: int = 10, timeout: float = 900.0) -> dic
         with ServedStudio({"TABRL_DATA_DIR": str(data_dir)}, data_dir, stop_s=60) as server:
             import httpx
 
-            from tabrl.bench.perf import _wait_warm
-
             with httpx.Client(base_url=server.url, timeout=60) as http:
-                _wait_warm(http)
+                wait_warm(http)
             idle = asyncio.run(_idle_reads(server.url, IDLE_READS))
             loaded = asyncio.run(_train_all_under_load(server.url, reads, clients, timeout))
     finally:

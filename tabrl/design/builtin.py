@@ -29,7 +29,7 @@ from tabrl.design.asks import ask_of
 from tabrl.design.body_words import substitute_missing_parts
 from tabrl.design.drafting import Ctx, read_mods, term_signature
 from tabrl.design.vocabulary import INTENTS, Interpretation, interpret
-from tabrl.rewards import checks, outcome_checks, shape_checks, shapes
+from tabrl.rewards import arm_priors, checks, outcome_checks, shape_checks, shapes
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 from tabrl.rewards.motion import MAX_PARTS, Motion, fitted, moved_joints
 from tabrl.rewards.motion import describe as describe_motion
@@ -114,7 +114,9 @@ def _reach_shape(
     if robot is None or not reach:
         return None, []
     indices = range(len(robot.spec.ee)) if reach.get("both") else [reach["index"]]
-    solved = [shapes.reach_motion(robot, i, reach["axis"], reach["sign"], reach["distance"]) for i in indices]
+    solved = [
+        arm_priors.reach_motion(robot, i, reach["axis"], reach["sign"], reach["distance"]) for i in indices
+    ]
     if any(m is None for m in solved):
         return None, []
     # Each arm poses its own joints, so the poses add up; a prior holds at most MAX_PARTS parts, shared fairly

@@ -250,7 +250,7 @@ class Draft:
     motion: dict[str, Any] | None = None
     success: str | None = None
     # Reach an end effector this far along a world axis: {"index", "axis", "sign", "distance"}; the
-    # designer solves the joint pose on the compiled robot (rewards.shapes.reach_motion).
+    # designer solves the joint pose on the compiled robot (rewards.arm_priors.reach_motion).
     reach: dict[str, Any] | None = None
 
 

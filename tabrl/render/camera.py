@@ -474,4 +474,4 @@ def make_camera(robot: Robot, width: int = 640, height: int = 360) -> mujoco.Mjv
 def _dm_control_ids() -> set[str]:
     from tabrl.robots import catalog
 
-    return {i for i, v in catalog._index().items() if v["suite"] == "dm_control"}
+    return {i for i, v in catalog.model_index().items() if v["suite"] == "dm_control"}

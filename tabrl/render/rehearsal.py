@@ -9,7 +9,6 @@ instead of training blind. The figures are the start a trained policy must beat.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from tabrl.rewards.program import Rehearsal, RewardProgram
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, ppo
+from tabrl.train import base, numpy_policy, ppo
 
 COPIES = 3  # noisy starts (each env's reset draws its own initial noise)
 SCALES = (1.0, 0.7, 0.45, 0.25)  # the prior's share kept at each try
@@ -51,14 +50,6 @@ def scaled(program: RewardProgram, share: float) -> RewardProgram:
     return program.model_copy(update={"motion": program.motion.model_copy(update={"parts": parts})})
 
 
-@functools.lru_cache(maxsize=8)
-def _deterministic_policy(obs_size: int, action_size: int, policy_hidden: tuple, value_hidden: tuple) -> Any:
-    import jax
-
-    networks = ppo.make_networks(obs_size, action_size, policy_hidden, value_hidden)
-    return jax.jit(ppo.make_deterministic_policy(networks))
-
-
 def _starting_policy(robot: Robot, program: RewardProgram) -> tuple[str, Any]:
     """("base", act) with the base policy training would start from, else ("zero action", act)."""
     zero = ("zero action", lambda obs: np.zeros((len(obs), robot.action_size), np.float32))
@@ -71,10 +62,7 @@ def _starting_policy(robot: Robot, program: RewardProgram) -> tuple[str, Any]:
         return zero
     if params is None:
         return zero
-    act = _deterministic_policy(
-        behavior.observation_size(robot), robot.action_size, tuple(cfg.policy_hidden), tuple(cfg.value_hidden)
-    )
-    return "base policy", lambda obs: np.asarray(act(params, obs))
+    return "base policy", numpy_policy.deterministic_policy(params)
 
 
 def _play(

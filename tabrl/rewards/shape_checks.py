@@ -10,7 +10,7 @@ import numpy as np
 
 from tabrl.rewards.checks import Condition
 from tabrl.rewards.motion import Motion
-from tabrl.rewards.shapes import group_joints, term_params
+from tabrl.rewards.prior_parts import group_joints, term_params
 
 # A speed or turn shows when the rollout reaches this share of the term's target (the bounds'
 # upper side is set from the same share: outcome_checks.speed_bounds).

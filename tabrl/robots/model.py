@@ -306,6 +306,8 @@ def compile_robot(
     for a in range(model.nu):
         if position_control and actuator_joint[a] >= 0:
             default_ctrl[a] = default_qpos[joint_qpos_adr[actuator_joint[a]]]
+    if profile.hold_weight and position_control and free and feet_sensors:
+        default_ctrl += weight_holding_offsets(model, data, [model.sensor(s).id for s in feet_sensors])
     default_ctrl = np.clip(default_ctrl, ctrl_range[:, 0], ctrl_range[:, 1])
 
     objects, passive = _scene_joints(model, joint_ids, base_id)
@@ -365,6 +367,41 @@ def compile_robot(
         ctrl_range=ctrl_range,
         default_ctrl=default_ctrl,
     )
+
+
+MAX_HOLD_OFFSET = 0.5  # rad: a larger static correction means the pose cannot be held, not a sag
+
+
+def weight_holding_offsets(model: mujoco.MjModel, data: mujoco.MjData, foot_sensors: list[int]) -> np.ndarray:
+    """Per actuator, how far to set a position target past the default pose so that its spring gives the static
+    torque that holds the robot standing there on its feet (torque / kp).
+
+    A position actuator pulls with kp x (target - q): at the target itself it gives no torque, so legs holding
+    the body's weight sag until the error pays for it. Low-gain humanoids (kp 20-75: G1, T1, Apollo, Berkeley
+    Humanoid) sag 0.2-0.4 rad at the knees within a second and fall under the zero action. The static torques
+    come from the standing pose's gravity forces (``data`` at rest in the default pose) less what the feet carry:
+    the least-norm force and moment at each foot that balances the floating base.
+    """
+    bias = data.qfrc_bias.copy()  # at rest: gravity only
+    rows = []
+    for s in foot_sensors:
+        jp, jr = np.zeros((3, model.nv)), np.zeros((3, model.nv))
+        obj = int(model.sensor_objid[s])
+        if int(model.sensor_objtype[s]) == int(mujoco.mjtObj.mjOBJ_SITE):
+            mujoco.mj_jacSite(model, data, jp, jr, obj)
+        else:
+            mujoco.mj_jacBody(model, data, jp, jr, obj)
+        rows += [jp, jr]
+    jac = np.vstack(rows)
+    wrench = np.linalg.lstsq(jac[:, :6].T, bias[:6], rcond=None)[0]
+    torque = bias - jac.T @ wrench
+    offsets = np.zeros(model.nu)
+    for a in range(model.nu):
+        kp = float(model.actuator_gainprm[a, 0])
+        if kp > 0 and int(model.actuator_trntype[a]) == int(mujoco.mjtTrn.mjTRN_JOINT):
+            dof = int(model.jnt_dofadr[model.actuator_trnid[a, 0]])
+            offsets[a] = np.clip(torque[dof] / kp, -MAX_HOLD_OFFSET, MAX_HOLD_OFFSET)
+    return offsets
 
 
 def _scene_joints(

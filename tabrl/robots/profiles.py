@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
 Category = Literal["quadruped", "humanoid", "arm", "hand", "classic"]
 Leg = Literal["FR", "FL", "RR", "RL"]
 LegJoint = Literal["abduction", "thigh", "calf"]
+PriorRhythm = Literal["trot", "trot_turn", "pronk", "back"]
+_RIG_PRIOR: tuple[PriorRhythm, ...] = ("trot", "trot_turn", "pronk")  # a newly measured rig drives the prior
 _LEG_JOINTS: dict[LegJoint, int] = {"abduction": 0, "thigh": 1, "calf": 2}
 
 
@@ -74,6 +76,22 @@ class GaitRig(BaseModel):
         description="The wave turn's mirror image was measured to turn the other way (counter-clockwise); "
         "otherwise only the measured clockwise wave is played as a prior.",
     )
+    back: LegRhythm | None = Field(
+        None,
+        description="A trot that walks backwards, where the trot with its calves half a cycle off does not.",
+    )
+    prior_rhythms: list[PriorRhythm] = Field(
+        default_factory=lambda: list(_RIG_PRIOR),
+        description="The rhythms the motion prior read off a program's terms plays (rewards/leg_priors.py): "
+        "walking (trot), turning on the spot (trot_turn), hopping (pronk) and walking backwards (back); the "
+        "others it plays at the studio's defaults for a quadruped.",
+    )
+
+    @model_validator(mode="after")
+    def _prior_rhythms_measured(self) -> GaitRig:
+        if "back" in self.prior_rhythms and self.back is None:
+            raise ValueError("prior_rhythms names 'back', which this rig does not measure")
+        return self
 
     def sign(self, joint: LegJoint, leg: Leg, rhythm: LegRhythm | None = None) -> int:
         signs = rhythm.signs if rhythm is not None and rhythm.signs is not None else self.signs
@@ -126,6 +144,11 @@ class RobotProfile(BaseModel):
         "feet only, so a robot asked to lie down or sit would sink through the floor.",
     )
     gait_rig: GaitRig | None = Field(None, description="Measured joint rhythms (quadrupeds measured here).")
+    hold_weight: bool = Field(
+        False,
+        description="Set the default controls off by the static torque that holds the standing pose (torque / kp), "
+        "so low-gain legs do not sag under the robot's weight (the zero action falls within a second without it).",
+    )
     joint_roles: dict[str, Literal["flexion", "abduction", "rotation", "slide"]] = Field(
         default_factory=dict,
         description="Corrections to the body plan's joint roles where the axis misleads (a tilted hip).",

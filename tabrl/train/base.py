@@ -132,12 +132,14 @@ RECIPES: dict[str, Recipe] = {
         RandomMotion(max_amplitude=0.25, designer_share=0.5),
         600_000,
     ),
+    # As the quadrupeds: a humanoid base that balances under the designer's own gestures, squats, bows and steps
+    # (OP3 600k: falls in 6 % of pushed episodes under them, the zero action 12 %; docs/base-policies.md).
     "humanoid": Recipe(
-        "stand and balance under pushes",
+        "stand and balance under pushes, random reference motions and the designer's motion priors",
         _BALANCE,
         dict(push_interval_s=3.0, push_speed=0.2),
-        None,
-        120_000,
+        RandomMotion(max_amplitude=0.15, designer_share=0.5),
+        600_000,
         dict(init_noise_std=0.3, entropy_cost=1e-3, learning_rate=3e-4),
         action_scale_factor=0.3,
         quiet_start=True,
@@ -505,7 +507,9 @@ def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict
             f"base policy {folder} has networks {net}, but this training uses {cfg.network_kwargs()}"
         )
     networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
-    template = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0))
+    # Only the structure and shapes: traced, never compiled (a real init compiled ~50 XLA programs, 10 s of a
+    # first configure's rehearsal under load).
+    template = jax.eval_shape(lambda: ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0)))
     try:
         params, meta = checkpoint.load(
             folder, (template.normalizer, template.params.policy, template.params.value)

@@ -46,6 +46,12 @@ def _names(mlp_params: Any) -> list[str]:
     return sorted(_layers(mlp_params), key=lambda k: int(k.rsplit("_", 1)[-1]))
 
 
+def mlp_layers(mlp_params: Any) -> list[tuple[Any, Any]]:
+    """(kernel, bias) of each dense layer of a Brax MLP's params, in order (the last is the head)."""
+    layers = _layers(mlp_params)
+    return [(layers[n]["kernel"], layers[n]["bias"]) for n in _names(mlp_params)]
+
+
 def layer_sizes(mlp_params: Any) -> list[int]:
     """The output width of each dense layer of a Brax MLP's params (the last is the head)."""
     layers = _layers(mlp_params)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from tabrl.render.metrics import behavior_metrics, evaluate_success
 from tabrl.render.rollout import rollout
+from tabrl.rewards.leg_priors import leg_rhythms
 from tabrl.rewards.program import RewardProgram
 from tabrl.rewards.shape_checks import success_from_terms
 from tabrl.rewards.shapes import motion_from_terms
 from tabrl.robots.catalog import load_robot
+from tabrl.robots.profiles import GaitRig, get_profile
 
 
 def _terms(*terms) -> list:
@@ -129,3 +132,30 @@ def test_turning_prior_turns_the_asked_way(model, robot, yaw):
     motion = motion_from_terms(_terms({"term": "spin", "params": {"yaw_rate": yaw}}), r.spec, robot=robot)
     m = _play(r, motion, 5.0)
     assert m["yaw_rate_radps"] * np.sign(yaw) > 0.25 and m["falls"] == 0, m["yaw_rate_radps"]
+
+
+def test_the_leg_prior_plays_the_rhythms_its_profiles_gait_rig_names():
+    anymal = get_profile("anymal_c").gait_rig
+    r = load_robot("AnymalC")
+    walk = motion_from_terms(
+        _terms({"term": "forward_speed", "params": {"target": 0.5}}), r.spec, robot="anymal_c"
+    )
+    hip, knee = (next(p for p in walk.parts if p.group == g) for g in ("hip", "knee"))
+    assert (hip.frequency_hz, hip.amplitude, knee.amplitude) == (
+        anymal.trot.hz,
+        anymal.trot.thigh,
+        anymal.trot.calf,
+    )
+    back = leg_rhythms(anymal).back  # measured on its own: the trot with lagging knees went forwards
+    assert (back.hz, back.thigh, back.knee, back.lead) == (anymal.back.hz, 0.15, 0.25, 0.5)
+    assert leg_rhythms(anymal).jump_thigh == anymal.pronk.thigh == 0.0
+    # A rig the prior does not follow leaves the defaults: Go1's turn and hop, and every unmeasured quadruped's.
+    go1, default = leg_rhythms(get_profile("go1").gait_rig), leg_rhythms(None)
+    assert go1.walk.hz == get_profile("go1").gait_rig.trot.hz and go1.turn == default.turn
+    assert (
+        (go1.jump_knee, go1.jump_thigh)
+        == (default.jump_knee, None)
+        != (get_profile("go1").gait_rig.pronk.calf, 0.2)
+    )
+    with pytest.raises(ValidationError):  # a rhythm the rig does not measure cannot drive the prior
+        GaitRig.model_validate(anymal.model_dump() | {"back": None})

@@ -8,7 +8,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from tabrl.robots import catalog, robot_cache
+from tabrl.robots import catalog, catalog_robots, robot_cache
 
 
 def _same(a, b) -> list[str]:
@@ -31,7 +31,7 @@ def _same(a, b) -> list[str]:
 
 @pytest.mark.parametrize("model_id", ["Go1JoystickFlatTerrain", "AeroCubeRotateZAxis", "CartpoleBalance"])
 def test_a_stored_robot_is_the_compiled_one(model_id, tmp_path):
-    compiled = catalog._compile_catalog_robot(model_id)
+    compiled = catalog_robots.compile_catalog_robot(model_id)
     robot_cache.save(tmp_path / "r", compiled)
     stored = robot_cache.load(tmp_path / "r")
     assert stored is not None and _same(compiled, stored) == []
@@ -47,10 +47,12 @@ def test_load_robot_uses_the_stored_robot_and_recompiles_a_broken_one(monkeypatc
     model_id = "CartpoleBalance"
     catalog.forget_loaded_models()
     first = catalog.load_robot(model_id)  # compiled, or found from an earlier test: stored either way
-    folder = catalog._robot_folder(model_id)
+    folder = catalog_robots.robot_folder(model_id)
     assert (folder / "model.mjb").is_file()
     catalog.forget_loaded_models()
-    monkeypatch.setattr(catalog, "_compile_catalog_robot", lambda _: pytest.fail("compiled although stored"))
+    monkeypatch.setattr(
+        catalog_robots, "compile_catalog_robot", lambda _: pytest.fail("compiled although stored")
+    )
     again = catalog.load_robot(model_id)
     assert _same(first, again) == []
 

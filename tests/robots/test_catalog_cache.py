@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tabrl.robots import catalog
+from tabrl.robots import catalog, catalog_index
 
 _PROBE = """
 import sys
@@ -33,23 +33,23 @@ def test_cached_catalog_serves_models_and_approaches_without_playground():
 
 def test_a_stale_cache_is_rebuilt(monkeypatch):
     real = catalog.all_ids()
-    path = catalog._index_path()
+    path = catalog_index.index_path()
     path.write_text(
         json.dumps(
             {"key": "another installation", "value": {"Bogus": {"suite": "menagerie", "robot": "bogus"}}}
         )
     )
-    monkeypatch.setattr(catalog, "_index_memo", None)
+    monkeypatch.setattr(catalog_index, "_index_memo", None)
     assert catalog.all_ids() == real
-    assert json.loads(path.read_text())["key"] == catalog._cache_key()
+    assert json.loads(path.read_text())["key"] == catalog_index.cache_key()
 
 
 def test_the_key_follows_the_menagerie_folder(tmp_path, monkeypatch):
     from tabrl.config import get_settings
 
-    key = catalog._cache_key()
+    key = catalog_index.cache_key()
     monkeypatch.setattr(get_settings(), "menagerie_path", tmp_path)
-    elsewhere = catalog._cache_key()
+    elsewhere = catalog_index.cache_key()
     assert elsewhere != key
     (tmp_path / "unitree_go1").mkdir()  # a robot added to the folder changes it too
-    assert catalog._cache_key() not in (key, elsewhere)
+    assert catalog_index.cache_key() not in (key, elsewhere)

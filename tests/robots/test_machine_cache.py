@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tabrl.config import get_settings
-from tabrl.robots import catalog
+from tabrl.robots import catalog, catalog_build, catalog_index, catalog_robots
 
 MODEL = "CartpoleBalance"
 
@@ -18,9 +18,13 @@ def machine(tmp_path, monkeypatch):
     """An empty machine cache and a first data directory; the catalog's memos forgotten."""
     monkeypatch.setenv("TABRL_CACHE_DIR", str(tmp_path / "machine-cache"))
     monkeypatch.setenv("TABRL_DATA_DIR", str(tmp_path / "data-1"))
-    for memo in ("_index_memo", "_facts_memo", "_key_memo"):
-        monkeypatch.setattr(catalog, memo, None)
-    monkeypatch.setattr(catalog, "_build", catalog._Build())
+    for module, memo in (
+        (catalog_index, "_index_memo"),
+        (catalog_build, "_facts_memo"),
+        (catalog_index, "_key_memo"),
+    ):
+        monkeypatch.setattr(module, memo, None)
+    monkeypatch.setattr(catalog_build, "_build", catalog_build._Build())
     get_settings.cache_clear()
     catalog.forget_loaded_models()
     yield tmp_path
@@ -36,34 +40,34 @@ def _use_data_dir(monkeypatch, path) -> None:
 
 def test_a_new_data_dir_reuses_the_robot_compiled_for_the_first(machine, monkeypatch):
     first = catalog.load_robot(MODEL)  # a real compile (Playground), stored in the machine cache
-    folder = catalog._robot_folder(MODEL)
+    folder = catalog_robots.robot_folder(MODEL)
     assert folder.is_relative_to(machine / "machine-cache") and (folder / "model.mjb").is_file()
     assert not (machine / "data-1").exists() or not any((machine / "data-1").rglob("model.mjb"))
 
     _use_data_dir(monkeypatch, machine / "data-2")
-    monkeypatch.setattr(catalog, "_compile_catalog_robot", lambda _: pytest.fail("compiled again"))
+    monkeypatch.setattr(catalog_robots, "compile_catalog_robot", lambda _: pytest.fail("compiled again"))
     again = catalog.load_robot(MODEL)
     assert again.action_size == first.action_size and again.mj_model.nq == first.mj_model.nq
-    assert catalog._robot_folder(MODEL) == folder
+    assert catalog_robots.robot_folder(MODEL) == folder
 
 
 def test_the_cache_folder_is_per_install_versions(machine, monkeypatch):
-    here = catalog._cache_dir()
+    here = catalog_index.cache_dir()
     assert here.parent == machine / "machine-cache" and "mujoco-" in here.name and "playground-" in here.name
-    monkeypatch.setattr(catalog, "__version__", "0.0.0-other")
-    assert catalog._cache_dir() != here and catalog._cache_dir().parent == here.parent
+    monkeypatch.setattr(catalog_index, "__version__", "0.0.0-other")
+    assert catalog_index.cache_dir() != here and catalog_index.cache_dir().parent == here.parent
 
 
 def test_the_web_process_lists_what_it_has_while_the_rest_is_built(machine, monkeypatch):
     started: list[bool] = []
-    monkeypatch.setattr(catalog, "start_building", lambda: started.append(True))  # not 57 compiles here
+    monkeypatch.setattr(catalog_build, "start_building", lambda: started.append(True))  # not 57 compiles here
 
     with pytest.raises(catalog.CatalogNotReady, match="being prepared"):
         catalog.get_entry(MODEL, wait=False)  # not even the index yet: asks again shortly
     assert catalog.list_models(wait=False) == [] and started
 
-    key = catalog._cache_key()
-    catalog._write_cache(catalog._index_path(), key, catalog._compute_index())
+    key = catalog_index.cache_key()
+    catalog_index.write_cache(catalog_index.index_path(), key, catalog_index.compute_index())
     listed = {e.id: e for e in catalog.list_models(wait=False)}
     assert MODEL in listed and "Go1JoystickFlatTerrain" in listed
     assert not listed[MODEL].assets_available and "being prepared" in (listed[MODEL].assets_reason or "")
@@ -71,15 +75,15 @@ def test_the_web_process_lists_what_it_has_while_the_rest_is_built(machine, monk
 
     entry = catalog.get_entry(MODEL, wait=False)  # compiles this one model now, not the catalog
     assert entry.assets_available and entry.action_size == 1
-    assert (catalog._robot_folder(MODEL) / "model.mjb").is_file()
-    assert not catalog._cache_path().exists()  # the whole catalog was not built for it
+    assert (catalog_robots.robot_folder(MODEL) / "model.mjb").is_file()
+    assert not catalog_index.facts_path().exists()  # the whole catalog was not built for it
 
     # A complete facts file (as the background build writes it) is found by a later data directory.
     facts = {m: {"assets_available": False, "assets_reason": "x"} for m in catalog.all_ids()}
-    facts[MODEL] = catalog._entry_facts(MODEL)
-    catalog._write_cache(catalog._cache_path(), key, facts)
+    facts[MODEL] = catalog_build.entry_facts(MODEL)
+    catalog_index.write_cache(catalog_index.facts_path(), key, facts)
     _use_data_dir(monkeypatch, machine / "data-2")
-    monkeypatch.setattr(catalog, "_facts_memo", None)
+    monkeypatch.setattr(catalog_build, "_facts_memo", None)
     assert catalog.build_status().state == "ready"
     assert {e.id: e for e in catalog.list_models(wait=False)}[MODEL].assets_available
-    assert json.loads(catalog._cache_path().read_text())["key"] == key
+    assert json.loads(catalog_index.facts_path().read_text())["key"] == key

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +54,7 @@ def _gallery_body() -> tuple[bytes, str]:
     from tabrl.robots import catalog
 
     status = catalog.build_status()
-    version = (catalog._current_key(), status.state, status.done)
+    version = (catalog.current_key(), status.state, status.done)
     memo = _gallery
     if memo is not None and memo[0] == version:
         return memo[1], memo[2]
@@ -110,10 +109,8 @@ def _current_gallery() -> tuple[bytes, str] | None:
     """The kept list if it is of the complete catalog and the install's key was checked recently."""
     from tabrl.robots import catalog
 
-    memo, key = _gallery, catalog._key_memo
-    if memo is None or key is None or memo[0][1] != "ready" or memo[0][0] != key[1]:
-        return None
-    if time.monotonic() - key[0] >= catalog._KEY_RECHECK_S:
+    memo, key = _gallery, catalog.recent_key()
+    if memo is None or key is None or memo[0][1] != "ready" or memo[0][0] != key:
         return None
     return memo[1], memo[2]
 
@@ -131,7 +128,7 @@ def _current_gallery() -> tuple[bytes, str] | None:
 async def thumbnail(model_id: str, request: Request) -> Response:
     from tabrl.robots import catalog
 
-    key = (await asyncio.to_thread(catalog._current_key), model_id)
+    key = (await asyncio.to_thread(catalog.current_key), model_id)
     kept = _thumbs.get(key)
     if kept is None:
         kept = await asyncio.to_thread(_load_thumbnail, model_id)

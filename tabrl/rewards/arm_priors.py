@@ -1,0 +1,220 @@
+"""Arm priors solved on the compiled robot: an end-effector path as joint sines (its linearised inverse
+kinematics at the start pose, or two shoulder sines without a model) and a reach as a pose."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mujoco
+import numpy as np
+
+from tabrl.rewards.kinematics import Pose, fd_jacobian, solve_damped
+from tabrl.rewards.motion import MAX_PARTS, Motion, MotionError, compile_motion
+from tabrl.rewards.prior_parts import PriorBuilder
+from tabrl.rewards.terms import EEPathParams
+from tabrl.robots.anatomy import ee_limb_joints, side_of_name
+from tabrl.robots.model import Robot, RobotSpec
+
+MAX_AMPLITUDE_PRIOR = 0.6  # rad: a path that needs more than this of one joint is scaled down
+
+
+def ee_pose(robot: Robot, index: int, driven: list[int]) -> Pose:
+    """A function mapping a pose of the ``driven`` joints (the rest at the default pose) to end effector
+    ``index``'s world position."""
+    spec, model = robot.spec, robot.mj_model
+    data = mujoco.MjData(model)
+    adr = spec.ee_pos_adr[index]
+
+    def ee_at(q: np.ndarray) -> np.ndarray:
+        data.qpos[:] = spec.default_qpos
+        data.qpos[spec.joint_qpos_adr[driven]] = q
+        mujoco.mj_forward(model, data)
+        return np.array(data.sensordata[adr])
+
+    return ee_at
+
+
+def ee_jacobian(robot: Robot, index: int, driven: list[int], q: np.ndarray) -> tuple[np.ndarray, Pose]:
+    """(3 x len(driven)) finite-difference Jacobian of end effector ``index`` at joint pose ``q``, and a
+    function mapping a pose of the driven joints to the end effector's position."""
+    ee_at = ee_pose(robot, index, driven)
+    return fd_jacobian(ee_at, q), ee_at
+
+
+def driven_joints(spec: RobotSpec, robot: Robot | None = None, ee_index: int | None = None) -> list[int]:
+    """Joints with a position actuator of their own (the ones a prior can move); for an end effector of a
+    body with legs, only those of its own arm (the body plan's), so a hand's path never bends the waist."""
+    actuated = set(int(a) for a in spec.actuator_qvel_adr)
+    driven = [j for j in range(spec.n_joints) if spec.joint_qvel_adr[j] in actuated]
+    if robot is not None and ee_index is not None:
+        arm = ee_limb_joints(robot, ee_index)
+        if arm is not None:
+            driven = [j for j in driven if j in arm]
+    return driven
+
+
+def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams) -> bool:
+    """An end-effector path as joint sines, by the robot's linearised inverse kinematics at its start pose.
+
+    The path's displacement from the start, d(t) = D0 + A cos wt + B sin wt (+ C sin 2wt for a figure
+    eight), maps through the damped pseudo-inverse of the end effector's Jacobian to per-joint offsets
+    and sines with their own phases, so the prior moves the end effector along the path the reward asks
+    for (measured on UR5e: a 'wave' line whose prior swung the wrong axis was fought by the policy,
+    0.10 m extent instead of 0.30). The whole path shrinks uniformly when a joint lacks room.
+    False when it cannot be solved (end effector out of reach of the free joints).
+    """
+    spec = b.spec
+    if not len(spec.ee) or p.index >= len(spec.ee):
+        return False
+    driven = [j for j in driven_joints(spec, robot, p.index) if j not in b.used]
+    if not driven:
+        return False
+    lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
+    home = np.clip(spec.default_joint_pos[driven], lo, hi)
+    try:
+        jac, _ = ee_jacobian(robot, p.index, driven, home)
+    except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
+        return False
+    axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
+    ea, eb = np.eye(3)[axes[0]], np.eye(3)[axes[1]]
+    start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
+    if p.center is not None:
+        centre = np.asarray(p.center, dtype=np.float64)
+    else:
+        centre = start - (p.radius * ea if p.shape == "circle" else 0.0)
+    r = float(p.radius)
+    cos_part = r * ea if p.shape == "circle" else np.zeros(3)
+    sin_part = r * eb if p.shape == "circle" else r * ea
+    double = 0.5 * r * eb if p.shape == "figure8" else np.zeros(3)
+    gram = jac @ jac.T
+    pinv = jac.T @ np.linalg.inv(gram + (1e-4 + 1e-3 * np.trace(gram) / 3) * np.eye(3))
+    reach = np.linalg.norm(jac @ pinv @ sin_part) / max(float(np.linalg.norm(sin_part)), 1e-9)
+    if reach < 0.5:  # the free joints cannot move the end effector that way
+        return False
+    o, c, s, d2 = (pinv @ v for v in (centre - start, cos_part, sin_part, double))
+    amp = np.hypot(c, s)
+    swing = amp + np.abs(d2)
+    # Keep every joint inside its range: scale the whole path (its shape stays).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(o + swing > 1e-9, 0.95 * (hi - home) / (o + swing), np.inf)
+        down = np.where(swing - o > 1e-9, 0.95 * (home - lo) / (swing - o), np.inf)
+    k = float(min(1.0, np.min(up), np.min(down), MAX_AMPLITUDE_PRIOR / max(float(np.max(swing)), 1e-9)))
+    if k < 0.3:
+        return False
+    o, c, s, amp, d2 = k * o, k * c, k * s, k * amp, k * d2
+    order = np.argsort(-(amp + np.abs(d2) + np.abs(o)))
+    names = spec.joint_names
+    f = float(p.frequency_hz)
+    added = False
+    for n in order:
+        if len(b.parts) >= MAX_PARTS:
+            break
+        if amp[n] < 0.01 and abs(o[n]) < 0.01 and abs(d2[n]) < 0.01:
+            continue
+        j = driven[n]
+        part: dict[str, Any] = {"joint": names[j], "offset": round(float(o[n]), 4)}
+        if amp[n] >= 0.01:
+            phase = math.atan2(float(c[n]), float(s[n])) / (2 * math.pi)
+            part.update(amplitude=round(float(amp[n]), 4), frequency_hz=f, phase=round(phase, 4))
+        if part.get("amplitude") or part["offset"]:
+            b.parts.append(part)
+            added = True
+        if abs(d2[n]) >= 0.01 and 2 * f <= 5.0 and len(b.parts) < MAX_PARTS:
+            b.parts.append(
+                {
+                    "joint": names[j],
+                    "amplitude": round(float(abs(d2[n])), 4),
+                    "frequency_hz": 2 * f,
+                    "phase": 0.0 if d2[n] > 0 else 0.5,
+                }
+            )
+            added = True
+        b.used.add(int(j))
+    return added
+
+
+def shoulder_path(b: PriorBuilder, p: EEPathParams) -> None:
+    """An end-effector path as two shoulder sines (a quarter cycle apart for a circle), where it cannot be
+    solved. The arm on the end effector's side first ("right_wrist" -> right_arm); a body with legs never
+    falls back to every joint (that put a hand's wave on a hip)."""
+    spec = b.spec
+    side = side_of_name(spec.ee[p.index]) if p.index < len(spec.ee) else None
+    legged = spec.category in ("humanoid", "quadruped")
+    candidates = ([f"{side}_arm"] if side else []) + ["shoulder", "arm"] + ([] if legged else ["all"])
+    group = next((g for g in candidates if g in spec.groups and len(spec.groups[g]) >= 2), None)
+    if group is None:
+        return
+    j0, j1 = (int(j) for j in spec.groups[group][:2])
+    ee = spec.default_ee_pos[min(p.index, len(spec.default_ee_pos) - 1)] if len(spec.default_ee_pos) else None
+    lever = 0.5
+    if ee is not None and len(spec.joint_anchor_rel):
+        lever = max(0.2, float(np.linalg.norm(ee - (spec.default_base_pos + spec.joint_anchor_rel[j1]))))
+    amp = float(np.clip(p.radius / lever, 0.05, 0.8))
+    f = float(p.frequency_hz)
+    names = spec.joint_names
+    b.add({"joint": names[j0], "amplitude": amp, "frequency_hz": f}, np.array([j0]))
+    if p.shape == "circle":
+        b.add({"joint": names[j1], "amplitude": amp, "frequency_hz": f, "phase": 0.25}, np.array([j1]))
+    elif p.shape == "figure8":
+        b.add({"joint": names[j1], "amplitude": 0.5 * amp, "frequency_hz": min(2 * f, 5.0)}, np.array([j1]))
+
+
+def reach_motion(
+    robot: Robot,
+    index: int,
+    axis: str,
+    sign: int,
+    distance: float,
+    *,
+    residual: float = 0.5,
+    ramp_s: float = 1.0,
+) -> Motion | None:
+    """A pose prior that moves end effector ``index`` by ``distance`` m along world ``axis`` (x, y, z).
+
+    Solved once at design time by damped least squares on the compiled model (finite-difference
+    Jacobian of the end-effector sensor over the position-driven joints), kept inside joint ranges.
+    """
+    spec = robot.spec
+    if not getattr(spec, "position_control", False) or index >= len(spec.ee) or axis not in "xyz":
+        return None
+    driven = driven_joints(spec, robot, index)
+    if not driven:
+        return None
+    # An unlimited joint (OP3's arms) is kept within a turn either way: its range is inf.
+    lo = np.maximum(spec.joint_range[driven, 0], -math.pi)
+    hi = np.minimum(spec.joint_range[driven, 1], math.pi)
+    home = np.clip(spec.default_joint_pos[driven], lo, hi)
+    ee_at = ee_pose(robot, index, driven)
+    start = ee_at(home)
+    goal = start.copy()
+    goal["xyz".index(axis)] += sign * distance
+    q = solve_damped(
+        ee_at,
+        home,
+        goal,
+        lo,
+        hi,
+        iterations=12,
+        max_step=0.3,
+        damping=1e-3,
+        reached=lambda err: bool(np.linalg.norm(err) < 0.005),
+    )
+    delta = q - home
+    size = float(np.max(np.abs(delta)))
+    if size < 0.02 or np.linalg.norm(ee_at(q) - start) < 0.3 * distance:
+        return None
+    names = spec.joint_names
+    parts = [
+        {"joint": names[j], "offset": round(float(d), 4)}
+        for j, d in zip(driven, delta, strict=True)
+        if abs(d) > 0.01
+    ]
+    try:
+        motion = Motion.model_validate(
+            {"parts": parts[:MAX_PARTS], "residual": residual, "ramp_s": ramp_s, "other_residual": residual}
+        )
+        compile_motion(motion, spec)
+    except (MotionError, ValueError):
+        return None
+    return motion
