@@ -10,6 +10,11 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Defaults written once: the Settings below, a request that leaves them out and the rehearsal read these;
+# the page reads the configured values from /api/info.
+STEPS_DEFAULT = 50_000  # environment steps per approach
+VIDEO_SECONDS = 10.0  # each approach's video (and the rollout its success check is measured on)
+
 
 def _default_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.cwd())) / ".tabrl"
@@ -108,8 +113,8 @@ class Settings(BaseSettings):
     )
     steps_min: int = Field(10_000, description="Fewest environment steps a job may ask for.")
     steps_max: int = Field(100_000, description="Most environment steps a job may ask for.")
-    steps_default: int = 50_000
-    video_seconds: float = Field(10.0, description="Length of each approach's video.")
+    steps_default: int = Field(STEPS_DEFAULT, description="Environment steps a job gets unless it asks.")
+    video_seconds: float = Field(VIDEO_SECONDS, description="Length of each approach's video.")
     rehearse: bool = Field(
         True,
         description="Play each designed approach's motion prior before training (about a second each) and "

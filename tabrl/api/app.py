@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from tabrl import __version__
+from tabrl.api import errors
 from tabrl.api.deps import EventHub
 from tabrl.api.limits import EventCompactor
 from tabrl.api.routers import events, jobs, meta, models, sessions, training
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     app.state.hub = EventHub()
     app.state.web_warm = threading.Event()  # set once _warm_web_process is done
     app.exception_handler(RequestValidationError)(_validation_error)
+    errors.install(app)
     for router in (meta.router, models.router, training.router, sessions.router, jobs.router, events.router):
         app.include_router(router)
     _document_event_messages(app)

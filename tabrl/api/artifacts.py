@@ -73,9 +73,9 @@ def policy_zip(data_dir: Path, job: Job) -> tempfile.SpooledTemporaryFile[bytes]
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             _add_policy(zf, data_dir, policy, layout.POLICY.name)
             zf.writestr("program.json", _program_json(job))
-    except ModelStoreError as e:
+    except ModelStoreError:  # a 404 (tabrl/api/errors.py)
         out.close()
-        raise HTTPException(404, f"the policy cannot be downloaded whole: {e}") from None
+        raise
     out.seek(0)
     return out
 

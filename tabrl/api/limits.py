@@ -1,7 +1,7 @@
 """Caps on what clients may pile up (jobs, designs, sessions) and the event-log compaction.
 
-Each cap is a setting (see tabrl/config.py, docs/security.md); reaching one is a 429
-whose message says which limit, its value, and what to do. The checks and the inserts they guard
+Each cap is a setting (see tabrl/config.py, docs/security.md); reaching one raises ``CapReached``, a 429
+(tabrl/api/errors.py) whose message says which limit, its value, and what to do. The checks and the inserts they guard
 run under one lock, so concurrent calls cannot slip past a cap together.
 """
 
@@ -10,31 +10,33 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from fastapi import HTTPException
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
 from tabrl.jobs import store
 from tabrl.jobs.models import StudioSession, utcnow
 
+
+class CapReached(RuntimeError):
+    """A cap on what clients may pile up is reached; the message names the setting and what to do."""
+
+
 # Held from a cap's check to the commit of what it admitted (one server process owns the database).
 admission = threading.Lock()
 
 
 def check_job_room(db: Session, settings: Settings, session_id: str, adding: int) -> None:
-    """429 unless ``adding`` more jobs fit under the per-session and the total cap."""
+    """``CapReached`` unless ``adding`` more jobs fit under the per-session and the total cap."""
     in_session = store.active_jobs(db, session_id)
     if in_session + adding > settings.max_active_jobs_per_session:
-        raise HTTPException(
-            429,
+        raise CapReached(
             f"session {session_id} already has {in_session} job(s) queued or running; at most "
             f"{settings.max_active_jobs_per_session} at once (TABRL_MAX_ACTIVE_JOBS_PER_SESSION), "
             f"so {adding} more cannot be queued: wait for some to finish or cancel them",
         )
     total = store.active_jobs(db)
     if total + adding > settings.max_active_jobs:
-        raise HTTPException(
-            429,
+        raise CapReached(
             f"the studio already has {total} job(s) queued or running; at most "
             f"{settings.max_active_jobs} at once (TABRL_MAX_ACTIVE_JOBS), so {adding} more "
             f"cannot be queued: try again when some have finished",
@@ -44,8 +46,7 @@ def check_job_room(db: Session, settings: Settings, session_id: str, adding: int
 def check_design_room(session: StudioSession, settings: Settings) -> None:
     held = len(session.designs or [])
     if held >= settings.max_designs_per_session:
-        raise HTTPException(
-            429,
+        raise CapReached(
             f"session {session.id} already holds {held} designs; at most "
             f"{settings.max_designs_per_session} (TABRL_MAX_DESIGNS_PER_SESSION): start a new "
             f"session to design more",
@@ -56,8 +57,7 @@ def check_session_room(db: Session, settings: Settings) -> None:
     since = utcnow() - dt.timedelta(hours=1)
     recent = store.sessions_since(db, since)
     if recent >= settings.max_sessions_per_hour:
-        raise HTTPException(
-            429,
+        raise CapReached(
             f"{recent} sessions were started in the last hour; at most "
             f"{settings.max_sessions_per_hour} per hour (TABRL_MAX_SESSIONS_PER_HOUR): "
             f"reopen a past session or try again later",

@@ -39,7 +39,9 @@ class StepsRange(BaseModel):
 
 
 class Estimate(BaseModel):
-    overhead_s: float = Field(description="Fixed cost per approach: worker start, compile, 10 s video.")
+    overhead_s: float = Field(
+        description="Fixed cost per approach: worker start, compile, its video (`video_seconds` long)."
+    )
     steps_per_s: float = Field(description="Training throughput on this machine.")
     parallel_speedup: float = Field(
         description="A batch's speed-up from running `workers` jobs at once (≥ 1)."
@@ -49,7 +51,8 @@ class Estimate(BaseModel):
 class Info(BaseModel):
     version: str
     steps: StepsRange
-    video_seconds: float
+    video_seconds: float = Field(description="Length of each approach's video (TABRL_VIDEO_SECONDS).")
+    approaches: int = Field(description="Approaches each design proposes; a Train All trains them all.")
     workers: int
     estimate: Estimate
     examples: list[str]
@@ -372,8 +375,9 @@ class _Request(BaseModel):
 class ConfigureRequest(_Request):
     model_id: str = Field(min_length=1, max_length=128, examples=["Go1JoystickFlatTerrain"])
     prompt: str = Field(examples=["keep shaking your hips aloha dude!"])
-    num_steps: int = Field(
-        50_000, description="Environment steps per approach; the allowed range is in /api/info."
+    num_steps: int | None = Field(
+        None,
+        description="Environment steps per approach; default and allowed range: `steps` in /api/info.",
     )
     providers: list[str] | None = Field(
         None, max_length=8, description="LLM providers to ask; none: the built-in designer."
@@ -396,7 +400,12 @@ class BatchRequest(_Request):
 
 class RenderRequest(_Request):
     job_id: RowId = Field(description="A finished training job whose policy to film.")
-    seconds: float = Field(10.0, ge=MIN_VIDEO_SECONDS, le=MAX_VIDEO_SECONDS)
+    seconds: float | None = Field(
+        None,
+        ge=MIN_VIDEO_SECONDS,
+        le=MAX_VIDEO_SECONDS,
+        description="The video's length; default: `video_seconds` in /api/info.",
+    )
 
 
 class RefineRequest(_Request):

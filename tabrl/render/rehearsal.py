@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import compile_motion
 from tabrl.rewards.program import Rehearsal, RewardProgram
@@ -54,7 +55,7 @@ def _starting_policy(robot: Robot, program: RewardProgram) -> tuple[str, Any]:
     zero = ("zero action", lambda obs: np.zeros((len(obs), robot.action_size), np.float32))
     if not base.wants_base(robot, None):
         return zero
-    cfg = ppo.ppo_config_for(50_000, robot.spec.category)
+    cfg = ppo.ppo_config_for(STEPS_DEFAULT, robot.spec.category)  # the networks a default job trains
     try:
         params, _note = base.init_from_base(robot, program.motion, cfg)
     except base.BaseError:
@@ -112,7 +113,9 @@ def _play(
     return int(fell.sum()), figures
 
 
-def rehearse(robot: Robot, program: RewardProgram, *, seconds: float = 10.0, seed: int = 0) -> RewardProgram:
+def rehearse(
+    robot: Robot, program: RewardProgram, *, seconds: float = VIDEO_SECONDS, seed: int = 0
+) -> RewardProgram:
     """``program`` rehearsed: its prior scaled down if the robot cannot stand under it, with the rehearsal
     (and its line for the card) recorded on it. Programs without a prior, or on a robot that cannot fall,
     are rehearsed as they are (the figures are still the start to beat)."""

@@ -35,6 +35,7 @@ from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 from tabrl.train import checkpoint, ppo, residual
+from tabrl.train.params import FROM_BASE_DEFAULT, STEPS_FOR_MODEL  # per model/category: the table
 
 BASE_DIR = Path(__file__).parent / "base_policies"
 
@@ -148,20 +149,11 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-# Budgets that differ from the category recipe's, per model (measured): ANYmal C's suite passed 3 / 4 at 50k
-# from a 600k-step base (its spin drifted 0.50 m) and 4 / 4 from a 1.2M one (docs/behaviors.md, "ANYmal C").
-STEPS_FOR_MODEL: dict[str, int] = {"AnymalC": 1_200_000}
-
-
 def default_steps(robot: Robot) -> int:
     """The steps ``tabrl base train MODEL`` trains for without ``--steps`` (the packaged base's budget)."""
     return STEPS_FOR_MODEL.get(robot.model_id, recipe_for(robot).steps)
 
 
-# Whether training starts from the base by default, per robot category (docs/base-policies.md): measured
-# on the Go1 suite for quadrupeds; humanoid bases are used where they beat the zero action (no humanoid suite
-# yet); the arm and hand bases trained so far do not beat the zero action, so `judge` keeps them unused.
-FROM_BASE_DEFAULT: dict[str, bool] = {"quadruped": True, "humanoid": True, "arm": True, "hand": True}
 # Iterations that fit only the value function to a new reward before the base policy itself moves.
 CRITIC_WARMUP_ITERS = 2
 

@@ -24,6 +24,7 @@ from brax.training.agents.ppo import losses as ppo_losses
 from brax.training.agents.ppo import networks as ppo_networks
 
 from tabrl.train import residual
+from tabrl.train.params import BUDGET_TABLE, CATEGORY_OF  # the table, read where it applies
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,28 +55,6 @@ class PPOConfig:
 
 
 Params = tuple[Any, Any, Any]  # (normalizer_params, policy_params, value_params), as Brax PPO
-
-# Settings per training budget and robot category, from measurements (docs/how-it-works.md, "PPO settings"):
-# the studio's budgets (10k-100k steps) are tiny by RL standards, so what matters most is the
-# number of PPO iterations the budget buys. 64 envs x 16 steps gives only 10 updates in 10k
-# steps; 32 x 8 gives 40 and learned the Go1 walk at 10k where the former did not (and reached a
-# higher mean reward on UR5e, Allegro and Cartpole programs at 10k and 50k).
-# Keys: (category, largest budget the row serves); the first matching row wins.
-BUDGET_TABLE: list[tuple[str, int, dict[str, Any]]] = [
-    ("legged", 60_000, dict(num_envs=32, unroll_length=8)),
-    # From 100k a larger batch wins again: Go1 spin 3.5 rad/s with 64 x 16 vs 2.3 (and a fall) with 32 x 8.
-    ("legged", 10**9, dict(num_envs=64, unroll_length=16)),
-    ("arm", 10**9, dict(num_envs=32, unroll_length=8)),
-    ("hand", 10**9, dict(num_envs=32, unroll_length=8)),
-    ("classic", 10**9, dict(num_envs=32, unroll_length=8)),
-]
-CATEGORY_OF = {
-    "quadruped": "legged",
-    "humanoid": "legged",
-    "arm": "arm",
-    "hand": "hand",
-    "classic": "classic",
-}
 
 
 def ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:

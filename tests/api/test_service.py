@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tabrl.config import get_settings
 from tabrl.jobs.models import Job
+from tabrl.rewards.limits import N_APPROACHES
 from tests.helpers.llm_server import LLMServer, openai_json
 from tests.helpers.studio import FAST_MODEL, catalog_models, configure, studio
 
@@ -27,6 +28,24 @@ def test_info_gives_limits_examples_and_estimate(client):
     assert info["steps"] == {"min": 1000, "max": 100_000, "default": 50_000}
     assert info["examples"] and all(isinstance(e, str) and e for e in info["examples"])
     assert info["estimate"]["steps_per_s"] > 0 and info["token_required"] is False
+
+
+def test_info_serves_the_settings_the_service_uses(tmp_path):
+    """Steps default, video length and approaches per design: /api/info gives what the service does."""
+    with studio(tmp_path / "data", steps_default=3000, video_seconds=2.5) as client:
+        info = client.get("/api/info").json()
+        assert info["steps"]["default"] == 3000 and info["video_seconds"] == 2.5
+        assert info["approaches"] == N_APPROACHES
+        r = client.post(
+            "/api/training/configure", json={"model_id": FAST_MODEL, "prompt": "balance the pole"}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["num_steps"] == 3000  # no steps asked for: the default /api/info gives
+        assert len(r.json()["designs"][0]["approaches"]) == info["approaches"]
+        too_many = {"model_id": FAST_MODEL, "steps": 3000, "approaches": info["approaches"] + 1}
+        r = client.get("/api/estimate", params=too_many)
+        assert r.status_code == 422 and f"or {N_APPROACHES}" in r.json()["detail"]
+        assert client.get("/api/estimate", params={**too_many, "approaches": N_APPROACHES}).status_code == 200
 
 
 def test_the_text_limits_in_info_are_the_ones_enforced(client):

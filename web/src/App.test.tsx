@@ -73,6 +73,30 @@ describe("App", () => {
   });
 
 
+  it("takes the steps' default and range and the approaches per design from /api/info", async () => {
+    const estimate = vi.fn();
+    const fetch = mockFetch({
+      ...baseRoutes,
+      "GET /api/info": { ...info, steps: { min: 20_000, max: 60_000, default: 40_000 }, approaches: 2 },
+      "GET /api/estimate": () => {
+        estimate();
+        return { model_id: "CartpoleBalance", steps: 40_000, approaches: 2, workers: 1, seconds: 50, per_approach_s: 25, waves: [], basis: "b", calibrated: true };
+      },
+    });
+    renderApp();
+    fireEvent.click(await screen.findByRole("button", { name: "CartpoleBalance" }));
+    await waitFor(() => expect(screen.getByText("40,000", { selector: "output" })).toBeInTheDocument());
+    const slider = screen.getByRole("slider", { name: "Training Steps" });
+    expect(slider).toHaveAttribute("min", "20000");
+    expect(slider).toHaveAttribute("max", "60000");
+    await waitFor(() => expect(estimate).toHaveBeenCalled());
+    const asked = fetch.mock.calls
+      .map(([input]) => (typeof input === "string" ? input : input instanceof URL ? input.href : input.url))
+      .filter((u) => u.startsWith("/api/estimate"));
+    expect(asked[asked.length - 1]).toContain("steps=40000");
+    expect(asked[asked.length - 1]).toContain("approaches=2");
+  });
+
   it("goes from a prompt to approaches, training progress and videos", async () => {
     const configure = vi.fn(() => session);
     const batch = vi.fn((body: unknown) => ({

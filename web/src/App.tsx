@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { api, errorMessage, getToken, onUnauthorized, setToken, type Approach, type Job, type Session } from "./api";
 import { ApproachCards } from "./components/ApproachCards";
-import { BehaviorForm, DEFAULT_STEPS } from "./components/BehaviorForm";
+import { BehaviorForm } from "./components/BehaviorForm";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
 import { ErrorAlert } from "./components/ErrorAlert";
 import { ErrorBoundary } from "./components/ErrorBoundary";
@@ -15,9 +15,8 @@ import { keys, useEstimate, useInfo, useModels, useProviders, useSessionList, us
 import { initialModelId, storedModelId, storeModelId } from "./gallery";
 import { sessionIdFromHash, useStudioSession } from "./useStudioSession";
 
-const VIDEOS_PER_DESIGN = 3;
-
-/** Per design, the newest finished video of each approach, in approach order. */
+/** Per design, the newest finished video of each approach, in approach order (a design holds /api/info's
+ * `approaches` of them). */
 export function comparisonGroups(session: Session, jobs: Job[]) {
   const latestDone = new Map<number, Job>();
   for (const job of [...jobs].sort((a, b) => a.id - b.id)) {
@@ -25,7 +24,7 @@ export function comparisonGroups(session: Session, jobs: Job[]) {
   }
   return session.designs
     .map((design) => {
-      const approaches = design.approaches.slice(0, VIDEOS_PER_DESIGN);
+      const approaches = design.approaches;
       const items: ComparisonItem[] = approaches
         .filter((a) => latestDone.has(a.id))
         .map((a) => ({ approach: a, job: latestDone.get(a.id)! }));
@@ -72,11 +71,12 @@ export function App() {
   const [chosenProviders, setChosenProviders] = useState<string[] | null>(null);
   const [fresh, setFresh] = useState(false);
   const [fromBase, setFromBase] = useState(true);
-  const range = info.data?.steps ?? DEFAULT_STEPS;
-  const steps = chosenSteps === null ? range.default : clamp(chosenSteps, range.min, range.max);
+  // The server's range and default (/api/info); until it answers, only a session's own steps.
+  const range = info.data?.steps;
+  const steps = !range ? chosenSteps : chosenSteps === null ? range.default : clamp(chosenSteps, range.min, range.max);
   const preferred = providers.find((p) => p.default && p.ready);
   const selectedProviders = chosenProviders ?? (preferred ? [preferred.name] : []);
-  const estimate = useEstimate(modelId, steps, info.data !== undefined);
+  const estimate = useEstimate(modelId, steps, info.data?.approaches ?? null);
 
   // -- the session
   const studio = useStudioSession({
@@ -101,7 +101,7 @@ export function App() {
     studio.configure({
       model_id: modelId,
       prompt: prompt.trim(),
-      num_steps: steps,
+      ...(steps !== null ? { num_steps: steps } : {}),
       ...(selectedProviders.length > 0 ? { providers: selectedProviders } : {}),
       fresh,
     });

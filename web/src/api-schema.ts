@@ -497,10 +497,9 @@ export interface components {
             prompt: string;
             /**
              * Num Steps
-             * @description Environment steps per approach; the allowed range is in /api/info.
-             * @default 50000
+             * @description Environment steps per approach; default and allowed range: `steps` in /api/info.
              */
-            num_steps?: number;
+            num_steps?: number | null;
             /**
              * Providers
              * @description LLM providers to ask; none: the built-in designer.
@@ -537,7 +536,7 @@ export interface components {
         Estimate: {
             /**
              * Overhead S
-             * @description Fixed cost per approach: worker start, compile, 10 s video.
+             * @description Fixed cost per approach: worker start, compile, its video (`video_seconds` long).
              */
             overhead_s: number;
             /**
@@ -568,8 +567,16 @@ export interface components {
             /** Version */
             version: string;
             steps: components["schemas"]["StepsRange"];
-            /** Video Seconds */
+            /**
+             * Video Seconds
+             * @description Length of each approach's video (TABRL_VIDEO_SECONDS).
+             */
             video_seconds: number;
+            /**
+             * Approaches
+             * @description Approaches each design proposes; a Train All trains them all.
+             */
+            approaches: number;
             /** Workers */
             workers: number;
             estimate: components["schemas"]["Estimate"];
@@ -810,9 +817,9 @@ export interface components {
             job_id: number;
             /**
              * Seconds
-             * @default 10
+             * @description The video's length; default: `video_seconds` in /api/info.
              */
-            seconds?: number;
+            seconds?: number | null;
         };
         /**
          * RetentionOut

@@ -11,7 +11,7 @@ export const keys = {
   providers: ["providers"] as const,
   sessions: ["sessions"] as const,
   session: (id: string | null) => ["session", id] as const,
-  estimate: (modelId: string | null, steps: number) => ["estimate", modelId, steps] as const,
+  estimate: (modelId: string | null, steps: number | null) => ["estimate", modelId, steps] as const,
   curves: (jobId: number) => ["curves", jobId] as const,
 };
 
@@ -81,13 +81,14 @@ export function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-/** The time under the slider: measured on this machine for the chosen robot and steps (debounced while sliding). */
-export function useEstimate(modelId: string | null, steps: number, enabled: boolean) {
+/** The time under the slider: measured on this machine for the chosen robot and steps (debounced while sliding),
+ * for a design's `approaches` (/api/info's; null until it answers, and no estimate is asked for until then). */
+export function useEstimate(modelId: string | null, steps: number | null, approaches: number | null) {
   const settledSteps = useDebounced(steps, 250);
   const query = useQuery({
     queryKey: keys.estimate(modelId, settledSteps),
-    queryFn: () => api.estimate(modelId!, settledSteps, 3),
-    enabled: enabled && modelId !== null,
+    queryFn: () => api.estimate(modelId!, settledSteps!, approaches!),
+    enabled: modelId !== null && settledSteps !== null && approaches !== null,
     placeholderData: keepPreviousData,
     staleTime: 0, // every finished job refines the server's figures
   });

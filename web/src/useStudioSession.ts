@@ -189,10 +189,16 @@ export function useStudioSession({ epoch, onOpened }: Options) {
     openError: open.error ? `Could not open session ${open.variables}: ${errorMessage(open.error)}` : null,
     dismissOpenError: () => open.reset(),
     // Training and refining share one error line: starting either clears the other's.
-    train: (approachIds: number[], steps: number, fromBase: boolean) => {
+    // steps null (/api/info has not answered): the session's own steps.
+    train: (approachIds: number[], steps: number | null, fromBase: boolean) => {
       if (!session) return;
       refine.reset();
-      batch.mutate({ session_id: session.id, approach_ids: approachIds, num_steps: steps, from_base: fromBase });
+      batch.mutate({
+        session_id: session.id,
+        approach_ids: approachIds,
+        ...(steps !== null ? { num_steps: steps } : {}),
+        from_base: fromBase,
+      });
     },
     training: batch.isPending,
     refine: (jobId: number, words: string, provider?: string) => {

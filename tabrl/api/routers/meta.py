@@ -18,6 +18,7 @@ from tabrl.api.schemas import (
     StepsRange,
     WarmUpOut,
 )
+from tabrl.rewards.limits import N_APPROACHES
 
 router = APIRouter(prefix="/api", tags=["studio"])
 
@@ -38,6 +39,7 @@ def info(settings: SettingsDep) -> Info:
         version=__version__,
         steps=StepsRange(min=settings.steps_min, max=settings.steps_max, default=settings.steps_default),
         video_seconds=settings.video_seconds,
+        approaches=N_APPROACHES,
         workers=settings.max_workers,
         estimate=Estimate(
             overhead_s=settings.estimate_overhead_s,
@@ -84,7 +86,9 @@ def warm_up(request: Request, executor: ExecutorDep) -> WarmUpOut:
     response_model=BatchEstimate,
     summary="Time to train and film approaches here, from this machine's measurements",
 )
-def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int = 3) -> dict[str, Any]:
+def estimate(
+    settings: SettingsDep, model_id: str, steps: int, approaches: int = N_APPROACHES
+) -> dict[str, Any]:
     from tabrl.jobs.estimate import estimate_batch
     from tabrl.robots.catalog import all_ids
 
@@ -92,8 +96,9 @@ def estimate(settings: SettingsDep, model_id: str, steps: int, approaches: int =
         raise HTTPException(422, f"unknown model '{model_id}'; see /api/models/playground")
     if not settings.steps_min <= steps <= settings.steps_max:
         raise HTTPException(422, f"steps must be between {settings.steps_min:,} and {settings.steps_max:,}")
-    if not 1 <= approaches <= 3:
-        raise HTTPException(422, "approaches must be 1, 2 or 3")
+    if not 1 <= approaches <= N_APPROACHES:
+        allowed = ", ".join(str(n) for n in range(1, N_APPROACHES))
+        raise HTTPException(422, f"approaches must be {allowed} or {N_APPROACHES}")
     return estimate_batch(
         settings.data_dir,
         model_id,

@@ -139,14 +139,8 @@ async def thumbnail(model_id: str, request: Request) -> Response:
 def _load_thumbnail(model_id: str) -> tuple[bytes, str]:
     from tabrl.robots import catalog
 
-    try:
-        entry = catalog.get_entry(
-            model_id, wait=False
-        )  # also refuses odd ids before any path is made of them
-    except catalog.UnknownModel as exc:
-        raise HTTPException(404, str(exc)) from None
-    except catalog.CatalogNotReady as exc:
-        raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from None
+    # Also refuses odd ids before any path is made of them (UnknownModel: 404 here, tabrl/api/errors.py).
+    entry = catalog.get_entry(model_id, wait=False)
     path = catalog.thumbnail_path(model_id)
     if path.is_symlink() or path.exists():
         _confine_thumbnail(path)

@@ -73,15 +73,10 @@ def download_session(session_id: str, db: DbDep, settings: SettingsDep) -> Strea
     },
 )
 def delete_session(session_id: str, db: DbDep, settings: SettingsDep) -> SessionDeleted:
+    _get(db, session_id)  # a row first: an id that names none (a path among them) is a 404 before any folder
     # Under the admission lock: no job of this server is created or restarted while the check runs.
+    # SessionNotFound (deleted meanwhile) and SessionBusy are answered in tabrl/api/errors.py.
     with limits.admission:
-        try:
-            deleted = retention.delete_session(db, settings.data_dir, session_id)
-        except retention.SessionNotFound as e:
-            raise HTTPException(404, str(e)) from None
-        except retention.SessionBusy as e:
-            raise HTTPException(409, str(e)) from None
-        except ValueError as e:  # an id that is no folder name cannot be a session's
-            raise HTTPException(404, f"no session {session_id!r}: {e}") from None
+        deleted = retention.delete_session(db, settings.data_dir, session_id)
     retention.collect_models(settings.data_dir)  # the shared models only this session's policies named
     return session_deleted(deleted)

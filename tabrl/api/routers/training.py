@@ -51,17 +51,12 @@ def session_model_label(model_id: str) -> str:
 
 
 def check_model(model_id: str) -> None:
-    """422 for an unknown model (with the closest ids) or one whose assets are missing; 503 only when a
-    new install's read of Playground's registry outlasts catalog.INDEX_WAIT_S. Never waits for the
-    whole catalog."""
-    from tabrl.robots.catalog import CatalogNotReady, UnknownModel, get_entry
+    """422 for an unknown model (``UnknownModel``, with the closest ids) or one whose assets are missing;
+    503 (``CatalogNotReady``) only when a new install's read of Playground's registry outlasts
+    catalog.INDEX_WAIT_S. Never waits for the whole catalog."""
+    from tabrl.robots.catalog import get_entry
 
-    try:
-        entry = get_entry(model_id, wait=False)
-    except UnknownModel as exc:
-        raise HTTPException(422, str(exc)) from None
-    except CatalogNotReady as exc:
-        raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from None
+    entry = get_entry(model_id, wait=False)
     if not entry.assets_available:
         raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
 
@@ -98,26 +93,18 @@ def _designs(req: ConfigureRequest, prompt: str) -> list[dict[str, Any]]:
     responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}},
 )
 def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
-    from tabrl.design.builtin import DesignError, check_prompt
-    from tabrl.design.providers import ProviderConfigError, provider_config
+    from tabrl.design.builtin import check_prompt
+    from tabrl.design.providers import provider_config
 
-    check_steps(req.num_steps, settings)
-    try:
-        prompt = check_prompt(req.prompt)
-    except DesignError as exc:
-        raise HTTPException(422, str(exc)) from None
+    steps = check_steps(req.num_steps if req.num_steps is not None else settings.steps_default, settings)
+    prompt = check_prompt(req.prompt)
     check_model(req.model_id)
     limits.check_session_room(db, settings)
-    try:
-        for name in req.providers or []:  # a misspelt or unready provider is the caller's mistake: say so now
-            if name != "builtin":
-                provider_config(name)
-        designs = _designs(req, prompt)
-    except (DesignError, ProviderConfigError) as exc:
-        raise HTTPException(422, str(exc)) from None
-    session = StudioSession(
-        id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=req.num_steps
-    )
+    for name in req.providers or []:  # a misspelt or unready provider is the caller's mistake: say so now
+        if name != "builtin":
+            provider_config(name)
+    designs = _designs(req, prompt)
+    session = StudioSession(id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=steps)
     add_designs(session, designs)
     with limits.admission:  # designing took a while: count again before storing
         limits.check_session_room(db, settings)
@@ -202,6 +189,7 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
 @router.post("/render", response_model=JobOut, summary="Film a finished job's policy again (a new video)")
 def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobOut:
     source = _get_done_training_job(db, req.job_id)
+    seconds = req.seconds if req.seconds is not None else settings.video_seconds
     with limits.admission:
         limits.check_job_room(db, settings, source.session_id, 1)
         job = Job(
@@ -209,13 +197,13 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
             approach_id=source.approach_id,
             kind="render",
             total_steps=source.steps_done,
-            video_seconds=req.seconds,
+            video_seconds=seconds,
             source_job_id=source.id,
             artifacts={layout.POLICY.key: (source.artifacts or {})[layout.POLICY.key]},
         )
         db.add(job)
         db.flush()
-        store.record_event(db, job, EventType.QUEUED, {"source_job": source.id, "seconds": req.seconds})
+        store.record_event(db, job, EventType.QUEUED, {"source_job": source.id, "seconds": seconds})
         db.commit()
     executor.wake()
     return job_out(job)
@@ -223,18 +211,12 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
 
 @router.post("/refine", response_model=SessionOut, summary="Three improved approaches from a finished job")
 def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
-    from tabrl.design.providers import ProviderConfigError
-    from tabrl.design.refine import RunNotFound, refine_run
+    from tabrl.design.refine import refine_run
 
     job = _get_done_training_job(db, req.job_id)
     limits.check_design_room(job.session, settings)
     policy_dir = settings.data_dir / (job.artifacts or {})[layout.POLICY.key]
-    try:
-        result = refine_run(policy_dir.parent, req.words, provider=req.provider, settings=settings)
-    except ProviderConfigError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except RunNotFound as exc:
-        raise HTTPException(409, str(exc)) from None
+    result = refine_run(policy_dir.parent, req.words, provider=req.provider, settings=settings)
     session = job.session
     name = job.approach.program.get("name", "approach")
     label = f"Refined from {name}" + (f": {req.words}" if req.words else "")

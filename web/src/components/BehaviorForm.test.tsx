@@ -69,6 +69,21 @@ describe("BehaviorForm", () => {
     expect(slider).toHaveAttribute("step", "1000");
   });
 
+  it("takes the number of approaches and the video length from info", () => {
+    render(<Harness info={{ ...info, approaches: 2, video_seconds: 4.5 }} />);
+    const estimate = screen.getByTestId("estimate");
+    // 20 s + 50,000 / 7,000 ≈ 27 s per approach, two of them one by one
+    expect(estimate).toHaveTextContent("About 27 s per approach; all 2 take about 54 s");
+    expect(estimate).toHaveTextContent("Each approach is filmed for 4.5 s.");
+  });
+
+  it("offers no steps slider until info gives its range", () => {
+    render(<Harness info={null} />);
+    expect(screen.queryByRole("slider", { name: "Training Steps" })).toBeNull();
+    expect(screen.getByText("Asking the server for the allowed steps…")).toBeInTheDocument();
+    expect(screen.getByTestId("estimate")).toHaveTextContent("Estimating…");
+  });
+
   it("shows the steps formatted and an estimate that follows the value", () => {
     render(<Harness />);
     expect(screen.getByText("50,000", { selector: "output" })).toBeInTheDocument();

@@ -1,12 +1,9 @@
 import { useId, type FormEvent } from "react";
 import type { Estimate, Info, Provider } from "../api";
-import { estimateSeconds, formatDuration, formatInt } from "../format";
+import { estimateSeconds, formatDuration, formatInt, formatNumber } from "../format";
 import { Spinner } from "./Spinner";
 
-export const DEFAULT_STEPS = { min: 10_000, max: 100_000, default: 50_000 };
 export const STEP_SIZE = 1000;
-/** The designers give three approaches per design. */
-const APPROACHES = 3;
 
 type Props = {
   info: Info | null;
@@ -15,7 +12,8 @@ type Props = {
   providers: Provider[];
   prompt: string;
   onPromptChange: (prompt: string) => void;
-  steps: number;
+  /** Null until /api/info gives the range and default (a configure without steps gets the server's default). */
+  steps: number | null;
   onStepsChange: (steps: number) => void;
   selectedProviders: string[];
   onProvidersChange: (names: string[]) => void;
@@ -30,7 +28,8 @@ type Props = {
 export function BehaviorForm(props: Props) {
   const { info, providers, prompt, steps, selectedProviders, fresh, modelSelected, busy, error } = props;
   const ids = useId();
-  const range = info?.steps ?? DEFAULT_STEPS;
+  // The slider's range, its default and the approaches per design are the server's (/api/info).
+  const range = info?.steps;
   const maxChars = info?.max_prompt_chars; // the server's limit, once /api/info has answered
   const canSubmit = modelSelected && prompt.trim().length > 0 && !busy;
 
@@ -40,7 +39,7 @@ export function BehaviorForm(props: Props) {
   };
 
   const measured = props.estimate && props.estimate.steps === steps ? props.estimate : null;
-  const perJob = measured ? measured.per_approach_s : info ? estimateSeconds(info, steps) : null;
+  const perJob = measured ? measured.per_approach_s : info && steps !== null ? estimateSeconds(info, steps) : null;
   const workers = Math.max(1, info?.workers ?? 1);
   // Jobs running at once share the cores, so a batch gains the measured speed-up, not `workers` times.
   const speedup = Math.max(1, info?.estimate.parallel_speedup ?? 1);
@@ -94,24 +93,30 @@ export function BehaviorForm(props: Props) {
           <div className="range-label">
             <label htmlFor={`${ids}-steps`}>Training Steps</label>
             <output htmlFor={`${ids}-steps`} className="steps-value">
-              {formatInt(steps)}
+              {steps !== null ? formatInt(steps) : "…"}
             </output>
           </div>
-          <input
-            id={`${ids}-steps`}
-            type="range"
-            min={range.min}
-            max={range.max}
-            step={STEP_SIZE}
-            value={steps}
-            onChange={(e) => props.onStepsChange(Number(e.target.value))}
-            aria-valuetext={`${formatInt(steps)} steps`}
-            aria-describedby={`${ids}-estimate`}
-          />
-          <div className="range-ends muted small" aria-hidden="true">
-            <span>{formatInt(range.min)}</span>
-            <span>{formatInt(range.max)}</span>
-          </div>
+          {range && steps !== null ? (
+            <>
+              <input
+                id={`${ids}-steps`}
+                type="range"
+                min={range.min}
+                max={range.max}
+                step={STEP_SIZE}
+                value={steps}
+                onChange={(e) => props.onStepsChange(Number(e.target.value))}
+                aria-valuetext={`${formatInt(steps)} steps`}
+                aria-describedby={`${ids}-estimate`}
+              />
+              <div className="range-ends muted small" aria-hidden="true">
+                <span>{formatInt(range.min)}</span>
+                <span>{formatInt(range.max)}</span>
+              </div>
+            </>
+          ) : (
+            <p className="muted small">Asking the server for the allowed steps…</p>
+          )}
           <p id={`${ids}-estimate`} className="estimate small" data-testid="estimate">
             {measured ? (
               <>
@@ -119,14 +124,16 @@ export function BehaviorForm(props: Props) {
                 {formatDuration(measured.seconds)} ({measured.workers} {measured.workers === 1 ? "job runs" : "jobs run"} at
                 a time; measured here: {measured.basis}).
               </>
-            ) : perJob != null ? (
+            ) : perJob != null && info ? (
               <>
-                About {formatDuration(perJob)} per approach; all {APPROACHES} take about{" "}
-                {formatDuration((perJob * APPROACHES) / speedup)} ({workers} {workers === 1 ? "job runs" : "jobs run"} at a time).
+                About {formatDuration(perJob)} per approach; all {info.approaches} take about{" "}
+                {formatDuration((perJob * info.approaches) / speedup)} ({workers} {workers === 1 ? "job runs" : "jobs run"} at
+                a time).
               </>
             ) : (
               "Estimating…"
             )}
+            {info && <> Each approach is filmed for {formatNumber(info.video_seconds)} s.</>}
           </p>
         </div>
 

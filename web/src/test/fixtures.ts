@@ -4,6 +4,7 @@ export const info: Info = {
   version: "0.1.0",
   steps: { min: 10_000, max: 100_000, default: 50_000 },
   video_seconds: 10,
+  approaches: 3,
   workers: 1,
   estimate: { overhead_s: 20, steps_per_s: 7000, parallel_speedup: 1 },
   examples: ["spin in place", "walk forward"],
