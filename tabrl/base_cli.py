@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from tabrl.config import VIDEO_SECONDS
 from tabrl.terminal import console, fail
 
 base_app = typer.Typer(
@@ -66,7 +67,7 @@ def base_train(
         from tabrl.train.checkpoint import load_policy
 
         policy, _ = load_policy(folder)
-        res = render_policy(robot, policy, video, seconds=10.0)
+        res = render_policy(robot, policy, video, seconds=VIDEO_SECONDS)
         console.print(f"  video:  {res['video']}")
 
 

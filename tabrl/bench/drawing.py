@@ -13,6 +13,7 @@ import mujoco
 import numpy as np
 
 from tabrl.bench.engine import BENCH_MODEL, design_program
+from tabrl.config import VIDEO_SECONDS
 
 RENDER_MODELS = ("AnymalC", "PandaPickCube", "AllegroHand")
 
@@ -63,7 +64,7 @@ def bare_render_ms(
 
 
 def render_ms_per_frame(
-    model_id: str = BENCH_MODEL, seconds: float = 10.0, width: int = 640, height: int = 360
+    model_id: str = BENCH_MODEL, seconds: float = VIDEO_SECONDS, width: int = 640, height: int = 360
 ) -> dict[str, Any]:
     """Our whole video step (rollout + render + encode + poster/trajectory/metrics) per frame, beside a bare
     renderer on the same scene and size measured just before and just after it (their mean is the floor)."""

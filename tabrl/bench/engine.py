@@ -12,6 +12,8 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
+
 BENCH_MODEL = "Go1JoystickFlatTerrain"
 BENCH_PROMPT = "keep shaking your hips aloha dude!"
 
@@ -136,7 +138,7 @@ def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.
     }
 
 
-def end_to_end(model_id: str = BENCH_MODEL, steps: int = 50_000) -> dict[str, Any]:
+def end_to_end(model_id: str = BENCH_MODEL, steps: int = STEPS_DEFAULT) -> dict[str, Any]:
     from tabrl.pipeline import run_training_job
 
     program = design_program(model_id, BENCH_PROMPT)
@@ -175,7 +177,7 @@ def rehearsal_cost(cases: tuple[tuple[str, str], ...] = REHEARSAL_CASES) -> list
         robot = load_robot(model_id)
         programs = design(model_id, prompt).programs
         rehearse(robot, programs[0])  # warm: the policy's compile, the robot's caches
-        steps = int(round(10.0 / robot.ctrl_dt))
+        steps = int(round(VIDEO_SECONDS / robot.ctrl_dt))
         for k, program in enumerate(programs, 1):
             t = time.perf_counter()
             done = rehearse(robot, program)

@@ -20,6 +20,7 @@ import numpy as np
 
 from tabrl.api.served import ServedStudio
 from tabrl.bench.studio_runs import wait_warm
+from tabrl.config import STEPS_DEFAULT
 from tabrl.jobs.states import ENDED
 
 LOAD_MODEL = "Go1JoystickFlatTerrain"
@@ -139,7 +140,7 @@ async def _train_all_under_load(url: str, reads: int, clients: int, timeout: flo
             (
                 await http.post(
                     "/api/training/configure",
-                    json={"model_id": LOAD_MODEL, "prompt": LOAD_PROMPT, "num_steps": 50_000},
+                    json={"model_id": LOAD_MODEL, "prompt": LOAD_PROMPT, "num_steps": STEPS_DEFAULT},
                 )
             )
             .raise_for_status()
@@ -153,7 +154,11 @@ async def _train_all_under_load(url: str, reads: int, clients: int, timeout: flo
             (
                 await http.post(
                     "/api/training/batch",
-                    json={"session_id": session["id"], "approach_ids": approaches, "num_steps": 50_000},
+                    json={
+                        "session_id": session["id"],
+                        "approach_ids": approaches,
+                        "num_steps": STEPS_DEFAULT,
+                    },
                 )
             )
             .raise_for_status()

@@ -15,6 +15,7 @@ from tabrl.bench.engine import (
     rehearsal_cost,
 )
 from tabrl.bench.studio_runs import first_and_warm_train_all, studio
+from tabrl.config import VIDEO_SECONDS
 
 
 def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = True) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def run_all(quick: bool = False, train_all: bool = False, studio_jobs: bool = Tr
     if not quick:
         out["ppo"].append(ppo_throughput("CheetahRun", 30_000, prompt="run forward fast"))
     go1_ppo = out["ppo"][0]
-    render = render_ms_per_frame(seconds=2.0 if quick else 10.0)
+    render = render_ms_per_frame(seconds=2.0 if quick else VIDEO_SECONDS)
     out["render"] = render
     if not quick:  # the other robots the issue names, shorter (2 s videos)
         out["render_other_robots"] = {}

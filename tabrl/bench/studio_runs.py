@@ -14,7 +14,9 @@ from typing import Any
 
 from tabrl.api.served import ServedStudio
 from tabrl.bench.engine import BENCH_MODEL, BENCH_PROMPT
+from tabrl.config import STEPS_DEFAULT
 from tabrl.jobs.states import ENDED
+from tabrl.rewards.limits import N_APPROACHES
 
 
 def approaches_cli_latency(data_dir: Path, runs: int = 2) -> dict[str, Any]:
@@ -111,13 +113,13 @@ def _train_all(
 ) -> dict[str, Any]:
     """One Train All of three Go1 approaches at 50k steps: its wall time beside the page's estimate and the floor."""
     estimate = http.get(
-        "/api/estimate", params={"model_id": BENCH_MODEL, "steps": 50_000, "approaches": 3}
+        "/api/estimate", params={"model_id": BENCH_MODEL, "steps": STEPS_DEFAULT, "approaches": N_APPROACHES}
     ).json()
     load_before = os.getloadavg()
     start = time.perf_counter()
     jobs = http.post(
         "/api/training/batch",
-        json={"session_id": session["id"], "approach_ids": approaches, "num_steps": 50_000},
+        json={"session_id": session["id"], "approach_ids": approaches, "num_steps": STEPS_DEFAULT},
     ).json()["jobs"]
     done = _wait_jobs(http, [j["id"] for j in jobs])
     wall = time.perf_counter() - start
@@ -128,7 +130,7 @@ def _train_all(
     return {
         "model": BENCH_MODEL,
         "approaches": 3,
-        "steps_each": 50_000,
+        "steps_each": STEPS_DEFAULT,
         "steps_trained": steps,
         "video_frames": frames,
         "wall_s": wall,
@@ -162,7 +164,7 @@ def first_and_warm_train_all(
     when ``/api/warm-up`` says ready, then a second Train All of the same approaches (warm)."""
     import httpx
 
-    configure = {"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": 50_000}
+    configure = {"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": STEPS_DEFAULT}
     floor_rates = (raw_physics_steps_per_s, bare_render_ms)
     data_dir = Path(tempfile.mkdtemp(prefix="tabrl-bench-first-"))
     out: dict[str, Any] = {}
@@ -197,7 +199,7 @@ def studio(
 
     out: dict[str, Any] = {}
     floor_rates = (raw_physics_steps_per_s, bare_render_ms)
-    configure = {"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": 50_000}
+    configure = {"model_id": BENCH_MODEL, "prompt": BENCH_PROMPT, "num_steps": STEPS_DEFAULT}
     data_dir = Path(tempfile.mkdtemp(prefix="tabrl-bench-"))
     try:
         with _Studio(data_dir) as server, httpx.Client(base_url=server.url, timeout=120) as http:

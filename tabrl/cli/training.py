@@ -9,7 +9,11 @@ from pathlib import Path
 
 import typer
 
+from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
+from tabrl.rewards.limits import N_APPROACHES
 from tabrl.terminal import console, fail
+
+_APPROACH_CHOICES = ", ".join(str(i) for i in range(1, N_APPROACHES + 1)) + " or all"
 
 
 def _runs_dir(model: str, prompt: str) -> Path:
@@ -22,9 +26,9 @@ def _runs_dir(model: str, prompt: str) -> Path:
 def train(
     model: str = typer.Option(..., "--model", help="Catalog model id, e.g. Go1JoystickFlatTerrain."),
     prompt: str = typer.Option(..., "--prompt", help="The behavior, in plain words."),
-    approach: str = typer.Option("all", "--approach", help="1, 2, 3 or all."),
+    approach: str = typer.Option("all", "--approach", help=f"{_APPROACH_CHOICES} (which approach to train)."),
     steps: int = typer.Option(
-        50_000, "--steps", min=1_000, max=100_000_000, help="Environment steps to train."
+        STEPS_DEFAULT, "--steps", min=1_000, max=100_000_000, help="Environment steps to train."
     ),
     backend: str = typer.Option("auto", "--backend", help="native (CPU), mjx (GPU) or auto."),
     init: Path | None = typer.Option(None, "--init", help="Checkpoint to fine-tune from."),
@@ -35,7 +39,7 @@ def train(
     ),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: data dir/runs/...)."),
     seed: int = typer.Option(0, "--seed"),
-    seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0, help="Video length."),
+    seconds: float = typer.Option(VIDEO_SECONDS, "--seconds", min=1.0, max=60.0, help="Video length."),
 ) -> None:
     """Design three approaches for PROMPT, train them (PPO), render their videos."""
     from tqdm import tqdm
@@ -44,8 +48,8 @@ def train(
     from tabrl.pipeline import run_training_job
     from tabrl.robots.catalog import UnknownModel
 
-    if approach not in ("1", "2", "3", "all"):
-        fail(f"--approach must be 1, 2, 3 or all (got '{approach}')")
+    if approach not in ("all", *(str(i) for i in range(1, N_APPROACHES + 1))):
+        fail(f"--approach must be {_APPROACH_CHOICES} (got '{approach}')")
     if backend not in ("auto", "native", "mjx"):
         fail(f"--backend must be native, mjx or auto (got '{backend}')")
     try:
@@ -161,7 +165,7 @@ def _print_train_result(result: dict) -> None:
 def render(
     checkpoint: Path = typer.Argument(..., help="A policy checkpoint folder."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: beside the checkpoint)."),
-    seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=60.0),
+    seconds: float = typer.Option(VIDEO_SECONDS, "--seconds", min=1.0, max=60.0),
 ) -> None:
     """Render a trained policy's video, poster, trajectory and metrics."""
     from tabrl.pipeline import run_render_job

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tabrl.config import VIDEO_SECONDS
 from tabrl.render import camera as camera_mod
 from tabrl.render import files, video
 from tabrl.render import metrics as behavior_metrics_mod
@@ -49,7 +50,7 @@ def render_policy(
     policy: rollout_mod.Policy,
     out_dir: Path,
     *,
-    seconds: float = 10.0,
+    seconds: float = VIDEO_SECONDS,
     fps: int = 30,
     width: int = 640,
     height: int = 360,

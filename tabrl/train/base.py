@@ -28,6 +28,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from tabrl.config import VIDEO_SECONDS
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import CompiledMotion, Motion, MotionError, MotionPart, compile_motion
 from tabrl.rewards.program import RewardProgram
@@ -401,7 +402,7 @@ def evaluate(
     *,
     seed: int = 100,
     envs: int = 16,
-    seconds: float = 10.0,
+    seconds: float = VIDEO_SECONDS,
     pool: Sequence[CompiledMotion],
 ) -> dict[str, Any]:
     """The base's own figures: deterministic policy, ``envs`` episodes of ``seconds``, with the recipe's pushes
