@@ -375,17 +375,22 @@ def train_base(
     return folder, checkpoint.load_metadata(folder)
 
 
-MAX_FALL_RATE = 0.25  # under pushes: a base that falls more often than this is not a base
+MAX_FALL_RATE = 0.25  # under pushes: a base that falls more often than this is not a base ...
+# ... unless it falls at most half as often as the zero action under the same pushes and priors: a humanoid under
+# the designer's squats and kicks falls often whatever it does (H1 1.2M: 38 % against 81 %), and its fine-tunes
+# fell 5 of 15 times where those from the pushes-only base fell 11 of 15 (docs/base-policies.md).
+MAX_FALL_SHARE_OF_ZERO = 0.5
 
 
 def judge(robot: Robot, evaluation: dict[str, Any]) -> tuple[bool, str]:
     """Whether a base is worth starting from: it must beat holding the default pose (the zero action)."""
     mine, zero = evaluation["perturbed"], evaluation["zero_action"]
     if robot.spec.floating_base:
-        ok = mine["fall_rate"] <= MAX_FALL_RATE and mine["fall_rate"] <= zero["fall_rate"]
+        rate, zero_rate = mine["fall_rate"], zero["fall_rate"]
+        ok = rate <= zero_rate and (rate <= MAX_FALL_RATE or rate <= MAX_FALL_SHARE_OF_ZERO * zero_rate)
         return ok, (
-            f"falls in {mine['fall_rate']:.0%} of pushed 10 s episodes (the zero action: {zero['fall_rate']:.0%}; "
-            f"allowed: {MAX_FALL_RATE:.0%} and no more than the zero action)"
+            f"falls in {rate:.0%} of pushed 10 s episodes (the zero action: {zero_rate:.0%}; allowed: "
+            f"{MAX_FALL_RATE:.0%} or half the zero action's, and no more than the zero action)"
         )
     ok = mine["pose_error_rms"] <= zero["pose_error_rms"]
     return ok, (
