@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +14,9 @@ from rich.table import Table
 from tabrl.base_cli import base_app
 from tabrl.sessions_cli import sessions_app
 from tabrl.terminal import console, err_console, fail
+
+if TYPE_CHECKING:  # the pipeline imports JAX: only the commands that train load it
+    from tabrl.pipeline import RunResult
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -371,21 +375,21 @@ def _train_events(bar, i: int):
     return on_event
 
 
-def _print_train_result(result: dict) -> None:
-    m = result["metrics"]
+def _print_train_result(result: RunResult) -> None:
+    m: dict[str, Any] = result.metrics
     console.print(
-        f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
+        f"  policy:   {result.checkpoint}\n  video:    {result.video}\n  poster:   {result.poster}"
         f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
         f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
-        f"\n  curve:    {result['curve_summary']}"
-        f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s"
-        + (f" (one batch of {result['batch']})" if result.get("batch") else "")
+        f"\n  curve:    {result.curve_summary}"
+        f"\n  time:     train {result.train_wall_s:.1f} s, total {result.wall_s:.1f} s"
+        + (f" (one batch of {result.batch})" if result.batch else "")
     )
     if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
         v = m["verdict"]
         console.print(f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False)
-    if result.get("start_vs_trained"):  # the trained policy or, where training did not beat it, its start
-        c = result["start_vs_trained"]
+    if result.start_vs_trained:  # the trained policy or, where training did not beat it, its start
+        c: dict[str, Any] = result.start_vs_trained
         console.print(
             f"  start:    [{'yellow' if c['kept'] == 'start' else 'green'}]{c['note']}[/]", highlight=False
         )
@@ -406,7 +410,7 @@ def render(
     except CheckpointError as e:
         fail(str(e))
     console.print(
-        f"video: {result['video']}\nposter: {result['poster']}\nmetrics: {result['metrics']['forward_speed_mps']:.2f} m/s forward"
+        f"video: {result.video}\nposter: {result.poster}\nmetrics: {result.metrics['forward_speed_mps']:.2f} m/s forward"
     )
 
 

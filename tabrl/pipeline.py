@@ -15,11 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+from pydantic import JsonValue
 
 from tabrl.export import onnx as onnx_export
 from tabrl.render import beat_start
@@ -37,6 +39,7 @@ from tabrl.train.ppo import Cancelled, PPOConfig
 
 __all__ = [
     "Cancelled",
+    "RunResult",
     "run_training_job",
     "run_training_batch",
     "run_render_job",
@@ -47,6 +50,28 @@ __all__ = [
 
 EventFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished job leaves: its files, the video's rollout figures and (training jobs) how it trained."""
+
+    video: Path
+    poster: Path
+    sheet: Path | None  # ten frames in one image (None: too short a video for one)
+    trajectory: Path
+    metrics: dict[str, JsonValue]  # the rollout's figures and the success check's verdict (metrics.json)
+    checkpoint: Path  # the policy folder filmed (a render job's is its source job's)
+    start_vs_trained: dict[str, JsonValue] | None = None  # the kept policy, trained or its start, and why
+    # Training jobs only:
+    curves: Path | None = None  # the learning curve (curves.csv)
+    curve_summary: str | None = None
+    train_wall_s: float | None = None
+    wall_s: float | None = None
+    backend: str | None = None
+    steps: int | None = None  # environment steps trained
+    init: str | None = None  # where training started (the "started" event's note)
+    batch: int | None = None  # trained in one batch with this many approaches
 
 
 def _noop_event(event: dict[str, Any]) -> None:
@@ -93,7 +118,7 @@ def run_training_job(
     should_stop: StopFn = _never,
     model_store_dir: Path | None = None,
     ppo_overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> RunResult:
     """Trains ``program`` on ``model_id`` and renders it (the trained policy, or its start where training
     did not beat it: ``tabrl/render/beat_start.py``).
 
@@ -178,18 +203,16 @@ def run_training_job(
         model_store_dir=model_store_dir,
         should_stop=should_stop,
     )
-    result.update(
-        {
-            "curves": str(curve.write(out_dir)),
-            "curve_summary": curve.summary(),
-            "train_wall_s": train_wall,
-            "wall_s": time.perf_counter() - start,
-            "backend": backend,
-            "steps": trained_steps,
-            "init": init_note,
-        }
+    return dataclasses.replace(
+        result,
+        curves=curve.write(out_dir),
+        curve_summary=curve.summary(),
+        train_wall_s=train_wall,
+        wall_s=time.perf_counter() - start,
+        backend=backend,
+        steps=trained_steps,
+        init=init_note,
     )
-    return result
 
 
 def _with_overrides(cfg: PPOConfig, overrides: dict[str, Any]) -> PPOConfig:
@@ -336,7 +359,7 @@ def _save_and_render(
     on_event: EventFn,
     should_stop: StopFn,
     model_store_dir: Path | None = None,
-) -> dict[str, Any]:
+) -> RunResult:
     """Keeps the better of the trained policy and its ``start`` (params, label), writes it (with its export)
     and films it; ``meta``: backend, steps, seed, wall time, init."""
     on_event({"type": "rendering", "fraction": 0.0})
@@ -374,12 +397,10 @@ def _save_and_render(
     )
     on_event({"type": "checkpoint", "path": str(policy_dir)})
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
-    result["checkpoint"] = str(policy_dir)
-    result["start_vs_trained"] = comparison
-    return result
+    return dataclasses.replace(result, start_vs_trained=comparison)
 
 
-def _settled(outcomes: list[dict[str, Any] | BaseException | None]) -> list[dict[str, Any] | BaseException]:
+def _settled(outcomes: list[RunResult | BaseException | None]) -> list[RunResult | BaseException]:
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(outcomes), "every approach of a batch ends with a result or an error"
     return done
@@ -419,9 +440,9 @@ def run_training_batch(
     render_seconds: float = 10.0,
     on_event: Callable[[int, dict[str, Any]], None] | None = None,
     should_stop: Callable[[int], bool] | None = None,
-    on_outcome: Callable[[int, dict[str, Any] | BaseException], None] | None = None,
+    on_outcome: Callable[[int, RunResult | BaseException], None] | None = None,
     model_store_dir: Path | None = None,
-) -> list[dict[str, Any] | BaseException]:
+) -> list[RunResult | BaseException]:
     """Trains several programs on one robot as one batch (``tabrl/train/batch.py``), then films each.
 
     Approach k reports through ``on_event(k, event)`` (the same events as ``run_training_job``) and
@@ -440,9 +461,9 @@ def run_training_batch(
     on_event = _one_at_a_time(guard, on_event or (lambda _k, _e: None))
     should_stop = _one_at_a_time(guard, should_stop or (lambda _k: False))
     on_outcome = on_outcome or (lambda _k, _r: None)
-    outcomes: list[dict[str, Any] | BaseException | None] = [None] * K
+    outcomes: list[RunResult | BaseException | None] = [None] * K
 
-    def settle(k: int, outcome: dict[str, Any] | BaseException) -> None:
+    def settle(k: int, outcome: RunResult | BaseException) -> None:
         with guard:
             if outcomes[k] is None:
                 outcomes[k] = outcome
@@ -562,19 +583,20 @@ def run_training_batch(
                 should_stop=stop_k,
                 model_store_dir=model_store_dir,
             )
-            out.update(
-                {
-                    "curves": str(curve[k].write(Path(out_dirs[k]))),
-                    "curve_summary": curve[k].summary(),
-                    "train_wall_s": train_wall,
-                    "wall_s": time.perf_counter() - start,
-                    "backend": "native",
-                    "steps": progress.steps,
-                    "init": note,
-                    "batch": len(slices),
-                }
+            settle(
+                k,
+                dataclasses.replace(
+                    out,
+                    curves=curve[k].write(Path(out_dirs[k])),
+                    curve_summary=curve[k].summary(),
+                    train_wall_s=train_wall,
+                    wall_s=time.perf_counter() - start,
+                    backend="native",
+                    steps=progress.steps,
+                    init=note,
+                    batch=len(slices),
+                ),
             )
-            settle(k, out)
         except Exception as exc:  # Cancelled (stopped while filmed) or a failure of this approach alone
             settle(k, exc)
 
@@ -620,11 +642,12 @@ def _render(
     reward_fn,
     on_event: EventFn,
     should_stop: StopFn,
-) -> dict[str, Any]:
+) -> RunResult:
+    """Films the policy in ``policy_dir`` (its video, poster, contact sheet, trajectory and metrics)."""
     policy, meta = load_policy(policy_dir)
     on_event({"type": "rendering", "fraction": 0.0})
     try:
-        return render_policy(
+        files = render_policy(
             robot,
             policy,
             out_dir,
@@ -639,6 +662,14 @@ def _render(
         )
     except RenderCancelled:
         raise Cancelled() from None
+    return RunResult(
+        video=Path(files["video"]),
+        poster=Path(files["poster"]),
+        sheet=Path(files["sheet"]) if files["sheet"] else None,
+        trajectory=Path(files["trajectory"]),
+        metrics=files["metrics"],
+        checkpoint=policy_dir,
+    )
 
 
 def run_render_job(
@@ -648,7 +679,8 @@ def run_render_job(
     seconds: float = 10.0,
     on_event: EventFn = _noop_event,
     should_stop: StopFn = _never,
-) -> dict[str, Any]:
+) -> RunResult:
+    """A new video of a trained policy (its folder ``checkpoint_dir``), into ``out_dir``."""
     meta = checkpoint.load_metadata(checkpoint_dir)
     robot, program, compiled = prepare(
         meta["model_id"], meta["program"]
@@ -656,7 +688,5 @@ def run_render_job(
     result = _render(
         robot, program, Path(checkpoint_dir), Path(out_dir), seconds, compiled, on_event, should_stop
     )
-    result["checkpoint"] = str(checkpoint_dir)
-    if meta.get("start_vs_trained"):  # a new video of a kept start is still the start
-        result["start_vs_trained"] = meta["start_vs_trained"]
-    return result
+    # A new video of a kept start is still the start.
+    return dataclasses.replace(result, start_vs_trained=meta.get("start_vs_trained") or None)

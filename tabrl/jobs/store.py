@@ -98,6 +98,12 @@ def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None 
     return row
 
 
+def record(db: Session, job: Job, event: events.JobEvent) -> Event:
+    """``record_event`` for an event already typed (a worker's): cleaned of what JSON cannot hold and
+    validated again like any other."""
+    return record_event(db, job, event.type, event.data.model_dump(mode="python"))
+
+
 class AttemptState(Protocol):
     """What the stale-attempt rule reads of a job: a ``Job`` or a row of its attempt and status."""
 

@@ -150,8 +150,8 @@ def test_fine_tune_from_checkpoint(tmp_path, cartpole):
         2_048,
         tmp_path / "b",
         render_seconds=1.0,
-        init_checkpoint=first["checkpoint"],
+        init_checkpoint=first.checkpoint,
     )
-    policy, meta = load_policy(second["checkpoint"])
-    assert meta["init_checkpoint"] == first["checkpoint"]
+    policy, meta = load_policy(second.checkpoint)
+    assert meta["init_checkpoint"] == str(first.checkpoint)
     assert policy(np.zeros(meta["observation_size"], np.float32)).shape == (cartpole.action_size,)

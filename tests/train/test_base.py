@@ -245,7 +245,7 @@ def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
     )
     started = next(e for e in events if e["type"] == "started")
     assert "corrupt" in started["init"] and "training from scratch" in started["init"]
-    assert result["init"] == started["init"]
+    assert result.init == started["init"]
     meta = json.loads((tmp_path / "job" / "policy" / checkpoint.METADATA_FILE).read_text())
     assert "training from scratch" in meta["init"] and meta["steps"] >= 1_000
 

@@ -240,9 +240,9 @@ def test_each_slice_starts_from_the_base_adapted_to_its_own_prior(tmp_path):
     for k, program in enumerate(programs):
         assert started[k]["init"].startswith("started from the base policy"), started[k]
         expected, _ = base.init_from_base(robot, program.motion, cfg)
-        _, trained, _ = load_params(Path(results[k]["checkpoint"]))
+        _, trained, _ = load_params(Path(results[k].checkpoint))
         np.testing.assert_allclose(_flat(trained[1]), _flat(expected[1]), atol=1e-6)
-        if results[k]["start_vs_trained"]["kept"] == "trained":
+        if results[k].start_vs_trained["kept"] == "trained":
             assert not np.allclose(_flat(trained[2]), _flat(expected[2]))  # the critic learned the new reward
         else:  # a policy still in its warm-up did not beat its start: the start is kept whole (beat_start)
             np.testing.assert_allclose(_flat(trained[2]), _flat(expected[2]), atol=1e-6)
@@ -298,8 +298,8 @@ def test_videos_filmed_side_by_side_match_those_filmed_one_by_one(tmp_path, monk
     results = run_training_batch(model_id, programs, 256, out, render_seconds=0.5)
     assert not [r for r in results if isinstance(r, BaseException)], results
     for k, result in enumerate(results):
-        alone = run_render_job(Path(result["checkpoint"]), tmp_path / f"alone{k}", seconds=0.5)
-        a, b = frames(Path(alone["video"])), frames(out[k] / "video.mp4")
+        alone = run_render_job(Path(result.checkpoint), tmp_path / f"alone{k}", seconds=0.5)
+        a, b = frames(Path(alone.video)), frames(out[k] / "video.mp4")
         assert a.shape == b.shape and a.std() > 10
         # The same policy, rollout and picture: a video filmed by a process's first renderer differs from one
         # filmed by a used one at edges only (measured: 1.06 of 255 on average, in either mode); the defect this
