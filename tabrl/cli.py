@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from tabrl.base_cli import base_app
+from tabrl.run_events import JobEvent, Progress, Rendering, Started
 from tabrl.sessions_cli import sessions_app
 from tabrl.terminal import console, err_console, fail
 
@@ -359,18 +360,17 @@ def train(
 def _train_events(bar, i: int):
     """A training job's events as a tqdm bar: steps, reward and speed; its start; its filming."""
 
-    def on_event(event: dict) -> None:
-        if event["type"] == "progress":
-            bar.total = event["total_steps"]
-            bar.n = event["steps"]
-            bar.set_postfix(
-                reward_per_step=f"{event['mean_step_reward']:.3g}", sps=f"{event['steps_per_s']:.0f}"
-            )
-            bar.refresh()
-        elif event["type"] == "started" and event.get("init"):
-            bar.write(f"  approach {i} start: {event['init']}")
-        elif event["type"] == "rendering" and event["fraction"] == 0.0:
-            bar.set_description(f"approach {i} (rendering)")
+    def on_event(event: JobEvent) -> None:
+        match event:
+            case Progress(data=p):
+                bar.total = p.total_steps
+                bar.n = p.steps
+                bar.set_postfix(reward_per_step=f"{p.mean_step_reward:.3g}", sps=f"{p.steps_per_s:.0f}")
+                bar.refresh()
+            case Started(data=d) if d.init:
+                bar.write(f"  approach {i} start: {d.init}")
+            case Rendering(data=r) if r.fraction == 0.0:
+                bar.set_description(f"approach {i} (rendering)")
 
     return on_event
 

@@ -32,6 +32,17 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.rewards.validate import validate_program
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
+from tabrl.run_events import (
+    Checkpoint,
+    CheckpointData,
+    JobEvent,
+    Progress,
+    ProgressData,
+    Rendering,
+    RenderingData,
+    Started,
+    StartedData,
+)
 from tabrl.sim import behavior
 from tabrl.train import base, checkpoint, curves, ppo
 from tabrl.train.checkpoint import load_params, load_policy
@@ -48,7 +59,7 @@ __all__ = [
     "choose_backend",
 ]
 
-EventFn = Callable[[dict[str, Any]], None]
+EventFn = Callable[[JobEvent], None]
 StopFn = Callable[[], bool]
 
 
@@ -74,7 +85,7 @@ class RunResult:
     batch: int | None = None  # trained in one batch with this many approaches
 
 
-def _noop_event(event: dict[str, Any]) -> None:
+def _noop_event(event: JobEvent) -> None:
     pass
 
 
@@ -138,7 +149,7 @@ def run_training_job(
     init_params, init_note, warmup = _starting_point(robot, program, cfg, init_checkpoint, from_base)
 
     start = time.perf_counter()
-    on_event({"type": "started", "backend": backend, "total_steps": steps, "init": init_note})
+    on_event(Started(data=StartedData(backend=backend, total_steps=steps, init=init_note)))
     curve = curves.Curve(labels=compiled.labels)
     on_progress = _progress_reporter(curve, compiled, on_event)
 
@@ -317,22 +328,20 @@ def _compare_with_start(
 def _progress_reporter(curve: curves.Curve, compiled, on_event: EventFn) -> Callable[[ppo.Progress], None]:
     def on_progress(p: ppo.Progress) -> None:
         curve.add(p)
-        on_event(
-            {
-                "type": "progress",
-                "steps": p.steps,
-                "total_steps": p.total_steps,
-                "fraction": p.steps / p.total_steps,
-                "mean_reward": p.mean_episode_reward,  # None until a whole episode has ended
-                "mean_step_reward": p.mean_step_reward,
-                "episodes": p.episodes,
-                "terms": p.term_shares,
-                "term_labels": compiled.labels,
-                "steps_per_s": p.steps_per_s,
-                "eta_s": p.eta_s,
-                **_clipped_report(compiled.clipped or p.reward_clipped),
-            }
+        data = ProgressData(
+            steps=p.steps,
+            total_steps=p.total_steps,
+            fraction=p.steps / p.total_steps,
+            mean_reward=p.mean_episode_reward,  # None until a whole episode has ended
+            mean_step_reward=p.mean_step_reward,
+            episodes=p.episodes,
+            terms=dict(p.term_shares),
+            term_labels=compiled.labels,
+            steps_per_s=p.steps_per_s,
+            eta_s=p.eta_s,
         )
+        _report_clipped(data, compiled.clipped or p.reward_clipped)
+        on_event(Progress(data=data))
 
     return on_progress
 
@@ -362,7 +371,7 @@ def _save_and_render(
 ) -> RunResult:
     """Keeps the better of the trained policy and its ``start`` (params, label), writes it (with its export)
     and films it; ``meta``: backend, steps, seed, wall time, init."""
-    on_event({"type": "rendering", "fraction": 0.0})
+    on_event(Rendering(data=RenderingData(fraction=0.0)))
     comparison = _compare_with_start(
         robot, program, compiled, cfg, params, start, render_seconds, should_stop
     )
@@ -395,7 +404,7 @@ def _save_and_render(
         meta,
         write_extra=lambda tmp: onnx_export.write_export(tmp, robot, kept, meta, model_store_dir),
     )
-    on_event({"type": "checkpoint", "path": str(policy_dir)})
+    on_event(Checkpoint(data=CheckpointData(path=str(policy_dir))))
     result = _render(robot, program, policy_dir, out_dir, render_seconds, compiled, on_event, should_stop)
     return dataclasses.replace(result, start_vs_trained=comparison)
 
@@ -438,7 +447,7 @@ def run_training_batch(
     backend: str = "auto",
     from_base: bool | None = None,
     render_seconds: float = 10.0,
-    on_event: Callable[[int, dict[str, Any]], None] | None = None,
+    on_event: Callable[[int, JobEvent], None] | None = None,
     should_stop: Callable[[int], bool] | None = None,
     on_outcome: Callable[[int, RunResult | BaseException], None] | None = None,
     model_store_dir: Path | None = None,
@@ -516,7 +525,7 @@ def run_training_batch(
     curve = {k: curves.Curve(labels=compiled.labels) for k, _, compiled, *_ in slices}
     reporters = {}
     for k, _, compiled, _, note, _ in slices:
-        on_event(k, {"type": "started", "backend": "native", "total_steps": steps, "init": note, "batch": K})
+        on_event(k, Started(data=StartedData(backend="native", total_steps=steps, init=note, batch=K)))
         reporters[k] = _progress_reporter(curve[k], compiled, functools.partial(on_event, k))
     ks = [k for k, *_ in slices]
     envs = [
@@ -618,19 +627,18 @@ def run_training_batch(
     return _settled(outcomes)
 
 
-def _clipped_report(clipped: dict[str, float]) -> dict[str, Any]:
-    """The run-time reward guard's count so far, for the job's events: values beyond ±MAX_REWARD were
-    clipped and NaN set to 0 rather than trained on (numpy: every step so far; MJX: per evaluation
-    episode)."""
+def _report_clipped(data: ProgressData, clipped: dict[str, float]) -> None:
+    """The run-time reward guard's count so far, on a progress event (only where it clipped): values
+    beyond ±MAX_REWARD were clipped and NaN set to 0 rather than trained on (numpy: every step so far;
+    MJX: per evaluation episode)."""
     if not clipped:
-        return {}
+        return
     from tabrl.rewards.compiler import MAX_REWARD
 
-    return {
-        "reward_clipped": dict(clipped),
-        "reward_warning": f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: "
-        + ", ".join(f"{k} ×{n:g}" for k, n in clipped.items()),
-    }
+    data.reward_clipped = dict(clipped)
+    data.reward_warning = f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: " + ", ".join(
+        f"{k} ×{n:g}" for k, n in clipped.items()
+    )
 
 
 def _render(
@@ -645,7 +653,7 @@ def _render(
 ) -> RunResult:
     """Films the policy in ``policy_dir`` (its video, poster, contact sheet, trajectory and metrics)."""
     policy, meta = load_policy(policy_dir)
-    on_event({"type": "rendering", "fraction": 0.0})
+    on_event(Rendering(data=RenderingData(fraction=0.0)))
     try:
         files = render_policy(
             robot,
@@ -657,7 +665,7 @@ def _render(
             motion=program.motion,
             success=program.success,
             terms=program.terms,
-            on_progress=lambda f: on_event({"type": "rendering", "fraction": f}),
+            on_progress=lambda f: on_event(Rendering(data=RenderingData(fraction=f))),
             should_stop=should_stop,
         )
     except RenderCancelled:

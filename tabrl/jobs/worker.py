@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import JsonValue
 
@@ -454,7 +454,7 @@ def run_job(
                 spec.steps,
                 spec.out_dir,
                 render_seconds=spec.seconds,
-                on_event=_parsed(on_event),
+                on_event=on_event,
                 should_stop=should_stop,
                 from_base=spec.from_base_option,
                 model_store_dir=spec.model_store,
@@ -466,7 +466,7 @@ def run_job(
                 spec.checkpoint,
                 spec.out_dir,
                 seconds=spec.seconds,
-                on_event=_parsed(on_event),
+                on_event=on_event,
                 should_stop=should_stop,
             )
     except (BrokenPipeError, EOFError):
@@ -492,8 +492,7 @@ def run_batch(
     first = specs[0]
     sends: list[Send] = [functools.partial(send, spec) for spec in specs]
     handlers = [
-        _parsed(_event_handler(spec, s, worker or events.StartedData()))
-        for spec, s in zip(specs, sends, strict=True)
+        _event_handler(spec, s, worker or events.StartedData()) for spec, s in zip(specs, sends, strict=True)
     ]
     ended = [False] * len(specs)
 
@@ -523,16 +522,6 @@ def run_batch(
             if not ended[k]:
                 ended[k] = True
                 _ended(spec, sends[k], exc)
-
-
-def _parsed(on_event: Callable[[events.JobEvent], None]) -> Callable[[dict[str, Any]], None]:
-    """The pipeline's events (dicts) as typed events."""
-
-    def handler(event: dict[str, Any]) -> None:
-        data = dict(event)
-        on_event(events.parse(data.pop("type"), data))
-
-    return handler
 
 
 def _relative(path: Path, root: Path) -> str:

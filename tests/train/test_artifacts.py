@@ -65,7 +65,7 @@ def test_poster_trajectory_and_metrics(go1_job):
         assert key in metrics
     assert metrics["joint_groups"]["hip_abduction"]["amplitude_rad"] >= 0.0
     assert len(metrics["feet"]["contact_fraction"]) == 4
-    kinds = [e["type"] for e in events]
+    kinds = [e.type for e in events]
     assert kinds[0] == "started" and "progress" in kinds and "checkpoint" in kinds and "rendering" in kinds
 
 
@@ -143,9 +143,9 @@ def test_training_curve_has_a_row_per_progress_event(go1_job):
 
     result, events, _ = go1_job
     rows = list(csv.DictReader(open(result.curves)))
-    progress = [e for e in events if e["type"] == "progress"]
+    progress = [e for e in events if e.type == "progress"]
     assert len(rows) == len(progress) >= 1
-    assert [int(r["steps"]) for r in rows] == [e["steps"] for e in progress]
+    assert [int(r["steps"]) for r in rows] == [e.data.steps for e in progress]
     assert any(k.startswith("share:") for k in rows[0]) and "reward" in result.curve_summary
 
 
@@ -153,20 +153,20 @@ def test_progress_is_honest_before_any_episode_ends_and_names_terms_readably(go1
     import csv
 
     result, events, _ = go1_job
-    progress = [e for e in events if e["type"] == "progress"]
+    progress = [e for e in events if e.type == "progress"]
     # 2,048 steps over 32 envs is 64 control steps each, far short of a 500-step episode: the first
     # report has no episode figure (it used to extrapolate step reward x 500), only the per-step reward.
     first = progress[0]
-    assert first["mean_reward"] is None and first["episodes"] == 0
-    assert all(np.isfinite(e["mean_step_reward"]) for e in progress)
-    assert first["term_labels"] == {
+    assert first.data.mean_reward is None and first.data.episodes == 0
+    assert all(np.isfinite(e.data.mean_step_reward) for e in progress)
+    assert first.data.term_labels == {
         "joint_sine:hip_abduction": "hip abduction swing",
         "upright": "upright",
         "expr:-abs(base_lin_vel[0])": "forward velocity",
         "action_rate": "action rate",
     }
-    assert set(first["terms"]) == set(first["term_labels"])
+    assert set(first.data.terms) == set(first.data.term_labels)
     rows = list(csv.DictReader(open(result.curves)))
     assert rows[0]["mean_episode_reward"] == ""
-    assert float(rows[0]["mean_step_reward"]) == pytest.approx(first["mean_step_reward"], rel=1e-5)
+    assert float(rows[0]["mean_step_reward"]) == pytest.approx(first.data.mean_step_reward, rel=1e-5)
     assert "share:hip abduction swing" in rows[0] and "reward per step" in result.curve_summary
