@@ -12,6 +12,7 @@ carry keys not listed here, and are served with them (``parse(..., stored=True)`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -171,7 +172,7 @@ JobEvent = Annotated[
 _JOB_EVENT: TypeAdapter[JobEvent] = TypeAdapter(JobEvent)
 
 
-def parse(type_: str, data: dict[str, Any], *, stored: bool = False) -> JobEvent:
+def parse(type_: str, data: Mapping[str, object], *, stored: bool = False) -> JobEvent:
     """The typed event; a ``pydantic.ValidationError`` names what does not fit. ``stored``: a row from
     the log, whose keys unknown to this version are kept rather than refused."""
     return _JOB_EVENT.validate_python({"type": type_, "data": data}, extra="allow" if stored else None)

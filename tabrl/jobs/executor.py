@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_connections
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.exc import OperationalError
@@ -54,11 +53,10 @@ from tabrl.jobs.messages import (
     ToWorker,
 )
 from tabrl.jobs.models import Job
-from tabrl.jobs.pool import CANCEL_SLOTS, ENDED_TYPES, Group, Run, Worker
-from tabrl.jobs.specs import JobSpec, job_spec, take_batch
+from tabrl.jobs.pool import CANCEL_SLOTS, Group, Run, Worker
+from tabrl.jobs.specs import job_spec, take_batch
 from tabrl.jobs.states import EventType, JobStatus
 from tabrl.jobs.worker import worker_main
-from tabrl.rewards.limits import N_APPROACHES
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +343,7 @@ class LocalExecutor:
                             None,
                         )
                         if run is not None:
-                            batches.extend(self._follow(w, run, message.event, finished))
+                            batches.extend(pool.follow(w, run, message.event, finished))
                     case Calibration(figures=figures, error=error):
                         w.calibrating = False
                         if error:
@@ -370,34 +368,6 @@ class LocalExecutor:
         for group in batches:
             pool.record_group(self.settings, group)
         self._notify()
-
-    @staticmethod
-    def _follow(
-        w: Worker, run: Run, event: events.JobEvent, finished: list[tuple[Run, events.DoneData]]
-    ) -> list[Group]:
-        """What a run's event tells the time estimate; an end takes the run off its worker. Returns the
-        batch whose jobs have now all finished (if any)."""
-        if isinstance(event, events.Progress) and run.first_progress is None:
-            run.first_progress = (time.monotonic(), int(event.data.steps or 0))
-            if run.group is not None and run.group.first_progress is None:
-                run.group.first_progress = run.first_progress
-        if isinstance(event, events.Rendering) and run.render_start is None:
-            run.render_start = time.monotonic()
-            if run.group is not None and run.group.train_end is None:
-                run.group.train_end = run.render_start
-        if event.type not in ENDED_TYPES:
-            return []
-        run.outcome = event.type
-        w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
-        if not isinstance(event, events.Done):
-            return []
-        if run.kind == "train":
-            finished.append((run, event.data))
-        if run.group is not None:
-            run.group.done.append(event.data)
-            if len(run.group.done) == run.group.size:  # every job of the batch finished
-                return [run.group]
-        return []
 
     def _maybe_recycle(self, w: Worker) -> None:
         """A worker that ran many jobs or grew large exits; a fresh one takes its place."""
@@ -528,33 +498,14 @@ class LocalExecutor:
                         self._fail_queued(f"could not start a worker process: {exc}")
                     return
 
-    def _idle_warm_models(self) -> list[str]:
-        """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
-        from tabrl.robots.catalog import FEATURED
-
-        if not self.settings.warm_featured:
-            return []
-        warm = {m.strip() for m in self.settings.warm_models.split(",")}
-        return [m for m in FEATURED if m not in warm]
-
     def _spawn(self) -> Worker:
         self._next_wid += 1
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         # Raw shared ints: nothing to lock, so a worker killed mid-read cannot wedge the executor.
         cancel = self._ctx.RawArray("q", CANCEL_SLOTS)
-        env = {
-            "TABRL_DATA_DIR": str(self.settings.data_dir),
-            "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
-            "TABRL_WARM_MODELS": self.settings.warm_models,
-            # A Train All is usually one batch of three approaches: warm its vmapped steps too.
-            "TABRL_WARM_BATCH": str(min(self.settings.train_batch_max, N_APPROACHES)),
-            "TABRL_WARM_IDLE_MODELS": ",".join(self._idle_warm_models()),
-        }
-        if self.settings.menagerie_path:
-            env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
         process = self._ctx.Process(
             target=worker_main,
-            args=(child_conn, cancel, env),
+            args=(child_conn, cancel, pool.worker_env(self.settings)),
             name=f"tabrl-worker-{self._next_wid}",
             daemon=True,
         )
@@ -597,7 +548,7 @@ class LocalExecutor:
                         self._next_run += 1
                         out_dir = layout.attempt_dir(self.settings.data_dir, job)
                         self._remove_old_attempts(job)
-                        specs.append(self._spec(db, job, self._next_run, out_dir))
+                        specs.append(job_spec(self.settings, db, job, self._next_run, out_dir))
                         runs.append(
                             Run(
                                 self._next_run,
@@ -639,9 +590,6 @@ class LocalExecutor:
         for attempt, folder in layout.attempt_folders(root):
             if attempt < job.attempt and attempt not in live:
                 shutil.rmtree(folder, ignore_errors=True)
-
-    def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> JobSpec:
-        return job_spec(self.settings, db, job, run_id, out_dir)
 
 
 def _cancelled(reason: str) -> events.JobEvent:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from tabrl.config import Settings
-from tabrl.jobs import estimate
+from tabrl.jobs import estimate, events
 from tabrl.jobs.events import DoneData
 from tabrl.jobs.states import EventType
+from tabrl.rewards.limits import N_APPROACHES
 
 log = logging.getLogger(__name__)
 
@@ -155,3 +156,56 @@ def record_group(settings: Settings, group: Group) -> None:
         )
     except Exception:  # the estimate is a nicety: never let it stop the dispatcher
         log.exception("could not record a batch for the estimate")
+
+
+def follow(
+    w: Worker, run: Run, event: events.JobEvent, finished: list[tuple[Run, events.DoneData]]
+) -> list[Group]:
+    """What a run's event tells the time estimate; an end takes the run off its worker. Returns the
+    batch whose jobs have now all finished (if any)."""
+    if isinstance(event, events.Progress) and run.first_progress is None:
+        run.first_progress = (time.monotonic(), int(event.data.steps or 0))
+        if run.group is not None and run.group.first_progress is None:
+            run.group.first_progress = run.first_progress
+    if isinstance(event, events.Rendering) and run.render_start is None:
+        run.render_start = time.monotonic()
+        if run.group is not None and run.group.train_end is None:
+            run.group.train_end = run.render_start
+    if event.type not in ENDED_TYPES:
+        return []
+    run.outcome = event.type
+    w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
+    if not isinstance(event, events.Done):
+        return []
+    if run.kind == "train":
+        finished.append((run, event.data))
+    if run.group is not None:
+        run.group.done.append(event.data)
+        if len(run.group.done) == run.group.size:  # every job of the batch finished
+            return [run.group]
+    return []
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """What a spawned worker is told through its environment: where data and caches live, what to warm."""
+    env = {
+        "TABRL_DATA_DIR": str(settings.data_dir),
+        "TABRL_CACHE_DIR": str(settings.resolved_cache_dir),
+        "TABRL_WARM_MODELS": settings.warm_models,
+        # A Train All is usually one batch of three approaches: warm its vmapped steps too.
+        "TABRL_WARM_BATCH": str(min(settings.train_batch_max, N_APPROACHES)),
+        "TABRL_WARM_IDLE_MODELS": ",".join(_idle_warm_models(settings)),
+    }
+    if settings.menagerie_path:
+        env["TABRL_MENAGERIE_PATH"] = str(settings.menagerie_path)
+    return env
+
+
+def _idle_warm_models(settings: Settings) -> list[str]:
+    """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
+    from tabrl.robots.catalog import FEATURED
+
+    if not settings.warm_featured:
+        return []
+    warm = {m.strip() for m in settings.warm_models.split(",")}
+    return [m for m in FEATURED if m not in warm]

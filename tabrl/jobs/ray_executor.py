@@ -350,7 +350,7 @@ class RayExecutor:
                 menagerie_path=run.menagerie_path,
             )
             checkpoint_blob = pack_folder(checkpoint)  # the node may not see the server's files
-        options = {
+        options: dict[str, float | bool | str] = {
             **job_resources(self.settings, job.kind, self._cluster_gpus()),
             "max_retries": 1,
             "retry_exceptions": False,

@@ -307,7 +307,11 @@ class JobSupervisor:
         task.add_done_callback(self._tasks.discard)
 
     async def submit(
-        self, key: str, run: ClusterRun, options: dict[str, Any], checkpoint_blob: bytes | None = None
+        self,
+        key: str,
+        run: ClusterRun,
+        options: dict[str, float | bool | str],
+        checkpoint_blob: bytes | None = None,
     ) -> bool:
         """Starts a run (False when this run is known already: a resubmission after a restart)."""
         if key in self._runs:

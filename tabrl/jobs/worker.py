@@ -111,7 +111,7 @@ def configure_jax_cache(cache_dir: Path) -> Path:
 
 
 # A small program every robot with a floating base or not can score (what the warm-up trains).
-_WARM_PROGRAM = {
+_WARM_PROGRAM: dict[str, JsonValue] = {
     "name": "Warm-up",
     "summary": "compiles the training and render path once",
     "terms": [{"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01}],

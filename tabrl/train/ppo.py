@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import jax
 import jax.numpy as jnp
@@ -153,6 +153,24 @@ class Progress:
     episodes: int  # whole episodes ended so far (what mean_episode_reward is taken from)
     # Reward values the run-time guard clipped, per term (MJX: per evaluation episode, from its metrics).
     reward_clipped: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+class FinalMetrics(TypedDict, total=False):
+    """A training run's last figures, as its checkpoint's metadata keeps them (``final_metrics``)."""
+
+    steps: int  # MJX: the steps Brax reported last
+    mean_episode_reward: float | None
+    steps_per_s: float
+    term_shares: dict[str, float]  # the native engine's last iteration
+
+
+def final_metrics(progress: Progress) -> FinalMetrics:
+    """The native engine's final figures from its last progress report."""
+    return {
+        "mean_episode_reward": progress.mean_episode_reward,
+        "steps_per_s": progress.steps_per_s,
+        "term_shares": progress.term_shares,
+    }
 
 
 class Cancelled(Exception):
