@@ -54,7 +54,7 @@ class PhysicsBatch:
         self._out_sens = np.zeros((rows, nsub, model.nsensordata))
         self.n_substeps = nsub
 
-    def step(self, actions: Sequence[np.ndarray | None]) -> list[tuple | None]:
+    def step(self, actions: Sequence[np.ndarray | None]) -> list[tuple[Any, ...] | None]:
         """Steps env k with ``actions[k]`` (None: env k sits this step out); each env's ``step`` result."""
         active = [k for k, a in enumerate(actions) if a is not None]
         clipped = {k: self.envs[k].begin_step(a) for k, a in enumerate(actions) if a is not None}
@@ -77,7 +77,7 @@ class PhysicsBatch:
                 state=self._out_state[:row],
                 sensordata=self._out_sens[:row],
             )
-        out: list[tuple | None] = [None] * len(actions)
+        out: list[tuple[Any, ...] | None] = [None] * len(actions)
         for k in active:
             self.envs[k].take_physics(self._out_state[spans[k]], self._out_sens[spans[k]])
             out[k] = self.envs[k].end_step(clipped[k])
@@ -92,7 +92,7 @@ def _slice(tree: Any, k: int) -> Any:
     return jax.tree_util.tree_map(lambda x: x[k], tree)
 
 
-def make_batched_functions(networks, cfg: PPOConfig):
+def make_batched_functions(networks: Any, cfg: PPOConfig) -> tuple[Any, Any, Any]:
     """The single trainer's jitted act and update, vmapped over a leading axis of K trainings.
 
     ``update(states, data, keys, train_policy, active)``: where ``active[k]`` is false, slice k's
@@ -100,7 +100,7 @@ def make_batched_functions(networks, cfg: PPOConfig):
     """
     act, update = ppo.make_functions(networks, cfg)
 
-    def masked_update(state, data, key, train_policy, active):
+    def masked_update(state: Any, data: Any, key: Any, train_policy: Any, active: Any) -> Any:
         new, _ = update(state, data, key, train_policy)
         return jax.tree_util.tree_map(lambda n, o: jnp.where(active, n, o), new, state)
 

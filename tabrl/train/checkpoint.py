@@ -48,7 +48,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _to_state_dict(params: Any) -> dict:
+def _to_state_dict(params: Any) -> dict[str, Any]:
     return serialization.to_state_dict({"normalizer": params[0], "policy": params[1], "value": params[2]})
 
 
@@ -159,7 +159,7 @@ def load_metadata(directory: Path) -> dict[str, Any]:
     if not path.exists():
         raise CheckpointError(f"checkpoint {directory} has no {METADATA_FILE}")
     try:
-        meta = json.loads(path.read_text())
+        meta: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise CheckpointError(f"checkpoint {directory}: {METADATA_FILE} is corrupt ({e})") from None
     if meta.get("format_version") != FORMAT_VERSION:
