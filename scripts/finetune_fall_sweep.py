@@ -58,7 +58,7 @@ def main() -> None:
     overrides = {k: json.loads(v) for k, v in (s.split("=", 1) for s in a.set)}
     budget_settings = ppo.ppo_config_for
     # The script's knobs go in where the pipeline asks for them (measurement only, not a product setting).
-    pipeline._ppo_config_for = lambda steps, category="classic": dataclasses.replace(
+    pipeline.job._ppo_config_for = lambda steps, category="classic": dataclasses.replace(
         budget_settings(steps, category), **overrides
     )
     if a.warmup is not None:

@@ -59,8 +59,8 @@ def run(model: str, prompts: list[str], steps: int, seed: int, out_root: Path) -
         for i, (program, res) in enumerate(zip(programs, results, strict=True), start=1):
             if isinstance(res, BaseException):
                 raise res
-            cmp = res["start_vs_trained"]
-            suite_ok, _ = check_metrics(robot.spec, suite[prompt], res["metrics"])
+            cmp = res.start_vs_trained or {}
+            suite_ok, _ = check_metrics(robot.spec, suite[prompt], res.metrics)
             rows.append(
                 {
                     "prompt": prompt,

@@ -532,18 +532,8 @@ def retention_out(r: retention.RetentionReport) -> RetentionOut | None:
 def session_out(s: db.StudioSession, model_label: str) -> SessionOut:
     designs = []
     for d in s.designs or []:
-        approaches = [approach_out(a) for a in s.approaches if a.design == d["index"]]
-        designs.append(
-            DesignOut(
-                index=d["index"],
-                provider=d.get("provider", "builtin"),
-                label=d.get("label", ""),
-                model=d.get("model", ""),
-                error=d.get("error"),
-                cached=d.get("cached", False),
-                approaches=approaches,
-            )
-        )
+        approaches = [approach_out(a) for a in s.approaches if a.design == d.index]
+        designs.append(DesignOut(**d.model_dump(), approaches=approaches))
     return SessionOut(
         id=s.id,
         model_id=s.model_id,

@@ -242,8 +242,9 @@ def run_suite(
             else:
                 t0 = time.perf_counter()
                 res = run_training_job(model, program, steps, out, seed=seed, from_base=from_base)
-            ok, detail = check_metrics(spec, suite[prompt], res["metrics"])
-            own = res["metrics"].get("verdict")
+            metrics: dict[str, Any] = res.metrics  # the rollout's figures (JSON)
+            ok, detail = check_metrics(spec, suite[prompt], metrics)
+            own = metrics.get("verdict")
             r = ApproachResult(
                 prompt,
                 i,

@@ -148,11 +148,11 @@ def end_to_end(model_id: str = BENCH_MODEL, steps: int = STEPS_DEFAULT) -> dict[
         wall = time.perf_counter() - start
     return {
         "model": model_id,
-        "steps": res["steps"],
+        "steps": res.steps,
         "approach": program.name,
         "wall_s": wall,
-        "train_wall_s": res["train_wall_s"],
-        "render_and_save_s": wall - res["train_wall_s"],
+        "train_wall_s": res.train_wall_s,
+        "render_and_save_s": wall - (res.train_wall_s or 0.0),
     }
 
 

@@ -6,12 +6,17 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
 from tabrl.rewards.limits import N_APPROACHES
+from tabrl.run_events import JobEvent, Progress, Rendering, Started
 from tabrl.terminal import console, fail
+
+if TYPE_CHECKING:  # the pipeline imports JAX: only the commands that train load it
+    from tabrl.pipeline import RunResult
 
 _APPROACH_CHOICES = ", ".join(str(i) for i in range(1, N_APPROACHES + 1)) + " or all"
 
@@ -126,37 +131,36 @@ def train(
 def _train_events(bar, i: int):
     """A training job's events as a tqdm bar: steps, reward and speed; its start; its filming."""
 
-    def on_event(event: dict) -> None:
-        if event["type"] == "progress":
-            bar.total = event["total_steps"]
-            bar.n = event["steps"]
-            bar.set_postfix(
-                reward_per_step=f"{event['mean_step_reward']:.3g}", sps=f"{event['steps_per_s']:.0f}"
-            )
-            bar.refresh()
-        elif event["type"] == "started" and event.get("init"):
-            bar.write(f"  approach {i} start: {event['init']}")
-        elif event["type"] == "rendering" and event["fraction"] == 0.0:
-            bar.set_description(f"approach {i} (rendering)")
+    def on_event(event: JobEvent) -> None:
+        match event:
+            case Progress(data=p):
+                bar.total = p.total_steps
+                bar.n = p.steps
+                bar.set_postfix(reward_per_step=f"{p.mean_step_reward:.3g}", sps=f"{p.steps_per_s:.0f}")
+                bar.refresh()
+            case Started(data=d) if d.init:
+                bar.write(f"  approach {i} start: {d.init}")
+            case Rendering(data=r) if r.fraction == 0.0:
+                bar.set_description(f"approach {i} (rendering)")
 
     return on_event
 
 
-def _print_train_result(result: dict) -> None:
-    m = result["metrics"]
+def _print_train_result(result: RunResult) -> None:
+    m: dict[str, Any] = result.metrics
     console.print(
-        f"  policy:   {result['checkpoint']}\n  video:    {result['video']}\n  poster:   {result['poster']}"
+        f"  policy:   {result.checkpoint}\n  video:    {result.video}\n  poster:   {result.poster}"
         f"\n  metrics:  forward {m['forward_speed_mps']:.2f} m/s, yaw rate {m['yaw_rate_radps']:.2f} rad/s, "
         f"height {m['base_height_mean_m']:.3f} m, drift {m['drift_m']:.2f} m, falls {m['falls']}"
-        f"\n  curve:    {result['curve_summary']}"
-        f"\n  time:     train {result['train_wall_s']:.1f} s, total {result['wall_s']:.1f} s"
-        + (f" (one batch of {result['batch']})" if result.get("batch") else "")
+        f"\n  curve:    {result.curve_summary}"
+        f"\n  time:     train {result.train_wall_s:.1f} s, total {result.wall_s:.1f} s"
+        + (f" (one batch of {result.batch})" if result.batch else "")
     )
     if m.get("verdict"):  # the approach's own success check, measured on the video's rollout
         v = m["verdict"]
         console.print(f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False)
-    if result.get("start_vs_trained"):  # the trained policy or, where training did not beat it, its start
-        c = result["start_vs_trained"]
+    if result.start_vs_trained:  # the trained policy or, where training did not beat it, its start
+        c: dict[str, Any] = result.start_vs_trained
         console.print(
             f"  start:    [{'yellow' if c['kept'] == 'start' else 'green'}]{c['note']}[/]", highlight=False
         )
@@ -176,7 +180,7 @@ def render(
     except CheckpointError as e:
         fail(str(e))
     console.print(
-        f"video: {result['video']}\nposter: {result['poster']}\nmetrics: {result['metrics']['forward_speed_mps']:.2f} m/s forward"
+        f"video: {result.video}\nposter: {result.poster}\nmetrics: {result.metrics['forward_speed_mps']:.2f} m/s forward"
     )
 
 

@@ -30,21 +30,33 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_connections
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tabrl.config import Settings
-from tabrl.jobs import layout, pool, store
+from tabrl.jobs import events, layout, pool, store
+from tabrl.jobs.messages import (
+    Broken,
+    Calibrate,
+    Calibration,
+    Exit,
+    FromWorker,
+    Idle,
+    JobUpdate,
+    Ready,
+    RunBatch,
+    RunJob,
+    ToWorker,
+)
 from tabrl.jobs.models import Job
-from tabrl.jobs.pool import CANCEL_SLOTS, ENDED_TYPES, Group, Run, Worker, WorkerMessage
+from tabrl.jobs.pool import CANCEL_SLOTS, Group, Run, Worker
 from tabrl.jobs.specs import job_spec, take_batch
 from tabrl.jobs.states import EventType, JobStatus
 from tabrl.jobs.worker import worker_main
-from tabrl.rewards.limits import N_APPROACHES
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +91,7 @@ class LocalExecutor:
         self._next_run = 0
         self._lock = threading.RLock()
         # Worker messages the database could not store (a full disk): stored first on the next round.
-        self._unstored: list[tuple[Worker, WorkerMessage]] = []
+        self._unstored: list[tuple[Worker, FromWorker]] = []
         self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
@@ -136,7 +148,7 @@ class LocalExecutor:
                     db.commit()
         self.wake()  # also tells the listeners
 
-    def workers(self) -> list[dict[str, Any]]:
+    def workers(self) -> list[dict[str, int | float | bool | list[int] | None]]:
         """The pool as it is now (pid, state, jobs run, memory): for /api/info, the bench and tests."""
         with self._lock:
             return [pool.summary(w) for w in self._workers.values() if not w.killed and w.retiring_at is None]
@@ -153,7 +165,7 @@ class LocalExecutor:
                 for run in list(w.runs):
                     self._stop_run(run, w)
             elif w.ready and not w.calibrating:
-                self._send(w, ("exit",))
+                self._send(w, Exit())
             else:  # still importing or measuring: nothing to lose
                 self._kill(w)
         deadline = time.monotonic() + self.CANCEL_GRACE_S
@@ -228,7 +240,7 @@ class LocalExecutor:
         worker.cancel[run.slot] = run.run_id
         run.cancel_at = run.cancel_at or time.monotonic()
 
-    def _send(self, w: Worker, message: Any) -> bool:
+    def _send(self, w: Worker, message: ToWorker) -> bool:
         try:
             w.conn.send(message)
             return True
@@ -254,7 +266,7 @@ class LocalExecutor:
         """Stores every waiting worker event, in the order each worker sent them."""
         with self._lock:
             conns = {w.conn: w for w in self._workers.values() if not w.closed}
-        waitables: list[Any] = list(conns)
+        waitables: list[Connection | int] = list(conns)
         if not self._stop.is_set():
             waitables.append(self._wake_r)
         try:
@@ -263,9 +275,9 @@ class LocalExecutor:
             ready = []
         if not waitables and timeout:
             time.sleep(min(timeout, 0.05))
-        messages: list[tuple[Worker, WorkerMessage]] = []
+        messages: list[tuple[Worker, FromWorker]] = []
         for conn in ready:
-            if conn == self._wake_r:
+            if not isinstance(conn, Connection):  # the wake-up pipe
                 try:
                     while os.read(self._wake_r, 4096):
                         pass
@@ -276,8 +288,8 @@ class LocalExecutor:
         if messages or self._unstored:
             self._handle(messages)
 
-    def _read(self, w: Worker, limit: int = 500) -> list[tuple[Worker, WorkerMessage]]:
-        out: list[tuple[Worker, WorkerMessage]] = []
+    def _read(self, w: Worker, limit: int = 500) -> list[tuple[Worker, FromWorker]]:
+        out: list[tuple[Worker, FromWorker]] = []
         try:
             while len(out) < limit and w.conn.poll():
                 out.append((w, w.conn.recv()))
@@ -288,10 +300,10 @@ class LocalExecutor:
             w.closed = True
         return out
 
-    def _handle(self, messages: list[tuple[Worker, WorkerMessage]]) -> None:
+    def _handle(self, messages: list[tuple[Worker, FromWorker]]) -> None:
         """Stores ``messages`` after any kept from an earlier round (in order), then acts on them."""
         messages, self._unstored = self._unstored + messages, []
-        job_messages = [(w, m) for w, m in messages if m[0] is not None]
+        job_messages = [m for _, m in messages if isinstance(m, JobUpdate)]
         if job_messages:
             try:
                 self._store(job_messages)
@@ -302,77 +314,57 @@ class LocalExecutor:
                 return
         self._after_stored(messages)
 
-    def _store(self, job_messages: list[tuple[Worker, WorkerMessage]]) -> None:
+    def _store(self, updates: list[JobUpdate]) -> None:
         """Records the workers' job events in one transaction (nothing of them when it fails)."""
-        if job_messages:
-            with self.sessions() as db:
-                for _, (job_id, attempt, type_, data) in job_messages:
-                    job = db.get(Job, job_id)
-                    if not store.is_current(job, attempt):
-                        # A late event of an attempt that was cancelled, restarted or interrupted since.
-                        log.debug("dropped stale %s event of job %s attempt %s", type_, job_id, attempt)
-                        continue
-                    data = dict(data)
-                    trace = data.pop("trace", None)
-                    if trace:
-                        log.warning("job %s failed:\n%s", job_id, trace)
-                    store.record_event(db, job, type_, data)
-                db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
+        with self.sessions() as db:
+            for m in updates:
+                job = db.get(Job, m.job_id)
+                if not store.is_current(job, m.attempt):
+                    # A late event of an attempt that was cancelled, restarted or interrupted since.
+                    log.debug(
+                        "dropped stale %s event of job %s attempt %s", m.event.type, m.job_id, m.attempt
+                    )
+                    continue
+                if m.trace:
+                    log.warning("job %s failed:\n%s", m.job_id, m.trace)
+                store.record(db, job, m.event)
+            db.commit()  # no dispatcher lock is held while the database is written (cancel holds both)
 
-    def _after_stored(self, messages: list[tuple[Worker, WorkerMessage]]) -> None:
-        finished: list[tuple[Run | None, dict[str, Any]]] = []  # run None: a calibration
+    def _after_stored(self, messages: list[tuple[Worker, FromWorker]]) -> None:
+        finished: list[tuple[Run, events.DoneData]] = []
+        calibrations: list[dict[str, float | str]] = []
         batches: list[Group] = []
         with self._lock:
-            for w, (job_id, attempt, type_, data) in messages:
-                if job_id is not None:
-                    run = next((r for r in w.runs if (r.job_id, r.attempt) == (job_id, attempt)), None)
-                    if run is not None and type_ == EventType.PROGRESS and run.first_progress is None:
-                        run.first_progress = (time.monotonic(), int(data.get("steps") or 0))
-                        if run.group is not None and run.group.first_progress is None:
-                            run.group.first_progress = run.first_progress
-                    if run is not None and type_ == EventType.RENDERING and run.render_start is None:
-                        run.render_start = time.monotonic()
-                        if run.group is not None and run.group.train_end is None:
-                            run.group.train_end = run.render_start
-                    if type_ in ENDED_TYPES and run is not None:
-                        run.outcome = type_
-                        w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
-                        if type_ == EventType.DONE and run.kind == "train":
-                            finished.append((run, data))
-                        if type_ == EventType.DONE and run.group is not None:
-                            run.group.done.append(data)
-                            if len(run.group.done) == run.group.size:  # every job of the batch finished
-                                batches.append(run.group)
-                    continue
-                if type_ == "calibration":
-                    w.calibrating = False
-                    if data.get("error"):
-                        log.warning("calibration failed: %s", data["error"])
-                    else:
-                        finished.append((None, data))
-                    continue
-                if type_ == "ready":
-                    w.ready, w.pid, w.rss_mb, w.warm_s = (
-                        True,
-                        data.get("pid"),
-                        data.get("rss_mb"),
-                        data.get("warm_s"),
-                    )
-                    self._start_failures = 0
-                    log.info("worker %s ready in %.1f s (%.0f MB)", w.pid, w.warm_s or 0, w.rss_mb or 0)
-                elif type_ == "idle":
-                    w.busy, w.runs = False, []
-                    w.jobs, w.rss_mb, w.models = (
-                        data.get("jobs", w.jobs),
-                        data.get("rss_mb"),
-                        data.get("models", []),
-                    )
-                    self._maybe_recycle(w)
-                elif type_ == "broken":
-                    w.broken = data.get("reason")
-                    log.error("worker could not warm up: %s\n%s", w.broken, data.get("trace", ""))
-        for run, data in finished:
-            pool.record_run(self.settings, run, data)
+            for w, message in messages:
+                match message:
+                    case JobUpdate():
+                        run = next(
+                            (r for r in w.runs if (r.job_id, r.attempt) == (message.job_id, message.attempt)),
+                            None,
+                        )
+                        if run is not None:
+                            batches.extend(pool.follow(w, run, message.event, finished))
+                    case Calibration(figures=figures, error=error):
+                        w.calibrating = False
+                        if error:
+                            log.warning("calibration failed: %s", error)
+                        elif figures:
+                            calibrations.append(figures)
+                    case Ready():
+                        w.ready, w.pid, w.rss_mb, w.warm_s = True, message.pid, message.rss_mb, message.warm_s
+                        self._start_failures = 0
+                        log.info("worker %s ready in %.1f s (%.0f MB)", w.pid, w.warm_s or 0, w.rss_mb or 0)
+                    case Idle():
+                        w.busy, w.runs = False, []
+                        w.jobs, w.rss_mb, w.models = message.jobs, message.rss_mb, message.models
+                        self._maybe_recycle(w)
+                    case Broken():
+                        w.broken = message.reason
+                        log.error("worker could not warm up: %s\n%s", w.broken, message.trace)
+        for figures in calibrations:
+            pool.record_calibration(self.settings, figures)
+        for run, done in finished:
+            pool.record_run(self.settings, run, done)
         for group in batches:
             pool.record_group(self.settings, group)
         self._notify()
@@ -384,7 +376,7 @@ class LocalExecutor:
         if too_many or too_big:
             log.info("recycling worker %s (%d jobs, %.0f MB)", w.pid, w.jobs, w.rss_mb or 0)
             w.retiring_at = time.monotonic()
-            self._send(w, ("exit",))
+            self._send(w, Exit())
 
     # -- keeping the pool healthy
 
@@ -424,15 +416,13 @@ class LocalExecutor:
             for run in runs:
                 if run in w.runs:
                     w.runs.remove(run)
-        self._record_ends(
-            w, [(run, EventType.CANCELLED, {"reason": "cancelled by the user"}) for run in runs]
-        )
+        self._record_ends(w, [(run, _cancelled("cancelled by the user")) for run in runs])
 
-    def _record_ends(self, w: Worker, ends: list[tuple[Run, str, dict[str, Any]]]) -> None:
+    def _record_ends(self, w: Worker, ends: list[tuple[Run, events.JobEvent]]) -> None:
         """Stores the ends of runs that the executor settles itself (their worker died or was too slow
         to stop) like the workers' own events: a database that cannot be written now (a full disk)
         keeps them for the next round, so no job is left "running" for want of its end."""
-        self._handle([(w, (run.job_id, run.attempt, type_, data)) for run, type_, data in ends])
+        self._handle([(w, JobUpdate(run.job_id, run.attempt, event)) for run, event in ends])
 
     def _bury(self, w: Worker) -> None:
         """A worker process has exited: store its last words, settle its runs, forget it."""
@@ -446,15 +436,15 @@ class LocalExecutor:
             if not w.ready and not w.killed and w.retiring_at is None:
                 self._start_failures += 1
                 self._respawn_after = time.monotonic() + min(30.0, 2.0**self._start_failures)
-        ends: list[tuple[Run, str, dict[str, Any]]] = []
+        ends: list[tuple[Run, events.JobEvent]] = []
         for run in runs:
             if run.outcome == EventType.DONE:
                 continue
             if run.cancel_at is not None:
-                ends.append((run, EventType.CANCELLED, {"reason": "cancelled by the user"}))
+                ends.append((run, _cancelled("cancelled by the user")))
             else:
                 reason = f"the worker process exited with code {w.process.exitcode} without a result"
-                ends.append((run, EventType.FAILED, {"reason": reason}))
+                ends.append((run, events.Failed(type=EventType.FAILED, data=events.EndData(reason=reason))))
             layout.remove_attempt_dir(run.out_dir)  # this attempt's folder only
         if ends:
             self._record_ends(w, ends)
@@ -508,33 +498,14 @@ class LocalExecutor:
                         self._fail_queued(f"could not start a worker process: {exc}")
                     return
 
-    def _idle_warm_models(self) -> list[str]:
-        """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
-        from tabrl.robots.catalog import FEATURED
-
-        if not self.settings.warm_featured:
-            return []
-        warm = {m.strip() for m in self.settings.warm_models.split(",")}
-        return [m for m in FEATURED if m not in warm]
-
     def _spawn(self) -> Worker:
         self._next_wid += 1
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         # Raw shared ints: nothing to lock, so a worker killed mid-read cannot wedge the executor.
         cancel = self._ctx.RawArray("q", CANCEL_SLOTS)
-        env = {
-            "TABRL_DATA_DIR": str(self.settings.data_dir),
-            "TABRL_CACHE_DIR": str(self.settings.resolved_cache_dir),
-            "TABRL_WARM_MODELS": self.settings.warm_models,
-            # A Train All is usually one batch of three approaches: warm its vmapped steps too.
-            "TABRL_WARM_BATCH": str(min(self.settings.train_batch_max, N_APPROACHES)),
-            "TABRL_WARM_IDLE_MODELS": ",".join(self._idle_warm_models()),
-        }
-        if self.settings.menagerie_path:
-            env["TABRL_MENAGERIE_PATH"] = str(self.settings.menagerie_path)
         process = self._ctx.Process(
             target=worker_main,
-            args=(child_conn, cancel, env),
+            args=(child_conn, cancel, pool.worker_env(self.settings)),
             name=f"tabrl-worker-{self._next_wid}",
             daemon=True,
         )
@@ -577,7 +548,7 @@ class LocalExecutor:
                         self._next_run += 1
                         out_dir = layout.attempt_dir(self.settings.data_dir, job)
                         self._remove_old_attempts(job)
-                        specs.append(self._spec(db, job, self._next_run, out_dir))
+                        specs.append(job_spec(self.settings, db, job, self._next_run, out_dir))
                         runs.append(
                             Run(
                                 self._next_run,
@@ -592,7 +563,8 @@ class LocalExecutor:
                                 group=shared,
                             )
                         )
-                    if not self._send(w, ("batch", specs) if len(specs) > 1 else ("run", specs[0])):
+                    message = RunBatch(tuple(specs)) if len(specs) > 1 else RunJob(specs[0])
+                    if not self._send(w, message):
                         continue
                     idle.remove(w)
                     w.runs, w.busy = runs, True
@@ -608,7 +580,7 @@ class LocalExecutor:
             if idle and not self._calibrated and self.settings.calibrate_at_start:
                 self._calibrated = True
                 w = idle[0]
-                if self._send(w, ("calibrate",)):
+                if self._send(w, Calibrate()):
                     w.calibrating = True
 
     def _remove_old_attempts(self, job: Job) -> None:
@@ -619,5 +591,6 @@ class LocalExecutor:
             if attempt < job.attempt and attempt not in live:
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def _spec(self, db: Session, job: Job, run_id: int, out_dir: Path) -> dict[str, Any]:
-        return job_spec(self.settings, db, job, run_id, out_dir)
+
+def _cancelled(reason: str) -> events.JobEvent:
+    return events.Cancelled(type=EventType.CANCELLED, data=events.EndData(reason=reason))

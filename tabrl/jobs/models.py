@@ -6,6 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Integer, String, Text, TypeDecorator, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from typing_extensions import override
@@ -36,6 +37,35 @@ class EnumText(TypeDecorator[StrEnum]):
         return None if value is None else self.enum(value)
 
 
+class StoredDesign(BaseModel):
+    """One design (a set of approaches) of a session as the session's ``designs`` JSON column holds it:
+    which designer made it and how that went. Its approaches are rows of their own (``Approach.design``)."""
+
+    model_config = ConfigDict(extra="ignore")  # a row written by a newer version may hold more
+
+    index: int  # its place in the session (``Approach.design``)
+    provider: str = "builtin"
+    label: str = ""
+    model: str = ""
+    error: str | None = None  # the provider's failure (its approaches are the built-in designer's)
+    cached: bool = False  # answered from the design cache
+
+
+class DesignList(TypeDecorator[list[StoredDesign]]):
+    """A session's designs: stored as the JSON list they always were, read back as ``StoredDesign``."""
+
+    impl = JSON
+    cache_ok = True
+
+    @override
+    def process_bind_param(self, value: list[StoredDesign] | None, dialect: Dialect) -> list[Any] | None:
+        return None if value is None else [d.model_dump(mode="json") for d in value]
+
+    @override
+    def process_result_value(self, value: list[Any] | None, dialect: Dialect) -> list[StoredDesign] | None:
+        return None if value is None else [StoredDesign.model_validate(d) for d in value]
+
+
 class StudioSession(Base):
     """One prompt on one robot: the designs (approach sets) it produced and the jobs trained from them."""
 
@@ -45,9 +75,7 @@ class StudioSession(Base):
     model_id: Mapped[str] = mapped_column(String(128))
     prompt: Mapped[str] = mapped_column(Text)
     num_steps: Mapped[int] = mapped_column(Integer)
-    designs: Mapped[list[Any]] = mapped_column(
-        default=list
-    )  # [{index, provider, label, model, error, cached}]
+    designs: Mapped[list[StoredDesign]] = mapped_column(DesignList, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     approaches: Mapped[list[Approach]] = relationship(

@@ -6,18 +6,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from tabrl.config import Settings
-from tabrl.jobs import estimate
+from tabrl.jobs import estimate, events
+from tabrl.jobs.events import DoneData
 from tabrl.jobs.states import EventType
+from tabrl.rewards.limits import N_APPROACHES
 
 log = logging.getLogger(__name__)
 
-# (job id, attempt, type, data) from a worker's pipe; job id and attempt are None for the worker's own
-# messages (ready, idle, calibration, broken).
-WorkerMessage = tuple[int | None, int | None, str, dict[str, Any]]
 ENDED_TYPES = (EventType.DONE, EventType.FAILED, EventType.CANCELLED)  # what a worker may end a run with
 # A worker's cancel flags: one shared int per job it runs at once (a batch's jobs), holding the run id to stop.
 CANCEL_SLOTS = 8
@@ -33,7 +34,7 @@ class Group:
     handed_at: float = field(default_factory=time.monotonic)
     first_progress: tuple[float, int] | None = None  # (time, steps of one slice)
     train_end: float | None = None  # when the first video began
-    done: list[dict[str, Any]] = field(default_factory=list)  # the "done" data of each finished job
+    done: list[DoneData] = field(default_factory=list)  # the "done" data of each finished job
 
 
 @dataclass
@@ -61,9 +62,9 @@ class Run:
 @dataclass
 class Worker:
     wid: int
-    process: Any
-    conn: Any
-    cancel: Any  # shared ints (CANCEL_SLOTS): the run ids the worker must stop
+    process: BaseProcess
+    conn: Connection
+    cancel: Any  # shared ints (CANCEL_SLOTS): the run ids the worker must stop (a ctypes array)
     spawned_at: float = field(default_factory=time.monotonic)
     ready: bool = False
     pid: int | None = None
@@ -80,7 +81,7 @@ class Worker:
     closed: bool = False  # its pipe is at EOF
 
 
-def summary(w: Worker) -> dict[str, Any]:
+def summary(w: Worker) -> dict[str, int | float | bool | list[int] | None]:
     """One worker as /api/info, the bench and the tests see it."""
     return {
         "pid": w.pid,
@@ -94,16 +95,21 @@ def summary(w: Worker) -> dict[str, Any]:
     }
 
 
-def record_run(settings: Settings, run: Run | None, data: dict[str, Any]) -> None:
-    """Feeds the time estimate: a calibration (run None) or a finished training job."""
+def record_calibration(settings: Settings, figures: dict[str, float | str]) -> None:
+    """Feeds the time estimate with the machine's own speed."""
     try:
-        if run is None:
-            estimate.record_calibration(settings.data_dir, data)
-            log.info("calibrated: %s", data)
-            return
+        estimate.record_calibration(settings.data_dir, figures)
+        log.info("calibrated: %s", figures)
+    except Exception:  # the estimate is a nicety: never let it stop the dispatcher
+        log.exception("could not record the calibration for the estimate")
+
+
+def record_run(settings: Settings, run: Run, data: DoneData) -> None:
+    """Feeds the time estimate with a finished training job."""
+    try:
         if run.batch > 1:
-            return  # a batch's jobs share their training: _measured_batch
-        wall, train, steps = data.get("wall_s"), data.get("train_wall_s"), data.get("steps")
+            return  # a batch's jobs share their training: record_group
+        wall, train, steps = data.wall_s, data.train_wall_s, data.steps
         if not wall or not train or not steps or run.first_progress is None or run.render_start is None:
             return
         # Training speed from the first progress on (a compile before it is overhead, not speed).
@@ -130,7 +136,7 @@ def record_run(settings: Settings, run: Run | None, data: dict[str, Any]) -> Non
 def record_group(settings: Settings, group: Group) -> None:
     """Feeds the time estimate with a batch whose jobs all finished."""
     try:
-        steps = min(int(d.get("steps") or 0) for d in group.done)
+        steps = min(int(d.steps or 0) for d in group.done)
         if group.first_progress is None or group.train_end is None or steps <= 0:
             return
         t0, s0 = group.first_progress
@@ -150,3 +156,56 @@ def record_group(settings: Settings, group: Group) -> None:
         )
     except Exception:  # the estimate is a nicety: never let it stop the dispatcher
         log.exception("could not record a batch for the estimate")
+
+
+def follow(
+    w: Worker, run: Run, event: events.JobEvent, finished: list[tuple[Run, events.DoneData]]
+) -> list[Group]:
+    """What a run's event tells the time estimate; an end takes the run off its worker. Returns the
+    batch whose jobs have now all finished (if any)."""
+    if isinstance(event, events.Progress) and run.first_progress is None:
+        run.first_progress = (time.monotonic(), int(event.data.steps or 0))
+        if run.group is not None and run.group.first_progress is None:
+            run.group.first_progress = run.first_progress
+    if isinstance(event, events.Rendering) and run.render_start is None:
+        run.render_start = time.monotonic()
+        if run.group is not None and run.group.train_end is None:
+            run.group.train_end = run.render_start
+    if event.type not in ENDED_TYPES:
+        return []
+    run.outcome = event.type
+    w.runs.remove(run)  # ended: the worker may still be busy with the rest of its batch
+    if not isinstance(event, events.Done):
+        return []
+    if run.kind == "train":
+        finished.append((run, event.data))
+    if run.group is not None:
+        run.group.done.append(event.data)
+        if len(run.group.done) == run.group.size:  # every job of the batch finished
+            return [run.group]
+    return []
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """What a spawned worker is told through its environment: where data and caches live, what to warm."""
+    env = {
+        "TABRL_DATA_DIR": str(settings.data_dir),
+        "TABRL_CACHE_DIR": str(settings.resolved_cache_dir),
+        "TABRL_WARM_MODELS": settings.warm_models,
+        # A Train All is usually one batch of three approaches: warm its vmapped steps too.
+        "TABRL_WARM_BATCH": str(min(settings.train_batch_max, N_APPROACHES)),
+        "TABRL_WARM_IDLE_MODELS": ",".join(_idle_warm_models(settings)),
+    }
+    if settings.menagerie_path:
+        env["TABRL_MENAGERIE_PATH"] = str(settings.menagerie_path)
+    return env
+
+
+def _idle_warm_models(settings: Settings) -> list[str]:
+    """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
+    from tabrl.robots.catalog import FEATURED
+
+    if not settings.warm_featured:
+        return []
+    warm = {m.strip() for m in settings.warm_models.split(",")}
+    return [m for m in FEATURED if m not in warm]

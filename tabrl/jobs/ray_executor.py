@@ -23,7 +23,6 @@ import tarfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import ray
@@ -36,7 +35,17 @@ from tabrl.config import Settings
 from tabrl.jobs import layout, store
 from tabrl.jobs.executor import INTERRUPTED_REASON, Listener
 from tabrl.jobs.models import Event, Job
-from tabrl.jobs.ray_remote import NAMESPACE, JobSupervisor, pack_folder, run_key, unpack_folder
+from tabrl.jobs.ray_remote import (
+    NAMESPACE,
+    ClusterRun,
+    JobSupervisor,
+    Polled,
+    RunState,
+    TaskEnd,
+    pack_folder,
+    run_key,
+    unpack_folder,
+)
 from tabrl.jobs.specs import job_spec
 from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 
@@ -199,9 +208,9 @@ class RayExecutor:
             if self._connected_here:
                 ray.shutdown()
 
-    def runs(self) -> dict[str, dict[str, Any]]:
+    def runs(self) -> dict[str, RunState]:
         """The runs the supervisor holds (started, node, executions): for tests and diagnostics."""
-        runs: dict[str, dict[str, Any]] = ray.get(self._supervisor.runs.remote(), timeout=30)
+        runs: dict[str, RunState] = ray.get(self._supervisor.runs.remote(), timeout=30)
         return runs
 
     # ------------------------------------------------------------------ connection
@@ -228,12 +237,12 @@ class RayExecutor:
 
     def _reattach(self) -> None:
         """After a (re)start: follow the runs the supervisor still holds, interrupt the rest."""
-        held = ray.get(self._supervisor.runs.remote(), timeout=60)
+        held: dict[str, RunState] = ray.get(self._supervisor.runs.remote(), timeout=60)
         interrupted = []
         with self._lock, self.sessions() as db:
             for job in db.scalars(select(Job).where(Job.status.in_(ACTIVE))):
                 key = run_key(job.id, job.attempt)
-                if key in held and not held[key]["stopping"]:
+                if key in held and not held[key].stopping:
                     # The run's events the server stored already: the supervisor resends the rest.
                     stored = db.scalar(
                         select(func.count(Event.id)).where(
@@ -319,12 +328,14 @@ class RayExecutor:
     def _submit(self, db: Session, job: Job) -> None:
         out_dir = layout.attempt_dir(self.settings.data_dir, job)
         spec = job_spec(self.settings, db, job, 0, out_dir)
-        spec["out_rel"] = str(out_dir.relative_to(self.settings.data_dir))
-        if self.settings.menagerie_path:
-            spec["menagerie_path"] = str(self.settings.menagerie_path)
+        run = ClusterRun(
+            spec,
+            out_rel=str(out_dir.relative_to(self.settings.data_dir)),
+            menagerie_path=str(self.settings.menagerie_path) if self.settings.menagerie_path else None,
+        )
         checkpoint_blob = None
-        if job.kind == "render":
-            checkpoint = Path(spec["checkpoint"])
+        if spec.checkpoint is not None:  # a render job
+            checkpoint = spec.checkpoint
             if not checkpoint.is_dir():
                 store.record_event(
                     db, job, EventType.FAILED, {"reason": "the policy to film is no longer on the server"}
@@ -332,16 +343,21 @@ class RayExecutor:
                 db.commit()
                 self._notify()
                 return
-            spec["checkpoint_rel"] = str(checkpoint.relative_to(self.settings.data_dir))
+            run = ClusterRun(
+                spec,
+                out_rel=run.out_rel,
+                checkpoint_rel=str(checkpoint.relative_to(self.settings.data_dir)),
+                menagerie_path=run.menagerie_path,
+            )
             checkpoint_blob = pack_folder(checkpoint)  # the node may not see the server's files
-        options = {
+        options: dict[str, float | bool | str] = {
             **job_resources(self.settings, job.kind, self._cluster_gpus()),
             "max_retries": 1,
             "retry_exceptions": False,
             "name": f"tabrl-job-{job.id}-a{job.attempt}",
         }
         ray.get(
-            self._supervisor.submit.remote(run_key(job.id, job.attempt), spec, options, checkpoint_blob),
+            self._supervisor.submit.remote(run_key(job.id, job.attempt), run, options, checkpoint_blob),
             timeout=60,
         )
         self._runs[(job.id, job.attempt)] = _RayRun(job.id, job.attempt)
@@ -364,7 +380,7 @@ class RayExecutor:
         if reply:
             self._handle(reply)
 
-    def _handle(self, reply: dict[str, dict[str, Any]]) -> None:
+    def _handle(self, reply: dict[str, Polled]) -> None:
         changed = False
         for key, info in reply.items():
             job_id, attempt = (int(x) for x in key.split(":"))
@@ -375,30 +391,28 @@ class RayExecutor:
             with self.sessions() as db:
                 found = db.get(Job, job_id)
                 current = found if store.is_current(found, attempt) else None
-                for seq, type_, data in info["events"]:
+                for seq, event in info.events:
                     if seq <= run.cursor:
                         continue
                     run.cursor = seq
                     if current is not None:
-                        store.record_event(db, current, type_, data)
+                        store.record(db, current, event)
                         changed = True
-                result = info.get("result")
-                if result is not None:
-                    if current is not None:
-                        self._finish(db, current, run, result, info.get("has_blob", False))
-                        changed = True
+                if info.end is not None and current is not None:
+                    self._finish(db, current, run, info.end, info.has_blob)
+                    changed = True
                 db.commit()
-            if result is not None:
+            if info.end is not None:
                 self._forget(run)
         if changed:
             self._notify()
 
-    def _finish(self, db: Session, job: Job, run: _RayRun, result: dict[str, Any], has_blob: bool) -> None:
-        outcome, data = result["outcome"], dict(result.get("data") or {})
-        trace = data.pop("trace", None)
-        if trace:
-            log.warning("job %s failed on the cluster:\n%s", job.id, trace)
-        if outcome == EventType.DONE:
+    def _finish(self, db: Session, job: Job, run: _RayRun, end: TaskEnd, has_blob: bool) -> None:
+        if end.trace:
+            log.warning("job %s failed on the cluster:\n%s", job.id, end.trace)
+        if end.event is None:  # "lost": the supervisor does not know the run
+            store.record_event(db, job, EventType.INTERRUPTED, {"reason": LOST_REASON})
+        elif end.event.type == EventType.DONE:
             blob = ray.get(self._supervisor.collect.remote(run.key), timeout=300) if has_blob else None
             if blob is None:
                 store.record_event(
@@ -416,11 +430,9 @@ class RayExecutor:
                 )
                 return
             self._remove_old_attempts(job)
-            store.record_event(db, job, EventType.DONE, data)
-        elif outcome in (EventType.FAILED, EventType.CANCELLED):
-            store.record_event(db, job, outcome, data)
-        else:  # "lost": the supervisor does not know the run
-            store.record_event(db, job, EventType.INTERRUPTED, {"reason": LOST_REASON})
+            store.record(db, job, end.event)
+        elif end.event.type in (EventType.FAILED, EventType.CANCELLED):
+            store.record(db, job, end.event)
 
     def _remove_old_attempts(self, job: Job) -> None:
         root = layout.job_root(self.settings.data_dir, job.session_id, job.id)

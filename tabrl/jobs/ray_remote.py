@@ -28,12 +28,15 @@ import time
 import uuid
 import zlib
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import ray
 from ray.exceptions import GetTimeoutError, RayError, RayTaskError, TaskCancelledError
 
+from tabrl.jobs import events
+from tabrl.jobs.specs import JobSpec
 from tabrl.jobs.states import EventType
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,52 @@ log = logging.getLogger(__name__)
 NAMESPACE = "tabrl"
 PUSH_EVERY_S = 0.25  # how often a running task sends its events (and hears whether to stop)
 PUSH_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    """What a job's Ray task is handed: its spec (paths on the server) and where its files go relative to
+    the data directory, so the task can lay out a scratch folder like it."""
+
+    spec: JobSpec
+    out_rel: str  # the attempt's folder
+    checkpoint_rel: str | None = None  # render jobs: the policy folder (sent along as a blob)
+    menagerie_path: str | None = None  # the server's robot folders (used where the node has them too)
+
+
+@dataclass(frozen=True)
+class TaskEnd:
+    """How a run ended: its terminal event (done, failed or cancelled; None: the supervisor no longer
+    holds the run, "lost"), a failure's trace for the server's log, and (done) the attempt's folder."""
+
+    event: events.JobEvent | None
+    trace: str | None = None
+    blob: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Polled:
+    """What the supervisor has for the server about one run: events after its cursor, and its end."""
+
+    events: list[tuple[int, events.JobEvent]]  # (sequence number, event)
+    end: TaskEnd | None
+    has_blob: bool = False
+
+
+@dataclass(frozen=True)
+class RunState:
+    """A run as the supervisor holds it (for the server's re-attach, tests and diagnostics)."""
+
+    started: bool
+    ended: bool
+    node_id: str | None
+    executions: int
+    stopping: bool
+
+
+def _end(type_: EventType, reason: str) -> TaskEnd:
+    event = events.parse(type_, {"reason": reason})
+    return TaskEnd(event)
 
 
 def run_key(job_id: int, attempt: int) -> str:
@@ -98,19 +147,19 @@ class _EventPusher:
 
     def __init__(self, supervisor: Any, key: str, token: str):
         self._supervisor, self._key, self._token = supervisor, key, token
-        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._queue: queue.Queue[events.JobEvent] = queue.Queue()
         self._closed = threading.Event()
         self.stop = False
         self._thread = threading.Thread(target=self._loop, name="tabrl-ray-events", daemon=True)
         self._thread.start()
 
-    def put(self, type_: str, data: dict[str, Any]) -> None:
-        self._queue.put((type_, data))
+    def put(self, event: events.JobEvent) -> None:
+        self._queue.put(event)
 
     def should_stop(self) -> bool:
         return self.stop
 
-    def _take(self, wait_s: float) -> list[tuple[str, dict[str, Any]]]:
+    def _take(self, wait_s: float) -> list[events.JobEvent]:
         batch = []
         try:
             batch.append(self._queue.get(timeout=wait_s))
@@ -119,7 +168,7 @@ class _EventPusher:
         except queue.Empty:
             return batch
 
-    def _send(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    def _send(self, batch: list[events.JobEvent]) -> None:
         """Sends until the supervisor has it: a lost batch would leave a gap in the job's story."""
         deadline = time.monotonic() + PUSH_TIMEOUT_S
         while True:
@@ -150,9 +199,8 @@ class _EventPusher:
 
 
 @ray.remote
-def run_job_on_node(spec: dict[str, Any], supervisor: Any, checkpoint_blob: bytes | None) -> dict[str, Any]:
-    """One run of a job on whatever node Ray chose. Returns {"outcome": done|failed|cancelled,
-    "data": the terminal event's data, "blob": the attempt's folder (done only)}."""
+def run_job_on_node(run: ClusterRun, supervisor: Any, checkpoint_blob: bytes | None) -> TaskEnd:
+    """One run of a job on whatever node Ray chose: its end, with the attempt's folder when it is done."""
     from tabrl.jobs.worker import configure_jax_cache, run_job
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -161,55 +209,75 @@ def run_job_on_node(spec: dict[str, Any], supervisor: Any, checkpoint_blob: byte
     root = scratch_root()
     # Robot meshes: this node's own TABRL_MENAGERIE_PATH, else the server's path if it exists here too.
     if (
-        spec.get("menagerie_path")
+        run.menagerie_path
         and not os.environ.get("TABRL_MENAGERIE_PATH")
-        and Path(spec["menagerie_path"]).is_dir()
+        and Path(run.menagerie_path).is_dir()
     ):
-        os.environ["TABRL_MENAGERIE_PATH"] = spec["menagerie_path"]
+        os.environ["TABRL_MENAGERIE_PATH"] = run.menagerie_path
     # This node's own caches (catalog, compiled robots, XLA programs) unless it was given a folder.
     os.environ.setdefault("TABRL_CACHE_DIR", str(root / "cache"))
     os.environ.setdefault("TABRL_DATA_DIR", str(root / "node-data"))
     root.mkdir(parents=True, exist_ok=True)
     configure_jax_cache(Path(os.environ["TABRL_CACHE_DIR"]))
-    key = run_key(spec["job_id"], spec["attempt"])
+    spec = run.spec
+    key = run_key(spec.job_id, spec.attempt)
     token = uuid.uuid4().hex  # this execution: a retry by Ray gets a new one
-    scratch = Path(tempfile.mkdtemp(prefix=f"run-{spec['job_id']}-a{spec['attempt']}-", dir=root))
+    scratch = Path(tempfile.mkdtemp(prefix=f"run-{spec.job_id}-a{spec.attempt}-", dir=root))
     # The attempt's folder travels back whole, so its policy keeps its own model.mjb (no shared store here).
-    local = {**spec, "data_dir": str(scratch), "out_dir": str(scratch / spec["out_rel"]), "model_store": None}
-    if checkpoint_blob is not None:  # a render job films a policy trained elsewhere: bring it along
-        unpack_folder(checkpoint_blob, scratch / spec["checkpoint_rel"])
-        local["checkpoint"] = str(scratch / spec["checkpoint_rel"])
+    local = spec.model_copy(
+        update={"data_dir": scratch, "out_dir": scratch / run.out_rel, "model_store": None}
+    )
+    if checkpoint_blob is not None and run.checkpoint_rel:  # a render job films a policy trained elsewhere
+        unpack_folder(checkpoint_blob, scratch / run.checkpoint_rel)
+        local = local.model_copy(update={"checkpoint": scratch / run.checkpoint_rel})
     context = ray.get_runtime_context()
     pusher = _EventPusher(supervisor, key, token)
-    ending: dict[str, Any] = {}
+    ending: list[TaskEnd] = []
 
-    def send(type_: str, data: dict[str, Any]) -> None:
-        if type_ in (
-            EventType.DONE,
-            EventType.FAILED,
-            EventType.CANCELLED,
-        ):  # the server writes the end, after the files are in
-            ending.update(outcome=type_, data=data)
+    def send(event: events.JobEvent, trace: str | None = None) -> None:
+        if event.type in (EventType.DONE, EventType.FAILED, EventType.CANCELLED):
+            ending.append(TaskEnd(event, trace))  # the server writes the end, after the files are in
         else:
-            pusher.put(type_, data)
+            pusher.put(event)
 
     try:
         run_job(
             local,
             send,
             pusher.should_stop,
-            worker={"worker_pid": os.getpid(), "node_id": context.get_node_id()},
+            worker=events.StartedData(worker_pid=os.getpid(), node_id=context.get_node_id()),
         )
         pusher.close()
-        if ending.get("outcome") == EventType.DONE:
-            ending["blob"] = pack_folder(Path(local["out_dir"]))
-        return ending or {"outcome": EventType.FAILED, "data": {"reason": "the job ended without a result"}}
+        if not ending:
+            return _end(EventType.FAILED, "the job ended without a result")
+        end = ending[-1]
+        if end.event is not None and end.event.type == EventType.DONE:
+            return TaskEnd(end.event, blob=pack_folder(local.out_dir))
+        return end
     finally:
         pusher.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------- the supervisor
+
+
+@dataclass
+class _HeldRun:
+    """One run the supervisor holds: its task, its events not yet stored by the server, its end."""
+
+    ref: Any  # the Ray task's object reference
+    submitted_at: float = field(default_factory=time.time)
+    seq: int = 0  # the last event's sequence number
+    events: list[tuple[int, events.JobEvent]] = field(default_factory=list)
+    token: str | None = None  # the execution that reports now (a retry by Ray gets a new one)
+    old_tokens: set[str] = field(default_factory=set)
+    executions: int = 0
+    stop: bool = False
+    end: TaskEnd | None = None
+    blob: bytes | None = None
+    node_id: str | None = None
+    forget: bool = False  # forget it as soon as it ends
 
 
 @ray.remote(num_cpus=0, max_restarts=0)
@@ -225,7 +293,7 @@ class JobSupervisor:
         except OSError:
             pass
         self._grace = cancel_grace_s
-        self._runs: dict[str, dict[str, Any]] = {}
+        self._runs: dict[str, _HeldRun] = {}
         self._changed: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -239,119 +307,103 @@ class JobSupervisor:
         task.add_done_callback(self._tasks.discard)
 
     async def submit(
-        self, key: str, spec: dict[str, Any], options: dict[str, Any], checkpoint_blob: bytes | None = None
+        self,
+        key: str,
+        run: ClusterRun,
+        options: dict[str, float | bool | str],
+        checkpoint_blob: bytes | None = None,
     ) -> bool:
         """Starts a run (False when this run is known already: a resubmission after a restart)."""
         if key in self._runs:
             return False
         me = ray.get_runtime_context().current_actor
-        ref = run_job_on_node.options(**options).remote(spec, me, checkpoint_blob)
-        self._runs[key] = {
-            "ref": ref,
-            "seq": 0,
-            "events": [],
-            "token": None,
-            "old_tokens": set(),
-            "executions": 0,
-            "stop": False,
-            "result": None,
-            "blob": None,
-            "node_id": None,
-            "submitted_at": time.time(),
-        }
+        ref = run_job_on_node.options(**options).remote(run, me, checkpoint_blob)
+        self._runs[key] = _HeldRun(ref)
         self._spawn(self._watch(key, ref))
         return True
 
-    async def push(self, key: str, token: str, events: list[tuple[str, dict[str, Any]]]) -> bool:
+    async def push(self, key: str, token: str, pushed: list[events.JobEvent]) -> bool:
         """A task's events; the answer says whether it must stop."""
         run = self._runs.get(key)
-        if run is None or run["result"] is not None or token in run["old_tokens"]:
+        if run is None or run.end is not None or token in run.old_tokens:
             return True  # forgotten, ended, or an execution that a newer one has replaced
-        if token != run["token"]:
-            if run["token"] is not None:
-                run["old_tokens"].add(run["token"])
-            run["token"] = token
-            run["executions"] += 1
-        for type_, data in events:
-            if type_ == EventType.STARTED:
-                run["node_id"] = data.get("node_id")
-                if run["executions"] > 1:  # Ray ran the task again after its worker or node was lost
-                    data = {
-                        **data,
-                        "retry": run["executions"] - 1,
+        if token != run.token:
+            if run.token is not None:
+                run.old_tokens.add(run.token)
+            run.token = token
+            run.executions += 1
+        for event in pushed:
+            if isinstance(event, events.Started):
+                run.node_id = event.data.node_id
+                if run.executions > 1:  # Ray ran the task again after its worker or node was lost
+                    retry = {
+                        "retry": run.executions - 1,
                         "retry_reason": "the previous worker or node running this job was lost",
                     }
-            run["seq"] += 1
-            run["events"].append((run["seq"], type_, data))
-        if events:
+                    event = events.Started(type=event.type, data=event.data.model_copy(update=retry))
+            run.seq += 1
+            run.events.append((run.seq, event))
+        if pushed:
             self._wake()
-        return bool(run["stop"])
+        return run.stop
 
     async def _watch(self, key: str, ref: Any) -> None:
         try:
-            result = await ref
+            end: TaskEnd = await ref
         except TaskCancelledError:
-            result = {"outcome": EventType.CANCELLED, "data": {"reason": "cancelled by the user"}}
+            end = _end(EventType.CANCELLED, "cancelled by the user")
         except RayTaskError as exc:  # our task code itself raised (run_job catches the job's errors)
-            result = {
-                "outcome": EventType.FAILED,
-                "data": {"reason": f"the job's Ray task failed: {_first_line(exc)}"},
-            }
+            end = _end(EventType.FAILED, f"the job's Ray task failed: {_first_line(exc)}")
         except RayError as exc:  # the worker or node died, and Ray's one retry did not save it
-            result = {
-                "outcome": EventType.FAILED,
-                "data": {
-                    "reason": f"its Ray worker was lost ({type(exc).__name__}: {_first_line(exc)}); "
-                    "Ray already ran it again once; restart the job to try again"
-                },
-            }
+            end = _end(
+                EventType.FAILED,
+                f"its Ray worker was lost ({type(exc).__name__}: {_first_line(exc)}); "
+                "Ray already ran it again once; restart the job to try again",
+            )
         run = self._runs.get(key)
         if run is None:
             return
-        run["blob"] = result.pop("blob", None)
-        if run["stop"] and result["outcome"] == EventType.FAILED and run["blob"] is None:
-            result = {"outcome": EventType.CANCELLED, "data": {"reason": "cancelled by the user"}}
-        run["result"] = result
-        if run.get("forget"):
+        run.blob, end = end.blob, TaskEnd(end.event, end.trace)
+        failed = end.event is not None and end.event.type == EventType.FAILED
+        if run.stop and failed and run.blob is None:
+            end = _end(EventType.CANCELLED, "cancelled by the user")
+        run.end = end
+        if run.forget:
             del self._runs[key]
         self._wake()
 
     async def cancel(self, key: str) -> None:
         """Asks the run to stop (its next event batch hears it); Ray force-kills it after the grace period."""
         run = self._runs.get(key)
-        if run is None or run["result"] is not None or run["stop"]:
+        if run is None or run.end is not None or run.stop:
             return
-        run["stop"] = True
-        if run["token"] is None:  # not started yet: take it out of Ray's queue
-            ray.cancel(run["ref"])
-        self._spawn(self._force_cancel(key, run["ref"]))
+        run.stop = True
+        if run.token is None:  # not started yet: take it out of Ray's queue
+            ray.cancel(run.ref)
+        self._spawn(self._force_cancel(key, run.ref))
 
     async def _force_cancel(self, key: str, ref: Any) -> None:
         await asyncio.sleep(self._grace)
         run = self._runs.get(key)
-        if run is not None and run["result"] is None:
+        if run is not None and run.end is None:
             ray.cancel(ref, force=True)  # kills the worker process (Ray starts a fresh one later)
 
-    async def poll(self, cursors: dict[str, int], wait_s: float = 0.25) -> dict[str, dict[str, Any]]:
-        """New events (after each run's cursor: the last one the server stored) and results of the
+    async def poll(self, cursors: dict[str, int], wait_s: float = 0.25) -> dict[str, Polled]:
+        """New events (after each run's cursor: the last one the server stored) and ends of the
         given runs; waits up to ``wait_s`` for something new. Events up to a cursor are dropped."""
         if self._changed is None:
             self._changed = asyncio.Event()
 
-        def collect() -> dict[str, dict[str, Any]]:
-            out: dict[str, dict[str, Any]] = {}
+        def collect() -> dict[str, Polled]:
+            out: dict[str, Polled] = {}
             for key, cursor in cursors.items():
                 run = self._runs.get(key)
                 if run is None:
-                    out[key] = {"events": [], "result": {"outcome": "lost"}}
+                    out[key] = Polled([], TaskEnd(None))  # lost
                     continue
-                run["events"] = [e for e in run["events"] if e[0] > cursor]
-                if run["events"] or run["result"] is not None:
-                    out[key] = {
-                        "events": run["events"],
-                        "result": run["result"],
-                        "has_blob": run["blob"] is not None,
-                    }
+                run.events = [e for e in run.events if e[0] > cursor]
+                if run.events or run.end is not None:
+                    out[key] = Polled(list(run.events), run.end, run.blob is not None)
             return out
 
         out = collect()
@@ -367,28 +419,28 @@ class JobSupervisor:
     async def collect(self, key: str) -> bytes | None:
         """A finished run's folder as a tar blob (kept until ``forget``)."""
         run = self._runs.get(key)
-        return run["blob"] if run is not None else None
+        return run.blob if run is not None else None
 
     async def forget(self, key: str) -> None:
         run = self._runs.get(key)
         if run is None:
             return
-        if run["result"] is None:  # still on the cluster: stop it first, forget it when it ends
-            run["forget"] = True
+        if run.end is None:  # still on the cluster: stop it first, forget it when it ends
+            run.forget = True
             await self.cancel(key)
             return
         del self._runs[key]
 
-    async def runs(self) -> dict[str, dict[str, Any]]:
+    async def runs(self) -> dict[str, RunState]:
         """Every run it holds: whether it started, on which node, whether it ended."""
         return {
-            key: {
-                "started": run["token"] is not None,
-                "ended": run["result"] is not None,
-                "node_id": run["node_id"],
-                "executions": run["executions"],
-                "stopping": run["stop"],
-            }
+            key: RunState(
+                started=run.token is not None,
+                ended=run.end is not None,
+                node_id=run.node_id,
+                executions=run.executions,
+                stopping=run.stop,
+            )
             for key, run in self._runs.items()
         }
 

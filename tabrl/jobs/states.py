@@ -1,4 +1,6 @@
-"""The job lifecycle's names, defined once: a job's status and the types of the events that move it.
+"""The job lifecycle's names, defined once: a job's status and the types of the events that move it
+(``EventType`` is defined with the events' payloads in ``tabrl/run_events.py``, below the pipeline that
+makes them).
 
 The ORM, the store, the worker, both executors, the API schemas and the tests import these; the page's
 TypeScript types are generated from the OpenAPI schema that the API builds from them.
@@ -8,24 +10,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tabrl.run_events import EventType
+
+__all__ = ["JobStatus", "EventType", "ACTIVE", "ENDED", "RESTARTABLE", "ENDING_EVENTS"]
+
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
-    RENDERING = "rendering"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    INTERRUPTED = "interrupted"
-
-
-class EventType(StrEnum):
-    """What a job's event log records (``tabrl.jobs.events`` has each one's payload)."""
-
-    QUEUED = "queued"  # created or restarted: a new run attempt
-    STARTED = "started"
-    PROGRESS = "progress"
-    CHECKPOINT = "checkpoint"
     RENDERING = "rendering"
     DONE = "done"
     FAILED = "failed"

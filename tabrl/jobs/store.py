@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeGuard, TypeVar, cast
 
 from sqlalchemy import CursorResult, delete, func, select
@@ -32,9 +32,9 @@ def _finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def _clean(data: Mapping[str, object]) -> dict[str, object]:
     """JSON-safe event data: NaN and infinity become None (JSON has neither)."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key, value in data.items():
         if isinstance(value, float):
             out[key] = _finite(value)
@@ -81,7 +81,7 @@ def apply(job: Job, event: events.JobEvent) -> None:
             job.error = d.reason
 
 
-def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None = None) -> Event:
+def record_event(db: Session, job: Job, type_: str, data: Mapping[str, object] | None = None) -> Event:
     """Validates an event (``tabrl.jobs.events``: a ``pydantic.ValidationError`` names what does not
     fit), applies it to its job and appends it to the log (the caller commits)."""
     event = events.parse(type_, _clean(data or {}))
@@ -96,6 +96,12 @@ def record_event(db: Session, job: Job, type_: str, data: dict[str, Any] | None 
     db.add(row)
     db.flush()
     return row
+
+
+def record(db: Session, job: Job, event: events.JobEvent) -> Event:
+    """``record_event`` for an event already typed (a worker's): cleaned of what JSON cannot hold and
+    validated again like any other."""
+    return record_event(db, job, event.type, event.data.model_dump(mode="python"))
 
 
 class AttemptState(Protocol):

@@ -1,15 +1,15 @@
 """What runs inside a warm worker process: heavy imports once, then one job after another.
 
 A worker is spawned by the local executor, imports JAX, MuJoCo, Playground and the training
-pipeline, turns on JAX's persistent compilation cache under the data directory, says ``ready``
-and then waits for job specs on its pipe. It never touches the database: everything it has to
-say goes back over the same pipe as ``(job_id, attempt, type, data)`` tuples (``job_id`` None
-for the worker's own messages: ``ready``, ``idle``). A cancel request is the job's run id
-written into its slot of a few shared integers (one per job of a batch), so a flag meant for one
-job can never stop the next one.
+pipeline, turns on JAX's persistent compilation cache under the data directory, says ``Ready``
+and then waits for work on its pipe. It never touches the database: everything it has to say goes
+back over the same pipe as typed messages (``tabrl/jobs/messages.py``): a job's events as
+``JobUpdate``, its own state as ``Ready``, ``Idle``, ``Calibration`` or ``Broken``. A cancel request
+is the job's run id written into its slot of a few shared integers (one per job of a batch), so a
+flag meant for one job can never stop the next one.
 
-A ``("batch", specs)`` message is several training jobs of one robot (a Train All's approaches):
-they train as one physics batch with one vmapped PPO update, then each is filmed (``run_batch``).
+A ``RunBatch`` is several training jobs of one robot (a Train All's approaches): they train as one
+physics batch with one vmapped PPO update, then each is filmed (``run_batch``).
 
 Robot models stay compiled between jobs (``load_robot`` keeps the last few), so a second job
 on the same robot starts training within a second or two of being handed over.
@@ -27,10 +27,29 @@ import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from tabrl.jobs import layout
+from pydantic import JsonValue
+
+from tabrl.jobs import events, layout
+from tabrl.jobs.messages import (
+    Broken,
+    Calibrate,
+    Calibration,
+    Exit,
+    FromWorker,
+    Idle,
+    JobUpdate,
+    Ready,
+    RunBatch,
+    RunJob,
+    ToWorker,
+)
+from tabrl.jobs.specs import JobSpec
 from tabrl.jobs.states import EventType
+
+if TYPE_CHECKING:  # the pipeline (JAX, MuJoCo) is imported by the warm-up, not with this module
+    from tabrl.pipeline import RunResult
 
 # How long an idle worker waits on its pipe before checking that the server is still alive.
 _PARENT_POLL_S = 1.0
@@ -92,17 +111,17 @@ def configure_jax_cache(cache_dir: Path) -> Path:
 
 
 # A small program every robot with a floating base or not can score (what the warm-up trains).
-_WARM_PROGRAM = {
+_WARM_PROGRAM: dict[str, JsonValue] = {
     "name": "Warm-up",
     "summary": "compiles the training and render path once",
     "terms": [{"term": "upright", "weight": 1.0}, {"term": "action_rate", "weight": -0.01}],
 }
 
 
-def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any]:
+def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> Ready:
     """The heavy imports a job needs, then one tiny job per warm model (robot compiled and kept, PPO's
     jitted steps traced and loaded, the drawing model made) and, with ``batch`` > 1, one tiny batch of
-    that many (the vmapped steps a Train All uses): returns what it took."""
+    that many (the vmapped steps a Train All uses): returns what it took, as the worker reports it."""
     start = time.perf_counter()
     configure_jax_cache(cache_dir)
     import tabrl.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
@@ -111,7 +130,13 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> dict[str, Any
     catalog.playground_registry()  # Playground itself: the slowest import of all
     imported = time.perf_counter() - start
     warmed = [m for m in models if _warm_model(m, batch)]
-    return {"warm_s": round(time.perf_counter() - start, 2), "import_s": round(imported, 2), "warmed": warmed}
+    return Ready(
+        pid=os.getpid(),
+        rss_mb=rss_mb(),
+        warm_s=round(time.perf_counter() - start, 2),
+        import_s=round(imported, 2),
+        warmed=warmed,
+    )
 
 
 def _warm_model(model_id: str, batch: int) -> bool:
@@ -188,29 +213,24 @@ def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) ->
     parent = os.getppid()
     cache_dir = Path(os.environ.get("TABRL_CACHE_DIR") or Path(os.environ["TABRL_DATA_DIR"]) / "cache")
 
-    def send(job_id: int | None, attempt: int | None, type_: str, data: dict[str, Any]) -> None:
-        conn.send((job_id, attempt, type_, data))
+    def send(message: FromWorker) -> None:
+        conn.send(message)
 
     try:
-        info = warm_up(
+        ready = warm_up(
             cache_dir,
             [m for m in os.environ.get("TABRL_WARM_MODELS", "").split(",") if m.strip()],
             batch=int(os.environ.get("TABRL_WARM_BATCH", "1")),
         )
     except Exception as exc:  # the executor fails the queued job with this reason, not silently
-        send(
-            None,
-            None,
-            "broken",
-            {"reason": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=8)},
-        )
+        send(Broken(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8)))
         return
-    jobs = 0
-    send(None, None, "ready", {"pid": os.getpid(), "rss_mb": rss_mb(), **info})
+    send(ready)
     # The other featured robots: their programs go into the compilation cache between jobs, one tiny job
     # at a time (a job handed meanwhile waits for at most one), so their first Train All compiles nothing.
     idle_warm = [m for m in os.environ.get("TABRL_WARM_IDLE_MODELS", "").split(",") if m.strip()]
     idle_batch = int(os.environ.get("TABRL_WARM_BATCH", "1"))
+    jobs = 0
     while True:
         try:
             if idle_warm and not conn.poll(0):
@@ -220,93 +240,110 @@ def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) ->
                 if os.getppid() != parent:
                     return  # the server died without telling us: a worker never outlives it
                 continue
-            message = conn.recv()
+            message: ToWorker | None = conn.recv()
         except (EOFError, OSError):
             return
-        if message is None or message[0] == "exit":
-            return
-        if message[0] == "calibrate":  # the machine's own speed, for the page's time estimate
-            try:
-                from tabrl.jobs.estimate import calibrate
-
-                send(None, None, "calibration", calibrate())
-            except (BrokenPipeError, OSError):
-                return
-            except Exception as exc:
-                send(None, None, "calibration", {"error": f"{type(exc).__name__}: {exc}"})
-            continue
-        kind, payload = message
-        specs = payload if kind == "batch" else [payload]  # a batch: the approaches of one Train All
-        jobs += len(specs)
-        info_for_jobs = {
-            "worker_pid": os.getpid(),
-            "worker_jobs": jobs,
-            "worker_warm_s": info.get("warm_s"),
-            "worker_warmed": info.get("warmed"),
-        }
-
-        def should_stop(spec: dict[str, Any]) -> bool:
-            # A killed server cannot cancel us, so a worker whose parent is gone stops by itself.
-            return spec["run_id"] in cancel[:] or os.getppid() != parent
-
-        def send_job(spec: dict[str, Any], type_: str, data: dict[str, Any]) -> None:
-            send(spec["job_id"], spec["attempt"], type_, data)
-
         try:
-            if kind == "batch":
-                run_batch(specs, send_job, should_stop, worker=info_for_jobs)
-            else:
-                (spec,) = specs
-                run_job(
-                    spec,
-                    functools.partial(send_job, spec),
-                    functools.partial(should_stop, spec),
-                    worker=info_for_jobs,
-                )
+            match message:
+                case None | Exit():
+                    return
+                case Calibrate():  # the machine's own speed, for the page's time estimate
+                    send(_calibration())
+                    continue
+                case RunJob(spec=spec):
+                    specs: tuple[JobSpec, ...] = (spec,)
+                case RunBatch(specs=specs):  # the approaches of one Train All
+                    pass
+            jobs += len(specs)
+            worker = events.StartedData(
+                worker_pid=os.getpid(),
+                worker_jobs=jobs,
+                worker_warm_s=ready.warm_s,
+                worker_warmed=ready.warmed,
+            )
+            _run(specs, send, lambda spec: spec.run_id in cancel[:] or os.getppid() != parent, worker)
+            from tabrl.robots.catalog import loaded_models
+
+            send(Idle(pid=os.getpid(), rss_mb=rss_mb(), jobs=jobs, models=loaded_models()))
         except (BrokenPipeError, EOFError, OSError):
             return  # the server is gone
-        from tabrl.robots.catalog import loaded_models
-
-        try:
-            send(
-                None,
-                None,
-                "idle",
-                {"pid": os.getpid(), "rss_mb": rss_mb(), "jobs": jobs, "models": loaded_models()},
-            )
-        except (BrokenPipeError, OSError):
-            return
         if os.getppid() != parent:
             return
 
 
+def _calibration() -> Calibration:
+    try:
+        from tabrl.jobs.estimate import calibrate
+
+        return Calibration(figures=calibrate())
+    except Exception as exc:
+        return Calibration(error=f"{type(exc).__name__}: {exc}")
+
+
+def _run(
+    specs: tuple[JobSpec, ...],
+    send: Callable[[FromWorker], None],
+    should_stop: Callable[[JobSpec], bool],
+    worker: events.StartedData,
+) -> None:
+    """Runs what the worker was handed (one job, or a batch); each job's events go out as ``JobUpdate``.
+    ``should_stop``: a killed server cannot cancel us, so a worker whose parent is gone stops by itself."""
+
+    def send_job(spec: JobSpec, event: events.JobEvent, trace: str | None = None) -> None:
+        send(JobUpdate(spec.job_id, spec.attempt, event, trace))
+
+    if len(specs) > 1:
+        run_batch(list(specs), send_job, should_stop, worker=worker)
+    else:
+        (spec,) = specs
+        run_job(
+            spec,
+            functools.partial(send_job, spec),
+            functools.partial(should_stop, spec),
+            worker=worker,
+        )
+
+
+class Send(Protocol):
+    """Where one job's events go (the executor's pipe, or a Ray task's pusher); ``trace``: a failure's."""
+
+    def __call__(self, event: events.JobEvent, trace: str | None = None) -> None: ...
+
+
+class SendFor(Protocol):
+    """Where the events of a batch's jobs go, each with its own spec."""
+
+    def __call__(self, spec: JobSpec, event: events.JobEvent, trace: str | None = None) -> None: ...
+
+
 def _event_handler(
-    spec: dict[str, Any], send: Callable[[str, dict[str, Any]], None], worker: dict[str, Any]
-) -> Callable[[dict[str, Any]], None]:
-    """What the engine's events become on the pipe: hand-over time, render time left, relative paths."""
-    data_dir = Path(spec["data_dir"])
-    dequeued = spec.get("dequeued_at")
+    spec: JobSpec, send: Send, worker: events.StartedData
+) -> Callable[[events.JobEvent], None]:
+    """What the engine's events become: hand-over time and the worker on "started", render time left,
+    paths relative to the data dir."""
     render_clock: dict[str, float | None] = {"start": None}
 
-    def on_event(event: dict[str, Any]) -> None:
-        event = dict(event)
-        type_ = event.pop("type")
-        if type_ == EventType.STARTED:
-            event.update(worker)
-            if dequeued is not None:  # wall time from the executor's hand-over to training
-                event["handover_s"] = round(time.time() - dequeued, 3)
-        if type_ == EventType.RENDERING:
-            # The engine reports a fraction; the page wants time left, so estimate it here.
-            now = time.monotonic()
-            start = render_clock["start"]
-            if start is None or event.get("fraction", 0.0) == 0.0:
-                start = render_clock["start"] = now
-            fraction = event.get("fraction", 0.0)
-            elapsed = now - start
-            event["eta_s"] = elapsed * (1 - fraction) / fraction if fraction > 0.02 else None
-        if type_ == EventType.CHECKPOINT:
-            event["path"] = _relative(Path(event["path"]), data_dir)
-        send(type_, event)
+    def on_event(event: events.JobEvent) -> None:
+        match event:
+            case events.Started(data=data):
+                update = worker.model_dump()  # only the fields the worker set
+                if spec.dequeued_at is not None:  # wall time from the executor's hand-over to training
+                    update["handover_s"] = round(time.time() - spec.dequeued_at, 3)
+                event = events.Started(type=EventType.STARTED, data=data.model_copy(update=update))
+            case events.Rendering(data=data):
+                # The engine reports a fraction; the page wants time left, so estimate it here.
+                now = time.monotonic()
+                start = render_clock["start"]
+                if start is None or data.fraction == 0.0:
+                    start = render_clock["start"] = now
+                eta = (now - start) * (1 - data.fraction) / data.fraction if data.fraction > 0.02 else None
+                event = events.Rendering(
+                    type=EventType.RENDERING, data=data.model_copy(update={"eta_s": eta})
+                )
+            case events.Checkpoint(data=data):
+                path = _relative(Path(data.path), spec.data_dir)
+                event = events.Checkpoint(type=EventType.CHECKPOINT, data=events.CheckpointData(path=path))
+        send(event)
 
     return on_event
 
@@ -322,36 +359,40 @@ def _fresh_dir(out_dir: Path) -> None:
             continue
 
 
-def _done(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """The "done" event of a finished job: its files (relative to the data dir), metrics and timings.
-    The pipeline's result names each file by its artifact key (``layout.Artifact.key``)."""
-    out_dir, data_dir = Path(spec["out_dir"]), Path(spec["data_dir"])
+def _done(spec: JobSpec, result: RunResult) -> events.Done:
+    """The "done" event of a finished job: its files (relative to the data dir), metrics and timings."""
+    rel = functools.partial(_relative, root=spec.data_dir)
     artifacts = {
-        a.key: _relative(Path(result[a.key]), data_dir)
-        for a in (layout.VIDEO, layout.POSTER, layout.TRAJECTORY)
+        layout.VIDEO.key: rel(result.video),
+        layout.POSTER.key: rel(result.poster),
+        layout.TRAJECTORY.key: rel(result.trajectory),
+        layout.METRICS.key: rel(spec.out_dir / layout.METRICS.name),
     }
-    artifacts[layout.METRICS.key] = _relative(out_dir / layout.METRICS.name, data_dir)
-    if result.get(layout.SHEET.key):  # ten frames in one image, beside the poster
-        artifacts[layout.SHEET.key] = _relative(Path(result[layout.SHEET.key]), data_dir)
-    if spec["kind"] == "train":
-        artifacts[layout.POLICY.key] = _relative(Path(result["checkpoint"]), data_dir)
-        artifacts[layout.CURVES.key] = _relative(Path(result[layout.CURVES.key]), data_dir)
+    if result.sheet:  # ten frames in one image, beside the poster
+        artifacts[layout.SHEET.key] = rel(result.sheet)
+    if spec.kind == "train":
+        artifacts[layout.POLICY.key] = rel(result.checkpoint)
+        if result.curves is not None:
+            artifacts[layout.CURVES.key] = rel(result.curves)
     else:  # a new video of the same policy: it still offers that policy for download
-        artifacts[layout.POLICY.key] = _relative(Path(spec["checkpoint"]), data_dir)
-    metrics = {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, bool, str))}
-    metrics["verdict"] = result["metrics"].get("verdict")  # the success check's result, shown under the video
-    if result.get("start_vs_trained"):  # whether the trained policy or its start was kept, and why
-        metrics["start_vs_trained"] = result["start_vs_trained"]
-    done = {
-        "artifacts": artifacts,
-        "metrics": metrics,
-        "steps": result.get("steps"),
-        "wall_s": result.get("wall_s"),
-        "train_wall_s": result.get("train_wall_s"),
+        assert spec.checkpoint is not None, "a render job names the policy it films"
+        artifacts[layout.POLICY.key] = rel(spec.checkpoint)
+    metrics: dict[str, JsonValue] = {
+        k: v for k, v in result.metrics.items() if isinstance(v, (int, float, bool, str))
     }
-    if result.get("batch"):  # trained in one batch with this many approaches (for the time estimate)
-        done["batch"] = result["batch"]
-    return done
+    metrics["verdict"] = result.metrics.get("verdict")  # the success check's result, shown under the video
+    if result.start_vs_trained:  # whether the trained policy or its start was kept, and why
+        metrics["start_vs_trained"] = result.start_vs_trained
+    done = events.DoneData(
+        artifacts=artifacts,
+        metrics=metrics,
+        steps=result.steps,
+        wall_s=result.wall_s,
+        train_wall_s=result.train_wall_s,
+    )
+    if result.batch:  # trained in one batch with this many approaches (for the time estimate)
+        done.batch = result.batch
+    return events.Done(type=EventType.DONE, data=done)
 
 
 DISK_FULL = (
@@ -374,106 +415,105 @@ def _disk_full(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _failed(exc: BaseException) -> dict[str, Any]:
-    full = _disk_full(exc)
-    return {
-        "reason": DISK_FULL.format(error=full) if full is not None else f"{type(exc).__name__}: {exc}",
-        "trace": "".join(traceback.format_exception(exc, limit=8)),
-    }
+def _ended(spec: JobSpec, send: Send, outcome: RunResult | BaseException) -> None:
+    """Reports a job's end: done, cancelled (its folder removed) or failed (the reason to the page, the
+    trace to the server's log)."""
+    if not isinstance(outcome, BaseException):
+        send(_done(spec, outcome))
+        return
+    from tabrl.pipeline import Cancelled
+
+    layout.remove_attempt_dir(spec.out_dir)
+    if isinstance(outcome, Cancelled):
+        send(events.Cancelled(type=EventType.CANCELLED, data=events.EndData(reason="cancelled by the user")))
+        return
+    full = _disk_full(outcome)
+    reason = DISK_FULL.format(error=full) if full is not None else f"{type(outcome).__name__}: {outcome}"
+    trace = "".join(traceback.format_exception(outcome, limit=8))
+    send(events.Failed(type=EventType.FAILED, data=events.EndData(reason=reason)), trace)
 
 
 def run_job(
-    spec: dict[str, Any],
-    send: Callable[[str, dict[str, Any]], None],
+    spec: JobSpec,
+    send: Send,
     should_stop: Callable[[], bool],
-    worker: dict[str, Any] | None = None,
+    worker: events.StartedData | None = None,
 ) -> None:
-    """One training or render job, reported through ``send(type, data)``. ``spec``: job_id, attempt,
-    kind, model_id, program, steps, out_dir, seconds, checkpoint (render jobs), data_dir."""
-    out_dir = Path(spec["out_dir"])
-    on_event = _event_handler(spec, send, worker or {})
+    """One training or render job, reported through ``send(event)``."""
+    on_event = _event_handler(spec, send, worker or events.StartedData())
     try:
         from tabrl.pipeline import Cancelled, run_render_job, run_training_job
 
-        _fresh_dir(out_dir)
+        _fresh_dir(spec.out_dir)
         if should_stop():  # cancelled while it was being handed over
             raise Cancelled()
-        if spec["kind"] == "train":
+        if spec.kind == "train":
             result = run_training_job(
-                spec["model_id"],
-                spec["program"],
-                spec["steps"],
-                out_dir,
-                render_seconds=spec["seconds"],
+                spec.model_id,
+                spec.program,
+                spec.steps,
+                spec.out_dir,
+                render_seconds=spec.seconds,
                 on_event=on_event,
                 should_stop=should_stop,
-                from_base=None if spec.get("from_base", True) else False,
-                model_store_dir=_model_store(spec),
+                from_base=spec.from_base_option,
+                model_store_dir=spec.model_store,
             )
         else:
-            on_event({"type": EventType.STARTED, "total_steps": spec["steps"]})
+            assert spec.checkpoint is not None, "a render job names the policy it films"
+            on_event(events.Started(type=EventType.STARTED, data=events.StartedData(total_steps=spec.steps)))
             result = run_render_job(
-                Path(spec["checkpoint"]),
-                out_dir,
-                seconds=spec["seconds"],
+                spec.checkpoint,
+                spec.out_dir,
+                seconds=spec.seconds,
                 on_event=on_event,
                 should_stop=should_stop,
             )
-    except Cancelled:
-        layout.remove_attempt_dir(out_dir)
-        send(EventType.CANCELLED, {"reason": "cancelled by the user"})
-        return
     except (BrokenPipeError, EOFError):
         raise
-    except Exception as exc:  # the reason goes to the page; the trace to the server log
-        layout.remove_attempt_dir(out_dir)
-        send(EventType.FAILED, _failed(exc))
+    except Exception as exc:  # Cancelled, or a failure: the reason goes to the page
+        _ended(spec, send, exc)
         return
-    send(EventType.DONE, _done(spec, result))
+    _ended(spec, send, result)
 
 
 def run_batch(
-    specs: list[dict[str, Any]],
-    send: Callable[[dict[str, Any], str, dict[str, Any]], None],
-    should_stop: Callable[[dict[str, Any]], bool],
-    worker: dict[str, Any] | None = None,
+    specs: list[JobSpec],
+    send: SendFor,
+    should_stop: Callable[[JobSpec], bool],
+    worker: events.StartedData | None = None,
 ) -> None:
     """Training jobs of one robot, steps and start trained as one batch (``pipeline.run_training_batch``),
-    each reported as its own job through ``send(spec, type, data)``: its events, and its own end (done,
+    each reported as its own job through ``send(spec, event, trace)``: its events, and its own end (done,
     failed, or cancelled at once while the others go on). The executor groups only jobs whose settings
-    match (``executor.batch_key``)."""
-    from tabrl.pipeline import Cancelled, run_training_batch
+    match (``specs.batch_key``)."""
+    from tabrl.pipeline import run_training_batch
 
     first = specs[0]
-    handlers = [_event_handler(spec, functools.partial(send, spec), worker or {}) for spec in specs]
+    sends: list[Send] = [functools.partial(send, spec) for spec in specs]
+    handlers = [
+        _event_handler(spec, s, worker or events.StartedData()) for spec, s in zip(specs, sends, strict=True)
+    ]
     ended = [False] * len(specs)
 
-    def on_outcome(k: int, outcome: dict[str, Any] | BaseException) -> None:
-        spec = specs[k]
+    def on_outcome(k: int, outcome: RunResult | BaseException) -> None:
         ended[k] = True
-        if isinstance(outcome, Cancelled):
-            layout.remove_attempt_dir(Path(spec["out_dir"]))
-            send(spec, EventType.CANCELLED, {"reason": "cancelled by the user"})
-        elif isinstance(outcome, BaseException):
-            layout.remove_attempt_dir(Path(spec["out_dir"]))
-            send(spec, EventType.FAILED, _failed(outcome))
-        else:
-            send(spec, EventType.DONE, _done(spec, outcome))
+        _ended(specs[k], sends[k], outcome)
 
     for spec in specs:
-        _fresh_dir(Path(spec["out_dir"]))
+        _fresh_dir(spec.out_dir)
     try:
         run_training_batch(
-            first["model_id"],
-            [spec["program"] for spec in specs],
-            first["steps"],
-            [Path(spec["out_dir"]) for spec in specs],
-            render_seconds=first["seconds"],
-            from_base=None if first.get("from_base", True) else False,
+            first.model_id,
+            [spec.program for spec in specs],
+            first.steps,
+            [spec.out_dir for spec in specs],
+            render_seconds=first.seconds,
+            from_base=first.from_base_option,
             on_event=lambda k, e: handlers[k](e),
             should_stop=lambda k: should_stop(specs[k]),
             on_outcome=on_outcome,
-            model_store_dir=_model_store(first),
+            model_store_dir=first.model_store,
         )
     except (BrokenPipeError, EOFError):
         raise
@@ -481,13 +521,7 @@ def run_batch(
         for k, spec in enumerate(specs):
             if not ended[k]:
                 ended[k] = True
-                layout.remove_attempt_dir(Path(spec["out_dir"]))
-                send(spec, EventType.FAILED, _failed(exc))
-
-
-def _model_store(spec: dict[str, Any]) -> Path | None:
-    """Where the policy's MuJoCo model is stored once per robot build (None: in the policy folder)."""
-    return Path(spec["model_store"]) if spec.get("model_store") else None
+                _ended(spec, sends[k], exc)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -54,7 +54,7 @@ class PhysicsBatch:
         self._out_sens = np.zeros((rows, nsub, model.nsensordata))
         self.n_substeps = nsub
 
-    def step(self, actions: Sequence[np.ndarray | None]) -> list[tuple | None]:
+    def step(self, actions: Sequence[np.ndarray | None]) -> list[tuple[Any, ...] | None]:
         """Steps env k with ``actions[k]`` (None: env k sits this step out); each env's ``step`` result."""
         active = [k for k, a in enumerate(actions) if a is not None]
         clipped = {k: self.envs[k].begin_step(a) for k, a in enumerate(actions) if a is not None}
@@ -77,7 +77,7 @@ class PhysicsBatch:
                 state=self._out_state[:row],
                 sensordata=self._out_sens[:row],
             )
-        out: list[tuple | None] = [None] * len(actions)
+        out: list[tuple[Any, ...] | None] = [None] * len(actions)
         for k in active:
             self.envs[k].take_physics(self._out_state[spans[k]], self._out_sens[spans[k]])
             out[k] = self.envs[k].end_step(clipped[k])
@@ -92,7 +92,7 @@ def _slice(tree: Any, k: int) -> Any:
     return jax.tree_util.tree_map(lambda x: x[k], tree)
 
 
-def make_batched_functions(networks, cfg: PPOConfig):
+def make_batched_functions(networks: Any, cfg: PPOConfig) -> tuple[Any, Any, Any]:
     """The single trainer's jitted act and update, vmapped over a leading axis of K trainings.
 
     ``update(states, data, keys, train_policy, active)``: where ``active[k]`` is false, slice k's
@@ -100,12 +100,66 @@ def make_batched_functions(networks, cfg: PPOConfig):
     """
     act, update = ppo.make_functions(networks, cfg)
 
-    def masked_update(state, data, key, train_policy, active):
+    def masked_update(state: Any, data: Any, key: Any, train_policy: Any, active: Any) -> Any:
         new, _ = update(state, data, key, train_policy)
         return jax.tree_util.tree_map(lambda n, o: jnp.where(active, n, o), new, state)
 
     split = jax.jit(jax.vmap(jax.random.split))  # (K, 2) keys -> (K, 2, 2), as each slice's own split
     return jax.jit(jax.vmap(act)), jax.jit(jax.vmap(masked_update)), split
+
+
+def _check(envs: Sequence[NativeBatchEnv], cfg: PPOConfig, *lengths: int) -> None:
+    """Refuses a batch whose slices cannot train together (``lengths``: the per-slice settings given)."""
+    K = len(envs)
+    if any(n != K for n in lengths):
+        raise ValueError(f"{K} envs need {K} seeds, init params and warm-ups")
+    first = envs[0]
+    for env in envs:
+        if env.num_envs != cfg.num_envs:
+            raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but an env batch has {env.num_envs}")
+        if (env.observation_size, env.action_size) != (first.observation_size, first.action_size):
+            raise ValueError("every env of a training batch must have the same observation and action sizes")
+    if cfg.num_envs % cfg.num_minibatches:
+        raise ValueError("num_envs must be divisible by num_minibatches")
+
+
+def _init_states(
+    networks: Any, observation_size: int, cfg: PPOConfig, seeds: list[int], init_params: list[Params | None]
+) -> tuple[Any, Any]:
+    """Every slice's first training state and PRNG key, stacked (as ``ppo.train`` starts one)."""
+    states, keys = [], []
+    for seed, init in zip(seeds, init_params, strict=True):
+        key, kinit = jax.random.split(jax.random.PRNGKey(seed))
+        states.append(ppo.init_state(networks, observation_size, cfg, kinit, init))
+        keys.append(key)
+    return _stack(states), jnp.stack(keys)
+
+
+def _control_step(
+    sampled: tuple[Any, Any, Any, Any],
+    obs: np.ndarray,
+    t: int,
+    buf: ppo.Unroll,
+    physics: PhysicsBatch,
+    active: list[bool],
+    tallies: list[ppo.Tally],
+) -> np.ndarray:
+    """One control step of every active slice: the sampled actions stepped, the transition written into
+    ``buf`` at time ``t``; returns the next observations."""
+    action, raw, logp, logits = sampled
+    action = np.asarray(action)
+    buf.obs[:, t] = obs
+    obs = obs.copy()  # the one just sampled from may still be read by JAX (zero-copy host arrays)
+    buf.raw[:, t], buf.logp[:, t], buf.logits[:, t] = raw, logp, logits
+    results = physics.step([action[k] if active[k] else None for k in range(len(active))])
+    for k, res in enumerate(results):
+        if res is None:
+            continue
+        obs_k, reward, done, trunc, info = res
+        obs[k] = obs_k
+        buf.rew[k, t], buf.disc[k, t], buf.trunc[k, t], buf.next[k, t] = reward, 1.0 - done, trunc, obs_k
+        tallies[k].add_step(reward, done, info["terms"])
+    return obs
 
 
 def train_batch(
@@ -132,25 +186,12 @@ def train_batch(
     seeds = list(seeds) if seeds is not None else [0] * K
     init_params = list(init_params) if init_params is not None else [None] * K
     warmups = [critic_warmup_iters] * K if isinstance(critic_warmup_iters, int) else list(critic_warmup_iters)
-    if not (len(seeds) == len(init_params) == len(warmups) == K):
-        raise ValueError(f"{K} envs need {K} seeds, init params and warm-ups")
+    _check(envs, cfg, len(seeds), len(init_params), len(warmups))
     first = envs[0]
-    for env in envs:
-        if env.num_envs != cfg.num_envs:
-            raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but an env batch has {env.num_envs}")
-        if (env.observation_size, env.action_size) != (first.observation_size, first.action_size):
-            raise ValueError("every env of a training batch must have the same observation and action sizes")
-    if cfg.num_envs % cfg.num_minibatches:
-        raise ValueError("num_envs must be divisible by num_minibatches")
     networks = ppo.make_networks(
         first.observation_size, first.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std
     )
-    states, key_list = [], []
-    for seed, init in zip(seeds, init_params, strict=True):  # as ppo.train does for one
-        key, kinit = jax.random.split(jax.random.PRNGKey(seed))
-        states.append(ppo.init_state(networks, first.observation_size, cfg, kinit, init))
-        key_list.append(key)
-    state, keys = _stack(states), jnp.stack(key_list)
+    state, keys = _init_states(networks, first.observation_size, cfg, seeds, init_params)
     act, update, split = make_batched_functions(networks, cfg)
     physics = PhysicsBatch(envs, nthread)
     B, T = cfg.num_envs, cfg.unroll_length
@@ -183,24 +224,7 @@ def train_batch(
         for t in range(T):
             r = split(keys)
             keys, ks = r[:, 0], r[:, 1]
-            action, raw, logp, logits = act(state, obs, ks)
-            action = np.asarray(action)
-            buf.obs[:, t] = obs
-            obs = obs.copy()  # the one just sampled from may still be read by JAX (zero-copy host arrays)
-            buf.raw[:, t], buf.logp[:, t], buf.logits[:, t] = raw, logp, logits
-            results = physics.step([action[k] if active[k] else None for k in range(K)])
-            for k, res in enumerate(results):
-                if res is None:
-                    continue
-                obs_k, reward, done, trunc, info = res
-                obs[k] = obs_k
-                buf.rew[k, t], buf.disc[k, t], buf.trunc[k, t], buf.next[k, t] = (
-                    reward,
-                    1.0 - done,
-                    trunc,
-                    obs_k,
-                )
-                tallies[k].add_step(reward, done, info["terms"])
+            obs = _control_step(act(state, obs, ks), obs, t, buf, physics, active, tallies)
             poll()
         r = split(keys)
         keys, kup = r[:, 0], r[:, 1]
@@ -215,8 +239,15 @@ def train_batch(
                 if on_progress is not None:
                     on_progress(k, now)
     poll()
+    return _results(state, active, progress)
+
+
+def _results(
+    state: Any, active: list[bool], progress: list[Progress | None]
+) -> list[tuple[Params, Progress] | None]:
+    """Each slice's trained parameters (folded into one MLP) and last progress; None for a stopped one."""
     host = jax.device_get((state.normalizer, state.params.policy, state.params.value))
     return [
         (residual.fold(_slice(host, k)), p) if active[k] and (p := progress[k]) is not None else None
-        for k in range(K)
+        for k in range(len(active))
     ]

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ import jax
 import numpy as np
 from flax import serialization, traverse_util
 
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots.model import Robot
+from tabrl.sim import behavior
 from tabrl.train import ppo, residual
 
 FORMAT_VERSION = 1
@@ -44,7 +48,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _to_state_dict(params: Any) -> dict:
+def _to_state_dict(params: Any) -> dict[str, Any]:
     return serialization.to_state_dict({"normalizer": params[0], "policy": params[1], "value": params[2]})
 
 
@@ -87,6 +91,48 @@ def save(
     return directory
 
 
+@dataclass(frozen=True)
+class TrainingFacts:
+    """How a policy was trained, as its metadata records it."""
+
+    backend: str
+    steps: int
+    seed: int
+    wall_time_s: float
+    final_metrics: ppo.FinalMetrics
+    init_checkpoint: str | None
+    init: str
+    batch: int | None = None  # trained in one batch with this many approaches (None: alone)
+
+
+def policy_metadata(
+    robot: Robot, program: RewardProgram, cfg: ppo.PPOConfig, facts: TrainingFacts, comparison: dict[str, Any]
+) -> dict[str, Any]:
+    """A trained policy's metadata: what it runs on and observes, its program (and motion prior), how it
+    was trained, and which policy the folder holds (the trained one or its start) and why."""
+    trained = {k: v for k, v in asdict(facts).items() if k != "batch" or v is not None}
+    return {
+        "model_id": robot.model_id,
+        "program": program.model_dump(),
+        "observation_size": behavior.observation_size(robot),
+        "action_size": robot.action_size,
+        "observation_spec": [
+            "gravity(3)",
+            "base_ang_vel(3)",
+            f"q_rel({robot.spec.n_joints})",
+            f"qd({robot.spec.n_joints})",
+            f"action({robot.action_size})",
+            "phase(2)",
+        ],
+        "network": cfg.network_kwargs(),
+        "clock_hz": behavior.program_clock_hz(program),
+        # The policy acts as a residual around this prior: a render without it would show another behavior.
+        "motion": program.motion.model_dump() if program.motion is not None else None,
+        **trained,
+        "start_vs_trained": comparison,  # the job's card says which policy this is, and why
+    }
+
+
 def network_of(params: Any) -> dict[str, list[int]]:
     """The hidden layer widths of (normalizer, policy, value) params, as ``PPOConfig.network_kwargs``."""
     return {
@@ -113,7 +159,7 @@ def load_metadata(directory: Path) -> dict[str, Any]:
     if not path.exists():
         raise CheckpointError(f"checkpoint {directory} has no {METADATA_FILE}")
     try:
-        meta = json.loads(path.read_text())
+        meta: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise CheckpointError(f"checkpoint {directory}: {METADATA_FILE} is corrupt ({e})") from None
     if meta.get("format_version") != FORMAT_VERSION:

@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 CURVES_FILE = "curves.csv"
 
@@ -35,7 +36,7 @@ class Curve:
     # Term key -> readable label; a key without one is shown as it is.
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
-    def add(self, progress) -> None:
+    def add(self, progress: Any) -> None:
         """Takes a ``ppo.Progress`` (or anything with its fields)."""
         episode = progress.mean_episode_reward
         self.points.append(

@@ -15,7 +15,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.model import Robot
 from tabrl.sim.mjx_env import CLIPPED_METRIC, BehaviorMjxEnv, default_config
 from tabrl.train import residual
-from tabrl.train.ppo import Cancelled, PPOConfig, Progress
+from tabrl.train.ppo import Cancelled, FinalMetrics, PPOConfig, Progress
 
 
 def clipped_from_metrics(metrics: dict[str, Any]) -> dict[str, float]:
@@ -38,7 +38,8 @@ def train_mjx(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     num_evals: int = 10,
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[Any, FinalMetrics]:
+    """Trains ``program`` on ``robot`` with Brax's PPO on MJX: the parameters and the last figures."""
     env_cfg = default_config(robot)
     env = BehaviorMjxEnv(robot, program, env_cfg)
     num_envs = num_envs or cfg.num_envs
@@ -53,42 +54,8 @@ def train_mjx(
         policy_hidden_layer_sizes=policy_hidden,
         value_hidden_layer_sizes=cfg.value_hidden,
     )
-    start = time.perf_counter()
-    last: dict[str, Any] = {"steps": 0, "reward": 0.0, "episodes": 0}
     num_eval_envs = min(num_envs, 16)
-
-    def progress_fn(num_steps: int, metrics: dict[str, Any]) -> None:
-        if should_stop is not None and should_stop():
-            raise Cancelled()
-        elapsed = time.perf_counter() - start
-        sps = num_steps / max(elapsed, 1e-9)
-        # Brax's evaluation plays whole deterministic episodes from a reset: an honest episode figure.
-        reward = float(metrics.get("eval/episode_reward", 0.0))
-        length = float(metrics.get("eval/avg_episode_length", env_cfg.episode_length)) or 1.0
-        last.update(steps=int(num_steps), reward=reward, steps_per_s=sps)
-        last["episodes"] += num_eval_envs
-        terms = {
-            k.removeprefix("eval/episode_reward/"): float(v)
-            for k, v in metrics.items()
-            if k.startswith("eval/episode_reward/")
-        }
-        total = sum(abs(v) for v in terms.values()) or 1.0
-        clipped = clipped_from_metrics(metrics)
-        if on_progress is not None and num_steps > 0:
-            on_progress(
-                Progress(
-                    steps=int(num_steps),
-                    total_steps=steps,
-                    mean_episode_reward=reward,
-                    mean_step_reward=reward / length,
-                    term_shares={k: v / total for k, v in terms.items()},
-                    steps_per_s=sps,
-                    eta_s=max(0.0, steps - num_steps) / max(sps, 1e-9),
-                    episodes=last["episodes"],
-                    reward_clipped=clipped,
-                )
-            )
-
+    reporter = _Reporter(steps, env_cfg.episode_length, num_eval_envs, on_progress, should_stop)
     _, params, _ = brax_ppo.train(
         environment=env,
         num_timesteps=steps,
@@ -111,11 +78,59 @@ def train_mjx(
         network_factory=network_factory,
         num_evals=num_evals,
         seed=seed,
-        progress_fn=progress_fn,
+        progress_fn=reporter,
         restore_params=init_params,
     )
     return params, {
-        "steps": last["steps"],
-        "mean_episode_reward": last["reward"],
-        "steps_per_s": last.get("steps_per_s", 0.0),
+        "steps": reporter.steps,
+        "mean_episode_reward": reporter.reward,
+        "steps_per_s": reporter.steps_per_s,
     }
+
+
+class _Reporter:
+    """Brax's progress callback: each evaluation as a ``Progress``, the last figures kept."""
+
+    def __init__(
+        self,
+        total_steps: int,
+        episode_length: int,
+        num_eval_envs: int,
+        on_progress: Callable[[Progress], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ):
+        self.total_steps, self.episode_length, self.num_eval_envs = total_steps, episode_length, num_eval_envs
+        self.on_progress, self.should_stop = on_progress, should_stop
+        self.start = time.perf_counter()
+        self.steps, self.reward, self.steps_per_s, self.episodes = 0, 0.0, 0.0, 0
+
+    def __call__(self, num_steps: int, metrics: dict[str, Any]) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise Cancelled()
+        elapsed = time.perf_counter() - self.start
+        sps = num_steps / max(elapsed, 1e-9)
+        # Brax's evaluation plays whole deterministic episodes from a reset: an honest episode figure.
+        reward = float(metrics.get("eval/episode_reward", 0.0))
+        length = float(metrics.get("eval/avg_episode_length", self.episode_length)) or 1.0
+        self.steps, self.reward, self.steps_per_s = int(num_steps), reward, sps
+        self.episodes += self.num_eval_envs
+        terms = {
+            k.removeprefix("eval/episode_reward/"): float(v)
+            for k, v in metrics.items()
+            if k.startswith("eval/episode_reward/")
+        }
+        total = sum(abs(v) for v in terms.values()) or 1.0
+        if self.on_progress is not None and num_steps > 0:
+            self.on_progress(
+                Progress(
+                    steps=int(num_steps),
+                    total_steps=self.total_steps,
+                    mean_episode_reward=reward,
+                    mean_step_reward=reward / length,
+                    term_shares={k: v / total for k, v in terms.items()},
+                    steps_per_s=sps,
+                    eta_s=max(0.0, self.total_steps - num_steps) / max(sps, 1e-9),
+                    episodes=self.episodes,
+                    reward_clipped=clipped_from_metrics(metrics),
+                )
+            )

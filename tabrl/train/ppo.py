@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, TypedDict
 
 import jax
 import jax.numpy as jnp
@@ -69,8 +69,8 @@ def ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:
 def make_networks(
     observation_size: int,
     action_size: int,
-    policy_hidden=(128, 128, 128),
-    value_hidden=(256, 256, 256),
+    policy_hidden: Sequence[int] = (128, 128, 128),
+    value_hidden: Sequence[int] = (256, 256, 256),
     init_noise_std: float = 1.0,
 ) -> ppo_networks.PPONetworks:
     """Brax's PPO networks; the policy network also applies a residual policy's params (tabrl/train/residual.py)
@@ -134,6 +134,24 @@ class Progress:
     reward_clipped: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
+class FinalMetrics(TypedDict, total=False):
+    """A training run's last figures, as its checkpoint's metadata keeps them (``final_metrics``)."""
+
+    steps: int  # MJX: the steps Brax reported last
+    mean_episode_reward: float | None
+    steps_per_s: float
+    term_shares: dict[str, float]  # the native engine's last iteration
+
+
+def final_metrics(progress: Progress) -> FinalMetrics:
+    """The native engine's final figures from its last progress report."""
+    return {
+        "mean_episode_reward": progress.mean_episode_reward,
+        "steps_per_s": progress.steps_per_s,
+        "term_shares": progress.term_shares,
+    }
+
+
 class Cancelled(Exception):
     """Training was asked to stop; nothing half-written is left behind."""
 
@@ -157,7 +175,7 @@ class Unroll:
         """The buffers as Brax's Transition, batch before time (what the PPO loss reads)."""
         a = self._time_axis
 
-        def j(x):
+        def j(x: np.ndarray) -> jax.Array:
             return jnp.asarray(x.swapaxes(a, a + 1))
 
         return types.Transition(
@@ -225,7 +243,13 @@ def _optimizer(cfg: PPOConfig) -> optax.GradientTransformation:
     return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), optax.adam(cfg.learning_rate))
 
 
-def init_state(networks, obs_size: int, cfg: PPOConfig, key, init_params: Params | None = None) -> TrainState:
+def init_state(
+    networks: ppo_networks.PPONetworks,
+    obs_size: int,
+    cfg: PPOConfig,
+    key: jax.Array,
+    init_params: Params | None = None,
+) -> TrainState:
     kp, kv = jax.random.split(key)
     params = ppo_losses.PPONetworkParams(
         policy=networks.policy_network.init(kp), value=networks.value_network.init(kv)
@@ -237,7 +261,7 @@ def init_state(networks, obs_size: int, cfg: PPOConfig, key, init_params: Params
     return TrainState(params=params, normalizer=normalizer, opt_state=_optimizer(cfg).init(params))
 
 
-def make_functions(networks, cfg: PPOConfig):
+def make_functions(networks: ppo_networks.PPONetworks, cfg: PPOConfig) -> tuple[Any, Any]:
     """The jitted pieces: sampling actions for a batch, and one PPO update on an unroll."""
     dist = networks.parametric_action_distribution
     optimizer = _optimizer(cfg)
@@ -252,19 +276,19 @@ def make_functions(networks, cfg: PPOConfig):
         normalize_advantage=True,
     )
 
-    def loss_fn(params, normalizer, data, key):
+    def loss_fn(params: Any, normalizer: Any, data: Any, key: jax.Array) -> Any:
         loss, metrics = ppo_loss(params, normalizer, data, key)
         if residual.is_anchored(params.policy):  # static: the params' structure
             loss = loss + cfg.base_anchor_l2 * residual.anchor_distance(params.policy)
         return loss, metrics
 
     @jax.jit
-    def act(state: TrainState, obs, key):
+    def act(state: TrainState, obs: Any, key: jax.Array) -> Any:
         logits = networks.policy_network.apply(state.normalizer, state.params.policy, obs)
         raw = dist.sample_no_postprocessing(logits, key)
         return dist.postprocess(raw), raw, dist.log_prob(logits, raw), logits
 
-    def minibatch_step(carry, batch, normalizer, train_policy):
+    def minibatch_step(carry: Any, batch: Any, normalizer: Any, train_policy: Any) -> Any:
         params, opt_state, key = carry
         key, k = jax.random.split(key)
         (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, normalizer, batch, k)
@@ -280,13 +304,13 @@ def make_functions(networks, cfg: PPOConfig):
         return (optax.apply_updates(params, updates), opt_state, key), metrics
 
     @jax.jit
-    def update(state: TrainState, data: types.Transition, key, train_policy=1.0):
+    def update(state: TrainState, data: types.Transition, key: jax.Array, train_policy: Any = 1.0) -> Any:
         # The loss uses the normaliser the actions were sampled with, so the importance ratios
         # start at 1; the statistics take in this batch afterwards.
         normalizer = state.normalizer
         batch = data.reward.shape[0]
 
-        def epoch(carry, _):
+        def epoch(carry: Any, _: Any) -> Any:
             params, opt_state, key = carry
             key, kperm = jax.random.split(key)
             perm = jax.random.permutation(kperm, batch)
@@ -314,7 +338,7 @@ def make_functions(networks, cfg: PPOConfig):
 
 
 def train(
-    env,
+    env: Any,  # a NativeBatchEnv (tabrl.sim.native); not imported here: the training loop needs only its interface
     total_steps: int,
     cfg: PPOConfig = PPOConfig(),
     *,

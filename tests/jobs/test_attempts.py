@@ -12,10 +12,11 @@ import time
 import pytest
 
 from tabrl.config import Settings
-from tabrl.jobs import store
+from tabrl.jobs import events, store
 from tabrl.jobs.db import open_database
 from tabrl.jobs.executor import LocalExecutor
 from tabrl.jobs.layout import attempt_dir
+from tabrl.jobs.messages import JobUpdate, RunJob
 from tabrl.jobs.models import Approach, Event, Job, StudioSession
 from tabrl.jobs.pool import CANCEL_SLOTS, Run, Worker
 
@@ -52,6 +53,11 @@ def _restart(sessions, job_id) -> None:
     with sessions() as db:
         store.record_event(db, db.get(Job, job_id), "queued", {"restart": True})
         db.commit()
+
+
+def _update(job_id: int, attempt: int, type_: str, data: dict) -> JobUpdate:
+    """A worker's message about one event of one attempt of a job."""
+    return JobUpdate(job_id, attempt, events.parse(type_, data))
 
 
 def _worker(ctx, run: Run | None = None, target=None) -> Worker:
@@ -93,7 +99,7 @@ def test_events_of_an_old_attempt_are_dropped(env):
     _, sessions, executor, job_id = env
     ctx = mp.get_context("spawn")
     w = _worker(ctx)
-    executor._handle([(w, (job_id, 1, "started", {"total_steps": 2000}))])
+    executor._handle([(w, _update(job_id, 1, "started", {"total_steps": 2000}))])
     assert _job(sessions, job_id).status == "running"
     with sessions() as db:  # the user cancels and restarts: attempt 2 is queued
         store.record_event(db, db.get(Job, job_id), "cancelled", {"reason": "by the user"})
@@ -102,13 +108,13 @@ def test_events_of_an_old_attempt_are_dropped(env):
     # attempt 1's worker still reports: its progress and its own "cancelled" must not touch attempt 2
     executor._handle(
         [
-            (w, (job_id, 1, "progress", {"steps": 1024, "fraction": 0.5})),
-            (w, (job_id, 1, "cancelled", {"reason": "cancelled by the user"})),
+            (w, _update(job_id, 1, "progress", {"steps": 1024, "fraction": 0.5})),
+            (w, _update(job_id, 1, "cancelled", {"reason": "cancelled by the user"})),
         ]
     )
     job = _job(sessions, job_id)
     assert (job.status, job.attempt, job.steps_done) == ("queued", 2, 0)
-    executor._handle([(w, (job_id, 2, "started", {"total_steps": 2000}))])
+    executor._handle([(w, _update(job_id, 2, "started", {"total_steps": 2000}))])
     assert _job(sessions, job_id).status == "running"
     w.process.join()
 
@@ -143,7 +149,7 @@ def test_a_dead_worker_fails_or_cancels_only_its_current_attempt(env):
     ctx = mp.get_context("spawn")
     out = attempt_dir(settings.data_dir, _job(sessions, job_id))
     out.mkdir(parents=True)
-    executor._handle([(_worker(ctx), (job_id, 1, "started", {}))])
+    executor._handle([(_worker(ctx), _update(job_id, 1, "started", {}))])
     w = _worker(ctx, Run(1, job_id, 1, "CartpoleBalance", out))  # crashes mid-run
     executor._workers[w.wid] = w
     w.process.join()
@@ -183,12 +189,14 @@ def test_a_run_whose_job_moved_on_is_told_to_stop(env):
     executor._workers[idle.wid] = idle
     executor._launch()  # hands attempt 1 to the worker
     assert idle.busy and [r.attempt for r in idle.runs] == [1]
-    kind, spec = child.recv()
-    assert kind == "run" and spec["attempt"] == 1 and spec["out_dir"].endswith(f"job-{job_id}/a1")
+    message = child.recv()
+    assert isinstance(message, RunJob)
+    spec = message.spec
+    assert spec.attempt == 1 and spec.out_dir.parts[-2:] == (f"job-{job_id}", "a1")
     with sessions() as db:  # the job is cancelled behind the executor's back
         store.record_event(db, db.get(Job, job_id), "cancelled", {"reason": "elsewhere"})
         db.commit()
     executor._reconcile()
-    assert idle.cancel[0] == spec["run_id"] and idle.runs[0].cancel_at is not None
+    assert idle.cancel[0] == spec.run_id and idle.runs[0].cancel_at is not None
     idle.process.kill()
     idle.process.join()

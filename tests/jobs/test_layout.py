@@ -13,12 +13,14 @@ import pytest
 
 from tabrl.jobs import layout, store
 from tabrl.jobs.models import Job
+from tabrl.jobs.specs import JobSpec
 from tabrl.jobs.states import ACTIVE, EventType, JobStatus
 from tabrl.jobs.worker import _done
+from tabrl.pipeline import RunResult
 from tests.helpers.studio import configure, studio
 
 
-def _finished_attempt(out_dir: Path) -> dict:
+def _finished_attempt(out_dir: Path) -> RunResult:
     """A finished training run's result, its files written where the render and train layers write them."""
     out_dir.mkdir(parents=True)
     for artifact in (layout.VIDEO, layout.POSTER, layout.SHEET, layout.TRAJECTORY, layout.CURVES):
@@ -27,16 +29,16 @@ def _finished_attempt(out_dir: Path) -> dict:
     policy = out_dir / layout.POLICY.name
     policy.mkdir()
     (policy / "metadata.json").write_text("{}")
-    return {
-        **{
-            a.key: str(out_dir / a.name)
-            for a in (layout.VIDEO, layout.POSTER, layout.SHEET, layout.TRAJECTORY)
-        },
-        layout.CURVES.key: str(out_dir / layout.CURVES.name),
-        "checkpoint": str(policy),
-        "metrics": {"duration_s": 1.0, "verdict": None},
-        "steps": 2000,
-    }
+    return RunResult(
+        video=out_dir / layout.VIDEO.name,
+        poster=out_dir / layout.POSTER.name,
+        sheet=out_dir / layout.SHEET.name,
+        trajectory=out_dir / layout.TRAJECTORY.name,
+        curves=out_dir / layout.CURVES.name,
+        checkpoint=policy,
+        metrics={"duration_s": 1.0, "verdict": None},
+        steps=2000,
+    )
 
 
 def test_what_the_worker_reports_is_what_the_api_lists_and_serves(tmp_path):
@@ -55,10 +57,22 @@ def test_what_the_worker_reports_is_what_the_api_lists_and_serves(tmp_path):
             store.record_event(db, job, EventType.QUEUED, {})
             out_dir = layout.attempt_dir(data_dir, job)
             assert out_dir == data_dir / "sessions" / session["id"] / f"job-{job.id}" / "a1"
-            spec = {"out_dir": str(out_dir), "data_dir": str(data_dir), "kind": "train"}
+            spec = JobSpec(
+                run_id=1,
+                job_id=job.id,
+                attempt=job.attempt,
+                kind="train",
+                model_id="CartpoleBalance",
+                program={},
+                steps=2000,
+                out_dir=out_dir,
+                seconds=10.0,
+                data_dir=data_dir,
+                model_store=None,
+            )
             done = _done(spec, _finished_attempt(out_dir))
             store.record_event(db, job, EventType.STARTED, {"total_steps": 2000})
-            store.record_event(db, job, EventType.DONE, done)  # one commit: never seen queued
+            store.record(db, job, done)  # one commit: never seen queued
             db.commit()
             job_id, folder = job.id, layout.job_folder_name(job)
 

@@ -278,17 +278,17 @@ def test_training_rollout_checkpoint_and_rerender_carry_the_prior(tmp_path):
     from tabrl.pipeline import load_policy, run_render_job, run_training_job
 
     result = run_training_job("Go1JoystickFlatTerrain", SHAKE, 2_048, tmp_path / "job", render_seconds=3.0)
-    hips = result["metrics"]["joint_groups"]["hip_abduction"]
+    hips = result.metrics["joint_groups"]["hip_abduction"]
     assert hips["amplitude_rad"] >= 0.18, hips  # the prior's 0.3 rad, barely trained
-    _, meta = load_policy(result["checkpoint"])
+    _, meta = load_policy(result.checkpoint)
     assert meta["program"]["motion"]["parts"][0]["amplitude"] == 0.3 and meta["clock_hz"] == 2.0
     stored = json.loads((tmp_path / "job" / "metrics.json").read_text())["verdict"]
     assert (
         stored["checks"][1]["measured"] == pytest.approx(hips["amplitude_rad"])
         and stored["checks"][0]["passed"]
     )
-    again = run_render_job(result["checkpoint"], tmp_path / "again", seconds=3.0)
-    assert again["metrics"]["joint_groups"]["hip_abduction"]["amplitude_rad"] == pytest.approx(
+    again = run_render_job(result.checkpoint, tmp_path / "again", seconds=3.0)
+    assert again.metrics["joint_groups"]["hip_abduction"]["amplitude_rad"] == pytest.approx(
         hips["amplitude_rad"], abs=1e-6
     )
 

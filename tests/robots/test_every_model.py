@@ -79,6 +79,6 @@ def test_models_from_the_asset_wheels_train_a_short_run(model_id, tmp_path):
 
     program = design_approaches(model_id, "wave hello")[0]
     result = run_training_job(model_id, program, 1000, tmp_path / "job", render_seconds=0.5)
-    assert result["steps"] >= 1000
+    assert result.steps >= 1000
     assert (tmp_path / "job" / "video.mp4").stat().st_size > 1000
     assert (tmp_path / "job" / "policy" / "policy.onnx").exists()

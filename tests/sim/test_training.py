@@ -105,7 +105,7 @@ def test_cancel_mid_run_leaves_no_artifacts(tmp_path):
     events = []
 
     def should_stop() -> bool:
-        return any(e["type"] == "progress" for e in events)
+        return any(e.type == "progress" for e in events)
 
     with pytest.raises(Cancelled):
         run_training_job(
@@ -116,8 +116,8 @@ def test_cancel_mid_run_leaves_no_artifacts(tmp_path):
             on_event=events.append,
             should_stop=should_stop,
         )
-    progress = [e for e in events if e["type"] == "progress"]
-    assert len(progress) == 1 and progress[0]["steps"] < 50_000
+    progress = [e for e in events if e.type == "progress"]
+    assert len(progress) == 1 and progress[0].data.steps < 50_000
     leftovers = [p.name for p in (tmp_path / "job").rglob("*")] if (tmp_path / "job").exists() else []
     assert leftovers == []
 
@@ -150,8 +150,8 @@ def test_fine_tune_from_checkpoint(tmp_path, cartpole):
         2_048,
         tmp_path / "b",
         render_seconds=1.0,
-        init_checkpoint=first["checkpoint"],
+        init_checkpoint=first.checkpoint,
     )
-    policy, meta = load_policy(second["checkpoint"])
-    assert meta["init_checkpoint"] == first["checkpoint"]
+    policy, meta = load_policy(second.checkpoint)
+    assert meta["init_checkpoint"] == str(first.checkpoint)
     assert policy(np.zeros(meta["observation_size"], np.float32)).shape == (cartpole.action_size,)

@@ -25,7 +25,7 @@ def go1_job(tmp_path_factory):
 
 def test_video_decodes_as_10s_640x360_h264(go1_job):
     result, _, _ = go1_job
-    with av.open(result["video"]) as container:
+    with av.open(result.video) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert (stream.codec_context.width, stream.codec_context.height) == (640, 360)
@@ -34,7 +34,7 @@ def test_video_decodes_as_10s_640x360_h264(go1_job):
         duration = float(stream.duration * stream.time_base) if stream.duration else frames / 30
     assert frames == 300
     assert 9.9 <= duration <= 10.1
-    with open(result["video"], "rb") as f:  # faststart: the moov atom precedes the media data
+    with open(result.video, "rb") as f:  # faststart: the moov atom precedes the media data
         head = f.read(4096)
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
 
@@ -43,10 +43,10 @@ def test_poster_trajectory_and_metrics(go1_job):
     result, events, out = go1_job
     from PIL import Image
 
-    with Image.open(result["poster"]) as img:
+    with Image.open(result.poster) as img:
         assert img.format == "JPEG" and img.size == (640, 360)
         assert np.asarray(img).std() > 5  # not a blank frame
-    traj = np.load(result["trajectory"])
+    traj = np.load(result.trajectory)
     assert traj["qpos"].shape[0] == 500 and traj["actions"].shape == (500, 12)
     metrics = json.loads((out / "metrics.json").read_text())
     for key in (
@@ -65,13 +65,13 @@ def test_poster_trajectory_and_metrics(go1_job):
         assert key in metrics
     assert metrics["joint_groups"]["hip_abduction"]["amplitude_rad"] >= 0.0
     assert len(metrics["feet"]["contact_fraction"]) == 4
-    kinds = [e["type"] for e in events]
+    kinds = [e.type for e in events]
     assert kinds[0] == "started" and "progress" in kinds and "checkpoint" in kinds and "rendering" in kinds
 
 
 def test_checkpoint_round_trip_and_metadata(go1_job):
     result, _, _ = go1_job
-    policy, meta = load_policy(result["checkpoint"])
+    policy, meta = load_policy(result.checkpoint)
     assert meta["model_id"] == "Go1JoystickFlatTerrain" and meta["backend"] == "native"
     assert meta["steps"] >= 2_048 and meta["program"]["name"] == "Hip Oscillator"
     assert "jax" in meta["versions"] and meta["wall_time_s"] > 0
@@ -84,7 +84,7 @@ def test_corrupt_checkpoint_gives_clear_error(go1_job, tmp_path):
 
     result, _, _ = go1_job
     bad = tmp_path / "bad"
-    shutil.copytree(result["checkpoint"], bad)
+    shutil.copytree(result.checkpoint, bad)
     (bad / checkpoint.PARAMS_FILE).write_bytes(b"\x00garbage" * 10)
     with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
         load_policy(bad)
@@ -103,7 +103,7 @@ def test_incompatible_checkpoint_refused_for_fine_tuning(go1_job, tmp_path):
             {"name": "x", "summary": "y", "terms": [{"term": "expr", "weight": 1.0, "expr": "cos(q[1])"}]},
             2_048,
             tmp_path / "ft",
-            init_checkpoint=result["checkpoint"],
+            init_checkpoint=result.checkpoint,
         )
 
 
@@ -131,7 +131,7 @@ def test_trained_policy_folder_carries_its_onnx_export(go1_job):
     result, _, _ = go1_job
     from pathlib import Path
 
-    policy = Path(result["checkpoint"])
+    policy = Path(result.checkpoint)
     assert {"policy.onnx", "policy.json", "model.mjb", "run_policy.py"} <= {p.name for p in policy.iterdir()}
     side = json.loads((policy / "policy.json").read_text())
     meta = json.loads((policy / "metadata.json").read_text())
@@ -142,31 +142,31 @@ def test_training_curve_has_a_row_per_progress_event(go1_job):
     import csv
 
     result, events, _ = go1_job
-    rows = list(csv.DictReader(open(result["curves"])))
-    progress = [e for e in events if e["type"] == "progress"]
+    rows = list(csv.DictReader(open(result.curves)))
+    progress = [e for e in events if e.type == "progress"]
     assert len(rows) == len(progress) >= 1
-    assert [int(r["steps"]) for r in rows] == [e["steps"] for e in progress]
-    assert any(k.startswith("share:") for k in rows[0]) and "reward" in result["curve_summary"]
+    assert [int(r["steps"]) for r in rows] == [e.data.steps for e in progress]
+    assert any(k.startswith("share:") for k in rows[0]) and "reward" in result.curve_summary
 
 
 def test_progress_is_honest_before_any_episode_ends_and_names_terms_readably(go1_job):
     import csv
 
     result, events, _ = go1_job
-    progress = [e for e in events if e["type"] == "progress"]
+    progress = [e for e in events if e.type == "progress"]
     # 2,048 steps over 32 envs is 64 control steps each, far short of a 500-step episode: the first
     # report has no episode figure (it used to extrapolate step reward x 500), only the per-step reward.
     first = progress[0]
-    assert first["mean_reward"] is None and first["episodes"] == 0
-    assert all(np.isfinite(e["mean_step_reward"]) for e in progress)
-    assert first["term_labels"] == {
+    assert first.data.mean_reward is None and first.data.episodes == 0
+    assert all(np.isfinite(e.data.mean_step_reward) for e in progress)
+    assert first.data.term_labels == {
         "joint_sine:hip_abduction": "hip abduction swing",
         "upright": "upright",
         "expr:-abs(base_lin_vel[0])": "forward velocity",
         "action_rate": "action rate",
     }
-    assert set(first["terms"]) == set(first["term_labels"])
-    rows = list(csv.DictReader(open(result["curves"])))
+    assert set(first.data.terms) == set(first.data.term_labels)
+    rows = list(csv.DictReader(open(result.curves)))
     assert rows[0]["mean_episode_reward"] == ""
-    assert float(rows[0]["mean_step_reward"]) == pytest.approx(first["mean_step_reward"], rel=1e-5)
-    assert "share:hip abduction swing" in rows[0] and "reward per step" in result["curve_summary"]
+    assert float(rows[0]["mean_step_reward"]) == pytest.approx(first.data.mean_step_reward, rel=1e-5)
+    assert "share:hip abduction swing" in rows[0] and "reward per step" in result.curve_summary

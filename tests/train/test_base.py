@@ -243,9 +243,9 @@ def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
     result = run_training_job(
         GO1, program, 1_000, tmp_path / "job", render_seconds=1.0, on_event=events.append
     )
-    started = next(e for e in events if e["type"] == "started")
-    assert "corrupt" in started["init"] and "training from scratch" in started["init"]
-    assert result["init"] == started["init"]
+    started = next(e for e in events if e.type == "started")
+    assert "corrupt" in started.data.init and "training from scratch" in started.data.init
+    assert result.init == started.data.init
     meta = json.loads((tmp_path / "job" / "policy" / checkpoint.METADATA_FILE).read_text())
     assert "training from scratch" in meta["init"] and meta["steps"] >= 1_000
 

@@ -9,7 +9,7 @@ import jax
 import numpy as np
 import pytest
 
-from tabrl.pipeline import Cancelled, run_training_batch
+from tabrl.pipeline import Cancelled, RunResult, run_training_batch
 from tabrl.render.rollout import rollout
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.program import RewardProgram
@@ -185,13 +185,13 @@ def test_batch_job_fails_or_cancels_one_approach_and_finishes_the_others(tmp_pat
     outcomes = {}
 
     def on_event(k, e):
-        events[k].append(e["type"])
+        events[k].append(e.type)
 
     progress = {0: 0, 1: 0, 2: 0}
 
     def count(k, e):
         on_event(k, e)
-        if e["type"] == "progress":
+        if e.type == "progress":
             progress[k] += 1
 
     results = run_training_batch(
@@ -207,7 +207,7 @@ def test_batch_job_fails_or_cancels_one_approach_and_finishes_the_others(tmp_pat
     assert isinstance(results[1], Exception) and not isinstance(results[1], Cancelled)
     assert "nope" in str(results[1])
     assert isinstance(results[2], Cancelled) and events[2][:2] == ["started", "progress"]
-    assert isinstance(results[0], dict) and results[0]["steps"] == 1024 and results[0]["batch"] == 2
+    assert isinstance(results[0], RunResult) and results[0].steps == 1024 and results[0].batch == 2
     assert (tmp_path / "a0" / "video.mp4").is_file() and (tmp_path / "a0" / "policy").is_dir()
     assert not (tmp_path / "a2" / "policy").exists()
     assert events[0][0] == "started" and events[0].count("progress") == 4 and "checkpoint" in events[0]
@@ -232,17 +232,17 @@ def test_each_slice_starts_from_the_base_adapted_to_its_own_prior(tmp_path):
         [tmp_path / f"a{k}" for k in range(3)],
         from_base=True,
         render_seconds=0.5,
-        on_event=lambda k, e: started.setdefault(k, e) if e["type"] == "started" else None,
+        on_event=lambda k, e: started.setdefault(k, e) if e.type == "started" else None,
     )
     from tabrl.pipeline import load_params
 
     starts = []
     for k, program in enumerate(programs):
-        assert started[k]["init"].startswith("started from the base policy"), started[k]
+        assert started[k].data.init.startswith("started from the base policy"), started[k]
         expected, _ = base.init_from_base(robot, program.motion, cfg)
-        _, trained, _ = load_params(Path(results[k]["checkpoint"]))
+        _, trained, _ = load_params(Path(results[k].checkpoint))
         np.testing.assert_allclose(_flat(trained[1]), _flat(expected[1]), atol=1e-6)
-        if results[k]["start_vs_trained"]["kept"] == "trained":
+        if results[k].start_vs_trained["kept"] == "trained":
             assert not np.allclose(_flat(trained[2]), _flat(expected[2]))  # the critic learned the new reward
         else:  # a policy still in its warm-up did not beat its start: the start is kept whole (beat_start)
             np.testing.assert_allclose(_flat(trained[2]), _flat(expected[2]), atol=1e-6)
@@ -298,8 +298,8 @@ def test_videos_filmed_side_by_side_match_those_filmed_one_by_one(tmp_path, monk
     results = run_training_batch(model_id, programs, 256, out, render_seconds=0.5)
     assert not [r for r in results if isinstance(r, BaseException)], results
     for k, result in enumerate(results):
-        alone = run_render_job(Path(result["checkpoint"]), tmp_path / f"alone{k}", seconds=0.5)
-        a, b = frames(Path(alone["video"])), frames(out[k] / "video.mp4")
+        alone = run_render_job(Path(result.checkpoint), tmp_path / f"alone{k}", seconds=0.5)
+        a, b = frames(Path(alone.video)), frames(out[k] / "video.mp4")
         assert a.shape == b.shape and a.std() > 10
         # The same policy, rollout and picture: a video filmed by a process's first renderer differs from one
         # filmed by a used one at edges only (measured: 1.06 of 255 on average, in either mode); the defect this

@@ -10,7 +10,7 @@ import onnxruntime
 import pytest
 
 from tabrl.api.schemas import StartVsTrainedOut
-from tabrl.jobs import events
+from tabrl.jobs.specs import JobSpec
 from tabrl.jobs.worker import _done
 from tabrl.pipeline import load_policy, run_render_job, run_training_job
 from tabrl.render import beat_start
@@ -89,7 +89,7 @@ def go1_wrecked(tmp_path_factory):
 
 def test_a_training_that_falls_where_its_base_stood_keeps_the_base(go1_wrecked):
     result, out = go1_wrecked
-    cmp = result["start_vs_trained"]
+    cmp = result.start_vs_trained
     assert cmp["kept"] == "start" and cmp["start_label"] == "base policy"
     assert cmp["start"]["falls"] == 0 and cmp["start"]["passed"] is True
     assert cmp["trained"]["falls"] >= 1 and cmp["trained"]["passed"] is False
@@ -98,7 +98,7 @@ def test_a_training_that_falls_where_its_base_stood_keeps_the_base(go1_wrecked):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["falls"] == 0 and metrics["verdict"]["passed"] is True
     assert metrics["mean_reward"] == pytest.approx(cmp["start"]["mean_step_reward"], abs=1e-9)
-    _, meta = load_policy(result["checkpoint"])
+    _, meta = load_policy(result.checkpoint)
     assert (
         meta["start_vs_trained"] == cmp and meta["steps"] >= 2_048
     )  # the training happened; its start is kept
@@ -121,43 +121,53 @@ def test_the_kept_checkpoint_and_its_export_act_as_the_rehearsals_start(go1_wrec
     obs = np.stack(seen).astype(np.float32)
     want = np.asarray(start(obs))
     assert np.abs(want).max() > 1e-3, "a start that outputs zeros proves nothing here"
-    kept, _ = load_policy(result["checkpoint"])
+    kept, _ = load_policy(result.checkpoint)
     np.testing.assert_allclose(np.asarray(kept(obs)), want, atol=1e-6)
     session = onnxruntime.InferenceSession(
-        str(f"{result['checkpoint']}/policy.onnx"), providers=["CPUExecutionProvider"]
+        str(f"{result.checkpoint}/policy.onnx"), providers=["CPUExecutionProvider"]
     )
     np.testing.assert_allclose(session.run(["action"], {"obs": obs})[0], want, atol=1e-5)
-    traj = np.load(result["trajectory"])  # the video's rollout: its first action is the start's
+    traj = np.load(result.trajectory)  # the video's rollout: its first action is the start's
     np.testing.assert_allclose(traj["actions"][0], np.clip(want[0], -1, 1), atol=1e-6)
 
 
 def test_the_job_and_the_card_carry_the_comparison(go1_wrecked, tmp_path):
     result, out = go1_wrecked
-    spec = {"out_dir": str(out), "data_dir": str(out.parent), "kind": "train"}
-    done = events.DoneData.model_validate(_done(spec, result))
+    spec = JobSpec(
+        run_id=1,
+        job_id=1,
+        attempt=1,
+        kind="train",
+        model_id=GO1,
+        program=STAND_AND_SWAY,
+        steps=2_048,
+        out_dir=out,
+        seconds=10.0,
+        data_dir=out.parent,
+        model_store=None,
+    )
+    done = _done(spec, result).data
     card = StartVsTrainedOut.model_validate(done.metrics["start_vs_trained"])
     assert (
         card.kept == "start"
         and card.note == "Kept the starting policy (base policy): training fell (start stood)."
     )
     # A new video of the kept policy (``tabrl render CHECKPOINT``) is the start's again, and says so.
-    again = run_render_job(result["checkpoint"], tmp_path / "again", seconds=10.0)
-    assert again["start_vs_trained"]["kept"] == "start"
-    assert again["metrics"]["mean_reward"] == pytest.approx(
-        result["start_vs_trained"]["start"]["mean_step_reward"]
-    )
+    again = run_render_job(result.checkpoint, tmp_path / "again", seconds=10.0)
+    assert again.start_vs_trained["kept"] == "start"
+    assert again.metrics["mean_reward"] == pytest.approx(result.start_vs_trained["start"]["mean_step_reward"])
 
 
 def test_a_from_scratch_start_is_the_zero_action_and_is_kept_where_it_is_optimal(tmp_path):
     result = run_training_job(
         "CartpoleBalance", KEEP_STILL, 2_048, tmp_path / "job", seed=0, render_seconds=2.0
     )
-    cmp = result["start_vs_trained"]
+    cmp = result.start_vs_trained
     assert cmp["kept"] == "start" and cmp["start_label"] == "zero action"
     assert cmp["start"]["mean_step_reward"] == 0.0 and cmp["trained"]["mean_step_reward"] < 0.0
     assert cmp["reason"].startswith("training lowered the reward 0.00 → -")
-    assert result["metrics"]["mean_reward"] == 0.0  # the video is of the zero action
-    kept, meta = load_policy(result["checkpoint"])
+    assert result.metrics["mean_reward"] == 0.0  # the video is of the zero action
+    kept, meta = load_policy(result.checkpoint)
     obs = np.random.default_rng(0).normal(0, 3, (64, meta["observation_size"])).astype(np.float32)
     assert np.all(np.asarray(kept(obs)) == 0.0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy.orm import Session
@@ -24,8 +24,11 @@ from tabrl.api.schemas import (
 )
 from tabrl.config import Settings, get_settings
 from tabrl.jobs import layout, retention, store
-from tabrl.jobs.models import Approach, Job, StudioSession
+from tabrl.jobs.models import Approach, Job, StoredDesign, StudioSession
 from tabrl.jobs.states import EventType, JobStatus
+
+if TYPE_CHECKING:  # the designer is imported when a design is asked for, not at the server's start
+    from tabrl.design.repair import DesignResult
 
 router = APIRouter(prefix="/api/training", tags=["training"])
 
@@ -61,7 +64,7 @@ def check_model(model_id: str) -> None:
         raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
 
 
-def _designs(req: ConfigureRequest, prompt: str) -> list[dict[str, Any]]:
+def _designs(req: ConfigureRequest, prompt: str) -> list[DesignResult]:
     """Each design: provider facts and its three programs. The built-in designer when no provider is named."""
     from tabrl.design.llm import design_with_provider, design_with_providers
 
@@ -73,17 +76,7 @@ def _designs(req: ConfigureRequest, prompt: str) -> list[dict[str, Any]]:
         if results:  # every provider failed: say so, and still give the person something to train
             builtin.label = "Built-in designer (the providers failed)"
         results.append(builtin)
-    return [
-        {
-            "provider": r.provider,
-            "label": r.label,
-            "model": r.model,
-            "error": r.error,
-            "cached": r.cached,
-            "approaches": r.approaches,
-        }
-        for r in results
-    ]
+    return results
 
 
 @router.post(
@@ -118,23 +111,31 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
     return out
 
 
-def add_designs(session: StudioSession, designs: list[dict[str, Any]]) -> None:
+def add_designs(session: StudioSession, designs: list[DesignResult]) -> None:
     """Stores ``designs`` on ``session``, each approach rehearsed first (its prior played with the
     starting policy, scaled down where the robot cannot stand under it; ``tabrl.render.rehearsal``)."""
     if get_settings().rehearse:
         from tabrl.render.rehearsal import rehearse_all  # MuJoCo and the base policy: only when designing
 
         for design in designs:
-            programs = rehearse_all(session.model_id, [a.program for a in design["approaches"]])
-            for a, program in zip(design["approaches"], programs, strict=True):
+            programs = rehearse_all(session.model_id, [a.program for a in design.approaches])
+            for a, program in zip(design.approaches, programs, strict=True):
                 a.program = program
     first = len(session.designs or [])
     stored = list(session.designs or [])
     for offset, design in enumerate(designs):
         index = first + offset
-        approaches = design.pop("approaches")
-        stored.append({"index": index, **design})
-        for i, a in enumerate(approaches):
+        stored.append(
+            StoredDesign(
+                index=index,
+                provider=design.provider,
+                label=design.label,
+                model=design.model,
+                error=design.error,
+                cached=design.cached,
+            )
+        )
+        for i, a in enumerate(design.approaches):
             session.approaches.append(
                 Approach(design=index, index=i, program=a.program, source=a.source, fallback=a.fallback)
             )
@@ -223,18 +224,6 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     with limits.admission:
         db.refresh(session)
         limits.check_design_room(session, settings)
-        add_designs(
-            session,
-            [
-                {
-                    "provider": result.provider,
-                    "label": label[:120],
-                    "model": result.model,
-                    "error": result.error,
-                    "cached": result.cached,
-                    "approaches": result.approaches,
-                }
-            ],
-        )
+        add_designs(session, [result.model_copy(update={"label": label[:120]})])
         db.commit()
     return session_out(session, session_model_label(session.model_id))
