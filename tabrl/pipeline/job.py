@@ -22,9 +22,9 @@ from pydantic import JsonValue
 from tabrl.export import onnx as onnx_export
 from tabrl.pipeline.film import EventFn, RunResult, StopFn, film, never, noop_event, policy_of
 from tabrl.render import beat_start
-from tabrl.rewards.compiler import MAX_REWARD, CompiledReward, compile_program
+from tabrl.rewards.compiler import MAX_REWARD, CompiledReward
 from tabrl.rewards.program import RewardProgram
-from tabrl.rewards.validate import validate_program
+from tabrl.rewards.validate import check_program
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.run_events import (
@@ -60,8 +60,9 @@ def prepare(
     """Validates, compiles and smoke-tests a program for a robot (raises before any training)."""
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(dict(program))
     robot = robot or load_robot(model_id)
-    program = validate_program(program, robot)  # the one check path: compile for this robot, smoke test
-    return robot, program, compile_program(program, robot.spec, np)
+    # The one check path (compile for this robot, smoke test); the job trains on the reward it compiled.
+    checked = check_program(program, robot)
+    return robot, checked.program, checked.reward
 
 
 def _ppo_config_for(steps: int, category: str = "classic") -> PPOConfig:

@@ -214,10 +214,16 @@ def _check_magnitude(
                 )
 
 
-def smoke_test(program: RewardProgram | dict[str, Any], robot: Robot) -> dict[str, float]:
-    """Raises ProgramError unless the program gives finite, bounded, per-state, non-constant rewards."""
+def smoke_test(
+    program: RewardProgram | dict[str, Any], robot: Robot, compiled: CompiledReward | None = None
+) -> dict[str, float]:
+    """Raises ProgramError unless the program gives finite, bounded, per-state, non-constant rewards.
+
+    ``compiled``: the program's numpy reward for ``robot`` when the caller has compiled it already (it
+    only evaluates ``raw``, so the reward's clip counts stay untouched)."""
     program = program if isinstance(program, RewardProgram) else RewardProgram.parse(program)
-    compiled = compile_program(program, robot.spec, np)
+    if compiled is None:
+        compiled = compile_program(program, robot.spec, np)
     features = sample_states(robot)
     with np.errstate(all="ignore"):
         try:

@@ -8,12 +8,12 @@ nothing a model writes can make the caller fail in another way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import ValidationError
 
-from tabrl.rewards.compiler import compile_program
+from tabrl.rewards.compiler import CompiledReward, compile_program
 from tabrl.rewards.program import ProgramError, RewardProgram
 from tabrl.rewards.smoke import smoke_test
 from tabrl.robots.model import Robot
@@ -29,12 +29,25 @@ class ProgramCheckError(ProgramError):
         self.stage, self.message = stage, message
 
 
+class CheckedProgram(NamedTuple):
+    """A program that passed every check, and its reward as compiled (numpy) for the robot it was checked on."""
+
+    program: RewardProgram
+    reward: CompiledReward
+
+
 def validate_program(data: RewardProgram | dict[str, Any], robot: Robot) -> RewardProgram:
     """The validated program, compiled for ``robot`` and smoke-tested on its sampled states.
 
     ``data`` is a RewardProgram or parsed JSON (a dict); it is only handed to the reward
     language's validators, never executed. Raises ProgramCheckError, and nothing else.
     """
+    return check_program(data, robot).program
+
+
+def check_program(data: RewardProgram | dict[str, Any], robot: Robot) -> CheckedProgram:
+    """As :func:`validate_program`, with the compiled reward the checks ran on: a job trains on it, so a
+    program is compiled once per job."""
     if isinstance(data, RewardProgram):
         program = data
     elif not isinstance(data, dict):
@@ -47,16 +60,16 @@ def validate_program(data: RewardProgram | dict[str, Any], robot: Robot) -> Rewa
         except Exception as exc:  # noqa: BLE001 - ProgramError, or any surprise in a validator: the data's fault
             raise ProgramCheckError("schema", exception_text(exc)) from None
     try:
-        compile_program(program, robot.spec, np)
+        reward = compile_program(program, robot.spec, np)
     except ValidationError as exc:
         raise ProgramCheckError("compile", describe_errors(exc)) from None
     except Exception as exc:  # noqa: BLE001 - any compile failure is the program's fault, reported back
         raise ProgramCheckError("compile", exception_text(exc)) from None
     try:
-        smoke_test(program, robot)
+        smoke_test(program, robot, reward)
     except Exception as exc:  # noqa: BLE001 - ProgramError and friends
         raise ProgramCheckError("smoke test", exception_text(exc)) from None
-    return program
+    return CheckedProgram(program, reward)
 
 
 def describe_errors(exc: ValidationError) -> str:
