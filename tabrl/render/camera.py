@@ -26,6 +26,7 @@ import numpy as np
 
 from tabrl.render import segment
 from tabrl.render.video import make_renderer
+from tabrl.robots import catalog
 from tabrl.robots.model import Robot
 
 View = Literal["follow", "fixed", "hand", "suite"]
@@ -472,6 +473,4 @@ def make_camera(robot: Robot, width: int = 640, height: int = 360) -> mujoco.Mjv
 
 
 def _dm_control_ids() -> set[str]:
-    from tabrl.robots import catalog
-
     return {i for i, v in catalog.model_index().items() if v["suite"] == "dm_control"}

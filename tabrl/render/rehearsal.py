@@ -17,6 +17,7 @@ from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import compile_motion
 from tabrl.rewards.program import Rehearsal, RewardProgram
+from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
@@ -180,8 +181,6 @@ def rehearse(
 def rehearse_all(model_id: str, programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Programs as stored (JSON) rehearsed on catalog model ``model_id``; one that cannot be rehearsed
     (a program the robot cannot run) is kept as it was, for validation to refuse with its own words."""
-    from tabrl.robots.catalog import load_robot
-
     robot = load_robot(model_id)
     out = []
     for data in programs:

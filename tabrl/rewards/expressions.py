@@ -15,6 +15,8 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from tabrl.rewards.features import rank_of
+
 MAX_LENGTH = 500
 MAX_POWER = 8
 MAX_NODES = 200
@@ -239,8 +241,6 @@ class _Compiler:
     def name(self, node: ast.Name) -> tuple[Fn, int]:
         name = node.id
         if self.ranks is None:
-            from tabrl.rewards.features import rank_of
-
             rank = rank_of(name)
         elif name in self.ranks:
             rank = self.ranks[name]
@@ -408,8 +408,6 @@ def compile_expression(source: str, features: Mapping[str, int] | Iterable[str])
     if isinstance(features, Mapping):
         ranks = dict(features)
     else:
-        from tabrl.rewards.features import rank_of
-
         ranks = {name: rank_of(name) for name in features}
     text = source.strip() if isinstance(source, str) else source
     tree = parse(source)

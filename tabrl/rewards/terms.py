@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from tabrl.rewards.motion import sine_centre
 from tabrl.robots.model import RobotSpec
 
 Features = dict[str, Any]  # feature name -> one array per state (numpy or jax)
@@ -241,8 +242,6 @@ def _sine_phases(pattern: str, n: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=256)
 def _sine_centre(spec: RobotSpec, group: str, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
-    from tabrl.rewards.motion import sine_centre
-
     return sine_centre(spec, _group_idx(spec, group), amplitude)
 
 

@@ -82,7 +82,7 @@ def _stored_or_compiled(model_id: str) -> Robot:
 def compile_catalog_robot(model_id: str) -> Robot:
     import mujoco  # only where a robot is compiled: naming and listing models stay light
 
-    from tabrl.robots.model import compile_robot
+    from tabrl.robots.model import compile_robot  # MuJoCo: as above
 
     m = menagerie_robot(model_id)
     if m is not None:

@@ -35,6 +35,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
+from tabrl.sim.native import NativeBatchEnv
 from tabrl.train import checkpoint, ppo, residual
 from tabrl.train.params import FROM_BASE_DEFAULT, STEPS_FOR_MODEL  # per model/category: the table
 
@@ -315,8 +316,6 @@ def train_base(
     """Trains, evaluates and saves ``robot``'s base policy; returns its folder and metadata. ``priors``: the
     built-in designer's motion priors for the robot (``tabrl.design.builtin.motion_priors(model_id)``), the
     reference motions a legged base learns to balance under."""
-    from tabrl.sim.native import NativeBatchEnv
-
     recipe = recipe_for(robot)
     steps = steps or default_steps(robot)
     program = RewardProgram.parse(recipe.program)
@@ -413,8 +412,6 @@ def evaluate(
     """The base's own figures: deterministic policy, ``envs`` episodes of ``seconds``, with the recipe's pushes
     (and, for legged robots, random reference motions), and the same without any perturbation. ``pool``: the
     designer's priors as training drew them (``designer_pool``)."""
-    from tabrl.sim.native import NativeBatchEnv
-
     networks = ppo.make_networks(
         behavior.observation_size(robot), robot.action_size, cfg.policy_hidden, cfg.value_hidden
     )
