@@ -36,6 +36,7 @@ from tabrl.rewards.motion import describe as describe_motion
 from tabrl.rewards.outcome_checks import Ask
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.catalog import load_robot, profile_for
 from tabrl.robots.observables import observables_of
 from tabrl.robots.profiles import RobotProfile, get_profile
 
@@ -91,16 +92,12 @@ _ASSUMED = {
 
 
 def _robot_profile(model_id: str) -> tuple[RobotProfile, bool]:
-    from tabrl.robots.catalog import profile_for  # raises UnknownModel with the closest ids
-
-    profile = profile_for(model_id)
+    profile = profile_for(model_id)  # raises UnknownModel with the closest ids
     return profile, get_profile(profile.robot) is None
 
 
 def _compiled_robot(model_id: str) -> Any:
     """The compiled robot (joint ranges, groups, defaults, model), or None when its assets are missing."""
-    from tabrl.robots.catalog import load_robot
-
     try:
         return load_robot(model_id)
     except Exception:  # noqa: BLE001 - no meshes here: programs still come, without priors or checks

@@ -7,6 +7,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from tabrl.rewards.limits import MAX_TERMS
+from tabrl.rewards.motion import Motion, MotionError, compile_motion
 
 if TYPE_CHECKING:
     from tabrl.robots.model import Robot
@@ -207,8 +208,6 @@ def _scale_prior(
 
 
 def _motion_fits(motion: dict[str, Any], robot: Robot) -> bool:
-    from tabrl.rewards.motion import Motion, MotionError, compile_motion
-
     try:
         compile_motion(Motion.model_validate(motion), robot.spec)
     except (MotionError, ValueError):

@@ -16,11 +16,12 @@ import concurrent.futures
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from tabrl.config import Settings, get_settings
+from tabrl.design.builtin import check_prompt, design_approaches
 from tabrl.design.cache import ApproachCache, cache_key, normalize_prompt
 from tabrl.design.prompting import PROMPT_VERSION, system_prompt, user_prompt
 from tabrl.design.providers import (
@@ -31,10 +32,9 @@ from tabrl.design.providers import (
     provider_infos,
 )
 from tabrl.design.repair import Approach, DesignResult, run_session, words_check
-
-if TYPE_CHECKING:
-    from tabrl.rewards.program import RewardProgram
-    from tabrl.robots.model import Robot
+from tabrl.rewards.program import RewardProgram
+from tabrl.robots.catalog import load_robot
+from tabrl.robots.model import Robot
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +58,11 @@ def providers_payload(settings: Settings | None = None) -> dict[str, Any]:
 
 def builtin_programs(model_id: str, prompt: str) -> list[RewardProgram]:
     """The offline designer's three programs."""
-    from tabrl.design.builtin import design_approaches
-
     return list(design_approaches(model_id, prompt))
 
 
 def _checked_prompt(prompt: str) -> str:
     """The stripped prompt; DesignError (a ValueError) if empty or too long, as the built-in designer decides."""
-    from tabrl.design.builtin import check_prompt
-
     return check_prompt(prompt)
 
 
@@ -119,8 +115,6 @@ def design_with_config(
             except ValidationError:
                 log.warning("ignoring stale cache entry %s", key)
     if robot is None:
-        from tabrl.robots.catalog import load_robot
-
         robot = load_robot(model_id)
     result = run_session(
         config,
@@ -172,8 +166,6 @@ def design_with_providers(
     Results come back in the order asked; a provider that fails carries ``error`` (configuration
     problems included) and does not affect the others.
     """
-    from tabrl.robots.catalog import load_robot
-
     prompt = _checked_prompt(prompt)
     settings = settings or get_settings()
     models = {k.lower(): v for k, v in (models or {}).items()}

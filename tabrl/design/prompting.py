@@ -11,24 +11,23 @@ from __future__ import annotations
 import copy
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tabrl.rewards import checks, expressions
+from tabrl.rewards import features as features_mod
+from tabrl.rewards import terms as terms_mod
 from tabrl.rewards.limits import N_APPROACHES
+from tabrl.rewards.program import RewardProgram
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.body_plan import BodyPlan
-
-if TYPE_CHECKING:
-    from tabrl.robots.model import Robot
+from tabrl.robots.model import Robot
+from tabrl.robots.observables import observables_of
 
 PROMPT_VERSION = 2  # part of the cache key: change it when prompts change what a reply means
 
 
 def program_schema() -> dict[str, Any]:
     """The RewardProgram JSON Schema as the reward language publishes it."""
-    from tabrl.rewards.program import (
-        RewardProgram,  # late: the reward language pulls in numpy
-    )
-
     return RewardProgram.json_schema()
 
 
@@ -140,9 +139,6 @@ def body_plan_text(plan: BodyPlan) -> str:
 
 def success_metrics_text(robot: Robot) -> str:
     """Every metric a success check may name on this robot, outcomes first."""
-    from tabrl.rewards import checks
-    from tabrl.robots.observables import observables_of
-
     names = checks.metric_names(robot.spec, observables_of(robot))
     ordered = sorted(
         names,
@@ -153,8 +149,6 @@ def success_metrics_text(robot: Robot) -> str:
 
 def _features_text(robot: Robot) -> str:
     """One line per feature this robot has, with its shape in this robot's sizes."""
-    from tabrl.rewards import features as features_mod
-
     spec = robot.spec
     sizes = {"nj": spec.n_joints, "nu": robot.action_size, "nfeet": len(spec.feet), "nee": len(spec.ee)}
     sizes["npassive"] = len(getattr(spec, "passive_qpos_adr", ()))
@@ -180,9 +174,6 @@ def _features_text(robot: Robot) -> str:
 
 def _terms_text(robot: Robot) -> str:
     """The primitive terms this robot can use, with their parameters, and the expression functions."""
-    from tabrl.rewards import expressions
-    from tabrl.rewards import terms as terms_mod
-
     spec = robot.spec
     has = {"feet": bool(spec.feet), "ee": bool(spec.ee), "floating_base": bool(spec.floating_base)}
     has.update(object=spec.has_objects, passive=spec.has_passive)

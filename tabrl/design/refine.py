@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -34,10 +34,10 @@ from tabrl.design.providers import provider_config, provider_infos
 from tabrl.design.repair import Approach, DesignResult, check_candidate, run_session
 from tabrl.design.runs import RunNotFound, RunSummary, StudioJobDir, load_run
 from tabrl.design.vocabulary import LEXICON, base_forms
+from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.limits import MAX_NAME_CHARS, MAX_SUMMARY_CHARS, MAX_TERMS
-
-if TYPE_CHECKING:
-    from tabrl.robots.model import Robot
+from tabrl.robots.catalog import load_robot
+from tabrl.robots.model import Robot
 
 __all__ = [
     "REFINER_NOTE",
@@ -291,8 +291,6 @@ def compiled_keys(program: dict[str, Any], robot: Robot) -> list[str] | None:
     try:
         import numpy as np
 
-        from tabrl.rewards.compiler import compile_program
-
         return list(compile_program(program, robot.spec, np).keys)
     except Exception:  # noqa: BLE001 - fall back to matching keys by name
         return None
@@ -449,8 +447,6 @@ def refine_approaches(
     built-in rules; ``"builtin"`` forces the rules. A provider failure is reported in ``error`` and the
     rule-based refinements are returned in its place. Raises ProviderConfigError for an unknown provider.
     """
-    from tabrl.robots.catalog import load_robot
-
     settings = settings or get_settings()
     start = time.perf_counter()
     program_json = (

@@ -17,12 +17,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
 from tabrl.config import Settings
 from tabrl.design.body_words import prior_off_named_limb
+from tabrl.design.builtin import with_shape
 from tabrl.design.prompting import reply_schema
 from tabrl.design.providers import (
     OutputSpec,
@@ -33,11 +34,13 @@ from tabrl.design.providers import (
     Turn,
     make_provider,
 )
+from tabrl.rewards import checks
+from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.limits import N_APPROACHES
-
-if TYPE_CHECKING:
-    from tabrl.rewards.program import RewardProgram
-    from tabrl.robots.model import Robot
+from tabrl.rewards.program import RewardProgram
+from tabrl.rewards.validate import exception_text, validate_program
+from tabrl.robots.model import Robot
+from tabrl.robots.observables import observables_of
 
 log = logging.getLogger(__name__)
 
@@ -159,18 +162,10 @@ def check_candidate(data: Any, robot: Robot) -> RewardProgram:
     terms describe."""
     import numpy as np
 
-    from tabrl.rewards.compiler import compile_program
-    from tabrl.rewards.validate import validate_program
-
     program = validate_program(data, robot)
     if program.success is not None:  # outcome names against this robot's limbs and objects
-        from tabrl.rewards import checks
-        from tabrl.robots.observables import observables_of
-
         checks.check_conditions(program.success, robot.spec, observables_of(robot))
     if program.motion is None or program.success is None:
-        from tabrl.design.builtin import with_shape
-
         program = with_shape(program, robot.spec, robot.profile.robot, explain=False, model=robot)
         compile_program(program, robot.spec, np)
     return program
@@ -191,8 +186,6 @@ def words_check(prompt: str) -> Callable[[Any, Robot], RewardProgram]:
 
 
 def _exception_text(exc: BaseException) -> str:
-    from tabrl.rewards.validate import exception_text
-
     return exception_text(exc)
 
 

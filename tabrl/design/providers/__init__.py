@@ -36,6 +36,8 @@ from tabrl.design.providers.base import (
     Reply,
     Turn,
 )
+from tabrl.design.providers.claude import AnthropicProvider
+from tabrl.design.providers.openai_compat import OpenAICompatProvider
 
 __all__ = [
     "OutputSpec",
@@ -290,9 +292,5 @@ def provider_config(
 def make_provider(config: ProviderConfig) -> Provider:
     """A provider client for ``config``."""
     if config.kind == "anthropic":
-        from tabrl.design.providers.claude import AnthropicProvider
-
         return AnthropicProvider(config)
-    from tabrl.design.providers.openai_compat import OpenAICompatProvider
-
     return OpenAICompatProvider(config)

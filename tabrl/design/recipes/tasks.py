@@ -23,9 +23,10 @@ import numpy as np
 from tabrl.design.drafting import RATE, Ctx, Draft, E, T, clamp, num
 from tabrl.design.vocabulary import Intent, Recipe
 from tabrl.rewards.kinematics import solve_damped
-from tabrl.rewards.motion import Motion, MotionError, compile_motion
+from tabrl.rewards.motion import Motion, MotionError, compile_motion, fitted
 from tabrl.rewards.outcome_checks import TASKS
 from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.robots.observables import fingertip_spread, observables_of
 
@@ -66,8 +67,6 @@ def _spec(ctx: Ctx) -> Any:
 
 
 def _robot(model_id: str) -> Robot | None:  # the catalog keeps the last few compiled
-    from tabrl.robots.catalog import load_robot
-
     try:
         return load_robot(model_id)
     except Exception:  # noqa: BLE001 - no assets here: no scene, so no task recipe
@@ -469,8 +468,6 @@ def _turn(ctx: Ctx, robot: Robot, _scene: Scene) -> list[Draft]:
         )
     motion: Motion | None = None
     if robot.spec.position_control:
-        from tabrl.rewards.motion import fitted
-
         try:
             motion = fitted(
                 Motion.model_validate({"parts": prior_parts, "residual": 0.6, "ramp_s": 0.5}), robot.spec
