@@ -22,12 +22,16 @@ from tabrl.api import errors
 from tabrl.api.deps import EventHub
 from tabrl.api.limits import EventCompactor
 from tabrl.api.routers import events, jobs, meta, models, sessions, training
+from tabrl.api.routers.meta import EXAMPLE_PROMPTS
 from tabrl.api.schemas import EventOut
 from tabrl.api.security import BodyLimitMiddleware, TokenMiddleware, install_log_redaction
 from tabrl.config import Settings, get_settings
+from tabrl.design.builtin import design
 from tabrl.jobs.db import open_database
 from tabrl.jobs.executor import Executor
 from tabrl.jobs.factory import create_executor
+from tabrl.jobs.worker import configure_jax_cache
+from tabrl.robots.catalog import load_robot, start_building
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -45,14 +49,9 @@ def _warm_web_process(settings: Settings, done: threading.Event) -> None:
         models = [m.strip() for m in settings.warm_models.split(",") if m.strip()]
         if not models:
             return
-        from tabrl.jobs.worker import configure_jax_cache
-
         configure_jax_cache(settings.resolved_cache_dir)
         if settings.rehearse:
-            from tabrl.api.routers.meta import EXAMPLE_PROMPTS
-            from tabrl.design.builtin import design
-            from tabrl.render.rehearsal import rehearse
-            from tabrl.robots.catalog import load_robot
+            from tabrl.render.rehearsal import rehearse  # JAX (the base policy): only when rehearsing
 
             rehearse(load_robot(models[0]), design(models[0], EXAMPLE_PROMPTS[0]).programs[0])
     except Exception:  # the first configure does it instead
@@ -115,8 +114,6 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         app.state.executor.start()
         # The machine's catalog cache is usually complete; when it is not (a new install), whatever is
         # missing is built in the background now, featured robots first, its progress at /api/warm-up.
-        from tabrl.robots.catalog import start_building
-
         start_building()
         threading.Thread(
             target=_warm_web_process, args=(settings, app.state.web_warm), name="tabrl-warm-web", daemon=True

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tabrl.render import film
+from tabrl.robots.catalog import load_robot
 
 FPS = 30
 ALPHA = 0.5  # weight of the newest job in the running averages
@@ -300,9 +301,8 @@ def calibrate(model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: i
     import numpy as np
     from mujoco import rollout
 
-    from tabrl.render import video
+    from tabrl.render import video  # the renderer: only the worker's calibration draws
     from tabrl.render.camera import make_camera
-    from tabrl.robots.catalog import load_robot
 
     robot = load_robot(model_id)
     model = robot.mj_model

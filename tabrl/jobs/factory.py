@@ -11,7 +11,7 @@ from tabrl.jobs.executor import Executor, LocalExecutor
 def create_executor(settings: Settings, sessions: sessionmaker[Session]) -> Executor:
     if settings.executor == "ray":
         try:
-            from tabrl.jobs.ray_executor import RayExecutor
+            from tabrl.jobs.ray_executor import RayExecutor  # Ray: an optional extra, only when chosen
         except ModuleNotFoundError as exc:
             if exc.name and exc.name.split(".")[0] == "ray":
                 raise RuntimeError(

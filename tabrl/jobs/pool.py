@@ -16,6 +16,7 @@ from tabrl.jobs import estimate, events
 from tabrl.jobs.events import DoneData
 from tabrl.jobs.states import EventType
 from tabrl.rewards.limits import N_APPROACHES
+from tabrl.robots.catalog import FEATURED
 
 log = logging.getLogger(__name__)
 
@@ -203,8 +204,6 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 def _idle_warm_models(settings: Settings) -> list[str]:
     """The featured robots a worker puts into the compilation cache between jobs (once per machine)."""
-    from tabrl.robots.catalog import FEATURED
-
     if not settings.warm_featured:
         return []
     warm = {m.strip() for m in settings.warm_models.split(",")}

@@ -38,6 +38,7 @@ from ray.exceptions import GetTimeoutError, RayError, RayTaskError, TaskCancelle
 from tabrl.jobs import events
 from tabrl.jobs.specs import JobSpec
 from tabrl.jobs.states import EventType
+from tabrl.jobs.worker import configure_jax_cache, run_job
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +202,6 @@ class _EventPusher:
 @ray.remote
 def run_job_on_node(run: ClusterRun, supervisor: Any, checkpoint_blob: bytes | None) -> TaskEnd:
     """One run of a job on whatever node Ray chose: its end, with the attempt's folder when it is done."""
-    from tabrl.jobs.worker import configure_jax_cache, run_job
-
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("MUJOCO_GL", "egl")
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")

@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from tabrl.jobs import events, layout
-from tabrl.jobs.models import Event, Job, utcnow
+from tabrl.jobs.models import Event, Job, StudioSession, utcnow
 from tabrl.jobs.states import ACTIVE, ENDING_EVENTS, EventType, JobStatus
 
 # A training job's bar: training fills the first 85 %, rendering the video the rest.
@@ -183,8 +183,6 @@ def active_jobs(db: Session, session_id: str | None = None) -> int:
 
 
 def sessions_since(db: Session, since: dt.datetime) -> int:
-    from tabrl.jobs.models import StudioSession
-
     return db.scalar(select(func.count(StudioSession.id)).where(StudioSession.created_at >= since)) or 0
 
 

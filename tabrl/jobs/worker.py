@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import JsonValue
 
+from tabrl import __version__
 from tabrl.jobs import events, layout
+from tabrl.jobs.estimate import calibrate
 from tabrl.jobs.messages import (
     Broken,
     Calibrate,
@@ -47,6 +49,8 @@ from tabrl.jobs.messages import (
 )
 from tabrl.jobs.specs import JobSpec
 from tabrl.jobs.states import EventType
+from tabrl.robots import catalog
+from tabrl.robots.catalog import loaded_models
 
 if TYPE_CHECKING:  # the pipeline (JAX, MuJoCo) is imported by the warm-up, not with this module
     from tabrl.pipeline import RunResult
@@ -125,7 +129,6 @@ def warm_up(cache_dir: Path, models: list[str], batch: int = 1) -> Ready:
     start = time.perf_counter()
     configure_jax_cache(cache_dir)
     import tabrl.pipeline  # noqa: F401  (jax, brax, mujoco, the reward compiler, rendering)
-    from tabrl.robots import catalog
 
     catalog.playground_registry()  # Playground itself: the slowest import of all
     imported = time.perf_counter() - start
@@ -144,7 +147,7 @@ def _warm_model(model_id: str, batch: int) -> bool:
     steps traced and stored in the compilation cache, the drawing model made. False if it failed."""
     import tempfile
 
-    import tabrl.pipeline
+    import tabrl.pipeline  # JAX: in the worker process only (the web process imports this module)
 
     try:
         with tempfile.TemporaryDirectory(prefix="tabrl-warm-") as tmp:
@@ -169,8 +172,6 @@ def _warm_marker(cache_dir: Path, model_id: str, batch: int) -> Path:
     """Where a finished idle warm-up of ``model_id`` is recorded: per machine cache and the versions of
     what compiles it (JAX keys its own entries; this only says whether they were made)."""
     from importlib import metadata
-
-    from tabrl import __version__
 
     versions = [__version__, str(batch)]
     for package in ("jax", "jaxlib", "brax", "mujoco", "playground"):
@@ -262,7 +263,6 @@ def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) ->
                 worker_warmed=ready.warmed,
             )
             _run(specs, send, lambda spec: spec.run_id in cancel[:] or os.getppid() != parent, worker)
-            from tabrl.robots.catalog import loaded_models
 
             send(Idle(pid=os.getpid(), rss_mb=rss_mb(), jobs=jobs, models=loaded_models()))
         except (BrokenPipeError, EOFError, OSError):
@@ -273,8 +273,6 @@ def worker_main(conn: Connection, cancel: Sequence[int], env: dict[str, str]) ->
 
 def _calibration() -> Calibration:
     try:
-        from tabrl.jobs.estimate import calibrate
-
         return Calibration(figures=calibrate())
     except Exception as exc:
         return Calibration(error=f"{type(exc).__name__}: {exc}")
@@ -421,7 +419,7 @@ def _ended(spec: JobSpec, send: Send, outcome: RunResult | BaseException) -> Non
     if not isinstance(outcome, BaseException):
         send(_done(spec, outcome))
         return
-    from tabrl.pipeline import Cancelled
+    from tabrl.pipeline import Cancelled  # JAX: as above
 
     layout.remove_attempt_dir(spec.out_dir)
     if isinstance(outcome, Cancelled):
@@ -442,7 +440,7 @@ def run_job(
     """One training or render job, reported through ``send(event)``."""
     on_event = _event_handler(spec, send, worker or events.StartedData())
     try:
-        from tabrl.pipeline import Cancelled, run_render_job, run_training_job
+        from tabrl.pipeline import Cancelled, run_render_job, run_training_job  # JAX: as above
 
         _fresh_dir(spec.out_dir)
         if should_stop():  # cancelled while it was being handed over
@@ -487,7 +485,7 @@ def run_batch(
     each reported as its own job through ``send(spec, event, trace)``: its events, and its own end (done,
     failed, or cancelled at once while the others go on). The executor groups only jobs whose settings
     match (``specs.batch_key``)."""
-    from tabrl.pipeline import run_training_batch
+    from tabrl.pipeline import run_training_batch  # JAX: as above
 
     first = specs[0]
     sends: list[Send] = [functools.partial(send, spec) for spec in specs]

@@ -18,7 +18,11 @@ from tabrl.api.schemas import (
     StepsRange,
     WarmUpOut,
 )
+from tabrl.design.builtin import MAX_PROMPT_CHARS
+from tabrl.design.llm import providers_payload
+from tabrl.jobs.estimate import estimate_batch
 from tabrl.rewards.limits import N_APPROACHES
+from tabrl.robots.catalog import all_ids, build_status
 
 router = APIRouter(prefix="/api", tags=["studio"])
 
@@ -33,8 +37,6 @@ EXAMPLE_PROMPTS = [
 
 @router.get("/info", response_model=Info, summary="Limits, time estimate and example prompts")
 def info(settings: SettingsDep) -> Info:
-    from tabrl.design.builtin import MAX_PROMPT_CHARS
-
     return Info(
         version=__version__,
         steps=StepsRange(min=settings.steps_min, max=settings.steps_max, default=settings.steps_default),
@@ -55,8 +57,6 @@ def info(settings: SettingsDep) -> Info:
 
 @router.get("/warm-up", response_model=WarmUpOut, summary="What the server still prepares after its start")
 def warm_up(request: Request, executor: ExecutorDep) -> WarmUpOut:
-    from tabrl.robots.catalog import build_status
-
     status = build_status()
     workers = executor.workers() if hasattr(executor, "workers") else []
     ready = sum(1 for w in workers if w["ready"])
@@ -89,9 +89,6 @@ def warm_up(request: Request, executor: ExecutorDep) -> WarmUpOut:
 def estimate(
     settings: SettingsDep, model_id: str, steps: int, approaches: int = N_APPROACHES
 ) -> dict[str, Any]:
-    from tabrl.jobs.estimate import estimate_batch
-    from tabrl.robots.catalog import all_ids
-
     if model_id not in all_ids():
         raise HTTPException(422, f"unknown model '{model_id}'; see /api/models/playground")
     if not settings.steps_min <= steps <= settings.steps_max:
@@ -116,6 +113,4 @@ def estimate(
     "/llm/providers", response_model=ProvidersOut, summary="Configured LLM providers (never their keys)"
 )
 def llm_providers(settings: SettingsDep) -> dict[str, Any]:
-    from tabrl.design.llm import providers_payload
-
     return providers_payload(settings)

@@ -11,14 +11,13 @@ import asyncio
 import hashlib
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from tabrl.api.schemas import BasePolicyOut, ModelOut
-
-if TYPE_CHECKING:
-    from tabrl.robots.catalog import CatalogEntry
+from tabrl.config import get_settings
+from tabrl.robots import catalog
+from tabrl.robots.catalog import CatalogEntry
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 _render_lock = threading.Lock()  # one GL renderer at a time in the web process
@@ -51,8 +50,6 @@ def _cached(request: Request, body: bytes, etag: str, media_type: str, cache: st
 def _gallery_body() -> tuple[bytes, str]:
     """The list as JSON and its ETag, rebuilt only when the install or the catalog's progress changed."""
     global _gallery
-    from tabrl.robots import catalog
-
     status = catalog.build_status()
     version = (catalog.current_key(), status.state, status.done)
     memo = _gallery
@@ -107,8 +104,6 @@ async def list_playground_models(request: Request) -> Response:
 
 def _current_gallery() -> tuple[bytes, str] | None:
     """The kept list if it is of the complete catalog and the install's key was checked recently."""
-    from tabrl.robots import catalog
-
     memo, key = _gallery, catalog.recent_key()
     if memo is None or key is None or memo[0][1] != "ready" or memo[0][0] != key:
         return None
@@ -126,8 +121,6 @@ def _current_gallery() -> tuple[bytes, str] | None:
     },
 )
 async def thumbnail(model_id: str, request: Request) -> Response:
-    from tabrl.robots import catalog
-
     key = (await asyncio.to_thread(catalog.current_key), model_id)
     kept = _thumbs.get(key)
     if kept is None:
@@ -137,8 +130,6 @@ async def thumbnail(model_id: str, request: Request) -> Response:
 
 
 def _load_thumbnail(model_id: str) -> tuple[bytes, str]:
-    from tabrl.robots import catalog
-
     # Also refuses odd ids before any path is made of them (UnknownModel: 404 here, tabrl/api/errors.py).
     entry = catalog.get_entry(model_id, wait=False)
     path = catalog.thumbnail_path(model_id)
@@ -147,7 +138,7 @@ def _load_thumbnail(model_id: str) -> tuple[bytes, str]:
     if not path.is_file():
         if not entry.assets_available:
             raise HTTPException(404, f"{model_id} has no thumbnail: {entry.assets_reason}")
-        from tabrl.render.thumbnails import render_thumbnail
+        from tabrl.render.thumbnails import render_thumbnail  # the renderer: only for a missing thumbnail
 
         with _render_lock:
             if not path.is_file():
@@ -158,8 +149,6 @@ def _load_thumbnail(model_id: str) -> tuple[bytes, str]:
 
 def _confine_thumbnail(path: Path) -> None:
     """404 unless the thumbnail really lies in the thumbnail folder, inside the cache folder."""
-    from tabrl.config import get_settings
-
     folder = path.parent.resolve()
     if not (
         folder.is_relative_to(get_settings().resolved_cache_dir.resolve())

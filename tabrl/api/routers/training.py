@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy.orm import Session
@@ -23,12 +22,15 @@ from tabrl.api.schemas import (
     session_out,
 )
 from tabrl.config import Settings, get_settings
+from tabrl.design.builtin import check_prompt
+from tabrl.design.llm import design_with_provider, design_with_providers
+from tabrl.design.providers import provider_config
+from tabrl.design.refine import refine_run
+from tabrl.design.repair import DesignResult
 from tabrl.jobs import layout, retention, store
 from tabrl.jobs.models import Approach, Job, StoredDesign, StudioSession
 from tabrl.jobs.states import EventType, JobStatus
-
-if TYPE_CHECKING:  # the designer is imported when a design is asked for, not at the server's start
-    from tabrl.design.repair import DesignResult
+from tabrl.robots.catalog import get_entry, model_label, profile_for
 
 router = APIRouter(prefix="/api/training", tags=["training"])
 
@@ -45,8 +47,6 @@ def check_steps(steps: int, settings: Settings) -> int:
 
 def session_model_label(model_id: str) -> str:
     """A stored session's model line (its id alone if the model has left the catalog since)."""
-    from tabrl.robots.catalog import model_label, profile_for
-
     try:
         return model_label(model_id, profile_for(model_id).category)
     except KeyError:
@@ -57,8 +57,6 @@ def check_model(model_id: str) -> None:
     """422 for an unknown model (``UnknownModel``, with the closest ids) or one whose assets are missing;
     503 (``CatalogNotReady``) only when a new install's read of Playground's registry outlasts
     catalog.INDEX_WAIT_S. Never waits for the whole catalog."""
-    from tabrl.robots.catalog import get_entry
-
     entry = get_entry(model_id, wait=False)
     if not entry.assets_available:
         raise HTTPException(422, f"{model_id} cannot be trained here: {entry.assets_reason}")
@@ -66,8 +64,6 @@ def check_model(model_id: str) -> None:
 
 def _designs(req: ConfigureRequest, prompt: str) -> list[DesignResult]:
     """Each design: provider facts and its three programs. The built-in designer when no provider is named."""
-    from tabrl.design.llm import design_with_provider, design_with_providers
-
     results = (
         design_with_providers(req.model_id, prompt, req.providers, fresh=req.fresh) if req.providers else []
     )
@@ -86,9 +82,6 @@ def _designs(req: ConfigureRequest, prompt: str) -> list[DesignResult]:
     responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}},
 )
 def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
-    from tabrl.design.builtin import check_prompt
-    from tabrl.design.providers import provider_config
-
     steps = check_steps(req.num_steps if req.num_steps is not None else settings.steps_default, settings)
     prompt = check_prompt(req.prompt)
     check_model(req.model_id)
@@ -212,8 +205,6 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
 
 @router.post("/refine", response_model=SessionOut, summary="Three improved approaches from a finished job")
 def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
-    from tabrl.design.refine import refine_run
-
     job = _get_done_training_job(db, req.job_id)
     limits.check_design_room(job.session, settings)
     policy_dir = settings.data_dir / (job.artifacts or {})[layout.POLICY.key]
