@@ -36,9 +36,9 @@ def base_train(
     """Train MODEL's base policy (balance under pushes / hold a pose) and write it with its evaluation."""
     from tqdm import tqdm
 
-    from tabrl.design.builtin import motion_priors
+    from tabrl.design.builtin import motion_priors  # JAX, MuJoCo: only the command that trains
     from tabrl.robots.catalog import UnknownModel, load_robot
-    from tabrl.train import base
+    from tabrl.train import base  # JAX: this command only
 
     try:
         robot = load_robot(model)
@@ -63,7 +63,7 @@ def base_train(
     console.print(f"  base:   {folder}\n  time:   {meta['wall_time_s']:.0f} s for {meta['steps']:,} steps")
     console.print_json(json.dumps(meta["base"]["evaluation"]))
     if video is not None:
-        from tabrl.render.artifacts import render_policy
+        from tabrl.render.artifacts import render_policy  # the renderer: only with --video
         from tabrl.train.checkpoint import load_policy
 
         policy, _ = load_policy(folder)
@@ -74,7 +74,7 @@ def base_train(
 @base_app.command("list")
 def base_list() -> None:
     """The base policies the package ships, with their steps and evaluation."""
-    from tabrl.train import base
+    from tabrl.train import base  # JAX: this command only
 
     for model_id in base.SEED_MODELS:
         folder = base.find_base(model_id)

@@ -11,6 +11,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from tabrl.config import get_settings
+
 
 @dataclasses.dataclass
 class Check:
@@ -92,7 +94,7 @@ def _ffmpeg() -> Check:
 
 
 def _menagerie() -> Check:
-    from tabrl.robots import menagerie
+    from tabrl.robots import menagerie  # after the package checks: a broken install is reported, not raised
     from tabrl.robots.catalog import MENAGERIE_ROBOTS
 
     sources = menagerie.sources()
@@ -128,7 +130,7 @@ def _chromium() -> Check:
 
 def _database_size(url: str, sqlite_path: Path) -> str:
     """The database's size: the SQLite file with its write-ahead log, or what PostgreSQL says."""
-    from tabrl.jobs.retention import human_size
+    from tabrl.jobs.retention import human_size  # as in _menagerie: SQLAlchemy, MuJoCo
 
     if url == f"sqlite:///{sqlite_path}":
         parts = [sqlite_path, sqlite_path.with_name(sqlite_path.name + "-wal")]
@@ -152,8 +154,7 @@ def _database_size(url: str, sqlite_path: Path) -> str:
 
 def _data_dir() -> Check:
     """How much the data directory holds (sessions, caches, database) and how much its disk has left."""
-    from tabrl.config import get_settings
-    from tabrl.jobs import layout
+    from tabrl.jobs import layout  # as in _menagerie: SQLAlchemy, MuJoCo
     from tabrl.jobs.retention import human_size, tree_size
 
     settings = get_settings()

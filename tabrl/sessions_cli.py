@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tabrl.config import get_settings
 from tabrl.terminal import console, err_console, fail
 
 sessions_app = typer.Typer(
@@ -16,8 +17,7 @@ def sessions_ls() -> None:
     """Every session, newest first: id, robot, prompt, jobs, and the size of its folder."""
     from sqlalchemy import select
 
-    from tabrl.config import get_settings
-    from tabrl.jobs.db import open_database
+    from tabrl.jobs.db import open_database  # SQLAlchemy: the command, not `tabrl --help`
     from tabrl.jobs.models import StudioSession
     from tabrl.jobs.retention import human_size, session_folder, tree_size
 
@@ -38,8 +38,7 @@ def sessions_rm(session_id: str = typer.Argument(..., metavar="ID", help="The se
 
     A session with a queued or running job is refused: cancel those first.
     """
-    from tabrl.config import get_settings
-    from tabrl.jobs.db import open_database
+    from tabrl.jobs.db import open_database  # SQLAlchemy: the command, not `tabrl --help`
     from tabrl.jobs.retention import SessionBusy, SessionNotFound, collect_models, delete_session, human_size
 
     settings = get_settings()

@@ -15,7 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tabrl.design.builtin import design_approaches
+from tabrl.pipeline import run_training_batch, run_training_job
+from tabrl.render.metrics import metric_values
 from tabrl.rewards import checks
+from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.robots.observables import observables_of
 
@@ -159,8 +163,6 @@ def _scaled(check: str, spec: Any) -> str:
 def check_metrics(spec: Any, check: str, metrics: dict[str, Any]) -> tuple[bool, str]:
     """(passed, the measured figures) of a suite check on an approach's rollout metrics; of alternatives
     joined by " or ", the first that passes (else every one's figures)."""
-    from tabrl.render.metrics import metric_values
-
     values = metric_values(metrics)
     units = {k: unit for k, (unit, _) in checks.metric_names(spec).items()}
     details = []
@@ -211,10 +213,6 @@ def run_suite(
 ) -> dict[str, Any]:
     """Trains each prompt's three approaches and checks them. ``batch``: as the page's Train All does
     (one physics batch, ``pipeline.run_training_batch``); else one job after another, as "Train This"."""
-    from tabrl.design.builtin import design_approaches
-    from tabrl.pipeline import run_training_batch, run_training_job
-    from tabrl.robots.catalog import load_robot
-
     spec = load_robot(model).spec
     suite = suite_for(model, suite_kind, spec)
     chosen = prompts or list(suite)

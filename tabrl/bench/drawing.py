@@ -14,6 +14,11 @@ import numpy as np
 
 from tabrl.bench.engine import BENCH_MODEL, design_program
 from tabrl.config import VIDEO_SECONDS
+from tabrl.render import replay, video
+from tabrl.render.artifacts import render_policy, video_rig
+from tabrl.render.camera import make_camera
+from tabrl.robots.catalog import load_robot
+from tabrl.sim import behavior
 
 RENDER_MODELS = ("AnymalC", "PandaPickCube", "AllegroHand")
 
@@ -22,8 +27,7 @@ def _random_policy(robot):
     """A freshly initialised PPO policy: the same network and inference cost as a trained one."""
     import jax
 
-    from tabrl.sim import behavior
-    from tabrl.train import ppo
+    from tabrl.train import ppo  # JAX: only the figures with a policy
 
     obs = behavior.observation_size(robot)
     cfg = ppo.PPOConfig()
@@ -40,9 +44,6 @@ def bare_render_ms(
     robot, qpos: np.ndarray, frames: int, width: int, height: int, full_meshes: bool = True
 ) -> float:
     """A bare ``mujoco.Renderer`` (same scene options as ours) drawing ``frames`` recorded poses."""
-    from tabrl.render import video
-    from tabrl.render.camera import make_camera
-
     renderer = video.make_renderer(robot, width, height, full_meshes=full_meshes)
     camera = make_camera(robot)
     data = mujoco.MjData(robot.mj_model)
@@ -68,9 +69,6 @@ def render_ms_per_frame(
 ) -> dict[str, Any]:
     """Our whole video step (rollout + render + encode + poster/trajectory/metrics) per frame, beside a bare
     renderer on the same scene and size measured just before and just after it (their mean is the floor)."""
-    from tabrl.render.artifacts import render_policy
-    from tabrl.robots.catalog import load_robot
-
     robot = load_robot(model_id)
     policy = _random_policy(robot)
     frames = int(round(seconds * 30))
@@ -112,11 +110,6 @@ def camera_trace_ms_per_frame(
     """Per-frame drawing cost of the video camera and the end-effector trace, side by side: the same
     recorded frames (the designer's first approach for ``prompt``, its motion prior played) drawn three
     ways, interleaved frame by frame — a fixed camera alone, the video's rig, the rig plus the trace."""
-    from tabrl.render import replay, video
-    from tabrl.render.artifacts import render_policy, video_rig
-    from tabrl.render.camera import make_camera
-    from tabrl.robots.catalog import load_robot
-
     robot = load_robot(model_id)
     program = design_program(model_id, prompt)
     zero = lambda _obs: np.zeros(robot.action_size)  # noqa: E731

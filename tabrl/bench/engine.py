@@ -13,6 +13,10 @@ import mujoco
 import numpy as np
 
 from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
+from tabrl.design.builtin import design, design_approaches
+from tabrl.rewards.compiler import compile_program
+from tabrl.robots.catalog import load_robot
+from tabrl.sim.native import NativeBatchEnv
 
 BENCH_MODEL = "Go1JoystickFlatTerrain"
 BENCH_PROMPT = "keep shaking your hips aloha dude!"
@@ -29,8 +33,6 @@ def _timed_rate(fn: Callable[[], int], seconds: float) -> float:
 
 def design_program(model_id: str, prompt: str) -> Any:
     """The built-in designer's first approach for ``prompt``."""
-    from tabrl.design.builtin import design_approaches
-
     return design_approaches(model_id, prompt)[0]
 
 
@@ -39,10 +41,6 @@ def native_env_throughput(
 ) -> dict[str, Any]:
     """Full native env step (physics + features + reward + obs) vs raw ``mujoco.rollout``."""
     from mujoco import rollout
-
-    from tabrl.rewards.compiler import compile_program
-    from tabrl.robots.catalog import load_robot
-    from tabrl.sim.native import NativeBatchEnv
 
     robot = load_robot(model_id)
     program = design_program(model_id, BENCH_PROMPT if robot.spec.feet else "move")
@@ -93,10 +91,7 @@ def native_env_throughput(
 
 def ppo_throughput(model_id: str, steps: int = 30_000, prompt: str = "walk forward") -> dict[str, Any]:
     """PPO env-steps/s on the native backend, with and without the one-off JIT compile."""
-    from tabrl.rewards.compiler import compile_program
-    from tabrl.robots.catalog import load_robot
-    from tabrl.sim.native import NativeBatchEnv
-    from tabrl.train import ppo
+    from tabrl.train import ppo  # JAX: only the PPO figures
 
     robot = load_robot(model_id)
     compiled = compile_program(design_program(model_id, prompt), robot.spec, np)
@@ -139,7 +134,7 @@ def envpool_throughput(num_envs: int = 64, nthread: int = 2, seconds: float = 3.
 
 
 def end_to_end(model_id: str = BENCH_MODEL, steps: int = STEPS_DEFAULT) -> dict[str, Any]:
-    from tabrl.pipeline import run_training_job
+    from tabrl.pipeline import run_training_job  # JAX: only the end-to-end figure
 
     program = design_program(model_id, BENCH_PROMPT)
     with tempfile.TemporaryDirectory() as tmp:
@@ -168,9 +163,7 @@ def rehearsal_cost(cases: tuple[tuple[str, str], ...] = REHEARSAL_CASES) -> list
     of the same model stepping the same number of control steps on one thread (``mujoco.rollout``)."""
     from mujoco import rollout
 
-    from tabrl.design.builtin import design
-    from tabrl.render.rehearsal import COPIES, rehearse
-    from tabrl.robots.catalog import load_robot
+    from tabrl.render.rehearsal import COPIES, rehearse  # JAX (the base policy): this figure only
 
     out: list[dict[str, Any]] = []
     for model_id, prompt in cases:

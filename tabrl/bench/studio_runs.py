@@ -15,6 +15,8 @@ from typing import Any
 from tabrl.api.served import ServedStudio
 from tabrl.bench.engine import BENCH_MODEL, BENCH_PROMPT
 from tabrl.config import STEPS_DEFAULT
+from tabrl.jobs.db import open_database
+from tabrl.jobs.models import Event
 from tabrl.jobs.states import ENDED
 from tabrl.rewards.limits import N_APPROACHES
 
@@ -70,9 +72,6 @@ def _rss_mb(pid: int) -> float | None:
 
 def _first_progress(data_dir: Path, job_id: int) -> dict[str, Any]:
     """From the job's stored events: hand-over -> started -> first progress, and queued -> first progress."""
-    from tabrl.jobs.db import open_database
-    from tabrl.jobs.models import Event
-
     sessions = open_database(f"sqlite:///{data_dir / 'tabrl.db'}")
     with sessions() as db:
         events = list(db.query(Event).filter(Event.job_id == job_id).order_by(Event.id))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from tabrl.config import get_settings
 from tabrl.terminal import console, err_console, fail
 
 
@@ -56,7 +57,7 @@ def bench(
 ) -> None:
     """Print performance figures and their ratios as JSON: native env / raw physics, PPO / native env, our video /
     a bare renderer, warm-job start latency and the CLI's `approaches` latency, each pair measured in one run."""
-    from tabrl.bench.drawing import camera_trace_all
+    from tabrl.bench.drawing import camera_trace_all  # MuJoCo, JAX: each bench loads its own
     from tabrl.bench.engine import native_env_throughput, rehearsal_cost
     from tabrl.bench.perf import run_all
 
@@ -64,7 +65,7 @@ def bench(
         print(json.dumps(rehearsal_cost(), indent=2))
         return
     if soak:
-        from tabrl.bench.soak import markdown_table, run_soak
+        from tabrl.bench.soak import markdown_table, run_soak  # a served studio's client: only with --soak
 
         report = run_soak(
             soak,
@@ -85,11 +86,11 @@ def bench(
     if load or first_train_all:  # each beside raw Go1 physics, measured just before it
         raw = native_env_throughput(seconds=3.0)["raw_rollout_steps_per_s"]
         if load:
-            from tabrl.bench.load import run_load
+            from tabrl.bench.load import run_load  # only with --load
 
             result = run_load(reads=reads, clients=ws_clients)
         else:
-            from tabrl.bench.studio_runs import first_and_warm_train_all
+            from tabrl.bench.studio_runs import first_and_warm_train_all  # only without --load
 
             result = first_and_warm_train_all(raw, None)
         print(json.dumps({"raw_go1_physics_steps_per_s": raw, **result}, indent=2))
@@ -126,8 +127,7 @@ def eval_behaviors(
     ),
 ) -> None:
     """Train the built-in designer's approaches for a robot's behavior suite and check the metrics."""
-    from tabrl.bench.behaviors import run_suite, suite_for
-    from tabrl.config import get_settings
+    from tabrl.bench.behaviors import run_suite, suite_for  # JAX: this command only
 
     try:
         suite = suite_for(model, suite_kind)

@@ -30,12 +30,12 @@ def approaches(
     ),
 ) -> None:
     """Design three reward approaches for PROMPT (built-in offline designer unless --provider is given)."""
-    from tabrl.design.builtin import DesignError, design
+    from tabrl.design.builtin import DesignError, design  # the designer (MuJoCo): this command only
     from tabrl.robots.catalog import UnknownModel
 
     try:
         if provider and provider.strip().lower() != "builtin":
-            from tabrl.design.builtin import check_prompt
+            from tabrl.design.builtin import check_prompt  # only with an LLM provider
             from tabrl.design.llm import design_with_provider
             from tabrl.design.providers import ProviderConfigError
 
@@ -54,7 +54,7 @@ def approaches(
     except (UnknownModel, DesignError) as e:
         fail(str(e))
     if rehearse:
-        from tabrl.render.rehearsal import rehearse as rehearse_program
+        from tabrl.render.rehearsal import rehearse as rehearse_program  # JAX: only with --rehearse
         from tabrl.robots.catalog import load_robot
 
         robot = load_robot(model)
@@ -75,7 +75,7 @@ def approaches(
             detail = detail if len(detail) <= 60 else detail[:57] + "..."
             lines.append(f"{data['weight']:>7g}  {data['term']}" + (f" [{detail}]" if detail else ""))
         if p.motion is not None:  # the motion prior and the success check, as on the page's cards
-            from tabrl.rewards.motion import describe
+            from tabrl.rewards.motion import describe  # numpy: not at `tabrl --help`
 
             lines += ["motion: " + m for m in describe(p.motion)]
         if p.success:
@@ -100,7 +100,7 @@ def refine(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Propose three improved programs for a finished run (LLM if configured, else built-in rules)."""
-    from tabrl.design.providers import ProviderConfigError
+    from tabrl.design.providers import ProviderConfigError  # the designer, the database: this command only
     from tabrl.design.refine import RunNotFound, load_run, refine_approaches
     from tabrl.jobs.runs import run_dir
     from tabrl.robots.catalog import UnknownModel

@@ -12,7 +12,7 @@ from tabrl.terminal import console
 
 def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List every trainable model: Playground environments and Menagerie robots."""
-    from tabrl.robots.catalog import list_models
+    from tabrl.robots.catalog import list_models  # each command loads its own: `tabrl --help` stays light
 
     entries = list_models()
     if as_json:
@@ -46,14 +46,14 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
 
 def schema() -> None:
     """Print the RewardProgram JSON Schema (what an LLM is given to write approaches)."""
-    from tabrl.rewards.program import schema_json
+    from tabrl.rewards.program import schema_json  # the reward language (MuJoCo): this command only
 
     print(schema_json())
 
 
 def doctor() -> None:
     """Check Python packages, GL rendering, ffmpeg and Menagerie assets; say how to fix each."""
-    from tabrl.doctor import run_checks
+    from tabrl.doctor import run_checks  # this command only
 
     ok = True
     for check in run_checks():
@@ -68,7 +68,7 @@ def doctor() -> None:
 
 def providers(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List the configured LLM providers (never their keys)."""
-    from tabrl.design.llm import list_providers
+    from tabrl.design.llm import list_providers  # the designer (MuJoCo): this command only
 
     infos = list_providers()
     if as_json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tabrl.config import get_settings
 from tabrl.terminal import console, fail
 
 
@@ -12,7 +13,7 @@ def thumbnails(
     missing: bool = typer.Option(False, "--missing", help="Only models without a thumbnail yet."),
 ) -> None:
     """Render a still for every catalog model whose assets are present."""
-    from tabrl.render.thumbnails import render_thumbnails
+    from tabrl.render.thumbnails import render_thumbnails  # MuJoCo's renderer: this command only
     from tabrl.robots.catalog import list_models
 
     if missing and not model:
@@ -34,9 +35,8 @@ def serve(
     """Run the Training Studio: the page at http://HOST:PORT/, the API under /api, its docs at /docs."""
     import uvicorn
 
-    from tabrl.api.app import create_app
+    from tabrl.api.app import create_app  # FastAPI, SQLAlchemy, MuJoCo: this command only
     from tabrl.api.security import is_loopback
-    from tabrl.config import get_settings
 
     updates = {k: v for k, v in {"host": host, "port": port, "max_workers": workers}.items() if v is not None}
     settings = get_settings().model_copy(update=updates)
@@ -47,7 +47,7 @@ def serve(
         )
     if settings.executor == "ray":
         if settings.ray_address:  # an unreachable cluster is named now, not in a start-up traceback
-            from tabrl.jobs.ray_executor import ClusterUnreachable, check_address
+            from tabrl.jobs.ray_executor import ClusterUnreachable, check_address  # Ray: an optional extra
 
             try:
                 check_address(settings.ray_address)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS
+from tabrl.config import STEPS_DEFAULT, VIDEO_SECONDS, get_settings
 from tabrl.rewards.limits import N_APPROACHES
 from tabrl.run_events import JobEvent, Progress, Rendering, Started
 from tabrl.terminal import console, fail
@@ -22,8 +22,6 @@ _APPROACH_CHOICES = ", ".join(str(i) for i in range(1, N_APPROACHES + 1)) + " or
 
 
 def _runs_dir(model: str, prompt: str) -> Path:
-    from tabrl.config import get_settings
-
     slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "run"
     return get_settings().data_dir / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{model}-{slug}"
 
@@ -49,7 +47,7 @@ def train(
     """Design three approaches for PROMPT, train them (PPO), render their videos."""
     from tqdm import tqdm
 
-    from tabrl.design.builtin import design_approaches
+    from tabrl.design.builtin import design_approaches  # JAX, MuJoCo: only the commands that train load them
     from tabrl.pipeline import run_training_job
     from tabrl.robots.catalog import UnknownModel
 
@@ -71,7 +69,7 @@ def train(
     root = out or _runs_dir(model, prompt)
     if approach == "all" and init is None and len(chosen) > 1:
         # As the studio's Train All: one physics batch and one vmapped PPO update for the three, then the videos.
-        from tabrl.pipeline import run_training_batch
+        from tabrl.pipeline import run_training_batch  # JAX: this command only
 
         for i, program in chosen:
             console.print(f"[bold]Approach {i}: {program.name}[/] — {program.summary}")
@@ -172,7 +170,7 @@ def render(
     seconds: float = typer.Option(VIDEO_SECONDS, "--seconds", min=1.0, max=60.0),
 ) -> None:
     """Render a trained policy's video, poster, trajectory and metrics."""
-    from tabrl.pipeline import run_render_job
+    from tabrl.pipeline import run_render_job  # JAX: this command only
     from tabrl.train.checkpoint import CheckpointError
 
     try:
@@ -192,12 +190,12 @@ def export(
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: the checkpoint folder)."),
 ) -> None:
     """Export a policy to run outside the studio: ONNX graph, controller sidecar, MuJoCo model."""
-    from tabrl.export.onnx import ExportError
+    from tabrl.export.onnx import ExportError  # JAX, ONNX: this command only
     from tabrl.train.checkpoint import CheckpointError
 
     if not onnx:
         fail("nothing to export: ONNX is the only export format (drop --no-onnx)")
-    from tabrl.export.checkpoint import export_checkpoint
+    from tabrl.export.checkpoint import export_checkpoint  # JAX, ONNX: only past the checks
 
     try:
         paths = export_checkpoint(checkpoint, out)
@@ -212,7 +210,7 @@ def play(
     seconds: float = typer.Option(60.0, "--seconds", min=1.0, max=3600.0),
 ) -> None:
     """Watch a policy drive its robot in MuJoCo's interactive viewer (needs a display)."""
-    from tabrl.export import run_policy
+    from tabrl.export import run_policy  # ONNX Runtime, MuJoCo: this command only
 
     if not run_policy.has_display():
         fail(
@@ -220,10 +218,9 @@ def play(
             "WAYLAND_DISPLAY are unset). Without one, `tabrl render CHECKPOINT` writes a video instead."
         )
     if not (checkpoint / "policy.onnx").exists():
-        from tabrl.export.checkpoint import export_checkpoint
+        from tabrl.export.checkpoint import export_checkpoint  # JAX, ONNX: only when the policy has none yet
 
         export_checkpoint(checkpoint)
-    from tabrl.config import get_settings
     from tabrl.export.model_store import ModelStoreError, standalone_folder
     from tabrl.jobs.layout import model_store_dir
 
