@@ -144,7 +144,9 @@ class Interpretation:
 
 # --------------------------------------------------------------------------- parsing
 
-_SKIPPABLE_IN_PHRASE = frozenset("a an the your its his her their my our this that some".split())
+# Articles, possessives and the object "me"/"us" inside a phrase: "give me your paw" is give-paw,
+# "give me a high five" give-high-five.
+_SKIPPABLE_IN_PHRASE = frozenset("a an the your its his her their my our this that some me us".split())
 
 
 def _lexicon() -> frozenset[str]:

@@ -501,3 +501,4 @@ def test_every_intent_phrase_of_the_vocabulary_is_understood_as_written():
     assert not missed, missed
     assert [m.value for m in interpret("Give a round of applause!").matches if m.kind == "intent"] == ["clap"]
     assert [m.value for m in interpret("throw the punch").matches if m.kind == "intent"] == ["punch"]
+    assert [m.value for m in interpret("give me your paw").matches if m.kind == "intent"] == ["give_paw"]
