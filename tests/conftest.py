@@ -39,6 +39,12 @@ def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("TABRL_WARM_MODELS", "")
     os.environ.setdefault("TABRL_WARM_FEATURED", "0")  # nor the featured robots between jobs
     get_settings.cache_clear()
+    # Playground's registry is read into the shared cache once, here: on a busy machine the read takes over
+    # a minute, longer than a studio's first configure waits for it (catalog.INDEX_WAIT_S, then 503), and a
+    # test's first request is not a test of that wait (tests/robots/test_machine_cache.py covers it).
+    from tabrl.robots.catalog_index import model_index
+
+    model_index()
     return Path(os.environ["TABRL_DATA_DIR"])
 
 

@@ -42,6 +42,7 @@ def task_of(prompt: str) -> str | None:
 _RAISED = {"wave", "salute", "raise", "give_paw", "kick"}
 _THRUST = {"punch", "point", "reach"}  # the named hand goes forward
 _LOOP = {"circle"}  # the tip goes round
+_TOGETHER = {"clap"}  # the two hands meet
 
 
 def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
@@ -58,6 +59,7 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
         raised=bool(_RAISED & set(intents or [])) or "paw" in ctx.parts,
         thrust=bool(_THRUST & set(intents or [])),
         loop=bool(_LOOP & set(intents or [])),
+        together=bool(_TOGETHER & set(intents or [])),
         in_place=ctx.mods.stay,
         fast=(ctx.mods.speed or 1.0) > 1.0,
     )

@@ -144,7 +144,9 @@ class Interpretation:
 
 # --------------------------------------------------------------------------- parsing
 
-_SKIPPABLE_IN_PHRASE = frozenset("a an the your its his her their my our this that some".split())
+# Articles, possessives and the object "me"/"us" inside a phrase: "give me your paw" is give-paw,
+# "give me a high five" give-high-five.
+_SKIPPABLE_IN_PHRASE = frozenset("a an the your its his her their my our this that some me us".split())
 
 
 def _lexicon() -> frozenset[str]:
@@ -155,14 +157,21 @@ def _lexicon() -> frozenset[str]:
     return frozenset(words | STOPWORDS | FILLERS)
 
 
+def _key(words: str) -> tuple[str, ...]:
+    """A phrase as ``interpret`` reads it: articles and possessives after its first word are skipped
+    ("throw a punch" is matched as throw-punch, so "throw the punch" and "throw punches" match too)."""
+    first, *rest = words.split()
+    return (first, *(w for w in rest if w not in _SKIPPABLE_IN_PHRASE))
+
+
 def _phrases() -> dict[tuple[str, ...], tuple[str, Any]]:
     phrases: dict[tuple[str, ...], tuple[str, Any]] = {}
     for words, part in PARTS.items():
-        phrases[tuple(words.split())] = ("part", part)
+        phrases[_key(words)] = ("part", part)
     for words, modifier in MODIFIERS.items():
-        phrases[tuple(words.split())] = ("modifier", modifier)
+        phrases[_key(words)] = ("modifier", modifier)
     for words, key in INTENT_PHRASES.items():  # intents last: they win a tie with a part/modifier
-        phrases[tuple(words.split())] = ("intent", key)
+        phrases[_key(words)] = ("intent", key)
     return phrases
 
 

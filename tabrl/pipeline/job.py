@@ -116,11 +116,15 @@ class _Approach:
         clipped = self.compiled.clipped or p.reward_clipped
         if clipped:  # the run-time guard clipped values beyond ±MAX_REWARD (or NaN) rather than train on them
             data.reward_clipped = dict(clipped)
-            data.reward_warning = (
-                f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: "
-                + ", ".join(f"{k} ×{n:g}" for k, n in clipped.items())
-            )
+            data.reward_warning = clipped_warning(clipped)
         self.on_event(Progress(data=data))
+
+
+def clipped_warning(clipped: Mapping[str, float]) -> str:
+    """What a progress event says when the run-time guard clipped reward values: each term and how often."""
+    return f"reward values beyond ±{MAX_REWARD:g} or not finite were clipped: " + ", ".join(
+        f"{k} ×{n:g}" for k, n in clipped.items()
+    )
 
 
 def run_training_job(

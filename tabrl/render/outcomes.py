@@ -18,6 +18,7 @@ from tabrl.robots.model import Robot
 from tabrl.robots.observables import fingertip_spread, observables_of, tip_points
 
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
+HANDS = ("left_arm", "right_arm")  # the limbs whose tips are a body's two hands
 
 
 def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
@@ -96,6 +97,10 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
             }
             for i, name in enumerate(obs.limbs)
         }
+        if HANDS[0] in obs.limbs and HANDS[1] in obs.limbs:  # a clap: how close the two hands came
+            a, b = obs.limbs.index(HANDS[0]), obs.limbs.index(HANDS[1])
+            gap = np.linalg.norm(later[:, a] - later[:, b], axis=-1)
+            out["hands_gap_m"] = float(np.percentile(gap, LOW))
     if obs.grips:
         out["grips"] = _grips(robot, traj, settle)
     if obs.objects:
@@ -127,6 +132,8 @@ def outcome_values(m: dict[str, Any]) -> dict[str, float]:
         v[f"{name}_shift"] = limb.get("shift_m", 0.0)
         v[f"{name}_loop"] = limb.get("loop_m", 0.0)
         v[f"{name}_turns"] = limb.get("turns", 0.0)
+    if "hands_gap_m" in m:
+        v["hands_gap"] = m["hands_gap_m"]
     for limb, change in m.get("grips", {}).items():
         v[f"{limb}_grip"] = change
     if m.get("objects"):

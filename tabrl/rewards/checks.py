@@ -72,6 +72,10 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
     "loop": ("m", "second-largest extent of the tip's path: a circle spans two directions, a swing one"),
     "turns": ("", "how many times the tip went round (a circle counts up, a swing to and fro about zero)"),
 }
+# Both hands of a body (its left and right arm tips): a clap brings them together.
+HANDS_METRICS: dict[str, tuple[str, str]] = {
+    "hands_gap": ("m", "the closest the two hands came to each other (a clap, hands together)"),
+}
 OBJECT_METRICS: dict[str, tuple[str, str]] = {
     "object_rise": ("m", "how far an object rose above where it started (picked up, lifted)"),
     "object_moved": ("m", "an object's horizontal distance from its start at the end (pushed, carried)"),
@@ -101,6 +105,7 @@ _WORDS = {  # metric -> (what it says on the page, scale, unit shown)
     "feet_alternation": ("feet alternating", 100.0, "% of the time"),
     "drift": ("drifted", 100.0, "cm"),
     "rock": ("the body rocked", 180.0 / math.pi, "°"),
+    "hands_gap": ("the hands came within", 100.0, "cm of each other"),
 }
 _LIMB_WORDS = {
     "grip": ("spread changed by", 100.0, "cm"),
@@ -146,6 +151,8 @@ def metric_names(spec: Any, observables: Observables | None = None) -> dict[str,
                 "m",
                 f"change of the fingertips' spread from the start: < 0 closed, > 0 opened ('{limb}')",
             )
+        if {"left_arm", "right_arm"} <= set(observables.limbs):
+            names.update(HANDS_METRICS)
         if observables.has_objects:
             names.update(OBJECT_METRICS)
         if observables.has_passive:
@@ -158,6 +165,7 @@ def is_outcome_name(name: str) -> bool:
     return (
         name in OBJECT_METRICS
         or name in PASSIVE_METRICS
+        or name in HANDS_METRICS
         or any(name.endswith("_" + s) for s in (*LIMB_METRICS, "grip"))
     )
 

@@ -33,6 +33,7 @@ RISE_SHARE = 0.5  # a prior whose tip rises by this share of its sweep (and FLOO
 RAISED = 0.1  # m: a hand or paw the words raise (a wave, a salute, a paw) goes up at least this far
 THRUST = 0.4  # of the arm's length: a punch or a point moves the hand forward at least this far
 TURNS = 1.0  # a circle the words ask for goes round at least once in the video
+TOGETHER = 0.35  # of the hands' gap at the default pose: a clap brings them at least this close
 ROCK = 0.05  # rad: a standing body whose legs the prior swings visibly rocks (hips shaking, swaying)
 IN_PLACE = 0.5  # m: "in place" ends within this of the start
 SAMPLES = 48
@@ -57,6 +58,7 @@ class Ask:
     raised: bool = False  # a wave, a salute, a paw, a kick: the named tip goes up (on a body that stands)
     thrust: bool = False  # a punch, a point, a reach: the named tip goes forward
     loop: bool = False  # a circle, a figure eight: the tip's path spans two directions
+    together: bool = False  # a clap: the two hands come together
     in_place: bool = False  # "in place", "on the spot": the body stays where it started
     fast: bool = False  # "fast": no upper bound on speeds
 
@@ -219,6 +221,24 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     return out
 
 
+def hands_gap_at_rest(robot: Robot) -> float | None:
+    """The distance between the two hands' tips at the default pose (m); None without two arms."""
+    obs = observables_of(robot)
+    if not {"left_arm", "right_arm"} <= set(obs.limbs):
+        return None
+    data = mujoco.MjData(robot.mj_model)
+    data.qpos[:] = robot.spec.default_qpos
+    mujoco.mj_kinematics(robot.mj_model, data)
+    tips = tip_points(data, tuple(obs.tips[obs.limbs.index(n)] for n in ("left_arm", "right_arm")))
+    return float(np.linalg.norm(tips[0] - tips[1]))
+
+
+def together_conditions(robot: Robot, ask: Ask) -> list[Condition]:
+    """A clap: the hands come within a share of their resting gap (a body with two arms)."""
+    rest = hands_gap_at_rest(robot) if ask.together else None
+    return [_cond("hands_gap", "<=", TOGETHER * rest)] if rest else []
+
+
 def body_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condition]:
     """A standing body whose prior swings only its legs, with no limb named: the body rocks (the hips a
     person sees shaking), since the feet stay planted."""
@@ -275,7 +295,7 @@ def complete(
     spec = robot.spec
     driven = moved_joints(motion, spec)
     has_outcome = any(checks.is_outcome(c, spec, driven) for c in own)
-    outcome = task_conditions(robot, ask)
+    outcome = task_conditions(robot, ask) + together_conditions(robot, ask)
     if ask.limb_kind or not has_outcome:
         outcome += (
             body_conditions(robot, motion, ask)

@@ -25,7 +25,7 @@ import numpy as np
 from tabrl.rewards.arm_priors import shoulder_path, solved_path
 from tabrl.rewards.leg_priors import SUPPORT_SHARE, add_leg_prior, leg_groups, robot_rhythms, support_joints
 from tabrl.rewards.motion import Motion, MotionError, compile_motion
-from tabrl.rewards.postures import squat_offsets
+from tabrl.rewards.postures import bow_offsets, squat_offsets
 from tabrl.rewards.prior_parts import PATTERN, PriorBuilder, TermAsks, group_joints
 from tabrl.rewards.terms import (
     AirTimeParams,
@@ -199,7 +199,9 @@ def motion_from_terms(
     b, asks = reading.b, reading.asks
     # 2. Quadruped gaits, postures and body rhythms from what the terms ask of the base.
     gait_residual = add_leg_prior(b, asks, robot_rhythms(robot))
-    # 3. A biped's lower stance (squat, crouch): leg flexion solved on its body plan.
+    # 3. A biped's lower stance (squat, crouch) or bow: leg flexion solved on its body plan.
+    if model is not None and spec.floating_base and asks.pitch > BOW_PITCH:
+        _bow(b, model, asks.pitch)
     if model is not None and spec.floating_base and asks.height_ratio is not None:
         _squat(b, model, asks.height_ratio)
     # 4. Arms: an end-effector path as joint sines (two shoulder sines where it cannot be solved).
@@ -220,6 +222,19 @@ def motion_from_terms(
     except MotionError:
         return None
     return motion
+
+
+BOW_PITCH = 0.15  # rad: a base orientation pitched further forward than this asks for a bow
+
+
+def _bow(b: PriorBuilder, model: Robot, pitch: float) -> None:
+    """A bow on a body without a quadruped's legs: the hips fold, the feet stay flat under the body
+    (rewards/postures.py solves it)."""
+    if leg_groups(b.spec) is not None:
+        return
+    names = list(b.spec.joint_names)
+    for joint, offset in bow_offsets(model, pitch).items():
+        b.add({"joint": joint, "offset": offset, "residual": 1.0}, np.array([names.index(joint)]))
 
 
 def _squat(b: PriorBuilder, model: Robot, ratio: float) -> None:

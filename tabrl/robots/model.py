@@ -372,6 +372,19 @@ def compile_robot(
 MAX_HOLD_OFFSET = 0.5  # rad: a larger static correction means the pose cannot be held, not a sag
 
 
+def foot_sensor_ids(robot: Robot) -> list[int]:
+    """The ids of the position sensors on the robot's feet (one per profile foot)."""
+    return [robot.mj_model.sensor(f"{_SENSOR_PREFIX}foot{i}").id for i in range(len(robot.profile.feet))]
+
+
+def holding_offsets_at(robot: Robot, qpos: np.ndarray) -> np.ndarray:
+    """``weight_holding_offsets`` with the robot at rest in ``qpos`` (per actuator, rad)."""
+    data = mujoco.MjData(robot.mj_model)
+    data.qpos[:] = qpos
+    mujoco.mj_forward(robot.mj_model, data)
+    return weight_holding_offsets(robot.mj_model, data, foot_sensor_ids(robot))
+
+
 def weight_holding_offsets(model: mujoco.MjModel, data: mujoco.MjData, foot_sensors: list[int]) -> np.ndarray:
     """Per actuator, how far to set a position target past the default pose so that its spring gives the static
     torque that holds the robot standing there on its feet (torque / kp).

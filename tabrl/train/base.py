@@ -610,11 +610,15 @@ def init_from_base(
     folder = folder or find_base(robot.model_id, robot)
     if folder is None:
         return None, f"no base policy for {robot.model_id}; training from scratch"
-    params, meta = load_base(folder, robot, cfg)
-    if not meta.get("base", {}).get("usable", True):
+    try:  # judged first: an attempt kept for its figures alone ships no parameters
+        judged = checkpoint.load_metadata(folder).get("base", {})
+    except checkpoint.CheckpointError as e:
+        raise BaseError(f"base policy unusable: {e}") from None
+    if not judged.get("usable", True):
         raise BaseError(
-            f"the base policy {folder.name} is not used: it {meta['base'].get('verdict', 'failed its evaluation')}"
+            f"the base policy {folder.name} is not used: it {judged.get('verdict', 'failed its evaluation')}"
         )
+    params, meta = load_base(folder, robot, cfg)
     base_scale = np.asarray(meta.get("base", {}).get("action_scale") or action_scale(robot))
     new_scale = action_scale(robot, motion)
     ratio = np.divide(base_scale, new_scale, out=np.ones_like(new_scale), where=new_scale > 0)

@@ -163,6 +163,39 @@ def test_a_squat_lowers_the_pelvis_with_the_feet_flat():
     assert tilt < 5.0
 
 
+@pytest.mark.parametrize("model_id", ["H1InplaceGaitTracking", "Op3Joystick"])
+def test_a_bow_folds_at_the_hips_and_the_body_holds_it(model_id):
+    """'bend forward and touch your toes' is a bow: the prior folds the hips (feet flat under the centre of
+    mass, the leaning weight held), and the robot, holding those targets with no policy at all, stands
+    pitched forward by about the pose's angle in real physics."""
+    import mujoco
+    import numpy as np
+
+    from tabrl.rewards.postures import bow_offsets
+
+    robot = catalog.load_robot(model_id)
+    spec, model = robot.spec, robot.mj_model
+    program = design(model_id, "bend forward and touch your toes").programs[0]
+    hips = {j for leg in body_plan_of(robot).of_kind("leg") for j in leg.with_role("flexion")}
+    assert program.motion is not None and moved_joints(program.motion, spec) & hips
+    assert any(c.metric == "pitch" and c.op == ">=" for c in program.success or [])
+    offsets = bow_offsets(robot, 0.45)
+    ctrl = robot.default_ctrl.copy()
+    for a, j in enumerate(robot.actuator_joint):
+        if j >= 0 and spec.joint_names[j] in offsets:
+            ctrl[a] += offsets[spec.joint_names[j]]
+    data = mujoco.MjData(model)
+    data.qpos[:] = spec.default_qpos
+    base = model.body(robot.profile.base_body).id
+    for t in range(int(3.0 / model.opt.timestep)):  # ramped in over a second, then held
+        data.ctrl[:] = robot.default_ctrl + min(1.0, t * model.opt.timestep) * (ctrl - robot.default_ctrl)
+        mujoco.mj_step(model, data)
+    frame = data.xmat[base].reshape(3, 3)
+    pitch = float(-np.arcsin(frame[2, 0]))  # the pelvis's forward axis pointing down
+    assert 0.3 <= pitch <= 0.6, pitch
+    assert frame[2, 2] > 0.8  # standing, bowed: not on the floor
+
+
 def test_an_unknown_verb_on_a_named_part_moves_that_part():
     """Words the designer does not know, with a body part it does: the gentle default rhythm goes on the
     named part (the arms), not on the hips, and the card says the verb was not understood."""

@@ -486,3 +486,19 @@ def test_stacked_intensifiers_stay_inside_the_term_bounds(model_id):
             for t in p.terms:
                 if t.term == "joint_sine":
                     assert t.params.amplitude <= 1.5
+
+
+def test_every_intent_phrase_of_the_vocabulary_is_understood_as_written():
+    # phrases with an article or a possessive inside ("give a round of applause", "throw a punch", "on the spot")
+    # were keyed with it while the reader skips it: they could never match
+    from tabrl.design.vocabulary import INTENT_PHRASES, interpret
+
+    missed = {}
+    for phrase, intent in INTENT_PHRASES.items():
+        it = interpret(phrase)
+        if it.unknown or not any(m.kind == "intent" and m.value == intent for m in it.matches):
+            missed[phrase] = [(m.kind, m.value) for m in it.matches]
+    assert not missed, missed
+    assert [m.value for m in interpret("Give a round of applause!").matches if m.kind == "intent"] == ["clap"]
+    assert [m.value for m in interpret("throw the punch").matches if m.kind == "intent"] == ["punch"]
+    assert [m.value for m in interpret("give me your paw").matches if m.kind == "intent"] == ["give_paw"]

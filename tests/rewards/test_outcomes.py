@@ -93,6 +93,30 @@ def test_a_limb_tip_is_measured_in_the_body_frame():
     assert any("right arm's tip" in r["text"] and not r["passed"] for r in verdict["checks"])
 
 
+def test_a_clap_asks_for_the_hands_to_meet():
+    """H1 standing still: the hands stay a shoulder width apart, and no clap check passes; the same rollout
+    with the arms brought forward and in (hands together) meets the clap's hands_gap condition."""
+    h1 = _robot("H1JoystickGaitTracking")
+    program = design_approaches("H1JoystickGaitTracking", "clap your hands")[0]
+    assert program.success and program.success[0].metric == "hands_gap"  # the outcome comes first
+    traj = _still(h1, 2.0)
+    apart = behavior_metrics(h1, traj)
+    assert metric_values(apart)["hands_gap"] > 0.5
+    verdict = evaluate_success(h1.spec, apart, program.success, observables_of(h1))
+    assert verdict is not None and not verdict["passed"]
+    assert verdict["checks"][0]["text"].startswith("the hands came within 6")  # 60-odd cm
+    adr = {n: h1.spec.joint_qpos_adr[h1.spec.joint_names.index(n)] for n in h1.spec.joint_names}
+    together = traj.qpos.copy()
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        together[len(together) // 2 :, adr[f"{side}_shoulder_pitch"]] = -0.75
+        together[len(together) // 2 :, adr[f"{side}_shoulder_roll"]] = -0.2 * sign
+        together[len(together) // 2 :, adr[f"{side}_elbow"]] = 0.5
+    met = behavior_metrics(h1, dataclasses.replace(traj, qpos=together))
+    assert metric_values(met)["hands_gap"] < 0.05
+    verdict = evaluate_success(h1.spec, met, program.success[:1], observables_of(h1))
+    assert verdict is not None and verdict["passed"]
+
+
 def test_an_object_lifted_and_turned_is_measured_and_said():
     """A cube on the table stays put; the same rollout with the cube carried 8 cm up and turned 90° reads so."""
     panda = _robot("PandaPickCube")

@@ -6,7 +6,7 @@ import mujoco
 import numpy as np
 
 from tabrl.robots.catalog import load_robot
-from tabrl.robots.model import weight_holding_offsets
+from tabrl.robots.model import holding_offsets_at
 
 
 def _sag_after(robot, ctrl: np.ndarray, seconds: float) -> float:
@@ -22,7 +22,8 @@ def _sag_after(robot, ctrl: np.ndarray, seconds: float) -> float:
 
 def test_held_weight_keeps_the_knees_where_the_pose_puts_them():
     g1 = load_robot("G1JoystickFlatTerrain")
-    plain = np.clip(g1.default_ctrl - _offsets(g1), g1.ctrl_range[:, 0], g1.ctrl_range[:, 1])
+    held = holding_offsets_at(g1, g1.spec.default_qpos)
+    plain = np.clip(g1.default_ctrl - held, g1.ctrl_range[:, 0], g1.ctrl_range[:, 1])
     assert np.abs(g1.default_ctrl - plain).max() > 0.05  # the profile asks for it, and it is not nothing
     # the targets at the pose itself: the knees sag under the weight; held: they stay within a few hundredths
     assert _sag_after(g1, plain, 0.3) > 0.15
@@ -34,12 +35,3 @@ def test_robots_that_stand_on_stiff_legs_keep_plain_targets():
     assert not h1.profile.hold_weight
     targets = h1.spec.default_qpos[h1.spec.joint_qpos_adr][h1.actuator_joint]
     np.testing.assert_allclose(h1.default_ctrl, targets)
-
-
-def _offsets(robot) -> np.ndarray:
-    model = robot.mj_model
-    data = mujoco.MjData(model)
-    data.qpos[:] = robot.spec.default_qpos
-    mujoco.mj_forward(model, data)
-    feet = [model.sensor(f"tabrl_foot{i}").id for i in range(len(robot.profile.feet))]
-    return weight_holding_offsets(model, data, feet)

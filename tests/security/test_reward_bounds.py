@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tabrl.pipeline import prepare
+from tabrl.pipeline.job import clipped_warning
 from tabrl.rewards.compiler import MAX_REWARD, compile_program
 from tabrl.rewards.expressions import ExpressionError, check_syntax, compile_expression
 from tabrl.rewards.features import feature_ranks
@@ -238,7 +239,6 @@ def test_a_400_digit_integer_is_an_expression_error_not_an_overflow():
 def test_run_time_guard_clips_and_counts_in_the_native_env(robots):
     """A program that got past the smoke test (here: compiled without it) still never gives training a
     non-finite or float32-overflowing reward: the guard clips, and counts what it clipped."""
-    from tabrl.pipeline import _clipped_report
     from tabrl.sim.native import NativeBatchEnv
 
     robot = robots(CARTPOLE)
@@ -254,8 +254,8 @@ def test_run_time_guard_clips_and_counts_in_the_native_env(robots):
     assert rewards.dtype == np.float32 and np.all(np.isfinite(rewards))
     assert np.abs(rewards).max() <= MAX_REWARD
     assert compiled.clipped and sum(compiled.clipped.values()) > 0
-    report = _clipped_report(compiled.clipped)
-    assert "were clipped" in report["reward_warning"] and "expr:1e300*q[0]" in report["reward_warning"]
+    warning = clipped_warning(compiled.clipped)
+    assert "were clipped" in warning and "expr:1e300*q[0]" in warning
 
 
 def test_run_time_guard_under_jax_jit(robots):
@@ -275,7 +275,6 @@ def test_run_time_guard_reports_what_it_clipped_in_the_mjx_env(robots):
     sums per episode and the job's progress events carry), so clipping is never silent there either."""
     import jax
 
-    from tabrl.pipeline import _clipped_report
     from tabrl.sim.mjx_env import CLIPPED_METRIC, BehaviorMjxEnv
     from tabrl.train.mjx_ppo import clipped_from_metrics
 
@@ -292,7 +291,7 @@ def test_run_time_guard_reports_what_it_clipped_in_the_mjx_env(robots):
     # brax reports the per-episode sums as eval/episode_<metric>; only clipped terms are named.
     clipped = clipped_from_metrics({f"eval/episode_{k}": float(v) for k, v in state.metrics.items()})
     assert clipped == {"expr:1e300*q[0]": 1.0}  # the total of clipped terms is within the bound
-    assert "expr:1e300*q[0] ×1" in _clipped_report(clipped)["reward_warning"]
+    assert "expr:1e300*q[0] ×1" in clipped_warning(clipped)
 
 
 def test_notes_have_a_size_limit():

@@ -183,6 +183,9 @@ def test_corrupt_or_mismatched_base_is_a_clear_error(go1, cfg, tmp_path):
     (unusable / checkpoint.METADATA_FILE).write_text(json.dumps(meta))
     with pytest.raises(base.BaseError, match="is not used: it falls in 90%"):
         base.init_from_base(go1, None, cfg, folder=unusable)
+    (unusable / checkpoint.PARAMS_FILE).unlink()  # an attempt kept for its figures alone: the same reason
+    with pytest.raises(base.BaseError, match="is not used: it falls in 90%"):
+        base.init_from_base(go1, None, cfg, folder=unusable)
     bad_meta = tmp_path / "bad_meta"
     shutil.copytree(base.find_base(GO1), bad_meta)
     (bad_meta / checkpoint.METADATA_FILE).write_text("{")
