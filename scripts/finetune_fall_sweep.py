@@ -20,11 +20,11 @@ import numpy as np
 
 from tabrl import pipeline
 from tabrl.design.builtin import design_approaches
-from tabrl.train import base, ppo
+from tabrl.train import finetune, ppo
 
 
 def _scale_start_noise(factor: float) -> None:
-    load = base.init_from_base
+    load = finetune.init_from_base
 
     def init_from_base(robot, motion, cfg, folder=None):
         params, note = load(robot, motion, cfg, folder)
@@ -39,7 +39,7 @@ def _scale_start_noise(factor: float) -> None:
         policy = {**policy, "params": {**layers, last: {**layers[last], "bias": bias}}}
         return (normalizer, policy, value), f"{note} (start noise x{factor})"
 
-    base.init_from_base = init_from_base
+    finetune.init_from_base = init_from_base
 
 
 def main() -> None:
@@ -62,7 +62,7 @@ def main() -> None:
         budget_settings(steps, category), **overrides
     )
     if a.warmup is not None:
-        base.CRITIC_WARMUP_ITERS = a.warmup
+        finetune.CRITIC_WARMUP_ITERS = a.warmup
     if a.std_factor != 1.0:
         _scale_start_noise(a.std_factor)
 
@@ -89,7 +89,7 @@ def main() -> None:
         )
     print(
         f"fell {fell}/{len(outs)} ({a.steps} steps, seeds {a.seeds}, overrides {overrides}, "
-        f"warm-up {base.CRITIC_WARMUP_ITERS}, start noise x{a.std_factor}, from "
+        f"warm-up {finetune.CRITIC_WARMUP_ITERS}, start noise x{a.std_factor}, from "
         f"{'scratch' if a.from_scratch else 'the base'}; {time.perf_counter() - start:.0f} s)"
     )
 

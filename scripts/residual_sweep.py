@@ -13,7 +13,7 @@ reward, for the start and for the trained policy. Variants:
     frozen        frozen base + zero-initialised residual, start spread 0.3
     frozen-low    the same with start spread 0.1
     anchored-low  L2-anchored trainable base + residual, start spread 0.1
-    limbs-low     frozen-low with per-limb residual shares from the body plan (base.limb_shares)
+    limbs-low     frozen-low with per-limb residual shares from the body plan (finetune.limb_shares)
 """
 
 import argparse
@@ -32,14 +32,14 @@ from tabrl.rewards.validate import validate_program
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, batch, ppo
+from tabrl.train import batch, finetune, ppo
 
 VARIANTS = {
-    "tuned": (base.Finetune(mode="tuned"), False),
-    "frozen": (base.Finetune(mode="frozen", start_std=0.3), False),
-    "frozen-low": (base.Finetune(mode="frozen", start_std=0.1), False),
-    "anchored-low": (base.Finetune(mode="anchored", start_std=0.1), False),
-    "limbs-low": (base.Finetune(mode="frozen", start_std=0.1), True),
+    "tuned": (finetune.Finetune(mode="tuned"), False),
+    "frozen": (finetune.Finetune(mode="frozen", start_std=0.3), False),
+    "frozen-low": (finetune.Finetune(mode="frozen", start_std=0.1), False),
+    "anchored-low": (finetune.Finetune(mode="anchored", start_std=0.1), False),
+    "limbs-low": (finetune.Finetune(mode="frozen", start_std=0.1), True),
 }
 
 
@@ -86,11 +86,15 @@ def main() -> None:
             slices = []
             for k, program in enumerate(programs):
                 if limbs and program.motion is not None:
-                    program = program.model_copy(update={"motion": base.limb_shares(robot, program.motion)})
+                    program = program.model_copy(
+                        update={"motion": finetune.limb_shares(robot, program.motion)}
+                    )
                 program = validate_program(program, robot)
                 compiled = compile_program(program, robot.spec, np)
                 for seed in seeds:
-                    params, _ = base.init_from_base(robot, program.motion, cfg, finetune=finetune, seed=seed)
+                    params, _ = finetune.init_from_base(
+                        robot, program.motion, cfg, finetune=finetune, seed=seed
+                    )
                     slices.append((k, seed, program, compiled, params))
             envs = [
                 NativeBatchEnv(
@@ -111,7 +115,7 @@ def main() -> None:
                 cfg,
                 seeds=[s for _, s, *_ in slices],
                 init_params=[x[4] for x in slices],
-                critic_warmup_iters=base.CRITIC_WARMUP_ITERS,
+                critic_warmup_iters=finetune.CRITIC_WARMUP_ITERS,
             )
             wall = time.perf_counter() - start
             for (k, seed, program, compiled, params), result in zip(slices, trained, strict=True):

@@ -74,10 +74,10 @@ def base_train(
 @base_app.command("list")
 def base_list() -> None:
     """The base policies the package ships, with their steps and evaluation."""
-    from tabrl.train import base  # JAX: this command only
+    from tabrl.train import base, finetune  # JAX: this command only
 
     for model_id in base.SEED_MODELS:
-        folder = base.find_base(model_id)
+        folder = finetune.find_base(model_id)
         if folder is None:
             console.print(f"{model_id}: none")
             continue

@@ -21,7 +21,7 @@ from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, numpy_policy, ppo
+from tabrl.train import base, finetune, numpy_policy, ppo
 
 COPIES = 3  # noisy starts (each env's reset draws its own initial noise)
 SCALES = (1.0, 0.7, 0.45, 0.25)  # the prior's share kept at each try
@@ -58,7 +58,7 @@ def _starting_policy(robot: Robot, program: RewardProgram) -> tuple[str, Any]:
         return zero
     cfg = ppo.ppo_config_for(STEPS_DEFAULT, robot.spec.category)  # the networks a default job trains
     try:
-        params, _note = base.init_from_base(robot, program.motion, cfg)
+        params, _note = finetune.init_from_base(robot, program.motion, cfg)
     except base.BaseError:
         return zero
     if params is None:

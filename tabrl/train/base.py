@@ -12,7 +12,7 @@ not beat it is kept with its figures but never used.
 
 A base lives in ``tabrl/train/base_policies/<model id>/`` (Brax PPO params as flax msgpack and
 ``metadata.json`` with steps, seed, wall time and its own evaluation). Training a behavior starts
-from it when the observation and action layout match (``find_base``/``load_base``); a fine-tune
+from it when the observation and action layout match (``tabrl/train/finetune.py``: ``find_base``, ``load_base``); a fine-tune
 whose action map differs (a motion prior's residual scales some joints' actions) gets the base
 rescaled so that its first actions move the robot as the base did (``adapt_to_action_scale``).
 """
@@ -32,11 +32,10 @@ from tabrl.config import VIDEO_SECONDS
 from tabrl.rewards.compiler import compile_program
 from tabrl.rewards.motion import CompiledMotion, Motion, MotionError, MotionPart, compile_motion
 from tabrl.rewards.program import RewardProgram
-from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import checkpoint, ppo, residual
+from tabrl.train import checkpoint, ppo
 from tabrl.train.params import FROM_BASE_DEFAULT, STEPS_FOR_MODEL  # per model/category: the table
 
 BASE_DIR = Path(__file__).parent / "base_policies"
@@ -156,35 +155,6 @@ def default_steps(robot: Robot) -> int:
     return STEPS_FOR_MODEL.get(robot.model_id, recipe_for(robot).steps)
 
 
-# Iterations that fit only the value function to a new reward before the base policy itself moves.
-CRITIC_WARMUP_ITERS = 2
-
-
-@dataclasses.dataclass(frozen=True)
-class Finetune:
-    """How a fine-tune keeps its base (docs/base-policies.md, "Keeping the base's balance").
-
-    ``mode``: "frozen" (base action + a learned residual, the base never trained), "anchored" (the same over a
-    trainable copy of the base pulled back to it by PPOConfig.base_anchor_l2) or "tuned" (the base's own network
-    trained, as before residual policies). ``start_std``: a residual's initial spread (pre-tanh, in action units).
-    """
-
-    mode: str = "frozen"
-    start_std: float = 0.3
-
-    def __post_init__(self) -> None:
-        if self.mode not in FINETUNE_MODES:
-            raise ValueError(f"unknown fine-tune mode '{self.mode}'; allowed: {', '.join(FINETUNE_MODES)}")
-        if not 0.0 < self.start_std <= 2.0:
-            raise ValueError(f"start_std must be within (0, 2]; got {self.start_std}")
-
-
-FINETUNE_MODES = ("frozen", "anchored", "tuned")
-# Measured (docs/base-policies.md, "Keeping the base's balance"): no residual variant beat training the base's own
-# network (Go1 walk backward 20k: 3 / 6 passes against at most 1 / 6; H1 arm wave 10k: 3 / 6 falls against 2-6 / 6).
-FINETUNE = Finetune(mode="tuned")
-
-
 def wants_base(robot: Robot, from_base: bool | None) -> bool:
     return FROM_BASE_DEFAULT.get(robot.spec.category, False) if from_base is None else bool(from_base)
 
@@ -301,7 +271,19 @@ def _quiet_init(robot: Robot, cfg: ppo.PPOConfig, seed: int):
     )
     state = ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(seed + 7))
     policy = jax.device_get(state.params.policy)
-    return state.normalizer, _scale_policy_mean(policy, np.full(robot.action_size, 0.01)), state.params.value
+    return state.normalizer, scale_policy_mean(policy, np.full(robot.action_size, 0.01)), state.params.value
+
+
+def scale_policy_mean(policy, ratio: np.ndarray):
+    """The policy with the mean (first half) of its last layer's outputs multiplied by ``ratio`` per action."""
+    ratio = np.asarray(ratio, dtype=np.float32)
+    nu = len(ratio)
+    layers = policy["params"]
+    last = sorted(layers, key=lambda k: int(k.rsplit("_", 1)[-1]))[-1]
+    kernel, bias = np.array(layers[last]["kernel"]), np.array(layers[last]["bias"])
+    kernel[:, :nu] *= ratio
+    bias[:nu] *= ratio
+    return {**policy, "params": {**layers, last: {**layers[last], "kernel": kernel, "bias": bias}}}
 
 
 def train_base(
@@ -465,172 +447,3 @@ def evaluate(
             figures["pushes"] = int(env._pushes.count)
         out[label] = figures
     return out
-
-
-# -- using a base ---------------------------------------------------------------------------------------------
-def find_base(model_id: str, robot: Robot | None = None) -> Path | None:
-    """The packaged base for ``model_id``; else one trained on the same robot with the same layout."""
-    own = BASE_DIR / model_id
-    if (own / checkpoint.METADATA_FILE).exists():
-        return own
-    if robot is None or not BASE_DIR.is_dir():
-        return None
-    for folder in sorted(BASE_DIR.iterdir()):
-        try:
-            meta = checkpoint.load_metadata(folder)
-        except checkpoint.CheckpointError:
-            continue
-        if (
-            meta.get("robot") == robot.profile.robot
-            and meta["observation_size"] == behavior.observation_size(robot)
-            and meta["action_size"] == robot.action_size
-            and meta.get("base", {}).get("usable", True)
-        ):
-            return folder
-    return None
-
-
-def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict[str, Any]]:
-    """A base's params for ``robot``, checked against its layout; raises BaseError saying what does not fit."""
-    try:
-        meta = checkpoint.load_metadata(folder)
-    except checkpoint.CheckpointError as e:
-        raise BaseError(f"base policy unusable: {e}") from None
-    obs_size = behavior.observation_size(robot)
-    if meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
-        raise BaseError(
-            f"base policy {folder} has observation {meta['observation_size']} / action "
-            f"{meta['action_size']}, but {robot.model_id} has {obs_size} / {robot.action_size}"
-        )
-    net = meta["network"]
-    if tuple(net["policy_hidden"]) != tuple(cfg.policy_hidden) or tuple(net["value_hidden"]) != tuple(
-        cfg.value_hidden
-    ):
-        raise BaseError(
-            f"base policy {folder} has networks {net}, but this training uses {cfg.network_kwargs()}"
-        )
-    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
-    # Only the structure and shapes: traced, never compiled (a real init compiled ~50 XLA programs, 10 s of a
-    # first configure's rehearsal under load).
-    template = jax.eval_shape(lambda: ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0)))
-    try:
-        params, meta = checkpoint.load(
-            folder, (template.normalizer, template.params.policy, template.params.value)
-        )
-    except checkpoint.CheckpointError as e:
-        raise BaseError(f"base policy unusable: {e}") from None
-    return params, meta
-
-
-def adapt_to_action_scale(params, ratio: np.ndarray, action_obs: slice):
-    """Rescales a policy so that its actions move each actuator as before under a new action scale.
-
-    ``ratio`` (nu,) = the base's action scale / the fine-tune's (a prior's residual 0.5 gives 2). The
-    policy's mean (the first half of its last layer) is multiplied by the ratio, which is exact where
-    tanh is near-linear (small corrective actions), and the normaliser statistics of the observed last
-    action are multiplied too, so the network sees the same normalised input as when it was trained.
-    """
-    ratio = np.asarray(ratio, dtype=np.float32)
-    if np.allclose(ratio, 1.0):
-        return params
-    normalizer, policy, value = params
-    policy = _scale_policy_mean(policy, ratio)
-
-    def scaled(x, power: int):
-        x = np.array(x)
-        x[action_obs] *= ratio**power
-        return x
-
-    normalizer = normalizer.replace(
-        mean=scaled(normalizer.mean, 1),
-        std=scaled(normalizer.std, 1),
-        summed_variance=scaled(normalizer.summed_variance, 2),
-    )
-    return normalizer, policy, value
-
-
-def _scale_policy_mean(policy, ratio: np.ndarray):
-    """The policy with the mean (first half) of its last layer's outputs multiplied by ``ratio`` per action."""
-    ratio = np.asarray(ratio, dtype=np.float32)
-    nu = len(ratio)
-    layers = policy["params"]
-    last = sorted(layers, key=lambda k: int(k.rsplit("_", 1)[-1]))[-1]
-    kernel, bias = np.array(layers[last]["kernel"]), np.array(layers[last]["bias"])
-    kernel[:, :nu] *= ratio
-    bias[:nu] *= ratio
-    return {**policy, "params": {**layers, last: {**layers[last], "kernel": kernel, "bias": bias}}}
-
-
-def limb_shares(robot: Robot, motion: Motion) -> Motion:
-    """``motion`` with residual shares read from the body plan: the policy keeps full authority over the legs and
-    trunk (balance), and a part on any other limb (an arm, a head) gets the prior's own range as its share
-    ((|offset| + amplitude) / action scale, within [0.1, 1])."""
-    plan = body_plan_of(robot)
-    names = robot.spec.joint_names
-    balance = {j for limb in plan.of_kind("leg") for j in limb.joints} | set(plan.trunk)
-    scale = float(np.max(np.asarray(action_scale(robot))))
-    parts = []
-    for part in motion.parts:
-        joints = {names[j] for j in _part_joint_ids(robot, part)}
-        if joints <= balance:
-            share = 1.0
-        else:
-            share = float(np.clip((abs(part.offset) + part.amplitude) / scale, 0.1, 1.0))
-        parts.append(part.model_copy(update={"residual": share}))
-    return motion.model_copy(update={"parts": parts, "other_residual": 1.0})
-
-
-def _part_joint_ids(robot: Robot, part: MotionPart) -> list[int]:
-    if part.group is not None:
-        return [int(j) for j in robot.spec.groups.get(part.group, [])]
-    return [robot.spec.joint_names.index(part.joint)] if part.joint in robot.spec.joint_names else []
-
-
-def action_obs_slice(robot: Robot) -> slice:
-    """Where the last action sits in the observation (observations.observe's order)."""
-    start = 3 + 3 + 2 * robot.spec.n_joints
-    return slice(start, start + robot.action_size)
-
-
-def init_from_base(
-    robot: Robot,
-    motion: Motion | None,
-    cfg: ppo.PPOConfig,
-    folder: Path | None = None,
-    *,
-    finetune: Finetune | None = None,
-    seed: int = 0,
-):
-    """(params, note) to start training ``robot`` from its base, or (None, why not) when there is none.
-
-    ``finetune`` (default ``FINETUNE``) says how the base is kept: as a residual policy over it (its first
-    action is the base's under ``motion``'s action map, exactly) or as the base's own network trained.
-    """
-    finetune = finetune or FINETUNE
-    folder = folder or find_base(robot.model_id, robot)
-    if folder is None:
-        return None, f"no base policy for {robot.model_id}; training from scratch"
-    try:  # judged first: an attempt kept for its figures alone ships no parameters
-        judged = checkpoint.load_metadata(folder).get("base", {})
-    except checkpoint.CheckpointError as e:
-        raise BaseError(f"base policy unusable: {e}") from None
-    if not judged.get("usable", True):
-        raise BaseError(
-            f"the base policy {folder.name} is not used: it {judged.get('verdict', 'failed its evaluation')}"
-        )
-    params, meta = load_base(folder, robot, cfg)
-    base_scale = np.asarray(meta.get("base", {}).get("action_scale") or action_scale(robot))
-    new_scale = action_scale(robot, motion)
-    ratio = np.divide(base_scale, new_scale, out=np.ones_like(new_scale), where=new_scale > 0)
-    params = adapt_to_action_scale(params, ratio, action_obs_slice(robot))
-    note = f"started from the base policy {folder.name} (trained for {meta['steps']:,} steps)"
-    if finetune.mode == "tuned":
-        return params, note
-    params = residual.make(
-        params,
-        jax.random.PRNGKey(seed),
-        hidden=cfg.policy_hidden,
-        start_std=finetune.start_std,
-        anchored=finetune.mode == "anchored",
-    )
-    return params, f"{note}, learning a residual over it ({finetune.mode} base)"

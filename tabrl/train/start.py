@@ -12,7 +12,7 @@ import numpy as np
 from tabrl.rewards.program import RewardProgram
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
-from tabrl.train import base, checkpoint, ppo
+from tabrl.train import base, checkpoint, finetune, ppo
 from tabrl.train.ppo import Params, PPOConfig
 
 
@@ -34,10 +34,10 @@ def starting_point(
     ``init_checkpoint`` to fine-tune, else scratch. A missing or unusable base is noted, never fatal."""
     if init_checkpoint is None and base.wants_base(robot, from_base):
         try:
-            params, note = base.init_from_base(robot, program.motion, cfg)
+            params, note = finetune.init_from_base(robot, program.motion, cfg)
         except base.BaseError as e:  # never blocks training: say why, and train from scratch
             params, note = None, f"{e}; training from scratch"
-        warmup = base.CRITIC_WARMUP_ITERS if params is not None else 0
+        warmup = finetune.CRITIC_WARMUP_ITERS if params is not None else 0
         return Start(params, note, warmup, "base policy" if params is not None else "zero action")
     if init_checkpoint is None:
         return Start(None, "from scratch", 0, "zero action")

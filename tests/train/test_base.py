@@ -16,7 +16,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.catalog import base_policy_status, load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, checkpoint, ppo
+from tabrl.train import base, checkpoint, finetune, ppo
 
 GO1 = "Go1JoystickFlatTerrain"
 SHAKE = RewardProgram.parse(
@@ -58,7 +58,7 @@ def cfg():
 
 def test_every_seed_robot_ships_a_small_evaluated_base():
     for model_id in base.SEED_MODELS:
-        folder = base.find_base(model_id)
+        folder = finetune.find_base(model_id)
         assert folder is not None, f"no packaged base for {model_id}"
         meta = checkpoint.load_metadata(folder)
         assert (folder / checkpoint.PARAMS_FILE).stat().st_size < 1_000_000
@@ -76,10 +76,10 @@ def test_every_seed_robot_ships_a_small_evaluated_base():
 
 
 def test_go1_base_stands_under_pushes(go1, cfg):
-    meta = checkpoint.load_metadata(base.find_base(GO1))
+    meta = checkpoint.load_metadata(finetune.find_base(GO1))
     ev = meta["base"]["evaluation"]["perturbed"]
     assert ev["fall_rate"] <= 0.1 and ev["upright_fraction"] >= 0.9, ev
-    params, _ = base.load_base(base.find_base(GO1), go1, cfg)
+    params, _ = finetune.load_base(finetune.find_base(GO1), go1, cfg)
     assert int(params[0].count.to_numpy()) > 1_000  # the normaliser statistics come along
 
 
@@ -107,11 +107,11 @@ def test_pushes_change_the_base_velocity(go1):
 
 def test_adapted_base_moves_the_robot_as_before(go1, cfg):
     """A prior's residual 0.5 halves the action's scale: the rescaled base must give the same targets."""
-    params, _ = base.load_base(base.find_base(GO1), go1, cfg)
+    params, _ = finetune.load_base(finetune.find_base(GO1), go1, cfg)
     motion = Motion.model_validate(SHAKE.motion.model_dump())
     ratio = base.action_scale(go1) / base.action_scale(go1, motion)
     assert ratio.max() == pytest.approx(2.0) and ratio.min() == pytest.approx(1.0)
-    adapted = base.adapt_to_action_scale(params, ratio, base.action_obs_slice(go1))
+    adapted = finetune.adapt_to_action_scale(params, ratio, finetune.action_obs_slice(go1))
     networks = ppo.make_networks(
         behavior.observation_size(go1), go1.action_size, cfg.policy_hidden, cfg.value_hidden
     )
@@ -120,7 +120,9 @@ def test_adapted_base_moves_the_robot_as_before(go1, cfg):
     obs = env.reset()
     a_base = np.asarray(act(params, obs))
     obs_new = obs.copy()
-    obs_new[:, base.action_obs_slice(go1)] *= ratio  # the fine-tune observes its own (rescaled) last action
+    obs_new[:, finetune.action_obs_slice(go1)] *= (
+        ratio  # the fine-tune observes its own (rescaled) last action
+    )
     a_new = np.asarray(act(adapted, obs_new))
     effect_base, effect_new = a_base * base.action_scale(go1), a_new * base.action_scale(go1, motion)
     # A residual of 0.5 reaches half as far: where the base asks for more, the adapted policy goes to the limit.
@@ -165,38 +167,38 @@ def test_designer_priors_become_one_sine_per_env_with_their_own_clock(go1):
 
 def _corrupt_copy(tmp_path, model_id):
     folder = tmp_path / model_id
-    shutil.copytree(base.find_base(GO1), folder)
+    shutil.copytree(finetune.find_base(GO1), folder)
     (folder / checkpoint.PARAMS_FILE).write_bytes(b"not msgpack at all")
     return folder
 
 
 def test_corrupt_or_mismatched_base_is_a_clear_error(go1, cfg, tmp_path):
     with pytest.raises(base.BaseError, match="corrupt"):
-        base.init_from_base(go1, None, cfg, folder=_corrupt_copy(tmp_path, GO1))
+        finetune.init_from_base(go1, None, cfg, folder=_corrupt_copy(tmp_path, GO1))
     ur5e = load_robot("UR5e")
     with pytest.raises(base.BaseError, match="observation 44 / action 12, but UR5e has"):
-        base.init_from_base(ur5e, None, ppo.ppo_config_for(10_000, "arm"), folder=base.find_base(GO1))
+        finetune.init_from_base(ur5e, None, ppo.ppo_config_for(10_000, "arm"), folder=finetune.find_base(GO1))
     unusable = tmp_path / "unusable"
-    shutil.copytree(base.find_base(GO1), unusable)
+    shutil.copytree(finetune.find_base(GO1), unusable)
     meta = json.loads((unusable / checkpoint.METADATA_FILE).read_text())
     meta["base"].update(usable=False, verdict="falls in 90% of pushed 10 s episodes")
     (unusable / checkpoint.METADATA_FILE).write_text(json.dumps(meta))
     with pytest.raises(base.BaseError, match="is not used: it falls in 90%"):
-        base.init_from_base(go1, None, cfg, folder=unusable)
+        finetune.init_from_base(go1, None, cfg, folder=unusable)
     (unusable / checkpoint.PARAMS_FILE).unlink()  # an attempt kept for its figures alone: the same reason
     with pytest.raises(base.BaseError, match="is not used: it falls in 90%"):
-        base.init_from_base(go1, None, cfg, folder=unusable)
+        finetune.init_from_base(go1, None, cfg, folder=unusable)
     bad_meta = tmp_path / "bad_meta"
-    shutil.copytree(base.find_base(GO1), bad_meta)
+    shutil.copytree(finetune.find_base(GO1), bad_meta)
     (bad_meta / checkpoint.METADATA_FILE).write_text("{")
     with pytest.raises(base.BaseError, match="metadata.json is corrupt"):
-        base.init_from_base(go1, None, cfg, folder=bad_meta)
+        finetune.init_from_base(go1, None, cfg, folder=bad_meta)
 
 
 @pytest.mark.slow
 def test_fine_tune_starts_from_the_base_and_keeps_its_balance(go1, cfg):
     """Critic warm-up: the first iterations leave the (adapted) base untouched, and it falls less than a fresh policy."""
-    base_params, note = base.init_from_base(go1, SHAKE.motion, cfg)
+    base_params, note = finetune.init_from_base(go1, SHAKE.motion, cfg)
     assert "base policy" in note
     compiled = compile_program(SHAKE, go1.spec, np)
     falls = {}
@@ -265,5 +267,5 @@ def test_base_train_writes_a_loadable_evaluated_base(go1, tmp_path):
     assert perturbed["pushes"] > 0 and 0.0 <= perturbed["fall_rate"] <= 1.0
     assert isinstance(recipe["usable"], bool) and "zero action" in recipe["verdict"]
     cfg = ppo.ppo_config_for(2_048, "quadruped")
-    params, loaded = base.load_base(folder, go1, cfg)
+    params, loaded = finetune.load_base(folder, go1, cfg)
     assert loaded["steps"] == meta["steps"] and int(params[0].count.to_numpy()) > 0

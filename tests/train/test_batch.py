@@ -16,7 +16,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, batch, ppo
+from tabrl.train import batch, finetune, ppo
 
 
 def _program(name: str, expr: str) -> RewardProgram:
@@ -239,7 +239,7 @@ def test_each_slice_starts_from_the_base_adapted_to_its_own_prior(tmp_path):
     starts = []
     for k, program in enumerate(programs):
         assert started[k].data.init.startswith("started from the base policy"), started[k]
-        expected, _ = base.init_from_base(robot, program.motion, cfg)
+        expected, _ = finetune.init_from_base(robot, program.motion, cfg)
         _, trained, _ = load_params(Path(results[k].checkpoint))
         np.testing.assert_allclose(_flat(trained[1]), _flat(expected[1]), atol=1e-6)
         if results[k].start_vs_trained["kept"] == "trained":

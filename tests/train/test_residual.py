@@ -17,7 +17,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, checkpoint, ppo, residual
+from tabrl.train import checkpoint, finetune, ppo, residual
 
 GO1 = "Go1JoystickFlatTerrain"
 WAVE = RewardProgram.parse(
@@ -71,8 +71,8 @@ def _networks(robot, cfg):
 @pytest.mark.parametrize("mode", ["frozen", "anchored"])
 def test_the_first_action_is_the_starts_exactly(go1, cfg, mode):
     """The start is the base (rescaled to the prior's action map) + the prior: the residual adds nothing yet."""
-    start, _ = base.init_from_base(go1, WAVE.motion, cfg, finetune=base.Finetune(mode="tuned"))
-    params, note = base.init_from_base(go1, WAVE.motion, cfg, finetune=base.Finetune(mode=mode))
+    start, _ = finetune.init_from_base(go1, WAVE.motion, cfg, finetune=finetune.Finetune(mode="tuned"))
+    params, note = finetune.init_from_base(go1, WAVE.motion, cfg, finetune=finetune.Finetune(mode=mode))
     assert residual.is_residual(params[1]) and not residual.is_residual(start[1])
     assert f"residual over it ({mode} base)" in note
     act = ppo.make_deterministic_policy(_networks(go1, cfg))
@@ -118,7 +118,7 @@ def _leaves_equal(a, b) -> bool:
 
 
 def test_a_frozen_base_is_unchanged_by_training_while_the_residual_learns(go1, cfg):
-    params, _ = base.init_from_base(go1, WAVE.motion, cfg, finetune=base.Finetune(mode="frozen"))
+    params, _ = finetune.init_from_base(go1, WAVE.motion, cfg, finetune=finetune.Finetune(mode="frozen"))
     trained, _ = _short_training(go1, cfg, params)
     assert _leaves_equal(trained[1]["base"], params[1]["base"]), "the frozen base moved"
     head = residual._names(trained[1]["residual"])[-1]
@@ -127,7 +127,7 @@ def test_a_frozen_base_is_unchanged_by_training_while_the_residual_learns(go1, c
 
 
 def test_an_anchored_base_moves_but_is_pulled_back(go1, cfg):
-    params, _ = base.init_from_base(go1, WAVE.motion, cfg, finetune=base.Finetune(mode="anchored"))
+    params, _ = finetune.init_from_base(go1, WAVE.motion, cfg, finetune=finetune.Finetune(mode="anchored"))
     loose, _ = _short_training(go1, dataclasses.replace(cfg, base_anchor_l2=0.0), params)
     held, _ = _short_training(go1, dataclasses.replace(cfg, base_anchor_l2=100.0), params)
     for trained in (loose, held):
@@ -137,7 +137,7 @@ def test_an_anchored_base_moves_but_is_pulled_back(go1, cfg):
 
 
 def test_the_saved_policy_and_its_onnx_export_reproduce_the_residual_policy(go1, cfg, tmp_path):
-    params, _ = base.init_from_base(go1, WAVE.motion, cfg, finetune=base.Finetune(mode="anchored"))
+    params, _ = finetune.init_from_base(go1, WAVE.motion, cfg, finetune=finetune.Finetune(mode="anchored"))
     trained, obs = _short_training(go1, cfg, params, iterations=2)
     networks = _networks(go1, cfg)
     act = ppo.make_deterministic_policy(networks)
@@ -180,6 +180,6 @@ def test_the_saved_policy_and_its_onnx_export_reproduce_the_residual_policy(go1,
 
 def test_a_bad_fine_tune_setting_says_what_is_allowed():
     with pytest.raises(ValueError, match="allowed: frozen, anchored, tuned"):
-        base.Finetune(mode="melted")
+        finetune.Finetune(mode="melted")
     with pytest.raises(ValueError, match="start_std must be within"):
-        base.Finetune(start_std=0.0)
+        finetune.Finetune(start_std=0.0)
