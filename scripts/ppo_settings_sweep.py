@@ -20,7 +20,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import ppo
+from tabrl.train import batch, ppo
 
 M = "Go1JoystickFlatTerrain"
 PROGRAMS = {
@@ -186,7 +186,7 @@ for budget in budgets:
                 motion=program.motion,
             )
             t0 = time.perf_counter()
-            params, prog = ppo.train(env, budget, cfg, seed=0)
+            params, prog = batch.train(env, budget, cfg, seed=0)
             wall = time.perf_counter() - t0
             nets = ppo.make_networks(
                 env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden

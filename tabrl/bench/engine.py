@@ -91,7 +91,7 @@ def native_env_throughput(
 
 def ppo_throughput(model_id: str, steps: int = 30_000, prompt: str = "walk forward") -> dict[str, Any]:
     """PPO env-steps/s on the native backend, with and without the one-off JIT compile."""
-    from tabrl.train import ppo  # JAX: only the PPO figures
+    from tabrl.train import batch, ppo  # JAX: only the PPO figures
 
     robot = load_robot(model_id)
     compiled = compile_program(design_program(model_id, prompt), robot.spec, np)
@@ -99,7 +99,7 @@ def ppo_throughput(model_id: str, steps: int = 30_000, prompt: str = "walk forwa
     env = NativeBatchEnv(robot, compiled, cfg.num_envs, seed=0)
     marks: list[tuple[int, float]] = []
     start = time.perf_counter()
-    ppo.train(env, steps, cfg, on_progress=lambda p: marks.append((p.steps, time.perf_counter())))
+    batch.train(env, steps, cfg, on_progress=lambda p: marks.append((p.steps, time.perf_counter())))
     total = time.perf_counter() - start
     (s0, t0), (s1, t1) = marks[0], marks[-1]
     return {

@@ -39,7 +39,7 @@ from tabrl.run_events import (
 )
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import checkpoint, curves, ppo
+from tabrl.train import batch, checkpoint, curves, ppo
 from tabrl.train.checkpoint import TrainingFacts, load_policy
 from tabrl.train.ppo import Cancelled, Params, PPOConfig
 from tabrl.train.start import Start, start_params, starting_point
@@ -174,8 +174,8 @@ def _train(
 ) -> tuple[Params, int, ppo.FinalMetrics]:
     """One program trained on ``backend``: its parameters, the steps trained and the last figures."""
     if backend == "native":
-        params, progress = ppo.train(
-            a.env(robot, cfg),
+        params, progress = batch.train(
+            a.env(robot, cfg, nthread=1),  # the batch of one's rollout runs the threads
             steps,
             cfg,
             seed=a.seed,

@@ -35,7 +35,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior, observations
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import checkpoint, ppo
+from tabrl.train import batch, checkpoint, ppo
 from tabrl.train.params import FROM_BASE_DEFAULT, STEPS_FOR_MODEL  # per model/category: the table
 
 BASE_DIR = Path(__file__).parent / "base_policies"
@@ -319,7 +319,7 @@ def train_base(
         _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
     init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
     start = time.perf_counter()
-    params, final = ppo.train(env, steps, cfg, seed=seed, init_params=init, on_progress=progress)
+    params, final = batch.train(env, steps, cfg, seed=seed, init_params=init, on_progress=progress)
     wall = time.perf_counter() - start
     evaluation = evaluate(robot, params, cfg, recipe, seed=seed + 100, pool=pool)
     usable, verdict = judge(robot, evaluation)

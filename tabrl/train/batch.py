@@ -4,10 +4,9 @@ The approaches of a Train All share a robot and their PPO settings, and differ i
 program, motion prior (action map) and phase clock. Each keeps its own ``NativeBatchEnv`` (its
 reward, prior, resets and random numbers), but all their environments are stepped by a single
 ``mujoco.rollout`` call (``PhysicsBatch``), and the K policies are sampled and updated by the
-single trainer's own jitted functions under ``jax.vmap``: parameters, optimiser states and
+PPO's jitted act and update (``ppo.make_functions``) under ``jax.vmap``: parameters, optimiser states and
 observation normalisers are stacked on a leading axis of K, and each slice has its own PRNG key
-drawn from its own seed. A slice with the same seed therefore follows the same training as
-``ppo.train`` alone (up to float rounding of batched matrix products).
+drawn from its own seed. One training alone is a batch of one (``train``): there is one training loop.
 
 A slice can stop on its own (``should_stop(k)``): its environments leave the physics batch and
 its parameters stop changing (the update's result is masked out) while the others go on.
@@ -29,7 +28,7 @@ from tabrl.sim.native import NativeBatchEnv, physics_threads
 from tabrl.train import ppo, residual
 from tabrl.train.ppo import Cancelled, Params, PPOConfig, Progress
 
-__all__ = ["PhysicsBatch", "train_batch", "Cancelled"]
+__all__ = ["PhysicsBatch", "train", "train_batch", "Cancelled"]
 
 
 class PhysicsBatch:
@@ -93,7 +92,7 @@ def _slice(tree: Any, k: int) -> Any:
 
 
 def make_batched_functions(networks: Any, cfg: PPOConfig) -> tuple[Any, Any, Any]:
-    """The single trainer's jitted act and update, vmapped over a leading axis of K trainings.
+    """PPO's jitted act and update (``ppo.make_functions``), vmapped over a leading axis of K trainings.
 
     ``update(states, data, keys, train_policy, active)``: where ``active[k]`` is false, slice k's
     state comes back unchanged (a stopped approach no longer learns).
@@ -126,7 +125,7 @@ def _check(envs: Sequence[NativeBatchEnv], cfg: PPOConfig, *lengths: int) -> Non
 def _init_states(
     networks: Any, observation_size: int, cfg: PPOConfig, seeds: list[int], init_params: list[Params | None]
 ) -> tuple[Any, Any]:
-    """Every slice's first training state and PRNG key, stacked (as ``ppo.train`` starts one)."""
+    """Every slice's first training state and PRNG key, stacked (each from its own seed)."""
     states, keys = [], []
     for seed, init in zip(seeds, init_params, strict=True):
         key, kinit = jax.random.split(jax.random.PRNGKey(seed))
@@ -162,6 +161,39 @@ def _control_step(
     return obs
 
 
+def train(
+    env: NativeBatchEnv,
+    total_steps: int,
+    cfg: PPOConfig = PPOConfig(),
+    *,
+    seed: int = 0,
+    init_params: Params | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    critic_warmup_iters: int = 0,
+) -> tuple[Params, Progress]:
+    """Trains one policy on ``env`` for ``total_steps`` env steps: a batch of one.
+
+    ``init_params`` starts from an existing policy, its value function and its normaliser statistics
+    (kept, not reset: the policy was trained on observations normalised by them).
+    ``critic_warmup_iters`` first fits only the value function to the new reward for that many
+    iterations, so a fine-tuned policy is not pushed around by a critic trained on another reward.
+    Raises ``Cancelled`` when ``should_stop()``.
+    """
+    (result,) = train_batch(
+        [env],
+        total_steps,
+        cfg,
+        seeds=[seed],
+        init_params=[init_params],
+        critic_warmup_iters=critic_warmup_iters,
+        on_progress=None if on_progress is None else lambda _k, p: on_progress(p),
+        should_stop=None if should_stop is None else lambda _k: should_stop(),
+    )
+    assert result is not None  # a stopped slice: train_batch raised Cancelled, every slice having stopped
+    return result
+
+
 def train_batch(
     envs: Sequence[NativeBatchEnv],
     total_steps: int,
@@ -178,7 +210,7 @@ def train_batch(
     """Trains one policy per env (K of them) for ``total_steps`` env steps each, in one batch.
 
     ``seeds[k]``, ``init_params[k]`` and ``critic_warmup_iters[k]`` mean for slice k what ``seed``,
-    ``init_params`` and ``critic_warmup_iters`` mean for ``ppo.train``. ``should_stop(k)`` is asked
+    ``init_params`` and ``critic_warmup_iters`` mean for ``train``. ``should_stop(k)`` is asked
     every control step; a slice that says yes stops learning at once, ``on_stopped(k)`` is called and
     its result is None. When every slice has stopped, ``Cancelled`` is raised.
     """

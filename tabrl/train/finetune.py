@@ -16,8 +16,13 @@ from tabrl.rewards.motion import Motion, MotionPart
 from tabrl.robots.anatomy import body_plan_of
 from tabrl.robots.model import Robot
 from tabrl.sim import behavior
-from tabrl.train import checkpoint, ppo, residual
-from tabrl.train.base import BASE_DIR, BaseError, action_scale, scale_policy_mean
+from tabrl.train import (
+    base,  # base.BASE_DIR read at each call: experiments and tests point it elsewhere
+    checkpoint,
+    ppo,
+    residual,
+)
+from tabrl.train.base import BaseError, action_scale, scale_policy_mean
 
 # Iterations that fit only the value function to a new reward before the base policy itself moves.
 CRITIC_WARMUP_ITERS = 2
@@ -50,12 +55,12 @@ FINETUNE = Finetune(mode="tuned")
 
 def find_base(model_id: str, robot: Robot | None = None) -> Path | None:
     """The packaged base for ``model_id``; else one trained on the same robot with the same layout."""
-    own = BASE_DIR / model_id
+    own = base.BASE_DIR / model_id
     if (own / checkpoint.METADATA_FILE).exists():
         return own
-    if robot is None or not BASE_DIR.is_dir():
+    if robot is None or not base.BASE_DIR.is_dir():
         return None
-    for folder in sorted(BASE_DIR.iterdir()):
+    for folder in sorted(base.BASE_DIR.iterdir()):
         try:
             meta = checkpoint.load_metadata(folder)
         except checkpoint.CheckpointError:

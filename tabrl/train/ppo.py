@@ -1,4 +1,6 @@
-"""PPO for the native backend: a host-side rollout loop with jitted updates.
+"""PPO for the native backend: the networks, the jitted act and update, the rollout buffer and its tally.
+
+The loop that runs them is ``tabrl/train/batch.py`` (one training is a batch of one).
 
 The networks, loss and observation normaliser are Brax's own (``brax.training.agents.ppo``),
 so a policy trained here has exactly the parameter format Brax PPO produces on the MJX
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypedDict
 
@@ -335,69 +336,3 @@ def make_functions(networks: ppo_networks.PPONetworks, cfg: PPOConfig) -> tuple[
         )
 
     return act, update
-
-
-def train(
-    env: Any,  # a NativeBatchEnv (tabrl.sim.native); not imported here: the training loop needs only its interface
-    total_steps: int,
-    cfg: PPOConfig = PPOConfig(),
-    *,
-    seed: int = 0,
-    init_params: Params | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    critic_warmup_iters: int = 0,
-) -> tuple[Params, Progress]:
-    """Trains a policy on a NativeBatchEnv for ``total_steps`` env steps.
-
-    ``init_params`` starts from an existing policy, its value function and its normaliser statistics
-    (kept, not reset: the policy was trained on observations normalised by them).
-    ``critic_warmup_iters`` first fits only the value function to the new reward for that many
-    iterations, so a fine-tuned policy is not pushed around by a critic trained on another reward.
-    """
-    if cfg.num_envs != env.num_envs:
-        raise ValueError(f"PPOConfig.num_envs={cfg.num_envs} but the env batch has {env.num_envs}")
-    if env.num_envs % cfg.num_minibatches:
-        raise ValueError("num_envs must be divisible by num_minibatches")
-    networks = make_networks(
-        env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std
-    )
-    key = jax.random.PRNGKey(seed)
-    key, kinit = jax.random.split(key)
-    state = init_state(networks, env.observation_size, cfg, kinit, init_params)
-    act, update = make_functions(networks, cfg)
-    B, T = env.num_envs, cfg.unroll_length
-    steps_per_iter = B * T
-    iterations = max(1, -(-total_steps // steps_per_iter))
-    total = iterations * steps_per_iter
-
-    obs = env.reset(stagger=True)
-    tally = Tally(B, staggered=True)  # the reset above staggers
-    start = time.perf_counter()
-    progress = None
-    for it in range(iterations):
-        if should_stop is not None and should_stop():
-            raise Cancelled()
-        tally.start_iteration()
-        # Fresh buffers every iteration: JAX may still be reading the last ones (async dispatch,
-        # zero-copy host arrays) while this unroll runs.
-        buf = Unroll((T, B), env.observation_size, env.action_size)
-        for t in range(T):
-            key, k = jax.random.split(key)
-            action, raw, logp, logits = act(state, obs, k)
-            buf.obs[t] = obs
-            buf.raw[t], buf.logp[t], buf.logits[t] = raw, logp, logits
-            obs, reward, done, trunc, info = env.step(np.asarray(action))
-            buf.rew[t], buf.disc[t], buf.trunc[t], buf.next[t] = reward, 1.0 - done, trunc, obs
-            tally.add_step(reward, done, info["terms"])
-        key, kup = jax.random.split(key)
-        state, _ = update(state, buf.transition(), kup, train_policy=jnp.float32(it >= critic_warmup_iters))
-        progress = tally.progress(
-            (it + 1) * steps_per_iter, total, time.perf_counter() - start, float(buf.rew.mean())
-        )
-        if on_progress is not None:
-            on_progress(progress)
-    # A residual policy leaves as one plain MLP (residual.fold): what checkpoints, export and rendering read.
-    params = residual.fold(jax.device_get((state.normalizer, state.params.policy, state.params.value)))
-    assert progress is not None  # iterations >= 1
-    return params, progress

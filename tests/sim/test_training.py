@@ -12,7 +12,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.catalog import load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import ppo
+from tabrl.train import batch, ppo
 
 # Sway the cart left and right in time with the clock: a behavior PPO learns on CartpoleBalance
 # within a few tens of thousands of steps, where a random policy scores poorly.
@@ -49,7 +49,7 @@ def test_native_ppo_beats_random_on_cartpole(cartpole):
     compiled = compile_program(BALANCE, cartpole.spec, np)
     env = NativeBatchEnv(cartpole, compiled, 64, seed=0, clock_hz=behavior.program_clock_hz(BALANCE))
     cfg = ppo.PPOConfig()
-    params, progress = ppo.train(env, 40_000, cfg, seed=0)
+    params, progress = batch.train(env, 40_000, cfg, seed=0)
     networks = ppo.make_networks(env.observation_size, env.action_size, cfg.policy_hidden, cfg.value_hidden)
     act = ppo.make_deterministic_policy(networks)
     trained = _mean_reward(cartpole, lambda o: np.asarray(act(params, o)), BALANCE)
@@ -66,7 +66,7 @@ def test_native_training_is_reproducible(cartpole):
     results = []
     for _ in range(2):
         env = NativeBatchEnv(cartpole, compiled, 64, seed=3)
-        params, _ = ppo.train(env, 2_048, ppo.PPOConfig(), seed=3)
+        params, _ = batch.train(env, 2_048, ppo.PPOConfig(), seed=3)
         results.append(
             np.concatenate([np.ravel(x) for x in __import__("jax").tree_util.tree_leaves(params[1])])
         )

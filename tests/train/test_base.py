@@ -16,7 +16,7 @@ from tabrl.rewards.program import RewardProgram
 from tabrl.robots.catalog import base_policy_status, load_robot
 from tabrl.sim import behavior
 from tabrl.sim.native import NativeBatchEnv
-from tabrl.train import base, checkpoint, finetune, ppo
+from tabrl.train import base, batch, checkpoint, finetune, ppo
 
 GO1 = "Go1JoystickFlatTerrain"
 SHAKE = RewardProgram.parse(
@@ -221,7 +221,7 @@ def test_fine_tune_starts_from_the_base_and_keeps_its_balance(go1, cfg):
             return out
 
         env.step = counting_step
-        trained[label], _ = ppo.train(
+        trained[label], _ = batch.train(
             env, 2 * cfg.num_envs * cfg.unroll_length, cfg, seed=0, init_params=init, critic_warmup_iters=2
         )
         falls[label] = count[0]

@@ -92,8 +92,14 @@ def test_a_training_that_falls_where_its_base_stood_keeps_the_base(go1_wrecked):
     cmp = result.start_vs_trained
     assert cmp["kept"] == "start" and cmp["start_label"] == "base policy"
     assert cmp["start"]["falls"] == 0 and cmp["start"]["passed"] is True
-    assert cmp["trained"]["falls"] >= 1 and cmp["trained"]["passed"] is False
-    assert cmp["reason"] == "training fell (start stood)"
+    # How a wrecked training fails is chaotic (learning rate 0.3: it fell on one machine and training path, only
+    # failed the check on another); that it did worse than its start, and was not kept, is not.
+    assert cmp["trained"]["passed"] is False
+    assert cmp["reason"] in (
+        "training fell (start stood)",
+        "training failed the success check (start passed)",
+    )
+    assert (cmp["trained"]["falls"] >= 1) == (cmp["reason"] == "training fell (start stood)")
     # The video, metrics and verdict shown are the start's: the same rollout the comparison measured.
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["falls"] == 0 and metrics["verdict"]["passed"] is True
@@ -148,10 +154,8 @@ def test_the_job_and_the_card_carry_the_comparison(go1_wrecked, tmp_path):
     )
     done = _done(spec, result).data
     card = StartVsTrainedOut.model_validate(done.metrics["start_vs_trained"])
-    assert (
-        card.kept == "start"
-        and card.note == "Kept the starting policy (base policy): training fell (start stood)."
-    )
+    reason = result.start_vs_trained["reason"]
+    assert card.kept == "start" and card.note == f"Kept the starting policy (base policy): {reason}."
     # A new video of the kept policy (``tabrl render CHECKPOINT``) is the start's again, and says so.
     again = run_render_job(result.checkpoint, tmp_path / "again", seconds=10.0)
     assert again.start_vs_trained["kept"] == "start"
