@@ -45,10 +45,12 @@ def term_signature(term: dict[str, Any]) -> tuple[str, str]:
     if term["term"] == "expr":
         return "expr", term["expr"]
     params = term.get("params") or {}
+    # Two hands' paths are two terms (a clap): an end effector's path is its own kind.
+    hand = f"@{params['index']}" if term["term"] == "ee_path" and "index" in params else ""
     for key in ("group", "axis", "shape", "pattern"):
         if key in params:
-            return term["term"], str(params[key])
-    return term["term"], ""
+            return term["term"], str(params[key]) + hand
+    return term["term"], hand
 
 
 def num(x: float) -> str:

@@ -18,7 +18,6 @@ from tabrl.robots.model import Robot
 from tabrl.robots.observables import fingertip_spread, observables_of, tip_points
 
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
-HANDS = ("left_arm", "right_arm")  # the limbs whose tips are a body's two hands
 
 
 def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
@@ -35,6 +34,19 @@ def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
     # into the base's own frame (its full orientation): a limb's motion, not the body's tilt or fall
     rot = np.stack([_rotation(q) for q in traj.base_quat]) if len(traj.base_quat) else np.eye(3)[None]
     return np.einsum("tji,tlj->tli", rot, rel)
+
+
+def _hand_points(robot: Robot, traj: Trajectory) -> np.ndarray:
+    """(T, 2, 3) world positions of the two hands (``Observables.hands``)."""
+    hands = observables_of(robot).hands
+    model = robot.mj_model
+    data = mujoco.MjData(model)
+    out = np.zeros((len(traj.qpos), 2, 3))
+    for t, q in enumerate(traj.qpos):
+        data.qpos[:] = q
+        mujoco.mj_kinematics(model, data)
+        out[t] = tip_points(data, hands)
+    return out
 
 
 def turns(path: np.ndarray) -> float:
@@ -97,9 +109,8 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
             }
             for i, name in enumerate(obs.limbs)
         }
-        if HANDS[0] in obs.limbs and HANDS[1] in obs.limbs:  # a clap: how close the two hands came
-            a, b = obs.limbs.index(HANDS[0]), obs.limbs.index(HANDS[1])
-            gap = np.linalg.norm(later[:, a] - later[:, b], axis=-1)
+        if obs.hands:  # a clap: how close the two hands came
+            gap = np.linalg.norm(np.subtract(*_hand_points(robot, traj).transpose(1, 0, 2))[settle:], axis=-1)
             out["hands_gap_m"] = float(np.percentile(gap, LOW))
     if obs.grips:
         out["grips"] = _grips(robot, traj, settle)

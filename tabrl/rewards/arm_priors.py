@@ -54,15 +54,17 @@ def driven_joints(spec: RobotSpec, robot: Robot | None = None, ee_index: int | N
     return driven
 
 
-def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams) -> bool:
+def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MAX_PARTS) -> bool:
     """An end-effector path as joint sines, by the robot's linearised inverse kinematics at its start pose.
 
     The path's displacement from the start, d(t) = D0 + A cos wt + B sin wt (+ C sin 2wt for a figure
     eight), maps through the damped pseudo-inverse of the end effector's Jacobian to per-joint offsets
     and sines with their own phases, so the prior moves the end effector along the path the reward asks
     for (measured on UR5e: a 'wave' line whose prior swung the wrong axis was fought by the policy,
-    0.10 m extent instead of 0.30). The whole path shrinks uniformly when a joint lacks room.
-    False when it cannot be solved (end effector out of reach of the free joints).
+    0.10 m extent instead of 0.30). The whole path shrinks uniformly when a joint lacks room. A line with
+    a centre of its own is first solved exactly at both ends (``_solved_line``). At most ``budget`` parts
+    (two hands' paths share a prior's parts fairly), the joints that move most first. False when it cannot
+    be solved (end effector out of reach of the free joints).
     """
     spec = b.spec
     if not len(spec.ee) or p.index >= len(spec.ee):
@@ -72,6 +74,8 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams) -> bool:
         return False
     lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
     home = np.clip(spec.default_joint_pos[driven], lo, hi)
+    if p.center is not None and p.shape == "line" and _solved_line(b, robot, p, driven, home, lo, hi, budget):
+        return True
     try:
         jac, _ = ee_jacobian(robot, p.index, driven, home)
     except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
@@ -93,8 +97,7 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams) -> bool:
     if reach < 0.5:  # the free joints cannot move the end effector that way
         return False
     o, c, s, d2 = (pinv @ v for v in (centre - start, cos_part, sin_part, double))
-    amp = np.hypot(c, s)
-    swing = amp + np.abs(d2)
+    swing = np.hypot(c, s) + np.abs(d2)
     # Keep every joint inside its range: scale the whole path (its shape stays).
     with np.errstate(divide="ignore", invalid="ignore"):
         up = np.where(o + swing > 1e-9, 0.95 * (hi - home) / (o + swing), np.inf)
@@ -102,36 +105,115 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams) -> bool:
     k = float(min(1.0, np.min(up), np.min(down), MAX_AMPLITUDE_PRIOR / max(float(np.max(swing)), 1e-9)))
     if k < 0.3:
         return False
-    o, c, s, amp, d2 = k * o, k * c, k * s, k * amp, k * d2
+    _add_path_parts(b, driven, k * o, k * c, k * s, k * d2, float(p.frequency_hz), p.phase, budget)
+    return any(int(j) in b.used for j in driven)
+
+
+def _solved_line(
+    b: PriorBuilder,
+    robot: Robot,
+    p: EEPathParams,
+    driven: list[int],
+    home: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    budget: int,
+) -> bool:
+    """A line with a centre of its own, solved at both ends: the joints swing between the two solved poses,
+    so the end effector reaches each end exactly (two hands meet where their lines end; a linearisation
+    about the start fell short of the midline on every humanoid). False where an end is out of reach."""
+    centre = np.asarray(p.center, dtype=np.float64)
+    along = np.eye(3)[{"xy": 0, "xz": 0, "yz": 1}[p.plane]] * float(p.radius)
+    try:
+        low = _reach(robot, p.index, driven, home, centre - along, lo, hi)
+        high = None if low is None else _reach(robot, p.index, driven, low, centre + along, lo, hi)
+    except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
+        return False
+    if low is None or high is None:
+        return False
+    # target = centre + radius sin(w): the joints at mid + half sin(w) pass through both ends.
+    mid, half = (low + high) / 2, (high - low) / 2
+    zero = np.zeros(len(driven))
+    _add_path_parts(b, driven, mid - home, zero, half, zero, float(p.frequency_hz), p.phase, budget)
+    return any(int(j) in b.used for j in driven)
+
+
+def _add_path_parts(
+    b: PriorBuilder,
+    driven: list[int],
+    o: np.ndarray,
+    c: np.ndarray,
+    s: np.ndarray,
+    d2: np.ndarray,
+    f: float,
+    lap_phase: float,
+    budget: int = MAX_PARTS,
+) -> None:
+    """Each driven joint's offset ``o`` and sine ``c cos wt + s sin wt`` (+ ``d2 sin 2wt``) as prior parts,
+    the largest first; ``lap_phase`` shifts the whole path along its lap (EEPathParams.phase)."""
+    amp = np.hypot(c, s)
     order = np.argsort(-(amp + np.abs(d2) + np.abs(o)))
-    names = spec.joint_names
-    f = float(p.frequency_hz)
-    added = False
+    names = b.spec.joint_names
+    limit = min(MAX_PARTS, len(b.parts) + budget)
     for n in order:
-        if len(b.parts) >= MAX_PARTS:
+        if len(b.parts) >= limit:
             break
         if amp[n] < 0.01 and abs(o[n]) < 0.01 and abs(d2[n]) < 0.01:
             continue
         j = driven[n]
         part: dict[str, Any] = {"joint": names[j], "offset": round(float(o[n]), 4)}
         if amp[n] >= 0.01:
-            phase = math.atan2(float(c[n]), float(s[n])) / (2 * math.pi)
+            phase = math.atan2(float(c[n]), float(s[n])) / (2 * math.pi) + lap_phase
+            phase = phase - 1.0 if phase > 0.5 else phase  # within (-0.5, 0.5], as without a lap phase
             part.update(amplitude=round(float(amp[n]), 4), frequency_hz=f, phase=round(phase, 4))
         if part.get("amplitude") or part["offset"]:
             b.parts.append(part)
-            added = True
-        if abs(d2[n]) >= 0.01 and 2 * f <= 5.0 and len(b.parts) < MAX_PARTS:
+            b.used.add(int(j))
+        if abs(d2[n]) >= 0.01 and 2 * f <= 5.0 and len(b.parts) < limit:
             b.parts.append(
                 {
                     "joint": names[j],
                     "amplitude": round(float(abs(d2[n])), 4),
                     "frequency_hz": 2 * f,
-                    "phase": 0.0 if d2[n] > 0 else 0.5,
+                    "phase": round(
+                        ((0.0 if d2[n] > 0 else 0.5) + 2 * lap_phase) % 1.0, 4
+                    ),  # 0 or 0.5 unshifted
                 }
             )
-            added = True
-        b.used.add(int(j))
-    return added
+            b.used.add(int(j))
+
+
+def _reach(
+    robot: Robot,
+    index: int,
+    driven: list[int],
+    home: np.ndarray,
+    goal: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> np.ndarray | None:
+    """The driven joints' pose that puts end effector ``index`` at ``goal`` (world, the rest at the default
+    pose), solved by damped least squares inside the joints' ranges; None when it stays 3 cm or more away."""
+    ee_at = ee_pose(robot, index, driven)
+    # An unlimited joint (OP3's arms) is kept within a turn either way: its range is inf.
+    lo, hi = np.maximum(lo, home - math.pi), np.minimum(hi, home + math.pi)
+    # Clipped at the joint limits, damped least squares depends on its steps: a second, finer try (H1's right
+    # hand raised to the midline is reached with one and not the other).
+    for iterations, max_step in ((40, 0.2), (200, 0.1)):
+        q = solve_damped(
+            ee_at,
+            home,
+            goal,
+            lo,
+            hi,
+            iterations=iterations,
+            max_step=max_step,
+            damping=1e-3,
+            reached=lambda err: bool(np.linalg.norm(err) < 0.005),
+        )
+        if np.linalg.norm(ee_at(q) - goal) < 0.03:
+            return q
+    return None
 
 
 def shoulder_path(b: PriorBuilder, p: EEPathParams) -> None:

@@ -151,7 +151,7 @@ def metric_names(spec: Any, observables: Observables | None = None) -> dict[str,
                 "m",
                 f"change of the fingertips' spread from the start: < 0 closed, > 0 opened ('{limb}')",
             )
-        if {"left_arm", "right_arm"} <= set(observables.limbs):
+        if observables.hands:
             names.update(HANDS_METRICS)
         if observables.has_objects:
             names.update(OBJECT_METRICS)

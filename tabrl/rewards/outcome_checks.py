@@ -222,15 +222,33 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
 
 
 def hands_gap_at_rest(robot: Robot) -> float | None:
-    """The distance between the two hands' tips at the default pose (m); None without two arms."""
-    obs = observables_of(robot)
-    if not {"left_arm", "right_arm"} <= set(obs.limbs):
+    """The distance between the two hands (``Observables.hands``) at the default pose (m); None without two arms."""
+    hands = observables_of(robot).hands
+    if not hands:
         return None
     data = mujoco.MjData(robot.mj_model)
     data.qpos[:] = robot.spec.default_qpos
     mujoco.mj_kinematics(robot.mj_model, data)
-    tips = tip_points(data, tuple(obs.tips[obs.limbs.index(n)] for n in ("left_arm", "right_arm")))
-    return float(np.linalg.norm(tips[0] - tips[1]))
+    points = tip_points(data, hands)
+    return float(np.linalg.norm(points[0] - points[1]))
+
+
+def prior_hands_gap(robot: Robot, motion: Motion | None) -> float | None:
+    """The closest the two hands (``Observables.hands``) come while the joints follow ``motion`` exactly, over
+    two of its slowest cycles after the ramp (the base held at its default pose); None without two arms or a
+    prior."""
+    hands = observables_of(robot).hands
+    compiled = _compiled(robot, motion) if hands else None
+    if compiled is None:
+        return None
+    slowest = float(compiled.omega.min()) if len(compiled.omega) else 2 * np.pi
+    times = compiled.ramp_s + np.linspace(0.0, 2 * (2 * np.pi) / max(slowest, 1e-3), 4 * SAMPLES)
+    pose = _poser(robot)
+    gaps = []
+    for reference in compiled.reference(np, times):
+        points = tip_points(pose(reference), hands)
+        gaps.append(float(np.linalg.norm(points[0] - points[1])))
+    return min(gaps)
 
 
 def together_conditions(robot: Robot, ask: Ask) -> list[Condition]:

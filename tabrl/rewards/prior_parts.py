@@ -39,7 +39,8 @@ class TermAsks:
     pitch: float = 0.0  # a base orientation's pitch (rad)
     jumping: bool = False  # a jump, or air time with every foot off the ground
     bounce: BaseOscillationParams | None = None  # a base oscillation (axis, amplitude, frequency)
-    path: EEPathParams | None = None  # an end-effector path
+    # End-effector paths, one per end effector (the lightest-weighted of each; two hands can each have one).
+    paths: dict[int, EEPathParams] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

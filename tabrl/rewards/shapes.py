@@ -24,7 +24,7 @@ import numpy as np
 
 from tabrl.rewards.arm_priors import shoulder_path, solved_path
 from tabrl.rewards.leg_priors import SUPPORT_SHARE, add_leg_prior, leg_groups, robot_rhythms, support_joints
-from tabrl.rewards.motion import Motion, MotionError, compile_motion
+from tabrl.rewards.motion import MAX_PARTS, Motion, MotionError, compile_motion
 from tabrl.rewards.postures import bow_offsets, squat_offsets
 from tabrl.rewards.prior_parts import PATTERN, PriorBuilder, TermAsks, group_joints
 from tabrl.rewards.terms import (
@@ -42,6 +42,7 @@ from tabrl.rewards.terms import (
     SpinParams,
     TrackVelocityParams,
 )
+from tabrl.robots.anatomy import ee_limb_joints
 from tabrl.robots.model import Robot, RobotSpec
 
 OTHER_RESIDUAL_LEGGED = 0.3
@@ -145,13 +146,14 @@ def _base_oscillation(r: _Reading, p: BaseOscillationParams, _weight: float) -> 
 
 
 def _ee_path(r: _Reading, p: EEPathParams, _weight: float) -> None:
-    r.asks.path = p
+    r.asks.paths[p.index] = p  # read heaviest first: the lightest of each end effector's paths stays
 
 
 # Every such term adds its part, heaviest first (a joint is moved by the first part that claims it).
 EVERY_TERM: dict[str, _Reader[Any]] = {
     "joint_sine": _Reader(JointSineParams, _joint_sine),
     "joint_pose": _Reader(JointPoseParams, _joint_pose),
+    "ee_path": _Reader(EEPathParams, _ee_path),
 }
 # The lightest-weighted term of each kind says what the prior follows, read in this order: a forward speed
 # or a spin overrides the velocity command's own part.
@@ -165,7 +167,6 @@ ONE_PER_KIND: dict[str, _Reader[Any]] = {
     "jump": _Reader(JumpParams, _jump),
     "air_time": _Reader(AirTimeParams, _air_time),
     "base_oscillation": _Reader(BaseOscillationParams, _base_oscillation),
-    "ee_path": _Reader(EEPathParams, _ee_path),
 }
 
 
@@ -204,11 +205,17 @@ def motion_from_terms(
         _bow(b, model, asks.pitch)
     if model is not None and spec.floating_base and asks.height_ratio is not None:
         _squat(b, model, asks.height_ratio)
-    # 4. Arms: an end-effector path as joint sines (two shoulder sines where it cannot be solved).
-    if asks.path is not None:
-        solved = model is not None and not spec.floating_base and solved_path(b, model, asks.path)
+    # 4. Arms: each end effector's path as joint sines on its own arm (two shoulder sines where it cannot be
+    # solved). On a body with legs only a hand's path is solved, on that arm's joints (never a leg's).
+    budget = MAX_PARTS // max(1, len(asks.paths))  # two hands share the prior's parts
+    for path in asks.paths.values():
+        solved = (
+            model is not None
+            and (not spec.floating_base or ee_limb_joints(model, path.index) is not None)
+            and solved_path(b, model, path, budget)
+        )
         if not solved and spec.category in ("arm", "humanoid"):
-            shoulder_path(b, asks.path)
+            shoulder_path(b, path)
     if not b.parts:
         return None
     # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:

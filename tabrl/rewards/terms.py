@@ -379,6 +379,13 @@ class EEPathParams(Params):
     sigma: float = Field(
         0.08, gt=0.0, le=1.0, description="Tolerance (m) of the distance to the moving target."
     )
+    phase: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Where in its lap the target starts (a fraction of a lap): two hands' paths half a lap "
+        "apart move mirrored, and meet where their lines meet.",
+    )
 
 
 @term("ee_path", "arms", EEPathParams, needs=("ee",))
@@ -391,7 +398,7 @@ def ee_path(xp: Any, f: Features, p: EEPathParams, spec: RobotSpec) -> Any:
         center = np.array(spec.default_ee_pos[p.index], dtype=np.float64)
         if p.shape == "circle":
             center[axes[0]] -= p.radius
-    w = _phase(f, p.frequency_hz)
+    w = _phase(f, p.frequency_hz) + 2 * np.pi * p.phase
     if p.shape == "circle":
         a, b = p.radius * xp.cos(w), p.radius * xp.sin(w)
     elif p.shape == "line":

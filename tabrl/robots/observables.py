@@ -9,7 +9,7 @@ import dataclasses
 import mujoco
 import numpy as np
 
-from tabrl.robots.anatomy import body_plan_of, finger_tips, limb_tips
+from tabrl.robots.anatomy import body_plan_of, finger_tips, limb_tips, side_of_name
 from tabrl.robots.model import Robot, per_robot
 
 
@@ -22,6 +22,9 @@ class Observables:
     planar: bool  # the base moves through unactuated planar root joints (hopper, walker, cheetah)
     # limbs ending in a hand or gripper: (limb, ((fingertip body, offset), ...)); their spread is its grip
     grips: tuple[tuple[str, tuple[tuple[int, tuple[float, float, float]], ...]], ...] = ()
+    # a body's two hands, left then right: (body, offset) of the model's own hand site where the arm carries one
+    # (an end effector), else the arm's tip; () without two arms. How close they come is a clap.
+    hands: tuple[tuple[int, tuple[float, float, float]], ...] = ()
 
     @property
     def has_objects(self) -> bool:
@@ -53,7 +56,28 @@ def observables_of(robot: Robot) -> Observables:
             (limb, tuple((body, (float(o[0]), float(o[1]), float(o[2]))) for body, o in tips))
             for limb, tips in finger_tips(robot).items()
         ),
+        hands=_hands(robot, tips),
     )
+
+
+def _hands(
+    robot: Robot, tips: dict[str, tuple[int, np.ndarray]]
+) -> tuple[tuple[int, tuple[float, float, float]], ...]:
+    """The two hands (left, right): the end-effector site on each arm's side where the model has one (the hand
+    Playground defines: T1's arm tip by its geometry sits 8 cm behind it), else the arm's tip."""
+    model = robot.mj_model
+    hands = []
+    for side in ("left", "right"):
+        if f"{side}_arm" not in tips:
+            return ()
+        body, offset = tips[f"{side}_arm"]
+        for name in robot.spec.ee:
+            site = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, name)
+            if site >= 0 and side_of_name(name) == side:
+                body, offset = int(model.site_bodyid[site]), np.asarray(model.site_pos[site])
+                break
+        hands.append((int(body), (float(offset[0]), float(offset[1]), float(offset[2]))))
+    return tuple(hands)
 
 
 def tip_points(data: mujoco.MjData, tips: tuple[tuple[int, tuple[float, float, float]], ...]) -> np.ndarray:

@@ -7,6 +7,7 @@ import pytest
 
 from tabrl.design import design
 from tabrl.rewards.motion import moved_joints
+from tabrl.rewards.outcome_checks import TOGETHER, hands_gap_at_rest, prior_hands_gap
 from tabrl.robots import catalog
 from tabrl.robots.anatomy import body_plan_of
 
@@ -217,3 +218,25 @@ def test_everyday_gesture_words_are_understood(prompt):
     assert not result.default_used and not any("not understood" in n.lower() for n in result.notes), (
         result.notes
     )
+
+
+@pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)
+def test_a_clap_brings_the_hands_together_on_every_humanoid_with_arms(model_id):
+    """Each hand's path is solved on its own arm (two paths in one program), ending at the body's midline half a
+    lap apart: the prior alone (no physics) brings the hands within the check's reach, in two approaches of
+    three; before, every clap was a sine on both arms whose hands stayed 40-55 cm apart on H1."""
+    robot = catalog.load_robot(model_id)
+    plan = body_plan_of(robot)
+    arms = {j for arm in plan.of_kind("arm") for j in arm.joints + arm.fingers}
+    rest = hands_gap_at_rest(robot)
+    assert rest is not None
+    meeting = []
+    for program in design(model_id, "clap your hands").programs:
+        assert _moved_joints(model_id, program) <= arms, program.name  # the legs keep the balance
+        gap = prior_hands_gap(robot, program.motion)
+        assert gap is not None
+        if gap <= TOGETHER * rest:
+            meeting.append(program.name)
+            paths = [t for t in program.terms if t.term == "ee_path"]
+            assert len(paths) == 2 and {p.params.index for p in paths} == {0, 1}, program.name
+    assert len(meeting) >= 2, (model_id, meeting)
