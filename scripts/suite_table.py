@@ -2,7 +2,7 @@
 with today's suite checks (from their saved metrics.json), one markdown row per report.
 
     tabrl eval-behaviors --model Op3Joystick --suite body --steps 50000 --json op3.json
-    python scripts/suite_table.py op3.json spot.json ...
+    python scripts/suite_table.py op3.json=dd63548 spot.json ...   # =COMMIT: the code the report ran
 
 A row: robot, prompts passed (a prompt passes when one approach passes), each prompt's passing approaches,
 approaches that fell, the report's wall time.
@@ -18,7 +18,7 @@ from tabrl.bench.behaviors import check_metrics, suite_for
 from tabrl.robots.catalog import load_robot
 
 
-def row(report_path: Path) -> str:
+def row(report_path: Path, commit: str = "") -> str:
     report = json.loads(report_path.read_text())
     model = report["model"]
     spec = load_robot(model).spec
@@ -36,17 +36,21 @@ def row(report_path: Path) -> str:
     passed = sum(any(v) for v in by_prompt.values())
     each = "; ".join(f"{p} {sum(v)}/{len(v)}" for p, v in by_prompt.items())
     n = sum(len(v) for v in by_prompt.values())
-    return f"| {model} | **{passed} / {len(by_prompt)}** | {each} | {fell} / {n} | {report['wall_s']:.0f} s |"
+    wall = f"{report['wall_s']:.0f} s"
+    return f"| {model} | **{passed} / {len(by_prompt)}** | {each} | {fell} / {n} | {wall} | {commit} |"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("reports", nargs="+", type=Path)
+    parser.add_argument("reports", nargs="+", help="REPORT.json or REPORT.json=COMMIT")
     args = parser.parse_args()
-    print("| robot | prompts passed | approaches passing, per prompt | approaches that fell | wall |")
-    print("| --- | --- | --- | --- | --- |")
-    for path in args.reports:
-        print(row(path))
+    print(
+        "| robot | prompts passed | approaches passing, per prompt | approaches that fell | wall | commit |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for arg in args.reports:
+        path, _, commit = arg.partition("=")
+        print(row(Path(path), f"`{commit}`" if commit else ""))
 
 
 if __name__ == "__main__":
