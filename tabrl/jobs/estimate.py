@@ -25,8 +25,11 @@ import json
 import os
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tabrl.render import film
 from tabrl.robots.catalog import load_robot
@@ -46,23 +49,94 @@ CALIBRATION_MODEL = "Go1JoystickFlatTerrain"
 _lock = threading.Lock()
 
 
+class _Stored(BaseModel):
+    # Keys this version does not know (a newer one's) are kept when the file is written back.
+    model_config = ConfigDict(extra="allow")
+
+
+class Speeds(_Stored):
+    """How fast jobs ran: running averages (or, before any finished, what they are estimated from)."""
+
+    train_steps_per_s: float  # training env-steps/s (a batch's: all its jobs together)
+    video_ms_per_frame: float  # all-in video cost: rollout, render, encode, save
+    overhead_s: float  # the rest of the wall time: hand-over, set-up, compile, saving
+
+
+class JobSpeeds(Speeds):
+    jobs: int = 0  # finished jobs averaged
+
+
+class BatchSpeeds(Speeds):
+    batches: int = 0  # finished batches averaged
+
+
+class Machine(_Stored):
+    """The calibration (``calibrate``): raw physics and a bare renderer on this machine."""
+
+    model: str | None = None
+    physics_steps_per_s: float | None = None
+    bare_render_ms: float | None = None
+    measured_at: float | None = None  # time.time()
+
+
+class Ratios(_Stored):
+    """How finished work compared to the calibration, and batches to single jobs (None: not measured yet)."""
+
+    train_to_physics: float | None = None
+    video_to_bare: float | None = None
+    batch_to_single: float | None = None
+
+
+class Measurements(_Stored):
+    """``<data dir>/cache/estimate.json``."""
+
+    machine: Machine | None = None
+    # model id -> jobs running at once ("1", "2", ...) -> their speeds
+    models: dict[str, dict[str, JobSpeeds]] = Field(default_factory=dict)
+    # model id -> batch size ("3", ...) -> the batch's speeds (a batch is one worker training its jobs)
+    batches: dict[str, dict[str, BatchSpeeds]] = Field(default_factory=dict)
+    ratios: Ratios = Field(default_factory=Ratios)
+
+
+class Wave(TypedDict):
+    """Jobs running at once (or, batched, ``batches``: the sizes of the batches running at once)."""
+
+    jobs: int
+    seconds: float
+    batches: NotRequired[list[int]]
+
+
+class TimeEstimate(TypedDict):
+    """``GET /api/estimate`` (``api.schemas.BatchEstimate``)."""
+
+    model_id: str
+    steps: int
+    approaches: int
+    workers: int
+    seconds: float
+    per_approach_s: float
+    waves: list[Wave]
+    basis: str | None  # what it is measured from (None: no approaches)
+    calibrated: bool
+
+
 def _path(data_dir: Path) -> Path:
     return Path(data_dir) / "cache" / "estimate.json"
 
 
-def load(data_dir: Path) -> dict[str, Any]:
+def load(data_dir: Path) -> Measurements:
     try:
-        data = json.loads(_path(data_dir).read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, json.JSONDecodeError):
-        return {}
+        return Measurements.model_validate_json(_path(data_dir).read_bytes())
+    except (OSError, ValidationError):  # none yet, or unreadable: the estimate starts afresh
+        return Measurements()
 
 
-def _save(data_dir: Path, data: dict[str, Any]) -> None:
+def _save(data_dir: Path, data: Measurements) -> None:
     path = _path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    tmp.write_text(json.dumps(data, indent=1))
+    # Unmeasured figures are left out, as they always were in this file.
+    tmp.write_text(json.dumps(data.model_dump(exclude_none=True), indent=1))
     tmp.replace(path)
 
 
@@ -70,10 +144,11 @@ def _ema(old: float | None, new: float) -> float:
     return new if old is None else (1 - ALPHA) * old + ALPHA * new
 
 
-def record_calibration(data_dir: Path, calibration: dict[str, Any]) -> None:
+def record_calibration(data_dir: Path, calibration: Mapping[str, float | str]) -> None:
+    machine = Machine.model_validate({**calibration, "measured_at": time.time()})
     with _lock:
         data = load(data_dir)
-        data["machine"] = {**calibration, "measured_at": time.time()}
+        data.machine = machine
         _save(data_dir, data)
 
 
@@ -92,28 +167,27 @@ def record_job(
     if steps <= 0 or train_s <= 0 or frames <= 0:
         return
     k = str(max(1, concurrency))
+    rate, frame_ms, overhead_s = steps / train_s, 1000 * video_s / frames, max(0.0, overhead_s)
     with _lock:
         data = load(data_dir)
-        slot = data.setdefault("models", {}).setdefault(model_id, {}).setdefault(k, {})
-        slot["train_steps_per_s"] = _ema(slot.get("train_steps_per_s"), steps / train_s)
-        slot["video_ms_per_frame"] = _ema(slot.get("video_ms_per_frame"), 1000 * video_s / frames)
-        overhead_s = max(0.0, overhead_s)
-        if slot.get("overhead_s") is None or overhead_s < 3 * slot["overhead_s"] + 2:
-            slot["overhead_s"] = _ema(
-                slot.get("overhead_s"), overhead_s
-            )  # else a one-off compile: not typical
-        slot["jobs"] = slot.get("jobs", 0) + 1
-        machine = data.get("machine") or {}
-        if k == "1" and model_id == machine.get("model"):  # how jobs compare to the calibration
-            ratios = data.setdefault("ratios", {})
-            if machine.get("physics_steps_per_s"):
-                ratios["train_to_physics"] = _ema(
-                    ratios.get("train_to_physics"), (steps / train_s) / machine["physics_steps_per_s"]
-                )
-            if machine.get("bare_render_ms"):
-                ratios["video_to_bare"] = _ema(
-                    ratios.get("video_to_bare"), (1000 * video_s / frames) / machine["bare_render_ms"]
-                )
+        per_k = data.models.setdefault(model_id, {})
+        slot = per_k.get(k)
+        if slot is None:  # the first job: each average starts at it
+            slot = per_k[k] = JobSpeeds(
+                train_steps_per_s=rate, video_ms_per_frame=frame_ms, overhead_s=overhead_s
+            )
+        else:
+            slot.train_steps_per_s = _ema(slot.train_steps_per_s, rate)
+            slot.video_ms_per_frame = _ema(slot.video_ms_per_frame, frame_ms)
+            if overhead_s < 3 * slot.overhead_s + 2:  # else a one-off compile: not typical
+                slot.overhead_s = _ema(slot.overhead_s, overhead_s)
+        slot.jobs += 1
+        machine, ratios = data.machine, data.ratios
+        if k == "1" and machine is not None and model_id == machine.model:  # how jobs compare to it
+            if machine.physics_steps_per_s:
+                ratios.train_to_physics = _ema(ratios.train_to_physics, rate / machine.physics_steps_per_s)
+            if machine.bare_render_ms:
+                ratios.video_to_bare = _ema(ratios.video_to_bare, frame_ms / machine.bare_render_ms)
         _save(data_dir, data)
 
 
@@ -132,26 +206,33 @@ def record_batch(
     and saving all of them (``frames`` each), ``overhead_s`` the rest of its wall time."""
     if size <= 0 or steps <= 0 or train_s <= 0 or frames <= 0:
         return
+    rate, frame_ms, overhead_s = (
+        size * steps / train_s,
+        1000 * video_s / (size * frames),
+        max(0.0, overhead_s),
+    )
     with _lock:
         data = load(data_dir)
         # Kept apart from "models" (keyed by jobs at once): a batch is one worker training ``size`` jobs.
-        slot = data.setdefault("batches", {}).setdefault(model_id, {}).setdefault(str(size), {})
-        rate = size * steps / train_s
-        slot["train_steps_per_s"] = _ema(slot.get("train_steps_per_s"), rate)
-        slot["video_ms_per_frame"] = _ema(slot.get("video_ms_per_frame"), 1000 * video_s / (size * frames))
-        slot["overhead_s"] = _ema(slot.get("overhead_s"), max(0.0, overhead_s))
-        slot["batches"] = slot.get("batches", 0) + 1
-        single = ((data.get("models") or {}).get(model_id) or {}).get("1")
-        if single and single.get("train_steps_per_s"):
-            ratios = data.setdefault("ratios", {})
-            ratios["batch_to_single"] = _ema(
-                ratios.get("batch_to_single"), rate / single["train_steps_per_s"]
+        per_size = data.batches.setdefault(model_id, {})
+        slot = per_size.get(str(size))
+        if slot is None:  # the first batch: each average starts at it
+            slot = per_size[str(size)] = BatchSpeeds(
+                train_steps_per_s=rate, video_ms_per_frame=frame_ms, overhead_s=overhead_s
             )
+        else:
+            slot.train_steps_per_s = _ema(slot.train_steps_per_s, rate)
+            slot.video_ms_per_frame = _ema(slot.video_ms_per_frame, frame_ms)
+            slot.overhead_s = _ema(slot.overhead_s, overhead_s)
+        slot.batches += 1
+        single = data.models.get(model_id, {}).get("1")
+        if single is not None and single.train_steps_per_s:
+            data.ratios.batch_to_single = _ema(data.ratios.batch_to_single, rate / single.train_steps_per_s)
         _save(data_dir, data)
 
 
 def batch_seconds(
-    data: dict[str, Any],
+    data: Measurements,
     model_id: str,
     steps: int,
     frames: int,
@@ -159,8 +240,8 @@ def batch_seconds(
     fallback_steps_per_s: float = 7000.0,
 ) -> tuple[float, str]:
     """Wall time of ``size`` approaches trained as one batch on one worker, and what it is based on."""
-    batches = (data.get("batches") or {}).get(model_id) or {}
-    slot = batches.get(str(size))
+    batches = data.batches.get(model_id) or {}
+    slot: Speeds | None = batches.get(str(size))
     if slot is not None:
         basis = f"{model_id} batches of {size}"
     elif batches:  # measured with another batch size: its aggregate speed, per-frame cost and overhead
@@ -168,33 +249,34 @@ def batch_seconds(
         slot, basis = batches[near], f"{model_id} batches of {near}, scaled to {size}"
     else:
         one, basis, scale = _job_slot(data, model_id, 1, fallback_steps_per_s)
-        factor = (data.get("ratios") or {}).get("batch_to_single", DEFAULT_BATCH_TO_SINGLE)
+        factor = data.ratios.batch_to_single
+        factor = DEFAULT_BATCH_TO_SINGLE if factor is None else factor
         # Its videos are filmed side by side where the worker films them so (render.film).
         side_by_side = film.SIDE_BY_SIDE_COST if film.film_threads(size) > 1 else 1.0
-        slot = {  # one job alone, its training sped up by the batch
-            "overhead_s": one["overhead_s"] * scale,
-            "train_steps_per_s": one["train_steps_per_s"] / scale * factor,
-            "video_ms_per_frame": one["video_ms_per_frame"] * scale * side_by_side,
-        }
+        slot = Speeds(  # one job alone, its training sped up by the batch
+            overhead_s=one.overhead_s * scale,
+            train_steps_per_s=one.train_steps_per_s / scale * factor,
+            video_ms_per_frame=one.video_ms_per_frame * scale * side_by_side,
+        )
         basis = f"{basis}; one batch of {size} (x{factor:.2f} training speed)"
     seconds = (
-        slot["overhead_s"]
-        + size * steps / slot["train_steps_per_s"]
-        + size * frames * slot["video_ms_per_frame"] / 1000
+        slot.overhead_s
+        + size * steps / slot.train_steps_per_s
+        + size * frames * slot.video_ms_per_frame / 1000
     )
     return seconds, basis
 
 
-def _slowdown(data: dict[str, Any], k: int) -> float:
+def _slowdown(data: Measurements, k: int) -> float:
     """How much longer one job takes with ``k`` running at once (learned where both were measured)."""
     if k <= 1:
         return 1.0
     seen = []
-    for per_k in (data.get("models") or {}).values():
+    for per_k in data.models.values():
         one, many = per_k.get("1"), per_k.get(str(k))
-        if one and many:
-            t1 = 1 / one["train_steps_per_s"] + one["video_ms_per_frame"] / 1000
-            tk = 1 / many["train_steps_per_s"] + many["video_ms_per_frame"] / 1000
+        if one is not None and many is not None:
+            t1 = 1 / one.train_steps_per_s + one.video_ms_per_frame / 1000
+            tk = 1 / many.train_steps_per_s + many.video_ms_per_frame / 1000
             seen.append(tk / t1)
     if seen:
         return float(sum(seen) / len(seen))
@@ -202,46 +284,41 @@ def _slowdown(data: dict[str, Any], k: int) -> float:
 
 
 def job_seconds(
-    data: dict[str, Any], model_id: str, steps: int, frames: int, k: int, fallback_steps_per_s: float = 7000.0
+    data: Measurements, model_id: str, steps: int, frames: int, k: int, fallback_steps_per_s: float = 7000.0
 ) -> tuple[float, str]:
     """One job's wall time with ``k`` jobs at once, and what it is based on."""
     slot, basis, scale = _job_slot(data, model_id, k, fallback_steps_per_s)
-    seconds = (
-        slot["overhead_s"] + steps / slot["train_steps_per_s"] + frames * slot["video_ms_per_frame"] / 1000
-    )
+    seconds = slot.overhead_s + steps / slot.train_steps_per_s + frames * slot.video_ms_per_frame / 1000
     return seconds * scale, basis
 
 
 def _job_slot(
-    data: dict[str, Any], model_id: str, k: int, fallback_steps_per_s: float
-) -> tuple[dict[str, float], str, float]:
+    data: Measurements, model_id: str, k: int, fallback_steps_per_s: float
+) -> tuple[Speeds, str, float]:
     """(speeds of one job with ``k`` at once, basis, slowdown still to apply): measured, else calibrated."""
-    per_k = (data.get("models") or {}).get(model_id) or {}
-    slot, basis, scale = per_k.get(str(k)), f"{model_id} jobs, {k} at once", 1.0
+    per_k = data.models.get(model_id) or {}
+    slot: Speeds | None = per_k.get(str(k))
+    basis, scale = f"{model_id} jobs, {k} at once", 1.0
     if slot is None and per_k:  # measured on this model, but at another concurrency
         near = min(per_k, key=lambda c: abs(int(c) - k))
         slot, basis = per_k[near], f"{model_id} jobs, {near} at once, scaled"
         scale = _slowdown(data, k) / _slowdown(data, int(near))
     if slot is None:
-        machine = data.get("machine") or {}
-        ratios = data.get("ratios") or {}
-        if machine.get("physics_steps_per_s") and machine.get("bare_render_ms"):
-            slot = {
-                "train_steps_per_s": machine["physics_steps_per_s"]
-                * ratios.get("train_to_physics", DEFAULT_TRAIN_TO_PHYSICS),
-                "video_ms_per_frame": machine["bare_render_ms"]
-                * ratios.get("video_to_bare", DEFAULT_VIDEO_TO_BARE),
-                "overhead_s": DEFAULT_OVERHEAD_S,
-            }
-            basis = (
-                f"calibration on {machine.get('model', CALIBRATION_MODEL)} (no {model_id} job finished yet)"
+        machine, ratios = data.machine, data.ratios
+        if machine is not None and machine.physics_steps_per_s and machine.bare_render_ms:
+            train_to_physics, video_to_bare = ratios.train_to_physics, ratios.video_to_bare
+            slot = Speeds(
+                train_steps_per_s=machine.physics_steps_per_s
+                * (DEFAULT_TRAIN_TO_PHYSICS if train_to_physics is None else train_to_physics),
+                video_ms_per_frame=machine.bare_render_ms
+                * (DEFAULT_VIDEO_TO_BARE if video_to_bare is None else video_to_bare),
+                overhead_s=DEFAULT_OVERHEAD_S,
             )
+            basis = f"calibration on {machine.model or CALIBRATION_MODEL} (no {model_id} job finished yet)"
         else:
-            slot = {
-                "train_steps_per_s": fallback_steps_per_s,
-                "video_ms_per_frame": 60.0,
-                "overhead_s": DEFAULT_OVERHEAD_S,
-            }
+            slot = Speeds(
+                train_steps_per_s=fallback_steps_per_s, video_ms_per_frame=60.0, overhead_s=DEFAULT_OVERHEAD_S
+            )
             basis = "defaults (not calibrated yet)"
         scale = _slowdown(data, k)
     return slot, basis, scale
@@ -256,14 +333,15 @@ def estimate_batch(
     video_seconds: float,
     fallback_steps_per_s: float = 7000.0,
     batch_max: int = 1,
-) -> dict[str, Any]:
+) -> TimeEstimate:
     """Wall time for ``approaches`` jobs of ``steps`` each with ``workers`` running at once, or, with
     ``batch_max`` > 1, trained in batches of up to ``batch_max`` on one worker each."""
     data = load(data_dir)
     frames = int(round(video_seconds * FPS))
     workers = max(1, workers)
-    total, left, waves = 0.0, approaches, []
-    basis = None
+    total, left = 0.0, approaches
+    waves: list[Wave] = []
+    basis: str | None = None
     if batch_max > 1 and approaches > 1:
         sizes = [min(batch_max, approaches - i) for i in range(0, approaches, batch_max)]
         while sizes:  # waves of batches, one per worker
@@ -291,11 +369,13 @@ def estimate_batch(
         "per_approach_s": round(one, 1),
         "waves": waves,
         "basis": basis,
-        "calibrated": bool(data.get("machine")),
+        "calibrated": data.machine is not None,
     }
 
 
-def calibrate(model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: int = 12) -> dict[str, Any]:
+def calibrate(
+    model_id: str = CALIBRATION_MODEL, seconds: float = 0.6, frames: int = 12
+) -> dict[str, float | str]:
     """Raw physics and bare-renderer speed of one robot on this machine (runs in a warm worker)."""
     import mujoco
     import numpy as np

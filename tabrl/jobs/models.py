@@ -19,6 +19,8 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
+    # ``Mapped[dict[str, Any]]`` below is only a database column's type (SQLAlchemy stores it as JSON), the
+    # rows' storage: the pipeline and the worker hand over typed models, dumped into these columns.
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 

@@ -20,7 +20,7 @@ from tabrl.api.schemas import (
 )
 from tabrl.design.builtin import MAX_PROMPT_CHARS
 from tabrl.design.llm import providers_payload
-from tabrl.jobs.estimate import estimate_batch
+from tabrl.jobs.estimate import TimeEstimate, estimate_batch
 from tabrl.rewards.limits import N_APPROACHES
 from tabrl.robots.catalog import all_ids, build_status
 
@@ -88,7 +88,7 @@ def warm_up(request: Request, executor: ExecutorDep) -> WarmUpOut:
 )
 def estimate(
     settings: SettingsDep, model_id: str, steps: int, approaches: int = N_APPROACHES
-) -> dict[str, Any]:
+) -> TimeEstimate:
     if model_id not in all_ids():
         raise HTTPException(422, f"unknown model '{model_id}'; see /api/models/playground")
     if not settings.steps_min <= steps <= settings.steps_max:
