@@ -158,7 +158,7 @@ def _print_train_result(result: RunResult) -> None:
         v = m["verdict"]
         console.print(f"  verdict:  [{'green' if v['passed'] else 'red'}]{v['summary']}[/]", highlight=False)
     if result.start_vs_trained:  # the trained policy or, where training did not beat it, its start
-        c: dict[str, Any] = result.start_vs_trained
+        c = result.start_vs_trained
         console.print(
             f"  start:    [{'yellow' if c['kept'] == 'start' else 'green'}]{c['note']}[/]", highlight=False
         )

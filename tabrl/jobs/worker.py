@@ -380,7 +380,9 @@ def _done(spec: JobSpec, result: RunResult) -> events.Done:
     }
     metrics["verdict"] = result.metrics.get("verdict")  # the success check's result, shown under the video
     if result.start_vs_trained:  # whether the trained policy or its start was kept, and why
-        metrics["start_vs_trained"] = result.start_vs_trained
+        from tabrl.render.beat_start import as_json  # JAX: as above
+
+        metrics["start_vs_trained"] = as_json(result.start_vs_trained)
     done = events.DoneData(
         artifacts=artifacts,
         metrics=metrics,

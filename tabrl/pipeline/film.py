@@ -11,6 +11,7 @@ import jax
 import numpy as np
 from pydantic import JsonValue
 
+from tabrl.render import beat_start
 from tabrl.render.artifacts import RenderCancelled, render_policy
 from tabrl.rewards.compiler import CompiledReward
 from tabrl.rewards.program import RewardProgram
@@ -35,7 +36,8 @@ class RunResult:
     trajectory: Path
     metrics: dict[str, JsonValue]  # the rollout's figures and the success check's verdict (metrics.json)
     checkpoint: Path  # the policy folder filmed (a render job's is its source job's)
-    start_vs_trained: dict[str, JsonValue] | None = None  # the kept policy, trained or its start, and why
+    # The kept policy, trained or its start, and why:
+    start_vs_trained: beat_start.StartVsTrained | None = None
     # Training jobs only:
     curves: Path | None = None  # the learning curve (curves.csv)
     curve_summary: str | None = None

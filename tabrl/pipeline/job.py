@@ -13,7 +13,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jax
 import numpy as np
@@ -262,14 +261,14 @@ def _finish(
 
 def _compare_with_start(
     robot: Robot, a: _Approach, cfg: PPOConfig, params: Params, start: tuple[Params, str], seconds: float
-) -> dict[str, Any]:
+) -> beat_start.StartVsTrained:
     """The start and the trained policy rolled out as the video would be, without filming (beat_start)."""
     obs_size = behavior.observation_size(robot)
     act = ppo.make_deterministic_policy(
         ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
     )
 
-    def measured(p: Params) -> dict[str, Any]:
+    def measured(p: Params) -> beat_start.PolicyFigures:
         return beat_start.measure(
             robot,
             lambda obs: np.asarray(act(p, obs)),

@@ -14,8 +14,10 @@ Where the start wins, the studio keeps the start's policy (video, metrics, verdi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypedDict
+
+from pydantic import JsonValue
 
 from tabrl.render import metrics as behavior_metrics_mod
 from tabrl.render import rollout as rollout_mod
@@ -25,7 +27,28 @@ from tabrl.robots.model import Robot
 from tabrl.robots.observables import observables_of
 from tabrl.sim import behavior
 
-START, TRAINED = "start", "trained"
+START: Literal["start"] = "start"
+TRAINED: Literal["trained"] = "trained"
+
+
+class PolicyFigures(TypedDict):
+    """What the comparison reads from one policy's rollout (``api.schemas.PolicyFiguresOut``)."""
+
+    falls: int
+    passed: bool | None  # the success check's verdict; None without a check
+    mean_step_reward: float
+
+
+class StartVsTrained(TypedDict):
+    """The comparison as the job's result, its metrics.json and its policy's metadata carry it
+    (``api.schemas.StartVsTrainedOut`` validates it at the HTTP boundary)."""
+
+    kept: Literal["start", "trained"]  # which policy the video, metrics and download are of
+    start_label: str  # what training started from: "base policy", "zero action", ...
+    reason: str | None  # why the start was kept; None when the trained one was
+    note: str  # the card's line
+    start: PolicyFigures
+    trained: PolicyFigures
 
 
 class MeasureCancelled(Exception):
@@ -42,7 +65,7 @@ def measure(
     motion: Motion | None,
     success: list[Condition] | None,
     should_stop: Callable[[], bool] | None = None,
-) -> dict[str, Any]:
+) -> PolicyFigures:
     """The figures a video of ``policy`` would show (the same deterministic rollout), without filming it."""
 
     def on_step(step: int, _data: Any) -> None:
@@ -56,10 +79,10 @@ def measure(
     metrics["verdict"] = behavior_metrics_mod.evaluate_success(
         robot.spec, metrics, success, observables_of(robot)
     )
-    return metrics
+    return figures(metrics)
 
 
-def figures(metrics: dict[str, Any]) -> dict[str, Any]:
+def figures(metrics: Mapping[str, Any]) -> PolicyFigures:
     """What the comparison reads from a rollout's metrics: falls, the success check, mean per-step reward."""
     verdict = metrics.get("verdict")
     return {
@@ -69,7 +92,7 @@ def figures(metrics: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _start_wins(start: dict[str, Any], trained: dict[str, Any]) -> str | None:
+def _start_wins(start: PolicyFigures, trained: PolicyFigures) -> str | None:
     """Why the start is kept (the card's words), or None when the trained policy is."""
     start_fell, trained_fell = start["falls"] > 0, trained["falls"] > 0
     if trained_fell != start_fell:
@@ -84,15 +107,11 @@ def _start_wins(start: dict[str, Any], trained: dict[str, Any]) -> str | None:
     return f"training {verb} the reward {before:.2f} → {after:.2f}"
 
 
-def choose(
-    start_metrics: dict[str, Any], trained_metrics: dict[str, Any], start_label: str
-) -> dict[str, Any]:
-    """The comparison as the job's result and the card carry it (``start_label``: e.g. "base policy").
-
-    ``kept``: "start" or "trained"; ``note``: one line for the card; ``start``/``trained``: each one's figures.
-    """
-    start, trained = figures(start_metrics), figures(trained_metrics)
+def choose(start: PolicyFigures, trained: PolicyFigures, start_label: str) -> StartVsTrained:
+    """The comparison of the start's and the trained policy's figures (``measure``), as the job's result and
+    the card carry it (``start_label``: e.g. "base policy")."""
     why = _start_wins(start, trained)
+    kept: Literal["start", "trained"]
     rewards = f"{start['mean_step_reward']:.2f} → {trained['mean_step_reward']:.2f}"
     if why is not None:
         kept, note = START, f"Kept the starting policy ({start_label}): {why}."
@@ -105,4 +124,21 @@ def choose(
         "note": note,
         "start": start,
         "trained": trained,
+    }
+
+
+def as_json(comparison: StartVsTrained) -> dict[str, JsonValue]:
+    """The comparison as JSON data (the "done" event's metrics): the same keys and values."""
+
+    def policy(f: PolicyFigures) -> dict[str, JsonValue]:
+        return {"falls": f["falls"], "passed": f["passed"], "mean_step_reward": f["mean_step_reward"]}
+
+    c = comparison
+    return {
+        "kept": c["kept"],
+        "start_label": c["start_label"],
+        "reason": c["reason"],
+        "note": c["note"],
+        "start": policy(c["start"]),
+        "trained": policy(c["trained"]),
     }

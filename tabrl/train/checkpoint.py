@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -106,7 +106,11 @@ class TrainingFacts:
 
 
 def policy_metadata(
-    robot: Robot, program: RewardProgram, cfg: ppo.PPOConfig, facts: TrainingFacts, comparison: dict[str, Any]
+    robot: Robot,
+    program: RewardProgram,
+    cfg: ppo.PPOConfig,
+    facts: TrainingFacts,
+    comparison: Mapping[str, object],
 ) -> dict[str, Any]:
     """A trained policy's metadata: what it runs on and observes, its program (and motion prior), how it
     was trained, and which policy the folder holds (the trained one or its start) and why."""

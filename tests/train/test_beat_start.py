@@ -71,13 +71,27 @@ def test_the_trained_policy_is_kept_only_when_it_stands_passes_and_raises_the_re
         (_metrics(1, 2.0, False), _metrics(1, 2.5, False), "trained", None),
     ]
     for start, trained, kept, reason in cases:
-        got = beat_start.choose(start, trained, "base policy")
+        got = beat_start.choose(beat_start.figures(start), beat_start.figures(trained), "base policy")
         assert (got["kept"], got["reason"]) == (kept, reason), (start, trained)
         assert got["start"]["falls"] == start["falls"] and got["trained"]["falls"] == trained["falls"]
         if kept == "start":
             assert got["note"] == f"Kept the starting policy (base policy): {reason}."
         else:
             assert got["note"].startswith("Training beat its start (base policy): mean reward per step ")
+
+
+def test_the_comparison_is_the_card_s_shape_and_its_json_is_unchanged():
+    cmp = beat_start.choose(
+        beat_start.figures(_metrics(0, 1.0, True)), beat_start.figures(_metrics(1, 5.0, False)), "zero action"
+    )
+    # The typed comparison and the card that validates it name the same fields.
+    assert set(beat_start.StartVsTrained.__annotations__) == set(StartVsTrainedOut.model_fields)
+    figures = set(StartVsTrainedOut.model_fields["start"].annotation.model_fields)
+    assert set(beat_start.PolicyFigures.__annotations__) == figures
+    card = StartVsTrainedOut.model_validate(cmp)
+    assert card.kept == "start" and card.trained.falls == 1 and card.start.passed is True
+    # What the "done" event carries is byte for byte what metrics.json and the policy's metadata hold.
+    assert json.dumps(beat_start.as_json(cmp)) == json.dumps(cmp)
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +167,7 @@ def test_the_job_and_the_card_carry_the_comparison(go1_wrecked, tmp_path):
         model_store=None,
     )
     done = _done(spec, result).data
+    assert done.metrics["start_vs_trained"] == result.start_vs_trained
     card = StartVsTrainedOut.model_validate(done.metrics["start_vs_trained"])
     reason = result.start_vs_trained["reason"]
     assert card.kept == "start" and card.note == f"Kept the starting policy (base policy): {reason}."
