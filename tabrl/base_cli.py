@@ -74,14 +74,14 @@ def base_train(
 @base_app.command("list")
 def base_list() -> None:
     """The base policies the package ships, with their steps and evaluation."""
-    from tabrl.train import base, finetune  # JAX: this command only
+    from tabrl.train import base, checkpoint, finetune  # JAX: this command only
 
     for model_id in base.SEED_MODELS:
         folder = finetune.find_base(model_id)
         if folder is None:
             console.print(f"{model_id}: none")
             continue
-        meta = base.checkpoint.load_metadata(folder)
+        meta = checkpoint.load_metadata(folder)
         ev = meta["base"]["evaluation"]["perturbed"]
         console.print(
             f"{model_id}: {meta['steps']:,} steps, {meta['wall_time_s']:.0f} s, "

@@ -68,7 +68,7 @@ class NativeBatchEnv:
         self._rollout = rollout.Rollout(nthread=self.nthread if self.nthread > 1 else 0)
         self._datas = [mujoco.MjData(self.model) for _ in range(max(1, self.nthread))]
         self._reward_fn = reward_fn
-        self.clock_hz = clock_hz
+        self.clock_hz: float | np.ndarray = clock_hz  # one per env where each plays its own prior (base.py)
         self._action_map = behavior.ActionMap.for_robot(robot, self.config.action_scale, motion)
         self._reward_scale = behavior.reward_scale(robot, self.config)
         self._rng = np.random.default_rng(seed)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 # Defined below the simulation: the phase features (rewards/features.py) read the same default clock, and
 # the catalog (robots/catalog.py) lists every model's observation size.
 from tabrl.rewards.features import PHASE_CLOCK_HZ
@@ -17,8 +19,9 @@ from tabrl.robots.model import observation_size
 __all__ = ["PHASE_CLOCK_HZ", "observation_size", "observe"]
 
 
-def observe(xp: Any, features: dict[str, Any], clock_hz: float = PHASE_CLOCK_HZ) -> Any:
-    """Concatenates the observation from computed features (batched or not)."""
+def observe(xp: Any, features: dict[str, Any], clock_hz: float | np.ndarray = PHASE_CLOCK_HZ) -> Any:
+    """Concatenates the observation from computed features (batched or not; a batch's ``clock_hz`` may be
+    one per env)."""
     phase = 2 * xp.pi * clock_hz * features["t"]
     return xp.concatenate(
         [

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+from ml_collections import config_dict
 
 from tabrl.config import VIDEO_SECONDS
 from tabrl.rewards.compiler import compile_program
@@ -173,7 +174,7 @@ def recipe_for(robot: Robot) -> Recipe:
     return RECIPES[category]
 
 
-def env_config(recipe: Recipe, robot: Robot):
+def env_config(recipe: Recipe, robot: Robot) -> config_dict.ConfigDict:
     cfg = behavior.default_config()
     for k, v in recipe.config.items():
         cfg[k] = v
@@ -250,7 +251,7 @@ def _random_motions(
     )
 
 
-def _set_motion(env, robot: Robot, motion: CompiledMotion) -> None:
+def _set_motion(env: NativeBatchEnv, robot: Robot, motion: CompiledMotion) -> None:
     """Puts the stacked priors under ``env``'s policy; each env observes a clock at its prior's frequency, as
     a fine-tune under that prior does (the default clock where it holds still or a pose)."""
     am = behavior.ActionMap.for_robot(robot, env.config.action_scale)
@@ -264,7 +265,7 @@ def action_scale(robot: Robot, motion: Motion | None = None) -> np.ndarray:
     return np.asarray(behavior.ActionMap.for_robot(robot, -1.0, motion).scale, dtype=np.float64)
 
 
-def _quiet_init(robot: Robot, cfg: ppo.PPOConfig, seed: int):
+def _quiet_init(robot: Robot, cfg: ppo.PPOConfig, seed: int) -> ppo.Params:
     obs_size = behavior.observation_size(robot)
     networks = ppo.make_networks(
         obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden, cfg.init_noise_std
@@ -274,7 +275,7 @@ def _quiet_init(robot: Robot, cfg: ppo.PPOConfig, seed: int):
     return state.normalizer, scale_policy_mean(policy, np.full(robot.action_size, 0.01)), state.params.value
 
 
-def scale_policy_mean(policy, ratio: np.ndarray):
+def scale_policy_mean(policy: Mapping[str, Any], ratio: np.ndarray) -> dict[str, Any]:
     """The policy with the mean (first half) of its last layer's outputs multiplied by ``ratio`` per action."""
     ratio = np.asarray(ratio, dtype=np.float32)
     nu = len(ratio)
@@ -382,7 +383,7 @@ def judge(robot: Robot, evaluation: dict[str, Any]) -> tuple[bool, str]:
 
 def evaluate(
     robot: Robot,
-    params,
+    params: ppo.Params,
     cfg: ppo.PPOConfig,
     recipe: Recipe,
     *,

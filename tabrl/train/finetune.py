@@ -107,7 +107,7 @@ def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict
     return params, meta
 
 
-def adapt_to_action_scale(params, ratio: np.ndarray, action_obs: slice):
+def adapt_to_action_scale(params: ppo.Params, ratio: np.ndarray, action_obs: slice) -> ppo.Params:
     """Rescales a policy so that its actions move each actuator as before under a new action scale.
 
     ``ratio`` (nu,) = the base's action scale / the fine-tune's (a prior's residual 0.5 gives 2). The
@@ -121,10 +121,10 @@ def adapt_to_action_scale(params, ratio: np.ndarray, action_obs: slice):
     normalizer, policy, value = params
     policy = scale_policy_mean(policy, ratio)
 
-    def scaled(x, power: int):
-        x = np.array(x)
-        x[action_obs] *= ratio**power
-        return x
+    def scaled(x: Any, power: int) -> np.ndarray:
+        out = np.array(x)
+        out[action_obs] *= ratio**power
+        return out
 
     normalizer = normalizer.replace(
         mean=scaled(normalizer.mean, 1),
@@ -173,7 +173,7 @@ def init_from_base(
     *,
     finetune: Finetune | None = None,
     seed: int = 0,
-):
+) -> tuple[ppo.Params | None, str]:
     """(params, note) to start training ``robot`` from its base, or (None, why not) when there is none.
 
     ``finetune`` (default ``FINETUNE``) says how the base is kept: as a residual policy over it (its first

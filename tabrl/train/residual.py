@@ -39,7 +39,8 @@ def is_anchored(policy_params: Any) -> bool:
 
 
 def _layers(mlp_params: Any) -> dict[str, Any]:
-    return mlp_params.get("params", mlp_params)
+    layers: dict[str, Any] = mlp_params.get("params", mlp_params)  # flax's {"params": ...} or the layers
+    return layers
 
 
 def _names(mlp_params: Any) -> list[str]:
