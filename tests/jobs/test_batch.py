@@ -85,7 +85,7 @@ def test_cancel_of_one_approach_leaves_the_others_training(client):
         wait_job(client, j["id"], {"running"}, predicate=lambda job: job["steps_done"] > 0)
     assert len({_started(client, j["id"])["worker_pid"] for j in jobs}) == 1
     client.post(f"/api/jobs/{jobs[1]['id']}/cancel")
-    wait_job(client, jobs[1]["id"], {"cancelled"}, timeout=30)
+    wait_job(client, jobs[1]["id"], {"cancelled"}, timeout=180)
     root = client.app.state.settings.data_dir / "sessions" / session["id"]
     assert not (root / f"job-{jobs[1]['id']}").exists()
     # The other two go on learning after the cancel.
@@ -99,7 +99,7 @@ def test_cancel_of_one_approach_leaves_the_others_training(client):
     for j in (jobs[0], jobs[2]):
         client.post(f"/api/jobs/{j['id']}/cancel")
     for j in (jobs[0], jobs[2]):
-        wait_job(client, j["id"], {"cancelled"}, timeout=30)
+        wait_job(client, j["id"], {"cancelled"}, timeout=180)
     # A polite cancel of the whole batch keeps its worker warm for the next job.
     (again,) = train(client, session, count=1, steps=2000)
     wait_job(client, again["id"], {"done"})

@@ -46,11 +46,11 @@ def test_cancel_of_one_job_leaves_the_other_running_and_workers_are_reused(clien
     wait_job(client, long_job["id"], {"running"}, predicate=lambda j: j["steps_done"] > 0)
     wait_job(client, short_job["id"], {"running"}, predicate=lambda j: j["steps_done"] > 0)
     client.post(f"/api/jobs/{long_job['id']}/cancel")
-    wait_job(client, long_job["id"], {"cancelled"}, timeout=30)
+    wait_job(client, long_job["id"], {"cancelled"}, timeout=180)
     running = client.get(f"/api/jobs/{short_job['id']}").json()
     assert running["status"] == "running"  # the other job trains on
     client.post(f"/api/jobs/{short_job['id']}/cancel")
-    wait_job(client, short_job["id"], {"cancelled"}, timeout=30)
+    wait_job(client, short_job["id"], {"cancelled"}, timeout=180)
     first_pids = {
         _started(client, long_job["id"])["worker_pid"],
         _started(client, short_job["id"])["worker_pid"],
@@ -78,11 +78,11 @@ def test_restart_right_after_cancel_ends_up_running(client):
     (job,) = train(client, session, count=1, steps=LONG)
     wait_job(client, job["id"], {"running"}, predicate=lambda j: j["steps_done"] > 0)
     client.post(f"/api/jobs/{job['id']}/cancel")
-    wait_job(client, job["id"], {"cancelled"}, timeout=30)
+    wait_job(client, job["id"], {"cancelled"}, timeout=180)
     r = client.post(f"/api/jobs/{job['id']}/restart")  # at once: the old attempt may not be reaped yet
     assert r.status_code == 200 and r.json()["status"] == "queued"
     cancelled_at = time.monotonic()
-    wait_job(client, job["id"], {"running"}, timeout=60, predicate=lambda j: j["steps_done"] > 0)
+    wait_job(client, job["id"], {"running"}, timeout=180, predicate=lambda j: j["steps_done"] > 0)
     # Past the executor's grace for the old attempt: by now it has been reaped or killed either way.
     from tabrl.jobs.executor import LocalExecutor
 
@@ -96,5 +96,5 @@ def test_restart_right_after_cancel_ends_up_running(client):
     root = settings.data_dir / "sessions" / session["id"] / f"job-{job['id']}"
     assert (root / "a2").is_dir() and not (root / "a1").exists()
     client.post(f"/api/jobs/{job['id']}/cancel")
-    wait_job(client, job["id"], {"cancelled"}, timeout=30)
+    wait_job(client, job["id"], {"cancelled"}, timeout=180)
     assert not root.exists()
