@@ -18,6 +18,7 @@ from typing import Any
 from tabrl.design.builtin import design_approaches
 from tabrl.pipeline import run_training_batch, run_training_job
 from tabrl.render.metrics import metric_values
+from tabrl.render.rehearsal import rehearse
 from tabrl.rewards import checks
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.model import Robot
@@ -211,9 +212,12 @@ def run_suite(
     batch: bool = True,
     suite_kind: str = "own",
 ) -> dict[str, Any]:
-    """Trains each prompt's three approaches and checks them. ``batch``: as the page's Train All does
-    (one physics batch, ``pipeline.run_training_batch``); else one job after another, as "Train This"."""
-    spec = load_robot(model).spec
+    """Trains each prompt's three approaches, rehearsed as the studio rehearses them before training (their
+    priors scaled where the robot falls, their start chosen), and checks them. ``batch``: as the page's Train
+    All does (one physics batch, ``pipeline.run_training_batch``); else one job after another, as "Train
+    This"."""
+    robot = load_robot(model)
+    spec = robot.spec
     suite = suite_for(model, suite_kind, spec)
     chosen = prompts or list(suite)
     for p in chosen:
@@ -222,7 +226,7 @@ def run_suite(
     results: list[ApproachResult] = []
     start = time.perf_counter()
     for prompt in chosen:
-        programs = design_approaches(model, prompt)
+        programs = [rehearse(robot, p) for p in design_approaches(model, prompt)]
         outs = [
             Path(out_root) / model / prompt.replace(" ", "_").strip("!") / f"approach-{i}"
             for i in range(1, len(programs) + 1)

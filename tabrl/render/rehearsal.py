@@ -9,6 +9,7 @@ instead of training blind. The figures are the start a trained policy must beat.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -51,9 +52,13 @@ def scaled(program: RewardProgram, share: float) -> RewardProgram:
     return program.model_copy(update={"motion": program.motion.model_copy(update={"parts": parts})})
 
 
+def _zero_action(robot: Robot) -> Any:
+    return lambda obs: np.zeros((len(obs), robot.action_size), np.float32)
+
+
 def _starting_policy(robot: Robot, program: RewardProgram) -> tuple[str, Any]:
     """("base", act) with the base policy training would start from, else ("zero action", act)."""
-    zero = ("zero action", lambda obs: np.zeros((len(obs), robot.action_size), np.float32))
+    zero = ("zero action", _zero_action(robot))
     if not base.wants_base(robot, None):
         return zero
     cfg = ppo.ppo_config_for(STEPS_DEFAULT, robot.spec.category)  # the networks a default job trains
@@ -114,35 +119,82 @@ def _play(
     return int(fell.sum()), figures
 
 
+@dataclasses.dataclass
+class _Search:
+    """The shares of the prior tried under one starting policy, and how the last one went."""
+
+    kept: RewardProgram
+    tried: list[float]
+    falls: int
+    figures: dict[str, float]
+    still_falls: int  # falls with the prior off (played only when the full prior falls)
+    plays: int
+
+
+def _search(
+    robot: Robot,
+    program: RewardProgram,
+    policy: Any,
+    seconds: float,
+    seed: int,
+    reward: Any,
+    moved: np.ndarray,
+) -> _Search:
+    """The prior played at shrinking shares under ``policy`` until no copy falls (or the start cannot stand
+    even without the prior)."""
+    can_fall = robot.spec.floating_base and program.motion is not None
+    found = _Search(program, [], COPIES, {}, 0, 0)
+    for share in SCALES if can_fall else (1.0,):
+        candidate = scaled(program, share)
+        found.falls, found.figures = _play(
+            robot, candidate, policy, seconds, seed, reward=reward, moved=moved
+        )
+        found.plays += 1
+        found.tried.append(share)
+        found.kept = candidate
+        if not can_fall or found.falls <= MAX_FALLS:
+            break
+        if share == 1.0:
+            found.still_falls, _ = _play(
+                robot, scaled(program, 0.0), policy, seconds, seed, reward=reward, moved=moved
+            )
+            found.plays += 1
+            if found.still_falls:  # no smaller prior can help a start that cannot stand by itself
+                break
+    return found
+
+
 def rehearse(
     robot: Robot, program: RewardProgram, *, seconds: float = VIDEO_SECONDS, seed: int = 0
 ) -> RewardProgram:
     """``program`` rehearsed: its prior scaled down if the robot cannot stand under it, with the rehearsal
     (and its line for the card) recorded on it. Programs without a prior, or on a robot that cannot fall,
-    are rehearsed as they are (the figures are still the start to beat)."""
+    are rehearsed as they are (the figures are still the start to beat). Where the base policy falls under
+    every share of the prior, the zero action is rehearsed too, and where it stands, the approach starts
+    from it (``Rehearsal.start``: training then starts from scratch, ``train/start.py``)."""
     start, policy = _starting_policy(robot, program)
     reward, moved = compile_program(program, robot.spec, np), _moved_joints(robot, program)  # for every play
-    can_fall = robot.spec.floating_base and program.motion is not None
-    tried: list[float] = []
-    falls, kept = COPIES, program
-    figures: dict[str, float] = {}
-    still_falls = 0  # falls with the prior off (played only when the full prior falls)
-    plays = 0
-    for share in SCALES if can_fall else (1.0,):
-        candidate = scaled(program, share)
-        falls, figures = _play(robot, candidate, policy, seconds, seed, reward=reward, moved=moved)
-        plays += 1
-        tried.append(share)
-        kept = candidate
-        if not can_fall or falls <= MAX_FALLS:
-            break
-        if share == 1.0:
-            still_falls, _ = _play(
-                robot, scaled(program, 0.0), policy, seconds, seed, reward=reward, moved=moved
-            )
-            plays += 1
-            if still_falls:  # no smaller prior can help a start that cannot stand by itself
-                break
+    found = _search(robot, program, policy, seconds, seed, reward, moved)
+    switched = ""
+    if start == "base policy" and robot.spec.floating_base and found.falls > MAX_FALLS:
+        # H1's base fights both arms held forward (a clap) and falls at every share, where the zero action,
+        # the default pose held by the actuators with the prior on top, stands.
+        zero = _search(robot, program, _zero_action(robot), seconds, seed, reward, moved)
+        if zero.falls <= MAX_FALLS:
+            fell_at = f"{found.falls}/{COPIES} at {found.tried[-1]:.0%} of the prior"
+            switched = f" (the base policy fell, {fell_at}: training starts from scratch)"
+            zero.plays += found.plays
+            start, found = "zero action", zero
+        else:
+            found.plays += zero.plays
+    tried, falls, figures, still_falls, plays, kept = (
+        found.tried,
+        found.falls,
+        found.figures,
+        found.still_falls,
+        found.plays,
+        found.kept,
+    )
     stands = not robot.spec.floating_base or falls <= MAX_FALLS
     upright = COPIES - falls
     swing = f", prior swing {figures['prior_swing_rad']:.2f} rad" if "prior_swing_rad" in figures else ""
@@ -157,11 +209,11 @@ def rehearse(
         kept = program
     elif tried[-1] < 1.0:
         note = (
-            f"Rehearsed with the {start}: the prior's amplitude reduced to {tried[-1]:.0%} to stay upright "
-            f"({upright}/{COPIES}{swing})."
+            f"Rehearsed with the {start}{switched}: the prior's amplitude reduced to {tried[-1]:.0%} to stay "
+            f"upright ({upright}/{COPIES}{swing})."
         )
     elif robot.spec.floating_base:
-        note = f"Rehearsed with the {start}: upright {upright}/{COPIES}{swing}."
+        note = f"Rehearsed with the {start}{switched}: upright {upright}/{COPIES}{swing}."
     else:
         note = f"Rehearsed with the {start}{swing or ''}."
     rehearsal = Rehearsal(

@@ -31,7 +31,13 @@ def starting_point(
     robot: Robot, program: RewardProgram, cfg: PPOConfig, init_checkpoint: Path | None, from_base: bool | None
 ) -> Start:
     """The base policy (with the program's motion prior) where it is wanted and usable, else
-    ``init_checkpoint`` to fine-tune, else scratch. A missing or unusable base is noted, never fatal."""
+    ``init_checkpoint`` to fine-tune, else scratch. A missing or unusable base is noted, never fatal.
+    By default (``from_base`` None) an approach whose rehearsal found the base falling under its prior where
+    the zero action stood (``Rehearsal.start``) starts from scratch, the start that stood."""
+    rehearsed = program.rehearsal
+    chose_zero = rehearsed is not None and rehearsed.start == "zero action"
+    if init_checkpoint is None and from_base is None and chose_zero:  # what the rehearsal stood with
+        return Start(None, "from scratch: the zero action was the rehearsal's start", 0, "zero action")
     if init_checkpoint is None and base.wants_base(robot, from_base):
         try:
             params, note = finetune.init_from_base(robot, program.motion, cfg)

@@ -104,3 +104,29 @@ def test_a_crouch_composes_under_a_quadruped_gait():
     knee = next(p for p in low.motion.parts if p.group == "knee")
     assert knee.amplitude > 0 and knee.offset != 0  # one part: the rhythm around the bent pose
     assert _height_ratio_under(robot, low) < _height_ratio_under(robot, plain) - 0.05
+
+
+def test_where_the_base_falls_and_the_zero_action_stands_training_starts_from_the_zero_action():
+    """H1's base fights both arms held forward: under a clap in front it falls at every share of the prior,
+    where the default pose held by the actuators, with the prior on top, stands. The rehearsal says so and the
+    approach trains from scratch (the start that stood), unless the user asks for the base."""
+    from tabrl.config import STEPS_DEFAULT
+    from tabrl.train import ppo
+    from tabrl.train.start import starting_point
+
+    robot = catalog.load_robot("H1InplaceGaitTracking")
+    program = next(
+        p for p in design("H1InplaceGaitTracking", "clap your hands").programs if p.name == "Clap in Front"
+    )
+    _, base_policy = rehearsal._starting_policy(robot, program)
+    falls, _ = rehearsal._play(robot, rehearsal.scaled(program, 0.25), base_policy, 10.0, 0)
+    assert falls >= 1  # the base falls even under a quarter of the prior
+    done = rehearsal.rehearse(robot, program)
+    r = done.rehearsal
+    assert r is not None and r.start == "zero action" and r.stands and r.upright == 3
+    assert "the base policy fell" in r.note and "training starts from scratch" in r.note
+    cfg = ppo.ppo_config_for(STEPS_DEFAULT, robot.spec.category)
+    start = starting_point(robot, done, cfg, None, None)
+    assert start.params is None and start.label == "zero action" and "rehearsal" in start.note
+    asked = starting_point(robot, done, cfg, None, True)  # --from-base: the user's word wins
+    assert asked.params is not None and asked.label == "base policy"
