@@ -21,7 +21,9 @@ LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
 
 def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
-    """(T, limbs, 3) tip positions in the base's frame, relative to the base."""
+    """(T, limbs, 3) tip positions in the base's frame, relative to the base; in the world's where the base
+    does not move on root joints of its own (a cartpole's or an acrobot's "base" is the body whose tip swings
+    up: in its own frame the tip never moved, and every swing-up read 0 cm)."""
     obs = observables_of(robot)
     model = robot.mj_model
     data = mujoco.MjData(model)
@@ -30,6 +32,8 @@ def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
         data.qpos[:] = q
         mujoco.mj_kinematics(model, data)
         out[t] = tip_points(data, obs.tips)
+    if not (robot.spec.floating_base or obs.planar):
+        return out
     rel = out - traj.base_pos[:, None, :]
     # into the base's own frame (its full orientation): a limb's motion, not the body's tilt or fall
     rot = np.stack([_rotation(q) for q in traj.base_quat]) if len(traj.base_quat) else np.eye(3)[None]
