@@ -20,37 +20,33 @@ from tabrl.robots.observables import fingertip_spread, observables_of, tip_point
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
 
-def _tips(robot: Robot, traj: Trajectory) -> np.ndarray:
-    """(T, limbs, 3) tip positions in the base's frame, relative to the base; in the world's where the base
-    does not move on root joints of its own (a cartpole's or an acrobot's "base" is the body whose tip swings
-    up: in its own frame the tip never moved, and every swing-up read 0 cm)."""
+def _posed_points(robot: Robot, traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
+    """World positions, posing each frame once: the limb tips (T, limbs, 3) and the two hands (T, 2, 3) where
+    the body has them (``Observables.hands``; else (T, 0, 3))."""
     obs = observables_of(robot)
     model = robot.mj_model
     data = mujoco.MjData(model)
-    out = np.zeros((len(traj.qpos), len(obs.tips), 3))
+    tips = np.zeros((len(traj.qpos), len(obs.tips), 3))
+    hands = np.zeros((len(traj.qpos), len(obs.hands), 3))
     for t, q in enumerate(traj.qpos):
         data.qpos[:] = q
         mujoco.mj_kinematics(model, data)
-        out[t] = tip_points(data, obs.tips)
-    if not (robot.spec.floating_base or obs.planar):
-        return out
-    rel = out - traj.base_pos[:, None, :]
+        tips[t] = tip_points(data, obs.tips)
+        if obs.hands:
+            hands[t] = tip_points(data, obs.hands)
+    return tips, hands
+
+
+def _in_base_frame(robot: Robot, traj: Trajectory, world: np.ndarray) -> np.ndarray:
+    """(T, limbs, 3) tip positions in the base's frame, relative to the base; in the world's where the base
+    does not move on root joints of its own (a cartpole's or an acrobot's "base" is the body whose tip swings
+    up: in its own frame the tip never moved, and every swing-up read 0 cm)."""
+    if not (robot.spec.floating_base or observables_of(robot).planar):
+        return world
+    rel = world - traj.base_pos[:, None, :]
     # into the base's own frame (its full orientation): a limb's motion, not the body's tilt or fall
     rot = np.stack([_rotation(q) for q in traj.base_quat]) if len(traj.base_quat) else np.eye(3)[None]
     return np.einsum("tji,tlj->tli", rot, rel)
-
-
-def _hand_points(robot: Robot, traj: Trajectory) -> np.ndarray:
-    """(T, 2, 3) world positions of the two hands (``Observables.hands``)."""
-    hands = observables_of(robot).hands
-    model = robot.mj_model
-    data = mujoco.MjData(model)
-    out = np.zeros((len(traj.qpos), 2, 3))
-    for t, q in enumerate(traj.qpos):
-        data.qpos[:] = q
-        mujoco.mj_kinematics(model, data)
-        out[t] = tip_points(data, hands)
-    return out
 
 
 def turns(path: np.ndarray) -> float:
@@ -99,7 +95,8 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
     if len(traj.qpos) == 0:
         return out
     if obs.limbs:
-        tips = _tips(robot, traj)
+        world, hands = _posed_points(robot, traj)
+        tips = _in_base_frame(robot, traj, world)
         later = tips[settle:]
         lo, hi = np.percentile(later, LOW, axis=0), np.percentile(later, HIGH, axis=0)
         out["limbs"] = {
@@ -114,7 +111,7 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
             for i, name in enumerate(obs.limbs)
         }
         if obs.hands:  # a clap: how close the two hands came
-            gap = np.linalg.norm(np.subtract(*_hand_points(robot, traj).transpose(1, 0, 2))[settle:], axis=-1)
+            gap = np.linalg.norm(hands[settle:, 0] - hands[settle:, 1], axis=-1)
             out["hands_gap_m"] = float(np.percentile(gap, LOW))
     if obs.grips:
         out["grips"] = _grips(robot, traj, settle)

@@ -200,20 +200,33 @@ def _reach(
     # Clipped at the joint limits, damped least squares depends on its steps: a second, finer try (H1's right
     # hand raised to the midline is reached with one and not the other).
     for iterations, max_step in ((40, 0.2), (200, 0.1)):
-        q = solve_damped(
-            ee_at,
-            home,
-            goal,
-            lo,
-            hi,
-            iterations=iterations,
-            max_step=max_step,
-            damping=1e-3,
-            reached=lambda err: bool(np.linalg.norm(err) < 0.005),
-        )
+        q = _towards(ee_at, home, goal, lo, hi, iterations, max_step)
         if np.linalg.norm(ee_at(q) - goal) < 0.03:
             return q
     return None
+
+
+def _towards(
+    ee_at: Pose,
+    home: np.ndarray,
+    goal: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    iterations: int,
+    max_step: float,
+) -> np.ndarray:
+    """An end effector moved from ``home`` towards ``goal`` by damped least squares (within 5 mm stops it)."""
+    return solve_damped(
+        ee_at,
+        home,
+        goal,
+        lo,
+        hi,
+        iterations=iterations,
+        max_step=max_step,
+        damping=1e-3,
+        reached=lambda err: bool(np.linalg.norm(err) < 0.005),
+    )
 
 
 def shoulder_path(b: PriorBuilder, p: EEPathParams) -> None:
@@ -271,17 +284,7 @@ def reach_motion(
     start = ee_at(home)
     goal = start.copy()
     goal["xyz".index(axis)] += sign * distance
-    q = solve_damped(
-        ee_at,
-        home,
-        goal,
-        lo,
-        hi,
-        iterations=12,
-        max_step=0.3,
-        damping=1e-3,
-        reached=lambda err: bool(np.linalg.norm(err) < 0.005),
-    )
+    q = _towards(ee_at, home, goal, lo, hi, iterations=12, max_step=0.3)
     delta = q - home
     size = float(np.max(np.abs(delta)))
     if size < 0.02 or np.linalg.norm(ee_at(q) - start) < 0.3 * distance:

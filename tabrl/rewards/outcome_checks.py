@@ -96,6 +96,12 @@ def _compiled(robot: Robot, motion: Motion | None) -> CompiledMotion | None:
         return None
 
 
+def _cycle_times(compiled: CompiledMotion, samples: int) -> np.ndarray:
+    """``samples`` times over two of the prior's slowest cycles, after its ramp."""
+    slowest = float(compiled.omega.min()) if len(compiled.omega) else 2 * np.pi
+    return compiled.ramp_s + np.linspace(0.0, 2 * (2 * np.pi) / max(slowest, 1e-3), samples)
+
+
 def prior_tip_paths(
     robot: Robot, motion: Motion | None
 ) -> dict[str, tuple[float, float, float, float, float]]:
@@ -105,9 +111,7 @@ def prior_tip_paths(
     compiled = _compiled(robot, motion) if obs.limbs else None
     if compiled is None:
         return {}
-    slowest = float(compiled.omega.min()) if len(compiled.omega) else 2 * np.pi
-    times = compiled.ramp_s + np.linspace(0.0, 2 * (2 * np.pi) / max(slowest, 1e-3), SAMPLES)
-    reference = compiled.reference(np, np.concatenate([[0.0], times]))  # (S+1, nu)
+    reference = compiled.reference(np, np.concatenate([[0.0], _cycle_times(compiled, SAMPLES)]))  # (S+1, nu)
     pose = _poser(robot)
     tips = np.stack([tip_points(pose(ref), obs.tips) for ref in reference])
     start, later = tips[0], tips[1:]
@@ -241,11 +245,9 @@ def prior_hands_gap(robot: Robot, motion: Motion | None) -> float | None:
     compiled = _compiled(robot, motion) if hands else None
     if compiled is None:
         return None
-    slowest = float(compiled.omega.min()) if len(compiled.omega) else 2 * np.pi
-    times = compiled.ramp_s + np.linspace(0.0, 2 * (2 * np.pi) / max(slowest, 1e-3), 4 * SAMPLES)
     pose = _poser(robot)
     gaps = []
-    for reference in compiled.reference(np, times):
+    for reference in compiled.reference(np, _cycle_times(compiled, 4 * SAMPLES)):
         points = tip_points(pose(reference), hands)
         gaps.append(float(np.linalg.norm(points[0] - points[1])))
     return min(gaps)
