@@ -2,7 +2,8 @@
 
 For each prompt and robot: whether the designer recognised a behavior, whether a prompt that names an
 arm or a hand got a prior on the legs only (on a body with arms), and whether a body without arms said
-so. `python scripts/body_words_check.py tuning|report` (the report set was not used to tune anything).
+so. `python scripts/body_words_check.py tuning|report|report2` (the report sets were not used to tune
+anything).
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ PROMPTS = {
         "march like a soldier",
         "hug yourself",
         "stand on one leg",
+    ],
+    # Written by a separate session before the hand-placement work (2026-12-07), never used to tune: measured once, after.
+    "report2": [
+        "can you put both hands on top of your head please",
+        "cover your eyes with your hands like you're playing peekaboo",
+        "hold your arms straight out to the sides like a scarecrow and don't move",
+        "rest your chin on your fist like you're thinking real hard",
+        "put a hand over your heart",
+        "cross your arms over your chest and just chill there",
+        "keep your hands behind your back",
+        "touch your knees with both hands",
+        "nod yes a couple times",
+        "strike a cool pose lol",
+        "stand up real tall and puff your chest out",
+        "turn your head and peek behind you",
     ],
 }
 ARM_WORDS = re.compile(r"\b(hand|hands|arm|arms|shoulders|salute|five)\b")
