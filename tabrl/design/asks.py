@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tabrl.design.drafting import Ctx
+from tabrl.design.placements import placement_of
 from tabrl.rewards.outcome_checks import Ask
 
 # part word (vocabulary.yaml 'parts') -> the body-plan limb kind it names
@@ -61,5 +62,6 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
         loop=bool(_LOOP & set(intents or [])),
         together=bool(_TOGETHER & set(intents or [])),
         in_place=ctx.mods.stay,
+        placed=placement_of(prompt) is not None and ctx.biped,
         fast=(ctx.mods.speed or 1.0) > 1.0,
     )

@@ -45,8 +45,8 @@ def term_signature(term: dict[str, Any]) -> tuple[str, str]:
     if term["term"] == "expr":
         return "expr", term["expr"]
     params = term.get("params") or {}
-    # Two hands' paths are two terms (a clap): an end effector's path is its own kind.
-    hand = f"@{params['index']}" if term["term"] == "ee_path" and "index" in params else ""
+    # Two hands' paths or points are two terms (a clap, hands on hips): each end effector's is its own kind.
+    hand = f"@{params['index']}" if term["term"] in ("ee_path", "ee_target") and "index" in params else ""
     for key in ("group", "axis", "shape", "pattern"):
         if key in params:
             return term["term"], str(params[key]) + hand

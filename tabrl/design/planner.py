@@ -15,7 +15,9 @@ from typing import Any
 
 from tabrl.design.asks import task_of
 from tabrl.design.drafting import Ctx, Draft, T, term_signature, tidy, title_case
+from tabrl.design.placements import Placement, placement_of
 from tabrl.design.recipes.classic import classic_drafts, generic_drafts
+from tabrl.design.recipes.hand_poses import legged_place, place_intent, placeable
 from tabrl.design.recipes.legged import (
     legged_default,
     legged_limb,
@@ -52,6 +54,7 @@ RECIPES: dict[tuple[str, str], RecipeFn] = {
     ("legged", "stomp"): legged_stomp,
     ("legged", "posture"): legged_posture,
     ("legged", "limb"): legged_limb,
+    ("legged", "place"): legged_place,
     # a humanoid's hand draws and reaches like an arm's
     ("legged", "path"): manip_path,
     ("legged", "reach"): manip_reach,
@@ -118,8 +121,12 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
     if scene is not None:
         intent = found[0][0] if found else _TASK_INTENT
         return [(intent, Recipe("task", {"task": scene}))]
-    strong = [(i, m) for i, m in found if not i.weak]
+    placement = placement_of(interp.prompt) if domain_of(ctx) == "legged" else None
     out: Hits = []
+    if placement is not None and _places(ctx, placement, [i for i, _ in found]):
+        out.append(place_intent(placement))
+        found = [(i, m) for i, m in found if _arm_family(i) != "pose"]
+    strong = [(i, m) for i, m in found if not i.weak]
     for intent, match in found:
         if intent.weak and strong:
             if intent.key in DIRECTION_INTENTS:
@@ -148,6 +155,28 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
     if any(i.key in DIRECTION_INTENTS for i, _ in out) and ctx.mods.direction is None:
         ctx.mods.direction = -1 if any(i.key == "backward" for i, _ in out) else 1
     return out
+
+
+def _arm_family(intent: Intent) -> str | None:
+    """'pose' for an intent that holds an arm somewhere ("raise", and "stretch", a quadruped's posture), 'rhythm'
+    for one that moves it ("wave", "clap"), else None."""
+    recipe = intent.legged
+    if recipe is None or recipe.family not in ("limb", "posture"):
+        return None
+    if recipe.family == "posture":
+        return "pose" if intent.key == "stretch" else None
+    return "pose" if recipe.params.get("hold") else "rhythm"
+
+
+def _places(ctx: Ctx, placement: Placement, intents: list[Intent]) -> bool:
+    """Whether the hands are placed: on a body with two arms (another is told so), unless the words also move
+    the arms (a clap above the head is a clap): an arm pose beside it is what the placement says exactly."""
+    if not placeable(ctx, placement):
+        if ctx.legged:
+            where = placement.label.lower().replace("hands ", "")
+            ctx.note(f"{ctx.robot} has no hands to put {where}: ignored.")
+        return False
+    return not any(_arm_family(i) == "rhythm" for i in intents)
 
 
 def _merge_open_close(hits: Hits) -> Hits:

@@ -107,6 +107,8 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
                 "rise_m": float(hi[i, 2] - tips[0, i, 2]),
                 "reach_m": float(hi[i, 0] - tips[0, i, 0]),
                 "shift_m": float(np.linalg.norm(later[:, i].mean(axis=0) - tips[0, i])),
+                # where the tip was held, from the base in its frame (hands on the hips, arms out wide)
+                "at_m": [float(v) for v in np.median(later[:, i], axis=0)],
             }
             for i, name in enumerate(obs.limbs)
         }
@@ -144,6 +146,8 @@ def outcome_values(m: dict[str, Any]) -> dict[str, float]:
         v[f"{name}_shift"] = limb.get("shift_m", 0.0)
         v[f"{name}_loop"] = limb.get("loop_m", 0.0)
         v[f"{name}_turns"] = limb.get("turns", 0.0)
+        for axis, value in zip("xyz", limb.get("at_m", ()), strict=False):
+            v[f"{name}_at_{axis}"] = value
     if "hands_gap_m" in m:
         v["hands_gap"] = m["hands_gap_m"]
     for limb, change in m.get("grips", {}).items():

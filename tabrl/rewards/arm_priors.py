@@ -1,5 +1,6 @@
 """Arm priors solved on the compiled robot: an end-effector path as joint sines (its linearised inverse
-kinematics at the start pose, or two shoulder sines without a model) and a reach as a pose."""
+kinematics at the start pose, or two shoulder sines without a model), a hand held at a point as a pose, and a
+reach as a pose."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from tabrl.rewards.kinematics import Pose, fd_jacobian, solve_damped
 from tabrl.rewards.motion import MAX_PARTS, Motion, MotionError, compile_motion
 from tabrl.rewards.prior_parts import PriorBuilder
-from tabrl.rewards.terms import EEPathParams
+from tabrl.rewards.terms import EEPathParams, EETargetParams
 from tabrl.robots.anatomy import ee_limb_joints, side_of_name
 from tabrl.robots.model import Robot, RobotSpec
 
@@ -76,10 +77,6 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
     home = np.clip(spec.default_joint_pos[driven], lo, hi)
     if p.center is not None and p.shape == "line" and _solved_line(b, robot, p, driven, home, lo, hi, budget):
         return True
-    try:
-        jac, _ = ee_jacobian(robot, p.index, driven, home)
-    except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
-        return False
     axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
     ea, eb = np.eye(3)[axes[0]], np.eye(3)[axes[1]]
     start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
@@ -87,6 +84,20 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
         centre = np.asarray(p.center, dtype=np.float64)
     else:
         centre = start - (p.radius * ea if p.shape == "circle" else 0.0)
+    # A path around a point away from the start (a belly rubbed): linearised about the arm's pose at that
+    # point, not about the start, where the circle came out 22 cm off on H1.
+    around = home
+    if p.center is not None and np.linalg.norm(centre - start) > 2 * p.radius:
+        try:
+            posed = _reach(robot, p.index, driven, home, centre, lo, hi)
+        except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
+            return False
+        if posed is not None:
+            around, start = posed, centre
+    try:
+        jac, _ = ee_jacobian(robot, p.index, driven, around)
+    except Exception:  # noqa: BLE001 - a model without the sensor: fall back to the shoulder sines
+        return False
     r = float(p.radius)
     cos_part = r * ea if p.shape == "circle" else np.zeros(3)
     sin_part = r * eb if p.shape == "circle" else r * ea
@@ -97,6 +108,7 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
     if reach < 0.5:  # the free joints cannot move the end effector that way
         return False
     o, c, s, d2 = (pinv @ v for v in (centre - start, cos_part, sin_part, double))
+    o = o + (around - home)
     swing = np.hypot(c, s) + np.abs(d2)
     # Keep every joint inside its range: scale the whole path (its shape stays).
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -106,6 +118,40 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
     if k < 0.3:
         return False
     _add_path_parts(b, driven, k * o, k * c, k * s, k * d2, float(p.frequency_hz), p.phase, budget)
+    return any(int(j) in b.used for j in driven)
+
+
+HELD_TURN = 2.5  # rad
+HELD_SHARE = 0.5  # a held hand's pose that gets it less than this share of the way to its point is no prior
+
+
+def solved_target(b: PriorBuilder, robot: Robot, p: EETargetParams, budget: int = MAX_PARTS) -> bool:
+    """An end effector held at a point (hands on the hips, on the head, out to the sides) as a pose of its own
+    arm's joints, solved by damped least squares inside their ranges. Where the point is out of reach the pose
+    gets as close as the arm allows (said by the check's measured figures, not hidden); False when that is
+    less than half the way, or the arm has no free joints."""
+    spec = b.spec
+    if not len(spec.ee) or p.index >= len(spec.ee):
+        return False
+    driven = [j for j in driven_joints(spec, robot, p.index) if j not in b.used]
+    if not driven:
+        return False
+    home = np.clip(spec.default_joint_pos[driven], spec.joint_range[driven, 0], spec.joint_range[driven, 1])
+    # An unlimited joint (OP3's arms) turns at most HELD_TURN either way: a prior's offset is bounded.
+    lo = np.maximum(spec.joint_range[driven, 0], home - HELD_TURN)
+    hi = np.minimum(spec.joint_range[driven, 1], home + HELD_TURN)
+    goal = np.asarray(p.target, dtype=np.float64)
+    try:
+        ee_at = ee_pose(robot, p.index, driven)
+        start = ee_at(home)
+        q = _towards(ee_at, home, goal, lo, hi, iterations=200, max_step=0.1)
+        left = float(np.linalg.norm(ee_at(q) - goal))
+    except Exception:  # noqa: BLE001 - a model without the sensor: no pose prior
+        return False
+    if left > (1.0 - HELD_SHARE) * float(np.linalg.norm(start - goal)):
+        return False
+    zero = np.zeros(len(driven))
+    _add_path_parts(b, driven, q - home, zero, zero, zero, 1.0, 0.0, budget)
     return any(int(j) in b.used for j in driven)
 
 

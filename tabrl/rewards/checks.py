@@ -71,6 +71,12 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
     "shift": ("m", "how far the tip's mean position is from where it started (a held pose: a hand opened)"),
     "loop": ("m", "second-largest extent of the tip's path: a circle spans two directions, a swing one"),
     "turns": ("", "how many times the tip went round (a circle counts up, a swing to and fro about zero)"),
+    "at_x": (
+        "m",
+        "where the tip was held: forward of the base, in the base's frame (median; hands on the hips)",
+    ),
+    "at_y": ("m", "where the tip was held: left of the base (negative: right), in the base's frame (median)"),
+    "at_z": ("m", "where the tip was held: above the base, in the base's frame (median; hands on the head)"),
 }
 # Both hands of a body (its left and right arm tips): a clap brings them together.
 HANDS_METRICS: dict[str, tuple[str, str]] = {
@@ -115,6 +121,9 @@ _LIMB_WORDS = {
     "shift": ("moved", 100.0, "cm"),
     "loop": ("went round a loop", 100.0, "cm wide"),
     "turns": ("went round", 1.0, "times"),
+    "at_x": ("was held", 100.0, "cm forward of the base"),
+    "at_y": ("was held", 100.0, "cm left of the base"),
+    "at_z": ("was held", 100.0, "cm above the base"),
 }
 EE_METRICS: dict[str, tuple[str, str]] = {
     "ee_path_length": ("m", "distance travelled by the end effectors (mean over them)"),

@@ -61,6 +61,7 @@ class Ask:
     together: bool = False  # a clap: the two hands come together
     in_place: bool = False  # "in place", "on the spot": the body stays where it started
     fast: bool = False  # "fast": no upper bound on speeds
+    placed: bool = False  # hands put somewhere on the body and kept there: where each hand is held
 
 
 def _cond(metric: str, op: str, value: float) -> Condition:
@@ -225,6 +226,50 @@ def limb_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     return out
 
 
+PLACED_SHARE = 0.5  # of the way from where a hand starts to where the prior holds it, along each axis shown
+PLACED_AXES = 2  # per hand: the axes along which the prior moves it most
+
+
+def prior_tip_places(robot: Robot, motion: Motion | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """limb -> (start, held) of its tip in the base's frame (m): at the default pose, and the median while the
+    joints follow ``motion`` exactly over two of its slowest cycles after the ramp."""
+    obs = observables_of(robot)
+    compiled = _compiled(robot, motion) if obs.limbs else None
+    if compiled is None:
+        return {}
+    base = robot.mj_model.body(robot.profile.base_body).id
+    pose = _poser(robot)
+
+    def in_base(data: mujoco.MjData) -> np.ndarray:
+        return np.asarray((tip_points(data, obs.tips) - data.xpos[base]) @ data.xmat[base].reshape(3, 3))
+
+    start = in_base(pose(np.zeros_like(compiled.offset)))
+    held = np.median(
+        [in_base(pose(ref)) for ref in compiled.reference(np, _cycle_times(compiled, SAMPLES))], axis=0
+    )
+    return {name: (start[i], held[i]) for i, name in enumerate(obs.limbs)}
+
+
+def placed_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condition]:
+    """Hands placed on the body (on the hips, out wide, across the chest): each arm's tip held at least half of
+    the way from its start to where the prior holds it, along the (at most two) axes it moves most."""
+    if not ask.placed:
+        return []
+    plan = body_plan_of(robot)
+    arms = {lb.name for lb in plan.of_kind("arm")}
+    out = []
+    for limb, (start, held) in prior_tip_places(robot, motion).items():
+        if limb not in arms:
+            continue
+        moved = held - start
+        for k in np.argsort(-np.abs(moved))[:PLACED_AXES]:
+            if abs(moved[k]) < FLOOR["arm"]:
+                continue
+            bound = float(start[k] + PLACED_SHARE * moved[k])
+            out.append(_cond(f"{limb}_at_{'xyz'[k]}", ">=" if moved[k] > 0 else "<=", bound))
+    return out
+
+
 def hands_gap_at_rest(robot: Robot) -> float | None:
     """The distance between the two hands (``Observables.hands``) at the default pose (m); None without two arms."""
     hands = observables_of(robot).hands
@@ -315,8 +360,10 @@ def complete(
     spec = robot.spec
     driven = moved_joints(motion, spec)
     has_outcome = any(checks.is_outcome(c, spec, driven) for c in own)
-    outcome = task_conditions(robot, ask) + together_conditions(robot, ask)
-    if ask.limb_kind or not has_outcome:
+    outcome = (
+        task_conditions(robot, ask) + together_conditions(robot, ask) + placed_conditions(robot, motion, ask)
+    )
+    if (ask.limb_kind or not has_outcome) and not (ask.placed and outcome):
         outcome += (
             body_conditions(robot, motion, ask)
             or grip_conditions(robot, motion)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.rewards.motion import MAX_PARTS, sine_centre
-from tabrl.rewards.terms import BaseOscillationParams, EEPathParams, JointSineParams
+from tabrl.rewards.terms import BaseOscillationParams, EEPathParams, EETargetParams, JointSineParams
 from tabrl.robots.model import RobotSpec
 
 # A rewarded joint_sine's pattern as a prior part's pattern (the same words).
@@ -41,6 +41,8 @@ class TermAsks:
     bounce: BaseOscillationParams | None = None  # a base oscillation (axis, amplitude, frequency)
     # End-effector paths, one per end effector (the lightest-weighted of each; two hands can each have one).
     paths: dict[int, EEPathParams] = dataclasses.field(default_factory=dict)
+    # End-effector points to hold (hands on the hips), one per end effector that has no path.
+    targets: dict[int, EETargetParams] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

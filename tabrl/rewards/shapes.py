@@ -5,7 +5,7 @@ lowered base already says how the robot should move. ``motion_from_terms`` turns
 **motion prior** (``Motion``): rhythms and poses of joint groups become sines and offsets; gaits
 (walking, turning, pronking) and postures (crouch, lie down, sit) of quadrupeds become the measured leg
 rhythms of ``rewards/leg_priors.py``; a biped's squat is solved on its body plan (``rewards/postures.py``);
-arm paths become joint sines (``rewards/arm_priors.py``). The policy then learns a residual around a
+arm paths become joint sines and a hand held at a point a pose of its arm (``rewards/arm_priors.py``). The policy then learns a residual around a
 motion that is there from its first step. Its success check is read in ``rewards/shape_checks.py``.
 
 Each term kind has one small reader below: the joint rhythms and poses add their parts directly (every
@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from tabrl.rewards.arm_priors import shoulder_path, solved_path
+from tabrl.rewards.arm_priors import shoulder_path, solved_path, solved_target
 from tabrl.rewards.leg_priors import SUPPORT_SHARE, add_leg_prior, leg_groups, robot_rhythms, support_joints
 from tabrl.rewards.motion import MAX_PARTS, Motion, MotionError, compile_motion
 from tabrl.rewards.postures import bow_offsets, squat_offsets
@@ -33,6 +33,7 @@ from tabrl.rewards.terms import (
     BaseOscillationParams,
     ContactPatternParams,
     EEPathParams,
+    EETargetParams,
     ForwardSpeedParams,
     JointPoseParams,
     JointSineParams,
@@ -149,11 +150,16 @@ def _ee_path(r: _Reading, p: EEPathParams, _weight: float) -> None:
     r.asks.paths[p.index] = p  # read heaviest first: the lightest of each end effector's paths stays
 
 
+def _ee_target(r: _Reading, p: EETargetParams, _weight: float) -> None:
+    r.asks.targets[p.index] = p  # read heaviest first: the lightest of each end effector's points stays
+
+
 # Every such term adds its part, heaviest first (a joint is moved by the first part that claims it).
 EVERY_TERM: dict[str, _Reader[Any]] = {
     "joint_sine": _Reader(JointSineParams, _joint_sine),
     "joint_pose": _Reader(JointPoseParams, _joint_pose),
     "ee_path": _Reader(EEPathParams, _ee_path),
+    "ee_target": _Reader(EETargetParams, _ee_target),
 }
 # The lightest-weighted term of each kind says what the prior follows, read in this order: a forward speed
 # or a spin overrides the velocity command's own part.
@@ -207,7 +213,11 @@ def motion_from_terms(
         _squat(b, model, asks.height_ratio)
     # 4. Arms: each end effector's path as joint sines on its own arm (two shoulder sines where it cannot be
     # solved). On a body with legs only a hand's path is solved, on that arm's joints (never a leg's).
-    budget = MAX_PARTS // max(1, len(asks.paths))  # two hands share the prior's parts
+    held = {i: t for i, t in asks.targets.items() if i not in asks.paths}  # a path wins over a point
+    budget = MAX_PARTS // max(1, len(asks.paths) + len(held))  # two hands share the prior's parts
+    for target in held.values():  # a hand held at a point: a pose of its own arm
+        if model is not None and (not spec.floating_base or ee_limb_joints(model, target.index) is not None):
+            solved_target(b, model, target, budget)
     for path in asks.paths.values():
         solved = (
             model is not None

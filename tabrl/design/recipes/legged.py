@@ -6,10 +6,7 @@ Quadrupeds and humanoids; locomotion, turning and jumping are in
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
-
-import numpy as np
 
 from tabrl.design.body_words import lacks_arms, substitute_part
 from tabrl.design.drafting import (
@@ -27,6 +24,7 @@ from tabrl.design.drafting import (
     tidy,
     title_case,
 )
+from tabrl.design.recipes.hand_poses import hands_meeting, standing_support
 from tabrl.design.vocabulary import Intent, Recipe
 from tabrl.rewards.limits import MAX_SUMMARY_CHARS
 
@@ -453,16 +451,10 @@ def _humanoid_arm(
     idx = 0 if idx is None else idx
     hands = [index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)] if both else [idx]
     hands = [0 if h is None else h for h in hands]
-    support = [
-        T("upright", 1.0),
-        T("base_height", 0.5, ratio=1.0, sigma=0.1),
-        T("stay_in_place", 0.5, radius=0.3),
-        T("alive", 0.5),
-        T("action_rate", RATE),
-    ]
+    support = standing_support()
     verb = title_case(intent.label)
     if both and meet:
-        met = _hands_meeting(ctx, hands, hz, support)
+        met = hands_meeting(ctx, hands, hz, support)
         if met is not None:
             return met
     arm_words, hand_words = ("both arms", "both hands") if both else (f"the {side} arm", f"the {side} hand")
@@ -530,110 +522,6 @@ def _humanoid_arm(
         note="Main terms: hand height above the base, and joint_sine with spread phases.",
     )
     return [v1, v2, v3]
-
-
-# Where two hands meet (a clap), in arm lengths from the shoulders' midpoint: forward, up (negative: down).
-MEET_IN_FRONT = (0.55, -0.3)
-MEET_HIGH = (0.45, 0.0)  # shoulder height: higher, G1's and Apollo's arms cannot reach the midline
-MEET_GAP = 0.06  # each hand stops this far from the midline (arm lengths): the hands touch, not collide
-MEET_SWING = 0.2  # how far each hand travels out from the meeting place (arm lengths)
-
-
-def _hands_meeting(
-    ctx: Ctx, hands: list[int], hz: float, support: list[dict[str, Any]]
-) -> list[Draft] | None:
-    """Both hands brought together and apart again (a clap), placed on the body: each hand traces a line
-    across the body that ends at the midline, half a lap apart from the other, so they meet there at ``hz``.
-    Where they meet is read from the compiled model (shoulders and arm length); None without it."""
-    geometry = _arm_geometry(ctx)
-    if geometry is None or len(hands) != 2:
-        return None
-    shoulders, arm_length = geometry
-    swing = MEET_SWING * arm_length * ctx.mods.size
-    gap = MEET_GAP * arm_length
-
-    def paths(place: tuple[float, float], weight: float) -> list[dict[str, Any]]:
-        forward, up = place
-        x = float(shoulders[0]) + forward * arm_length
-        z = float(shoulders[2]) + up * arm_length
-        terms = []
-        for index in hands:  # a left hand's line lies left of the midline, a right hand's right of it
-            sign = 1.0 if place_of(ctx.ee[index])[1] else -1.0
-            centre = [round(x, 3), round(sign * (gap + swing), 3), round(z, 3)]
-            # line: y = centre + swing sin(w + 2 pi phase); each starts open and reaches the midline together
-            terms.append(
-                T(
-                    "ee_path",
-                    weight,
-                    shape="line",
-                    plane="yz",
-                    radius=round(swing, 3),
-                    frequency_hz=min(hz, 3.0),
-                    index=index,
-                    center=centre,
-                    phase=0.25 if sign > 0 else 0.75,
-                    sigma=round(max(0.03, 0.15 * arm_length), 3),
-                )
-            )
-        return terms
-
-    names = " and ".join(ctx.ee[h] for h in hands)
-    front = Draft(
-        "Clap in Front",
-        f"Bring both hands together in front of the chest and apart again, {hz:.2g} times a second",
-        paths(MEET_IN_FRONT, 1.5),
-        support,
-        note=f"Main terms: ee_path lines for {names}, meeting at the body's midline.",
-    )
-    swing_arms = Draft(
-        "Arm Swing Clap",
-        f"Swing both arms together ({ctx.group('arms')}) at {hz:.2g} Hz, legs steady",
-        [
-            T(
-                "joint_sine",
-                2.0,
-                group=ctx.group("arms"),
-                amplitude=0.35,
-                frequency_hz=hz,
-                pattern="sync",
-                sigma=0.3,
-            )
-        ],
-        support,
-        note=f"Main term: joint_sine on {ctx.group('arms')}.",
-    )
-    high = Draft(
-        "Shoulder-High Clap",
-        f"Clap with the arms raised to shoulder height in front, {hz:.2g} times a second",
-        paths(MEET_HIGH, 1.5),
-        support,
-        note=f"Main terms: ee_path lines for {names}, meeting at shoulder height.",
-    )
-    return [front, swing_arms, high]
-
-
-def _arm_geometry(ctx: Ctx) -> tuple[Any, float] | None:
-    """The shoulders' midpoint (world, standing) and the mean arm length: shoulder to elbow to hand end effector,
-    as if the arm were straight (a humanoid stands with bent arms: OP3's shoulder-to-hand distance is 0.24 m)."""
-    spec, body = ctx.spec, ctx.body
-    if spec is None or body is None:
-        return None
-    names = list(spec.joint_names)
-    base = np.asarray(spec.default_base_pos)
-    shoulders, lengths = [], []
-    for limb in body.of_kind("arm"):
-        hand = index_of(ctx.ee, None, limb.side == "left")
-        joints = [j for j in limb.joints if j in names]
-        if hand is None or not joints:
-            continue
-        # The chain's joint anchors in order, then the hand: the points a straight arm would line up.
-        points = [base + np.asarray(spec.joint_anchor_rel[names.index(j)]) for j in joints]
-        points.append(np.asarray(spec.default_ee_pos[hand]))
-        shoulders.append(points[0])
-        lengths.append(float(sum(np.linalg.norm(b - a) for a, b in itertools.pairwise(points))))
-    if len(shoulders) != 2 or min(lengths) < 0.05:
-        return None
-    return np.mean(shoulders, axis=0), float(np.mean(lengths))
 
 
 def legged_default(ctx: Ctx) -> list[Draft]:
