@@ -2,8 +2,9 @@
 
 For each prompt and robot: whether the designer recognised a behavior, whether a prompt that names an
 arm or a hand got a prior on the legs only (on a body with arms), and whether a body without arms said
-so. `python scripts/body_words_check.py tuning|report|report2` (the report sets were not used to tune
-anything).
+so. `python scripts/body_words_check.py tuning|report|report2 [--read]` (report was measured once, then its
+two misses, hands on the hips and a hug, were tuned on; report2 was not used to tune anything). `--read` prints
+what each prompt was read as on H1 and OP3.
 """
 
 from __future__ import annotations
@@ -78,8 +79,20 @@ PROMPTS = {
 ARM_WORDS = re.compile(r"\b(hand|hands|arm|arms|shoulders|salute|five)\b")
 
 
+def read_as(prompts: list[str]) -> None:
+    """What each prompt was read as on H1 and OP3: approach 1's name and its check's first metrics."""
+    for model_id in ("H1JoystickGaitTracking", "Op3Joystick"):
+        for prompt in prompts:
+            first = design(model_id, prompt).programs[0]
+            metrics = [c.metric or c.expr for c in (first.success or [])][:3]
+            print(f"{model_id:24s} {prompt[:60]:60s} -> {first.name:28s} {metrics}")  # noqa: T201
+
+
 def main() -> None:
     prompts = PROMPTS[sys.argv[1] if len(sys.argv) > 1 else "report"]
+    if "--read" in sys.argv:
+        read_as(prompts)
+        return
     counts = {"designs": 0, "not_recognised": 0, "arm_words_prior_on_legs_only": 0, "missing_arms_unsaid": 0}
     misses = []
     for model_id in MODELS:
