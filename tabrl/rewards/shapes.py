@@ -233,7 +233,14 @@ def motion_from_terms(
         return None
     # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:
     # measured on Go1's hip shake at 10k steps, 3 of 3 seeds upright with 0.3, 1 of 3 with the full action.
-    others = OTHER_RESIDUAL_LEGGED if spec.floating_base else residual
+    # A base policy trained with the whole action scale (soft ankles: the profile's balance_share) keeps it on the
+    # joints the prior leaves alone, else its balancing actions are clipped to 0.3 of what it learned (G1 fell
+    # 3 of 3 under any prior, standing in 8 of 8 without one; 1-3 of 3 with only the free joints kept).
+    share = model.profile.balance_share if model is not None and spec.floating_base else None
+    others = (share or OTHER_RESIDUAL_LEGGED) if spec.floating_base else residual
+    residual = max(
+        residual, share or 0.0
+    )  # and on the prior's own joints: the base's actions are not clipped
     motion = Motion.model_validate(
         {"parts": b.parts, "residual": gait_residual or residual, "ramp_s": ramp_s, "other_residual": others}
     )
@@ -274,7 +281,8 @@ def _hold_posed_weight(b: PriorBuilder, model: Robot) -> None:
     if size < 1e-3:
         return
     scale = [round(float(v / size), 4) for v in delta]
-    b.add({"group": "legs", "offset": size, "joint_scale": scale, "residual": OTHER_RESIDUAL_LEGGED}, legs)
+    share = model.profile.balance_share or OTHER_RESIDUAL_LEGGED
+    b.add({"group": "legs", "offset": size, "joint_scale": scale, "residual": share}, legs)
 
 
 BOW_PITCH = 0.15  # rad: a base orientation pitched further forward than this asks for a bow

@@ -149,6 +149,14 @@ class RobotProfile(BaseModel):
         description="Set the default controls off by the static torque that holds the standing pose (torque / kp), "
         "so low-gain legs do not sag under the robot's weight (the zero action falls within a second without it).",
     )
+    balance_share: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        description="Share of the action scale a legged robot's base policy trains with, and that the joints a "
+        "motion prior leaves alone keep (the legs that balance): None for the category's (0.3 for a humanoid's base; "
+        "0.3 for every legged robot's free joints). Soft ankles need the whole scale to balance.",
+    )
     joint_roles: dict[str, Literal["flexion", "abduction", "rotation", "slide"]] = Field(
         default_factory=dict,
         description="Corrections to the body plan's joint roles where the axis misleads (a tilted hip).",

@@ -171,7 +171,9 @@ def recipe_for(robot: Robot) -> Recipe:
             f"no base-policy recipe for {robot.model_id} (category '{category}'); "
             f"recipes exist for: {', '.join(RECIPES)}"
         )
-    return RECIPES[category]
+    recipe = RECIPES[category]
+    share = robot.profile.balance_share  # the share the fine-tunes leave the free joints (rewards/shapes.py)
+    return recipe if share is None else dataclasses.replace(recipe, action_scale_factor=share)
 
 
 def env_config(recipe: Recipe, robot: Robot) -> config_dict.ConfigDict:

@@ -45,6 +45,7 @@ STEPS_FOR_MODEL: dict[str, int] = {
     "AnymalC": 1_200_000,
     "H1InplaceGaitTracking": 1_200_000,
     "T1JoystickFlatTerrain": 120_000,
+    "G1JoystickFlatTerrain": 1_200_000,
 }
 
 # Whether training starts from the base by default, per robot category (docs/base-policies.md): measured
