@@ -119,9 +119,12 @@ BODY_SUITES: dict[str, dict[str, str]] = {
     # dm_control bodies: each its own task words
     "runner": {"run forward fast": "forward_speed >= 1.0 and falls < 1"},
     "swimmer": {"swim forward": "forward_speed >= 0.05"},
-    # the chain's tip from hanging to well above its pivot: 3 of the 4 m an acrobot's tip can rise
-    "acrobot": {"swing up": "chain_rise >= 3.0"},
-    "cartpole": {"swing up": "chain_rise >= 1.5"},
+    # the chain's tip (its last link's centre) from hanging to well above the pivot: an acrobot's from 1.5 m below
+    # its shoulder to 0.75 m above it, a cart-pole's from 0.5 m below its hinge to 0.25 m above it (both swing-ups
+    # start hanging, the profiles' starts). The first thresholds (3.0 and 1.5 m) were written for tips at the
+    # links' ends, which the tips are not: no rollout could reach them.
+    "acrobot": {"swing up": "chain_rise >= 2.25"},
+    "cartpole": {"swing up": "chain_rise >= 0.75"},
 }
 BODY_SUITE_MODELS: dict[str, str] = {
     **dict.fromkeys(

@@ -150,6 +150,7 @@ def sidecar(robot: Robot, meta: dict[str, Any], model_sha256: str | None = None)
         "n_substeps": int(robot.n_substeps),
         "clock_hz": float(meta["clock_hz"]),
         "default_qpos": floats(spec.default_qpos),
+        "start_qpos": floats(spec.start),  # where an episode starts (a swing-up hangs)
         "observation": {
             "size": int(meta["observation_size"]),
             "layout": [

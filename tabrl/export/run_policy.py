@@ -45,7 +45,7 @@ class ExportedPolicy:
 
     def reset(self, data: mujoco.MjData) -> None:
         mujoco.mj_resetData(self.model, data)
-        data.qpos[:] = self.meta["default_qpos"]
+        data.qpos[:] = self.meta.get("start_qpos", self.meta["default_qpos"])
         data.ctrl[:] = self.default_ctrl
         mujoco.mj_forward(self.model, data)
         self.action = np.zeros(self.meta["action"]["size"])

@@ -62,7 +62,7 @@ def rollout(
     clock_hz: float = observations.PHASE_CLOCK_HZ,
     motion: Motion | None = None,
 ) -> Trajectory:
-    """Runs ``policy`` from the default pose for ``seconds``; deterministic for a given policy.
+    """Runs ``policy`` from where the task starts (``spec.start``) for ``seconds``; deterministic for a given policy.
 
     ``motion`` is the program's motion prior (the policy acts as a residual around it), exactly as in training.
     """
@@ -71,7 +71,7 @@ def rollout(
     spec = robot.spec
     action_map = behavior.ActionMap.for_robot(robot, config.action_scale, motion)
     data = mujoco.MjData(model)
-    data.qpos[:] = spec.default_qpos
+    data.qpos[:] = spec.start  # the default pose, or where the task starts (a swing-up hangs)
     data.ctrl[:] = action_map.default_ctrl
     mujoco.mj_forward(model, data)
     n = int(round(seconds / robot.ctrl_dt))

@@ -68,6 +68,9 @@ class RobotSpec:
     # What of the scene the robot acts on (outside the robot's own kinematic trees), read from qpos and
     # qvel so object features need no extra sensors: free objects (a cube) and unactuated hinges and
     # slides (a drawer, a door). Their start is in default_qpos.
+    # Where a task's episodes start when not at the default pose (a swing-up hangs): the whole state; empty: the
+    # default pose. Read it through ``start``.
+    start_qpos: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
     object_qpos_adr: np.ndarray = dataclasses.field(
         default_factory=lambda: np.zeros((0, 7), dtype=np.int32)
     )  # (nobj, 7): position xyz, quaternion wxyz
@@ -81,6 +84,11 @@ class RobotSpec:
     @property
     def n_joints(self) -> int:
         return len(self.joint_names)
+
+    @property
+    def start(self) -> np.ndarray:
+        """The whole state a task's episodes start from: ``default_qpos`` unless the task starts elsewhere."""
+        return self.start_qpos if len(self.start_qpos) else self.default_qpos
 
     @property
     def has_objects(self) -> bool:
@@ -353,6 +361,7 @@ def compile_robot(
             [np.arange(model.jnt_dofadr[j], model.jnt_dofadr[j] + 6) for j in objects], dtype=np.int32
         ).reshape(-1, 6),
         passive_qpos_adr=np.array([model.jnt_qposadr[j] for j in passive], dtype=np.int32),
+        start_qpos=_start_qpos(model, model_id, profile, default_qpos),
     )
     return Robot(
         model_id=model_id,
@@ -375,6 +384,24 @@ MAX_HOLD_OFFSET = 0.5  # rad: a larger static correction means the pose cannot b
 def foot_sensor_ids(robot: Robot) -> list[int]:
     """The ids of the position sensors on the robot's feet (one per profile foot)."""
     return [robot.mj_model.sensor(f"{_SENSOR_PREFIX}foot{i}").id for i in range(len(robot.profile.feet))]
+
+
+def _start_qpos(
+    model: mujoco.MjModel, model_id: str, profile: RobotProfile, default_qpos: np.ndarray
+) -> np.ndarray:
+    """The profile's start for this task variant (``starts``) over the default pose; empty where it has none."""
+    joints = profile.starts.get(model_id)
+    if not joints:
+        return np.zeros(0)
+    start = default_qpos.copy()
+    for name, value in joints.items():
+        j = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name)
+        if j < 0:
+            raise ProfileMismatch(
+                f"profile '{profile.robot}' starts {model_id} with joint '{name}', which it lacks"
+            )
+        start[model.jnt_qposadr[j]] = value
+    return start
 
 
 def holding_offsets_at(robot: Robot, qpos: np.ndarray) -> np.ndarray:

@@ -149,6 +149,11 @@ class RobotProfile(BaseModel):
         description="Set the default controls off by the static torque that holds the standing pose (torque / kp), "
         "so low-gain legs do not sag under the robot's weight (the zero action falls within a second without it).",
     )
+    starts: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Per task variant (model id): joint positions (rad or m) its episodes start from, where its task "
+        "does not start at the default pose (a swing-up starts hanging).",
+    )
     balance_share: float | None = Field(
         None,
         gt=0.0,

@@ -45,7 +45,7 @@ class BehaviorMjxEnv(mjx_env.MjxEnv):
         self._action_map = behavior.ActionMap.for_robot(robot, self._config.action_scale, program.motion)
         self._reward_scale = behavior.reward_scale(robot, self._config)
         spec = robot.spec
-        self._default_qpos = jnp.asarray(spec.default_qpos)
+        self._default_qpos = jnp.asarray(spec.start)  # where the task starts (a swing-up hangs)
         self._joint_qpos_adr = jnp.asarray(spec.joint_qpos_adr)
         self._joint_low = jnp.asarray(spec.joint_range[:, 0])
         self._joint_high = jnp.asarray(spec.joint_range[:, 1])

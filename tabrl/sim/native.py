@@ -101,9 +101,9 @@ class NativeBatchEnv:
         sens = np.zeros((n, model.nsensordata))
         for i in range(n):
             mujoco.mj_resetData(model, data)
-            data.qpos[:] = spec.default_qpos
+            data.qpos[:] = spec.start  # where the task starts: the default pose, or hanging for a swing-up
             noise = self._rng.uniform(-1, 1, spec.n_joints) * cfg.reset_noise_qpos
-            q = spec.default_joint_pos + noise
+            q = spec.start[spec.joint_qpos_adr] + noise
             lo, hi = spec.joint_range[:, 0], spec.joint_range[:, 1]
             data.qpos[spec.joint_qpos_adr] = np.clip(q, lo, hi)
             data.qvel[:] = self._rng.uniform(-1, 1, model.nv) * cfg.reset_noise_qvel
