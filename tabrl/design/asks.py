@@ -44,6 +44,7 @@ _RAISED = {"wave", "salute", "raise", "give_paw", "kick"}
 _THRUST = {"punch", "point", "reach"}  # the named hand goes forward
 _LOOP = {"circle"}  # the tip goes round
 _TOGETHER = {"clap"}  # the two hands meet
+_HELD_UP = {"swing_up"}  # a pole or chain brought up from hanging and kept there
 
 
 def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
@@ -61,6 +62,7 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
         thrust=bool(_THRUST & set(intents or [])),
         loop=bool(_LOOP & set(intents or [])),
         together=bool(_TOGETHER & set(intents or [])),
+        held_up=bool(_HELD_UP & set(intents or [])),
         in_place=ctx.mods.stay,
         placed=placement_of(prompt) is not None and ctx.biped,
         fast=(ctx.mods.speed or 1.0) > 1.0,

@@ -62,6 +62,7 @@ class Ask:
     in_place: bool = False  # "in place", "on the spot": the body stays where it started
     fast: bool = False  # "fast": no upper bound on speeds
     placed: bool = False  # hands put somewhere on the body and kept there: where each hand is held
+    held_up: bool = False  # a swing-up: the chain's tip brought up from where the task starts, and kept up
 
 
 def _cond(metric: str, op: str, value: float) -> Condition:
@@ -270,6 +271,31 @@ def placed_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Con
     return out
 
 
+HELD_UP = 0.75  # of the way from the start's tip height to the default pose's (upright) that the tip's median must be
+
+
+def held_up_conditions(robot: Robot, ask: Ask) -> list[Condition]:
+    """A swing-up (a pole, a pendulum, an acrobot): the chain's tip held up, its median height at least 3/4 of the
+    way from where the task starts (hanging) to the upright default pose; a pole spun round and round spends
+    half its time low and fails it. Bodies whose tips are measured in the world (no free or planar base) only."""
+    obs = observables_of(robot)
+    spec = robot.spec
+    if not ask.held_up or not obs.limbs or spec.floating_base or obs.planar or not len(spec.start_qpos):
+        return []
+    data = mujoco.MjData(robot.mj_model)
+    heights = []
+    for qpos in (spec.start, spec.default_qpos):
+        data.qpos[:] = qpos
+        mujoco.mj_kinematics(robot.mj_model, data)
+        heights.append(tip_points(data, obs.tips)[:, 2])
+    start, up = heights
+    out = []
+    for i, limb in enumerate(obs.limbs):
+        if up[i] - start[i] >= 0.1:
+            out.append(_cond(f"{limb}_at_z", ">=", float(start[i] + HELD_UP * (up[i] - start[i]))))
+    return out
+
+
 def hands_gap_at_rest(robot: Robot) -> float | None:
     """The distance between the two hands (``Observables.hands``) at the default pose (m); None without two arms."""
     hands = observables_of(robot).hands
@@ -361,9 +387,12 @@ def complete(
     driven = moved_joints(motion, spec)
     has_outcome = any(checks.is_outcome(c, spec, driven) for c in own)
     outcome = (
-        task_conditions(robot, ask) + together_conditions(robot, ask) + placed_conditions(robot, motion, ask)
+        task_conditions(robot, ask)
+        + together_conditions(robot, ask)
+        + placed_conditions(robot, motion, ask)
+        + held_up_conditions(robot, ask)
     )
-    if (ask.limb_kind or not has_outcome) and not (ask.placed and outcome):
+    if (ask.limb_kind or not has_outcome) and not ((ask.placed or ask.held_up) and outcome):
         outcome += (
             body_conditions(robot, motion, ask)
             or grip_conditions(robot, motion)

@@ -38,6 +38,8 @@ def classic_drafts(ctx: Ctx, hits: list[tuple[Intent, Recipe]]) -> list[Draft]:
             return classic_stand()
         return classic_rhythm(ctx, first)
     if robot in _BALANCERS:
+        if any(i.key == "swing_up" for i, _ in hits):
+            return classic_swing_up(ctx)
         if any(
             i.key in ("spin", "swing", "shake", "wiggle", "dance", "circle", "twist", "rock", "sway")
             for i, _ in hits
@@ -192,6 +194,43 @@ def classic_balance(ctx: Ctx) -> list[Draft]:
         + ([T("joint_pose", 0.5, group=cart, offset=0.0, sigma=1.0)] if cart else []),
         [T("action_rate", RATE)],
         note=f"Main term: joint_pose on {pole}.",
+    )
+    return [v1, v2, v3]
+
+
+def classic_swing_up(ctx: Ctx) -> list[Draft]:
+    """From hanging (the task's start) to balanced on top: the height of the pole (or the acrobot's chain) rewarded,
+    with energy pumped in low down, or calm at the top; a pole spun round and round is not a swing-up."""
+    robot = ctx.profile.robot
+    pole = ctx.group("pole", "shoulder", "all") or "all"
+    cart = ctx.group("cart") if robot == "cartpole" else None
+    if robot == "acrobot":
+        up = "(cos(mean(q_shoulder)) + cos(mean(q_shoulder) + mean(q_elbow))) / 2"
+        speed = "clip(abs(mean(qd_shoulder)) + abs(mean(qd_elbow)), 0, 12)"
+    else:
+        up = f"cos(mean(q_{pole}))"
+        speed = f"clip(abs(mean(qd_{pole})), 0, 8)"
+    centred = [E(f"-0.2 * abs(mean(q_{cart}))", 1.0)] if cart else []
+    v1 = Draft(
+        "Swing Up and Balance",
+        "Swing the pole up from hanging and keep it balanced on top",
+        [E(up, 2.0), *centred],
+        [T("action_rate", RATE)],
+        note="Main term: the pole's height, 1 straight up and -1 hanging.",
+    )
+    v2 = Draft(
+        "Pump and Catch",
+        "Pump energy in while the pole is low, then catch it on top",
+        [E(up, 2.0), E(f"0.1 * {speed} * (1 - {up}) / 2", 1.0), *centred],
+        [T("action_rate", RATE)],
+        note="Main terms: the height, and speed rewarded while the pole is low.",
+    )
+    v3 = Draft(
+        "Calm on Top",
+        "Reach the top and stay there still: height, with stillness rewarded once up",
+        [E(up, 1.5), E(f"exp(-norm(qd)) * (1 + {up}) / 2", 1.0), *centred],
+        [T("energy", -0.0005), T("action_rate", RATE)],
+        note="Main terms: the height, and a stillness bonus near the top.",
     )
     return [v1, v2, v3]
 
