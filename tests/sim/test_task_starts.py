@@ -35,7 +35,7 @@ def test_episodes_start_where_the_task_does(model_id, joint, start):
     env = NativeBatchEnv(robot, compile_program(ALIVE, spec, np), 4, seed=0)
     env.reset()
     assert np.allclose(env.qpos[:, spec.joint_qpos_adr[k]], start, atol=0.06)  # the reset noise: 0.05 rad
-    still = rollout(robot, lambda obs: np.zeros(robot.action_size), 0.1)
+    still = rollout(robot, lambda _obs: np.zeros(robot.action_size), 0.1)
     assert abs(still.qpos[0, spec.joint_qpos_adr[k]] - start) < 0.1  # the film's first frame: barely moved
 
 
