@@ -73,10 +73,18 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
     "turns": ("", "how many times the tip went round (a circle counts up, a swing to and fro about zero)"),
     "at_x": (
         "m",
-        "where the tip was held: forward of the base, in the base's frame (median; hands on the hips)",
+        "where the tip was held (median): forward, from the base in its frame (a body fixed in the world: "
+        "from the world's origin)",
     ),
-    "at_y": ("m", "where the tip was held: left of the base (negative: right), in the base's frame (median)"),
-    "at_z": ("m", "where the tip was held: above the base, in the base's frame (median; hands on the head)"),
+    "at_y": (
+        "m",
+        "where the tip was held (median): to the left (negative: right), from the base in its frame",
+    ),
+    "at_z": (
+        "m",
+        "where the tip was held (median): up, from the base in its frame (a body fixed in the world: from "
+        "the floor; a pole kept up)",
+    ),
 }
 # Both hands of a body (its left and right arm tips): a clap brings them together.
 HANDS_METRICS: dict[str, tuple[str, str]] = {
@@ -121,9 +129,9 @@ _LIMB_WORDS = {
     "shift": ("moved", 100.0, "cm"),
     "loop": ("went round a loop", 100.0, "cm wide"),
     "turns": ("went round", 1.0, "times"),
-    "at_x": ("was held", 100.0, "cm forward of the base"),
-    "at_y": ("was held", 100.0, "cm left of the base"),
-    "at_z": ("was held", 100.0, "cm above the base"),
+    "at_x": ("was held", 100.0, "cm forward"),
+    "at_y": ("was held", 100.0, "cm to the left"),
+    "at_z": ("was held", 100.0, "cm up"),
 }
 EE_METRICS: dict[str, tuple[str, str]] = {
     "ee_path_length": ("m", "distance travelled by the end effectors (mean over them)"),
