@@ -53,6 +53,17 @@ def term_signature(term: dict[str, Any]) -> tuple[str, str]:
     return term["term"], hand
 
 
+def standing_support() -> list[dict[str, Any]]:
+    """A standing body's terms beside an arm gesture: upright, at its height, in place, alive, smooth."""
+    return [
+        T("upright", 1.0),
+        T("base_height", 0.5, ratio=1.0, sigma=0.1),
+        T("stay_in_place", 0.5, radius=0.3),
+        T("alive", 0.5),
+        T("action_rate", RATE),
+    ]
+
+
 def num(x: float) -> str:
     """A number for an expression: short, and parenthesised when negative."""
     text = f"{tidy(x):g}"
@@ -66,8 +77,13 @@ def clamp(x: float, lo: float, hi: float) -> float:
 def gerund(label: str) -> str:
     """'Shake' -> 'shaking', 'Wag' -> 'wagging', 'Up and down' -> 'moving up and down'."""
     word = label.lower()
+    first, _, rest = word.partition(" ")
+    if rest in ("up", "down", "out", "over", "around", "in", "off"):  # a verb and its particle: 'swinging up'
+        return f"{gerund(first)} {rest}"
     if " " in word:
         return f"moving {word}"
+    if word.endswith("ie"):
+        return word[:-2] + "ying"  # lie -> lying
     if word.endswith("e") and not word.endswith("ee"):
         return word[:-1] + "ing"
     if len(word) >= 3 and word[-1] in "bdgmnpt" and word[-2] in "aeiou" and word[-3] not in "aeiou":

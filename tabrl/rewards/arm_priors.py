@@ -55,6 +55,13 @@ def driven_joints(spec: RobotSpec, robot: Robot | None = None, ee_index: int | N
     return driven
 
 
+def _free_arm(b: PriorBuilder, robot: Robot, index: int) -> list[int]:
+    """The joints of end effector ``index``'s own arm that no part of the prior moves yet ([] without it)."""
+    if not len(b.spec.ee) or index >= len(b.spec.ee):
+        return []
+    return [j for j in driven_joints(b.spec, robot, index) if j not in b.used]
+
+
 def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MAX_PARTS) -> bool:
     """An end-effector path as joint sines, by the robot's linearised inverse kinematics at its start pose.
 
@@ -68,9 +75,7 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
     be solved (end effector out of reach of the free joints).
     """
     spec = b.spec
-    if not len(spec.ee) or p.index >= len(spec.ee):
-        return False
-    driven = [j for j in driven_joints(spec, robot, p.index) if j not in b.used]
+    driven = _free_arm(b, robot, p.index)
     if not driven:
         return False
     lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
@@ -131,9 +136,7 @@ def solved_target(b: PriorBuilder, robot: Robot, p: EETargetParams, budget: int 
     gets as close as the arm allows (said by the check's measured figures, not hidden); False when that is
     less than half the way, or the arm has no free joints."""
     spec = b.spec
-    if not len(spec.ee) or p.index >= len(spec.ee):
-        return False
-    driven = [j for j in driven_joints(spec, robot, p.index) if j not in b.used]
+    driven = _free_arm(b, robot, p.index)
     if not driven:
         return False
     home = np.clip(spec.default_joint_pos[driven], spec.joint_range[driven, 0], spec.joint_range[driven, 1])

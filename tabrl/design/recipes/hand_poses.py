@@ -16,20 +16,9 @@ from typing import Any
 import numpy as np
 
 from tabrl.design.body_words import lacks_arms
-from tabrl.design.drafting import RATE, Ctx, Draft, E, T, index_of, num, place_of
+from tabrl.design.drafting import Ctx, Draft, E, T, index_of, num, place_of, standing_support
 from tabrl.design.placements import Placement
 from tabrl.design.vocabulary import Intent, Recipe
-
-
-def standing_support() -> list[dict[str, Any]]:
-    """A standing body's terms beside an arm gesture: upright, at its height, in place, alive, smooth."""
-    return [
-        T("upright", 1.0),
-        T("base_height", 0.5, ratio=1.0, sigma=0.1),
-        T("stay_in_place", 0.5, radius=0.3),
-        T("alive", 0.5),
-        T("action_rate", RATE),
-    ]
 
 
 @dataclasses.dataclass(frozen=True)

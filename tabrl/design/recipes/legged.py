@@ -21,10 +21,11 @@ from tabrl.design.drafting import (
     index_of,
     num,
     place_of,
+    standing_support,
     tidy,
     title_case,
 )
-from tabrl.design.recipes.hand_poses import hands_meeting, standing_support
+from tabrl.design.recipes.hand_poses import hands_meeting
 from tabrl.design.vocabulary import Intent, Recipe
 from tabrl.rewards.limits import MAX_SUMMARY_CHARS
 

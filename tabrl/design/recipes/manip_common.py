@@ -11,6 +11,7 @@ from tabrl.design.drafting import (
     T,
     finger_index,
     index_of,
+    standing_support,
 )
 
 
@@ -48,13 +49,7 @@ def manip_groups(ctx: Ctx) -> tuple[str, str]:
 
 def manip_support(ctx: Ctx) -> list[dict[str, Any]]:
     if ctx.biped:
-        return [
-            T("upright", 1.0),
-            T("base_height", 0.5, ratio=1.0, sigma=0.1),
-            T("stay_in_place", 0.5, radius=0.3),
-            T("alive", 0.5),
-            T("action_rate", RATE),
-        ]
+        return standing_support()
     return [T("action_rate", RATE), T("joint_limits", -0.1)]
 
 
