@@ -50,12 +50,12 @@ def test_a_prior_the_robot_falls_under_is_scaled_down_or_flagged():
 
 
 def test_a_start_that_cannot_stand_by_itself_is_said():
-    """T1 has no usable base policy, and the zero action does not hold it up: no smaller prior can help."""
-    robot = catalog.load_robot("T1JoystickFlatTerrain")
-    program = design("T1JoystickFlatTerrain", "wave your right hand").programs[0]
+    """Apollo has no base policy, and the zero action does not hold it up: no smaller prior can help."""
+    robot = catalog.load_robot("ApolloJoystickFlatTerrain")
+    program = design("ApolloJoystickFlatTerrain", "wave your right hand").programs[0]
     r = rehearsal.rehearse(robot, program).rehearsal
     assert r is not None and r.start == "zero action" and not r.stands
-    assert "the zero action alone does not keep Booster T1 upright" in r.note
+    assert "the zero action alone does not keep Apptronik Apollo upright" in r.note
     assert r.tries == 1  # the full prior, then the prior off: no scaled tries
 
 
