@@ -9,6 +9,7 @@ from tabrl.bench import soak
 
 
 def _wait(conn) -> None:
+    conn.send("ready")
     conn.recv()
 
 
@@ -18,12 +19,14 @@ def test_workers_are_the_spawned_children_with_their_memory_and_open_files():
     process = ctx.Process(target=_wait, args=(child,))
     process.start()
     try:
+        # Measured once the child runs: until its exec, a busy machine shows it with the parent's command line
+        assert parent.poll(600) and parent.recv() == "ready"
         found = [w for w in soak.workers(os.getpid()) if w["pid"] == process.pid]
         assert len(found) == 1, soak.workers(os.getpid())
         assert found[0]["rss_mb"] > 1 and found[0]["open_files"] >= 3  # stdin, stdout, stderr at least
     finally:
         parent.send("stop")
-        process.join(timeout=30)
+        process.join(timeout=600)  # a guard against a hang only
     assert process.pid not in [w["pid"] for w in soak.workers(os.getpid())]
 
 
