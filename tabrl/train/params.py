@@ -39,13 +39,14 @@ CATEGORY_OF = {
 # "ANYmal C").
 # H1's base under the designer's priors: at 240k it fell in 75 % of pushed episodes, at 1.2M in 38 % (the zero
 # action 81 %), and fine-tunes from it fell 5 of 15 times in the humanoid suite (docs/base-policies.md).
-# G1's and T1's bases train with the whole action scale (their profiles' balance_share: soft legs); at 1.2M steps
-# they fall in 38 % and 31 % of pushed episodes under the designer's priors (their zero actions: 100 %).
+# G1's, T1's and Apollo's bases train with the whole action scale (their profiles' balance_share: soft legs); at
+# 1.2M steps they fall in 38 %, 31 % and 19 % of pushed episodes under the designer's priors (zero actions: 100 %).
 STEPS_FOR_MODEL: dict[str, int] = {
     "AnymalC": 1_200_000,
     "H1InplaceGaitTracking": 1_200_000,
     "T1JoystickFlatTerrain": 1_200_000,
     "G1JoystickFlatTerrain": 1_200_000,
+    "ApolloJoystickFlatTerrain": 1_200_000,
 }
 
 # Whether training starts from the base by default, per robot category (docs/base-policies.md): measured
