@@ -53,7 +53,9 @@ def test_a_prior_the_robot_falls_under_is_scaled_down_or_flagged():
 def test_a_start_that_cannot_stand_by_itself_is_said(tmp_path, monkeypatch):
     """Apollo on an install without base policies: the zero action does not hold it up, and no smaller prior can
     help."""
-    monkeypatch.setattr(base, "BASE_DIR", tmp_path)  # an empty folder of bases: training would start from scratch
+    monkeypatch.setattr(
+        base, "BASE_DIR", tmp_path
+    )  # an empty folder of bases: training would start from scratch
     robot = catalog.load_robot("ApolloJoystickFlatTerrain")
     program = design("ApolloJoystickFlatTerrain", "wave your right hand").programs[0]
     r = rehearsal.rehearse(robot, program).rehearsal
