@@ -82,9 +82,10 @@ BODY_SUITES: dict[str, dict[str, str]] = {
         "punch like a boxer": "left_arm_reach >= 0.1*h and arms_frequency >= 0.5 and falls < 1 or "
         "right_arm_reach >= 0.1*h and arms_frequency >= 0.5 and falls < 1",
         "dance": "arms_amplitude >= 0.15 and legs_amplitude >= 0.05 and falls < 1",
-        # both arms held out level, each hand well out to its side (35 % of the standing height: 37 cm on H1)
+        # both arms held out level, each hand well out to its side (35 % of the standing height: 37 cm on H1) and up
+        # near the shoulders (the height part added after Apollo's arms, held 45 degrees down, passed without it)
         "hold your arms out to the sides like an airplane": "left_arm_at_y >= 0.35*h and "
-        "right_arm_at_y <= -0.35*h and falls < 1",
+        "right_arm_at_y <= -0.35*h and left_arm_at_z >= 0.15*h and right_arm_at_z >= 0.15*h and falls < 1",
         # each hand across the body's midline, onto the other side
         "hug yourself": "left_arm_at_y <= 0 and right_arm_at_y >= 0 and falls < 1",
     },
