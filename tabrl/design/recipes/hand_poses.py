@@ -180,7 +180,7 @@ _ON_KNEES = (0.12, 0.0, 0.1)
 _RUB = 0.12  # arm lengths: a rub's circle, a pat's tap
 
 
-def placement_points(_ctx: Ctx, where: str, geometry: ArmGeometry) -> dict[int, list[float]]:
+def placement_points(where: str, geometry: ArmGeometry) -> dict[int, list[float]]:
     """End-effector index -> its point (world, standing) for landmark ``where``; {} where the body lacks it."""
     arm = geometry.length
     out = {}
@@ -210,7 +210,7 @@ def placement_points(_ctx: Ctx, where: str, geometry: ArmGeometry) -> dict[int, 
 def placeable(ctx: Ctx, placement: Placement) -> bool:
     """The body has two arms and the landmark the placement names (a hip needs legs)."""
     geometry = arm_geometry(ctx) if ctx.biped and not lacks_arms(ctx) else None
-    return geometry is not None and bool(placement_points(ctx, placement.at, geometry))
+    return geometry is not None and bool(placement_points(placement.at, geometry))
 
 
 def legged_place(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
@@ -220,7 +220,7 @@ def legged_place(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     geometry = arm_geometry(ctx)
     if geometry is None:
         raise LookupError(f"{ctx.robot} has no two arms to place")
-    points = placement_points(ctx, placement.at, geometry)
+    points = placement_points(placement.at, geometry)
     if not placement.both:  # one hand: the side said, else the right
         side = ctx.side("right", f"using the right hand for '{intent.label.lower()}'")
         points = {h: p for h, p in points.items() if h == geometry.hands[side]}
