@@ -32,6 +32,11 @@ def base_train(
     video: Path | None = typer.Option(
         None, "--video", help="Also render a 10 s video of the base into this folder."
     ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Go on training MODEL's existing base (the one in --out, else the packaged one) for --steps more.",
+    ),
 ) -> None:
     """Train MODEL's base policy (balance under pushes / hold a pose) and write it with its evaluation."""
     from tqdm import tqdm
@@ -48,6 +53,14 @@ def base_train(
     # The designer's own priors: the base learns to balance under the motions fine-tunes will play.
     priors = motion_priors(robot.model_id)
     total = steps or base.default_steps(robot)
+    earlier = None
+    if resume:
+        homes = [Path(out) / robot.model_id] if out is not None else []
+        earlier = next((h for h in [*homes, base.BASE_DIR / robot.model_id] if h.is_dir()), None)
+        if earlier is None:
+            fail(
+                f"no base of {model} to resume (looked in {out or base.BASE_DIR}); train one without --resume"
+            )
     console.print(f"[bold]{model}[/]: {recipe.goal}, {total:,} steps, seed {seed}")
     bar = tqdm(total=total, unit="step", unit_scale=True, desc="base")
 
@@ -57,7 +70,7 @@ def base_train(
         bar.refresh()
 
     folder, meta = base.train_base(
-        robot, total, seed=seed, out_dir=out, on_progress=on_progress, priors=priors
+        robot, total, seed=seed, out_dir=out, on_progress=on_progress, priors=priors, resume=earlier
     )
     bar.close()
     console.print(f"  base:   {folder}\n  time:   {meta['wall_time_s']:.0f} s for {meta['steps']:,} steps")

@@ -289,6 +289,38 @@ def scale_policy_mean(policy: Mapping[str, Any], ratio: np.ndarray) -> dict[str,
     return {**policy, "params": {**layers, last: {**layers[last], "kernel": kernel, "bias": bias}}}
 
 
+def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict[str, Any]]:
+    """A base's params for ``robot``, checked against its layout; raises BaseError saying what does not fit."""
+    try:
+        meta = checkpoint.load_metadata(folder)
+    except checkpoint.CheckpointError as e:
+        raise BaseError(f"base policy unusable: {e}") from None
+    obs_size = behavior.observation_size(robot)
+    if meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
+        raise BaseError(
+            f"base policy {folder} has observation {meta['observation_size']} / action "
+            f"{meta['action_size']}, but {robot.model_id} has {obs_size} / {robot.action_size}"
+        )
+    net = meta["network"]
+    if tuple(net["policy_hidden"]) != tuple(cfg.policy_hidden) or tuple(net["value_hidden"]) != tuple(
+        cfg.value_hidden
+    ):
+        raise BaseError(
+            f"base policy {folder} has networks {net}, but this training uses {cfg.network_kwargs()}"
+        )
+    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
+    # Only the structure and shapes: traced, never compiled (a real init compiled ~50 XLA programs, 10 s of a
+    # first configure's rehearsal under load).
+    template = jax.eval_shape(lambda: ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0)))
+    try:
+        params, meta = checkpoint.load(
+            folder, (template.normalizer, template.params.policy, template.params.value)
+        )
+    except checkpoint.CheckpointError as e:
+        raise BaseError(f"base policy unusable: {e}") from None
+    return params, meta
+
+
 def train_base(
     robot: Robot,
     steps: int | None = None,
@@ -297,10 +329,13 @@ def train_base(
     out_dir: Path | None = None,
     on_progress: Callable[[ppo.Progress], None] | None = None,
     priors: Sequence[Motion],
+    resume: Path | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Trains, evaluates and saves ``robot``'s base policy; returns its folder and metadata. ``priors``: the
     built-in designer's motion priors for the robot (``tabrl.design.builtin.motion_priors(model_id)``), the
-    reference motions a legged base learns to balance under."""
+    reference motions a legged base learns to balance under. ``resume``: a base folder of the same recipe to
+    go on training from (its policy, value function and normaliser) for ``steps`` more; the saved base counts
+    both runs' steps and wall time."""
     recipe = recipe_for(robot)
     steps = steps or default_steps(robot)
     program = RewardProgram.parse(recipe.program)
@@ -320,7 +355,17 @@ def train_base(
     pool = designer_pool(robot, recipe, priors)
     if recipe.random_motion is not None:
         _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
-    init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
+    before = {"steps": 0, "wall_time_s": 0.0}
+    if resume is not None:
+        init, earlier = load_base(resume, robot, cfg)
+        trained_at = earlier.get("base", {}).get("action_scale")
+        if trained_at is not None and not np.allclose(trained_at, env._action_map.scale):
+            raise BaseError(
+                f"base policy {resume} was trained at another action scale than {robot.model_id}'s recipe"
+            )
+        before = {"steps": int(earlier["steps"]), "wall_time_s": float(earlier.get("wall_time_s", 0.0))}
+    else:
+        init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
     start = time.perf_counter()
     params, final = batch.train(env, steps, cfg, seed=seed, init_params=init, on_progress=progress)
     wall = time.perf_counter() - start
@@ -336,9 +381,9 @@ def train_base(
         "clock_hz": observations.PHASE_CLOCK_HZ,
         "motion": None,
         "backend": "native",
-        "steps": final.steps,
+        "steps": before["steps"] + final.steps,
         "seed": seed,
-        "wall_time_s": wall,
+        "wall_time_s": before["wall_time_s"] + wall,
         "final_metrics": {"mean_episode_reward": final.mean_episode_reward, "steps_per_s": final.steps_per_s},
         "base": {
             "recipe": robot.spec.category,
@@ -352,7 +397,8 @@ def train_base(
             "evaluation": evaluation,
             "usable": usable,
             "verdict": verdict,
-            "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}",
+            "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}"
+            + (f" --resume (from {before['steps']:,} steps)" if resume is not None else ""),
         },
     }
     folder = checkpoint.save(Path(out_dir or BASE_DIR) / robot.model_id, params, meta)

@@ -22,7 +22,7 @@ from tabrl.train import (
     ppo,
     residual,
 )
-from tabrl.train.base import BaseError, action_scale, scale_policy_mean
+from tabrl.train.base import BaseError, action_scale, load_base, scale_policy_mean
 
 # Iterations that fit only the value function to a new reward before the base policy itself moves.
 CRITIC_WARMUP_ITERS = 2
@@ -73,38 +73,6 @@ def find_base(model_id: str, robot: Robot | None = None) -> Path | None:
         ):
             return folder
     return None
-
-
-def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict[str, Any]]:
-    """A base's params for ``robot``, checked against its layout; raises BaseError saying what does not fit."""
-    try:
-        meta = checkpoint.load_metadata(folder)
-    except checkpoint.CheckpointError as e:
-        raise BaseError(f"base policy unusable: {e}") from None
-    obs_size = behavior.observation_size(robot)
-    if meta["observation_size"] != obs_size or meta["action_size"] != robot.action_size:
-        raise BaseError(
-            f"base policy {folder} has observation {meta['observation_size']} / action "
-            f"{meta['action_size']}, but {robot.model_id} has {obs_size} / {robot.action_size}"
-        )
-    net = meta["network"]
-    if tuple(net["policy_hidden"]) != tuple(cfg.policy_hidden) or tuple(net["value_hidden"]) != tuple(
-        cfg.value_hidden
-    ):
-        raise BaseError(
-            f"base policy {folder} has networks {net}, but this training uses {cfg.network_kwargs()}"
-        )
-    networks = ppo.make_networks(obs_size, robot.action_size, cfg.policy_hidden, cfg.value_hidden)
-    # Only the structure and shapes: traced, never compiled (a real init compiled ~50 XLA programs, 10 s of a
-    # first configure's rehearsal under load).
-    template = jax.eval_shape(lambda: ppo.init_state(networks, obs_size, cfg, jax.random.PRNGKey(0)))
-    try:
-        params, meta = checkpoint.load(
-            folder, (template.normalizer, template.params.policy, template.params.value)
-        )
-    except checkpoint.CheckpointError as e:
-        raise BaseError(f"base policy unusable: {e}") from None
-    return params, meta
 
 
 def adapt_to_action_scale(params: ppo.Params, ratio: np.ndarray, action_obs: slice) -> ppo.Params:

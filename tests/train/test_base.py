@@ -258,7 +258,8 @@ def test_a_corrupt_base_never_blocks_training(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_base_train_writes_a_loadable_evaluated_base(go1, tmp_path):
     """`tabrl base train` end to end at a tiny budget: the recipe (with the designer's priors) is recorded,
-    the evaluation ran under pushes and priors, and the folder loads as a base for a fine-tune."""
+    the evaluation ran under pushes and priors, the folder loads as a base for a fine-tune, and training goes on
+    from it (--resume)."""
     folder, meta = base.train_base(go1, 2_048, seed=3, out_dir=tmp_path, priors=motion_priors(GO1))
     assert folder == tmp_path / GO1 and meta["steps"] >= 2_048
     recipe = meta["base"]
@@ -269,3 +270,11 @@ def test_base_train_writes_a_loadable_evaluated_base(go1, tmp_path):
     cfg = ppo.ppo_config_for(2_048, "quadruped")
     params, loaded = finetune.load_base(folder, go1, cfg)
     assert loaded["steps"] == meta["steps"] and int(params[0].count.to_numpy()) > 0
+    # --resume goes on from that base: its normaliser keeps counting, and the steps and wall time add up.
+    more, resumed = base.train_base(
+        go1, 2_048, seed=4, out_dir=tmp_path / "more", priors=motion_priors(GO1), resume=folder
+    )
+    again, _ = finetune.load_base(more, go1, cfg)
+    assert resumed["steps"] >= meta["steps"] + 2_048 and resumed["wall_time_s"] > meta["wall_time_s"]
+    assert int(again[0].count.to_numpy()) > int(params[0].count.to_numpy())
+    assert "--resume" in resumed["base"]["command"]
