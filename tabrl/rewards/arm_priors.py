@@ -4,6 +4,7 @@ reach as a pose."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -62,6 +63,12 @@ def _free_arm(b: PriorBuilder, robot: Robot, index: int) -> list[int]:
     return [j for j in driven_joints(b.spec, robot, index) if j not in b.used]
 
 
+LINE_PULLS = (1.0, 0.85, 0.7, 0.55)  # of the way from the hand's start to a line's centre, tried in turn
+# (of the line's length, of its half length moved along itself), tried at each: the whole line, then a shorter one
+# in the middle or towards either end.
+LINE_FITS = ((1.0, 0.0), (0.6, 0.0), (0.6, 0.5), (0.6, -0.5))
+
+
 def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MAX_PARTS) -> bool:
     """An end-effector path as joint sines, by the robot's linearised inverse kinematics at its start pose.
 
@@ -80,8 +87,17 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
         return False
     lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
     home = np.clip(spec.default_joint_pos[driven], lo, hi)
-    if p.center is not None and p.shape == "line" and _solved_line(b, robot, p, driven, home, lo, hi, budget):
-        return True
+    if p.center is not None and p.shape == "line":
+        # A place out of this arm's reach (G1's and Apollo's hands raised beside the head) is brought towards
+        # where the hand starts, and the line shortened or slid along itself, until both ends are reached: as close to the place as
+        # the arm goes (Apollo's shoulder barely adducts: a raised hand cannot come in over its shoulder).
+        start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
+        along = np.eye(3)[{"xy": 0, "xz": 0, "yz": 1}[p.plane]] * float(p.radius)
+        for towards, (shorter, shift) in itertools.product(LINE_PULLS, LINE_FITS):
+            centre = start + towards * (np.asarray(p.center, dtype=np.float64) - start) + shift * along
+            pulled = p.model_copy(update={"center": [float(v) for v in centre], "radius": shorter * p.radius})
+            if _solved_line(b, robot, pulled, driven, home, lo, hi, budget):
+                return True
     axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
     ea, eb = np.eye(3)[axes[0]], np.eye(3)[axes[1]]
     start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
@@ -180,8 +196,11 @@ def _solved_line(
         return False
     if low is None or high is None:
         return False
-    # target = centre + radius sin(w): the joints at mid + half sin(w) pass through both ends.
+    # target = centre + radius sin(w): the joints at mid + half sin(w) pass through both ends, and must pass
+    # near the centre between them (two ends solved on different branches of the arm swing it over the head).
     mid, half = (low + high) / 2, (high - low) / 2
+    if np.linalg.norm(ee_pose(robot, p.index, driven)(mid) - centre) > max(0.03, 0.5 * float(p.radius)):
+        return False
     zero = np.zeros(len(driven))
     _add_path_parts(b, driven, mid - home, zero, half, zero, float(p.frequency_hz), p.phase, budget)
     return any(int(j) in b.used for j in driven)

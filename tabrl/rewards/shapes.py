@@ -219,16 +219,17 @@ def motion_from_terms(
     for target in held.values():  # a hand held at a point: a pose of its own arm
         if model is not None and (not spec.floating_base or ee_limb_joints(model, target.index) is not None):
             placed = solved_target(b, model, target, budget) or placed
-    if placed and model is not None:
-        _hold_posed_weight(b, model)
     for path in asks.paths.values():
         solved = (
             model is not None
             and (not spec.floating_base or ee_limb_joints(model, path.index) is not None)
             and solved_path(b, model, path, budget)
         )
+        placed = placed or (solved and path.center is not None)  # a path around a point away from the start
         if not solved and spec.category in ("arm", "humanoid"):
             shoulder_path(b, path)
+    if placed and model is not None:
+        _hold_posed_weight(b, model)
     if not b.parts:
         return None
     # A robot standing on its legs keeps little policy authority on the joints the prior leaves alone:

@@ -15,7 +15,7 @@ from tabrl.render.outcomes import outcome_metrics, outcome_values
 from tabrl.render.rollout import Trajectory
 from tabrl.rewards import checks
 from tabrl.rewards.motion import compile_motion, moved_joints
-from tabrl.rewards.outcome_checks import prior_tip_places
+from tabrl.rewards.outcome_checks import prior_tip_paths, prior_tip_places
 from tabrl.robots import catalog
 from tabrl.robots.anatomy import body_plan_of
 
@@ -128,3 +128,31 @@ def test_a_body_without_hands_is_told_and_a_clap_above_the_head_stays_a_clap():
     clap = design("H1JoystickGaitTracking", "clap your hands above your head")
     assert any("Clap" in p.name for p in clap.programs)
     assert not any(t.term == "ee_target" for p in clap.programs for t in p.terms)
+
+
+GESTURE_BODIES = [
+    "H1JoystickGaitTracking",
+    "G1JoystickFlatTerrain",
+    "T1JoystickFlatTerrain",
+    "Op3Joystick",
+    "ApolloJoystickFlatTerrain",
+]
+
+
+@pytest.mark.parametrize("model_id", GESTURE_BODIES)
+def test_a_humanoid_waves_with_the_hand_raised_and_punches_forward(model_id):
+    """One-hand gestures placed on the body: followed exactly, the wave's prior raises the hand from the hip to
+    beside the head and sweeps it side to side (a wave from the hip rose 1-3 cm), and a punch's hand path
+    reaches forward, each fist in turn in the one-two (a side-to-side line never reached forward). Thresholds
+    as the humanoid public suite's, in standing heights."""
+    robot = catalog.load_robot(model_id)
+    h = float(robot.spec.standing_height)
+    tracer = next(p for p in design(model_id, "wave with your left hand").programs if p.name == "Wave Tracer")
+    sweep, rise, *_ = prior_tip_paths(robot, tracer.motion)["left_arm"]
+    assert rise >= 0.15 * h and sweep >= 0.15 * h, (rise, sweep, h)
+    punches = {p.name: p for p in design(model_id, "punch like a boxer").programs}
+    assert {"Hand Path Punch", "One-Two Punch"} <= set(punches), sorted(punches)
+    *_, reach = prior_tip_paths(robot, punches["Hand Path Punch"].motion)["right_arm"]
+    assert reach >= 0.1 * h, (reach, h)
+    both = prior_tip_paths(robot, punches["One-Two Punch"].motion)
+    assert min(both["left_arm"][4], both["right_arm"][4]) >= 0.1 * h, both

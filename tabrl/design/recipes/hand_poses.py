@@ -157,6 +157,58 @@ def hands_meeting(ctx: Ctx, hands: list[int], hz: float, support: list[dict[str,
     return [front, swing_arms, high]
 
 
+# Where a one-hand gesture happens on a two-armed body, in arm lengths from that hand's own shoulder (forward,
+# outward to its side, up), the plane and first axis of its line ("yz": side to side, "xz": forward and back)
+# and the line's half length. A wave is the hand raised beside the head, moving side to side (a wave from the
+# resting hand at the hip rose 1-3 cm on T1, G1 and H1, followed exactly); a punch starts at the chest and
+# reaches out at shoulder height (a side-to-side line in front of the body never reached forward).
+GESTURES: dict[str, tuple[tuple[float, float, float], str, float]] = {
+    "wave": ((0.15, 0.35, 0.55), "yz", 0.2),
+    "wave_overhead": ((0.1, 0.15, 0.8), "yz", 0.2),
+    "punch": ((0.55, -0.1, 0.0), "xz", 0.25),
+}
+
+
+def gesture_place(ctx: Ctx, gesture: str, index: int) -> tuple[list[float], str, float] | None:
+    """(centre in the world at the standing pose, plane, half length in m) of ``gesture``'s line for end
+    effector ``index``, placed on the compiled body; None without two arms to measure or that hand."""
+    geometry = arm_geometry(ctx)
+    if geometry is None or gesture not in GESTURES:
+        return None
+    side = next((s for s, h in geometry.hands.items() if h == index), None)
+    if side is None:
+        return None
+    (forward, outward, up), plane, half = GESTURES[gesture]
+    sign, arm = (1.0 if side == "left" else -1.0), geometry.length
+    shoulder = geometry.shoulders[side]
+    centre = shoulder + arm * np.array([forward, sign * outward, up])
+    return [round(float(v), 3) for v in centre], plane, round(half * arm * ctx.mods.size, 3)
+
+
+def gesture_path(
+    ctx: Ctx, gesture: str, index: int, hz: float, weight: float, *, slow: float = 1.0, phase: float = 0.0
+) -> dict[str, Any] | None:
+    """An ``ee_path`` line for end effector ``index`` at ``gesture``'s place on the body (``gesture_place``),
+    ``slow`` times its frequency and size, starting ``phase`` of a cycle in; None where the place cannot be
+    measured."""
+    place = gesture_place(ctx, gesture, index)
+    if place is None:
+        return None
+    centre, plane, half = place
+    return T(
+        "ee_path",
+        weight,
+        shape="line",
+        plane=plane,
+        radius=round(half * slow, 3),
+        frequency_hz=round(min(hz * slow, 3.0), 3),
+        index=index,
+        center=centre,
+        phase=phase,
+        sigma=round(max(0.03, 0.6 * half), 3),
+    )
+
+
 # Each hand's point for a placement, in arm lengths from a landmark: (forward, outward from the midline, up).
 # Outward is towards the hand's own side (negative: across the body). Points are where the hand rests on or
 # next to the body, not inside it.

@@ -25,7 +25,7 @@ from tabrl.design.drafting import (
     tidy,
     title_case,
 )
-from tabrl.design.recipes.hand_poses import hands_meeting
+from tabrl.design.recipes.hand_poses import gesture_path, hands_meeting
 from tabrl.design.vocabulary import Intent, Recipe
 from tabrl.rewards.limits import MAX_SUMMARY_CHARS
 
@@ -484,6 +484,15 @@ def _humanoid_arm(
             support,
             note=f"Main term: joint_sine on {group}, left and right half a cycle apart.",
         )
+    elif (placed := gesture_path(ctx, intent.key, idx, hz, 2.0)) is not None:
+        where = {"wave": "raised beside the head, side to side", "punch": "from the chest straight forward"}
+        v2 = Draft(
+            f"Hand Path {verb}",
+            f"Move {hand_words} {where[intent.key]}, {hz:.2g} times a second",
+            [placed],
+            support,
+            note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}), placed on the body.",
+        )
     else:
         v2 = Draft(
             f"Hand Path {verb}",
@@ -503,6 +512,25 @@ def _humanoid_arm(
             support,
             note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).",
         )
+    if intent.key == "punch" and not both:
+        pair = [index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)]
+        # the other fist half a cycle later: left, right, left
+        lines = [
+            gesture_path(ctx, "punch", h, hz, 1.5, phase=0.5 * k) for k, h in enumerate(pair) if h is not None
+        ]
+        fists = [f for f in lines if f is not None]
+        if len(fists) == 2:
+            return [
+                v1,
+                v2,
+                Draft(
+                    f"One-Two {verb}",
+                    f"Both fists in turn from the chest straight forward, {hz:.2g} times a second each",
+                    fists,
+                    support,
+                    note="Main terms: ee_path lines for both hands, placed on the body, half a cycle apart.",
+                ),
+            ]
     raised = [E(f"clip(ee_pos[{h}, 2] - base_height, -1, 1)", 1.0 / len(hands)) for h in hands]
     v3 = Draft(
         f"Raised Hand {verb}",
