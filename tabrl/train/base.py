@@ -355,7 +355,7 @@ def train_base(
     pool = designer_pool(robot, recipe, priors)
     if recipe.random_motion is not None:
         _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
-    before = {"steps": 0, "wall_time_s": 0.0}
+    before: dict[str, Any] = {"steps": 0, "wall_time_s": 0.0, "command": ""}
     if resume is not None:
         init, earlier = load_base(resume, robot, cfg)
         trained_at = earlier.get("base", {}).get("action_scale")
@@ -363,7 +363,12 @@ def train_base(
             raise BaseError(
                 f"base policy {resume} was trained at another action scale than {robot.model_id}'s recipe"
             )
-        before = {"steps": int(earlier["steps"]), "wall_time_s": float(earlier.get("wall_time_s", 0.0))}
+        before = {
+            "steps": int(earlier["steps"]),
+            "wall_time_s": float(earlier.get("wall_time_s", 0.0)),
+            # the commands that reproduce it: the earlier base's, then this one
+            "command": f"{earlier.get('base', {}).get('command', '')} && ",
+        }
     else:
         init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
     start = time.perf_counter()
@@ -397,8 +402,8 @@ def train_base(
             "evaluation": evaluation,
             "usable": usable,
             "verdict": verdict,
-            "command": f"tabrl base train {robot.model_id} --steps {steps} --seed {seed}"
-            + (f" --resume (from {before['steps']:,} steps)" if resume is not None else ""),
+            "command": f"{before['command']}tabrl base train {robot.model_id} --steps {steps} --seed {seed}"
+            + (" --resume" if resume is not None else ""),
         },
     }
     folder = checkpoint.save(Path(out_dir or BASE_DIR) / robot.model_id, params, meta)

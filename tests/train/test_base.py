@@ -63,9 +63,14 @@ def test_every_seed_robot_ships_a_small_evaluated_base():
         meta = checkpoint.load_metadata(folder)
         assert (folder / checkpoint.PARAMS_FILE).stat().st_size < 1_000_000
         assert meta["steps"] >= 10_000 and meta["wall_time_s"] > 0 and "seed" in meta
-        # `tabrl base train MODEL` without --steps reproduces the packaged base's budget
+        # `tabrl base train MODEL` without --steps reproduces the packaged base's budget (a base trained on
+        # with --resume lists that command first, then its own)
         steps = base.default_steps(load_robot(model_id))
-        assert meta["base"]["command"] == f"tabrl base train {model_id} --steps {steps} --seed 0"
+        first, *more = meta["base"]["command"].split(" && ")
+        assert first == f"tabrl base train {model_id} --steps {steps} --seed 0"
+        assert all(
+            c.startswith(f"tabrl base train {model_id} --steps ") and c.endswith(" --resume") for c in more
+        )
         ev = meta["base"]["evaluation"]["perturbed"]
         assert ev["pushes"] > 0 and np.isfinite(ev["mean_step_reward"])
         assert isinstance(meta["base"]["usable"], bool) and meta["base"]["verdict"]
@@ -277,4 +282,7 @@ def test_base_train_writes_a_loadable_evaluated_base(go1, tmp_path):
     again, _ = finetune.load_base(more, go1, cfg)
     assert resumed["steps"] >= meta["steps"] + 2_048 and resumed["wall_time_s"] > meta["wall_time_s"]
     assert int(again[0].count.to_numpy()) > int(params[0].count.to_numpy())
-    assert "--resume" in resumed["base"]["command"]
+    assert (
+        resumed["base"]["command"]
+        == f"{meta['base']['command']} && tabrl base train {GO1} --steps 2048 --seed 4 --resume"
+    )
