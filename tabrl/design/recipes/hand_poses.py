@@ -209,6 +209,34 @@ def gesture_path(
     )
 
 
+def raised_waves(
+    ctx: Ctx, index: int, hz: float, support: list[dict[str, Any]]
+) -> tuple[Draft, Draft] | None:
+    """A humanoid's wave with hand ``index`` raised: beside the head, and slower high above the shoulder (None
+    where the body cannot be measured)."""
+    raised = gesture_path(ctx, "wave", index, hz, 3.0)
+    overhead = gesture_path(ctx, "wave_overhead", index, hz, 2.0, slow=0.8)
+    if raised is None or overhead is None:
+        return None
+    hand = ctx.ee[index]
+    return (
+        Draft(
+            "Wave Tracer",
+            f"Raise {hand} beside the head and move it side to side at {hz:.2g} Hz",
+            [raised],
+            support,
+            note=f"Main term: ee_path (line) for end effector {index} ({hand}), raised beside the head.",
+        ),
+        Draft(
+            "Overhead Wave",
+            "A slower wave with the hand high above the shoulder, rewarded for moving smoothly",
+            [overhead, E("clip(norm(qd), 0, 2)", 0.2)],
+            [T("energy", -0.001)] + support,
+            note="Main terms: ee_path (line) above the shoulder, a small reward for joint speed, an energy penalty.",
+        ),
+    )
+
+
 # Each hand's point for a placement, in arm lengths from a landmark: (forward, outward from the midline, up).
 # Outward is towards the hand's own side (negative: across the body). Points are where the hand rests on or
 # next to the body, not inside it.

@@ -25,7 +25,7 @@ from tabrl.design.drafting import (
     tidy,
     title_case,
 )
-from tabrl.design.recipes.hand_poses import gesture_path, hands_meeting
+from tabrl.design.recipes.hand_poses import gesture_path, hands_meeting, raised_waves
 from tabrl.design.vocabulary import Intent, Recipe
 from tabrl.rewards.limits import MAX_SUMMARY_CHARS
 
@@ -484,12 +484,13 @@ def _humanoid_arm(
             support,
             note=f"Main term: joint_sine on {group}, left and right half a cycle apart.",
         )
-    elif (placed := gesture_path(ctx, intent.key, idx, hz, 2.0)) is not None:
-        where = {"wave": "raised beside the head, side to side", "punch": "from the chest straight forward"}
+    elif intent.key == "wave" and (waves := raised_waves(ctx, idx, hz, support)) is not None:
+        return [v1, *waves]  # a humanoid waves with the hand raised, not at its hip
+    elif intent.key == "punch" and (punch := gesture_path(ctx, "punch", idx, hz, 2.0)) is not None:
         v2 = Draft(
             f"Hand Path {verb}",
-            f"Move {hand_words} {where[intent.key]}, {hz:.2g} times a second",
-            [placed],
+            f"Move {hand_words} from the chest straight forward, {hz:.2g} times a second",
+            [punch],
             support,
             note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}), placed on the body.",
         )

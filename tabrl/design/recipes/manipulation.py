@@ -16,7 +16,7 @@ from tabrl.design.drafting import (
     num,
     title_case,
 )
-from tabrl.design.recipes.hand_poses import gesture_path
+from tabrl.design.recipes.hand_poses import raised_waves
 from tabrl.design.recipes.hands import FINGERS, count_gesture, grip_cycle, hand_gesture, hand_grip
 from tabrl.design.recipes.manip_common import manip_ee, manip_groups, manip_scale, manip_support, planar_axis
 from tabrl.design.vocabulary import Intent, Recipe
@@ -129,24 +129,9 @@ def manip_path(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         support,
         note=f"Main terms: joint_sine on {big} (spread phases) and {small}.",
     )
-    raised = gesture_path(ctx, "wave", idx, hz, 3.0) if p.get("wave") and ctx.biped else None
-    overhead = gesture_path(ctx, "wave_overhead", idx, hz, 2.0, slow=0.8) if raised else None
-    if raised is not None and overhead is not None:  # a humanoid waves with the hand raised, not at its hip
-        v1 = Draft(
-            "Wave Tracer",
-            f"Raise {ee_name} beside the head and move it side to side at {hz:.2g} Hz",
-            [raised],
-            support,
-            note=f"Main term: ee_path (line) for end effector {idx} ({ee_name}), raised beside the head.",
-        )
-        v3 = Draft(
-            "Overhead Wave",
-            "A slower wave with the hand high above the shoulder, rewarded for moving smoothly",
-            [overhead, E("clip(norm(qd), 0, 2)", 0.2)],
-            [T("energy", -0.001)] + support,
-            note="Main terms: ee_path (line) above the shoulder, a small reward for joint speed, an energy penalty.",
-        )
-        return [v1, v2, v3]
+    waves = raised_waves(ctx, idx, hz, support) if p.get("wave") and ctx.biped else None
+    if waves is not None:  # a humanoid waves with the hand raised, not at its hip
+        return [waves[0], v2, waves[1]]
     shape3 = "circle" if p.get("vertical") else shape
     v3 = Draft(
         f"Smooth {name} {'Sweep' if shape3 == 'line' else 'Orbit'}",
