@@ -245,3 +245,16 @@ def test_a_clap_brings_the_hands_together_on_every_humanoid_with_arms(model_id):
             paths = [t for t in program.terms if t.term == "ee_path"]
             assert len(paths) == 2 and {p.params.index for p in paths} == {0, 1}, program.name
     assert len(meeting) >= 2, (model_id, meeting)
+
+
+@pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)
+def test_a_humanoid_dances_with_its_arms_too(model_id):
+    """'dance' on a body with arms: the groove swings the arms in turn beside the hips (the hips-only groove moved
+    G1's and T1's arms 0.03 rad), as far as the public suite's dance asks of the arms (0.15 rad)."""
+    robot = catalog.load_robot(model_id)
+    arms = {j for limb in body_plan_of(robot).of_kind("arm") for j in limb.joints}
+    groove = next(p for p in design(model_id, "dance").programs if p.name == "Dance Groove")
+    swung = [p for p in groove.motion.parts if p.amplitude >= 0.15 and p.group is not None]
+    assert any(
+        set(moved_joints(groove.motion.model_copy(update={"parts": [p]}), robot.spec)) <= arms for p in swung
+    )

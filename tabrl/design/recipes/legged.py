@@ -95,15 +95,34 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     planted = [T("foot_contact_pattern", 0.3, pattern="stand", frequency_hz=1.0)] if ctx.feet else []
     if p.get("dance"):
         hips = ctx.group(*(part_group(ctx, "hips"),)) or "all"
+        # A body with arms dances with them too (G1's and T1's hips-only groove moved the arms 0.03 rad): they
+        # swing in turn at the beat, beside the hips.
+        arms = ctx.group("arms") if ctx.biped and not lacks_arms(ctx) else None
+        swing = (
+            [
+                T(
+                    "joint_sine",
+                    1.5,
+                    group=arms,
+                    amplitude=0.35 * ctx.mods.size,
+                    frequency_hz=hz,
+                    pattern="alternate",
+                )
+            ]
+            if arms and arms != hips
+            else []
+        )
         v1 = Draft(
             "Dance Groove",
-            f"Hips swinging at {hz:.2g} Hz while the body bobs to the beat",
+            f"Hips swinging at {hz:.2g} Hz{', arms swinging in turn,' if swing else ''} while the body bobs to the beat",
             [
                 T("joint_sine", 2.0, group=hips, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.2),
+                *swing,
                 T("base_oscillation", 0.75, axis="height", amplitude=0.03 * ctx.mods.size, frequency_hz=hz),
             ],
             [T("upright", 1.0)] + stay + [T("action_rate", RATE)],
-            note=f"Main terms: joint_sine on {hips} plus a small height bob at the same tempo.",
+            note=f"Main terms: joint_sine on {hips}{f' and on {arms}' if swing else ''} plus a small height bob at "
+            "the same tempo.",
         )
         v2 = Draft(
             "Dance Rhythm",
