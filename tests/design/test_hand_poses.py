@@ -156,3 +156,6 @@ def test_a_humanoid_waves_with_the_hand_raised_and_punches_forward(model_id):
     assert reach >= 0.1 * h, (reach, h)
     both = prior_tip_paths(robot, punches["One-Two Punch"].motion)
     assert min(both["left_arm"][4], both["right_arm"][4]) >= 0.1 * h, both
+    two = next(p for p in design(model_id, "wave both hands").programs if p.name == "Wave Tracer")
+    raised = prior_tip_paths(robot, two.motion)
+    assert min(raised["left_arm"][1], raised["right_arm"][1]) >= 0.15 * h, raised

@@ -210,27 +210,32 @@ def gesture_path(
 
 
 def raised_waves(
-    ctx: Ctx, index: int, hz: float, support: list[dict[str, Any]]
+    ctx: Ctx, hands: list[int], hz: float, support: list[dict[str, Any]]
 ) -> tuple[Draft, Draft] | None:
-    """A humanoid's wave with hand ``index`` raised: beside the head, and slower high above the shoulder (None
-    where the body cannot be measured)."""
-    raised = gesture_path(ctx, "wave", index, hz, 3.0)
-    overhead = gesture_path(ctx, "wave_overhead", index, hz, 2.0, slow=0.8)
-    if raised is None or overhead is None:
+    """A humanoid's wave with ``hands`` raised (one, or both mirrored): beside the head, and slower high above
+    the shoulder (None where the body or a hand cannot be measured)."""
+    share = 1.0 / len(hands)
+    raised = [gesture_path(ctx, "wave", h, hz, 3.0 * share) for h in hands]
+    overhead = [gesture_path(ctx, "wave_overhead", h, hz, 2.0 * share, slow=0.8) for h in hands]
+    beside = [t for t in raised if t is not None]
+    high = [t for t in overhead if t is not None]
+    if not hands or len(beside) < len(hands) or len(high) < len(hands):
         return None
-    hand = ctx.ee[index]
+    names = " and ".join(ctx.ee[h] for h in hands)
     return (
         Draft(
             "Wave Tracer",
-            f"Raise {hand} beside the head and move it side to side at {hz:.2g} Hz",
-            [raised],
+            f"Raise {names} beside the head and move {'them' if len(hands) > 1 else 'it'} side to side at "
+            f"{hz:.2g} Hz",
+            beside,
             support,
-            note=f"Main term: ee_path (line) for end effector {index} ({hand}), raised beside the head.",
+            note=f"Main term: ee_path (line) for {names}, raised beside the head.",
         ),
         Draft(
             "Overhead Wave",
-            "A slower wave with the hand high above the shoulder, rewarded for moving smoothly",
-            [overhead, E("clip(norm(qd), 0, 2)", 0.2)],
+            f"A slower wave with {'the hands' if len(hands) > 1 else 'the hand'} high above the shoulder, "
+            "rewarded for moving smoothly",
+            [*high, E("clip(norm(qd), 0, 2)", 0.2)],
             [T("energy", -0.001)] + support,
             note="Main terms: ee_path (line) above the shoulder, a small reward for joint speed, an energy penalty.",
         ),

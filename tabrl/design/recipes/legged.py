@@ -485,6 +485,8 @@ def _humanoid_arm(
         support,
         note=f"Main term: joint_sine on {group}.",
     )
+    if intent.key == "wave" and (waves := raised_waves(ctx, hands, hz, support)) is not None:
+        return [v1, *waves]  # a humanoid waves with the hand raised, not at its hip
     if both:  # one path term per program: both hands move through their arms' rhythm, in turn
         v2 = Draft(
             f"Alternating {verb}",
@@ -503,8 +505,6 @@ def _humanoid_arm(
             support,
             note=f"Main term: joint_sine on {group}, left and right half a cycle apart.",
         )
-    elif intent.key == "wave" and (waves := raised_waves(ctx, idx, hz, support)) is not None:
-        return [v1, *waves]  # a humanoid waves with the hand raised, not at its hip
     elif intent.key == "punch" and (punch := gesture_path(ctx, "punch", idx, hz, 2.0)) is not None:
         v2 = Draft(
             f"Hand Path {verb}",

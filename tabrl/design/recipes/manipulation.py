@@ -13,6 +13,7 @@ from tabrl.design.drafting import (
     E,
     T,
     clamp,
+    index_of,
     num,
     title_case,
 )
@@ -129,7 +130,9 @@ def manip_path(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         support,
         note=f"Main terms: joint_sine on {big} (spread phases) and {small}.",
     )
-    waves = raised_waves(ctx, idx, hz, support) if p.get("wave") and ctx.biped else None
+    both = [i for i in (index_of(ctx.ee, None, True), index_of(ctx.ee, None, False)) if i is not None]
+    hands = both if ctx.mods.both and len(both) == 2 else [idx]
+    waves = raised_waves(ctx, hands, hz, support) if p.get("wave") and ctx.biped else None
     if waves is not None:  # a humanoid waves with the hand raised, not at its hip
         return [waves[0], v2, waves[1]]
     shape3 = "circle" if p.get("vertical") else shape
