@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import tarfile
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -89,19 +95,97 @@ def check_address(address: str) -> None:
         ) from None
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateHead:
+    """A private Ray instance for one studio: `ray start --head --block` in a process session of its own,
+    stopped with the studio.
+
+    Not ``ray.init(address="local")``: that forks Ray's processes from this one with a Python ``preexec_fn``,
+    and a fork of a process with running threads (JAX's, the server's) can leave the child waiting forever on
+    a lock one of them held (seen once in `make test` beside other work: the studio never started). Here the
+    command runs from a plain fork and exec, and this process only connects to it.
+    """
+
+    START_TIMEOUT_S = 120.0
+
+    def __init__(self) -> None:
+        # Short: Ray's unix sockets live under the temp dir and their paths must stay under 108 bytes.
+        self.root = Path(tempfile.mkdtemp(prefix="tabrl-ray-", dir="/tmp"))
+        self.address = f"127.0.0.1:{_free_port()}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> str:
+        log_file = self.root / "head.log"
+        ray_cli = str(Path(sys.executable).with_name("ray"))
+        with open(log_file, "ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    *([ray_cli] if Path(ray_cli).exists() else [sys.executable, "-m", "ray.scripts.scripts"]),
+                    "start",
+                    "--block",
+                    "--head",
+                    "--node-ip-address",
+                    "127.0.0.1",
+                    "--port",
+                    self.address.rpartition(":")[2],
+                    "--temp-dir",
+                    str(self.root / "tmp"),
+                    "--include-dashboard",
+                    "false",
+                    "--dashboard-port",
+                    str(_free_port()),
+                    "--dashboard-agent-listen-port",
+                    str(_free_port()),
+                    "--disable-usage-stats",
+                ],
+                env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.START_TIMEOUT_S
+        while "Ray runtime started" not in log_file.read_text(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                said = log_file.read_text(errors="replace")[-2000:]
+                self.stop()
+                raise ClusterUnreachable(f"the private Ray instance did not start:\n{said}")
+            time.sleep(0.2)
+        return self.address
+
+    def stop(self) -> None:
+        """A clean stop (`ray start --block` ends its node on SIGTERM), then whatever is left of its session."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    pass
+            try:
+                os.killpg(
+                    self.process.pid, signal.SIGKILL
+                )  # its raylet, workers and agents share the session
+            except OSError:
+                pass
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def connect(address: str | None) -> bool:
     """Connects this process to Ray; True when it did so (False: it was connected already).
 
-    ``address``: host:port of a cluster's head, ``auto`` (the cluster ``ray start`` runs on this
-    machine), or None to start a private Ray instance in this process."""
+    ``address``: host:port of a cluster's head (a ``PrivateHead``'s for a private instance), or ``auto`` (the
+    cluster ``ray start`` runs on this machine)."""
     if ray.is_initialized():
         return False
     options = dict(namespace=NAMESPACE, log_to_driver=False, configure_logging=False)
-    if (
-        not address
-    ):  # "local": a new instance even when a cluster runs on this machine (plain init would join it)
-        ray.init(address="local", include_dashboard=False, **options)
-        return True
+    if not address:
+        raise ValueError("connect needs an address: a private instance is a PrivateHead's")
     check_address(address)
     try:
         ray.init(address=address, **options)
@@ -145,6 +229,7 @@ class RayExecutor:
         self._supervisor: Any = None  # a Ray actor handle
         self._connected_here = False
         self._private_cluster = not settings.ray_address
+        self._head: PrivateHead | None = None  # the private instance this studio started
         self._gpus = 0.0
         self._gpus_at = 0.0
         self._last_reconcile = 0.0
@@ -155,7 +240,11 @@ class RayExecutor:
         self._listeners.append(listener)
 
     def start(self) -> None:
-        self._connected_here = connect(self.settings.ray_address)
+        address = self.settings.ray_address
+        if not address and not ray.is_initialized():
+            self._head = PrivateHead()
+            address = self._head.start()
+        self._connected_here = connect(address)
         self._supervisor = self._get_supervisor()
         self._reattach()
         self._thread = threading.Thread(target=self._loop, name="tabrl-ray-dispatcher", daemon=True)
@@ -207,6 +296,9 @@ class RayExecutor:
         finally:
             if self._connected_here:
                 ray.shutdown()
+            if self._head is not None:
+                self._head.stop()
+                self._head = None
 
     def runs(self) -> dict[str, RunState]:
         """The runs the supervisor holds (started, node, executions): for tests and diagnostics."""

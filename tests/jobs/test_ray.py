@@ -184,11 +184,35 @@ def test_without_an_address_a_private_ray_instance_trains_and_stops_with_the_stu
     with studio(data_dir, executor="ray", ray_address=None) as client:
         gcs_port = ray.get_runtime_context().gcs_address.rsplit(":", 1)[1]
         assert gcs_port != str(ray_cluster.port) and len(ray.nodes()) == 1  # its own single node
+        # started as `ray start --head` in a session of its own (a fork of this threaded process can hang)
+        head = client.app.state.executor._head
+        assert head is not None and head.address.endswith(f":{gcs_port}") and head.root.is_dir()
+        head_pid = head.process.pid
         session = configure(client)
         (job,) = train(client, session)
         done = wait_job(client, job["id"], {"done"})
         assert client.get(done["video_url"]).status_code == 200
     assert not ray.is_initialized()
+    assert not head.root.exists()  # its temp folder is gone, and its processes with it
+    deadline = time.monotonic() + 30
+    while _live_in_session(head_pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _live_in_session(head_pid)
+
+
+def _live_in_session(sid: int) -> list[int]:
+    """Processes of session ``sid`` that still run (zombies waiting for their reaper do not)."""
+    live = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if os.getsid(int(entry.name)) == sid and state != "Z":
+                live.append(int(entry.name))
+        except OSError:
+            continue
+    return live
 
 
 def stored_events(client, session_id: str) -> list[dict]:
