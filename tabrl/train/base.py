@@ -321,6 +321,25 @@ def load_base(folder: Path, robot: Robot, cfg: ppo.PPOConfig) -> tuple[Any, dict
     return params, meta
 
 
+def _resumed(
+    robot: Robot, cfg: ppo.PPOConfig, folder: Path, scale: np.ndarray
+) -> tuple[ppo.Params, dict[str, Any]]:
+    """(params, what came before: steps, wall time, the commands that reproduce it) of the base in ``folder``,
+    to go on training; raises BaseError where it was trained at another action scale than ``scale``."""
+    params, earlier = load_base(folder, robot, cfg)
+    trained_at = earlier.get("base", {}).get("action_scale")
+    if trained_at is not None and not np.allclose(trained_at, scale):
+        raise BaseError(
+            f"base policy {folder} was trained at another action scale than {robot.model_id}'s recipe"
+        )
+    return params, {
+        "steps": int(earlier["steps"]),
+        "wall_time_s": float(earlier.get("wall_time_s", 0.0)),
+        # the commands that reproduce it: the earlier base's, then this one
+        "command": f"{earlier.get('base', {}).get('command', '')} && ",
+    }
+
+
 def train_base(
     robot: Robot,
     steps: int | None = None,
@@ -355,22 +374,12 @@ def train_base(
     pool = designer_pool(robot, recipe, priors)
     if recipe.random_motion is not None:
         _set_motion(env, robot, _random_motions(robot, recipe.random_motion, env.num_envs, rng, pool))
-    before: dict[str, Any] = {"steps": 0, "wall_time_s": 0.0, "command": ""}
+    init: ppo.Params | None
     if resume is not None:
-        init, earlier = load_base(resume, robot, cfg)
-        trained_at = earlier.get("base", {}).get("action_scale")
-        if trained_at is not None and not np.allclose(trained_at, env._action_map.scale):
-            raise BaseError(
-                f"base policy {resume} was trained at another action scale than {robot.model_id}'s recipe"
-            )
-        before = {
-            "steps": int(earlier["steps"]),
-            "wall_time_s": float(earlier.get("wall_time_s", 0.0)),
-            # the commands that reproduce it: the earlier base's, then this one
-            "command": f"{earlier.get('base', {}).get('command', '')} && ",
-        }
+        init, before = _resumed(robot, cfg, resume, np.asarray(env._action_map.scale))
     else:
         init = _quiet_init(robot, cfg, seed) if recipe.quiet_start else None
+        before = {"steps": 0, "wall_time_s": 0.0, "command": ""}
     start = time.perf_counter()
     params, final = batch.train(env, steps, cfg, seed=seed, init_params=init, on_progress=progress)
     wall = time.perf_counter() - start

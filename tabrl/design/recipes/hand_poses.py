@@ -1,6 +1,7 @@
-"""Two hands placed on the body: a clap (the hands meet at the midline and part again) and a placement
-("hands on your hips", "hug yourself", "arms out wide": ``design/placements.py`` reads it), each hand's
-point put on the compiled body from its shoulders, hips, knees and arm length.
+"""Hands placed on the body: a clap (the hands meet at the midline and part again), a placement ("hands on your
+hips", "hug yourself", "arms out wide": ``design/placements.py`` reads it) and the humanoid's arm gestures
+(``humanoid_arm``: a wave raised beside the head, a punch from the chest forward), each hand's point or line put
+on the compiled body from its shoulders, hips, knees and arm length.
 
 The points are in the world at the standing pose (the robot stays in place); each hand's point becomes an
 ``ee_target`` (or a small path around it for a rub or a pat), which the motion prior solves as a pose of
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tabrl.design.body_words import lacks_arms
-from tabrl.design.drafting import Ctx, Draft, E, T, index_of, num, place_of, standing_support
+from tabrl.design.drafting import Ctx, Draft, E, T, index_of, num, place_of, standing_support, title_case
 from tabrl.design.placements import Placement
 from tabrl.design.vocabulary import Intent, Recipe
 
@@ -209,6 +210,12 @@ def gesture_path(
     )
 
 
+def waving_hands(ctx: Ctx, index: int) -> list[int]:
+    """Both hands where the words say both ("wave both hands") and the body has two, else hand ``index``."""
+    both = [i for i in (index_of(ctx.ee, None, True), index_of(ctx.ee, None, False)) if i is not None]
+    return both if ctx.mods.both and len(both) == 2 else [index]
+
+
 def raised_waves(
     ctx: Ctx, hands: list[int], hz: float, support: list[dict[str, Any]]
 ) -> tuple[Draft, Draft] | None:
@@ -378,3 +385,117 @@ def place_intent(placement: Placement) -> tuple[Intent, Recipe]:
     return Intent("place", placement.label, f"{placement.label.lower()}"), Recipe(
         "place", {"placement": placement}
     )
+
+
+def humanoid_arm(
+    ctx: Ctx, intent: Intent, amp: float, hz: float, *, both: bool = False, meet: bool = False
+) -> list[Draft]:
+    """An arm gesture on a humanoid (one arm, or both): the arms' swing, then the gesture placed on the body where
+    it has a place (a raised wave, a punch from the chest, a clap meeting at the midline), else a hand path."""
+    both = both and len(ctx.ee) >= 2 and ctx.group("arms") is not None
+    side = "both" if both else ctx.side("right", "using the right arm")
+    group = (ctx.group("arms") if both else ctx.group(f"{side}_arm", "arms")) or "all"
+    idx = index_of(ctx.ee, None, side == "left")
+    idx = 0 if idx is None else idx
+    hands = [index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)] if both else [idx]
+    hands = [0 if h is None else h for h in hands]
+    support = standing_support()
+    verb = title_case(intent.label)
+    if both and meet:
+        met = hands_meeting(ctx, hands, hz, support)
+        if met is not None:
+            return met
+    arm_words, hand_words = ("both arms", "both hands") if both else (f"the {side} arm", f"the {side} hand")
+    v1 = Draft(
+        f"Arm {verb}",
+        f"Swing {arm_words} ({group}) at {hz:.2g} Hz, legs steady",
+        [T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.3)],
+        support,
+        note=f"Main term: joint_sine on {group}.",
+    )
+    if intent.key == "wave" and (waves := raised_waves(ctx, hands, hz, support)) is not None:
+        return [v1, *waves]  # a humanoid waves with the hand raised, not at its hip
+    if both:  # one path term per program: both hands move through their arms' rhythm, in turn
+        v2 = Draft(
+            f"Alternating {verb}",
+            f"Swing both arms in turn ({group}) at {hz:.2g} Hz, legs steady",
+            [
+                T(
+                    "joint_sine",
+                    2.0,
+                    group=group,
+                    amplitude=amp,
+                    frequency_hz=hz,
+                    pattern="alternate",
+                    sigma=0.3,
+                )
+            ],
+            support,
+            note=f"Main term: joint_sine on {group}, left and right half a cycle apart.",
+        )
+    elif intent.key == "punch" and (punch := gesture_path(ctx, "punch", idx, hz, 2.0)) is not None:
+        v2 = Draft(
+            f"Hand Path {verb}",
+            f"Move {hand_words} from the chest straight forward, {hz:.2g} times a second",
+            [punch],
+            support,
+            note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}), placed on the body.",
+        )
+    else:
+        v2 = Draft(
+            f"Hand Path {verb}",
+            f"Move {hand_words} side to side in front of the body",
+            [
+                T(
+                    "ee_path",
+                    2.0,
+                    shape="line",
+                    plane="yz",
+                    radius=0.12 * ctx.mods.size,
+                    frequency_hz=min(hz, 3.0),
+                    index=idx,
+                    sigma=0.1,
+                )
+            ],
+            support,
+            note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).",
+        )
+    if intent.key == "punch" and not both:
+        pair = [index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)]
+        # the other fist half a cycle later: left, right, left
+        lines = [
+            gesture_path(ctx, "punch", h, hz, 1.5, phase=0.5 * k) for k, h in enumerate(pair) if h is not None
+        ]
+        fists = [f for f in lines if f is not None]
+        if len(fists) == 2:
+            return [
+                v1,
+                v2,
+                Draft(
+                    f"One-Two {verb}",
+                    f"Both fists in turn from the chest straight forward, {hz:.2g} times a second each",
+                    fists,
+                    support,
+                    note="Main terms: ee_path lines for both hands, placed on the body, half a cycle apart.",
+                ),
+            ]
+    raised = [E(f"clip(ee_pos[{h}, 2] - base_height, -1, 1)", 1.0 / len(hands)) for h in hands]
+    v3 = Draft(
+        f"Raised Hand {verb}",
+        f"Raise {hand_words} and move the arm joints in a wave",
+        [
+            *raised,
+            T(
+                "joint_sine",
+                1.0,
+                group=group,
+                amplitude=0.6 * amp,
+                frequency_hz=hz,
+                pattern="wave",
+                sigma=0.3,
+            ),
+        ],
+        support,
+        note="Main terms: hand height above the base, and joint_sine with spread phases.",
+    )
+    return [v1, v2, v3]

@@ -13,11 +13,10 @@ from tabrl.design.drafting import (
     E,
     T,
     clamp,
-    index_of,
     num,
     title_case,
 )
-from tabrl.design.recipes.hand_poses import raised_waves
+from tabrl.design.recipes.hand_poses import raised_waves, waving_hands
 from tabrl.design.recipes.hands import FINGERS, count_gesture, grip_cycle, hand_gesture, hand_grip
 from tabrl.design.recipes.manip_common import manip_ee, manip_groups, manip_scale, manip_support, planar_axis
 from tabrl.design.vocabulary import Intent, Recipe
@@ -130,9 +129,7 @@ def manip_path(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         support,
         note=f"Main terms: joint_sine on {big} (spread phases) and {small}.",
     )
-    both = [i for i in (index_of(ctx.ee, None, True), index_of(ctx.ee, None, False)) if i is not None]
-    hands = both if ctx.mods.both and len(both) == 2 else [idx]
-    waves = raised_waves(ctx, hands, hz, support) if p.get("wave") and ctx.biped else None
+    waves = raised_waves(ctx, waving_hands(ctx, idx), hz, support) if p.get("wave") and ctx.biped else None
     if waves is not None:  # a humanoid waves with the hand raised, not at its hip
         return [waves[0], v2, waves[1]]
     shape3 = "circle" if p.get("vertical") else shape
