@@ -27,6 +27,12 @@ from PIL import Image
 from tabrl.render import lighting
 from tabrl.robots.model import Robot
 
+# imageio-ffmpeg starts ffmpeg with a Python preexec_fn (os.setpgrp, to keep Ctrl-C from it); a fork with Python
+# code in the child, from a process with running threads (JAX's, two filming threads starting ffmpeg at once), can
+# wait forever on a lock: a clean-clone `make test` hung there (py-spy: two forked children in
+# Popen._execute_child under VideoWriter). Its own switch turns the preexec_fn off: a plain fork and exec.
+os.environ.setdefault("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")
+
 # A mesh keeps at least this share of its triangles, and is left alone below MIN_FACES.
 KEEP_FRACTION = 0.2
 MIN_FACES = 2000
