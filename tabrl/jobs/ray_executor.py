@@ -37,7 +37,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tabrl.config import Settings
+from tabrl.config import Settings, free_port
 from tabrl.jobs import layout, store
 from tabrl.jobs.executor import INTERRUPTED_REASON, Listener
 from tabrl.jobs.models import Event, Job
@@ -95,12 +95,6 @@ def check_address(address: str) -> None:
         ) from None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PrivateHead:
     """A private Ray instance for one studio: `ray start --head --block` in a process session of its own,
     stopped with the studio.
@@ -116,16 +110,17 @@ class PrivateHead:
     def __init__(self) -> None:
         # Short: Ray's unix sockets live under the temp dir and their paths must stay under 108 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="tabrl-ray-", dir="/tmp"))
-        self.address = f"127.0.0.1:{_free_port()}"
+        self.address = f"127.0.0.1:{free_port()}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
         log_file = self.root / "head.log"
-        ray_cli = str(Path(sys.executable).with_name("ray"))
         with open(log_file, "ab") as out:
             self.process = subprocess.Popen(
                 [
-                    *([ray_cli] if Path(ray_cli).exists() else [sys.executable, "-m", "ray.scripts.scripts"]),
+                    str(
+                        Path(sys.executable).with_name("ray")
+                    ),  # the ray package's own command, beside python
                     "start",
                     "--block",
                     "--head",
@@ -138,9 +133,9 @@ class PrivateHead:
                     "--include-dashboard",
                     "false",
                     "--dashboard-port",
-                    str(_free_port()),
+                    str(free_port()),
                     "--dashboard-agent-listen-port",
-                    str(_free_port()),
+                    str(free_port()),
                     "--disable-usage-stats",
                 ],
                 env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
@@ -166,10 +161,8 @@ class PrivateHead:
                     self.process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     pass
-            try:
-                os.killpg(
-                    self.process.pid, signal.SIGKILL
-                )  # its raylet, workers and agents share the session
+            try:  # its raylet, workers and agents share the session
+                os.killpg(self.process.pid, signal.SIGKILL)
             except OSError:
                 pass
             self.process = None

@@ -87,12 +87,13 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
         return False
     lo, hi = spec.joint_range[driven, 0], spec.joint_range[driven, 1]
     home = np.clip(spec.default_joint_pos[driven], lo, hi)
+    start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
     if p.center is not None and p.shape == "line":
         # A place out of this arm's reach (G1's and Apollo's hands raised beside the head) is brought towards
-        # where the hand starts, and the line shortened or slid along itself, until both ends are reached: as close to the place as
-        # the arm goes (Apollo's shoulder barely adducts: a raised hand cannot come in over its shoulder).
-        start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
-        along = np.eye(3)[{"xy": 0, "xz": 0, "yz": 1}[p.plane]] * float(p.radius)
+        # where the hand starts, and the line shortened or slid along itself, until both ends are reached: as
+        # close to the place as the arm goes (Apollo's shoulder barely adducts: a raised hand cannot come in
+        # over its shoulder).
+        along = _line_half(p)
         for towards, (shorter, shift) in itertools.product(LINE_PULLS, LINE_FITS):
             centre = start + towards * (np.asarray(p.center, dtype=np.float64) - start) + shift * along
             pulled = p.model_copy(update={"center": [float(v) for v in centre], "radius": shorter * p.radius})
@@ -100,7 +101,6 @@ def solved_path(b: PriorBuilder, robot: Robot, p: EEPathParams, budget: int = MA
                 return True
     axes = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}[p.plane]
     ea, eb = np.eye(3)[axes[0]], np.eye(3)[axes[1]]
-    start = np.asarray(spec.default_ee_pos[p.index], dtype=np.float64)
     if p.center is not None:
         centre = np.asarray(p.center, dtype=np.float64)
     else:
@@ -174,6 +174,12 @@ def solved_target(b: PriorBuilder, robot: Robot, p: EETargetParams, budget: int 
     return any(int(j) in b.used for j in driven)
 
 
+def _line_half(p: EEPathParams) -> np.ndarray:
+    """A line's half: ``radius`` along its plane's first axis (the line runs centre ± this)."""
+    half: np.ndarray = np.eye(3)[{"xy": 0, "xz": 0, "yz": 1}[p.plane]] * float(p.radius)
+    return half
+
+
 def _solved_line(
     b: PriorBuilder,
     robot: Robot,
@@ -188,7 +194,7 @@ def _solved_line(
     so the end effector reaches each end exactly (two hands meet where their lines end; a linearisation
     about the start fell short of the midline on every humanoid). False where an end is out of reach."""
     centre = np.asarray(p.center, dtype=np.float64)
-    along = np.eye(3)[{"xy": 0, "xz": 0, "yz": 1}[p.plane]] * float(p.radius)
+    along = _line_half(p)
     try:
         low = _reach(robot, p.index, driven, home, centre - along, lo, hi)
         high = None if low is None else _reach(robot, p.index, driven, low, centre + along, lo, hi)

@@ -210,9 +210,14 @@ def gesture_path(
     )
 
 
+def both_hands(ctx: Ctx) -> list[int]:
+    """The body's right and left hand end effectors, those it has."""
+    return [i for i in (index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)) if i is not None]
+
+
 def waving_hands(ctx: Ctx, index: int) -> list[int]:
     """Both hands where the words say both ("wave both hands") and the body has two, else hand ``index``."""
-    both = [i for i in (index_of(ctx.ee, None, True), index_of(ctx.ee, None, False)) if i is not None]
+    both = both_hands(ctx)[::-1]  # the left hand's path first
     return both if ctx.mods.both and len(both) == 2 else [index]
 
 
@@ -221,12 +226,14 @@ def raised_waves(
 ) -> tuple[Draft, Draft] | None:
     """A humanoid's wave with ``hands`` raised (one, or both mirrored): beside the head, and slower high above
     the shoulder (None where the body or a hand cannot be measured)."""
+    if not hands:
+        return None
     share = 1.0 / len(hands)
     raised = [gesture_path(ctx, "wave", h, hz, 3.0 * share) for h in hands]
     overhead = [gesture_path(ctx, "wave_overhead", h, hz, 2.0 * share, slow=0.8) for h in hands]
     beside = [t for t in raised if t is not None]
     high = [t for t in overhead if t is not None]
-    if not hands or len(beside) < len(hands) or len(high) < len(hands):
+    if len(beside) < len(hands) or len(high) < len(hands):
         return None
     names = " and ".join(ctx.ee[h] for h in hands)
     return (
@@ -461,11 +468,8 @@ def humanoid_arm(
             note=f"Main term: ee_path (line) for end effector {idx} ({ctx.ee[idx]}).",
         )
     if intent.key == "punch" and not both:
-        pair = [index_of(ctx.ee, None, False), index_of(ctx.ee, None, True)]
         # the other fist half a cycle later: left, right, left
-        lines = [
-            gesture_path(ctx, "punch", h, hz, 1.5, phase=0.5 * k) for k, h in enumerate(pair) if h is not None
-        ]
+        lines = [gesture_path(ctx, "punch", h, hz, 1.5, phase=0.5 * k) for k, h in enumerate(both_hands(ctx))]
         fists = [f for f in lines if f is not None]
         if len(fists) == 2:
             return [
