@@ -122,19 +122,30 @@ _index_memo: tuple[str, dict[str, dict[str, str]]] | None = None
 def model_index() -> dict[str, dict[str, str]]:
     """Every catalog id (Playground's order, then the Menagerie robots) -> {suite, robot}."""
     global _index_memo
-    with _index_lock:
-        key = current_key()
-        if _index_memo is not None and _index_memo[0] == key:
-            return _index_memo[1]
-        index = read_cache(index_path(), key)
-        if not isinstance(index, dict) or not index:
-            with CacheFileLock(cache_dir()):  # another process may be building it right now
+    key = current_key()
+    memo = _index_memo
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    index = read_cache(index_path(), key)
+    while not isinstance(index, dict) or not index:
+        # A catalog build (another process, or a thread of this one) holds the folder for minutes, but
+        # writes the index first: read it as soon as it is there instead of waiting for the whole build.
+        # (Not under _index_lock: the build reads the index while holding the folder.)
+        lock = CacheFileLock(cache_dir())
+        if lock.acquire(blocking=False):
+            try:
                 index = read_cache(index_path(), key)
                 if not isinstance(index, dict) or not index:
                     index = compute_index()
                     write_cache(index_path(), key, index)
+            finally:
+                lock.release()
+        else:
+            time.sleep(0.2)
+            index = read_cache(index_path(), key)
+    with _index_lock:  # a leaf: nothing else is taken while it is held
         _index_memo = (key, index)
-        return index
+    return index
 
 
 def compute_index() -> dict[str, dict[str, str]]:

@@ -87,3 +87,50 @@ def test_the_web_process_lists_what_it_has_while_the_rest_is_built(machine, monk
     assert catalog.build_status().state == "ready"
     assert {e.id: e for e in catalog.list_models(wait=False)}[MODEL].assets_available
     assert json.loads(catalog_index.facts_path().read_text())["key"] == key
+
+
+@pytest.mark.usefixtures("machine")
+def test_the_index_is_read_while_a_build_holds_the_cache_folder():
+    """A new machine cache: the catalog build holds the folder's lock for minutes and writes the index
+    first. Another thread asking for the index (a configure, the web warm-up) gets it as soon as it is
+    written, and the thread holding the lock may read the index without waiting on itself. (A thread
+    that held the index's own lock while waiting for the folder once deadlocked `tabrl serve`.)"""
+    import threading
+
+    from tabrl.robots.cache_lock import CacheFileLock
+
+    folder = catalog_index.cache_dir()
+    index = {"CartpoleBalance": {"suite": "dm_control", "robot": "cartpole"}}
+    got: list[dict] = []
+    with CacheFileLock(folder):
+        with CacheFileLock(folder):  # the holder takes it again (the build reading the index)
+            pass
+        asker = threading.Thread(target=lambda: got.append(catalog_index.model_index()), daemon=True)
+        asker.start()
+        asker.join(1.0)
+        assert asker.is_alive() and not got  # no index yet, and the folder is held: it waits
+        assert not _acquired_elsewhere(folder)  # another thread cannot take the folder meanwhile
+        catalog_index.write_cache(catalog_index.index_path(), catalog_index.current_key(), index)
+        asker.join(30.0)  # the lock still held: the asker read the index the build wrote
+        assert not asker.is_alive() and got == [index]
+    assert _acquired_elsewhere(folder)  # released: free again
+
+
+def _acquired_elsewhere(folder) -> bool:
+    """Whether a thread other than this one could take ``folder``'s lock now (released at once)."""
+    import threading
+
+    from tabrl.robots.cache_lock import CacheFileLock
+
+    result: list[bool] = []
+
+    def attempt() -> None:
+        lock = CacheFileLock(folder)
+        result.append(lock.acquire(blocking=False))
+        if result[0]:
+            lock.release()
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join()
+    return result[0]
