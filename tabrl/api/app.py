@@ -21,6 +21,7 @@ from tabrl import __version__
 from tabrl.api import errors
 from tabrl.api.deps import EventHub
 from tabrl.api.limits import EventCompactor
+from tabrl.api.rehearsals import Rehearsals
 from tabrl.api.routers import events, jobs, meta, models, sessions, training
 from tabrl.api.routers.meta import EXAMPLE_PROMPTS
 from tabrl.api.schemas import EventOut
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         await asyncio.to_thread(compactor)  # jobs that ended before this start
         app.state.executor.add_listener(compactor)
         app.state.executor.start()
+        app.state.rehearsals = Rehearsals(app.state.sessions, enabled=settings.rehearse)
         # The machine's catalog cache is usually complete; when it is not (a new install), whatever is
         # missing is built in the background now, featured robots first, its progress at /api/warm-up.
         start_building()
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         try:
             yield
         finally:
+            app.state.rehearsals.shutdown()
             await asyncio.to_thread(app.state.executor.shutdown)
 
     app = FastAPI(

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: settings, a database session per request, the executor and the event hub."""
+"""FastAPI dependencies: settings, a database session per request, the executor, the rehearsals and the
+event hub."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from tabrl.api.rehearsals import Rehearsals
 from tabrl.config import Settings
 from tabrl.jobs.executor import Executor
 
@@ -70,6 +72,12 @@ def get_executor(request: Request) -> Executor:
     return executor
 
 
+def get_rehearsals(request: Request) -> Rehearsals:
+    rehearsals: Rehearsals = request.app.state.rehearsals
+    return rehearsals
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Session, Depends(get_db)]
 ExecutorDep = Annotated[Executor, Depends(get_executor)]
+RehearsalsDep = Annotated[Rehearsals, Depends(get_rehearsals)]

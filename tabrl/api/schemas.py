@@ -208,6 +208,11 @@ class ApproachOut(BaseModel):
         default_factory=list, description="What the approach does for a part the robot lacks, in a sentence."
     )
     rehearsal: RehearsalOut | None = Field(None, description="The prior played before training.")
+    rehearsing: bool = Field(
+        False,
+        description="Its rehearsal is still running (it starts when the approach is stored): ask for the "
+        "session again to get it; training it waits for it.",
+    )
 
 
 class RehearsalOut(BaseModel):
@@ -441,7 +446,7 @@ def success_lines(program: dict[str, Any]) -> list[str]:
         return []
 
 
-def approach_out(a: db.Approach) -> ApproachOut:
+def approach_out(a: db.Approach, rehearsing: bool = False) -> ApproachOut:
     program = a.program
     terms = [
         TermOut(
@@ -468,6 +473,7 @@ def approach_out(a: db.Approach) -> ApproachOut:
         success=success_lines(program),
         body=[n for n in program.get("notes") or [] if is_body_note(n)],
         rehearsal=RehearsalOut.model_validate(program["rehearsal"]) if program.get("rehearsal") else None,
+        rehearsing=rehearsing,
     )
 
 
@@ -529,10 +535,13 @@ def retention_out(r: retention.RetentionReport) -> RetentionOut | None:
     )
 
 
-def session_out(s: db.StudioSession, model_label: str) -> SessionOut:
+def session_out(
+    s: db.StudioSession, model_label: str, rehearsing: frozenset[int] = frozenset()
+) -> SessionOut:
+    """``s`` as the page reads it; ``rehearsing``: ids of approaches whose rehearsal is still running."""
     designs = []
     for d in s.designs or []:
-        approaches = [approach_out(a) for a in s.approaches if a.design == d.index]
+        approaches = [approach_out(a, a.id in rehearsing) for a in s.approaches if a.design == d.index]
         designs.append(DesignOut(**d.model_dump(), approaches=approaches))
     return SessionOut(
         id=s.id,

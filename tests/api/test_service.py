@@ -14,7 +14,7 @@ from tabrl.config import get_settings
 from tabrl.jobs.models import Job
 from tabrl.rewards.limits import N_APPROACHES
 from tests.helpers.llm_server import LLMServer, openai_json
-from tests.helpers.studio import FAST_MODEL, catalog_models, configure, studio
+from tests.helpers.studio import FAST_MODEL, catalog_models, configure, rehearsed, studio, train, wait_job
 
 
 @pytest.fixture
@@ -142,14 +142,37 @@ def test_configure_stores_a_session_with_three_approaches(client):
     assert design["provider"] == "builtin" and len(design["approaches"]) == 3
     assert len({a["name"] for a in design["approaches"]}) == 3
     assert all(a["terms"] for a in design["approaches"])
-    # Each approach was rehearsed before it was stored: the card's line and the program's record agree.
+    # The configure answers before the rehearsals end; each approach is rehearsed once stored: the card's
+    # line and the program's record agree.
     for a in design["approaches"]:
+        assert a["rehearsing"] or a["rehearsal"] is not None
+    again = rehearsed(client, session["id"])
+    for a in again["designs"][0]["approaches"]:
         assert a["rehearsal"]["note"].startswith("Rehearsed with the zero action")
         assert a["program"]["rehearsal"]["note"] == a["rehearsal"]["note"]
-    again = client.get(f"/api/sessions/{session['id']}").json()
-    assert again["designs"] == session["designs"] and again["jobs"] == []
+    assert again["jobs"] == []
+    assert [a["id"] for a in again["designs"][0]["approaches"]] == [a["id"] for a in design["approaches"]]
     listed = client.get("/api/sessions").json()
     assert listed[0]["id"] == session["id"] and listed[0]["jobs_total"] == 0
+
+
+def test_a_job_trains_the_rehearsed_prior(tmp_path):
+    """Training waits for the rehearsal of what it trains, and rehearses an approach that never had one (a
+    session stored before a restart, here by a studio that did not rehearse)."""
+    with studio(tmp_path / "data", rehearse=False) as plain:
+        stored = configure(plain)
+    assert not any(a["rehearsal"] or a["rehearsing"] for a in stored["designs"][0]["approaches"])
+    with studio(tmp_path / "data") as client:
+        fresh = configure(client, prompt="sway the cart gently")
+        for session in (stored, fresh):
+            (job,) = train(client, session, count=1)  # at once: the batch waits for the rehearsal
+            trained = client.get(f"/api/sessions/{session['id']}").json()["designs"][0]["approaches"][0]
+            assert trained["rehearsal"]["note"].startswith("Rehearsed with") and not trained["rehearsing"]
+            assert job["approach_id"] == trained["id"]
+            client.post(f"/api/jobs/{job['id']}/cancel")
+            wait_job(client, job["id"], {"cancelled", "done"})
+        untrained = client.get(f"/api/sessions/{stored['id']}").json()["designs"][0]["approaches"][1]
+        assert untrained["rehearsal"] is None  # only what is trained is rehearsed late
 
 
 @pytest.mark.parametrize(

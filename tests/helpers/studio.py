@@ -54,6 +54,17 @@ def configure(client: TestClient, prompt: str = "balance the pole", steps: int =
     return r.json()
 
 
+def rehearsed(client: TestClient, session_id: str, timeout: float = 600.0) -> dict:
+    """The session once no approach is rehearsing (rehearsals run after the configure answers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        session = client.get(f"/api/sessions/{session_id}").json()
+        if not any(a["rehearsing"] for d in session["designs"] for a in d["approaches"]):
+            return session
+        assert time.monotonic() < deadline, f"session {session_id} still rehearsing after {timeout} s"
+        time.sleep(0.2)
+
+
 def train(client: TestClient, session: dict, count: int = 1, steps: int | None = None) -> list[dict]:
     ids = [a["id"] for a in session["designs"][0]["approaches"][:count]]
     body = {"session_id": session["id"], "approach_ids": ids}

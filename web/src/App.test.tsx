@@ -137,6 +137,35 @@ describe("App", () => {
     expect(screen.getAllByRole("progressbar").map((b) => b.getAttribute("aria-valuenow"))).toEqual(["100", "100", "100"]);
   });
 
+  it("fills in each card's rehearsal when the server has played it", async () => {
+    const mark = (rehearsing: boolean): Session => ({
+      ...session,
+      designs: session.designs.map((d) => ({
+        ...d,
+        approaches: d.approaches.map((a) => ({
+          ...a,
+          rehearsing,
+          rehearsal: rehearsing ? null : { note: `Rehearsed ${a.name}: upright 3/3.`, stands: true, upright: 3, copies: 3, share: 1 },
+        })),
+      })),
+    });
+    let asked = 0;
+    const get = vi.fn(() => (++asked < 2 ? mark(true) : mark(false)));
+    mockFetch({ ...baseRoutes, "POST /api/training/configure": () => mark(true), "GET /api/sessions/s1": get });
+    renderApp();
+    fireEvent.click(await screen.findByRole("button", { name: "CartpoleBalance" }));
+    fireEvent.change(screen.getByLabelText("Describe the behavior you want"), { target: { value: "spin in place" } });
+    await waitFor(() => expect(screen.getByRole("button", { name: "Generate Training Approaches" })).toBeEnabled());
+    fireEvent.click(screen.getByRole("button", { name: "Generate Training Approaches" }));
+
+    expect(await screen.findAllByText(/Rehearsing: playing the prior/)).toHaveLength(3);
+    expect(await screen.findByText("Rehearsed Hip Oscillator: upright 3/3.", {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(screen.queryByText(/Rehearsing: playing the prior/)).toBeNull();
+    const polls = get.mock.calls.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(get.mock.calls.length).toBe(polls); // nothing rehearsing: no more asking
+  });
+
   it("shows the configure error detail", async () => {
     mockFetch({
       ...baseRoutes,

@@ -360,6 +360,12 @@ export interface components {
             body?: string[];
             /** @description The prior played before training. */
             rehearsal?: components["schemas"]["RehearsalOut"] | null;
+            /**
+             * Rehearsing
+             * @description Its rehearsal is still running (it starts when the approach is stored): ask for the session again to get it; training it waits for it.
+             * @default false
+             */
+            rehearsing?: boolean;
         };
         /** BasePolicyOut */
         BasePolicyOut: {

@@ -62,12 +62,20 @@ export function useProviders() {
   });
 }
 
-/** The session as the server last sent it, kept current by the page's live events. */
+/** Whether some approach of `session` is still being rehearsed (the server does it after answering). */
+export const rehearsing = (session: Session | undefined): boolean =>
+  !!session?.designs.some((d) => d.approaches.some((a) => a.rehearsing));
+
+/**
+ * The session as the server last sent it, kept current by the page's live events; asked again every
+ * second while an approach is being rehearsed, so its card fills in when the rehearsal ends.
+ */
 export function useSession(id: string | null) {
   return useQuery({
     queryKey: keys.session(id),
     queryFn: (): Promise<Session> => api.session(id!),
     enabled: id !== null,
+    refetchInterval: (query) => (rehearsing(query.state.data) && !query.state.error ? 1000 : false),
   });
 }
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tabrl.api import limits
 from tabrl.api.artifacts import session_zip
-from tabrl.api.deps import DbDep, SettingsDep, get_or_404
+from tabrl.api.deps import DbDep, RehearsalsDep, SettingsDep, get_or_404
 from tabrl.api.routers.training import session_model_label
 from tabrl.api.schemas import SessionDeleted, SessionOut, SessionSummary, session_deleted, session_out
 from tabrl.jobs import layout, retention
@@ -41,9 +41,9 @@ def _get(db: Session, session_id: str) -> StudioSession:
 
 
 @router.get("/{session_id}", response_model=SessionOut, summary="A session with its approaches and jobs")
-def get_session(session_id: str, db: DbDep) -> SessionOut:
+def get_session(session_id: str, db: DbDep, rehearsals: RehearsalsDep) -> SessionOut:
     session = _get(db, session_id)
-    return session_out(session, session_model_label(session.model_id))
+    return session_out(session, session_model_label(session.model_id), rehearsals.pending())
 
 
 @router.get(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy.orm import Session
 
 from tabrl.api import limits
-from tabrl.api.deps import DbDep, ExecutorDep, SettingsDep, get_or_404
+from tabrl.api.deps import DbDep, ExecutorDep, RehearsalsDep, SettingsDep, get_or_404
 from tabrl.api.schemas import (
     BatchRequest,
     ConfigureRequest,
@@ -21,7 +21,7 @@ from tabrl.api.schemas import (
     retention_out,
     session_out,
 )
-from tabrl.config import Settings, get_settings
+from tabrl.config import Settings
 from tabrl.design.builtin import check_prompt
 from tabrl.design.llm import design_with_provider, design_with_providers
 from tabrl.design.providers import provider_config
@@ -81,7 +81,9 @@ def _designs(req: ConfigureRequest, prompt: str) -> list[DesignResult]:
     summary="Design three reward approaches for a prompt",
     responses={422: {"description": "bad model, prompt or steps (the message says what is allowed)"}},
 )
-def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
+def configure(
+    req: ConfigureRequest, db: DbDep, settings: SettingsDep, rehearsals: RehearsalsDep
+) -> SessionOut:
     steps = check_steps(req.num_steps if req.num_steps is not None else settings.steps_default, settings)
     prompt = check_prompt(req.prompt)
     check_model(req.model_id)
@@ -91,7 +93,7 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
             provider_config(name)
     designs = _designs(req, prompt)
     session = StudioSession(id=uuid.uuid4().hex[:12], model_id=req.model_id, prompt=prompt, num_steps=steps)
-    add_designs(session, designs)
+    added = add_designs(session, designs)
     with limits.admission:  # designing took a while: count again before storing
         limits.check_session_room(db, settings)
         db.add(session)
@@ -99,22 +101,16 @@ def configure(req: ConfigureRequest, db: DbDep, settings: SettingsDep) -> Sessio
         # Retention: older finished sessions make room; stale attempts and unnamed shared models go.
         max_bytes = int(settings.max_data_gb * 1e9) if settings.max_data_gb is not None else None
         report = retention.enforce(db, settings.data_dir, settings.keep_sessions, max_bytes, spare=session.id)
-    out = session_out(session, session_model_label(session.model_id))
+    rehearsals.start(session.model_id, [a.id for a in added])
+    out = session_out(session, session_model_label(session.model_id), rehearsals.pending())
     out.retention = retention_out(report)
     return out
 
 
-def add_designs(session: StudioSession, designs: list[DesignResult]) -> None:
-    """Stores ``designs`` on ``session``, each approach rehearsed first (its prior played with the
-    starting policy, scaled down where the robot cannot stand under it; ``tabrl.render.rehearsal``)."""
-    if get_settings().rehearse:
-        from tabrl.render.rehearsal import rehearse_all  # MuJoCo and the base policy: only when designing
-
-        for design in designs:
-            programs = rehearse_all(session.model_id, [a.program for a in design.approaches])
-            for a, program in zip(design.approaches, programs, strict=True):
-                a.program = program
+def add_designs(session: StudioSession, designs: list[DesignResult]) -> list[Approach]:
+    """Stores ``designs`` on ``session``; the approaches added, for the rehearsals to take once stored."""
     first = len(session.designs or [])
+    added = []
     stored = list(session.designs or [])
     for offset, design in enumerate(designs):
         index = first + offset
@@ -129,10 +125,12 @@ def add_designs(session: StudioSession, designs: list[DesignResult]) -> None:
             )
         )
         for i, a in enumerate(design.approaches):
-            session.approaches.append(
+            added.append(
                 Approach(design=index, index=i, program=a.program, source=a.source, fallback=a.fallback)
             )
+            session.approaches.append(added[-1])
     session.designs = stored
+    return added
 
 
 def _get_done_training_job(db: Session, job_id: int) -> Job:
@@ -143,7 +141,9 @@ def _get_done_training_job(db: Session, job_id: int) -> Job:
 
 
 @router.post("/batch", response_model=JobsOut, summary="Train some or all approaches of a session")
-def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep) -> JobsOut:
+def batch(
+    req: BatchRequest, db: DbDep, settings: SettingsDep, executor: ExecutorDep, rehearsals: RehearsalsDep
+) -> JobsOut:
     session = get_or_404(db, StudioSession, req.session_id, "session")
     steps = check_steps(req.num_steps if req.num_steps is not None else session.num_steps, settings)
     by_id = {a.id: a for a in session.approaches}
@@ -159,6 +159,7 @@ def batch(req: BatchRequest, db: DbDep, settings: SettingsDep, executor: Executo
         chosen = [by_id[i] for i in dict.fromkeys(req.approach_ids)]
     if not chosen:
         raise HTTPException(422, "no approaches chosen")
+    rehearsals.ready(db, session.model_id, chosen)  # a job trains the prior as rehearsed
     jobs = []
     with limits.admission:
         limits.check_job_room(db, settings, session.id, len(chosen))
@@ -204,7 +205,7 @@ def render(req: RenderRequest, db: DbDep, settings: SettingsDep, executor: Execu
 
 
 @router.post("/refine", response_model=SessionOut, summary="Three improved approaches from a finished job")
-def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
+def refine(req: RefineRequest, db: DbDep, settings: SettingsDep, rehearsals: RehearsalsDep) -> SessionOut:
     job = _get_done_training_job(db, req.job_id)
     limits.check_design_room(job.session, settings)
     policy_dir = settings.data_dir / (job.artifacts or {})[layout.POLICY.key]
@@ -215,6 +216,7 @@ def refine(req: RefineRequest, db: DbDep, settings: SettingsDep) -> SessionOut:
     with limits.admission:
         db.refresh(session)
         limits.check_design_room(session, settings)
-        add_designs(session, [result.model_copy(update={"label": label[:120]})])
+        added = add_designs(session, [result.model_copy(update={"label": label[:120]})])
         db.commit()
-    return session_out(session, session_model_label(session.model_id))
+    rehearsals.start(session.model_id, [a.id for a in added])
+    return session_out(session, session_model_label(session.model_id), rehearsals.pending())

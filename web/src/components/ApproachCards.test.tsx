@@ -73,8 +73,11 @@ describe("ApproachCards", () => {
     const falling = approach(2, 1, {
       rehearsal: { note: "Rehearsed with the zero action: it falls.", stands: false, upright: 0, copies: 3, share: 1 },
     });
-    renderCards({ designs: [{ ...session.designs[0]!, approaches: [rehearsed, falling] }] });
-    const [first, second] = screen.getAllByRole("article");
+    const playing = approach(3, 2, { rehearsing: true });
+    renderCards({ designs: [{ ...session.designs[0]!, approaches: [rehearsed, falling, playing] }] });
+    const [first, second, third] = screen.getAllByRole("article");
+    expect(within(third!).getByTestId("rehearsal")).toHaveTextContent("Rehearsing");
+    expect(within(third!).getByTestId("rehearsal")).toHaveClass("pending");
     expect(within(first!).getByTestId("body-notes")).toHaveTextContent("has no movable head");
     expect(within(first!).getByTestId("rehearsal")).toHaveTextContent("upright 3/3");
     expect(within(first!).getByTestId("rehearsal")).toHaveClass("ok");

@@ -189,6 +189,11 @@ function ApproachCard({ approach: a, job, training, refining, onTrain, onRefine,
           ))}
         </ul>
       )}
+      {a.rehearsing && !a.rehearsal && (
+        <p className="rehearsal small pending" data-testid="rehearsal">
+          <Spinner small /> Rehearsing: playing the prior in MuJoCo…
+        </p>
+      )}
       {a.rehearsal && (
         <p className={`rehearsal small ${a.rehearsal.stands ? "ok" : "warn"}`} data-testid="rehearsal">
           {a.rehearsal.note}
