@@ -20,21 +20,25 @@ from tabrl.robots.observables import fingertip_spread, observables_of, tip_point
 LOW, HIGH = 5, 95  # percentiles: a single jolt does not make a sweep
 
 
-def _posed_points(robot: Robot, traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
-    """World positions, posing each frame once: the limb tips (T, limbs, 3) and the two hands (T, 2, 3) where
-    the body has them (``Observables.hands``; else (T, 0, 3))."""
+def _posed_points(robot: Robot, traj: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posing each frame once: the limb tips' world positions (T, limbs, 3), the two hands' (T, 2, 3) where
+    the body has them (``Observables.hands``; else (T, 0, 3)), and the chest's world orientation (T, 4) where
+    it has a waist (``Observables.chest``; else (T, 0))."""
     obs = observables_of(robot)
     model = robot.mj_model
     data = mujoco.MjData(model)
     tips = np.zeros((len(traj.qpos), len(obs.tips), 3))
     hands = np.zeros((len(traj.qpos), len(obs.hands), 3))
+    chest = np.zeros((len(traj.qpos), 4 if obs.chest >= 0 else 0))
     for t, q in enumerate(traj.qpos):
         data.qpos[:] = q
         mujoco.mj_kinematics(model, data)
         tips[t] = tip_points(data, obs.tips)
         if obs.hands:
             hands[t] = tip_points(data, obs.hands)
-    return tips, hands
+        if obs.chest >= 0:
+            chest[t] = data.xquat[obs.chest]
+    return tips, hands, chest
 
 
 def _in_base_frame(robot: Robot, traj: Trajectory, world: np.ndarray) -> np.ndarray:
@@ -94,8 +98,8 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
     out: dict[str, Any] = {}
     if len(traj.qpos) == 0:
         return out
-    if obs.limbs:
-        world, hands = _posed_points(robot, traj)
+    if obs.limbs or obs.chest >= 0:
+        world, hands, chest = _posed_points(robot, traj)
         tips = _in_base_frame(robot, traj, world)
         later = tips[settle:]
         lo, hi = np.percentile(later, LOW, axis=0), np.percentile(later, HIGH, axis=0)
@@ -115,6 +119,9 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
         if obs.hands:  # a clap: how close the two hands came
             gap = np.linalg.norm(hands[settle:, 0] - hands[settle:, 1], axis=-1)
             out["hands_gap_m"] = float(np.percentile(gap, LOW))
+        if chest.size:  # a twist, a lean, a bend of the upper body: how far the chest turned from its start
+            turned = _quat_angle(chest[settle:], np.broadcast_to(chest[0], chest[settle:].shape))
+            out["torso_turn_rad"] = float(np.percentile(turned, HIGH)) if len(turned) else 0.0
     if obs.grips:
         out["grips"] = _grips(robot, traj, settle)
     if obs.objects:
@@ -150,6 +157,8 @@ def outcome_values(m: dict[str, Any]) -> dict[str, float]:
             v[f"{name}_at_{axis}"] = value
     if "hands_gap_m" in m:
         v["hands_gap"] = m["hands_gap_m"]
+    if "torso_turn_rad" in m:
+        v["torso_turn"] = m["torso_turn_rad"]
     for limb, change in m.get("grips", {}).items():
         v[f"{limb}_grip"] = change
     if m.get("objects"):

@@ -90,6 +90,13 @@ LIMB_METRICS: dict[str, tuple[str, str]] = {
 HANDS_METRICS: dict[str, tuple[str, str]] = {
     "hands_gap": ("m", "the closest the two hands came to each other (a clap, hands together)"),
 }
+# A body with a waist: the chest it carries turns in a torso twist, a sideways lean or a bend.
+TRUNK_METRICS: dict[str, tuple[str, str]] = {
+    "torso_turn": (
+        "rad",
+        "how far the upper body (the chest above the waist) turned from its start: a twist, a lean, a bend",
+    ),
+}
 OBJECT_METRICS: dict[str, tuple[str, str]] = {
     "object_rise": ("m", "how far an object rose above where it started (picked up, lifted)"),
     "object_moved": ("m", "an object's horizontal distance from its start at the end (pushed, carried)"),
@@ -120,6 +127,7 @@ _WORDS = {  # metric -> (what it says on the page, scale, unit shown)
     "drift": ("drifted", 100.0, "cm"),
     "rock": ("the body rocked", 180.0 / math.pi, "°"),
     "hands_gap": ("the hands came within", 100.0, "cm of each other"),
+    "torso_turn": ("the upper body turned", 180.0 / math.pi, "°"),
 }
 _LIMB_WORDS = {
     "grip": ("spread changed by", 100.0, "cm"),
@@ -170,6 +178,8 @@ def metric_names(spec: Any, observables: Observables | None = None) -> dict[str,
             )
         if observables.hands:
             names.update(HANDS_METRICS)
+        if observables.chest >= 0:
+            names.update(TRUNK_METRICS)
         if observables.has_objects:
             names.update(OBJECT_METRICS)
         if observables.has_passive:
@@ -183,6 +193,7 @@ def is_outcome_name(name: str) -> bool:
         name in OBJECT_METRICS
         or name in PASSIVE_METRICS
         or name in HANDS_METRICS
+        or name in TRUNK_METRICS
         or any(name.endswith("_" + s) for s in (*LIMB_METRICS, "grip"))
     )
 

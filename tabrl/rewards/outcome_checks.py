@@ -35,6 +35,7 @@ THRUST = 0.4  # of the arm's length: a punch or a point moves the hand forward a
 TURNS = 1.0  # a circle the words ask for goes round at least once in the video
 TOGETHER = 0.35  # of the hands' gap at the default pose: a clap brings them at least this close
 ROCK = 0.05  # rad: a standing body whose legs the prior swings visibly rocks (hips shaking, swaying)
+TORSO_TURN = 0.06  # rad: a visible twist, lean or bend of the upper body
 IN_PLACE = 0.5  # m: "in place" ends within this of the start
 SAMPLES = 48
 # Task outcomes, with the figure a person would call done: a cube off the table, turned a quarter, a
@@ -343,6 +344,38 @@ def body_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condi
     return [_cond("rock", ">=", ROCK)]
 
 
+def prior_torso_turn(robot: Robot, motion: Motion | None) -> float | None:
+    """The most the chest (``Observables.chest``) turns from the default pose while the joints follow
+    ``motion`` exactly, over two of its slowest cycles (the base held); None without a waist or a prior."""
+    chest = observables_of(robot).chest
+    compiled = _compiled(robot, motion) if chest >= 0 else None
+    if compiled is None:
+        return None
+    pose = _poser(robot)
+    rest = pose(np.zeros(len(robot.actuator_joint))).xquat[chest].copy()
+    turns = []
+    for reference in compiled.reference(np, _cycle_times(compiled, SAMPLES)):
+        quat = pose(reference).xquat[chest]
+        turns.append(2.0 * float(np.arccos(np.clip(abs(float(quat @ rest)), 0.0, 1.0))))
+    return max(turns)
+
+
+def trunk_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condition]:
+    """A prior that turns the upper body with no limb named (twist the torso, rock it): on the waist, or on
+    a biped without one on its hips' rotation joints alone; the chest (``Observables.chest``) turns a share
+    of what the prior turns it, and never less than a visible turn."""
+    plan = body_plan_of(robot)
+    driven = moved_joints(motion, robot.spec)
+    twisting_hips = {j for lb in plan.of_kind("leg") for j in lb.with_role("rotation")}
+    turns = driven & set(plan.trunk) if plan.trunk else (driven and driven <= twisting_hips)
+    if ask.limb_kind or not turns:
+        return []
+    turn = prior_torso_turn(robot, motion)
+    if turn is None:
+        return []
+    return [_cond("torso_turn", ">=", max(TORSO_TURN, SHARE * turn))]
+
+
 def task_conditions(robot: Robot, ask: Ask) -> list[Condition]:
     if ask.task not in TASKS:
         return []
@@ -394,7 +427,8 @@ def complete(
     )
     if (ask.limb_kind or not has_outcome) and not ((ask.placed or ask.held_up) and outcome):
         outcome += (
-            body_conditions(robot, motion, ask)
+            trunk_conditions(robot, motion, ask)
+            or body_conditions(robot, motion, ask)
             or grip_conditions(robot, motion)
             or limb_conditions(robot, motion, ask)
         )

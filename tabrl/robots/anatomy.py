@@ -427,3 +427,28 @@ def ee_limb_joints(robot: Robot, index: int) -> list[int] | None:
         return None
     names = robot.spec.joint_names
     return [names.index(j) for j in limb.joints + limb.fingers if j in names]
+
+
+def trunk_axes(robot: Robot) -> dict[str, str]:
+    """Each trunk (waist, torso) joint -> the turn it makes: 'yaw' (twist), 'roll' (lean sideways) or 'pitch'
+    (bend forward), from its axis in the base frame at the default pose."""
+    tree = _Tree(robot)
+    out = {}
+    for name in body_plan_of(robot).trunk:
+        joint = mujoco.mj_name2id(tree.model, mujoco.mjtObj.mjOBJ_JOINT, name)
+        axis = np.abs(tree.axis[joint])
+        out[name] = ("roll", "pitch", "yaw")[int(np.argmax(axis))]
+    return out
+
+
+def chest_body(robot: Robot) -> int:
+    """The body that carries the upper body: the body of the trunk's last joint (G1's torso above its waist);
+    on a free biped without a waist (OP3), its base, which its hips turn and tilt; -1 for any other body."""
+    plan = body_plan_of(robot)
+    model = robot.mj_model
+    if plan.trunk:
+        joint = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, plan.trunk[-1])
+        return int(model.jnt_bodyid[joint]) if joint >= 0 else -1
+    if plan.floating_base and not plan.root_joints and len(plan.of_kind("leg")) == 2:
+        return mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, robot.profile.base_body)
+    return -1

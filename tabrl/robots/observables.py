@@ -9,7 +9,7 @@ import dataclasses
 import mujoco
 import numpy as np
 
-from tabrl.robots.anatomy import body_plan_of, finger_tips, limb_tips, side_of_name
+from tabrl.robots.anatomy import body_plan_of, chest_body, finger_tips, limb_tips, side_of_name
 from tabrl.robots.model import Robot, per_robot
 
 
@@ -25,6 +25,7 @@ class Observables:
     # a body's two hands, left then right: (body, offset) of the model's own hand site where the arm carries one
     # (an end effector), else the arm's tip; () without two arms. How close they come is a clap.
     hands: tuple[tuple[int, tuple[float, float, float]], ...] = ()
+    chest: int = -1  # the body a waist carries (its turn is a torso twist, lean or bend); -1 without a waist
 
     @property
     def has_objects(self) -> bool:
@@ -57,6 +58,7 @@ def observables_of(robot: Robot) -> Observables:
             for limb, tips in finger_tips(robot).items()
         ),
         hands=_hands(robot, tips),
+        chest=chest_body(robot),
     )
 
 

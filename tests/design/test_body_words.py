@@ -7,9 +7,9 @@ import pytest
 
 from tabrl.design import design
 from tabrl.rewards.motion import moved_joints
-from tabrl.rewards.outcome_checks import TOGETHER, hands_gap_at_rest, prior_hands_gap
+from tabrl.rewards.outcome_checks import TOGETHER, hands_gap_at_rest, prior_hands_gap, prior_torso_turn
 from tabrl.robots import catalog
-from tabrl.robots.anatomy import body_plan_of
+from tabrl.robots.anatomy import body_plan_of, trunk_axes
 
 HUMANOIDS_WITH_ARMS = [
     "H1JoystickGaitTracking",
@@ -258,3 +258,45 @@ def test_a_humanoid_dances_with_its_arms_too(model_id):
     assert any(
         set(moved_joints(groove.motion.model_copy(update={"parts": [p]}), robot.spec)) <= arms for p in swung
     )
+
+
+@pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)
+@pytest.mark.parametrize("prompt", ["twist your torso left and right", "rock your upper body"])
+def test_a_torso_word_turns_the_upper_body(model_id, prompt):
+    """A twist or a rock of the torso on a standing biped: the prior turns the waist about the words' axis
+    where the body has one (G1, Apollo: yaw and roll; H1, T1: a yaw waist), a twist turns both hips under the
+    body without one (OP3), and no leg swings in a wave; the check asks the chest to turn (``torso_turn``)
+    where there is a waist, as far as a share of the prior turns it."""
+    robot = catalog.load_robot(model_id)
+    plan = body_plan_of(robot)
+    twist = "twist" in prompt
+    axis = "yaw" if twist else "roll"
+    waist = {j for j, turn in trunk_axes(robot).items() if turn == axis}
+    hips_yaw = set(robot.profile.groups.get("hip_yaw", []))
+    for program in design(model_id, prompt).programs:
+        moved = _moved_joints(model_id, program)
+        arms = {j for limb in plan.of_kind("arm") for j in limb.joints}
+        if waist:
+            assert moved - arms == waist, (program.name, moved)
+            assert program.success and program.success[0].metric == "torso_turn", program.success
+            turn = prior_torso_turn(robot, program.motion)
+            assert turn is not None and program.success[0].value == pytest.approx(
+                max(0.06, 0.3 * turn), abs=1e-3
+            )
+        elif twist and hips_yaw:
+            assert moved - arms == hips_yaw, (program.name, moved)
+
+
+def test_the_waist_groups_turn_about_their_axes():
+    """Every profile's waist groups (``waist_yaw``, ``waist_roll``, ``waist_pitch``) name trunk joints of the
+    body plan that turn about that axis in the base frame, and every trunk joint of a profiled humanoid is in
+    the group of its axis: the designer's torso words rest on them."""
+    for model_id in [*HUMANOIDS_WITH_ARMS, "BerkeleyHumanoidJoystickFlatTerrain"]:
+        robot = catalog.load_robot(model_id)
+        axes = trunk_axes(robot)
+        groups = robot.profile.groups
+        for joint, turn in axes.items():
+            assert joint in groups.get(f"waist_{turn}", []), (model_id, joint, turn)
+        for turn in ("yaw", "roll", "pitch"):
+            for joint in groups.get(f"waist_{turn}", []):
+                assert axes.get(joint) == turn, (model_id, joint, turn)

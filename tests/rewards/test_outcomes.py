@@ -182,3 +182,22 @@ def test_the_llm_prompt_teaches_outcome_checks_with_this_robots_names():
     assert "- right_arm_sweep [m]" in text and "- rock [rad]" in text
     panda = system_prompt(_robot("PandaPickCube"))
     assert "- object_rise [m]" in panda and "- arm_grip [m]" in panda
+
+
+def test_a_torso_twist_is_measured_on_the_chest():
+    """H1 standing still: its chest does not turn; the same rollout with the waist turned 0.3 rad reads a
+    0.3 rad turn of the upper body, which meets a twist's check, said in degrees."""
+    h1 = _robot("H1JoystickGaitTracking")
+    program = design_approaches("H1JoystickGaitTracking", "twist your torso left and right")[0]
+    assert program.success and program.success[0].metric == "torso_turn"
+    traj = _still(h1, 2.0)
+    still = metric_values(behavior_metrics(h1, traj))
+    assert still["torso_turn"] < 0.05
+    waist = h1.spec.joint_qpos_adr[h1.spec.joint_names.index("torso")]
+    turned = traj.qpos.copy()
+    turned[len(turned) // 2 :, waist] += 0.3
+    met = behavior_metrics(h1, dataclasses.replace(traj, qpos=turned))
+    assert metric_values(met)["torso_turn"] == pytest.approx(0.3, abs=0.03)
+    verdict = evaluate_success(h1.spec, met, program.success[:1], observables_of(h1))
+    assert verdict is not None and verdict["passed"]
+    assert verdict["checks"][0]["text"].startswith("the upper body turned 1")  # 17-odd degrees

@@ -87,6 +87,9 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
     elif ctx.mods.axis in ("lateral", "horizontal"):
         axis = "roll" if axis == "height" else axis
     base_amp = _BASE_AMP[axis] * ctx.mods.size
+    trunk = trunk_group(ctx, axis) if part == "body" and ctx.biped else None
+    if trunk:
+        return trunk_rhythm(ctx, intent, trunk, axis, amp, hz)
     group = part_group(ctx, part)
     label = PART_LABEL.get(part, part.title())
     verb = title_case(intent.label)
@@ -212,6 +215,75 @@ def legged_rhythm(ctx: Ctx, intent: Intent, recipe: Recipe) -> list[Draft]:
         note=f"Main terms: joint_sine with spread phases over '{other}', plus a reward for joint speed.",
     )
     return [v1, v2, v3]
+
+
+def trunk_group(ctx: Ctx, axis: str) -> str | None:
+    """The joints that turn a standing biped's upper body about ``axis``: its waist's (``waist_yaw``,
+    ``waist_roll``, ``waist_pitch``: the profile's waist joints by the axis each turns about), else, for a
+    twist, both hips turning together under a still pelvis-and-torso (``hip_yaw``)."""
+    return ctx.group(f"waist_{axis}", "hip_yaw" if axis == "yaw" else None)
+
+
+def trunk_rhythm(ctx: Ctx, intent: Intent, group: str, axis: str, amp: float, hz: float) -> list[Draft]:
+    """Twist, rock or sway the upper body of a standing biped: a sine on the joints that turn it about
+    ``axis`` (``trunk_group``), the feet planted; the arms swing with it in the third approach."""
+    verb = title_case(intent.label)
+    motion = {"yaw": "twisting left and right", "roll": "leaning side to side", "pitch": "bending to and fro"}
+    doing = motion.get(axis, _AXIS_WORD.get(axis, "moving"))
+    amp = clamp(amp, 0.1, 0.5)
+    support = [
+        T("upright", 1.0),
+        T("base_height", 0.3, ratio=1.0, sigma=0.1),
+        T("stay_in_place", 1.0, radius=0.2),
+        T("action_rate", RATE),
+    ]
+    planted = [T("foot_contact_pattern", 0.3, pattern="stand", frequency_hz=1.0)] if ctx.feet else []
+    sine = T("joint_sine", 2.0, group=group, amplitude=amp, frequency_hz=hz, pattern="sync", sigma=0.2)
+    arms = ctx.group("shoulders") if not lacks_arms(ctx) else None
+    swing = (
+        [T("joint_sine", 0.75, group=arms, amplitude=0.6 * amp, frequency_hz=hz, pattern="alternate")]
+        if arms
+        else []
+    )
+    where = "waist" if group.startswith("waist") else "hips"
+    return [
+        Draft(
+            f"Torso {verb}",
+            f"The upper body {doing} at {hz:.2g} Hz from the {where}, the legs holding the stance"[
+                :MAX_SUMMARY_CHARS
+            ],
+            [sine],
+            support,
+            note=f"Main term: joint_sine on {group}, ±{amp:.2g} rad at {hz:.2g} Hz.",
+        ),
+        Draft(
+            f"Planted {verb}",
+            f"The upper body {doing} slowly and wide, both feet flat on the floor"[:MAX_SUMMARY_CHARS],
+            [
+                T(
+                    "joint_sine",
+                    2.0,
+                    group=group,
+                    amplitude=clamp(1.3 * amp, 0.1, 0.6),
+                    frequency_hz=round(0.75 * hz, 3),
+                    pattern="sync",
+                    sigma=0.25,
+                ),
+                *planted,
+            ],
+            support,
+            note=f"Main terms: a wider, slower joint_sine on {group}, with the feet kept on the ground.",
+        ),
+        Draft(
+            f"{verb} with Arms" if swing else f"Steady {verb}",
+            (f"The upper body {doing}, the arms swinging with it" if swing else f"The upper body {doing}")[
+                :MAX_SUMMARY_CHARS
+            ],
+            [sine, *swing],
+            support,
+            note=f"Main terms: joint_sine on {group}" + (f" and on {arms}, in turn." if swing else "."),
+        ),
+    ]
 
 
 _AXIS_WORD = {
