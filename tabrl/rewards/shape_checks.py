@@ -94,6 +94,8 @@ def _term_conditions(term: str, p: Any, spec: Any, mobile: bool) -> list[dict[st
     if term == "jump" and mobile and spec.feet:
         return [_cond("airborne_moments", ">=", 3)]
     if term == "air_time" and mobile and spec.feet:
+        if p.all_feet:  # every foot off the ground at once: a jump, a pronk, a bounce on all fours
+            return [_cond("airborne_moments", ">=", 3)]
         # feet that leave the ground one after another (stepping), not all at once
         return [_cond("least_foot_air", ">=", FOOT_AIR), _cond("feet_alternation", ">=", 0.6)]
     if term == "foot_contact_pattern" and mobile and spec.feet:

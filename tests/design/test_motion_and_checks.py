@@ -60,3 +60,14 @@ def test_reaching_gets_a_solved_pose_and_a_displacement_check():
 def test_motor_driven_robots_get_checks_but_no_prior():
     programs = design_approaches("CartpoleBalance", "swing the pole")
     assert all(p.motion is None for p in programs)
+
+
+@pytest.mark.parametrize("prompt", ["bounce up and down on all four legs", "pronk", "jump up and down"])
+def test_a_jump_is_checked_for_every_foot_off_at_once(prompt):
+    """A jump, pronk or bounce rewards moments with every foot in the air (``air_time`` with ``all_feet``): its
+    check asks for such moments, never for feet that alternate (stepping), which a jump cannot show."""
+    for program in design_approaches("Go1JoystickFlatTerrain", prompt):
+        metrics = [c.metric for c in program.success or []]
+        assert "feet_alternation" not in metrics, (program.name, metrics)
+        if any(t.term == "air_time" and t.params.all_feet for t in program.terms):
+            assert "airborne_moments" in metrics, (program.name, metrics)
