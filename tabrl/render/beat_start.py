@@ -107,6 +107,16 @@ def _start_wins(start: PolicyFigures, trained: PolicyFigures) -> str | None:
     return f"training {verb} the reward {before:.2f} → {after:.2f}"
 
 
+def _trained_wins(start: PolicyFigures, trained: PolicyFigures) -> str:
+    """What made the trained policy better (``_start_wins`` found no reason to keep the start): its reward
+    may have fallen where it stood or passed and the start did not, so the card says which."""
+    if start["falls"] > 0 and trained["falls"] == 0:
+        return "it stood where the start fell"
+    if start["passed"] is False and trained["passed"]:
+        return "it passed the success check, the start did not"
+    return "it raised the reward"
+
+
 def choose(start: PolicyFigures, trained: PolicyFigures, start_label: str) -> StartVsTrained:
     """The comparison of the start's and the trained policy's figures (``measure``), as the job's result and
     the card carry it (``start_label``: e.g. "base policy")."""
@@ -116,7 +126,11 @@ def choose(start: PolicyFigures, trained: PolicyFigures, start_label: str) -> St
     if why is not None:
         kept, note = START, f"Kept the starting policy ({start_label}): {why}."
     else:
-        kept, note = TRAINED, f"Training beat its start ({start_label}): mean reward per step {rewards}."
+        because = _trained_wins(start, trained)
+        kept, note = (
+            TRAINED,
+            f"Training beat its start ({start_label}): {because}; mean reward per step {rewards}.",
+        )
     return {
         "kept": kept,
         "start_label": start_label,

@@ -50,16 +50,21 @@ def _metrics(falls: int, reward: float, passed: bool | None = None) -> dict:
 
 
 def test_the_trained_policy_is_kept_only_when_it_stands_passes_and_raises_the_reward():
-    cases = [  # (start, trained, kept, reason)
+    cases = [  # (start, trained, kept, reason: the start's, or the words saying why training won)
         (_metrics(0, 1.0), _metrics(1, 5.0), "start", "training fell (start stood)"),
-        (_metrics(1, 5.0), _metrics(0, 1.0), "trained", None),
+        (_metrics(1, 5.0), _metrics(0, 1.0), "trained", "it stood where the start fell"),
         (
             _metrics(0, 1.0, True),
             _metrics(0, 5.0, False),
             "start",
             "training failed the success check (start passed)",
         ),
-        (_metrics(0, 5.0, False), _metrics(0, 1.0, True), "trained", None),
+        (
+            _metrics(0, 5.0, False),
+            _metrics(0, 1.0, True),
+            "trained",
+            "it passed the success check, the start did not",
+        ),
         (_metrics(0, 3.26), _metrics(0, 2.75), "start", "training lowered the reward 3.26 → 2.75"),
         (_metrics(0, 2.0), _metrics(0, 2.0), "start", "training did not raise the reward 2.00 → 2.00"),
         (
@@ -68,16 +73,23 @@ def test_the_trained_policy_is_kept_only_when_it_stands_passes_and_raises_the_re
             "start",
             "training did not raise the reward 2.00 → nan",
         ),
-        (_metrics(1, 2.0, False), _metrics(1, 2.5, False), "trained", None),
+        (_metrics(1, 2.0, False), _metrics(1, 2.5, False), "trained", "it raised the reward"),
     ]
     for start, trained, kept, reason in cases:
         got = beat_start.choose(beat_start.figures(start), beat_start.figures(trained), "base policy")
-        assert (got["kept"], got["reason"]) == (kept, reason), (start, trained)
+        assert got["kept"] == kept and got["reason"] == (reason if kept == "start" else None), (
+            start,
+            trained,
+        )
         assert got["start"]["falls"] == start["falls"] and got["trained"]["falls"] == trained["falls"]
         if kept == "start":
             assert got["note"] == f"Kept the starting policy (base policy): {reason}."
-        else:
-            assert got["note"].startswith("Training beat its start (base policy): mean reward per step ")
+        else:  # a reward that fell is not called a beaten start without the reason training won
+            rewards = f"{start['mean_reward']:.2f} → {trained['mean_reward']:.2f}"
+            assert (
+                got["note"]
+                == f"Training beat its start (base policy): {reason}; mean reward per step {rewards}."
+            )
 
 
 def test_the_comparison_is_the_card_s_shape_and_its_json_is_unchanged():

@@ -16,7 +16,7 @@ const beatStart: StartVsTrained = {
   kept: "trained",
   start_label: "zero action",
   reason: null,
-  note: "Training beat its start (zero action): mean reward per step 0.40 → 1.20.",
+  note: "Training beat its start (zero action): it raised the reward; mean reward per step 0.40 → 1.20.",
   start: { falls: 0, passed: false, mean_step_reward: 0.4 },
   trained: { falls: 0, passed: true, mean_step_reward: 1.2 },
 };
@@ -39,7 +39,7 @@ describe("StartLine", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toHaveTextContent("Kept the starting policy (base policy): training lowered the reward 3.26 → 2.75.");
     expect(lines[0]).toHaveClass("kept-start");
-    expect(lines[1]).toHaveTextContent("Training beat its start (zero action): mean reward per step 0.40 → 1.20.");
+    expect(lines[1]).toHaveTextContent("Training beat its start (zero action): it raised the reward; mean reward per step 0.40 → 1.20.");
     expect(lines[1]).not.toHaveClass("kept-start");
   });
 });
