@@ -150,8 +150,12 @@ def add_leg_prior(b: PriorBuilder, asks: TermAsks, rhythms: LegRhythms) -> float
         # Go1 walk at 50k steps, same program and seed: residual 0.6 walked 0.16 m/s and fell (7 of 16
         # noisy starts fell in 10 s); 0.4 walked 0.43 m/s without a fall (2 of 16).
         return GAIT_RESIDUAL
-    if ratio is not None and ratio < 0.97 and (ratio < 0.92 or abs(asks.pitch) > 0.15):
-        _posture(legs, ratio, asks.pitch)
+    if (
+        ratio is not None
+        and ratio < 0.97
+        and (ratio < 0.92 or abs(asks.pitch) > 0.15 or abs(asks.roll) > 0.15)
+    ):
+        _posture(legs, ratio, asks.pitch, asks.roll)
     elif asks.bounce is not None and asks.bounce.axis in ("height", "roll", "pitch") and not b.parts:
         bp = asks.bounce
         pattern = {"height": "sync", "roll": "left_right", "pitch": "front_back"}[bp.axis]
@@ -227,18 +231,20 @@ def _turn(legs: _Legs, stride: Stride, hz: float | None, yaw: float) -> None:
         )
 
 
-def _posture(legs: _Legs, ratio: float, pitch: float) -> None:
-    """Lowered (crouch, lie down), nose-up and low (sit) or nose-down (bow): bend the legs; for a sit the
-    rear ones, for a bow the front ones."""
+def _posture(legs: _Legs, ratio: float, pitch: float, roll: float = 0.0) -> None:
+    """Lowered (crouch, lie down), nose-up and low (sit), nose-down (bow) or leaning to a side: bend the legs;
+    for a sit the rear ones, for a bow the front ones, for a lean those on its side."""
     spec, kn = legs.b.spec, legs.kn
     flex = min(CROUCH_PER_RATIO * (1.0 - ratio), 1.2)
-    rear = (
-        np.array([spec.joint_anchor_rel[j][0] < 0 for j in kn])
-        if len(spec.joint_anchor_rel)
-        else np.zeros(len(kn), bool)
-    )
+    anchors = np.asarray(spec.joint_anchor_rel) if len(spec.joint_anchor_rel) else None
+    rear = np.array([anchors[j][0] < 0 for j in kn]) if anchors is not None else np.zeros(len(kn), bool)
+    left = np.array([anchors[j][1] > 0 for j in kn]) if anchors is not None else np.zeros(len(kn), bool)
     share = np.ones(len(kn))
-    if pitch < -0.15:  # sitting: the rear legs fold, the front ones stay nearly straight
+    if abs(roll) > 0.15 and anchors is not None and 0 < left.sum() < len(kn):
+        # leaning to the right (roll > 0) lowers the right side: its legs fold, the left ones stay straight
+        flex = max(flex, 0.6)
+        share = np.where(left == (roll < 0), 1.0, 0.1)
+    elif pitch < -0.15:  # sitting: the rear legs fold, the front ones stay nearly straight
         flex = max(flex, 0.8)
         share = np.where(rear, 1.0, 0.15)
     elif pitch > 0.15:  # bowing: the front legs fold

@@ -37,6 +37,7 @@ class TermAsks:
     pattern: str | None = None  # a foot contact pattern
     height_ratio: float | None = None  # a base height as a share of the standing height
     pitch: float = 0.0  # a base orientation's pitch (rad)
+    roll: float = 0.0  # a base orientation's roll (rad): > 0 leans to the right
     jumping: bool = False  # a jump, or air time with every foot off the ground
     bounce: BaseOscillationParams | None = None  # a base oscillation (axis, amplitude, frequency)
     # End-effector paths, one per end effector (the lightest-weighted of each; two hands can each have one).

@@ -132,6 +132,7 @@ def _base_height(r: _Reading, p: BaseHeightParams, _weight: float) -> None:
 
 def _base_orientation(r: _Reading, p: OrientationParams, _weight: float) -> None:
     r.asks.pitch = float(p.pitch)
+    r.asks.roll = float(p.roll)
 
 
 def _jump(r: _Reading, _p: JumpParams, _weight: float) -> None:

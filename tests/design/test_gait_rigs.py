@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from tabrl.design.builtin import design_approaches
 from tabrl.render.metrics import behavior_metrics
 from tabrl.render.rollout import rollout
+from tabrl.rewards.motion import compile_motion
 from tabrl.robots.catalog import load_robot
 from tabrl.robots.profiles import GaitRig, get_profile
 
@@ -79,3 +80,30 @@ def test_rig_signs_flip_only_the_named_legs_and_are_validated():
     for bad in ({"calf": {"RR": 2}}, {"knee": {"RR": -1}}, {"calf": {"XX": -1}}):
         with pytest.raises(ValidationError):
             GaitRig.model_validate(data | {"signs": bad})
+
+
+@pytest.mark.parametrize("side, sign", [("right", 1.0), ("left", -1.0)])
+def test_a_sideways_lean_folds_the_legs_on_that_side(side, sign):
+    """'lean to the right' on a four-legged body: the prior folds the legs on the right (knee and thigh), the
+    left ones stay nearly straight, and ANYmal C held at that prior by its actuators alone (no policy) leans to
+    the named side in real physics and stays up. Before, a lean had no prior at all."""
+    robot = load_robot("AnymalC")
+    program = design_approaches("AnymalC", f"lean to the {side}")[0]
+    offsets = dict(zip(robot.spec.joint_names, _offsets(robot, program), strict=True))
+    folded = {j for j, o in offsets.items() if abs(o) > 0.3}
+    assert folded and all(j.startswith("R" if side == "right" else "L") for j in folded), offsets
+    traj = rollout(robot, lambda _obs: np.zeros(robot.action_size), 4.0, motion=program.motion)
+    w, x, y, z = traj.base_quat[-1]
+    roll = float(np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y)))
+    assert sign * roll > 0.15, roll  # > 0: the right side down
+    assert behavior_metrics(robot, traj)["falls"] == 0
+
+
+def _offsets(robot, program) -> np.ndarray:
+    """The prior's pose offset per joint of the spec (0 where no actuator drives it)."""
+    per_actuator = np.asarray(compile_motion(program.motion, robot.spec).offset)
+    out = np.zeros(len(robot.spec.joint_names))
+    for a, j in enumerate(robot.actuator_joint):
+        if j >= 0:
+            out[j] = per_actuator[a]
+    return out
