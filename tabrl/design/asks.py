@@ -53,6 +53,9 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
     kind = kinds[0] if kinds else None
     if "paw" in ctx.parts or "give_paw" in (intents or []):
         kind = "leg"
+    placed = placement_of(prompt) is not None and ctx.biped and (ctx.body is None or ctx.body.has("arms"))
+    if placed:  # "scratch your head", "cover your eyes": the body word is where the hands go, they move
+        kind = "arm"
     return Ask(
         limb_kind=kind,
         side=ctx.mods.side,
@@ -64,6 +67,6 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
         together=bool(_TOGETHER & set(intents or [])),
         held_up=bool(_HELD_UP & set(intents or [])),
         in_place=ctx.mods.stay,
-        placed=placement_of(prompt) is not None and ctx.biped,
+        placed=placed,
         fast=(ctx.mods.speed or 1.0) > 1.0,
     )

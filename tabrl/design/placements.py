@@ -46,7 +46,7 @@ _PUT = re.compile(
     rf"\b{_HAND}{_GAP}\W+(on|onto|over|above|behind|against|across|at|to|by|around)\b{_GAP}\W+{_LANDMARK}\b"
 )
 # a verb that puts a hand on a body word: "cover your eyes", "rub your belly", "pat your head"
-_VERB = re.compile(rf"\b(cover|cup|touch|rub|pat|clutch|tap|hold)\w*\b{_GAP}\W+{_LANDMARK}\b")
+_VERB = re.compile(rf"\b(cover|cup|touch|rub|pat|clutch|tap|hold|scratch)\w*\b{_GAP}\W+{_LANDMARK}\b")
 _HUG = re.compile(
     r"\b(hug|embrace|cuddle|squeeze)\w*\b.*\b(yourself|self|body|myself|tight)\b"
     r"|\b(yourself|self)\b.*\b(hug|embrace|cuddle)\b"
@@ -96,14 +96,14 @@ def placement_of(prompt: str) -> Placement | None:
     verb = _VERB.search(text)
     if put is not None and not (verb is not None and verb.start() < put.start()):
         at = _landmark(put.group(1), put.group(2))
-        rubbed = re.search(r"\b(rub|circle|massage)\w*\b", text)
+        rubbed = re.search(r"\b(rub|circle|massage|scratch)\w*\b", text)
         patted = re.search(r"\b(pat|tap)\w*\b", text)
         return Placement(at, "rub" if rubbed else "pat" if patted else "hold", both or at in ("out", "hug"))
     if verb is not None:
         action, word = verb.group(1), verb.group(2)
         if action in ("hold", "touch") and _WORD_OF[word] in ("head", "back"):
             return None  # "hold your head high", "touch your back" are not a hand placement we place
-        motion = "rub" if action == "rub" else "pat" if action in ("pat", "tap") else "hold"
+        motion = "rub" if action in ("rub", "scratch") else "pat" if action in ("pat", "tap") else "hold"
         plural_place = word.endswith("s") and word not in ("abs",)
         return Placement(_landmark(None, word), motion, both or plural_place or action in ("cover", "cup"))
     if _OUT.search(text):

@@ -125,7 +125,9 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
     out: Hits = []
     if placement is not None and _places(ctx, placement, [i for i, _ in found]):
         out.append(place_intent(placement))
-        found = [(i, m) for i, m in found if _arm_family(i) != "pose"]
+        # the placement says where the arms go; a quadruped's hind-leg version of its verb ("scratch your
+        # head") is done with the placed hand instead
+        found = [(i, m) for i, m in found if _arm_family(i) != "pose" and not _hind_leg_gesture(i)]
     strong = [(i, m) for i, m in found if not i.weak]
     for intent, match in found:
         if intent.weak and strong:
@@ -157,11 +159,17 @@ def intent_recipes(ctx: Ctx, interp: Interpretation) -> Hits:
     return out
 
 
+def _hind_leg_gesture(intent: Intent) -> bool:
+    """A limb gesture a quadruped makes with a hind leg ("scratch"): it moves no arm."""
+    recipe = intent.legged
+    return recipe is not None and recipe.family == "limb" and recipe.params.get("limb") == "rear"
+
+
 def _arm_family(intent: Intent) -> str | None:
     """'pose' for an intent that holds an arm somewhere ("raise", and "stretch", a quadruped's posture), 'rhythm'
     for one that moves it ("wave", "clap"), else None."""
     recipe = intent.legged
-    if recipe is None or recipe.family not in ("limb", "posture"):
+    if recipe is None or recipe.family not in ("limb", "posture") or _hind_leg_gesture(intent):
         return None
     if recipe.family == "posture":
         return "pose" if intent.key == "stretch" else None

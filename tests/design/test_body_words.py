@@ -300,3 +300,19 @@ def test_the_waist_groups_turn_about_their_axes():
         for turn in ("yaw", "roll", "pitch"):
             for joint in groups.get(f"waist_{turn}", []):
                 assert axes.get(joint) == turn, (model_id, joint, turn)
+
+
+@pytest.mark.parametrize("model_id", HUMANOIDS_WITH_ARMS)
+def test_scratching_the_head_is_done_with_a_hand(model_id):
+    """'scratch your head' on a body with arms: the right hand goes to the head and rubs there (a placement),
+    no leg swings (it was a quadruped's hind-leg scratch on the right leg), and the check is on the arm that
+    moves, not on the head the words name as the place."""
+    robot = catalog.load_robot(model_id)
+    plan = body_plan_of(robot)
+    right_arm = set(plan.limb("right_arm").joints)
+    legs = {j for limb in plan.of_kind("leg") for j in limb.joints}
+    for program in design(model_id, "scratch your head").programs:
+        moved = _moved_joints(model_id, program)
+        assert moved and moved <= right_arm, (program.name, moved - right_arm)
+        assert not moved & legs
+        assert program.success and program.success[0].metric.startswith("right_arm_"), program.success
