@@ -101,6 +101,7 @@ def behavior_metrics(robot: Robot, traj: Trajectory) -> dict[str, Any]:
         "base_height_std_m": float(np.std(f["base_height"][settle:])),
         "standing_height_m": spec.standing_height,
         "roll_mean_abs_rad": float(np.mean(np.abs(f["roll"][settle:]))),
+        "roll_mean_rad": float(np.mean(f["roll"][settle:])),  # > 0: the right side down
         "pitch_mean_abs_rad": float(np.mean(np.abs(f["pitch"][settle:]))),
         # how far the body rocks to and fro (half the 5-95 % range of roll or pitch, the larger)
         "rock_rad": float(
@@ -158,6 +159,7 @@ def metric_values(m: dict[str, Any]) -> dict[str, float]:
         "height_ratio": m["base_height_mean_m"] / max(m["standing_height_m"], 1e-6),
         "base_height_std": m["base_height_std_m"],
         "roll": m["roll_mean_abs_rad"],
+        "lean_right": m.get("roll_mean_rad", 0.0),
         "pitch": m["pitch_mean_abs_rad"],
         "rock": m.get("rock_rad", 0.0),
         "upright": m["upright_fraction"],

@@ -36,6 +36,10 @@ BASE_METRICS: dict[str, tuple[str, str]] = {
     "height_ratio": ("", "mean base height / standing height"),
     "base_height_std": ("m", "standard deviation of the base height (bobbing, jumping)"),
     "roll": ("rad", "mean |roll|"),
+    "lean_right": (
+        "rad",
+        "mean roll with its side: > 0 leaning to the right (its right side down), < 0 to the left",
+    ),
     "pitch": ("rad", "mean |pitch|"),
     "rock": (
         "rad",
@@ -126,6 +130,7 @@ _WORDS = {  # metric -> (what it says on the page, scale, unit shown)
     "feet_alternation": ("feet alternating", 100.0, "% of the time"),
     "drift": ("drifted", 100.0, "cm"),
     "rock": ("the body rocked", 180.0 / math.pi, "°"),
+    "lean_right": ("the body leaned right by", 180.0 / math.pi, "°"),
     "hands_gap": ("the hands came within", 100.0, "cm of each other"),
     "torso_turn": ("the upper body turned", 180.0 / math.pi, "°"),
 }

@@ -116,10 +116,10 @@ def _term_conditions(term: str, p: Any, spec: Any, mobile: bool) -> list[dict[st
             return [_cond("height_ratio", ">=", 1.0 + 0.5 * (ratio - 1.0))]
     if term == "base_orientation" and mobile:
         out = []
-        for axis in ("roll", "pitch"):
-            v = float(getattr(p, axis))
-            if abs(v) > 0.1:
-                out.append(_cond(axis, ">=", 0.5 * abs(v)))
+        if abs(p.roll) > 0.1:  # a lean to the side the words name, not to either
+            out.append(_cond("lean_right", ">=" if p.roll > 0 else "<=", 0.5 * float(p.roll)))
+        if abs(p.pitch) > 0.1:
+            out.append(_cond("pitch", ">=", 0.5 * abs(float(p.pitch))))
         return out
     if term == "ee_path" and spec.ee:
         out = [_cond("ee_extent", ">=", 0.8 * p.radius)]

@@ -7,10 +7,11 @@ import pytest
 from pydantic import ValidationError
 
 from tabrl.design.builtin import design_approaches
-from tabrl.render.metrics import behavior_metrics
+from tabrl.render.metrics import behavior_metrics, evaluate_success
 from tabrl.render.rollout import rollout
 from tabrl.rewards.motion import compile_motion
 from tabrl.robots.catalog import load_robot
+from tabrl.robots.observables import observables_of
 from tabrl.robots.profiles import GaitRig, get_profile
 
 
@@ -96,7 +97,13 @@ def test_a_sideways_lean_folds_the_legs_on_that_side(side, sign):
     w, x, y, z = traj.base_quat[-1]
     roll = float(np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y)))
     assert sign * roll > 0.15, roll  # > 0: the right side down
-    assert behavior_metrics(robot, traj)["falls"] == 0
+    metrics = behavior_metrics(robot, traj)
+    assert metrics["falls"] == 0
+    # The check has a side: this rollout passes the named side's check and fails the other side's.
+    other = design_approaches("AnymalC", f"lean to the {'left' if side == 'right' else 'right'}")[0]
+    assert program.success[0].metric == "lean_right"
+    assert evaluate_success(robot.spec, metrics, program.success, observables_of(robot))["passed"]
+    assert not evaluate_success(robot.spec, metrics, other.success, observables_of(robot))["passed"]
 
 
 def _offsets(robot, program) -> np.ndarray:
