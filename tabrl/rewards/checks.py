@@ -130,7 +130,7 @@ _WORDS = {  # metric -> (what it says on the page, scale, unit shown)
     "feet_alternation": ("feet alternating", 100.0, "% of the time"),
     "drift": ("drifted", 100.0, "cm"),
     "rock": ("the body rocked", 180.0 / math.pi, "°"),
-    "lean_right": ("the body leaned right by", 180.0 / math.pi, "°"),
+    "lean_right": ("the body leaned (right +, left −)", 180.0 / math.pi, "°"),
     "hands_gap": ("the hands came within", 100.0, "cm of each other"),
     "torso_turn": ("the upper body turned", 180.0 / math.pi, "°"),
 }
