@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tabrl.design.body_words import lacks_arms
 from tabrl.design.drafting import Ctx
 from tabrl.design.placements import placement_of
 from tabrl.rewards.outcome_checks import Ask
@@ -53,7 +54,7 @@ def ask_of(ctx: Ctx, prompt: str, intents: list[str] | None = None) -> Ask:
     kind = kinds[0] if kinds else None
     if "paw" in ctx.parts or "give_paw" in (intents or []):
         kind = "leg"
-    placed = placement_of(prompt) is not None and ctx.biped and (ctx.body is None or ctx.body.has("arms"))
+    placed = placement_of(prompt) is not None and ctx.biped and not lacks_arms(ctx)
     if placed:  # "scratch your head", "cover your eyes": the body word is where the hands go, they move
         kind = "arm"
     return Ask(

@@ -14,6 +14,7 @@ import mujoco
 import numpy as np
 
 from tabrl.render.rollout import Trajectory
+from tabrl.rewards.kinematics import quat_angle
 from tabrl.robots.model import Robot
 from tabrl.robots.observables import fingertip_spread, observables_of, tip_points
 
@@ -86,12 +87,6 @@ def _grips(robot: Robot, traj: Trajectory, settle: int) -> dict[str, float]:
     return {limb: float(spreads[settle:, i].mean() - spreads[0, i]) for i, (limb, _) in enumerate(obs.grips)}
 
 
-def _quat_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rotation angle (rad) between unit quaternions, row by row."""
-    dot = np.abs(np.sum(a * b, axis=-1)) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
-    return 2.0 * np.arccos(np.clip(dot, 0.0, 1.0))
-
-
 def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, Any]:
     """Limb tips, objects and passive joints: the nested figures ``metric_values`` flattens."""
     obs = observables_of(robot)
@@ -120,7 +115,7 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
             gap = np.linalg.norm(hands[settle:, 0] - hands[settle:, 1], axis=-1)
             out["hands_gap_m"] = float(np.percentile(gap, LOW))
         if chest.size:  # a twist, a lean, a bend of the upper body: how far the chest turned from its start
-            turned = _quat_angle(chest[settle:], np.broadcast_to(chest[0], chest[settle:].shape))
+            turned = quat_angle(chest[settle:], np.broadcast_to(chest[0], chest[settle:].shape))
             out["torso_turn_rad"] = float(np.percentile(turned, HIGH)) if len(turned) else 0.0
     if obs.grips:
         out["grips"] = _grips(robot, traj, settle)
@@ -133,7 +128,7 @@ def outcome_metrics(robot: Robot, traj: Trajectory, settle: int) -> dict[str, An
                     "rise_m": float(np.percentile(pos[:, 2], HIGH) - pos[0, 2]),
                     "moved_m": float(np.linalg.norm(pos[-1, :2] - pos[0, :2])),
                     # the largest angle from the start orientation: a wobble stays small, a turn shows
-                    "turn_rad": float(np.max(_quat_angle(quat, np.broadcast_to(quat[0], quat.shape)))),
+                    "turn_rad": float(np.max(quat_angle(quat, np.broadcast_to(quat[0], quat.shape)))),
                 }
             )
         out["objects"] = rows

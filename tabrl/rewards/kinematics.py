@@ -42,3 +42,9 @@ def solve_damped(
         step = jac.T @ np.linalg.solve(jac @ jac.T + damping * np.eye(len(err)), err)
         q = np.clip(q + np.clip(step, -max_step, max_step), lo + 0.02 * (hi - lo), hi - 0.02 * (hi - lo))
     return q
+
+
+def quat_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rotation angle (rad) between unit quaternions, row by row (an object turned, a chest twisted)."""
+    dot = np.abs(np.sum(a * b, axis=-1)) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
+    return np.asarray(2.0 * np.arccos(np.clip(dot, 0.0, 1.0)))

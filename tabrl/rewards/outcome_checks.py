@@ -21,6 +21,7 @@ import numpy as np
 
 from tabrl.rewards import checks
 from tabrl.rewards.checks import Condition
+from tabrl.rewards.kinematics import quat_angle
 from tabrl.rewards.motion import CompiledMotion, Motion, compile_motion, moved_joints
 from tabrl.rewards.shape_checks import SPEED_SHARE, TURN_SHARE
 from tabrl.robots.anatomy import body_plan_of
@@ -353,11 +354,11 @@ def prior_torso_turn(robot: Robot, motion: Motion | None) -> float | None:
         return None
     pose = _poser(robot)
     rest = pose(np.zeros(len(robot.actuator_joint))).xquat[chest].copy()
-    turns = []
-    for reference in compiled.reference(np, _cycle_times(compiled, SAMPLES)):
-        quat = pose(reference).xquat[chest]
-        turns.append(2.0 * float(np.arccos(np.clip(abs(float(quat @ rest)), 0.0, 1.0))))
-    return max(turns)
+    quats = [
+        pose(reference).xquat[chest].copy()
+        for reference in compiled.reference(np, _cycle_times(compiled, SAMPLES))
+    ]
+    return float(quat_angle(np.asarray(quats), rest).max())
 
 
 def trunk_conditions(robot: Robot, motion: Motion | None, ask: Ask) -> list[Condition]:

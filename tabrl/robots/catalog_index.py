@@ -121,30 +121,19 @@ _index_memo: tuple[str, dict[str, dict[str, str]]] | None = None
 
 def model_index() -> dict[str, dict[str, str]]:
     """Every catalog id (Playground's order, then the Menagerie robots) -> {suite, robot}."""
-    global _index_memo
-    key = current_key()
-    memo = _index_memo
-    if memo is not None and memo[0] == key:
-        return memo[1]
-    index = read_cache(index_path(), key)
-    while not isinstance(index, dict) or not index:
+    while (index := model_index_now()) is None:
         # A catalog build (another process, or a thread of this one) holds the folder for minutes, but
         # writes the index first: read it as soon as it is there instead of waiting for the whole build.
         # (Not under _index_lock: the build reads the index while holding the folder.)
         lock = CacheFileLock(cache_dir())
-        if lock.acquire(blocking=False):
-            try:
-                index = read_cache(index_path(), key)
-                if not isinstance(index, dict) or not index:
-                    index = compute_index()
-                    write_cache(index_path(), key, index)
-            finally:
-                lock.release()
-        else:
+        if not lock.acquire(blocking=False):
             time.sleep(0.2)
-            index = read_cache(index_path(), key)
-    with _index_lock:  # a leaf: nothing else is taken while it is held
-        _index_memo = (key, index)
+            continue
+        try:
+            if model_index_now() is None:
+                write_cache(index_path(), current_key(), compute_index())
+        finally:
+            lock.release()
     return index
 
 
@@ -169,7 +158,7 @@ def model_index_now() -> dict[str, dict[str, str]] | None:
     index = read_cache(index_path(), key)
     if not isinstance(index, dict) or not index:
         return None
-    with _index_lock:
+    with _index_lock:  # a leaf: nothing else is taken while it is held
         _index_memo = (key, index)
     return index
 

@@ -228,8 +228,9 @@ def trunk_rhythm(ctx: Ctx, intent: Intent, group: str, axis: str, amp: float, hz
     """Twist, rock or sway the upper body of a standing biped: a sine on the joints that turn it about
     ``axis`` (``trunk_group``), the feet planted; the arms swing with it in the third approach."""
     verb = title_case(intent.label)
-    motion = {"yaw": "twisting left and right", "roll": "leaning side to side", "pitch": "bending to and fro"}
-    doing = motion.get(axis, _AXIS_WORD.get(axis, "moving"))
+    doing = {"yaw": "twisting left and right", "roll": "leaning side to side", "pitch": "bending to and fro"}[
+        axis
+    ]
     amp = clamp(amp, 0.1, 0.5)
     support = [
         T("upright", 1.0),
